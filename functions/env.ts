@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * The one place the Lambda functions (and the local runtime, which runs the same handlers) read
+ * `process.env`. Validated once, typed everywhere after.
+ */
+const schema = z.object({
+  /** DynamoDB table (single-table design). */
+  TABLE_NAME: z.string().min(1),
+  /** S3 bucket for logs, artifacts, caches, workspaces, test results. */
+  BUCKET_NAME: z.string().min(1),
+  TRIGGERS_QUEUE_URL: z.string().min(1),
+  DISPATCH_QUEUE_URL: z.string().min(1),
+  /** FIFO queue, message group = workflow id. */
+  EVENTS_QUEUE_URL: z.string().min(1),
+  NOTIFY_QUEUE_URL: z.string().min(1),
+  /** Public base URL of the HTTP API (used in links, `output_url`s and by agents). */
+  PUBLIC_URL: z.string().url(),
+  /** `local` (host processes, local key file) or `aws` (ECS/EC2, KMS, Secrets Manager). */
+  COMPUTE_MODE: z.enum(['local', 'aws']).default('aws'),
+  /** Local mode: the data folder (local key, host runner work folders). */
+  DATA_DIR: z.string().optional(),
+  /** AWS mode: KMS key for envelope encryption of secrets. */
+  KMS_KEY_ID: z.string().optional(),
+  /** AWS mode: Secrets Manager secret holding the JWT signing key for job and output tokens. */
+  SIGNING_KEY_SECRET_ARN: z.string().optional(),
+  /** AWS mode (docker executor): ECS cluster, networking and task definitions per resource class (JSON map). */
+  ECS_CLUSTER_ARN: z.string().optional(),
+  ECS_SUBNETS: z.string().optional(),
+  ECS_SECURITY_GROUPS: z.string().optional(),
+  ECS_TASK_DEFINITIONS: z.string().optional(),
+  /** AWS mode (machine executor): auto scaling group name per machine resource class (JSON map). */
+  MACHINE_ASGS: z.string().optional(),
+  /** GitHub App: Secrets Manager secret (AWS) holding `{appId, privateKey, webhookSecrets[]}`. */
+  GITHUB_APP_SECRET_ARN: z.string().optional(),
+  GITHUB_API_URL: z.string().optional(),
+  /** Local mode: webhook secret(s), comma-separated, when no GitHub App is configured. */
+  SLIPWAY_GITHUB_WEBHOOK_SECRET: z.string().optional(),
+  /** Admin API token to seed (local mode). */
+  SLIPWAY_ADMIN_TOKEN: z.string().optional(),
+  /** Seconds an agent may stay silent before its job is failed (lease). */
+  JOB_LEASE_SECONDS: z.coerce.number().int().positive().default(60),
+});
+
+export type FunctionEnv = z.infer<typeof schema>;
+
+/** Reads and validates the environment; throws a single clear error listing every missing/invalid variable. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): FunctionEnv {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Slipway function environment is invalid:\n${lines}\nSet these variables (the CDK stack does).`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,68 @@
+import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { QueueName } from '../shared/ports/message-queue';
+
+/** Creates the table exactly as the CDK stack defines it (pk/sk, gsi1, gsi2). Idempotent. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (e) {
+    if (!(e instanceof ResourceNotFoundException)) throw e;
+  }
+  const gsi = (n: string) => ({
+    IndexName: n,
+    KeySchema: [
+      { AttributeName: `${n}pk`, KeyType: 'HASH' as const },
+      { AttributeName: `${n}sk`, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+  });
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [gsi('gsi1'), gsi('gsi2')],
+    }),
+  );
+}
+
+/** Creates the four queues, each with a DLQ (maxReceiveCount 5); `events` is FIFO. Resolves their URLs. */
+export async function ensureQueues(client: SQSClient, prefix: string, visibilityTimeoutSeconds = 30): Promise<Record<QueueName, string>> {
+  const names: QueueName[] = ['triggers', 'dispatch', 'events', 'notify'];
+  const out = {} as Record<QueueName, string>;
+  for (const name of names) {
+    const fifo = name === 'events';
+    const suffix = fifo ? '.fifo' : '';
+    const fifoAttrs = fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'false' } : {};
+    const dlq = await client.send(new CreateQueueCommand({ QueueName: `${prefix}-${name}-dlq${suffix}`, Attributes: fifoAttrs }));
+    const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] })))
+      .Attributes!.QueueArn;
+    const q = await client.send(
+      new CreateQueueCommand({
+        QueueName: `${prefix}-${name}${suffix}`,
+        Attributes: {
+          ...fifoAttrs,
+          VisibilityTimeout: String(visibilityTimeoutSeconds),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+        },
+      }),
+    );
+    out[name] = q.QueueUrl!;
+  }
+  return out;
+}
+
+export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+}

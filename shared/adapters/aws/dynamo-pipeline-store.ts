@@ -1,0 +1,209 @@
+import type { Job, Pipeline, StepResult, TaskState, Workflow } from '../../model/entities';
+import { isTerminalWorkflow, type JobStatus, type PipelineState, type WorkflowStatus } from '../../model/statuses';
+import type { Page, PipelineStore } from '../../ports/pipeline-store';
+import { decodePageToken, DynamoTable, encodePageToken, pad, toEntity, type Item } from './dynamo-table';
+
+const pipelineKey = (id: string) => ({ pk: `PIPELINE#${id}`, sk: 'META' });
+const workflowKey = (id: string) => ({ pk: `WORKFLOW#${id}`, sk: 'META' });
+const jobKey = (workflowId: string, jobId: string) => ({ pk: `WORKFLOW#${workflowId}`, sk: `JOB#${jobId}` });
+
+/**
+ * Pipelines, workflows and jobs in the single DynamoDB table.
+ * - pipeline: `PIPELINE#id`; gsi1 `PROJECT#slug#PIPELINES` / number (list newest first, by number)
+ * - workflow: `WORKFLOW#id`; gsi1 `PIPELINE#id#WORKFLOWS`; gsi2 `ACTIVE#WORKFLOW` while not terminal
+ * - job: `WORKFLOW#wf` / `JOB#id` (all jobs of a workflow in one query); gsi1 `JOB#id` (by id);
+ *   gsi2 `PROJECT#slug#JOBS` / number once numbered
+ */
+export class DynamoPipelineStore implements PipelineStore {
+  constructor(private readonly table: DynamoTable) {}
+
+  private pipelineItem(p: Pipeline): Item {
+    return { ...pipelineKey(p.id), gsi1pk: `PROJECT#${p.projectSlug}#PIPELINES`, gsi1sk: pad(p.number), entity: 'pipeline', ...p };
+  }
+
+  createPipeline(pipeline: Pipeline): Promise<boolean> {
+    return this.table.put(this.pipelineItem(pipeline), { ifNotExists: true });
+  }
+
+  async getPipeline(id: string): Promise<Pipeline | undefined> {
+    return toEntity<Pipeline>(await this.table.get(pipelineKey(id)));
+  }
+
+  async getPipelineByNumber(projectSlug: string, number: number): Promise<Pipeline | undefined> {
+    const { items } = await this.table.query({ index: 'gsi1', partition: `PROJECT#${projectSlug}#PIPELINES`, equals: pad(number) });
+    return items[0] ? this.getPipeline(String(items[0].id)) : undefined;
+  }
+
+  async listPipelines(
+    projectSlug: string,
+    options: { pageToken?: string; limit?: number; branch?: string } = {},
+  ): Promise<Page<Pipeline>> {
+    const limit = options.limit ?? 20;
+    const items: Pipeline[] = [];
+    let startKey = decodePageToken(options.pageToken);
+    // A branch filter is applied while paging, so a page is full unless the list ended.
+    for (;;) {
+      const page = await this.table.query({
+        index: 'gsi1',
+        partition: `PROJECT#${projectSlug}#PIPELINES`,
+        descending: true,
+        limit: limit - items.length,
+        startKey,
+      });
+      for (const it of page.items) {
+        const p = toEntity<Pipeline>(it)!;
+        if (!options.branch || p.vcs.branch === options.branch) items.push(p);
+      }
+      startKey = page.lastKey;
+      if (!startKey || items.length >= limit) break;
+    }
+    return { items, nextPageToken: encodePageToken(startKey) };
+  }
+
+  async updatePipeline(id: string, expected: PipelineState, patch: Partial<Pipeline>): Promise<Pipeline | undefined> {
+    const { id: _id, ...set } = patch;
+    const item = await this.table.update(pipelineKey(id), { set }, {
+      expression: '#st = :expected',
+      names: { '#st': 'state' },
+      values: { ':expected': expected },
+    });
+    return toEntity<Pipeline>(item);
+  }
+
+  private workflowItem(w: Workflow): Item {
+    return {
+      ...workflowKey(w.id),
+      gsi1pk: `PIPELINE#${w.pipelineId}#WORKFLOWS`,
+      gsi1sk: `${w.createdAt}#${w.id}`,
+      ...(isTerminalWorkflow(w.status) ? {} : { gsi2pk: 'ACTIVE#WORKFLOW', gsi2sk: `${w.createdAt}#${w.id}` }),
+      entity: 'workflow',
+      ...w,
+    };
+  }
+
+  private jobItem(j: Job): Item {
+    return {
+      ...jobKey(j.workflowId, j.id),
+      gsi1pk: `JOB#${j.id}`,
+      gsi1sk: 'JOB',
+      ...(j.number !== undefined ? { gsi2pk: `PROJECT#${j.projectSlug}#JOBS`, gsi2sk: pad(j.number) } : {}),
+      entity: 'job',
+      ...j,
+    };
+  }
+
+  async createWorkflow(workflow: Workflow, jobs: Job[]): Promise<boolean> {
+    if (await this.table.get(workflowKey(workflow.id))) return false;
+    // Jobs first: a workflow item is only ever visible together with all its jobs.
+    const existing = new Set((await this.listJobs(workflow.id)).map((j) => j.id));
+    await this.table.putMany(jobs.filter((j) => !existing.has(j.id)).map((j) => this.jobItem(j)));
+    return this.table.put(this.workflowItem(workflow), { ifNotExists: true });
+  }
+
+  async getWorkflow(id: string): Promise<Workflow | undefined> {
+    return toEntity<Workflow>(await this.table.get(workflowKey(id)));
+  }
+
+  async listWorkflows(pipelineId: string): Promise<Workflow[]> {
+    const items = await this.table.queryAll({ index: 'gsi1', partition: `PIPELINE#${pipelineId}#WORKFLOWS` });
+    // The index is eventually consistent: re-read each workflow for its current state.
+    const all = await Promise.all(items.map((i) => this.getWorkflow(String(i.id))));
+    return all.filter((w): w is Workflow => Boolean(w));
+  }
+
+  async updateWorkflow(id: string, expected: WorkflowStatus, patch: Partial<Workflow>): Promise<Workflow | undefined> {
+    const { id: _id, version: _v, ...set } = patch;
+    const extra: Record<string, unknown> = {};
+    if (set.status && isTerminalWorkflow(set.status)) Object.assign(extra, { gsi2pk: undefined, gsi2sk: undefined });
+    const item = await this.table.update(
+      workflowKey(id),
+      { set: { ...set, ...extra }, add: { version: 1 } },
+      { expression: '#st = :expected', names: { '#st': 'status' }, values: { ':expected': expected } },
+    );
+    return toEntity<Workflow>(item);
+  }
+
+  async getJob(workflowId: string, jobId: string): Promise<Job | undefined> {
+    return toEntity<Job>(await this.table.get(jobKey(workflowId, jobId)));
+  }
+
+  async listJobs(workflowId: string): Promise<Job[]> {
+    const items = await this.table.queryAll({ partition: `WORKFLOW#${workflowId}`, prefix: 'JOB#', consistent: true });
+    return items.map((i) => toEntity<Job>(i)!);
+  }
+
+  async getJobByNumber(projectSlug: string, number: number): Promise<Job | undefined> {
+    const { items } = await this.table.query({ index: 'gsi2', partition: `PROJECT#${projectSlug}#JOBS`, equals: pad(number) });
+    return items[0] ? this.getJob(String(items[0].workflowId), String(items[0].id)) : undefined;
+  }
+
+  async getJobById(jobId: string): Promise<Job | undefined> {
+    const { items } = await this.table.query({ index: 'gsi1', partition: `JOB#${jobId}` });
+    return items[0] ? this.getJob(String(items[0].workflowId), jobId) : undefined;
+  }
+
+  async updateJob(workflowId: string, jobId: string, expected: JobStatus, patch: Partial<Job>): Promise<Job | undefined> {
+    const { id: _id, version: _v, ...set } = patch;
+    const extra: Record<string, unknown> = {};
+    if (set.number !== undefined) {
+      const slug = set.projectSlug ?? (await this.getJob(workflowId, jobId))?.projectSlug;
+      Object.assign(extra, { gsi2pk: `PROJECT#${slug}#JOBS`, gsi2sk: pad(set.number) });
+    }
+    const item = await this.table.update(
+      jobKey(workflowId, jobId),
+      { set: { ...set, ...extra }, add: { version: 1 } },
+      { expression: '#st = :expected', names: { '#st': 'status' }, values: { ':expected': expected } },
+    );
+    return toEntity<Job>(item);
+  }
+
+  async updateTask(
+    workflowId: string,
+    jobId: string,
+    taskIndex: number,
+    expected: { status: JobStatus | JobStatus[]; attempt?: number },
+    patch: Partial<Omit<TaskState, 'index' | 'steps'>>,
+  ): Promise<Job | undefined> {
+    const statuses = ([] as JobStatus[]).concat(expected.status);
+    const values: Record<string, unknown> = {};
+    statuses.forEach((s, i) => (values[`:e${i}`] = s));
+    let expression = `#t[${taskIndex}].#ts IN (${statuses.map((_, i) => `:e${i}`).join(', ')})`;
+    if (expected.attempt !== undefined) {
+      expression += ` AND #t[${taskIndex}].#ta = :att`;
+      values[':att'] = expected.attempt;
+    }
+    const paths: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(patch)) paths[`tasks[${taskIndex}].${k}`] = v;
+    const item = await this.table.update(
+      jobKey(workflowId, jobId),
+      { paths, add: { version: 1 } },
+      { expression, names: { '#t': 'tasks', '#ts': 'status', ...(expected.attempt !== undefined ? { '#ta': 'attempt' } : {}) }, values },
+    );
+    return toEntity<Job>(item);
+  }
+
+  async putTaskSteps(workflowId: string, jobId: string, taskIndex: number, attempt: number, steps: StepResult[]): Promise<boolean> {
+    const item = await this.table.update(
+      jobKey(workflowId, jobId),
+      { paths: { [`tasks[${taskIndex}].steps`]: steps } },
+      {
+        expression: `#t[${taskIndex}].#ts = :running AND #t[${taskIndex}].#ta = :att`,
+        names: { '#t': 'tasks', '#ts': 'status', '#ta': 'attempt' },
+        values: { ':running': 'running', ':att': attempt },
+      },
+    );
+    return Boolean(item);
+  }
+
+  async listActiveWorkflows(): Promise<Workflow[]> {
+    const items = await this.table.queryAll({ index: 'gsi2', partition: 'ACTIVE#WORKFLOW' });
+    const all = await Promise.all(items.map((i) => this.getWorkflow(String(i.id))));
+    return all.filter((w): w is Workflow => Boolean(w) && !isTerminalWorkflow(w!.status));
+  }
+
+  async listActiveJobs(): Promise<Job[]> {
+    const workflows = await this.listActiveWorkflows();
+    const jobs = (await Promise.all(workflows.map((w) => this.listJobs(w.id)))).flat();
+    return jobs.filter((j) => j.status === 'queued' || j.status === 'running');
+  }
+}

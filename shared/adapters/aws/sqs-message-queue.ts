@@ -1,0 +1,42 @@
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { MessageQueue, QueueName, SendOptions } from '../../ports/message-queue';
+
+/** SQS-backed queues; the queue URLs come from the composition root. */
+export class SqsMessageQueue implements MessageQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly urls: Record<QueueName, string>,
+  ) {}
+
+  private params(queue: QueueName, body: object, options: SendOptions = {}) {
+    if (queue === 'events' && !options.groupId) throw new Error('Messages to the events queue need a groupId (the workflow id).');
+    return {
+      MessageBody: JSON.stringify(body),
+      MessageGroupId: options.groupId,
+      MessageDeduplicationId: options.groupId ? (options.deduplicationId ?? cryptoId()) : undefined,
+      DelaySeconds: options.groupId ? undefined : options.delaySeconds,
+    };
+  }
+
+  async send(queue: QueueName, body: object, options?: SendOptions): Promise<void> {
+    await this.client.send(new SendMessageCommand({ QueueUrl: this.urls[queue], ...this.params(queue, body, options) }));
+  }
+
+  async sendMany(queue: QueueName, messages: Array<{ body: object; options?: SendOptions }>): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      let entries = messages.slice(i, i + 10).map((m, j) => ({ Id: String(j), ...this.params(queue, m.body, m.options) }));
+      for (let attempt = 0; entries.length; attempt++) {
+        const res = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.urls[queue], Entries: entries }));
+        const failed = new Set((res.Failed ?? []).map((f) => f.Id));
+        entries = entries.filter((e) => failed.has(e.Id));
+        if (entries.length && attempt >= 4) {
+          throw new Error(`SQS refused ${entries.length} messages to ${queue}: ${res.Failed?.[0]?.Message ?? 'unknown'}`);
+        }
+      }
+    }
+  }
+}
+
+function cryptoId(): string {
+  return globalThis.crypto.randomUUID();
+}

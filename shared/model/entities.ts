@@ -1,0 +1,150 @@
+import type { JobPlan, Plan } from '../config/plan';
+import type { JobStatus, PipelineState, StepStatus, WorkflowStatus } from './statuses';
+
+export type Role = 'admin' | 'member' | 'viewer';
+
+export interface User {
+  id: string;
+  login: string;
+  name: string;
+  /** Organisation slug (e.g. `gh/acme`) → role. */
+  roles: Record<string, Role>;
+  /** Instance-wide administrator (the first, seeded user). */
+  admin: boolean;
+  createdAt: string;
+}
+
+export interface ProjectSettings {
+  /** Build only pull requests (plus the default branch). */
+  buildPrsOnly: boolean;
+  buildForkPrs: boolean;
+  /** Hand project and context secrets to jobs of forked pull requests. */
+  forksReceiveSecrets: boolean;
+  autoCancelBuilds: boolean;
+}
+
+export interface Project {
+  id: string;
+  /** `gh/<org>/<repo>`, as CircleCI's project slugs. */
+  slug: string;
+  name: string;
+  organizationName: string;
+  organizationSlug: string;
+  organizationId: string;
+  /** Where the repository is fetched from (https URL, file:// URL or local path). */
+  repoUrl: string;
+  defaultBranch: string;
+  settings: ProjectSettings;
+  createdAt: string;
+}
+
+export interface PipelineError {
+  type: 'config' | 'config-fetch' | 'timeout' | 'permission' | 'other' | 'trigger-rule' | 'plan';
+  message: string;
+}
+
+export interface TriggerInfo {
+  type: 'api' | 'webhook' | 'scheduled_pipeline' | 'explicit' | 'schedule';
+  receivedAt: string;
+  actor: { login: string; avatarUrl: string | null };
+}
+
+export interface VcsInfo {
+  providerName: string;
+  originRepositoryUrl: string;
+  targetRepositoryUrl: string;
+  revision: string;
+  branch?: string;
+  tag?: string;
+  reviewId?: string;
+  reviewUrl?: string;
+  commit?: { subject: string; body: string };
+}
+
+export interface Pipeline {
+  id: string;
+  projectSlug: string;
+  number: number;
+  state: PipelineState;
+  errors: PipelineError[];
+  trigger: TriggerInfo;
+  vcs: VcsInfo;
+  /** Parameters given with the trigger (CircleCI's `trigger_parameters` are the VCS/trigger facts). */
+  parameters: Record<string, string | number | boolean>;
+  /** The config source as fetched, and the compiled plan. */
+  configSource?: string;
+  plan?: Plan;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Workflow {
+  id: string;
+  pipelineId: string;
+  pipelineNumber: number;
+  projectSlug: string;
+  name: string;
+  status: WorkflowStatus;
+  startedBy: string;
+  createdAt: string;
+  stoppedAt: string | null;
+  canceledBy?: string;
+  erroredBy?: string;
+  /** For reruns: the workflow this one was rerun from. */
+  rerunOf?: string;
+  tag?: 'setup';
+  version: number;
+}
+
+export interface StepAction {
+  index: number;
+  status: StepStatus;
+  startedAt: string;
+  stoppedAt?: string;
+  exitCode?: number | null;
+  /** Bytes of output kept for this action. */
+  outputBytes?: number;
+}
+
+export interface StepResult {
+  index: number;
+  name: string;
+  type: string;
+  actions: StepAction[];
+}
+
+export interface TaskState {
+  index: number;
+  status: JobStatus;
+  attempt: number;
+  startedAt?: string;
+  stoppedAt?: string;
+  heartbeatAt?: string;
+  computeId?: string;
+  steps: StepResult[];
+}
+
+export interface Job {
+  id: string;
+  workflowId: string;
+  pipelineId: string;
+  projectSlug: string;
+  name: string;
+  type: 'build' | 'approval';
+  status: JobStatus;
+  /** Assigned when the job is queued to run (approval jobs have none). */
+  number?: number;
+  /** Ids of the upstream jobs (CircleCI's `dependencies`). */
+  dependencies: string[];
+  plan: JobPlan;
+  tasks: TaskState[];
+  createdAt: string;
+  queuedAt?: string;
+  startedAt?: string;
+  stoppedAt?: string;
+  approvedBy?: string;
+  canceledBy?: string;
+  /** Reaper retries already spent on infrastructure failures. */
+  infraRetries: number;
+  version: number;
+}

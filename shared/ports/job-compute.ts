@@ -1,0 +1,37 @@
+import type { ExecutorPlan } from '../config/plan';
+
+/** One task (one parallel run of one job attempt) to start capacity for. */
+export interface TaskLaunch {
+  jobId: string;
+  workflowId: string;
+  projectSlug: string;
+  taskIndex: number;
+  attempt: number;
+  executor: ExecutorPlan;
+  /**
+   * Short-lived JWT scoped to this task and attempt. It only lets the agent fetch its job spec, where the
+   * job's secrets are; it is not itself a user secret.
+   */
+  taskToken: string;
+  /** Base URL of the control plane's runner API (`/runner/v1` is appended by the agent). */
+  controlPlaneUrl: string;
+}
+
+export interface LaunchResult {
+  /** Identifies the started unit (ECS task ARN, local process id, `pool:<class>` for pooled capacity). */
+  computeId: string;
+}
+
+/**
+ * Starts compute for job tasks: a Fargate task, capacity in an EC2 auto scaling group, or a process on the
+ * host in local mode.
+ *
+ * Semantics: `launch` is idempotent per (jobId, taskIndex, attempt) — a second call for the same triple does
+ * not start a second unit (ECS client token, local registry). Launches of different tasks may run
+ * concurrently. Throws `ComputeCapacityError` when capacity is temporarily unavailable (the caller retries
+ * through the queue). `stop` is best effort and safe to call twice or for a unit that already ended.
+ */
+export interface JobCompute {
+  launch(task: TaskLaunch): Promise<LaunchResult>;
+  stop(computeId: string, reason: string): Promise<void>;
+}

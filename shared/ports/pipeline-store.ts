@@ -1,0 +1,56 @@
+import type { Job, Pipeline, StepResult, TaskState, Workflow } from '../model/entities';
+import type { JobStatus, PipelineState, WorkflowStatus } from '../model/statuses';
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string | null;
+}
+
+/**
+ * Pipelines, workflows and jobs: the state the workflow engine advances.
+ *
+ * Semantics (every adapter passes `definePipelineStoreContract`):
+ * - `create*` are idempotent: creating an entity whose id exists already leaves the stored one untouched and
+ *   resolves `false` (a redelivered message creates nothing twice).
+ * - Every state change is conditional on the expected current status; when the stored status differs the
+ *   call resolves `undefined` (the change was not made) instead of throwing, so duplicate and reordered
+ *   events change nothing. Successful changes bump `version` and resolve the new entity.
+ * - Reads are strongly consistent for get-by-id and per-workflow job lists; list-by-project is eventually
+ *   consistent (a secondary index).
+ */
+export interface PipelineStore {
+  createPipeline(pipeline: Pipeline): Promise<boolean>;
+  getPipeline(id: string): Promise<Pipeline | undefined>;
+  getPipelineByNumber(projectSlug: string, number: number): Promise<Pipeline | undefined>;
+  /** Newest first. `branch` filters on `vcs.branch`. */
+  listPipelines(projectSlug: string, options?: { pageToken?: string; limit?: number; branch?: string }): Promise<Page<Pipeline>>;
+  updatePipeline(id: string, expected: PipelineState, patch: Partial<Pipeline>): Promise<Pipeline | undefined>;
+
+  /** Creates the workflow and all its jobs (jobs first, so a workflow never exists without its jobs). */
+  createWorkflow(workflow: Workflow, jobs: Job[]): Promise<boolean>;
+  getWorkflow(id: string): Promise<Workflow | undefined>;
+  listWorkflows(pipelineId: string): Promise<Workflow[]>;
+  updateWorkflow(id: string, expected: WorkflowStatus, patch: Partial<Workflow>): Promise<Workflow | undefined>;
+
+  getJob(workflowId: string, jobId: string): Promise<Job | undefined>;
+  /** Every job of a workflow in one query. */
+  listJobs(workflowId: string): Promise<Job[]>;
+  getJobByNumber(projectSlug: string, number: number): Promise<Job | undefined>;
+  /** Jobs by id alone (API routes that only know the id). */
+  getJobById(jobId: string): Promise<Job | undefined>;
+  updateJob(workflowId: string, jobId: string, expected: JobStatus, patch: Partial<Job>): Promise<Job | undefined>;
+  /** Changes one task of a job, conditional on the task's status (and attempt when given). */
+  updateTask(
+    workflowId: string,
+    jobId: string,
+    taskIndex: number,
+    expected: { status: JobStatus | JobStatus[]; attempt?: number },
+    patch: Partial<Omit<TaskState, 'index' | 'steps'>>,
+  ): Promise<Job | undefined>;
+  /** Replaces a task's step results (the agent sends them in batches); conditional on the task running. */
+  putTaskSteps(workflowId: string, jobId: string, taskIndex: number, attempt: number, steps: StepResult[]): Promise<boolean>;
+  /** Jobs currently `queued` or `running` (for the reaper and the reconciler). */
+  listActiveJobs(): Promise<Job[]>;
+  /** Workflows not yet terminal (for the reconciler). */
+  listActiveWorkflows(): Promise<Workflow[]>;
+}
