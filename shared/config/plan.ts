@@ -118,6 +118,8 @@ export interface BranchTagFilter {
 export interface JobFilters {
   branches?: BranchTagFilter;
   tags?: BranchTagFilter;
+  /** An expression filter (`filters: pipeline.git.branch == "main"`), evaluated when jobs are selected. */
+  expression?: string;
 }
 
 export interface RequiresEntry {

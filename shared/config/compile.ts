@@ -1,0 +1,33 @@
+import type { OrbResolver } from '../ports/orb-resolver';
+import { expandConfig } from './expand-config';
+import { buildWorkflowPlans } from './plan-build';
+import type { ConfigProblem, Plan, PipelineValues } from './plan';
+import type { ParseLimits } from './yaml-parse';
+
+export interface CompileOptions {
+  /** Name used in error positions (default `.circleci/config.yml`). */
+  fileName?: string;
+  /** Pipeline parameters given with the trigger. */
+  pipelineParameters?: Record<string, unknown>;
+  pipeline?: PipelineValues;
+  orbResolver?: OrbResolver;
+  /** Bounds against hostile input (document size, nesting depth, alias expansion). */
+  limits?: Partial<ParseLimits>;
+}
+
+export type CompileResult =
+  | { ok: true; plan: Plan; problems: [] }
+  | { ok: false; problems: ConfigProblem[] };
+
+/**
+ * Compiles a CircleCI config (2.0 or 2.1) to a plan: parse (YAML 1.1 with positions) → validate (JSON schema)
+ * → expand (orbs, commands, executors, parameters, matrices, conditions) → plan. Pure apart from the injected
+ * orb resolver; never throws for a bad config, every problem is positioned.
+ */
+export async function compileConfig(source: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const expanded = await expandConfig(source, options);
+  if (!expanded.ok) return { ok: false, problems: expanded.problems };
+  const { config, problems } = expanded;
+  const workflows = buildWorkflowPlans(config.workflows, problems);
+  return { ok: true, problems: [], plan: { version: config.version, setup: config.setup, workflows, pipelineParameters: config.pipelineParameters } };
+}

@@ -1,0 +1,83 @@
+import type { CompileOptions } from './compile';
+import { interpolate } from './interpolate';
+import { loadOrbs } from './orbs';
+import { flattenPipelineValues, defaultPipelineValues } from './pipeline-values';
+import { bindArguments, readParameterDefinitions } from './parameters';
+import type { ConfigProblem } from './plan';
+import { ConfigCompileError, Problems } from './problems';
+import { addDefinitions, newScope, type Scope } from './scope';
+import { validateStructure } from './validate';
+import { expandWorkflow, type ExpandedWorkflow } from './workflows';
+import { parseYaml } from './yaml-parse';
+
+export type ExpandOptions = CompileOptions;
+
+export interface ExpandedConfig {
+  version: 2 | 2.1;
+  setup: boolean;
+  workflows: ExpandedWorkflow[];
+  pipelineParameters: Record<string, string | number | boolean>;
+  root: Scope;
+}
+
+export type ExpandResult = { ok: true; config: ExpandedConfig; problems: Problems } | { ok: false; problems: ConfigProblem[] };
+
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const ONLY_21 = ['orbs', 'commands', 'executors', 'parameters'];
+
+/** parse → validate → expand: the shared front half of compile and process. */
+export async function expandConfig(source: string, options: ExpandOptions = {}): Promise<ExpandResult> {
+  const file = options.fileName ?? '.circleci/config.yml';
+  let parsed;
+  try {
+    parsed = parseYaml(typeof source === 'string' ? source : String(source), file, options.limits);
+  } catch (err) {
+    if (err instanceof ConfigCompileError) return { ok: false, problems: err.problems };
+    throw err;
+  }
+  const problems = new Problems(parsed.map);
+  const raw = parsed.value;
+  if (!isMap(raw)) {
+    problems.add('The config must be a YAML map with `version`, `jobs` and `workflows`.', { node: raw, hint: 'Start the file with `version: 2.1`.' });
+    return { ok: false, problems: problems.list };
+  }
+  if (!validateStructure(raw, problems)) return { ok: false, problems: problems.list };
+  const version = Number(raw.version) === 2 ? 2 : 2.1;
+  if (version === 2) {
+    for (const k of ONLY_21) if (raw[k] !== undefined) problems.add(`\`${k}\` needs config version 2.1.`, { node: raw, key: k, onKey: true, hint: 'Change `version: 2` to `version: 2.1`.' });
+  }
+  for (const k of ['jobs', 'commands', 'executors']) {
+    for (const dup of parsed.map.info(raw[k])?.duplicates ?? []) problems.add(`Duplicate ${k.slice(0, -1)} name "${dup}" in \`${k}\`.`, { node: raw[k], key: dup, onKey: true, hint: 'Rename or remove one of the definitions.' });
+  }
+  const paramDefs = readParameterDefinitions(raw.parameters, 'the pipeline', problems);
+  const given = options.pipelineParameters ?? {};
+  const pipelineParameters = bindArguments(paramDefs, given, 'the pipeline parameters', problems, raw.parameters ?? raw) as Record<string, string | number | boolean>;
+  if (!problems.empty) return { ok: false, problems: problems.list };
+  const pipelineValues = flattenPipelineValues(options.pipeline ?? defaultPipelineValues);
+  const config = interpolate(raw, { pipelineParameters, pipelineValues, owner: 'the config' }, problems, parsed.map, ['orbs', 'parameters']) as Record<string, unknown>;
+  const root = newScope('', false, parsed.map);
+  await loadOrbs(root, config, { resolver: options.orbResolver, pipelineValues, pipelineParameters, limits: options.limits, cache: new Map() }, problems);
+  const missing = problems.list.filter((p) => p.code === 'orb-not-found');
+  if (missing.length) return { ok: false, problems: missing };
+  addDefinitions(root, config);
+  const workflows: ExpandedWorkflow[] = [];
+  if (config.workflows === undefined) {
+    if (version === 2.1 && root.jobs.size && !config.setup) problems.add('The config has no `workflows`.', { node: raw, hint: 'Add a `workflows:` section that lists the jobs to run.' });
+    if (version === 2) {
+      if (!root.jobs.has('build')) problems.add('A version 2 config without `workflows` needs a job named `build`.', { node: raw, key: 'jobs', hint: 'Rename your job to `build` or add `workflows:`.' });
+      else {
+        const wf = expandWorkflow('workflow', { jobs: ['build'] }, root, problems);
+        if (wf) workflows.push(wf);
+      }
+    }
+  } else if (isMap(config.workflows)) {
+    for (const [name, wf] of Object.entries(config.workflows)) {
+      if (name === 'version') continue;
+      const expanded = expandWorkflow(name, wf, root, problems);
+      if (expanded) workflows.push(expanded);
+    }
+  }
+  if (!problems.empty) return { ok: false, problems: problems.list };
+  const setup = config.setup === true || config.setup === 'true';
+  return { ok: true, problems, config: { version, setup, workflows, pipelineParameters, root } };
+}

@@ -1,0 +1,111 @@
+import { interpolate } from './interpolate';
+import { evaluateLogic } from './logic';
+import { bindArguments, readParameterDefinitions, type ParameterDefinition } from './parameters';
+import type { Problems } from './problems';
+import { resolveDefinition, visibleNames, type Scope } from './scope';
+import { suggestion } from './suggest';
+
+/** A step in long form: one key (the step type) whose value is a map of its arguments. */
+export type LongStep = Record<string, Record<string, unknown>>;
+
+export const BUILTIN_STEPS: readonly string[] = ['run', 'checkout', 'save_cache', 'restore_cache', 'store_artifacts', 'store_test_results', 'persist_to_workspace', 'attach_workspace', 'add_ssh_keys', 'setup_remote_docker', 'deploy'];
+
+const MAX_COMMAND_DEPTH = 40;
+
+export interface StepContext {
+  problems: Problems;
+  /** Steps of the outermost owner, for messages. */
+  owner: string;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Expands `steps` into long-form built-in steps: commands invoked, `when`/`unless` decided, short forms written out. */
+export function expandSteps(steps: unknown, scope: Scope, ctx: StepContext, depth = 0): LongStep[] {
+  const out: LongStep[] = [];
+  if (steps === undefined || steps === null) return out;
+  if (!Array.isArray(steps)) {
+    ctx.problems.add(`\`steps\` of ${ctx.owner} must be a list.`, { node: steps });
+    return out;
+  }
+  steps.forEach((step, i) => expandStep(step, steps, i, scope, ctx, depth, out));
+  return out;
+}
+
+function expandStep(step: unknown, list: unknown[], index: number, scope: Scope, ctx: StepContext, depth: number, out: LongStep[]): void {
+  const { problems } = ctx;
+  if (Array.isArray(step)) {
+    for (const s of expandSteps(step, scope, ctx, depth)) out.push(s);
+    return;
+  }
+  let type: string;
+  let args: unknown;
+  if (typeof step === 'string') {
+    type = step;
+    args = {};
+  } else if (isMap(step)) {
+    const keys = Object.keys(step);
+    if (keys.length !== 1) {
+      problems.add(`A step must have exactly one key (the step type), found ${keys.length ? keys.map((k) => `\`${k}\``).join(', ') : 'none'}.`, { node: list, key: index, hint: 'Indent the step\'s arguments under its type, e.g. `- run:\\n    name: x\\n    command: y`.' });
+      return;
+    }
+    type = keys[0];
+    args = step[type];
+  } else {
+    problems.add(`Invalid step ${JSON.stringify(step)} in ${ctx.owner}.`, { node: list, key: index });
+    return;
+  }
+  if (type === 'when' || type === 'unless') {
+    const cond = isMap(args) ? args : {};
+    if (!('condition' in cond)) {
+      problems.add(`A \`${type}\` step needs \`condition\` and \`steps\`.`, { node: list, key: index });
+      return;
+    }
+    const value = evaluateLogic(cond.condition, problems, cond, 'condition');
+    if (value === (type === 'when')) for (const s of expandSteps(cond.steps, scope, ctx, depth)) out.push(s);
+    return;
+  }
+  if (BUILTIN_STEPS.includes(type)) {
+    const long = builtinArgs(type, args, list, index, ctx);
+    if (long) {
+      const s: LongStep = { [type === 'deploy' ? 'run' : type]: long };
+      scope.map.copy(step, s);
+      out.push(s);
+    }
+    return;
+  }
+  const def = resolveDefinition(scope, 'commands', type);
+  if (!def) {
+    problems.add(`Unknown step or command "${type}" in ${ctx.owner}.`, { node: list, key: index, hint: suggestion(type, [...BUILTIN_STEPS, ...visibleNames(scope, 'commands')], 'commands') });
+    return;
+  }
+  if (depth >= MAX_COMMAND_DEPTH) {
+    problems.add(`Commands are nested more than ${MAX_COMMAND_DEPTH} levels deep at "${type}".`, { node: list, key: index, hint: 'Check for a command that invokes itself.' });
+    return;
+  }
+  const owner = `command "${def.qualified}"`;
+  const defs = readParameterDefinitions(def.body.parameters, owner, problems);
+  const given = args === null || args === undefined ? {} : args;
+  if (!isMap(given)) {
+    problems.add(`Arguments of ${owner} must be a map.`, { node: list, key: index });
+    return;
+  }
+  const bound = bindArguments(defs, given, owner, problems, given === args ? args : list, [], (d: ParameterDefinition, v: unknown) => (d.type === 'steps' ? expandSteps(v, scope, { ...ctx }, depth + 1) : v));
+  const body = interpolate(def.body.steps, { parameters: bound, owner }, problems, def.scope.map);
+  for (const s of expandSteps(body, def.scope, { problems, owner }, depth + 1)) out.push(s);
+}
+
+function builtinArgs(type: string, args: unknown, list: unknown[], index: number, ctx: StepContext): Record<string, unknown> | undefined {
+  if (type === 'run' || type === 'deploy') {
+    if (typeof args === 'string') return { command: args };
+    if (isMap(args) && typeof args.command === 'string') return args;
+    ctx.problems.add(`A \`run\` step needs a \`command\`.`, { node: isMap(args) ? args : list, key: isMap(args) ? undefined : index, hint: 'Write `- run: make test` or `- run: { name: Test, command: make test }`.' });
+    return undefined;
+  }
+  if (args === null || args === undefined || args === '') return {};
+  if (!isMap(args)) {
+    ctx.problems.add(`Arguments of the \`${type}\` step must be a map.`, { node: list, key: index });
+    return undefined;
+  }
+  return args;
+}
