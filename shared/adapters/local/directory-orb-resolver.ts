@@ -11,12 +11,25 @@ import type { OrbReference, OrbResolver } from '../../ports/orb-resolver';
  * Semantics: read-only; safe to call concurrently and repeatedly; resolves `undefined` for an unknown orb.
  */
 export class DirectoryOrbResolver implements OrbResolver {
+  private readonly cache = new Map<string, Promise<string | undefined>>();
+
   constructor(
     private readonly root: string,
     private readonly packOptions: PackOptions = {},
   ) {}
 
-  async resolve(ref: OrbReference): Promise<string | undefined> {
+  /** Reads (and packs) each orb once per resolver; later calls return the same text. */
+  resolve(ref: OrbReference): Promise<string | undefined> {
+    const key = `${ref.namespace}/${ref.name}@${ref.version}`;
+    let found = this.cache.get(key);
+    if (!found) {
+      found = this.read(ref);
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
+  private async read(ref: OrbReference): Promise<string | undefined> {
     const base = path.join(this.root, ref.namespace);
     const candidates = [path.join(base, `${ref.name}@${ref.version}`), path.join(base, ref.name)];
     const file = path.join(base, `${ref.name}@${ref.version}.yml`);
