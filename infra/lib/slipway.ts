@@ -1,0 +1,158 @@
+import * as path from 'node:path';
+import { CfnOutput, Duration, Fn, Validations } from 'aws-cdk-lib';
+import { FlowLogDestination, FlowLogTrafficType, SubnetType, Vpc, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { Api } from './constructs/api';
+import { Compute } from './constructs/compute';
+import { Data } from './constructs/data';
+import { Functions, REPO_ROOT } from './constructs/functions';
+import { Observability } from './constructs/observability';
+import { Queues } from './constructs/queues';
+import { Web } from './constructs/web';
+import type { SlipwayProps } from './props';
+
+export * from './props';
+
+/**
+ * Slipway in one construct: the control plane (HTTP API, seven functions, queues, table, bucket), job compute
+ * (Fargate task definitions, EC2 auto scaling groups), the web UI on CloudFront, and a dashboard with alarms.
+ * Embed it in any stack; {@link SlipwayStack} deploys it on its own.
+ */
+export class Slipway extends Construct {
+  readonly data: Data;
+  readonly queues: Queues;
+  readonly api: Api;
+  readonly web?: Web;
+  readonly compute: Compute;
+  readonly functions: Functions;
+  readonly observability: Observability;
+  readonly vpc: IVpc;
+  /** Base URL of the API and the UI (custom domain, CloudFront, or the internal load balancer's domain). */
+  readonly publicUrl: string;
+  readonly webhookUrl: string;
+
+  constructor(scope: Construct, id: string, props: SlipwayProps = {}) {
+    super(scope, id);
+    const access = props.apiAccess ?? 'public';
+    if (access === 'private' && !(props.domainName && props.certificateArn)) {
+      throw new Error('apiAccess "private" needs domainName and certificateArn (a regional ACM certificate for it).');
+    }
+    const logRetention = toRetentionDays(props.logRetention ?? Duration.days(30));
+    const publicCompute = (props.computeSubnets ?? 'private') === 'public';
+    if (!props.vpc && !props.existingVpc && props.natGateways === 0 && !publicCompute) {
+      throw new Error('natGateways 0 leaves private subnets without egress: set computeSubnets "public" too (docs/cost.md).');
+    }
+
+    this.data = new Data(this, 'Data', {
+      retentionDays: props.retentionDays,
+      githubAppSecretName: props.githubAppSecretName ?? 'slipway/github-app',
+      corsOrigins: props.domainName ? [`https://${props.domainName}`] : ['https://*.cloudfront.net'],
+    });
+    this.queues = new Queues(this, 'Queues');
+    this.vpc = this.resolveVpc(props);
+    const computeSubnets: SubnetSelection = { subnetType: publicCompute ? SubnetType.PUBLIC : SubnetType.PRIVATE_WITH_EGRESS };
+
+    this.api = new Api(this, 'Api', {
+      access,
+      logRetention,
+      vpc: this.vpc,
+      subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      certificateArn: props.certificateArn,
+      accessLogsBucket: this.data.logsBucket,
+    });
+    if (access === 'public') {
+      this.web = new Web(this, 'Web', {
+        apiDomain: this.api.originDomain,
+        accessLogsBucket: this.data.logsBucket,
+        domainName: props.domainName,
+        certificateArn: props.certificateArn,
+        assetPath: props.webAssetPath ?? path.join(REPO_ROOT, 'web', 'dist'),
+      });
+    }
+    this.publicUrl = props.domainName ? `https://${props.domainName}` : Fn.join('', ['https://', this.web!.distribution.distributionDomainName]);
+    this.webhookUrl = Fn.join('', [this.publicUrl, '/webhooks/github']);
+
+    this.compute = new Compute(this, 'Compute', {
+      vpc: this.vpc,
+      subnets: computeSubnets,
+      assignPublicIp: publicCompute,
+      bucket: this.data.bucket,
+      runnerTokenSecret: this.data.runnerTokenSecret,
+      publicUrl: this.publicUrl,
+      agentImage: props.agentImage,
+      agentImageUri: props.agentImageUri,
+      fargateClasses: props.fargateClasses,
+      machineClasses: props.machineClasses,
+      logRetention,
+    });
+    this.functions = new Functions(this, 'Functions', {
+      data: this.data,
+      queues: this.queues,
+      compute: this.compute,
+      publicUrl: this.publicUrl,
+      subnetIds: this.vpc.selectSubnets(computeSubnets).subnetIds,
+      assignPublicIp: publicCompute,
+      fargateSpot: props.fargateSpot ?? false,
+      githubApiUrl: props.githubApiUrl ?? 'https://api.github.com',
+      jobLeaseSeconds: props.jobLeaseSeconds ?? 60,
+      reserveConcurrency: props.reserveConcurrency ?? true,
+      logRetention,
+    });
+    this.api.addRoutes(this.functions.functions.api, this.functions.functions.webhooks);
+    this.observability = new Observability(this, 'Observability', {
+      functions: this.functions,
+      queues: this.queues,
+      table: this.data.table,
+      cluster: this.compute.cluster,
+      machineGroups: this.compute.machineGroups,
+      key: this.data.key,
+      alarmTopic: props.alarmTopic,
+      alarmEmail: props.alarmEmail,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.publicUrl, description: 'Base URL of the API (CircleCI CLI --host, Circle-Token header)' });
+    new CfnOutput(this, 'WebhookUrl', { value: this.webhookUrl, description: 'GitHub App webhook URL' });
+    new CfnOutput(this, 'UiUrl', { value: access === 'public' ? this.publicUrl : 'not deployed (apiAccess private)', description: 'Web UI' });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard' });
+    new CfnOutput(this, 'DnsTarget', {
+      value: this.web ? this.web.distribution.distributionDomainName : this.api.originDomain,
+      description: 'CNAME/alias target for domainName',
+    });
+  }
+
+  private resolveVpc(props: SlipwayProps): IVpc {
+    if (props.vpc) return props.vpc;
+    const existing = props.existingVpc;
+    if (existing) {
+      return Vpc.fromVpcAttributes(this, 'Vpc', {
+        vpcId: existing.vpcId,
+        vpcCidrBlock: existing.vpcCidrBlock,
+        availabilityZones: [...existing.availabilityZones],
+        privateSubnetIds: [...existing.privateSubnetIds],
+        publicSubnetIds: existing.publicSubnetIds ? [...existing.publicSubnetIds] : undefined,
+      });
+    }
+    const natGateways = props.natGateways ?? 1;
+    const vpc = new Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways,
+      subnetConfiguration: [
+        { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 22 },
+        ...(natGateways > 0 ? [{ name: 'private', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 }] : []),
+      ],
+    });
+    vpc.addFlowLog('FlowLogs', {
+      destination: FlowLogDestination.toS3(this.data.logsBucket, 'vpc-flow-logs/'),
+      trafficType: FlowLogTrafficType.REJECT,
+    });
+    Validations.of(vpc).acknowledge({ id: 'AwsSolutions-VPC7', reason: 'Flow logs (rejected traffic) go to the access-log bucket.' });
+    return vpc;
+  }
+}
+
+function toRetentionDays(d: Duration): RetentionDays {
+  const days = d.toDays();
+  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  return (allowed.find((v) => v >= days) ?? RetentionDays.INFINITE) as RetentionDays;
+}
