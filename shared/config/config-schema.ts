@@ -18,7 +18,6 @@ const parameters = {
     required: ['type'],
     properties: {
       type: { enum: ['string', 'boolean', 'integer', 'enum', 'executor', 'steps', 'env_var_name'] },
-      description: str,
       enum: { type: 'array' },
     },
   },
@@ -69,7 +68,6 @@ const workflowJob = {
     {
       type: 'object',
       minProperties: 1,
-      maxProperties: 1,
       additionalProperties: {
         anyOf: [
           { type: 'null' },
@@ -93,7 +91,6 @@ const workflowJob = {
 };
 const workflow = {
   type: 'object',
-  required: ['jobs'],
   properties: {
     jobs: { type: 'array', items: workflowJob },
     triggers: { type: 'array', items: { type: 'object', required: ['schedule'], properties: { schedule: { type: 'object', required: ['cron'], properties: { cron: str, filters: { type: 'object' } } } } } },

@@ -62,14 +62,11 @@ export async function expandConfig(source: string, options: ExpandOptions = {}):
   addDefinitions(root, config);
   const workflows: ExpandedWorkflow[] = [];
   if (config.workflows === undefined) {
-    if (version === 2.1 && root.jobs.size && !config.setup) problems.add('The config has no `workflows`.', { node: raw, hint: 'Add a `workflows:` section that lists the jobs to run.' });
-    if (version === 2) {
-      if (!root.jobs.has('build')) problems.add('A version 2 config without `workflows` needs a job named `build`.', { node: raw, key: 'jobs', hint: 'Rename your job to `build` or add `workflows:`.' });
-      else {
-        const wf = expandWorkflow('workflow', { jobs: ['build'] }, root, problems);
-        if (wf) workflows.push(wf);
-      }
-    }
+    // Without workflows CircleCI runs the job named `build` in a workflow of its own.
+    if (root.jobs.has('build')) {
+      const wf = expandWorkflow('workflow', { jobs: ['build'] }, root, problems);
+      if (wf) workflows.push(wf);
+    } else if (!config.setup) problems.add('A config without `workflows` needs a job named `build`.', { node: raw, key: raw.jobs === undefined ? undefined : 'jobs', onKey: true, hint: 'Add a `workflows:` section that lists the jobs to run, or name your job `build`.' });
   } else if (isMap(config.workflows)) {
     for (const [name, wf] of Object.entries(config.workflows)) {
       if (name === 'version') continue;
