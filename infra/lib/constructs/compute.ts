@@ -14,7 +14,7 @@ import {
   type SubnetSelection,
 } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -80,16 +80,15 @@ export class Compute extends Construct {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'Slipway job tasks: object access under the job data prefixes only',
     });
-    for (const prefix of TASK_PREFIXES) {
-      props.bucket.grantRead(this.taskRole, `${prefix}/*`);
-      props.bucket.grantPut(this.taskRole, `${prefix}/*`);
-    }
-    for (const prefix of TASK_PREFIXES) {
-      acknowledgeWildcards(this.taskRole, `Jobs read and write objects of any key under ${prefix}/; the control plane chooses the keys.`,
-        `Resource::${nagArn(props.bucket)}/${prefix}/*`);
-    }
-    acknowledgeWildcards(this.taskRole, 'Action groups of the CDK read/put grants, limited to the job prefixes of one bucket.',
-      'Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:Abort*');
+    // Object reads and writes only: no ListBucket, so a job cannot enumerate other projects' keys.
+    this.taskRole.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        resources: TASK_PREFIXES.map((prefix) => props.bucket.arnForObjects(`${prefix}/*`)),
+      }),
+    );
+    acknowledgeWildcards(this.taskRole, 'Jobs read and write objects of any key under the job data prefixes; the control plane chooses the keys.',
+      ...TASK_PREFIXES.map((prefix) => `Resource::${nagArn(props.bucket)}/${prefix}/*`));
 
     const agentImage = props.agentImage ?? ContainerImage.fromRegistry(DEFAULT_AGENT_IMAGE);
     const classes: Record<string, FargateClassProps> = Object.fromEntries(

@@ -177,15 +177,23 @@ export class Functions extends Construct {
 
     // S3: the API presigns log/artifact/cache/workspace/test-result transfers for agents and the UI.
     const bucket = nagArn(data.bucket);
-    for (const prefix of ['logs', 'artifacts', 'caches', 'workspaces', 'test-results']) {
-      data.bucket.grantReadWrite(f.api, `${prefix}/*`);
+    const jobPrefixes = ['logs', 'artifacts', 'caches', 'workspaces', 'test-results'];
+    f.api.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        resources: jobPrefixes.map((p) => data.bucket.arnForObjects(`${p}/*`)),
+      }),
+    );
+    // restore_cache matches keys by prefix (newest first), so the API lists under caches/ only.
+    f.api.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [data.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['caches/*'] } } }),
+    );
+    for (const name of ['api', 'pipelines'] as const) {
+      f[name].addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.bucket.arnForObjects('audit/*')] }));
     }
-    data.bucket.grantPut(f.api, 'audit/*');
-    data.bucket.grantPut(f.pipelines, 'audit/*');
     acknowledgeWildcards(f.api, 'Presigned transfers for any job\'s objects under the job data prefixes (keys chosen by the API); audit records.',
-      ...['logs', 'artifacts', 'caches', 'workspaces', 'test-results', 'audit'].map((p) => `Resource::${bucket}/${p}/*`),
-      'Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*');
-    acknowledgeWildcards(f.pipelines, 'Writes audit records under audit/ only.', `Resource::${bucket}/audit/*`, 'Action::s3:Abort*');
+      ...[...jobPrefixes, 'audit'].map((p) => `Resource::${bucket}/${p}/*`));
+    acknowledgeWildcards(f.pipelines, 'Writes audit records under audit/ only.', `Resource::${bucket}/audit/*`);
 
     // Fargate: register derived task definitions and run tasks only of Slipway's families.
     const family = `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:task-definition/${compute.familyPrefix}-*`;
