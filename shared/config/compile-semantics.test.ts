@@ -48,6 +48,11 @@ describe('compileConfig semantics', () => {
     ]);
   });
 
+  it('resolves absent trigger parameters to empty strings and rejects unknown pipeline values', async () => {
+    const src = `${header}jobs:\n  build:\n    docker: [{image: x}]\n    steps:\n      - run: echo "<< pipeline.trigger_parameters.github_app.ref >>" << pipeline.nope >>\n`;
+    expect(await messages(src)).toEqual(['6:14 Unknown pipeline value << pipeline.nope >> in the config.']);
+  });
+
   it('stops hostile input within milliseconds', async () => {
     let src = 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]\n';
     for (let i = 1; i < 12; i++) src += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(',')}]\n`;

@@ -40,6 +40,8 @@ function lookup(expr: string, scope: InterpolationScope): Lookup {
       return { found: true, value: scope.pipelineParameters[name] };
     }
     if (!scope.pipelineValues) return { found: false, handled: false };
+    // Trigger-specific values (`pipeline.trigger_parameters.*`, `pipeline.event.*`) are empty when absent.
+    if (!(rest in scope.pipelineValues) && /^(trigger_parameters|event)\./.test(rest)) return { found: true, value: '' };
     return rest in scope.pipelineValues ? { found: true, value: scope.pipelineValues[rest] } : { found: false, handled: true };
   }
   return { found: false, handled: false };
