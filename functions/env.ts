@@ -36,6 +36,10 @@ const schema = z.object({
   GITHUB_API_URL: z.string().optional(),
   /** Local mode: webhook secret(s), comma-separated, when no GitHub App is configured. */
   SLIPWAY_GITHUB_WEBHOOK_SECRET: z.string().optional(),
+  /** Local mode: argv (JSON array) that starts the agent on the host. */
+  SLIPWAY_AGENT_COMMAND: z.string().optional(),
+  /** Local mode: folder of packed orbs (`ns/name@version` or `ns/name`) for registry orb references. */
+  SLIPWAY_ORBS_DIR: z.string().optional(),
   /** Admin API token to seed (local mode). */
   SLIPWAY_ADMIN_TOKEN: z.string().optional(),
   /** Seconds an agent may stay silent before its job is failed (lease). */

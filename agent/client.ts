@@ -1,0 +1,71 @@
+import type { JobSpec, StepReport } from '../shared/model/job-spec';
+import type { JobStatus } from '../shared/model/statuses';
+
+export class ControlPlaneError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ControlPlaneError';
+  }
+}
+
+/**
+ * The agent's side of the runner protocol (`/runner/v1`), authenticated by the task token. Transient
+ * failures (network, 5xx, 429) are retried with backoff; 4xx are final.
+ */
+export class ControlPlaneClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 6; attempt++) {
+      try {
+        const res = await fetch(`${this.baseUrl}/runner/v1${path}`, {
+          method,
+          headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await res.text();
+        if (res.ok) return (text ? JSON.parse(text) : {}) as T;
+        const message = (() => {
+          try {
+            return JSON.parse(text).message as string;
+          } catch {
+            return text;
+          }
+        })();
+        if (res.status < 500 && res.status !== 429) throw new ControlPlaneError(`${method} ${path}: ${res.status} ${message}`, res.status);
+        lastError = new ControlPlaneError(`${method} ${path}: ${res.status} ${message}`, res.status);
+      } catch (e) {
+        if (e instanceof ControlPlaneError && e.status < 500 && e.status !== 429) throw e;
+        lastError = e;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000)));
+    }
+    throw lastError;
+  }
+
+  fetchSpec(): Promise<JobSpec> {
+    return this.call('GET', '/task');
+  }
+  start(): Promise<unknown> {
+    return this.call('POST', '/task/start');
+  }
+  steps(steps: StepReport[]): Promise<{ cancel: boolean }> {
+    return this.call('POST', '/task/steps', { steps });
+  }
+  heartbeat(): Promise<{ cancel: boolean }> {
+    return this.call('POST', '/task/heartbeat');
+  }
+  complete(status: JobStatus, steps: StepReport[]): Promise<unknown> {
+    return this.call('POST', '/task/complete', { status, steps });
+  }
+  async logUrls(step: number, from: number, count: number): Promise<string[]> {
+    return (await this.call<{ urls: string[] }>('POST', '/task/log-urls', { step, from, count })).urls;
+  }
+}

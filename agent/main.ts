@@ -1,0 +1,33 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ControlPlaneClient } from './client';
+import { runTask } from './run-task';
+
+/**
+ * The agent's entry point. Task mode (`task`): run the one task named by SLIPWAY_TASK_TOKEN against
+ * SLIPWAY_URL, then exit 0 (the task's own status goes to the control plane) or 1 when it could not report.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const mode = argv[0] ?? 'task';
+  if (mode !== 'task') {
+    process.stderr.write(`Unknown agent mode "${mode}". Use: task\n`);
+    return 2;
+  }
+  const url = process.env.SLIPWAY_URL;
+  const token = process.env.SLIPWAY_TASK_TOKEN;
+  if (!url || !token) {
+    process.stderr.write('The agent needs SLIPWAY_URL and SLIPWAY_TASK_TOKEN.\n');
+    return 2;
+  }
+  try {
+    await runTask({ client: new ControlPlaneClient(url.replace(/\/$/, ''), token), workRoot: process.env.SLIPWAY_WORK_ROOT ?? join(tmpdir(), 'slipway-agent') });
+    return 0;
+  } catch (e) {
+    process.stderr.write(`slipway agent: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import type { CheckoutStep } from '../../shared/config/plan';
+import { resolvePath, type StepHandler } from './context';
+
+function git(args: string[], cwd: string, env: Record<string, string>, onOutput: (s: string) => void): Promise<number> {
+  return new Promise((resolve) => {
+    const child = execFile('git', args, { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0' }, maxBuffer: 256 * 1024 * 1024 }, (err) => {
+      resolve(err ? ((err as { code?: number }).code as number) || 1 : 0);
+    });
+    child.stdout?.on('data', (d) => onOutput(String(d)));
+    child.stderr?.on('data', (d) => onOutput(String(d)));
+  });
+}
+
+/**
+ * `checkout`: the pipeline's revision into `path` (default: the working directory), with the credentials
+ * the job spec carries (sent as an HTTP header, never written into the remote URL or to disk).
+ */
+export const checkoutStep: StepHandler<CheckoutStep> = async (step, ctx) => {
+  const dir = step.path ? resolvePath(step.path, ctx) : ctx.workingDirectory;
+  mkdirSync(dir, { recursive: true });
+  const { url, revision, branch, tag, username, password } = ctx.spec.checkout;
+  const out = (s: string) => ctx.log.write(s);
+  const auth: string[] = password ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`${username ?? 'x-access-token'}:${password}`).toString('base64')}`] : [];
+  ctx.log.note(`Cloning ${url} into ${dir} at ${revision.slice(0, 12)}${branch ? ` (branch ${branch})` : tag ? ` (tag ${tag})` : ''}`);
+  const env = { ...ctx.env, HOME: ctx.home };
+  const fresh = readdirSync(dir).length === 0;
+  if (fresh) {
+    if ((await git([...auth, 'init', '--quiet', '.'], dir, env, out)) !== 0) return { status: 'failed', exitCode: 1 };
+    await git(['remote', 'add', 'origin', url], dir, env, out);
+  }
+  const refspecs = ['+refs/heads/*:refs/remotes/origin/*', ...(tag ? [`+refs/tags/${tag}:refs/tags/${tag}`] : [])];
+  let code = await git([...auth, 'fetch', '--quiet', '--force', 'origin', ...refspecs], dir, env, out);
+  if (code === 0) code = await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', revision], dir, env, out);
+  if (code === 0 && branch) code = await git(['checkout', '--quiet', '-B', branch, revision], dir, env, out);
+  if (code !== 0) {
+    ctx.log.note(`Checkout failed (git exit code ${code}).`);
+    return { status: 'failed', exitCode: code };
+  }
+  return { status: 'success', exitCode: 0 };
+};

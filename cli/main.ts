@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { registerConfigCommands } from './commands/config';
+import { registerDevCommand } from './commands/dev';
+import { registerProjectCommands } from './commands/project';
+import { main as agentMain } from '../agent/main';
+
+/** The `slipway` CLI. */
+export async function run(argv: string[]): Promise<void> {
+  const program = new Command('slipway').description('Slipway: CircleCI Server, serverless, in your AWS account').showHelpAfterError();
+  registerDevCommand(program);
+  registerProjectCommands(program);
+  registerConfigCommands(program);
+  program
+    .command('agent [mode]')
+    .description('Run the job agent (task mode: SLIPWAY_URL and SLIPWAY_TASK_TOKEN)')
+    .action(async (mode?: string) => {
+      process.exitCode = await agentMain([mode ?? 'task']);
+    });
+  await program.parseAsync(argv);
+}

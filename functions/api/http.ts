@@ -1,0 +1,88 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { User } from '../../shared/model/entities';
+import { SlipwayError, ValidationError } from '../../shared/model/errors';
+import type { ControlPlaneDeps } from '../../shared/services/deps';
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  headers: Record<string, string | undefined>;
+  rawBody: string;
+  /** Parsed JSON body (`undefined` when empty); malformed JSON is rejected with 400 before routing. */
+  body: unknown;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  text?: string;
+  headers?: Record<string, string>;
+}
+
+export interface RouteContext {
+  deps: ControlPlaneDeps;
+  req: ApiRequest;
+  /** Resolves the caller from the API token (401 when missing/invalid). */
+  user(): Promise<User>;
+}
+
+export interface Route {
+  method: string;
+  /** Path pattern: `:name` matches one segment, `:slug` matches a three-segment project slug. */
+  path: string;
+  handle(ctx: RouteContext): Promise<ApiResponse>;
+}
+
+export const json = (status: number, body: unknown): ApiResponse => ({ status, body });
+
+/** Compiles `/api/v2/project/:slug/pipeline` to a regex with named groups. */
+export function compilePath(path: string): RegExp {
+  const src = path
+    .split('/')
+    .map((seg) => {
+      if (seg === ':slug') return '(?<slug>[^/]+/[^/]+/[^/]+)';
+      if (seg.startsWith(':')) return `(?<${seg.slice(1)}>[^/]+)`;
+      return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return new RegExp(`^${src}/?$`);
+}
+
+export function parseEvent(event: APIGatewayProxyEventV2): ApiRequest {
+  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  let body: unknown;
+  const type = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (raw.trim() && (type.includes('json') || /^\s*[[{]/.test(raw))) {
+    try {
+      body = JSON.parse(raw);
+    } catch (e) {
+      throw new ValidationError(`Malformed JSON body: ${(e as Error).message}. Send a valid JSON document.`);
+    }
+  }
+  const query: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    path: decodeURI(event.rawPath),
+    params: {},
+    query,
+    headers: event.headers ?? {},
+    rawBody: raw,
+    body,
+  };
+}
+
+export function toResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
+  const headers: Record<string, string> = { 'cache-control': 'no-store', ...(res.headers ?? {}) };
+  if (res.text !== undefined) return { statusCode: res.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: res.text };
+  if (res.body === undefined) return { statusCode: res.status, headers };
+  return { statusCode: res.status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(res.body) };
+}
+
+/** Maps any error to CircleCI's `{ "message": ... }` body; unexpected errors become a 500 without internals. */
+export function errorResult(e: unknown, log: (msg: string, err: unknown) => void): APIGatewayProxyStructuredResultV2 {
+  if (e instanceof SlipwayError) return toResult(json(e.status, { message: e.message }));
+  log('unhandled API error', e);
+  return toResult(json(500, { message: 'Internal error. The request was not completed; it is safe to retry.' }));
+}

@@ -1,0 +1,68 @@
+import { NotFoundError } from '../../../shared/model/errors';
+import { isTerminalJob } from '../../../shared/model/statuses';
+import { sendWorkflowEvent } from '../../../shared/services/advance-workflow';
+import { apiJobDetails, apiV1Job } from '../../../shared/services/api-shapes';
+import { readStepOutput } from '../../../shared/services/job-output';
+import { projectFor } from '../access';
+import { json, type Route, type RouteContext } from '../http';
+
+async function jobByNumber(ctx: RouteContext, slug: string, number: string, role: 'viewer' | 'member') {
+  const project = await projectFor(ctx, slug, role);
+  const job = await ctx.deps.pipelines.getJobByNumber(project.slug, Number(number));
+  if (!job) throw new NotFoundError('Job not found');
+  const workflow = await ctx.deps.pipelines.getWorkflow(job.workflowId);
+  if (!workflow) throw new NotFoundError('Job not found');
+  return { project, job, workflow };
+}
+
+export const jobRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/v2/project/:slug/job/:number',
+    async handle(ctx) {
+      const { project, job, workflow } = await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'viewer');
+      return json(200, apiJobDetails(job, workflow, project, ctx.deps.publicUrl));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/project/:slug/job/:number/cancel',
+    async handle(ctx) {
+      const { job } = await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member');
+      const user = await ctx.user();
+      if (!isTerminalJob(job.status)) await sendWorkflowEvent(ctx.deps, job.workflowId, { type: 'JobCancelRequested', jobId: job.id, by: user.id });
+      return json(202, { message: 'Accepted.' });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1.1/project/:vcs/:org/:repo/:number',
+    async handle(ctx) {
+      const { vcs, org, repo, number } = ctx.req.params;
+      const slug = `${vcs === 'github' ? 'gh' : vcs === 'bitbucket' ? 'bb' : vcs}/${org}/${repo}`;
+      const { project, job, workflow } = await jobByNumber(ctx, slug, number, 'viewer');
+      const pipeline = await ctx.deps.pipelines.getPipeline(job.pipelineId);
+      if (!pipeline) throw new NotFoundError('Job not found');
+      const urls = new Map<string, string>();
+      for (const t of job.tasks) {
+        for (const s of t.steps) {
+          const resource = `output:${job.id}:${t.index}:${s.index}`;
+          urls.set(`${t.index}:${s.index}`, `${ctx.deps.publicUrl}/api/v1.1/output/${job.workflowId}/${job.id}/${t.index}/${s.index}?token=${await ctx.deps.tokens.signResource(resource, 3600)}`);
+        }
+      }
+      return json(200, apiV1Job(job, workflow, project, pipeline, ctx.deps.publicUrl, (task, step) => urls.get(`${task}:${step}`)!));
+    },
+  },
+  {
+    // `output_url` target: a signed, expiring link (like CircleCI's presigned S3 URLs); no API token needed.
+    method: 'GET',
+    path: '/api/v1.1/output/:workflowId/:jobId/:task/:step',
+    async handle(ctx) {
+      const { workflowId, jobId, task, step } = ctx.req.params;
+      await ctx.deps.tokens.verifyResource(ctx.req.query.token ?? '', `output:${jobId}:${task}:${step}`);
+      const job = await ctx.deps.pipelines.getJob(workflowId, jobId);
+      if (!job || !job.tasks[Number(task)]) throw new NotFoundError('Output not found');
+      return json(200, await readStepOutput(ctx.deps, job, Number(task), Number(step)));
+    },
+  },
+];

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { UnauthorizedError, ValidationError } from '../../../shared/model/errors';
+import { completeTask, getTaskSpec, heartbeat, logUploadUrls, recordSteps, startTask } from '../../../shared/services/runner-protocol';
+import type { TaskClaims } from '../../../shared/services/tokens';
+import { json, type Route, type RouteContext } from '../http';
+
+/** The agent protocol (DESIGN.md §6), authenticated by the task token. */
+async function claims(ctx: RouteContext): Promise<TaskClaims> {
+  const auth = Object.entries(ctx.req.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+  if (!auth?.startsWith('Bearer ')) throw new UnauthorizedError('The runner API needs a task token: Authorization: Bearer <token>.');
+  return ctx.deps.tokens.verifyTask(auth.slice(7));
+}
+
+const Step = z.object({
+  index: z.number().int().min(0),
+  name: z.string(),
+  type: z.string(),
+  status: z.enum(['running', 'success', 'failed', 'canceled', 'timedout', 'skipped']),
+  startedAt: z.string(),
+  stoppedAt: z.string().optional(),
+  exitCode: z.number().int().nullable().optional(),
+  outputBytes: z.number().int().min(0).optional(),
+});
+const StepsBody = z.object({ steps: z.array(Step).max(1000) });
+const CompleteBody = StepsBody.extend({ status: z.enum(['success', 'failed', 'canceled', 'timedout', 'infrastructure_fail']) });
+const LogUrlsBody = z.object({ step: z.number().int().min(0), from: z.number().int().min(0), count: z.number().int().min(1).max(64) });
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new ValidationError(`Invalid runner request at ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}`);
+  return r.data;
+}
+
+export const runnerRoutes: Route[] = [
+  { method: 'GET', path: '/runner/v1/task', handle: async (ctx) => json(200, await getTaskSpec(ctx.deps, await claims(ctx))) },
+  {
+    method: 'POST',
+    path: '/runner/v1/task/start',
+    handle: async (ctx) => {
+      await startTask(ctx.deps, await claims(ctx));
+      return json(200, { ok: true });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/runner/v1/task/steps',
+    handle: async (ctx) => {
+      const c = await claims(ctx);
+      await recordSteps(ctx.deps, c, parse(StepsBody, ctx.req.body).steps);
+      return json(200, await heartbeat(ctx.deps, c));
+    },
+  },
+  { method: 'POST', path: '/runner/v1/task/heartbeat', handle: async (ctx) => json(200, await heartbeat(ctx.deps, await claims(ctx))) },
+  {
+    method: 'POST',
+    path: '/runner/v1/task/complete',
+    handle: async (ctx) => {
+      await completeTask(ctx.deps, await claims(ctx), parse(CompleteBody, ctx.req.body));
+      return json(200, { ok: true });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/runner/v1/task/log-urls',
+    handle: async (ctx) => json(200, { urls: await logUploadUrls(ctx.deps, await claims(ctx), parse(LogUrlsBody, ctx.req.body)) }),
+  },
+];

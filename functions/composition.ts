@@ -1,0 +1,95 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAwsClients } from '../shared/adapters/aws/clients';
+import { DynamoDedupeStore } from '../shared/adapters/aws/dynamo-dedupe-store';
+import { DynamoIdentityStore } from '../shared/adapters/aws/dynamo-identity-store';
+import { DynamoPipelineStore } from '../shared/adapters/aws/dynamo-pipeline-store';
+import { DynamoProjectStore } from '../shared/adapters/aws/dynamo-project-store';
+import { DynamoTable } from '../shared/adapters/aws/dynamo-table';
+import { KmsEnvelopeCipher } from '../shared/adapters/aws/kms-envelope-cipher';
+import { S3BlobStore } from '../shared/adapters/aws/s3-blob-store';
+import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
+import { GitCliRepositorySource } from '../shared/adapters/local/git-cli-repository-source';
+import { HostProcessCompute } from '../shared/adapters/local/host-process-compute';
+import { LocalKeyCipher } from '../shared/adapters/local/local-key-cipher';
+import type { JobCompute } from '../shared/ports/job-compute';
+import { systemClock } from '../shared/ports/clock';
+import { seedAdmin } from '../shared/services/auth';
+import type { ControlPlaneDeps } from '../shared/services/deps';
+import { TokenService } from '../shared/services/tokens';
+import { readEnv, type FunctionEnv } from './env';
+import { createAwsCompute } from './aws-compute';
+
+/** A key file in the data folder, created on first use (local mode's stand-in for KMS/Secrets Manager). */
+function localKey(dataDir: string, name: string): Buffer {
+  const dir = join(dataDir, 'keys');
+  const file = join(dir, name);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(file);
+}
+
+async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
+  const clients = createAwsClients(process.env);
+  const table = new DynamoTable(clients.dynamo, env.TABLE_NAME);
+  const local = env.COMPUTE_MODE === 'local';
+  const dataDir = env.DATA_DIR ?? '/tmp/slipway';
+  let signingKey: Buffer;
+  let cipher;
+  let compute: JobCompute;
+  if (local) {
+    signingKey = localKey(dataDir, 'signing.key');
+    cipher = new LocalKeyCipher(localKey(dataDir, 'secrets.key'));
+    compute = new HostProcessCompute({ agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'), workRoot: join(dataDir, 'work') });
+  } else {
+    const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
+    signingKey = Buffer.from(secret.SecretString ?? '', 'utf8');
+    cipher = new KmsEnvelopeCipher(new KMSClient({}), env.KMS_KEY_ID ?? '');
+    compute = createAwsCompute(env);
+  }
+  const deps: ControlPlaneDeps = {
+    pipelines: new DynamoPipelineStore(table),
+    projects: new DynamoProjectStore(table),
+    identity: new DynamoIdentityStore(table),
+    dedupe: new DynamoDedupeStore(table),
+    queue: new SqsMessageQueue(clients.sqs, {
+      triggers: env.TRIGGERS_QUEUE_URL,
+      dispatch: env.DISPATCH_QUEUE_URL,
+      events: env.EVENTS_QUEUE_URL,
+      notify: env.NOTIFY_QUEUE_URL,
+    }),
+    blobs: new S3BlobStore(clients.s3, env.BUCKET_NAME),
+    cipher,
+    repos: new GitCliRepositorySource(join(local ? dataDir : '/tmp', 'git')),
+    compute,
+    tokens: new TokenService(signingKey),
+    clock: systemClock,
+    publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
+    leaseSeconds: env.JOB_LEASE_SECONDS,
+  };
+  if (env.SLIPWAY_ADMIN_TOKEN) await seedAdmin(deps, env.SLIPWAY_ADMIN_TOKEN);
+  return deps;
+}
+
+let cached: Promise<ControlPlaneDeps> | undefined;
+
+/** The composition root of every function: built once per runtime (Lambda instance or local process). */
+export function getDeps(): Promise<ControlPlaneDeps> {
+  cached ??= build(readEnv()).catch((e) => {
+    cached = undefined;
+    throw e;
+  });
+  return cached;
+}
+
+/** Stops host agents started by this process (local mode shutdown). */
+export async function shutdownDeps(): Promise<void> {
+  if (!cached) return;
+  const deps = await cached.catch(() => undefined);
+  if (deps?.compute instanceof HostProcessCompute) deps.compute.stopAll();
+}

@@ -1,0 +1,161 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createAwsClients } from '../shared/adapters/aws/clients';
+import { newApiToken } from '../shared/services/tokens';
+import { agentCommand } from './agent-bundle';
+import { startEmulators, type Emulators } from './emulators';
+import { BodyTooLargeError, toApiGatewayEvent, writeResult } from './http-bridge';
+import { ensureBucket, ensureQueues, ensureTable } from './provision';
+import { SqsPoller } from './sqs-poller';
+import { serveStatic } from './static';
+
+export interface LocalRuntimeOptions {
+  port: number;
+  host?: string;
+  dataDir: string;
+  /** Admin API token; generated and stored in the data folder when not given. */
+  adminToken?: string;
+  /** Seconds between cron runs (reconciler, reaper, schedules). */
+  cronIntervalSeconds?: number;
+  leaseSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  url: string;
+  port: number;
+  adminToken: string;
+  dataDir: string;
+  /** Runs the cron handler once now (tests use this instead of waiting for the timer). */
+  runCron(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** The token: explicit, else remembered in the data folder, else newly generated and remembered. */
+function resolveToken(dataDir: string, explicit?: string): string {
+  const file = join(dataDir, 'admin-token');
+  if (explicit) return explicit;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = newApiToken();
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/**
+ * The all-in-one runtime (DESIGN.md §4): AWS API emulators in-process, and the very same Lambda handlers
+ * driven by an HTTP server (API Gateway v2 events), SQS pollers (event source mappings) and a timer
+ * (EventBridge schedule). Jobs run on this host.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const adminToken = resolveToken(dataDir, options.adminToken);
+  const emulators: Emulators = await startEmulators({ dataDir });
+  const server: Server = createServer();
+  await new Promise<void>((r) => server.listen(options.port, options.host ?? '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
+
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: emulators.sqsEndpoint,
+    AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_DEV: 'true',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
+  });
+  const clients = createAwsClients(process.env);
+  await ensureTable(clients.dynamo as unknown as DynamoDBClient, 'slipway');
+  await ensureBucket(clients.s3, 'slipway');
+  const queueUrls = await ensureQueues(clients.sqs, 'slipway', 30);
+  Object.assign(process.env, {
+    TABLE_NAME: 'slipway',
+    BUCKET_NAME: 'slipway',
+    TRIGGERS_QUEUE_URL: queueUrls.triggers,
+    DISPATCH_QUEUE_URL: queueUrls.dispatch,
+    EVENTS_QUEUE_URL: queueUrls.events,
+    NOTIFY_QUEUE_URL: queueUrls.notify,
+    PUBLIC_URL: url,
+    COMPUTE_MODE: 'local',
+    DATA_DIR: dataDir,
+    SLIPWAY_ADMIN_TOKEN: adminToken,
+    SLIPWAY_AGENT_COMMAND: JSON.stringify(await agentCommand(dataDir)),
+    JOB_LEASE_SECONDS: String(options.leaseSeconds ?? 60),
+  });
+
+  // The handlers are loaded only now: their composition root reads the environment set above.
+  const api = (await import('../functions/api/handler')).handler;
+  const webhooks = (await import('../functions/webhooks/handler')).handler;
+  const cron = (await import('../functions/cron/handler')).handler;
+  const composition = await import('../functions/composition');
+  await composition.getDeps();
+  const ctx = {} as never;
+
+  server.on('request', async (req, res) => {
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      const isApi = path.startsWith('/api/') || path.startsWith('/runner/') || path === '/healthz';
+      if (!isApi && !path.startsWith('/webhooks/')) return serveStatic(req, res);
+      const event = await toApiGatewayEvent(req);
+      writeResult(res, (await (isApi ? api : webhooks)(event, ctx)) as never);
+    } catch (e) {
+      const tooLarge = e instanceof BodyTooLargeError;
+      if (!res.headersSent) res.writeHead(tooLarge ? 413 : 500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: tooLarge ? (e as Error).message : 'Internal error.' }));
+    }
+  });
+
+  const consumers: Array<[keyof typeof queueUrls, () => Promise<{ handler: (e: never, c: never) => Promise<unknown> }>, number]> = [
+    ['triggers', () => import('../functions/pipelines/handler'), 2],
+    ['dispatch', () => import('../functions/dispatcher/handler'), 2],
+    ['events', () => import('../functions/conductor/handler'), 2],
+    ['notify', () => import('../functions/notifications/handler'), 1],
+  ];
+  const pollers: SqsPoller[] = [];
+  for (const [queue, load, concurrency] of consumers) {
+    const handler = (await load()).handler;
+    const poller = new SqsPoller({
+      client: clients.sqs,
+      queueUrl: queueUrls[queue],
+      handler: (event) => handler(event as never, ctx) as never,
+      concurrency,
+      onError: (e) => log(`[${queue}] ${(e as Error).message}`),
+    });
+    await poller.start();
+    pollers.push(poller);
+  }
+
+  const runCron = () => cron({ version: '0', id: 'local', 'detail-type': 'Scheduled Event', source: 'aws.events', account: 'local', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} } as never, ctx);
+  // Start-up reconcile: finishes whatever was in flight when the runtime last stopped.
+  await runCron().catch((e: Error) => log(`[cron] ${e.message}`));
+  const timer = setInterval(() => void runCron().catch((e: Error) => log(`[cron] ${e.message}`)), (options.cronIntervalSeconds ?? 60) * 1000);
+  timer.unref();
+
+  let stopped = false;
+  return {
+    url,
+    port,
+    adminToken,
+    dataDir,
+    runCron,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await Promise.all(pollers.map((p) => p.stop()));
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      await composition.shutdownDeps();
+      await emulators.stop();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Project } from '../../model/entities';
+import { VcsError } from '../../model/errors';
+import type { RepositorySource, ResolvedCommit } from '../../ports/repository-source';
+
+function git(args: string[], cwd?: string, timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout, stderr) => {
+      if (err) reject(Object.assign(err, { stderr: String(stderr).trim() }));
+      else resolve(stdout);
+    });
+  });
+}
+
+/**
+ * Reads repositories with the git CLI through a bare mirror per URL under `cacheDir` (local mode, and any
+ * git URL the machine can reach: file://, local paths, https). Fetches are serialised per mirror.
+ */
+export class GitCliRepositorySource implements RepositorySource {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  constructor(private readonly cacheDir: string) {}
+
+  private mirrorOf(url: string): string {
+    return join(this.cacheDir, `${createHash('sha1').update(url).digest('hex')}.git`);
+  }
+
+  private async sync(url: string): Promise<string> {
+    const dir = this.mirrorOf(url);
+    const previous = this.locks.get(dir) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async () => {
+      try {
+        if (existsSync(join(dir, 'HEAD'))) await git(['remote', 'update', '--prune'], dir);
+        else {
+          mkdirSync(this.cacheDir, { recursive: true });
+          await git(['clone', '--mirror', '--quiet', url, dir]);
+        }
+      } catch (e) {
+        const msg = (e as { stderr?: string }).stderr || (e as Error).message;
+        throw new VcsError(`Could not fetch ${url}: ${msg}`, { url }, { cause: e });
+      }
+    });
+    this.locks.set(dir, run);
+    await run;
+    return dir;
+  }
+
+  async resolve(project: Project, ref: { branch?: string; tag?: string; revision?: string }): Promise<ResolvedCommit> {
+    const dir = await this.sync(project.repoUrl);
+    const spec = ref.revision ?? (ref.tag ? `refs/tags/${ref.tag}` : `refs/heads/${ref.branch ?? project.defaultBranch}`);
+    let revision: string;
+    try {
+      revision = (await git(['rev-parse', '--verify', '--quiet', `${spec}^{commit}`], dir)).trim();
+    } catch {
+      throw new VcsError(`${ref.revision ? 'Revision' : ref.tag ? 'Tag' : 'Branch'} ${ref.revision ?? ref.tag ?? ref.branch ?? project.defaultBranch} not found in ${project.repoUrl}.`, { ref });
+    }
+    const [subject, body, authorName] = (await git(['log', '-1', '--format=%s%x00%b%x00%an', revision], dir)).split('\0');
+    return { revision, subject: subject ?? '', body: (body ?? '').trim(), authorName: (authorName ?? '').trim() };
+  }
+
+  async readFile(project: Project, revision: string, path: string): Promise<string | undefined> {
+    const dir = this.mirrorOf(project.repoUrl);
+    try {
+      return await git(['show', `${revision}:${path}`], dir);
+    } catch (e) {
+      const msg = (e as { stderr?: string }).stderr ?? '';
+      if (/does not exist|exists on disk, but not in|path .* does not exist/.test(msg)) return undefined;
+      throw new VcsError(`Could not read ${path} at ${revision}: ${msg}`, { path, revision }, { cause: e });
+    }
+  }
+
+  async checkoutAccess(project: Project): Promise<{ url: string }> {
+    return { url: project.repoUrl };
+  }
+}

@@ -1,0 +1,41 @@
+import type { JobPlan } from '../config/plan';
+
+/**
+ * What the agent receives when it fetches (task mode) or claims (runner mode) a task: everything needed to
+ * run it, including secrets, over the authenticated runner API only (never in task overrides or user data).
+ * Versioned by `protocol`.
+ */
+export interface JobSpec {
+  protocol: 1;
+  job: {
+    id: string;
+    name: string;
+    number: number;
+    workflowId: string;
+    workflowName: string;
+    pipelineId: string;
+    pipelineNumber: number;
+    projectSlug: string;
+    buildUrl: string;
+  };
+  task: { index: number; total: number; attempt: number };
+  plan: JobPlan;
+  /** Built-in, context and project variables, merged with CircleCI's precedence (job/step env applied by the agent). */
+  environment: Record<string, string>;
+  /** Values to mask in output (project and context secrets). */
+  secrets: string[];
+  checkout: { url: string; revision: string; branch?: string; tag?: string; username?: string; password?: string };
+  heartbeatSeconds: number;
+}
+
+/** A step event the agent reports (batched). */
+export interface StepReport {
+  index: number;
+  name: string;
+  type: string;
+  status: 'running' | 'success' | 'failed' | 'canceled' | 'timedout' | 'skipped';
+  startedAt: string;
+  stoppedAt?: string;
+  exitCode?: number | null;
+  outputBytes?: number;
+}

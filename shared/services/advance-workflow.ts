@@ -1,0 +1,96 @@
+import type { Job } from '../model/entities';
+import { isTerminalWorkflow } from '../model/statuses';
+import { reduceWorkflow, type WorkflowCommand, type WorkflowEvent } from '../workflow/reducer';
+import type { ControlPlaneDeps } from './deps';
+
+export interface WorkflowMessage {
+  workflowId: string;
+  event: WorkflowEvent;
+}
+
+/** Sends an event to the conductor (FIFO group = workflow). */
+export function sendWorkflowEvent(deps: Pick<ControlPlaneDeps, 'queue'>, workflowId: string, event: WorkflowEvent, dedupeId?: string) {
+  return deps.queue.send('events', { workflowId, event }, { groupId: workflowId, deduplicationId: dedupeId });
+}
+
+/**
+ * The conductor's use case: load the workflow, run the reducer, apply its commands with conditional writes,
+ * and dispatch newly queued jobs. A command whose condition fails means another writer got there first; the
+ * reducer then runs again on fresh state, so the outcome converges.
+ */
+export async function advanceWorkflow(deps: ControlPlaneDeps, message: WorkflowMessage): Promise<void> {
+  let event = message.event;
+  for (let round = 0; round < 5; round++) {
+    const workflow = await deps.pipelines.getWorkflow(message.workflowId);
+    if (!workflow || isTerminalWorkflow(workflow.status)) return;
+    const jobs = await deps.pipelines.listJobs(workflow.id);
+    const { commands } = reduceWorkflow({ workflow, jobs }, event);
+    let conflicted = false;
+    for (const cmd of commands) {
+      if (!(await apply(deps, workflow.id, new Map(jobs.map((j) => [j.id, j])), cmd))) conflicted = true;
+    }
+    if (!conflicted) return;
+    event = { type: 'Reconcile' };
+  }
+}
+
+async function apply(deps: ControlPlaneDeps, workflowId: string, jobs: Map<string, Job>, cmd: WorkflowCommand): Promise<boolean> {
+  const now = deps.clock.now().toISOString();
+  switch (cmd.type) {
+    case 'QueueJob': {
+      const job = jobs.get(cmd.jobId)!;
+      const number = await deps.projects.nextNumber(job.projectSlug, 'job');
+      const queued = await deps.pipelines.updateJob(workflowId, job.id, 'blocked', {
+        status: 'queued',
+        number,
+        projectSlug: job.projectSlug,
+        queuedAt: now,
+        tasks: job.tasks.map((t) => ({ ...t, status: 'queued' })),
+      });
+      if (!queued) return false;
+      await deps.queue.sendMany(
+        'dispatch',
+        queued.tasks.map((t) => ({ body: { workflowId, jobId: job.id, taskIndex: t.index, attempt: t.attempt } })),
+      );
+      return true;
+    }
+    case 'HoldJob':
+      return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'on_hold' }));
+    case 'SkipJob':
+      return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'not_run', stoppedAt: now }));
+    case 'ApproveJob':
+      return Boolean(
+        await deps.pipelines.updateJob(workflowId, cmd.jobId, 'on_hold', { status: 'success', approvedBy: cmd.by, stoppedAt: now }),
+      );
+    case 'StartJob': {
+      const job = jobs.get(cmd.jobId)!;
+      const startedAt = job.tasks.map((t) => t.startedAt).filter(Boolean).sort()[0] ?? now;
+      return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'queued', { status: 'running', startedAt }));
+    }
+    case 'FinishJob': {
+      const job = jobs.get(cmd.jobId)!;
+      const startedAt = job.startedAt ?? job.tasks.map((t) => t.startedAt).filter(Boolean).sort()[0];
+      const done = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: cmd.status, startedAt, stoppedAt: now });
+      if (done) await deps.queue.send('notify', { type: 'JobFinished', workflowId, jobId: cmd.jobId, status: cmd.status });
+      return Boolean(done);
+    }
+    case 'CancelJob': {
+      const job = jobs.get(cmd.jobId)!;
+      const canceled = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: 'canceled', canceledBy: cmd.by, stoppedAt: now });
+      if (!canceled) return false;
+      // Running agents learn of the cancel from their next heartbeat reply; compute is stopped as a backstop.
+      for (const t of job.tasks) if (t.computeId && t.status === 'running') await deps.compute.stop(t.computeId, 'canceled').catch(() => undefined);
+      return true;
+    }
+    case 'SetWorkflowStatus': {
+      const terminal = isTerminalWorkflow(cmd.status);
+      const updated = await deps.pipelines.updateWorkflow(workflowId, cmd.from, {
+        status: cmd.status,
+        ...(terminal ? { stoppedAt: now } : {}),
+        ...(cmd.status === 'canceled' && cmd.by ? { canceledBy: cmd.by } : {}),
+      });
+      if (updated && terminal) await deps.queue.send('notify', { type: 'WorkflowFinished', workflowId, status: cmd.status });
+      return Boolean(updated);
+    }
+  }
+}

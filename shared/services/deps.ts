@@ -1,0 +1,32 @@
+import type { BlobStore } from '../ports/blob-store';
+import type { Clock } from '../ports/clock';
+import type { DedupeStore } from '../ports/dedupe-store';
+import type { IdentityStore } from '../ports/identity-store';
+import type { JobCompute } from '../ports/job-compute';
+import type { MessageQueue } from '../ports/message-queue';
+import type { OrbResolver } from '../ports/orb-resolver';
+import type { PipelineStore } from '../ports/pipeline-store';
+import type { ProjectStore } from '../ports/project-store';
+import type { RepositorySource } from '../ports/repository-source';
+import type { SecretCipher } from '../ports/secret-cipher';
+import type { TokenService } from './tokens';
+
+/** Everything the use cases need, built by a composition root (functions/, local/, cli/). */
+export interface ControlPlaneDeps {
+  pipelines: PipelineStore;
+  projects: ProjectStore;
+  identity: IdentityStore;
+  dedupe: DedupeStore;
+  queue: MessageQueue;
+  blobs: BlobStore;
+  cipher: SecretCipher;
+  repos: RepositorySource;
+  compute: JobCompute;
+  tokens: TokenService;
+  clock: Clock;
+  orbResolver?: OrbResolver;
+  /** Public base URL of the HTTP API, without a trailing slash. */
+  publicUrl: string;
+  /** Seconds an agent may stay silent before its task is failed. */
+  leaseSeconds: number;
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { compileConfig } from '../config/compile';
+import { selectJobs } from '../config/select-jobs';
+import type { Job, Pipeline, PipelineError, Project, TriggerInfo, Workflow } from '../model/entities';
+import { NotFoundError, ValidationError } from '../model/errors';
+import type { ControlPlaneDeps } from './deps';
+import { stableUuid } from './tokens';
+
+export interface TriggerInput {
+  branch?: string;
+  tag?: string;
+  revision?: string;
+  parameters?: Record<string, unknown>;
+  trigger: Omit<TriggerInfo, 'receivedAt'>;
+}
+
+/**
+ * Creates a pipeline in state `pending` and queues it for processing (config fetch and compile happen in the
+ * `pipelines` consumer). Resolves at once; CircleCI's trigger response is built from the result.
+ */
+export async function triggerPipeline(
+  deps: Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'queue' | 'clock'>,
+  project: Project,
+  input: TriggerInput,
+): Promise<Pipeline> {
+  if (input.branch && input.tag) throw new ValidationError('Provide either branch or tag, not both.');
+  const parameters: Pipeline['parameters'] = {};
+  for (const [k, v] of Object.entries(input.parameters ?? {})) {
+    if (!['string', 'number', 'boolean'].includes(typeof v)) {
+      throw new ValidationError(`Pipeline parameter "${k}" must be a string, number or boolean.`, { parameter: k });
+    }
+    parameters[k] = v as string | number | boolean;
+  }
+  const now = deps.clock.now().toISOString();
+  const number = await deps.projects.nextNumber(project.slug, 'pipeline');
+  const pipeline: Pipeline = {
+    id: randomUUID(),
+    projectSlug: project.slug,
+    number,
+    state: 'pending',
+    errors: [],
+    trigger: { ...input.trigger, receivedAt: now },
+    vcs: {
+      providerName: 'GitHub',
+      originRepositoryUrl: project.repoUrl,
+      targetRepositoryUrl: project.repoUrl,
+      revision: input.revision ?? '',
+      branch: input.tag ? undefined : (input.branch ?? project.defaultBranch),
+      tag: input.tag,
+    },
+    parameters,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.pipelines.createPipeline(pipeline);
+  await deps.queue.send('triggers', { type: 'PipelineTriggered', pipelineId: pipeline.id });
+  return pipeline;
+}
+
+/**
+ * Fetches the config at the pipeline's commit, compiles it and creates its workflows and jobs. Idempotent:
+ * a pipeline no longer `pending` is left alone, and ids are derived from the pipeline so a retry after a
+ * partial run creates nothing twice. Config and fetch problems end the pipeline `errored` with the reason.
+ */
+export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string): Promise<void> {
+  const pipeline = await deps.pipelines.getPipeline(pipelineId);
+  if (!pipeline) throw new NotFoundError(`Pipeline ${pipelineId} not found`);
+  if (pipeline.state !== 'pending') return;
+  const project = await deps.projects.getProject(pipeline.projectSlug);
+  if (!project) return void (await fail(deps, pipeline, [{ type: 'config-fetch', message: `Project ${pipeline.projectSlug} no longer exists.` }]));
+
+  let commit;
+  let source: string | undefined;
+  try {
+    commit = await deps.repos.resolve(project, { branch: pipeline.vcs.branch, tag: pipeline.vcs.tag, revision: pipeline.vcs.revision || undefined });
+    source = await deps.repos.readFile(project, commit.revision, '.circleci/config.yml');
+    if (source === undefined) source = await deps.repos.readFile(project, commit.revision, '.circleci/config.yaml');
+  } catch (e) {
+    return void (await fail(deps, pipeline, [{ type: 'config-fetch', message: (e as Error).message }]));
+  }
+  const vcs = { ...pipeline.vcs, revision: commit.revision, commit: { subject: commit.subject, body: commit.body } };
+  if (source === undefined) {
+    return void (await fail(deps, { ...pipeline, vcs }, [
+      { type: 'config-fetch', message: `No .circleci/config.yml found at ${commit.revision.slice(0, 12)}. Add one to the repository.` },
+    ]));
+  }
+  const compiled = await compileConfig(source, {
+    pipelineParameters: pipeline.parameters,
+    orbResolver: deps.orbResolver,
+    pipeline: {
+      id: pipeline.id,
+      number: pipeline.number,
+      git: { branch: vcs.branch, tag: vcs.tag, revision: vcs.revision },
+      project: { git_url: project.repoUrl, type: 'github' },
+      trigger_source: pipeline.trigger.type === 'webhook' ? 'webhook' : pipeline.trigger.type === 'scheduled_pipeline' ? 'scheduled_pipeline' : 'api',
+    },
+  });
+  if (!compiled.ok) {
+    const errors = compiled.problems.map((p) => ({ type: 'config' as const, message: `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}` }));
+    return void (await fail(deps, { ...pipeline, vcs, configSource: source }, errors));
+  }
+
+  const now = deps.clock.now().toISOString();
+  const workflowIds: string[] = [];
+  for (const wp of compiled.plan.workflows) {
+    const plans = selectJobs(wp, { branch: vcs.branch, tag: vcs.tag });
+    if (plans.length === 0) continue;
+    const workflow: Workflow = {
+      id: stableUuid(pipeline.id, 'workflow', wp.name),
+      pipelineId: pipeline.id,
+      pipelineNumber: pipeline.number,
+      projectSlug: pipeline.projectSlug,
+      name: wp.name,
+      status: 'running',
+      startedBy: pipeline.trigger.actor.login,
+      createdAt: now,
+      stoppedAt: null,
+      version: 0,
+    };
+    const ids = new Map(plans.map((p) => [p.name, stableUuid(workflow.id, 'job', p.name)]));
+    const jobs: Job[] = plans.map((plan) => ({
+      id: ids.get(plan.name)!,
+      workflowId: workflow.id,
+      pipelineId: pipeline.id,
+      projectSlug: pipeline.projectSlug,
+      name: plan.name,
+      type: plan.type,
+      status: 'blocked',
+      dependencies: plan.requires.map((r) => ids.get(r.job)).filter((x): x is string => Boolean(x)),
+      plan,
+      tasks: Array.from({ length: Math.max(1, plan.parallelism) }, (_, index) => ({ index, status: 'blocked' as const, attempt: 0, steps: [] })),
+      createdAt: now,
+      infraRetries: 0,
+      version: 0,
+    }));
+    await deps.pipelines.createWorkflow(workflow, jobs);
+    workflowIds.push(workflow.id);
+  }
+  const updated = await deps.pipelines.updatePipeline(pipeline.id, 'pending', {
+    state: 'created',
+    vcs,
+    configSource: source,
+    plan: compiled.plan,
+    updatedAt: now,
+  });
+  if (!updated) return;
+  for (const id of workflowIds) await deps.queue.send('events', { workflowId: id, event: { type: 'WorkflowCreated' } }, { groupId: id, deduplicationId: `${id}:created` });
+}
+
+async function fail(deps: Pick<ControlPlaneDeps, 'pipelines' | 'clock'>, pipeline: Pipeline, errors: PipelineError[]): Promise<void> {
+  await deps.pipelines.updatePipeline(pipeline.id, 'pending', {
+    state: 'errored',
+    errors,
+    vcs: pipeline.vcs,
+    configSource: pipeline.configSource,
+    updatedAt: deps.clock.now().toISOString(),
+  });
+}

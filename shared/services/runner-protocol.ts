@@ -1,0 +1,112 @@
+import type { Job, StepResult } from '../model/entities';
+import { NotFoundError, ConflictError, ValidationError } from '../model/errors';
+import type { JobSpec, StepReport } from '../model/job-spec';
+import type { JobStatus } from '../model/statuses';
+import { sendWorkflowEvent } from './advance-workflow';
+import type { ControlPlaneDeps } from './deps';
+import { buildJobEnvironment } from './job-environment';
+import type { TaskClaims } from './tokens';
+
+/** Final statuses an agent may report for its task. */
+const AGENT_FINAL: readonly JobStatus[] = ['success', 'failed', 'canceled', 'timedout', 'infrastructure_fail'];
+
+async function loadTask(deps: ControlPlaneDeps, c: TaskClaims): Promise<Job> {
+  const job = await deps.pipelines.getJob(c.workflowId, c.jobId);
+  const task = job?.tasks[c.taskIndex];
+  if (!job || !task) throw new NotFoundError('Task not found');
+  if (task.attempt !== c.attempt) throw new ConflictError(`This task attempt (${c.attempt}) was superseded by attempt ${task.attempt}.`);
+  return job;
+}
+
+/** The job spec for a task that is queued or running at this attempt. */
+export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims): Promise<JobSpec> {
+  const job = await loadTask(deps, c);
+  const task = job.tasks[c.taskIndex];
+  if (task.status !== 'queued' && task.status !== 'running') throw new ConflictError(`Task is ${task.status}; nothing to run.`);
+  const [pipeline, workflow, project] = await Promise.all([
+    deps.pipelines.getPipeline(job.pipelineId),
+    deps.pipelines.getWorkflow(job.workflowId),
+    deps.projects.getProject(job.projectSlug),
+  ]);
+  if (!pipeline || !workflow || !project) throw new NotFoundError('Pipeline, workflow or project of this task no longer exists.');
+  const access = await deps.repos.checkoutAccess(project);
+  const { environment, secrets } = await buildJobEnvironment(deps, { job, pipeline, workflow, project, taskIndex: c.taskIndex });
+  return {
+    protocol: 1,
+    job: {
+      id: job.id,
+      name: job.name,
+      number: job.number ?? 0,
+      workflowId: workflow.id,
+      workflowName: workflow.name,
+      pipelineId: pipeline.id,
+      pipelineNumber: pipeline.number,
+      projectSlug: job.projectSlug,
+      buildUrl: `${deps.publicUrl}/pipelines/${job.projectSlug}/${pipeline.number}/workflows/${workflow.id}/jobs/${job.number}`,
+    },
+    task: { index: c.taskIndex, total: job.tasks.length, attempt: c.attempt },
+    plan: job.plan,
+    environment,
+    secrets,
+    checkout: { ...access, revision: pipeline.vcs.revision, branch: pipeline.vcs.branch, tag: pipeline.vcs.tag },
+    heartbeatSeconds: 15,
+  };
+}
+
+/** The agent accepted the task: queued → running. Safe to call twice. */
+export async function startTask(deps: ControlPlaneDeps, c: TaskClaims): Promise<void> {
+  const now = deps.clock.now().toISOString();
+  const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'queued', attempt: c.attempt }, { status: 'running', startedAt: now, heartbeatAt: now });
+  if (!job) {
+    const current = await loadTask(deps, c);
+    if (current.tasks[c.taskIndex].status !== 'running') throw new ConflictError(`Task is ${current.tasks[c.taskIndex].status}; it cannot start.`);
+    return;
+  }
+  await sendWorkflowEvent(deps, c.workflowId, { type: 'TaskFinished', jobId: c.jobId });
+}
+
+function toStepResults(reports: StepReport[], taskIndex: number): StepResult[] {
+  return reports.map((r) => ({
+    index: r.index,
+    name: r.name,
+    type: r.type,
+    actions: [{ index: taskIndex, status: r.status, startedAt: r.startedAt, stoppedAt: r.stoppedAt, exitCode: r.exitCode, outputBytes: r.outputBytes }],
+  }));
+}
+
+/** Step progress (the agent sends the full list each time, batched). Ignored once the task has ended. */
+export async function recordSteps(deps: ControlPlaneDeps, c: TaskClaims, steps: StepReport[]): Promise<void> {
+  await deps.pipelines.putTaskSteps(c.workflowId, c.jobId, c.taskIndex, c.attempt, toStepResults(steps, c.taskIndex));
+}
+
+/** Records liveness; the reply tells the agent to stop when the job was canceled or the task ended. */
+export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims): Promise<{ cancel: boolean }> {
+  const now = deps.clock.now().toISOString();
+  const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { heartbeatAt: now });
+  if (!job) return { cancel: true };
+  return { cancel: job.status === 'canceled' };
+}
+
+/** The task ended: store its final steps and status, then nudge the conductor. Safe to call twice. */
+export async function completeTask(deps: ControlPlaneDeps, c: TaskClaims, input: { status: JobStatus; steps: StepReport[] }): Promise<void> {
+  if (!AGENT_FINAL.includes(input.status)) throw new ValidationError(`status must be one of ${AGENT_FINAL.join(', ')}`);
+  await deps.pipelines.putTaskSteps(c.workflowId, c.jobId, c.taskIndex, c.attempt, toStepResults(input.steps, c.taskIndex));
+  const now = deps.clock.now().toISOString();
+  await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { status: input.status, stoppedAt: now });
+  await sendWorkflowEvent(deps, c.workflowId, { type: 'TaskFinished', jobId: c.jobId }, `${c.jobId}:${c.taskIndex}:${c.attempt}:done`);
+}
+
+/** Where a step's output chunks live: `logs/<job>/<task>/<attempt>/<step>/<seq>`. */
+export function logPrefix(jobId: string, taskIndex: number, attempt: number, step: number): string {
+  return `logs/${jobId}/${taskIndex}/${attempt}/${String(step).padStart(4, '0')}/`;
+}
+
+/** Presigned PUT URLs for the next `count` output chunks of a step. */
+export async function logUploadUrls(deps: ControlPlaneDeps, c: TaskClaims, input: { step: number; from: number; count: number }): Promise<string[]> {
+  if (!Number.isInteger(input.step) || input.step < 0 || !Number.isInteger(input.from) || input.from < 0) {
+    throw new ValidationError('step and from must be non-negative integers');
+  }
+  const count = Math.min(Math.max(1, input.count | 0), 64);
+  const prefix = logPrefix(c.jobId, c.taskIndex, c.attempt, input.step);
+  return Promise.all(Array.from({ length: count }, (_, i) => deps.blobs.presignPut(`${prefix}${String(input.from + i).padStart(8, '0')}`, 3600)));
+}
