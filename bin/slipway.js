@@ -22,7 +22,7 @@ if (needsLegacy && !hasLegacy) {
   // Bundle the ESM-only packages; leave every other dependency to Node's resolver.
   const inline = (name) => name.startsWith('@middy/') || name.startsWith('@octokit/');
   const external = [...Object.keys(pkg.dependencies || {}), ...Object.keys(pkg.devDependencies || {})].filter((n) => !inline(n));
-  require('esbuild').buildSync({
+  const result = require('esbuild').buildSync({
     entryPoints: [path.join(root, 'cli', 'main.ts')],
     bundle: true,
     platform: 'node',
@@ -32,7 +32,13 @@ if (needsLegacy && !hasLegacy) {
     external,
     sourcemap: 'inline',
     logLevel: 'error',
+    write: false,
   });
+  // Write then rename: concurrent invocations never read a half-written bundle.
+  fs.mkdirSync(path.dirname(outfile), { recursive: true });
+  const tmp = `${outfile}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, result.outputFiles[0].contents);
+  fs.renameSync(tmp, outfile);
   require(outfile)
     .run(process.argv)
     .catch((e) => {
