@@ -66,7 +66,16 @@ export function registerDevCommand(program: Command): void {
     .option('--no-example', 'do not create and run the example project')
     .action(async (opts: { port: string; host: string; data: string; example: boolean }) => {
       const out = (l: string) => process.stdout.write(`${l}\n`);
-      const rt = await startLocalRuntime({ port: Number(opts.port), host: opts.host, dataDir: opts.data, adminToken: process.env.SLIPWAY_TOKEN, log: out });
+      const rt = await startLocalRuntime({
+        port: Number(opts.port),
+        host: opts.host,
+        dataDir: opts.data,
+        adminToken: process.env.SLIPWAY_TOKEN,
+        // Tests and impatient operators shorten the agent lease and the cron period.
+        leaseSeconds: process.env.SLIPWAY_LEASE_SECONDS ? Number(process.env.SLIPWAY_LEASE_SECONDS) : undefined,
+        cronIntervalSeconds: process.env.SLIPWAY_CRON_SECONDS ? Number(process.env.SLIPWAY_CRON_SECONDS) : undefined,
+        log: out,
+      });
       out(`Slipway is running at ${rt.url}`);
       out(`  API token:  ${rt.adminToken}`);
       out(`  Data:       ${rt.dataDir}`);
