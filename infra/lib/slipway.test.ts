@@ -213,6 +213,12 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     }
   });
 
+  it('gives the new VPC free S3 and DynamoDB gateway endpoints and flow logs', () => {
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    t.resourceCountIs('AWS::EC2::NatGateway', 1);
+    t.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 's3', TrafficType: 'REJECT' });
+  });
+
   it('outputs the API, webhook and UI URLs and the dashboard name', () => {
     const outputs = Object.keys(t.toJSON().Outputs);
     for (const name of ['ApiUrl', 'WebhookUrl', 'UiUrl', 'DashboardName']) expect(outputs.some((o) => o.includes(name))).toBe(true);
