@@ -38,6 +38,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const clients = createAwsClients(process.env);
   const table = new DynamoTable(clients.dynamo, env.TABLE_NAME);
   const local = env.COMPUTE_MODE === 'local';
+  const pipelines = new DynamoPipelineStore(table);
   const dataDir = env.DATA_DIR ?? '/tmp/slipway';
   let signingKey: Buffer;
   let cipher;
@@ -50,10 +51,10 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
     signingKey = Buffer.from(secret.SecretString ?? '', 'utf8');
     cipher = new KmsEnvelopeCipher(new KMSClient({}), env.KMS_KEY_ID ?? '');
-    compute = createAwsCompute(env);
+    compute = createAwsCompute(env, () => pipelines);
   }
   const deps: ControlPlaneDeps = {
-    pipelines: new DynamoPipelineStore(table),
+    pipelines,
     projects: new DynamoProjectStore(table),
     identity: new DynamoIdentityStore(table),
     dedupe: new DynamoDedupeStore(table),

@@ -29,6 +29,11 @@ const schema = z.object({
   ECS_SUBNETS: z.string().optional(),
   ECS_SECURITY_GROUPS: z.string().optional(),
   ECS_TASK_DEFINITIONS: z.string().optional(),
+  /** AWS mode (docker executor): give Fargate tasks a public IP (public subnets, no NAT gateway). */
+  ECS_ASSIGN_PUBLIC_IP: z.enum(['true', 'false']).optional(),
+  ECS_CAPACITY_PROVIDER: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),
+  /** AWS mode: Secrets Manager secret holding the token EC2 machine runners present. */
+  MACHINE_RUNNER_TOKEN_SECRET_ARN: z.string().optional(),
   /** AWS mode (machine executor): auto scaling group name per machine resource class (JSON map). */
   MACHINE_ASGS: z.string().optional(),
   /** GitHub App: Secrets Manager secret (AWS) holding `{appId, privateKey, webhookSecrets[]}`. */
