@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAdminCommands } from './commands/admin';
 import { registerConfigCommands } from './commands/config';
 import { registerDevCommand } from './commands/dev';
 import { registerProjectCommands } from './commands/project';
@@ -10,6 +11,7 @@ export async function run(argv: string[]): Promise<void> {
   registerDevCommand(program);
   registerProjectCommands(program);
   registerConfigCommands(program);
+  registerAdminCommands(program);
   program
     .command('agent [mode]')
     .description('Run the job agent (task mode: SLIPWAY_URL and SLIPWAY_TASK_TOKEN)')

@@ -114,6 +114,7 @@ export class Slipway extends Construct {
     new CfnOutput(this, 'ApiUrl', { value: this.publicUrl, description: 'Base URL of the API (CircleCI CLI --host, Circle-Token header)' });
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookUrl, description: 'GitHub App webhook URL' });
     new CfnOutput(this, 'UiUrl', { value: access === 'public' ? this.publicUrl : 'not deployed (apiAccess private)', description: 'Web UI' });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'DynamoDB table (slipway admin token create --table)' });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard' });
     new CfnOutput(this, 'DnsTarget', {
       value: this.web ? this.web.distribution.distributionDomainName : this.api.originDomain,
