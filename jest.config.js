@@ -2,7 +2,7 @@
 // emulators), infra (CDK assertions) and e2e (a real `slipway dev` on a free port).
 const base = {
   transform: { '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|@octokit|fauxqs|universal-user-agent|before-after-hook)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|@octokit|fauxqs|jose|universal-user-agent|before-after-hook)/)'],
   moduleNameMapper: {
     '^@middy/core$': '<rootDir>/node_modules/@middy/core/index.js',
     '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
