@@ -1,14 +1,15 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { ALBEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { getDeps } from '../composition';
+import { toHttpApiEvent } from '../http-event';
 import { logError, logger } from '../observability';
 import { createRouter } from './router';
 import { apiRoutes } from './routes';
 
 const route = createRouter(apiRoutes, logError);
 
-/** HTTP API: CircleCI API v2 (+ v1.1 job detail) and the runner protocol. */
-export const handler = middy<APIGatewayProxyEventV2>()
+/** HTTP API: CircleCI API v2 (+ v1.1 job detail) and the runner protocol (API Gateway or internal ALB). */
+export const handler = middy<APIGatewayProxyEventV2 | ALBEvent>()
   .use(injectLambdaContext(logger))
-  .handler(async (event: APIGatewayProxyEventV2) => route(event, await getDeps()));
+  .handler(async (event: APIGatewayProxyEventV2 | ALBEvent) => route(toHttpApiEvent(event), await getDeps()));
