@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -45,6 +45,28 @@ function resolveToken(dataDir: string, explicit?: string): string {
 }
 
 /**
+ * One runtime per data folder: the embedded database cannot be shared. A lock file with the owner's pid is
+ * taken at start; a stale one (its process gone) is replaced.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'slipway.pid');
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8'));
+    let alive = false;
+    try {
+      alive = pid > 0 && pid !== process.pid && process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive) {
+      throw new Error(`Another Slipway (pid ${pid}) is using the data folder ${dataDir}. Stop it first, or start with --data <another folder>.`);
+    }
+  }
+  writeFileSync(file, String(process.pid));
+  return () => rmSync(file, { force: true });
+}
+
+/**
  * The all-in-one runtime (DESIGN.md §4): AWS API emulators in-process, and the very same Lambda handlers
  * driven by an HTTP server (API Gateway v2 events), SQS pollers (event source mappings) and a timer
  * (EventBridge schedule). Jobs run on this host.
@@ -53,6 +75,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const releaseLock = lockDataDir(dataDir);
   const adminToken = resolveToken(dataDir, options.adminToken);
   const emulators: Emulators = await startEmulators({ dataDir });
   const server: Server = createServer();
@@ -156,6 +179,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       });
       await composition.shutdownDeps();
       await emulators.stop();
+      releaseLock();
     },
   };
 }

@@ -128,6 +128,11 @@ describe('walking skeleton (slipway dev end to end)', () => {
     expect((await server.api('GET', '/healthz', undefined, null)).status).toBe(200);
   });
 
+  it('refuses a second runtime on the same data folder with a clear message', async () => {
+    await expect(startDevServer({ dataDir: server.dataDir })).rejects.toThrow(/Another Slipway \(pid \d+\) is using the data folder/);
+    expect((await server.api('GET', '/healthz', undefined, null)).status).toBe(200);
+  });
+
   it('keeps projects, pipelines and logs across a restart with the same data folder', async () => {
     const before = await server.api('GET', `/api/v2/project/${slug}/pipeline`);
     const first = before.body.items.find((p: any) => p.number === 1);
