@@ -53,3 +53,19 @@ function ensure(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/**
+ * The environment that points the AWS SDK at the emulators (the SDK's own `AWS_ENDPOINT_URL_*` variables, so
+ * application code carries no endpoint logic) with the credentials s3rver requires.
+ */
+export function emulatorEnvironment(emulators: Pick<Emulators, 'dynamodbEndpoint' | 'sqsEndpoint' | 's3Endpoint'>): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: emulators.sqsEndpoint,
+    AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}

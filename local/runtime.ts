@@ -3,13 +3,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { createAwsClients } from '../shared/adapters/aws/clients';
+import { createAwsClients, processRequestCounter } from '../shared/adapters/aws/clients';
 import { newApiToken } from '../shared/services/tokens';
 import { agentCommand } from './agent-bundle';
-import { startEmulators, type Emulators } from './emulators';
+import { emulatorEnvironment, startEmulators, type Emulators } from './emulators';
 import { BodyTooLargeError, toApiGatewayEvent, writeResult } from './http-bridge';
 import { ensureBucket, ensureQueues, ensureTable } from './provision';
-import { SqsPoller } from './sqs-poller';
+import { pollerFaultsFromEnv, SqsPoller } from './sqs-poller';
 import { serveStatic } from './static';
 
 export interface LocalRuntimeOptions {
@@ -22,6 +22,8 @@ export interface LocalRuntimeOptions {
   cronIntervalSeconds?: number;
   leaseSeconds?: number;
   log?: (line: string) => void;
+  /** argv that starts an agent for a task (default: the bundled host agent). The bench drives its own. */
+  agentCommand?: string[];
 }
 
 export interface LocalRuntime {
@@ -84,13 +86,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
 
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
-    AWS_ENDPOINT_URL_SQS: emulators.sqsEndpoint,
-    AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...emulatorEnvironment(emulators),
     POWERTOOLS_DEV: 'true',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
   });
@@ -109,7 +105,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     COMPUTE_MODE: 'local',
     DATA_DIR: dataDir,
     SLIPWAY_ADMIN_TOKEN: adminToken,
-    SLIPWAY_AGENT_COMMAND: JSON.stringify(await agentCommand(dataDir)),
+    SLIPWAY_AGENT_COMMAND: JSON.stringify(options.agentCommand ?? (await agentCommand(dataDir))),
     JOB_LEASE_SECONDS: String(options.leaseSeconds ?? 60),
   });
 
@@ -120,6 +116,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const composition = await import('../functions/composition');
   await composition.getDeps();
   const ctx = {} as never;
+  // Bench hook (SLIPWAY_COUNT_REQUESTS=1): API Gateway requests and Lambda invocations, for the cost model.
+  const counter = processRequestCounter();
 
   server.on('request', async (req, res) => {
     try {
@@ -127,6 +125,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const isApi = path.startsWith('/api/') || path.startsWith('/runner/') || path === '/healthz';
       if (!isApi && !path.startsWith('/webhooks/')) return serveStatic(req, res);
       const event = await toApiGatewayEvent(req);
+      counter?.recordHttpRequest();
+      counter?.recordInvocation();
       writeResult(res, (await (isApi ? api : webhooks)(event, ctx)) as never);
     } catch (e) {
       const tooLarge = e instanceof BodyTooLargeError;
@@ -142,20 +142,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ['notify', () => import('../functions/notifications/handler'), 1],
   ];
   const pollers: SqsPoller[] = [];
+  const faults = pollerFaultsFromEnv(process.env.SLIPWAY_QUEUE_FAULTS);
   for (const [queue, load, concurrency] of consumers) {
     const handler = (await load()).handler;
     const poller = new SqsPoller({
       client: clients.sqs,
       queueUrl: queueUrls[queue],
-      handler: (event) => handler(event as never, ctx) as never,
+      handler: (event) => (counter?.recordInvocation(), handler(event as never, ctx) as never),
       concurrency,
+      faults,
       onError: (e) => log(`[${queue}] ${(e as Error).message}`),
     });
     await poller.start();
     pollers.push(poller);
   }
 
-  const runCron = () => cron({ version: '0', id: 'local', 'detail-type': 'Scheduled Event', source: 'aws.events', account: 'local', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} } as never, ctx);
+  const runCron = () => (counter?.recordInvocation(), cron)({ version: '0', id: 'local', 'detail-type': 'Scheduled Event', source: 'aws.events', account: 'local', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} } as never, ctx);
   // Start-up reconcile: finishes whatever was in flight when the runtime last stopped.
   await runCron().catch((e: Error) => log(`[cron] ${e.message}`));
   const timer = setInterval(() => void runCron().catch((e: Error) => log(`[cron] ${e.message}`)), (options.cronIntervalSeconds ?? 60) * 1000);

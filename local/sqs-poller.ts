@@ -1,5 +1,34 @@
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { crashScope } from '../shared/adapters/aws/fault-injection';
+
+/**
+ * Delivery faults for the reliability suite (off by default): hand every message to the handler twice
+ * (concurrently on standard queues, one after the other on FIFO queues, as redeliveries arrive); reverse the
+ * order of what one receive returned (topped up by a second receive); kill the consumer right after its first
+ * write on a message's first delivery and deliver it again at once.
+ */
+export interface PollerFaults {
+  duplicate?: boolean;
+  reorder?: boolean;
+  crashAfterFirstWrite?: boolean;
+}
+
+/** Parses `SLIPWAY_QUEUE_FAULTS`, a comma-separated list: `duplicate`, `reorder`, `crash`. */
+export function pollerFaultsFromEnv(value: string | undefined): PollerFaults | undefined {
+  const names = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!names.length) return undefined;
+  const unknown = names.filter((n) => !['duplicate', 'reorder', 'crash'].includes(n));
+  if (unknown.length) throw new Error(`SLIPWAY_QUEUE_FAULTS: unknown fault ${unknown.join(', ')}. Use duplicate, reorder and/or crash.`);
+  return { duplicate: names.includes('duplicate'), reorder: names.includes('reorder'), crashAfterFirstWrite: names.includes('crash') };
+}
 
 export interface PollerOptions {
   client: SQSClient;
@@ -10,6 +39,7 @@ export interface PollerOptions {
   /** Concurrent receive loops (Lambda scales consumers out similarly). */
   concurrency?: number;
   onError?: (e: unknown) => void;
+  faults?: PollerFaults;
 }
 
 /**
@@ -21,6 +51,7 @@ export class SqsPoller {
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private arn = '';
+  private readonly crashed = new Set<string>();
 
   constructor(private readonly options: PollerOptions) {}
 
@@ -51,6 +82,7 @@ export class SqsPoller {
         );
         const messages = res.Messages ?? [];
         if (!messages.length) continue;
+        if (this.options.faults?.reorder) messages.push(...(await this.receiveMore()));
         const records: SQSRecord[] = messages.map((m) => ({
           messageId: m.MessageId!,
           receiptHandle: m.ReceiptHandle!,
@@ -62,18 +94,20 @@ export class SqsPoller {
           eventSourceARN: this.arn,
           awsRegion: process.env.AWS_REGION ?? 'us-east-1',
         }));
-        let failed = new Set<string>();
-        try {
-          const out = await this.options.handler({ Records: records });
-          failed = new Set((out?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-        } catch (e) {
-          failed = new Set(records.map((r) => r.messageId));
-          this.options.onError?.(e);
-        }
+        const failed = this.options.faults ? await this.deliverWithFaults(records) : await this.invoke(records);
         const done = records.filter((r) => !failed.has(r.messageId));
         if (done.length) {
           await client.send(
             new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }),
+          );
+        }
+        const retryNow = this.options.faults?.crashAfterFirstWrite ? records.filter((r) => failed.has(r.messageId)) : [];
+        if (retryNow.length) {
+          await client.send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: retryNow.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle, VisibilityTimeout: 0 })),
+            }),
           );
         }
       } catch (e) {
@@ -82,5 +116,46 @@ export class SqsPoller {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+  }
+
+  /** Hands records to the handler; resolves the ids of the records that failed. */
+  private async invoke(records: SQSRecord[]): Promise<Set<string>> {
+    try {
+      const out = await this.options.handler({ Records: records });
+      return new Set((out?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (e) {
+      this.options.onError?.(e);
+      return new Set(records.map((r) => r.messageId));
+    }
+  }
+
+  /** What one more receive returns after a moment (reorder mode: more messages to reorder). */
+  private async receiveMore(): Promise<Message[]> {
+    await new Promise((r) => setTimeout(r, 200));
+    const more = await this.options.client.send(
+      new ReceiveMessageCommand({ QueueUrl: this.options.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+      { abortSignal: this.abort.signal },
+    );
+    return more.Messages ?? [];
+  }
+
+  /** One record per invocation under the configured faults; a record failed when every delivery of it failed. */
+  private async deliverWithFaults(records: SQSRecord[]): Promise<Set<string>> {
+    const faults = this.options.faults ?? {};
+    const fifo = this.options.queueUrl.endsWith('.fifo');
+    const failed = new Set<string>();
+    for (const record of faults.reorder ? [...records].reverse() : records) {
+      const once = () => {
+        if (!faults.crashAfterFirstWrite || this.crashed.has(record.messageId)) return this.invoke([record]);
+        this.crashed.add(record.messageId);
+        return crashScope.run({ armed: true, crashed: false }, () => this.invoke([record]));
+      };
+      let outcomes: Array<Set<string>>;
+      if (!faults.duplicate) outcomes = [await once()];
+      else if (fifo) outcomes = [await once(), await this.invoke([record])];
+      else outcomes = await Promise.all([once(), this.invoke([record])]);
+      if (outcomes.every((o) => o.has(record.messageId))) failed.add(record.messageId);
+    }
+    return failed;
   }
 }
