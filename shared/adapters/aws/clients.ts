@@ -2,6 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { crashMiddleware, FaultInjector } from './fault-injection';
+import { RequestCounter } from './request-counter';
 
 /**
  * SDK client construction shared by composition roots. Endpoints come from the SDK's own
@@ -27,5 +29,35 @@ export function createAwsClients(env: NodeJS.ProcessEnv): AwsClients {
     ...(emulatedS3 ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
   });
   const sqs = new SQSClient({ ...(emulatedSqs ? { useQueueUrlAsEndpoint: false } : {}) });
+  installMeasurementHooks(env, [dynamo, s3, sqs]);
   return { dynamo, s3, sqs };
+}
+
+/**
+ * Measurement and fault hooks for the bench and the reliability suite, off unless the environment asks:
+ * `SLIPWAY_COUNT_REQUESTS=1` counts every request of every client of this process in one {@link RequestCounter}
+ * (read it with {@link processRequestCounter}); `SLIPWAY_AWS_FAULTS` (JSON fault spec) injects throttling and
+ * transient errors; `SLIPWAY_QUEUE_FAULTS` containing `crash` lets the local poller kill a consumer after its
+ * first write. One instance per process, so clients built by different composition roots share them.
+ */
+let hooks: { counter?: RequestCounter; faults?: FaultInjector } | undefined;
+
+export function processRequestCounter(env: NodeJS.ProcessEnv = process.env): RequestCounter | undefined {
+  if (env.SLIPWAY_COUNT_REQUESTS !== '1') return undefined;
+  hooks ??= {};
+  return (hooks.counter ??= new RequestCounter());
+}
+
+function installMeasurementHooks(env: NodeJS.ProcessEnv, clients: Array<{ middlewareStack: { add: (m: any, o: any) => void } }>): void {
+  const counter = processRequestCounter(env);
+  if (env.SLIPWAY_AWS_FAULTS) {
+    hooks ??= {};
+    hooks.faults ??= FaultInjector.fromEnv(env.SLIPWAY_AWS_FAULTS);
+  }
+  const crash = /crash/.test(env.SLIPWAY_QUEUE_FAULTS ?? '');
+  for (const client of clients) {
+    if (counter) client.middlewareStack.add(counter.middleware(), { step: 'initialize', name: 'slipwayRequestCounter' });
+    if (hooks?.faults) hooks.faults.install(client);
+    else if (crash) client.middlewareStack.add(crashMiddleware(), { step: 'initialize', name: 'slipwayCrashInjection', priority: 'high' });
+  }
 }
