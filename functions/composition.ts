@@ -4,10 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients } from '../shared/adapters/aws/clients';
+import { DynamoContextStore } from '../shared/adapters/aws/dynamo-context-store';
 import { DynamoDedupeStore } from '../shared/adapters/aws/dynamo-dedupe-store';
 import { DynamoIdentityStore } from '../shared/adapters/aws/dynamo-identity-store';
 import { DynamoPipelineStore } from '../shared/adapters/aws/dynamo-pipeline-store';
 import { DynamoProjectStore } from '../shared/adapters/aws/dynamo-project-store';
+import { DynamoScheduleStore } from '../shared/adapters/aws/dynamo-schedule-store';
 import { DynamoTable } from '../shared/adapters/aws/dynamo-table';
 import { KmsEnvelopeCipher } from '../shared/adapters/aws/kms-envelope-cipher';
 import { S3BlobStore } from '../shared/adapters/aws/s3-blob-store';
@@ -57,6 +59,8 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     pipelines,
     projects: new DynamoProjectStore(table),
     identity: new DynamoIdentityStore(table),
+    contexts: new DynamoContextStore(table),
+    schedules: new DynamoScheduleStore(table),
     dedupe: new DynamoDedupeStore(table),
     queue: new SqsMessageQueue(clients.sqs, {
       triggers: env.TRIGGERS_QUEUE_URL,

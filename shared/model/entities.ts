@@ -74,6 +74,13 @@ export interface Pipeline {
   /** The config source as fetched, and the compiled plan. */
   configSource?: string;
   plan?: Plan;
+  /** Dynamic config: the setup config as fetched, while the continuation config is in `configSource`. */
+  setupConfigSource?: string;
+  /** Dynamic config: SHA-256 of the continuation key handed to the setup job, and when it stops working. */
+  continuationKeyHash?: string;
+  continuationExpiresAt?: string;
+  /** The schedule that fired this pipeline (scheduled pipelines). */
+  scheduleId?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -146,5 +153,66 @@ export interface Job {
   canceledBy?: string;
   /** Reaper retries already spent on infrastructure failures. */
   infraRetries: number;
+  /** Automatic reruns already spent (`max_auto_reruns`). */
+  autoReruns?: number;
+  /** Why the job ended as it did when no step says so (queued too long, unauthorized context, ...). */
+  message?: string;
+  /** For reruns: the job of the original workflow this one reruns. */
+  rerunOf?: string;
   version: number;
+}
+
+/** An organisation's named set of secrets (CircleCI contexts). */
+export interface Context {
+  id: string;
+  name: string;
+  /** Organisation slug (`gh/acme`). */
+  ownerSlug: string;
+  ownerId: string;
+  createdAt: string;
+}
+
+/**
+ * Who may use a context. `project`: only pipelines of that project id; `expression`: a CircleCI-style
+ * expression over `pipeline.git.branch`/`pipeline.git.tag`; `group`: a role in the owning organisation
+ * (`admin`, `member`) the pipeline's actor must hold.
+ */
+export interface ContextRestriction {
+  id: string;
+  contextId: string;
+  type: 'project' | 'expression' | 'group';
+  value: string;
+  name: string;
+  createdAt: string;
+}
+
+/** CircleCI timetable of a scheduled pipeline; times are UTC. */
+export interface Timetable {
+  perHour: number;
+  hoursOfDay: number[];
+  daysOfWeek?: Array<'MON' | 'TUE' | 'WED' | 'THU' | 'FRI' | 'SAT' | 'SUN'>;
+  daysOfMonth?: number[];
+  months?: Array<'JAN' | 'FEB' | 'MAR' | 'APR' | 'MAY' | 'JUN' | 'JUL' | 'AUG' | 'SEP' | 'OCT' | 'NOV' | 'DEC'>;
+}
+
+/** A scheduled pipeline (API schedule) or a legacy `triggers: schedule` of a config workflow. */
+export interface Schedule {
+  id: string;
+  projectSlug: string;
+  name: string;
+  description: string;
+  kind: 'api' | 'config';
+  /** API schedules: the timetable; config schedules: a cron expression. */
+  timetable?: Timetable;
+  cron?: string;
+  /** Config schedules: the workflow to run and the branches it runs for. */
+  workflow?: string;
+  branch?: string;
+  tag?: string;
+  parameters: Record<string, string | number | boolean>;
+  actor: { id: string; login: string; name: string };
+  /** The next slot at which the schedule fires (ISO); the cron handler claims slots conditionally on it. */
+  nextRunAt: string;
+  createdAt: string;
+  updatedAt: string;
 }

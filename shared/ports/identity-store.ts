@@ -1,4 +1,4 @@
-import type { User } from '../model/entities';
+import type { Role, User } from '../model/entities';
 
 export interface StoredToken {
   /** SHA-256 of the token, hex; the clear token is never stored. */
@@ -11,10 +11,20 @@ export interface StoredToken {
 /**
  * Users and their personal API tokens. Tokens are looked up by hash only. `createUser`/`putToken` are
  * idempotent by id/hash.
+ *
+ * Semantics (every adapter passes `defineIdentityStoreContract`):
+ * - Logins are unique: `createUser` resolves `false` and stores nothing when the id or the login is taken
+ *   (concurrent creates of one login let exactly one win).
+ * - `setRole` changes one organisation's role of a user (`undefined` removes it) without touching the others,
+ *   so two admins granting roles at once do not overwrite each other; resolves the updated user.
+ * - `listUsers` is eventually consistent (a secondary index), ordered by login.
  */
 export interface IdentityStore {
   createUser(user: User): Promise<boolean>;
   getUser(id: string): Promise<User | undefined>;
+  getUserByLogin(login: string): Promise<User | undefined>;
+  listUsers(): Promise<User[]>;
+  setRole(userId: string, orgSlug: string, role: Role | undefined): Promise<User | undefined>;
   putToken(token: StoredToken): Promise<void>;
   getToken(hash: string): Promise<StoredToken | undefined>;
 }

@@ -1,6 +1,7 @@
 import type { Job } from '../model/entities';
 import { isTerminalWorkflow } from '../model/statuses';
 import { reduceWorkflow, type WorkflowCommand, type WorkflowEvent } from '../workflow/reducer';
+import { resolveContexts } from './contexts';
 import type { ControlPlaneDeps } from './deps';
 
 export interface WorkflowMessage {
@@ -34,11 +35,26 @@ export async function advanceWorkflow(deps: ControlPlaneDeps, message: WorkflowM
   }
 }
 
+/** Why the job may not use its contexts (it then ends `unauthorized`), or `undefined`. */
+async function contextDenial(deps: ControlPlaneDeps, job: Job): Promise<string | undefined> {
+  if (!job.plan.contexts.length) return undefined;
+  const [pipeline, project] = await Promise.all([deps.pipelines.getPipeline(job.pipelineId), deps.projects.getProject(job.projectSlug)]);
+  if (!pipeline || !project) return `The pipeline or project of job ${job.name} no longer exists.`;
+  const resolved = await resolveContexts(deps, job.plan.contexts, project, pipeline);
+  return resolved.ok ? undefined : resolved.reason;
+}
+
 async function apply(deps: ControlPlaneDeps, workflowId: string, jobs: Map<string, Job>, cmd: WorkflowCommand): Promise<boolean> {
   const now = deps.clock.now().toISOString();
   switch (cmd.type) {
     case 'QueueJob': {
       const job = jobs.get(cmd.jobId)!;
+      const denied = await contextDenial(deps, job);
+      if (denied) {
+        // Not queued: the job ends `unauthorized`; returning false makes the reducer run again on fresh state.
+        await deps.pipelines.updateJob(workflowId, job.id, 'blocked', { status: 'unauthorized', message: denied, stoppedAt: now });
+        return false;
+      }
       const number = await deps.projects.nextNumber(job.projectSlug, 'job');
       const queued = await deps.pipelines.updateJob(workflowId, job.id, 'blocked', {
         status: 'queued',
@@ -51,6 +67,19 @@ async function apply(deps: ControlPlaneDeps, workflowId: string, jobs: Map<strin
       await deps.queue.sendMany(
         'dispatch',
         queued.tasks.map((t) => ({ body: { workflowId, jobId: job.id, taskIndex: t.index, attempt: t.attempt } })),
+      );
+      return true;
+    }
+    case 'RetryJob': {
+      const job = jobs.get(cmd.jobId)!;
+      const tasks = job.tasks.map((t) =>
+        cmd.taskIndexes.includes(t.index) ? { index: t.index, status: 'queued' as const, attempt: t.attempt + 1, steps: [] } : t,
+      );
+      const retried = await deps.pipelines.updateJob(workflowId, job.id, cmd.from, { status: 'queued', autoReruns: (job.autoReruns ?? 0) + 1, tasks });
+      if (!retried) return false;
+      await deps.queue.sendMany(
+        'dispatch',
+        cmd.taskIndexes.map((i) => ({ body: { workflowId, jobId: job.id, taskIndex: i, attempt: tasks[i].attempt } })),
       );
       return true;
     }

@@ -1,5 +1,6 @@
 import type { BlobStore } from '../ports/blob-store';
 import type { Clock } from '../ports/clock';
+import type { ContextStore } from '../ports/context-store';
 import type { DedupeStore } from '../ports/dedupe-store';
 import type { IdentityStore } from '../ports/identity-store';
 import type { JobCompute } from '../ports/job-compute';
@@ -8,6 +9,7 @@ import type { OrbResolver } from '../ports/orb-resolver';
 import type { PipelineStore } from '../ports/pipeline-store';
 import type { ProjectStore } from '../ports/project-store';
 import type { RepositorySource } from '../ports/repository-source';
+import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { TokenService } from './tokens';
 
@@ -16,6 +18,8 @@ export interface ControlPlaneDeps {
   pipelines: PipelineStore;
   projects: ProjectStore;
   identity: IdentityStore;
+  contexts: ContextStore;
+  schedules: ScheduleStore;
   dedupe: DedupeStore;
   queue: MessageQueue;
   blobs: BlobStore;

@@ -1,4 +1,6 @@
 import type { Job, Pipeline, Project, Workflow } from '../model/entities';
+import { ForbiddenError } from '../model/errors';
+import { resolveContexts } from './contexts';
 import type { ControlPlaneDeps } from './deps';
 
 /**
@@ -7,12 +9,16 @@ import type { ControlPlaneDeps } from './deps';
  * characters are returned for masking.
  */
 export async function buildJobEnvironment(
-  deps: Pick<ControlPlaneDeps, 'projects' | 'cipher' | 'publicUrl'>,
+  deps: Pick<ControlPlaneDeps, 'projects' | 'cipher' | 'publicUrl' | 'contexts' | 'clock' | 'identity'>,
   ctx: { job: Job; pipeline: Pipeline; workflow: Workflow; project: Project; taskIndex: number },
 ): Promise<{ environment: Record<string, string>; secrets: string[] }> {
   const { job, pipeline, workflow, project } = ctx;
   const projectVars: Record<string, string> = {};
   for (const v of await deps.projects.listEnvVars(project.slug)) projectVars[v.name] = await deps.cipher.decrypt(v.encryptedValue);
+  // The conductor checked access before queueing the job; a restriction added since then still applies here.
+  const contexts = job.plan.contexts.length ? await resolveContexts(deps, job.plan.contexts, project, pipeline) : { ok: true as const, variables: {} };
+  if (!contexts.ok) throw new ForbiddenError(contexts.reason, { job: job.id });
+  const contextVars = contexts.variables;
   const builtIn: Record<string, string> = {
     CI: 'true',
     CIRCLECI: 'true',
@@ -38,6 +44,6 @@ export async function buildJobEnvironment(
   };
   if (!pipeline.vcs.tag) delete builtIn.CIRCLE_TAG;
   if (pipeline.vcs.reviewId) builtIn.CIRCLE_PR_NUMBER = pipeline.vcs.reviewId;
-  const secrets = Object.values(projectVars).filter((v) => v.length >= 4);
-  return { environment: { ...projectVars, ...builtIn }, secrets };
+  const secrets = [...new Set([...Object.values(projectVars), ...Object.values(contextVars)])].filter((v) => v.length >= 4);
+  return { environment: { ...projectVars, ...contextVars, ...builtIn }, secrets };
 }

@@ -27,6 +27,8 @@ export type WorkflowCommand =
   | { type: 'ApproveJob'; jobId: string; by: string }
   | { type: 'StartJob'; jobId: string }
   | { type: 'FinishJob'; jobId: string; from: JobStatus; status: JobStatus }
+  /** `max_auto_reruns`: the job's failed tasks run again as a new attempt instead of the job failing. */
+  | { type: 'RetryJob'; jobId: string; from: JobStatus; taskIndexes: number[] }
   | { type: 'CancelJob'; jobId: string; from: JobStatus; by: string }
   | { type: 'SetWorkflowStatus'; from: WorkflowStatus; status: WorkflowStatus; by?: string };
 
@@ -125,10 +127,16 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent): { st
   for (const job of jobs) {
     if (job.status !== 'queued' && job.status !== 'running') continue;
     const agg = aggregateTasks(job);
-    if (agg) {
+    if (agg === 'failed' && (job.autoReruns ?? 0) < (job.plan.maxAutoReruns ?? 0)) {
+      const taskIndexes = job.tasks.filter((t) => t.status === 'failed').map((t) => t.index);
+      commands.push({ type: 'RetryJob', jobId: job.id, from: job.status, taskIndexes });
+      job.autoReruns = (job.autoReruns ?? 0) + 1;
+      job.tasks = job.tasks.map((t) => (taskIndexes.includes(t.index) ? { ...t, status: 'queued', attempt: t.attempt + 1 } : t));
+      set(job, 'queued');
+    } else if (agg) {
       commands.push({ type: 'FinishJob', jobId: job.id, from: job.status, status: agg });
       set(job, agg);
-    } else if (job.status === 'queued' && job.tasks.some((t) => t.status === 'running' || isTerminalJob(t.status))) {
+    } else if (job.status === 'queued' && job.tasks.some((t) => t.status === 'running')) {
       commands.push({ type: 'StartJob', jobId: job.id });
       set(job, 'running');
     }

@@ -1,17 +1,57 @@
-import type { User } from '../../model/entities';
+import type { Role, User } from '../../model/entities';
 import type { IdentityStore, StoredToken } from '../../ports/identity-store';
 import { DynamoTable, toEntity } from './dynamo-table';
 
-/** Users (`USER#id`) and token hashes (`TOKEN#sha256`). */
+const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'META' });
+const loginKey = (login: string) => ({ pk: `LOGIN#${login.toLowerCase()}`, sk: 'META' });
+
+/** Users (`USER#id`, gsi1 `USERS` / login), login locks (`LOGIN#login`) and token hashes (`TOKEN#sha256`). */
 export class DynamoIdentityStore implements IdentityStore {
   constructor(private readonly table: DynamoTable) {}
 
-  createUser(user: User): Promise<boolean> {
-    return this.table.put({ pk: `USER#${user.id}`, sk: 'META', entity: 'user', ...user }, { ifNotExists: true });
+  async createUser(user: User): Promise<boolean> {
+    if (await this.table.get(userKey(user.id))) return false;
+    if (!(await this.table.put({ ...loginKey(user.login), entity: 'login', userId: user.id }, { ifNotExists: true }))) return false;
+    return this.table.put({ ...userKey(user.id), gsi1pk: 'USERS', gsi1sk: user.login.toLowerCase(), entity: 'user', ...user }, { ifNotExists: true });
   }
 
   async getUser(id: string): Promise<User | undefined> {
-    return toEntity<User>(await this.table.get({ pk: `USER#${id}`, sk: 'META' }));
+    const item = await this.table.get(userKey(id));
+    return item ? this.toUser(item) : undefined;
+  }
+
+  async getUserByLogin(login: string): Promise<User | undefined> {
+    const lock = await this.table.get(loginKey(login));
+    return lock ? this.getUser(String(lock.userId)) : undefined;
+  }
+
+  async listUsers(): Promise<User[]> {
+    const items = await this.table.queryAll({ index: 'gsi1', partition: 'USERS' });
+    return items.map((i) => this.toUser(i));
+  }
+
+  async setRole(userId: string, orgSlug: string, role: Role | undefined): Promise<User | undefined> {
+    // Read-modify-write guarded by a counter: concurrent grants retry instead of overwriting each other.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const item = await this.table.get(userKey(userId));
+      if (!item) return undefined;
+      const roles = { ...(item.roles as Record<string, Role>) };
+      if (role) roles[orgSlug] = role;
+      else delete roles[orgSlug];
+      const seen = Number(item.rolesVersion ?? 0);
+      const updated = await this.table.update(
+        userKey(userId),
+        { set: { roles }, add: { rolesVersion: 1 } },
+        { expression: 'attribute_not_exists(#v) OR #v = :v', names: { '#v': 'rolesVersion' }, values: { ':v': seen } },
+      );
+      if (updated) return this.toUser(updated);
+    }
+    throw new Error(`Could not update the roles of user ${userId}: too many concurrent changes. Retry.`);
+  }
+
+  private toUser(item: Record<string, unknown>): User {
+    const { rolesVersion: _v, ...rest } = toEntity<User & { rolesVersion?: number }>(item)!;
+    return rest;
   }
 
   async putToken(token: StoredToken): Promise<void> {

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { User } from '../model/entities';
+import type { IdentityStore } from './identity-store';
+
+function aUser(overrides: Partial<User> = {}): User {
+  return { id: randomUUID(), login: `user-${randomUUID().slice(0, 8)}`, name: 'A User', roles: {}, admin: false, createdAt: new Date().toISOString(), ...overrides };
+}
+
+/** The behaviour every IdentityStore adapter must have (house rule 3). */
+export function defineIdentityStoreContract(name: string, factory: () => Promise<IdentityStore>): void {
+  describe(`IdentityStore contract: ${name}`, () => {
+    let store: IdentityStore;
+    beforeAll(async () => {
+      store = await factory();
+    });
+
+    it('creates a user once per id and per login, found by either', async () => {
+      const u = aUser();
+      const results = await Promise.all([store.createUser(u), store.createUser({ ...u, id: randomUUID() }), store.createUser(u)]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.getUser(u.id)).toEqual(u);
+      expect(await store.getUserByLogin(u.login.toUpperCase())).toEqual(u);
+      expect(await store.getUserByLogin('nobody-' + u.login)).toBeUndefined();
+      expect((await store.listUsers()).map((x) => x.id)).toContain(u.id);
+    });
+
+    it('grants and revokes organisation roles without losing concurrent grants', async () => {
+      const u = aUser({ roles: { 'gh/keep': 'viewer' } });
+      await store.createUser(u);
+      await Promise.all(['gh/a', 'gh/b', 'gh/c'].map((org) => store.setRole(u.id, org, 'member')));
+      expect((await store.getUser(u.id))?.roles).toEqual({ 'gh/keep': 'viewer', 'gh/a': 'member', 'gh/b': 'member', 'gh/c': 'member' });
+      const revoked = await store.setRole(u.id, 'gh/a', undefined);
+      expect(revoked?.roles).toEqual({ 'gh/keep': 'viewer', 'gh/b': 'member', 'gh/c': 'member' });
+      expect(await store.setRole(randomUUID(), 'gh/a', 'admin')).toBeUndefined();
+    });
+
+    it('finds tokens by hash only', async () => {
+      const u = aUser();
+      await store.createUser(u);
+      await store.putToken({ hash: 'h-' + u.id, userId: u.id, label: 'ci', createdAt: 'now' });
+      expect((await store.getToken('h-' + u.id))?.userId).toBe(u.id);
+      expect(await store.getToken('missing')).toBeUndefined();
+    });
+  });
+}
