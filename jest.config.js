@@ -2,7 +2,7 @@
 // emulators), infra (CDK assertions) and e2e (a real `slipway dev` on a free port).
 const base = {
   transform: { '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|@octokit|fauxqs|jose|universal-user-agent|before-after-hook)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|@octokit|fauxqs|jose|universal-user-agent|before-after-hook|universal-github-app-jwt|content-type)/)'],
   moduleNameMapper: {
     '^@middy/core$': '<rootDir>/node_modules/@middy/core/index.js',
     '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
@@ -29,6 +29,6 @@ module.exports = {
       testPathIgnorePatterns: ['/node_modules/', '/web/'],
     },
     { ...base, displayName: 'infra', testMatch: ['<rootDir>/infra/**/*.test.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/reliability/**/*.test.ts'] },
   ],
 };
