@@ -2,6 +2,7 @@ import type { Job, Pipeline, Project, Workflow } from '../model/entities';
 import { ForbiddenError } from '../model/errors';
 import { resolveContexts } from './contexts';
 import type { ControlPlaneDeps } from './deps';
+import { pipelineReceivesSecrets } from './project-settings';
 
 /**
  * CircleCI's built-in variables plus project env vars (decrypted), with CircleCI's precedence: project <
@@ -14,9 +15,11 @@ export async function buildJobEnvironment(
 ): Promise<{ environment: Record<string, string>; secrets: string[] }> {
   const { job, pipeline, workflow, project } = ctx;
   const projectVars: Record<string, string> = {};
-  for (const v of await deps.projects.listEnvVars(project.slug)) projectVars[v.name] = await deps.cipher.decrypt(v.encryptedValue);
+  // Forked pull requests get no project or context secrets unless the project allows it.
+  const receivesSecrets = pipelineReceivesSecrets(project, pipeline);
+  if (receivesSecrets) for (const v of await deps.projects.listEnvVars(project.slug)) projectVars[v.name] = await deps.cipher.decrypt(v.encryptedValue);
   // The conductor checked access before queueing the job; a restriction added since then still applies here.
-  const contexts = job.plan.contexts.length ? await resolveContexts(deps, job.plan.contexts, project, pipeline) : { ok: true as const, variables: {} };
+  const contexts = receivesSecrets && job.plan.contexts.length ? await resolveContexts(deps, job.plan.contexts, project, pipeline) : { ok: true as const, variables: {} };
   if (!contexts.ok) throw new ForbiddenError(contexts.reason, { job: job.id });
   const contextVars = contexts.variables;
   const builtIn: Record<string, string> = {

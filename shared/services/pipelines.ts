@@ -12,6 +12,13 @@ export interface TriggerInput {
   revision?: string;
   parameters?: Record<string, unknown>;
   trigger: Omit<TriggerInfo, 'receivedAt'>;
+  /** Webhook triggers: the head commit's message as the VCS reported it. */
+  commit?: { subject: string; body: string };
+  /** Pull requests: the number and web URL. */
+  reviewId?: string;
+  reviewUrl?: string;
+  /** Pull requests from a fork: the fork's clone URL (the pipeline's origin repository). */
+  forkRepositoryUrl?: string;
 }
 
 /**
@@ -42,11 +49,13 @@ export async function triggerPipeline(
     trigger: { ...input.trigger, receivedAt: now },
     vcs: {
       providerName: 'GitHub',
-      originRepositoryUrl: project.repoUrl,
+      originRepositoryUrl: input.forkRepositoryUrl ?? project.repoUrl,
       targetRepositoryUrl: project.repoUrl,
       revision: input.revision ?? '',
       branch: input.tag ? undefined : (input.branch ?? project.defaultBranch),
       tag: input.tag,
+      ...(input.reviewId ? { reviewId: input.reviewId, reviewUrl: input.reviewUrl } : {}),
+      ...(input.commit ? { commit: input.commit } : {}),
     },
     parameters,
     createdAt: now,
