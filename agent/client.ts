@@ -1,4 +1,4 @@
-import type { JobSpec, StepReport } from '../shared/model/job-spec';
+import type { JobSpec, StepReport, TestCaseResult } from '../shared/model/job-spec';
 import type { JobStatus } from '../shared/model/statuses';
 
 export class ControlPlaneError extends Error {
@@ -17,8 +17,8 @@ export class ControlPlaneError extends Error {
  */
 export class ControlPlaneClient {
   constructor(
-    private readonly baseUrl: string,
-    private readonly token: string,
+    readonly baseUrl: string,
+    readonly token: string,
   ) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -64,6 +64,27 @@ export class ControlPlaneClient {
   }
   complete(status: JobStatus, steps: StepReport[]): Promise<unknown> {
     return this.call('POST', '/task/complete', { status, steps });
+  }
+  saveCache(key: string): Promise<{ exists: true } | { exists: false; url: string }> {
+    return this.call('POST', '/task/cache/save', { key });
+  }
+  restoreCache(keys: string[]): Promise<{ key?: string; url?: string; size?: number }> {
+    return this.call('POST', '/task/cache/restore', { keys });
+  }
+  workspaceLayerUrl(): Promise<{ url: string }> {
+    return this.call('POST', '/task/workspace/persist');
+  }
+  workspaceLayers(): Promise<{ layers: Array<{ job: string; url: string; size: number }> }> {
+    return this.call('POST', '/task/workspace/attach');
+  }
+  async artifactUrls(paths: string[]): Promise<string[]> {
+    return (await this.call<{ urls: string[] }>('POST', '/task/artifacts', { paths })).urls;
+  }
+  async testResultsUrl(): Promise<string> {
+    return (await this.call<{ url: string }>('POST', '/task/test-results')).url;
+  }
+  timings(): Promise<{ source?: { jobNumber: number; branch: string }; tests: TestCaseResult[] }> {
+    return this.call('GET', '/task/timings');
   }
   async logUrls(step: number, from: number, count: number): Promise<string[]> {
     return (await this.call<{ urls: string[] }>('POST', '/task/log-urls', { step, from, count })).urls;

@@ -1,16 +1,19 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { circleciMain } from './circleci-command';
 import { ControlPlaneClient } from './client';
 import { runTask } from './run-task';
 
 /**
  * The agent's entry point. Task mode (`task`): run the one task named by SLIPWAY_TASK_TOKEN against
  * SLIPWAY_URL, then exit 0 (the task's own status goes to the control plane) or 1 when it could not report.
+ * `circleci`: the in-job `circleci` command (the script the agent puts on PATH calls back into this mode).
  */
 export async function main(argv: string[]): Promise<number> {
   const mode = argv[0] ?? 'task';
+  if (mode === 'circleci') return circleciMain(argv.slice(1));
   if (mode !== 'task') {
-    process.stderr.write(`Unknown agent mode "${mode}". Use: task\n`);
+    process.stderr.write(`Unknown agent mode "${mode}". Use: task, circleci\n`);
     return 2;
   }
   const url = process.env.SLIPWAY_URL;

@@ -1,14 +1,16 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepPlan } from '../shared/config/plan';
-import type { JobSpec, StepReport } from '../shared/model/job-spec';
+import type { JobSpec, StepReport, TestCaseResult } from '../shared/model/job-spec';
 import type { JobStatus } from '../shared/model/statuses';
+import { HALT_FILE, TASK_CONFIG_FILE, type TaskDataConfig } from './circleci-command';
 import type { ControlPlaneClient } from './client';
 import type { StepExecutor } from './executors/executor';
 import { HostExecutor } from './executors/host';
 import { PresignedLogSink, StepLogStream } from './log-stream';
 import { SecretMasker } from './mask';
-import type { StepContext, StepOutcome } from './steps/context';
+import { StepReporter } from './step-reporter';
+import { StepError, type StepContext, type StepOutcome } from './steps/context';
 import { stepHandlers } from './steps';
 
 export interface RunTaskOptions {
@@ -18,18 +20,54 @@ export interface RunTaskOptions {
   /** Log upload chunking (tests use small values). */
   log?: { maxChunkBytes: number; flushIntervalMs: number };
   executorFactory?: (scriptDir: string) => StepExecutor;
+  /** argv that runs the agent's `circleci` mode (default: this process's own entry point). */
+  circleciCommand?: string[];
+  /** How long step events may wait to be batched into one report (default 2 s). */
+  reportDelayMs?: number;
 }
+
+/** Steps that run after a failure unless told otherwise (CircleCI keeps artifacts and test results of failed jobs). */
+const KEEP_AFTER_FAILURE: ReadonlySet<string> = new Set(['store_artifacts', 'store_test_results']);
 
 function shouldRun(step: StepPlan, failed: boolean): boolean {
   if (step.when === 'always') return true;
   if (step.when === 'on_fail') return failed;
-  return !failed;
+  return !failed || KEEP_AFTER_FAILURE.has(step.type);
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Writes the in-job `circleci` command into `binDir`: a POSIX sh script calling back into the agent. */
+function writeCircleciCommand(binDir: string, command: string[]): void {
+  const file = join(binDir, 'circleci');
+  writeFileSync(file, `#!/bin/sh\nexec ${command.map(quote).join(' ')} circleci "$@"\n`);
+  chmodSync(file, 0o755);
+}
+
+const defaultCircleciCommand = () => [process.execPath, ...process.execArgv.filter((a) => !a.startsWith('--inspect')), process.argv[1]];
+
+async function runOne(step: StepPlan, ctx: StepContext): Promise<StepOutcome> {
+  if (step.type === 'run' && step.command === '' && step.name === 'Spin up environment') {
+    ctx.log.note(`Running on the host: Docker image ${ctx.spec.plan.executor.images[0]?.image ?? 'unknown'} is not used (no Docker engine is reachable).`);
+    return { status: 'success', exitCode: 0 };
+  }
+  const reruns = step.type === 'run' ? (step.maxAutoReruns ?? 0) : 0;
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await stepHandlers[step.type](step, ctx).catch((e: Error) => {
+      ctx.log.note(e instanceof StepError ? `Error: ${e.message}` : `Error: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);
+      return { status: 'failed' as const, exitCode: null };
+    });
+    if (outcome.status !== 'failed' || attempt >= reruns || ctx.signal.aborted) return outcome;
+    const delay = step.type === 'run' ? (step.autoRerunDelaySeconds ?? 0) : 0;
+    ctx.log.note(`Step failed; automatically rerunning it${delay ? ` in ${delay}s` : ''} (rerun ${attempt + 1} of ${reruns}).`);
+    if (delay) await new Promise((r) => setTimeout(r, delay * 1000));
+  }
 }
 
 /**
- * Runs one task: fetch the spec, start, run each step (streaming masked output), heartbeat (honouring
- * cancel), and complete with the task's status. Never throws for step failures; throws only when the
- * control plane cannot be reached at all.
+ * Runs one task: fetch the spec, start, run each step (streaming masked output), report steps and liveness in
+ * batches (honouring cancel), and complete with the task's status. Never throws for step failures; throws
+ * only when the control plane cannot be reached at all.
  */
 export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   const { client } = options;
@@ -38,14 +76,20 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   const root = join(options.workRoot, `${spec.job.id}-${spec.task.index}-${spec.task.attempt}-${process.pid}`);
   const home = join(root, 'home');
   const scripts = join(root, 'scripts');
-  mkdirSync(home, { recursive: true });
-  mkdirSync(scripts, { recursive: true });
+  const bin = join(root, 'bin');
+  const taskData = join(root, 'task-data');
+  const scratch = join(root, 'scratch');
+  for (const d of [home, scripts, bin, taskData, scratch]) mkdirSync(d, { recursive: true });
+  writeCircleciCommand(bin, options.circleciCommand ?? defaultCircleciCommand());
+  const config: TaskDataConfig = { url: client.baseUrl, token: client.token };
+  writeFileSync(join(taskData, TASK_CONFIG_FILE), JSON.stringify(config), { mode: 0o600 });
   const workingDirectory = spec.plan.workingDirectory.replace(/^~(?=\/|$)/, home);
   mkdirSync(workingDirectory, { recursive: true });
   const bashEnv = join(root, 'bash_env');
   writeFileSync(bashEnv, '');
+  // Precedence (CircleCI): shell > step > job > built-in > context > project; the spec merges the last three.
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    PATH: `${bin}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
     LANG: process.env.LANG ?? 'C.UTF-8',
     HOME: home,
     USER: process.env.USER ?? 'circleci',
@@ -53,21 +97,16 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
     BASH_ENV: bashEnv,
     ...spec.environment,
     CIRCLE_WORKING_DIRECTORY: spec.plan.workingDirectory,
+    CIRCLE_INTERNAL_TASK_DATA: taskData,
     ...spec.plan.environment,
   };
   const executor = options.executorFactory?.(scripts) ?? new HostExecutor(scripts);
   const masker = new SecretMasker(spec.secrets);
   const sink = new PresignedLogSink((step, from, count) => client.logUrls(step, from, count));
   const abort = new AbortController();
-  const reports: StepReport[] = [];
+  const reporter = new StepReporter(client, { heartbeatMs: spec.heartbeatSeconds * 1000, delayMs: options.reportDelayMs ?? 2000, onCancel: () => abort.abort() });
+  const testResults: TestCaseResult[] = [];
   let status: JobStatus = 'success';
-
-  const beat = setInterval(() => {
-    client
-      .heartbeat()
-      .then((r) => r.cancel && abort.abort())
-      .catch(() => undefined);
-  }, spec.heartbeatSeconds * 1000);
 
   const steps: StepPlan[] = [...spec.plan.steps];
   if (spec.plan.executor.type === 'docker' && executor.name === 'host') {
@@ -75,50 +114,31 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   }
   try {
     let failed = false;
-    let halted = false;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
-      if (halted || abort.signal.aborted || !shouldRun(step, failed)) continue;
+      if (abort.signal.aborted || existsSync(join(taskData, HALT_FILE)) || !shouldRun(step, failed)) continue;
       const report: StepReport = { index: i, name: step.name, type: step.type, status: 'running', startedAt: new Date().toISOString() };
-      reports.push(report);
-      const r = await client.steps(reports).catch(() => ({ cancel: false }));
-      if (r.cancel) abort.abort();
+      reporter.update(report);
       const log = new StepLogStream(i, sink, masker, options.log);
-      const ctx: StepContext = { spec, executor, env, home, workingDirectory, log, signal: abort.signal };
-      let outcome: StepOutcome;
-      if (i === 0 && step.name === 'Spin up environment' && step.type === 'run' && step.command === '') {
-        const image = spec.plan.executor.images[0]?.image ?? 'unknown';
-        log.note(`Running on the host: Docker image ${image} is not used (no Docker engine is reachable).`);
-        outcome = { status: 'success', exitCode: 0 };
-      } else {
-        const handler = stepHandlers[step.type];
-        outcome = handler
-          ? await handler(step, ctx).catch((e: Error) => {
-              log.note(`Error: ${e.message}`);
-              return { status: 'failed' as const, exitCode: null };
-            })
-          : (log.note(`The ${step.type} step is not supported by this agent.`), { status: 'failed' as const, exitCode: null });
-      }
+      let outcome = await runOne(step, { spec, executor, env, home, workingDirectory, log, signal: abort.signal, client, scratch, testResults });
       try {
         await log.close();
       } catch (e) {
         outcome = { status: 'failed', exitCode: null };
         report.name = `${step.name} (output upload failed: ${(e as Error).message})`;
       }
-      Object.assign(report, { status: outcome.status, exitCode: outcome.exitCode ?? null, stoppedAt: new Date().toISOString(), outputBytes: log.bytes });
-      if (outcome.halt) halted = true;
+      reporter.update(Object.assign(report, { status: outcome.status, exitCode: outcome.exitCode ?? null, stoppedAt: new Date().toISOString(), outputBytes: log.bytes }));
       if (outcome.status !== 'success') {
         failed = true;
-        if (status === 'success') status = outcome.status === 'canceled' ? 'canceled' : outcome.status === 'timedout' ? 'timedout' : 'failed';
+        if (status === 'success') status = outcome.status;
       }
-      await client.steps(reports).catch(() => undefined);
     }
     if (abort.signal.aborted) status = 'canceled';
   } finally {
-    clearInterval(beat);
+    reporter.stop();
     await executor.shutdown();
   }
-  await client.complete(status, reports);
+  await client.complete(status, reporter.all());
   rmSync(root, { recursive: true, force: true });
   return status;
 }

@@ -1,12 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunOptions, RunResult, StepExecutor } from './executor';
 
-/** CircleCI's default shell: bash with `-eo pipefail`, falling back to sh. */
+/** CircleCI's default shell: bash with `-eo pipefail`, falling back to sh (without pipefail where sh lacks it, as dash does). */
 export function defaultShell(): string {
-  return existsSync('/bin/bash') ? '/bin/bash -eo pipefail' : '/bin/sh -eo pipefail';
+  if (existsSync('/bin/bash')) return '/bin/bash -eo pipefail';
+  shPipefail ??= spawnSync('/bin/sh', ['-c', 'set -o pipefail'], { stdio: 'ignore' }).status === 0;
+  return shPipefail ? '/bin/sh -eo pipefail' : '/bin/sh -e';
 }
+let shPipefail: boolean | undefined;
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (!child.pid) return;

@@ -1,7 +1,12 @@
+import { posix } from 'node:path';
 import type { StepPlan } from '../../shared/config/plan';
-import type { JobSpec } from '../../shared/model/job-spec';
+import type { JobSpec, TestCaseResult } from '../../shared/model/job-spec';
+import type { ControlPlaneClient } from '../client';
 import type { StepExecutor } from '../executors/executor';
 import type { StepLogStream } from '../log-stream';
+
+/** The part of the runner protocol that steps moving bytes use. */
+export type BlobApi = Pick<ControlPlaneClient, 'saveCache' | 'restoreCache' | 'workspaceLayerUrl' | 'workspaceLayers' | 'artifactUrls' | 'testResultsUrl'>;
 
 export interface StepContext {
   spec: JobSpec;
@@ -13,11 +18,33 @@ export interface StepContext {
   workingDirectory: string;
   log: StepLogStream;
   signal: AbortSignal;
+  /** The runner protocol (presigned URLs for caches, workspaces, artifacts, test results). */
+  client: BlobApi;
+  /** This task's private scratch folder (archives in flight). */
+  scratch: string;
+  /** Test results stored so far by this task (each `store_test_results` uploads the union). */
+  testResults: TestCaseResult[];
 }
 
 export type StepOutcome = { status: 'success' | 'failed' | 'timedout' | 'canceled'; exitCode?: number | null; halt?: boolean };
 
 export type StepHandler<S extends StepPlan = StepPlan> = (step: S, ctx: StepContext) => Promise<StepOutcome>;
+
+/** A step failure with a message for the step's output (no stack trace). */
+export class StepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StepError';
+  }
+}
+
+/** Resolves `rel` under `root`, refusing paths that escape it (`..`, absolute paths elsewhere). */
+export function insideRoot(root: string, rel: string, what: string): string {
+  const full = rel.startsWith('/') ? posix.normalize(rel) : posix.join(root, rel);
+  const r = posix.relative(root, full);
+  if (r === '..' || r.startsWith('../') || posix.isAbsolute(r)) throw new StepError(`${what} "${rel}" is outside ${root}; use a path inside it.`);
+  return full;
+}
 
 /** Expands a leading `~` to the task's HOME, and a relative path against the working directory. */
 export function resolvePath(path: string, ctx: Pick<StepContext, 'home' | 'workingDirectory'>): string {

@@ -1,6 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import type { RunStep } from '../../shared/config/plan';
+import { defaultShell } from '../executors/host';
 import { resolvePath, type StepHandler } from './context';
+
+/**
+ * bash sources `$BASH_ENV` itself before a non-interactive script; other shells (sh, dash, ash) do not, so
+ * the script sources it first, as CircleCI's agent does for every `run` step.
+ */
+export function withBashEnv(command: string, shell: string): string {
+  const program = shell.trim().split(/\s+/)[0].split('/').pop() ?? '';
+  if (program === 'bash') return command;
+  return `if [ -n "\${BASH_ENV:-}" ] && [ -f "$BASH_ENV" ]; then . "$BASH_ENV"; fi\n${command}`;
+}
 
 /** `run`: the command in the job's (or step's) shell, with step environment over job environment. */
 export const runStep: StepHandler<RunStep> = async (step, ctx) => {
@@ -8,12 +19,13 @@ export const runStep: StepHandler<RunStep> = async (step, ctx) => {
   mkdirSync(cwd, { recursive: true });
   const env = { ...ctx.env, ...step.environment };
   const shell = step.shell ?? ctx.spec.plan.shell;
+  const script = withBashEnv(step.command, shell ?? defaultShell());
   if (step.background) {
-    ctx.executor.runBackground({ script: step.command, shell, cwd, env, onOutput: (d) => ctx.log.write(d) });
+    ctx.executor.runBackground({ script, shell, cwd, env, onOutput: (d) => ctx.log.write(d) });
     return { status: 'success', exitCode: 0 };
   }
   const res = await ctx.executor.run({
-    script: step.command,
+    script,
     shell,
     cwd,
     env,

@@ -26,6 +26,8 @@ export interface JobSpec {
   secrets: string[];
   checkout: { url: string; revision: string; branch?: string; tag?: string; username?: string; password?: string };
   heartbeatSeconds: number;
+  /** Project SSH keys for `add_ssh_keys` (absent when the project has none). */
+  sshKeys?: Array<{ fingerprint: string; privateKey: string; hostname?: string }>;
 }
 
 /** A step event the agent reports (batched). */
@@ -38,4 +40,22 @@ export interface StepReport {
   stoppedAt?: string;
   exitCode?: number | null;
   outputBytes?: number;
+}
+
+/** One test case from a `store_test_results` file (JUnit XML), in CircleCI's tests API vocabulary. */
+export interface TestCaseResult {
+  classname: string;
+  name: string;
+  file?: string;
+  result: 'success' | 'failure' | 'skipped';
+  /** Seconds. */
+  run_time: number;
+  message?: string;
+  /** The results file it came from, relative to the step's `path`. */
+  source?: string;
+}
+
+/** What a task's `store_test_results` steps stored (one document per task). */
+export interface TaskTestResults {
+  tests: TestCaseResult[];
 }

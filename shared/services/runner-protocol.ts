@@ -10,7 +10,8 @@ import type { TaskClaims } from './tokens';
 /** Final statuses an agent may report for its task. */
 const AGENT_FINAL: readonly JobStatus[] = ['success', 'failed', 'canceled', 'timedout', 'infrastructure_fail'];
 
-async function loadTask(deps: ControlPlaneDeps, c: TaskClaims): Promise<Job> {
+/** The job of a task token's task; 404 when gone, 409 when the attempt was superseded. */
+export async function loadTask(deps: Pick<ControlPlaneDeps, 'pipelines'>, c: TaskClaims): Promise<Job> {
   const job = await deps.pipelines.getJob(c.workflowId, c.jobId);
   const task = job?.tasks[c.taskIndex];
   if (!job || !task) throw new NotFoundError('Task not found');

@@ -1,10 +1,14 @@
 import type { Route } from '../http';
+import { contextRoutes } from './contexts';
+import { jobBlobRoutes } from './job-blobs';
 import { jobRoutes } from './jobs';
 import { metaRoutes } from './meta';
 import { pipelineRoutes } from './pipelines';
 import { projectRoutes } from './projects';
 import { runnerRoutes } from './runner';
+import { scheduleRoutes } from './schedules';
+import { userRoutes } from './users';
 import { workflowRoutes } from './workflows';
 
 /** Every API route. Order matters only where paths overlap (more specific first). */
-export const apiRoutes: Route[] = [...metaRoutes, ...pipelineRoutes, ...workflowRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes];
+export const apiRoutes: Route[] = [...metaRoutes, ...pipelineRoutes, ...workflowRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes];
