@@ -1,5 +1,6 @@
+import type { z } from 'zod';
 import type { Project, Role, Workflow } from '../../shared/model/entities';
-import { NotFoundError } from '../../shared/model/errors';
+import { NotFoundError, ValidationError } from '../../shared/model/errors';
 import { authorize } from '../../shared/services/auth';
 import { getProjectOrThrow } from '../../shared/services/projects';
 import type { RouteContext } from './http';
@@ -19,4 +20,14 @@ export async function workflowFor(ctx: RouteContext, id: string, role: Role): Pr
   const project = await getProjectOrThrow(ctx.deps, workflow.projectSlug);
   authorize(user, project.organizationSlug, role);
   return { workflow, project };
+}
+
+/** Validates a request body with a zod schema; the first problem becomes a 400 naming the field. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new ValidationError(`Invalid request body at ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  return r.data;
 }

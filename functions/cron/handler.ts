@@ -1,14 +1,18 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { reconcile } from '../../shared/services/reconcile';
+import { fireDueSchedules } from '../../shared/services/schedules';
 import { getDeps } from '../composition';
 import { logger } from '../observability';
 
-/** Every minute (EventBridge): the reconciler and reaper of silent jobs. */
+/** Every minute (EventBridge): due scheduled pipelines, then the reconciler and reaper of silent jobs. */
 export const handler = middy()
   .use(injectLambdaContext(logger))
   .handler(async () => {
-    const report = await reconcile(await getDeps());
-    logger.info('reconciled', { ...report });
-    return report;
+    const deps = await getDeps();
+    const schedules = await fireDueSchedules(deps);
+    if (schedules.failed.length) logger.error('some schedules did not fire; the next run retries their slots', { failed: schedules.failed });
+    const report = await reconcile(deps);
+    logger.info('reconciled', { ...report, schedulesFired: schedules.fired });
+    return { ...report, schedulesFired: schedules.fired };
   });

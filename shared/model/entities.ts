@@ -174,13 +174,12 @@ export interface Context {
 
 /**
  * Who may use a context. `project`: only pipelines of that project id; `expression`: a CircleCI-style
- * expression over `pipeline.git.branch`/`pipeline.git.tag`; `group`: a role in the owning organisation
- * (`admin`, `member`) the pipeline's actor must hold.
+ * expression over `pipeline.git.branch`/`pipeline.git.tag`.
  */
 export interface ContextRestriction {
   id: string;
   contextId: string;
-  type: 'project' | 'expression' | 'group';
+  type: 'project' | 'expression';
   value: string;
   name: string;
   createdAt: string;

@@ -26,6 +26,24 @@ export function apiPipeline(p: Pipeline) {
   };
 }
 
+/** `GET /pipeline/{id}/values`: the pipeline values a config could reference, flattened as CircleCI does. */
+export function pipelineValues(p: Pipeline): Record<string, string | number | boolean> {
+  const values: Record<string, string | number | boolean> = {
+    'pipeline.id': p.id,
+    'pipeline.number': p.number,
+    'pipeline.project.git_url': p.vcs.targetRepositoryUrl,
+    'pipeline.project.type': 'github',
+    'pipeline.git.revision': p.vcs.revision,
+    'pipeline.trigger_source': p.trigger.type === 'webhook' ? 'webhook' : p.trigger.type === 'scheduled_pipeline' ? 'scheduled_pipeline' : 'api',
+    'pipeline.trigger_parameters.circleci.actor_id': p.trigger.actor.login,
+  };
+  if (p.vcs.branch) values['pipeline.git.branch'] = p.vcs.branch;
+  if (p.vcs.tag) values['pipeline.git.tag'] = p.vcs.tag;
+  if (p.scheduleId) values['pipeline.schedule.id'] = p.scheduleId;
+  for (const [k, v] of Object.entries(p.plan?.pipelineParameters ?? p.parameters)) values[`pipeline.parameters.${k}`] = v;
+  return values;
+}
+
 export function apiWorkflow(w: Workflow) {
   return {
     pipeline_id: w.pipelineId,

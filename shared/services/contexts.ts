@@ -3,7 +3,7 @@ import { evaluateFilterExpression } from '../config/filter-expression';
 import type { Context, ContextRestriction, Pipeline, Project, Role, User } from '../model/entities';
 import { ConflictError, NotFoundError, ValidationError } from '../model/errors';
 import type { ControlPlaneDeps } from './deps';
-import { authorize, roleIn } from './auth';
+import { authorize } from './auth';
 import { maskValue } from './env-vars';
 import { stableUuid } from './tokens';
 
@@ -62,18 +62,16 @@ export async function addRestriction(deps: Deps & Pick<ControlPlaneDeps, 'projec
     } catch (e) {
       throw new ValidationError(`Invalid restriction expression: ${(e as Error).message}`);
     }
-  } else if (input.type === 'group') {
-    if (!['admin', 'member'].includes(input.value)) throw new ValidationError('A group restriction names an organisation role: admin or member.');
   } else {
-    throw new ValidationError(`Unknown restriction type "${input.type}": use project, expression or group.`);
+    throw new ValidationError(`Unknown restriction type "${input.type}": use project or expression.`);
   }
-  const restriction: ContextRestriction = { id: randomUUID(), contextId: context.id, type: input.type, value: input.value, name, createdAt: deps.clock.now().toISOString() };
+  const restriction: ContextRestriction = { id: randomUUID(), contextId: context.id, type: input.type as ContextRestriction['type'], value: input.value, name, createdAt: deps.clock.now().toISOString() };
   await deps.contexts.putRestriction(restriction);
   return restriction;
 }
 
 /** Why the pipeline may not use the context, or `undefined` when it may. Restrictions of one type combine with OR, types with AND. */
-async function denial(deps: Deps, context: Context, project: Project, pipeline: Pipeline): Promise<string | undefined> {
+async function denial(deps: Pick<ControlPlaneDeps, 'contexts'>, context: Context, project: Project, pipeline: Pipeline): Promise<string | undefined> {
   const restrictions = await deps.contexts.listRestrictions(context.id);
   const ofType = (t: ContextRestriction['type']) => restrictions.filter((r) => r.type === t);
   const projects = ofType('project');
@@ -88,13 +86,6 @@ async function denial(deps: Deps, context: Context, project: Project, pipeline: 
     }
   };
   if (expressions.length && !expressions.some((r) => matches(r.value))) return `context ${context.name} is restricted by an expression this pipeline does not match`;
-  const groups = ofType('group');
-  if (groups.length) {
-    const actor = await deps.identity.getUserByLogin(pipeline.trigger.actor.login);
-    const role = actor ? roleIn(actor, context.ownerSlug) : undefined;
-    const ok = groups.some((r) => role === 'admin' || (r.value === 'member' && role === 'member'));
-    if (!ok) return `context ${context.name} is restricted to a group ${pipeline.trigger.actor.login} is not in`;
-  }
   return undefined;
 }
 

@@ -4,6 +4,7 @@ import { selectJobs } from '../config/select-jobs';
 import type { Job, Pipeline, PipelineError, Project, TriggerInfo, Workflow } from '../model/entities';
 import { NotFoundError, ValidationError } from '../model/errors';
 import type { ControlPlaneDeps } from './deps';
+import { syncConfigSchedules } from './schedules';
 import { stableUuid } from './tokens';
 
 export interface TriggerInput {
@@ -19,6 +20,8 @@ export interface TriggerInput {
   reviewUrl?: string;
   /** Pull requests from a fork: the fork's clone URL (the pipeline's origin repository). */
   forkRepositoryUrl?: string;
+  /** The schedule that fires this pipeline. */
+  scheduleId?: string;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function triggerPipeline(
       ...(input.commit ? { commit: input.commit } : {}),
     },
     parameters,
+    ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -93,6 +97,7 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
       { type: 'config-fetch', message: `No .circleci/config.yml found at ${commit.revision.slice(0, 12)}. Add one to the repository.` },
     ]));
   }
+  const schedule = pipeline.scheduleId ? await deps.schedules.getSchedule(pipeline.scheduleId) : undefined;
   const compiled = await compileConfig(source, {
     pipelineParameters: pipeline.parameters,
     orbResolver: deps.orbResolver,
@@ -102,6 +107,7 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
       git: { branch: vcs.branch, tag: vcs.tag, revision: vcs.revision },
       project: { git_url: project.repoUrl, type: 'github' },
       trigger_source: pipeline.trigger.type === 'webhook' ? 'webhook' : pipeline.trigger.type === 'scheduled_pipeline' ? 'scheduled_pipeline' : 'api',
+      ...(schedule ? { schedule: { name: schedule.name, id: schedule.id } } : {}),
     },
   });
   if (!compiled.ok) {
@@ -109,9 +115,13 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
     return void (await fail(deps, { ...pipeline, vcs, configSource: source }, errors));
   }
 
+  if (!vcs.tag && vcs.branch === project.defaultBranch) await syncConfigSchedules(deps, project, compiled.plan);
+
   const now = deps.clock.now().toISOString();
   const workflowIds: string[] = [];
   for (const wp of compiled.plan.workflows) {
+    // Workflows with `triggers: schedule` run only when their config schedule fires, and only they do then.
+    if (schedule?.kind === 'config' ? wp.name !== schedule.workflow : wp.schedules.length > 0) continue;
     const plans = selectJobs(wp, { branch: vcs.branch, tag: vcs.tag });
     if (plans.length === 0) continue;
     const workflow: Workflow = {

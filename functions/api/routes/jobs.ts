@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../../shared/model/errors';
+import { NotFoundError, ValidationError } from '../../../shared/model/errors';
 import { isTerminalJob } from '../../../shared/model/statuses';
 import { sendWorkflowEvent } from '../../../shared/services/advance-workflow';
 import { apiJobDetails, apiV1Job } from '../../../shared/services/api-shapes';
@@ -32,6 +32,19 @@ export const jobRoutes: Route[] = [
       const user = await ctx.user();
       if (!isTerminalJob(job.status)) await sendWorkflowEvent(ctx.deps, job.workflowId, { type: 'JobCancelRequested', jobId: job.id, by: user.id });
       return json(202, { message: 'Accepted.' });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/jobs/:id/cancel',
+    async handle(ctx) {
+      const user = await ctx.user();
+      const job = await ctx.deps.pipelines.getJobById(ctx.req.params.id);
+      if (!job) throw new NotFoundError('Job not found');
+      await projectFor(ctx, job.projectSlug, 'member');
+      if (isTerminalJob(job.status)) throw new ValidationError(`Job ${job.name} is ${job.status}; only unfinished jobs can be canceled.`);
+      await sendWorkflowEvent(ctx.deps, job.workflowId, { type: 'JobCancelRequested', jobId: job.id, by: user.id });
+      return json(200, { message: 'Job cancellation requested.' });
     },
   },
   {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../../shared/model/errors';
-import { apiPipeline, apiWorkflow } from '../../../shared/services/api-shapes';
+import { apiPipeline, apiWorkflow, pipelineValues } from '../../../shared/services/api-shapes';
 import { authorize } from '../../../shared/services/auth';
 import { getProjectOrThrow } from '../../../shared/services/projects';
 import { triggerPipeline } from '../../../shared/services/pipelines';
-import { projectFor } from '../access';
-import { json, type Route } from '../http';
+import { parseBody, projectFor } from '../access';
+import { json, type Route, type RouteContext } from '../http';
 
 const TriggerBody = z
   .object({
@@ -15,13 +15,12 @@ const TriggerBody = z
   })
   .strict();
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new ValidationError(`Invalid request body at ${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
-  return r.data;
+/** A page of a project's pipelines; `mine` keeps those the caller triggered (pages may then be shorter). */
+async function pipelinePage(ctx: RouteContext, slug: string, options: { mine?: boolean; branch?: string }) {
+  const user = await ctx.user();
+  const page = await ctx.deps.pipelines.listPipelines(slug, { branch: options.branch, pageToken: ctx.req.query['page-token'] });
+  const items = options.mine ? page.items.filter((p) => p.trigger.actor.login === user.login) : page.items;
+  return { items: items.map(apiPipeline), next_page_token: page.nextPageToken };
 }
 
 export const pipelineRoutes: Route[] = [
@@ -41,8 +40,36 @@ export const pipelineRoutes: Route[] = [
     path: '/api/v2/project/:slug/pipeline',
     async handle(ctx) {
       const project = await projectFor(ctx, ctx.req.params.slug, 'viewer');
-      const page = await ctx.deps.pipelines.listPipelines(project.slug, { branch: ctx.req.query.branch, pageToken: ctx.req.query['page-token'] });
-      return json(200, { items: page.items.map(apiPipeline), next_page_token: page.nextPageToken });
+      return json(200, await pipelinePage(ctx, project.slug, { branch: ctx.req.query.branch }));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v2/project/:slug/pipeline/mine',
+    async handle(ctx) {
+      const project = await projectFor(ctx, ctx.req.params.slug, 'viewer');
+      return json(200, await pipelinePage(ctx, project.slug, { mine: true }));
+    },
+  },
+  {
+    // The organisation feed: newest pipelines of every project of the organisation the caller can see.
+    method: 'GET',
+    path: '/api/v2/pipeline',
+    async handle(ctx) {
+      const user = await ctx.user();
+      const org = ctx.req.query['org-slug'];
+      if (!org) throw new ValidationError('Give org-slug, for example gh/acme.');
+      const orgSlug = org.replace(/^github\//, 'gh/').replace(/^bitbucket\//, 'bb/');
+      authorize(user, orgSlug, 'viewer');
+      const projects = (await ctx.deps.projects.listProjects()).filter((p) => p.organizationSlug === orgSlug);
+      const mine = ctx.req.query.mine === 'true';
+      const pages = await Promise.all(projects.map((p) => ctx.deps.pipelines.listPipelines(p.slug, { limit: 20 })));
+      const items = pages
+        .flatMap((p) => p.items)
+        .filter((p) => !mine || p.trigger.actor.login === user.login)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+        .slice(0, 20);
+      return json(200, { items: items.map(apiPipeline), next_page_token: null });
     },
   },
   {
@@ -70,6 +97,14 @@ export const pipelineRoutes: Route[] = [
       const p = await loadPipeline(ctx);
       const workflows = await ctx.deps.pipelines.listWorkflows(p.id);
       return json(200, { items: workflows.map(apiWorkflow), next_page_token: null });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v2/pipeline/:id/values',
+    async handle(ctx) {
+      const p = await loadPipeline(ctx);
+      return json(200, pipelineValues(p));
     },
   },
   {

@@ -1,9 +1,17 @@
+import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../../shared/model/errors';
 import { isTerminalWorkflow } from '../../../shared/model/statuses';
 import { sendWorkflowEvent } from '../../../shared/services/advance-workflow';
 import { apiWorkflow, apiWorkflowJob } from '../../../shared/services/api-shapes';
-import { workflowFor } from '../access';
+import { rerunWorkflow } from '../../../shared/services/reruns';
+import { parseBody, workflowFor } from '../access';
 import { json, type Route } from '../http';
+
+const RerunBody = z
+  .object({ jobs: z.array(z.string()).optional(), from_failed: z.boolean().optional(), sparse_tree: z.boolean().optional(), enable_ssh: z.boolean().optional() })
+  .strict()
+  .nullable()
+  .transform((b) => b ?? {});
 
 export const workflowRoutes: Route[] = [
   {
@@ -32,6 +40,16 @@ export const workflowRoutes: Route[] = [
       const user = await ctx.user();
       if (!isTerminalWorkflow(workflow.status)) await sendWorkflowEvent(ctx.deps, workflow.id, { type: 'WorkflowCancelRequested', by: user.id });
       return json(202, { message: 'Accepted.' });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/workflow/:id/rerun',
+    async handle(ctx) {
+      const { workflow } = await workflowFor(ctx, ctx.req.params.id, 'member');
+      const body = parseBody(RerunBody, ctx.req.body);
+      const rerun = await rerunWorkflow(ctx.deps, workflow, await ctx.user(), body);
+      return json(202, { workflow_id: rerun.id });
     },
   },
   {

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { Role, User } from '../model/entities';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../model/errors';
+import { authorize } from './auth';
+import type { ControlPlaneDeps } from './deps';
+import { hashToken, newApiToken, stableUuid } from './tokens';
+
+type Deps = Pick<ControlPlaneDeps, 'identity' | 'clock'>;
+const ORG = /^(gh|bb|gl|circleci)\/[A-Za-z0-9_.-]+$/;
+
+function requireInstanceAdmin(actor: User): void {
+  if (!actor.admin) throw new ForbiddenError('Only an instance admin can manage users. Ask the administrator of this Slipway installation.');
+}
+
+/** Instance admins create users (there is no sign-up: users come from the administrator). */
+export async function createUser(deps: Deps, actor: User, input: { login: string; name?: string; admin?: boolean }): Promise<User> {
+  requireInstanceAdmin(actor);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(input.login)) throw new ValidationError(`Invalid login "${input.login}": use letters, digits, ".", "_" and "-".`);
+  const user: User = { id: randomUUID(), login: input.login, name: input.name ?? input.login, roles: {}, admin: input.admin ?? false, createdAt: deps.clock.now().toISOString() };
+  if (!(await deps.identity.createUser(user))) throw new ConflictError(`A user with login ${input.login} exists already.`);
+  return user;
+}
+
+/** A new personal API token for a user (instance admins for anyone, users for themselves); shown once. */
+export async function issueToken(deps: Deps, actor: User, userId: string, label: string): Promise<{ token: string; label: string; created_at: string }> {
+  if (actor.id !== userId) requireInstanceAdmin(actor);
+  if (!(await deps.identity.getUser(userId))) throw new NotFoundError('User not found');
+  const token = newApiToken();
+  const createdAt = deps.clock.now().toISOString();
+  await deps.identity.putToken({ hash: hashToken(token), userId, label, createdAt });
+  return { token, label, created_at: createdAt };
+}
+
+/** Grants (or with `undefined` revokes) a role in an organisation; instance admins and that organisation's admins may. */
+export async function grantRole(deps: Deps, actor: User, userId: string, orgSlug: string, role: Role | undefined): Promise<User> {
+  if (!ORG.test(orgSlug)) throw new ValidationError(`Invalid organisation "${orgSlug}": expected <vcs>/<org>, for example gh/acme.`);
+  authorize(actor, orgSlug, 'admin');
+  const updated = await deps.identity.setRole(userId, orgSlug, role);
+  if (!updated) throw new NotFoundError('User not found');
+  return updated;
+}
+
+export function apiUser(u: User) {
+  return { id: u.id, login: u.login, name: u.name };
+}
+
+/** The organisations a user belongs to (CircleCI's collaborations); instance admins see every organisation with projects. */
+export async function collaborations(deps: Pick<ControlPlaneDeps, 'projects'>, user: User) {
+  const orgs = new Set(Object.keys(user.roles));
+  if (user.admin) for (const p of await deps.projects.listProjects()) orgs.add(p.organizationSlug);
+  return [...orgs].sort().map((slug) => {
+    const [vcs, name] = slug.split('/');
+    return { id: stableUuid('org', vcs, name), 'vcs-type': vcs === 'gh' ? 'github' : vcs === 'bb' ? 'bitbucket' : vcs, name, avatar_url: '', slug };
+  });
+}
