@@ -17,6 +17,11 @@ import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
 import { GitCliRepositorySource } from '../shared/adapters/local/git-cli-repository-source';
 import { HostProcessCompute } from '../shared/adapters/local/host-process-compute';
 import { LocalKeyCipher } from '../shared/adapters/local/local-key-cipher';
+import { DynamoGitHubInstallationStore } from '../shared/adapters/vcs/dynamo-github-installation-store';
+import { GitHubApp } from '../shared/adapters/vcs/github-app';
+import { loadGitHubSettings } from '../shared/adapters/vcs/github-app-config';
+import { GitHubCommitStatusNotifier } from '../shared/adapters/vcs/github-commit-status-notifier';
+import { GitHubRepositorySource } from '../shared/adapters/vcs/github-repository-source';
 import type { JobCompute } from '../shared/ports/job-compute';
 import { systemClock } from '../shared/ports/clock';
 import { seedAdmin } from '../shared/services/auth';
@@ -24,6 +29,7 @@ import type { ControlPlaneDeps } from '../shared/services/deps';
 import { TokenService } from '../shared/services/tokens';
 import { readEnv, type FunctionEnv } from './env';
 import { createAwsCompute } from './aws-compute';
+import { logger } from './observability';
 
 /** A key file in the data folder, created on first use (local mode's stand-in for KMS/Secrets Manager). */
 function localKey(dataDir: string, name: string): Buffer {
@@ -55,6 +61,17 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     cipher = new KmsEnvelopeCipher(new KMSClient({}), env.KMS_KEY_ID ?? '');
     compute = createAwsCompute(env, () => pipelines);
   }
+  const gitSource = new GitCliRepositorySource(join(local ? dataDir : '/tmp', 'git'));
+  const githubSecret = !local && env.GITHUB_APP_SECRET_ARN ? await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.GITHUB_APP_SECRET_ARN })) : undefined;
+  const github = loadGitHubSettings({
+    secretJson: githubSecret?.SecretString,
+    file: env.SLIPWAY_GITHUB_APP_FILE,
+    appId: env.SLIPWAY_GITHUB_APP_ID,
+    privateKey: env.SLIPWAY_GITHUB_APP_PRIVATE_KEY,
+    webhookSecret: env.SLIPWAY_GITHUB_WEBHOOK_SECRET,
+  }, (m) => logger.warn(m));
+  const githubInstallations = new DynamoGitHubInstallationStore(table);
+  const githubApp = github.app ? new GitHubApp({ ...github.app, apiUrl: env.GITHUB_API_URL }, githubInstallations, systemClock) : undefined;
   const deps: ControlPlaneDeps = {
     pipelines,
     projects: new DynamoProjectStore(table),
@@ -70,12 +87,15 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     }),
     blobs: new S3BlobStore(clients.s3, env.BUCKET_NAME),
     cipher,
-    repos: new GitCliRepositorySource(join(local ? dataDir : '/tmp', 'git')),
+    repos: githubApp ? new GitHubRepositorySource(githubApp, gitSource) : gitSource,
     compute,
     tokens: new TokenService(signingKey),
     clock: systemClock,
     publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
     leaseSeconds: env.JOB_LEASE_SECONDS,
+    githubWebhookSecrets: github.webhookSecrets,
+    githubInstallations,
+    commitStatuses: githubApp ? new GitHubCommitStatusNotifier(githubApp) : undefined,
   };
   if (env.SLIPWAY_ADMIN_TOKEN) await seedAdmin(deps, env.SLIPWAY_ADMIN_TOKEN);
   return deps;

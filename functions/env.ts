@@ -38,9 +38,15 @@ const schema = z.object({
   MACHINE_ASGS: z.string().optional(),
   /** GitHub App: Secrets Manager secret (AWS) holding `{appId, privateKey, webhookSecrets[]}`. */
   GITHUB_APP_SECRET_ARN: z.string().optional(),
+  /** GitHub REST API base URL: https://api.github.com (default) or https://<host>/api/v3 (Enterprise Server). */
   GITHUB_API_URL: z.string().optional(),
-  /** Local mode: webhook secret(s), comma-separated, when no GitHub App is configured. */
+  /** Webhook secret(s), comma-separated (rotation): local mode, or in addition to the App secret's. */
   SLIPWAY_GITHUB_WEBHOOK_SECRET: z.string().optional(),
+  /** Local mode: a JSON file shaped like the App secret (`{appId, privateKey, webhookSecrets[]}`). */
+  SLIPWAY_GITHUB_APP_FILE: z.string().optional(),
+  /** Local mode: the GitHub App's id and private key (PEM text or the path of a PEM file). */
+  SLIPWAY_GITHUB_APP_ID: z.string().optional(),
+  SLIPWAY_GITHUB_APP_PRIVATE_KEY: z.string().optional(),
   /** Local mode: argv (JSON array) that starts the agent on the host. */
   SLIPWAY_AGENT_COMMAND: z.string().optional(),
   /** Local mode: folder of packed orbs (`ns/name@version` or `ns/name`) for registry orb references. */

@@ -1,11 +1,18 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { describeOutcome, handleGitHubEvent } from '../../shared/services/github-events';
 import { processPipeline } from '../../shared/services/pipelines';
+import { isGitHubEventMessage } from '../../shared/services/webhooks';
 import type { SQSEvent } from 'aws-lambda';
 import { logger } from '../observability';
 import { sqsConsumer } from '../sqs-consumer';
 
-/** `triggers` queue consumer: fetch config at the commit, compile, create workflows and jobs. */
+/** `triggers` consumer: GitHub deliveries start pipelines; pipelines get their config at the commit, compiled. */
 export const handler = middy<SQSEvent>()
   .use(injectLambdaContext(logger))
-  .handler(sqsConsumer((deps, body: { pipelineId: string }) => processPipeline(deps, body.pipelineId)));
+  .handler(
+    sqsConsumer(async (deps, body: { type?: string; pipelineId: string }) => {
+      if (!isGitHubEventMessage(body)) return processPipeline(deps, body.pipelineId);
+      logger.info('github event', { type: body.type, delivery: body.deliveryId, outcome: describeOutcome(await handleGitHubEvent(deps, body)) });
+    }),
+  );

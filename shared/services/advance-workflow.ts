@@ -68,6 +68,8 @@ async function apply(deps: ControlPlaneDeps, workflowId: string, jobs: Map<strin
         'dispatch',
         queued.tasks.map((t) => ({ body: { workflowId, jobId: job.id, taskIndex: t.index, attempt: t.attempt } })),
       );
+      // A pending commit status; best effort (the final status follows from JobFinished).
+      if (deps.commitStatuses) await deps.queue.send('notify', { type: 'JobQueued', workflowId, jobId: job.id }).catch(() => undefined);
       return true;
     }
     case 'RetryJob': {

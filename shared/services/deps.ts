@@ -1,7 +1,9 @@
 import type { BlobStore } from '../ports/blob-store';
+import type { CommitStatusNotifier } from '../ports/commit-status-notifier';
 import type { Clock } from '../ports/clock';
 import type { ContextStore } from '../ports/context-store';
 import type { DedupeStore } from '../ports/dedupe-store';
+import type { GitHubInstallationStore } from '../ports/github-installation-store';
 import type { IdentityStore } from '../ports/identity-store';
 import type { JobCompute } from '../ports/job-compute';
 import type { MessageQueue } from '../ports/message-queue';
@@ -33,4 +35,10 @@ export interface ControlPlaneDeps {
   publicUrl: string;
   /** Seconds an agent may stay silent before its task is failed. */
   leaseSeconds: number;
+  /** GitHub webhook secrets; a delivery signed with any one is accepted (rotation). None: no webhooks. */
+  githubWebhookSecrets?: string[];
+  /** Which GitHub App installation reaches which repository (kept current by installation webhooks). */
+  githubInstallations?: GitHubInstallationStore;
+  /** Commit statuses for jobs (a GitHub App is configured). */
+  commitStatuses?: CommitStatusNotifier;
 }

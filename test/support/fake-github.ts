@@ -42,13 +42,24 @@ function b64urlJson(part: string): Record<string, unknown> {
 }
 
 /** Verifies an RS256 JWT made by the App's private key; resolves its claims or undefined. */
-function verifyJwt(token: string, publicKey: string, appId: string, now: number): Record<string, unknown> | undefined {
+function verifyJwt(
+  token: string,
+  publicKey: string,
+  appId: string,
+  now: number,
+): Record<string, unknown> | undefined {
   const [h, p, s] = token.split('.');
   if (!h || !p || !s) return undefined;
   if (b64urlJson(h).alg !== 'RS256') return undefined;
   const ok = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(publicKey, Buffer.from(s, 'base64url'));
   const claims = b64urlJson(p);
-  if (!ok || String(claims.iss) !== appId || Number(claims.exp) * 1000 < now || Number(claims.iat) * 1000 > now + 60_000) return undefined;
+  if (
+    !ok ||
+    String(claims.iss) !== appId ||
+    Number(claims.exp) * 1000 < now ||
+    Number(claims.iat) * 1000 > now + 60_000
+  )
+    return undefined;
   return claims;
 }
 
@@ -58,9 +69,18 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...headers });
+  res.writeHead(status, {
+    'content-type':
+      typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -77,15 +97,23 @@ function git(dir: string, ...args: string[]): string | undefined {
  * key), repository installation lookup, commits and contents backed by real git repositories, and commit
  * statuses (recorded, with injectable failures). Tokens expire after `tokenTtlSeconds`.
  */
-export async function startFakeGitHub(options: { appId: string; publicKey: string; tokenTtlSeconds?: number; repositories?: Record<string, FakeRepository> }): Promise<FakeGitHub> {
-  const repos = new Map<string, FakeRepository>(Object.entries(options.repositories ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+export async function startFakeGitHub(options: {
+  appId: string;
+  publicKey: string;
+  tokenTtlSeconds?: number;
+  repositories?: Record<string, FakeRepository>;
+}): Promise<FakeGitHub> {
+  const repos = new Map<string, FakeRepository>(
+    Object.entries(options.repositories ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+  );
   const tokens = new Map<string, { installationId: number; expiresAt: number }>();
   const statuses: RecordedStatus[] = [];
   const requests: FakeGitHub['requests'] = [];
   const issuedTokens: string[] = [];
   const failures: number[] = [];
 
-  const tokenFor = (req: IncomingMessage) => /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const tokenFor = (req: IncomingMessage) =>
+    /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const installationOf = (token: string | undefined) => {
     const t = token ? tokens.get(token) : undefined;
     return t && t.expiresAt > Date.now() ? t.installationId : undefined;
@@ -96,30 +124,45 @@ export async function startFakeGitHub(options: { appId: string; publicKey: strin
     const path = url.pathname.replace(/^\/api\/v3/, '');
     const credential = tokenFor(req);
     const isJwt = Boolean(credential && credential.split('.').length === 3);
-    requests.push({ method: req.method ?? 'GET', path: `${path}${url.search}`, auth: credential ? (isJwt ? 'jwt' : 'token') : 'none' });
+    requests.push({
+      method: req.method ?? 'GET',
+      path: `${path}${url.search}`,
+      auth: credential ? (isJwt ? 'jwt' : 'token') : 'none',
+    });
     const body = await readBody(req);
     let m: RegExpExecArray | null;
 
     if ((m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path)) && req.method === 'POST') {
-      if (!credential || !verifyJwt(credential, options.publicKey, options.appId, Date.now())) return send(res, 401, { message: 'A JSON web token could not be decoded' });
+      if (!credential || !verifyJwt(credential, options.publicKey, options.appId, Date.now()))
+        return send(res, 401, { message: 'A JSON web token could not be decoded' });
       const installationId = Number(m[1]);
-      if (![...repos.values()].some((r) => r.installationId === installationId)) return send(res, 404, { message: 'Not Found' });
+      if (![...repos.values()].some((r) => r.installationId === installationId))
+        return send(res, 404, { message: 'Not Found' });
       const token = `ghs_${randomBytes(18).toString('hex')}`;
       const expiresAt = Date.now() + (options.tokenTtlSeconds ?? 3600) * 1000;
       tokens.set(token, { installationId, expiresAt });
       issuedTokens.push(token);
-      return send(res, 201, { token, expires_at: new Date(expiresAt).toISOString(), permissions: { contents: 'read', statuses: 'write' }, repository_selection: 'selected' });
+      return send(res, 201, {
+        token,
+        expires_at: new Date(expiresAt).toISOString(),
+        permissions: { contents: 'read', statuses: 'write' },
+        repository_selection: 'selected',
+      });
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path))) {
-      if (!credential || !verifyJwt(credential, options.publicKey, options.appId, Date.now())) return send(res, 401, { message: 'A JSON web token could not be decoded' });
+      if (!credential || !verifyJwt(credential, options.publicKey, options.appId, Date.now()))
+        return send(res, 401, { message: 'A JSON web token could not be decoded' });
       const repo = repos.get(`${m[1]}/${m[2]}`.toLowerCase());
-      return repo ? send(res, 200, { id: repo.installationId, account: { login: m[1] } }) : send(res, 404, { message: 'Not Found' });
+      return repo
+        ? send(res, 200, { id: repo.installationId, account: { login: m[1] } })
+        : send(res, 404, { message: 'Not Found' });
     }
     const rm = /^\/repos\/([^/]+)\/([^/]+)\/(.*)$/.exec(path);
     const fullName = rm ? `${rm[1]}/${rm[2]}`.toLowerCase() : '';
     const repo = repos.get(fullName);
     if (!rm || !repo) return send(res, 404, { message: 'Not Found' });
-    if (installationOf(credential) !== repo.installationId) return send(res, 401, { message: 'Bad credentials' });
+    if (installationOf(credential) !== repo.installationId)
+      return send(res, 401, { message: 'Bad credentials' });
     const rest = decodeURIComponent(rm[3]);
 
     if ((m = /^commits\/([^/]+)\/statuses$/.exec(rest)) && req.method === 'GET') {
@@ -129,22 +172,44 @@ export async function startFakeGitHub(options: { appId: string; publicKey: strin
       const sha = git(repo.dir, 'rev-parse', '--verify', '--quiet', `${m[1]}^{commit}`)?.trim();
       if (!sha) return send(res, 422, { message: `No commit found for SHA: ${m[1]}` });
       const [message, name] = git(repo.dir, 'log', '-1', '--format=%B%x00%an', sha)!.split('\0');
-      return send(res, 200, { sha, commit: { message: message.replace(/\n+$/, ''), author: { name: name.trim() } } });
+      return send(res, 200, {
+        sha,
+        commit: { message: message.replace(/\n+$/, ''), author: { name: name.trim() } },
+      });
     }
     if ((m = /^contents\/(.+)$/.exec(rest)) && req.method === 'GET') {
       const ref = url.searchParams.get('ref') ?? 'HEAD';
       const text = git(repo.dir, 'show', `${ref}:${m[1]}`);
       if (text === undefined) return send(res, 404, { message: 'Not Found' });
       if (/raw/.test(req.headers.accept ?? '')) return send(res, 200, text);
-      return send(res, 200, { type: 'file', path: m[1], encoding: 'base64', content: Buffer.from(text).toString('base64') });
+      return send(res, 200, {
+        type: 'file',
+        path: m[1],
+        encoding: 'base64',
+        content: Buffer.from(text).toString('base64'),
+      });
     }
     if ((m = /^statuses\/([0-9a-f]{40})$/.exec(rest)) && req.method === 'POST') {
       const fail = failures.shift();
-      if (fail === 403) return send(res, 403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000)) });
+      if (fail === 403)
+        return send(
+          res,
+          403,
+          { message: 'API rate limit exceeded' },
+          { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000)) },
+        );
       if (fail) return send(res, fail, { message: 'Server Error' });
       const input = JSON.parse(body || '{}');
-      if (!['pending', 'success', 'failure', 'error'].includes(input.state)) return send(res, 422, { message: 'Validation Failed' });
-      statuses.push({ repository: fullName, sha: m[1], state: input.state, context: input.context ?? 'default', description: input.description, target_url: input.target_url });
+      if (!['pending', 'success', 'failure', 'error'].includes(input.state))
+        return send(res, 422, { message: 'Validation Failed' });
+      statuses.push({
+        repository: fullName,
+        sha: m[1],
+        state: input.state,
+        context: input.context ?? 'default',
+        description: input.description,
+        target_url: input.target_url,
+      });
       return send(res, 201, { state: input.state, context: input.context });
     }
     return send(res, 404, { message: 'Not Found' });
@@ -160,7 +225,8 @@ export async function startFakeGitHub(options: { appId: string; publicKey: strin
       const repo = repos.get(repository.toLowerCase());
       return Boolean(repo && installationOf(token) === repo.installationId);
     },
-    failNextStatuses: (count, status) => void failures.splice(0, failures.length, ...Array.from({ length: count }, () => status)),
+    failNextStatuses: (count, status) =>
+      void failures.splice(0, failures.length, ...Array.from({ length: count }, () => status)),
     addRepository: (fullName, repo) => void repos.set(fullName.toLowerCase(), repo),
     stop: () =>
       new Promise<void>((r) => {

@@ -14,7 +14,10 @@ export interface GitHttpServer {
  * Serves the git repositories under `root` over smart HTTP (`git http-backend` as CGI) on loopback, requiring
  * HTTP Basic credentials that `authorize(username, password, path)` accepts (401 with a challenge otherwise).
  */
-export async function startGitHttpServer(options: { root: string; authorize: (username: string, password: string, path: string) => boolean }): Promise<GitHttpServer> {
+export async function startGitHttpServer(options: {
+  root: string;
+  authorize: (username: string, password: string, path: string) => boolean;
+}): Promise<GitHttpServer> {
   const requests: GitHttpServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -23,7 +26,9 @@ export async function startGitHttpServer(options: { root: string; authorize: (us
     const authorized = Boolean(basic) && options.authorize(username, rest.join(':'), url.pathname);
     requests.push({ path: `${url.pathname}${url.search}`, authorized });
     if (!authorized) {
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="git"', 'content-type': 'text/plain' }).end('Authentication required\n');
+      res
+        .writeHead(401, { 'www-authenticate': 'Basic realm="git"', 'content-type': 'text/plain' })
+        .end('Authentication required\n');
       return;
     }
     const cgi = spawn('git', ['http-backend'], {

@@ -2,4 +2,7 @@ import { defineGitHubInstallationStoreContract } from '../../ports/github-instal
 import { createTestResources } from '../../../test/support/aws';
 import { DynamoGitHubInstallationStore } from './dynamo-github-installation-store';
 
-defineGitHubInstallationStoreContract('DynamoGitHubInstallationStore on dynalite', async () => new DynamoGitHubInstallationStore((await createTestResources({ queues: false })).table));
+defineGitHubInstallationStoreContract(
+  'DynamoGitHubInstallationStore on dynalite',
+  async () => new DynamoGitHubInstallationStore((await createTestResources({ queues: false })).table),
+);

@@ -18,7 +18,15 @@ export class DynamoGitHubInstallationStore implements GitHubInstallationStore {
   async addRepositories(installationId: number, account: string, repositories: string[]): Promise<void> {
     const unique = [...new Set(repositories.map((r) => r.toLowerCase()))];
     await this.table.putMany(
-      unique.map((repo) => ({ ...repoKey(repo), gsi1pk: installPartition(installationId), gsi1sk: repo, entity: 'github-repo', repository: repo, installationId, account })),
+      unique.map((repo) => ({
+        ...repoKey(repo),
+        gsi1pk: installPartition(installationId),
+        gsi1sk: repo,
+        entity: 'github-repo',
+        repository: repo,
+        installationId,
+        account,
+      })),
     );
   }
 

@@ -17,11 +17,27 @@ afterAll(() => Promise.all(fakes.map((f) => f.stop())));
 async function setup(tokenTtlSeconds = 3600) {
   const keys = githubAppKeys();
   const repo = createTestRepo({ '.circleci/config.yml': 'version: 2.1\n', 'README.md': 'hello\n' });
-  const github = await startFakeGitHub({ appId: '42', publicKey: keys.publicKey, tokenTtlSeconds, repositories: { 'acme/demo': { dir: repo.dir, installationId: 7 } } });
+  const github = await startFakeGitHub({
+    appId: '42',
+    publicKey: keys.publicKey,
+    tokenTtlSeconds,
+    repositories: { 'acme/demo': { dir: repo.dir, installationId: 7 } },
+  });
   fakes.push(github);
-  const installations = new DynamoGitHubInstallationStore((await createTestResources({ queues: false })).table);
-  const app = new GitHubApp({ appId: '42', privateKey: keys.privateKey, apiUrl: github.url }, installations, systemClock);
-  const project = aProject({ slug: 'gh/acme/demo', organizationName: 'acme', name: 'demo', repoUrl: 'https://github.example/acme/demo.git' });
+  const installations = new DynamoGitHubInstallationStore(
+    (await createTestResources({ queues: false })).table,
+  );
+  const app = new GitHubApp(
+    { appId: '42', privateKey: keys.privateKey, apiUrl: github.url },
+    installations,
+    systemClock,
+  );
+  const project = aProject({
+    slug: 'gh/acme/demo',
+    organizationName: 'acme',
+    name: 'demo',
+    repoUrl: 'https://github.example/acme/demo.git',
+  });
   return { github, repo, app, installations, project };
 }
 
@@ -35,7 +51,12 @@ defineCommitStatusNotifierContract('GitHubCommitStatusNotifier on a fake GitHub'
       github.statuses
         .filter((s) => s.sha === sha)
         .reverse()
-        .map((s) => ({ context: s.context, state: s.state as never, targetUrl: s.target_url, description: s.description })),
+        .map((s) => ({
+          context: s.context,
+          state: s.state as never,
+          targetUrl: s.target_url,
+          description: s.description,
+        })),
     failNext: (count, status) => github.failNextStatuses(count, status),
   };
 });
@@ -48,11 +69,26 @@ describe('GitHubRepositorySource', () => {
     const source = new GitHubRepositorySource(app, new GitCliRepositorySource('/tmp/unused'));
     expect(await source.readFile(project, first, '.circleci/config.yml')).toBe('version: 2.1\n');
     const head = await source.resolve(project, { branch: 'main' });
-    expect(head).toMatchObject({ revision: repo.git('rev-parse', 'HEAD'), subject: 'second commit', body: 'with a body', authorName: 'Test' });
-    expect(await source.readFile(project, head.revision, '.circleci/config.yml')).toBe('version: 2.1\n# second\n');
+    expect(head).toMatchObject({
+      revision: repo.git('rev-parse', 'HEAD'),
+      subject: 'second commit',
+      body: 'with a body',
+      authorName: 'Test',
+    });
+    expect(await source.readFile(project, head.revision, '.circleci/config.yml')).toBe(
+      'version: 2.1\n# second\n',
+    );
     expect(await source.readFile(project, head.revision, 'missing.yml')).toBeUndefined();
-    await expect(source.resolve(project, { branch: 'nope' })).rejects.toThrow(/Branch nope not found in GitHub repository acme\/demo/);
-    expect(github.requests.some((r) => r.path === `/repos/acme/demo/contents/.circleci%2Fconfig.yml?ref=${first}` || r.path === `/repos/acme/demo/contents/.circleci/config.yml?ref=${first}`)).toBe(true);
+    await expect(source.resolve(project, { branch: 'nope' })).rejects.toThrow(
+      /Branch nope not found in GitHub repository acme\/demo/,
+    );
+    expect(
+      github.requests.some(
+        (r) =>
+          r.path === `/repos/acme/demo/contents/.circleci%2Fconfig.yml?ref=${first}` ||
+          r.path === `/repos/acme/demo/contents/.circleci/config.yml?ref=${first}`,
+      ),
+    ).toBe(true);
   });
 
   it('hands the agent a short-lived installation token, renewed shortly before it expires', async () => {
@@ -71,8 +107,14 @@ describe('GitHubRepositorySource', () => {
   it('caches the token while it is far from expiry and says when the App is not installed', async () => {
     const { github, app, project } = await setup();
     const source = new GitHubRepositorySource(app, new GitCliRepositorySource('/tmp/unused'));
-    await Promise.all([source.checkoutAccess(project), source.checkoutAccess(project), source.resolve(project, { branch: 'main' })]);
+    await Promise.all([
+      source.checkoutAccess(project),
+      source.checkoutAccess(project),
+      source.resolve(project, { branch: 'main' }),
+    ]);
     expect(github.issuedTokens).toHaveLength(1);
-    await expect(source.resolve({ ...project, slug: 'gh/other/repo' }, { branch: 'main' })).rejects.toThrow(/not installed on other\/repo/);
+    await expect(source.resolve({ ...project, slug: 'gh/other/repo' }, { branch: 'main' })).rejects.toThrow(
+      /not installed on other\/repo/,
+    );
   });
 });

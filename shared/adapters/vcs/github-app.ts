@@ -17,7 +17,12 @@ export interface GitHubAppConfig {
 }
 
 /** Octokit logs every failed request; the callers report failures themselves, with context. */
-const quiet = { debug: () => undefined, info: () => undefined, warn: (m: string) => console.warn(m), error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: () => undefined,
+};
 
 interface CachedToken {
   token: string;
@@ -47,12 +52,19 @@ export class GitHubApp {
     private readonly clock: Clock,
   ) {
     this.apiUrl = (config.apiUrl ?? 'https://api.github.com').replace(/\/$/, '');
-    this.appClient = new Octokit({ baseUrl: this.apiUrl, log: quiet, authStrategy: createAppAuth, auth: { appId: config.appId, privateKey: config.privateKey } });
+    this.appClient = new Octokit({
+      baseUrl: this.apiUrl,
+      log: quiet,
+      authStrategy: createAppAuth,
+      auth: { appId: config.appId, privateKey: config.privateKey },
+    });
   }
 
   /** The web host that serves clones: github.com for the public API, the GHES host otherwise. */
   get webUrl(): string {
-    return this.apiUrl === 'https://api.github.com' ? 'https://github.com' : this.apiUrl.replace(/\/api\/v3$/, '');
+    return this.apiUrl === 'https://api.github.com'
+      ? 'https://github.com'
+      : this.apiUrl.replace(/\/api\/v3$/, '');
   }
 
   async installationFor(fullName: string): Promise<number> {
@@ -60,12 +72,18 @@ export class GitHubApp {
     if (known !== undefined) return known;
     const [owner, repo] = fullName.split('/');
     try {
-      const { data } = await withGitHubRetries('installation lookup', () => this.appClient.rest.apps.getRepoInstallation({ owner, repo }));
+      const { data } = await withGitHubRetries('installation lookup', () =>
+        this.appClient.rest.apps.getRepoInstallation({ owner, repo }),
+      );
       await this.installations.addRepositories(data.id, owner, [fullName]);
       return data.id;
     } catch (e) {
       if ((e as { status?: number }).status === 404) {
-        throw new VcsError(`The GitHub App is not installed on ${fullName}. Install it on the repository (or its organisation) and retry.`, { repository: fullName }, { cause: e });
+        throw new VcsError(
+          `The GitHub App is not installed on ${fullName}. Install it on the repository (or its organisation) and retry.`,
+          { repository: fullName },
+          { cause: e },
+        );
       }
       throw e;
     }
@@ -76,7 +94,9 @@ export class GitHubApp {
     const installationId = await this.installationFor(fullName);
     const marginMs = (this.config.refreshMarginSeconds ?? 300) * 1000;
     let cached = this.tokens.get(installationId);
-    const fresh = cached && (await cached.then((t) => t.expiresAt - marginMs > this.clock.now().getTime()).catch(() => false));
+    const fresh =
+      cached &&
+      (await cached.then((t) => t.expiresAt - marginMs > this.clock.now().getTime()).catch(() => false));
     if (!fresh) {
       cached = this.exchange(installationId);
       this.tokens.set(installationId, cached);
@@ -90,6 +110,10 @@ export class GitHubApp {
     const auth = (await withGitHubRetries('installation token', () =>
       this.appClient.auth({ type: 'installation', installationId, refresh: true }),
     )) as { token: string; expiresAt: string };
-    return { token: auth.token, expiresAt: Date.parse(auth.expiresAt), client: new Octokit({ baseUrl: this.apiUrl, log: quiet, auth: auth.token }) };
+    return {
+      token: auth.token,
+      expiresAt: Date.parse(auth.expiresAt),
+      client: new Octokit({ baseUrl: this.apiUrl, log: quiet, auth: auth.token }),
+    };
   }
 }

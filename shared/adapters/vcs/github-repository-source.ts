@@ -17,22 +17,42 @@ export class GitHubRepositorySource implements RepositorySource {
     private readonly local: RepositorySource,
   ) {}
 
-  async resolve(project: Project, ref: { branch?: string; tag?: string; revision?: string }): Promise<ResolvedCommit> {
+  async resolve(
+    project: Project,
+    ref: { branch?: string; tag?: string; revision?: string },
+  ): Promise<ResolvedCommit> {
     if (isLocal(project.repoUrl)) return this.local.resolve(project, ref);
     const { owner, repo, fullName } = repositoryOf(project);
     const { client } = await this.app.clientFor(fullName);
     const name = ref.revision ?? ref.tag ?? ref.branch ?? project.defaultBranch;
     try {
-      const { data } = await withGitHubRetries('commit lookup', () => client.rest.repos.getCommit({ owner, repo, ref: name, per_page: 1 }));
+      const { data } = await withGitHubRetries('commit lookup', () =>
+        client.rest.repos.getCommit({ owner, repo, ref: name, per_page: 1 }),
+      );
       const [subject, ...rest] = data.commit.message.split('\n');
-      return { revision: data.sha, subject, body: rest.join('\n').trim(), authorName: data.commit.author?.name ?? undefined };
+      return {
+        revision: data.sha,
+        subject,
+        body: rest.join('\n').trim(),
+        authorName: data.commit.author?.name ?? undefined,
+      };
     } catch (e) {
       const status = (e as { status?: number }).status;
       if (status === 404 || status === 422) {
         const kind = ref.revision ? 'Revision' : ref.tag ? 'Tag' : 'Branch';
-        throw new VcsError(`${kind} ${name} not found in GitHub repository ${fullName}.`, { ref, repository: fullName }, { cause: e });
+        throw new VcsError(
+          `${kind} ${name} not found in GitHub repository ${fullName}.`,
+          { ref, repository: fullName },
+          { cause: e },
+        );
       }
-      throw e instanceof VcsError ? e : new VcsError(`Could not read ${name} of ${fullName} from GitHub: ${(e as Error).message}`, { repository: fullName }, { cause: e });
+      throw e instanceof VcsError
+        ? e
+        : new VcsError(
+            `Could not read ${name} of ${fullName} from GitHub: ${(e as Error).message}`,
+            { repository: fullName },
+            { cause: e },
+          );
     }
   }
 
@@ -41,11 +61,19 @@ export class GitHubRepositorySource implements RepositorySource {
     const { owner, repo, fullName } = repositoryOf(project);
     const { client } = await this.app.clientFor(fullName);
     try {
-      const { data } = await withGitHubRetries('contents read', () => client.rest.repos.getContent({ owner, repo, path, ref: revision, mediaType: { format: 'raw' } }));
+      const { data } = await withGitHubRetries('contents read', () =>
+        client.rest.repos.getContent({ owner, repo, path, ref: revision, mediaType: { format: 'raw' } }),
+      );
       return typeof data === 'string' ? data : Buffer.from(data as unknown as ArrayBuffer).toString('utf8');
     } catch (e) {
       if ((e as { status?: number }).status === 404) return undefined;
-      throw e instanceof VcsError ? e : new VcsError(`Could not read ${path} at ${revision} of ${fullName}: ${(e as Error).message}`, { path, revision }, { cause: e });
+      throw e instanceof VcsError
+        ? e
+        : new VcsError(
+            `Could not read ${path} at ${revision} of ${fullName}: ${(e as Error).message}`,
+            { path, revision },
+            { cause: e },
+          );
     }
   }
 
@@ -53,7 +81,9 @@ export class GitHubRepositorySource implements RepositorySource {
     if (isLocal(project.repoUrl)) return this.local.checkoutAccess(project);
     const { fullName } = repositoryOf(project);
     const { token } = await this.app.clientFor(fullName);
-    const url = /^https?:\/\//i.test(project.repoUrl) ? project.repoUrl : `${this.app.webUrl}/${fullName}.git`;
+    const url = /^https?:\/\//i.test(project.repoUrl)
+      ? project.repoUrl
+      : `${this.app.webUrl}/${fullName}.git`;
     return { url, username: 'x-access-token', password: token };
   }
 }

@@ -1,0 +1,76 @@
+import type { Job } from '../model/entities';
+import type { JobStatus } from '../model/statuses';
+import type { CommitState } from '../ports/commit-status-notifier';
+import type { ControlPlaneDeps } from './deps';
+import { reportsGitHubStatus } from './project-settings';
+
+/** Messages on the `notify` queue (sent by the conductor). */
+export type NotifyMessage =
+  | { type: 'JobQueued'; workflowId: string; jobId: string }
+  | { type: 'JobFinished'; workflowId: string; jobId: string; status: JobStatus }
+  | { type: 'WorkflowFinished'; workflowId: string; status: string };
+
+/** CircleCI's commit status for a job state; `undefined` for states it does not report. */
+export function commitStatusFor(status: JobStatus): { state: CommitState; description: string } | undefined {
+  switch (status) {
+    case 'queued':
+      return { state: 'pending', description: 'Your tests are queued on CircleCI' };
+    case 'running':
+      return { state: 'pending', description: 'CircleCI is running your tests' };
+    case 'success':
+      return { state: 'success', description: 'Your tests passed on CircleCI!' };
+    case 'failed':
+      return { state: 'failure', description: 'Your tests failed on CircleCI' };
+    case 'timedout':
+      return { state: 'failure', description: 'Your tests timed out on CircleCI' };
+    case 'canceled':
+      return { state: 'error', description: 'Your CircleCI tests were canceled' };
+    case 'infrastructure_fail':
+      return { state: 'error', description: 'CircleCI could not run your tests (infrastructure failure)' };
+    case 'unauthorized':
+      return { state: 'error', description: 'This job is not authorized to use its contexts' };
+    default:
+      return undefined;
+  }
+}
+
+type Deps = Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'commitStatuses' | 'publicUrl'>;
+
+async function postJobStatus(deps: Deps, job: Job): Promise<'pending' | 'final' | 'none'> {
+  const status = commitStatusFor(job.status);
+  if (!status || job.type === 'approval' || !deps.commitStatuses) return 'none';
+  const [pipeline, project] = await Promise.all([
+    deps.pipelines.getPipeline(job.pipelineId),
+    deps.projects.getProject(job.projectSlug),
+  ]);
+  if (
+    !pipeline ||
+    !project ||
+    !project.slug.startsWith('gh/') ||
+    !reportsGitHubStatus(project) ||
+    !/^[0-9a-f]{40}$/.test(pipeline.vcs.revision)
+  )
+    return 'none';
+  await deps.commitStatuses.post(project, {
+    revision: pipeline.vcs.revision,
+    context: `ci/circleci: ${job.name}`,
+    state: status.state,
+    description: status.description,
+    targetUrl: `${deps.publicUrl}/pipelines/${project.slug}/${pipeline.number}/workflows/${job.workflowId}/jobs/${job.number}`,
+  });
+  return status.state === 'pending' ? 'pending' : 'final';
+}
+
+/**
+ * The `notify` consumer: commit statuses named `ci/circleci: <job>`. Messages may arrive out of order, so the
+ * job's current state is posted, never the state a message names; a pending status posted while the job
+ * finished is followed by the final one. Safe to run twice (a status post replaces the previous one).
+ */
+export async function handleNotification(deps: Deps, msg: NotifyMessage): Promise<void> {
+  if (msg.type === 'WorkflowFinished' || !deps.commitStatuses) return;
+  const job = await deps.pipelines.getJob(msg.workflowId, msg.jobId);
+  if (!job) return;
+  if ((await postJobStatus(deps, job)) !== 'pending') return;
+  const after = await deps.pipelines.getJob(msg.workflowId, msg.jobId);
+  if (after && commitStatusFor(after.status)?.state !== 'pending') await postJobStatus(deps, after);
+}
