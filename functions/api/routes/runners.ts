@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { ValidationError } from '../../../shared/model/errors';
+import {
+  claimRunnerTask,
+  createResourceClass,
+  createRunnerToken,
+  deleteResourceClass,
+  deleteRunnerToken,
+  listResourceClasses,
+  listRunners,
+  listRunnerTokens,
+  unclaimedTaskCount,
+} from '../../../shared/services/runners';
+import { json, type Route } from '../http';
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) throw new ValidationError(`Invalid request at ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}`);
+  return r.data;
+}
+
+const ResourceBody = z.object({ resource_class: z.string().min(3).max(200), desc: z.string().max(500).default('') }).strict();
+const TokenBody = z.object({ resource_class: z.string().min(3).max(200), nickname: z.string().min(1).max(200) }).strict();
+const ClaimBody = z.object({ name: z.string().min(1).max(200), version: z.string().max(50).default('') });
+
+const resourceClassQuery = (q: Record<string, string | undefined>) => q['resource-class'] ?? q.resource_class ?? '';
+
+/**
+ * Self-hosted runners, in the shapes of CircleCI's runner API: resource classes and tokens (`/api/v2/runner/...`,
+ * API token, namespace admins), runners and queue (`/api/v3/runner...`), and the claim a runner makes with its
+ * runner token (`/runner/v1/claim`: 200 with a task token, or 204 when nothing waits).
+ */
+export const runnerAdminRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/api/v2/runner/resource',
+    handle: async (ctx) => {
+      const body = parse(ResourceBody, ctx.req.body);
+      return json(200, await createResourceClass(ctx.deps, await ctx.user(), { resourceClass: body.resource_class, description: body.desc }));
+    },
+  },
+  { method: 'GET', path: '/api/v2/runner/resource', handle: async (ctx) => json(200, await listResourceClasses(ctx.deps, await ctx.user(), ctx.req.query.namespace ?? '')) },
+  {
+    method: 'DELETE',
+    path: '/api/v2/runner/resource/:id',
+    handle: async (ctx) => {
+      await deleteResourceClass(ctx.deps, await ctx.user(), ctx.req.params.id);
+      return json(200, { message: 'Resource class deleted.' });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/runner/token',
+    handle: async (ctx) => {
+      const body = parse(TokenBody, ctx.req.body);
+      return json(200, await createRunnerToken(ctx.deps, await ctx.user(), { resourceClass: body.resource_class, nickname: body.nickname }));
+    },
+  },
+  { method: 'GET', path: '/api/v2/runner/token', handle: async (ctx) => json(200, await listRunnerTokens(ctx.deps, await ctx.user(), resourceClassQuery(ctx.req.query))) },
+  {
+    method: 'DELETE',
+    path: '/api/v2/runner/token/:id',
+    handle: async (ctx) => {
+      await deleteRunnerToken(ctx.deps, await ctx.user(), ctx.req.params.id);
+      return json(200, { message: 'Token deleted.' });
+    },
+  },
+  { method: 'GET', path: '/api/v3/runner', handle: async (ctx) => json(200, await listRunners(ctx.deps, await ctx.user(), resourceClassQuery(ctx.req.query))) },
+  { method: 'GET', path: '/api/v3/runner/tasks', handle: async (ctx) => json(200, await unclaimedTaskCount(ctx.deps, await ctx.user(), resourceClassQuery(ctx.req.query))) },
+  {
+    method: 'POST',
+    path: '/runner/v1/claim',
+    handle: async (ctx) => {
+      const auth = Object.entries(ctx.req.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1] ?? '';
+      const body = parse(ClaimBody, ctx.req.body);
+      const claimed = await claimRunnerTask(ctx.deps, auth.startsWith('Bearer ') ? auth.slice(7) : '', body);
+      return claimed ? json(200, { task_token: claimed.taskToken, resource_class: claimed.resourceClass, job_id: claimed.jobId }) : { status: 204 };
+    },
+  },
+];

@@ -1,0 +1,123 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { User } from '../model/entities';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../model/errors';
+import type { RunnerResourceClass, RunnerStore } from '../ports/runner-store';
+import type { ControlPlaneDeps } from './deps';
+import { hashToken } from './tokens';
+
+/** The control plane's dependencies plus the runner store (built by the composition root). */
+export type RunnerDeps = ControlPlaneDeps & { runners: RunnerStore };
+
+/** The runner store of a composition root; a clear error where it was not wired. */
+export function runnerStore(deps: ControlPlaneDeps): RunnerStore {
+  const store = (deps as Partial<RunnerDeps>).runners;
+  if (!store) throw new NotFoundError('Self-hosted runners are not enabled in this installation (no runner store is configured).');
+  return store;
+}
+
+/** How long a claimed task's token stays valid (as long as a dispatched task's). */
+const TASK_TOKEN_TTL_SECONDS = 6 * 3600;
+const NAME = /^[a-z0-9][a-z0-9_-]{0,63}\/[a-z0-9][a-z0-9_.-]{0,99}$/i;
+
+/** Whether the user may manage runners of a namespace: instance admins, and admins of an org named like it. */
+function authorizeNamespace(user: User, namespace: string): void {
+  if (user.admin) return;
+  const admin = Object.entries(user.roles).some(([org, role]) => role === 'admin' && org.split('/').pop()?.toLowerCase() === namespace.toLowerCase());
+  if (!admin) throw new ForbiddenError(`Managing runners of namespace ${namespace} needs the admin role in the organisation ${namespace}.`);
+}
+
+export function apiResourceClass(rc: RunnerResourceClass) {
+  return { id: rc.id, resource_class: rc.name, description: rc.description };
+}
+
+export async function createResourceClass(deps: ControlPlaneDeps, user: User, input: { resourceClass: string; description: string }) {
+  if (!NAME.test(input.resourceClass)) throw new ValidationError(`Resource class "${input.resourceClass}" must look like namespace/name (letters, digits, - and _).`);
+  const namespace = input.resourceClass.split('/')[0];
+  authorizeNamespace(user, namespace);
+  const rc: RunnerResourceClass = { id: randomUUID(), name: input.resourceClass, namespace, description: input.description, createdAt: deps.clock.now().toISOString() };
+  if (!(await runnerStore(deps).createResourceClass(rc))) throw new ConflictError(`Resource class ${rc.name} already exists.`);
+  return apiResourceClass(rc);
+}
+
+export async function listResourceClasses(deps: ControlPlaneDeps, user: User, namespace: string) {
+  if (!namespace) throw new ValidationError('Give the namespace: ?namespace=<your-namespace>.');
+  authorizeNamespace(user, namespace);
+  return { items: (await runnerStore(deps).listResourceClasses(namespace)).map(apiResourceClass) };
+}
+
+async function resourceClassOrThrow(deps: ControlPlaneDeps, user: User, name: string): Promise<RunnerResourceClass> {
+  const rc = await runnerStore(deps).getResourceClass(name);
+  if (!rc) throw new NotFoundError(`Resource class ${name} not found. Create it first: POST /api/v2/runner/resource.`);
+  authorizeNamespace(user, rc.namespace);
+  return rc;
+}
+
+export async function deleteResourceClass(deps: ControlPlaneDeps, user: User, id: string): Promise<void> {
+  const store = runnerStore(deps);
+  const rc = await store.getResourceClassById(id);
+  if (!rc) throw new NotFoundError('Resource class not found');
+  authorizeNamespace(user, rc.namespace);
+  if ((await store.listTokens(rc.name)).length) throw new ConflictError(`Resource class ${rc.name} still has tokens; delete them first.`);
+  await store.deleteResourceClass(rc.name);
+}
+
+/** A new runner token; the plain value is returned once and only its hash is kept. */
+export async function createRunnerToken(deps: ControlPlaneDeps, user: User, input: { resourceClass: string; nickname: string }) {
+  const rc = await resourceClassOrThrow(deps, user, input.resourceClass);
+  const token = randomBytes(40).toString('hex');
+  const stored = { id: randomUUID(), resourceClass: rc.name, nickname: input.nickname, hash: hashToken(token), createdAt: deps.clock.now().toISOString() };
+  await runnerStore(deps).createToken(stored);
+  return { id: stored.id, token, nickname: stored.nickname, resource_class: rc.name, created_at: stored.createdAt };
+}
+
+export async function listRunnerTokens(deps: ControlPlaneDeps, user: User, resourceClass: string) {
+  await resourceClassOrThrow(deps, user, resourceClass);
+  const tokens = await runnerStore(deps).listTokens(resourceClass);
+  return { items: tokens.map((t) => ({ id: t.id, nickname: t.nickname, resource_class: t.resourceClass, created_at: t.createdAt })) };
+}
+
+export async function deleteRunnerToken(deps: ControlPlaneDeps, user: User, id: string): Promise<void> {
+  const token = await runnerStore(deps).getTokenById(id);
+  if (!token) throw new NotFoundError('Token not found');
+  await resourceClassOrThrow(deps, user, token.resourceClass);
+  await runnerStore(deps).deleteToken(id);
+}
+
+/** Runners of a class and their queue, in the shapes of CircleCI's runner API (`/api/v3/runner...`). */
+export async function listRunners(deps: ControlPlaneDeps, user: User, resourceClass: string) {
+  await resourceClassOrThrow(deps, user, resourceClass);
+  const runners = await runnerStore(deps).listRunners(resourceClass);
+  return {
+    items: runners.map((r) => ({ resource_class: r.resourceClass, hostname: r.name, name: r.name, first_connected: r.firstSeen, last_connected: r.lastSeen, last_used: r.lastSeen, version: r.version })),
+  };
+}
+
+export async function unclaimedTaskCount(deps: ControlPlaneDeps, user: User, resourceClass: string) {
+  await resourceClassOrThrow(deps, user, resourceClass);
+  return { unclaimed_task_count: (await runnerStore(deps).listQueued(resourceClass)).length };
+}
+
+/**
+ * A runner asks for work: the oldest queued task of its token's resource class that is still waiting, claimed
+ * with a conditional write (two runners never take the same task), with a fresh task token. Entries whose
+ * task moved on (canceled, retried) are dropped on the way. Resolves `undefined` when nothing waits.
+ */
+export async function claimRunnerTask(deps: ControlPlaneDeps, runnerToken: string, runner: { name: string; version: string }): Promise<{ taskToken: string; resourceClass: string; jobId: string } | undefined> {
+  const store = runnerStore(deps);
+  const token = runnerToken ? await store.getTokenByHash(hashToken(runnerToken)) : undefined;
+  if (!token) throw new UnauthorizedError('Invalid runner token. Create one with POST /api/v2/runner/token for your resource class.');
+  const now = deps.clock.now().toISOString();
+  await store.touchRunner({ resourceClass: token.resourceClass, name: runner.name, version: runner.version, lastSeen: now });
+  for (const entry of await store.listQueued(token.resourceClass)) {
+    const job = await deps.pipelines.getJob(entry.workflowId, entry.jobId);
+    const task = job?.tasks[entry.taskIndex];
+    if (!task || task.status !== 'queued' || task.attempt !== entry.attempt) {
+      await store.remove(entry);
+      continue;
+    }
+    if (!(await store.claim(entry, runner.name, now))) continue;
+    const claims = { workflowId: entry.workflowId, jobId: entry.jobId, taskIndex: entry.taskIndex, attempt: entry.attempt };
+    return { taskToken: await deps.tokens.signTask(claims, TASK_TOKEN_TTL_SECONDS), resourceClass: token.resourceClass, jobId: entry.jobId };
+  }
+  return undefined;
+}
