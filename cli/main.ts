@@ -3,6 +3,7 @@ import { registerAdminCommands } from './commands/admin';
 import { registerConfigCommands } from './commands/config';
 import { registerDevCommand } from './commands/dev';
 import { registerProjectCommands } from './commands/project';
+import { registerRunnerCommand } from './commands/runner';
 import { main as agentMain } from '../agent/main';
 
 /** The `slipway` CLI. */
@@ -12,6 +13,7 @@ export async function run(argv: string[]): Promise<void> {
   registerProjectCommands(program);
   registerConfigCommands(program);
   registerAdminCommands(program);
+  registerRunnerCommand(program);
   program
     .command('agent [mode]')
     .description('Run the job agent (task mode: SLIPWAY_URL and SLIPWAY_TASK_TOKEN)')

@@ -23,6 +23,9 @@ import { loadGitHubSettings } from '../shared/adapters/vcs/github-app-config';
 import { GitHubCommitStatusNotifier } from '../shared/adapters/vcs/github-commit-status-notifier';
 import { GitHubRepositorySource } from '../shared/adapters/vcs/github-repository-source';
 import type { JobCompute } from '../shared/ports/job-compute';
+import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
+import type { RunnerDeps } from '../shared/services/runners';
+import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import { systemClock } from '../shared/ports/clock';
 import { seedAdmin } from '../shared/services/auth';
 import type { ControlPlaneDeps } from '../shared/services/deps';
@@ -72,7 +75,10 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   }, (m) => logger.warn(m));
   const githubInstallations = new DynamoGitHubInstallationStore(table);
   const githubApp = github.app ? new GitHubApp({ ...github.app, apiUrl: env.GITHUB_API_URL }, githubInstallations, systemClock) : undefined;
-  const deps: ControlPlaneDeps = {
+  // Self-hosted resource classes (`ns/name`) wait in the runner queue for `slipway runner` instead of compute.
+  const runners = new DynamoRunnerStore(table);
+  const deps: RunnerDeps = {
+    runners,
     pipelines,
     projects: new DynamoProjectStore(table),
     identity: new DynamoIdentityStore(table),
@@ -88,7 +94,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     blobs: new S3BlobStore(clients.s3, env.BUCKET_NAME),
     cipher,
     repos: githubApp ? new GitHubRepositorySource(githubApp, gitSource) : gitSource,
-    compute,
+    compute: new RunnerQueueCompute(compute, runners, systemClock),
     tokens: new TokenService(signingKey),
     clock: systemClock,
     publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
@@ -116,5 +122,6 @@ export function getDeps(): Promise<ControlPlaneDeps> {
 export async function shutdownDeps(): Promise<void> {
   if (!cached) return;
   const deps = await cached.catch(() => undefined);
-  if (deps?.compute instanceof HostProcessCompute) deps.compute.stopAll();
+  const compute = deps?.compute instanceof RunnerQueueCompute ? deps.compute.inner : deps?.compute;
+  if (compute instanceof HostProcessCompute) compute.stopAll();
 }

@@ -6,10 +6,11 @@ import { metaRoutes } from './meta';
 import { pipelineRoutes } from './pipelines';
 import { projectRoutes } from './projects';
 import { runnerRoutes } from './runner';
+import { runnerAdminRoutes } from './runners';
 import { scheduleRoutes } from './schedules';
 import { settingsRoutes } from './settings';
 import { userRoutes } from './users';
 import { workflowRoutes } from './workflows';
 
 /** Every API route. Order matters only where paths overlap (more specific first). */
-export const apiRoutes: Route[] = [...metaRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes];
+export const apiRoutes: Route[] = [...metaRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes];
