@@ -1,3 +1,4 @@
+import { sign } from '@octokit/webhooks-methods';
 import { execFileSync } from 'node:child_process';
 import { createVerify, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -234,4 +235,40 @@ export async function startFakeGitHub(options: {
         server.closeAllConnections();
       }),
   };
+}
+
+/** A real payload of `event` from @octokit/webhooks-examples (the first that `match`es), deep-copied. */
+export function examplePayload(event: string, match: (payload: any) => boolean = () => true): any {
+  const all = require('@octokit/webhooks-examples/api.github.com/index.json') as Array<{
+    name: string;
+    examples: unknown[];
+  }>;
+  const found = all.find((e) => e.name === event)?.examples.find(match);
+  if (!found) throw new Error(`No @octokit/webhooks-examples payload for ${event} matches`);
+  return JSON.parse(JSON.stringify(found));
+}
+
+/**
+ * Posts a delivery to `<baseUrl>/webhooks/github` as GitHub does: JSON body, event and delivery id headers,
+ * `X-Hub-Signature-256` made with `secret` by @octokit/webhooks-methods (none when `secret` is null).
+ * `body` overrides the serialised payload (for malformed deliveries).
+ */
+export async function deliver(
+  baseUrl: string,
+  event: string,
+  payload: unknown,
+  options: { secret: string | null; id?: string; body?: string; signature?: string },
+): Promise<{ status: number; message: string }> {
+  const body = options.body ?? JSON.stringify(payload);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': options.id ?? randomBytes(8).toString('hex'),
+    'user-agent': 'GitHub-Hookshot/test',
+  };
+  const signature = options.signature ?? (options.secret ? await sign(options.secret, body) : undefined);
+  if (signature) headers['x-hub-signature-256'] = signature;
+  const res = await fetch(`${baseUrl}/webhooks/github`, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, message: text ? (JSON.parse(text) as { message: string }).message : '' };
 }
