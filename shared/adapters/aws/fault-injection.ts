@@ -35,6 +35,11 @@ export class SimulatedCrashError extends Error {
 export const crashScope = new AsyncLocalStorage<{ armed: boolean; crashed: boolean }>();
 
 const WRITES = /^(Put|Update|Delete|BatchWrite|TransactWrite|SendMessage|PutObject|Upload|CompleteMultipart)/;
+/**
+ * Never failed: provisioning (the CDK stack's job in AWS, the runtime's at start-up) and long polls (failing
+ * them only slows the pollers down; it tests nothing).
+ */
+const SPARED = new Set(['CreateTable', 'DescribeTable', 'CreateQueue', 'GetQueueAttributes', 'GetQueueUrl', 'CreateBucket', 'HeadBucket', 'ReceiveMessage']);
 const THROTTLE_NAMES: Record<string, { name: string; status: number }> = {
   DynamoDB: { name: 'ThrottlingException', status: 400 },
   SQS: { name: 'ThrottlingException', status: 400 },
@@ -112,8 +117,7 @@ export class FaultInjector {
   private faultMiddleware(): FinalizeRequestMiddleware<any, MetadataBearer> {
     return (next, context) => async (args) => {
       const { service, operation } = identify(context);
-      // Long polls are left alone: failing them only slows the pollers down, it tests nothing.
-      if (operation === 'ReceiveMessage' || !this.matches(service, operation) || this.random() >= this.spec.rate) return next(args);
+      if (SPARED.has(operation) || !this.matches(service, operation) || this.random() >= this.spec.rate) return next(args);
       const kind = this.kinds[Math.floor(this.random() * this.kinds.length)];
       const key = `${service}:${operation}:${kind}`;
       this.injected.set(key, (this.injected.get(key) ?? 0) + 1);
