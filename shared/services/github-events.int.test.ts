@@ -41,7 +41,7 @@ const pr = (
   actor,
   ...overrides,
 });
-const push = (ref: string, deliveryId = Math.random().toString(36)): GitHubEventMessage => ({
+const push = (ref: string, deliveryId = Math.random().toString(36)): Extract<GitHubEventMessage, { type: 'GitHubPush' }> => ({
   type: 'GitHubPush',
   deliveryId,
   repository: 'acme/demo',
