@@ -36,7 +36,7 @@ function WorkflowPanel({ workflow, slug, number, selected }: { workflow: Workflo
   };
   const failed = ['failed', 'error', 'canceled'].includes(workflow.status);
   return (
-    <section className="panel" aria-label={`Workflow ${workflow.name}`} data-workflow={workflow.name} style={selected ? { borderColor: 'var(--accent)' } : undefined}>
+    <section className="panel" aria-label={`Workflow ${workflow.name}`} data-workflow={workflow.name} data-workflow-id={workflow.id} style={selected ? { borderColor: 'var(--accent)' } : undefined}>
       <div className="head">
         <div className="row">
           <h2 style={{ margin: 0 }}>
