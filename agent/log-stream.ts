@@ -1,4 +1,4 @@
-import { StringDecoder } from 'node:string_decoder';
+import { isUtf8 } from 'node:buffer';
 import type { SecretMasker } from './mask';
 
 export interface LogSink {
@@ -6,14 +6,24 @@ export interface LogSink {
   upload(step: number, seq: number, body: Buffer): Promise<void>;
 }
 
+/** The largest cut ≤ `at` that does not split a UTF-8 character. */
+function charBoundary(buf: Buffer, at: number): number {
+  let cut = at;
+  for (let back = 0; back < 3 && cut > 0 && cut < buf.length && (buf[cut] & 0xc0) === 0x80; back++) cut--;
+  return cut;
+}
+
 /**
  * Buffers one step's output, masks secrets, and uploads it in chunks: when a chunk reaches `maxChunkBytes`,
- * when `flushIntervalMs` passed since the last upload (live tailing), and at the end. Invalid UTF-8 is
- * replaced, never dropped; nothing is truncated. Uploads are sequential so chunk order is preserved.
+ * when `flushIntervalMs` passed since the last upload (live tailing), and at the end. Works on bytes (no
+ * decoding on the hot path); invalid UTF-8 is replaced with U+FFFD, never dropped; `\r` progress output is
+ * kept as written for the viewer to render; nothing is truncated. Secrets are masked over everything pending
+ * before a tail that could start a secret is held back, so a secret split across writes is still masked.
+ * Uploads are sequential so chunk order is preserved.
  */
 export class StepLogStream {
-  private readonly decoder = new StringDecoder('utf8');
-  private pending = '';
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private seq = 0;
   private uploading: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -28,8 +38,10 @@ export class StepLogStream {
   ) {}
 
   write(data: Buffer | string): void {
-    this.pending += typeof data === 'string' ? data : this.decoder.write(data);
-    if (this.pending.length >= this.options.maxChunkBytes) this.flush(false);
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.pending.push(buf);
+    this.pendingBytes += buf.length;
+    if (this.pendingBytes >= this.options.maxChunkBytes) this.flush(false);
     else if (!this.timer) this.timer = setTimeout(() => this.flush(false), this.options.flushIntervalMs);
   }
 
@@ -41,13 +53,16 @@ export class StepLogStream {
   private flush(final: boolean): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (final) this.pending += this.decoder.end();
-    // Hold back a tail that could be the start of a secret split across writes.
-    const keep = final ? 0 : Math.min(this.masker.holdBack, this.pending.length);
-    const text = this.pending.slice(0, this.pending.length - keep);
-    this.pending = this.pending.slice(this.pending.length - keep);
-    if (!text) return;
-    const body = Buffer.from(this.masker.mask(text), 'utf8');
+    let all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    if (this.masker.active) all = this.masker.maskBuffer(all);
+    // Hold back a tail that could be the start of a secret, or of a character, still arriving.
+    const cut = final ? all.length : charBoundary(all, Math.max(0, all.length - Math.max(this.masker.holdBackBytes, 3)));
+    const head = all.subarray(0, cut);
+    const tail = all.subarray(cut);
+    this.pending = tail.length ? [tail] : [];
+    this.pendingBytes = tail.length;
+    if (!head.length) return;
+    const body = isUtf8(head) ? head : Buffer.from(head.toString('utf8'), 'utf8');
     this.bytes += body.length;
     const seq = this.seq++;
     this.uploading = this.uploading.then(() => this.sink.upload(this.step, seq, body)).catch((e) => {

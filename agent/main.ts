@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { circleciMain } from './circleci-command';
 import { ControlPlaneClient } from './client';
+import { ContainerExecutor } from './executors/container';
 import { runTask } from './run-task';
 
 /**
@@ -23,7 +24,13 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await runTask({ client: new ControlPlaneClient(url.replace(/\/$/, ''), token), workRoot: process.env.SLIPWAY_WORK_ROOT ?? join(tmpdir(), 'slipway-agent') });
+    // As a Fargate sidecar, steps run in the primary container through the shim watching SLIPWAY_SHIM_DIR.
+    const shimDir = process.env.SLIPWAY_SHIM_DIR;
+    await runTask({
+      client: new ControlPlaneClient(url.replace(/\/$/, ''), token),
+      workRoot: process.env.SLIPWAY_WORK_ROOT ?? join(tmpdir(), 'slipway-agent'),
+      executorFactory: shimDir ? () => new ContainerExecutor(shimDir) : undefined,
+    });
     return 0;
   } catch (e) {
     process.stderr.write(`slipway agent: ${(e as Error).message}\n`);

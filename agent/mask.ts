@@ -2,6 +2,8 @@
  * Replaces secret values (and their base64 forms) with `********` before output leaves the machine.
  * Values shorter than 4 characters are not masked (CircleCI's rule), since they would mask ordinary text.
  */
+const MASK = Buffer.from('********');
+
 export class SecretMasker {
   private readonly patterns: string[];
   /** Longest pattern length − 1: bytes that must be held back in case a secret spans two writes. */
@@ -17,6 +19,35 @@ export class SecretMasker {
     }
     this.patterns = [...set].filter((p) => p.length >= 4).sort((a, b) => b.length - a.length);
     this.holdBack = this.patterns.length ? Math.max(...this.patterns.map((p) => p.length)) - 1 : 0;
+  }
+
+  /** Longest pattern in UTF-8 bytes − 1 (the byte-level hold-back). */
+  get holdBackBytes(): number {
+    return this.patternBytes.length ? Math.max(...this.patternBytes.map((p) => p.length)) - 1 : 0;
+  }
+
+  private get patternBytes(): Buffer[] {
+    this.bytes ??= this.patterns.map((p) => Buffer.from(p, 'utf8'));
+    return this.bytes;
+  }
+  private bytes: Buffer[] | undefined;
+
+  /** `mask` on bytes, without decoding them (fast path for large output). */
+  maskBuffer(buf: Buffer): Buffer {
+    let out = buf;
+    for (const p of this.patternBytes) {
+      let at = out.indexOf(p);
+      if (at < 0) continue;
+      const parts: Buffer[] = [];
+      let from = 0;
+      for (; at >= 0; at = out.indexOf(p, from)) {
+        parts.push(out.subarray(from, at), MASK);
+        from = at + p.length;
+      }
+      parts.push(out.subarray(from));
+      out = Buffer.concat(parts);
+    }
+    return out;
   }
 
   get active(): boolean {

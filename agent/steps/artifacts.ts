@@ -43,9 +43,9 @@ export const storeArtifactsStep: StepHandler<StoreArtifactsStep> = async (step, 
     return { status: 'success', exitCode: 0 };
   }
   const dest = step.destination ?? step.path.replace(/^~\/?/, '').replace(/^(\.\/)+/, '');
-  const base = insideRoot('/', dest, 'The artifact destination').replace(/^\/+/, '');
+  const base = posix.relative('/artifacts', insideRoot('/artifacts', dest.replace(/^\/+/, ''), 'The artifact destination'));
   const files = filesUnder(source).map((rel) => ({ file: rel ? join(source, rel) : source, path: rel ? posix.join(base, rel) : base }));
-  for (const f of files) if (!f.path) throw new StepError(`The artifact destination "${dest}" is empty; give store_artifacts a destination.`);
+  for (const f of files) if (!f.path || f.path === '.') throw new StepError(`The artifact destination "${dest}" is empty; give store_artifacts a destination.`);
   let bytes = 0;
   for (let i = 0; i < files.length; i += ARTIFACT_BATCH) {
     const batch = files.slice(i, i + ARTIFACT_BATCH);

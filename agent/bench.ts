@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { HostExecutor } from './executors/host';
+import { PresignedLogSink, StepLogStream } from './log-stream';
+import { SecretMasker } from './mask';
+import { createArchive, extractArchive, getFromUrl, putToUrl } from './transfer';
+
+/** A local stand-in for S3 presigned URLs: PUT stores the body in a file, GET streams it back. */
+async function startBlobServer(dir: string): Promise<{ url: string; server: Server; bytes: () => number }> {
+  let stored = 0;
+  const server = createServer((req, res) => {
+    const file = join(dir, encodeURIComponent(req.url!.slice(1)));
+    if (req.method === 'PUT') {
+      pipeline(req, createWriteStream(file)).then(
+        () => {
+          stored += statSync(file).size;
+          res.writeHead(200).end();
+        },
+        () => res.writeHead(500).end(),
+      );
+    } else if (existsSync(file)) {
+      res.writeHead(200, { 'content-length': statSync(file).size });
+      createReadStream(file).pipe(res);
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, bytes: () => stored };
+}
+
+/** A tree of `files` files totalling about `megabytes` MB of source-code-like (compressible) text. */
+export function generateTree(dir: string, files: number, megabytes: number): void {
+  const words = ['const', 'function', 'return', 'import', 'export', 'value', 'index', 'module', 'await', 'async', 'string', 'number'];
+  const per = Math.max(1, Math.floor((megabytes * 1024 * 1024) / files));
+  let seed = 42;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+  for (let i = 0; i < files; i++) {
+    const sub = join(dir, `d${i % 200}`, `e${i % 17}`);
+    if (i < 200 * 17) mkdirSync(sub, { recursive: true });
+    let text = '';
+    while (text.length < per) text += `${words[rnd() % words.length]}_${rnd() % 100000} = ${words[rnd() % words.length]}(${rnd() % 997});\n`;
+    writeFileSync(join(sub, `f${i}.js`), text.slice(0, per));
+  }
+}
+
+const time = async (fn: () => Promise<unknown> | unknown) => {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+};
+
+function sh(script: string, cwd: string): void {
+  const r = spawnSync('/bin/bash', ['-eo', 'pipefail', '-c', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`bench command failed: ${script}: ${r.stderr}`);
+}
+
+export interface CacheBench {
+  /** save_cache + restore_cache through the agent's code path (tar | zstd -T0, HTTP PUT/GET to a presigned URL). */
+  slipwayMs: number;
+  /** `tar cf - | zstd -T0` and back, to local files: the machine's limit. */
+  baselineMs: number;
+  /** `tar czf` + `tar xzf` (CircleCI's classic format). */
+  gzipMs: number;
+  archiveBytes: number;
+  treeBytes: number;
+}
+
+/**
+ * save_cache + restore_cache of a generated tree, measured side by side with `tar | zstd -T0` and
+ * `tar czf`/`tar xzf` on the same tree in the same run.
+ */
+export async function benchCache(options: { files?: number; megabytes?: number; workDir?: string } = {}): Promise<CacheBench> {
+  const root = options.workDir ?? mkdtempSync(join(tmpdir(), 'slipway-bench-cache-'));
+  const src = join(root, 'src');
+  const files = options.files ?? 50_000;
+  generateTree(src, files, options.megabytes ?? 300);
+  const blobs = await startBlobServer(mkdtempSync(join(root, 'blobs-')));
+  try {
+    const out = (name: string) => {
+      const d = join(root, name);
+      rmSync(d, { recursive: true, force: true });
+      mkdirSync(d, { recursive: true });
+      return d;
+    };
+    let archiveBytes = 0;
+    const slipwayMs = await time(async () => {
+      const file = join(root, 'cache.tar.zst');
+      archiveBytes = await createArchive({ dir: root, members: ['src'], out: file });
+      await putToUrl(`${blobs.url}/cache`, { file }, 'the cache');
+      rmSync(file);
+      const dest = out('restore-slipway');
+      await getFromUrl(`${blobs.url}/cache`, 'the cache', () => extractArchive(dest));
+    });
+    const baselineMs = await time(() => {
+      const dest = out('restore-zstd');
+      sh(`tar cf - src | zstd -T0 -q -f -o base.tar.zst && zstd -d -q -c base.tar.zst | tar xf - -C ${JSON.stringify(dest)} && rm base.tar.zst`, root);
+    });
+    const gzipMs = await time(() => {
+      const dest = out('restore-gzip');
+      sh(`tar czf base.tgz src && tar xzf base.tgz -C ${JSON.stringify(dest)} && rm base.tgz`, root);
+    });
+    const treeBytes = Number(spawnSync('du', ['-sb', src], { encoding: 'utf8' }).stdout.split(/\s/)[0]);
+    return { slipwayMs, baselineMs, gzipMs, archiveBytes, treeBytes };
+  } finally {
+    blobs.server.close();
+    if (!options.workDir) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export interface LogBench {
+  /** The step's command with its output streamed, masked and uploaded by the agent. */
+  slipwayMs: number;
+  /** The same command writing to /dev/null. */
+  baselineMs: number;
+  printedBytes: number;
+  storedBytes: number;
+}
+
+/** A step printing `megabytes` MB through the agent's log streaming, side by side with the same command to /dev/null. */
+export async function benchLogStreaming(options: { megabytes?: number; secrets?: string[] } = {}): Promise<LogBench> {
+  const mb = options.megabytes ?? 200;
+  const root = mkdtempSync(join(tmpdir(), 'slipway-bench-log-'));
+  const blobs = await startBlobServer(mkdtempSync(join(root, 'blobs-')));
+  const command = `head -c ${mb * 1024 * 1024} /dev/zero | tr '\\0' 'x' | fold -w 99`;
+  try {
+    const executor = new HostExecutor(root);
+    let seq = 0;
+    const sink = new PresignedLogSink(async (_step, _from, count) => Array.from({ length: count }, () => `${blobs.url}/log-${seq++}`));
+    let printedBytes = 0;
+    const slipwayMs = await time(async () => {
+      const log = new StepLogStream(0, sink, new SecretMasker(options.secrets ?? ['s3cr3t-value']));
+      await executor.run({ script: command, cwd: root, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, onOutput: (d) => ((printedBytes += d.length), log.write(d)), signal: new AbortController().signal, noOutputTimeoutMs: 600_000 });
+      await log.close();
+    });
+    const baselineMs = await time(() => sh(`${command} > /dev/null`, root));
+    return { slipwayMs, baselineMs, printedBytes, storedBytes: blobs.bytes() };
+  } finally {
+    blobs.server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Slipway step shim: runs in the job's primary container (which needs only sh) and executes the step scripts
+# the agent sidecar drops into a shared folder. For step <id> the agent writes <id>.sh (script), <id>.env
+# (`export` lines), <id>.cwd, <id>.shell and finally <id>.ready. The shim runs the script and leaves
+# <id>.out (output as it is produced), <id>.pid and, when the step ended, <id>.exit (its exit code). <id>.kill
+# asks it to stop the step; a file named `shutdown` ends the shim.
+dir=${1:?usage: shim.sh <shared-folder>}
+nap() { sleep 0.05 2>/dev/null || sleep 1; }
+if command -v setsid >/dev/null 2>&1; then group=setsid; else group=; fi
+
+run_step() {
+  id=$1
+  cwd=$(cat "$id.cwd")
+  shell=$(cat "$id.shell")
+  mkdir -p "$cwd"
+  # shellcheck disable=SC2086
+  (cd "$cwd" && set -a && . "$id.env" && set +a && exec $group $shell "$id.sh") >"$id.out" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$id.pid"
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ -e "$id.kill" ]; then
+      kill -TERM "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+      nap
+      kill -KILL "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+    fi
+    nap
+  done
+  wait "$pid"
+  code=$?
+  echo "$code" >"$id.exit.tmp" && mv "$id.exit.tmp" "$id.exit"
+}
+
+while [ ! -e "$dir/shutdown" ]; do
+  for ready in "$dir"/*.ready; do
+    [ -e "$ready" ] || continue
+    id=${ready%.ready}
+    rm -f "$ready"
+    run_step "$id" &
+  done
+  nap
+done

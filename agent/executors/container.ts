@@ -1,0 +1,98 @@
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunOptions, RunResult, StepExecutor } from './executor';
+
+/** Variables that describe the agent's own machine, not the job container: the container keeps its own. */
+const HOST_ONLY = new Set(['PATH', 'HOME', 'USER', 'SHELL', 'LANG', 'PWD', 'OLDPWD', 'SHLVL', '_']);
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs steps in the job's primary container through `agent/container/shim.sh`, which watches a folder shared
+ * with this agent (the Fargate sidecar). Each step is a set of files (see the shim); output is read back from
+ * `<id>.out` as it grows and the exit code from `<id>.exit`. Cancel and no-output timeouts write `<id>.kill`.
+ */
+export class ContainerExecutor implements StepExecutor {
+  readonly name = 'container';
+  private counter = 0;
+  private readonly background = new Set<string>();
+
+  constructor(
+    private readonly sharedDir: string,
+    private readonly options: { pollMs?: number; defaultShell?: string } = {},
+  ) {}
+
+  private submit(options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): string {
+    const id = join(this.sharedDir, `step-${process.pid}-${this.counter++}`);
+    const env = Object.entries(options.env).filter(([k]) => !HOST_ONLY.has(k) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+    writeFileSync(`${id}.sh`, options.script, { mode: 0o700 });
+    writeFileSync(`${id}.env`, env.map(([k, v]) => `export ${k}=${quote(v)}\n`).join(''), { mode: 0o600 });
+    writeFileSync(`${id}.cwd`, options.cwd);
+    writeFileSync(`${id}.shell`, options.shell ?? this.options.defaultShell ?? '/bin/sh -e');
+    writeFileSync(`${id}.ready.tmp`, '');
+    renameSync(`${id}.ready.tmp`, `${id}.ready`);
+    return id;
+  }
+
+  /** Follows `<id>.out` until `<id>.exit` appears; resolves the exit code. */
+  private follow(id: string, onOutput: (d: Buffer) => void, tick?: (silentMs: number) => void): Promise<number | null> {
+    const buf = Buffer.alloc(64 * 1024);
+    let offset = 0;
+    let lastOutput = Date.now();
+    const pump = () => {
+      if (!existsSync(`${id}.out`)) return;
+      const fd = openSync(`${id}.out`, 'r');
+      try {
+        for (let n; (n = readSync(fd, buf, 0, buf.length, offset)) > 0; offset += n) {
+          onOutput(Buffer.from(buf.subarray(0, n)));
+          lastOutput = Date.now();
+        }
+      } finally {
+        closeSync(fd);
+      }
+    };
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        pump();
+        if (existsSync(`${id}.exit`)) {
+          clearInterval(timer);
+          pump();
+          const code = Number(readFileSync(`${id}.exit`, 'utf8').trim());
+          return resolve(Number.isInteger(code) ? code : null);
+        }
+        tick?.(Date.now() - lastOutput);
+      }, this.options.pollMs ?? 50);
+    });
+  }
+
+  async run(options: RunOptions): Promise<RunResult> {
+    const id = this.submit(options);
+    let timedOut = false;
+    let canceled = false;
+    const kill = () => writeFileSync(`${id}.kill`, '');
+    const onAbort = () => {
+      canceled = true;
+      kill();
+    };
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    const exitCode = await this.follow(id, options.onOutput, (silentMs) => {
+      if (!timedOut && silentMs > options.noOutputTimeoutMs) {
+        timedOut = true;
+        kill();
+      }
+    });
+    options.signal.removeEventListener('abort', onAbort);
+    return { exitCode, timedOut, canceled };
+  }
+
+  runBackground(options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): void {
+    const id = this.submit(options);
+    this.background.add(id);
+    void this.follow(id, options.onOutput).then(() => this.background.delete(id));
+  }
+
+  async shutdown(): Promise<void> {
+    for (const id of this.background) writeFileSync(`${id}.kill`, '');
+    this.background.clear();
+  }
+}
