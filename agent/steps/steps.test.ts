@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -191,5 +192,27 @@ describe('step handlers', () => {
     const r = await run(step('run', { command: 'echo "got $FROM_ENV"', shell: '/bin/sh -e', environment: {}, background: false, noOutputTimeoutSeconds: 10 }), c.ctx);
     expect(r.status).toBe('success');
     expect(await c.output()).toBe('got yes\n');
+  });
+
+  it('checks out a forked pull request commit that only refs/pull/<n>/head reaches', async () => {
+    const origin = mkdtempSync(join(tmpdir(), 'slipway-origin-'));
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@localhost', ...args], { cwd, encoding: 'utf8' }).trim();
+    git(origin, 'init', '--quiet', '--initial-branch=main');
+    writeFileSync(join(origin, 'a.txt'), 'main');
+    git(origin, 'add', '-A');
+    git(origin, 'commit', '--quiet', '-m', 'main');
+    git(origin, 'checkout', '--quiet', '-b', 'fork-work');
+    writeFileSync(join(origin, 'a.txt'), 'from the fork');
+    git(origin, 'commit', '--quiet', '-am', 'fork');
+    const sha = git(origin, 'rev-parse', 'HEAD');
+    git(origin, 'update-ref', 'refs/pull/7/head', sha);
+    git(origin, 'checkout', '--quiet', 'main');
+    git(origin, 'branch', '--quiet', '-D', 'fork-work');
+    const c = context(bucket, 'pr');
+    c.ctx.spec = { ...c.ctx.spec, checkout: { url: `file://${origin}`, revision: sha, branch: 'pull/7' } } as JobSpec;
+    const r = await run(step('checkout', {}), c.ctx);
+    expect(r.status).toBe('success');
+    expect(readFileSync(join(c.ctx.workingDirectory, 'a.txt'), 'utf8')).toBe('from the fork');
   });
 });
