@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { createTestRepo } from '../support/git-repo';
 import { startDevServer, waitFor, type DevServer } from '../support/dev-server';
-import { CHROMIUM, buildWebIfStale, launchChromium, screenshot, uiProblems } from './web-browser';
+import { CHROMIUM, ROOT, buildWebIfStale, launchChromium, screenshot, uiProblems } from './web-browser';
 
 const SLUG = 'gh/acme/web-ui';
 const JUNIT = `<?xml version="1.0"?>
@@ -85,6 +87,15 @@ describeUi('web UI (Chromium against slipway dev)', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+  });
+
+  it('keeps the initial JavaScript under 300 KB gzipped', () => {
+    const dist = join(ROOT, 'web', 'dist');
+    const html = readFileSync(join(dist, 'index.html'), 'utf8');
+    const scripts = [...html.matchAll(/<(?:script[^>]+src|link[^>]+rel="modulepreload"[^>]+href)="([^"]+\.js)"/g)].map((m) => m[1]);
+    expect(scripts.length).toBeGreaterThan(0);
+    const gzipped = scripts.reduce((sum, src) => sum + gzipSync(readFileSync(join(dist, src))).length, 0);
+    expect(gzipped).toBeLessThanOrEqual(300 * 1024);
   });
 
   it('signs in with the API token and lists projects honestly', async () => {
@@ -193,6 +204,12 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     expect(await colourful.getByText('plain line').count()).toBe(0);
     await page.getByRole('searchbox', { name: 'Search output' }).fill('');
     await screenshot(page, 'job', { docs: true });
+    const background = () => page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor as string);
+    const light = await background();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await background()).not.toBe(light);
+    await screenshot(page, 'job-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     const [, org, name] = SLUG.split('/');
     const build = (await jobs(workflowId)).find((j) => j.name === 'build');

@@ -100,7 +100,7 @@ export function WorkflowGraph({ jobs, jobHref, onApprove, approving }: Props) {
                   {approving === job.id ? 'Approving…' : 'Approve'}
                 </button>
               ) : (
-                <span className="time">{job.started_at ? formatDuration(duration) : statusLabel(job.status)}</span>
+                <span className="time">{job.type === 'approval' && job.status === 'success' ? 'Approved' : job.started_at ? formatDuration(duration) : statusLabel(job.status)}</span>
               )}
             </div>
           );

@@ -29,14 +29,14 @@ export function tone(status: string | undefined): Tone {
   }
 }
 
-const LABELS: Record<string, string> = { on_hold: 'On hold', not_run: 'Not run', infrastructure_fail: 'Infrastructure fail', timedout: 'Timed out', not_running: 'Not running' };
+const LABELS: Record<string, string> = { loading: '…', on_hold: 'On hold', not_run: 'Not run', infrastructure_fail: 'Infrastructure fail', timedout: 'Timed out', not_running: 'Not running' };
 
 export const statusLabel = (status: string | undefined) => (status ? (LABELS[status] ?? status.charAt(0).toUpperCase() + status.slice(1)) : 'Unknown');
 
 /** The status a pipeline shows in lists: its workflows' worst-first status, or its own state. */
 export function pipelineStatus(state: string, workflowStatuses: string[] | undefined): string {
   if (state === 'errored') return 'errored';
-  if (!workflowStatuses) return state === 'created' ? 'created' : state;
+  if (!workflowStatuses) return state === 'created' ? 'loading' : state;
   if (workflowStatuses.length === 0) return state === 'created' ? 'not_run' : state;
   for (const s of ['failed', 'error', 'failing', 'running', 'on_hold', 'canceled', 'unauthorized']) if (workflowStatuses.includes(s)) return s;
   return workflowStatuses.every((s) => s === 'success') ? 'success' : workflowStatuses[0];
