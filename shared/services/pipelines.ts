@@ -118,6 +118,8 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
   if (!vcs.tag && vcs.branch === project.defaultBranch) await syncConfigSchedules(deps, project, compiled.plan);
 
   const now = deps.clock.now().toISOString();
+  // CircleCI's started_by is a user id: the Slipway user of that login, else a stable id for the VCS actor.
+  const startedBy = (await deps.identity.getUserByLogin(pipeline.trigger.actor.login))?.id ?? stableUuid('actor', pipeline.trigger.actor.login);
   const workflowIds: string[] = [];
   for (const wp of compiled.plan.workflows) {
     // Workflows with `triggers: schedule` run only when their config schedule fires, and only they do then.
@@ -131,7 +133,7 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
       projectSlug: pipeline.projectSlug,
       name: wp.name,
       status: 'running',
-      startedBy: pipeline.trigger.actor.login,
+      startedBy,
       createdAt: now,
       stoppedAt: null,
       version: 0,
