@@ -252,19 +252,26 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     expect((await server.api('GET', `/api/v2/workflow/${workflowId}`)).body.status).toBe('success');
   }, 45_000);
 
-  it('filters pipelines by branch against the API', async () => {
+  it('filters pipelines by branch and triggers a pipeline on that branch from the UI', async () => {
     repo.commit({ '.circleci/config.yml': 'version: 2.1\njobs:\n  quick:\n    docker: [{ image: cimg/base:stable }]\n    steps: [{ run: echo quick }]\nworkflows:\n  feature:\n    jobs: [quick]\n' }, 'feature work', 'feature');
-    const feature = (await server.api('POST', `/api/v2/project/${SLUG}/pipeline`, { branch: 'feature' })).body;
     await page.goto(`${server.url}/pipelines/${SLUG}`);
-    await page.locator(`[data-number="${feature.number}"]`).waitFor();
     await page.locator(`[data-number="${pipeline.number}"]`).waitFor();
-    const rows = page.locator('.vlist-row[data-number]');
-    expect(await rows.evaluateAll((els) => els.map((e) => Number((e as any).dataset.number)))).toEqual([feature.number, pipeline.number]);
     await page.getByRole('textbox', { name: 'Branch' }).fill('feature');
     await page.getByRole('textbox', { name: 'Branch' }).press('Enter');
     await page.waitForURL(/\?branch=feature$/);
-    await waitFor(async () => ((await rows.count()) === 1 ? true : undefined), 'only the feature pipeline');
+    await page.getByText('No pipelines on feature.').waitFor();
+    await page.getByRole('button', { name: 'Trigger pipeline on feature' }).click();
+    const feature = await waitFor(async () => {
+      const items = (await server.api('GET', `/api/v2/project/${SLUG}/pipeline?branch=feature`)).body.items as any[];
+      return items.length === 1 ? items[0] : undefined;
+    }, 'the pipeline triggered from the UI');
+    expect(feature.trigger.type).toBe('api');
+    const rows = page.locator('.vlist-row[data-number]');
     await page.locator(`[data-number="${feature.number}"]`, { hasText: 'feature' }).waitFor();
+    expect(await rows.count()).toBe(1);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await waitFor(async () => ((await rows.count()) === 2 ? true : undefined), 'both pipelines');
+    expect(await rows.evaluateAll((els) => els.map((e) => Number((e as any).dataset.number)))).toEqual([feature.number, pipeline.number]);
   });
 
   it('renders a project with 1,000 pipelines in under a second, virtualised and keyboard-navigable', async () => {
@@ -307,6 +314,31 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     await many.close();
   });
 
+  it('draws insights tables and charts from spec-shaped insights answers', async () => {
+    // Rendering check with answers shaped like the OpenAPI examples, served by the browser, so the charts are
+    // exercised whatever this server's insights endpoints return.
+    const insights = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await insights.addInitScript((token) => (globalThis as any).localStorage.setItem('slipway.token', token), server.token);
+    const day = 86_400_000;
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    const metrics = (runs: number, ok: number, median: number) => ({ total_runs: runs, successful_runs: ok, failed_runs: runs - ok, success_rate: ok / runs, throughput: 1, duration_metrics: { min: 1, mean: median, median, p95: median * 2, max: median * 3 } });
+    const runs = Array.from({ length: 10 }, (_, i) => ({ id: `r${i}`, branch: 'main', duration: 60 + i * 5, created_at: new Date(start + i * day).toISOString(), stopped_at: new Date(start + i * day + 60_000).toISOString(), status: i % 4 === 3 ? 'failed' : 'success', credits_used: 1, is_approval: false }));
+    const series = ['compile', 'unit-tests'].flatMap((name) => Array.from({ length: 5 }, (_, i) => ({ name, timestamp: new Date(start + i * day).toISOString(), min_started_at: '', max_ended_at: '', metrics: { ...metrics(4, 3 + (i % 2), 30 + i), duration_metrics: { min: 1, median: 30 + i, max: 90, p95: 80, total: 120 } } })));
+    await insights.route(/\/api\/v2\/insights\/gh\/acme\/many\/workflows\?/, (r) => r.fulfill({ json: { items: [{ name: 'release', metrics: metrics(10, 7, 75) }], next_page_token: null } }));
+    await insights.route(/\/api\/v2\/insights\/gh\/acme\/many\/workflows\/release\?/, (r) => r.fulfill({ json: { items: runs, next_page_token: null } }));
+    await insights.route(/\/api\/v2\/insights\/gh\/acme\/many\/workflows\/release\/jobs\?/, (r) => r.fulfill({ json: { items: [{ name: 'compile', metrics: metrics(10, 9, 30) }, { name: 'unit-tests', metrics: metrics(10, 7, 45) }], next_page_token: null } }));
+    await insights.route(/\/api\/v2\/insights\/time-series\/gh\/acme\/many\/workflows\/release\/jobs\?/, (r) => r.fulfill({ json: { items: series, next_page_token: null } }));
+    await insights.goto(`${server.url}/insights/gh/acme/many`);
+    const workflows = insights.getByRole('region', { name: 'Workflows' });
+    await workflows.locator('[data-name="release"]', { hasText: '70%' }).waitFor();
+    await insights.getByRole('region', { name: 'Jobs of release' }).locator('[data-name="unit-tests"]', { hasText: '45s' }).waitFor();
+    await insights.getByRole('img', { name: /Duration per run: 10 points, latest 1m 45s/ }).waitFor();
+    await insights.getByRole('img', { name: /Success rate per day: 10 points/ }).waitFor();
+    expect(await insights.getByRole('region', { name: 'Job trends of release' }).getByRole('img').count()).toBe(4);
+    await screenshot(insights, 'insights-charts');
+    await insights.close();
+  });
+
   it('manages masked project environment variables and shows the other settings honestly', async () => {
     await page.goto(`${server.url}/settings/project/${SLUG}`);
     const form = page.getByRole('form', { name: 'Add environment variable' });
@@ -340,8 +372,16 @@ describeUi('web UI (Chromium against slipway dev)', () => {
       await page.getByRole('form', { name: 'Create context' }).getByLabel('Context name').fill('deploy-creds');
       await page.getByRole('button', { name: 'Create context' }).click();
       await page.getByRole('button', { name: 'deploy-creds' }).waitFor();
-      const after = await server.api('GET', contextsPath);
-      expect(after.body.items.map((c: any) => c.name)).toContain('deploy-creds');
+      const created = (await server.api('GET', contextsPath)).body.items.find((c: any) => c.name === 'deploy-creds');
+      expect(created).toBeDefined();
+      const vars = page.getByRole('region', { name: 'Context deploy-creds' });
+      await vars.getByLabel('Name').fill('CLOUD_TOKEN');
+      await vars.getByLabel('Value').fill('tok-123456');
+      await vars.getByRole('button', { name: 'Add variable' }).click();
+      await vars.getByRole('cell', { name: 'CLOUD_TOKEN' }).waitFor();
+      const stored = await server.api('GET', `/api/v2/context/${created.id}/environment-variable`);
+      expect(stored.body.items.map((v: any) => v.variable)).toEqual(['CLOUD_TOKEN']);
+      expect(await page.content()).not.toContain('tok-123456');
     }
     await screenshot(page, 'contexts');
 
