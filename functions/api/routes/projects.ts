@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../../shared/model/errors';
+import { ForbiddenError, ValidationError } from '../../../shared/model/errors';
 import { apiProject } from '../../../shared/services/api-shapes';
 import { addProject } from '../../../shared/services/projects';
 import { deleteEnvVar, listEnvVars, putEnvVar } from '../../../shared/services/env-vars';
@@ -21,7 +21,7 @@ export const projectRoutes: Route[] = [
     path: '/api/v2/project/:slug',
     async handle(ctx) {
       const user = await ctx.user();
-      if (!user.admin) throw new ValidationError('Only an instance admin can add projects.');
+      if (!user.admin) throw new ForbiddenError('Only an instance admin can add projects. Ask the administrator of this Slipway installation.');
       const body = parse(CreateBody, ctx.req.body);
       const project = await addProject(ctx.deps, { slug: ctx.req.params.slug, repoUrl: body.repo_url, defaultBranch: body.default_branch });
       return json(201, apiProject(project));
