@@ -203,6 +203,12 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     await colourful.locator('mark', { hasText: 'green on' }).waitFor();
     expect(await colourful.getByText('plain line').count()).toBe(0);
     await page.getByRole('searchbox', { name: 'Search output' }).fill('');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download log' }).click()]);
+    const log = readFileSync(await download.path(), 'utf8');
+    expect(log).toContain('### Colourful output\ngreen on task 1\nplain line');
+    expect(log).not.toContain('\x1b[');
+    const [raw] = await Promise.all([page.waitForEvent('download'), colourful.getByRole('button', { name: 'Raw output' }).click()]);
+    expect(readFileSync(await raw.path(), 'utf8')).toBe('\x1b[32mgreen on task 1\x1b[0m\nplain line\n');
     await screenshot(page, 'job', { docs: true });
     const background = () => page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor as string);
     const light = await background();

@@ -71,9 +71,15 @@ export function JobSteps({ job, jobKey, task }: { job: V1Job; jobKey: string; ta
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   const actions = job.steps.map((s) => s.actions.find((a) => a.index === task)).filter((a): a is V1Action => !!a);
+  const [downloadError, setDownloadError] = useState<unknown>(null);
   const downloadAll = async () => {
-    const parts = await Promise.all(actions.map(async (a) => `### ${a.name}\n${stripAnsi(joinOutput(await fetchSigned<OutputMessage[]>(a.output_url)))}`));
-    downloadText(`${jobKey.replace(/\W+/g, '-')}-task-${task}.log`, parts.join('\n'));
+    setDownloadError(null);
+    try {
+      const parts = await Promise.all(actions.map(async (a) => `### ${a.name}\n${stripAnsi(joinOutput(await fetchSigned<OutputMessage[]>(a.output_url)))}`));
+      downloadText(`${jobKey.replace(/\W+/g, '-')}-task-${task}.log`, parts.join('\n'));
+    } catch (e) {
+      setDownloadError(e);
+    }
   };
   const lastIndex = actions.length - 1;
   return (
@@ -84,6 +90,7 @@ export function JobSteps({ job, jobKey, task }: { job: V1Job; jobKey: string; ta
           Download log
         </button>
       </div>
+      {downloadError !== null && <ErrorState error={downloadError} what="the full log" />}
       {actions.length === 0 ? (
         <div className="state">{job.lifecycle === 'finished' ? 'This task ran no steps.' : 'Waiting for the first step to start…'}</div>
       ) : (

@@ -61,7 +61,20 @@ export function VirtualList<T>({ items, rowHeight, height, renderRow, onEndReach
   };
 
   return (
-    <div ref={ref} className="vlist" style={{ height }} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} onKeyDown={onKeyDown} role="list" aria-label={label} data-count={items.length}>
+    <div
+      ref={ref}
+      className="vlist"
+      style={{ height }}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      onKeyDown={onKeyDown}
+      onBlur={(e) => {
+        // Focus left the list: stop restoring it to the keyboard-selected row while the list scrolls.
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFocusIndex(null);
+      }}
+      role="list"
+      aria-label={label}
+      data-count={items.length}
+    >
       {header}
       <div style={{ position: 'relative', height: items.length * rowHeight }}>
         {items.slice(first, last).map((item, k) => renderRow(item, first + k, { top: (first + k) * rowHeight, height: rowHeight }))}
