@@ -55,6 +55,12 @@ const schema = z.object({
   SLIPWAY_ADMIN_TOKEN: z.string().optional(),
   /** Seconds an agent may stay silent before its job is failed (lease). */
   JOB_LEASE_SECONDS: z.coerce.number().int().positive().default(60),
+  /** Reaper: a task running longer than this ends `timedout` (CircleCI's maximum job runtime, 5 hours). */
+  JOB_MAX_RUNTIME_SECONDS: z.coerce.number().int().positive().default(5 * 3600),
+  /** Reaper: a job still queued (no agent started it) after this long fails with a reason. */
+  JOB_QUEUED_LIMIT_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** Reaper: how many times a task whose agent went silent is retried before it ends `infrastructure_fail`. */
+  JOB_INFRA_RETRIES: z.coerce.number().int().min(0).default(1),
 });
 
 export type FunctionEnv = z.infer<typeof schema>;

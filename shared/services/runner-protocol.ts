@@ -50,7 +50,8 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims): Promis
     environment,
     secrets,
     checkout: { ...access, revision: pipeline.vcs.revision, branch: pipeline.vcs.branch, tag: pipeline.vcs.tag },
-    heartbeatSeconds: 15,
+    // Several heartbeats per lease, so one lost beat never reaps a live agent; at most every 15 s (DESIGN.md §6).
+    heartbeatSeconds: Math.max(1, Math.min(15, Math.floor(deps.leaseSeconds / 3))),
   };
 }
 

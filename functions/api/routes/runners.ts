@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../../shared/model/errors';
+import { UnauthorizedError, ValidationError } from '../../../shared/model/errors';
 import {
   claimRunnerTask,
   createResourceClass,
@@ -35,8 +35,9 @@ export const runnerAdminRoutes: Route[] = [
     method: 'POST',
     path: '/api/v2/runner/resource',
     handle: async (ctx) => {
+      const user = await ctx.user();
       const body = parse(ResourceBody, ctx.req.body);
-      return json(200, await createResourceClass(ctx.deps, await ctx.user(), { resourceClass: body.resource_class, description: body.desc }));
+      return json(200, await createResourceClass(ctx.deps, user, { resourceClass: body.resource_class, description: body.desc }));
     },
   },
   { method: 'GET', path: '/api/v2/runner/resource', handle: async (ctx) => json(200, await listResourceClasses(ctx.deps, await ctx.user(), ctx.req.query.namespace ?? '')) },
@@ -52,8 +53,9 @@ export const runnerAdminRoutes: Route[] = [
     method: 'POST',
     path: '/api/v2/runner/token',
     handle: async (ctx) => {
+      const user = await ctx.user();
       const body = parse(TokenBody, ctx.req.body);
-      return json(200, await createRunnerToken(ctx.deps, await ctx.user(), { resourceClass: body.resource_class, nickname: body.nickname }));
+      return json(200, await createRunnerToken(ctx.deps, user, { resourceClass: body.resource_class, nickname: body.nickname }));
     },
   },
   { method: 'GET', path: '/api/v2/runner/token', handle: async (ctx) => json(200, await listRunnerTokens(ctx.deps, await ctx.user(), resourceClassQuery(ctx.req.query))) },
@@ -72,8 +74,10 @@ export const runnerAdminRoutes: Route[] = [
     path: '/runner/v1/claim',
     handle: async (ctx) => {
       const auth = Object.entries(ctx.req.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1] ?? '';
+      const runnerToken = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      if (!runnerToken) throw new UnauthorizedError('Missing runner token. Send Authorization: Bearer <runner token> (create one with POST /api/v2/runner/token).');
       const body = parse(ClaimBody, ctx.req.body);
-      const claimed = await claimRunnerTask(ctx.deps, auth.startsWith('Bearer ') ? auth.slice(7) : '', body);
+      const claimed = await claimRunnerTask(ctx.deps, runnerToken, body);
       return claimed ? json(200, { task_token: claimed.taskToken, resource_class: claimed.resourceClass, job_id: claimed.jobId }) : { status: 204 };
     },
   },
