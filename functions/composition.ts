@@ -24,7 +24,6 @@ import { GitHubCommitStatusNotifier } from '../shared/adapters/vcs/github-commit
 import { GitHubRepositorySource } from '../shared/adapters/vcs/github-repository-source';
 import type { JobCompute } from '../shared/ports/job-compute';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
-import type { RunnerDeps } from '../shared/services/runners';
 import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import { systemClock } from '../shared/ports/clock';
 import { seedAdmin } from '../shared/services/auth';
@@ -77,7 +76,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const githubApp = github.app ? new GitHubApp({ ...github.app, apiUrl: env.GITHUB_API_URL }, githubInstallations, systemClock) : undefined;
   // Self-hosted resource classes (`ns/name`) wait in the runner queue for `slipway runner` instead of compute.
   const runners = new DynamoRunnerStore(table);
-  const deps: RunnerDeps = {
+  const deps: ControlPlaneDeps = {
     runners,
     pipelines,
     projects: new DynamoProjectStore(table),

@@ -11,6 +11,7 @@ import type { OrbResolver } from '../ports/orb-resolver';
 import type { PipelineStore } from '../ports/pipeline-store';
 import type { ProjectStore } from '../ports/project-store';
 import type { RepositorySource } from '../ports/repository-source';
+import type { RunnerStore } from '../ports/runner-store';
 import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { TokenService } from './tokens';
@@ -28,6 +29,8 @@ export interface ControlPlaneDeps {
   cipher: SecretCipher;
   repos: RepositorySource;
   compute: JobCompute;
+  /** Self-hosted runner resource classes, tokens and the runner queue. */
+  runners: RunnerStore;
   tokens: TokenService;
   clock: Clock;
   orbResolver?: OrbResolver;

@@ -1,19 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { User } from '../model/entities';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../model/errors';
-import type { RunnerResourceClass, RunnerStore } from '../ports/runner-store';
+import type { RunnerResourceClass } from '../ports/runner-store';
 import type { ControlPlaneDeps } from './deps';
 import { hashToken } from './tokens';
 
-/** The control plane's dependencies plus the runner store (built by the composition root). */
-export type RunnerDeps = ControlPlaneDeps & { runners: RunnerStore };
-
-/** The runner store of a composition root; a clear error where it was not wired. */
-export function runnerStore(deps: ControlPlaneDeps): RunnerStore {
-  const store = (deps as Partial<RunnerDeps>).runners;
-  if (!store) throw new NotFoundError('Self-hosted runners are not enabled in this installation (no runner store is configured).');
-  return store;
-}
 
 /** How long a claimed task's token stays valid (as long as a dispatched task's). */
 const TASK_TOKEN_TTL_SECONDS = 6 * 3600;
@@ -35,25 +26,25 @@ export async function createResourceClass(deps: ControlPlaneDeps, user: User, in
   const namespace = input.resourceClass.split('/')[0];
   authorizeNamespace(user, namespace);
   const rc: RunnerResourceClass = { id: randomUUID(), name: input.resourceClass, namespace, description: input.description, createdAt: deps.clock.now().toISOString() };
-  if (!(await runnerStore(deps).createResourceClass(rc))) throw new ConflictError(`Resource class ${rc.name} already exists.`);
+  if (!(await deps.runners.createResourceClass(rc))) throw new ConflictError(`Resource class ${rc.name} already exists.`);
   return apiResourceClass(rc);
 }
 
 export async function listResourceClasses(deps: ControlPlaneDeps, user: User, namespace: string) {
   if (!namespace) throw new ValidationError('Give the namespace: ?namespace=<your-namespace>.');
   authorizeNamespace(user, namespace);
-  return { items: (await runnerStore(deps).listResourceClasses(namespace)).map(apiResourceClass) };
+  return { items: (await deps.runners.listResourceClasses(namespace)).map(apiResourceClass) };
 }
 
 async function resourceClassOrThrow(deps: ControlPlaneDeps, user: User, name: string): Promise<RunnerResourceClass> {
-  const rc = await runnerStore(deps).getResourceClass(name);
+  const rc = await deps.runners.getResourceClass(name);
   if (!rc) throw new NotFoundError(`Resource class ${name} not found. Create it first: POST /api/v2/runner/resource.`);
   authorizeNamespace(user, rc.namespace);
   return rc;
 }
 
 export async function deleteResourceClass(deps: ControlPlaneDeps, user: User, id: string): Promise<void> {
-  const store = runnerStore(deps);
+  const store = deps.runners;
   const rc = await store.getResourceClassById(id);
   if (!rc) throw new NotFoundError('Resource class not found');
   authorizeNamespace(user, rc.namespace);
@@ -66,27 +57,27 @@ export async function createRunnerToken(deps: ControlPlaneDeps, user: User, inpu
   const rc = await resourceClassOrThrow(deps, user, input.resourceClass);
   const token = randomBytes(40).toString('hex');
   const stored = { id: randomUUID(), resourceClass: rc.name, nickname: input.nickname, hash: hashToken(token), createdAt: deps.clock.now().toISOString() };
-  await runnerStore(deps).createToken(stored);
+  await deps.runners.createToken(stored);
   return { id: stored.id, token, nickname: stored.nickname, resource_class: rc.name, created_at: stored.createdAt };
 }
 
 export async function listRunnerTokens(deps: ControlPlaneDeps, user: User, resourceClass: string) {
   await resourceClassOrThrow(deps, user, resourceClass);
-  const tokens = await runnerStore(deps).listTokens(resourceClass);
+  const tokens = await deps.runners.listTokens(resourceClass);
   return { items: tokens.map((t) => ({ id: t.id, nickname: t.nickname, resource_class: t.resourceClass, created_at: t.createdAt })) };
 }
 
 export async function deleteRunnerToken(deps: ControlPlaneDeps, user: User, id: string): Promise<void> {
-  const token = await runnerStore(deps).getTokenById(id);
+  const token = await deps.runners.getTokenById(id);
   if (!token) throw new NotFoundError('Token not found');
   await resourceClassOrThrow(deps, user, token.resourceClass);
-  await runnerStore(deps).deleteToken(id);
+  await deps.runners.deleteToken(id);
 }
 
 /** Runners of a class and their queue, in the shapes of CircleCI's runner API (`/api/v3/runner...`). */
 export async function listRunners(deps: ControlPlaneDeps, user: User, resourceClass: string) {
   await resourceClassOrThrow(deps, user, resourceClass);
-  const runners = await runnerStore(deps).listRunners(resourceClass);
+  const runners = await deps.runners.listRunners(resourceClass);
   return {
     items: runners.map((r) => ({ resource_class: r.resourceClass, hostname: r.name, name: r.name, first_connected: r.firstSeen, last_connected: r.lastSeen, last_used: r.lastSeen, version: r.version })),
   };
@@ -94,7 +85,7 @@ export async function listRunners(deps: ControlPlaneDeps, user: User, resourceCl
 
 export async function unclaimedTaskCount(deps: ControlPlaneDeps, user: User, resourceClass: string) {
   await resourceClassOrThrow(deps, user, resourceClass);
-  return { unclaimed_task_count: (await runnerStore(deps).listQueued(resourceClass)).length };
+  return { unclaimed_task_count: (await deps.runners.listQueued(resourceClass)).length };
 }
 
 /**
@@ -103,7 +94,7 @@ export async function unclaimedTaskCount(deps: ControlPlaneDeps, user: User, res
  * task moved on (canceled, retried) are dropped on the way. Resolves `undefined` when nothing waits.
  */
 export async function claimRunnerTask(deps: ControlPlaneDeps, runnerToken: string, runner: { name: string; version: string }): Promise<{ taskToken: string; resourceClass: string; jobId: string } | undefined> {
-  const store = runnerStore(deps);
+  const store = deps.runners;
   const token = runnerToken ? await store.getTokenByHash(hashToken(runnerToken)) : undefined;
   if (!token) throw new UnauthorizedError('Invalid runner token. Create one with POST /api/v2/runner/token for your resource class.');
   const now = deps.clock.now().toISOString();
