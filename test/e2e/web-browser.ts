@@ -57,13 +57,16 @@ export function uiProblems(page: Page): () => string[] {
   return () => seen;
 }
 
-/** Saves `test-output/screenshots/<name>.png`; with `docs`, also `docs/screenshots/<name>.png` for the README. */
+/**
+ * Saves `test-output/screenshots/<name>.png`; with `docs` and `SLIPWAY_UPDATE_SCREENSHOTS=1`, also
+ * `docs/screenshots/<name>.png` for the README (so ordinary runs leave the tree clean).
+ */
 export async function screenshot(page: Page, name: string, options: { docs?: boolean } = {}): Promise<void> {
   const dir = join(ROOT, 'test-output', 'screenshots');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.png`);
   await page.screenshot({ path: file });
-  if (options.docs) {
+  if (options.docs && process.env.SLIPWAY_UPDATE_SCREENSHOTS === '1') {
     mkdirSync(join(ROOT, 'docs', 'screenshots'), { recursive: true });
     copyFileSync(file, join(ROOT, 'docs', 'screenshots', `${name}.png`));
   }
