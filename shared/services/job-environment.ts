@@ -1,5 +1,6 @@
 import type { Job, Pipeline, Project, Workflow } from '../model/entities';
 import { ForbiddenError } from '../model/errors';
+import { continuationKeyFor } from './continuation';
 import { resolveContexts } from './contexts';
 import type { ControlPlaneDeps } from './deps';
 import { pipelineReceivesSecrets } from './project-settings';
@@ -10,7 +11,7 @@ import { pipelineReceivesSecrets } from './project-settings';
  * characters are returned for masking.
  */
 export async function buildJobEnvironment(
-  deps: Pick<ControlPlaneDeps, 'projects' | 'cipher' | 'publicUrl' | 'contexts' | 'clock' | 'identity'>,
+  deps: Pick<ControlPlaneDeps, 'projects' | 'cipher' | 'publicUrl' | 'contexts' | 'clock' | 'identity' | 'tokens'>,
   ctx: { job: Job; pipeline: Pipeline; workflow: Workflow; project: Project; taskIndex: number },
 ): Promise<{ environment: Record<string, string>; secrets: string[] }> {
   const { job, pipeline, workflow, project } = ctx;
@@ -44,9 +45,14 @@ export async function buildJobEnvironment(
     CIRCLE_USERNAME: pipeline.trigger.actor.login,
     CIRCLE_WORKING_DIRECTORY: job.plan.workingDirectory,
     CIRCLE_INTERNAL_TASK_DATA: '/tmp/.circleci-task-data',
+    // Where orbs reach the API (the continuation and orb-tools orbs call `$CIRCLECI_API_HOST/api/v2/...`).
+    CIRCLECI_API_HOST: deps.publicUrl,
   };
+  // Dynamic config: jobs of the setup workflow may continue the pipeline once.
+  const continuationKey = workflow.tag === 'setup' ? await continuationKeyFor(deps, pipeline) : undefined;
+  if (continuationKey) builtIn.CIRCLE_CONTINUATION_KEY = continuationKey;
   if (!pipeline.vcs.tag) delete builtIn.CIRCLE_TAG;
   if (pipeline.vcs.reviewId) builtIn.CIRCLE_PR_NUMBER = pipeline.vcs.reviewId;
-  const secrets = [...new Set([...Object.values(projectVars), ...Object.values(contextVars)])].filter((v) => v.length >= 4);
+  const secrets = [...new Set([...Object.values(projectVars), ...Object.values(contextVars), ...(continuationKey ? [continuationKey] : [])])].filter((v) => v.length >= 4);
   return { environment: { ...projectVars, ...contextVars, ...builtIn }, secrets };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { compileConfig } from '../config/compile';
 import { selectJobs } from '../config/select-jobs';
-import type { Job, Pipeline, PipelineError, Project, TriggerInfo, Workflow } from '../model/entities';
+import type { PipelineValues, Plan } from '../config/plan';
+import type { Job, Pipeline, PipelineError, Project, Schedule, TriggerInfo, Workflow } from '../model/entities';
 import { NotFoundError, ValidationError } from '../model/errors';
 import type { ControlPlaneDeps } from './deps';
 import { syncConfigSchedules } from './schedules';
@@ -101,14 +102,7 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
   const compiled = await compileConfig(source, {
     pipelineParameters: pipeline.parameters,
     orbResolver: deps.orbResolver,
-    pipeline: {
-      id: pipeline.id,
-      number: pipeline.number,
-      git: { branch: vcs.branch, tag: vcs.tag, revision: vcs.revision },
-      project: { git_url: project.repoUrl, type: 'github' },
-      trigger_source: pipeline.trigger.type === 'webhook' ? 'webhook' : pipeline.trigger.type === 'scheduled_pipeline' ? 'scheduled_pipeline' : 'api',
-      ...(schedule ? { schedule: { name: schedule.name, id: schedule.id } } : {}),
-    },
+    pipeline: pipelineValuesOf({ ...pipeline, vcs }, project, schedule),
   });
   if (!compiled.ok) {
     const errors = compiled.problems.map((p) => ({ type: 'config' as const, message: `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}` }));
@@ -117,17 +111,62 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
 
   if (!vcs.tag && vcs.branch === project.defaultBranch) await syncConfigSchedules(deps, project, compiled.plan);
 
+  const setup = compiled.plan.setup;
+  const workflowIds = await createPlanWorkflows(deps, { ...pipeline, vcs }, compiled.plan, { schedule, tag: setup ? 'setup' : undefined });
+  const now = deps.clock.now().toISOString();
+  const updated = await deps.pipelines.updatePipeline(pipeline.id, 'pending', {
+    // Dynamic config: the setup workflow runs while the pipeline waits for its continuation.
+    state: setup ? 'setup-pending' : 'created',
+    vcs,
+    configSource: source,
+    ...(setup ? { setupConfigSource: source, continuationExpiresAt: new Date(Date.parse(now) + CONTINUATION_TTL_SECONDS * 1000).toISOString() } : {}),
+    plan: compiled.plan,
+    updatedAt: now,
+  });
+  if (!updated) return;
+  await announceWorkflows(deps, workflowIds);
+}
+
+/** The `<< pipeline.* >>` values a config of this pipeline compiles with. */
+export function pipelineValuesOf(pipeline: Pipeline, project: Project, schedule?: Schedule): PipelineValues {
+  const vcs = pipeline.vcs;
+  return {
+    id: pipeline.id,
+    number: pipeline.number,
+    git: { branch: vcs.branch, tag: vcs.tag, revision: vcs.revision },
+    project: { git_url: project.repoUrl, type: 'github' },
+    trigger_source: pipeline.trigger.type === 'webhook' ? 'webhook' : pipeline.trigger.type === 'scheduled_pipeline' ? 'scheduled_pipeline' : 'api',
+    ...(schedule ? { schedule: { name: schedule.name, id: schedule.id } } : {}),
+  };
+}
+
+/** How long a setup pipeline's continuation key works (CircleCI: 6 hours). */
+export const CONTINUATION_TTL_SECONDS = 6 * 3600;
+
+/**
+ * Creates the workflows and jobs of a compiled plan in a pipeline (not yet announced to the conductor).
+ * Idempotent: ids derive from the pipeline, the workflow name and `namespace` (continuations use their own),
+ * so a retry after a partial run creates nothing twice. Resolves the ids of the workflows it holds.
+ */
+export async function createPlanWorkflows(
+  deps: Pick<ControlPlaneDeps, 'pipelines' | 'identity' | 'clock'>,
+  pipeline: Pipeline,
+  plan: Plan,
+  options: { schedule?: Schedule; tag?: 'setup'; namespace?: string } = {},
+): Promise<string[]> {
+  const { schedule, tag, namespace } = options;
+  const vcs = pipeline.vcs;
   const now = deps.clock.now().toISOString();
   // CircleCI's started_by is a user id: the Slipway user of that login, else a stable id for the VCS actor.
   const startedBy = (await deps.identity.getUserByLogin(pipeline.trigger.actor.login))?.id ?? stableUuid('actor', pipeline.trigger.actor.login);
   const workflowIds: string[] = [];
-  for (const wp of compiled.plan.workflows) {
+  for (const wp of plan.workflows) {
     // Workflows with `triggers: schedule` run only when their config schedule fires, and only they do then.
     if (schedule?.kind === 'config' ? wp.name !== schedule.workflow : wp.schedules.length > 0) continue;
     const plans = selectJobs(wp, { branch: vcs.branch, tag: vcs.tag });
     if (plans.length === 0) continue;
     const workflow: Workflow = {
-      id: stableUuid(pipeline.id, 'workflow', wp.name),
+      id: namespace ? stableUuid(pipeline.id, namespace, 'workflow', wp.name) : stableUuid(pipeline.id, 'workflow', wp.name),
       pipelineId: pipeline.id,
       pipelineNumber: pipeline.number,
       projectSlug: pipeline.projectSlug,
@@ -136,20 +175,21 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
       startedBy,
       createdAt: now,
       stoppedAt: null,
+      ...(tag ? { tag } : {}),
       version: 0,
     };
     const ids = new Map(plans.map((p) => [p.name, stableUuid(workflow.id, 'job', p.name)]));
-    const jobs: Job[] = plans.map((plan) => ({
-      id: ids.get(plan.name)!,
+    const jobs: Job[] = plans.map((jobPlan) => ({
+      id: ids.get(jobPlan.name)!,
       workflowId: workflow.id,
       pipelineId: pipeline.id,
       projectSlug: pipeline.projectSlug,
-      name: plan.name,
-      type: plan.type,
+      name: jobPlan.name,
+      type: jobPlan.type,
       status: 'blocked',
-      dependencies: plan.requires.map((r) => ids.get(r.job)).filter((x): x is string => Boolean(x)),
-      plan,
-      tasks: Array.from({ length: Math.max(1, plan.parallelism) }, (_, index) => ({ index, status: 'blocked' as const, attempt: 0, steps: [] })),
+      dependencies: jobPlan.requires.map((r) => ids.get(r.job)).filter((x): x is string => Boolean(x)),
+      plan: jobPlan,
+      tasks: Array.from({ length: Math.max(1, jobPlan.parallelism) }, (_, index) => ({ index, status: 'blocked' as const, attempt: 0, steps: [] })),
       createdAt: now,
       infraRetries: 0,
       version: 0,
@@ -157,14 +197,11 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
     await deps.pipelines.createWorkflow(workflow, jobs);
     workflowIds.push(workflow.id);
   }
-  const updated = await deps.pipelines.updatePipeline(pipeline.id, 'pending', {
-    state: 'created',
-    vcs,
-    configSource: source,
-    plan: compiled.plan,
-    updatedAt: now,
-  });
-  if (!updated) return;
+  return workflowIds;
+}
+
+/** Tells the conductor about new workflows (deduplicated per workflow, so a retry announces nothing twice). */
+export async function announceWorkflows(deps: Pick<ControlPlaneDeps, 'queue'>, workflowIds: string[]): Promise<void> {
   for (const id of workflowIds) await deps.queue.send('events', { workflowId: id, event: { type: 'WorkflowCreated' } }, { groupId: id, deduplicationId: `${id}:created` });
 }
 

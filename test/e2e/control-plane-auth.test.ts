@@ -26,8 +26,8 @@ const QUERY: Record<string, string> = {
 };
 /** Routes any signed-in user may call (about themselves or users in general). */
 const ANY_USER = new Set(['GET /api/v2/me', 'GET /api/v2/me/collaborations', 'GET /api/v2/user/:id']);
-/** Authenticated by other means: task tokens (runner protocol), runner tokens, signed output links. */
-const OWN_AUTH = (path: string) => path.startsWith('/runner/') || path.startsWith('/api/v1.1/output/');
+/** Authenticated by other means: task tokens (runner protocol), runner tokens, signed output links, continuation keys. */
+const OWN_AUTH = (path: string) => path.startsWith('/runner/') || path.startsWith('/api/v1.1/output/') || path === '/api/v2/pipeline/continue';
 
 /** Bodies that are valid for each mutating route, so that only authorisation can refuse them. */
 function bodyFor(method: string, path: string, ids: Record<string, string>): unknown {
@@ -50,6 +50,7 @@ function bodyFor(method: string, path: string, ids: Record<string, string>): unk
     'POST /api/v2/runner/resource': { resource_class: 'acme/walk', desc: 'walk' },
     'POST /api/v2/runner/token': { resource_class: 'acme/walk', nickname: 'walk' },
     'POST /runner/v1/claim': { name: 'walk' },
+    'POST /api/v2/pipeline/continue': { 'continuation-key': 'not-a-real-key', configuration: CONFIG },
   };
   return bodies[`${method} ${path}`] ?? (method === 'GET' ? undefined : {});
 }

@@ -1,5 +1,6 @@
 import type { Route } from '../http';
 import { contextRoutes } from './contexts';
+import { continuationRoutes } from './continuation';
 import { jobBlobRoutes } from './job-blobs';
 import { jobRoutes } from './jobs';
 import { metaRoutes } from './meta';
@@ -13,4 +14,4 @@ import { userRoutes } from './users';
 import { workflowRoutes } from './workflows';
 
 /** Every API route. Order matters only where paths overlap (more specific first). */
-export const apiRoutes: Route[] = [...metaRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes];
+export const apiRoutes: Route[] = [...metaRoutes, ...continuationRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes];

@@ -113,7 +113,7 @@ export const pipelineRoutes: Route[] = [
     async handle(ctx) {
       const p = await loadPipeline(ctx);
       const source = p.configSource ?? '';
-      return json(200, { source, compiled: p.plan ? JSON.stringify(p.plan) : '', setup_config: '', compiled_setup_config: '' });
+      return json(200, { source, compiled: p.plan ? JSON.stringify(p.plan) : '', setup_config: p.setupConfigSource ?? '', compiled_setup_config: '' });
     },
   },
 ];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ForbiddenError, ValidationError } from '../../../shared/model/errors';
 import { apiProject } from '../../../shared/services/api-shapes';
 import { addProject } from '../../../shared/services/projects';
-import { deleteEnvVar, listEnvVars, putEnvVar } from '../../../shared/services/env-vars';
+import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar } from '../../../shared/services/env-vars';
 import { projectFor } from '../access';
 import { json, type Route } from '../http';
 
@@ -49,6 +49,14 @@ export const projectRoutes: Route[] = [
       const project = await projectFor(ctx, ctx.req.params.slug, 'member');
       const body = parse(EnvVarBody, ctx.req.body);
       return json(201, await putEnvVar(ctx.deps, project.slug, body.name, body.value));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v2/project/:slug/envvar/:name',
+    async handle(ctx) {
+      const project = await projectFor(ctx, ctx.req.params.slug, 'viewer');
+      return json(200, await getEnvVar(ctx.deps, project.slug, ctx.req.params.name));
     },
   },
   {
