@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './commands/admin';
+import { registerBenchCommand } from './commands/bench';
 import { registerConfigCommands } from './commands/config';
 import { registerDevCommand } from './commands/dev';
 import { registerProjectCommands } from './commands/project';
@@ -14,6 +15,7 @@ export async function run(argv: string[]): Promise<void> {
   registerConfigCommands(program);
   registerAdminCommands(program);
   registerRunnerCommand(program);
+  registerBenchCommand(program);
   program
     .command('agent [mode]')
     .description('Run the job agent (task mode: SLIPWAY_URL and SLIPWAY_TASK_TOKEN)')

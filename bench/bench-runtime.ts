@@ -1,0 +1,200 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ControlPlaneClient } from '../agent/client';
+import { agentCommand } from '../local/agent-bundle';
+import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
+import { createAwsClients, processRequestCounter } from '../shared/adapters/aws/clients';
+import { DynamoPipelineStore } from '../shared/adapters/aws/dynamo-pipeline-store';
+import { DynamoTable } from '../shared/adapters/aws/dynamo-table';
+import type { RequestCounter } from '../shared/adapters/aws/request-counter';
+import type { StepReport } from '../shared/model/job-spec';
+import { benchTmp } from './standalone';
+
+/**
+ * One in-process local runtime (`startLocalRuntime`, the same as `slipway dev`) for the control-plane
+ * figures, with every AWS request counted. Tasks go either to the real host agent (`real` mode: one process
+ * per task, as `slipway dev` runs them) or to an in-process protocol driver (`inline` mode: the agent's
+ * request sequence over HTTP, at most `inlineConcurrency` at a time), so 1,000 jobs do not need 1,000 Node
+ * processes on a 2-core machine.
+ */
+export class BenchRuntime {
+  mode: 'real' | 'inline' = 'real';
+  completed = 0;
+  private queue: string[] = [];
+  private active = 0;
+
+  private constructor(
+    readonly runtime: LocalRuntime,
+    readonly counter: RequestCounter,
+    private readonly driver: Server,
+    private readonly modeFile: string,
+    readonly dataDir: string,
+    readonly s3: S3Client,
+    readonly store: DynamoPipelineStore,
+    private readonly inlineConcurrency: number,
+  ) {}
+
+  static async start(inlineConcurrency = 24): Promise<BenchRuntime> {
+    process.env.SLIPWAY_COUNT_REQUESTS = '1';
+    process.env.LOG_LEVEL ??= 'ERROR';
+    const dataDir = benchTmp('runtime');
+    const modeFile = join(dataDir, 'real-agent');
+    const real = await agentCommand(dataDir);
+    const holder: { rt?: BenchRuntime } = {};
+    const driver = createServer((req, res) => {
+      let token = '';
+      req.on('data', (d) => (token += d));
+      req.on('end', () => {
+        res.writeHead(202).end();
+        holder.rt?.enqueue(token);
+      });
+    });
+    await new Promise<void>((r) => driver.listen(0, '127.0.0.1', r));
+    const driverUrl = `http://127.0.0.1:${(driver.address() as AddressInfo).port}/task`;
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const shim = [
+      '/bin/sh',
+      '-c',
+      `if [ -e ${q(modeFile)} ]; then exec ${real.map(q).join(' ')} "$@"; else exec curl -s -o /dev/null --data-binary "$SLIPWAY_TASK_TOKEN" ${driverUrl}; fi`,
+      'agent',
+    ];
+    const runtime = await startLocalRuntime({ port: 0, dataDir, adminToken: 'bench-admin-token', agentCommand: shim, log: (l) => process.stderr.write(`${l}\n`) });
+    const counter = processRequestCounter()!;
+    // The bench's own reads are not counted: these clients come from an environment without the hook.
+    const clients = createAwsClients({ ...process.env, SLIPWAY_COUNT_REQUESTS: undefined });
+    const store = new DynamoPipelineStore(new DynamoTable(clients.dynamo, 'slipway'));
+    const rt = new BenchRuntime(runtime, counter, driver, modeFile, dataDir, clients.s3, store, inlineConcurrency);
+    holder.rt = rt;
+    rt.setMode('real');
+    return rt;
+  }
+
+  setMode(mode: 'real' | 'inline'): void {
+    this.mode = mode;
+    if (mode === 'real') writeFileSync(this.modeFile, '');
+    else rmSync(this.modeFile, { force: true });
+  }
+
+  async api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.runtime.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'Circle-Token': this.runtime.adminToken },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A git repository with `.circleci/config.yml` on each branch, registered as project `gh/bench/<name>`. */
+  async addProject(name: string, branches: Record<string, string>): Promise<string> {
+    const dir = join(this.dataDir, 'repos', name);
+    mkdirSync(dir, { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@localhost', ...args], { cwd: dir, stdio: 'ignore' });
+    if (!existsSync(join(dir, '.git'))) git('init', '--quiet', '--initial-branch=main');
+    for (const [branch, config] of Object.entries(branches)) {
+      git('checkout', '--quiet', '-B', branch, ...(branch === 'main' ? [] : ['main']));
+      mkdirSync(join(dir, '.circleci'), { recursive: true });
+      writeFileSync(join(dir, '.circleci', 'config.yml'), config);
+      git('add', '-A');
+      git('commit', '--quiet', '--allow-empty', '-m', `bench ${branch}`);
+    }
+    const slug = `gh/bench/${name}`;
+    await this.api('POST', `/api/v2/project/${slug}`, { repo_url: pathToFileURL(dir).href, default_branch: 'main' });
+    return slug;
+  }
+
+  trigger(slug: string, branch = 'main'): Promise<{ id: string; number: number; created_at: string }> {
+    return this.api('POST', `/api/v2/project/${slug}/pipeline`, { branch });
+  }
+
+  /** Polls until the pipeline's workflows are all terminal; resolves them with their jobs. */
+  async finished(pipelineId: string, timeoutMs: number, pollMs = 50): Promise<{ workflows: any[]; jobs: any[] }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const p = await this.api('GET', `/api/v2/pipeline/${pipelineId}`);
+      if (p.state === 'errored') throw new Error(`bench pipeline errored: ${JSON.stringify(p.errors)}`);
+      const wfs = (await this.api('GET', `/api/v2/pipeline/${pipelineId}/workflow`)).items as any[];
+      if (wfs.length && wfs.every((w) => w.stopped_at)) {
+        const jobs = [];
+        for (const w of wfs) jobs.push(...(await this.allJobs(w.id)));
+        return { workflows: wfs, jobs };
+      }
+      if (Date.now() > deadline) throw new Error(`bench pipeline ${pipelineId} did not finish within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  private async allJobs(workflowId: string): Promise<any[]> {
+    const out = [];
+    let token: string | null = null;
+    do {
+      const page: { items: any[]; next_page_token: string | null } = await this.api('GET', `/api/v2/workflow/${workflowId}/job${token ? `?page-token=${token}` : ''}`);
+      out.push(...page.items);
+      token = page.next_page_token;
+    } while (token);
+    return out;
+  }
+
+  /** Every object key in the bucket (the agents' presigned uploads are not seen by the SDK counter). */
+  async objectKeys(): Promise<Map<string, number>> {
+    const keys = new Map<string, number>();
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: 'slipway', ContinuationToken: token }));
+      for (const o of page.Contents ?? []) keys.set(o.Key!, o.Size ?? 0);
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+  }
+
+  private enqueue(token: string): void {
+    this.queue.push(token);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.inlineConcurrency && this.queue.length) {
+      const token = this.queue.shift()!;
+      this.active++;
+      void this.runInline(token)
+        .catch((e: Error) => process.stderr.write(`bench driver: ${e.message}\n`))
+        .finally(() => {
+          this.active--;
+          this.completed++;
+          this.pump();
+        });
+    }
+  }
+
+  /** The agent's request sequence for a job of `run` steps that each print one line (see agent/run-task.ts). */
+  private async runInline(token: string): Promise<void> {
+    const client = new ControlPlaneClient(this.runtime.url, token);
+    const spec = await client.fetchSpec();
+    await client.start();
+    const reports: StepReport[] = [];
+    for (const [index, step] of spec.plan.steps.entries()) {
+      const report: StepReport = { index, name: step.name, type: step.type, status: 'running', startedAt: new Date().toISOString() };
+      reports.push(report);
+      await client.steps(reports);
+      const [url] = await client.logUrls(index, 0, 16);
+      const body = `${step.name}\n`;
+      const put = await fetch(url, { method: 'PUT', body });
+      if (!put.ok) throw new Error(`log upload: HTTP ${put.status}`);
+      Object.assign(report, { status: 'success', exitCode: 0, stoppedAt: new Date().toISOString(), outputBytes: body.length });
+      await client.steps(reports);
+    }
+    await client.complete('success', reports);
+  }
+
+  async stop(): Promise<void> {
+    await this.runtime.stop();
+    await new Promise<void>((r) => this.driver.close(() => r()));
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchCache, benchLogStreaming } from '../agent/bench';
+import { slipwayRoot } from '../local/root';
+import { figure, type Figure } from './report';
+import { median, pairedRatio, repeat } from './stats';
+
+export interface Sizes {
+  runs: number;
+  cacheFiles: number;
+  cacheMegabytes: number;
+  logMegabytes: number;
+}
+
+/** Config compile per corpus config (the config engineer's `benchConfigCompile`), against a plain YAML parse. */
+export function compileFigures(runs: number): Figure[] {
+  const root = slipwayRoot();
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'bench', 'compile-child.ts'), String(runs)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`config compile bench failed: ${r.stderr}`);
+  const rows = JSON.parse(r.stdout.trim().split('\n').pop()!) as Array<{ config: string; p50Ms: number; p95Ms: number; parseMs: number; bytes: number }>;
+  const largest = [...rows].sort((a, b) => b.bytes - a.bytes)[0]?.config;
+  return rows.map((c) =>
+    figure({
+      group: 'config compile',
+      figure: `${c.config} (${Math.round(c.bytes / 1024)} KB${c.config === largest ? ', largest' : ''}) p50`,
+      unit: 'ms',
+      slipway: c.p50Ms,
+      baseline: c.parseMs,
+      baselineLabel: 'YAML parse only',
+      target: c.config === largest ? '≤ 50 ms' : '-',
+      pass: c.config === largest ? c.p50Ms <= 50 : undefined,
+      note: c.config === largest ? `p95 ${c.p95Ms} ms; median of ${runs} runs after 3 warm-ups, corpus orbs resolved from disk.` : undefined,
+    }),
+  );
+}
+
+/** save_cache + restore_cache through the agent's code path (`benchCache`), against tar+gzip and tar | zstd -T0. */
+export async function cacheFigures(sizes: Sizes): Promise<Figure[]> {
+  const runs = await repeat(sizes.runs, 1, () => benchCache({ files: sizes.cacheFiles, megabytes: sizes.cacheMegabytes }));
+  const last = runs[runs.length - 1];
+  const tree = `${Math.round(last.treeBytes / 1e6)} MB in ${sizes.cacheFiles.toLocaleString('en-US')} files`;
+  const speedup = pairedRatio(runs.map((r) => [r.gzipMs, r.slipwayMs]));
+  const vsZstd = pairedRatio(runs.map((r) => [r.slipwayMs, r.baselineMs]));
+  return [
+    figure({
+      group: 'cache',
+      figure: `save + restore, ${tree}`,
+      unit: 'ms',
+      slipway: median(runs.map((r) => r.slipwayMs)),
+      baseline: median(runs.map((r) => r.gzipMs)),
+      baselineLabel: 'tar czf + tar xzf',
+      ratio: 1 / speedup,
+      target: '≥ 3x faster (ratio ≤ 0.33)',
+      pass: speedup >= 3,
+      note: `${speedup.toFixed(2)}x faster than tar+gzip; archive ${Math.round(last.archiveBytes / 1e6)} MB; includes the HTTP PUT/GET through a presigned-URL stand-in. Median of ${sizes.runs} runs after a warm-up.`,
+    }),
+    figure({
+      group: 'cache',
+      figure: `save + restore, ${tree}`,
+      unit: 'ms',
+      slipway: median(runs.map((r) => r.slipwayMs)),
+      baseline: median(runs.map((r) => r.baselineMs)),
+      baselineLabel: 'tar | zstd -T0 and back',
+      ratio: vsZstd,
+      target: '≤ 1.3x',
+      pass: vsZstd <= 1.3,
+    }),
+  ];
+}
+
+/** A step printing N MB through the agent's log streaming (`benchLogStreaming`), against the same step to /dev/null. */
+export async function logFigures(sizes: Sizes): Promise<Figure[]> {
+  const runs = await repeat(sizes.runs, 1, () => benchLogStreaming({ megabytes: sizes.logMegabytes }));
+  const ratio = pairedRatio(runs.map((r) => [r.slipwayMs, r.baselineMs]));
+  const intact = runs.every((r) => r.storedBytes === r.printedBytes);
+  return [
+    figure({
+      group: 'log streaming',
+      figure: `step printing ${sizes.logMegabytes} MB`,
+      unit: 'ms',
+      slipway: median(runs.map((r) => r.slipwayMs)),
+      baseline: median(runs.map((r) => r.baselineMs)),
+      baselineLabel: 'same step > /dev/null',
+      ratio,
+      target: '≤ 1.15x, nothing truncated',
+      pass: ratio <= 1.15 && intact,
+      note: `stored ${runs.map((r) => r.storedBytes).join('/')} of ${runs.map((r) => r.printedBytes).join('/')} printed bytes (masked with one secret); median of ${sizes.runs} runs after a warm-up.`,
+    }),
+  ];
+}
+
+export const benchTmp = (what: string): string => mkdtempSync(join(tmpdir(), `slipway-bench-${what}-`));
