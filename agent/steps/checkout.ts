@@ -30,14 +30,12 @@ export const checkoutStep: StepHandler<CheckoutStep> = async (step, ctx) => {
     if ((await git([...auth, 'init', '--quiet', '.'], dir, env, out)) !== 0) return { status: 'failed', exitCode: 1 };
     await git(['remote', 'add', 'origin', url], dir, env, out);
   }
-  // A forked pull request's commit is only reachable from GitHub's `refs/pull/<n>/head` (branch `pull/<n>`).
-  const pr = /^pull\/(\d+)(\/head)?$/.exec(branch ?? '');
-  const refspecs = [
-    '+refs/heads/*:refs/remotes/origin/*',
-    ...(tag ? [`+refs/tags/${tag}:refs/tags/${tag}`] : []),
-    ...(pr ? [`+refs/pull/${pr[1]}/head:refs/remotes/origin/pull/${pr[1]}`] : []),
-  ];
+  const refspecs = ['+refs/heads/*:refs/remotes/origin/*', ...(tag ? [`+refs/tags/${tag}:refs/tags/${tag}`] : [])];
   let code = await git([...auth, 'fetch', '--quiet', '--force', 'origin', ...refspecs], dir, env, out);
+  // A forked pull request's commit is only reachable from GitHub's `refs/pull/<n>/head` (branch `pull/<n>`);
+  // repositories without such refs (plain git servers) are fine without it.
+  const pr = /^pull\/(\d+)(\/head)?$/.exec(branch ?? '');
+  if (code === 0 && pr) await git([...auth, 'fetch', '--quiet', '--force', 'origin', `+refs/pull/${pr[1]}/head:refs/remotes/origin/pull/${pr[1]}`], dir, env, () => undefined);
   if (code === 0) code = await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', revision], dir, env, out);
   if (code === 0 && branch) code = await git(['checkout', '--quiet', '-B', branch, revision], dir, env, out);
   if (code !== 0) {
