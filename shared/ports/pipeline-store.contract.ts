@@ -86,5 +86,21 @@ export function definePipelineStoreContract(name: string, factory: () => Promise
       expect(await store.updateWorkflow(wf.id, 'running', { status: 'failed' })).toBeUndefined();
       expect((await store.listActiveWorkflows()).some((w) => w.id === wf.id)).toBe(false);
     });
+
+    it('writes a serial group lock only at the version it was read: of two writers of one version one wins', async () => {
+      const key = `gh/acme/deploys-${Math.random().toString(36).slice(2)}`;
+      const free = await store.getSerialGroup(key);
+      expect(free).toEqual({ key, waiters: [], version: 0 });
+      const entry = (jobId: string) => ({ jobId, workflowId: 'w', projectSlug: 'gh/acme/app', pipelineNumber: 1, since: new Date(0).toISOString() });
+      const results = await Promise.all([store.putSerialGroup({ ...free, holder: entry('a') }), store.putSerialGroup({ ...free, holder: entry('b') })]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const held = await store.getSerialGroup(key);
+      expect(held.version).toBe(1);
+      expect(held.holder?.jobId).toBe(results.find(Boolean)!.holder!.jobId);
+      const released = await store.putSerialGroup({ ...held, holder: undefined, waiters: [entry('c')] });
+      expect(released?.version).toBe(2);
+      expect(await store.putSerialGroup({ ...held, holder: entry('d') })).toBeUndefined();
+      expect(await store.getSerialGroup(key)).toEqual({ key, holder: undefined, waiters: [entry('c')], version: 2 });
+    });
   });
 }

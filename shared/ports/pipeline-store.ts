@@ -6,6 +6,26 @@ export interface Page<T> {
   nextPageToken: string | null;
 }
 
+/** A job in a serial group: the one holding the group's lock, or one waiting for it. */
+export interface SerialGroupEntry {
+  jobId: string;
+  workflowId: string;
+  projectSlug: string;
+  pipelineNumber: number;
+  /** When the job entered the group (waiters are served oldest first). */
+  since: string;
+}
+
+/** The lock of one serial group of an organisation (CircleCI `serial-group`). */
+export interface SerialGroupLock {
+  /** `<org slug>/<group name>`. */
+  key: string;
+  holder?: SerialGroupEntry;
+  waiters: SerialGroupEntry[];
+  /** 0 when the lock was never written; bumped by every write. */
+  version: number;
+}
+
 /**
  * Pipelines, workflows and jobs: the state the workflow engine advances.
  *
@@ -53,4 +73,13 @@ export interface PipelineStore {
   listActiveJobs(): Promise<Job[]>;
   /** Workflows not yet terminal (for the reconciler). */
   listActiveWorkflows(): Promise<Workflow[]>;
+
+  /** A serial group's lock; an unwritten lock reads as free (`version` 0, no holder, no waiters). */
+  getSerialGroup(key: string): Promise<SerialGroupLock>;
+  /**
+   * Writes a serial group's lock (holder and waiters) conditional on the `version` it was read at, and
+   * resolves the written lock (version bumped), or `undefined` when another writer changed it since (compare
+   * and set: read again and retry). Of any number of concurrent writers of one version exactly one wins.
+   */
+  putSerialGroup(lock: SerialGroupLock): Promise<SerialGroupLock | undefined>;
 }

@@ -1,8 +1,9 @@
-import type { Job } from '../model/entities';
+import type { Job, Workflow } from '../model/entities';
 import { isTerminalWorkflow } from '../model/statuses';
 import { reduceWorkflow, type WorkflowCommand, type WorkflowEvent } from '../workflow/reducer';
 import { resolveContexts } from './contexts';
 import type { ControlPlaneDeps } from './deps';
+import { acquireSerialGroup, loadSerialGroups, releaseSerialGroup, waitForSerialGroup } from './serial-groups';
 
 export interface WorkflowMessage {
   workflowId: string;
@@ -25,10 +26,12 @@ export async function advanceWorkflow(deps: ControlPlaneDeps, message: WorkflowM
     const workflow = await deps.pipelines.getWorkflow(message.workflowId);
     if (!workflow || isTerminalWorkflow(workflow.status)) return;
     const jobs = await deps.pipelines.listJobs(workflow.id);
-    const { commands } = reduceWorkflow({ workflow, jobs }, event);
+    const serialGroups = await loadSerialGroups(deps, jobs);
+    const { commands } = reduceWorkflow({ workflow, jobs, serialGroups }, event);
     let conflicted = false;
+    const byId = new Map(jobs.map((j) => [j.id, j]));
     for (const cmd of commands) {
-      if (!(await apply(deps, workflow.id, new Map(jobs.map((j) => [j.id, j])), cmd))) conflicted = true;
+      if (!(await apply(deps, workflow, byId, cmd))) conflicted = true;
     }
     if (!conflicted) return;
     event = { type: 'Reconcile' };
@@ -44,34 +47,27 @@ async function contextDenial(deps: ControlPlaneDeps, job: Job): Promise<string |
   return resolved.ok ? undefined : resolved.reason;
 }
 
-async function apply(deps: ControlPlaneDeps, workflowId: string, jobs: Map<string, Job>, cmd: WorkflowCommand): Promise<boolean> {
+async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<string, Job>, cmd: WorkflowCommand): Promise<boolean> {
   const now = deps.clock.now().toISOString();
+  const workflowId = workflow.id;
   switch (cmd.type) {
-    case 'QueueJob': {
+    case 'AcquireSerialGroup': {
       const job = jobs.get(cmd.jobId)!;
-      const denied = await contextDenial(deps, job);
-      if (denied) {
-        // Not queued: the job ends `unauthorized`; returning false makes the reducer run again on fresh state.
-        await deps.pipelines.updateJob(workflowId, job.id, 'blocked', { status: 'unauthorized', message: denied, stoppedAt: now });
-        return false;
+      // Another job took the group first: this one stands in line (acquire put it there) and waits for the nudge.
+      if (!(await acquireSerialGroup(deps, cmd.key, job, workflow))) {
+        await waitForSerialGroup(deps, cmd.key, job, workflow);
+        return true;
       }
-      const number = await deps.projects.nextNumber(job.projectSlug, 'job');
-      const queued = await deps.pipelines.updateJob(workflowId, job.id, 'blocked', {
-        status: 'queued',
-        number,
-        projectSlug: job.projectSlug,
-        queuedAt: now,
-        tasks: job.tasks.map((t) => ({ ...t, status: 'queued' })),
-      });
-      if (!queued) return false;
-      await deps.queue.sendMany(
-        'dispatch',
-        queued.tasks.map((t) => ({ body: { workflowId, jobId: job.id, taskIndex: t.index, attempt: t.attempt } })),
-      );
-      // A pending commit status; best effort (the final status follows from JobFinished).
-      if (deps.commitStatuses) await deps.queue.send('notify', { type: 'JobQueued', workflowId, jobId: job.id }).catch(() => undefined);
-      return true;
+      return queueJob(deps, workflowId, job, now);
     }
+    case 'WaitSerialGroup':
+      await waitForSerialGroup(deps, cmd.key, jobs.get(cmd.jobId)!, workflow, cmd.heldBy);
+      return true;
+    case 'ReleaseSerialGroup':
+      await releaseSerialGroup(deps, cmd.key, cmd.jobId);
+      return true;
+    case 'QueueJob':
+      return queueJob(deps, workflowId, jobs.get(cmd.jobId)!, now);
     case 'RetryJob': {
       const job = jobs.get(cmd.jobId)!;
       const tasks = job.tasks.map((t) =>
@@ -88,7 +84,7 @@ async function apply(deps: ControlPlaneDeps, workflowId: string, jobs: Map<strin
     case 'HoldJob':
       return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'on_hold' }));
     case 'SkipJob':
-      return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'not_run', stoppedAt: now }));
+      return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'not_run', stoppedAt: now, ...(cmd.reason ? { message: cmd.reason } : {}) }));
     case 'ApproveJob':
       return Boolean(
         await deps.pipelines.updateJob(workflowId, cmd.jobId, 'on_hold', { status: 'success', approvedBy: cmd.by, stoppedAt: now }),
@@ -124,4 +120,30 @@ async function apply(deps: ControlPlaneDeps, workflowId: string, jobs: Map<strin
       return Boolean(updated);
     }
   }
+}
+
+/** Queues a ready job (blocked → queued) with its number and dispatches its tasks; `false` when another writer moved it first. */
+async function queueJob(deps: ControlPlaneDeps, workflowId: string, job: Job, now: string): Promise<boolean> {
+  const denied = await contextDenial(deps, job);
+  if (denied) {
+    // Not queued: the job ends `unauthorized`; returning false makes the reducer run again on fresh state.
+    await deps.pipelines.updateJob(workflowId, job.id, 'blocked', { status: 'unauthorized', message: denied, stoppedAt: now });
+    return false;
+  }
+  const number = await deps.projects.nextNumber(job.projectSlug, 'job');
+  const queued = await deps.pipelines.updateJob(workflowId, job.id, 'blocked', {
+    status: 'queued',
+    number,
+    projectSlug: job.projectSlug,
+    queuedAt: now,
+    tasks: job.tasks.map((t) => ({ ...t, status: 'queued' })),
+  });
+  if (!queued) return false;
+  await deps.queue.sendMany(
+    'dispatch',
+    queued.tasks.map((t) => ({ body: { workflowId, jobId: job.id, taskIndex: t.index, attempt: t.attempt } })),
+  );
+  // A pending commit status; best effort (the final status follows from JobFinished).
+  if (deps.commitStatuses) await deps.queue.send('notify', { type: 'JobQueued', workflowId, jobId: job.id }).catch(() => undefined);
+  return true;
 }

@@ -1,9 +1,18 @@
 import type { Job, Workflow } from '../model/entities';
 import { isTerminalJob, isTerminalWorkflow, type JobStatus, type WorkflowStatus } from '../model/statuses';
+import type { SerialGroupLock } from '../ports/pipeline-store';
 
 export interface WorkflowState {
   workflow: Workflow;
   jobs: Job[];
+  /** The locks of the serial groups this workflow's jobs belong to, by key (see `serialGroupKeyOf`). */
+  serialGroups?: Record<string, SerialGroupLock>;
+}
+
+/** A job's serial group lock key: serial groups are organisation-wide (`gh/acme` + `/` + group). */
+export function serialGroupKeyOf(job: Pick<Job, 'projectSlug' | 'plan'>): string | undefined {
+  if (!job.plan.serialGroup) return undefined;
+  return `${job.projectSlug.split('/').slice(0, 2).join('/')}/${job.plan.serialGroup}`;
 }
 
 /**
@@ -23,7 +32,13 @@ export type WorkflowEvent =
 export type WorkflowCommand =
   | { type: 'QueueJob'; jobId: string }
   | { type: 'HoldJob'; jobId: string }
-  | { type: 'SkipJob'; jobId: string }
+  | { type: 'SkipJob'; jobId: string; reason?: string }
+  /** The job is ready and its serial group is free for it: take the group's lock, then queue the job. */
+  | { type: 'AcquireSerialGroup'; jobId: string; key: string }
+  /** The job is ready but another job holds its serial group (or is ahead in line): join the group's waiters. */
+  | { type: 'WaitSerialGroup'; jobId: string; key: string; heldBy?: { jobId: string; pipelineNumber: number; projectSlug: string } }
+  /** The job has ended: give up its serial group lock or its place in line. */
+  | { type: 'ReleaseSerialGroup'; jobId: string; key: string }
   | { type: 'ApproveJob'; jobId: string; by: string }
   | { type: 'StartJob'; jobId: string }
   | { type: 'FinishJob'; jobId: string; from: JobStatus; status: JobStatus }
@@ -86,6 +101,12 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent): { st
   const commands: WorkflowCommand[] = [];
   const byId = new Map(jobs.map((j) => [j.id, j]));
   const byName = new Map(jobs.map((j) => [j.name, j]));
+  // A copy of the locks that the commands of this round update, so two jobs of one group do not both take it.
+  const locks: Record<string, SerialGroupLock> = {};
+  for (const job of jobs) {
+    const key = serialGroupKeyOf(job);
+    if (key) locks[key] ??= structuredClone(state.serialGroups?.[key]) ?? { key, waiters: [], version: 0 };
+  }
   const set = (job: Job, status: JobStatus) => {
     job.status = status;
   };
@@ -115,9 +136,10 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent): { st
         commands.push({ type: 'CancelJob', jobId: job.id, from: job.status, by: event.by });
         set(job, 'canceled');
       }
+      commands.push(...serialGroupReleases(jobs, locks));
       commands.push({ type: 'SetWorkflowStatus', from: workflow.status, status: 'canceled', by: event.by });
       workflow = { ...workflow, status: 'canceled' };
-      return { state: { workflow, jobs }, commands };
+      return { state: { workflow, jobs, ...withLocks(locks) }, commands };
     }
     default:
       break;
@@ -149,24 +171,79 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent): { st
       if (job.status !== 'blocked') continue;
       const r = readiness(job, byName);
       if (r === 'wait') continue;
-      changed = true;
       if (r === 'never') {
         commands.push({ type: 'SkipJob', jobId: job.id });
         set(job, 'not_run');
       } else if (job.type === 'approval') {
         commands.push({ type: 'HoldJob', jobId: job.id });
         set(job, 'on_hold');
+      } else if (serialGroupKeyOf(job)) {
+        const waiting = locks[serialGroupKeyOf(job)!].waiters.some((w) => w.jobId === job.id);
+        const cmd = serialGroupCommand(job, workflow, locks);
+        if (cmd.type === 'WaitSerialGroup') {
+          if (!waiting) commands.push(cmd); // a job in line already needs no command
+          continue;
+        }
+        commands.push(cmd);
+        set(job, cmd.type === 'SkipJob' ? 'not_run' : 'queued');
       } else {
         commands.push({ type: 'QueueJob', jobId: job.id });
         set(job, 'queued');
       }
+      changed = true;
     }
   }
 
+  commands.push(...serialGroupReleases(jobs, locks));
   const next = workflowStatusOf(jobs, workflow.status);
   if (next !== workflow.status) {
     commands.push({ type: 'SetWorkflowStatus', from: workflow.status, status: next });
     workflow = { ...workflow, status: next };
   }
-  return { state: { workflow, jobs }, commands };
+  return { state: { workflow, jobs, ...withLocks(locks) }, commands };
+}
+
+/** The locks as the commands left them, for a caller that inspects the outcome (only when there are any). */
+const withLocks = (locks: Record<string, SerialGroupLock>) => (Object.keys(locks).length ? { serialGroups: locks } : {});
+
+/**
+ * What a ready job of a serial group does (CircleCI semantics): it runs when the group is free and no one is
+ * ahead of it in line; it waits (FIFO) while another job holds the group; it is skipped (`not_run`) when a
+ * newer pipeline of its project already holds or waits for the group, so an older commit never runs after a
+ * newer one. Pipelines of different projects are served in arrival order.
+ */
+function serialGroupCommand(job: Job, workflow: Workflow, locks: Record<string, SerialGroupLock>): WorkflowCommand {
+  const key = serialGroupKeyOf(job)!;
+  const lock = locks[key];
+  const me = { jobId: job.id, workflowId: job.workflowId, projectSlug: job.projectSlug, pipelineNumber: workflow.pipelineNumber, since: '' };
+  if (lock.holder?.jobId === job.id) return { type: 'AcquireSerialGroup', jobId: job.id, key };
+  const newer = [lock.holder, ...lock.waiters].find((e) => e && e.jobId !== job.id && e.projectSlug === job.projectSlug && e.pipelineNumber > workflow.pipelineNumber);
+  if (newer) {
+    return { type: 'SkipJob', jobId: job.id, reason: `Skipped: pipeline ${newer.pipelineNumber} of this project is newer and already in serial group ${job.plan.serialGroup}.` };
+  }
+  const first = lock.waiters.find((w) => w.jobId !== job.id);
+  const myTurn = lock.waiters.findIndex((w) => w.jobId === job.id);
+  if (!lock.holder && (!first || (myTurn >= 0 && myTurn < lock.waiters.indexOf(first)))) {
+    lock.holder = me;
+    lock.waiters = lock.waiters.filter((w) => w.jobId !== job.id);
+    return { type: 'AcquireSerialGroup', jobId: job.id, key };
+  }
+  const heldBy = lock.holder ?? first!;
+  if (myTurn < 0) lock.waiters.push(me);
+  return { type: 'WaitSerialGroup', jobId: job.id, key, heldBy: { jobId: heldBy.jobId, pipelineNumber: heldBy.pipelineNumber, projectSlug: heldBy.projectSlug } };
+}
+
+/** Ended jobs that still hold their serial group or stand in its line give their place up. */
+function serialGroupReleases(jobs: Job[], locks: Record<string, SerialGroupLock>): WorkflowCommand[] {
+  const commands: WorkflowCommand[] = [];
+  for (const job of jobs) {
+    const key = serialGroupKeyOf(job);
+    if (!key || !isTerminalJob(job.status)) continue;
+    const lock = locks[key];
+    if (lock.holder?.jobId !== job.id && !lock.waiters.some((w) => w.jobId === job.id)) continue;
+    commands.push({ type: 'ReleaseSerialGroup', jobId: job.id, key });
+    if (lock.holder?.jobId === job.id) lock.holder = undefined;
+    lock.waiters = lock.waiters.filter((w) => w.jobId !== job.id);
+  }
+  return commands;
 }

@@ -1,11 +1,12 @@
 import type { Job, Pipeline, StepResult, TaskState, Workflow } from '../../model/entities';
 import { isTerminalWorkflow, type JobStatus, type PipelineState, type WorkflowStatus } from '../../model/statuses';
-import type { Page, PipelineStore } from '../../ports/pipeline-store';
+import type { Page, PipelineStore, SerialGroupEntry, SerialGroupLock } from '../../ports/pipeline-store';
 import { decodePageToken, DynamoTable, encodePageToken, pad, toEntity, type Item } from './dynamo-table';
 
 const pipelineKey = (id: string) => ({ pk: `PIPELINE#${id}`, sk: 'META' });
 const workflowKey = (id: string) => ({ pk: `WORKFLOW#${id}`, sk: 'META' });
 const jobKey = (workflowId: string, jobId: string) => ({ pk: `WORKFLOW#${workflowId}`, sk: `JOB#${jobId}` });
+const serialGroupKey = (key: string) => ({ pk: `SERIALGROUP#${key}`, sk: 'LOCK' });
 
 /**
  * Pipelines, workflows and jobs in the single DynamoDB table.
@@ -199,6 +200,21 @@ export class DynamoPipelineStore implements PipelineStore {
     const items = await this.table.queryAll({ index: 'gsi2', partition: 'ACTIVE#WORKFLOW' });
     const all = await Promise.all(items.map((i) => this.getWorkflow(String(i.id))));
     return all.filter((w): w is Workflow => Boolean(w) && !isTerminalWorkflow(w!.status));
+  }
+
+  async getSerialGroup(key: string): Promise<SerialGroupLock> {
+    const item = await this.table.get(serialGroupKey(key));
+    return item ? { key, holder: item.holder as SerialGroupEntry | undefined, waiters: (item.waiters as SerialGroupEntry[]) ?? [], version: Number(item.version) } : { key, waiters: [], version: 0 };
+  }
+
+  async putSerialGroup(lock: SerialGroupLock): Promise<SerialGroupLock | undefined> {
+    const version = lock.version + 1;
+    const item = await this.table.update(
+      serialGroupKey(lock.key),
+      { set: { entity: 'serial-group', key: lock.key, holder: lock.holder, waiters: lock.waiters, version } },
+      lock.version === 0 ? { expression: 'attribute_not_exists(pk)' } : { expression: '#v = :v', names: { '#v': 'version' }, values: { ':v': lock.version } },
+    );
+    return item ? { ...lock, version } : undefined;
   }
 
   async listActiveJobs(): Promise<Job[]> {
