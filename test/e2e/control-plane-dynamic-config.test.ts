@@ -8,6 +8,8 @@ jest.setTimeout(120_000);
 /** The setup job continues with `.circleci/continue.yml`, then tries the same key a second time. */
 const SETUP = `version: 2.1
 setup: true
+parameters:
+  greeting: { type: string, default: "" }
 jobs:
   generate:
     docker: [{ image: cimg/base:stable }]
@@ -90,6 +92,19 @@ describe('dynamic config (setup workflows and POST /api/v2/pipeline/continue)', 
 
     const greet = (await jobsOf(server, continued.id)).greet;
     expect(await jobOutput(server, slug, greet.job_number)).toContain('continued says hello from setup');
+  });
+
+  it('refuses continuation parameters that were given when the pipeline was triggered (400); the pipeline still waits for its continuation', async () => {
+    const trigger = await api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main', parameters: { greeting: 'from the trigger' } });
+    const pipelineId = trigger.body.id;
+    const setup = await poll(async () => {
+      const wf = (await api('GET', `/api/v2/pipeline/${pipelineId}/workflow`)).body.items?.[0];
+      return wf && TERMINAL_WORKFLOW.includes(wf.status) ? wf : undefined;
+    }, 'the setup workflow to finish');
+    const output = await jobOutput(server, slug, (await jobsOf(server, setup.id)).generate.job_number);
+    expect(output).toMatch(/first continue: 400 .*Conflicting pipeline parameters: greeting/);
+    expect((await api('GET', `/api/v2/pipeline/${pipelineId}`)).body.state).toBe('setup-pending');
+    expect((await api('GET', `/api/v2/pipeline/${pipelineId}/workflow`)).body.items).toHaveLength(1);
   });
 
   it('refuses a continuation without a key or with a forged one (401)', async () => {
