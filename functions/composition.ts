@@ -24,6 +24,7 @@ import { GitHubCommitStatusNotifier } from '../shared/adapters/vcs/github-commit
 import { GitHubRepositorySource } from '../shared/adapters/vcs/github-repository-source';
 import type { JobCompute } from '../shared/ports/job-compute';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
+import { DynamoSshKeyStore } from '../shared/adapters/aws/dynamo-ssh-key-store';
 import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import { systemClock } from '../shared/ports/clock';
 import { seedAdmin } from '../shared/services/auth';
@@ -78,6 +79,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const runners = new DynamoRunnerStore(table);
   const deps: ControlPlaneDeps = {
     runners,
+    sshKeys: new DynamoSshKeyStore(table),
     pipelines,
     projects: new DynamoProjectStore(table),
     identity: new DynamoIdentityStore(table),

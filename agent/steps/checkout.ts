@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CheckoutStep } from '../../shared/config/plan';
 import { resolvePath, type StepHandler } from './context';
 
@@ -13,9 +14,13 @@ function git(args: string[], cwd: string, env: Record<string, string>, onOutput:
   });
 }
 
+/** `git@host:path` or `ssh://...`: remotes reached over SSH. */
+export const isSshRemote = (url: string) => /^ssh:\/\//.test(url) || /^[\w.-]+@[\w.-]+:/.test(url);
+
 /**
  * `checkout`: the pipeline's revision into `path` (default: the working directory), with the credentials
- * the job spec carries (sent as an HTTP header, never written into the remote URL or to disk).
+ * the job spec carries (sent as an HTTP header, never written into the remote URL or to disk), or over SSH with
+ * the project's checkout key.
  */
 export const checkoutStep: StepHandler<CheckoutStep> = async (step, ctx) => {
   const dir = step.path ? resolvePath(step.path, ctx) : ctx.workingDirectory;
@@ -24,7 +29,17 @@ export const checkoutStep: StepHandler<CheckoutStep> = async (step, ctx) => {
   const out = (s: string) => ctx.log.write(s);
   const auth: string[] = password ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`${username ?? 'x-access-token'}:${password}`).toString('base64')}`] : [];
   ctx.log.note(`Cloning ${url} into ${dir} at ${revision.slice(0, 12)}${branch ? ` (branch ${branch})` : tag ? ` (tag ${tag})` : ''}`);
-  const env = { ...ctx.env, HOME: ctx.home };
+  const env: Record<string, string> = { ...ctx.env, HOME: ctx.home };
+  const key = ctx.spec.checkout.sshKey;
+  if (key && isSshRemote(url)) {
+    // The project's checkout key (CircleCI writes it to ~/.ssh/id_rsa); only git's ssh uses it.
+    const sshDir = join(ctx.home, '.ssh');
+    mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+    const file = join(sshDir, 'id_rsa');
+    writeFileSync(file, key.privateKey.endsWith('\n') ? key.privateKey : `${key.privateKey}\n`, { mode: 0o600 });
+    env.GIT_SSH_COMMAND = `ssh -i '${file}' -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new`;
+    ctx.log.note(`Using checkout key ${key.fingerprint}`);
+  }
   const fresh = readdirSync(dir).length === 0;
   if (fresh) {
     if ((await git([...auth, 'init', '--quiet', '.'], dir, env, out)) !== 0) return { status: 'failed', exitCode: 1 };

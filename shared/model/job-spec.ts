@@ -24,7 +24,8 @@ export interface JobSpec {
   environment: Record<string, string>;
   /** Values to mask in output (project and context secrets). */
   secrets: string[];
-  checkout: { url: string; revision: string; branch?: string; tag?: string; username?: string; password?: string };
+  /** `sshKey`: the project's preferred checkout key, used when `url` is an SSH remote. */
+  checkout: { url: string; revision: string; branch?: string; tag?: string; username?: string; password?: string; sshKey?: { fingerprint: string; privateKey: string } };
   heartbeatSeconds: number;
   /** Project SSH keys for `add_ssh_keys` (absent when the project has none). */
   sshKeys?: Array<{ fingerprint: string; privateKey: string; hostname?: string }>;

@@ -14,6 +14,7 @@ import type { RepositorySource } from '../ports/repository-source';
 import type { RunnerStore } from '../ports/runner-store';
 import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
+import type { SshKeyStore } from '../ports/ssh-key-store';
 import type { TokenService } from './tokens';
 
 /** Everything the use cases need, built by a composition root (functions/, local/, cli/). */
@@ -31,6 +32,8 @@ export interface ControlPlaneDeps {
   compute: JobCompute;
   /** Self-hosted runner resource classes, tokens and the runner queue. */
   runners: RunnerStore;
+  /** Projects' checkout keys and additional SSH keys (private keys encrypted by `cipher`). */
+  sshKeys: SshKeyStore;
   tokens: TokenService;
   clock: Clock;
   orbResolver?: OrbResolver;

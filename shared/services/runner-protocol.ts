@@ -5,6 +5,7 @@ import type { JobStatus } from '../model/statuses';
 import { sendWorkflowEvent } from './advance-workflow';
 import type { ControlPlaneDeps } from './deps';
 import { buildJobEnvironment } from './job-environment';
+import { jobSshKeys } from './ssh-keys';
 import type { TaskClaims } from './tokens';
 
 /** Final statuses an agent may report for its task. */
@@ -31,7 +32,10 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims): Promis
   ]);
   if (!pipeline || !workflow || !project) throw new NotFoundError('Pipeline, workflow or project of this task no longer exists.');
   const access = await deps.repos.checkoutAccess(project);
-  const { environment, secrets } = await buildJobEnvironment(deps, { job, pipeline, workflow, project, taskIndex: c.taskIndex });
+  const [{ environment, secrets }, keys] = await Promise.all([
+    buildJobEnvironment(deps, { job, pipeline, workflow, project, taskIndex: c.taskIndex }),
+    jobSshKeys(deps, project.slug),
+  ]);
   return {
     protocol: 1,
     job: {
@@ -48,8 +52,9 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims): Promis
     task: { index: c.taskIndex, total: job.tasks.length, attempt: c.attempt },
     plan: job.plan,
     environment,
-    secrets,
-    checkout: { ...access, revision: pipeline.vcs.revision, branch: pipeline.vcs.branch, tag: pipeline.vcs.tag },
+    secrets: [...secrets, ...keys.secrets],
+    checkout: { ...access, revision: pipeline.vcs.revision, branch: pipeline.vcs.branch, tag: pipeline.vcs.tag, ...(keys.checkoutKey ? { sshKey: keys.checkoutKey } : {}) },
+    ...(keys.sshKeys ? { sshKeys: keys.sshKeys } : {}),
     // Several heartbeats per lease, so one lost beat never reaps a live agent; at most every 15 s (DESIGN.md §6).
     heartbeatSeconds: Math.max(1, Math.min(15, Math.floor(deps.leaseSeconds / 3))),
   };
