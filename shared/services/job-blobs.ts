@@ -59,28 +59,56 @@ export async function workspaceLayerUrl(deps: Deps, c: TaskClaims): Promise<{ ur
   return { url: await deps.blobs.presignPut(key, URL_TTL_SECONDS) };
 }
 
-/** Every job this job depends on, directly or through other jobs. */
-function upstreamOf(job: Job, all: Job[]): Job[] {
+/** Names of every job `name` depends on, directly or through other jobs, in a workflow's job graph. */
+function upstreamNames(name: string, all: Job[]): Set<string> {
   const byId = new Map(all.map((j) => [j.id, j]));
+  const byName = new Map(all.map((j) => [j.name, j]));
   const seen = new Set<string>();
-  const stack = [...job.dependencies];
+  const stack = [...(byName.get(name)?.dependencies ?? [])];
   while (stack.length) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    stack.push(...(byId.get(id)?.dependencies ?? []));
+    const dep = byId.get(stack.pop()!);
+    if (!dep || seen.has(dep.name)) continue;
+    seen.add(dep.name);
+    stack.push(...dep.dependencies);
   }
-  return [...seen].map((id) => byId.get(id)).filter((j): j is Job => !!j);
+  return seen;
+}
+
+/** How many reruns of reruns are followed back to the workflow that ran every job. */
+const MAX_RERUN_DEPTH = 50;
+
+/**
+ * The jobs whose layers a job attaches: its upstream jobs by name in the full job graph. A rerun workflow
+ * holds only the jobs it reran, so the graph comes from the first workflow of its `rerunOf` chain, and each
+ * upstream job is taken from the newest workflow of the chain that ran it (CircleCI: a rerun attaches the
+ * workspace persisted by the original's jobs that were not rerun).
+ */
+async function upstreamProducers(deps: Deps, workflowId: string, jobName: string): Promise<Array<{ workflowId: string; job: Job }>> {
+  const chain: Job[][] = [await deps.pipelines.listJobs(workflowId)];
+  const ids = [workflowId];
+  for (let wf = await deps.pipelines.getWorkflow(workflowId); wf?.rerunOf && chain.length < MAX_RERUN_DEPTH; ) {
+    ids.push(wf.rerunOf);
+    chain.push(await deps.pipelines.listJobs(wf.rerunOf));
+    wf = await deps.pipelines.getWorkflow(wf.rerunOf);
+  }
+  const names = upstreamNames(jobName, chain[chain.length - 1]);
+  const producers: Array<{ workflowId: string; job: Job }> = [];
+  for (const name of names) {
+    const at = chain.findIndex((jobs) => jobs.some((j) => j.name === name));
+    if (at >= 0) producers.push({ workflowId: ids[at], job: chain[at].find((j) => j.name === name)! });
+  }
+  return producers;
 }
 
 /**
- * `attach_workspace`: the layers persisted by every upstream job of this workflow, oldest first, so that
- * extracting them in order lets later layers win.
+ * `attach_workspace`: the layers persisted by every upstream job (of this workflow, or for a rerun workflow
+ * of the original's jobs that were not rerun), oldest first, so that extracting them in order lets later
+ * layers win.
  */
 export async function workspaceLayers(deps: Deps, c: TaskClaims): Promise<{ layers: Array<{ job: string; url: string; size: number }> }> {
   const job = await loadTask(deps, c);
-  const upstream = upstreamOf(job, await deps.pipelines.listJobs(c.workflowId));
-  const found = (await Promise.all(upstream.map(async (u) => (await deps.blobs.list(workspacePrefix(c.workflowId, u.id))).map((b) => ({ b, name: u.name }))))).flat();
+  const upstream = await upstreamProducers(deps, c.workflowId, job.name);
+  const found = (await Promise.all(upstream.map(async (u) => (await deps.blobs.list(workspacePrefix(u.workflowId, u.job.id))).map((b) => ({ b, name: u.job.name }))))).flat();
   found.sort((x, y) => x.b.lastModified.getTime() - y.b.lastModified.getTime() || (x.b.key < y.b.key ? -1 : 1));
   return { layers: await Promise.all(found.map(async ({ b, name }) => ({ job: name, url: await deps.blobs.presignGet(b.key, URL_TTL_SECONDS), size: b.size }))) };
 }
