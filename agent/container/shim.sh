@@ -3,8 +3,10 @@
 # the agent sidecar drops into a shared folder. For step <id> the agent writes <id>.sh (script), <id>.env
 # (`export` lines), <id>.cwd, <id>.shell and finally <id>.ready. The shim runs the script and leaves
 # <id>.out (output as it is produced), <id>.pid and, when the step ended, <id>.exit (its exit code). <id>.kill
-# asks it to stop the step; a file named `shutdown` ends the shim.
+# asks it to stop the step; a file named `shutdown` ends the shim. At start it writes `shim.user` ("<uid> <gid>")
+# so the agent can write the step files as the user the steps run as.
 dir=${1:?usage: shim.sh <shared-folder>}
+echo "$(id -u 2>/dev/null) $(id -g 2>/dev/null)" >"$dir/shim.user.tmp" && mv "$dir/shim.user.tmp" "$dir/shim.user"
 nap() { sleep 0.05 2>/dev/null || sleep 1; }
 if command -v setsid >/dev/null 2>&1; then group=setsid; else group=; fi
 

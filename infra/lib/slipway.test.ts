@@ -172,8 +172,33 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
       });
       const [agent] = td.Properties.ContainerDefinitions;
       expect(agent).toMatchObject({ Name: 'agent', Essential: true, LogConfiguration: { LogDriver: 'awslogs' } });
-      expect(agent.Environment).toBeUndefined();
       expect(agent.Secrets).toBeUndefined();
+    }
+  });
+
+  it('lays out each task: shared volume in agent and primary, shim dir on the agent, primary runs the shim after the agent starts', () => {
+    for (const [, td] of byType(t, 'AWS::ECS::TaskDefinition')) {
+      expect(td.Properties.Volumes).toEqual([{ Name: 'slipway' }]);
+      const containers = Object.fromEntries(td.Properties.ContainerDefinitions.map((c: any) => [c.Name, c]));
+      expect(Object.keys(containers).sort()).toEqual(['agent', 'primary']);
+      const { agent, primary } = containers;
+      const mount = [{ SourceVolume: 'slipway', ContainerPath: '/slipway', ReadOnly: false }];
+      expect(agent.MountPoints).toEqual(mount);
+      expect(primary.MountPoints).toEqual(mount);
+      // Layout only: the URL and task token come as RunTask overrides, secrets in the job spec.
+      expect(Object.fromEntries(agent.Environment.map((e: any) => [e.Name, e.Value]))).toEqual({
+        SLIPWAY_SHIM_DIR: '/slipway/steps',
+        SLIPWAY_SHIM_PATH: '/slipway/bin/shim',
+        SLIPWAY_WORK_ROOT: '/slipway/work',
+      });
+      expect(primary).toMatchObject({
+        Essential: false,
+        EntryPoint: ['/bin/sh', '-c'],
+        Command: [expect.stringMatching(/^until \[ -f \/slipway\/bin\/shim \]; .*; exec sh \/slipway\/bin\/shim \/slipway\/steps$/)],
+        DependsOn: [{ ContainerName: 'agent', Condition: 'START' }],
+        LogConfiguration: { LogDriver: 'awslogs' },
+      });
+      for (const c of [agent, primary]) expect(c.Secrets).toBeUndefined();
     }
   });
 
@@ -192,10 +217,36 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
       expect(data.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
       expect(data.BlockDeviceMappings[0].Ebs).toMatchObject({ Encrypted: true, VolumeType: 'gp3' });
       const userData = JSON.stringify(data.UserData);
-      expect(userData).toMatch(/slipway runner --resource-class (arm\.)?medium --token-secret/);
+      expect(userData).toMatch(/slipway runner --resource-class machine\/(arm\.)?medium --token-secret .*--once --terminate-instance/);
+      expect(userData).toContain('docker cp \\"$cid\\":/opt/slipway /opt/slipway');
+      expect(userData).toContain('ln -sf /opt/slipway/bin/slipway /usr/local/bin/slipway');
+      expect(userData).toMatch(/Environment=AWS_REGION=/);
+      expect(userData).toContain('Restart=on-failure');
       expect(userData).not.toMatch(/SecretString|resolve:secretsmanager/);
     }
     t.resourcePropertiesCountIs('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0', MaxSize: '4' }, 2);
+  });
+
+  it('lets each machine role read the runner token and terminate instances of its own group only', () => {
+    const roles = Object.keys(t.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('Slipway machine runner') } }));
+    expect(roles).toHaveLength(2);
+    const groups = byType(t, 'AWS::AutoScaling::AutoScalingGroup');
+    const classTags = groups.map(([, g]) => g.Properties.Tags.find((tag: any) => tag.Key === 'slipway:machine-class'));
+    expect(classTags.map((tag) => tag.Value).sort()).toEqual(['arm.medium', 'medium']);
+    for (const tag of classTags) expect(tag.PropagateAtLaunch).toBe(true);
+    const [tokenSecret] = Object.keys(t.findResources('AWS::SecretsManager::Secret', { Properties: { Description: Match.stringLikeRegexp('runner') } }));
+    for (const roleId of roles) {
+      const docs = byType(t, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+      const all = docs.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+      const terminate = all.filter((s) => actionsOf(s).includes('autoscaling:TerminateInstanceInAutoScalingGroup'));
+      expect(terminate).toHaveLength(1);
+      expect(actionsOf(terminate[0])).toEqual(['autoscaling:TerminateInstanceInAutoScalingGroup']);
+      expect(terminate[0].Condition).toEqual({ StringEquals: { 'autoscaling:ResourceTag/slipway:machine-class': expect.stringMatching(/^(arm\.)?medium$/) } });
+      const read = all.find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+      expect(read.Resource).toEqual({ Ref: tokenSecret });
+      const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('secretsmanager:') && a !== 'autoscaling:TerminateInstanceInAutoScalingGroup');
+      expect(others).toEqual([]);
+    }
   });
 
   it('has a dashboard and alarms for DLQs, error rates, throttles and stuck jobs, all to the SNS topic', () => {

@@ -62,6 +62,14 @@ export const MACHINE_RESOURCE_CLASSES: readonly MachineResourceClass[] = [
   { name: 'arm.2xlarge', architecture: 'arm64', instanceTypes: ['m7g.4xlarge', 'm6g.4xlarge'] },
 ];
 
+/**
+ * The runner queue class of a machine resource class's pool (`machine/medium`): machine jobs wait there for an
+ * EC2 instance of their group, whose runner claims with the machine runner token.
+ */
+export function machineRunnerClass(machineClass: string): string {
+  return `machine/${machineClass}`;
+}
+
 /** Lower-cases and trims a job's `resource_class`; an empty one means the executor's default. */
 function normalise(name: string | undefined, fallback: string): string {
   const trimmed = (name ?? '').trim().toLowerCase();
@@ -101,6 +109,19 @@ export const FARGATE_TASK_LAYOUT = {
   sharedMountPath: '/slipway',
   /** The shim the agent installs on the shared volume; the primary container waits for it and runs it. */
   shimPath: '/slipway/bin/shim',
+  /** The folder the shim watches for step files (`SLIPWAY_SHIM_DIR` of the agent). */
+  stepsDir: '/slipway/steps',
+  /** Tasks' HOME and working directories, on the shared volume so both containers see the same paths. */
+  workRoot: '/slipway/work',
+  /**
+   * The primary container's command (`sh -c`): wait until the agent has installed the shim, then run it. The
+   * user's image needs only `sh`; the shim takes over the container's process.
+   */
+  primaryCommand: 'until [ -f /slipway/bin/shim ]; do sleep 0.2 2>/dev/null || sleep 1; done; exec sh /slipway/bin/shim /slipway/steps',
+  /** Agent environment (set in the base task definition, no secrets): where the steps, shim and tasks' folders go. */
+  shimDirEnv: 'SLIPWAY_SHIM_DIR',
+  shimPathEnv: 'SLIPWAY_SHIM_PATH',
+  workRootEnv: 'SLIPWAY_WORK_ROOT',
   /** Environment variables the agent receives as container overrides; nothing else is passed there. */
   agentUrlEnv: 'SLIPWAY_URL',
   agentTokenEnv: 'SLIPWAY_TASK_TOKEN',

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
 import { AutoScalingGroup, GroupMetrics, OnDemandAllocationStrategy, PoolState, SpotAllocationStrategy } from 'aws-cdk-lib/aws-autoscaling';
 import {
   BlockDeviceVolume,
@@ -13,13 +13,13 @@ import {
   type IVpc,
   type SubnetSelection,
 } from 'aws-cdk-lib/aws-ec2';
-import { Cluster, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
+import { Cluster, ContainerDependencyCondition, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, MACHINE_RESOURCE_CLASSES, resourceClassSlug } from '../../../shared/model/resource-classes';
+import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, MACHINE_RESOURCE_CLASSES, machineRunnerClass, resourceClassSlug } from '../../../shared/model/resource-classes';
 import { acknowledgeWildcards, nagArn } from '../nag';
 import type { FargateClassProps, MachineClassProps } from '../props';
 
@@ -110,14 +110,36 @@ export class Compute extends Construct {
         ephemeralStorageGiB: 50,
         volumes: [{ name: FARGATE_TASK_LAYOUT.sharedVolume }],
       });
+      const logging = LogDrivers.awsLogs({ logGroup, streamPrefix: slug });
       const agent = td.addContainer(FARGATE_TASK_LAYOUT.agentContainer, {
         image: agentImage,
         essential: true,
-        // No environment here: SLIPWAY_URL and SLIPWAY_TASK_TOKEN arrive as RunTask overrides; job secrets
+        // Layout only, no secrets: SLIPWAY_URL and SLIPWAY_TASK_TOKEN arrive as RunTask overrides; job secrets
         // arrive in the job spec over the authenticated runner API.
-        logging: LogDrivers.awsLogs({ logGroup, streamPrefix: slug }),
+        environment: {
+          [FARGATE_TASK_LAYOUT.shimDirEnv]: FARGATE_TASK_LAYOUT.stepsDir,
+          [FARGATE_TASK_LAYOUT.shimPathEnv]: FARGATE_TASK_LAYOUT.shimPath,
+          [FARGATE_TASK_LAYOUT.workRootEnv]: FARGATE_TASK_LAYOUT.workRoot,
+        },
+        logging,
       });
       agent.addMountPoints({ sourceVolume: FARGATE_TASK_LAYOUT.sharedVolume, containerPath: FARGATE_TASK_LAYOUT.sharedMountPath, readOnly: false });
+      // The job's primary container. The dispatcher registers a task definition per image set from this one,
+      // replacing only the image (ECS cannot override it at RunTask); the agent image stands in here.
+      const primary = td.addContainer(FARGATE_TASK_LAYOUT.primaryContainer, {
+        image: agentImage,
+        essential: false,
+        entryPoint: ['/bin/sh', '-c'],
+        command: [FARGATE_TASK_LAYOUT.primaryCommand],
+        logging,
+      });
+      primary.addMountPoints({ sourceVolume: FARGATE_TASK_LAYOUT.sharedVolume, containerPath: FARGATE_TASK_LAYOUT.sharedMountPath, readOnly: false });
+      // Started once the agent runs (it installs the shim, which the primary waits for): no health check delay.
+      primary.addContainerDependencies({ container: agent, condition: ContainerDependencyCondition.START });
+      Validations.of(td).acknowledge({
+        id: 'AwsSolutions-ECS2',
+        reason: 'The agent\'s environment holds only fixed folder paths of the shared volume; secrets reach the agent in its job spec.',
+      });
       this.taskDefinitions[name] = td;
     }
 
@@ -142,7 +164,7 @@ export class Compute extends Construct {
     }
     const role = new Role(this, `MachineRole-${slug}`, {
       assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
-      description: `Slipway machine runner (${name}): reads the runner token only`,
+      description: `Slipway machine runner (${name}): reads the runner token, terminates its own instance`,
     });
     props.runnerTokenSecret.grantRead(role);
     const launchTemplate = new LaunchTemplate(this, `Machine-${slug}`, {
@@ -186,6 +208,21 @@ export class Compute extends Construct {
           }
         : { launchTemplate }),
     });
+    // One job per instance: after its job the runner terminates its own instance, lowering the desired capacity.
+    // Only in its own group (a condition on the group's name tag: the group's ARN would make the role depend on
+    // the group that depends on the role's instance profile).
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'autoscaling:ResourceTag/slipway:machine-class': name } },
+      }),
+    );
+    Tags.of(group).add('slipway:machine-class', name, { applyToLaunchedInstances: true });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'TerminateInstanceInAutoScalingGroup is limited by condition to the group tagged with this machine class.',
+    });
     if (warmPoolSize > 0) group.addWarmPool({ minSize: warmPoolSize, poolState: PoolState.STOPPED, reuseOnScaleIn: false });
     Validations.of(group).acknowledge({
       id: 'AwsSolutions-AS3',
@@ -200,11 +237,14 @@ export class Compute extends Construct {
 }
 
 /**
- * Installs the agent from the agent image (its self-contained install lives under /opt/slipway) and starts it in
- * runner mode. Holds no secret: the runner token is read from Secrets Manager by ARN with the instance role.
+ * Installs the agent from the agent image (its self-contained install, Node.js included, lives under /opt/slipway)
+ * and starts it in runner mode for the class's pool: one job, then the runner terminates its instance
+ * (`--terminate-instance`, decrementing the group's desired capacity). Holds no secret: the runner reads the
+ * machine runner token from Secrets Manager by ARN with the instance role and its instance id from IMDSv2.
  */
 function runnerUserData(resourceClass: string, props: ComputeProps, image: string): UserData {
   const userData = UserData.forLinux();
+  const stack = Stack.of(props.runnerTokenSecret);
   userData.addCommands(
     'set -euo pipefail',
     'command -v docker >/dev/null || (apt-get update -q && apt-get install -yq docker.io)',
@@ -215,13 +255,16 @@ function runnerUserData(resourceClass: string, props: ComputeProps, image: strin
     'id slipway >/dev/null 2>&1 || useradd --create-home --groups docker slipway',
     'cat > /etc/systemd/system/slipway-runner.service <<UNIT',
     '[Unit]',
-    'Description=Slipway machine runner',
+    'Description=Slipway machine runner (one job, then the instance terminates)',
     'After=network-online.target docker.service',
     '[Service]',
     'User=slipway',
     `Environment=SLIPWAY_URL=${props.publicUrl}`,
-    `ExecStart=/usr/local/bin/slipway runner --resource-class ${resourceClass} --token-secret ${props.runnerTokenSecret.secretArn}`,
-    'Restart=always',
+    `Environment=AWS_REGION=${stack.region}`,
+    `ExecStart=/usr/local/bin/slipway runner --resource-class ${machineRunnerClass(resourceClass)} --token-secret ${props.runnerTokenSecret.secretArn} --once --terminate-instance`,
+    // A clean exit means the job ran and the instance is terminating; a failure (no token yet, control plane
+    // unreachable) is retried.
+    'Restart=on-failure',
     'RestartSec=5',
     '[Install]',
     'WantedBy=multi-user.target',

@@ -139,6 +139,39 @@ describe('EcsFargateCompute', () => {
     expect(service).toMatchObject({ name: 'service-1', image: 'cimg/postgres:16.2', essential: false, environment: [{ name: 'POSTGRES_DB', value: 'test' }] });
   });
 
+  it('keeps the base primary container (mounts, shim command, start order) and sets only its image and user', async () => {
+    const basePrimary = {
+      name: 'primary',
+      image: 'public.ecr.aws/slipway/agent:latest',
+      essential: false,
+      entryPoint: ['/bin/sh', '-c'],
+      command: ['until [ -f /slipway/bin/shim ]; do sleep 1; done; exec sh /slipway/bin/shim /slipway/steps'],
+      mountPoints: [{ sourceVolume: 'slipway', containerPath: '/slipway', readOnly: false }],
+      dependsOn: [{ containerName: 'agent', condition: 'START' as const }],
+      logConfiguration: { logDriver: 'awslogs' as const, options: { 'awslogs-group': 'g', 'awslogs-stream-prefix': 'medium' } },
+    };
+    ecsMock.on(DescribeTaskDefinitionCommand).callsFake(({ taskDefinition }: { taskDefinition: string }) => {
+      if (!taskDefinition.startsWith('arn:')) throw Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' });
+      const b = base('slipway-medium');
+      return { taskDefinition: { ...b, containerDefinitions: [...b.containerDefinitions!, basePrimary] } };
+    });
+    await compute().launch(launch({}, { images: [{ image: 'cimg/node:22.1', user: 'circleci', environment: {} }] }));
+    const input = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input;
+    expect(input.volumes).toEqual([{ name: 'slipway' }]);
+    expect(input.containerDefinitions?.map((c) => c.name)).toEqual(['agent', 'primary']);
+    expect(input.containerDefinitions?.[1]).toEqual({ ...basePrimary, image: 'cimg/node:22.1', user: 'circleci' });
+  });
+
+  it('gives a base without a primary container the layout: shared volume, shim command, started after the agent', async () => {
+    await compute().launch(launch());
+    const primary = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input.containerDefinitions?.[1];
+    expect(primary).toMatchObject({
+      entryPoint: ['/bin/sh', '-c'],
+      command: [expect.stringMatching(/exec sh \/slipway\/bin\/shim \/slipway\/steps$/)],
+      dependsOn: [{ containerName: 'agent', condition: 'START' }],
+    });
+  });
+
   it('uses the same client token for the same task and attempt, and another for a retry', () => {
     const first = launchToken({ jobId: 'j', taskIndex: 1, attempt: 1 });
     expect(launchToken({ jobId: 'j', taskIndex: 1, attempt: 1 })).toBe(first);

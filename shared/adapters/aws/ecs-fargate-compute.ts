@@ -213,24 +213,41 @@ export class EcsFargateCompute implements JobCompute {
   }
 }
 
-/** The derived task definition: the base (agent + volume) plus the job's primary and service containers. */
+/**
+ * The primary container of the layout (FARGATE_TASK_LAYOUT): the shared volume mounted, started after the agent,
+ * running the shim. The CDK app puts it in the base task definition with a placeholder image; bases without it
+ * (stacks deployed before it was there) get this one.
+ */
+function defaultPrimary(agent: ContainerDefinition | undefined): ContainerDefinition {
+  return {
+    name: FARGATE_TASK_LAYOUT.primaryContainer,
+    essential: false,
+    entryPoint: ['/bin/sh', '-c'],
+    command: [FARGATE_TASK_LAYOUT.primaryCommand],
+    mountPoints: [{ sourceVolume: FARGATE_TASK_LAYOUT.sharedVolume, containerPath: FARGATE_TASK_LAYOUT.sharedMountPath }],
+    dependsOn: [{ containerName: FARGATE_TASK_LAYOUT.agentContainer, condition: 'START' }],
+    logConfiguration: agent?.logConfiguration,
+  };
+}
+
+/**
+ * The derived task definition: the base (agent, primary layout, volume) with the job's first image in the primary
+ * container, plus its service containers. Everything but the image and user of the primary is kept from the base:
+ * mount points, the shim command, the start order.
+ */
 function derive(base: TaskDefinition, family: string, images: readonly DockerImage[]) {
   const agent = base.containerDefinitions?.find((c) => c.name === FARGATE_TASK_LAYOUT.agentContainer);
-  const mount = { sourceVolume: FARGATE_TASK_LAYOUT.sharedVolume, containerPath: FARGATE_TASK_LAYOUT.sharedMountPath };
+  const basePrimary = base.containerDefinitions?.find((c) => c.name === FARGATE_TASK_LAYOUT.primaryContainer);
+  const others = (base.containerDefinitions ?? []).filter((c) => c.name !== FARGATE_TASK_LAYOUT.primaryContainer);
   const [primary, ...services] = images;
   const containers: ContainerDefinition[] = [
-    ...(base.containerDefinitions ?? []),
+    ...others,
     {
-      name: FARGATE_TASK_LAYOUT.primaryContainer,
-      image: primary.image,
-      essential: false,
-      user: primary.user,
-      // The user's image needs only `sh`: wait for the agent to install the shim, then let it run the steps.
+      ...(basePrimary ?? defaultPrimary(agent)),
+      // The user's image needs only `sh`: it waits for the agent to install the shim, then the shim runs the steps.
       // The image's `environment` reaches the steps through the agent, with the job's other variables.
-      entryPoint: ['/bin/sh', '-c'],
-      command: [`until [ -x ${FARGATE_TASK_LAYOUT.shimPath} ]; do sleep 0.2; done; exec ${FARGATE_TASK_LAYOUT.shimPath}`],
-      mountPoints: [mount],
-      logConfiguration: agent?.logConfiguration,
+      image: primary.image,
+      user: primary.user,
     },
     ...services.map(
       (image, i): ContainerDefinition => ({
