@@ -28,6 +28,7 @@ import { DynamoSshKeyStore } from '../shared/adapters/aws/dynamo-ssh-key-store';
 import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import { systemClock } from '../shared/ports/clock';
 import { seedAdmin } from '../shared/services/auth';
+import { githubBaseUrls } from '../shared/services/oauth';
 import type { ControlPlaneDeps } from '../shared/services/deps';
 import { TokenService } from '../shared/services/tokens';
 import { readEnv, type FunctionEnv } from './env';
@@ -72,6 +73,8 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     appId: env.SLIPWAY_GITHUB_APP_ID,
     privateKey: env.SLIPWAY_GITHUB_APP_PRIVATE_KEY,
     webhookSecret: env.SLIPWAY_GITHUB_WEBHOOK_SECRET,
+    clientId: env.SLIPWAY_GITHUB_CLIENT_ID,
+    clientSecret: env.SLIPWAY_GITHUB_CLIENT_SECRET,
   }, (m) => logger.warn(m));
   const githubInstallations = new DynamoGitHubInstallationStore(table);
   const githubApp = github.app ? new GitHubApp({ ...github.app, apiUrl: env.GITHUB_API_URL }, githubInstallations, systemClock) : undefined;
@@ -103,6 +106,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     githubWebhookSecrets: github.webhookSecrets,
     githubInstallations,
     commitStatuses: githubApp ? new GitHubCommitStatusNotifier(githubApp) : undefined,
+    githubOAuth: github.oauth ? { ...github.oauth, ...githubBaseUrls(env.GITHUB_API_URL, env.GITHUB_WEB_URL) } : undefined,
   };
   if (env.SLIPWAY_ADMIN_TOKEN) await seedAdmin(deps, env.SLIPWAY_ADMIN_TOKEN);
   return deps;

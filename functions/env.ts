@@ -36,10 +36,15 @@ const schema = z.object({
   MACHINE_RUNNER_TOKEN_SECRET_ARN: z.string().optional(),
   /** AWS mode (machine executor): auto scaling group name per machine resource class (JSON map). */
   MACHINE_ASGS: z.string().optional(),
-  /** GitHub App: Secrets Manager secret (AWS) holding `{appId, privateKey, webhookSecrets[]}`. */
+  /** GitHub App: Secrets Manager secret (AWS) holding `{appId, privateKey, webhookSecrets[], clientId?, clientSecret?}`. */
   GITHUB_APP_SECRET_ARN: z.string().optional(),
   /** GitHub REST API base URL: https://api.github.com (default) or https://<host>/api/v3 (Enterprise Server). */
   GITHUB_API_URL: z.string().optional(),
+  /** GitHub web base URL for sign-in (OAuth authorize and token exchange): derived from GITHUB_API_URL when unset. */
+  GITHUB_WEB_URL: z.string().url().optional(),
+  /** Local mode: the GitHub App's OAuth client id and secret (sign-in with GitHub); AWS: in the App secret. */
+  SLIPWAY_GITHUB_CLIENT_ID: z.string().optional(),
+  SLIPWAY_GITHUB_CLIENT_SECRET: z.string().optional(),
   /** Webhook secret(s), comma-separated (rotation): local mode, or in addition to the App secret's. */
   SLIPWAY_GITHUB_WEBHOOK_SECRET: z.string().optional(),
   /** Local mode: a JSON file shaped like the App secret (`{appId, privateKey, webhookSecrets[]}`). */

@@ -15,6 +15,7 @@ import type { RunnerStore } from '../ports/runner-store';
 import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SshKeyStore } from '../ports/ssh-key-store';
+import type { GitHubOAuthSettings } from './oauth';
 import type { TokenService } from './tokens';
 
 /** Everything the use cases need, built by a composition root (functions/, local/, cli/). */
@@ -47,4 +48,6 @@ export interface ControlPlaneDeps {
   githubInstallations?: GitHubInstallationStore;
   /** Commit statuses for jobs (a GitHub App is configured). */
   commitStatuses?: CommitStatusNotifier;
+  /** Sign-in with GitHub (the App's OAuth client is configured). None: API tokens only. */
+  githubOAuth?: GitHubOAuthSettings;
 }
