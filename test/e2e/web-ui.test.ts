@@ -108,6 +108,9 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     await page.fill('input[name="token"]', 'not-the-token');
     await page.click('button[type="submit"]');
     await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
+    // This server has no GitHub OAuth client: the page offers API tokens only (web-oauth.test.ts covers GitHub).
+    expect((await server.api('GET', '/api/v2/slipway/auth-methods', undefined, null)).body).toEqual({ api_token: true, github: null });
+    expect(await page.getByRole('link', { name: 'Sign in with GitHub' }).count()).toBe(0);
     await page.fill('input[name="token"]', server.token);
     await screenshot(page, 'sign-in');
     await page.click('button[type="submit"]');
@@ -117,7 +120,8 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     if (orgs.unavailable) await expectUnavailable(page, '/api/v2/me/collaborations');
     else {
       for (const o of orgs.body) await page.getByRole('heading', { name: o.name }).waitFor();
-      await page.getByRole('region', { name: 'acme' }).getByText('No pipelines in this organisation yet.').waitFor();
+      // Listed from GET /api/v2/slipway/projects before it ever ran a pipeline.
+      await page.locator(`[data-project="${SLUG}"]`, { hasText: 'no pipelines yet' }).getByRole('link', { name: 'acme/web-ui', exact: true }).waitFor();
     }
   });
 
@@ -137,8 +141,9 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     await screenshot(page, 'pipelines');
     await page.getByRole('link', { name: 'Projects' }).first().click();
     await page.getByRole('region', { name: 'Recently opened' }).getByRole('link', { name: SLUG, exact: true }).waitFor();
+    await page.getByRole('region', { name: 'acme' }).getByRole('link', { name: 'acme/web-ui', exact: true }).waitFor();
     if (!(await apiOrUnavailable(server, '/api/v2/pipeline?org-slug=gh/acme')).unavailable) {
-      await page.getByRole('region', { name: 'acme' }).getByRole('link', { name: 'acme/web-ui', exact: true }).waitFor();
+      await page.locator(`[data-project="${SLUG}"]`, { hasText: /last pipeline/ }).waitFor();
     }
     await screenshot(page, 'projects');
     await page.goBack();

@@ -3,7 +3,10 @@ import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { App } from './app';
 import { ApiError } from './api/client';
+import { adoptTokenFromFragment } from './lib/session';
 import './styles.css';
+
+adoptTokenFromFragment();
 
 const queryClient = new QueryClient({
   defaultOptions: {

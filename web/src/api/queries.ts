@@ -81,3 +81,14 @@ export function useV1Job(slug: string, number: string) {
     refetchInterval: (q) => (q.state.data?.lifecycle === 'finished' ? false : LIVE_MS),
   });
 }
+
+/** The projects the caller can see (`GET /api/v2/slipway/projects`), ordered by slug; more pages on demand. */
+export function useProjectList() {
+  return useInfiniteQuery<Page<Project>, ApiError>({
+    queryKey: ['project-list'],
+    queryFn: ({ pageParam }) => api<Page<Project>>(`/api/v2/slipway/projects${pageParam ? `?page-token=${encodeURIComponent(pageParam as string)}` : ''}`),
+    initialPageParam: undefined,
+    getNextPageParam: (last) => last.next_page_token ?? undefined,
+    staleTime: 30_000,
+  });
+}

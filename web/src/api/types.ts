@@ -11,6 +11,12 @@ export interface Me {
   name: string;
 }
 
+/** `GET /api/v2/slipway/auth-methods`: how this Slipway lets users sign in. */
+export interface AuthMethods {
+  api_token: boolean;
+  github: { start_url: string } | null;
+}
+
 export interface Collaboration {
   id: string;
   'vcs-type'?: string;

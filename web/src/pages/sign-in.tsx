@@ -2,13 +2,17 @@ import { useState, type FormEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../api/client';
-import type { Me } from '../api/types';
+import { useApi } from '../api/queries';
+import type { AuthMethods, Me } from '../api/types';
 import { setToken } from '../lib/session';
 
+/** Where to go after signing in: a same-origin path only. */
+const safeNext = (next: string | null) => (next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+
 /**
- * Sign in with an API token (kept in this browser's localStorage). The token is checked against
- * `GET /api/v2/me` before it is stored. Sign-in with GitHub (OAuth) for deployed installations is not part
- * of this page yet.
+ * Sign in with an API token (kept in this browser's localStorage; checked against `GET /api/v2/me` before it
+ * is stored), or, where `GET /api/v2/slipway/auth-methods` says GitHub is configured, with GitHub: the
+ * server's OAuth flow ends on a UI address whose fragment carries a new token (see `adoptTokenFromFragment`).
  */
 export function SignInPage() {
   const [, navigate] = useLocation();
@@ -17,6 +21,8 @@ export function SignInPage() {
   const [token, setValue] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const methods = useApi<AuthMethods>('/api/v2/slipway/auth-methods', { staleTime: Infinity, retry: false });
+  const github = methods.data?.github;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -27,8 +33,7 @@ export function SignInPage() {
       setToken(token.trim());
       queryClient.clear();
       queryClient.setQueryData(['/api/v2/me'], me);
-      const next = search.get('next');
-      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+      navigate(safeNext(search.get('next')));
     } catch (err) {
       setError(err instanceof ApiError && err.status === 401 ? `That token was not accepted: ${err.message}` : (err as Error).message);
     } finally {
@@ -40,8 +45,15 @@ export function SignInPage() {
     <main className="signin" id="main">
       <div className="panel">
         <h1>Sign in to Slipway</h1>
+        {github && (
+          <p>
+            <a className="btn primary" href={`${github.start_url}?next=${encodeURIComponent(safeNext(search.get('next')))}`}>
+              Sign in with GitHub
+            </a>
+          </p>
+        )}
         <p className="muted">
-          Paste an API token: the one <code>slipway dev</code> printed when it started, or a personal API token. It is
+          {github ? 'Or paste' : 'Paste'} an API token: the one <code>slipway dev</code> printed when it started, or a personal API token. It is
           sent as the <code>Circle-Token</code> header and kept in this browser only.
         </p>
         <form onSubmit={submit}>
