@@ -1,5 +1,6 @@
 import type { Job, TaskState } from '../model/entities';
 import { sendWorkflowEvent } from './advance-workflow';
+import { requeueRetriedTask } from './runners-compute';
 import type { ControlPlaneDeps } from './deps';
 
 export interface ReconcileReport {
@@ -65,7 +66,8 @@ export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}
           await deps.queue.send('dispatch', { workflowId: workflow.id, jobId: job.id, taskIndex: task.index, attempt: task.attempt });
           report.tasksRedispatched++;
         }
-        if (task.status !== 'running') continue;
+        // A queued task with a heartbeat was claimed by a runner that has not started it (yet): reaped like a silent agent.
+        if (task.status !== 'running' && !(task.status === 'queued' && task.heartbeatAt)) continue;
         if (task.startedAt && now - Date.parse(task.startedAt) > opts.maxJobRuntimeSeconds * 1000) {
           if (task.computeId) await deps.compute.stop(task.computeId, 'maximum job runtime reached').catch(() => undefined);
           if (await endTask(deps, job, task, 'running', 'timedout', now)) report.tasksTimedOut++;
@@ -76,7 +78,7 @@ export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}
         report.tasksReaped++;
         if (task.computeId) await deps.compute.stop(task.computeId, 'agent silent beyond its lease').catch(() => undefined);
         if (job.infraRetries < opts.infraRetries) {
-          const retried = await deps.pipelines.updateTask(workflow.id, job.id, task.index, { status: 'running', attempt: task.attempt }, {
+          const retried = await deps.pipelines.updateTask(workflow.id, job.id, task.index, { status: task.status, attempt: task.attempt }, {
             status: 'queued',
             attempt: task.attempt + 1,
             computeId: undefined,
@@ -85,11 +87,11 @@ export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}
           });
           if (retried) {
             await deps.pipelines.updateJob(workflow.id, job.id, retried.status, { infraRetries: job.infraRetries + 1 });
-            await deps.queue.send('dispatch', { workflowId: workflow.id, jobId: job.id, taskIndex: task.index, attempt: task.attempt + 1 });
+            await requeueRetriedTask(deps, job, { workflowId: workflow.id, jobId: job.id, taskIndex: task.index, attempt: task.attempt + 1 });
             report.tasksRetried++;
           }
         } else {
-          await endTask(deps, job, task, 'running', 'infrastructure_fail', now);
+          await endTask(deps, job, task, task.status, 'infrastructure_fail', now);
         }
       }
     }

@@ -90,8 +90,9 @@ export async function unclaimedTaskCount(deps: ControlPlaneDeps, user: User, res
 
 /**
  * A runner asks for work: the oldest queued task of its token's resource class that is still waiting, claimed
- * with a conditional write (two runners never take the same task), with a fresh task token. Entries whose
- * task moved on (canceled, retried) are dropped on the way. Resolves `undefined` when nothing waits.
+ * with a conditional write (two runners never take the same task), with a fresh task token. The claim counts as
+ * the task's first heartbeat, so the reaper notices a runner that dies before starting it. Entries whose task
+ * moved on (canceled, retried) are dropped on the way. Resolves `undefined` when nothing waits.
  */
 export async function claimRunnerTask(deps: ControlPlaneDeps, runnerToken: string, runner: { name: string; version: string }): Promise<{ taskToken: string; resourceClass: string; jobId: string } | undefined> {
   const store = deps.runners;
@@ -107,6 +108,12 @@ export async function claimRunnerTask(deps: ControlPlaneDeps, runnerToken: strin
       continue;
     }
     if (!(await store.claim(entry, runner.name, now))) continue;
+    // The claim is the runner's first sign of life: a runner that dies before starting the task stops
+    // heart-beating from here, and the reaper returns the task to the queue as a new attempt.
+    if (!(await deps.pipelines.updateTask(entry.workflowId, entry.jobId, entry.taskIndex, { status: 'queued', attempt: entry.attempt }, { heartbeatAt: now }))) {
+      await store.remove(entry);
+      continue;
+    }
     const claims = { workflowId: entry.workflowId, jobId: entry.jobId, taskIndex: entry.taskIndex, attempt: entry.attempt };
     return { taskToken: await deps.tokens.signTask(claims, TASK_TOKEN_TTL_SECONDS), resourceClass: token.resourceClass, jobId: entry.jobId };
   }
