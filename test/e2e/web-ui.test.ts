@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { createTestRepo } from '../support/git-repo';
 import { startDevServer, waitFor, type DevServer } from '../support/dev-server';
+import { formatDuration } from '../../web/src/lib/format';
 import { CHROMIUM, ROOT, buildWebIfStale, launchChromium, screenshot, uiProblems } from './web-browser';
 
 const SLUG = 'gh/acme/web-ui';
@@ -329,31 +330,6 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     await many.close();
   });
 
-  it('draws insights tables and charts from spec-shaped insights answers', async () => {
-    // Rendering check with answers shaped like the OpenAPI examples, served by the browser, so the charts are
-    // exercised whatever this server's insights endpoints return.
-    const insights = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await insights.addInitScript((token) => (globalThis as any).localStorage.setItem('slipway.token', token), server.token);
-    const day = 86_400_000;
-    const start = Date.parse('2026-01-01T00:00:00Z');
-    const metrics = (runs: number, ok: number, median: number) => ({ total_runs: runs, successful_runs: ok, failed_runs: runs - ok, success_rate: ok / runs, throughput: 1, duration_metrics: { min: 1, mean: median, median, p95: median * 2, max: median * 3 } });
-    const runs = Array.from({ length: 10 }, (_, i) => ({ id: `r${i}`, branch: 'main', duration: 60 + i * 5, created_at: new Date(start + i * day).toISOString(), stopped_at: new Date(start + i * day + 60_000).toISOString(), status: i % 4 === 3 ? 'failed' : 'success', credits_used: 1, is_approval: false }));
-    const series = ['compile', 'unit-tests'].flatMap((name) => Array.from({ length: 5 }, (_, i) => ({ name, timestamp: new Date(start + i * day).toISOString(), min_started_at: '', max_ended_at: '', metrics: { ...metrics(4, 3 + (i % 2), 30 + i), duration_metrics: { min: 1, median: 30 + i, max: 90, p95: 80, total: 120 } } })));
-    await insights.route(/\/api\/v2\/insights\/gh\/acme\/many\/workflows\?/, (r) => r.fulfill({ json: { items: [{ name: 'release', metrics: metrics(10, 7, 75) }], next_page_token: null } }));
-    await insights.route(/\/api\/v2\/insights\/gh\/acme\/many\/workflows\/release\?/, (r) => r.fulfill({ json: { items: runs, next_page_token: null } }));
-    await insights.route(/\/api\/v2\/insights\/gh\/acme\/many\/workflows\/release\/jobs\?/, (r) => r.fulfill({ json: { items: [{ name: 'compile', metrics: metrics(10, 9, 30) }, { name: 'unit-tests', metrics: metrics(10, 7, 45) }], next_page_token: null } }));
-    await insights.route(/\/api\/v2\/insights\/time-series\/gh\/acme\/many\/workflows\/release\/jobs\?/, (r) => r.fulfill({ json: { items: series, next_page_token: null } }));
-    await insights.goto(`${server.url}/insights/gh/acme/many`);
-    const workflows = insights.getByRole('region', { name: 'Workflows' });
-    await workflows.locator('[data-name="release"]', { hasText: '70%' }).waitFor();
-    await insights.getByRole('region', { name: 'Jobs of release' }).locator('[data-name="unit-tests"]', { hasText: '45s' }).waitFor();
-    await insights.getByRole('img', { name: /Duration per run: 10 points, latest 1m 45s/ }).waitFor();
-    await insights.getByRole('img', { name: /Success rate per day: 10 points/ }).waitFor();
-    expect(await insights.getByRole('region', { name: 'Job trends of release' }).getByRole('img').count()).toBe(4);
-    await screenshot(insights, 'insights-charts');
-    await insights.close();
-  });
-
   it('manages masked project environment variables and shows the other settings honestly', async () => {
     await page.goto(`${server.url}/settings/project/${SLUG}`);
     const form = page.getByRole('form', { name: 'Add environment variable' });
@@ -377,7 +353,7 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     await screenshot(page, 'settings');
   });
 
-  it('shows contexts and insights from their endpoints', async () => {
+  it('shows contexts from their endpoints', async () => {
     await page.getByRole('link', { name: 'Contexts' }).click();
     await page.getByRole('heading', { name: 'Contexts' }).waitFor();
     const contextsPath = '/api/v2/context?owner-slug=gh%2Facme&owner-type=organization';
@@ -399,14 +375,53 @@ describeUi('web UI (Chromium against slipway dev)', () => {
       expect(await page.content()).not.toContain('tok-123456');
     }
     await screenshot(page, 'contexts');
+    expect(problems()).toEqual([]);
+  });
+
+  it('shows insights computed by the server from the runs above', async () => {
+    // Wait for the feature pipeline's workflow to finish so every number below is final.
+    const featurePipeline = (await server.api('GET', `/api/v2/project/${SLUG}/pipeline?branch=feature`)).body.items[0];
+    await waitFor(async () => {
+      const items = (await server.api('GET', `/api/v2/pipeline/${featurePipeline.id}/workflow`)).body.items as any[];
+      return items.length === 1 && items[0].status === 'success' ? true : undefined;
+    }, 'the feature workflow to succeed', 30_000);
+    const insightsPath = `/api/v2/insights/${SLUG}/workflows?all-branches=true&reporting-window=last-90-days`;
+    const summary = (await server.api('GET', insightsPath)).body.items as any[];
+    // Real numbers: ship ran twice (the approved run succeeded, its rerun was canceled), feature once.
+    expect(summary.map((w) => [w.name, w.metrics.total_runs, w.metrics.successful_runs, w.metrics.success_rate])).toEqual([
+      ['feature', 1, 1, 1],
+      ['ship', 2, 1, 0.5],
+    ]);
+    const ship = summary.find((w) => w.name === 'ship');
+    expect(ship.metrics.duration_metrics.median).toBeGreaterThanOrEqual(15); // the slow job alone prints for 15 s
 
     await page.goto(`${server.url}/insights/${SLUG}`);
     await page.getByRole('heading', { name: 'Insights' }).waitFor();
-    const insightsPath = `/api/v2/insights/${SLUG}/workflows?all-branches=true&reporting-window=last-90-days`;
-    const insights = await apiOrUnavailable(server, insightsPath);
-    if (insights.unavailable) await expectUnavailable(page, `/api/v2/insights/${SLUG}/workflows`);
-    else if (insights.body.items.length) await page.locator('[data-name="ship"]').first().waitFor();
-    else await page.getByText('No workflow has finished in this window yet.').waitFor();
+    const workflows = page.getByRole('region', { name: 'Workflows' });
+    await workflows.locator('[data-name="feature"]', { hasText: '100%' }).waitFor();
+    const shipRow = workflows.locator('[data-name="ship"]', { hasText: '50%' });
+    await shipRow.getByText(formatDuration(ship.metrics.duration_metrics.median * 1000), { exact: true }).first().waitFor();
+    expect(await shipRow.locator('td').nth(1).textContent()).toBe('2');
+    // The first workflow (feature) is selected: its one job, successful.
+    await page.getByRole('region', { name: 'Jobs of feature' }).locator('[data-name="quick"]', { hasText: '100%' }).waitFor();
+
+    await workflows.getByRole('button', { name: 'ship' }).click();
+    const shipJobs = (await server.api('GET', `/api/v2/insights/${SLUG}/workflows/ship/jobs?all-branches=true&reporting-window=last-90-days`)).body.items as any[];
+    const slow = shipJobs.find((j) => j.name === 'slow');
+    expect(slow.metrics.successful_runs).toBe(1);
+    expect(slow.metrics.duration_metrics.median).toBeGreaterThanOrEqual(15);
+    const jobsRegion = page.getByRole('region', { name: 'Jobs of ship' });
+    for (const j of shipJobs) await jobsRegion.locator(`[data-name="${j.name}"]`, { hasText: `${Math.round(j.metrics.success_rate * 1000) / 10}%` }).waitFor();
+    expect(shipJobs.map((j) => j.name)).toEqual(expect.arrayContaining(['build', 'deploy', 'slow']));
+    const runs = (await server.api('GET', `/api/v2/insights/${SLUG}/workflows/ship?all-branches=true`)).body.items as any[];
+    expect(runs.map((r) => r.status).sort()).toEqual(['canceled', 'success']);
+    const latest = [...runs].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at)).at(-1);
+    await page.getByRole('img', { name: `Duration per run: 2 points, latest ${formatDuration(latest.duration * 1000)}` }).waitFor();
+    await page.getByRole('img', { name: /^Success rate per day: \d+ points/ }).waitFor();
+    const series = (await server.api('GET', `/api/v2/insights/time-series/${SLUG}/workflows/ship/jobs?granularity=daily`)).body.items as any[];
+    const seriesJobs = new Set(series.map((s) => s.name));
+    expect(seriesJobs.has('slow')).toBe(true);
+    await waitFor(async () => ((await page.getByRole('region', { name: 'Job trends of ship' }).getByRole('img').count()) === seriesJobs.size * 2 ? true : undefined), 'a duration and a success chart per job');
     await screenshot(page, 'insights');
     expect(problems()).toEqual([]);
   });
