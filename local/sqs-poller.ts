@@ -7,13 +7,14 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { crashScope } from '../shared/adapters/aws/fault-injection';
+import { consumerFaultScope } from '../shared/adapters/aws/fault-injection';
 
 /**
- * Delivery faults for the reliability suite (off by default): hand every message to the handler twice
- * (concurrently on standard queues, one after the other on FIFO queues, as redeliveries arrive); reverse the
- * order of what one receive returned (topped up by a second receive); kill the consumer right after its first
- * write on a message's first delivery and deliver it again at once.
+ * Delivery faults for the reliability suite (off by default): hand every message to the handler twice at
+ * once (as when a visibility timeout ends while a consumer is still working), on FIFO queues the second copy
+ * to a consumer that stalls a second before its first write, so it writes on stale reads;
+ * reverse the order of what one receive returned (topped up by a second receive); kill the consumer right
+ * after its first write on a message's first delivery and deliver it again at once.
  */
 export interface PollerFaults {
   duplicate?: boolean;
@@ -148,12 +149,10 @@ export class SqsPoller {
       const once = () => {
         if (!faults.crashAfterFirstWrite || this.crashed.has(record.messageId)) return this.invoke([record]);
         this.crashed.add(record.messageId);
-        return crashScope.run({ armed: true, crashed: false }, () => this.invoke([record]));
+        return consumerFaultScope.run({ crashAfterFirstWrite: true }, () => this.invoke([record]));
       };
-      let outcomes: Array<Set<string>>;
-      if (!faults.duplicate) outcomes = [await once()];
-      else if (fifo) outcomes = [await once(), await this.invoke([record])];
-      else outcomes = await Promise.all([once(), this.invoke([record])]);
+      const slowCopy = () => (fifo ? consumerFaultScope.run({ writeDelayMs: 1000 }, () => this.invoke([record])) : this.invoke([record]));
+      const outcomes = faults.duplicate ? await Promise.all([once(), slowCopy()]) : [await once()];
       if (outcomes.every((o) => o.has(record.messageId))) failed.add(record.messageId);
     }
     return failed;

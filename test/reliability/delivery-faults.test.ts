@@ -1,4 +1,4 @@
-import { expectIntact, fanOutConfig, settle, startHarness, trigger, type Harness } from './support';
+import { createLedger, expectIntact, fanOutConfig, settle, startHarness, trigger, type Harness } from './support';
 
 const WIDTH = 3;
 const JOBS = ['start', ...Array.from({ length: WIDTH }, (_, i) => `fan-${i + 1}`), 'end'];
@@ -22,14 +22,15 @@ describe.each([
   ],
 ])('reliability: %s', (_name, env) => {
   let h: Harness;
+  const ledger = createLedger();
   beforeAll(async () => {
-    h = await startHarness(env, fanOutConfig(WIDTH));
+    h = await startHarness(env, fanOutConfig(WIDTH, ledger.file));
   }, 90_000);
   afterAll(async () => h?.server.stop());
 
   it('finishes every pipeline once, with every job, number, step result and log line exactly once', async () => {
     const triggered = await trigger(h, 3);
     const outcomes = await settle(h, triggered);
-    await expectIntact(h, triggered, outcomes, { jobNames: JOBS });
+    await expectIntact(h, triggered, outcomes, { jobNames: JOBS, ledger: ledger.lines() });
   }, 150_000);
 });

@@ -1,12 +1,24 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startDevServer, waitFor, type DevServer } from '../support/dev-server';
 import { createTestRepo, type TestRepo } from '../support/git-repo';
 
-/** Fan-out/fan-in: `start` → `fan-1..fan-N` → `end`; every step prints a marker naming its job and pipeline. */
-export function fanOutConfig(width: number, extraStep = ''): string {
+/** A file on the host every job appends to when it runs: the record of how often each job really ran. */
+export function createLedger(): { file: string; lines(): string[] } {
+  const file = join(mkdtempSync(join(tmpdir(), 'slipway-ledger-')), 'runs');
+  return { file, lines: () => (readFileSync(file, 'utf8') as string).split('\n').filter(Boolean) };
+}
+
+/**
+ * Fan-out/fan-in: `start` → `fan-1..fan-N` → `end`; every job prints a marker naming itself and its pipeline
+ * and appends the same to the ledger file.
+ */
+export function fanOutConfig(width: number, ledger: string): string {
   const job = (name: string) => `  ${name}:
     docker: [{ image: cimg/base:stable }]
     steps:
-      - run: echo "marker ${name} pipeline-<< pipeline.number >>"${extraStep ? `\n      - run: ${extraStep}` : ''}`;
+      - run: echo "marker ${name} pipeline-<< pipeline.number >>" | tee -a ${ledger}`;
   const fans = Array.from({ length: width }, (_, i) => `fan-${i + 1}`);
   return `version: 2.1
 jobs:
@@ -59,21 +71,25 @@ export interface PipelineOutcome {
 /** Waits until every pipeline has all its workflows terminal; resolves their workflows and jobs. */
 export async function settle(h: Harness, pipelines: Array<{ id: string }>, timeoutMs = 90_000): Promise<PipelineOutcome[]> {
   return Promise.all(
-    pipelines.map((p) =>
-      waitFor(
+    pipelines.map((p) => {
+      let seen = 'nothing yet';
+      return waitFor(
         async () => {
           const pipeline = await h.server.api('GET', `/api/v2/pipeline/${p.id}`);
           if (pipeline.body.state === 'errored') throw new Error(`pipeline errored: ${JSON.stringify(pipeline.body.errors)}`);
           const wfs = await h.server.api('GET', `/api/v2/pipeline/${p.id}/workflow`);
           const items = wfs.body.items ?? [];
-          if (!items.length || !items.every((w: any) => TERMINAL_WORKFLOW.includes(w.status))) return undefined;
           const jobs = (await Promise.all(items.map((w: any) => h.server.api('GET', `/api/v2/workflow/${w.id}/job`)))).flatMap((r) => r.body.items);
+          seen = `pipeline ${pipeline.body.state}, workflows ${items.map((w: any) => w.status).join(', ') || 'none'}, jobs ${jobs.map((j: any) => `${j.name}:${j.status}`).join(', ')}`;
+          if (!items.length || !items.every((w: any) => TERMINAL_WORKFLOW.includes(w.status))) return undefined;
           return { id: p.id, number: pipeline.body.number, workflows: items, jobs };
         },
         `pipeline ${p.id} to finish`,
         timeoutMs,
-      ),
-    ),
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}; last seen: ${seen}`);
+      });
+    }),
   );
 }
 
@@ -103,15 +119,21 @@ export async function jobSteps(h: Harness, jobNumber: number): Promise<Array<{ n
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 /**
- * The invariants every fault must leave intact: one pipeline per trigger (numbers 1..n, once each), one workflow
+ * The invariants every fault must leave intact: one pipeline per trigger (each number once), one workflow
  * per pipeline, one job per plan entry, each job numbered once and numbers unique in the project, every job in
  * the expected final state, each step result once, and each acknowledged log line present exactly once.
  */
-export async function expectIntact(h: Harness, triggered: Array<{ id: string; number: number }>, outcomes: PipelineOutcome[], expected: { jobNames: string[]; status?: string }) {
+export async function expectIntact(
+  h: Harness,
+  triggered: Array<{ id: string; number: number }>,
+  outcomes: PipelineOutcome[],
+  expected: { jobNames: string[]; status?: string; ledger?: string[] },
+) {
   const listed = await h.server.api('GET', `/api/v2/project/${h.slug}/pipeline`);
   const ids = listed.body.items.map((p: any) => p.id).sort();
   expect(ids).toEqual(triggered.map((t) => t.id).sort());
-  expect(listed.body.items.map((p: any) => p.number).sort((a: number, b: number) => a - b)).toEqual(triggered.map((_, i) => i + 1));
+  // Numbers are unique; a counter increment whose response was lost and retried may leave a gap.
+  expect(new Set(listed.body.items.map((p: any) => p.number)).size).toBe(triggered.length);
   const jobNumbers: number[] = [];
   for (const o of outcomes) {
     expect(o.workflows).toHaveLength(1);
@@ -130,5 +152,10 @@ export async function expectIntact(h: Harness, triggered: Array<{ id: string; nu
     }
   }
   expect(new Set(jobNumbers).size).toBe(jobNumbers.length);
+  if (expected.ledger) {
+    // Every job ran exactly once on the host (a duplicate execution would append its marker again).
+    const want = outcomes.flatMap((o) => o.jobs.map((j) => `marker ${j.name} pipeline-${o.number}`));
+    expect([...expected.ledger].sort()).toEqual(want.sort());
+  }
   expect((await h.server.api('GET', '/healthz', undefined, null)).status).toBe(200);
 }

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { crashMiddleware, FaultInjector } from './fault-injection';
+import { consumerFaultMiddleware, FaultInjector } from './fault-injection';
 import { RequestCounter } from './request-counter';
 
 /**
@@ -37,8 +37,9 @@ export function createAwsClients(env: NodeJS.ProcessEnv): AwsClients {
  * Measurement and fault hooks for the bench and the reliability suite, off unless the environment asks:
  * `SLIPWAY_COUNT_REQUESTS=1` counts every request of every client of this process in one {@link RequestCounter}
  * (read it with {@link processRequestCounter}); `SLIPWAY_AWS_FAULTS` (JSON fault spec) injects throttling and
- * transient errors; `SLIPWAY_QUEUE_FAULTS` containing `crash` lets the local poller kill a consumer after its
- * first write. One instance per process, so clients built by different composition roots share them.
+ * transient errors; `SLIPWAY_QUEUE_FAULTS` (any of duplicate, reorder, crash) lets the local poller slow a
+ * duplicate consumer down or kill one after its first write. One instance per process, so clients built by
+ * different composition roots share them.
  */
 let hooks: { counter?: RequestCounter; faults?: FaultInjector } | undefined;
 
@@ -54,10 +55,10 @@ function installMeasurementHooks(env: NodeJS.ProcessEnv, clients: Array<{ middle
     hooks ??= {};
     hooks.faults ??= FaultInjector.fromEnv(env.SLIPWAY_AWS_FAULTS);
   }
-  const crash = /crash/.test(env.SLIPWAY_QUEUE_FAULTS ?? '');
+  const consumerFaults = Boolean(env.SLIPWAY_QUEUE_FAULTS);
   for (const client of clients) {
     if (counter) client.middlewareStack.add(counter.middleware(), { step: 'initialize', name: 'slipwayRequestCounter' });
     if (hooks?.faults) hooks.faults.install(client);
-    else if (crash) client.middlewareStack.add(crashMiddleware(), { step: 'initialize', name: 'slipwayCrashInjection', priority: 'high' });
+    else if (consumerFaults) client.middlewareStack.add(consumerFaultMiddleware(), { step: 'initialize', name: 'slipwayConsumerFaults', priority: 'high' });
   }
 }

@@ -19,7 +19,7 @@ export interface FaultSpec {
   kinds?: FaultKind[];
 }
 
-/** Thrown by a consumer armed with {@link crashScope} right after its first write: the process "died". */
+/** Thrown in a consumer armed by {@link consumerFaultScope} right after its first write: the process "died". */
 export class SimulatedCrashError extends Error {
   constructor(operation: string) {
     super(`Simulated consumer crash after its first write (${operation}); the message will be delivered again.`);
@@ -28,11 +28,19 @@ export class SimulatedCrashError extends Error {
 }
 
 /**
- * A consumer invocation run inside `crashScope.run({ armed: true, crashed: false }, ...)` is killed (every
- * later AWS call throws) right after its first successful write, as a process crash would. The local SQS
- * poller arms it on a message's first delivery when asked to (reliability tests).
+ * Faults of one consumer invocation (the local SQS poller sets them per delivery in the reliability tests):
+ * `crashAfterFirstWrite` kills it (every later AWS call throws) right after its first successful write, as a
+ * process crash would; `writeDelayMs` stalls it once, before its first write, so a concurrent duplicate
+ * delivery writes first and this one writes on stale reads (what conditional writes must withstand).
  */
-export const crashScope = new AsyncLocalStorage<{ armed: boolean; crashed: boolean }>();
+export interface ConsumerFaults {
+  crashAfterFirstWrite?: boolean;
+  writeDelayMs?: number;
+  /** Set once the simulated crash happened. */
+  crashed?: boolean;
+}
+
+export const consumerFaultScope = new AsyncLocalStorage<ConsumerFaults>();
 
 const WRITES = /^(Put|Update|Delete|BatchWrite|TransactWrite|SendMessage|PutObject|Upload|CompleteMultipart)/;
 /**
@@ -75,7 +83,7 @@ function serviceError(kind: FaultKind, service: string, operation: string): Erro
 /**
  * Fault injection for SDK v3 clients (reliability tests, never production): transient errors and throttling
  * by service/operation at a seeded rate, below the SDK's retry middleware so they are retried exactly as real
- * faults are; plus the consumer crash of {@link crashScope}. Install both middlewares on every client:
+ * faults are; plus the consumer faults of {@link consumerFaultScope}. Install both middlewares on every client:
  *
  * ```ts
  * const faults = new FaultInjector({ seed: 7, rate: 0.1, targets: ['DynamoDB:UpdateItem'] });
@@ -105,7 +113,7 @@ export class FaultInjector {
   }
 
   install(client: { middlewareStack: { add: (m: any, o: any) => void } }): void {
-    client.middlewareStack.add(crashMiddleware(), { step: 'initialize', name: 'slipwayCrashInjection', priority: 'high' });
+    client.middlewareStack.add(consumerFaultMiddleware(), { step: 'initialize', name: 'slipwayConsumerFaults', priority: 'high' });
     client.middlewareStack.add(this.faultMiddleware(), { step: 'finalizeRequest', name: 'slipwayFaultInjection', priority: 'low' });
   }
 
@@ -127,14 +135,21 @@ export class FaultInjector {
   }
 }
 
-/** The {@link crashScope} middleware alone (installed by {@link FaultInjector.install}, or on its own). */
-export function crashMiddleware(): InitializeMiddleware<any, MetadataBearer> {
+/** The {@link consumerFaultScope} middleware alone (installed by {@link FaultInjector.install}, or on its own). */
+export function consumerFaultMiddleware(): InitializeMiddleware<any, MetadataBearer> {
   return (next, context) => async (args) => {
-    const scope = crashScope.getStore();
+    const scope = consumerFaultScope.getStore();
     const { service, operation } = identify(context);
     if (scope?.crashed) throw new SimulatedCrashError(`${service}:${operation} after the crash`);
+    const write = WRITES.test(operation);
+    if (write && scope?.writeDelayMs) {
+      // One stall, before the first write: everything the consumer read before it is now stale.
+      const delay = scope.writeDelayMs;
+      scope.writeDelayMs = 0;
+      await new Promise((r) => setTimeout(r, delay));
+    }
     const result = await next(args);
-    if (scope?.armed && WRITES.test(operation)) {
+    if (scope?.crashAfterFirstWrite && write) {
       scope.crashed = true;
       throw new SimulatedCrashError(`${service}:${operation}`);
     }
