@@ -59,6 +59,8 @@ export function writeResult(res: ServerResponse, result: APIGatewayProxyStructur
     return;
   }
   const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
-  res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>) });
+  const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  res.writeHead(result.statusCode ?? 200, headers);
   res.end(body);
 }

@@ -19,6 +19,8 @@ export interface ApiResponse {
   body?: unknown;
   text?: string;
   headers?: Record<string, string>;
+  /** `Set-Cookie` values (API Gateway v2 `cookies`). */
+  cookies?: string[];
 }
 
 export interface RouteContext {
@@ -67,7 +69,8 @@ export function parseEvent(event: APIGatewayProxyEventV2): ApiRequest {
     path: decodeURI(event.rawPath),
     params: {},
     query,
-    headers: event.headers ?? {},
+    // API Gateway v2 delivers cookies apart from the headers; routes read them from the `cookie` header.
+    headers: event.cookies?.length ? { ...(event.headers ?? {}), cookie: [event.headers?.cookie, ...event.cookies].filter(Boolean).join('; ') } : (event.headers ?? {}),
     rawBody: raw,
     body,
   };
@@ -75,9 +78,20 @@ export function parseEvent(event: APIGatewayProxyEventV2): ApiRequest {
 
 export function toResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...(res.headers ?? {}) };
-  if (res.text !== undefined) return { statusCode: res.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: res.text };
-  if (res.body === undefined) return { statusCode: res.status, headers };
-  return { statusCode: res.status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(res.body) };
+  const cookies = res.cookies?.length ? { cookies: res.cookies } : {};
+  if (res.text !== undefined) return { statusCode: res.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: res.text, ...cookies };
+  if (res.body === undefined) return { statusCode: res.status, headers, ...cookies };
+  return { statusCode: res.status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(res.body), ...cookies };
+}
+
+/** A cookie's value from the request's `cookie` header. */
+export function cookieValue(headers: Record<string, string | undefined>, name: string): string | undefined {
+  const header = Object.entries(headers).find(([k]) => k.toLowerCase() === 'cookie')?.[1] ?? '';
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
 }
 
 /** Maps any error to CircleCI's `{ "message": ... }` body; unexpected errors become a 500 without internals. */

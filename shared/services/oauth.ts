@@ -56,16 +56,20 @@ const callbackUrl = (deps: Deps) => `${deps.publicUrl}${GITHUB_CALLBACK_PATH}`;
  * Starts a sign-in: the GitHub authorize URL to redirect to, carrying a signed `state` (random nonce plus
  * the path to return to) that expires after 10 minutes and is accepted once.
  */
-export async function startGitHubSignIn(deps: Deps, next: string | undefined): Promise<string> {
+export async function startGitHubSignIn(deps: Deps, next: string | undefined): Promise<{ location: string; nonce: string }> {
   const oauth = settings(deps);
   const back = next && NEXT.test(next) ? next : '/';
-  const state = await deps.tokens.signResource(`${STATE_PREFIX}${randomUUID()}:${back}`, STATE_TTL_SECONDS);
+  const nonce = randomUUID();
+  const state = await deps.tokens.signResource(`${STATE_PREFIX}${nonce}:${back}`, STATE_TTL_SECONDS);
   const q = new URLSearchParams({ client_id: oauth.clientId, redirect_uri: callbackUrl(deps), state, allow_signup: 'false' });
-  return `${oauth.webUrl}/login/oauth/authorize?${q}`;
+  return { location: `${oauth.webUrl}/login/oauth/authorize?${q}`, nonce };
 }
 
-/** Verifies a callback's `state` (signature, expiry, single use); resolves the path to return to. */
-async function consumeState(deps: Deps, state: string | undefined): Promise<string> {
+/**
+ * Verifies a callback's `state` (signature, expiry, bound to the browser that started the sign-in through
+ * the nonce cookie — no login CSRF —, single use); resolves the path to return to.
+ */
+async function consumeState(deps: Deps, state: string | undefined, browserNonce: string | undefined): Promise<string> {
   const restart = `Start again from the sign-in page (${GITHUB_START_PATH}).`;
   if (!state) throw new ValidationError(`The GitHub sign-in callback has no state parameter. ${restart}`);
   let claims: { resource?: unknown; exp?: number } = {};
@@ -90,6 +94,9 @@ async function consumeState(deps: Deps, state: string | undefined): Promise<stri
   }
   const rest = resource.slice(STATE_PREFIX.length);
   const nonce = rest.slice(0, rest.indexOf(':'));
+  if (!browserNonce || browserNonce !== nonce) {
+    throw new ValidationError(`This GitHub sign-in was started in another browser, or cookies are blocked for this site. ${restart}`);
+  }
   if (!(await deps.dedupe.claim(`github-oauth-state:${nonce}`, STATE_TTL_SECONDS, deps.clock.now()))) {
     throw new ValidationError(`This GitHub sign-in state was used already; each sign-in link works once. ${restart}`);
   }
@@ -162,11 +169,11 @@ async function findOrCreateUser(deps: Deps, login: string, name: string): Promis
  */
 export async function finishGitHubSignIn(
   deps: Deps,
-  input: { code?: string; state?: string; error?: string; errorDescription?: string },
+  input: { code?: string; state?: string; error?: string; errorDescription?: string; browserNonce?: string },
   fetchImpl: Fetch = fetch,
 ): Promise<{ location: string; user: User; grantedOrgs: string[] }> {
   const oauth = settings(deps);
-  const next = await consumeState(deps, input.state);
+  const next = await consumeState(deps, input.state, input.browserNonce);
   if (input.error) {
     throw new UnauthorizedError(`GitHub did not authorise the sign-in: ${input.error}${input.errorDescription ? ` (${input.errorDescription})` : ''}. Sign in again and approve the access.`);
   }

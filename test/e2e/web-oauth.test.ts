@@ -74,8 +74,17 @@ class FakeGitHub {
 }
 
 /** Follows one redirect by hand; resolves its target. */
+/** The sign-in nonce cookie the last start set (a one-cookie jar, as a browser would keep it). */
+let nonceCookie = '';
+async function browserFetch(url: string, withCookie = true): Promise<Response> {
+  const res = await fetch(url, { redirect: 'manual', headers: withCookie && nonceCookie ? { cookie: nonceCookie } : {} });
+  const set = res.headers.get('set-cookie');
+  if (set?.startsWith('slipway_oauth_nonce=')) nonceCookie = set.split(';')[0];
+  return res;
+}
+
 async function redirectOf(url: string): Promise<{ status: number; location: string; body: string }> {
-  const res = await fetch(url, { redirect: 'manual' });
+  const res = await browserFetch(url);
   return { status: res.status, location: res.headers.get('location') ?? '', body: await res.text() };
 }
 
@@ -175,8 +184,8 @@ describe('sign-in with GitHub and the project list', () => {
 
   it('refuses forged, altered, expired and replayed states and a code GitHub rejects, each with a clear 4xx', async () => {
     github.login = 'octo-dev';
-    const message = async (url: string) => {
-      const res = await fetch(url, { redirect: 'manual' });
+    const message = async (url: string, withCookie = true) => {
+      const res = await browserFetch(url, withCookie);
       return { status: res.status, message: ((await res.json()) as { message: string }).message, location: res.headers.get('location') };
     };
     const callback = await callbackUrl();
@@ -204,10 +213,17 @@ describe('sign-in with GitHub and the project list', () => {
       expect([what, res.status, res.location]).toEqual([what, status, null]);
       expect(res.message).toMatch(pattern);
     }
+    // A genuine state from a browser that did not start the sign-in (login CSRF) is refused.
+    const csrf = await message(callback, false);
+    expect(csrf.status).toBe(400);
+    expect(csrf.message).toMatch(/started in another browser/);
     // The genuine callback still works (the refusals above did not consume it) and works once.
-    const ok = await fetch(callback, { redirect: 'manual' });
+    const cookieOfThisSignIn = nonceCookie;
+    const ok = await browserFetch(callback);
     expect(ok.status).toBe(302);
     expect(ok.headers.get('referrer-policy')).toBe('no-referrer');
+    // The callback clears the cookie; even a replay that kept it (both captured) is refused.
+    nonceCookie = cookieOfThisSignIn;
     const replay = await message(callback);
     expect(replay.status).toBe(400);
     expect(replay.message).toMatch(/used already/);

@@ -1,8 +1,13 @@
 import { authMethods, finishGitHubSignIn, GITHUB_CALLBACK_PATH, GITHUB_START_PATH, startGitHubSignIn } from '../../../shared/services/oauth';
-import { json, type Route } from '../http';
+import { cookieValue, json, type Route } from '../http';
 
 /** A browser redirect that leaves no trace of its URL in `Referer` headers or caches. */
-const redirect = (location: string) => ({ status: 302, headers: { location, 'referrer-policy': 'no-referrer' } });
+const redirect = (location: string, cookies?: string[]) => ({ status: 302, headers: { location, 'referrer-policy': 'no-referrer' }, cookies });
+
+/** Binds a sign-in to the browser that started it (checked against the state's nonce at the callback). */
+const NONCE_COOKIE = 'slipway_oauth_nonce';
+const nonceCookie = (value: string, secure: boolean, maxAge: number) =>
+  `${NONCE_COOKIE}=${value}; Path=/api/v2/slipway/oauth/github; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 
 /**
  * Sign-in: how users may sign in, and sign-in with GitHub (OAuth web flow of the GitHub App). These routes
@@ -14,15 +19,24 @@ export const oauthRoutes: Route[] = [
   {
     method: 'GET',
     path: GITHUB_START_PATH,
-    handle: async (ctx) => redirect(await startGitHubSignIn(ctx.deps, ctx.req.query.next)),
+    handle: async (ctx) => {
+      const started = await startGitHubSignIn(ctx.deps, ctx.req.query.next);
+      return redirect(started.location, [nonceCookie(started.nonce, ctx.deps.publicUrl.startsWith('https:'), 600)]);
+    },
   },
   {
     method: 'GET',
     path: GITHUB_CALLBACK_PATH,
     async handle(ctx) {
       const q = ctx.req.query;
-      const done = await finishGitHubSignIn(ctx.deps, { code: q.code, state: q.state, error: q.error, errorDescription: q.error_description });
-      return redirect(done.location);
+      const done = await finishGitHubSignIn(ctx.deps, {
+        code: q.code,
+        state: q.state,
+        error: q.error,
+        errorDescription: q.error_description,
+        browserNonce: cookieValue(ctx.req.headers, NONCE_COOKIE),
+      });
+      return redirect(done.location, [nonceCookie('', ctx.deps.publicUrl.startsWith('https:'), 0)]);
     },
   },
 ];
