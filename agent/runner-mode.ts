@@ -9,6 +9,8 @@ export interface RunnerOptions {
   token: string;
   /** Runner name shown in the runner listing (default: the host name). */
   name?: string;
+  /** The resource class to claim for, sent with the claim (machine runners share one token across classes). */
+  resourceClass?: string;
   workRoot: string;
   /** Wait between claims when nothing is queued (default 3 s). */
   pollMs?: number;
@@ -25,7 +27,7 @@ async function claim(options: RunnerOptions): Promise<string | undefined> {
   const res = await fetch(`${options.url}/runner/v1/claim`, {
     method: 'POST',
     headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: options.name ?? hostname(), version: options.version ?? '1' }),
+    body: JSON.stringify({ name: options.name ?? hostname(), version: options.version ?? '1', resource_class: options.resourceClass }),
   });
   if (res.status === 204) return undefined;
   const text = await res.text();

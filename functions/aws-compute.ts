@@ -1,10 +1,16 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AsgMachineCompute } from '../shared/adapters/aws/asg-machine-compute';
 import { EcsFargateCompute } from '../shared/adapters/aws/ecs-fargate-compute';
 import { ValidationError } from '../shared/model/errors';
+import { findMachineResourceClass, machineRunnerClass } from '../shared/model/resource-classes';
+import { systemClock, type Clock } from '../shared/ports/clock';
 import type { JobCompute } from '../shared/ports/job-compute';
 import type { PipelineStore } from '../shared/ports/pipeline-store';
+import type { RunnerStore } from '../shared/ports/runner-store';
+import type { MachinePool } from '../shared/services/machine-pool';
+import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import type { FunctionEnv } from './env';
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -16,12 +22,29 @@ const map = (v: string | undefined, name: string): Record<string, string> => {
   }
 };
 
+/** The machine class a job's `resource_class` names (CircleCI's default when it names none). */
+const machineClassOf = (resourceClass: string | undefined) => findMachineResourceClass(resourceClass)?.name ?? resourceClass ?? '';
+
+/** Job compute in AWS, plus the machine pools (scale-in, the runners' token) for the control plane's deps. */
+export interface AwsCompute extends JobCompute {
+  readonly machinePool: MachinePool;
+}
+
+export interface AwsComputeClients {
+  ecs?: ECSClient;
+  autoscaling?: AutoScalingClient;
+  secrets?: SecretsManagerClient;
+  clock?: Clock;
+}
+
 /**
- * AWS compute for the dispatcher: Fargate for `docker` jobs, EC2 auto scaling groups for `machine` jobs
- * (their instances run the agent in runner mode). Launch and stop go to the adapter that owns the unit.
+ * AWS compute for the dispatcher: Fargate for `docker` jobs; for `machine` jobs, capacity in the class's auto
+ * scaling group plus an entry in the runner queue under `machine/<class>`, which the group's instances claim
+ * (runner mode, one job each). Launch and stop go to the unit's owner: queued machine tasks are removed from the
+ * queue, Fargate tasks are stopped.
  */
-export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStore): JobCompute {
-  const fargate = new EcsFargateCompute(new ECSClient({}), {
+export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStore, runners: () => RunnerStore, clients: AwsComputeClients = {}): AwsCompute {
+  const fargate = new EcsFargateCompute(clients.ecs ?? new ECSClient({}), {
     cluster: env.ECS_CLUSTER_ARN ?? '',
     subnets: list(env.ECS_SUBNETS),
     securityGroups: list(env.ECS_SECURITY_GROUPS),
@@ -29,29 +52,55 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
     assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP === 'true',
     capacityProvider: env.ECS_CAPACITY_PROVIDER,
   });
-  const machines = new AsgMachineCompute(new AutoScalingClient({}), {
-    groups: map(env.MACHINE_ASGS, 'MACHINE_ASGS'),
+  const groups = map(env.MACHINE_ASGS, 'MACHINE_ASGS');
+  const machines = new AsgMachineCompute(clients.autoscaling ?? new AutoScalingClient({}), {
+    groups,
     // Demand: tasks of the class waiting for or running on an instance (the target capacity, not an increment).
     demand: async (resourceClass) => {
       const jobs = await pipelines().listActiveJobs();
       return jobs
-        .filter((j) => j.plan.executor.type === 'machine' && j.plan.executor.resourceClass === resourceClass)
+        .filter((j) => j.plan.executor.type === 'machine' && machineClassOf(j.plan.executor.resourceClass) === resourceClass)
         .reduce((n, j) => n + j.tasks.filter((t) => t.status === 'queued' || t.status === 'running').length, 0);
     },
   });
+  let queue: RunnerQueueCompute | undefined;
+  const machineQueue = () => (queue ??= new RunnerQueueCompute(machines, runners(), clients.clock ?? systemClock));
+  let token: Promise<string | undefined> | undefined;
   return {
-    launch(task) {
+    async launch(task) {
       switch (task.executor.type) {
         case 'docker':
           return fargate.launch(task);
-        case 'machine':
-          return machines.launch(task);
+        case 'machine': {
+          // Scale first (it validates the class and throws while Auto Scaling is busy), then wait in the queue.
+          await machines.launch(task);
+          const pool = machineRunnerClass(machineClassOf(task.executor.resourceClass));
+          return machineQueue().launch({ ...task, executor: { ...task.executor, type: 'runner', resourceClass: pool } });
+        }
         default:
           throw new ValidationError(`The ${task.executor.type} executor is not available in this installation; use docker, machine or a self-hosted runner resource class.`);
       }
     },
     stop(computeId, reason) {
-      return computeId.startsWith('arn:aws:ecs') ? fargate.stop(computeId, reason) : machines.stop(computeId, reason);
+      if (/^arn:[^:]+:ecs:/.test(computeId)) return fargate.stop(computeId, reason);
+      return machineQueue().stop(computeId, reason);
+    },
+    machinePool: {
+      classes: Object.keys(groups),
+      scaleIn: (ids) => machines.scaleIn(ids),
+      // The machine runners' shared token (`MACHINE_RUNNER_TOKEN_SECRET_ARN`): read on first use, then kept.
+      runnerToken() {
+        const arn = env.MACHINE_RUNNER_TOKEN_SECRET_ARN;
+        if (!arn) return Promise.resolve(undefined);
+        token ??= (clients.secrets ?? new SecretsManagerClient({}))
+          .send(new GetSecretValueCommand({ SecretId: arn }))
+          .then((s) => s.SecretString?.trim() || undefined)
+          .catch((e: unknown) => {
+            token = undefined;
+            throw e;
+          });
+        return token;
+      },
     },
   };
 }

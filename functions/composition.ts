@@ -55,6 +55,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   let signingKey: Buffer;
   let cipher;
   let compute: JobCompute;
+  let machinePool: ControlPlaneDeps['machinePool'];
   if (local) {
     signingKey = localKey(dataDir, 'signing.key');
     cipher = new LocalKeyCipher(localKey(dataDir, 'secrets.key'));
@@ -63,7 +64,9 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
     signingKey = Buffer.from(secret.SecretString ?? '', 'utf8');
     cipher = new KmsEnvelopeCipher(new KMSClient({}), env.KMS_KEY_ID ?? '');
-    compute = createAwsCompute(env, () => pipelines);
+    const aws = createAwsCompute(env, () => pipelines, () => runners);
+    compute = aws;
+    machinePool = aws.machinePool;
   }
   const gitSource = new GitCliRepositorySource(join(local ? dataDir : '/tmp', 'git'));
   const githubSecret = !local && env.GITHUB_APP_SECRET_ARN ? await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.GITHUB_APP_SECRET_ARN })) : undefined;
@@ -99,6 +102,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     cipher,
     repos: githubApp ? new GitHubRepositorySource(githubApp, gitSource) : gitSource,
     compute: new RunnerQueueCompute(compute, runners, systemClock),
+    machinePool,
     tokens: new TokenService(signingKey),
     clock: systemClock,
     publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),

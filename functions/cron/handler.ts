@@ -2,23 +2,35 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { reconcile } from '../../shared/services/reconcile';
 import { fireDueSchedules } from '../../shared/services/schedules';
+import { scaleInIdleMachines } from '../../shared/services/machine-pool';
+import { handleSpotInterruption, isSpotInterruptionWarning } from '../../shared/services/spot-interruption';
 import { getDeps } from '../composition';
 import { readEnv } from '../env';
 import { logger } from '../observability';
 
-/** Every minute (EventBridge): due scheduled pipelines, then the reconciler and reaper of silent jobs. */
+function reaperOptions() {
+  const env = readEnv();
+  return { maxJobRuntimeSeconds: env.JOB_MAX_RUNTIME_SECONDS, maxQueuedSeconds: env.JOB_QUEUED_LIMIT_SECONDS, infraRetries: env.JOB_INFRA_RETRIES };
+}
+
+/**
+ * Every minute (EventBridge): due scheduled pipelines, then the reconciler and reaper of silent jobs, then scale-in
+ * of idle machine instances. On an EC2 Spot interruption warning: retry the task of the interrupted machine runner.
+ */
 export const handler = middy()
   .use(injectLambdaContext(logger))
-  .handler(async () => {
+  .handler(async (event: unknown) => {
     const deps = await getDeps();
+    if (isSpotInterruptionWarning(event)) {
+      const spot = await handleSpotInterruption(deps, event.detail['instance-id'], reaperOptions());
+      logger.info('spot interruption', { ...spot });
+      return spot;
+    }
     const schedules = await fireDueSchedules(deps);
     if (schedules.failed.length) logger.error('some schedules did not fire; the next run retries their slots', { failed: schedules.failed });
-    const env = readEnv();
-    const report = await reconcile(deps, {
-      maxJobRuntimeSeconds: env.JOB_MAX_RUNTIME_SECONDS,
-      maxQueuedSeconds: env.JOB_QUEUED_LIMIT_SECONDS,
-      infraRetries: env.JOB_INFRA_RETRIES,
-    });
+    const report = await reconcile(deps, reaperOptions());
+    const scaledIn = await scaleInIdleMachines(deps);
+    if (scaledIn.length) logger.info('idle machine instances terminated', { instances: scaledIn });
     logger.info('reconciled', { ...report, schedulesFired: schedules.fired });
     return { ...report, schedulesFired: schedules.fired };
   });

@@ -16,6 +16,7 @@ import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SshKeyStore } from '../ports/ssh-key-store';
 import type { GitHubOAuthSettings } from './oauth';
+import type { MachinePool } from './machine-pool';
 import type { TokenService } from './tokens';
 
 /** Everything the use cases need, built by a composition root (functions/, local/, cli/). */
@@ -48,6 +49,8 @@ export interface ControlPlaneDeps {
   githubInstallations?: GitHubInstallationStore;
   /** Commit statuses for jobs (a GitHub App is configured). */
   commitStatuses?: CommitStatusNotifier;
+  /** AWS: the EC2 machine pools (their runners' token, idle scale-in). None: no machine executor. */
+  machinePool?: MachinePool;
   /** Sign-in with GitHub (the App's OAuth client is configured). None: API tokens only. */
   githubOAuth?: GitHubOAuthSettings;
 }

@@ -19,6 +19,10 @@ export interface ReaperOptions {
   maxJobRuntimeSeconds: number;
   /** A job still queued (no agent started) after this long is failed with a reason. */
   maxQueuedSeconds: number;
+  /** Only these workflows (default: every active one). */
+  workflowIds?: readonly string[];
+  /** Tasks known to have lost their agent (a Spot interruption): reaped at once instead of after the lease. */
+  lost?: (job: Job, task: TaskState) => boolean;
 }
 
 export const DEFAULT_REAPER_OPTIONS: ReaperOptions = { infraRetries: 1, maxJobRuntimeSeconds: 5 * 3600, maxQueuedSeconds: 3600 };
@@ -47,6 +51,7 @@ export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}
   const report: ReconcileReport = { workflowsNudged: 0, tasksRedispatched: 0, tasksReaped: 0, tasksRetried: 0, tasksTimedOut: 0, jobsExpired: 0 };
   const now = deps.clock.now().getTime();
   for (const workflow of await deps.pipelines.listActiveWorkflows()) {
+    if (opts.workflowIds && !opts.workflowIds.includes(workflow.id)) continue;
     const jobs = await deps.pipelines.listJobs(workflow.id);
     for (const job of jobs) {
       if (job.status !== 'queued' && job.status !== 'running') continue;
@@ -74,7 +79,7 @@ export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}
           continue;
         }
         const silentMs = now - Date.parse(task.heartbeatAt ?? task.startedAt ?? job.queuedAt ?? job.createdAt);
-        if (silentMs <= deps.leaseSeconds * 1000) continue;
+        if (silentMs <= deps.leaseSeconds * 1000 && !opts.lost?.(job, task)) continue;
         report.tasksReaped++;
         if (task.computeId) await deps.compute.stop(task.computeId, 'agent silent beyond its lease').catch(() => undefined);
         if (job.infraRetries < opts.infraRetries) {

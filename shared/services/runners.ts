@@ -3,6 +3,7 @@ import type { User } from '../model/entities';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../model/errors';
 import type { RunnerResourceClass } from '../ports/runner-store';
 import type { ControlPlaneDeps } from './deps';
+import { machineRunnerClassFor, recordMachineInstance } from './machine-pool';
 import { hashToken } from './tokens';
 
 
@@ -94,9 +95,11 @@ export async function unclaimedTaskCount(deps: ControlPlaneDeps, user: User, res
  * the task's first heartbeat, so the reaper notices a runner that dies before starting it. Entries whose task
  * moved on (canceled, retried) are dropped on the way. Resolves `undefined` when nothing waits.
  */
-export async function claimRunnerTask(deps: ControlPlaneDeps, runnerToken: string, runner: { name: string; version: string }): Promise<{ taskToken: string; resourceClass: string; jobId: string } | undefined> {
+export async function claimRunnerTask(deps: ControlPlaneDeps, runnerToken: string, runner: { name: string; version: string; resourceClass?: string }): Promise<{ taskToken: string; resourceClass: string; jobId: string } | undefined> {
   const store = deps.runners;
-  const token = runnerToken ? await store.getTokenByHash(hashToken(runnerToken)) : undefined;
+  // EC2 machine runners (AWS) present the pool's shared token and name their `machine/<class>`.
+  const machineClass = runnerToken ? await machineRunnerClassFor(deps, runnerToken, runner.resourceClass) : undefined;
+  const token = machineClass ? { resourceClass: machineClass } : runnerToken ? await store.getTokenByHash(hashToken(runnerToken)) : undefined;
   if (!token) throw new UnauthorizedError('Invalid runner token. Create one with POST /api/v2/runner/token for your resource class.');
   const now = deps.clock.now().toISOString();
   await store.touchRunner({ resourceClass: token.resourceClass, name: runner.name, version: runner.version, lastSeen: now });
@@ -107,6 +110,8 @@ export async function claimRunnerTask(deps: ControlPlaneDeps, runnerToken: strin
       await store.remove(entry);
       continue;
     }
+    // A machine task is claimed once the dispatcher has recorded its compute, which the claim then replaces.
+    if (machineClass && !task.computeId) continue;
     if (!(await store.claim(entry, runner.name, now))) continue;
     // The claim is the runner's first sign of life: a runner that dies before starting the task stops
     // heart-beating from here, and the reaper returns the task to the queue as a new attempt.
@@ -114,6 +119,7 @@ export async function claimRunnerTask(deps: ControlPlaneDeps, runnerToken: strin
       await store.remove(entry);
       continue;
     }
+    if (machineClass) await recordMachineInstance(deps, entry, runner.name);
     const claims = { workflowId: entry.workflowId, jobId: entry.jobId, taskIndex: entry.taskIndex, attempt: entry.attempt };
     return { taskToken: await deps.tokens.signTask(claims, TASK_TOKEN_TTL_SECONDS), resourceClass: token.resourceClass, jobId: entry.jobId };
   }

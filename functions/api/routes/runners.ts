@@ -21,7 +21,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 const ResourceBody = z.object({ resource_class: z.string().min(3).max(200), desc: z.string().max(500).default('') }).strict();
 const TokenBody = z.object({ resource_class: z.string().min(3).max(200), nickname: z.string().min(1).max(200) }).strict();
-const ClaimBody = z.object({ name: z.string().min(1).max(200), version: z.string().max(50).default('') });
+// `resource_class`: EC2 machine runners name their pool (`machine/<class>`); a runner token implies its class.
+const ClaimBody = z.object({ name: z.string().min(1).max(200), version: z.string().max(50).default(''), resource_class: z.string().max(200).optional() });
 
 const resourceClassQuery = (q: Record<string, string | undefined>) => q['resource-class'] ?? q.resource_class ?? '';
 
@@ -77,7 +78,7 @@ export const runnerAdminRoutes: Route[] = [
       const runnerToken = auth.startsWith('Bearer ') ? auth.slice(7) : '';
       if (!runnerToken) throw new UnauthorizedError('Missing runner token. Send Authorization: Bearer <runner token> (create one with POST /api/v2/runner/token).');
       const body = parse(ClaimBody, ctx.req.body);
-      const claimed = await claimRunnerTask(ctx.deps, runnerToken, body);
+      const claimed = await claimRunnerTask(ctx.deps, runnerToken, { name: body.name, version: body.version, resourceClass: body.resource_class });
       return claimed ? json(200, { task_token: claimed.taskToken, resource_class: claimed.resourceClass, job_id: claimed.jobId }) : { status: 204 };
     },
   },
