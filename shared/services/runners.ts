@@ -3,7 +3,7 @@ import type { User } from '../model/entities';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../model/errors';
 import type { RunnerResourceClass } from '../ports/runner-store';
 import type { ControlPlaneDeps } from './deps';
-import { machineRunnerClassFor, recordMachineInstance } from './machine-pool';
+import { isMachineRunnerClass, machineRunnerClassFor, recordMachineInstance } from './machine-pool';
 import { hashToken } from './tokens';
 
 
@@ -25,6 +25,7 @@ export function apiResourceClass(rc: RunnerResourceClass) {
 export async function createResourceClass(deps: ControlPlaneDeps, user: User, input: { resourceClass: string; description: string }) {
   if (!NAME.test(input.resourceClass)) throw new ValidationError(`Resource class "${input.resourceClass}" must look like namespace/name (letters, digits, - and _).`);
   const namespace = input.resourceClass.split('/')[0];
+  if (isMachineRunnerClass(input.resourceClass.toLowerCase())) throw new ValidationError('The namespace "machine" is reserved for the EC2 machine executor\'s runners; choose another namespace.');
   authorizeNamespace(user, namespace);
   const rc: RunnerResourceClass = { id: randomUUID(), name: input.resourceClass, namespace, description: input.description, createdAt: deps.clock.now().toISOString() };
   if (!(await deps.runners.createResourceClass(rc))) throw new ConflictError(`Resource class ${rc.name} already exists.`);
