@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRunner } from '../../agent/runner-mode';
-import { agentCommand } from '../../local/agent-bundle';
 
 /** Instance metadata (IMDSv2); `AWS_EC2_METADATA_SERVICE_ENDPOINT` overrides it as for the AWS SDK. */
 const IMDS = () => (process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? 'http://169.254.169.254').replace(/\/$/, '');
@@ -39,7 +38,10 @@ export async function terminateInstance(autoscaling: AutoScalingClient, instance
 /** The agent's argv for the in-job `circleci` command: the agent bundled beside this CLI (the image's /opt/slipway), else built now. */
 async function circleciCommand(workDir: string): Promise<string[]> {
   const bundled = join(__dirname, 'agent.cjs');
-  return existsSync(bundled) ? [process.execPath, bundled] : agentCommand(workDir);
+  if (existsSync(bundled)) return [process.execPath, bundled];
+  // Loaded only from the sources: it locates the checkout when it loads, which a bundle has not.
+  const { agentCommand } = await import('../../local/agent-bundle');
+  return agentCommand(workDir);
 }
 
 interface RunnerOpts {
