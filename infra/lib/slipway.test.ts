@@ -247,6 +247,14 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
       const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('secretsmanager:') && a !== 'autoscaling:TerminateInstanceInAutoScalingGroup');
       expect(others).toEqual([]);
     }
+    // cron terminates idle instances of Slipway's groups only; the API reads the machine runner token for claims.
+    const cron = statements(t, 'cron');
+    expect(cron.some((s) => actionsOf(s).includes('autoscaling:DescribeAutoScalingInstances'))).toBe(true);
+    const cronTerminate = cron.find((s) => actionsOf(s).includes('autoscaling:TerminateInstanceInAutoScalingGroup'));
+    expect([cronTerminate.Resource].flat()).toHaveLength(2);
+    expect(JSON.stringify(cronTerminate.Resource)).toContain('autoScalingGroupName/');
+    expect(statements(t, 'api').some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource).includes(tokenSecret))).toBe(true);
+    expect(fnByService(t, 'api')[1].Properties.Environment.Variables.MACHINE_RUNNER_TOKEN_SECRET_ARN).toEqual({ Ref: tokenSecret });
   });
 
   it('has a dashboard and alarms for DLQs, error rates, throttles and stuck jobs, all to the SNS topic', () => {

@@ -162,6 +162,16 @@ describe('EcsFargateCompute', () => {
     expect(input.containerDefinitions?.[1]).toEqual({ ...basePrimary, image: 'cimg/node:22.1', user: 'circleci' });
   });
 
+  it('derives new task definitions from a new base revision (an upgraded stack) instead of reusing older ones', async () => {
+    const c = compute();
+    await c.launch(launch());
+    const next = compute({ taskDefinitions: { ...taskDefinitions, medium: taskDefinitions.medium.replace(/:1$/, ':2') } });
+    await next.launch(launch({ jobId: 'job-2' }));
+    const families = ecsMock.commandCalls(RegisterTaskDefinitionCommand).map((call) => call.args[0].input.family);
+    expect(families).toHaveLength(2);
+    expect(families[0]).not.toBe(families[1]);
+  });
+
   it('gives a base without a primary container the layout: shared volume, shim command, started after the agent', async () => {
     await compute().launch(launch());
     const primary = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input.containerDefinitions?.[1];

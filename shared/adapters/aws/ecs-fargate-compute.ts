@@ -154,7 +154,9 @@ export class EcsFargateCompute implements JobCompute {
   /** The derived task definition for this image set: found by family, or registered from the base once. */
   private taskDefinitionFor(baseArn: string, images: readonly DockerImage[]): Promise<string> {
     const spec = images.map((i) => ({ image: i.image, name: i.name, entrypoint: i.entrypoint, command: i.command, user: i.user, env: i.environment }));
-    const hash = sha256(JSON.stringify(spec)).slice(0, 16);
+    // The base's revision is part of the name: a redeployed layout (agent image, shim command) gets new derived
+    // definitions instead of reusing ones registered from the old base.
+    const hash = sha256(JSON.stringify({ base: baseArn, spec })).slice(0, 16);
     const key = `${baseArn}|${hash}`;
     let pending = this.derived.get(key);
     if (!pending) {
