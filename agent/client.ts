@@ -56,8 +56,9 @@ export class ControlPlaneClient {
   start(): Promise<unknown> {
     return this.call('POST', '/task/start');
   }
-  steps(steps: StepReport[]): Promise<{ cancel: boolean }> {
-    return this.call('POST', '/task/steps', { steps });
+  /** Step progress (and liveness); with `logUrls`, the reply also carries presigned URLs for those log chunks. */
+  steps(steps: StepReport[], logUrls?: { step: number; from: number; count: number }): Promise<{ cancel: boolean; logUrls?: string[] }> {
+    return this.call('POST', '/task/steps', logUrls ? { steps, logUrls } : { steps });
   }
   heartbeat(): Promise<{ cancel: boolean }> {
     return this.call('POST', '/task/heartbeat');

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { SecretMasker } from './mask';
+import { realTimers, type Timers } from './timers';
 
 export interface LogSink {
   /** Uploads chunk `seq` of a step. Must be retried by the implementation on transient errors. */
@@ -14,35 +15,58 @@ function charBoundary(buf: Buffer, at: number): number {
 }
 
 /**
- * Buffers one step's output, masks secrets, and uploads it in chunks: when a chunk reaches `maxChunkBytes`,
- * when `flushIntervalMs` passed since the last upload (live tailing), and at the end. Works on bytes (no
- * decoding on the hot path); invalid UTF-8 is replaced with U+FFFD, never dropped; `\r` progress output is
- * kept as written for the viewer to render; nothing is truncated. Secrets are masked over everything pending
- * before a tail that could start a secret is held back, so a secret split across writes is still masked.
- * Uploads are sequential so chunk order is preserved.
+ * When a step's output is uploaded. Chunks cost an S3 PUT each, so output is batched, while a viewer tailing
+ * a step still sees its first output within about a second.
+ */
+export interface LogPolicy {
+  /** Upload as soon as this many bytes are pending (default 4 MiB). */
+  maxChunkBytes: number;
+  /** The step's first upload: this long after its first output (default 1 s). */
+  firstFlushMs: number;
+  /** Later uploads: this long after the previous one (default 15 s)... */
+  flushIntervalMs: number;
+  /** ...unless fewer than `minChunkBytes` are pending (default 64 KiB): then up to `maxIntervalMs` (default 30 s). */
+  minChunkBytes: number;
+  maxIntervalMs: number;
+}
+
+export const DEFAULT_LOG_POLICY: LogPolicy = { maxChunkBytes: 4 * 1024 * 1024, firstFlushMs: 1000, flushIntervalMs: 15_000, minChunkBytes: 64 * 1024, maxIntervalMs: 30_000 };
+
+/**
+ * Buffers one step's output, masks secrets, and uploads it in chunks as `LogPolicy` says, and always at the
+ * end. Works on bytes (no decoding on the hot path); invalid UTF-8 is replaced with U+FFFD, never dropped;
+ * `\r` progress output is kept as written for the viewer to render; nothing is truncated. Secrets are masked
+ * over everything pending before a tail that could start a secret is held back, so a secret split across
+ * writes is still masked. Uploads are sequential so chunk order is preserved; reading goes on meanwhile.
  */
 export class StepLogStream {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private seq = 0;
   private uploading: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
+  private lastFlushAt: number | undefined;
   private failed: unknown;
+  private readonly policy: LogPolicy;
   bytes = 0;
 
   constructor(
     private readonly step: number,
     private readonly sink: LogSink,
     private readonly masker: SecretMasker,
-    private readonly options: { maxChunkBytes: number; flushIntervalMs: number } = { maxChunkBytes: 4 * 1024 * 1024, flushIntervalMs: 5000 },
-  ) {}
+    policy: Partial<LogPolicy> = {},
+    private readonly timers: Timers = realTimers,
+  ) {
+    this.policy = { ...DEFAULT_LOG_POLICY, ...policy };
+    if (policy.flushIntervalMs !== undefined && policy.firstFlushMs === undefined) this.policy.firstFlushMs = Math.min(DEFAULT_LOG_POLICY.firstFlushMs, policy.flushIntervalMs);
+  }
 
   write(data: Buffer | string): void {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     this.pending.push(buf);
     this.pendingBytes += buf.length;
-    if (this.pendingBytes >= this.options.maxChunkBytes) this.flush(false);
-    else if (!this.timer) this.timer = setTimeout(() => this.flush(false), this.options.flushIntervalMs);
+    if (this.pendingBytes >= this.policy.maxChunkBytes) this.flush(false);
+    else if (this.timer === undefined) this.arm(this.lastFlushAt === undefined ? this.policy.firstFlushMs : Math.max(0, this.lastFlushAt + this.policy.flushIntervalMs - this.timers.now()));
   }
 
   /** Writes a line of agent commentary (not from the user's command). */
@@ -50,10 +74,20 @@ export class StepLogStream {
     this.write(`${line}\n`);
   }
 
+  private arm(ms: number): void {
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      const since = this.lastFlushAt === undefined ? Infinity : this.timers.now() - this.lastFlushAt;
+      // Little output since the last chunk: wait longer rather than pay a PUT for a few lines.
+      if (this.pendingBytes < this.policy.minChunkBytes && since < this.policy.maxIntervalMs) this.arm(this.policy.maxIntervalMs - since);
+      else this.flush(false);
+    }, ms);
+  }
+
   private flush(final: boolean): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
-    let all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    let all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
     if (this.masker.active) all = this.masker.maskBuffer(all);
     // Hold back a tail that could be the start of a secret, or of a character, still arriving.
     const cut = final ? all.length : charBoundary(all, Math.max(0, all.length - Math.max(this.masker.holdBackBytes, 3)));
@@ -62,6 +96,7 @@ export class StepLogStream {
     this.pending = tail.length ? [tail] : [];
     this.pendingBytes = tail.length;
     if (!head.length) return;
+    this.lastFlushAt = this.timers.now();
     const body = isUtf8(head) ? head : Buffer.from(head.toString('utf8'), 'utf8');
     this.bytes += body.length;
     const seq = this.seq++;
@@ -78,27 +113,41 @@ export class StepLogStream {
   }
 }
 
-/** Uploads chunks to presigned URLs fetched from the control plane in batches. */
+/** PUTs one chunk to a presigned URL (S3); resolves the HTTP status. */
+export type ChunkPut = (url: string, body: Buffer) => Promise<number>;
+
+const fetchPut: ChunkPut = async (url, body) => (await fetch(url, { method: 'PUT', body })).status;
+
+/**
+ * Uploads chunks to presigned URLs fetched from the control plane in batches of `batch` per step (the agent
+ * fetches them together with its step reports), retrying transient S3 errors.
+ */
 export class PresignedLogSink implements LogSink {
   private readonly urls = new Map<string, string>();
-  constructor(private readonly fetchUrls: (step: number, from: number, count: number) => Promise<string[]>) {}
+  constructor(
+    private readonly fetchUrls: (step: number, from: number, count: number) => Promise<string[]>,
+    private readonly put: ChunkPut = fetchPut,
+    private readonly batch = 16,
+  ) {}
 
   async upload(step: number, seq: number, body: Buffer): Promise<void> {
     let url = this.urls.get(`${step}:${seq}`);
     if (!url) {
-      const batch = await this.fetchUrls(step, seq, 16);
-      batch.forEach((u, i) => this.urls.set(`${step}:${seq + i}`, u));
-      url = batch[0];
+      const urls = await this.fetchUrls(step, seq, this.batch);
+      urls.forEach((u, i) => this.urls.set(`${step}:${seq + i}`, u));
+      url = urls[0];
     }
     this.urls.delete(`${step}:${seq}`);
     for (let attempt = 0; ; attempt++) {
+      let status: number;
       try {
-        const res = await fetch(url, { method: 'PUT', body });
-        if (res.ok) return;
-        if (res.status < 500 || attempt >= 4) throw new Error(`log upload failed: HTTP ${res.status}`);
+        status = await this.put(url, body);
       } catch (e) {
         if (attempt >= 4) throw e;
+        status = 0;
       }
+      if (status >= 200 && status < 300) return;
+      if ((status && status < 500 && status !== 429) || attempt >= 4) throw new Error(`log upload failed: HTTP ${status || 'network error'}`);
       await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
     }
   }

@@ -7,7 +7,7 @@ import { HALT_FILE, TASK_CONFIG_FILE, type TaskDataConfig } from './circleci-com
 import type { ControlPlaneClient } from './client';
 import type { StepExecutor } from './executors/executor';
 import { HostExecutor } from './executors/host';
-import { PresignedLogSink, StepLogStream } from './log-stream';
+import { PresignedLogSink, StepLogStream, type LogPolicy } from './log-stream';
 import { SecretMasker } from './mask';
 import { StepReporter } from './step-reporter';
 import { StepError, type StepContext, type StepOutcome } from './steps/context';
@@ -17,8 +17,8 @@ export interface RunTaskOptions {
   client: ControlPlaneClient;
   /** Folder under which this task gets its own HOME and working directory (removed at the end). */
   workRoot: string;
-  /** Log upload chunking (tests use small values). */
-  log?: { maxChunkBytes: number; flushIntervalMs: number };
+  /** Log upload batching (tests use small values). */
+  log?: Partial<LogPolicy>;
   executorFactory?: (scriptDir: string) => StepExecutor;
   /** argv that runs the agent's `circleci` mode (default: this process's own entry point). */
   circleciCommand?: string[];
@@ -102,9 +102,9 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   };
   const executor = options.executorFactory?.(scripts) ?? new HostExecutor(scripts);
   const masker = new SecretMasker(spec.secrets);
-  const sink = new PresignedLogSink((step, from, count) => client.logUrls(step, from, count));
   const abort = new AbortController();
   const reporter = new StepReporter(client, { heartbeatMs: spec.heartbeatSeconds * 1000, delayMs: options.reportDelayMs ?? 2000, onCancel: () => abort.abort() });
+  const sink = new PresignedLogSink((step, from, count) => reporter.logUrls(step, from, count));
   const testResults: TestCaseResult[] = [];
   let status: JobStatus = 'success';
 

@@ -1,37 +1,75 @@
 import type { StepReport } from '../shared/model/job-spec';
+import { realTimers, type Timers } from './timers';
 
-interface ReportApi {
-  steps(steps: StepReport[]): Promise<{ cancel: boolean }>;
+/** A request for presigned log URLs riding on a step report. */
+export interface LogUrlRequest {
+  step: number;
+  from: number;
+  count: number;
+}
+
+export interface ReportApi {
+  /** Sends the step list (doubling as a heartbeat); with `logUrls`, the reply carries those URLs. */
+  steps(steps: StepReport[], logUrls?: LogUrlRequest): Promise<{ cancel: boolean; logUrls?: string[] }>;
   heartbeat(): Promise<{ cancel: boolean }>;
+  /** Presigned log URLs on their own (a control plane that does not answer them with step reports). */
+  logUrls(step: number, from: number, count: number): Promise<string[]>;
+}
+
+interface UrlWaiter {
+  request: LogUrlRequest;
+  resolve(urls: string[]): void;
+  reject(e: unknown): void;
 }
 
 /**
  * Batches what the agent tells the control plane: step events wait up to `delayMs` so that quick steps share
- * one request, and a report doubles as the heartbeat (a bare heartbeat goes out only when nothing else was
- * sent for `heartbeatMs`). Every reply may carry cancel. Failures are retried by the next report.
+ * one request, a report doubles as the heartbeat (a bare heartbeat goes out only when nothing else was sent
+ * for `heartbeatMs`), and requests for presigned log URLs ride on a report sent at once (so a step's start and
+ * its first log URLs cost one request). Every reply may carry cancel. Failed reports are retried by the next.
  */
 export class StepReporter {
   private readonly reports = new Map<number, StepReport>();
   private dirty = false;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private readonly beat: NodeJS.Timeout;
-  private lastSent = Date.now();
+  private flushTimer: unknown;
+  private beatTimer: unknown;
+  private lastSent: number;
   private sending: Promise<void> = Promise.resolve();
+  private readonly waiters: UrlWaiter[] = [];
+  private stopped = false;
+  private readonly timers: Timers;
 
   constructor(
     private readonly api: ReportApi,
-    private readonly options: { heartbeatMs: number; delayMs: number; onCancel: () => void },
+    private readonly options: { heartbeatMs: number; delayMs: number; onCancel: () => void; timers?: Timers },
   ) {
-    this.beat = setInterval(() => {
-      if (Date.now() - this.lastSent >= options.heartbeatMs * 0.9) this.send();
-    }, Math.max(50, Math.floor(options.heartbeatMs / 3)));
+    this.timers = options.timers ?? realTimers;
+    this.lastSent = this.timers.now();
+    this.armBeat();
+  }
+
+  private armBeat(): void {
+    if (this.stopped) return;
+    const due = this.lastSent + this.options.heartbeatMs * 0.9 - this.timers.now();
+    this.beatTimer = this.timers.setTimeout(() => {
+      if (this.timers.now() - this.lastSent >= this.options.heartbeatMs * 0.9) this.send();
+      this.armBeat();
+    }, Math.max(50, due));
   }
 
   /** Records a step's current state; it reaches the control plane within `delayMs`. */
   update(report: StepReport): void {
     this.reports.set(report.index, { ...report });
     this.dirty = true;
-    this.flushTimer ??= setTimeout(() => this.send(), this.options.delayMs);
+    if (this.flushTimer === undefined) this.flushTimer = this.timers.setTimeout(() => this.send(), this.options.delayMs);
+  }
+
+  /** Presigned URLs for log chunks `from`.. of `step`, fetched with a step report sent now. */
+  logUrls(step: number, from: number, count: number): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ request: { step, from, count }, resolve, reject });
+      this.send();
+    });
   }
 
   /** Every step reported so far, in order. */
@@ -40,25 +78,33 @@ export class StepReporter {
   }
 
   private send(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushTimer !== undefined) this.timers.clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    this.lastSent = Date.now();
-    const dirty = this.dirty;
+    this.lastSent = this.timers.now();
+    const waiter = this.waiters.shift();
+    const dirty = this.dirty || waiter !== undefined;
     this.dirty = false;
     this.sending = this.sending
-      .then(() => (dirty ? this.api.steps(this.all()) : this.api.heartbeat()))
+      .then(async () => {
+        if (!dirty) return this.api.heartbeat();
+        const reply = await this.api.steps(this.all(), waiter?.request);
+        if (waiter) waiter.resolve(reply.logUrls ?? (await this.api.logUrls(waiter.request.step, waiter.request.from, waiter.request.count)));
+        return reply;
+      })
       .then((r) => {
         if (r.cancel) this.options.onCancel();
       })
-      .catch(() => {
+      .catch((e) => {
+        waiter?.reject(e);
         if (dirty) this.dirty = true;
       });
   }
 
   /** Stops timers; pending events go out with `complete`. */
   stop(): void {
-    clearInterval(this.beat);
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.stopped = true;
+    if (this.beatTimer !== undefined) this.timers.clearTimeout(this.beatTimer);
+    if (this.flushTimer !== undefined) this.timers.clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
   }
 }

@@ -22,8 +22,10 @@ const Step = z.object({
   outputBytes: z.number().int().min(0).optional(),
 });
 const StepsBody = z.object({ steps: z.array(Step).max(1000) });
-const CompleteBody = StepsBody.extend({ status: z.enum(['success', 'failed', 'canceled', 'timedout', 'infrastructure_fail']) });
 const LogUrlsBody = z.object({ step: z.number().int().min(0), from: z.number().int().min(0), count: z.number().int().min(1).max(64) });
+/** A step report may ask for presigned log URLs too (one request instead of two). */
+const StepsWithUrlsBody = StepsBody.extend({ logUrls: LogUrlsBody.optional() });
+const CompleteBody = StepsBody.extend({ status: z.enum(['success', 'failed', 'canceled', 'timedout', 'infrastructure_fail']) });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -46,8 +48,10 @@ export const runnerRoutes: Route[] = [
     path: '/runner/v1/task/steps',
     handle: async (ctx) => {
       const c = await claims(ctx);
-      await recordSteps(ctx.deps, c, parse(StepsBody, ctx.req.body).steps);
-      return json(200, await heartbeat(ctx.deps, c));
+      const body = parse(StepsWithUrlsBody, ctx.req.body);
+      await recordSteps(ctx.deps, c, body.steps);
+      const [beat, logUrls] = await Promise.all([heartbeat(ctx.deps, c), body.logUrls && logUploadUrls(ctx.deps, c, body.logUrls)]);
+      return json(200, logUrls ? { ...beat, logUrls } : beat);
     },
   },
   { method: 'POST', path: '/runner/v1/task/heartbeat', handle: async (ctx) => json(200, await heartbeat(ctx.deps, await claims(ctx))) },

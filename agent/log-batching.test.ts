@@ -1,0 +1,131 @@
+import type { StepReport } from '../shared/model/job-spec';
+import { PresignedLogSink, StepLogStream } from './log-stream';
+import { SecretMasker } from './mask';
+import { StepReporter, type LogUrlRequest, type ReportApi } from './step-reporter';
+import type { Timers } from './timers';
+
+/** A fake clock: timers fire only when the test advances time (no real sleeps). */
+class FakeClock implements Timers {
+  private t = 0;
+  private nextId = 0;
+  private readonly due = new Map<number, { at: number; fn: () => void }>();
+  now = () => this.t;
+  setTimeout = (fn: () => void, ms: number) => {
+    const id = this.nextId++;
+    this.due.set(id, { at: this.t + Math.max(0, ms), fn });
+    return id;
+  };
+  clearTimeout = (id: unknown) => void this.due.delete(id as number);
+  /** Moves time forward by `ms`, firing due timers in order and letting promise chains settle after each. */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      const next = [...this.due.entries()].filter(([, d]) => d.at <= end).sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0];
+      if (!next) break;
+      this.due.delete(next[0]);
+      this.t = next[1].at;
+      next[1].fn();
+      await settle();
+    }
+    this.t = end;
+    await settle();
+  }
+}
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** The control plane and S3, counting requests (the agent's true external edges). */
+function fakeControlPlane(clock: FakeClock) {
+  const counts = { steps: 0, heartbeat: 0, logUrls: 0, urlsWithReports: 0, puts: 0 };
+  const puts: Array<{ at: number; step: number; bytes: number }> = [];
+  const urls = (r: LogUrlRequest) => Array.from({ length: r.count }, (_, i) => `s3://logs/${r.step}/${r.from + i}`);
+  const api: ReportApi = {
+    steps: async (_steps: StepReport[], logUrls?: LogUrlRequest) => {
+      counts.steps++;
+      if (logUrls) counts.urlsWithReports++;
+      return { cancel: false, ...(logUrls ? { logUrls: urls(logUrls) } : {}) };
+    },
+    heartbeat: async () => (counts.heartbeat++, { cancel: false }),
+    logUrls: async (step, from, count) => (counts.logUrls++, urls({ step, from, count })),
+  };
+  const put = async (url: string, body: Buffer) => {
+    counts.puts++;
+    puts.push({ at: clock.now(), step: Number(url.split('/')[3]), bytes: body.length });
+    return 200;
+  };
+  return { api, put, counts, puts };
+}
+
+/**
+ * The reference job (DESIGN.md §8): checkout + 3 `run` steps, 60 s, about 200 KB of output, printed in
+ * 100 ms ticks as the steps run, through the agent's real reporter, log streams and sink.
+ */
+async function runReferenceJob() {
+  const clock = new FakeClock();
+  const cp = fakeControlPlane(clock);
+  const reporter = new StepReporter(cp.api, { heartbeatMs: 15_000, delayMs: 2000, onCancel: () => undefined, timers: clock });
+  const sink = new PresignedLogSink((step, from, count) => reporter.logUrls(step, from, count), cp.put);
+  const steps = [
+    { name: 'Checkout code', seconds: 2, bytes: 2_000 },
+    { name: 'npm ci', seconds: 20, bytes: 66_000 },
+    { name: 'build', seconds: 18, bytes: 66_000 },
+    { name: 'test', seconds: 20, bytes: 66_000 },
+  ];
+  let written = 0;
+  const firstOutputAt: number[] = [];
+  for (const [index, s] of steps.entries()) {
+    const report: StepReport = { index, name: s.name, type: 'run', status: 'running', startedAt: new Date(clock.now()).toISOString() };
+    reporter.update(report);
+    const log = new StepLogStream(index, sink, new SecretMasker(['hunter22']), {}, clock);
+    const ticks = s.seconds * 10;
+    firstOutputAt.push(clock.now());
+    for (let t = 0; t < ticks; t++) {
+      const line = Buffer.alloc(Math.round(s.bytes / ticks), 'x');
+      log.write(line);
+      written += line.length;
+      await clock.advance(100);
+    }
+    await log.close();
+    reporter.update({ ...report, status: 'success', stoppedAt: new Date(clock.now()).toISOString(), outputBytes: log.bytes });
+  }
+  await clock.advance(2000);
+  reporter.stop();
+  return { ...cp, written, firstOutputAt, seconds: clock.now() / 1000 };
+}
+
+describe('log upload batching', () => {
+  it('uploads the reference 60 s job in a handful of chunks, shows each step within a second, and fetches URLs with step reports', async () => {
+    const job = await runReferenceJob();
+    expect(job.seconds).toBeGreaterThanOrEqual(60);
+    // One chunk after a step's first second (live tail), one at its end: 8 S3 PUTs for the job.
+    expect(job.counts.puts).toBe(8);
+    expect(job.puts.reduce((n, p) => n + p.bytes, 0)).toBe(job.written);
+    for (const [step, at] of job.firstOutputAt.entries()) {
+      const first = job.puts.find((p) => p.step === step)!;
+      expect(first.at - at).toBeLessThanOrEqual(1000);
+    }
+    // Log URLs came with step reports: no request of their own.
+    expect(job.counts.logUrls).toBe(0);
+    expect(job.counts.urlsWithReports).toBe(4);
+    // Step reports (which double as heartbeats) and bare heartbeats together: a few per step.
+    expect(job.counts.steps + job.counts.heartbeat).toBeLessThanOrEqual(10);
+  });
+
+  it('waits longer between chunks of a slow trickle, and flushes at 4 MiB without waiting', async () => {
+    const clock = new FakeClock();
+    const chunks: Array<{ at: number; bytes: number }> = [];
+    const log = new StepLogStream(0, { upload: async (_s, _q, body) => void chunks.push({ at: clock.now(), bytes: body.length }) }, new SecretMasker([]), {}, clock);
+    for (let s = 0; s < 90; s++) {
+      log.write('a line of slow output\n');
+      await clock.advance(1000);
+    }
+    // First after 1 s; then less than 64 KiB pending: every 30 s instead of 15 s.
+    expect(chunks.map((c) => c.at)).toEqual([1000, 31_000, 61_000]);
+    log.write(Buffer.alloc(4 * 1024 * 1024, 'y'));
+    await clock.advance(0);
+    expect(chunks).toHaveLength(4);
+    expect(chunks[3].at).toBe(90_000);
+    await log.close();
+  });
+});
