@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const out = path.join(root, 'test-output', 'jest-results.json');
+const out = path.join(root, 'test-output', `jest-results-${process.pid}.json`);
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.rmSync(out, { force: true });
 const env = {
@@ -14,7 +14,8 @@ const env = {
   NODE_OPTIONS: [process.env.NODE_OPTIONS, '--openssl-legacy-provider'].filter(Boolean).join(' '),
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
-const args = [require.resolve('jest/bin/jest'), '--json', `--outputFile=${out}`, ...process.argv.slice(2)];
+// --forceExit: a handle left open by a failing test must not keep CI waiting after the results are in.
+const args = [require.resolve('jest/bin/jest'), '--json', `--outputFile=${out}`, '--forceExit', ...process.argv.slice(2)];
 const res = spawnSync(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
 let passed = 0;
 let failed = 0;
@@ -25,5 +26,6 @@ try {
 } catch {
   failed = failed || 1;
 }
+fs.rmSync(out, { force: true });
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(res.status === 0 && failed === 0 ? 0 : 1);
