@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAdminCommands } from './commands/admin';
 import { registerBenchCommand } from './commands/bench';
 import { registerConfigCommands } from './commands/config';
+import { registerOrbPublishCommand } from './commands/orb-publish';
 import { registerDevCommand } from './commands/dev';
 import { registerProjectCommands } from './commands/project';
 import { registerRunnerCommand } from './commands/runner';
@@ -13,6 +14,7 @@ export async function run(argv: string[]): Promise<void> {
   registerDevCommand(program);
   registerProjectCommands(program);
   registerConfigCommands(program);
+  registerOrbPublishCommand(program);
   registerAdminCommands(program);
   registerRunnerCommand(program);
   registerBenchCommand(program);

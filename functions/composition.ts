@@ -12,7 +12,9 @@ import { DynamoProjectStore } from '../shared/adapters/aws/dynamo-project-store'
 import { DynamoScheduleStore } from '../shared/adapters/aws/dynamo-schedule-store';
 import { DynamoTable } from '../shared/adapters/aws/dynamo-table';
 import { KmsEnvelopeCipher } from '../shared/adapters/aws/kms-envelope-cipher';
+import { BlobOrbResolver, ChainedOrbResolver } from '../shared/adapters/aws/blob-orb-resolver';
 import { S3BlobStore } from '../shared/adapters/aws/s3-blob-store';
+import { DirectoryOrbResolver } from '../shared/adapters/local/directory-orb-resolver';
 import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
 import { GitCliRepositorySource } from '../shared/adapters/local/git-cli-repository-source';
 import { HostProcessCompute } from '../shared/adapters/local/host-process-compute';
@@ -50,6 +52,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const clients = createAwsClients(process.env);
   const table = new DynamoTable(clients.dynamo, env.TABLE_NAME);
   const local = env.COMPUTE_MODE === 'local';
+  const blobs = new S3BlobStore(clients.s3, env.BUCKET_NAME);
   const pipelines = new DynamoPipelineStore(table);
   const dataDir = env.DATA_DIR ?? '/tmp/slipway';
   let signingKey: Buffer;
@@ -98,7 +101,9 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
       events: env.EVENTS_QUEUE_URL,
       notify: env.NOTIFY_QUEUE_URL,
     }),
-    blobs: new S3BlobStore(clients.s3, env.BUCKET_NAME),
+    blobs,
+    // Registry orbs: a local folder first (local mode), then the private registry in the bucket.
+    orbResolver: new ChainedOrbResolver([...(env.SLIPWAY_ORBS_DIR ? [new DirectoryOrbResolver(env.SLIPWAY_ORBS_DIR)] : []), new BlobOrbResolver(blobs)]),
     cipher,
     repos: githubApp ? new GitHubRepositorySource(githubApp, gitSource) : gitSource,
     compute: new RunnerQueueCompute(compute, runners, systemClock),

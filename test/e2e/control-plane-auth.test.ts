@@ -25,7 +25,15 @@ const QUERY: Record<string, string> = {
   'GET /api/v3/runner/tasks': '?resource-class=acme/walk',
 };
 /** Routes any signed-in user may call (about themselves or users in general). */
-const ANY_USER = new Set(['GET /api/v2/me', 'GET /api/v2/me/collaborations', 'GET /api/v2/user/:id', 'GET /api/v2/slipway/projects']);
+const ANY_USER = new Set([
+  'GET /api/v2/me',
+  'GET /api/v2/me/collaborations',
+  'GET /api/v2/user/:id',
+  'GET /api/v2/slipway/projects',
+  // Compiling a config and reading the orb registry touch no organisation's data.
+  'POST /api/v2/compile-config-with-defaults',
+  'GET /api/v2/slipway/orbs/:namespace/:name',
+]);
 /** Public by design: how to sign in, and the GitHub sign-in redirects (they run before the caller has a token). */
 const PUBLIC = new Set(['/healthz', '/api/v2/slipway/auth-methods', '/api/v2/slipway/oauth/github/start', '/api/v2/slipway/oauth/github/callback']);
 /** Authenticated by other means: task tokens (runner protocol), runner tokens, signed output links, continuation keys. */
@@ -53,6 +61,8 @@ function bodyFor(method: string, path: string, ids: Record<string, string>): unk
     'POST /api/v2/runner/token': { resource_class: 'acme/walk', nickname: 'walk' },
     'POST /runner/v1/claim': { name: 'walk' },
     'POST /api/v2/pipeline/continue': { 'continuation-key': 'not-a-real-key', configuration: CONFIG },
+    'POST /api/v2/compile-config-with-defaults': { config_yaml: CONFIG },
+    'POST /api/v2/slipway/orbs/:namespace/:name/:version': { source: 'commands: {}' },
   };
   return bodies[`${method} ${path}`] ?? (method === 'GET' ? undefined : {});
 }
@@ -68,6 +78,7 @@ function concrete(method: string, path: string, ids: Record<string, string>): st
       const fixed: Record<string, string | undefined> = {
         vcs: 'github', org: 'acme', repo: 'walk', number: '1', name: 'X', requestId: ids.jobId, restrictionId: ids.restrictionId,
         workflowId: ids.workflowId, jobId: ids.jobId, task: '0', step: '0', id: kind(seg, segs[i - 1]) ?? randomUUID(),
+        namespace: 'acme', version: '1.0.0',
       };
       if (!(name in fixed)) throw new Error(`The route walk does not know the parameter ${seg} of ${path}: add it.`);
       return fixed[name]!;

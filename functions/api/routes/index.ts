@@ -1,4 +1,5 @@
 import type { Route } from '../http';
+import { configRoutes } from './config';
 import { contextRoutes } from './contexts';
 import { continuationRoutes } from './continuation';
 import { insightsRoutes } from './insights';
@@ -18,4 +19,4 @@ import { userRoutes } from './users';
 import { workflowRoutes } from './workflows';
 
 /** Every API route. Order matters only where paths overlap (more specific first). */
-export const apiRoutes: Route[] = [...metaRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...oauthRoutes, ...projectListRoutes];
+export const apiRoutes: Route[] = [...metaRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...oauthRoutes, ...projectListRoutes, ...configRoutes];
