@@ -6,6 +6,7 @@ import type { JobStatus } from '../shared/model/statuses';
 import { HALT_FILE, TASK_CONFIG_FILE, type TaskDataConfig } from './circleci-command';
 import type { ControlPlaneClient } from './client';
 import type { StepExecutor } from './executors/executor';
+import { DockerExecutor, dockerEngineReachable } from './executors/docker';
 import { HostExecutor } from './executors/host';
 import { PresignedLogSink, StepLogStream, type LogPolicy } from './log-stream';
 import { SecretMasker } from './mask';
@@ -48,6 +49,13 @@ const defaultCircleciCommand = () => [process.execPath, ...process.execArgv.filt
 
 async function runOne(step: StepPlan, ctx: StepContext): Promise<StepOutcome> {
   if (step.type === 'run' && step.command === '' && step.name === 'Spin up environment') {
+    if (ctx.executor instanceof DockerExecutor) {
+      const started = await ctx.executor.setUp((d) => ctx.log.write(d)).then(
+        () => true,
+        (e: Error) => (ctx.log.note(`Error: ${e.message}`), false),
+      );
+      return started ? { status: 'success', exitCode: 0 } : { status: 'failed', exitCode: null };
+    }
     ctx.log.note(`Running on the host: Docker image ${ctx.spec.plan.executor.images[0]?.image ?? 'unknown'} is not used (no Docker engine is reachable).`);
     return { status: 'success', exitCode: 0 };
   }
@@ -100,7 +108,13 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
     CIRCLE_INTERNAL_TASK_DATA: taskData,
     ...spec.plan.environment,
   };
-  const executor = options.executorFactory?.(scripts) ?? new HostExecutor(scripts);
+  // A docker job uses the local Docker engine when one answers; otherwise it runs on the host (said in its first line).
+  const dockerJob = spec.plan.executor.type === 'docker';
+  const executor =
+    options.executorFactory?.(scripts) ??
+    (dockerJob && dockerEngineReachable({ ...process.env })
+      ? new DockerExecutor(scripts, { taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`, images: spec.plan.executor.images, mount: root })
+      : new HostExecutor(scripts));
   const masker = new SecretMasker(spec.secrets);
   const abort = new AbortController();
   const reporter = new StepReporter(client, { heartbeatMs: spec.heartbeatSeconds * 1000, delayMs: options.reportDelayMs ?? 2000, onCancel: () => abort.abort() });
@@ -109,7 +123,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   let status: JobStatus = 'success';
 
   const steps: StepPlan[] = [...spec.plan.steps];
-  if (spec.plan.executor.type === 'docker' && executor.name === 'host') {
+  if (dockerJob && (executor.name === 'host' || executor.name === 'docker')) {
     steps.unshift({ type: 'run', name: 'Spin up environment', command: '', environment: {}, background: false, noOutputTimeoutSeconds: 600, when: 'always' });
   }
   try {

@@ -1,0 +1,103 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DockerImage } from '../../shared/config/plan';
+import { containerHostname, DockerExecutor, dockerEngineReachable, execArgs, killArgs, loginArgs, runContainerArgs } from './docker';
+
+const image = (over: Partial<DockerImage> = {}): DockerImage => ({ image: 'cimg/base:stable', environment: {}, ...over });
+
+/**
+ * A stand-in for the `docker` CLI (no engine on this machine): logs its arguments, answers `version` as told,
+ * and runs `exec`'s command on the host in the given directory with the given variables.
+ */
+function fakeDocker(versionExit: number): { dir: string; log: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-fake-docker-'));
+  const log = join(dir, 'calls.log');
+  writeFileSync(
+    join(dir, 'docker'),
+    `#!/bin/bash
+echo "$*" >> ${JSON.stringify(log)}
+case "$1" in
+  version) [ ${versionExit} = 0 ] && echo 27.1.0; exit ${versionExit};;
+  exec) shift; cwd=.; envs=()
+    while [ $# -gt 0 ]; do case "$1" in -w) cwd=$2; shift 2;; -e) envs+=("$2"); shift 2;; *) break;; esac; done
+    shift; cd "$cwd" && exec env "\${envs[@]}" "$@";;
+  run) echo 0123456789ab;;
+esac
+exit 0
+`,
+  );
+  chmodSync(join(dir, 'docker'), 0o755);
+  return { dir, log };
+}
+
+describe('docker executor command lines', () => {
+  it('starts the primary with the task folder mounted at the same path and a keep-alive, and services by host name', () => {
+    expect(runContainerArgs({ container: 'slipway-t-0', network: 'slipway-t', image: image({ environment: { TZ: 'UTC', 'BAD-NAME': 'x' } }), primary: true, mount: '/work/task' })).toEqual([
+      'run', '-d', '--name', 'slipway-t-0', '--network', 'slipway-t', '--network-alias', 'base', '--hostname', 'base', '-v', '/work/task:/work/task', '-e', 'TZ=UTC',
+      '--entrypoint', '/bin/sh', 'cimg/base:stable', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done",
+    ]);
+    expect(runContainerArgs({ container: 'slipway-t-1', network: 'slipway-t', image: image({ image: 'registry.example.com:5000/db/postgres:16@sha256:ab', name: 'db', user: 'postgres', entrypoint: ['docker-entrypoint.sh', '--verbose'], command: ['postgres'] }), primary: false })).toEqual([
+      'run', '-d', '--name', 'slipway-t-1', '--network', 'slipway-t', '--network-alias', 'db', '--hostname', 'db', '--user', 'postgres',
+      '--entrypoint', 'docker-entrypoint.sh', 'registry.example.com:5000/db/postgres:16@sha256:ab', '--verbose', 'postgres',
+    ]);
+    expect(containerHostname(image({ image: 'cimg/postgres:16.2' }))).toBe('postgres');
+    expect(containerHostname(image({ image: 'localhost:5000/redis' }))).toBe('redis');
+  });
+
+  it('runs a step with docker exec in its directory with the job environment (not the host PATH), recording its pid', () => {
+    expect(execArgs({ container: 'c', cwd: '/w/project', env: { PATH: '/host/bin', HOME: '/w/home', CIRCLE_JOB: 'build' }, shell: '/bin/bash -eo pipefail', file: '/w/scripts/s.sh' })).toEqual([
+      'exec', '-w', '/w/project', '-e', 'HOME=/w/home', '-e', 'CIRCLE_JOB=build', 'c', '/bin/sh', '-c', 'echo $$ > "$0.pid"; exec "$@"', '/w/scripts/s.sh', '/bin/bash', '-eo', 'pipefail', '/w/scripts/s.sh',
+    ]);
+    expect(execArgs({ container: 'c', cwd: '/w', env: {}, file: '/s.sh' }).slice(-3)).toEqual(['-c', 'echo $$ > "$0.pid"; if [ -x /bin/bash ]; then exec /bin/bash -eo pipefail "$0"; else exec /bin/sh -e "$0"; fi', '/s.sh']);
+    expect(killArgs('c', '/s.sh')).toEqual(['exec', 'c', '/bin/sh', '-c', 'kill -KILL "$(cat "$0.pid")" 2>/dev/null || true', '/s.sh']);
+  });
+
+  it('logs in to the image registry only for images with credentials', () => {
+    expect(loginArgs('/cfg', image())).toBeUndefined();
+    expect(loginArgs('/cfg', image({ auth: { username: 'u', password: 'p' } }))).toEqual(['--config', '/cfg', 'login', '--username', 'u', '--password-stdin', 'docker.io']);
+    expect(loginArgs('/cfg', image({ image: 'ghcr.io/acme/app:1', auth: { username: 'u', password: 'p' } }))?.at(-1)).toBe('ghcr.io');
+  });
+});
+
+describe('docker engine detection', () => {
+  it('finds no engine when docker version fails, or no docker at all, and an engine when it answers', () => {
+    expect(dockerEngineReachable({ PATH: `${fakeDocker(1).dir}:/usr/bin:/bin` })).toBe(false);
+    expect(dockerEngineReachable({ PATH: mkdtempSync(join(tmpdir(), 'slipway-empty-')) })).toBe(false);
+    expect(dockerEngineReachable({ PATH: `${fakeDocker(0).dir}:/usr/bin:/bin` })).toBe(true);
+  });
+});
+
+describe('DockerExecutor through the docker CLI', () => {
+  const original = process.env.PATH;
+  afterEach(() => {
+    process.env.PATH = original;
+  });
+
+  it('creates a network, starts every container, runs steps with docker exec, and removes everything at the end', async () => {
+    const fake = fakeDocker(0);
+    process.env.PATH = `${fake.dir}:${original}`;
+    const root = mkdtempSync(join(tmpdir(), 'slipway-docker-task-'));
+    const scripts = join(root, 'scripts');
+    const project = join(root, 'home', 'project');
+    mkdirSync(scripts);
+    mkdirSync(project, { recursive: true });
+    const executor = new DockerExecutor(scripts, { taskId: 'abc-0-0', images: [image(), image({ image: 'cimg/postgres:16', environment: { POSTGRES_USER: 'ci' } })], mount: root });
+    let setup = '';
+    await executor.setUp((d) => (setup += d));
+    expect(setup).toBe('Starting container cimg/base:stable as base\nStarting container cimg/postgres:16 as postgres\n');
+    let out = '';
+    const res = await executor.run({ script: 'echo "in $(pwd) as $CIRCLE_JOB"', cwd: project, env: { CIRCLE_JOB: 'build', PATH: '/nowhere' }, onOutput: (d) => (out += d), signal: new AbortController().signal, noOutputTimeoutMs: 10_000 });
+    expect(res).toEqual({ exitCode: 0, timedOut: false, canceled: false });
+    expect(out).toBe(`in ${project} as build\n`);
+    const failed = await executor.run({ script: 'exit 3', shell: '/bin/sh -e', cwd: project, env: {}, onOutput: () => undefined, signal: new AbortController().signal, noOutputTimeoutMs: 10_000 });
+    expect(failed.exitCode).toBe(3);
+    await executor.shutdown();
+    const calls = readFileSync(fake.log, 'utf8').trim().split('\n');
+    expect(calls[0]).toBe('network create slipway-abc-0-0');
+    expect(calls[1]).toMatch(new RegExp(`^run -d --name slipway-abc-0-0-0 --network slipway-abc-0-0 .* -v ${root}:${root} .*cimg/base:stable`));
+    expect(calls[2]).toBe('run -d --name slipway-abc-0-0-1 --network slipway-abc-0-0 --network-alias postgres --hostname postgres -e POSTGRES_USER=ci cimg/postgres:16');
+    expect(calls.filter((c) => c.startsWith('exec -w'))).toHaveLength(2);
+    expect(calls.slice(-2)).toEqual(['rm -f -v slipway-abc-0-0-0 slipway-abc-0-0-1', 'network rm slipway-abc-0-0']);
+  });
+});
