@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,41 @@ import { HostExecutor } from './executors/host';
 import { PresignedLogSink, StepLogStream } from './log-stream';
 import { SecretMasker } from './mask';
 import { createArchive, extractArchive, getFromUrl, putToUrl } from './transfer';
+
+/**
+ * The blob server's code, run in a child process so that storing 200 MB does not compete with the agent's
+ * event loop being measured (S3 is another machine too). `GET /__stored` reports the bytes stored.
+ */
+const BLOB_SERVER_JS = `
+const { createServer } = require('node:http');
+const { createReadStream, createWriteStream, existsSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { pipeline } = require('node:stream/promises');
+let stored = 0;
+const server = createServer((req, res) => {
+  if (req.url === '/__stored') return res.end(String(stored));
+  const file = join(process.argv[1], encodeURIComponent(req.url.slice(1)));
+  if (req.method === 'PUT') {
+    pipeline(req, createWriteStream(file)).then(() => { stored += statSync(file).size; res.writeHead(200).end(); }, () => res.writeHead(500).end());
+  } else if (existsSync(file)) {
+    res.writeHead(200, { 'content-length': statSync(file).size });
+    createReadStream(file).pipe(res);
+  } else res.writeHead(404).end();
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+process.stdin.on('end', () => process.exit(0)).resume();
+`;
+
+/** The blob server in a child process; `stop` ends it (as does this process ending: its stdin closes). */
+async function startBlobServerProcess(dir: string): Promise<{ url: string; stored: () => Promise<number>; stop: () => void }> {
+  const child = spawn(process.execPath, ['-e', BLOB_SERVER_JS, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(String(d).trim()));
+    child.once('exit', (code) => reject(new Error(`bench blob server exited with ${code}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return { url, stored: async () => Number(await (await fetch(`${url}/__stored`)).text()), stop: () => child.stdin.end() };
+}
 
 /** A local stand-in for S3 presigned URLs: PUT stores the body in a file, GET streams it back. */
 async function startBlobServer(dir: string): Promise<{ url: string; server: Server; bytes: () => number }> {
@@ -123,7 +158,7 @@ export interface LogBench {
 export async function benchLogStreaming(options: { megabytes?: number; secrets?: string[] } = {}): Promise<LogBench> {
   const mb = options.megabytes ?? 200;
   const root = mkdtempSync(join(tmpdir(), 'slipway-bench-log-'));
-  const blobs = await startBlobServer(mkdtempSync(join(root, 'blobs-')));
+  const blobs = await startBlobServerProcess(mkdtempSync(join(root, 'blobs-')));
   const command = `head -c ${mb * 1024 * 1024} /dev/zero | tr '\\0' 'x' | fold -w 99`;
   try {
     const executor = new HostExecutor(root);
@@ -136,9 +171,9 @@ export async function benchLogStreaming(options: { megabytes?: number; secrets?:
       await log.close();
     });
     const baselineMs = await time(() => sh(`${command} > /dev/null`, root));
-    return { slipwayMs, baselineMs, printedBytes, storedBytes: blobs.bytes() };
+    return { slipwayMs, baselineMs, printedBytes, storedBytes: await blobs.stored() };
   } finally {
-    blobs.server.close();
+    blobs.stop();
     rmSync(root, { recursive: true, force: true });
   }
 }

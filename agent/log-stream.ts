@@ -1,4 +1,6 @@
 import { isUtf8 } from 'node:buffer';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { SecretMasker } from './mask';
 import { realTimers, type Timers } from './timers';
 
@@ -116,7 +118,18 @@ export class StepLogStream {
 /** PUTs one chunk to a presigned URL (S3); resolves the HTTP status. */
 export type ChunkPut = (url: string, body: Buffer) => Promise<number>;
 
-const fetchPut: ChunkPut = async (url, body) => (await fetch(url, { method: 'PUT', body })).status;
+/** A plain `node:http(s)` PUT: sends the chunk as is (fetch would copy every body once more). */
+const httpPut: ChunkPut = (url, body) =>
+  new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: 'PUT', headers: { 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 
 /**
  * Uploads chunks to presigned URLs fetched from the control plane in batches of `batch` per step (the agent
@@ -126,7 +139,7 @@ export class PresignedLogSink implements LogSink {
   private readonly urls = new Map<string, string>();
   constructor(
     private readonly fetchUrls: (step: number, from: number, count: number) => Promise<string[]>,
-    private readonly put: ChunkPut = fetchPut,
+    private readonly put: ChunkPut = httpPut,
     private readonly batch = 16,
   ) {}
 
