@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestCaseResult } from '../shared/model/job-spec';
 import { ControlPlaneClient } from './client';
@@ -15,15 +15,29 @@ export interface TaskDataConfig {
 export const TASK_CONFIG_FILE = 'agent.json';
 export const HALT_FILE = 'halt';
 
-interface Io {
+/** What the `circleci` command works with: on the host its own process; for a container, a forwarded request. */
+export interface CircleciIo {
   env: Record<string, string | undefined>;
+  /** The directory relative paths (globs, test files) are resolved against; may throw when it is not reachable. */
   cwd: string;
   stdin: () => Promise<string>;
   out: (s: string) => void;
   err: (s: string) => void;
   /** Stored results of the previous run of this job (for `--split-by=timings`). */
   timings?: () => Promise<TestCaseResult[]>;
+  /**
+   * Runs `tests run`'s command with the node's tests on its standard input and resolves its exit code (default:
+   * `/bin/sh -c` here, in `cwd` with `env`; for a container the client runs it there).
+   */
+  run?: (command: string, input: string) => Promise<number>;
 }
+
+const runHere = (io: CircleciIo) => (command: string, input: string) =>
+  new Promise<number>((resolve) => {
+    const child = spawn('/bin/sh', ['-c', command], { cwd: io.cwd, env: io.env as NodeJS.ProcessEnv, stdio: ['pipe', 'inherit', 'inherit'] });
+    child.stdin!.end(input);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
 
 function flags(args: string[]): { values: Record<string, string>; rest: string[] } {
   const values: Record<string, string> = {};
@@ -40,7 +54,7 @@ function flags(args: string[]): { values: Record<string, string>; rest: string[]
 
 const items = (text: string) => text.split(/\s+/).filter(Boolean);
 
-async function selectTests(io: Io, opts: Record<string, string>, input: string[]): Promise<string[]> {
+async function selectTests(io: CircleciIo, opts: Record<string, string>, input: string[]): Promise<string[]> {
   const by = (opts['split-by'] ?? 'name') as SplitBy;
   if (!['name', 'filesize', 'timings'].includes(by)) throw new Error(`--split-by must be name, filesize or timings (got "${by}")`);
   const index = Number(opts.index ?? io.env.CIRCLE_NODE_INDEX ?? 0);
@@ -76,7 +90,7 @@ const USAGE = 'Usage: circleci tests glob|split|run, circleci step halt, circlec
  * `tests run --command=CMD [split flags]` (the node's tests on the command's stdin), `step halt`,
  * `env subst [TEXT]`. Resolves the exit code.
  */
-export async function circleciCommand(argv: string[], io: Io): Promise<number> {
+export async function circleciCommand(argv: string[], io: CircleciIo): Promise<number> {
   const [group, cmd, ...args] = argv;
   const { values, rest } = flags(args);
   try {
@@ -95,11 +109,7 @@ export async function circleciCommand(argv: string[], io: Io): Promise<number> {
       if (!values.command) throw new Error('circleci tests run needs --command, e.g. --command="xargs npm test --"');
       const mine = await selectTests(io, values, items(await io.stdin()));
       if (values.verbose) io.err(`Running ${mine.length} tests: ${mine.join(' ')}\n`);
-      return await new Promise<number>((resolve) => {
-        const child = spawn('/bin/sh', ['-c', values.command], { cwd: io.cwd, env: io.env as NodeJS.ProcessEnv, stdio: ['pipe', 'inherit', 'inherit'] });
-        child.stdin!.end(mine.join('\n') + (mine.length ? '\n' : ''));
-        child.on('close', (code) => resolve(code ?? 1));
-      });
+      return await (io.run ?? runHere(io))(values.command, mine.join('\n') + (mine.length ? '\n' : ''));
     }
     if (group === 'step' && cmd === 'halt') {
       const dir = io.env.CIRCLE_INTERNAL_TASK_DATA;
@@ -118,6 +128,15 @@ export async function circleciCommand(argv: string[], io: Io): Promise<number> {
     io.err(`circleci: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Writes the host's in-job `circleci` command into `binDir`: a POSIX sh script calling back into the agent (`command`). */
+export function writeCircleciCommand(binDir: string, command: string[]): void {
+  const file = join(binDir, 'circleci');
+  writeFileSync(file, `#!/bin/sh\nexec ${command.map(quote).join(' ')} circleci "$@"\n`);
+  chmodSync(file, 0o755);
 }
 
 /** Runs the `circleci` command in this process, reading the task's agent config for timings. */

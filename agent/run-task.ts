@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepPlan } from '../shared/config/plan';
 import type { JobSpec, StepReport, TestCaseResult } from '../shared/model/job-spec';
 import type { JobStatus } from '../shared/model/statuses';
 import { HALT_FILE, TASK_CONFIG_FILE, type TaskDataConfig } from './circleci-command';
+import { installCircleciCommand } from './circleci-server';
 import type { ControlPlaneClient } from './client';
 import type { StepExecutor } from './executors/executor';
 import { DockerExecutor, dockerEngineReachable } from './executors/docker';
@@ -34,15 +35,6 @@ function shouldRun(step: StepPlan, failed: boolean): boolean {
   if (step.when === 'always') return true;
   if (step.when === 'on_fail') return failed;
   return !failed || KEEP_AFTER_FAILURE.has(step.type);
-}
-
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** Writes the in-job `circleci` command into `binDir`: a POSIX sh script calling back into the agent. */
-function writeCircleciCommand(binDir: string, command: string[]): void {
-  const file = join(binDir, 'circleci');
-  writeFileSync(file, `#!/bin/sh\nexec ${command.map(quote).join(' ')} circleci "$@"\n`);
-  chmodSync(file, 0o755);
 }
 
 const defaultCircleciCommand = () => [process.execPath, ...process.execArgv.filter((a) => !a.startsWith('--inspect')), process.argv[1]];
@@ -88,7 +80,6 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   const taskData = join(root, 'task-data');
   const scratch = join(root, 'scratch');
   for (const d of [home, scripts, bin, taskData, scratch]) mkdirSync(d, { recursive: true });
-  writeCircleciCommand(bin, options.circleciCommand ?? defaultCircleciCommand());
   const config: TaskDataConfig = { url: client.baseUrl, token: client.token };
   writeFileSync(join(taskData, TASK_CONFIG_FILE), JSON.stringify(config), { mode: 0o600 });
   const workingDirectory = spec.plan.workingDirectory.replace(/^~(?=\/|$)/, home);
@@ -113,8 +104,10 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   const executor =
     options.executorFactory?.(scripts) ??
     (dockerJob && dockerEngineReachable({ ...process.env })
-      ? new DockerExecutor(scripts, { taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`, images: spec.plan.executor.images, mount: root })
+      ? new DockerExecutor(scripts, { taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`, images: spec.plan.executor.images, mount: root, workingDirectory })
       : new HostExecutor(scripts));
+  // On the host, a script calling back into this agent; in a container, the sh client this agent answers.
+  const inJobCommand = installCircleciCommand(executor, { taskRoot: root, bin, taskData, agentCommand: options.circleciCommand ?? defaultCircleciCommand(), timings: async () => (await client.timings()).tests });
   const masker = new SecretMasker(spec.secrets);
   const abort = new AbortController();
   const reporter = new StepReporter(client, { heartbeatMs: spec.heartbeatSeconds * 1000, delayMs: options.reportDelayMs ?? 2000, onCancel: () => abort.abort() });
@@ -150,6 +143,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
     if (abort.signal.aborted) status = 'canceled';
   } finally {
     reporter.stop();
+    await inJobCommand.stop();
     await executor.shutdown();
   }
   await client.complete(status, reporter.all());

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunOptions, RunResult, StepExecutor } from './executor';
@@ -15,20 +16,35 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export class ContainerExecutor implements StepExecutor {
   readonly name = 'container';
   private counter = 0;
+  /** Step file names are unique per executor: another task's executor on the same folder never reads them. */
+  private readonly prefix = `step-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly background = new Set<string>();
+  private clientDir?: string;
 
   constructor(
     private readonly sharedDir: string,
     private readonly options: { pollMs?: number; defaultShell?: string } = {},
   ) {}
 
+  /**
+   * Steps find the `circleci` client in `binDir` first on their PATH (the container's own PATH after it). On
+   * Fargate the task folder lies under SLIPWAY_WORK_ROOT on the shared volume, mounted at the same path in the
+   * agent and the primary container: the agent sees the step's files at the paths the step uses.
+   */
+  useCircleciClient(binDir: string, taskRoot: string): string[] {
+    this.clientDir = binDir;
+    return [taskRoot];
+  }
+
   private submit(options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): string {
-    const id = join(this.sharedDir, `step-${process.pid}-${this.counter++}`);
+    const id = join(this.sharedDir, `${this.prefix}-${this.counter++}`);
     const env = Object.entries(options.env).filter(([k]) => !HOST_ONLY.has(k) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
     writeFileSync(`${id}.sh`, options.script, { mode: 0o700 });
-    writeFileSync(`${id}.env`, env.map(([k, v]) => `export ${k}=${quote(v)}\n`).join(''), { mode: 0o600 });
+    const path = this.clientDir ? `export PATH=${quote(this.clientDir)}:"$PATH"\n` : '';
+    writeFileSync(`${id}.env`, env.map(([k, v]) => `export ${k}=${quote(v)}\n`).join('') + path, { mode: 0o600 });
     writeFileSync(`${id}.cwd`, options.cwd);
-    writeFileSync(`${id}.shell`, options.shell ?? this.options.defaultShell ?? '/bin/sh -e');
+    // Empty: the shim's default (bash -eo pipefail where the image has bash, else sh sourcing $BASH_ENV first).
+    writeFileSync(`${id}.shell`, options.shell ?? this.options.defaultShell ?? '');
     writeFileSync(`${id}.ready.tmp`, '');
     renameSync(`${id}.ready.tmp`, `${id}.ready`);
     return id;

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { DockerImage } from '../../shared/config/plan';
 import type { RunOptions } from './executor';
 import { HostExecutor, type StepCommand } from './host';
@@ -31,13 +31,14 @@ const KEEP_ALIVE = ['-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait
 
 /**
  * `docker run -d` for one container of the job: on the job's network, reachable by its host name, with the
- * image's environment; the primary (`mount` given) also mounts the task folder at the same path, so paths are
- * the same for the agent and the steps, and stays up with a keep-alive unless the config gives an entrypoint.
+ * image's environment; the primary (`mounts` given) also bind-mounts the task folder (and a working directory
+ * outside it) at the same paths, so paths are the same for the agent and the steps, and stays up with a
+ * keep-alive unless the config gives an entrypoint.
  */
-export function runContainerArgs(o: { container: string; network: string; image: DockerImage; primary: boolean; mount?: string }): string[] {
+export function runContainerArgs(o: { container: string; network: string; image: DockerImage; primary: boolean; mounts?: string[] }): string[] {
   const args = ['run', '-d', '--name', o.container, '--network', o.network, '--network-alias', containerHostname(o.image), '--hostname', containerHostname(o.image)];
   if (o.image.user) args.push('--user', o.image.user);
-  if (o.mount) args.push('-v', `${o.mount}:${o.mount}`);
+  for (const m of o.mounts ?? []) args.push('-v', `${m}:${m}`);
   args.push(...envFlags(o.image.environment));
   const keepAlive = o.primary && !o.image.entrypoint && !o.image.command;
   if (o.image.entrypoint?.length) args.push('--entrypoint', o.image.entrypoint[0]);
@@ -49,16 +50,22 @@ export function runContainerArgs(o: { container: string; network: string; image:
   return args;
 }
 
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** sh does not read `$BASH_ENV` as bash does: sourced first, then the step's script (`$0`). */
+const SH_WITH_BASH_ENV = `'if [ -n "\${BASH_ENV:-}" ] && [ -r "$BASH_ENV" ]; then . "$BASH_ENV"; fi; . "$0"'`;
+
 /**
  * `docker exec` of one step's script in the primary container: in the step's working directory, with the
- * job's environment (the container keeps its own PATH), recording its pid next to the script so that a
- * cancel or timeout can end it inside the container.
+ * job's environment (the container keeps its own PATH, after `clientDir`, where the `circleci` client is),
+ * recording its pid next to the script so that a cancel or timeout can end it inside the container.
  */
-export function execArgs(o: { container: string; cwd: string; env: Record<string, string>; shell?: string; file: string }): string[] {
+export function execArgs(o: { container: string; cwd: string; env: Record<string, string>; shell?: string; file: string; clientDir?: string }): string[] {
   const shell = o.shell?.split(/\s+/).filter(Boolean) ?? [];
-  // Without a `shell`, CircleCI's default: bash with pipefail where the image has bash, else sh.
-  const run = shell.length ? 'exec "$@"' : 'if [ -x /bin/bash ]; then exec /bin/bash -eo pipefail "$0"; else exec /bin/sh -e "$0"; fi';
-  return ['exec', '-w', o.cwd, ...envFlags(o.env), o.container, '/bin/sh', '-c', `echo $$ > "$0.pid"; ${run}`, o.file, ...shell, ...(shell.length ? [o.file] : [])];
+  // Without a `shell`, CircleCI's default: bash with pipefail where the image has bash, else sh (sourcing $BASH_ENV).
+  const run = shell.length ? 'exec "$@"' : `if [ -x /bin/bash ]; then exec /bin/bash -eo pipefail "$0"; else exec /bin/sh -e -c ${SH_WITH_BASH_ENV} "$0"; fi`;
+  const path = o.clientDir ? `PATH=${quote(o.clientDir)}:"$PATH"; export PATH; ` : '';
+  return ['exec', '-w', o.cwd, ...envFlags(o.env), o.container, '/bin/sh', '-c', `echo $$ > "$0.pid"; ${path}${run}`, o.file, ...shell, ...(shell.length ? [o.file] : [])];
 }
 
 /** Stops a step's process inside the container (by the pid its `exec` recorded). */
@@ -84,15 +91,33 @@ export class DockerExecutor extends HostExecutor {
   private readonly network: string;
   private readonly containers: string[] = [];
   private readonly configDir: string;
+  private readonly mounts: string[];
+  private clientDir?: string;
   private started = false;
 
+  /**
+   * `mount`: the task folder; `workingDirectory`: the job's, bind-mounted too when it lies outside the task
+   * folder (an absolute `working_directory`), so the checkout the agent makes there is what the steps see.
+   */
   constructor(
     scriptDir: string,
-    private readonly options: { taskId: string; images: DockerImage[]; mount: string },
+    private readonly options: { taskId: string; images: DockerImage[]; mount: string; workingDirectory?: string },
   ) {
     super(scriptDir);
     this.network = `slipway-${options.taskId}`;
     this.configDir = join(options.mount, 'docker-config');
+    const wd = options.workingDirectory && posix.normalize(options.workingDirectory);
+    const outside = wd && wd !== '/' && posix.relative(options.mount, wd).startsWith('..');
+    this.mounts = outside ? [options.mount, wd] : [options.mount];
+  }
+
+  /**
+   * The client is installed in the container by the bind mount of the task folder (`binDir` lies in it) and put
+   * first on the steps' PATH by each `docker exec`. The agent sees the bind-mounted folders at the steps' paths.
+   */
+  useCircleciClient(binDir: string): string[] {
+    this.clientDir = binDir;
+    return [...this.mounts];
   }
 
   private get primary(): string {
@@ -124,13 +149,13 @@ export class DockerExecutor extends HostExecutor {
       const container = `${this.network}-${i}`;
       onOutput(Buffer.from(`Starting container ${image.image} as ${containerHostname(image)}\n`));
       this.containers.push(container);
-      const code = await this.docker(runContainerArgs({ container, network: this.network, image, primary: i === 0, mount: i === 0 ? this.options.mount : undefined }), onOutput);
+      const code = await this.docker(runContainerArgs({ container, network: this.network, image, primary: i === 0, mounts: i === 0 ? this.mounts : undefined }), onOutput);
       if (code !== 0) throw new Error(`docker run ${image.image} failed (exit code ${code}); check the image name and registry access.`);
     }
   }
 
   protected override command(file: string, options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): StepCommand {
-    const args = execArgs({ container: this.primary, cwd: options.cwd, env: options.env, shell: options.shell, file });
+    const args = execArgs({ container: this.primary, cwd: options.cwd, env: options.env, shell: options.shell, file, clientDir: this.clientDir });
     return { cmd: 'docker', args, env: { ...process.env, DOCKER_CONFIG: this.configDir } as Record<string, string> };
   }
 

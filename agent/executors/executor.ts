@@ -25,4 +25,11 @@ export interface StepExecutor {
   runBackground(options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): void;
   /** Stops background processes. */
   shutdown(): Promise<void>;
+  /**
+   * Present on executors whose steps run in the user's image, which has no Node and no agent: the agent puts
+   * the POSIX sh `circleci` client into `binDir`, and the executor puts `binDir` first on the steps' PATH.
+   * Returns the agent folders the steps see at the same paths (at least `taskRoot`): the agent answers the
+   * client's file questions (`tests glob`, `--split-by=filesize`) only for working directories inside them.
+   */
+  useCircleciClient?(binDir: string, taskRoot: string): string[];
 }
