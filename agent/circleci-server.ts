@@ -92,6 +92,9 @@ export interface CircleciServerOptions {
   pollMs?: number;
 }
 
+/** A request the agent will not answer (it names files the agent does not see as the step does). */
+class RefusedError extends Error {}
+
 const inside = (root: string, path: string) => {
   const r = posix.relative(posix.normalize(root), posix.normalize(path));
   return r === '' || (!r.startsWith('../') && r !== '..' && !posix.isAbsolute(r));
@@ -147,10 +150,10 @@ export class CircleciRequestServer {
     for (const suffix of ['.req', '.res', '.res.tmp', '.done']) rmSync(join(this.dir, id + suffix), { recursive: true, force: true });
   }
 
-  /** The agent's path for a path the step gave: the same path, when it lies in a folder both sides see. */
-  private shared(path: string, what: string): string {
-    if (this.options.sharedRoots.some((root) => inside(root, path))) return path;
-    throw new Error(`${what} ${path} is not shared with the Slipway agent, which sees the step's files only under ${this.options.sharedRoots.join(', ')}; run the command from the project directory (or another folder under those).`);
+  /** Why the agent cannot see what the step sees at `path` (undefined: it lies in a folder both see at the same path). */
+  private notShared(path: string, what: string): string | undefined {
+    if (this.options.sharedRoots.some((root) => inside(root, path))) return undefined;
+    return `${what} ${path} is not shared with the Slipway agent, which sees the step's files only under ${this.options.sharedRoots.join(', ')}; use the project directory (or another folder under those).`;
   }
 
   private async answer(id: string): Promise<void> {
@@ -166,13 +169,18 @@ export class CircleciRequestServer {
       const argv = Array.from({ length: Number(read('argc')) }, (_, n) => line(`arg.${n}`));
       const cwd = line('cwd');
       const stdin = existsSync(join(req, 'stdin')) ? read('stdin') : '';
-      if (argv[0] === 'tests' && argv[1] === 'glob') for (const p of argv.slice(2)) if (p.startsWith('/')) this.shared(p, 'The pattern');
-      const shared = (p: string) => this.shared(p, 'The working directory');
+      const env = parseExportedEnv(read('env'));
+      const patterns = argv[0] === 'tests' && argv[1] === 'glob' ? argv.slice(2).filter((p) => p.startsWith('/')) : [];
+      const refused = patterns.map((p) => this.notShared(p, 'The pattern')).find(Boolean);
+      const cwdRefused = this.notShared(cwd, 'The working directory');
+      if (refused) throw new RefusedError(refused);
       code = await circleciCommand(argv, {
         // The step's environment, except where `step halt` leaves its mark: this task's folder, as the agent sees it.
-        env: { ...parseExportedEnv(read('env')), CIRCLE_INTERNAL_TASK_DATA: this.options.taskData },
+        env: { ...env, CIRCLE_INTERNAL_TASK_DATA: this.options.taskData },
+        // Read only by the commands that touch files (glob, split of files or by file size).
         get cwd() {
-          return shared(cwd);
+          if (cwdRefused) throw new Error(cwdRefused);
+          return cwd;
         },
         stdin: async () => stdin,
         out: (s) => (out += s),
@@ -181,7 +189,7 @@ export class CircleciRequestServer {
         run: async (command, input) => ((run = { command, input }), 0),
       });
     } catch (e) {
-      err += `circleci: the agent could not read the request ${req}: ${(e as Error).message}\n`;
+      err += e instanceof RefusedError ? `circleci: ${e.message}\n` : `circleci: the agent could not read the request ${req}: ${(e as Error).message}\n`;
       code = 1;
     }
     mkdirSync(res, { recursive: true });

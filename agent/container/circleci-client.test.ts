@@ -52,7 +52,7 @@ async function controlPlane(job: JobSpec): Promise<{ client: ControlPlaneClient;
         return json({ cancel: false, logUrls: r.logUrls && Array.from({ length: r.logUrls.count }, (_, i) => `${base}/logs/${r.logUrls!.step}/${r.logUrls!.from + i}`) });
       }
       if (req.url === '/runner/v1/task/complete') finish(JSON.parse(body));
-      if (req.url === '/runner/v1/task/timings') return json({ tests: [] });
+      if (req.url === '/runner/v1/task/timings') return json({ tests: TIMINGS });
       json({ cancel: false });
     });
   });
@@ -80,6 +80,12 @@ async function runJob(steps: RunStep[], node: { index: number; total: number }, 
   }
 }
 
+/** The previous run's results: one slow file, so a timings split differs from a split by name. */
+const TIMINGS = [
+  { classname: 'slow', name: 'a', file: 'src/c/four.test.js', result: 'success', run_time: 30 },
+  { classname: 'quick', name: 'b', file: 'src/five.test.js', result: 'success', run_time: 1 },
+];
+
 const SOURCES = 'mkdir -p src/a/b src/c lib && for f in src/a/one src/a/b/two src/a/b/three src/c/four src/five src/six src/c/seven; do : > "$f.test.js"; done && : > src/a/helper.js lib/x.test.js';
 
 describe('the in-job circleci command in a container (shim on the host, a folder as the shared volume)', () => {
@@ -91,14 +97,16 @@ describe('the in-job circleci command in a container (shim on the host, a folder
   afterAll(() => v.stop());
 
   it('globs and splits through the agent exactly as the host executor does for the same node', async () => {
-    const command = `${SOURCES}\ncircleci tests glob "src/**/*.test.js" | circleci tests split --split-by=name > "$OUT"`;
+    const command = `${SOURCES}\ncircleci tests glob "src/**/*.test.js" | circleci tests split --split-by=name > "$OUT"
+circleci tests glob "src/**/*.test.js" | circleci tests split --split-by=timings >> "$OUT"`;
     const node = { index: 1, total: 3 };
     const container = await runJob([step(command, { environment: { OUT: join(out, 'container.txt') } })], node, () => new ContainerExecutor(v.steps, { pollMs: 20 }), v.work);
     const host = await runJob([step(command, { environment: { OUT: join(out, 'host.txt') } })], node, null, mkdtempSync(join(tmpdir(), 'slipway-host-')));
     expect(container.status).toBe('success');
     expect(host.status).toBe('success');
     // Sorted names dealt round-robin: src/a/b/three, src/a/b/two, src/a/one, src/c/four, src/c/seven, src/five, src/six.
-    expect(readFileSync(join(out, 'container.txt'), 'utf8')).toBe('src/a/b/two.test.js\nsrc/c/seven.test.js\n');
+    // Then by timings (four 30 s, five 1 s, the others the 15.5 s average), heaviest first on the least-loaded node.
+    expect(readFileSync(join(out, 'container.txt'), 'utf8')).toBe('src/a/b/two.test.js\nsrc/c/seven.test.js\nsrc/a/b/three.test.js\nsrc/a/one.test.js\nsrc/five.test.js\n');
     expect(readFileSync(join(out, 'container.txt'), 'utf8')).toBe(readFileSync(join(out, 'host.txt'), 'utf8'));
   });
 
@@ -128,11 +136,18 @@ describe('the in-job circleci command in a container (shim on the host, a folder
     expect(readFileSync(result, 'utf8')).toBe(`say: it's a "test" $HOME / line one\nline two\nnode 0\na.js\nc.js\nin project\ntests run exited 4\n`);
   });
 
-  it('refuses to glob a working directory the agent does not share with the container', async () => {
+  it('refuses to glob a working directory or an absolute pattern the agent does not share with the container', async () => {
     const result = join(out, 'outside.txt');
-    const r = await runJob([step(`cd / && circleci tests glob "*" 2> "${result}" || echo "exit $?" >> "${result}"`)], { index: 0, total: 1 }, () => new ContainerExecutor(v.steps, { pollMs: 20 }), v.work);
+    const command = `(cd / && circleci tests glob "*") 2> "${result}" || echo "exit $?" >> "${result}"
+circleci tests glob "/etc/*" 2>> "${result}" || echo "exit $?" >> "${result}"
+mkdir -p src && : > src/x.test.js && circleci tests glob "$PWD/src/*.js" | sed "s|^$PWD|.|" >> "${result}"`;
+    const r = await runJob([step(command)], { index: 0, total: 1 }, () => new ContainerExecutor(v.steps, { pollMs: 20 }), v.work);
     expect(r.status).toBe('success');
-    expect(readFileSync(result, 'utf8')).toMatch(/^circleci: The working directory \/ is not shared with the Slipway agent, which sees the step's files only under .*\nexit 1\n$/);
+    const shared = `only under ${v.work}/a1b2c3d4-job-0-0-${process.pid}; use the project directory (or another folder under those).`;
+    expect(readFileSync(result, 'utf8')).toBe(
+      `circleci: The working directory / is not shared with the Slipway agent, which sees the step's files ${shared}\nexit 1\n` +
+        `circleci: The pattern /etc/* is not shared with the Slipway agent, which sees the step's files ${shared}\nexit 1\n./src/x.test.js\n`,
+    );
   });
 });
 
