@@ -58,6 +58,7 @@ n=0
 while ! mkdir "$q/$$-$n.tmp" 2>/dev/null; do
   [ -w "$q" ] || fail "cannot write a request into $q: steps must run as the agent's user or as root."
   n=$((n + 1))
+  [ "$n" -lt 1000 ] || fail "cannot create a request folder in $q (is the disk full?)."
 done
 id=$$-$n
 r=$q/$id.tmp
