@@ -13,12 +13,28 @@ import { runTask } from './run-task';
 export async function main(argv: string[]): Promise<number> {
   const mode = argv[0] ?? 'task';
   if (mode === 'circleci') return circleciMain(argv.slice(1));
+  if (mode === 'standby') {
+    // A warm agent (local mode): started ahead of time, it receives its task on stdin when one is assigned,
+    // so a job does not wait for Node to start. The token never appears in the process environment.
+    const line = await firstLine(process.stdin);
+    if (!line) return 0;
+    let task: { url?: string; token?: string; workRoot?: string };
+    try {
+      task = JSON.parse(line);
+    } catch {
+      process.stderr.write('slipway agent: standby expects one JSON line {url, token, workRoot} on stdin.\n');
+      return 2;
+    }
+    return runTaskMode(task.url, task.token, task.workRoot);
+  }
   if (mode !== 'task') {
-    process.stderr.write(`Unknown agent mode "${mode}". Use: task, circleci\n`);
+    process.stderr.write(`Unknown agent mode "${mode}". Use: task, standby, circleci\n`);
     return 2;
   }
-  const url = process.env.SLIPWAY_URL;
-  const token = process.env.SLIPWAY_TASK_TOKEN;
+  return runTaskMode(process.env.SLIPWAY_URL, process.env.SLIPWAY_TASK_TOKEN, process.env.SLIPWAY_WORK_ROOT);
+}
+
+async function runTaskMode(url: string | undefined, token: string | undefined, workRoot: string | undefined): Promise<number> {
   if (!url || !token) {
     process.stderr.write('The agent needs SLIPWAY_URL and SLIPWAY_TASK_TOKEN.\n');
     return 2;
@@ -28,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     const shimDir = process.env.SLIPWAY_SHIM_DIR;
     await runTask({
       client: new ControlPlaneClient(url.replace(/\/$/, ''), token),
-      workRoot: process.env.SLIPWAY_WORK_ROOT ?? join(tmpdir(), 'slipway-agent'),
+      workRoot: workRoot ?? join(tmpdir(), 'slipway-agent'),
       executorFactory: shimDir ? () => new ContainerExecutor(shimDir) : undefined,
     });
     return 0;
@@ -36,6 +52,26 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`slipway agent: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** The first line of a stream, or '' when it ends without one. */
+function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const done = (v: string) => {
+      stream.removeAllListeners('data');
+      stream.removeAllListeners('end');
+      stream.pause();
+      resolve(v);
+    };
+    stream.setEncoding?.('utf8');
+    stream.on('data', (d: string) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) done(buf.slice(0, nl));
+    });
+    stream.on('end', () => done(buf.trim()));
+  });
 }
 
 if (require.main === module) {

@@ -62,7 +62,9 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   if (local) {
     signingKey = localKey(dataDir, 'signing.key');
     cipher = new LocalKeyCipher(localKey(dataDir, 'secrets.key'));
-    compute = new HostProcessCompute({ agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'), workRoot: join(dataDir, 'work') });
+    const host = new HostProcessCompute({ agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'), workRoot: join(dataDir, 'work'), prewarm: true });
+    host.warm();
+    compute = host;
   } else {
     const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
     signingKey = Buffer.from(secret.SecretString ?? '', 'utf8');

@@ -1,41 +1,72 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { JobCompute, LaunchResult, TaskLaunch } from '../../ports/job-compute';
 
 /**
  * Runs each task as an agent process on this host (local mode). The agent runs `docker` jobs on the host too
  * (no Docker engine needed) and says so in its first output line. Idempotent per (job, task, attempt).
+ *
+ * With `prewarm`, one spare agent waits in standby mode; a launch hands it the task on stdin (the token never
+ * enters a process environment) and starts the next spare, so a job does not wait for Node to boot.
  */
 export class HostProcessCompute implements JobCompute {
   private readonly launched = new Map<string, number>();
+  private spare: ChildProcess | undefined;
+  private stopped = false;
+
   constructor(
     private readonly options: {
-      /** argv that starts the agent in task mode, e.g. `[node, agent.cjs]`. */
+      /** argv that starts the agent, e.g. `[node, agent.cjs]` (the mode is appended). */
       agentCommand: string[];
       /** Folder under which each task gets its own HOME and working directory. */
       workRoot: string;
+      prewarm?: boolean;
       onExit?: (task: TaskLaunch, code: number | null) => void;
     },
   ) {}
+
+  private spawnAgent(mode: 'task' | 'standby', env: Record<string, string | undefined>): ChildProcess {
+    const [cmd, ...args] = this.options.agentCommand;
+    const child = spawn(cmd, [...args, mode], {
+      detached: true,
+      stdio: [mode === 'standby' ? 'pipe' : 'ignore', 'ignore', 'inherit'],
+      env: { PATH: process.env.PATH, LANG: process.env.LANG ?? 'C.UTF-8', ...env },
+    });
+    child.on('error', () => undefined);
+    child.unref();
+    if (!child.pid) throw new Error(`Could not start the agent (${cmd}).`);
+    return child;
+  }
+
+  /** Starts the standby agent for the next launch (no-op unless prewarming). */
+  warm(): void {
+    if (!this.options.prewarm || this.stopped || (this.spare && this.spare.exitCode === null && !this.spare.killed)) return;
+    try {
+      const spare = this.spawnAgent('standby', {});
+      (spare.stdin as NodeJS.WritableStream & { unref?: () => void }).on('error', () => undefined);
+      spare.on('exit', () => {
+        if (this.spare === spare) this.spare = undefined;
+      });
+      this.spare = spare;
+    } catch {
+      this.spare = undefined;
+    }
+  }
 
   async launch(task: TaskLaunch): Promise<LaunchResult> {
     const key = `${task.jobId}:${task.taskIndex}:${task.attempt}`;
     const existing = this.launched.get(key);
     if (existing) return { computeId: `local:${existing}` };
-    const [cmd, ...args] = this.options.agentCommand;
-    const child = spawn(cmd, [...args, 'task'], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        PATH: process.env.PATH,
-        LANG: process.env.LANG ?? 'C.UTF-8',
-        SLIPWAY_URL: task.controlPlaneUrl,
-        SLIPWAY_TASK_TOKEN: task.taskToken,
-        SLIPWAY_WORK_ROOT: this.options.workRoot,
-      },
-    });
-    child.unref();
-    if (!child.pid) throw new Error(`Could not start the agent (${cmd}).`);
-    this.launched.set(key, child.pid);
+    let child: ChildProcess;
+    const spare = this.spare;
+    if (spare && spare.exitCode === null && !spare.killed && spare.stdin?.writable) {
+      this.spare = undefined;
+      spare.stdin.end(`${JSON.stringify({ url: task.controlPlaneUrl, token: task.taskToken, workRoot: this.options.workRoot })}\n`);
+      child = spare;
+    } else {
+      child = this.spawnAgent('task', { SLIPWAY_URL: task.controlPlaneUrl, SLIPWAY_TASK_TOKEN: task.taskToken, SLIPWAY_WORK_ROOT: this.options.workRoot });
+    }
+    this.warm();
+    this.launched.set(key, child.pid!);
     child.on('exit', (code) => {
       this.launched.delete(key);
       this.options.onExit?.(task, code);
@@ -53,9 +84,12 @@ export class HostProcessCompute implements JobCompute {
     }
   }
 
-  /** Stops every agent this instance started (shutdown). */
+  /** Stops every agent this instance started, and the spare (shutdown). */
   stopAll(): void {
-    for (const pid of this.launched.values()) {
+    this.stopped = true;
+    const pids = [...this.launched.values(), ...(this.spare?.pid ? [this.spare.pid] : [])];
+    this.spare = undefined;
+    for (const pid of pids) {
       try {
         process.kill(-pid, 'SIGTERM');
       } catch {
