@@ -10,9 +10,16 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { consumerFaultScope } from '../shared/adapters/aws/fault-injection';
 
 /**
+ * Queues whose consumers must withstand a stale duplicate (every write conditional): the FIFO queues and the
+ * triggers queue. The dispatch and notify consumers are only required to withstand plain duplicates.
+ */
+const STALLED_DUPLICATE_QUEUES = /(\.fifo|-triggers)$/;
+
+/**
  * Delivery faults for the reliability suite (off by default): hand every message to the handler twice at
- * once (as when a visibility timeout ends while a consumer is still working), on FIFO queues the second copy
- * to a consumer that stalls a second before its first write, so it writes on stale reads;
+ * once (as when a visibility timeout ends while a consumer is still working), on the FIFO queues and the
+ * triggers queue the second copy to a consumer that stalls a second before its first write, so it writes on
+ * stale reads;
  * reverse the order of what one receive returned (topped up by a second receive); kill the consumer right
  * after its first write on a message's first delivery and deliver it again at once.
  */
@@ -143,7 +150,7 @@ export class SqsPoller {
   /** One record per invocation under the configured faults; a record failed when every delivery of it failed. */
   private async deliverWithFaults(records: SQSRecord[]): Promise<Set<string>> {
     const faults = this.options.faults ?? {};
-    const fifo = this.options.queueUrl.endsWith('.fifo');
+    const stallCopy = STALLED_DUPLICATE_QUEUES.test(this.options.queueUrl);
     const failed = new Set<string>();
     for (const record of faults.reorder ? [...records].reverse() : records) {
       const once = () => {
@@ -151,7 +158,7 @@ export class SqsPoller {
         this.crashed.add(record.messageId);
         return consumerFaultScope.run({ crashAfterFirstWrite: true }, () => this.invoke([record]));
       };
-      const slowCopy = () => (fifo ? consumerFaultScope.run({ writeDelayMs: 1000 }, () => this.invoke([record])) : this.invoke([record]));
+      const slowCopy = () => (stallCopy ? consumerFaultScope.run({ writeDelayMs: 1000 }, () => this.invoke([record])) : this.invoke([record]));
       const outcomes = faults.duplicate ? await Promise.all([once(), slowCopy()]) : [await once()];
       if (outcomes.every((o) => o.has(record.messageId))) failed.add(record.messageId);
     }

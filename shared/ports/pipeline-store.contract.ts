@@ -38,6 +38,21 @@ export function definePipelineStoreContract(name: string, factory: () => Promise
       expect((await store.getPipeline(p.id))?.state).toBe('created');
     });
 
+    it('lists pipelines while they are pending, until they leave pending', async () => {
+      const p = aPipeline();
+      const done = aPipeline();
+      await store.createPipeline(p);
+      await store.createPipeline(done);
+      await store.createPipeline(aPipeline({ id: done.id }));
+      await store.updatePipeline(done.id, 'pending', { state: 'created' });
+      const pending = await store.listPendingPipelines();
+      expect(pending.filter((x) => x.id === p.id)).toEqual([expect.objectContaining({ id: p.id, state: 'pending' })]);
+      expect(pending.some((x) => x.id === done.id)).toBe(false);
+      expect(pending.every((x) => x.state === 'pending')).toBe(true);
+      await store.updatePipeline(p.id, 'pending', { state: 'errored' });
+      expect((await store.listPendingPipelines()).some((x) => x.id === p.id)).toBe(false);
+    });
+
     it('creates a workflow with its jobs once and lists them in one query', async () => {
       const wf = aWorkflow();
       const jobs = [aJob(wf, { name: 'a' }), aJob(wf, { name: 'b' })];

@@ -45,8 +45,18 @@ export interface PipelineStore {
   /** Newest first. `branch` filters on `vcs.branch`. */
   listPipelines(projectSlug: string, options?: { pageToken?: string; limit?: number; branch?: string }): Promise<Page<Pipeline>>;
   updatePipeline(id: string, expected: PipelineState, patch: Partial<Pipeline>): Promise<Pipeline | undefined>;
+  /**
+   * Pipelines still `pending` (created, their trigger not processed yet), oldest first, each re-read for its
+   * current state: the reconciler re-sends the trigger of those pending too long (a lost message). A pipeline
+   * leaves this list when `updatePipeline` moves it out of `pending`.
+   */
+  listPendingPipelines(): Promise<Pipeline[]>;
 
-  /** Creates the workflow and all its jobs (jobs first, so a workflow never exists without its jobs). */
+  /**
+   * Creates the workflow and all its jobs (jobs first, so a workflow never exists without its jobs). A job that
+   * exists already is never overwritten, so a stale duplicate call (one that read before another caller's
+   * writes) cannot reset a job that has since been queued or has run.
+   */
   createWorkflow(workflow: Workflow, jobs: Job[]): Promise<boolean>;
   getWorkflow(id: string): Promise<Workflow | undefined>;
   listWorkflows(pipelineId: string): Promise<Workflow[]>;

@@ -7,10 +7,15 @@ const pipelineKey = (id: string) => ({ pk: `PIPELINE#${id}`, sk: 'META' });
 const workflowKey = (id: string) => ({ pk: `WORKFLOW#${id}`, sk: 'META' });
 const jobKey = (workflowId: string, jobId: string) => ({ pk: `WORKFLOW#${workflowId}`, sk: `JOB#${jobId}` });
 const serialGroupKey = (key: string) => ({ pk: `SERIALGROUP#${key}`, sk: 'LOCK' });
+/** The gsi2 partition of pipelines still `pending` (their trigger message not processed yet). */
+const PENDING_PIPELINES = 'ACTIVE#PIPELINE';
+/** Conditional job puts in flight at once while a workflow is created. */
+const JOB_WRITE_CONCURRENCY = 16;
 
 /**
  * Pipelines, workflows and jobs in the single DynamoDB table.
- * - pipeline: `PIPELINE#id`; gsi1 `PROJECT#slug#PIPELINES` / number (list newest first, by number)
+ * - pipeline: `PIPELINE#id`; gsi1 `PROJECT#slug#PIPELINES` / number (list newest first, by number);
+ *   gsi2 `ACTIVE#PIPELINE` / created while `pending` (a sparse index: the reconciler finds lost triggers)
  * - workflow: `WORKFLOW#id`; gsi1 `PIPELINE#id#WORKFLOWS`; gsi2 `ACTIVE#WORKFLOW` while not terminal
  * - job: `WORKFLOW#wf` / `JOB#id` (all jobs of a workflow in one query); gsi1 `JOB#id` (by id);
  *   gsi2 `PROJECT#slug#JOBS` / number once numbered
@@ -19,7 +24,14 @@ export class DynamoPipelineStore implements PipelineStore {
   constructor(private readonly table: DynamoTable) {}
 
   private pipelineItem(p: Pipeline): Item {
-    return { ...pipelineKey(p.id), gsi1pk: `PROJECT#${p.projectSlug}#PIPELINES`, gsi1sk: pad(p.number), entity: 'pipeline', ...p };
+    return {
+      ...pipelineKey(p.id),
+      gsi1pk: `PROJECT#${p.projectSlug}#PIPELINES`,
+      gsi1sk: pad(p.number),
+      ...(p.state === 'pending' ? { gsi2pk: PENDING_PIPELINES, gsi2sk: `${p.createdAt}#${p.id}` } : {}),
+      entity: 'pipeline',
+      ...p,
+    };
   }
 
   createPipeline(pipeline: Pipeline): Promise<boolean> {
@@ -63,12 +75,21 @@ export class DynamoPipelineStore implements PipelineStore {
 
   async updatePipeline(id: string, expected: PipelineState, patch: Partial<Pipeline>): Promise<Pipeline | undefined> {
     const { id: _id, ...set } = patch;
-    const item = await this.table.update(pipelineKey(id), { set }, {
+    // Leaving `pending` leaves the sparse index of pending pipelines.
+    const extra = set.state && set.state !== 'pending' ? { gsi2pk: undefined, gsi2sk: undefined } : {};
+    const item = await this.table.update(pipelineKey(id), { set: { ...set, ...extra } }, {
       expression: '#st = :expected',
       names: { '#st': 'state' },
       values: { ':expected': expected },
     });
     return toEntity<Pipeline>(item);
+  }
+
+  async listPendingPipelines(): Promise<Pipeline[]> {
+    const items = await this.table.queryAll({ index: 'gsi2', partition: PENDING_PIPELINES });
+    // The index is eventually consistent: re-read each pipeline for its current state.
+    const all = await Promise.all(items.map((i) => this.getPipeline(String(i.id))));
+    return all.filter((p): p is Pipeline => p?.state === 'pending');
   }
 
   private workflowItem(w: Workflow): Item {
@@ -95,9 +116,14 @@ export class DynamoPipelineStore implements PipelineStore {
 
   async createWorkflow(workflow: Workflow, jobs: Job[]): Promise<boolean> {
     if (await this.table.get(workflowKey(workflow.id))) return false;
-    // Jobs first: a workflow item is only ever visible together with all its jobs.
-    const existing = new Set((await this.listJobs(workflow.id)).map((j) => j.id));
-    await this.table.putMany(jobs.filter((j) => !existing.has(j.id)).map((j) => this.jobItem(j)));
+    // Jobs first: a workflow item is only ever visible together with all its jobs. Each job is created only if
+    // absent, so a stale duplicate (one that read before another consumer's writes) never resets a job that
+    // has since been queued or has run.
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length) await this.table.put(this.jobItem(jobs[next++]), { ifNotExists: true });
+    };
+    await Promise.all(Array.from({ length: Math.min(JOB_WRITE_CONCURRENCY, jobs.length) }, worker));
     return this.table.put(this.workflowItem(workflow), { ifNotExists: true });
   }
 
