@@ -1,19 +1,13 @@
 import { z } from 'zod';
-import { ForbiddenError, ValidationError } from '../../../shared/model/errors';
+import { ForbiddenError } from '../../../shared/model/errors';
 import { apiProject } from '../../../shared/services/api-shapes';
 import { addProject } from '../../../shared/services/projects';
 import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar } from '../../../shared/services/env-vars';
-import { projectFor } from '../access';
+import { projectFor, parseBody } from '../access';
 import { json, type Route } from '../http';
 
 const CreateBody = z.object({ repo_url: z.string().min(1), default_branch: z.string().min(1).optional() }).strict();
 const EnvVarBody = z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid shell variable name'), value: z.string() }).strict();
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new ValidationError(`Invalid request body at ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}`);
-  return r.data;
-}
 
 export const projectRoutes: Route[] = [
   {
@@ -22,7 +16,7 @@ export const projectRoutes: Route[] = [
     async handle(ctx) {
       const user = await ctx.user();
       if (!user.admin) throw new ForbiddenError('Only an instance admin can add projects. Ask the administrator of this Slipway installation.');
-      const body = parse(CreateBody, ctx.req.body);
+      const body = parseBody(CreateBody, ctx.req.body);
       const project = await addProject(ctx.deps, { slug: ctx.req.params.slug, repoUrl: body.repo_url, defaultBranch: body.default_branch });
       return json(201, apiProject(project));
     },
@@ -47,7 +41,7 @@ export const projectRoutes: Route[] = [
     path: '/api/v2/project/:slug/envvar',
     async handle(ctx) {
       const project = await projectFor(ctx, ctx.req.params.slug, 'member');
-      const body = parse(EnvVarBody, ctx.req.body);
+      const body = parseBody(EnvVarBody, ctx.req.body);
       return json(201, await putEnvVar(ctx.deps, project.slug, body.name, body.value));
     },
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UnauthorizedError, ValidationError } from '../../../shared/model/errors';
+import { UnauthorizedError } from '../../../shared/model/errors';
 import {
   claimRunnerTask,
   createResourceClass,
@@ -11,13 +11,8 @@ import {
   listRunnerTokens,
   unclaimedTaskCount,
 } from '../../../shared/services/runners';
+import { parseBody } from '../access';
 import { json, type Route } from '../http';
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new ValidationError(`Invalid request at ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}`);
-  return r.data;
-}
 
 const ResourceBody = z.object({ resource_class: z.string().min(3).max(200), desc: z.string().max(500).default('') }).strict();
 const TokenBody = z.object({ resource_class: z.string().min(3).max(200), nickname: z.string().min(1).max(200) }).strict();
@@ -37,7 +32,7 @@ export const runnerAdminRoutes: Route[] = [
     path: '/api/v2/runner/resource',
     handle: async (ctx) => {
       const user = await ctx.user();
-      const body = parse(ResourceBody, ctx.req.body);
+      const body = parseBody(ResourceBody, ctx.req.body);
       return json(200, await createResourceClass(ctx.deps, user, { resourceClass: body.resource_class, description: body.desc }));
     },
   },
@@ -55,7 +50,7 @@ export const runnerAdminRoutes: Route[] = [
     path: '/api/v2/runner/token',
     handle: async (ctx) => {
       const user = await ctx.user();
-      const body = parse(TokenBody, ctx.req.body);
+      const body = parseBody(TokenBody, ctx.req.body);
       return json(200, await createRunnerToken(ctx.deps, user, { resourceClass: body.resource_class, nickname: body.nickname }));
     },
   },
@@ -77,7 +72,7 @@ export const runnerAdminRoutes: Route[] = [
       const auth = Object.entries(ctx.req.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1] ?? '';
       const runnerToken = auth.startsWith('Bearer ') ? auth.slice(7) : '';
       if (!runnerToken) throw new UnauthorizedError('Missing runner token. Send Authorization: Bearer <runner token> (create one with POST /api/v2/runner/token).');
-      const body = parse(ClaimBody, ctx.req.body);
+      const body = parseBody(ClaimBody, ctx.req.body);
       const claimed = await claimRunnerTask(ctx.deps, runnerToken, { name: body.name, version: body.version, resourceClass: body.resource_class });
       return claimed ? json(200, { task_token: claimed.taskToken, resource_class: claimed.resourceClass, job_id: claimed.jobId }) : { status: 204 };
     },
