@@ -7,6 +7,8 @@ function stream(secrets: string[], maxChunkBytes = 8) {
   return { log, text: async () => (await log.close(), Buffer.concat(chunks).toString('utf8')), chunks };
 }
 
+const settle = () => new Promise((r) => setImmediate(r));
+
 describe('StepLogStream', () => {
   it('masks a secret and its base64 form even when split across writes and chunks', async () => {
     const s = stream(['hunter22'], 4);
@@ -20,6 +22,29 @@ describe('StepLogStream', () => {
     s.log.write(Buffer.concat([Buffer.from('a'), euro.subarray(0, 1)]));
     s.log.write(Buffer.concat([euro.subarray(1), Buffer.from([0xff]), Buffer.from(' 10%\r 50%\r100%\n')]));
     expect(await s.text()).toBe('a€\uFFFD 10%\r 50%\r100%\n');
+  });
+
+  it('uploads short output at once when a long secret is in the list, holding back only what could start it', async () => {
+    const key = `-----BEGIN OPENSSH PRIVATE KEY-----${'k'.repeat(2000)}`;
+    const s = stream([key], 4);
+    const uploaded = async () => (await settle(), Buffer.concat(s.chunks).toString('utf8'));
+    s.log.write('tick 1\n');
+    expect(await uploaded()).toBe('tick 1\n');
+    const start = '-----BEGIN OPEN';
+    s.log.write(`key: ${start}`);
+    expect(await uploaded()).toBe('tick 1\nkey: ');
+    s.log.write(`${key.slice(start.length)} done\n`);
+    expect(await uploaded()).toBe('tick 1\nkey: ******** done\n');
+    expect(await s.text()).toBe('tick 1\nkey: ******** done\n');
+  });
+
+  it('holds back only a character cut short at the end of a write', async () => {
+    const s = stream([], 2);
+    const euro = Buffer.from('€');
+    s.log.write(Buffer.concat([Buffer.from('ab'), euro.subarray(0, 2)]));
+    expect((await settle(), Buffer.concat(s.chunks).toString('utf8'))).toBe('ab');
+    s.log.write(Buffer.concat([euro.subarray(2), Buffer.from('!')]));
+    expect(await s.text()).toBe('ab€!');
   });
 
   it('keeps every byte of large output', async () => {

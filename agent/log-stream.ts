@@ -9,10 +9,18 @@ export interface LogSink {
   upload(step: number, seq: number, body: Buffer): Promise<void>;
 }
 
-/** The largest cut ≤ `at` that does not split a UTF-8 character. */
+/** The largest cut ≤ `at` that does not split a UTF-8 character (a character cut short at the end stays after it). */
 function charBoundary(buf: Buffer, at: number): number {
   let cut = at;
   for (let back = 0; back < 3 && cut > 0 && cut < buf.length && (buf[cut] & 0xc0) === 0x80; back++) cut--;
+  if (cut > 0 && cut === buf.length) {
+    // The last character may still be arriving: keep it back when its lead byte promises more bytes.
+    let lead = cut - 1;
+    while (lead > 0 && cut - lead < 4 && (buf[lead] & 0xc0) === 0x80) lead--;
+    const b = buf[lead];
+    const size = b >= 0xf8 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    if (lead + size > cut) cut = lead;
+  }
   return cut;
 }
 
@@ -34,12 +42,22 @@ export interface LogPolicy {
 
 export const DEFAULT_LOG_POLICY: LogPolicy = { maxChunkBytes: 4 * 1024 * 1024, firstFlushMs: 1000, flushIntervalMs: 15_000, minChunkBytes: 64 * 1024, maxIntervalMs: 30_000 };
 
+/** While someone watches the job (the control plane's replies say `live`): output goes up within about 2 s. */
+export const LIVE_FLUSH_MS = 2000;
+
+/** `policy` while watched: every `LIVE_FLUSH_MS` at most, however little is pending. */
+function livePolicy(policy: LogPolicy): LogPolicy {
+  return { ...policy, flushIntervalMs: Math.min(policy.flushIntervalMs, LIVE_FLUSH_MS), maxIntervalMs: Math.min(policy.maxIntervalMs, LIVE_FLUSH_MS), minChunkBytes: 0 };
+}
+
 /**
  * Buffers one step's output, masks secrets, and uploads it in chunks as `LogPolicy` says, and always at the
  * end. Works on bytes (no decoding on the hot path); invalid UTF-8 is replaced with U+FFFD, never dropped;
  * `\r` progress output is kept as written for the viewer to render; nothing is truncated. Secrets are masked
  * over everything pending before a tail that could start a secret is held back, so a secret split across
- * writes is still masked. Uploads are sequential so chunk order is preserved; reading goes on meanwhile.
+ * writes is still masked; only bytes that could start a secret (or complete a character) are held back, so
+ * ordinary output is never held. While `live` (someone watches), uploads follow the live policy instead.
+ * Uploads are sequential so chunk order is preserved; reading goes on meanwhile.
  */
 export class StepLogStream {
   private pending: Buffer[] = [];
@@ -49,7 +67,9 @@ export class StepLogStream {
   private timer: unknown;
   private lastFlushAt: number | undefined;
   private failed: unknown;
-  private readonly policy: LogPolicy;
+  private readonly base: LogPolicy;
+  private readonly live: LogPolicy;
+  private policy: LogPolicy;
   bytes = 0;
 
   constructor(
@@ -59,8 +79,26 @@ export class StepLogStream {
     policy: Partial<LogPolicy> = {},
     private readonly timers: Timers = realTimers,
   ) {
-    this.policy = { ...DEFAULT_LOG_POLICY, ...policy };
-    if (policy.flushIntervalMs !== undefined && policy.firstFlushMs === undefined) this.policy.firstFlushMs = Math.min(DEFAULT_LOG_POLICY.firstFlushMs, policy.flushIntervalMs);
+    this.base = { ...DEFAULT_LOG_POLICY, ...policy };
+    if (policy.flushIntervalMs !== undefined && policy.firstFlushMs === undefined) this.base.firstFlushMs = Math.min(DEFAULT_LOG_POLICY.firstFlushMs, policy.flushIntervalMs);
+    this.live = livePolicy(this.base);
+    this.policy = this.base;
+  }
+
+  /** Switches between the live policy (someone watches the job) and the batching one; pending output is rescheduled. */
+  setLive(live: boolean): void {
+    const policy = live ? this.live : this.base;
+    if (policy === this.policy) return;
+    this.policy = policy;
+    if (this.timer === undefined) return;
+    this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.arm(this.due());
+  }
+
+  /** How long until the next upload is due. */
+  private due(): number {
+    return this.lastFlushAt === undefined ? this.policy.firstFlushMs : Math.max(0, this.lastFlushAt + this.policy.flushIntervalMs - this.timers.now());
   }
 
   write(data: Buffer | string): void {
@@ -68,7 +106,7 @@ export class StepLogStream {
     this.pending.push(buf);
     this.pendingBytes += buf.length;
     if (this.pendingBytes >= this.policy.maxChunkBytes) this.flush(false);
-    else if (this.timer === undefined) this.arm(this.lastFlushAt === undefined ? this.policy.firstFlushMs : Math.max(0, this.lastFlushAt + this.policy.flushIntervalMs - this.timers.now()));
+    else if (this.timer === undefined) this.arm(this.due());
   }
 
   /** Writes a line of agent commentary (not from the user's command). */
@@ -92,7 +130,7 @@ export class StepLogStream {
     let all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
     if (this.masker.active) all = this.masker.maskBuffer(all);
     // Hold back a tail that could be the start of a secret, or of a character, still arriving.
-    const cut = final ? all.length : charBoundary(all, Math.max(0, all.length - Math.max(this.masker.holdBackBytes, 3)));
+    const cut = final ? all.length : charBoundary(all, all.length - (this.masker.active ? this.masker.partialSecretBytes(all) : 0));
     const head = all.subarray(0, cut);
     const tail = all.subarray(cut);
     this.pending = tail.length ? [tail] : [];

@@ -32,6 +32,23 @@ export class SecretMasker {
   }
   private bytes: Buffer[] | undefined;
 
+  /**
+   * Length of the longest suffix of `buf` that is a proper prefix of some pattern: the bytes that could be the
+   * start of a secret still arriving (0 for ordinary output).
+   */
+  partialSecretBytes(buf: Buffer): number {
+    let longest = 0;
+    for (const p of this.patternBytes) {
+      for (let k = Math.min(p.length - 1, buf.length); k > longest; k--) {
+        if (buf[buf.length - k] === p[0] && buf.subarray(buf.length - k).equals(p.subarray(0, k))) {
+          longest = k;
+          break;
+        }
+      }
+    }
+    return longest;
+  }
+
   /** `mask` on bytes, without decoding them (fast path for large output). */
   maskBuffer(buf: Buffer): Buffer {
     let out = buf;
