@@ -35,18 +35,23 @@ const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
 
-/** The control plane and S3, counting requests (the agent's true external edges). */
-function fakeControlPlane(clock: FakeClock) {
+/**
+ * The control plane and S3, counting requests (the agent's true external edges). Its replies say `live`
+ * while someone watches the job: before `watchedUntil`.
+ */
+function fakeControlPlane(clock: FakeClock, watchedUntil: number) {
   const counts = { steps: 0, heartbeat: 0, logUrls: 0, urlsWithReports: 0, puts: 0 };
   const puts: Array<{ at: number; step: number; bytes: number }> = [];
+  const reportsAt: number[] = [];
+  const reply = () => (reportsAt.push(clock.now()), clock.now() < watchedUntil ? { cancel: false, live: true } : { cancel: false });
   const urls = (r: LogUrlRequest) => Array.from({ length: r.count }, (_, i) => `s3://logs/${r.step}/${r.from + i}`);
   const api: ReportApi = {
     steps: async (_steps: StepReport[], logUrls?: LogUrlRequest) => {
       counts.steps++;
       if (logUrls) counts.urlsWithReports++;
-      return { cancel: false, ...(logUrls ? { logUrls: urls(logUrls) } : {}) };
+      return { ...reply(), ...(logUrls ? { logUrls: urls(logUrls) } : {}) };
     },
-    heartbeat: async () => (counts.heartbeat++, { cancel: false }),
+    heartbeat: async () => (counts.heartbeat++, reply()),
     logUrls: async (step, from, count) => (counts.logUrls++, urls({ step, from, count })),
   };
   const put = async (url: string, body: Buffer) => {
@@ -54,17 +59,23 @@ function fakeControlPlane(clock: FakeClock) {
     puts.push({ at: clock.now(), step: Number(url.split('/')[3]), bytes: body.length });
     return 200;
   };
-  return { api, put, counts, puts };
+  return { api, put, counts, puts, reportsAt };
 }
 
 /**
  * The reference job (DESIGN.md §8): checkout + 3 `run` steps, 60 s, about 200 KB of output, printed in
- * 100 ms ticks as the steps run, through the agent's real reporter, log streams and sink.
+ * 100 ms ticks as the steps run, through the agent's real reporter, log streams and sink, wired as `runTask`
+ * wires them (replies saying `live` switch the current and later steps' streams). Watched until `watchedUntil`.
  */
-async function runReferenceJob() {
+async function runReferenceJob(watchedUntil = 0) {
   const clock = new FakeClock();
-  const cp = fakeControlPlane(clock);
-  const reporter = new StepReporter(cp.api, { heartbeatMs: 15_000, delayMs: 2000, onCancel: () => undefined, timers: clock });
+  const cp = fakeControlPlane(clock, watchedUntil);
+  const watching = { live: false, log: undefined as StepLogStream | undefined };
+  const onLive = (live: boolean) => {
+    watching.live = live;
+    watching.log?.setLive(live);
+  };
+  const reporter = new StepReporter(cp.api, { heartbeatMs: 15_000, delayMs: 2000, onCancel: () => undefined, onLive, timers: clock });
   const sink = new PresignedLogSink((step, from, count) => reporter.logUrls(step, from, count), cp.put);
   const steps = [
     { name: 'Checkout code', seconds: 2, bytes: 2_000 },
@@ -78,6 +89,8 @@ async function runReferenceJob() {
     const report: StepReport = { index, name: s.name, type: 'run', status: 'running', startedAt: new Date(clock.now()).toISOString() };
     reporter.update(report);
     const log = new StepLogStream(index, sink, new SecretMasker(['hunter22']), {}, clock);
+    log.setLive(watching.live);
+    watching.log = log;
     const ticks = s.seconds * 10;
     firstOutputAt.push(clock.now());
     for (let t = 0; t < ticks; t++) {
@@ -110,6 +123,22 @@ describe('log upload batching', () => {
     expect(job.counts.urlsWithReports).toBe(4);
     // Step reports (which double as heartbeats) and bare heartbeats together: a few per step.
     expect(job.counts.steps + job.counts.heartbeat).toBeLessThanOrEqual(10);
+  });
+
+  it('uploads at least every ~2 s and reports every ~2.5 s while watched, and batches again once nobody watches', async () => {
+    const watchedUntil = 30_000;
+    const job = await runReferenceJob(watchedUntil);
+    expect(job.puts.reduce((n, p) => n + p.bytes, 0)).toBe(job.written);
+    // The agent learns of the viewer with its first report (the first log URLs, 1 s in): from then on live.
+    const watched = job.puts.filter((p) => p.at >= 1000 && p.at <= watchedUntil);
+    for (let i = 1; i < watched.length; i++) expect(watched[i].at - watched[i - 1].at).toBeLessThanOrEqual(2000);
+    expect(watched.length).toBeGreaterThanOrEqual(14);
+    const reports = job.reportsAt.filter((at) => at <= watchedUntil);
+    for (let i = 1; i < reports.length; i++) expect(reports[i] - reports[i - 1]).toBeLessThanOrEqual(2500);
+    // The viewer left: the next reply says so, and the last step (40-60 s) costs its two chunks again.
+    const after = job.puts.filter((p) => p.at > watchedUntil + 2500);
+    expect(after.filter((p) => p.step === 3).map((p) => p.at)).toEqual([41_000, 60_000]);
+    expect(job.reportsAt.filter((at) => at > watchedUntil + 2500).length).toBeLessThanOrEqual(5);
   });
 
   it('waits longer between chunks of a slow trickle, and flushes at 4 MiB without waiting', async () => {

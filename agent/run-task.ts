@@ -110,7 +110,13 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   const inJobCommand = installCircleciCommand(executor, { taskRoot: root, bin, taskData, agentCommand: options.circleciCommand ?? defaultCircleciCommand(), timings: async () => (await client.timings()).tests });
   const masker = new SecretMasker(spec.secrets);
   const abort = new AbortController();
-  const reporter = new StepReporter(client, { heartbeatMs: spec.heartbeatSeconds * 1000, delayMs: options.reportDelayMs ?? 2000, onCancel: () => abort.abort() });
+  // While someone watches the job (replies say `live`), the current and later steps' output goes up every ~2 s.
+  const watching = { live: false, log: undefined as StepLogStream | undefined };
+  const onLive = (live: boolean) => {
+    watching.live = live;
+    watching.log?.setLive(live);
+  };
+  const reporter = new StepReporter(client, { heartbeatMs: spec.heartbeatSeconds * 1000, delayMs: options.reportDelayMs ?? 2000, onCancel: () => abort.abort(), onLive });
   const sink = new PresignedLogSink((step, from, count) => reporter.logUrls(step, from, count));
   const testResults: TestCaseResult[] = [];
   let status: JobStatus = 'success';
@@ -127,6 +133,8 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
       const report: StepReport = { index: i, name: step.name, type: step.type, status: 'running', startedAt: new Date().toISOString() };
       reporter.update(report);
       const log = new StepLogStream(i, sink, masker, options.log);
+      log.setLive(watching.live);
+      watching.log = log;
       let outcome = await runOne(step, { spec, executor, env, home, workingDirectory, log, signal: abort.signal, client, scratch, testResults });
       try {
         await log.close();

@@ -8,10 +8,16 @@ export interface LogUrlRequest {
   count: number;
 }
 
+/** What every report's reply says: stop (`cancel`), and whether someone is watching the job (`live`). */
+export interface ReportReply {
+  cancel: boolean;
+  live?: boolean;
+}
+
 export interface ReportApi {
   /** Sends the step list (doubling as a heartbeat); with `logUrls`, the reply carries those URLs. */
-  steps(steps: StepReport[], logUrls?: LogUrlRequest): Promise<{ cancel: boolean; logUrls?: string[] }>;
-  heartbeat(): Promise<{ cancel: boolean }>;
+  steps(steps: StepReport[], logUrls?: LogUrlRequest): Promise<ReportReply & { logUrls?: string[] }>;
+  heartbeat(): Promise<ReportReply>;
   /** Presigned log URLs on their own (a control plane that does not answer them with step reports). */
   logUrls(step: number, from: number, count: number): Promise<string[]>;
 }
@@ -22,11 +28,25 @@ interface UrlWaiter {
   reject(e: unknown): void;
 }
 
+/** How often the agent reports while someone watches the job, so it learns promptly when they leave. */
+export const LIVE_REPORT_MS = 2500;
+
+export interface StepReporterOptions {
+  heartbeatMs: number;
+  delayMs: number;
+  onCancel: () => void;
+  /** Called when replies start or stop saying that someone watches the job. */
+  onLive?: (live: boolean) => void;
+  timers?: Timers;
+}
+
 /**
  * Batches what the agent tells the control plane: step events wait up to `delayMs` so that quick steps share
  * one request, a report doubles as the heartbeat (a bare heartbeat goes out only when nothing else was sent
  * for `heartbeatMs`), and requests for presigned log URLs ride on a report sent at once (so a step's start and
- * its first log URLs cost one request). Every reply may carry cancel. Failed reports are retried by the next.
+ * its first log URLs cost one request). Every reply may carry cancel, and `live` while someone watches the
+ * job: then a report goes out at least every `LIVE_REPORT_MS` (`onLive` tells the log streams), and the
+ * heartbeat cadence returns when replies stop saying `live`. Failed reports are retried by the next.
  */
 export class StepReporter {
   private readonly reports = new Map<number, StepReport>();
@@ -38,23 +58,39 @@ export class StepReporter {
   private readonly waiters: UrlWaiter[] = [];
   private stopped = false;
   private readonly timers: Timers;
+  private live = false;
 
   constructor(
     private readonly api: ReportApi,
-    private readonly options: { heartbeatMs: number; delayMs: number; onCancel: () => void; timers?: Timers },
+    private readonly options: StepReporterOptions,
   ) {
     this.timers = options.timers ?? realTimers;
     this.lastSent = this.timers.now();
     this.armBeat();
   }
 
+  /** The longest silence allowed: the heartbeat cadence, shorter while someone watches. */
+  private get beatMs(): number {
+    const beat = this.options.heartbeatMs * 0.9;
+    return this.live ? Math.min(beat, LIVE_REPORT_MS) : beat;
+  }
+
   private armBeat(): void {
     if (this.stopped) return;
-    const due = this.lastSent + this.options.heartbeatMs * 0.9 - this.timers.now();
+    const due = this.lastSent + this.beatMs - this.timers.now();
     this.beatTimer = this.timers.setTimeout(() => {
-      if (this.timers.now() - this.lastSent >= this.options.heartbeatMs * 0.9) this.send();
+      if (this.timers.now() - this.lastSent >= this.beatMs) this.send();
       this.armBeat();
     }, Math.max(50, due));
+  }
+
+  private setLive(live: boolean): void {
+    if (live === this.live) return;
+    this.live = live;
+    this.options.onLive?.(live);
+    if (this.stopped) return;
+    if (this.beatTimer !== undefined) this.timers.clearTimeout(this.beatTimer);
+    this.armBeat();
   }
 
   /** Records a step's current state; it reaches the control plane within `delayMs`. */
@@ -93,6 +129,7 @@ export class StepReporter {
       })
       .then((r) => {
         if (r.cancel) this.options.onCancel();
+        this.setLive(r.live === true);
       })
       .catch((e) => {
         waiter?.reject(e);

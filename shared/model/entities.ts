@@ -71,11 +71,20 @@ export interface Pipeline {
   vcs: VcsInfo;
   /** Parameters given with the trigger (CircleCI's `trigger_parameters` are the VCS/trigger facts). */
   parameters: Record<string, string | number | boolean>;
-  /** The config source as fetched, and the compiled plan. */
+  /** The config source as fetched, and the compiled plan (pipelines stored before `configKey`/`planKey`). */
   configSource?: string;
   plan?: Plan;
   /** Dynamic config: the setup config as fetched, while the continuation config is in `configSource`. */
   setupConfigSource?: string;
+  /**
+   * Bucket keys of the config source, the setup config and the compiled plan (they can exceed DynamoDB's item
+   * limit; `loadPipelineConfig` reads them).
+   */
+  configKey?: string;
+  setupConfigKey?: string;
+  planKey?: string;
+  /** The plan's pipeline parameter values, defaults included (`GET /pipeline/{id}/values`). */
+  pipelineParameters?: Record<string, string | number | boolean>;
   /** Dynamic config: SHA-256 of the continuation key handed to the setup job, and when it stops working. */
   continuationKeyHash?: string;
   continuationExpiresAt?: string;
@@ -159,6 +168,8 @@ export interface Job {
   message?: string;
   /** For reruns: the job of the original workflow this one reruns. */
   rerunOf?: string;
+  /** Last time someone viewed the job while it was queued or running (its agent then streams output live). */
+  watchedAt?: string;
   version: number;
 }
 

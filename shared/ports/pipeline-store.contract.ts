@@ -89,6 +89,23 @@ export function definePipelineStoreContract(name: string, factory: () => Promise
       expect((await store.getJob(wf.id, job.id))?.tasks[1].steps).toEqual(steps);
     });
 
+    it('marks a queued or running job watched at most once per period, without a state change', async () => {
+      const wf = aWorkflow();
+      const job = aJob(wf);
+      await store.createWorkflow(wf, [job]);
+      const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+      expect(await store.markJobWatched(wf.id, job.id, at(0), at(0))).toBe(false); // blocked: nobody waits on it
+      const queued = await store.updateJob(wf.id, job.id, 'blocked', { status: 'queued' });
+      expect(await store.markJobWatched(wf.id, job.id, at(0), at(0))).toBe(true);
+      expect(await store.markJobWatched(wf.id, job.id, at(5), at(-5))).toBe(false); // still fresh
+      expect((await store.getJob(wf.id, job.id))?.watchedAt).toBe(at(0));
+      expect(await store.markJobWatched(wf.id, job.id, at(12), at(2))).toBe(true);
+      const watched = await store.getJob(wf.id, job.id);
+      expect(watched?.watchedAt).toBe(at(12));
+      expect(watched?.version).toBe(queued?.version);
+      expect(await store.markJobWatched(wf.id, 'no-such-job', at(30), at(20))).toBe(false);
+    });
+
     it('lists active workflows and their queued/running jobs until the workflow is terminal', async () => {
       const wf = aWorkflow();
       const job = aJob(wf);

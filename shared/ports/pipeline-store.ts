@@ -77,6 +77,12 @@ export interface PipelineStore {
     expected: { status: JobStatus | JobStatus[]; attempt?: number },
     patch: Partial<Omit<TaskState, 'index' | 'steps'>>,
   ): Promise<Job | undefined>;
+  /**
+   * Records that someone is viewing a job: sets `watchedAt` to `at` unless the stored `watchedAt` is already
+   * `staleBefore` or later (so of concurrent viewers at most one writes), and only while the job is `queued`
+   * or `running`. Does not bump `version` (it is no state change). Resolves whether it wrote; safe to repeat.
+   */
+  markJobWatched(workflowId: string, jobId: string, at: string, staleBefore: string): Promise<boolean>;
   /** Replaces a task's step results (the agent sends them in batches); conditional on the task running. */
   putTaskSteps(workflowId: string, jobId: string, taskIndex: number, attempt: number, steps: StepResult[]): Promise<boolean>;
   /** Jobs currently `queued` or `running` (for the reaper and the reconciler). */

@@ -86,12 +86,32 @@ export async function recordSteps(deps: ControlPlaneDeps, c: TaskClaims, steps: 
   await deps.pipelines.putTaskSteps(c.workflowId, c.jobId, c.taskIndex, c.attempt, toStepResults(steps, c.taskIndex));
 }
 
-/** Records liveness; the reply tells the agent to stop when the job was canceled or the task ended. */
-export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims): Promise<{ cancel: boolean }> {
-  const now = deps.clock.now().toISOString();
-  const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { heartbeatAt: now });
+/** A job viewed within this long is `live`: its agent uploads output every ~2 s and reports more often. */
+export const WATCH_LIVE_MS = 30_000;
+/** Viewing a job writes `watchedAt` at most this often. */
+export const WATCH_WRITE_MS = 10_000;
+
+/**
+ * Someone is viewing a job (its detail or a step's output): while it is queued or running, mark it watched so
+ * its agent streams live; skipped when the mark is fresh, so polling viewers cost a write per job per 10 s.
+ */
+export async function watchJob(deps: Pick<ControlPlaneDeps, 'pipelines' | 'clock'>, job: Job): Promise<void> {
+  if (job.status !== 'queued' && job.status !== 'running') return;
+  const now = deps.clock.now().getTime();
+  if (job.watchedAt && now - Date.parse(job.watchedAt) < WATCH_WRITE_MS) return;
+  await deps.pipelines.markJobWatched(job.workflowId, job.id, new Date(now).toISOString(), new Date(now - WATCH_WRITE_MS).toISOString());
+}
+
+/**
+ * Records liveness; the reply tells the agent to stop when the job was canceled or the task ended, and says
+ * `live` while someone watches the job.
+ */
+export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims): Promise<{ cancel: boolean; live?: true }> {
+  const at = deps.clock.now();
+  const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { heartbeatAt: at.toISOString() });
   if (!job) return { cancel: true };
-  return { cancel: job.status === 'canceled' };
+  const live = job.watchedAt !== undefined && at.getTime() - Date.parse(job.watchedAt) < WATCH_LIVE_MS;
+  return live ? { cancel: job.status === 'canceled', live } : { cancel: job.status === 'canceled' };
 }
 
 /** The task ended: store its final steps and status, then nudge the conductor. Safe to call twice. */

@@ -3,6 +3,7 @@ import { isTerminalJob } from '../../../shared/model/statuses';
 import { sendWorkflowEvent } from '../../../shared/services/advance-workflow';
 import { apiJobDetails, apiV1Job } from '../../../shared/services/api-shapes';
 import { readStepOutput } from '../../../shared/services/job-output';
+import { watchJob } from '../../../shared/services/runner-protocol';
 import { projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 
@@ -54,7 +55,7 @@ export const jobRoutes: Route[] = [
       const { vcs, org, repo, number } = ctx.req.params;
       const slug = `${vcs === 'github' ? 'gh' : vcs === 'bitbucket' ? 'bb' : vcs}/${org}/${repo}`;
       const { project, job, workflow } = await jobByNumber(ctx, slug, number, 'viewer');
-      const pipeline = await ctx.deps.pipelines.getPipeline(job.pipelineId);
+      const [pipeline] = await Promise.all([ctx.deps.pipelines.getPipeline(job.pipelineId), watchJob(ctx.deps, job)]);
       if (!pipeline) throw new NotFoundError('Job not found');
       const urls = new Map<string, string>();
       for (const t of job.tasks) {
@@ -75,7 +76,8 @@ export const jobRoutes: Route[] = [
       await ctx.deps.tokens.verifyResource(ctx.req.query.token ?? '', `output:${jobId}:${task}:${step}`);
       const job = await ctx.deps.pipelines.getJob(workflowId, jobId);
       if (!job || !job.tasks[Number(task)]) throw new NotFoundError('Output not found');
-      return json(200, await readStepOutput(ctx.deps, job, Number(task), Number(step)));
+      const [output] = await Promise.all([readStepOutput(ctx.deps, job, Number(task), Number(step)), watchJob(ctx.deps, job)]);
+      return json(200, output);
     },
   },
 ];

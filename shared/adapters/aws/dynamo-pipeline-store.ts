@@ -209,6 +209,19 @@ export class DynamoPipelineStore implements PipelineStore {
     return toEntity<Job>(item);
   }
 
+  async markJobWatched(workflowId: string, jobId: string, at: string, staleBefore: string): Promise<boolean> {
+    const item = await this.table.update(
+      jobKey(workflowId, jobId),
+      { set: { watchedAt: at } },
+      {
+        expression: '#st IN (:queued, :running) AND (attribute_not_exists(#w) OR #w < :stale)',
+        names: { '#st': 'status', '#w': 'watchedAt' },
+        values: { ':queued': 'queued', ':running': 'running', ':stale': staleBefore },
+      },
+    );
+    return Boolean(item);
+  }
+
   async putTaskSteps(workflowId: string, jobId: string, taskIndex: number, attempt: number, steps: StepResult[]): Promise<boolean> {
     const item = await this.table.update(
       jobKey(workflowId, jobId),
