@@ -4,6 +4,7 @@ import { requeueRetriedTask } from './runners-compute';
 import type { ControlPlaneDeps } from './deps';
 
 export interface ReconcileReport {
+  pipelinesRetriggered: number;
   workflowsNudged: number;
   tasksRedispatched: number;
   tasksReaped: number;
@@ -21,11 +22,13 @@ export interface ReaperOptions {
   maxQueuedSeconds: number;
   /** Only these workflows (default: every active one). */
   workflowIds?: readonly string[];
+  /** A pipeline still `pending` this long after its creation lost its trigger message: it is sent again. */
+  retriggerPendingAfterSeconds: number;
   /** Tasks known to have lost their agent (a Spot interruption): reaped at once instead of after the lease. */
   lost?: (job: Job, task: TaskState) => boolean;
 }
 
-export const DEFAULT_REAPER_OPTIONS: ReaperOptions = { infraRetries: 1, maxJobRuntimeSeconds: 5 * 3600, maxQueuedSeconds: 3600 };
+export const DEFAULT_REAPER_OPTIONS: ReaperOptions = { infraRetries: 1, maxJobRuntimeSeconds: 5 * 3600, maxQueuedSeconds: 3600, retriggerPendingAfterSeconds: 60 };
 /** A queued task not picked up by compute within this time is dispatched again. */
 const REDISPATCH_AFTER_MS = 60_000;
 
@@ -39,7 +42,8 @@ async function endTask(deps: Deps, job: Job, task: TaskState, from: 'queued' | '
 }
 
 /**
- * Re-derives from the store what should have happened (DESIGN.md §2): every active workflow is re-evaluated
+ * Re-derives from the store what should have happened (DESIGN.md §2): pipelines left `pending` (a lost or
+ * dead-lettered trigger message) get their trigger sent again (processing is idempotent), every active workflow is re-evaluated
  * (lost conductor events), queued tasks without compute are dispatched again (lost dispatch messages), running
  * tasks whose agent stopped heart-beating beyond the lease are failed as `infrastructure_fail` (retried as a
  * new attempt while retries remain), tasks running beyond the maximum job runtime end `timedout`, and jobs
@@ -48,8 +52,15 @@ async function endTask(deps: Deps, job: Job, task: TaskState, from: 'queued' | '
  */
 export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}): Promise<ReconcileReport> {
   const opts = { ...DEFAULT_REAPER_OPTIONS, ...options };
-  const report: ReconcileReport = { workflowsNudged: 0, tasksRedispatched: 0, tasksReaped: 0, tasksRetried: 0, tasksTimedOut: 0, jobsExpired: 0 };
+  const report: ReconcileReport = { pipelinesRetriggered: 0, workflowsNudged: 0, tasksRedispatched: 0, tasksReaped: 0, tasksRetried: 0, tasksTimedOut: 0, jobsExpired: 0 };
   const now = deps.clock.now().getTime();
+  if (!opts.workflowIds) {
+    for (const pipeline of await deps.pipelines.listPendingPipelines()) {
+      if (now - Date.parse(pipeline.createdAt) <= opts.retriggerPendingAfterSeconds * 1000) continue;
+      await deps.queue.send('triggers', { type: 'PipelineTriggered', pipelineId: pipeline.id });
+      report.pipelinesRetriggered++;
+    }
+  }
   for (const workflow of await deps.pipelines.listActiveWorkflows()) {
     if (opts.workflowIds && !opts.workflowIds.includes(workflow.id)) continue;
     const jobs = await deps.pipelines.listJobs(workflow.id);
