@@ -40,7 +40,7 @@ export function pipelineValues(p: Pipeline): Record<string, string | number | bo
   if (p.vcs.branch) values['pipeline.git.branch'] = p.vcs.branch;
   if (p.vcs.tag) values['pipeline.git.tag'] = p.vcs.tag;
   if (p.scheduleId) values['pipeline.schedule.id'] = p.scheduleId;
-  for (const [k, v] of Object.entries(p.plan?.pipelineParameters ?? p.parameters)) values[`pipeline.parameters.${k}`] = v;
+  for (const [k, v] of Object.entries(p.pipelineParameters ?? p.plan?.pipelineParameters ?? p.parameters)) values[`pipeline.parameters.${k}`] = v;
   return values;
 }
 

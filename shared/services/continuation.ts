@@ -3,6 +3,7 @@ import { compileConfig } from '../config/compile';
 import type { Pipeline } from '../model/entities';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../model/errors';
 import type { ControlPlaneDeps } from './deps';
+import { storePipelineConfig } from './pipeline-config';
 import { announceWorkflows, createPlanWorkflows, pipelineValuesOf } from './pipelines';
 
 /** The resource a continuation key is signed for: one pipeline. */
@@ -86,10 +87,11 @@ export async function continuePipeline(deps: ControlPlaneDeps, input: ContinueIn
   }
   try {
     const workflowIds = await createPlanWorkflows(deps, pipeline, compiled.plan, { namespace: 'continuation' });
+    // The setup config stays in its own file; the continuation config and plan replace the setup's.
+    const stored = await storePipelineConfig(deps, pipeline.id, { source: input.configuration, plan: compiled.plan });
     const updated = await deps.pipelines.updatePipeline(pipeline.id, 'setup-pending', {
       state: 'setup',
-      configSource: input.configuration,
-      plan: compiled.plan,
+      ...stored,
       updatedAt: now.toISOString(),
     });
     if (!updated) throw new ConflictError(`Pipeline ${pipeline.number} of ${pipeline.projectSlug} was continued already; a continuation key works once.`);

@@ -5,6 +5,7 @@ import type { PipelineValues, Plan } from '../config/plan';
 import type { Job, Pipeline, PipelineError, Project, Schedule, TriggerInfo, Workflow } from '../model/entities';
 import { NotFoundError, ValidationError } from '../model/errors';
 import type { ControlPlaneDeps } from './deps';
+import { storePipelineConfig } from './pipeline-config';
 import { syncConfigSchedules } from './schedules';
 import { stableUuid } from './tokens';
 
@@ -106,7 +107,7 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
   });
   if (!compiled.ok) {
     const errors = compiled.problems.map((p) => ({ type: 'config' as const, message: `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}` }));
-    return void (await fail(deps, { ...pipeline, vcs, configSource: source }, errors));
+    return void (await fail(deps, { ...pipeline, vcs }, errors, source));
   }
 
   if (!vcs.tag && vcs.branch === project.defaultBranch) await syncConfigSchedules(deps, project, compiled.plan);
@@ -114,13 +115,13 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
   const setup = compiled.plan.setup;
   const workflowIds = await createPlanWorkflows(deps, { ...pipeline, vcs }, compiled.plan, { schedule, tag: setup ? 'setup' : undefined });
   const now = deps.clock.now().toISOString();
+  const stored = await storePipelineConfig(deps, pipeline.id, { source, plan: compiled.plan, ...(setup ? { setupSource: source } : {}) });
   const updated = await deps.pipelines.updatePipeline(pipeline.id, 'pending', {
     // Dynamic config: the setup workflow runs while the pipeline waits for its continuation.
     state: setup ? 'setup-pending' : 'created',
     vcs,
-    configSource: source,
-    ...(setup ? { setupConfigSource: source, continuationExpiresAt: new Date(Date.parse(now) + CONTINUATION_TTL_SECONDS * 1000).toISOString() } : {}),
-    plan: compiled.plan,
+    ...stored,
+    ...(setup ? { continuationExpiresAt: new Date(Date.parse(now) + CONTINUATION_TTL_SECONDS * 1000).toISOString() } : {}),
     updatedAt: now,
   });
   if (!updated) return;
@@ -205,12 +206,14 @@ export async function announceWorkflows(deps: Pick<ControlPlaneDeps, 'queue'>, w
   for (const id of workflowIds) await deps.queue.send('events', { workflowId: id, event: { type: 'WorkflowCreated' } }, { groupId: id, deduplicationId: `${id}:created` });
 }
 
-async function fail(deps: Pick<ControlPlaneDeps, 'pipelines' | 'clock'>, pipeline: Pipeline, errors: PipelineError[]): Promise<void> {
+/** Ends a pending pipeline `errored`; the config source, when there was one, is kept for `GET .../config`. */
+async function fail(deps: Pick<ControlPlaneDeps, 'pipelines' | 'clock' | 'blobs'>, pipeline: Pipeline, errors: PipelineError[], source?: string): Promise<void> {
+  const stored = source === undefined ? {} : await storePipelineConfig(deps, pipeline.id, { source });
   await deps.pipelines.updatePipeline(pipeline.id, 'pending', {
     state: 'errored',
     errors,
     vcs: pipeline.vcs,
-    configSource: pipeline.configSource,
+    ...stored,
     updatedAt: deps.clock.now().toISOString(),
   });
 }

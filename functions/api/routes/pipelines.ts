@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../../shared/model/errors';
 import { apiPipeline, apiWorkflow, pipelineValues } from '../../../shared/services/api-shapes';
 import { authorize } from '../../../shared/services/auth';
+import { loadPipelineConfig } from '../../../shared/services/pipeline-config';
 import { getProjectOrThrow } from '../../../shared/services/projects';
 import { triggerPipeline } from '../../../shared/services/pipelines';
 import { parseBody, projectFor } from '../access';
@@ -111,9 +112,8 @@ export const pipelineRoutes: Route[] = [
     method: 'GET',
     path: '/api/v2/pipeline/:id/config',
     async handle(ctx) {
-      const p = await loadPipeline(ctx);
-      const source = p.configSource ?? '';
-      return json(200, { source, compiled: p.plan ? JSON.stringify(p.plan) : '', setup_config: p.setupConfigSource ?? '', compiled_setup_config: '' });
+      const config = await loadPipelineConfig(ctx.deps, await loadPipeline(ctx));
+      return json(200, { source: config.source ?? '', compiled: config.plan ? JSON.stringify(config.plan) : '', setup_config: config.setupSource ?? '', compiled_setup_config: '' });
     },
   },
 ];
