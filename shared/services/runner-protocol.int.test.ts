@@ -1,0 +1,47 @@
+import { DynamoPipelineStore } from '../adapters/aws/dynamo-pipeline-store';
+import { aJob, aWorkflow } from '../model/fixtures';
+import { createTestResources } from '../../test/support/aws';
+import type { ControlPlaneDeps } from './deps';
+import { heartbeat, watchJob } from './runner-protocol';
+
+describe('watching a job (live log tailing)', () => {
+  it('marks a running job watched when viewed, at most once per 10 s, and heartbeat replies say live for 30 s', async () => {
+    const r = await createTestResources();
+    let now = new Date('2026-12-01T12:00:00Z').getTime();
+    const deps = { pipelines: new DynamoPipelineStore(r.table), clock: { now: () => new Date(now) } } as unknown as ControlPlaneDeps;
+    const wf = aWorkflow();
+    const job = aJob(wf);
+    await deps.pipelines.createWorkflow(wf, [job]);
+    await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'running' });
+    await deps.pipelines.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'running', attempt: 0 });
+    const claims = { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 };
+    const read = async () => (await deps.pipelines.getJob(wf.id, job.id))!;
+
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
+    await watchJob(deps, await read());
+    const first = (await read()).watchedAt;
+    expect(first).toBe(new Date(now).toISOString());
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false, live: true });
+
+    // Viewers polling every 2 s: the mark is fresh for 10 s, so nothing is written meanwhile.
+    now += 8000;
+    await watchJob(deps, await read());
+    expect((await read()).watchedAt).toBe(first);
+    now += 3000;
+    await watchJob(deps, await read());
+    expect((await read()).watchedAt).toBe(new Date(now).toISOString());
+
+    // Nobody has looked for 30 s: replies stop saying live.
+    now += 29_000;
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false, live: true });
+    now += 2000;
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
+
+    // A finished job is never marked.
+    await deps.pipelines.updateJob(wf.id, job.id, 'running', { status: 'success' });
+    const watchedAt = (await read()).watchedAt;
+    now += 60_000;
+    await watchJob(deps, await read());
+    expect((await read()).watchedAt).toBe(watchedAt);
+  });
+});
