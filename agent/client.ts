@@ -11,6 +11,9 @@ export class ControlPlaneError extends Error {
   }
 }
 
+/** How long a URL handed out with the spec is used (the control plane signs them for an hour). */
+const PREFETCHED_URL_MS = 30 * 60 * 1000;
+
 /**
  * The agent's side of the runner protocol (`/runner/v1`), authenticated by the task token. Transient
  * failures (network, 5xx, 429) are retried with backoff; 4xx are final.
@@ -50,6 +53,19 @@ export class ControlPlaneClient {
     throw lastError;
   }
 
+  /** A test-results URL handed out with the spec, and when it arrived. */
+  private prefetchedResultsUrl?: { url: string; at: number };
+
+  /**
+   * Takes the task: starts it and fetches its spec in one request. A control plane that answers with the spec
+   * alone (`started` missing) gets the start request separately.
+   */
+  async accept(): Promise<JobSpec> {
+    const { started, testResultsUrl, ...spec } = await this.call<JobSpec & { started?: boolean; testResultsUrl?: string }>('POST', '/task');
+    if (!started) await this.start();
+    if (testResultsUrl) this.prefetchedResultsUrl = { url: testResultsUrl, at: Date.now() };
+    return spec;
+  }
   fetchSpec(): Promise<JobSpec> {
     return this.call('GET', '/task');
   }
@@ -81,7 +97,10 @@ export class ControlPlaneClient {
   async artifactUrls(paths: string[]): Promise<string[]> {
     return (await this.call<{ urls: string[] }>('POST', '/task/artifacts', { paths })).urls;
   }
+  /** The URL that came with the spec while it is well within its hour; otherwise a fresh one. */
   async testResultsUrl(): Promise<string> {
+    const prefetched = this.prefetchedResultsUrl;
+    if (prefetched && Date.now() - prefetched.at < PREFETCHED_URL_MS) return prefetched.url;
     return (await this.call<{ url: string }>('POST', '/task/test-results')).url;
   }
   timings(): Promise<{ source?: { jobNumber: number; branch: string }; tests: TestCaseResult[] }> {

@@ -71,8 +71,7 @@ async function runOne(step: StepPlan, ctx: StepContext): Promise<StepOutcome> {
  */
 export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   const { client } = options;
-  const spec: JobSpec = await client.fetchSpec();
-  await client.start();
+  const spec: JobSpec = await client.accept();
   const root = join(options.workRoot, `${spec.job.id}-${spec.task.index}-${spec.task.attempt}-${process.pid}`);
   const home = join(root, 'home');
   const scripts = join(root, 'scripts');

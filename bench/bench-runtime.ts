@@ -192,8 +192,7 @@ export class BenchRuntime {
   /** The agent's request sequence for a job of `run` steps that each print one line (see agent/run-task.ts). */
   private async runInline(token: string): Promise<void> {
     const client = new ControlPlaneClient(this.runtime.url, token);
-    const spec = await client.fetchSpec();
-    await client.start();
+    const spec = await client.accept();
     const reports: StepReport[] = [];
     for (const [index, step] of spec.plan.steps.entries()) {
       const report: StepReport = { index, name: step.name, type: step.type, status: 'running', startedAt: new Date().toISOString() };

@@ -77,7 +77,7 @@ describe('npm run build:agent', () => {
       const agentExit = await new Promise<number | null>((r) => agent.on('exit', r));
       expect(stderr).toContain('401');
       expect(agentExit).toBe(1);
-      expect(requests).toEqual(['GET /runner/v1/task Bearer task-jwt']);
+      expect(requests).toEqual(['POST /runner/v1/task Bearer task-jwt']);
       expect(readFileSync(at(FARGATE_TASK_LAYOUT.shimPath), 'utf8')).toBe(readFileSync(join(out, 'shim.sh'), 'utf8'));
       expect(await primaryExit).toBe(0);
     } finally {

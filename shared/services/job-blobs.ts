@@ -120,10 +120,15 @@ export async function artifactUploadUrls(deps: Deps, c: TaskClaims, paths: strin
   return { urls: await Promise.all(keys.map((k) => deps.blobs.presignPut(k, URL_TTL_SECONDS))) };
 }
 
+/** The presigned PUT for a task's results document, for a task whose attempt the caller has checked. */
+export function presignTestResults(deps: Pick<Deps, 'blobs'>, c: TaskClaims): Promise<string> {
+  return deps.blobs.presignPut(`${testResultsPrefix(c.jobId)}${c.taskIndex}.json`, URL_TTL_SECONDS);
+}
+
 /** `store_test_results`: a presigned PUT for this task's results document (JSON `TaskTestResults`). */
 export async function testResultsUrl(deps: Deps, c: TaskClaims): Promise<{ url: string }> {
   await loadTask(deps, c);
-  return { url: await deps.blobs.presignPut(`${testResultsPrefix(c.jobId)}${c.taskIndex}.json`, URL_TTL_SECONDS) };
+  return { url: await presignTestResults(deps, c) };
 }
 
 async function readResults(deps: Pick<ControlPlaneDeps, 'blobs'>, job: Job): Promise<TestCaseResult[]> {

@@ -20,9 +20,9 @@ export async function loadTask(deps: Pick<ControlPlaneDeps, 'pipelines'>, c: Tas
   return job;
 }
 
-/** The job spec for a task that is queued or running at this attempt. */
-export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims): Promise<JobSpec> {
-  const job = await loadTask(deps, c);
+/** The job spec for a task that is queued or running at this attempt (`loaded`: its job, already read and checked). */
+export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?: Job): Promise<JobSpec> {
+  const job = loaded ?? (await loadTask(deps, c));
   const task = job.tasks[c.taskIndex];
   if (task.status !== 'queued' && task.status !== 'running') throw new ConflictError(`Task is ${task.status}; nothing to run.`);
   const [pipeline, workflow, project] = await Promise.all([
@@ -60,16 +60,17 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims): Promis
   };
 }
 
-/** The agent accepted the task: queued → running. Safe to call twice. */
-export async function startTask(deps: ControlPlaneDeps, c: TaskClaims): Promise<void> {
+/** The agent accepted the task: queued → running. Safe to call twice. Resolves the job as stored after the start. */
+export async function startTask(deps: ControlPlaneDeps, c: TaskClaims): Promise<Job> {
   const now = deps.clock.now().toISOString();
   const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'queued', attempt: c.attempt }, { status: 'running', startedAt: now, heartbeatAt: now });
   if (!job) {
     const current = await loadTask(deps, c);
     if (current.tasks[c.taskIndex].status !== 'running') throw new ConflictError(`Task is ${current.tasks[c.taskIndex].status}; it cannot start.`);
-    return;
+    return current;
   }
   await sendWorkflowEvent(deps, c.workflowId, { type: 'TaskFinished', jobId: c.jobId });
+  return job;
 }
 
 function toStepResults(reports: StepReport[], taskIndex: number): StepResult[] {

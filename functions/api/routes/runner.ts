@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UnauthorizedError, ValidationError } from '../../../shared/model/errors';
+import { acceptTask } from '../../../shared/services/accept-task';
 import { completeTask, getTaskSpec, heartbeat, logUploadUrls, recordSteps, startTask } from '../../../shared/services/runner-protocol';
 import type { TaskClaims } from '../../../shared/services/tokens';
 import { json, type Route, type RouteContext } from '../http';
@@ -35,6 +36,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 export const runnerRoutes: Route[] = [
   { method: 'GET', path: '/runner/v1/task', handle: async (ctx) => json(200, await getTaskSpec(ctx.deps, await claims(ctx))) },
+  /** Start and spec in one request (the agent's first call). */
+  { method: 'POST', path: '/runner/v1/task', handle: async (ctx) => json(200, await acceptTask(ctx.deps, await claims(ctx))) },
   {
     method: 'POST',
     path: '/runner/v1/task/start',
