@@ -131,14 +131,21 @@ async function queueJob(deps: ControlPlaneDeps, workflowId: string, job: Job, no
     return false;
   }
   const number = await deps.projects.nextNumber(job.projectSlug, 'job');
-  const queued = await deps.pipelines.updateJob(workflowId, job.id, 'blocked', {
+  let queued = await deps.pipelines.updateJob(workflowId, job.id, 'blocked', {
     status: 'queued',
     number,
     projectSlug: job.projectSlug,
     queuedAt: now,
     tasks: job.tasks.map((t) => ({ ...t, status: 'queued' })),
   });
-  if (!queued) return false;
+  if (!queued) {
+    // The write may have landed with its response lost (the SDK's retry then fails the condition). The job
+    // number is ours alone, so finding it on the job proves it: dispatch now rather than wait for the
+    // reconciler. Dispatch is idempotent, so a duplicate message costs nothing.
+    const current = await deps.pipelines.getJob(workflowId, job.id);
+    if (current?.status !== 'queued' || current.number !== number) return false;
+    queued = current;
+  }
   await deps.queue.sendMany(
     'dispatch',
     queued.tasks.map((t) => ({ body: { workflowId, jobId: job.id, taskIndex: t.index, attempt: t.attempt } })),
