@@ -13,6 +13,7 @@ import { DynamoScheduleStore } from '../shared/adapters/aws/dynamo-schedule-stor
 import { DynamoTable } from '../shared/adapters/aws/dynamo-table';
 import { KmsEnvelopeCipher } from '../shared/adapters/aws/kms-envelope-cipher';
 import { BlobOrbResolver, ChainedOrbResolver } from '../shared/adapters/aws/blob-orb-resolver';
+import { PowertoolsJobMetrics } from '../shared/adapters/aws/powertools-job-metrics';
 import { S3BlobStore } from '../shared/adapters/aws/s3-blob-store';
 import { DirectoryOrbResolver } from '../shared/adapters/local/directory-orb-resolver';
 import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
@@ -112,6 +113,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     machinePool,
     tokens: new TokenService(signingKey),
     clock: systemClock,
+    metrics: local ? undefined : new PowertoolsJobMetrics(),
     publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
     leaseSeconds: env.JOB_LEASE_SECONDS,
     githubWebhookSecrets: github.webhookSecrets,

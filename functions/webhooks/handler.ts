@@ -23,7 +23,9 @@ export const handler = middy<APIGatewayProxyEventV2>()
         ? Buffer.from(event.body, 'base64').toString('utf8')
         : event.body
       : '';
-    const result = await receiveGitHubWebhook(await getDeps(), { headers: event.headers ?? {}, body });
+    const deps = await getDeps();
+    const result = await receiveGitHubWebhook(deps, { headers: event.headers ?? {}, body });
+    if (result.status === 401 || result.status === 400) deps.metrics?.record('WebhookRejected', 1);
     logger.info('github webhook', {
       status: result.status,
       event: event.headers?.['x-github-event'],

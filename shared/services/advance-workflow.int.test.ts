@@ -36,4 +36,29 @@ describe('advanceWorkflow', () => {
     const got = await r.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: r.queueUrls.dispatch, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     expect((got.Messages ?? []).map((m) => JSON.parse(m.Body!))).toEqual([{ workflowId: workflow.id, jobId: job.id, taskIndex: 0, attempt: 0 }]);
   });
+
+  it('records the dashboard metrics after the writes that made the changes', async () => {
+    const r = await createTestResources();
+    const store = new DynamoPipelineStore(r.table);
+    const recorded: Array<[string, number, Record<string, string> | undefined]> = [];
+    const deps = {
+      pipelines: store,
+      projects: new DynamoProjectStore(r.table),
+      contexts: { getContextByName: async () => undefined },
+      queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
+      clock: { now: () => new Date() },
+      metrics: { record: (name: string, value: number, dims?: Record<string, string>) => void recorded.push([name, value, dims]) },
+    } as unknown as ControlPlaneDeps;
+    const workflow = aWorkflow();
+    const job = aJob(workflow);
+    await store.createWorkflow(workflow, [job]);
+    await advanceWorkflow(deps, { workflowId: workflow.id, event: { type: 'WorkflowCreated' } });
+    await advanceWorkflow(deps, { workflowId: workflow.id, event: { type: 'WorkflowCreated' } });
+    expect(recorded.map((m) => m[0])).toEqual(['JobsQueued']);
+    const startedAt = new Date(Date.now() - 1000).toISOString();
+    await store.updateTask(workflow.id, job.id, 0, { status: 'queued' }, { status: 'success', startedAt, stoppedAt: new Date().toISOString() });
+    await advanceWorkflow(deps, { workflowId: workflow.id, event: { type: 'TaskFinished', jobId: job.id } });
+    expect(recorded.find((m) => m[0] === 'JobsFinished')).toEqual(['JobsFinished', 1, { status: 'success' }]);
+    expect(recorded.find((m) => m[0] === 'JobDurationMs')![1]).toBeGreaterThanOrEqual(1000);
+  });
 });

@@ -92,13 +92,22 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
     case 'StartJob': {
       const job = jobs.get(cmd.jobId)!;
       const startedAt = job.tasks.map((t) => t.startedAt).filter(Boolean).sort()[0] ?? now;
-      return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'queued', { status: 'running', startedAt }));
+      const started = await deps.pipelines.updateJob(workflowId, cmd.jobId, 'queued', { status: 'running', startedAt });
+      if (started) {
+        deps.metrics?.record('JobsStarted', 1);
+        if (job.queuedAt) deps.metrics?.record('QueueWaitMs', Math.max(0, Date.parse(startedAt) - Date.parse(job.queuedAt)));
+      }
+      return Boolean(started);
     }
     case 'FinishJob': {
       const job = jobs.get(cmd.jobId)!;
       const startedAt = job.startedAt ?? job.tasks.map((t) => t.startedAt).filter(Boolean).sort()[0];
       const done = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: cmd.status, startedAt, stoppedAt: now });
-      if (done) await deps.queue.send('notify', { type: 'JobFinished', workflowId, jobId: cmd.jobId, status: cmd.status });
+      if (done) {
+        deps.metrics?.record('JobsFinished', 1, { status: cmd.status });
+        if (startedAt) deps.metrics?.record('JobDurationMs', Math.max(0, Date.parse(now) - Date.parse(startedAt)));
+        await deps.queue.send('notify', { type: 'JobFinished', workflowId, jobId: cmd.jobId, status: cmd.status });
+      }
       return Boolean(done);
     }
     case 'CancelJob': {
@@ -150,6 +159,7 @@ async function queueJob(deps: ControlPlaneDeps, workflowId: string, job: Job, no
     'dispatch',
     queued.tasks.map((t) => ({ body: { workflowId, jobId: job.id, taskIndex: t.index, attempt: t.attempt } })),
   );
+  deps.metrics?.record('JobsQueued', 1);
   // A pending commit status; best effort (the final status follows from JobFinished).
   if (deps.commitStatuses) await deps.queue.send('notify', { type: 'JobQueued', workflowId, jobId: job.id }).catch(() => undefined);
   return true;

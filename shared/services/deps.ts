@@ -6,6 +6,7 @@ import type { DedupeStore } from '../ports/dedupe-store';
 import type { GitHubInstallationStore } from '../ports/github-installation-store';
 import type { IdentityStore } from '../ports/identity-store';
 import type { JobCompute } from '../ports/job-compute';
+import type { JobMetrics } from '../ports/job-metrics';
 import type { MessageQueue } from '../ports/message-queue';
 import type { OrbResolver } from '../ports/orb-resolver';
 import type { PipelineStore } from '../ports/pipeline-store';
@@ -38,6 +39,8 @@ export interface ControlPlaneDeps {
   sshKeys: SshKeyStore;
   tokens: TokenService;
   clock: Clock;
+  /** Operational metrics for the dashboard (CloudWatch in AWS; none locally). */
+  metrics?: JobMetrics;
   orbResolver?: OrbResolver;
   /** Public base URL of the HTTP API, without a trailing slash. */
   publicUrl: string;

@@ -64,7 +64,8 @@ export class Observability extends Construct {
     };
 
     const m = (metricName: string, statistic = 'Sum', dimensionsMap?: Record<string, string>) =>
-      new Metric({ namespace: SLIPWAY_NAMESPACE, metricName, statistic, dimensionsMap, period: Duration.minutes(1) });
+      // Powertools Metrics always adds the `service` dimension (functions use `slipway`).
+      new Metric({ namespace: SLIPWAY_NAMESPACE, metricName, statistic, dimensionsMap: { service: 'slipway', ...dimensionsMap }, period: Duration.minutes(1) });
 
     // Dead letters: any message there is work that failed five times.
     for (const [name, dlq] of Object.entries(props.queues.deadLetterQueues) as [QueueName, Queue][]) {
