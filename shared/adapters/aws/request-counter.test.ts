@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { RequestCounter, US_EAST_1_PRICES } from './request-counter';
 
 /** A fake AWS endpoint: `{}` for JSON protocols, 1,000 bytes for an S3 GET, an empty 200 for other S3 calls. */
@@ -61,6 +61,9 @@ describe('RequestCounter', () => {
     expect(snap.requests.SQS).toEqual({ SendMessage: 2, SendMessageBatch: 1 });
     expect(snap.sqsStandardChunks).toBe(3);
     expect(snap.sqsFifoChunks).toBe(1);
+    // An empty poll is counted apart, not as work of any job.
+    await sqs.send(new ReceiveMessageCommand({ QueueUrl: `${endpoint}/1/q`, WaitTimeSeconds: 0 }));
+    expect(counter.snapshot()).toMatchObject({ sqsStandardChunks: 3, sqsEmptyReceives: 1 });
   });
 
   it('counts S3 PUT and GET requests and their bytes', async () => {
@@ -89,6 +92,7 @@ describe('RequestCounter', () => {
         SecretsManager: { GetSecretValue: 10_000 },
       },
       sqsStandardChunks: 1_000_000,
+      sqsEmptyReceives: 0,
       sqsFifoChunks: 1_000_000,
       s3PutBytes: 0,
       s3GetBytes: 0,
@@ -119,6 +123,7 @@ describe('RequestCounter', () => {
     expect(counter.snapshot()).toEqual({
       requests: {},
       sqsStandardChunks: 0,
+      sqsEmptyReceives: 0,
       sqsFifoChunks: 0,
       s3PutBytes: 0,
       s3GetBytes: 0,

@@ -6,6 +6,8 @@ export interface RequestSnapshot {
   readonly requests: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Billed SQS requests: one per started 64 KB of payload per request (standard queues). */
   readonly sqsStandardChunks: number;
+  /** Polls that returned no message (not billed per job; see the middleware). */
+  readonly sqsEmptyReceives: number;
   /** The same for FIFO queues (priced higher). */
   readonly sqsFifoChunks: number;
   /** Bytes uploaded to S3 (PutObject, UploadPart and recorded presigned PUTs). */
@@ -95,6 +97,7 @@ function chunks(bytes: number): number {
 export class RequestCounter {
   private requests = new Map<string, Map<string, number>>();
   private sqsStandardChunks = 0;
+  private sqsEmptyReceives = 0;
   private sqsFifoChunks = 0;
   private s3PutBytes = 0;
   private s3GetBytes = 0;
@@ -115,9 +118,15 @@ export class RequestCounter {
         const output = result.output as Record<string, any> | undefined;
         if (service === 'S3' && operation === 'GetObject') this.s3GetBytes += Number(output?.ContentLength ?? 0);
         if (service === 'SQS' && operation === 'ReceiveMessage') {
-          const bytes = (output?.Messages ?? []).reduce((n: number, m: { Body?: string }) => n + byteLength(m.Body), 0);
-          // The request itself was counted as one chunk above; add the chunks beyond the first.
-          this.addSqsChunks(String(input.QueueUrl ?? ''), chunks(bytes) - 1);
+          const messages = output?.Messages ?? [];
+          const bytes = messages.reduce((n: number, m: { Body?: string }) => n + byteLength(m.Body), 0);
+          // The request itself was counted as one chunk above; add the chunks beyond the first. An empty poll
+          // is not work of any job: in AWS, Lambda's event source mapping polls each queue at a fixed rate
+          // whatever the load, so it is counted apart (`sqsEmptyReceives`) and priced as a fixed monthly cost.
+          if (messages.length === 0) {
+            this.addSqsChunks(String(input.QueueUrl ?? ''), -1);
+            this.sqsEmptyReceives += 1;
+          } else this.addSqsChunks(String(input.QueueUrl ?? ''), chunks(bytes) - 1);
         }
         return result;
       };
@@ -146,6 +155,7 @@ export class RequestCounter {
     return {
       requests,
       sqsStandardChunks: this.sqsStandardChunks,
+      sqsEmptyReceives: this.sqsEmptyReceives,
       sqsFifoChunks: this.sqsFifoChunks,
       s3PutBytes: this.s3PutBytes,
       s3GetBytes: this.s3GetBytes,
@@ -156,7 +166,7 @@ export class RequestCounter {
 
   reset(): void {
     this.requests = new Map();
-    this.sqsStandardChunks = this.sqsFifoChunks = this.s3PutBytes = this.s3GetBytes = this.httpApiRequests = this.lambdaInvocations = 0;
+    this.sqsStandardChunks = this.sqsEmptyReceives = this.sqsFifoChunks = this.s3PutBytes = this.s3GetBytes = this.httpApiRequests = this.lambdaInvocations = 0;
   }
 
   /** The request cost of a snapshot in USD, per service; see {@link US_EAST_1_PRICES} for what is included. */
