@@ -54,4 +54,59 @@ describe('StepLogStream', () => {
     expect(await s.text()).toBe(line.repeat(2000));
     expect(s.chunks.length).toBeGreaterThan(100);
   });
+
+  describe('small output kept inline', () => {
+    function inlineStream(secrets: string[], policy: { maxChunkBytes?: number; inlineMaxBytes?: number } = {}) {
+      const uploads: Array<{ seq: number; body: string }> = [];
+      const log = new StepLogStream(3, { upload: async (_s, seq, body) => void uploads.push({ seq, body: body.toString('utf8') }) }, new SecretMasker(secrets), { flushIntervalMs: 60_000, ...policy });
+      return { log, uploads };
+    }
+
+    it('uploads nothing for a step whose whole output is small: the masked text is inline', async () => {
+      const s = inlineStream(['hunter22']);
+      s.log.write('login with hun');
+      s.log.write('ter22\nok\n');
+      await s.log.close();
+      expect(s.uploads).toEqual([]);
+      expect(s.log.inline).toBe('login with ********\nok\n');
+      expect(s.log.bytes).toBe(Buffer.byteLength(s.log.inline!));
+    });
+
+    it('keeps output of exactly the limit inline and uploads one byte more', async () => {
+      const at = inlineStream([], { inlineMaxBytes: 10 });
+      at.log.write('0123456789');
+      await at.log.close();
+      expect([at.log.inline, at.uploads]).toEqual(['0123456789', []]);
+
+      const over = inlineStream([], { inlineMaxBytes: 10 });
+      over.log.write('0123456789!');
+      await over.log.close();
+      expect(over.log.inline).toBeUndefined();
+      expect(over.uploads).toEqual([{ seq: 0, body: '0123456789!' }]);
+      expect(over.log.bytes).toBe(11);
+    });
+
+    it('uploads the small rest of a step once part of its output was uploaded', async () => {
+      const s = inlineStream([], { maxChunkBytes: 8 });
+      s.log.write('first chunk\n');
+      s.log.write('end\n');
+      await s.log.close();
+      expect(s.log.inline).toBeUndefined();
+      expect(s.uploads).toEqual([
+        { seq: 0, body: 'first chunk\n' },
+        { seq: 1, body: 'end\n' },
+      ]);
+    });
+
+    it('keeps nothing for a step without output, and uploads everything when inline output is off', async () => {
+      const silent = inlineStream([]);
+      await silent.log.close();
+      expect([silent.log.inline, silent.uploads, silent.log.bytes]).toEqual([undefined, [], 0]);
+
+      const off = inlineStream([], { inlineMaxBytes: 0 });
+      off.log.write('hello\n');
+      await off.log.close();
+      expect([off.log.inline, off.uploads]).toEqual([undefined, [{ seq: 0, body: 'hello\n' }]]);
+    });
+  });
 });

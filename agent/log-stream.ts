@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { INLINE_OUTPUT_MAX_BYTES } from '../shared/model/job-spec';
 import type { SecretMasker } from './mask';
 import { realTimers, type Timers } from './timers';
 
@@ -38,9 +39,22 @@ export interface LogPolicy {
   /** ...unless fewer than `minChunkBytes` are pending (default 64 KiB): then up to `maxIntervalMs` (default 30 s). */
   minChunkBytes: number;
   maxIntervalMs: number;
+  /**
+   * A step whose whole output is at most this many bytes (after masking) and of which nothing was uploaded
+   * yet is not uploaded at all: it is kept as `inline`, for the step's final report (default
+   * `INLINE_OUTPUT_MAX_BYTES`; 0 uploads everything).
+   */
+  inlineMaxBytes: number;
 }
 
-export const DEFAULT_LOG_POLICY: LogPolicy = { maxChunkBytes: 4 * 1024 * 1024, firstFlushMs: 1000, flushIntervalMs: 15_000, minChunkBytes: 64 * 1024, maxIntervalMs: 30_000 };
+export const DEFAULT_LOG_POLICY: LogPolicy = {
+  maxChunkBytes: 4 * 1024 * 1024,
+  firstFlushMs: 1000,
+  flushIntervalMs: 15_000,
+  minChunkBytes: 64 * 1024,
+  maxIntervalMs: 30_000,
+  inlineMaxBytes: INLINE_OUTPUT_MAX_BYTES,
+};
 
 /** While someone watches the job (the control plane's replies say `live`): output goes up within about 2 s. */
 export const LIVE_FLUSH_MS = 2000;
@@ -57,7 +71,8 @@ function livePolicy(policy: LogPolicy): LogPolicy {
  * over everything pending before a tail that could start a secret is held back, so a secret split across
  * writes is still masked; only bytes that could start a secret (or complete a character) are held back, so
  * ordinary output is never held. While `live` (someone watches), uploads follow the live policy instead.
- * Uploads are sequential so chunk order is preserved; reading goes on meanwhile.
+ * Uploads are sequential so chunk order is preserved; reading goes on meanwhile. A step that ends with little
+ * output, none of it uploaded, uploads nothing: its masked output is `inline`, for the step's final report.
  */
 export class StepLogStream {
   private pending: Buffer[] = [];
@@ -70,7 +85,10 @@ export class StepLogStream {
   private readonly base: LogPolicy;
   private readonly live: LogPolicy;
   private policy: LogPolicy;
+  /** Bytes of output kept (uploaded, or inline). */
   bytes = 0;
+  /** After `close`: the whole (masked) output when it was kept for the step report rather than uploaded. */
+  inline: string | undefined;
 
   constructor(
     private readonly step: number,
@@ -139,6 +157,10 @@ export class StepLogStream {
     this.lastFlushAt = this.timers.now();
     const body = isUtf8(head) ? head : Buffer.from(head.toString('utf8'), 'utf8');
     this.bytes += body.length;
+    if (final && this.seq === 0 && body.length <= this.policy.inlineMaxBytes) {
+      this.inline = body.toString('utf8');
+      return;
+    }
     const seq = this.seq++;
     this.uploading = this.uploading.then(() => this.sink.upload(this.step, seq, body)).catch((e) => {
       this.failed ??= e;

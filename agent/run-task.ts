@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepPlan } from '../shared/config/plan';
-import type { JobSpec, StepReport, TestCaseResult } from '../shared/model/job-spec';
+import { inlineOutputBudget, type JobSpec, type StepReport, type TestCaseResult } from '../shared/model/job-spec';
 import type { JobStatus } from '../shared/model/statuses';
 import { HALT_FILE, TASK_CONFIG_FILE, type TaskDataConfig } from './circleci-command';
 import { installCircleciCommand } from './circleci-server';
@@ -9,7 +9,7 @@ import type { ControlPlaneClient } from './client';
 import type { StepExecutor } from './executors/executor';
 import { DockerExecutor, dockerEngineReachable } from './executors/docker';
 import { HostExecutor } from './executors/host';
-import { PresignedLogSink, StepLogStream, type LogPolicy } from './log-stream';
+import { DEFAULT_LOG_POLICY, PresignedLogSink, StepLogStream, type LogPolicy } from './log-stream';
 import { SecretMasker } from './mask';
 import { StepReporter } from './step-reporter';
 import { StepError, type StepContext, type StepOutcome } from './steps/context';
@@ -119,6 +119,8 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   const sink = new PresignedLogSink((step, from, count) => reporter.logUrls(step, from, count));
   const testResults: TestCaseResult[] = [];
   let status: JobStatus = 'success';
+  // Small steps' output travels in their reports and is kept on the job item: this task's share of that room.
+  let inlineBudget = inlineOutputBudget(spec.task.total);
 
   const steps: StepPlan[] = [...spec.plan.steps];
   if (dockerJob && (executor.name === 'host' || executor.name === 'docker')) {
@@ -131,7 +133,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
       if (abort.signal.aborted || existsSync(join(taskData, HALT_FILE)) || !shouldRun(step, failed)) continue;
       const report: StepReport = { index: i, name: step.name, type: step.type, status: 'running', startedAt: new Date().toISOString() };
       reporter.update(report);
-      const log = new StepLogStream(i, sink, masker, options.log);
+      const log = new StepLogStream(i, sink, masker, { ...options.log, inlineMaxBytes: Math.min(options.log?.inlineMaxBytes ?? DEFAULT_LOG_POLICY.inlineMaxBytes, inlineBudget) });
       log.setLive(watching.live);
       watching.log = log;
       let outcome = await runOne(step, { spec, executor, env, home, workingDirectory, log, signal: abort.signal, client, scratch, testResults });
@@ -141,7 +143,8 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
         outcome = { status: 'failed', exitCode: null };
         report.name = `${step.name} (output upload failed: ${(e as Error).message})`;
       }
-      reporter.update(Object.assign(report, { status: outcome.status, exitCode: outcome.exitCode ?? null, stoppedAt: new Date().toISOString(), outputBytes: log.bytes }));
+      if (log.inline !== undefined) inlineBudget -= Buffer.byteLength(log.inline, 'utf8');
+      reporter.update(Object.assign(report, { status: outcome.status, exitCode: outcome.exitCode ?? null, stoppedAt: new Date().toISOString(), outputBytes: log.bytes, ...(log.inline !== undefined && { output: log.inline }) }));
       if (outcome.status !== 'success') {
         failed = true;
         if (status === 'success') status = outcome.status;

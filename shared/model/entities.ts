@@ -120,6 +120,8 @@ export interface StepAction {
   exitCode?: number | null;
   /** Bytes of output kept for this action. */
   outputBytes?: number;
+  /** The whole output, when the agent sent it with the step's final report instead of uploading it (small steps). */
+  output?: string;
 }
 
 export interface StepResult {

@@ -41,6 +41,22 @@ export interface StepReport {
   stoppedAt?: string;
   exitCode?: number | null;
   outputBytes?: number;
+  /**
+   * The step's whole output (masked), on its final report, when it was small enough to travel here instead of
+   * as a log object (`INLINE_OUTPUT_MAX_BYTES`); absent when any of it was uploaded.
+   */
+  output?: string;
+}
+
+/** A step's whole output, when at most this many bytes after masking, travels in its final report instead of a log object (one S3 PUT saved). */
+export const INLINE_OUTPUT_MAX_BYTES = 4096;
+
+/** At most this much output of a job is kept inline, over all its tasks and steps (the job item holds them all; DynamoDB items are ≤ 400 KB). */
+export const INLINE_OUTPUT_JOB_MAX_BYTES = 64 * 1024;
+
+/** How many bytes of inline output one task of a job with `taskTotal` parallel tasks may keep. */
+export function inlineOutputBudget(taskTotal: number): number {
+  return Math.floor(INLINE_OUTPUT_JOB_MAX_BYTES / Math.max(1, taskTotal));
 }
 
 /** One test case from a `store_test_results` file (JUnit XML), in CircleCI's tests API vocabulary. */

@@ -10,11 +10,15 @@ export interface OutputMessage {
 
 /**
  * A step's output as CircleCI's v1.1 `output_url` serves it: a JSON array of `{message, type, time}`, one
- * entry per uploaded chunk, in order. Reads the task's current attempt; a running step returns what has
- * arrived so far (so a UI can tail it).
+ * entry per uploaded chunk, in order, or a single entry when the agent sent the (small) output with the step's
+ * final report. Reads the task's current attempt; a running step returns what has arrived so far (so a UI can
+ * tail it).
  */
 export async function readStepOutput(deps: Pick<ControlPlaneDeps, 'blobs'>, job: Job, taskIndex: number, step: number): Promise<OutputMessage[]> {
-  const attempt = job.tasks[taskIndex]?.attempt ?? 0;
+  const task = job.tasks[taskIndex];
+  const action = task?.steps.find((s) => s.index === step)?.actions.find((a) => a.index === taskIndex);
+  if (action?.output !== undefined) return [{ message: action.output, type: 'out', time: action.stoppedAt ?? action.startedAt }];
+  const attempt = task?.attempt ?? 0;
   const chunks = await deps.blobs.list(logPrefix(job.id, taskIndex, attempt, step));
   const bodies = await Promise.all(chunks.map((c) => deps.blobs.get(c.key)));
   return chunks.map((c, i) => ({ message: (bodies[i] ?? Buffer.alloc(0)).toString('utf8'), type: 'out' as const, time: c.lastModified.toISOString() }));

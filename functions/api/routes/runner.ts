@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UnauthorizedError, ValidationError } from '../../../shared/model/errors';
+import { INLINE_OUTPUT_JOB_MAX_BYTES, INLINE_OUTPUT_MAX_BYTES } from '../../../shared/model/job-spec';
 import { acceptTask } from '../../../shared/services/accept-task';
 import { completeTask, getTaskSpec, heartbeat, logUploadUrls, recordSteps, startTask } from '../../../shared/services/runner-protocol';
 import type { TaskClaims } from '../../../shared/services/tokens';
@@ -21,8 +22,20 @@ const Step = z.object({
   stoppedAt: z.string().optional(),
   exitCode: z.number().int().nullable().optional(),
   outputBytes: z.number().int().min(0).optional(),
+  output: z
+    .string()
+    .refine((o) => Buffer.byteLength(o, 'utf8') <= INLINE_OUTPUT_MAX_BYTES, `a step's inline output must be at most ${INLINE_OUTPUT_MAX_BYTES} bytes; upload larger output as log chunks`)
+    .optional(),
 });
-const StepsBody = z.object({ steps: z.array(Step).max(1000) });
+const StepsBody = z.object({
+  steps: z
+    .array(Step)
+    .max(1000)
+    .refine(
+      (steps) => steps.reduce((n, s) => n + (s.output ? Buffer.byteLength(s.output, 'utf8') : 0), 0) <= INLINE_OUTPUT_JOB_MAX_BYTES,
+      `the steps' inline output must total at most ${INLINE_OUTPUT_JOB_MAX_BYTES} bytes; upload the rest as log chunks`,
+    ),
+});
 const LogUrlsBody = z.object({ step: z.number().int().min(0), from: z.number().int().min(0), count: z.number().int().min(1).max(64) });
 /** A step report may ask for presigned log URLs too (one request instead of two). */
 const StepsWithUrlsBody = StepsBody.extend({ logUrls: LogUrlsBody.optional() });
