@@ -3,14 +3,20 @@ import type { Pipeline } from '../model/entities';
 import type { ControlPlaneDeps } from './deps';
 
 /**
- * Where a pipeline's config source, setup config and compiled plan live in the bucket. They stay off the
- * pipeline item: a config of 1,000 jobs compiles to a plan larger than DynamoDB's 400 KB item limit.
+ * Where a pipeline's config source, setup config and compiled plan live in the bucket when they are too large
+ * for the pipeline item: a config of 1,000 jobs compiles to a plan larger than DynamoDB's 400 KB item limit.
  */
 export const pipelineConfigKeys = (pipelineId: string) => ({
   config: `pipelines/${pipelineId}/config.yml`,
   setupConfig: `pipelines/${pipelineId}/setup-config.yml`,
   plan: `pipelines/${pipelineId}/plan.json`,
 });
+
+/**
+ * Files stored together up to this size stay on the pipeline item (no S3 PUTs); larger ones go to the bucket.
+ * A pipeline stores at most twice (setup, then continuation), so its item stays well under 400 KB.
+ */
+export const INLINE_PIPELINE_CONFIG_MAX_BYTES = 100 * 1024;
 
 export interface PipelineConfig {
   /** The config the pipeline runs (the continuation config once a setup pipeline has continued). */
@@ -21,11 +27,23 @@ export interface PipelineConfig {
 }
 
 /**
- * Writes the given files to the bucket and resolves the small patch that points the pipeline item at them
- * (inline copies of older items are removed). Safe to repeat: each put overwrites with the same content.
- * Write before the item update that publishes the patch, so a reader never finds a reference without its file.
+ * Resolves the patch that stores the given files: on the pipeline item itself when together they are at most
+ * `INLINE_PIPELINE_CONFIG_MAX_BYTES` (a reference to an earlier bucket copy is removed), else in the bucket,
+ * the patch pointing the item at them (inline copies removed). Safe to repeat: each put overwrites with the
+ * same content. Write before the item update that publishes the patch, so a reader never finds a reference
+ * without its file.
  */
 export async function storePipelineConfig(deps: Pick<ControlPlaneDeps, 'blobs'>, pipelineId: string, config: PipelineConfig): Promise<Partial<Pipeline>> {
+  const planJson = config.plan && JSON.stringify(config.plan);
+  const size = [config.source, config.setupSource, planJson].reduce((n, text) => n + (text === undefined ? 0 : Buffer.byteLength(text, 'utf8')), 0);
+  const parameters = config.plan && { pipelineParameters: config.plan.pipelineParameters };
+  if (size <= INLINE_PIPELINE_CONFIG_MAX_BYTES) {
+    return {
+      ...(config.source !== undefined && { configSource: config.source, configKey: undefined }),
+      ...(config.setupSource !== undefined && { setupConfigSource: config.setupSource, setupConfigKey: undefined }),
+      ...(config.plan && { plan: config.plan, planKey: undefined, ...parameters }),
+    };
+  }
   const keys = pipelineConfigKeys(pipelineId);
   const patch: Partial<Pipeline> = {};
   const puts: Promise<void>[] = [];
@@ -37,15 +55,15 @@ export async function storePipelineConfig(deps: Pick<ControlPlaneDeps, 'blobs'>,
     puts.push(deps.blobs.put(keys.setupConfig, config.setupSource, { contentType: 'text/yaml' }));
     Object.assign(patch, { setupConfigKey: keys.setupConfig, setupConfigSource: undefined });
   }
-  if (config.plan) {
-    puts.push(deps.blobs.put(keys.plan, JSON.stringify(config.plan), { contentType: 'application/json' }));
-    Object.assign(patch, { planKey: keys.plan, plan: undefined, pipelineParameters: config.plan.pipelineParameters });
+  if (planJson !== undefined) {
+    puts.push(deps.blobs.put(keys.plan, planJson, { contentType: 'application/json' }));
+    Object.assign(patch, { planKey: keys.plan, plan: undefined, ...parameters });
   }
   await Promise.all(puts);
   return patch;
 }
 
-/** A pipeline's config source, setup config and plan, from the bucket (or inline on items stored before). */
+/** A pipeline's config source, setup config and plan, from the bucket when the item points there, else from the item. */
 export async function loadPipelineConfig(deps: Pick<ControlPlaneDeps, 'blobs'>, pipeline: Pipeline): Promise<PipelineConfig> {
   const read = async (key: string | undefined) => (key ? (await deps.blobs.get(key))?.toString('utf8') : undefined);
   const [source, setupSource, plan] = await Promise.all([read(pipeline.configKey), read(pipeline.setupConfigKey), read(pipeline.planKey)]);

@@ -9,7 +9,7 @@ import { aProject } from '../ports/project-store.contract';
 import type { RepositorySource } from '../ports/repository-source';
 import { createTestResources } from '../../test/support/aws';
 import type { ControlPlaneDeps } from './deps';
-import { loadPipelineConfig } from './pipeline-config';
+import { INLINE_PIPELINE_CONFIG_MAX_BYTES, loadPipelineConfig, storePipelineConfig } from './pipeline-config';
 import { processPipeline, triggerPipeline } from './pipelines';
 
 const WORKFLOWS = 4;
@@ -37,32 +37,35 @@ function bigConfig(): string {
   return lines.join('\n') + '\n';
 }
 
+/** Triggers and processes a pipeline of a new project whose `.circleci/config.yml` is `source`. */
+async function runPipeline(source: string) {
+  const r = await createTestResources();
+  const repos: RepositorySource = {
+    resolve: async () => ({ revision: 'a'.repeat(40), subject: 'a commit', body: '' }),
+    readFile: async (_p, _rev, path) => (path === '.circleci/config.yml' ? source : undefined),
+    checkoutAccess: async (project) => ({ url: project.repoUrl }),
+  };
+  const deps = {
+    pipelines: new DynamoPipelineStore(r.table),
+    projects: new DynamoProjectStore(r.table),
+    identity: new DynamoIdentityStore(r.table),
+    schedules: new DynamoScheduleStore(r.table),
+    blobs: new S3BlobStore(r.clients.s3, r.bucket),
+    queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
+    repos,
+    clock: systemClock,
+  } as unknown as ControlPlaneDeps;
+  const project = aProject();
+  await deps.projects.createProject(project);
+  const triggered = await triggerPipeline(deps, project, { branch: 'main', trigger: { type: 'api', actor: { login: 'octocat', avatarUrl: null } } });
+  await processPipeline(deps, triggered.id);
+  return { deps, pipeline: (await deps.pipelines.getPipeline(triggered.id))! };
+}
+
 describe('processPipeline', () => {
   it('creates every workflow of a pipeline whose plan exceeds the DynamoDB item limit, keeping config and plan in the bucket', async () => {
-    const r = await createTestResources();
     const source = bigConfig();
-    const repos: RepositorySource = {
-      resolve: async () => ({ revision: 'a'.repeat(40), subject: 'many jobs', body: '' }),
-      readFile: async (_p, _rev, path) => (path === '.circleci/config.yml' ? source : undefined),
-      checkoutAccess: async (project) => ({ url: project.repoUrl }),
-    };
-    const deps = {
-      pipelines: new DynamoPipelineStore(r.table),
-      projects: new DynamoProjectStore(r.table),
-      identity: new DynamoIdentityStore(r.table),
-      schedules: new DynamoScheduleStore(r.table),
-      blobs: new S3BlobStore(r.clients.s3, r.bucket),
-      queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
-      repos,
-      clock: systemClock,
-    } as unknown as ControlPlaneDeps;
-    const project = aProject();
-    await deps.projects.createProject(project);
-    const triggered = await triggerPipeline(deps, project, { branch: 'main', trigger: { type: 'api', actor: { login: 'octocat', avatarUrl: null } } });
-
-    await processPipeline(deps, triggered.id);
-
-    const pipeline = (await deps.pipelines.getPipeline(triggered.id))!;
+    const { deps, pipeline } = await runPipeline(source);
     expect(pipeline.state).toBe('created');
     expect(pipeline).toMatchObject({ configKey: `pipelines/${pipeline.id}/config.yml`, planKey: `pipelines/${pipeline.id}/plan.json` });
     expect(pipeline.plan).toBeUndefined();
@@ -76,4 +79,32 @@ describe('processPipeline', () => {
     expect(jobs).toHaveLength(WORKFLOWS * JOBS_PER_WORKFLOW);
     expect(new Set(jobs.map((j) => j.name)).size).toBe(WORKFLOWS * JOBS_PER_WORKFLOW);
   }, 60_000);
+
+  it('keeps a small pipeline\'s config and plan on its item, writing nothing to the bucket', async () => {
+    const source = 'version: 2.1\njobs:\n  build:\n    docker: [{ image: cimg/base:stable }]\n    steps: [checkout, { run: make test }]\nworkflows:\n  main:\n    jobs: [build]\n';
+    const { deps, pipeline } = await runPipeline(source);
+    expect(pipeline.state).toBe('created');
+    expect(pipeline).toMatchObject({ configSource: source, plan: { workflows: [expect.objectContaining({ name: 'main' })] } });
+    expect([pipeline.configKey, pipeline.planKey]).toEqual([undefined, undefined]);
+    expect(await deps.blobs.list(`pipelines/${pipeline.id}/`)).toEqual([]);
+    const config = await loadPipelineConfig(deps, pipeline);
+    expect(config.source).toBe(source);
+    expect(config.plan).toEqual(pipeline.plan);
+    expect((await deps.pipelines.listWorkflows(pipeline.id)).map((w) => w.name)).toEqual(['main']);
+  });
+
+  it('stores config just over the inline limit in the bucket, and a later small config on the item in its place', async () => {
+    const { deps, pipeline } = await runPipeline('version: 2.1\njobs:\n  build:\n    docker: [{ image: cimg/base:stable }]\n    steps: [checkout]\nworkflows:\n  main:\n    jobs: [build]\n');
+    const large = `# ${'x'.repeat(INLINE_PIPELINE_CONFIG_MAX_BYTES)}\n`;
+    const toBucket = await storePipelineConfig(deps, pipeline.id, { source: large });
+    expect(toBucket).toEqual({ configKey: `pipelines/${pipeline.id}/config.yml`, configSource: undefined });
+    const inBucket = (await deps.pipelines.updatePipeline(pipeline.id, 'created', toBucket))!;
+    expect(inBucket.configSource).toBeUndefined();
+    expect((await loadPipelineConfig(deps, inBucket)).source).toBe(large);
+
+    const small = 'version: 2.1\n# continued\n';
+    const onItem = (await deps.pipelines.updatePipeline(pipeline.id, 'created', await storePipelineConfig(deps, pipeline.id, { source: small })))!;
+    expect([onItem.configSource, onItem.configKey]).toEqual([small, undefined]);
+    expect((await loadPipelineConfig(deps, onItem)).source).toBe(small);
+  });
 });
