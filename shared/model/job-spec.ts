@@ -51,8 +51,11 @@ export interface StepReport {
 /** A step's whole output, when at most this many bytes after masking, travels in its final report instead of a log object (one S3 PUT saved). */
 export const INLINE_OUTPUT_MAX_BYTES = 4096;
 
-/** At most this much output of a job is kept inline, over all its tasks and steps (the job item holds them all; DynamoDB items are ≤ 400 KB). */
-export const INLINE_OUTPUT_JOB_MAX_BYTES = 64 * 1024;
+/**
+ * At most this much output of a job is kept inline, over all its tasks and steps: the job item holds them all,
+ * and every later write of the job (reports, heartbeats) is billed per KB of the item.
+ */
+export const INLINE_OUTPUT_JOB_MAX_BYTES = 16 * 1024;
 
 /** How many bytes of inline output one task of a job with `taskTotal` parallel tasks may keep. */
 export function inlineOutputBudget(taskTotal: number): number {
