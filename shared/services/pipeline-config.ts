@@ -15,8 +15,8 @@ export const pipelineConfigKeys = (pipelineId: string) => ({
 /**
  * Files stored together up to this size stay on the pipeline item (no S3 PUTs); larger ones go to the bucket.
  * Not higher: DynamoDB bills a write per KB of the item, once more for the project-pipelines index (which
- * projects the whole item), and reads per 4 KB, so past about 4 KB two S3 PUTs ($0.01 per 1,000, the price of
- * 8 write units) cost less than carrying the files on the item.
+ * projects the whole item), and reads per 4 KB, while two S3 PUTs cost what 16 write units do; past a few KB
+ * the bucket is the cheaper place.
  */
 export const INLINE_PIPELINE_CONFIG_MAX_BYTES = 4 * 1024;
 
