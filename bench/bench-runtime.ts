@@ -52,6 +52,8 @@ export class BenchRuntime {
       req.on('data', (d) => (token += d));
       req.on('end', () => {
         res.writeHead(202).end();
+        // A warm standby agent passes its task as a JSON line on stdin; a task-mode one its bare token.
+        if (token.trimStart().startsWith('{')) token = (JSON.parse(token) as { token: string }).token;
         holder.rt?.enqueue(token);
       });
     });
@@ -61,7 +63,7 @@ export class BenchRuntime {
     const shim = [
       '/bin/sh',
       '-c',
-      `if [ -e ${q(modeFile)} ]; then exec ${real.map(q).join(' ')} "$@"; else exec curl -s -o /dev/null --data-binary "$SLIPWAY_TASK_TOKEN" ${driverUrl}; fi`,
+      `if [ -e ${q(modeFile)} ]; then exec ${real.map(q).join(' ')} "$@"; elif [ "$1" = standby ]; then exec curl -s -o /dev/null --data-binary @- ${driverUrl}; else exec curl -s -o /dev/null --data-binary "$SLIPWAY_TASK_TOKEN" ${driverUrl}; fi`,
       'agent',
     ];
     const runtime = await startLocalRuntime({ port: 0, dataDir, adminToken: 'bench-admin-token', agentCommand: shim, log: (l) => process.stderr.write(`${l}\n`) });
