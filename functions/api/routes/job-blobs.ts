@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError, UnauthorizedError, ValidationError } from '../../../shared/model/errors';
+import { NotFoundError, UnauthorizedError } from '../../../shared/model/errors';
 import {
   artifactUploadUrls,
   listJobArtifacts,
@@ -13,18 +13,13 @@ import {
 } from '../../../shared/services/job-blobs';
 import type { TaskClaims } from '../../../shared/services/tokens';
 import { projectFor } from '../access';
+import { parseBody } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 
 async function taskClaims(ctx: RouteContext): Promise<TaskClaims> {
   const auth = Object.entries(ctx.req.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
   if (!auth?.startsWith('Bearer ')) throw new UnauthorizedError('The runner API needs a task token: Authorization: Bearer <token>.');
   return ctx.deps.tokens.verifyTask(auth.slice(7));
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new ValidationError(`Invalid runner request at ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}`);
-  return r.data;
 }
 
 const Key = z.string().min(1).max(900);
@@ -44,11 +39,11 @@ async function jobByNumber(ctx: RouteContext) {
  * CircleCI v2 listings of a job's artifacts and tests (API token).
  */
 export const jobBlobRoutes: Route[] = [
-  { method: 'POST', path: '/runner/v1/task/cache/save', handle: async (ctx) => json(200, await saveCacheUrl(ctx.deps, await taskClaims(ctx), parse(SaveCache, ctx.req.body).key)) },
-  { method: 'POST', path: '/runner/v1/task/cache/restore', handle: async (ctx) => json(200, await restoreCacheUrl(ctx.deps, await taskClaims(ctx), parse(RestoreCache, ctx.req.body).keys)) },
+  { method: 'POST', path: '/runner/v1/task/cache/save', handle: async (ctx) => json(200, await saveCacheUrl(ctx.deps, await taskClaims(ctx), parseBody(SaveCache, ctx.req.body).key)) },
+  { method: 'POST', path: '/runner/v1/task/cache/restore', handle: async (ctx) => json(200, await restoreCacheUrl(ctx.deps, await taskClaims(ctx), parseBody(RestoreCache, ctx.req.body).keys)) },
   { method: 'POST', path: '/runner/v1/task/workspace/persist', handle: async (ctx) => json(200, await workspaceLayerUrl(ctx.deps, await taskClaims(ctx))) },
   { method: 'POST', path: '/runner/v1/task/workspace/attach', handle: async (ctx) => json(200, await workspaceLayers(ctx.deps, await taskClaims(ctx))) },
-  { method: 'POST', path: '/runner/v1/task/artifacts', handle: async (ctx) => json(200, await artifactUploadUrls(ctx.deps, await taskClaims(ctx), parse(Artifacts, ctx.req.body).paths)) },
+  { method: 'POST', path: '/runner/v1/task/artifacts', handle: async (ctx) => json(200, await artifactUploadUrls(ctx.deps, await taskClaims(ctx), parseBody(Artifacts, ctx.req.body).paths)) },
   { method: 'POST', path: '/runner/v1/task/test-results', handle: async (ctx) => json(200, await testResultsUrl(ctx.deps, await taskClaims(ctx))) },
   { method: 'GET', path: '/runner/v1/task/timings', handle: async (ctx) => json(200, await previousTimings(ctx.deps, await taskClaims(ctx))) },
   { method: 'GET', path: '/api/v2/project/:slug/:number/artifacts', handle: async (ctx) => json(200, await listJobArtifacts(ctx.deps, await jobByNumber(ctx))) },

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { UnauthorizedError, ValidationError } from '../../../shared/model/errors';
+import { UnauthorizedError } from '../../../shared/model/errors';
 import { INLINE_OUTPUT_JOB_MAX_BYTES, INLINE_OUTPUT_MAX_BYTES } from '../../../shared/model/job-spec';
 import { acceptTask } from '../../../shared/services/accept-task';
 import { completeTask, getTaskSpec, heartbeat, logUploadUrls, recordSteps, startTask } from '../../../shared/services/runner-protocol';
 import type { TaskClaims } from '../../../shared/services/tokens';
+import { parseBody } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 
 /** The agent protocol (DESIGN.md §6), authenticated by the task token. */
@@ -41,12 +42,6 @@ const LogUrlsBody = z.object({ step: z.number().int().min(0), from: z.number().i
 const StepsWithUrlsBody = StepsBody.extend({ logUrls: LogUrlsBody.optional() });
 const CompleteBody = StepsBody.extend({ status: z.enum(['success', 'failed', 'canceled', 'timedout', 'infrastructure_fail']) });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new ValidationError(`Invalid runner request at ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}`);
-  return r.data;
-}
-
 export const runnerRoutes: Route[] = [
   { method: 'GET', path: '/runner/v1/task', handle: async (ctx) => json(200, await getTaskSpec(ctx.deps, await claims(ctx))) },
   /** Start and spec in one request (the agent's first call). */
@@ -64,7 +59,7 @@ export const runnerRoutes: Route[] = [
     path: '/runner/v1/task/steps',
     handle: async (ctx) => {
       const c = await claims(ctx);
-      const body = parse(StepsWithUrlsBody, ctx.req.body);
+      const body = parseBody(StepsWithUrlsBody, ctx.req.body);
       await recordSteps(ctx.deps, c, body.steps);
       const [beat, logUrls] = await Promise.all([heartbeat(ctx.deps, c), body.logUrls && logUploadUrls(ctx.deps, c, body.logUrls)]);
       return json(200, logUrls ? { ...beat, logUrls } : beat);
@@ -75,13 +70,13 @@ export const runnerRoutes: Route[] = [
     method: 'POST',
     path: '/runner/v1/task/complete',
     handle: async (ctx) => {
-      await completeTask(ctx.deps, await claims(ctx), parse(CompleteBody, ctx.req.body));
+      await completeTask(ctx.deps, await claims(ctx), parseBody(CompleteBody, ctx.req.body));
       return json(200, { ok: true });
     },
   },
   {
     method: 'POST',
     path: '/runner/v1/task/log-urls',
-    handle: async (ctx) => json(200, { urls: await logUploadUrls(ctx.deps, await claims(ctx), parse(LogUrlsBody, ctx.req.body)) }),
+    handle: async (ctx) => json(200, { urls: await logUploadUrls(ctx.deps, await claims(ctx), parseBody(LogUrlsBody, ctx.req.body)) }),
   },
 ];
