@@ -74,7 +74,7 @@ function context(bucket: FakeBucket, job: string, upstream: string[] = []) {
   const workingDirectory = join(home, 'project');
   mkdirSync(workingDirectory, { recursive: true });
   let output = '';
-  const log = new StepLogStream(0, { upload: async (_s, _q, body) => void (output += body.toString()) }, new SecretMasker([]), { maxChunkBytes: 1 << 20, flushIntervalMs: 10 });
+  const log = new StepLogStream(0, { upload: async (_s, _q, body) => void (output += body.toString()) }, new SecretMasker([]), { maxChunkBytes: 1 << 20, flushIntervalMs: 10, inlineMaxBytes: 0 });
   const ctx: StepContext = {
     spec: { plan: { workingDirectory: '~/project', shell: undefined } } as unknown as JobSpec,
     executor: new HostExecutor(root),
