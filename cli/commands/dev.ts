@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,6 +56,22 @@ async function runExample(rt: LocalRuntime, out: (l: string) => void): Promise<v
   }
 }
 
+/**
+ * The newcomer path (`npm ci && npm start`): build the web UI in the background the first time, so the URL
+ * shows it without a separate step. The API works meanwhile; the page says the UI is not built yet.
+ */
+function buildWebUiOnce(url: string, out: (l: string) => void): void {
+  const root = slipwayRoot();
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (existsSync(join(root, 'web', 'dist', 'index.html')) || !existsSync(vite)) {
+    if (existsSync(join(root, 'web', 'dist', 'index.html'))) out(`  Web UI:     ${url}/`);
+    return;
+  }
+  out('Building the web UI in the background (first start only)…');
+  const child = spawn(process.execPath, [vite, 'build', '--config', join(root, 'web', 'vite.config.ts'), '--logLevel', 'error'], { cwd: root, stdio: 'ignore' });
+  child.on('exit', (code) => out(code === 0 ? `Web UI ready at ${url}/` : `The web UI did not build (exit ${code}); run \`npm run build:web\` to see why.`));
+}
+
 export function registerDevCommand(program: Command): void {
   program
     .command('dev')
@@ -93,6 +109,9 @@ export function registerDevCommand(program: Command): void {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
-      if (opts.example) await runExample(rt, out).catch((e: Error) => out(`Example project: ${e.message}`));
+      if (opts.example) {
+        buildWebUiOnce(rt.url, out);
+        await runExample(rt, out).catch((e: Error) => out(`Example project: ${e.message}`));
+      }
     });
 }
