@@ -5,9 +5,8 @@
 const MASK = Buffer.from('********');
 
 export class SecretMasker {
-  private readonly patterns: string[];
-  /** Longest pattern length − 1: bytes that must be held back in case a secret spans two writes. */
-  readonly holdBack: number;
+  /** The secrets and their base64 forms, in UTF-8, longest first. */
+  private readonly patternBytes: Buffer[];
 
   constructor(secrets: string[]) {
     const set = new Set<string>();
@@ -17,20 +16,11 @@ export class SecretMasker {
       set.add(Buffer.from(s).toString('base64'));
       set.add(Buffer.from(s).toString('base64').replace(/=+$/, ''));
     }
-    this.patterns = [...set].filter((p) => p.length >= 4).sort((a, b) => b.length - a.length);
-    this.holdBack = this.patterns.length ? Math.max(...this.patterns.map((p) => p.length)) - 1 : 0;
+    this.patternBytes = [...set]
+      .filter((p) => p.length >= 4)
+      .sort((a, b) => b.length - a.length)
+      .map((p) => Buffer.from(p, 'utf8'));
   }
-
-  /** Longest pattern in UTF-8 bytes − 1 (the byte-level hold-back). */
-  get holdBackBytes(): number {
-    return this.patternBytes.length ? Math.max(...this.patternBytes.map((p) => p.length)) - 1 : 0;
-  }
-
-  private get patternBytes(): Buffer[] {
-    this.bytes ??= this.patterns.map((p) => Buffer.from(p, 'utf8'));
-    return this.bytes;
-  }
-  private bytes: Buffer[] | undefined;
 
   /**
    * Length of the longest suffix of `buf` that is a proper prefix of some pattern: the bytes that could be the
@@ -49,7 +39,7 @@ export class SecretMasker {
     return longest;
   }
 
-  /** `mask` on bytes, without decoding them (fast path for large output). */
+  /** Masks every pattern in `buf`, on bytes, without decoding them. */
   maskBuffer(buf: Buffer): Buffer {
     let out = buf;
     for (const p of this.patternBytes) {
@@ -68,12 +58,6 @@ export class SecretMasker {
   }
 
   get active(): boolean {
-    return this.patterns.length > 0;
-  }
-
-  mask(text: string): string {
-    let out = text;
-    for (const p of this.patterns) if (out.includes(p)) out = out.split(p).join('********');
-    return out;
+    return this.patternBytes.length > 0;
   }
 }
