@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunOptions, RunResult, StepExecutor } from './executor';
+import { SpoolReader } from './spool';
 
 /** Variables that describe the agent's own machine, not the job container: the container keeps its own. */
 const HOST_ONLY = new Set(['PATH', 'HOME', 'USER', 'SHELL', 'LANG', 'PWD', 'OLDPWD', 'SHLVL', '_']);
@@ -52,31 +53,18 @@ export class ContainerExecutor implements StepExecutor {
 
   /** Follows `<id>.out` until `<id>.exit` appears; resolves the exit code. */
   private follow(id: string, onOutput: (d: Buffer) => void, tick?: (silentMs: number) => void): Promise<number | null> {
-    const buf = Buffer.alloc(64 * 1024);
-    let offset = 0;
-    let lastOutput = Date.now();
-    const pump = () => {
-      if (!existsSync(`${id}.out`)) return;
-      const fd = openSync(`${id}.out`, 'r');
-      try {
-        for (let n; (n = readSync(fd, buf, 0, buf.length, offset)) > 0; offset += n) {
-          onOutput(Buffer.from(buf.subarray(0, n)));
-          lastOutput = Date.now();
-        }
-      } finally {
-        closeSync(fd);
-      }
-    };
+    // The shim writes the spool; the agent only reads it (and frees what it read), and leaves it in place.
+    const spool = new SpoolReader(`${id}.out`, onOutput);
     return new Promise((resolve) => {
       const timer = setInterval(() => {
-        pump();
+        spool.pump();
         if (existsSync(`${id}.exit`)) {
           clearInterval(timer);
-          pump();
+          spool.finish(false);
           const code = Number(readFileSync(`${id}.exit`, 'utf8').trim());
           return resolve(Number.isInteger(code) ? code : null);
         }
-        tick?.(Date.now() - lastOutput);
+        tick?.(Date.now() - spool.lastOutputAt);
       }, this.options.pollMs ?? 50);
     });
   }

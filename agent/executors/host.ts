@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunOptions, RunResult, StepExecutor } from './executor';
+import { openSpool, spoolDir, SpoolReader, type SpoolOptions } from './spool';
 
 /** CircleCI's default shell: bash with `-eo pipefail`, falling back to sh (without pipefail where sh lacks it, as dash does). */
 export function defaultShell(): string {
@@ -30,15 +31,22 @@ export interface StepCommand {
 
 /**
  * Runs steps as processes on this machine (local mode, EC2 machine executor, self-hosted runners). Each step
- * runs in its own process group so cancel and timeouts end everything it started. Subclasses change how a
- * step's script is started (`command`) and stopped (`stopStep`), e.g. `docker exec` in a container.
+ * runs in its own process group so cancel and timeouts end everything it started. Its stdout and stderr go to
+ * one spool file the agent follows (`SpoolReader`): the step never waits on the agent. Subclasses change how
+ * a step's script is started (`command`) and stopped (`stopStep`), e.g. `docker exec` in a container.
  */
 export class HostExecutor implements StepExecutor {
   readonly name: string = 'host';
   private readonly background = new Map<ChildProcess, string>();
   private counter = 0;
+  private readonly spools: string;
 
-  constructor(protected readonly scriptDir: string) {}
+  constructor(
+    protected readonly scriptDir: string,
+    private readonly spoolOptions: SpoolOptions & { dir?: string } = {},
+  ) {
+    this.spools = spoolOptions.dir ?? spoolDir(scriptDir);
+  }
 
   /** The command that runs `file` (the step's script) in the step's shell. */
   protected command(file: string, options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): StepCommand {
@@ -49,40 +57,39 @@ export class HostExecutor implements StepExecutor {
   /** Ends what a step started beyond its own process group (nothing on the host). */
   protected stopStep(_file: string): void {}
 
-  private start(options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): { child: ChildProcess; file: string } {
-    const file = join(this.scriptDir, `step-${process.pid}-${this.counter++}.sh`);
+  private start(options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): { child: ChildProcess; file: string; spool: SpoolReader } {
+    const name = `step-${process.pid}-${this.counter++}`;
+    const file = join(this.scriptDir, `${name}.sh`);
     writeFileSync(file, options.script, { mode: 0o700 });
     const c = this.command(file, options);
-    const child = spawn(c.cmd, c.args, { cwd: c.cwd, env: c.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', options.onOutput);
-    child.stderr!.on('data', options.onOutput);
-    return { child, file };
+    const out = join(this.spools, `slipway-${name}.out`);
+    const fd = openSpool(out);
+    let child: ChildProcess;
+    try {
+      child = spawn(c.cmd, c.args, { cwd: c.cwd, env: c.env, detached: true, stdio: ['ignore', fd, fd] });
+    } finally {
+      closeSync(fd);
+    }
+    return { child, file, spool: new SpoolReader(out, options.onOutput, this.spoolOptions).follow() };
   }
 
   run(options: RunOptions): Promise<RunResult> {
     return new Promise((resolve) => {
       let timedOut = false;
       let canceled = false;
-      let child: ChildProcess;
-      let file: string;
-      // The no-output timer is re-armed only when it fires (not for every chunk of output: that is the hot path).
-      let lastOutput = Date.now();
+      let started: ReturnType<HostExecutor['start']>;
       try {
-        ({ child, file } = this.start({
-          ...options,
-          onOutput: (d) => {
-            lastOutput = Date.now();
-            options.onOutput(d);
-          },
-        }));
+        started = this.start(options);
       } catch (e) {
         options.onOutput(Buffer.from(`${(e as Error).message}\n`));
         return resolve({ exitCode: 127, timedOut, canceled });
       }
+      const { child, file, spool } = started;
+      // The no-output timer is re-armed only when it fires (not for every read of output: that is the hot path).
       let timer: NodeJS.Timeout | undefined;
       const arm = (ms: number) => {
         timer = setTimeout(() => {
-          const silent = Date.now() - lastOutput;
+          const silent = Date.now() - spool.lastOutputAt;
           if (silent < options.noOutputTimeoutMs) return arm(options.noOutputTimeoutMs - silent);
           timedOut = true;
           killGroup(child, 'SIGKILL');
@@ -97,32 +104,35 @@ export class HostExecutor implements StepExecutor {
         setTimeout(() => killGroup(child, 'SIGKILL'), 5000).unref();
       };
       options.signal.addEventListener('abort', onAbort, { once: true });
-      child.on('error', (e) => options.onOutput(Buffer.from(`${e.message}\n`)));
-      // Resolve on exit, not on close: a background process still holding stdout must not hang the step.
-      child.on('exit', (code, signal) => {
+      let done = false;
+      // On exit, not when the output closes: a background process still holding it must not hang the step.
+      // Everything the step's own processes wrote is in the spool by then.
+      const finish = (exitCode: number | null) => {
+        if (done) return;
+        done = true;
         if (timer) clearTimeout(timer);
         options.signal.removeEventListener('abort', onAbort);
-        let done = false;
-        const finish = () => {
-          if (done) return;
-          done = true;
-          child.stdout?.destroy();
-          child.stderr?.destroy();
-          resolve({ exitCode: code ?? (signal ? 128 + 9 : null), timedOut, canceled });
-        };
-        const drain = setTimeout(finish, 200);
-        child.stdout!.once('close', () => {
-          clearTimeout(drain);
-          finish();
-        });
+        spool.finish();
+        resolve({ exitCode, timedOut, canceled });
+      };
+      child.on('error', (e) => {
+        spool.finish();
+        options.onOutput(Buffer.from(`${e.message}\n`));
+        finish(127);
       });
+      child.on('exit', (code, signal) => finish(code ?? (signal ? 128 + 9 : null)));
     });
   }
 
   runBackground(options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): void {
-    const { child, file } = this.start(options);
+    const { child, file, spool } = this.start(options);
     this.background.set(child, file);
-    child.on('exit', () => this.background.delete(child));
+    const end = () => {
+      spool.finish();
+      this.background.delete(child);
+    };
+    child.on('exit', end);
+    child.on('error', end);
   }
 
   async shutdown(): Promise<void> {

@@ -1,0 +1,158 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A step's output spool. The step's stdout and stderr are one file (opened for appending and shared, so their
+ * writes interleave as the step makes them) which the agent reads as it grows, a few MiB per read. A step
+ * writing to a file never waits for the agent and wakes nobody: writing through a pipe costs a wake-up of
+ * the reader every few KiB, which on a small machine costs more than the step itself when it prints a lot.
+ *
+ * What the agent has read is given back to the file system with `fallocate --punch-hole` every `punchBytes`
+ * (the file keeps its length; its blocks are freed), so a step printing gigabytes holds at most about
+ * `punchBytes` plus what is not yet read.
+ */
+export interface SpoolOptions {
+  /** Poll period while output flows (default 50 ms); an idle spool is polled less often, up to `idlePollMs`. */
+  pollMs?: number;
+  idlePollMs?: number;
+  /** The largest single read (default 4 MiB: the log stream's chunk size). */
+  maxReadBytes?: number;
+  /** Free what was read every this many bytes (default 64 MiB). */
+  punchBytes?: number;
+}
+
+const PAGE = 4096;
+const GiB = 1024 ** 3;
+
+let punchWorks: boolean | undefined;
+/** Whether `fallocate --punch-hole` works here (util-linux; Linux file systems that support it). */
+export function canPunchHoles(dir: string): boolean {
+  if (punchWorks !== undefined) return punchWorks;
+  const probe = join(dir, `.slipway-punch-probe-${process.pid}`);
+  try {
+    writeFileSync(probe, Buffer.alloc(2 * PAGE, 120));
+    punchWorks = spawnSync('fallocate', ['--punch-hole', '--offset', '0', '--length', String(PAGE), probe], { stdio: 'ignore' }).status === 0;
+  } catch {
+    punchWorks = false;
+  } finally {
+    rmSync(probe, { force: true });
+  }
+  return punchWorks;
+}
+
+/**
+ * Where spools go: `SLIPWAY_SPOOL_DIR` when set; else `/dev/shm` (memory: no disk writes) when it is writable,
+ * has at least 1 GiB free and read output can be freed by punching holes; else `fallback` (the task's folder).
+ */
+export function spoolDir(fallback: string, env: Record<string, string | undefined> = process.env): string {
+  if (env.SLIPWAY_SPOOL_DIR) return env.SLIPWAY_SPOOL_DIR;
+  const shm = '/dev/shm';
+  try {
+    accessSync(shm, constants.W_OK);
+    const fs = statfsSync(shm);
+    if (fs.bavail * fs.bsize >= GiB && canPunchHoles(shm)) return shm;
+  } catch {
+    // no /dev/shm here
+  }
+  return fallback;
+}
+
+/** Opens a new spool for a step to write to; the returned descriptor is for the child's stdout and stderr. */
+export function openSpool(file: string): number {
+  return openSync(file, 'a', 0o600);
+}
+
+/** Reads a spool file as it grows and hands each new piece of output to `onOutput`. */
+export class SpoolReader {
+  private fd: number | undefined;
+  private offset = 0;
+  private punched = 0;
+  private punching = false;
+  private timer: NodeJS.Timeout | undefined;
+  private idle = 0;
+  private stopped = false;
+  /** When output was last read (ms since the epoch). */
+  lastOutputAt = Date.now();
+
+  constructor(
+    readonly file: string,
+    private readonly onOutput: (data: Buffer) => void,
+    private readonly options: SpoolOptions = {},
+  ) {}
+
+  /** Bytes read so far. */
+  get bytesRead(): number {
+    return this.offset;
+  }
+
+  /** Reads everything written so far; resolves how many bytes that was. A missing file is no output yet. */
+  pump(): number {
+    if (this.fd === undefined) {
+      try {
+        this.fd = openSync(this.file, 'r');
+      } catch {
+        return 0;
+      }
+    }
+    const max = this.options.maxReadBytes ?? 4 * 1024 * 1024;
+    let total = 0;
+    for (;;) {
+      const want = Math.min(fstatSync(this.fd).size - this.offset, max);
+      if (want <= 0) break;
+      // A fresh buffer per read: the log stream keeps it until it is uploaded.
+      const buf = Buffer.allocUnsafe(want);
+      const n = readSync(this.fd, buf, 0, want, this.offset);
+      if (n <= 0) break;
+      this.offset += n;
+      total += n;
+      this.onOutput(n === want ? buf : buf.subarray(0, n));
+    }
+    if (total) {
+      this.lastOutputAt = Date.now();
+      this.punch();
+    }
+    return total;
+  }
+
+  /** Gives the blocks of output already read back to the file system (once `punchBytes` have piled up). */
+  private punch(): void {
+    const upTo = Math.floor(this.offset / PAGE) * PAGE;
+    if (this.punching || upTo - this.punched < (this.options.punchBytes ?? 64 * 1024 * 1024) || punchWorks === false) return;
+    this.punching = true;
+    const from = this.punched;
+    const child = spawn('fallocate', ['--punch-hole', '--offset', String(from), '--length', String(upTo - from), this.file], { stdio: 'ignore' });
+    child.on('error', () => {
+      punchWorks = false;
+      this.punching = false;
+    });
+    child.on('exit', (code) => {
+      this.punching = false;
+      if (code === 0) this.punched = upTo;
+    });
+  }
+
+  /** Polls the spool: every `pollMs` while output flows, backing off to `idlePollMs` while it is silent. */
+  follow(): this {
+    const fast = this.options.pollMs ?? 50;
+    const slow = Math.max(fast, this.options.idlePollMs ?? 250);
+    const tick = () => {
+      if (this.stopped) return;
+      this.idle = this.pump() ? 0 : this.idle + 1;
+      this.timer = setTimeout(tick, Math.min(slow, fast * 2 ** Math.min(this.idle, 8)));
+    };
+    this.timer = setTimeout(tick, fast);
+    return this;
+  }
+
+  /** Reads what is left, stops polling and closes the spool; `remove` also deletes the file. */
+  finish(remove = true): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.pump();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    if (remove) rmSync(this.file, { force: true });
+  }
+}
