@@ -8,6 +8,7 @@ describe('bench', () => {
     expect(r.gzipMs).toBeGreaterThan(0);
     expect(r.archiveBytes).toBeGreaterThan(0);
     expect(r.archiveBytes).toBeLessThan(r.treeBytes);
+    expect(r.restoredIntact).toBe(true);
   });
 
   it('streams every printed byte of a step to storage', async () => {

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchCache, benchLogStreaming } from '../agent/bench';
 import { slipwayRoot } from '../local/root';
 import { figure, type Figure } from './report';
-import { median, pairedRatio, repeat } from './stats';
+import { median, pairedRatio, repeat, round } from './stats';
 
 export interface Sizes {
   runs: number;
@@ -43,6 +43,7 @@ export async function cacheFigures(sizes: Sizes): Promise<Figure[]> {
   const tree = `${Math.round(last.treeBytes / 1e6)} MB in ${sizes.cacheFiles.toLocaleString('en-US')} files`;
   const speedup = pairedRatio(runs.map((r) => [r.gzipMs, r.slipwayMs]));
   const vsZstd = pairedRatio(runs.map((r) => [r.slipwayMs, r.baselineMs]));
+  const intact = runs.every((r) => r.restoredIntact);
   return [
     figure({
       group: 'cache',
@@ -52,9 +53,9 @@ export async function cacheFigures(sizes: Sizes): Promise<Figure[]> {
       baseline: median(runs.map((r) => r.gzipMs)),
       baselineLabel: 'tar czf + tar xzf',
       ratio: 1 / speedup,
-      target: '≥ 3x faster (ratio ≤ 0.33)',
-      pass: speedup >= 3,
-      note: `${speedup.toFixed(2)}x faster than tar+gzip; archive ${Math.round(last.archiveBytes / 1e6)} MB; includes the HTTP PUT/GET through a presigned-URL stand-in. Median of ${sizes.runs} runs after a warm-up.`,
+      target: '≥ 3x faster (ratio ≤ 0.33), restored tree identical',
+      pass: speedup >= 3 && intact,
+      note: `${speedup.toFixed(2)}x faster than tar+gzip; archive ${Math.round(last.archiveBytes / 1e6)} MB; includes the HTTP PUT/GET through a presigned-URL stand-in. Median of ${sizes.runs} runs after a warm-up. Trees written to ${last.fileSystem}: on this machine's journal-less ext4, creating files within a minute of deleting others costs a scan per inode (the same extraction took 1.5 s to 41 s), which would measure the disk's history, not the format; SLIPWAY_BENCH_DIR measures elsewhere.`,
     }),
     figure({
       group: 'cache',
@@ -64,8 +65,8 @@ export async function cacheFigures(sizes: Sizes): Promise<Figure[]> {
       baseline: median(runs.map((r) => r.baselineMs)),
       baselineLabel: 'tar | zstd -T0 and back',
       ratio: vsZstd,
-      target: '≤ 1.3x',
-      pass: vsZstd <= 1.3,
+      target: '≤ 1.3x, restored tree identical',
+      pass: vsZstd <= 1.3 && intact,
     }),
   ];
 }
@@ -74,7 +75,11 @@ export async function cacheFigures(sizes: Sizes): Promise<Figure[]> {
 export async function logFigures(sizes: Sizes): Promise<Figure[]> {
   const runs = await repeat(sizes.runs, 1, () => benchLogStreaming({ megabytes: sizes.logMegabytes }));
   const ratio = pairedRatio(runs.map((r) => [r.slipwayMs, r.baselineMs]));
+  const floor = pairedRatio(runs.map((r) => [r.toFileMs, r.baselineMs]));
   const intact = runs.every((r) => r.storedBytes === r.printedBytes);
+  const cores = availableParallelism();
+  const cpu = median(runs.map((r) => r.commandCpuSeconds));
+  const wall = median(runs.map((r) => r.baselineMs)) / 1000;
   return [
     figure({
       group: 'log streaming',
@@ -86,7 +91,18 @@ export async function logFigures(sizes: Sizes): Promise<Figure[]> {
       ratio,
       target: '≤ 1.15x, nothing truncated',
       pass: ratio <= 1.15 && intact,
-      note: `stored ${runs.map((r) => r.storedBytes).join('/')} of ${runs.map((r) => r.printedBytes).join('/')} printed bytes (masked with one secret); median of ${sizes.runs} runs after a warm-up.`,
+      note: `stored ${runs.map((r) => r.storedBytes).join('/')} of ${runs.map((r) => r.printedBytes).join('/')} printed bytes (masked with one secret); median of ${sizes.runs} runs after a warm-up. The command alone keeps ${round(cpu / wall, 1)} of ${cores} cores busy (${round(cpu, 2)} CPU s in ${round(wall, 2)} s): whatever reads, masks and uploads its output runs on what is left.`,
+    }),
+    figure({
+      group: 'log streaming',
+      figure: `step printing ${sizes.logMegabytes} MB, to a file nobody reads`,
+      unit: 'ms',
+      slipway: median(runs.map((r) => r.toFileMs)),
+      baseline: median(runs.map((r) => r.baselineMs)),
+      baselineLabel: 'same step > /dev/null',
+      ratio: floor,
+      target: '-',
+      note: 'The floor of any agent that keeps the output: the same command writing into the spool folder, with no agent reading it.',
     }),
   ];
 }
