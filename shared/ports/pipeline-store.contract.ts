@@ -83,10 +83,13 @@ export function definePipelineStoreContract(name: string, factory: () => Promise
       expect(started?.tasks[0].status).toBe('blocked');
       expect(await store.updateTask(wf.id, job.id, 1, { status: 'queued' }, { status: 'running' })).toBeUndefined();
       const steps = [{ index: 0, name: 'hello', type: 'run', actions: [{ index: 1, status: 'success' as const, startedAt: 'x' }] }];
-      expect(await store.putTaskSteps(wf.id, job.id, 1, 0, steps)).toBe(true);
-      expect(await store.putTaskSteps(wf.id, job.id, 1, 1, steps)).toBe(false);
-      expect(await store.putTaskSteps(wf.id, job.id, 0, 0, steps)).toBe(false);
-      expect((await store.getJob(wf.id, job.id))?.tasks[1].steps).toEqual(steps);
+      const beat = await store.updateTask(wf.id, job.id, 1, { status: 'running', attempt: 0 }, { heartbeatAt: 'now', steps });
+      expect(beat?.tasks[1]).toMatchObject({ heartbeatAt: 'now', steps, status: 'running' });
+      expect(await store.updateTask(wf.id, job.id, 1, { status: 'running', attempt: 1 }, { steps: [] })).toBeUndefined();
+      expect(await store.updateTask(wf.id, job.id, 0, { status: 'running', attempt: 0 }, { steps })).toBeUndefined();
+      const stored = await store.getJob(wf.id, job.id);
+      expect(stored?.tasks[1].steps).toEqual(steps);
+      expect(stored?.tasks[0].steps).not.toEqual(steps);
     });
 
     it('marks a queued or running job watched at most once per period, without a state change', async () => {

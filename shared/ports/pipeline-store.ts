@@ -1,4 +1,4 @@
-import type { Job, Pipeline, StepResult, TaskState, Workflow } from '../model/entities';
+import type { Job, Pipeline, TaskState, Workflow } from '../model/entities';
 import type { JobStatus, PipelineState, WorkflowStatus } from '../model/statuses';
 
 export interface Page<T> {
@@ -69,13 +69,16 @@ export interface PipelineStore {
   /** Jobs by id alone (API routes that only know the id). */
   getJobById(jobId: string): Promise<Job | undefined>;
   updateJob(workflowId: string, jobId: string, expected: JobStatus, patch: Partial<Job>): Promise<Job | undefined>;
-  /** Changes one task of a job, conditional on the task's status (and attempt when given). */
+  /**
+   * Changes one task of a job, conditional on the task's status (and attempt when given), in one write: the
+   * agent's step list rides on its heartbeat and on its completion (`steps` replaces the task's list).
+   */
   updateTask(
     workflowId: string,
     jobId: string,
     taskIndex: number,
     expected: { status: JobStatus | JobStatus[]; attempt?: number },
-    patch: Partial<Omit<TaskState, 'index' | 'steps'>>,
+    patch: Partial<Omit<TaskState, 'index'>>,
   ): Promise<Job | undefined>;
   /**
    * Records that someone is viewing a job: sets `watchedAt` to `at` unless the stored `watchedAt` is already
@@ -83,8 +86,6 @@ export interface PipelineStore {
    * or `running`. Does not bump `version` (it is no state change). Resolves whether it wrote; safe to repeat.
    */
   markJobWatched(workflowId: string, jobId: string, at: string, staleBefore: string): Promise<boolean>;
-  /** Replaces a task's step results (the agent sends them in batches); conditional on the task running. */
-  putTaskSteps(workflowId: string, jobId: string, taskIndex: number, attempt: number, steps: StepResult[]): Promise<boolean>;
   /** Jobs currently `queued` or `running` (for the reaper and the reconciler). */
   listActiveJobs(): Promise<Job[]>;
   /** Workflows not yet terminal (for the reconciler). */

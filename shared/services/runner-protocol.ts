@@ -82,10 +82,6 @@ function toStepResults(reports: StepReport[], taskIndex: number): StepResult[] {
   }));
 }
 
-/** Step progress (the agent sends the full list each time, batched). Ignored once the task has ended. */
-export async function recordSteps(deps: ControlPlaneDeps, c: TaskClaims, steps: StepReport[]): Promise<void> {
-  await deps.pipelines.putTaskSteps(c.workflowId, c.jobId, c.taskIndex, c.attempt, toStepResults(steps, c.taskIndex));
-}
 
 /** A job viewed within this long is `live`: its agent uploads output every ~2 s and reports more often. */
 export const WATCH_LIVE_MS = 30_000;
@@ -104,12 +100,13 @@ export async function watchJob(deps: Pick<ControlPlaneDeps, 'pipelines' | 'clock
 }
 
 /**
- * Records liveness; the reply tells the agent to stop when the job was canceled or the task ended, and says
- * `live` while someone watches the job.
+ * Records liveness, with the agent's step progress when it sends it (the full list each time, batched) in the
+ * same write; nothing is stored once the task has ended. The reply tells the agent to stop when the job was
+ * canceled or the task ended, and says `live` while someone watches the job.
  */
-export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims): Promise<{ cancel: boolean; live?: true }> {
+export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims, steps?: StepReport[]): Promise<{ cancel: boolean; live?: true }> {
   const at = deps.clock.now();
-  const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { heartbeatAt: at.toISOString() });
+  const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { heartbeatAt: at.toISOString(), ...(steps && { steps: toStepResults(steps, c.taskIndex) }) });
   if (!job) return { cancel: true };
   const live = job.watchedAt !== undefined && at.getTime() - Date.parse(job.watchedAt) < WATCH_LIVE_MS;
   return live ? { cancel: job.status === 'canceled', live } : { cancel: job.status === 'canceled' };
@@ -118,9 +115,9 @@ export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims): Promise<
 /** The task ended: store its final steps and status, then nudge the conductor. Safe to call twice. */
 export async function completeTask(deps: ControlPlaneDeps, c: TaskClaims, input: { status: JobStatus; steps: StepReport[] }): Promise<void> {
   if (!AGENT_FINAL.includes(input.status)) throw new ValidationError(`status must be one of ${AGENT_FINAL.join(', ')}`);
-  await deps.pipelines.putTaskSteps(c.workflowId, c.jobId, c.taskIndex, c.attempt, toStepResults(input.steps, c.taskIndex));
   const now = deps.clock.now().toISOString();
-  await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { status: input.status, stoppedAt: now });
+  const steps = toStepResults(input.steps, c.taskIndex);
+  await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { status: input.status, stoppedAt: now, steps });
   await sendWorkflowEvent(deps, c.workflowId, { type: 'TaskFinished', jobId: c.jobId }, `${c.jobId}:${c.taskIndex}:${c.attempt}:done`);
 }
 

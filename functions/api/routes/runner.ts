@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UnauthorizedError } from '../../../shared/model/errors';
 import { INLINE_OUTPUT_JOB_MAX_BYTES, INLINE_OUTPUT_MAX_BYTES } from '../../../shared/model/job-spec';
 import { acceptTask } from '../../../shared/services/accept-task';
-import { completeTask, getTaskSpec, heartbeat, logUploadUrls, recordSteps, startTask } from '../../../shared/services/runner-protocol';
+import { completeTask, getTaskSpec, heartbeat, logUploadUrls, startTask } from '../../../shared/services/runner-protocol';
 import type { TaskClaims } from '../../../shared/services/tokens';
 import { parseBody } from '../access';
 import { json, type Route, type RouteContext } from '../http';
@@ -60,8 +60,7 @@ export const runnerRoutes: Route[] = [
     handle: async (ctx) => {
       const c = await claims(ctx);
       const body = parseBody(StepsWithUrlsBody, ctx.req.body);
-      await recordSteps(ctx.deps, c, body.steps);
-      const [beat, logUrls] = await Promise.all([heartbeat(ctx.deps, c), body.logUrls && logUploadUrls(ctx.deps, c, body.logUrls)]);
+      const [beat, logUrls] = await Promise.all([heartbeat(ctx.deps, c, body.steps), body.logUrls && logUploadUrls(ctx.deps, c, body.logUrls)]);
       return json(200, logUrls ? { ...beat, logUrls } : beat);
     },
   },

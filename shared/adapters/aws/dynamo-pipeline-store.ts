@@ -1,4 +1,4 @@
-import type { Job, Pipeline, StepResult, TaskState, Workflow } from '../../model/entities';
+import type { Job, Pipeline, TaskState, Workflow } from '../../model/entities';
 import { isTerminalWorkflow, type JobStatus, type PipelineState, type WorkflowStatus } from '../../model/statuses';
 import type { Page, PipelineStore, SerialGroupEntry, SerialGroupLock } from '../../ports/pipeline-store';
 import { decodePageToken, DynamoTable, encodePageToken, pad, toEntity, type Item } from './dynamo-table';
@@ -189,7 +189,7 @@ export class DynamoPipelineStore implements PipelineStore {
     jobId: string,
     taskIndex: number,
     expected: { status: JobStatus | JobStatus[]; attempt?: number },
-    patch: Partial<Omit<TaskState, 'index' | 'steps'>>,
+    patch: Partial<Omit<TaskState, 'index'>>,
   ): Promise<Job | undefined> {
     const statuses = ([] as JobStatus[]).concat(expected.status);
     const values: Record<string, unknown> = {};
@@ -217,19 +217,6 @@ export class DynamoPipelineStore implements PipelineStore {
         expression: '#st IN (:queued, :running) AND (attribute_not_exists(#w) OR #w < :stale)',
         names: { '#st': 'status', '#w': 'watchedAt' },
         values: { ':queued': 'queued', ':running': 'running', ':stale': staleBefore },
-      },
-    );
-    return Boolean(item);
-  }
-
-  async putTaskSteps(workflowId: string, jobId: string, taskIndex: number, attempt: number, steps: StepResult[]): Promise<boolean> {
-    const item = await this.table.update(
-      jobKey(workflowId, jobId),
-      { paths: { [`tasks[${taskIndex}].steps`]: steps } },
-      {
-        expression: `#t[${taskIndex}].#ts = :running AND #t[${taskIndex}].#ta = :att`,
-        names: { '#t': 'tasks', '#ts': 'status', '#ta': 'attempt' },
-        values: { ':running': 'running', ':att': attempt },
       },
     );
     return Boolean(item);
