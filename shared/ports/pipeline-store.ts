@@ -71,7 +71,9 @@ export interface PipelineStore {
   updateJob(workflowId: string, jobId: string, expected: JobStatus, patch: Partial<Job>): Promise<Job | undefined>;
   /**
    * Changes one task of a job, conditional on the task's status (and attempt when given), in one write: the
-   * agent's step list rides on its heartbeat and on its completion (`steps` replaces the task's list).
+   * agent's step list rides on its heartbeat and on its completion (`steps` replaces the task's list). With
+   * `job`, the same write also changes the job, and only happens when the job's status is `job.expected` too
+   * (the first task to start starts its job).
    */
   updateTask(
     workflowId: string,
@@ -79,6 +81,7 @@ export interface PipelineStore {
     taskIndex: number,
     expected: { status: JobStatus | JobStatus[]; attempt?: number },
     patch: Partial<Omit<TaskState, 'index'>>,
+    job?: { expected: JobStatus; patch: Pick<Partial<Job>, 'status' | 'startedAt'> },
   ): Promise<Job | undefined>;
   /**
    * Records that someone is viewing a job: sets `watchedAt` to `at` unless the stored `watchedAt` is already

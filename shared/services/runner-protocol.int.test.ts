@@ -2,7 +2,7 @@ import { DynamoPipelineStore } from '../adapters/aws/dynamo-pipeline-store';
 import { aJob, aWorkflow } from '../model/fixtures';
 import { createTestResources } from '../../test/support/aws';
 import type { ControlPlaneDeps } from './deps';
-import { heartbeat, watchJob } from './runner-protocol';
+import { heartbeat, startTask, watchJob } from './runner-protocol';
 
 describe('watching a job (live log tailing)', () => {
   it('marks a running job watched when viewed, at most once per 10 s, and heartbeat replies say live for 30 s', async () => {
@@ -43,5 +43,39 @@ describe('watching a job (live log tailing)', () => {
     now += 60_000;
     await watchJob(deps, await read());
     expect((await read()).watchedAt).toBe(watchedAt);
+  });
+});
+
+describe('starting a task', () => {
+  it('starts its queued job in the same write, with no conductor event; a parallel sibling starting later sends one', async () => {
+    const r = await createTestResources();
+    const sent: unknown[] = [];
+    const metrics: Array<[string, number]> = [];
+    const deps = {
+      pipelines: new DynamoPipelineStore(r.table),
+      clock: { now: () => new Date('2026-12-01T12:00:05Z') },
+      queue: { send: async (_q: string, body: unknown) => void sent.push(body) },
+      metrics: { record: (name: string, value: number) => void metrics.push([name, value]) },
+    } as unknown as ControlPlaneDeps;
+    const wf = aWorkflow();
+    const job = aJob(wf, { plan: { ...aJob(wf).plan, parallelism: 2 } });
+    await deps.pipelines.createWorkflow(wf, [job]);
+    await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'queued', queuedAt: '2026-12-01T12:00:00Z' });
+    for (const index of [0, 1]) await deps.pipelines.updateTask(wf.id, job.id, index, { status: 'blocked' }, { status: 'queued', attempt: 0 });
+
+    const first = await startTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 1, attempt: 0 });
+    expect(first).toMatchObject({ status: 'running', startedAt: '2026-12-01T12:00:05.000Z' });
+    expect(first.tasks.map((t) => t.status)).toEqual(['queued', 'running']);
+    expect(sent).toEqual([]);
+    expect(metrics).toEqual([['JobsStarted', 1], ['QueueWaitMs', 5000]]);
+
+    const second = await startTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 });
+    expect(second.tasks.map((t) => t.status)).toEqual(['running', 'running']);
+    expect(sent).toEqual([{ workflowId: wf.id, event: { type: 'TaskFinished', jobId: job.id } }]);
+    expect(metrics).toHaveLength(2);
+
+    // A repeated start changes nothing and sends nothing.
+    await startTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 });
+    expect(sent).toHaveLength(1);
   });
 });

@@ -63,7 +63,16 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?
 /** The agent accepted the task: queued → running. Safe to call twice. Resolves the job as stored after the start. */
 export async function startTask(deps: ControlPlaneDeps, c: TaskClaims): Promise<Job> {
   const now = deps.clock.now().toISOString();
-  const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'queued', attempt: c.attempt }, { status: 'running', startedAt: now, heartbeatAt: now });
+  const expected = { status: 'queued' as const, attempt: c.attempt };
+  const patch = { status: 'running' as const, startedAt: now, heartbeatAt: now };
+  // The first task to start starts its queued job in the same write: the conductor has nothing to do then.
+  const started = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch, { expected: 'queued', patch: { status: 'running', startedAt: now } });
+  if (started) {
+    deps.metrics?.record('JobsStarted', 1);
+    if (started.queuedAt) deps.metrics?.record('QueueWaitMs', Math.max(0, Date.parse(now) - Date.parse(started.queuedAt)));
+    return started;
+  }
+  const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch);
   if (!job) {
     const current = await loadTask(deps, c);
     if (current.tasks[c.taskIndex].status !== 'running') throw new ConflictError(`Task is ${current.tasks[c.taskIndex].status}; it cannot start.`);

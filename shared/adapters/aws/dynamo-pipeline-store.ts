@@ -190,22 +190,25 @@ export class DynamoPipelineStore implements PipelineStore {
     taskIndex: number,
     expected: { status: JobStatus | JobStatus[]; attempt?: number },
     patch: Partial<Omit<TaskState, 'index'>>,
+    job?: { expected: JobStatus; patch: Pick<Partial<Job>, 'status' | 'startedAt'> },
   ): Promise<Job | undefined> {
     const statuses = ([] as JobStatus[]).concat(expected.status);
     const values: Record<string, unknown> = {};
+    const names: Record<string, string> = { '#t': 'tasks', '#ts': 'status' };
     statuses.forEach((s, i) => (values[`:e${i}`] = s));
     let expression = `#t[${taskIndex}].#ts IN (${statuses.map((_, i) => `:e${i}`).join(', ')})`;
     if (expected.attempt !== undefined) {
       expression += ` AND #t[${taskIndex}].#ta = :att`;
       values[':att'] = expected.attempt;
+      names['#ta'] = 'attempt';
+    }
+    if (job) {
+      expression += ' AND #ts = :jst';
+      values[':jst'] = job.expected;
     }
     const paths: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(patch)) paths[`tasks[${taskIndex}].${k}`] = v;
-    const item = await this.table.update(
-      jobKey(workflowId, jobId),
-      { paths, add: { version: 1 } },
-      { expression, names: { '#t': 'tasks', '#ts': 'status', ...(expected.attempt !== undefined ? { '#ta': 'attempt' } : {}) }, values },
-    );
+    const item = await this.table.update(jobKey(workflowId, jobId), { set: job?.patch, paths, add: { version: 1 } }, { expression, names, values });
     return toEntity<Job>(item);
   }
 
