@@ -6,6 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ControlPlaneClient } from '../agent/client';
+import { PresignedLogSink, StepLogStream } from '../agent/log-stream';
+import { SecretMasker } from '../agent/mask';
+import { StepReporter } from '../agent/step-reporter';
 import { agentCommand } from '../local/agent-bundle';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { createAwsClients, processRequestCounter } from '../shared/adapters/aws/clients';
@@ -191,23 +194,29 @@ export class BenchRuntime {
     }
   }
 
-  /** The agent's request sequence for a job of `run` steps that each print one line (see agent/run-task.ts). */
+  /**
+   * The agent's request sequence for a job of `run` steps that each print one line, made by the agent's own
+   * reporter and log stream (see agent/run-task.ts): reports batched, small output kept inline.
+   */
   private async runInline(token: string): Promise<void> {
     const client = new ControlPlaneClient(this.runtime.url, token);
     const spec = await client.accept();
-    const reports: StepReport[] = [];
-    for (const [index, step] of spec.plan.steps.entries()) {
-      const report: StepReport = { index, name: step.name, type: step.type, status: 'running', startedAt: new Date().toISOString() };
-      reports.push(report);
-      await client.steps(reports);
-      const [url] = await client.logUrls(index, 0, 16);
-      const body = `${step.name}\n`;
-      const put = await fetch(url, { method: 'PUT', body });
-      if (!put.ok) throw new Error(`log upload: HTTP ${put.status}`);
-      Object.assign(report, { status: 'success', exitCode: 0, stoppedAt: new Date().toISOString(), outputBytes: body.length });
-      await client.steps(reports);
+    const reporter = new StepReporter(client, { heartbeatMs: spec.heartbeatSeconds * 1000, delayMs: 2000, onCancel: () => undefined });
+    const sink = new PresignedLogSink((step, from, count) => reporter.logUrls(step, from, count));
+    const masker = new SecretMasker(spec.secrets);
+    try {
+      for (const [index, step] of spec.plan.steps.entries()) {
+        const report: StepReport = { index, name: step.name, type: step.type, status: 'running', startedAt: new Date().toISOString() };
+        reporter.update(report);
+        const log = new StepLogStream(index, sink, masker);
+        log.write(`${step.name}\n`);
+        await log.close();
+        reporter.update(Object.assign(report, { status: 'success', exitCode: 0, stoppedAt: new Date().toISOString(), outputBytes: log.bytes, ...(log.inline !== undefined && { output: log.inline }) }));
+      }
+    } finally {
+      reporter.stop();
     }
-    await client.complete('success', reports);
+    await client.complete('success', reporter.all());
   }
 
   async stop(): Promise<void> {

@@ -44,6 +44,15 @@ export function defineProjectStoreContract(name: string, factory: () => Promise<
       expect(await store.nextNumber(p.slug, 'pipeline')).toBe(1);
     });
 
+    it('hands out blocks of numbers that never overlap, in one write each', async () => {
+      const p = aProject();
+      await store.createProject(p);
+      const firsts = await Promise.all([5, 1, 3, 2].map((count) => store.nextNumber(p.slug, 'job', count).then((first) => ({ first, count }))));
+      const taken = firsts.flatMap(({ first, count }) => Array.from({ length: count }, (_, i) => first + i));
+      expect(taken.sort((a, b) => a - b)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+      expect(await store.nextNumber(p.slug, 'job')).toBe(12);
+    });
+
     it('stores, overwrites and deletes env vars', async () => {
       const p = aProject();
       await store.createProject(p);

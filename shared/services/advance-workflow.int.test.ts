@@ -61,4 +61,28 @@ describe('advanceWorkflow', () => {
     expect(recorded.find((m) => m[0] === 'JobsFinished')).toEqual(['JobsFinished', 1, { status: 'success' }]);
     expect(recorded.find((m) => m[0] === 'JobDurationMs')![1]).toBeGreaterThanOrEqual(1000);
   });
+
+  it('numbers the jobs a fan-out queues at once from one block of the project counter', async () => {
+    const r = await createTestResources();
+    const store = new DynamoPipelineStore(r.table);
+    const projects = new DynamoProjectStore(r.table);
+    const counted: number[] = [];
+    const deps = {
+      pipelines: store,
+      projects: Object.assign(Object.create(projects), {
+        nextNumber: (slug: string, kind: 'job' | 'pipeline', count?: number) => (counted.push(count ?? 1), projects.nextNumber(slug, kind, count)),
+      }),
+      contexts: { getContextByName: async () => undefined },
+      queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
+      clock: { now: () => new Date() },
+    } as unknown as ControlPlaneDeps;
+    const workflow = aWorkflow();
+    const jobs = Array.from({ length: 6 }, (_, i) => aJob(workflow, { name: `fan-${i}` }));
+    await store.createWorkflow(workflow, jobs);
+    await projects.nextNumber(workflow.projectSlug, 'job', 10); // earlier jobs of the project
+    await advanceWorkflow(deps, { workflowId: workflow.id, event: { type: 'WorkflowCreated' } });
+    expect(counted).toEqual([6]);
+    const numbers = (await store.listJobs(workflow.id)).map((j) => j.number).sort((a, b) => a! - b!);
+    expect(numbers).toEqual([11, 12, 13, 14, 15, 16]);
+  });
 });

@@ -30,8 +30,10 @@ export async function advanceWorkflow(deps: ControlPlaneDeps, message: WorkflowM
     const { commands } = reduceWorkflow({ workflow, jobs, serialGroups }, event);
     let conflicted = false;
     const byId = new Map(jobs.map((j) => [j.id, j]));
+    const numbers = new JobNumbers(deps, workflow.projectSlug);
+    await numbers.reserve(commands.filter((c) => c.type === 'QueueJob').length);
     for (const cmd of commands) {
-      if (!(await apply(deps, workflow, byId, cmd))) conflicted = true;
+      if (!(await apply(deps, workflow, byId, cmd, numbers))) conflicted = true;
     }
     if (!conflicted) return;
     event = { type: 'Reconcile' };
@@ -47,7 +49,31 @@ async function contextDenial(deps: ControlPlaneDeps, job: Job): Promise<string |
   return resolved.ok ? undefined : resolved.reason;
 }
 
-async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<string, Job>, cmd: WorkflowCommand): Promise<boolean> {
+/**
+ * Job numbers for one pass of the conductor: the pass's `QueueJob` commands (a fan-out queues many at once)
+ * take one block with a single counter write; anything beyond it takes numbers one at a time. A number a job
+ * does not use (it ends `unauthorized`, or a conflict) is a gap in the project's numbering, as CircleCI has too.
+ */
+class JobNumbers {
+  private next = 0;
+  private end = 0;
+  constructor(
+    private readonly deps: Pick<ControlPlaneDeps, 'projects'>,
+    private readonly slug: string,
+  ) {}
+
+  async reserve(count: number): Promise<void> {
+    if (count < 2) return;
+    this.next = await this.deps.projects.nextNumber(this.slug, 'job', count);
+    this.end = this.next + count;
+  }
+
+  take(): Promise<number> {
+    return this.next < this.end ? Promise.resolve(this.next++) : this.deps.projects.nextNumber(this.slug, 'job');
+  }
+}
+
+async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<string, Job>, cmd: WorkflowCommand, numbers: JobNumbers): Promise<boolean> {
   const now = deps.clock.now().toISOString();
   const workflowId = workflow.id;
   switch (cmd.type) {
@@ -58,7 +84,7 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
         await waitForSerialGroup(deps, cmd.key, job, workflow);
         return true;
       }
-      return queueJob(deps, workflowId, job, now);
+      return queueJob(deps, workflowId, job, now, numbers);
     }
     case 'WaitSerialGroup':
       await waitForSerialGroup(deps, cmd.key, jobs.get(cmd.jobId)!, workflow, cmd.heldBy);
@@ -67,7 +93,7 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
       await releaseSerialGroup(deps, cmd.key, cmd.jobId);
       return true;
     case 'QueueJob':
-      return queueJob(deps, workflowId, jobs.get(cmd.jobId)!, now);
+      return queueJob(deps, workflowId, jobs.get(cmd.jobId)!, now, numbers);
     case 'RetryJob': {
       const job = jobs.get(cmd.jobId)!;
       const tasks = job.tasks.map((t) =>
@@ -132,14 +158,14 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
 }
 
 /** Queues a ready job (blocked → queued) with its number and dispatches its tasks; `false` when another writer moved it first. */
-async function queueJob(deps: ControlPlaneDeps, workflowId: string, job: Job, now: string): Promise<boolean> {
+async function queueJob(deps: ControlPlaneDeps, workflowId: string, job: Job, now: string, numbers: JobNumbers): Promise<boolean> {
   const denied = await contextDenial(deps, job);
   if (denied) {
     // Not queued: the job ends `unauthorized`; returning false makes the reducer run again on fresh state.
     await deps.pipelines.updateJob(workflowId, job.id, 'blocked', { status: 'unauthorized', message: denied, stoppedAt: now });
     return false;
   }
-  const number = await deps.projects.nextNumber(job.projectSlug, 'job');
+  const number = await numbers.take();
   let queued = await deps.pipelines.updateJob(workflowId, job.id, 'blocked', {
     status: 'queued',
     number,

@@ -29,9 +29,10 @@ export class DynamoProjectStore implements ProjectStore {
     return toEntity<Project>(item);
   }
 
-  async nextNumber(slug: string, kind: 'pipeline' | 'job'): Promise<number> {
-    const item = await this.table.update({ pk: `PROJECT#${slug}`, sk: `COUNTER#${kind}` }, { add: { value: 1 } });
-    return Number(item!.value);
+  async nextNumber(slug: string, kind: 'pipeline' | 'job', count = 1): Promise<number> {
+    if (!Number.isInteger(count) || count < 1) throw new Error(`nextNumber: count must be a positive integer, not ${count}`);
+    const item = await this.table.update({ pk: `PROJECT#${slug}`, sk: `COUNTER#${kind}` }, { add: { value: count } });
+    return Number(item!.value) - count + 1;
   }
 
   async putEnvVar(slug: string, envVar: StoredEnvVar): Promise<void> {
