@@ -155,6 +155,12 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     const webhooks = statements(t, 'webhooks').flatMap(actionsOf);
     expect(webhooks.some((a) => a.startsWith('s3:') || a.startsWith('ecs:') || a.startsWith('autoscaling:'))).toBe(false);
     expect(statements(t, 'api').flatMap(actionsOf)).not.toContain('ecs:RunTask');
+
+    // The api finishes one-task jobs itself, so it sends JobFinished notifications; webhooks never does.
+    const notifyQueue = byType(t, 'AWS::SQS::Queue').find(([id]) => /notify/i.test(id) && !/dlq/i.test(id))![0];
+    const sendsNotify = (fn: string) => statements(t, fn).some((st) => actionsOf(st).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(`"${notifyQueue}"`));
+    expect(['api', 'pipelines', 'conductor', 'cron'].filter(sendsNotify)).toEqual(['api', 'pipelines', 'conductor', 'cron']);
+    expect(sendsNotify('webhooks')).toBe(false);
   });
 
   it('creates a cluster with FARGATE and FARGATE_SPOT and a task definition per docker resource class', () => {

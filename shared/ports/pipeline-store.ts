@@ -73,7 +73,8 @@ export interface PipelineStore {
    * Changes one task of a job, conditional on the task's status (and attempt when given), in one write: the
    * agent's step list rides on its heartbeat and on its completion (`steps` replaces the task's list). With
    * `job`, the same write also changes the job, and only happens when the job's status is `job.expected` too
-   * (the first task to start starts its job).
+   * (the first task to start starts its job) and, with `soleTask`, when the job has only this task (a
+   * one-task job that succeeds is finished by its task's completion).
    */
   updateTask(
     workflowId: string,
@@ -81,7 +82,7 @@ export interface PipelineStore {
     taskIndex: number,
     expected: { status: JobStatus | JobStatus[]; attempt?: number },
     patch: Partial<Omit<TaskState, 'index'>>,
-    job?: { expected: JobStatus; patch: Pick<Partial<Job>, 'status' | 'startedAt'> },
+    job?: { expected: JobStatus; patch: Pick<Partial<Job>, 'status' | 'startedAt' | 'stoppedAt'>; soleTask?: boolean },
   ): Promise<Job | undefined>;
   /**
    * Records that someone is viewing a job: sets `watchedAt` to `at` unless the stored `watchedAt` is already

@@ -125,8 +125,20 @@ export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims, steps?: S
 export async function completeTask(deps: ControlPlaneDeps, c: TaskClaims, input: { status: JobStatus; steps: StepReport[] }): Promise<void> {
   if (!AGENT_FINAL.includes(input.status)) throw new ValidationError(`status must be one of ${AGENT_FINAL.join(', ')}`);
   const now = deps.clock.now().toISOString();
-  const steps = toStepResults(input.steps, c.taskIndex);
-  await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { status: input.status, stoppedAt: now, steps });
+  const expected = { status: 'running' as const, attempt: c.attempt };
+  const patch = { status: input.status, stoppedAt: now, steps: toStepResults(input.steps, c.taskIndex) };
+  // A one-task job that succeeded is finished in the same write (what the conductor's FinishJob would do,
+  // which then has nothing to do); failures go through the conductor, which may rerun them.
+  const finished =
+    input.status === 'success' &&
+    (await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch, { expected: 'running', patch: { status: 'success', stoppedAt: now }, soleTask: true }));
+  if (finished) {
+    deps.metrics?.record('JobsFinished', 1, { status: 'success' });
+    if (finished.startedAt) deps.metrics?.record('JobDurationMs', Math.max(0, Date.parse(now) - Date.parse(finished.startedAt)));
+    await deps.queue.send('notify', { type: 'JobFinished', workflowId: c.workflowId, jobId: c.jobId, status: 'success' });
+  } else {
+    await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch);
+  }
   await sendWorkflowEvent(deps, c.workflowId, { type: 'TaskFinished', jobId: c.jobId }, `${c.jobId}:${c.taskIndex}:${c.attempt}:done`);
 }
 

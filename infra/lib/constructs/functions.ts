@@ -166,7 +166,7 @@ export class Functions extends Construct {
     q.triggers.grantSendMessages(f.cron);
     for (const name of ['api', 'pipelines', 'conductor', 'cron'] as const) q.dispatch.grantSendMessages(f[name]);
     for (const name of ['api', 'pipelines', 'dispatcher', 'cron'] as const) q.events.grantSendMessages(f[name]);
-    for (const name of ['pipelines', 'conductor', 'cron'] as const) q.notify.grantSendMessages(f[name]);
+    for (const name of ['api', 'pipelines', 'conductor', 'cron'] as const) q.notify.grantSendMessages(f[name]);
 
     for (const name of ['api', 'webhooks', 'pipelines', 'notifications'] as const) data.githubAppSecret.grantRead(f[name]);
     for (const name of ['api', 'dispatcher'] as const) data.signingKeySecret.grantRead(f[name]);

@@ -190,7 +190,7 @@ export class DynamoPipelineStore implements PipelineStore {
     taskIndex: number,
     expected: { status: JobStatus | JobStatus[]; attempt?: number },
     patch: Partial<Omit<TaskState, 'index'>>,
-    job?: { expected: JobStatus; patch: Pick<Partial<Job>, 'status' | 'startedAt'> },
+    job?: { expected: JobStatus; patch: Pick<Partial<Job>, 'status' | 'startedAt' | 'stoppedAt'>; soleTask?: boolean },
   ): Promise<Job | undefined> {
     const statuses = ([] as JobStatus[]).concat(expected.status);
     const values: Record<string, unknown> = {};
@@ -205,6 +205,10 @@ export class DynamoPipelineStore implements PipelineStore {
     if (job) {
       expression += ' AND #ts = :jst';
       values[':jst'] = job.expected;
+    }
+    if (job?.soleTask) {
+      expression += ' AND size(#t) = :one';
+      values[':one'] = 1;
     }
     const paths: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(patch)) paths[`tasks[${taskIndex}].${k}`] = v;
