@@ -86,8 +86,11 @@ export class SpoolReader {
     return this.offset;
   }
 
-  /** Reads everything written so far; resolves how many bytes that was. A missing file is no output yet. */
-  pump(): number {
+  /**
+   * Reads what was written so far (everything when `drain`, else whole pieces once the first is read);
+   * resolves how many bytes that was. A missing file is no output yet.
+   */
+  pump(drain = false): number {
     if (this.fd === undefined) {
       try {
         this.fd = openSync(this.file, 'r');
@@ -99,7 +102,9 @@ export class SpoolReader {
     let total = 0;
     for (;;) {
       const want = Math.min(fstatSync(this.fd).size - this.offset, max);
-      if (want <= 0) break;
+      // While output pours in, read whole pieces only: the rest waits for the next poll, so pieces reach the
+      // log stream at its chunk size and are uploaded as they are instead of being joined first.
+      if (want <= 0 || (!drain && total > 0 && want < max)) break;
       // A fresh buffer per read: the log stream keeps it until it is uploaded.
       const buf = Buffer.allocUnsafe(want);
       const n = readSync(this.fd, buf, 0, want, this.offset);
@@ -150,7 +155,7 @@ export class SpoolReader {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.pump();
+    this.pump(true);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     if (remove) rmSync(this.file, { force: true });
