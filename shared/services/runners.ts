@@ -90,18 +90,39 @@ export async function unclaimedTaskCount(deps: ControlPlaneDeps, user: User, res
   return { unclaimed_task_count: (await deps.runners.listQueued(resourceClass)).length };
 }
 
+/** Whom a runner token stands for: a resource class, and whether it is the EC2 machine pool's shared token. */
+export interface RunnerIdentity {
+  resourceClass: string;
+  machine: boolean;
+}
+
+/**
+ * Checks a runner token: a token created for a resource class, or, for a runner naming a `machine/<class>`,
+ * the EC2 machine pool's shared token. Throws `UnauthorizedError` otherwise.
+ */
+export async function authenticateRunner(deps: ControlPlaneDeps, runnerToken: string, resourceClass: string | undefined): Promise<RunnerIdentity> {
+  // EC2 machine runners (AWS) present the pool's shared token and name their `machine/<class>`.
+  const machineClass = runnerToken ? await machineRunnerClassFor(deps, runnerToken, resourceClass) : undefined;
+  if (machineClass) return { resourceClass: machineClass, machine: true };
+  const token = runnerToken ? await deps.runners.getTokenByHash(hashToken(runnerToken)) : undefined;
+  if (!token) throw new UnauthorizedError('Invalid runner token. Create one with POST /api/v2/runner/token for your resource class.');
+  return { resourceClass: token.resourceClass, machine: false };
+}
+
 /**
  * A runner asks for work: the oldest queued task of its token's resource class that is still waiting, claimed
  * with a conditional write (two runners never take the same task), with a fresh task token. The claim counts as
  * the task's first heartbeat, so the reaper notices a runner that dies before starting it. Entries whose task
  * moved on (canceled, retried) are dropped on the way. Resolves `undefined` when nothing waits.
  */
-export async function claimRunnerTask(deps: ControlPlaneDeps, runnerToken: string, runner: { name: string; version: string; resourceClass?: string }): Promise<{ taskToken: string; resourceClass: string; jobId: string } | undefined> {
+export async function claimRunnerTask(
+  deps: ControlPlaneDeps,
+  runnerToken: string | RunnerIdentity,
+  runner: { name: string; version: string; resourceClass?: string },
+): Promise<{ taskToken: string; resourceClass: string; jobId: string } | undefined> {
   const store = deps.runners;
-  // EC2 machine runners (AWS) present the pool's shared token and name their `machine/<class>`.
-  const machineClass = runnerToken ? await machineRunnerClassFor(deps, runnerToken, runner.resourceClass) : undefined;
-  const token = machineClass ? { resourceClass: machineClass } : runnerToken ? await store.getTokenByHash(hashToken(runnerToken)) : undefined;
-  if (!token) throw new UnauthorizedError('Invalid runner token. Create one with POST /api/v2/runner/token for your resource class.');
+  const token = typeof runnerToken === 'string' ? await authenticateRunner(deps, runnerToken, runner.resourceClass) : runnerToken;
+  const machineClass = token.machine ? token.resourceClass : undefined;
   const now = deps.clock.now().toISOString();
   await store.touchRunner({ resourceClass: token.resourceClass, name: runner.name, version: runner.version, lastSeen: now });
   for (const entry of await store.listQueued(token.resourceClass)) {

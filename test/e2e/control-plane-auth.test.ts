@@ -115,7 +115,7 @@ describe('authorisation of every API route', () => {
 
   const routes = apiRoutes.filter((r) => !PUBLIC.has(r.path));
 
-  it('refuses every route without a token and with a wrong token (401)', async () => {
+  it('refuses every route without a token and with a wrong token (401), whatever the body', async () => {
     const wrong: string[] = [];
     for (const r of routes) {
       const path = concrete(r.method, r.path, ids);
@@ -123,7 +123,14 @@ describe('authorisation of every API route', () => {
         const res = await server.api(r.method, path, bodyFor(r.method, r.path, ids), token);
         if (res.status !== 401) wrong.push(`${r.method} ${r.path} with ${token ? 'a wrong' : 'no'} token: ${res.status} ${JSON.stringify(res.body)}`);
       }
+      if (r.method === 'GET') continue;
+      // An invalid body must not tell a caller without a valid token anything: still 401, not 400.
+      const res = await server.api(r.method, path, ['not', 'an', 'object'], 'not-a-real-token');
+      if (res.status !== 401) wrong.push(`${r.method} ${r.path} with a wrong token and an invalid body: ${res.status} ${JSON.stringify(res.body)}`);
     }
+    // Runners present their token as a bearer token.
+    const claim = await fetch(`${server.url}/runner/v1/claim`, { method: 'POST', headers: { authorization: 'Bearer not-a-runner-token', 'content-type': 'application/json' }, body: '[1]' });
+    if (claim.status !== 401) wrong.push(`POST /runner/v1/claim with a wrong bearer token and an invalid body: ${claim.status} ${await claim.text()}`);
     expect(wrong).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UnauthorizedError } from '../../../shared/model/errors';
 import {
+  authenticateRunner,
   claimRunnerTask,
   createResourceClass,
   createRunnerToken,
@@ -72,8 +73,11 @@ export const runnerAdminRoutes: Route[] = [
       const auth = Object.entries(ctx.req.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1] ?? '';
       const runnerToken = auth.startsWith('Bearer ') ? auth.slice(7) : '';
       if (!runnerToken) throw new UnauthorizedError('Missing runner token. Send Authorization: Bearer <runner token> (create one with POST /api/v2/runner/token).');
+      // The token is checked before the body is judged: without a valid token, a caller learns nothing more.
+      const raw = (ctx.req.body ?? {}) as { resource_class?: unknown };
+      const identity = await authenticateRunner(ctx.deps, runnerToken, typeof raw.resource_class === 'string' ? raw.resource_class : undefined);
       const body = parseBody(ClaimBody, ctx.req.body);
-      const claimed = await claimRunnerTask(ctx.deps, runnerToken, { name: body.name, version: body.version, resourceClass: body.resource_class });
+      const claimed = await claimRunnerTask(ctx.deps, identity, { name: body.name, version: body.version, resourceClass: body.resource_class });
       return claimed ? json(200, { task_token: claimed.taskToken, resource_class: claimed.resourceClass, job_id: claimed.jobId }) : { status: 204 };
     },
   },
