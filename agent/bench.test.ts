@@ -15,6 +15,7 @@ describe('bench', () => {
     const r = await benchLogStreaming({ megabytes: 2 });
     expect(r.printedBytes).toBe(2 * 1024 * 1024 + Math.floor((2 * 1024 * 1024) / 99));
     expect(r.storedBytes).toBe(r.printedBytes);
+    expect(r.minimalAgentMs).toBeGreaterThan(0);
     expect(r.baselineMs).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -181,17 +182,83 @@ export interface LogBench {
   baselineMs: number;
   /** The same command writing to a file where the agent puts spools, nobody reading it: what storing the output anywhere costs the step. */
   toFileMs: number;
+  /**
+   * The least any agent could do: the same command writing into a spool file that a bare loop reads into one
+   * reused buffer, scans for the secret and its base64 form, and sends over a socket to a process that only
+   * counts the bytes (no HTTP, no storage, no log stream).
+   */
+  minimalAgentMs: number;
   /** CPU seconds (user + system) the command itself used writing to /dev/null, for the cores it leaves free. */
   commandCpuSeconds: number;
   printedBytes: number;
   storedBytes: number;
 }
 
+/** A process that counts what arrives on a TCP connection and prints the count when it ends. */
+const COUNTER_JS = `
+const net = require('node:net');
+net.createServer((s) => { let n = 0; s.on('data', (d) => (n += d.length)); s.on('end', () => process.stdout.write(n + '\\n')); })
+  .listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
+process.stdin.on('end', () => process.exit(0)).resume();
+`;
+
+/** `LogBench.minimalAgentMs`: the command through a bare read, scan and send loop. Resolves its wall time and the bytes counted. */
+async function minimalAgent(command: string, spool: string, secrets: string[], cwd: string): Promise<{ ms: number; bytes: number }> {
+  const counter = spawn(process.execPath, ['-e', COUNTER_JS], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let arrived: () => void = () => undefined;
+  counter.stdout!.on('data', (d) => {
+    lines.push(...String(d).trim().split('\n'));
+    arrived();
+  });
+  const nextLine = async () => {
+    while (!lines.length) await new Promise<void>((r) => (arrived = r));
+    return lines.shift()!;
+  };
+  try {
+    const socket = connect(Number(await nextLine()), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const patterns = secrets.flatMap((x) => [Buffer.from(x), Buffer.from(Buffer.from(x).toString('base64'))]);
+    const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+    let bytes = 0;
+    const ms = await time(async () => {
+      const fd = openSync(spool, 'a');
+      const rfd = openSync(spool, 'r');
+      const child = spawn('/bin/bash', ['-eo', 'pipefail', '-c', command], { cwd, stdio: ['ignore', fd, fd] });
+      closeSync(fd);
+      let exited = false;
+      child.on('exit', () => (exited = true));
+      let offset = 0;
+      for (;;) {
+        // Exited before this read: what it returns is the last of the output.
+        const last = exited;
+        const n = readSync(rfd, buf, 0, buf.length, offset);
+        if (n > 0) {
+          offset += n;
+          const piece = buf.subarray(0, n);
+          for (const p of patterns) piece.indexOf(p);
+          if (!socket.write(piece)) await new Promise((r) => socket.once('drain', r));
+        } else if (last) break;
+        else await new Promise((r) => setTimeout(r, 20));
+      }
+      closeSync(rfd);
+      socket.end();
+      bytes = Number(await nextLine());
+    });
+    return { ms, bytes };
+  } finally {
+    counter.stdin!.end();
+    rmSync(spool, { force: true });
+  }
+}
+
 /** A step printing `megabytes` MB through the agent's log streaming, side by side with the same command to /dev/null. */
 export async function benchLogStreaming(options: { megabytes?: number; secrets?: string[] } = {}): Promise<LogBench> {
   const mb = options.megabytes ?? 200;
   const root = mkdtempSync(join(tmpdir(), 'slipway-bench-log-'));
-  const blobs = await startBlobServerProcess(mkdtempSync(join(root, 'blobs-')));
+  // The stand-in for S3 stores on tmpfs where it can: S3 is another machine, its disk writes are not the agent's.
+  const blobDir = mkdtempSync(join(benchScratch(4 * mb * 1024 * 1024).dir, 'slipway-bench-blobs-'));
+  const blobs = await startBlobServerProcess(blobDir);
   const command = `head -c ${mb * 1024 * 1024} /dev/zero | tr '\\0' 'x' | fold -w 99`;
   try {
     const executor = new HostExecutor(root);
@@ -213,9 +280,12 @@ export async function benchLogStreaming(options: { megabytes?: number; secrets?:
     const floor = join(spoolDir(root), `slipway-bench-floor-${process.pid}.out`);
     const toFileMs = await time(() => sh(`${command} > ${JSON.stringify(floor)}`, root));
     rmSync(floor, { force: true });
-    return { slipwayMs, baselineMs, toFileMs, commandCpuSeconds, printedBytes, storedBytes: await blobs.stored() };
+    const minimal = await minimalAgent(command, join(spoolDir(root), `slipway-bench-minimal-${process.pid}.out`), options.secrets ?? ['s3cr3t-value'], root);
+    if (minimal.bytes !== printedBytes) throw new Error(`minimal agent moved ${minimal.bytes} of ${printedBytes} bytes`);
+    return { slipwayMs, baselineMs, toFileMs, minimalAgentMs: minimal.ms, commandCpuSeconds, printedBytes, storedBytes: await blobs.stored() };
   } finally {
     blobs.stop();
     rmSync(root, { recursive: true, force: true });
+    rmSync(blobDir, { recursive: true, force: true });
   }
 }

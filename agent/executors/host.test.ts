@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostExecutor } from './host';
-import { canPunchHoles, SpoolReader, spoolDir } from './spool';
+import { canPunchHoles, openSpool, SpoolReader, spoolDir } from './spool';
 
 describe('HostExecutor', () => {
   let dir: string;
@@ -41,6 +41,14 @@ describe('HostExecutor', () => {
     const printed = createHash('sha256').update(readFileSync(join(dir, 'printed.bin'))).digest('hex');
     expect(createHash('sha256').update(r.out).digest('hex')).toBe(printed);
     expect(readdirSync(spools)).toEqual([]);
+  });
+
+  it('keeps no named spool while a step runs, so an agent killed mid-step leaves nothing behind', async () => {
+    const seen: string[][] = [];
+    const r = await run('echo one; sleep 0.3; echo two', { onOutput: () => void seen.push(readdirSync(spools)) });
+    expect(r.out.toString()).toBe('one\ntwo\n');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((names) => names.length === 0)).toBe(true);
   });
 
   it('does not wait for a background process that still holds the output', async () => {
@@ -117,6 +125,19 @@ describe('SpoolReader', () => {
     expect(Buffer.concat(rest).subarray(payload.length).toString()).toBe('tail');
     reader.finish();
     again.finish(false);
+  });
+
+  (punching ? it : it.skip)('frees what it read of an unlinked spool too, through its descriptor', async () => {
+    const fds = openSpool(join(mkdtempSync(join(tmpdir(), 'slipway-spool-')), 'out'));
+    writeSync(fds.write, Buffer.alloc(8 * 1024 * 1024, 'z'));
+    let got = 0;
+    const reader = new SpoolReader(fds.read, (d) => (got += d.length), { punchBytes: 1024 * 1024 });
+    reader.pump(true);
+    expect(got).toBe(8 * 1024 * 1024);
+    for (let i = 0; i < 200 && fstatSync(fds.write).blocks * 512 > 1024 * 1024; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(fstatSync(fds.write).blocks * 512).toBeLessThan(1024 * 1024);
+    reader.finish();
+    closeSync(fds.write);
   });
 
   it('puts spools where SLIPWAY_SPOOL_DIR says', () => {

@@ -62,15 +62,17 @@ export class HostExecutor implements StepExecutor {
     const file = join(this.scriptDir, `${name}.sh`);
     writeFileSync(file, options.script, { mode: 0o700 });
     const c = this.command(file, options);
-    const out = join(this.spools, `slipway-${name}.out`);
-    const fd = openSpool(out);
+    const fds = openSpool(join(this.spools, `slipway-${name}.out`));
     let child: ChildProcess;
     try {
-      child = spawn(c.cmd, c.args, { cwd: c.cwd, env: c.env, detached: true, stdio: ['ignore', fd, fd] });
+      child = spawn(c.cmd, c.args, { cwd: c.cwd, env: c.env, detached: true, stdio: ['ignore', fds.write, fds.write] });
+    } catch (e) {
+      closeSync(fds.read);
+      throw e;
     } finally {
-      closeSync(fd);
+      closeSync(fds.write);
     }
-    return { child, file, spool: new SpoolReader(out, options.onOutput, this.spoolOptions).follow() };
+    return { child, file, spool: new SpoolReader(fds.read, options.onOutput, this.spoolOptions).follow() };
   }
 
   run(options: RunOptions): Promise<RunResult> {

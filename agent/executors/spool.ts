@@ -58,9 +58,15 @@ export function spoolDir(fallback: string, env: Record<string, string | undefine
   return fallback;
 }
 
-/** Opens a new spool for a step to write to; the returned descriptor is for the child's stdout and stderr. */
-export function openSpool(file: string): number {
-  return openSync(file, 'a', 0o600);
+/**
+ * Creates a spool for a step: `write` is for the child's stdout and stderr (appending), `read` for the agent.
+ * The file is unlinked at once, so it has no name while it lives and is freed when the last descriptor
+ * closes: an agent killed mid-step leaves nothing behind.
+ */
+export function openSpool(file: string): { write: number; read: number } {
+  const fds = { write: openSync(file, 'ax', 0o600), read: openSync(file, 'r') };
+  rmSync(file, { force: true });
+  return fds;
 }
 
 /** Reads a spool file as it grows and hands each new piece of output to `onOutput`. */
@@ -75,11 +81,25 @@ export class SpoolReader {
   /** When output was last read (ms since the epoch). */
   lastOutputAt = Date.now();
 
+  /**
+   * `spool` is the file's path (opened when it appears: the container shim creates it), or the read
+   * descriptor of an unlinked spool from `openSpool`, which the reader then owns.
+   */
   constructor(
-    readonly file: string,
+    spool: string | number,
     private readonly onOutput: (data: Buffer) => void,
     private readonly options: SpoolOptions = {},
-  ) {}
+  ) {
+    if (typeof spool === 'number') this.fd = spool;
+    else this.file = spool;
+  }
+
+  private readonly file: string | undefined;
+
+  /** A path `fallocate` can open the spool by: its name, or the agent's descriptor of an unlinked spool. */
+  private get path(): string | undefined {
+    return this.file ?? (this.fd === undefined ? undefined : `/proc/${process.pid}/fd/${this.fd}`);
+  }
 
   /** Bytes read so far. */
   get bytesRead(): number {
@@ -92,6 +112,7 @@ export class SpoolReader {
    */
   pump(drain = false): number {
     if (this.fd === undefined) {
+      if (this.file === undefined) return 0;
       try {
         this.fd = openSync(this.file, 'r');
       } catch {
@@ -123,16 +144,18 @@ export class SpoolReader {
   /** Gives the blocks of output already read back to the file system (once `punchBytes` have piled up). */
   private punch(): void {
     const upTo = Math.floor(this.offset / PAGE) * PAGE;
-    if (this.punching || upTo - this.punched < (this.options.punchBytes ?? 64 * 1024 * 1024) || punchWorks === false) return;
+    const path = this.path;
+    if (this.punching || upTo - this.punched < (this.options.punchBytes ?? 64 * 1024 * 1024) || punchWorks === false || !path) return;
     this.punching = true;
     const from = this.punched;
-    const child = spawn('fallocate', ['--punch-hole', '--offset', String(from), '--length', String(upTo - from), this.file], { stdio: 'ignore' });
+    const child = spawn('fallocate', ['--punch-hole', '--offset', String(from), '--length', String(upTo - from), path], { stdio: 'ignore' });
     child.on('error', () => {
       punchWorks = false;
       this.punching = false;
     });
     child.on('exit', (code) => {
-      this.punching = false;
+      // A spool that cannot be punched (its file system, say) is not tried again.
+      this.punching = code !== 0;
       if (code === 0) this.punched = upTo;
     });
   }
@@ -150,7 +173,7 @@ export class SpoolReader {
     return this;
   }
 
-  /** Reads what is left, stops polling and closes the spool; `remove` also deletes the file. */
+  /** Reads what is left, stops polling and closes the spool; `remove` also deletes a named spool file. */
   finish(remove = true): void {
     if (this.stopped) return;
     this.stopped = true;
@@ -158,6 +181,6 @@ export class SpoolReader {
     this.pump(true);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    if (remove) rmSync(this.file, { force: true });
+    if (remove && this.file !== undefined) rmSync(this.file, { force: true });
   }
 }
