@@ -89,6 +89,15 @@ describe('HostExecutor', () => {
   });
 });
 
+const isOpen = (fd: number) => {
+  try {
+    fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 describe('SpoolReader', () => {
   it('reads a growing file in order, in whole pieces of maxReadBytes while output pours in, and all of it at the end', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'slipway-spool-')), 'out');
@@ -136,7 +145,13 @@ describe('SpoolReader', () => {
     expect(got).toBe(8 * 1024 * 1024);
     for (let i = 0; i < 200 && fstatSync(fds.write).blocks * 512 > 1024 * 1024; i++) await new Promise((r) => setTimeout(r, 20));
     expect(fstatSync(fds.write).blocks * 512).toBeLessThan(1024 * 1024);
+    // Finishing while a punch is in flight keeps the descriptor (fallocate opens it by number) until it is done.
+    writeSync(fds.write, Buffer.alloc(2 * 1024 * 1024, 'z'));
+    reader.pump(true);
     reader.finish();
+    expect(() => fstatSync(fds.read)).not.toThrow();
+    for (let i = 0; i < 200 && isOpen(fds.read); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(isOpen(fds.read)).toBe(false);
     closeSync(fds.write);
   });
 

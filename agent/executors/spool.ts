@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, fstatSync, openSync, readSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -75,6 +75,8 @@ export class SpoolReader {
   private offset = 0;
   private punched = 0;
   private punching = false;
+  /** The `fallocate` in flight, if any: the descriptor it opens by number must stay ours until it is done. */
+  private puncher: ChildProcess | undefined;
   private timer: NodeJS.Timeout | undefined;
   private idle = 0;
   private stopped = false;
@@ -99,11 +101,6 @@ export class SpoolReader {
   /** A path `fallocate` can open the spool by: its name, or the agent's descriptor of an unlinked spool. */
   private get path(): string | undefined {
     return this.file ?? (this.fd === undefined ? undefined : `/proc/${process.pid}/fd/${this.fd}`);
-  }
-
-  /** Bytes read so far. */
-  get bytesRead(): number {
-    return this.offset;
   }
 
   /**
@@ -149,13 +146,16 @@ export class SpoolReader {
     this.punching = true;
     const from = this.punched;
     const child = spawn('fallocate', ['--punch-hole', '--offset', String(from), '--length', String(upTo - from), path], { stdio: 'ignore' });
+    this.puncher = child;
     child.on('error', () => {
       punchWorks = false;
       this.punching = false;
+      this.puncher = undefined;
     });
     child.on('exit', (code) => {
       // A spool that cannot be punched (its file system, say) is not tried again.
       this.punching = code !== 0;
+      this.puncher = undefined;
       if (code === 0) this.punched = upTo;
     });
   }
@@ -179,8 +179,22 @@ export class SpoolReader {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.pump(true);
-    if (this.fd !== undefined) closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    if (fd === undefined) return this.removeFile(remove);
+    // A punch in flight opens /proc/<pid>/fd/<n>: closing now could let another file take that number first.
+    if (this.puncher) {
+      let closed = false;
+      const close = () => {
+        if (!closed) closeSync(fd);
+        closed = true;
+      };
+      this.puncher.once('close', close).once('error', close);
+    } else closeSync(fd);
+    this.removeFile(remove);
+  }
+
+  private removeFile(remove: boolean): void {
     if (remove && this.file !== undefined) rmSync(this.file, { force: true });
   }
 }
