@@ -91,7 +91,6 @@ function toStepResults(reports: StepReport[], taskIndex: number): StepResult[] {
   }));
 }
 
-
 /** A job viewed within this long is `live`: its agent uploads output every ~2 s and reports more often. */
 export const WATCH_LIVE_MS = 30_000;
 /** Viewing a job writes `watchedAt` at most this often. */
