@@ -12,6 +12,11 @@ export interface User {
   /** Instance-wide administrator (the first, seeded user). */
   admin: boolean;
   createdAt: string;
+  /**
+   * The GitHub account (its numeric id, which survives renames) this user signs in with: set at the first
+   * GitHub sign-in, never changed. A GitHub account that later takes the same login is not this user.
+   */
+  githubId?: number;
 }
 
 export interface ProjectSettings {

@@ -34,6 +34,37 @@ export function defineIdentityStoreContract(name: string, factory: () => Promise
       expect(await store.setRole(randomUUID(), 'gh/a', 'admin')).toBeUndefined();
     });
 
+    it('links a user to one GitHub account, once, and an account to one user', async () => {
+      const [a, b] = [aUser(), aUser()];
+      await Promise.all([store.createUser(a), store.createUser(b)]);
+      const githubId = Math.floor(Math.random() * 1e9);
+      expect(await store.getUserByGithubId(githubId)).toBeUndefined();
+      // Two users racing for one account: exactly one gets it.
+      const raced = await Promise.all([store.linkGithubAccount(a.id, githubId), store.linkGithubAccount(b.id, githubId)]);
+      expect(raced.filter(Boolean)).toHaveLength(1);
+      const winner = raced.find(Boolean)!;
+      expect(winner.githubId).toBe(githubId);
+      expect((await store.getUserByGithubId(githubId))?.id).toBe(winner.id);
+      expect(await store.linkGithubAccount(winner.id, githubId)).toMatchObject({ id: winner.id, githubId });
+      // A linked user never moves to another account; the loser can take a free one.
+      expect(await store.linkGithubAccount(winner.id, githubId + 1)).toBeUndefined();
+      const loser = winner.id === a.id ? b : a;
+      expect((await store.linkGithubAccount(loser.id, githubId + 1))?.githubId).toBe(githubId + 1);
+      expect(await store.linkGithubAccount(randomUUID(), githubId + 2)).toBeUndefined();
+    });
+
+    it('gives an account back when the user took another one meanwhile', async () => {
+      const u = aUser();
+      await store.createUser(u);
+      const [first, second] = [Math.floor(Math.random() * 1e9), Math.floor(Math.random() * 1e9) + 1e9];
+      const links = await Promise.all([store.linkGithubAccount(u.id, first), store.linkGithubAccount(u.id, second)]);
+      expect(links.filter(Boolean)).toHaveLength(1);
+      const kept = links.find(Boolean)!.githubId!;
+      const other = kept === first ? second : first;
+      expect((await store.getUserByGithubId(kept))?.id).toBe(u.id);
+      expect(await store.getUserByGithubId(other)).toBeUndefined();
+    });
+
     it('finds tokens by hash only', async () => {
       const u = aUser();
       await store.createUser(u);

@@ -25,6 +25,13 @@ export interface IdentityStore {
   getUserByLogin(login: string): Promise<User | undefined>;
   listUsers(): Promise<User[]>;
   setRole(userId: string, orgSlug: string, role: Role | undefined): Promise<User | undefined>;
+  /**
+   * Links a user to a GitHub account, once: resolves the user when it is now (or already was) linked to
+   * `githubId`, `undefined` when the user is linked to another account, the account to another user, or the
+   * user does not exist. Concurrent links of one account to two users let exactly one win.
+   */
+  linkGithubAccount(userId: string, githubId: number): Promise<User | undefined>;
+  getUserByGithubId(githubId: number): Promise<User | undefined>;
   putToken(token: StoredToken): Promise<void>;
   getToken(hash: string): Promise<StoredToken | undefined>;
 }

@@ -150,20 +150,32 @@ async function installationOrgs(oauth: GitHubOAuthSettings, token: string, fetch
   return orgs;
 }
 
-async function findOrCreateUser(deps: Deps, login: string, name: string): Promise<User> {
-  const existing = await deps.identity.getUserByLogin(login);
-  if (existing) return existing;
-  const user: User = { id: randomUUID(), login, name, roles: {}, admin: false, createdAt: deps.clock.now().toISOString() };
-  if (await deps.identity.createUser(user)) return user;
-  // A concurrent first sign-in of the same login created it.
-  const raced = await deps.identity.getUserByLogin(login);
-  if (!raced) throw new SlipwayError(`Could not create the Slipway user ${login}; sign in again.`, 503);
-  return raced;
+/**
+ * The Slipway user of a GitHub account. By the account's numeric id first (a renamed account stays the same
+ * user); an account seen for the first time takes the user of its login (one an administrator created ahead,
+ * or a new one) and is linked to it for good. A login whose user is linked to another GitHub account (the
+ * name changed hands on GitHub) is refused rather than handed over.
+ */
+async function findOrCreateUser(deps: Deps, login: string, name: string, githubId: number): Promise<User> {
+  const linked = await deps.identity.getUserByGithubId(githubId);
+  if (linked) return linked;
+  let user = await deps.identity.getUserByLogin(login);
+  if (!user) {
+    const created: User = { id: randomUUID(), login, name, roles: {}, admin: false, createdAt: deps.clock.now().toISOString() };
+    // A concurrent first sign-in of the same login may create it first.
+    user = (await deps.identity.createUser(created)) ? created : await deps.identity.getUserByLogin(login);
+    if (!user) throw new SlipwayError(`Could not create the Slipway user ${login}; sign in again.`, 503);
+  }
+  const ready = await deps.identity.linkGithubAccount(user.id, githubId);
+  if (ready) return ready;
+  throw new ForbiddenError(
+    `The Slipway user "${login}" belongs to another GitHub account (the login has changed hands on GitHub), so this account cannot sign in as it. Ask a Slipway administrator for an API token, or to rename the existing user.`,
+  );
 }
 
 /**
  * Finishes a sign-in: verifies `state`, exchanges `code` for the user's GitHub token, reads the GitHub user,
- * finds (by login) or creates the Slipway user (no roles, except `member` of `gh/<org>` for each organisation
+ * finds (by GitHub account id, else login) or creates the Slipway user (no roles, except `member` of `gh/<org>` for each organisation
  * whose App installation the user can reach and where they have no role yet; roles are never lowered),
  * issues a personal API token and resolves the UI address that carries it in the fragment (`#token=`).
  */
@@ -179,16 +191,16 @@ export async function finishGitHubSignIn(
   }
   if (!input.code) throw new ValidationError('The GitHub sign-in callback has no code parameter. Start again from the sign-in page.');
   const githubToken = await exchangeCode(oauth, deps, input.code, fetchImpl);
-  const me = await githubGet<{ login?: unknown; name?: unknown }>(oauth, githubToken, '/user', fetchImpl);
-  if (!me.ok || typeof me.body.login !== 'string') {
-    throw new VcsError(`GitHub's GET /user answered HTTP ${me.status} without a login; sign in again.`);
+  const me = await githubGet<{ login?: unknown; name?: unknown; id?: unknown }>(oauth, githubToken, '/user', fetchImpl);
+  if (!me.ok || typeof me.body.login !== 'string' || !Number.isSafeInteger(me.body.id)) {
+    throw new VcsError(`GitHub's GET /user answered HTTP ${me.status} without a login and an account id; sign in again.`);
   }
   const login = me.body.login;
   if (login.toLowerCase() === RESERVED_LOGIN) {
     throw new ForbiddenError(`The GitHub account "${login}" has the name of Slipway's built-in administrator and cannot sign in with GitHub. Sign in with an API token instead.`);
   }
   if (!LOGIN.test(login)) throw new ForbiddenError(`The GitHub login "${login}" is not a valid Slipway login; ask an administrator for an API token.`);
-  let user = await findOrCreateUser(deps, login, typeof me.body.name === 'string' && me.body.name ? me.body.name : login);
+  let user = await findOrCreateUser(deps, login, typeof me.body.name === 'string' && me.body.name ? me.body.name : login, me.body.id as number);
   const grantedOrgs: string[] = [];
   for (const org of await installationOrgs(oauth, githubToken, fetchImpl)) {
     const slug = `gh/${org}`;

@@ -20,11 +20,19 @@ const CALLBACK = '/api/v2/slipway/oauth/github/callback';
 class FakeGitHub {
   readonly server: Server;
   url = '';
-  /** The next sign-in approves as this GitHub user. */
+  /** The next sign-in approves as this GitHub user... */
   login = 'octo-dev';
+  /** ...whose account id is this (by default one per login, as on GitHub). */
+  accountId: number | undefined;
   readonly exchanges: Array<Record<string, string>> = [];
-  private readonly codes = new Map<string, { login: string; redirectUri: string }>();
-  private readonly tokens = new Map<string, string>();
+  private readonly codes = new Map<string, { login: string; id: number; redirectUri: string }>();
+  private readonly tokens = new Map<string, { login: string; id: number }>();
+  private readonly ids = new Map<string, number>();
+
+  private idOf(login: string): number {
+    if (!this.ids.has(login)) this.ids.set(login, 4242 + this.ids.size);
+    return this.ids.get(login)!;
+  }
 
   constructor() {
     this.server = createServer(async (req, res) => {
@@ -34,7 +42,7 @@ class FakeGitHub {
         const redirectUri = url.searchParams.get('redirect_uri') ?? '';
         if (url.searchParams.get('client_id') !== CLIENT_ID || !redirectUri) return send(404, { message: 'Not Found' });
         const code = randomBytes(10).toString('hex');
-        this.codes.set(code, { login: this.login, redirectUri });
+        this.codes.set(code, { login: this.login, id: this.accountId ?? this.idOf(this.login), redirectUri });
         const back = new URL(redirectUri);
         back.searchParams.set('code', code);
         back.searchParams.set('state', url.searchParams.get('state') ?? '');
@@ -50,12 +58,13 @@ class FakeGitHub {
         if (form.client_id !== CLIENT_ID || form.client_secret !== CLIENT_SECRET) return send(200, { error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.' });
         if (!grant || grant.redirectUri !== form.redirect_uri) return send(200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' });
         const token = `ghu_${randomBytes(12).toString('hex')}`;
-        this.tokens.set(token, grant.login);
+        this.tokens.set(token, { login: grant.login, id: grant.id });
         return send(200, { access_token: token, token_type: 'bearer', scope: '' });
       }
-      const login = this.tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-      if (!login) return send(401, { message: 'Bad credentials' });
-      if (url.pathname === '/user') return send(200, { login, id: 4242, name: 'Octo Developer' });
+      const account = this.tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      if (!account) return send(401, { message: 'Bad credentials' });
+      const login = account.login;
+      if (url.pathname === '/user') return send(200, { login, id: account.id, name: 'Octo Developer' });
       if (url.pathname === '/user/installations') {
         const installations = [
           { id: 1, account: { login: 'acme', type: 'Organization' } },
@@ -180,6 +189,23 @@ describe('sign-in with GitHub and the project list', () => {
     // An outside `next` is never followed.
     const outside = await redirectOf(await callbackUrl('//evil.example/x'));
     expect(outside.location.startsWith(`${server.url}/#token=`)).toBe(true);
+  });
+
+  it('follows a renamed GitHub account to its user, and refuses a new account that took an old login', async () => {
+    const meOf = async (location: string) => (await server.api('GET', '/api/v2/me', undefined, /#token=([0-9a-f]{40})$/.exec(location)![1])).body;
+    github.login = 'rename-me';
+    github.accountId = 9001;
+    const user = await meOf((await redirectOf(await callbackUrl())).location);
+    expect(user.login).toBe('rename-me');
+    github.login = 'renamed-now';
+    expect(await meOf((await redirectOf(await callbackUrl())).location)).toMatchObject({ id: user.id, login: 'rename-me' });
+    // Someone else's account now holds the old login on GitHub: it is not that user.
+    github.login = 'rename-me';
+    github.accountId = 9002;
+    const res = await browserFetch(await callbackUrl());
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { message: string }).message).toMatch(/belongs to another GitHub account/);
+    github.accountId = undefined;
   });
 
   it('refuses forged, altered, expired and replayed states and a code GitHub rejects, each with a clear 4xx', async () => {

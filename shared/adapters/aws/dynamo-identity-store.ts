@@ -4,8 +4,12 @@ import { DynamoTable, toEntity } from './dynamo-table';
 
 const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'META' });
 const loginKey = (login: string) => ({ pk: `LOGIN#${login.toLowerCase()}`, sk: 'META' });
+const githubKey = (githubId: number) => ({ pk: `GITHUB#${githubId}`, sk: 'META' });
 
-/** Users (`USER#id`, gsi1 `USERS` / login), login locks (`LOGIN#login`) and token hashes (`TOKEN#sha256`). */
+/**
+ * Users (`USER#id`, gsi1 `USERS` / login), login locks (`LOGIN#login`), GitHub account locks (`GITHUB#id`) and
+ * token hashes (`TOKEN#sha256`).
+ */
 export class DynamoIdentityStore implements IdentityStore {
   constructor(private readonly table: DynamoTable) {}
 
@@ -47,6 +51,31 @@ export class DynamoIdentityStore implements IdentityStore {
       if (updated) return this.toUser(updated);
     }
     throw new Error(`Could not update the roles of user ${userId}: too many concurrent changes. Retry.`);
+  }
+
+  async linkGithubAccount(userId: string, githubId: number): Promise<User | undefined> {
+    const user = await this.getUser(userId);
+    if (!user) return undefined;
+    if (user.githubId !== undefined) return user.githubId === githubId ? user : undefined;
+    // The account lock first: of two users racing for one account, one wins it.
+    const locked = await this.table.put({ ...githubKey(githubId), entity: 'github-account', userId }, { ifNotExists: true });
+    if (!locked && String((await this.table.get(githubKey(githubId)))?.userId) !== userId) return undefined;
+    const item = await this.table.update(
+      userKey(userId),
+      { set: { githubId } },
+      { expression: 'attribute_not_exists(#g) OR #g = :g', names: { '#g': 'githubId' }, values: { ':g': githubId } },
+    );
+    if (item) return this.toUser(item);
+    // The user was linked to another account meanwhile: give this account's lock back.
+    if (locked) await this.table.delete(githubKey(githubId));
+    return undefined;
+  }
+
+  async getUserByGithubId(githubId: number): Promise<User | undefined> {
+    const lock = await this.table.get(githubKey(githubId));
+    const user = lock ? await this.getUser(String(lock.userId)) : undefined;
+    // A lock whose link did not complete (the user took another account) is no link.
+    return user?.githubId === githubId ? user : undefined;
   }
 
   private toUser(item: Record<string, unknown>): User {
