@@ -72,5 +72,19 @@ export function defineIdentityStoreContract(name: string, factory: () => Promise
       expect((await store.getToken('h-' + u.id))?.userId).toBe(u.id);
       expect(await store.getToken('missing')).toBeUndefined();
     });
+
+    it("lists a user's tokens oldest first and revokes one at once", async () => {
+      const [u, other] = [aUser(), aUser()];
+      await Promise.all([store.createUser(u), store.createUser(other)]);
+      await store.putToken({ hash: `b-${u.id}`, userId: u.id, label: 'second', createdAt: '2026-11-02T00:00:00.000Z' });
+      await store.putToken({ hash: `a-${u.id}`, userId: u.id, label: 'first', createdAt: '2026-11-01T00:00:00.000Z' });
+      await store.putToken({ hash: `c-${other.id}`, userId: other.id, label: 'theirs', createdAt: '2026-11-01T00:00:00.000Z' });
+      expect((await store.listTokens(u.id)).map((t) => t.label)).toEqual(['first', 'second']);
+      expect(await store.deleteToken(`a-${u.id}`)).toBe(true);
+      expect(await store.getToken(`a-${u.id}`)).toBeUndefined();
+      expect(await store.deleteToken(`a-${u.id}`)).toBe(false);
+      expect((await store.listTokens(u.id)).map((t) => t.label)).toEqual(['second']);
+      expect((await store.listTokens(other.id)).map((t) => t.label)).toEqual(['theirs']);
+    });
   });
 }

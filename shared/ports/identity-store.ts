@@ -34,4 +34,8 @@ export interface IdentityStore {
   getUserByGithubId(githubId: number): Promise<User | undefined>;
   putToken(token: StoredToken): Promise<void>;
   getToken(hash: string): Promise<StoredToken | undefined>;
+  /** A user's tokens, oldest first (eventually consistent: a secondary index). */
+  listTokens(userId: string): Promise<StoredToken[]>;
+  /** Revokes a token at once (strongly consistent: `getToken` no longer finds it); resolves whether it existed. */
+  deleteToken(hash: string): Promise<boolean>;
 }

@@ -31,6 +31,29 @@ export async function issueToken(deps: Deps, actor: User, userId: string, label:
   return { token, label, created_at: createdAt };
 }
 
+/** How a token is named in the API: the start of its hash (the token itself is never stored or shown again). */
+const tokenId = (hash: string) => hash.slice(0, 16);
+
+/** A user's personal API tokens, without their secrets (instance admins for anyone, users for themselves). */
+export async function listTokens(deps: Deps, actor: User, userId: string): Promise<{ items: Array<{ id: string; label: string; created_at: string }>; next_page_token: null }> {
+  if (actor.id !== userId) requireInstanceAdmin(actor);
+  if (!(await deps.identity.getUser(userId))) throw new NotFoundError('User not found');
+  const tokens = await deps.identity.listTokens(userId);
+  return { items: tokens.map((t) => ({ id: tokenId(t.hash), label: t.label, created_at: t.createdAt })), next_page_token: null };
+}
+
+/** Revokes one of a user's tokens by the id `listTokens` gives (instance admins for anyone, users for themselves). */
+export async function revokeToken(deps: Deps, actor: User, userId: string, id: string): Promise<void> {
+  if (actor.id !== userId) requireInstanceAdmin(actor);
+  const token = (await deps.identity.listTokens(userId)).find((t) => tokenId(t.hash) === id);
+  if (!token || !(await deps.identity.deleteToken(token.hash))) throw new NotFoundError(`No token ${id} of this user. List them with GET /api/v2/slipway/users/${userId}/tokens.`);
+}
+
+/** Signs out: revokes the token the request came with. */
+export async function revokeOwnToken(deps: Deps, token: string): Promise<void> {
+  await deps.identity.deleteToken(hashToken(token));
+}
+
 /** Grants (or with `undefined` revokes) a role in an organisation; instance admins and that organisation's admins may. */
 export async function grantRole(deps: Deps, actor: User, userId: string, orgSlug: string, role: Role | undefined): Promise<User> {
   if (!ORG.test(orgSlug)) throw new ValidationError(`Invalid organisation "${orgSlug}": expected <vcs>/<org>, for example gh/acme.`);

@@ -27,6 +27,8 @@ const QUERY: Record<string, string> = {
 /** Routes any signed-in user may call (about themselves or users in general). */
 const ANY_USER = new Set([
   'GET /api/v2/me',
+  // Signing out revokes the caller's own token.
+  'DELETE /api/v2/me/token',
   'GET /api/v2/me/collaborations',
   'GET /api/v2/user/:id',
   'GET /api/v2/slipway/projects',
@@ -78,7 +80,7 @@ function concrete(method: string, path: string, ids: Record<string, string>): st
       const fixed: Record<string, string | undefined> = {
         vcs: 'github', org: 'acme', repo: 'walk', number: '1', name: 'X', requestId: ids.jobId, restrictionId: ids.restrictionId,
         workflowId: ids.workflowId, jobId: ids.jobId, task: '0', step: '0', id: kind(seg, segs[i - 1]) ?? randomUUID(),
-        namespace: 'acme', version: '1.0.0',
+        namespace: 'acme', version: '1.0.0', tokenId: '0123456789abcdef',
       };
       if (!(name in fixed)) throw new Error(`The route walk does not know the parameter ${seg} of ${path}: add it.`);
       return fixed[name]!;
@@ -158,5 +160,29 @@ describe('authorisation of every API route', () => {
     expect((await server.api('GET', '/api/v2/me', undefined, tokens.nobody)).body.login).toBe('nobody');
     const mine = await poll(async () => (await server.api('GET', '/api/v2/me/collaborations', undefined, tokens.watcher)).body, 'collaborations');
     expect(mine.map((c: any) => c.slug)).toEqual(['gh/acme']);
+  });
+
+  it('lists tokens without their secrets, revokes one by id, and signs out by revoking the token in use', async () => {
+    const watcher = (await server.api('GET', '/api/v2/me', undefined, tokens.watcher)).body;
+    const extra = (await server.api('POST', `/api/v2/slipway/users/${watcher.id}/tokens`, { label: 'laptop' })).body.token;
+    const listed = await poll(async () => {
+      const r = (await server.api('GET', `/api/v2/slipway/users/${watcher.id}/tokens`, undefined, tokens.watcher)).body;
+      return r.items?.length === 2 ? r : undefined;
+    }, 'two tokens listed');
+    expect(listed.items.map((t: any) => t.label)).toEqual(['walk', 'laptop']);
+    expect(JSON.stringify(listed)).not.toContain(extra);
+    expect((await server.api('GET', `/api/v2/slipway/users/${watcher.id}/tokens`, undefined, tokens.nobody)).status).toBe(403);
+    expect((await server.api('DELETE', `/api/v2/slipway/users/${watcher.id}/tokens/${listed.items[1].id}`, undefined, tokens.nobody)).status).toBe(403);
+
+    // Revoked by id: it stops working at once; the other token goes on.
+    expect((await server.api('DELETE', `/api/v2/slipway/users/${watcher.id}/tokens/${listed.items[1].id}`, undefined, tokens.watcher)).status).toBe(200);
+    expect((await server.api('GET', '/api/v2/me', undefined, extra)).status).toBe(401);
+    expect((await server.api('DELETE', `/api/v2/slipway/users/${watcher.id}/tokens/${listed.items[1].id}`, undefined, tokens.watcher)).status).toBe(404);
+
+    // Signing out revokes the token the request carries, and only that one.
+    const session = (await server.api('POST', `/api/v2/slipway/users/${watcher.id}/tokens`, { label: 'browser' })).body.token;
+    expect((await server.api('DELETE', '/api/v2/me/token', undefined, session)).status).toBe(200);
+    expect((await server.api('GET', '/api/v2/me', undefined, session)).status).toBe(401);
+    expect((await server.api('GET', '/api/v2/me', undefined, tokens.watcher)).status).toBe(200);
   });
 });

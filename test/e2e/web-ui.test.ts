@@ -425,4 +425,18 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     await screenshot(page, 'insights');
     expect(problems()).toEqual([]);
   });
+
+  it('signs out by revoking the token on the server, not only forgetting it', async () => {
+    const me = (await server.api('GET', '/api/v2/me')).body;
+    const session = (await server.api('POST', `/api/v2/slipway/users/${me.id}/tokens`, { label: 'browser' })).body.token;
+    await page.evaluate((t) => (globalThis as any).localStorage.setItem('slipway.token', t), session);
+    await page.goto(`${server.url}/`);
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/signin/);
+    expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('slipway.token'))).toBeNull();
+    await waitFor(async () => ((await server.api('GET', '/api/v2/me', undefined, session)).status === 401 ? true : undefined), 'the signed-out token to be refused');
+    expect((await server.api('GET', '/api/v2/me')).status).toBe(200);
+    expect(problems()).toEqual([]);
+  });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../../shared/model/errors';
 import { ForbiddenError } from '../../../shared/model/errors';
-import { apiUser, collaborations, createUser, grantRole, issueToken } from '../../../shared/services/users';
+import { tokenFromHeaders } from '../../../shared/services/auth';
+import { apiUser, collaborations, createUser, grantRole, issueToken, listTokens, revokeOwnToken, revokeToken } from '../../../shared/services/users';
 import { parseBody } from '../access';
 import { json, type Route } from '../http';
 
@@ -15,6 +16,15 @@ const RoleBody = z.object({ organization: z.string().min(1), role: z.enum(['admi
  */
 export const userRoutes: Route[] = [
   { method: 'GET', path: '/api/v2/me', handle: async (ctx) => json(200, apiUser(await ctx.user())) },
+  {
+    method: 'DELETE',
+    path: '/api/v2/me/token',
+    async handle(ctx) {
+      await ctx.user();
+      await revokeOwnToken(ctx.deps, tokenFromHeaders(ctx.req.headers)!);
+      return json(200, { message: 'Token revoked: you are signed out.' });
+    },
+  },
   { method: 'GET', path: '/api/v2/me/collaborations', handle: async (ctx) => json(200, await collaborations(ctx.deps, await ctx.user())) },
   {
     method: 'GET',
@@ -51,6 +61,19 @@ export const userRoutes: Route[] = [
     async handle(ctx) {
       const actor = await ctx.user();
       return json(201, await issueToken(ctx.deps, actor, ctx.req.params.id, parseBody(TokenBody, ctx.req.body).label));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v2/slipway/users/:id/tokens',
+    handle: async (ctx) => json(200, await listTokens(ctx.deps, await ctx.user(), ctx.req.params.id)),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v2/slipway/users/:id/tokens/:tokenId',
+    async handle(ctx) {
+      await revokeToken(ctx.deps, await ctx.user(), ctx.req.params.id, ctx.req.params.tokenId);
+      return json(200, { message: 'Token revoked.' });
     },
   },
   {

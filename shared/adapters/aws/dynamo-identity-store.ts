@@ -84,7 +84,16 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async putToken(token: StoredToken): Promise<void> {
-    await this.table.put({ pk: `TOKEN#${token.hash}`, sk: 'META', entity: 'token', ...token });
+    await this.table.put({ pk: `TOKEN#${token.hash}`, sk: 'META', gsi1pk: `TOKENS#${token.userId}`, gsi1sk: `${token.createdAt}#${token.hash}`, entity: 'token', ...token });
+  }
+
+  async listTokens(userId: string): Promise<StoredToken[]> {
+    const items = await this.table.queryAll({ index: 'gsi1', partition: `TOKENS#${userId}` });
+    return items.map((i) => toEntity<StoredToken>(i)!);
+  }
+
+  deleteToken(hash: string): Promise<boolean> {
+    return this.table.delete({ pk: `TOKEN#${hash}`, sk: 'META' }, { ifExists: true });
   }
 
   async getToken(hash: string): Promise<StoredToken | undefined> {

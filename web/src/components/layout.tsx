@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
 import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../api/client';
 import { useMe } from '../api/queries';
 import { setToken } from '../lib/session';
 
@@ -28,6 +29,8 @@ export function Layout({ children }: { children: ReactNode }) {
   const me = useMe();
   const queryClient = useQueryClient();
   const signOut = () => {
+    // Revoke the token on the server too (best effort: signing out never waits on it or fails).
+    api('/api/v2/me/token', { method: 'DELETE' }).catch(() => undefined);
     setToken(null);
     queryClient.clear();
     navigate('/signin');
