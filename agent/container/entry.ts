@@ -10,6 +10,8 @@ export interface SharedVolumeLayout {
   shimPath: string;
   /** Tasks' HOME and working directories (`SLIPWAY_WORK_ROOT`). */
   workRoot: string;
+  /** A working directory outside the shared volume, on a volume of its own (`SLIPWAY_WORKDIR_MOUNT`). */
+  workdirMount?: string;
 }
 
 /** The user the shim (and so every step) runs as in the primary container. */
@@ -52,7 +54,7 @@ export async function prepareSharedVolume(layout: SharedVolumeLayout, options: {
  */
 export function becomeShimUser(layout: SharedVolumeLayout, user: ShimUser | undefined): void {
   if (!user || user.uid === 0 || !process.getuid || !process.setuid || !process.setgid || process.getuid() !== 0) return;
-  for (const dir of [layout.shimDir, layout.workRoot]) chownSync(dir, user.uid, user.gid);
+  for (const dir of [layout.shimDir, layout.workRoot, layout.workdirMount]) if (dir) chownSync(dir, user.uid, user.gid);
   process.setgroups?.([user.gid]);
   process.setgid(user.gid);
   process.setuid(user.uid);
@@ -72,6 +74,7 @@ export async function containerMain(argv: string[], env: NodeJS.ProcessEnv = pro
     shimDir,
     shimPath: env[FARGATE_TASK_LAYOUT.shimPathEnv] ?? FARGATE_TASK_LAYOUT.shimPath,
     workRoot: env[FARGATE_TASK_LAYOUT.workRootEnv] ?? FARGATE_TASK_LAYOUT.workRoot,
+    workdirMount: env[FARGATE_TASK_LAYOUT.workdirEnv] || undefined,
   };
   process.env[FARGATE_TASK_LAYOUT.workRootEnv] = layout.workRoot;
   try {

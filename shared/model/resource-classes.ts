@@ -122,6 +122,13 @@ export const FARGATE_TASK_LAYOUT = {
   shimDirEnv: 'SLIPWAY_SHIM_DIR',
   shimPathEnv: 'SLIPWAY_SHIM_PATH',
   workRootEnv: 'SLIPWAY_WORK_ROOT',
+  /**
+   * A job whose working directory is an absolute path outside the shared volume (`/go/src/x`) gets a second
+   * volume mounted at that path in the agent and the primary container, so the checkout the agent makes there
+   * is where the steps run; the agent learns the path from this variable (to hand the folder to the steps' user).
+   */
+  workdirVolume: 'slipway-workdir',
+  workdirEnv: 'SLIPWAY_WORKDIR_MOUNT',
   /** Environment variables the agent receives as container overrides; nothing else is passed there. */
   agentUrlEnv: 'SLIPWAY_URL',
   agentTokenEnv: 'SLIPWAY_TASK_TOKEN',

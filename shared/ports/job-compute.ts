@@ -15,6 +15,8 @@ export interface TaskLaunch {
   taskToken: string;
   /** Base URL of the control plane's runner API (`/runner/v1` is appended by the agent). */
   controlPlaneUrl: string;
+  /** The job's working directory as its plan gives it (`~/project`, `/go/src/x`): compute that isolates the job's filesystem may need to provide it. */
+  workingDirectory?: string;
 }
 
 export interface LaunchResult {

@@ -24,6 +24,7 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
     ...msg,
     projectSlug: job.projectSlug,
     executor: job.plan.executor,
+    workingDirectory: job.plan.workingDirectory,
     taskToken,
     controlPlaneUrl: deps.publicUrl,
   });

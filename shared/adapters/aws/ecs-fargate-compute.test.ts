@@ -12,7 +12,7 @@ import type { ExecutorPlan } from '../../config/plan';
 import { ComputeCapacityError, ValidationError } from '../../model/errors';
 import { DOCKER_RESOURCE_CLASSES } from '../../model/resource-classes';
 import type { TaskLaunch } from '../../ports/job-compute';
-import { EcsFargateCompute, launchToken } from './ecs-fargate-compute';
+import { EcsFargateCompute, launchToken, separateWorkdir } from './ecs-fargate-compute';
 
 const ecsMock = mockClient(ECSClient);
 const CLUSTER = 'arn:aws:ecs:us-east-1:111122223333:cluster/slipway';
@@ -160,6 +160,31 @@ describe('EcsFargateCompute', () => {
     expect(input.volumes).toEqual([{ name: 'slipway' }]);
     expect(input.containerDefinitions?.map((c) => c.name)).toEqual(['agent', 'primary']);
     expect(input.containerDefinitions?.[1]).toEqual({ ...basePrimary, image: 'cimg/node:22.1', user: 'circleci' });
+  });
+
+  it('mounts a volume of its own at an absolute working directory outside /slipway, in the agent and the primary', async () => {
+    await compute().launch(launch({ workingDirectory: '/go/src/github.com/acme/app/' }));
+    const input = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input;
+    expect(input.volumes).toEqual([{ name: 'slipway' }, { name: 'slipway-workdir' }]);
+    const [agent, primary, service] = input.containerDefinitions ?? [];
+    const mount = { sourceVolume: 'slipway-workdir', containerPath: '/go/src/github.com/acme/app' };
+    expect(agent.mountPoints).toEqual(expect.arrayContaining([mount]));
+    expect(agent.environment).toEqual(expect.arrayContaining([{ name: 'SLIPWAY_WORKDIR_MOUNT', value: '/go/src/github.com/acme/app' }]));
+    expect(primary.mountPoints).toEqual([{ sourceVolume: 'slipway', containerPath: '/slipway' }, mount]);
+    expect(service.mountPoints).toBeUndefined();
+    // Another working directory is another task definition; ~ and /slipway paths need none.
+    await compute().launch(launch({ jobId: 'job-2', workingDirectory: '/srv/app' }));
+    await compute().launch(launch({ jobId: 'job-3', workingDirectory: '~/project' }));
+    const families = ecsMock.commandCalls(RegisterTaskDefinitionCommand).map((call) => call.args[0].input.family);
+    expect(new Set(families).size).toBe(3);
+    expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)[2].args[0].input.volumes).toEqual([{ name: 'slipway' }]);
+  });
+
+  it('needs a separate working directory only for absolute paths outside the shared volume', () => {
+    expect(separateWorkdir('/go/src/x/')).toBe('/go/src/x');
+    expect(separateWorkdir('/srv/../opt/app')).toBe('/opt/app');
+    for (const shared of ['~/project', 'project', undefined, '/slipway', '/slipway/work/t/home/project', '/', '//']) expect(separateWorkdir(shared)).toBeUndefined();
+    expect(separateWorkdir('/slipwayish')).toBe('/slipwayish');
   });
 
   it('derives new task definitions from a new base revision (an upgraded stack) instead of reusing older ones', async () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import {
   DescribeTaskDefinitionCommand,
   ListTasksCommand,
@@ -88,7 +89,7 @@ export class EcsFargateCompute implements JobCompute {
     if (task.executor.images.length === 0) {
       throw new ValidationError('A docker executor needs at least one image.', { jobId: task.jobId });
     }
-    const taskDefinition = await this.taskDefinitionFor(baseArn, task.executor.images);
+    const taskDefinition = await this.taskDefinitionFor(baseArn, task.executor.images, separateWorkdir(task.workingDirectory));
     const token = launchToken(task);
     const startedBy = `slipway-${token.slice(0, 32)}`;
     let response;
@@ -152,28 +153,28 @@ export class EcsFargateCompute implements JobCompute {
   }
 
   /** The derived task definition for this image set: found by family, or registered from the base once. */
-  private taskDefinitionFor(baseArn: string, images: readonly DockerImage[]): Promise<string> {
+  private taskDefinitionFor(baseArn: string, images: readonly DockerImage[], workdir: string | undefined): Promise<string> {
     const spec = images.map((i) => ({ image: i.image, name: i.name, entrypoint: i.entrypoint, command: i.command, user: i.user, env: i.environment }));
     // The base's revision is part of the name: a redeployed layout (agent image, shim command) gets new derived
     // definitions instead of reusing ones registered from the old base.
-    const hash = sha256(JSON.stringify({ base: baseArn, spec })).slice(0, 16);
+    const hash = sha256(JSON.stringify(workdir ? { base: baseArn, spec, workdir } : { base: baseArn, spec })).slice(0, 16);
     const key = `${baseArn}|${hash}`;
     let pending = this.derived.get(key);
     if (!pending) {
-      pending = this.findOrRegister(baseArn, hash, images);
+      pending = this.findOrRegister(baseArn, hash, images, workdir);
       this.derived.set(key, pending);
       pending.catch(() => this.derived.delete(key));
     }
     return pending;
   }
 
-  private async findOrRegister(baseArn: string, hash: string, images: readonly DockerImage[]): Promise<string> {
+  private async findOrRegister(baseArn: string, hash: string, images: readonly DockerImage[], workdir: string | undefined): Promise<string> {
     const base = await this.describe(baseArn);
     if (!base?.family) throw new ValidationError(`Task definition ${baseArn} was not found; redeploy the Slipway stack.`, { baseArn });
     const family = `${base.family}-${hash}`.slice(0, 255);
     const existing = await this.describe(family);
     if (existing?.taskDefinitionArn && existing.status === 'ACTIVE') return existing.taskDefinitionArn;
-    const registered = await this.ecs.send(new RegisterTaskDefinitionCommand(derive(base, family, images)));
+    const registered = await this.ecs.send(new RegisterTaskDefinitionCommand(derive(base, family, images, workdir)));
     const arn = registered.taskDefinition?.taskDefinitionArn;
     if (!arn) throw new ComputeCapacityError(`ECS registered no task definition for ${family}; retrying.`, { family });
     return arn;
@@ -233,24 +234,51 @@ function defaultPrimary(agent: ContainerDefinition | undefined): ContainerDefini
 }
 
 /**
+ * The working directory that needs a volume of its own: an absolute path outside the shared volume. `~/…` and
+ * relative paths resolve inside the task's folder on the shared volume already.
+ */
+export function separateWorkdir(workingDirectory: string | undefined): string | undefined {
+  if (!workingDirectory?.startsWith('/')) return undefined;
+  const path = posix.normalize(workingDirectory).replace(/\/+$/, '');
+  const shared = FARGATE_TASK_LAYOUT.sharedMountPath;
+  if (!path || path === shared || path.startsWith(`${shared}/`)) return undefined;
+  return path;
+}
+
+/** `container` with the working-directory volume mounted at `workdir` (and, for the agent, told where). */
+function withWorkdir(container: ContainerDefinition, workdir: string | undefined, tellAgent: boolean): ContainerDefinition {
+  if (!workdir) return container;
+  return {
+    ...container,
+    mountPoints: [...(container.mountPoints ?? []), { sourceVolume: FARGATE_TASK_LAYOUT.workdirVolume, containerPath: workdir }],
+    ...(tellAgent && { environment: [...(container.environment ?? []), { name: FARGATE_TASK_LAYOUT.workdirEnv, value: workdir }] }),
+  };
+}
+
+/**
  * The derived task definition: the base (agent, primary layout, volume) with the job's first image in the primary
  * container, plus its service containers. Everything but the image and user of the primary is kept from the base:
- * mount points, the shim command, the start order.
+ * mount points, the shim command, the start order. A working directory outside the shared volume (`workdir`)
+ * gets a volume of its own, mounted at that path in the agent and the primary.
  */
-function derive(base: TaskDefinition, family: string, images: readonly DockerImage[]) {
+function derive(base: TaskDefinition, family: string, images: readonly DockerImage[], workdir?: string) {
   const agent = base.containerDefinitions?.find((c) => c.name === FARGATE_TASK_LAYOUT.agentContainer);
   const basePrimary = base.containerDefinitions?.find((c) => c.name === FARGATE_TASK_LAYOUT.primaryContainer);
   const others = (base.containerDefinitions ?? []).filter((c) => c.name !== FARGATE_TASK_LAYOUT.primaryContainer);
   const [primary, ...services] = images;
   const containers: ContainerDefinition[] = [
-    ...others,
-    {
-      ...(basePrimary ?? defaultPrimary(agent)),
-      // The user's image needs only `sh`: it waits for the agent to install the shim, then the shim runs the steps.
-      // The image's `environment` reaches the steps through the agent, with the job's other variables.
-      image: primary.image,
-      user: primary.user,
-    },
+    ...others.map((c) => (c.name === FARGATE_TASK_LAYOUT.agentContainer ? withWorkdir(c, workdir, true) : c)),
+    withWorkdir(
+      {
+        ...(basePrimary ?? defaultPrimary(agent)),
+        // The user's image needs only `sh`: it waits for the agent to install the shim, then the shim runs the steps.
+        // The image's `environment` reaches the steps through the agent, with the job's other variables.
+        image: primary.image,
+        user: primary.user,
+      },
+      workdir,
+      false,
+    ),
     ...services.map(
       (image, i): ContainerDefinition => ({
         name: containerName(image, i + 1),
@@ -275,7 +303,7 @@ function derive(base: TaskDefinition, family: string, images: readonly DockerIma
     cpu: base.cpu,
     memory: base.memory,
     ephemeralStorage: base.ephemeralStorage,
-    volumes: base.volumes,
+    volumes: workdir ? [...(base.volumes ?? []), { name: FARGATE_TASK_LAYOUT.workdirVolume }] : base.volumes,
     containerDefinitions: containers,
     tags: [{ key: 'slipway:base-task-definition', value: base.family ?? '' }],
   };
