@@ -426,6 +426,27 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     expect(problems()).toEqual([]);
   });
 
+  it('creates, lists and revokes personal API tokens from the user menu', async () => {
+    await page.evaluate((t) => (globalThis as any).localStorage.setItem('slipway.token', t), server.token);
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('user').click();
+    await page.getByRole('heading', { name: 'Personal API tokens' }).waitFor();
+    await page.fill('input[name="label"]', 'from-the-ui');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const shown = (await page.getByTestId('new-token').textContent())!.trim();
+    expect(shown).toMatch(/^[0-9a-f]{40}$/);
+    expect((await server.api('GET', '/api/v2/me', undefined, shown)).status).toBe(200);
+    const row = page.getByRole('region', { name: 'Tokens' }).locator('tr', { hasText: 'from-the-ui' });
+    await row.waitFor();
+    // The list never shows a secret: only the label, an id and the date.
+    expect(await page.getByRole('region', { name: 'Tokens' }).textContent()).not.toContain(shown);
+    await row.getByRole('button', { name: /^Revoke from-the-ui/ }).click();
+    await row.waitFor({ state: 'detached' });
+    expect((await server.api('GET', '/api/v2/me', undefined, shown)).status).toBe(401);
+    await screenshot(page, 'tokens');
+    expect(problems()).toEqual([]);
+  });
+
   it('signs out by revoking the token on the server, not only forgetting it', async () => {
     const me = (await server.api('GET', '/api/v2/me')).body;
     const session = (await server.api('POST', `/api/v2/slipway/users/${me.id}/tokens`, { label: 'browser' })).body.token;

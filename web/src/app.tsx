@@ -9,6 +9,7 @@ import { PipelinesPage } from './pages/pipelines';
 import { ProjectSettingsPage } from './pages/project-settings';
 import { ProjectsPage } from './pages/projects';
 import { SignInPage } from './pages/sign-in';
+import { UserTokensPage } from './pages/user-tokens';
 import { Empty } from './components/states';
 
 const P = '/:vcs/:org/:repo';
@@ -28,6 +29,7 @@ export function App() {
         <Route path={`/insights${P}`} component={InsightsPage} />
         <Route path={`/settings/project${P}`} component={ProjectSettingsPage} />
         <Route path="/settings/organization/:vcs/:org/contexts" component={ContextsPage} />
+        <Route path="/settings/user/tokens" component={UserTokensPage} />
         <Route>
           <Empty title="Page not found.">
             Nothing lives at <code>{location}</code>. Go to the <a href="/">projects</a>.

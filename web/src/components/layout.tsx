@@ -56,9 +56,9 @@ export function Layout({ children }: { children: ReactNode }) {
           {project && <NavLink href={`/settings/project/${project}`}>Project settings</NavLink>}
           {org && <NavLink href={`/settings/organization/${org}/contexts`}>Contexts</NavLink>}
         </nav>
-        <span className="muted" data-testid="user">
+        <Link href="/settings/user/tokens" className="muted" data-testid="user" title="Your personal API tokens">
           {me.data?.login ?? ''}
-        </span>
+        </Link>
         <button className="small" onClick={signOut}>
           Sign out
         </button>

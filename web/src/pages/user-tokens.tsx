@@ -1,0 +1,100 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api, ApiError } from '../api/client';
+import { useApi, useMe } from '../api/queries';
+import { Empty, ErrorState, QueryView } from '../components/states';
+import { timeAgo } from '../lib/format';
+
+interface TokenRow {
+  id: string;
+  label: string;
+  created_at: string;
+}
+
+/** The signed-in user's personal API tokens: create one (shown once), list them without secrets, revoke any. */
+export function UserTokensPage() {
+  const me = useMe();
+  const userId = me.data?.id;
+  const path = userId ? `/api/v2/slipway/users/${encodeURIComponent(userId)}/tokens` : null;
+  const tokens = useApi<{ items: TokenRow[] }>(path);
+  const queryClient = useQueryClient();
+  const [label, setLabel] = useState('');
+  const [created, setCreated] = useState<{ token: string; label: string } | null>(null);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: [path] });
+  const create = useMutation<{ token: string; label: string }, ApiError>({
+    mutationFn: () => api(path!, { method: 'POST', body: { label: label.trim() || 'api' } }),
+    onSuccess: (t) => {
+      setCreated(t);
+      setLabel('');
+      return refresh();
+    },
+  });
+  const revoke = useMutation<unknown, ApiError, string>({
+    mutationFn: (id) => api(`${path}/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    onSuccess: refresh,
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
+  };
+  return (
+    <>
+      <h1>Personal API tokens</h1>
+      <p className="muted">
+        A token acts as you in the API and the <code>circleci</code>/<code>slipway</code> CLIs (<code>Circle-Token</code> header). It is
+        shown once, when it is created; revoking it takes effect at once.
+      </p>
+      <section className="panel" aria-label="New token">
+        <form onSubmit={submit} className="row">
+          <label>
+            Label <input name="label" value={label} maxLength={100} onChange={(e) => setLabel(e.target.value)} placeholder="laptop" />
+          </label>
+          <button type="submit" disabled={!path || create.isPending}>
+            Create token
+          </button>
+        </form>
+        {created && (
+          <p role="status">
+            New token “{created.label}”: <code data-testid="new-token">{created.token}</code> — copy it now, it is not shown again.
+          </p>
+        )}
+        {create.isError && <ErrorState error={create.error} what="Creating the token" />}
+      </section>
+      <section className="panel" aria-label="Tokens">
+        <QueryView query={tokens} what="Your tokens">
+          {(page) =>
+            page.items.length === 0 ? (
+              <Empty title="No tokens listed." />
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th>Label</th>
+                    <th>Id</th>
+                    <th>Created</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.items.map((t) => (
+                    <tr key={t.id} data-token={t.id}>
+                      <td>{t.label}</td>
+                      <td className="mono">{t.id}</td>
+                      <td className="muted">{timeAgo(t.created_at)}</td>
+                      <td>
+                        <button className="small" disabled={revoke.isPending} onClick={() => revoke.mutate(t.id)} aria-label={`Revoke ${t.label} (${t.id})`}>
+                          Revoke
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </QueryView>
+        {revoke.isError && <ErrorState error={revoke.error} what="Revoking the token" />}
+      </section>
+    </>
+  );
+}
