@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -438,6 +439,11 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     expect((await server.api('GET', '/api/v2/me', undefined, shown)).status).toBe(200);
     const row = page.getByRole('region', { name: 'Tokens' }).locator('tr', { hasText: 'from-the-ui' });
     await row.waitFor();
+    // The token this browser signed in with is marked, and revoking it says it signs out.
+    const own = createHash('sha256').update(server.token).digest('hex').slice(0, 16);
+    const ownRow = page.locator(`tr[data-token="${own}"]`);
+    await ownRow.filter({ hasText: 'this browser' }).waitFor();
+    expect(await ownRow.getByRole('button').textContent()).toBe('Revoke and sign out');
     // The list never shows a secret: only the label, an id and the date.
     expect(await page.getByRole('region', { name: 'Tokens' }).textContent()).not.toContain(shown);
     await row.getByRole('button', { name: /^Revoke from-the-ui/ }).click();

@@ -1,14 +1,34 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { useLocation } from 'wouter';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../api/client';
 import { useApi, useMe } from '../api/queries';
 import { Empty, ErrorState, QueryView } from '../components/states';
 import { timeAgo } from '../lib/format';
+import { getToken, setToken } from '../lib/session';
 
 interface TokenRow {
   id: string;
   label: string;
   created_at: string;
+}
+
+/** The id the API gives this browser's token (the start of its SHA-256), where the browser can hash (secure contexts). */
+function useCurrentTokenId(): string | undefined {
+  const [id, setId] = useState<string>();
+  useEffect(() => {
+    const token = getToken();
+    if (!token || !globalThis.crypto?.subtle) return;
+    void crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)).then((d) =>
+      setId(
+        [...new Uint8Array(d)]
+          .map((b) => b.toString(16).padStart(2, '0'))
+          .join('')
+          .slice(0, 16),
+      ),
+    );
+  }, []);
+  return id;
 }
 
 /** The signed-in user's personal API tokens: create one (shown once), list them without secrets, revoke any. */
@@ -20,6 +40,8 @@ export function UserTokensPage() {
   const queryClient = useQueryClient();
   const [label, setLabel] = useState('');
   const [created, setCreated] = useState<{ token: string; label: string } | null>(null);
+  const current = useCurrentTokenId();
+  const [, navigate] = useLocation();
   const refresh = () => queryClient.invalidateQueries({ queryKey: [path] });
   const create = useMutation<{ token: string; label: string }, ApiError>({
     mutationFn: () => api(path!, { method: 'POST', body: { label: label.trim() || 'api' } }),
@@ -31,7 +53,13 @@ export function UserTokensPage() {
   });
   const revoke = useMutation<unknown, ApiError, string>({
     mutationFn: (id) => api(`${path}/${encodeURIComponent(id)}`, { method: 'DELETE' }),
-    onSuccess: refresh,
+    onSuccess: (_r, id) => {
+      if (id !== current) return refresh();
+      // This browser's own token: it no longer works, so this is a sign-out.
+      setToken(null);
+      queryClient.clear();
+      navigate('/signin');
+    },
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -78,12 +106,20 @@ export function UserTokensPage() {
                 <tbody>
                   {page.items.map((t) => (
                     <tr key={t.id} data-token={t.id}>
-                      <td>{t.label}</td>
+                      <td>
+                        {t.label}
+                        {t.id === current && <span className="muted"> (this browser)</span>}
+                      </td>
                       <td className="mono">{t.id}</td>
                       <td className="muted">{timeAgo(t.created_at)}</td>
                       <td>
-                        <button className="small" disabled={revoke.isPending} onClick={() => revoke.mutate(t.id)} aria-label={`Revoke ${t.label} (${t.id})`}>
-                          Revoke
+                        <button
+                          className="small"
+                          disabled={revoke.isPending}
+                          onClick={() => revoke.mutate(t.id)}
+                          aria-label={`Revoke ${t.label} (${t.id})${t.id === current ? ' and sign out' : ''}`}
+                        >
+                          {t.id === current ? 'Revoke and sign out' : 'Revoke'}
                         </button>
                       </td>
                     </tr>
