@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, closeSync, constants, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { HostExecutor } from './executors/host';
-import { spoolDir } from './executors/spool';
+import { openSpool, SHM, shmFreeBytes, spoolDir } from './executors/spool';
 import { PresignedLogSink, StepLogStream } from './log-stream';
 import { SecretMasker } from './mask';
 import { createArchive, extractArchive, getFromUrl, putToUrl } from './transfer';
@@ -103,14 +103,7 @@ function sh(script: string, cwd: string): void {
  */
 export function benchScratch(bytesNeeded: number): { dir: string; label: string } {
   if (process.env.SLIPWAY_BENCH_DIR) return { dir: process.env.SLIPWAY_BENCH_DIR, label: process.env.SLIPWAY_BENCH_DIR };
-  try {
-    accessSync('/dev/shm', constants.W_OK);
-    const fs = statfsSync('/dev/shm');
-    if (fs.bavail * fs.bsize > 2 * bytesNeeded) return { dir: '/dev/shm', label: 'tmpfs (/dev/shm)' };
-  } catch {
-    // no /dev/shm
-  }
-  return { dir: tmpdir(), label: tmpdir() };
+  return shmFreeBytes() > 2 * bytesNeeded ? { dir: SHM, label: `tmpfs (${SHM})` } : { dir: tmpdir(), label: tmpdir() };
 }
 
 export interface CacheBench {
@@ -222,8 +215,7 @@ async function minimalAgent(command: string, spool: string, secrets: string[], c
     const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
     let bytes = 0;
     const ms = await time(async () => {
-      const fd = openSync(spool, 'a');
-      const rfd = openSync(spool, 'r');
+      const { write: fd, read: rfd } = openSpool(spool);
       const child = spawn('/bin/bash', ['-eo', 'pipefail', '-c', command], { cwd, stdio: ['ignore', fd, fd] });
       closeSync(fd);
       let exited = false;
@@ -248,7 +240,6 @@ async function minimalAgent(command: string, spool: string, secrets: string[], c
     return { ms, bytes };
   } finally {
     counter.stdin!.end();
-    rmSync(spool, { force: true });
   }
 }
 
@@ -277,10 +268,11 @@ export async function benchLogStreaming(options: { megabytes?: number; secrets?:
       const children = r.stdout.trim().split('\n').pop() ?? '';
       commandCpuSeconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
     });
-    const floor = join(spoolDir(root), `slipway-bench-floor-${process.pid}.out`);
+    const spools = spoolDir(root);
+    const floor = join(spools, `slipway-bench-floor-${process.pid}.out`);
     const toFileMs = await time(() => sh(`${command} > ${JSON.stringify(floor)}`, root));
     rmSync(floor, { force: true });
-    const minimal = await minimalAgent(command, join(spoolDir(root), `slipway-bench-minimal-${process.pid}.out`), options.secrets ?? ['s3cr3t-value'], root);
+    const minimal = await minimalAgent(command, join(spools, `slipway-bench-minimal-${process.pid}.out`), options.secrets ?? ['s3cr3t-value'], root);
     if (minimal.bytes !== printedBytes) throw new Error(`minimal agent moved ${minimal.bytes} of ${printedBytes} bytes`);
     return { slipwayMs, baselineMs, toFileMs, minimalAgentMs: minimal.ms, commandCpuSeconds, printedBytes, storedBytes: await blobs.stored() };
   } finally {

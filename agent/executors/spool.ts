@@ -41,21 +41,27 @@ export function canPunchHoles(dir: string): boolean {
   return punchWorks;
 }
 
+/** The memory file system most Linux machines mount. */
+export const SHM = '/dev/shm';
+
+/** Bytes free on `/dev/shm` for this process to write, 0 where it is missing or not writable. */
+export function shmFreeBytes(): number {
+  try {
+    accessSync(SHM, constants.W_OK);
+    const fs = statfsSync(SHM);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Where spools go: `SLIPWAY_SPOOL_DIR` when set; else `/dev/shm` (memory: no disk writes) when it is writable,
  * has at least 1 GiB free and read output can be freed by punching holes; else `fallback` (the task's folder).
  */
 export function spoolDir(fallback: string, env: Record<string, string | undefined> = process.env): string {
   if (env.SLIPWAY_SPOOL_DIR) return env.SLIPWAY_SPOOL_DIR;
-  const shm = '/dev/shm';
-  try {
-    accessSync(shm, constants.W_OK);
-    const fs = statfsSync(shm);
-    if (fs.bavail * fs.bsize >= GiB && canPunchHoles(shm)) return shm;
-  } catch {
-    // no /dev/shm here
-  }
-  return fallback;
+  return shmFreeBytes() >= GiB && canPunchHoles(SHM) ? SHM : fallback;
 }
 
 /**
