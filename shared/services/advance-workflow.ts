@@ -1,5 +1,5 @@
 import type { Job, Workflow } from '../model/entities';
-import { isTerminalWorkflow } from '../model/statuses';
+import { isTerminalWorkflow, type JobStatus } from '../model/statuses';
 import { reduceWorkflow, type WorkflowCommand, type WorkflowEvent } from '../workflow/reducer';
 import { resolveContexts } from './contexts';
 import type { ControlPlaneDeps } from './deps';
@@ -13,6 +13,28 @@ export interface WorkflowMessage {
 /** Sends an event to the conductor (FIFO group = workflow). */
 export function sendWorkflowEvent(deps: Pick<ControlPlaneDeps, 'queue'>, workflowId: string, event: WorkflowEvent, dedupeId?: string) {
   return deps.queue.send('events', { workflowId, event }, { groupId: workflowId, deduplicationId: dedupeId });
+}
+
+/** After the write that started a job (the conductor's StartJob, or its first task's start): the dashboard's metrics. */
+export function recordJobStarted(deps: Pick<ControlPlaneDeps, 'metrics'>, job: Pick<Job, 'queuedAt'>, startedAt: string): void {
+  deps.metrics?.record('JobsStarted', 1);
+  if (job.queuedAt) deps.metrics?.record('QueueWaitMs', Math.max(0, Date.parse(startedAt) - Date.parse(job.queuedAt)));
+}
+
+/**
+ * After the write that finished a job (the conductor's FinishJob, or a one-task job's completion): the
+ * dashboard's metrics and the JobFinished notification (commit statuses and the like).
+ */
+export async function announceJobFinished(
+  deps: Pick<ControlPlaneDeps, 'metrics' | 'queue'>,
+  workflowId: string,
+  jobId: string,
+  status: JobStatus,
+  at: { startedAt?: string; stoppedAt: string },
+): Promise<void> {
+  deps.metrics?.record('JobsFinished', 1, { status });
+  if (at.startedAt) deps.metrics?.record('JobDurationMs', Math.max(0, Date.parse(at.stoppedAt) - Date.parse(at.startedAt)));
+  await deps.queue.send('notify', { type: 'JobFinished', workflowId, jobId, status });
 }
 
 /**
@@ -119,21 +141,14 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
       const job = jobs.get(cmd.jobId)!;
       const startedAt = job.tasks.map((t) => t.startedAt).filter(Boolean).sort()[0] ?? now;
       const started = await deps.pipelines.updateJob(workflowId, cmd.jobId, 'queued', { status: 'running', startedAt });
-      if (started) {
-        deps.metrics?.record('JobsStarted', 1);
-        if (job.queuedAt) deps.metrics?.record('QueueWaitMs', Math.max(0, Date.parse(startedAt) - Date.parse(job.queuedAt)));
-      }
+      if (started) recordJobStarted(deps, job, startedAt);
       return Boolean(started);
     }
     case 'FinishJob': {
       const job = jobs.get(cmd.jobId)!;
       const startedAt = job.startedAt ?? job.tasks.map((t) => t.startedAt).filter(Boolean).sort()[0];
       const done = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: cmd.status, startedAt, stoppedAt: now });
-      if (done) {
-        deps.metrics?.record('JobsFinished', 1, { status: cmd.status });
-        if (startedAt) deps.metrics?.record('JobDurationMs', Math.max(0, Date.parse(now) - Date.parse(startedAt)));
-        await deps.queue.send('notify', { type: 'JobFinished', workflowId, jobId: cmd.jobId, status: cmd.status });
-      }
+      if (done) await announceJobFinished(deps, workflowId, cmd.jobId, cmd.status, { startedAt, stoppedAt: now });
       return Boolean(done);
     }
     case 'CancelJob': {

@@ -2,7 +2,7 @@ import type { Job, StepResult } from '../model/entities';
 import { NotFoundError, ConflictError, ValidationError } from '../model/errors';
 import type { JobSpec, StepReport } from '../model/job-spec';
 import type { JobStatus } from '../model/statuses';
-import { sendWorkflowEvent } from './advance-workflow';
+import { announceJobFinished, recordJobStarted, sendWorkflowEvent } from './advance-workflow';
 import type { ControlPlaneDeps } from './deps';
 import { buildJobEnvironment } from './job-environment';
 import { jobSshKeys } from './ssh-keys';
@@ -68,8 +68,7 @@ export async function startTask(deps: ControlPlaneDeps, c: TaskClaims): Promise<
   // The first task to start starts its queued job in the same write: the conductor has nothing to do then.
   const started = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch, { expected: 'queued', patch: { status: 'running', startedAt: now } });
   if (started) {
-    deps.metrics?.record('JobsStarted', 1);
-    if (started.queuedAt) deps.metrics?.record('QueueWaitMs', Math.max(0, Date.parse(now) - Date.parse(started.queuedAt)));
+    recordJobStarted(deps, started, now);
     return started;
   }
   const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch);
@@ -132,9 +131,7 @@ export async function completeTask(deps: ControlPlaneDeps, c: TaskClaims, input:
     input.status === 'success' &&
     (await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch, { expected: 'running', patch: { status: 'success', stoppedAt: now }, soleTask: true }));
   if (finished) {
-    deps.metrics?.record('JobsFinished', 1, { status: 'success' });
-    if (finished.startedAt) deps.metrics?.record('JobDurationMs', Math.max(0, Date.parse(now) - Date.parse(finished.startedAt)));
-    await deps.queue.send('notify', { type: 'JobFinished', workflowId: c.workflowId, jobId: c.jobId, status: 'success' });
+    await announceJobFinished(deps, c.workflowId, c.jobId, 'success', { startedAt: finished.startedAt, stoppedAt: now });
   } else {
     await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch);
   }
