@@ -23,17 +23,26 @@ function NavLink({ href, children, exact }: { href: string; children: ReactNode;
   );
 }
 
-export function Layout({ children }: { children: ReactNode }) {
-  const [location, navigate] = useLocation();
-  const { project, org } = scopeFromPath(location);
-  const me = useMe();
+/** Ends this browser's session: forgets the token and everything fetched with it, and goes to the sign-in page. */
+export function useEndSession(): () => void {
+  const [, navigate] = useLocation();
   const queryClient = useQueryClient();
-  const signOut = () => {
-    // Revoke the token on the server too (best effort: signing out never waits on it or fails).
-    api('/api/v2/me/token', { method: 'DELETE' }).catch(() => undefined);
+  return () => {
     setToken(null);
     queryClient.clear();
     navigate('/signin');
+  };
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const [location] = useLocation();
+  const { project, org } = scopeFromPath(location);
+  const me = useMe();
+  const endSession = useEndSession();
+  const signOut = () => {
+    // Revoke the token on the server too (best effort: signing out never waits on it or fails).
+    api('/api/v2/me/token', { method: 'DELETE' }).catch(() => undefined);
+    endSession();
   };
   return (
     <>

@@ -1,11 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useLocation } from 'wouter';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../api/client';
 import { useApi, useMe } from '../api/queries';
 import { Empty, ErrorState, QueryView } from '../components/states';
 import { timeAgo } from '../lib/format';
-import { getToken, setToken } from '../lib/session';
+import { useEndSession } from '../components/layout';
+import { getToken } from '../lib/session';
 
 interface TokenRow {
   id: string;
@@ -41,7 +41,7 @@ export function UserTokensPage() {
   const [label, setLabel] = useState('');
   const [created, setCreated] = useState<{ token: string; label: string } | null>(null);
   const current = useCurrentTokenId();
-  const [, navigate] = useLocation();
+  const endSession = useEndSession();
   const refresh = () => queryClient.invalidateQueries({ queryKey: [path] });
   const create = useMutation<{ token: string; label: string }, ApiError>({
     mutationFn: () => api(path!, { method: 'POST', body: { label: label.trim() || 'api' } }),
@@ -54,11 +54,8 @@ export function UserTokensPage() {
   const revoke = useMutation<unknown, ApiError, string>({
     mutationFn: (id) => api(`${path}/${encodeURIComponent(id)}`, { method: 'DELETE' }),
     onSuccess: (_r, id) => {
-      if (id !== current) return refresh();
-      // This browser's own token: it no longer works, so this is a sign-out.
-      setToken(null);
-      queryClient.clear();
-      navigate('/signin');
+      // This browser's own token no longer works: that is a sign-out.
+      return id === current ? endSession() : refresh();
     },
   });
   const submit = (e: FormEvent) => {
