@@ -80,7 +80,8 @@ export class SpoolReader {
   private fd: number | undefined;
   private offset = 0;
   private punched = 0;
-  private punching = false;
+  /** A punch of this spool failed (its file system cannot, say): it is not tried again. */
+  private punchFailed = false;
   /** The `fallocate` in flight, if any: the descriptor it opens by number must stay ours until it is done. */
   private puncher: ChildProcess | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -148,21 +149,18 @@ export class SpoolReader {
   private punch(): void {
     const upTo = Math.floor(this.offset / PAGE) * PAGE;
     const path = this.path;
-    if (this.punching || upTo - this.punched < (this.options.punchBytes ?? 64 * 1024 * 1024) || punchWorks === false || !path) return;
-    this.punching = true;
+    if (this.puncher || this.punchFailed || upTo - this.punched < (this.options.punchBytes ?? 64 * 1024 * 1024) || punchWorks === false || !path) return;
     const from = this.punched;
     const child = spawn('fallocate', ['--punch-hole', '--offset', String(from), '--length', String(upTo - from), path], { stdio: 'ignore' });
     this.puncher = child;
     child.on('error', () => {
       punchWorks = false;
-      this.punching = false;
       this.puncher = undefined;
     });
     child.on('exit', (code) => {
-      // A spool that cannot be punched (its file system, say) is not tried again.
-      this.punching = code !== 0;
       this.puncher = undefined;
       if (code === 0) this.punched = upTo;
+      else this.punchFailed = true;
     });
   }
 
