@@ -8,6 +8,20 @@ import { createTestResources } from '../../test/support/aws';
 import { advanceWorkflow } from './advance-workflow';
 import type { ControlPlaneDeps } from './deps';
 
+type TestResources = Awaited<ReturnType<typeof createTestResources>>;
+
+/** The conductor's dependencies on the test resources: the real stores and queue, no contexts; `parts` replaces some. */
+function conductorDeps(r: TestResources, parts: Partial<Record<keyof ControlPlaneDeps, unknown>> = {}): ControlPlaneDeps {
+  return {
+    pipelines: new DynamoPipelineStore(r.table),
+    projects: new DynamoProjectStore(r.table),
+    contexts: { getContextByName: async () => undefined },
+    queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
+    clock: { now: () => new Date() },
+    ...parts,
+  } as unknown as ControlPlaneDeps;
+}
+
 describe('advanceWorkflow', () => {
   it('dispatches a job whose queueing write landed although its response was lost', async () => {
     const r = await createTestResources();
@@ -19,13 +33,7 @@ describe('advanceWorkflow', () => {
         return args[3].status === 'queued' ? undefined : written;
       },
     });
-    const deps = {
-      pipelines: lossy,
-      projects: new DynamoProjectStore(r.table),
-      contexts: { getContextByName: async () => undefined },
-      queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
-      clock: { now: () => new Date() },
-    } as unknown as ControlPlaneDeps;
+    const deps = conductorDeps(r, { pipelines: lossy });
     const workflow = aWorkflow();
     const job = aJob(workflow);
     await store.createWorkflow(workflow, [job]);
@@ -41,14 +49,10 @@ describe('advanceWorkflow', () => {
     const r = await createTestResources();
     const store = new DynamoPipelineStore(r.table);
     const recorded: Array<[string, number, Record<string, string> | undefined]> = [];
-    const deps = {
+    const deps = conductorDeps(r, {
       pipelines: store,
-      projects: new DynamoProjectStore(r.table),
-      contexts: { getContextByName: async () => undefined },
-      queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
-      clock: { now: () => new Date() },
       metrics: { record: (name: string, value: number, dims?: Record<string, string>) => void recorded.push([name, value, dims]) },
-    } as unknown as ControlPlaneDeps;
+    });
     const workflow = aWorkflow();
     const job = aJob(workflow);
     await store.createWorkflow(workflow, [job]);
@@ -67,15 +71,12 @@ describe('advanceWorkflow', () => {
     const store = new DynamoPipelineStore(r.table);
     const projects = new DynamoProjectStore(r.table);
     const counted: number[] = [];
-    const deps = {
+    const deps = conductorDeps(r, {
       pipelines: store,
       projects: Object.assign(Object.create(projects), {
         nextNumber: (slug: string, kind: 'job' | 'pipeline', count?: number) => (counted.push(count ?? 1), projects.nextNumber(slug, kind, count)),
       }),
-      contexts: { getContextByName: async () => undefined },
-      queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
-      clock: { now: () => new Date() },
-    } as unknown as ControlPlaneDeps;
+    });
     const workflow = aWorkflow();
     const jobs = Array.from({ length: 6 }, (_, i) => aJob(workflow, { name: `fan-${i}` }));
     await store.createWorkflow(workflow, jobs);
