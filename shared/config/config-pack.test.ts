@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { parse } from 'yaml';
 import { compileConfig } from './compile';
 import { ConfigPackError, packConfigDir, packConfigFiles } from './config-pack';
 import { parseYaml } from './yaml-parse';
@@ -65,7 +64,7 @@ describe('packConfigFiles', () => {
 
   it('keeps strings that YAML 1.1 would read as other types quoted in the text', () => {
     const { yaml } = packConfigFiles([{ path: '@c.yml', text: 'a: "yes"\nb: .\nc: "1:20"\nd: "0755"\ne: "y"' }]);
-    expect(parse(yaml, { version: '1.1' })).toEqual({ a: 'yes', b: '.', c: '1:20', d: '0755', e: 'y' });
+    expect(parseYaml(yaml, 'packed.yml').value).toEqual({ a: 'yes', b: '.', c: '1:20', d: '0755', e: 'y' });
   });
 
   it.each([

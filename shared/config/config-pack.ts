@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, stringify } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { stringifyYaml } from './yaml-scalars';
 
 /** One entry of a config folder: a file with its text, or a folder (given so empty folders count). */
 export interface PackEntry {
@@ -116,7 +117,7 @@ export function packConfigFiles(entries: PackEntry[]): PackedConfig {
     throw new ConfigPackError('The config folder holds no .yml or .yaml file. Put the config in files such as @config.yml, jobs/build.yml.');
   }
   const value = marshal(root, true) as Record<string, unknown>;
-  return { value, yaml: stringify(value, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false }) };
+  return { value, yaml: stringifyYaml(value) };
 }
 
 function walk(dir: string, rel: string, out: PackEntry[]): void {

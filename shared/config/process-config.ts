@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { stringifyYaml } from './yaml-scalars';
 import { unescapeString } from './interpolate';
 import type { CompileOptions } from './compile';
 import { expandConfig } from './expand-config';
@@ -56,5 +56,5 @@ export async function processConfig(source: string, options: CompileOptions = {}
   if (expanded.config.setup) out.setup = true;
   out.jobs = jobs;
   out.workflows = { version: 2, ...workflows };
-  return { ok: true, yaml: stringify(finalise(out), { lineWidth: 0, aliasDuplicateObjects: false }) };
+  return { ok: true, yaml: stringifyYaml(finalise(out)) };
 }
