@@ -71,6 +71,18 @@ export class GitCliRepositorySource implements RepositorySource {
     }
   }
 
+  async listFiles(project: Project, revision: string, dir: string): Promise<string[] | undefined> {
+    const folder = dir.replace(/\/+$/, '');
+    let out: string;
+    try {
+      out = await git(['ls-tree', '-r', '-z', '--name-only', revision, '--', `${folder}/`], this.mirrorOf(project.repoUrl));
+    } catch (e) {
+      throw new VcsError(`Could not list ${folder} at ${revision}: ${(e as { stderr?: string }).stderr ?? ''}`, { path: folder, revision }, { cause: e });
+    }
+    const files = out.split('\0').filter(Boolean).map((p) => p.slice(folder.length + 1));
+    return files.length ? files : undefined;
+  }
+
   async checkoutAccess(project: Project): Promise<{ url: string }> {
     return { url: project.repoUrl };
   }
