@@ -42,7 +42,8 @@ export async function addProject(
 
 export async function getProjectOrThrow(deps: Pick<ControlPlaneDeps, 'projects'>, slug: string): Promise<Project> {
   const normalized = SLUG.test(slug) ? parseSlug(slug).slug : slug;
-  const project = await deps.projects.getProject(normalized);
+  // Organisation and repository names are case-insensitive on GitHub and Bitbucket, and so on CircleCI.
+  const project = (await deps.projects.getProject(normalized)) ?? (await deps.projects.listProjects()).find((p) => p.slug.toLowerCase() === normalized.toLowerCase());
   if (!project) throw new NotFoundError('Project not found', { slug });
   return project;
 }
