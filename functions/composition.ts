@@ -119,6 +119,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     githubWebhookSecrets: github.webhookSecrets,
     githubInstallations,
     commitStatuses: githubApp ? new GitHubCommitStatusNotifier(githubApp) : undefined,
+    githubWebUrl: githubApp?.webUrl,
     githubOAuth: github.oauth ? { ...github.oauth, ...githubBaseUrls(env.GITHUB_API_URL, env.GITHUB_WEB_URL) } : undefined,
   };
   if (env.SLIPWAY_ADMIN_TOKEN) await seedAdmin(deps, env.SLIPWAY_ADMIN_TOKEN);

@@ -56,4 +56,6 @@ export interface ControlPlaneDeps {
   machinePool?: MachinePool;
   /** Sign-in with GitHub (the App's OAuth client is configured). None: API tokens only. */
   githubOAuth?: GitHubOAuthSettings;
+  /** The web host of the GitHub the App is installed on (`https://github.com` or a GHES host). None: no App. */
+  githubWebUrl?: string;
 }
