@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAwsClients } from '../shared/adapters/aws/clients';
+import { createAwsClients, withProcessHooks } from '../shared/adapters/aws/clients';
 import { DynamoContextStore } from '../shared/adapters/aws/dynamo-context-store';
 import { DynamoDedupeStore } from '../shared/adapters/aws/dynamo-dedupe-store';
 import { DynamoIdentityStore } from '../shared/adapters/aws/dynamo-identity-store';
@@ -67,15 +67,15 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     host.warm();
     compute = host;
   } else {
-    const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
+    const secret = await withProcessHooks(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
     signingKey = Buffer.from(secret.SecretString ?? '', 'utf8');
-    cipher = new KmsEnvelopeCipher(new KMSClient({}), env.KMS_KEY_ID ?? '');
+    cipher = new KmsEnvelopeCipher(withProcessHooks(new KMSClient({})), env.KMS_KEY_ID ?? '');
     const aws = createAwsCompute(env, () => pipelines, () => runners);
     compute = aws;
     machinePool = aws.machinePool;
   }
   const gitSource = new GitCliRepositorySource(join(local ? dataDir : '/tmp', 'git'));
-  const githubSecret = !local && env.GITHUB_APP_SECRET_ARN ? await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.GITHUB_APP_SECRET_ARN })) : undefined;
+  const githubSecret = !local && env.GITHUB_APP_SECRET_ARN ? await withProcessHooks(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: env.GITHUB_APP_SECRET_ARN })) : undefined;
   const github = loadGitHubSettings({
     secretJson: githubSecret?.SecretString,
     file: env.SLIPWAY_GITHUB_APP_FILE,
