@@ -6,6 +6,7 @@ import { registerOrbPublishCommand } from './commands/orb-publish';
 import { registerDevCommand } from './commands/dev';
 import { registerPlanCommand } from './commands/plan';
 import { registerProjectCommands } from './commands/project';
+import { registerRunCommand } from './commands/run';
 import { registerRunnerCommand } from './commands/runner';
 import { main as agentMain } from '../agent/main';
 
@@ -16,6 +17,7 @@ export async function run(argv: string[]): Promise<void> {
   registerProjectCommands(program);
   registerConfigCommands(program);
   registerPlanCommand(program);
+  registerRunCommand(program);
   registerOrbPublishCommand(program);
   registerAdminCommands(program);
   registerRunnerCommand(program);

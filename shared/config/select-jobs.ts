@@ -98,3 +98,18 @@ export function explainJobSelection(workflow: WorkflowPlan, git: { branch?: stri
 export function selectJobs(workflow: WorkflowPlan, git: { branch?: string; tag?: string }): JobPlan[] {
   return explainJobSelection(workflow, git).jobs;
 }
+
+/** The named jobs and, transitively, the jobs they require (all jobs when no names are given). */
+export function narrowJobs(jobs: JobPlan[], names: string[] | undefined): JobPlan[] {
+  if (!names) return jobs;
+  const byName = new Map(jobs.map((j) => [j.name, j]));
+  const keep = new Set<string>();
+  const visit = (name: string) => {
+    const job = byName.get(name);
+    if (!job || keep.has(name)) return;
+    keep.add(name);
+    for (const r of job.requires) visit(r.job);
+  };
+  names.forEach(visit);
+  return jobs.filter((j) => keep.has(j.name));
+}
