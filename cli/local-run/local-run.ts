@@ -120,10 +120,11 @@ async function summarise(deps: ControlPlaneDeps, progress: RunProgress, dataDir:
   for (const j of progress.jobs) {
     const job = await deps.pipelines.getJob(j.workflowId, j.id);
     if (!job) continue;
-    const summary: JobSummary = { workflow: j.workflow, job: j.name, status: job.status, failedSteps: [] };
+    const summary: JobSummary = { workflow: j.workflow, job: j.name, status: job.status, steps: [], failedSteps: [] };
     if (job.startedAt) summary.durationSeconds = (Date.parse(job.stoppedAt ?? job.startedAt) - Date.parse(job.startedAt)) / 1000;
     for (const task of job.tasks) {
       for (const step of task.steps) {
+        summary.steps.push({ name: step.name, task: task.index, status: step.actions[0]?.status ?? 'unknown' });
         if (!step.actions.some((a) => a.status === 'failed' || a.status === 'timedout')) continue;
         const output = (await readStepOutput(deps, job, task.index, step.index)).map((m) => m.message).join('');
         summary.failedSteps.push({ name: step.name, task: task.index, output });

@@ -10,6 +10,8 @@ export interface JobSummary {
   artifacts?: string;
   /** File the job's test results were saved to. */
   testResults?: string;
+  /** Every step of every task, with its status. */
+  steps: Array<{ name: string; task: number; status: string }>;
   failedSteps: Array<{ name: string; task: number; output: string }>;
 }
 
