@@ -1,5 +1,7 @@
 import type { CompileOptions } from './compile';
 import { interpolate } from './interpolate';
+import { attachBudget } from './limits';
+import { matrixSize } from './matrix';
 import { loadOrbs } from './orbs';
 import { flattenPipelineValues, defaultPipelineValues } from './pipeline-values';
 import { bindArguments, readParameterDefinitions } from './parameters';
@@ -25,8 +27,17 @@ export type ExpandResult = { ok: true; config: ExpandedConfig; problems: Problem
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const ONLY_21 = ['orbs', 'commands', 'executors', 'parameters'];
 
-/** parse → validate → expand: the shared front half of compile and process. */
+/** parse → validate → expand: the shared front half of compile and process. Limits stop it with one problem. */
 export async function expandConfig(source: string, options: ExpandOptions = {}): Promise<ExpandResult> {
+  try {
+    return await expand(source, options);
+  } catch (err) {
+    if (err instanceof ConfigCompileError) return { ok: false, problems: err.problems };
+    throw err;
+  }
+}
+
+async function expand(source: string, options: ExpandOptions): Promise<ExpandResult> {
   const file = options.fileName ?? '.circleci/config.yml';
   let parsed;
   try {
@@ -36,6 +47,7 @@ export async function expandConfig(source: string, options: ExpandOptions = {}):
     throw err;
   }
   const problems = new Problems(parsed.map);
+  const budget = attachBudget(problems, options.limits);
   const raw = parsed.value;
   if (!isMap(raw)) {
     problems.add('The config must be a YAML map with `version`, `jobs` and `workflows`.', { node: raw, hint: 'Start the file with `version: 2.1`.' });
@@ -60,6 +72,7 @@ export async function expandConfig(source: string, options: ExpandOptions = {}):
   const missing = problems.list.filter((p) => p.code === 'orb-not-found');
   if (missing.length) return { ok: false, problems: missing };
   addDefinitions(root, config);
+  budget.countJobs(config.workflows, matrixSize);
   const workflows: ExpandedWorkflow[] = [];
   if (config.workflows === undefined) {
     // Without workflows CircleCI runs the job named `build` in a workflow of its own.
