@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { anchoredSteps, commandCycle, doublingCommands, manyWorkflows, parameterChain, wideMatrix } from '../../test/support/hostile-configs';
+import { expansionBomb } from '../../test/support/hostile-config-arbitrary';
 import { compileConfig } from './compile';
 import { CompileBudget, ConfigLimitError, defaultCompileLimits } from './limits';
 import { processConfig } from './process-config';
@@ -98,15 +99,8 @@ describe('compile limits', () => {
   });
 
   it('refuses every generated expansion bomb with a limit problem, never an exception', async () => {
-    const bomb = fc.oneof(
-      fc.record({ levels: fc.integer({ min: 12, max: 40 }), fan: fc.integer({ min: 2, max: 4 }) }).map(({ levels, fan }) => doublingCommands(levels, fan)),
-      fc.record({ params: fc.integer({ min: 2, max: 8 }), values: fc.integer({ min: 50, max: 200 }) }).map(({ params, values }) => wideMatrix(params, values)),
-      fc.integer({ min: 1, max: 30 }).map(commandCycle),
-      fc.integer({ min: 26, max: 60 }).map((levels) => parameterChain(levels)),
-      fc.record({ levels: fc.integer({ min: 5, max: 8 }), width: fc.integer({ min: 6, max: 9 }) }).map(({ levels, width }) => anchoredSteps(levels, width)),
-    );
     await fc.assert(
-      fc.asyncProperty(bomb, async (source) => {
+      fc.asyncProperty(expansionBomb, async (source) => {
         const problems = await refusal(source);
         expect(problems[0].code).toBe('limit');
       }),

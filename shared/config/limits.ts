@@ -37,6 +37,13 @@ export const MAX_EXPANDED_BYTES = 16 * 1024 * 1024;
 export const MAX_PROCESSED_BYTES = 16 * 1024 * 1024;
 export const COMPILE_TIME_BUDGET_MS = 2_000;
 
+/** Wall time a compile worker may run before it is terminated (a backstop behind the counted limits). */
+export const COMPILE_WORKER_TIMEOUT_MS = 5_000;
+/** Heap a compile worker may use before it is stopped. */
+export const COMPILE_WORKER_MEMORY_MB = 256;
+/** Compile workers running at once per process; further compilations wait for one. */
+export const COMPILE_WORKERS = 2;
+
 export const defaultCompileLimits: CompileLimits = {
   maxStepsPerJob: MAX_STEPS_PER_JOB,
   maxStepsPerConfig: MAX_STEPS_PER_CONFIG,

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { compileConfig } from '../config/compile';
 import { selectJobs } from '../config/select-jobs';
 import type { PipelineValues, Plan } from '../config/plan';
 import type { Job, Pipeline, PipelineError, Project, Schedule, TriggerInfo, Workflow } from '../model/entities';
 import { NotFoundError, ValidationError } from '../model/errors';
+import { compileUserConfig } from './config-compile';
 import type { ControlPlaneDeps } from './deps';
 import { storePipelineConfig } from './pipeline-config';
 import { syncConfigSchedules } from './schedules';
@@ -100,9 +100,8 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
     ]));
   }
   const schedule = pipeline.scheduleId ? await deps.schedules.getSchedule(pipeline.scheduleId) : undefined;
-  const compiled = await compileConfig(source, {
+  const compiled = await compileUserConfig(deps, source, {
     pipelineParameters: pipeline.parameters,
-    orbResolver: deps.orbResolver,
     pipeline: pipelineValuesOf({ ...pipeline, vcs }, project, schedule),
   });
   if (!compiled.ok) {
