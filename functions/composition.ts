@@ -1,3 +1,4 @@
+import { WorkerConfigCompiler } from '../shared/adapters/compile/worker-config-compiler';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
@@ -89,6 +90,8 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const githubApp = github.app ? new GitHubApp({ ...github.app, apiUrl: env.GITHUB_API_URL }, githubInstallations, systemClock) : undefined;
   // Self-hosted resource classes (`ns/name`) wait in the runner queue for `slipway runner` instead of compute.
   const runners = new DynamoRunnerStore(table);
+  // Registry orbs: a local folder first (local mode), then the private registry in the bucket.
+  const orbResolver = new ChainedOrbResolver([...(env.SLIPWAY_ORBS_DIR ? [new DirectoryOrbResolver(env.SLIPWAY_ORBS_DIR)] : []), new BlobOrbResolver(blobs)]);
   const deps: ControlPlaneDeps = {
     runners,
     sshKeys: new DynamoSshKeyStore(table),
@@ -105,8 +108,8 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
       notify: env.NOTIFY_QUEUE_URL,
     }),
     blobs,
-    // Registry orbs: a local folder first (local mode), then the private registry in the bucket.
-    orbResolver: new ChainedOrbResolver([...(env.SLIPWAY_ORBS_DIR ? [new DirectoryOrbResolver(env.SLIPWAY_ORBS_DIR)] : []), new BlobOrbResolver(blobs)]),
+    orbResolver,
+    configCompiler: new WorkerConfigCompiler({ orbResolver }),
     cipher,
     repos: githubApp ? new GitHubRepositorySource(githubApp, gitSource) : gitSource,
     compute: new RunnerQueueCompute(compute, runners, systemClock),
@@ -143,4 +146,5 @@ export async function shutdownDeps(): Promise<void> {
   const deps = await cached.catch(() => undefined);
   const compute = deps?.compute instanceof RunnerQueueCompute ? deps.compute.inner : deps?.compute;
   if (compute instanceof HostProcessCompute) compute.stopAll();
+  if (deps?.configCompiler instanceof WorkerConfigCompiler) await deps.configCompiler.close();
 }

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
+<<<<<<< HEAD
 import { compileConfig } from '../config/compile';
 import { narrowJobs, selectJobs } from '../config/select-jobs';
+=======
+import { selectJobs } from '../config/select-jobs';
+>>>>>>> i13
 import type { PipelineValues, Plan } from '../config/plan';
 import type { Job, Pipeline, PipelineError, PipelineSelection, Project, Schedule, TriggerInfo, Workflow } from '../model/entities';
 import { NotFoundError, ValidationError } from '../model/errors';
+import { compileUserConfig } from './config-compile';
 import type { ControlPlaneDeps } from './deps';
 import { readConfigSource } from './config-source';
 import { storePipelineConfig } from './pipeline-config';
@@ -100,9 +105,8 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
   if (!read.ok) return void (await fail(deps, { ...pipeline, vcs }, [read.error]));
   const source = read.source;
   const schedule = pipeline.scheduleId ? await deps.schedules.getSchedule(pipeline.scheduleId) : undefined;
-  const compiled = await compileConfig(source, {
+  const compiled = await compileUserConfig(deps, source, {
     pipelineParameters: pipeline.parameters,
-    orbResolver: deps.orbResolver,
     pipeline: pipelineValuesOf({ ...pipeline, vcs }, project, schedule),
   });
   if (!compiled.ok) {
