@@ -30,7 +30,6 @@ export type ExpandResult = { ok: true; config: ExpandedConfig; problems: Problem
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const ONLY_21 = ['orbs', 'commands', 'executors', 'parameters'];
 
-<<<<<<< HEAD
 /** `when: equal [main, feature/x] is false`: the condition that left a workflow out, as evaluated. */
 function conditionReason(wf: Record<string, unknown>): string {
   const show = (v: unknown) => stringify(v, { collectionStyle: 'flow', lineWidth: 0 }).trim().replace(/^\{ (.*) \}$/, '$1').replace(/^(\w+): /, '$1 ');
@@ -39,10 +38,7 @@ function conditionReason(wf: Record<string, unknown>): string {
   return scalar(wf.unless) ? `unless: ${show(wf.unless)}` : `unless: ${show(wf.unless)} is true`;
 }
 
-/** parse → validate → expand: the shared front half of compile and process. */
-=======
 /** parse → validate → expand: the shared front half of compile and process. Limits stop it with one problem. */
->>>>>>> i13
 export async function expandConfig(source: string, options: ExpandOptions = {}): Promise<ExpandResult> {
   try {
     return await expand(source, options);

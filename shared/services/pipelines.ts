@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-<<<<<<< HEAD
-import { compileConfig } from '../config/compile';
 import { narrowJobs, selectJobs } from '../config/select-jobs';
-=======
-import { selectJobs } from '../config/select-jobs';
->>>>>>> i13
 import type { PipelineValues, Plan } from '../config/plan';
 import type { Job, Pipeline, PipelineError, PipelineSelection, Project, Schedule, TriggerInfo, Workflow } from '../model/entities';
 import { NotFoundError, ValidationError } from '../model/errors';
