@@ -95,7 +95,8 @@ export function apiJobDetails(j: Job, w: Workflow, p: Project, publicUrl: string
     pipeline: { id: j.pipelineId },
     duration: started !== undefined && stopped !== undefined ? stopped - started : null,
     created_at: j.createdAt,
-    messages: [],
+    // Why the job ended as it did when no step says so (CircleCI's `messages`).
+    messages: j.message ? [{ type: 'error', message: j.message, reason: 'job' }] : [],
     contexts: j.plan.contexts.map((name) => ({ name })),
     organization: { name: p.organizationName },
     queued_at: j.queuedAt ?? j.createdAt,
