@@ -28,6 +28,8 @@ import { GitHubRepositorySource } from '../shared/adapters/vcs/github-repository
 import type { JobCompute } from '../shared/ports/job-compute';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
 import { DynamoSshKeyStore } from '../shared/adapters/aws/dynamo-ssh-key-store';
+import { DynamoWebhookStore } from '../shared/adapters/aws/dynamo-webhook-store';
+import { GuardedWebhookTransport } from '../shared/adapters/http/guarded-webhook-transport';
 import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import { systemClock } from '../shared/ports/clock';
 import { seedAdmin } from '../shared/services/auth';
@@ -119,6 +121,9 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     githubWebhookSecrets: github.webhookSecrets,
     githubInstallations,
     commitStatuses: githubApp ? new GitHubCommitStatusNotifier(githubApp) : undefined,
+    webhooks: new DynamoWebhookStore(table),
+    // SSRF: public targets only, unless the operator allows private ones; local mode also reaches loopback over http.
+    webhookTransport: new GuardedWebhookTransport({ allowPrivate: env.SLIPWAY_WEBHOOK_ALLOW_PRIVATE === 'true', allowLoopback: local, allowHttp: local }),
     githubOAuth: github.oauth ? { ...github.oauth, ...githubBaseUrls(env.GITHUB_API_URL, env.GITHUB_WEB_URL) } : undefined,
   };
   if (env.SLIPWAY_ADMIN_TOKEN) await seedAdmin(deps, env.SLIPWAY_ADMIN_TOKEN);

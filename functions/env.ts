@@ -56,6 +56,8 @@ const schema = z.object({
   SLIPWAY_AGENT_COMMAND: z.string().optional(),
   /** Local mode: folder of packed orbs (`ns/name@version` or `ns/name`) for registry orb references. */
   SLIPWAY_ORBS_DIR: z.string().optional(),
+  /** Outbound webhooks may reach private, link-local and loopback addresses (off: only public ones; local mode allows loopback). */
+  SLIPWAY_WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   /** Admin API token to seed (local mode). */
   SLIPWAY_ADMIN_TOKEN: z.string().optional(),
   /** Seconds an agent may stay silent before its job is failed (lease). */

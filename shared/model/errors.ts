@@ -63,3 +63,6 @@ export class VcsError extends SlipwayError {
     super(message, 502, context, options);
   }
 }
+
+/** An outbound webhook URL that may not be used (scheme, or an address the operator does not allow). */
+export class WebhookTargetError extends ValidationError {}

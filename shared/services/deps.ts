@@ -16,6 +16,8 @@ import type { RunnerStore } from '../ports/runner-store';
 import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SshKeyStore } from '../ports/ssh-key-store';
+import type { WebhookStore } from '../ports/webhook-store';
+import type { WebhookTransport } from '../ports/webhook-transport';
 import type { GitHubOAuthSettings } from './oauth';
 import type { MachinePool } from './machine-pool';
 import type { TokenService } from './tokens';
@@ -56,4 +58,8 @@ export interface ControlPlaneDeps {
   machinePool?: MachinePool;
   /** Sign-in with GitHub (the App's OAuth client is configured). None: API tokens only. */
   githubOAuth?: GitHubOAuthSettings;
+  /** Outbound webhooks (CircleCI API v2 `/webhook`) and their delivery log. None: the feature is off. */
+  webhooks?: WebhookStore;
+  /** Sends outbound webhooks, refusing targets the operator does not allow (SSRF). */
+  webhookTransport?: WebhookTransport;
 }
