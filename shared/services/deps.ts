@@ -17,6 +17,8 @@ import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SshKeyStore } from '../ports/ssh-key-store';
 import type { WebhookStore } from '../ports/webhook-store';
+import type { Mailer } from '../ports/mailer';
+import type { NotificationPreferenceStore } from '../ports/notification-preferences';
 import type { WebhookTransport } from '../ports/webhook-transport';
 import type { GitHubOAuthSettings } from './oauth';
 import type { MachinePool } from './machine-pool';
@@ -62,4 +64,8 @@ export interface ControlPlaneDeps {
   webhooks?: WebhookStore;
   /** Sends outbound webhooks, refusing targets the operator does not allow (SSRF). */
   webhookTransport?: WebhookTransport;
+  /** Email (SES in AWS, SMTP locally). None: no email notifications. */
+  mailer?: Mailer;
+  /** Per-user and per-project email notification settings, and each branch's last outcome. */
+  notificationPreferences?: NotificationPreferenceStore;
 }

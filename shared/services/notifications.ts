@@ -3,6 +3,7 @@ import type { JobStatus } from '../model/statuses';
 import type { CommitState } from '../ports/commit-status-notifier';
 import type { ControlPlaneDeps } from './deps';
 import { reportsGitHubStatus } from './project-settings';
+import { emailWorkflowOutcome } from './email-notifications';
 import { deliverWebhook, prepareWebhookEvents, type DeliverWebhookMessage, type DeliveryDeps } from './webhook-delivery';
 
 /** Messages on the `notify` queue (sent by the conductor). */
@@ -37,7 +38,7 @@ export function commitStatusFor(status: JobStatus): { state: CommitState; descri
 }
 
 type Deps = Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'commitStatuses' | 'publicUrl'>;
-type NotifyDeps = Deps & DeliveryDeps;
+type NotifyDeps = Deps & DeliveryDeps & Parameters<typeof emailWorkflowOutcome>[0];
 
 async function postJobStatus(deps: Deps, job: Job): Promise<'pending' | 'final' | 'none'> {
   const status = commitStatusFor(job.status);
@@ -79,7 +80,7 @@ async function postCommitStatus(deps: Deps, msg: { workflowId: string; jobId: st
 }
 
 /**
- * The `notify` consumer: commit statuses, outbound webhooks (`job-completed`, `workflow-completed` and their
+ * The `notify` consumer: commit statuses, email on failed and fixed workflows, outbound webhooks (`job-completed`, `workflow-completed` and their
  * delivery attempts). Every branch is safe to run twice.
  */
 export async function handleNotification(deps: NotifyDeps, msg: NotifyMessage): Promise<void> {
@@ -90,7 +91,8 @@ export async function handleNotification(deps: NotifyDeps, msg: NotifyMessage): 
       await postCommitStatus(deps, msg);
       return prepareWebhookEvents(deps, { type: 'job-completed', workflowId: msg.workflowId, jobId: msg.jobId });
     case 'WorkflowFinished':
-      return prepareWebhookEvents(deps, { type: 'workflow-completed', workflowId: msg.workflowId });
+      await prepareWebhookEvents(deps, { type: 'workflow-completed', workflowId: msg.workflowId });
+      return emailWorkflowOutcome(deps, msg.workflowId);
     case 'DeliverWebhook':
       await deliverWebhook(deps, msg);
       return;

@@ -93,7 +93,7 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
   } catch (e) {
     return void (await fail(deps, pipeline, [{ type: 'config-fetch', message: (e as Error).message }]));
   }
-  const vcs = { ...pipeline.vcs, revision: commit.revision, commit: { subject: commit.subject, body: commit.body } };
+  const vcs = { ...pipeline.vcs, revision: commit.revision, commit: { subject: commit.subject, body: commit.body, ...(commit.committerEmail ? { committerEmail: commit.committerEmail } : {}) } };
   if (source === undefined) {
     return void (await fail(deps, { ...pipeline, vcs }, [
       { type: 'config-fetch', message: `No .circleci/config.yml found at ${commit.revision.slice(0, 12)}. Add one to the repository.` },

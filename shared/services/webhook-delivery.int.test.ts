@@ -6,8 +6,7 @@ import { DynamoProjectStore } from '../adapters/aws/dynamo-project-store';
 import { DynamoWebhookStore } from '../adapters/aws/dynamo-webhook-store';
 import { GuardedWebhookTransport } from '../adapters/http/guarded-webhook-transport';
 import { LocalKeyCipher } from '../adapters/local/local-key-cipher';
-import type { Project } from '../model/entities';
-import { aJob, aPipeline, aWorkflow } from '../model/fixtures';
+import { aJob, aPipeline, aProject, aWorkflow } from '../model/fixtures';
 import type { MessageQueue, SendOptions } from '../ports/message-queue';
 import { createTestResources } from '../../test/support/aws';
 import type { ControlPlaneDeps } from './deps';
@@ -59,10 +58,7 @@ async function setup(statuses: number[] = []) {
     clock: { now: () => now },
     publicUrl: 'http://slipway.test',
   } as unknown as ControlPlaneDeps;
-  const project: Project = {
-    id: randomUUID(), slug: 'gh/acme/hooks', name: 'hooks', organizationName: 'acme', organizationSlug: 'gh/acme', organizationId: randomUUID(),
-    repoUrl: 'file:///repo', defaultBranch: 'main', settings: { buildPrsOnly: false, buildForkPrs: false, forksReceiveSecrets: false, autoCancelBuilds: false }, createdAt: now.toISOString(),
-  };
+  const project = aProject({ slug: 'gh/acme/hooks', name: 'hooks', createdAt: now.toISOString() });
   await deps.projects.createProject(project);
   const receiver = await startReceiver(statuses);
   const hook = await createWebhook(deps, project, { name: 'ci', events: ['workflow-completed', 'job-completed'], url: receiver.url, 'verify-tls': true, 'signing-secret': SECRET, scope: { id: project.id, type: 'project' } });
