@@ -35,6 +35,7 @@ import { DynamoNotificationPreferences } from '../shared/adapters/aws/dynamo-not
 import { SesMailer } from '../shared/adapters/aws/ses-mailer';
 import { SmtpMailer } from '../shared/adapters/local/smtp-mailer';
 import type { Mailer } from '../shared/ports/mailer';
+import { S3AuditLog } from '../shared/adapters/aws/s3-audit-log';
 import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import { systemClock } from '../shared/ports/clock';
 import { seedAdmin } from '../shared/services/auth';
@@ -137,6 +138,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     webhookTransport: new GuardedWebhookTransport({ allowPrivate: env.SLIPWAY_WEBHOOK_ALLOW_PRIVATE === 'true', allowLoopback: local, allowHttp: local }),
     mailer: mailerFor(env, local),
     notificationPreferences: new DynamoNotificationPreferences(table),
+    auditLog: new S3AuditLog(clients.s3, env.BUCKET_NAME, { retentionDays: env.AUDIT_RETENTION_DAYS }),
     githubOAuth: github.oauth ? { ...github.oauth, ...githubBaseUrls(env.GITHUB_API_URL, env.GITHUB_WEB_URL) } : undefined,
   };
   if (env.SLIPWAY_ADMIN_TOKEN) await seedAdmin(deps, env.SLIPWAY_ADMIN_TOKEN);

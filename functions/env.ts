@@ -62,6 +62,8 @@ const schema = z.object({
   SLIPWAY_SMTP_URL: z.string().url().optional(),
   /** The sender of email notifications; in AWS a verified SES identity (address, or an address at a verified domain). */
   SLIPWAY_EMAIL_FROM: z.string().optional(),
+  /** Days each audit object stays locked (S3 Object Lock, compliance mode); unset: not locked (local mode). */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   /** Admin API token to seed (local mode). */
   SLIPWAY_ADMIN_TOKEN: z.string().optional(),
   /** Seconds an agent may stay silent before its job is failed (lease). */

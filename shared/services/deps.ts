@@ -18,6 +18,7 @@ import type { SecretCipher } from '../ports/secret-cipher';
 import type { SshKeyStore } from '../ports/ssh-key-store';
 import type { WebhookStore } from '../ports/webhook-store';
 import type { Mailer } from '../ports/mailer';
+import type { AuditLog } from '../ports/audit-log';
 import type { NotificationPreferenceStore } from '../ports/notification-preferences';
 import type { WebhookTransport } from '../ports/webhook-transport';
 import type { GitHubOAuthSettings } from './oauth';
@@ -68,4 +69,6 @@ export interface ControlPlaneDeps {
   mailer?: Mailer;
   /** Per-user and per-project email notification settings, and each branch's last outcome. */
   notificationPreferences?: NotificationPreferenceStore;
+  /** The audit log (S3 with Object Lock). None: nothing is recorded. Written through `services/audit.ts`. */
+  auditLog?: AuditLog;
 }
