@@ -67,6 +67,11 @@ export interface VcsInfo {
   commit?: { subject: string; body: string; committerEmail?: string };
 }
 
+export interface PipelineSelection {
+  workflows?: string[];
+  jobs?: string[];
+}
+
 export interface Pipeline {
   id: string;
   projectSlug: string;
@@ -96,6 +101,8 @@ export interface Pipeline {
   continuationExpiresAt?: string;
   /** The schedule that fired this pipeline (scheduled pipelines). */
   scheduleId?: string;
+  /** Local runs (`slipway run --workflow/--job`): only these workflows, and these jobs with the jobs they require. */
+  selection?: PipelineSelection;
   createdAt: string;
   updatedAt: string;
 }

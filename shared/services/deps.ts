@@ -1,5 +1,6 @@
 import type { BlobStore } from '../ports/blob-store';
 import type { CommitStatusNotifier } from '../ports/commit-status-notifier';
+import type { ConfigCompiler } from '../ports/config-compiler';
 import type { Clock } from '../ports/clock';
 import type { ContextStore } from '../ports/context-store';
 import type { DedupeStore } from '../ports/dedupe-store';
@@ -47,6 +48,8 @@ export interface ControlPlaneDeps {
   /** Operational metrics for the dashboard (CloudWatch in AWS; none locally). */
   metrics?: JobMetrics;
   orbResolver?: OrbResolver;
+  /** Compiles users' configs away from the serving thread (a worker with memory and time caps). None: in-process. */
+  configCompiler?: ConfigCompiler;
   /** Public base URL of the HTTP API, without a trailing slash. */
   publicUrl: string;
   /** Seconds an agent may stay silent before its task is failed. */
@@ -71,4 +74,6 @@ export interface ControlPlaneDeps {
   notificationPreferences?: NotificationPreferenceStore;
   /** The audit log (S3 with Object Lock). None: nothing is recorded. Written through `services/audit.ts`. */
   auditLog?: AuditLog;
+  /** The web host of the GitHub the App is installed on (`https://github.com` or a GHES host). None: no App. */
+  githubWebUrl?: string;
 }
