@@ -21,7 +21,7 @@ export function apiPipeline(p: Pipeline) {
       ...(p.vcs.branch ? { branch: p.vcs.branch } : {}),
       ...(p.vcs.tag ? { tag: p.vcs.tag } : {}),
       ...(p.vcs.reviewId ? { review_id: p.vcs.reviewId, review_url: p.vcs.reviewUrl } : {}),
-      ...(p.vcs.commit ? { commit: p.vcs.commit } : {}),
+      ...(p.vcs.commit ? { commit: { subject: p.vcs.commit.subject, body: p.vcs.commit.body } } : {}),
     },
   };
 }
