@@ -1,6 +1,8 @@
 import { stringify } from 'yaml';
 import type { CompileOptions } from './compile';
 import { interpolate } from './interpolate';
+import { attachBudget } from './limits';
+import { matrixSize } from './matrix';
 import { loadOrbs } from './orbs';
 import { flattenPipelineValues, defaultPipelineValues } from './pipeline-values';
 import { bindArguments, readParameterDefinitions } from './parameters';
@@ -36,8 +38,17 @@ function conditionReason(wf: Record<string, unknown>): string {
   return scalar(wf.unless) ? `unless: ${show(wf.unless)}` : `unless: ${show(wf.unless)} is true`;
 }
 
-/** parse → validate → expand: the shared front half of compile and process. */
+/** parse → validate → expand: the shared front half of compile and process. Limits stop it with one problem. */
 export async function expandConfig(source: string, options: ExpandOptions = {}): Promise<ExpandResult> {
+  try {
+    return await expand(source, options);
+  } catch (err) {
+    if (err instanceof ConfigCompileError) return { ok: false, problems: err.problems };
+    throw err;
+  }
+}
+
+async function expand(source: string, options: ExpandOptions): Promise<ExpandResult> {
   const file = options.fileName ?? '.circleci/config.yml';
   let parsed;
   try {
@@ -47,6 +58,7 @@ export async function expandConfig(source: string, options: ExpandOptions = {}):
     throw err;
   }
   const problems = new Problems(parsed.map);
+  const budget = attachBudget(problems, options.limits);
   const raw = parsed.value;
   if (!isMap(raw)) {
     problems.add('The config must be a YAML map with `version`, `jobs` and `workflows`.', { node: raw, hint: 'Start the file with `version: 2.1`.' });
@@ -71,6 +83,7 @@ export async function expandConfig(source: string, options: ExpandOptions = {}):
   const missing = problems.list.filter((p) => p.code === 'orb-not-found');
   if (missing.length) return { ok: false, problems: missing };
   addDefinitions(root, config);
+  budget.countJobs(config.workflows, matrixSize);
   const workflows: ExpandedWorkflow[] = [];
   const skippedWorkflows: ExpandedConfig['skippedWorkflows'] = [];
   if (config.workflows === undefined) {
