@@ -78,13 +78,14 @@ export function registerRunCommand(program: Command): void {
         }
         const dir = process.cwd();
         if (!gitOutput(dir, ['rev-parse', '--show-toplevel'])) throw new UsageError(`${dir} is not in a git working tree. Run \`slipway run\` inside your repository.`);
-        findConfig(gitOutput(dir, ['rev-parse', '--show-toplevel']) as string);
+        const config = findConfig(gitOutput(dir, ['rev-parse', '--show-toplevel']) as string);
         const event = readEvent(opts, dir);
         const env = readEnv(opts.env, opts.envFile);
         const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !opts.json;
         const summary = await runLocally({
           dir,
           dataDir: opts.data,
+          configFolder: config.folder,
           event,
           env,
           selection: opts.workflow || opts.job ? { ...(opts.workflow ? { workflows: opts.workflow } : {}), ...(opts.job ? { jobs: opts.job } : {}) } : undefined,

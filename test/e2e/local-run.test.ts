@@ -152,6 +152,17 @@ workflows:
     expect(s.dirty).toBe(false);
   });
 
+  it('packs a .circleci/config/ folder, as the server does for a project with config_folder', async () => {
+    const folder = createTestRepo({
+      '.circleci/config/@config.yml': 'version: 2.1\nworkflows:\n  main:\n    jobs: [build]\n',
+      '.circleci/config/jobs/build.yml': 'docker: [{ image: cimg/base:stable }]\nsteps: [{ run: echo packed }]\n',
+    });
+    const r = await slipwayRun(folder.dir, ['--json']);
+    const s = JSON.parse(r.out) as Summary;
+    expect(s.jobs.map((j) => [j.job, j.status])).toEqual([['build', 'success']]);
+    expect(r.code).toBe(0);
+  });
+
   it('refuses to run outside a git working tree', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-not-git-'));
     const r = await slipwayRun(dir, []);
