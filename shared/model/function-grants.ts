@@ -64,8 +64,9 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
   pipelines: {
     table: 'read-write',
     // Configs over 4 KB go to pipelines/<id>/; registry orbs are read (and versions listed) under orbs/.
+    // triggers: a GitHub event taken from the triggers queue becomes a pipeline, whose PipelineTriggered goes back on it.
     objects: { pipelines: ['read', 'write'], orbs: ['read', 'list'], audit: ['write'] },
-    send: ['dispatch', 'events', 'notify'],
+    send: ['triggers', 'dispatch', 'events', 'notify'],
     secrets: ['githubApp'],
     envelope: ['decrypt'],
     compute: [],
