@@ -3,6 +3,7 @@ import { unescapeString } from './interpolate';
 import type { CompileOptions } from './compile';
 import { environmentList, environmentMap } from './environment';
 import { expandConfig } from './expand-config';
+import { budgetOf, ConfigLimitError } from './limits';
 import type { ConfigProblem } from './plan';
 import type { LongStep } from './steps';
 import type { ExpandedWorkflowJob } from './workflows';
@@ -64,5 +65,12 @@ export async function processConfig(source: string, options: CompileOptions = {}
   if (expanded.config.setup) out.setup = true;
   out.jobs = jobs;
   out.workflows = { version: 2, ...workflows };
-  return { ok: true, yaml: stringifyYaml(finalise(out)) };
+  const yaml = stringifyYaml(finalise(out));
+  try {
+    budgetOf(expanded.problems).checkProcessedBytes(Buffer.byteLength(yaml));
+  } catch (err) {
+    if (err instanceof ConfigLimitError) return { ok: false, problems: err.problems };
+    throw err;
+  }
+  return { ok: true, yaml };
 }

@@ -49,7 +49,7 @@ const sizeOf = (w: Walk, v: unknown): number => (v !== null && typeof v === 'obj
 const count = (w: Walk, n: number, at: Pos): void => {
   w.total += n;
   if (w.total > w.limits.maxExpandedNodes) {
-    fail(w.map.file, at, `The document expands to more than ${w.limits.maxExpandedNodes} values (alias expansion).`, 'Reduce the use of aliases that refer to other aliases.', 'limit');
+    fail(w.map.file, at, `The document expands to more than ${w.limits.maxExpandedNodes} values through aliases (limit maxExpandedNodes = ${w.limits.maxExpandedNodes}).`, 'Reduce the use of aliases that refer to other aliases.', 'limit');
   }
 };
 
@@ -66,7 +66,7 @@ function convert(w: Walk, node: unknown, depth: number): unknown {
   if (node === null || node === undefined) return null;
   const n = node as Node;
   const pos = posAt(w.lc, n.range?.[0]);
-  if (depth > w.limits.maxDepth) fail(w.map.file, pos, `Nesting is deeper than ${w.limits.maxDepth} levels.`, 'Flatten the document.', 'limit');
+  if (depth > w.limits.maxDepth) fail(w.map.file, pos, `Nesting is deeper than ${w.limits.maxDepth} levels (limit maxDepth = ${w.limits.maxDepth}).`, 'Flatten the document.', 'limit');
   let out: unknown;
   if (isAlias(n)) {
     const name = (n as Alias).source;
@@ -164,9 +164,9 @@ export function parseYaml(source: string, file: string, limits: Partial<ParseLim
   const lim = { ...defaultParseLimits, ...limits };
   const map = new SourceMap(file);
   const bytes = Buffer.byteLength(source, 'utf8');
-  if (bytes > lim.maxBytes) fail(file, { line: 1, column: 1 }, `The config is ${bytes} bytes; the limit is ${lim.maxBytes}.`, 'Split the config or remove unused parts.', 'limit');
+  if (bytes > lim.maxBytes) fail(file, { line: 1, column: 1 }, `The config is ${bytes} bytes, more than ${lim.maxBytes} (limit maxBytes = ${lim.maxBytes}).`, 'Split the config or remove unused parts.', 'limit');
   const flowDepth = maxFlowDepth(source, lim.maxDepth);
-  if (flowDepth.depth > lim.maxDepth) fail(file, posOfOffset(source, flowDepth.offset), `Nesting is deeper than ${lim.maxDepth} levels.`, 'Flatten the document.', 'limit');
+  if (flowDepth.depth > lim.maxDepth) fail(file, posOfOffset(source, flowDepth.offset), `Nesting is deeper than ${lim.maxDepth} levels (limit maxDepth = ${lim.maxDepth}).`, 'Flatten the document.', 'limit');
   const lc = new LineCounter();
   let doc;
   try {

@@ -16,7 +16,10 @@ import { scheduleRoutes } from './schedules';
 import { settingsRoutes } from './settings';
 import { sshKeyRoutes } from './ssh-keys';
 import { userRoutes } from './users';
+import { webhookRoutes } from './webhooks';
+import { auditRoutes } from './audit';
+import { notificationSettingsRoutes } from './notification-settings';
 import { workflowRoutes } from './workflows';
 
 /** Every API route. Order matters only where paths overlap (more specific first). */
-export const apiRoutes: Route[] = [...metaRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...oauthRoutes, ...projectListRoutes, ...configRoutes];
+export const apiRoutes: Route[] = [...metaRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...oauthRoutes, ...webhookRoutes, ...auditRoutes, ...notificationSettingsRoutes, ...projectListRoutes, ...configRoutes];

@@ -3,6 +3,7 @@ import { isTerminalJob } from '../../../shared/model/statuses';
 import { sendWorkflowEvent } from '../../../shared/services/advance-workflow';
 import { apiJobDetails, apiV1Job } from '../../../shared/services/api-shapes';
 import { readStepOutput } from '../../../shared/services/job-output';
+import { jobReplaySpec } from '../../../shared/services/job-replay';
 import { watchJob } from '../../../shared/services/runner-protocol';
 import { projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';
@@ -18,6 +19,15 @@ async function jobByNumber(ctx: RouteContext, slug: string, number: string, role
 
 export const jobRoutes: Route[] = [
   {
+    // Slipway extension for `slipway run --replay`: what the job ran with; secrets need ?with-secrets=true and admin.
+    method: 'GET',
+    path: '/api/v2/project/:slug/job/:number/replay',
+    async handle(ctx) {
+      const { project, job } = await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member');
+      return json(200, await jobReplaySpec(ctx.deps, await ctx.user(), project, job, ctx.req.query['with-secrets'] === 'true'));
+    },
+  },
+  {
     method: 'GET',
     path: '/api/v2/project/:slug/job/:number',
     async handle(ctx) {
@@ -32,7 +42,7 @@ export const jobRoutes: Route[] = [
       const { job } = await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member');
       const user = await ctx.user();
       if (!isTerminalJob(job.status)) await sendWorkflowEvent(ctx.deps, job.workflowId, { type: 'JobCancelRequested', jobId: job.id, by: user.id });
-      return json(202, { message: 'Accepted.' });
+      return json(200, { message: 'Job cancellation requested.' });
     },
   },
   {

@@ -1,5 +1,5 @@
 import type { Project } from '../../model/entities';
-import { VcsError } from '../../model/errors';
+import { RefNotFoundError, VcsError } from '../../model/errors';
 import type { RepositorySource, ResolvedCommit } from '../../ports/repository-source';
 import { repositoryOf, type GitHubApp } from './github-app';
 import { withGitHubRetries } from './github-retry';
@@ -35,12 +35,14 @@ export class GitHubRepositorySource implements RepositorySource {
         subject,
         body: rest.join('\n').trim(),
         authorName: data.commit.author?.name ?? undefined,
+        committerEmail: data.commit.committer?.email ?? undefined,
       };
     } catch (e) {
       const status = (e as { status?: number }).status;
       if (status === 404 || status === 422) {
         const kind = ref.revision ? 'Revision' : ref.tag ? 'Tag' : 'Branch';
-        throw new VcsError(
+        throw new RefNotFoundError(
+          kind,
           `${kind} ${name} not found in GitHub repository ${fullName}.`,
           { ref, repository: fullName },
           { cause: e },
