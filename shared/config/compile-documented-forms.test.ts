@@ -69,3 +69,100 @@ workflows: {main: {jobs: [build]}}
     expect(compiled.ok && compiled.plan.workflows[0].jobs[0].steps[0]).toMatchObject({ environment: { A: 'executor', B: 'job', C: '3', S: 'step' } });
   });
 });
+
+describe('parameters in every documented place', () => {
+  it('substitutes parameters in environment keys, docker auth, resource_class, parallelism, working_directory and when', async () => {
+    const out = await processed(`version: 2.1
+executors:
+  py:
+    parameters:
+      tag: {type: string, default: "3.12"}
+    docker:
+      - image: cimg/python:<< parameters.tag >>
+        auth: {username: bot, password: $<< parameters.tag >>}
+orbs:
+  tools:
+    jobs:
+      lint:
+        docker: [{image: cimg/base:stable}]
+        steps: [{run: lint}]
+jobs:
+  build:
+    parameters:
+      var: {type: env_var_name, default: TOKEN}
+      size: {type: enum, enum: [small, large], default: large}
+      n: {type: integer, default: 3}
+      dir: {type: string, default: /src}
+      run-tests: {type: boolean, default: true}
+      exec: {type: executor, default: py}
+      user: {type: string, default: bot}
+    executor: << parameters.exec >>
+    resource_class: << parameters.size >>
+    parallelism: << parameters.n >>
+    working_directory: << parameters.dir >>
+    environment:
+      << parameters.var >>_FILE: /tmp/<< parameters.var >>
+    steps:
+      - when:
+          condition: << parameters.run-tests >>
+          steps: [{run: "echo $<< parameters.var >>"}]
+      - unless:
+          condition: << parameters.run-tests >>
+          steps: [{run: never}]
+workflows:
+  main:
+    when:
+      and:
+        - not: {equal: [nope, << pipeline.git.branch >>]}
+        - or: [true, {matches: {pattern: "^rel", value: << pipeline.git.branch >>}}]
+    jobs:
+      - build:
+          name: b1
+          exec: {name: py, tag: "3.11"}
+          var: SECRET
+          size: small
+          n: 2
+          dir: /w
+      - tools/lint:
+          pre-steps: [{run: before}]
+          post-steps: [{run: after}]
+`, {}).catch((e: Error) => e.message);
+    if (typeof out === 'string') throw new Error(out);
+    expect(out.jobs.b1).toMatchObject({
+      docker: [{ image: 'cimg/python:3.11', auth: { username: 'bot', password: '$3.11' } }],
+      resource_class: 'small',
+      parallelism: 2,
+      working_directory: '/w',
+      environment: [{ SECRET_FILE: '/tmp/SECRET' }],
+      steps: [{ run: { command: 'echo $SECRET' } }],
+    });
+    expect(out.jobs['tools/lint'].steps).toEqual([{ run: { command: 'before' } }, { run: { command: 'lint' } }, { run: { command: 'after' } }]);
+  });
+
+  it('expands a matrix with alias and exclude, naming instances with << matrix.x >>', async () => {
+    const out = await processed(`version: 2.1
+jobs:
+  test:
+    parameters:
+      os: {type: string}
+      node: {type: integer}
+    docker: [{image: "cimg/node:<< parameters.node >>"}]
+    steps: [{run: "echo << parameters.os >>"}]
+  report: {docker: [{image: cimg/base:stable}], steps: [checkout]}
+workflows:
+  main:
+    jobs:
+      - test:
+          name: test-<< matrix.os >>-<< matrix.node >>
+          matrix:
+            alias: all-tests
+            parameters: {os: [linux, mac], node: [18, 20]}
+            exclude: [{os: mac, node: 18}]
+      - report: {requires: [all-tests]}
+`);
+    expect(Object.keys(out.jobs).sort()).toEqual(['report', 'test-linux-18', 'test-linux-20', 'test-mac-20']);
+    expect(out.jobs['test-mac-20'].docker).toEqual([{ image: 'cimg/node:20' }]);
+    const report = (out.workflows.main as { jobs: Array<Record<string, { requires?: string[] }>> }).jobs.find((j) => typeof j === 'object' && 'report' in j);
+    expect(report?.report.requires?.sort()).toEqual(['test-linux-18', 'test-linux-20', 'test-mac-20']);
+  });
+});
