@@ -9,7 +9,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
-const needsLegacy = ['dev', 'bench'].includes(args[0]);
+const needsLegacy = ['dev', 'bench', 'run'].includes(args[0]);
 const hasLegacy = process.execArgv.includes('--openssl-legacy-provider') || /--openssl-legacy-provider/.test(process.env.NODE_OPTIONS || '');
 
 if (needsLegacy && !hasLegacy) {
@@ -20,7 +20,7 @@ if (needsLegacy && !hasLegacy) {
   const outfile = path.join(root, 'node_modules', '.cache', 'slipway', 'cli.cjs');
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   // Bundle the ESM-only packages; leave every other dependency to Node's resolver.
-  const inline = (name) => name.startsWith('@middy/') || name.startsWith('@octokit/');
+  const inline = (name) => name.startsWith('@middy/') || name.startsWith('@octokit/') || name === 'log-update';
   const external = [...Object.keys(pkg.dependencies || {}), ...Object.keys(pkg.devDependencies || {})].filter((n) => !inline(n));
   // The config compile worker runs from its own bundle beside the CLI's (shared/adapters/compile).
   const worker = path.join(path.dirname(outfile), 'config-compile-worker.cjs');

@@ -58,6 +58,11 @@ function expandStep(step: unknown, list: unknown[], index: number, scope: Scope,
     problems.add(`Invalid step ${JSON.stringify(step)} in ${ctx.owner}.`, { node: list, key: index });
     return;
   }
+  if (type === 'steps' && !resolveDefinition(scope, 'commands', 'steps')) {
+    // `- steps: << parameters.x >>`: a steps parameter spliced in place, as the docs write it (empty lists too).
+    for (const s of expandSteps(args, scope, ctx, depth)) out.push(s);
+    return;
+  }
   if (type === 'when' || type === 'unless') {
     const cond = isMap(args) ? args : {};
     if (!('condition' in cond)) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../../shared/model/errors';
-import { tokenFromHeaders } from '../../../shared/services/auth';
+import { tokenFromRequest } from '../../../shared/services/auth';
 import { apiUser, collaborations, createUser, getVisibleUser, grantRole, issueToken, listTokens, revokeOwnToken, revokeToken } from '../../../shared/services/users';
 import { parseBody } from '../access';
 import { json, type Route } from '../http';
@@ -20,7 +20,7 @@ export const userRoutes: Route[] = [
     path: '/api/v2/me/token',
     async handle(ctx) {
       await ctx.user();
-      await revokeOwnToken(ctx.deps, tokenFromHeaders(ctx.req.headers)!);
+      await revokeOwnToken(ctx.deps, tokenFromRequest(ctx.req.headers, ctx.req.query)!);
       return json(200, { message: 'Token revoked: you are signed out.' });
     },
   },
