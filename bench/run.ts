@@ -5,13 +5,14 @@ import { slipwayRoot } from '../local/root';
 import { BenchRuntime } from './bench-runtime';
 import { bundleFigures } from './bundles';
 import { concurrencyFigures, costFigures, fanOutFigures, overheadFigures } from './control-plane';
+import { hostileConfigFigures } from './hostile-configs';
 import { formatMarkdown, formatTable, type Figure } from './report';
 import { localRunFigures } from './local-run';
 import { cacheFigures, compileFigures, logFigures } from './standalone';
 
-export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency', 'local-run'] as const;
+export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency', 'local-run', 'hostile'] as const;
 export type FigureName = (typeof FIGURES)[number];
-const NEEDS_RUNTIME: FigureName[] = ['overhead', 'fanout', 'cost', 'concurrency'];
+const NEEDS_RUNTIME: FigureName[] = ['overhead', 'fanout', 'cost', 'concurrency', 'hostile'];
 
 export interface BenchOptions {
   quick?: boolean;
@@ -57,6 +58,7 @@ export async function runBench(options: BenchOptions = {}): Promise<Figure[]> {
   if (NEEDS_RUNTIME.some((f) => selected.has(f))) {
     const rt = await BenchRuntime.start();
     try {
+      await run('hostile', () => hostileConfigFigures(rt, Math.max(2, Math.min(5, s.runs))));
       await run('overhead', () => overheadFigures(rt, s.overheadRuns));
       await run('cost', () => costFigures(rt, { ...s, runs: s.runs }));
       await run('fanout', () => fanOutFigures(rt, s.fanOutJobs));

@@ -63,6 +63,17 @@ export async function grantRole(deps: Deps, actor: User, userId: string, orgSlug
   return updated;
 }
 
+/**
+ * A user as another user may see them: instance admins see everyone, anyone sees themselves and the members
+ * of their own organisations; anyone else is "not found" (no hint that the id exists).
+ */
+export async function getVisibleUser(deps: Pick<ControlPlaneDeps, 'identity'>, actor: User, id: string): Promise<User> {
+  const user = await deps.identity.getUser(id);
+  const shared = (u: User) => Object.keys(u.roles).some((org) => org in actor.roles);
+  if (!user || !(actor.admin || user.id === actor.id || shared(user))) throw new NotFoundError('User not found');
+  return user;
+}
+
 export function apiUser(u: User) {
   return { id: u.id, login: u.login, name: u.name };
 }

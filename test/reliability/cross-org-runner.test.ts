@@ -20,12 +20,14 @@ workflows:
 describe('reliability: a runner class belongs to one organisation', () => {
   let server: DevServer;
   let examplesAdmin: string;
+  let examplesAdminId: string;
   let runnerToken: string;
   beforeAll(async () => {
     server = await startDevServer();
     const user = (await server.api('POST', '/api/v2/slipway/users', { login: 'examples-admin' })).body;
     expect((await server.api('PUT', `/api/v2/slipway/users/${user.id}/roles`, { organization: 'gh/examples', role: 'admin' })).status).toBe(200);
     examplesAdmin = (await server.api('POST', `/api/v2/slipway/users/${user.id}/tokens`, { label: 'x' })).body.token;
+    examplesAdminId = user.id;
     expect((await server.api('POST', '/api/v2/runner/resource', { resource_class: 'examples/rc', desc: 'examples only' }, examplesAdmin)).status).toBe(200);
     runnerToken = (await server.api('POST', '/api/v2/runner/token', { resource_class: 'examples/rc', nickname: 'r' }, examplesAdmin)).body.token;
   }, 90_000);
@@ -64,12 +66,16 @@ describe('reliability: a runner class belongs to one organisation', () => {
     expect(((await spec.json()) as { job: { projectSlug: string } }).job.projectSlug).toBe(slug);
   }, 90_000);
 
-  it('refuses to let the admin of another organisation named alike manage the class', async () => {
+  it('refuses to let the admin of another organisation named alike manage the class or see its users', async () => {
     const user = (await server.api('POST', '/api/v2/slipway/users', { login: 'bb-admin' })).body;
     await server.api('PUT', `/api/v2/slipway/users/${user.id}/roles`, { organization: 'bb/examples', role: 'admin' });
     const bbAdmin = (await server.api('POST', `/api/v2/slipway/users/${user.id}/tokens`, { label: 'x' })).body.token;
     const res = await server.api('POST', '/api/v2/runner/token', { resource_class: 'examples/rc', nickname: 'stolen' }, bbAdmin);
     expect(res.status).toBe(403);
     expect((await server.api('GET', '/api/v2/runner/resource?namespace=examples', undefined, bbAdmin)).body.items).toEqual([]);
+    // Users, too, are visible only within their organisations.
+    expect((await server.api('GET', `/api/v2/user/${examplesAdminId}`, undefined, bbAdmin)).status).toBe(404);
+    expect((await server.api('GET', `/api/v2/user/${user.id}`, undefined, bbAdmin)).status).toBe(200);
+    expect((await server.api('GET', `/api/v2/user/${examplesAdminId}`)).status).toBe(200);
   }, 30_000);
 });

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { NotFoundError } from '../../../shared/model/errors';
 import { ForbiddenError } from '../../../shared/model/errors';
 import { tokenFromRequest } from '../../../shared/services/auth';
-import { apiUser, collaborations, createUser, grantRole, issueToken, listTokens, revokeOwnToken, revokeToken } from '../../../shared/services/users';
+import { apiUser, collaborations, createUser, getVisibleUser, grantRole, issueToken, listTokens, revokeOwnToken, revokeToken } from '../../../shared/services/users';
 import { parseBody } from '../access';
 import { json, type Route } from '../http';
 
@@ -30,10 +29,7 @@ export const userRoutes: Route[] = [
     method: 'GET',
     path: '/api/v2/user/:id',
     async handle(ctx) {
-      await ctx.user();
-      const user = await ctx.deps.identity.getUser(ctx.req.params.id);
-      if (!user) throw new NotFoundError('User not found');
-      return json(200, apiUser(user));
+      return json(200, apiUser(await getVisibleUser(ctx.deps, await ctx.user(), ctx.req.params.id)));
     },
   },
   {
