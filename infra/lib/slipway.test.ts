@@ -61,7 +61,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
   });
 
   it('creates the data bucket encrypted, private, unversioned, logged, with CORS and a lifecycle rule per prefix', () => {
-    const [, bucket] = byType(t, 'AWS::S3::Bucket').find(([, b]) => b.Properties.LifecycleConfiguration?.Rules?.length === 6)!;
+    const [, bucket] = byType(t, 'AWS::S3::Bucket').find(([, b]) => b.Properties.LifecycleConfiguration?.Rules?.length === 7)!;
     expect(bucket.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
@@ -70,7 +70,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     });
     expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
     const rules = Object.fromEntries(bucket.Properties.LifecycleConfiguration.Rules.map((r: any) => [r.Prefix, r.ExpirationInDays]));
-    expect(rules).toEqual({ 'logs/': 30, 'artifacts/': 30, 'caches/': 15, 'workspaces/': 15, 'test-results/': 30, 'audit/': 400 });
+    expect(rules).toEqual({ 'logs/': 30, 'artifacts/': 30, 'caches/': 15, 'workspaces/': 15, 'test-results/': 30, 'audit/': 400, 'usage-exports/': 30 });
     // enforceSSL on every bucket
     for (const [, policy] of byType(t, 'AWS::S3::BucketPolicy')) {
       expect(policy.Properties.PolicyDocument.Statement).toEqual(
@@ -139,7 +139,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     const objectStatements = api.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'));
     const s3Resources = objectStatements.flatMap((s) => [s.Resource].flat());
     expect(s3Resources.length).toBeGreaterThan(0);
-    for (const r of s3Resources) expect(JSON.stringify(r)).toMatch(/\/(logs|artifacts|caches|workspaces|test-results|audit)\/\*/);
+    for (const r of s3Resources) expect(JSON.stringify(r)).toMatch(/\/(logs|artifacts|caches|workspaces|test-results|audit|usage-exports)\/\*/);
     const list = api.find((s) => actionsOf(s).includes('s3:ListBucket'));
     expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['caches/*'] } });
 

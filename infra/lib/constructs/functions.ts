@@ -191,8 +191,10 @@ export class Functions extends Construct {
     for (const name of ['api', 'pipelines'] as const) {
       f[name].addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.bucket.arnForObjects('audit/*')] }));
     }
-    acknowledgeWildcards(f.api, 'Presigned transfers for any job\'s objects under the job data prefixes (keys chosen by the API); audit records.',
-      ...[...jobPrefixes, 'audit'].map((p) => `Resource::${bucket}/${p}/*`));
+    // Usage exports: the API writes each CSV and its manifest, reads the manifest, and presigns the download.
+    f.api.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [data.bucket.arnForObjects('usage-exports/*')] }));
+    acknowledgeWildcards(f.api, 'Presigned transfers for any job\'s objects under the job data prefixes (keys chosen by the API); audit records; usage exports.',
+      ...[...jobPrefixes, 'audit', 'usage-exports'].map((p) => `Resource::${bucket}/${p}/*`));
     acknowledgeWildcards(f.pipelines, 'Writes audit records under audit/ only.', `Resource::${bucket}/audit/*`);
 
     // Fargate: register derived task definitions and run tasks only of Slipway's families.
