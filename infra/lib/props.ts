@@ -4,7 +4,7 @@ import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 
 /** The S3 prefixes of the Slipway bucket; each has its own lifecycle rule. */
-export const BUCKET_PREFIXES = ['logs', 'artifacts', 'caches', 'workspaces', 'test-results', 'audit', 'usage-exports'] as const;
+export const BUCKET_PREFIXES = ['logs', 'artifacts', 'caches', 'workspaces', 'test-results', 'audit'] as const;
 export type BucketPrefix = (typeof BUCKET_PREFIXES)[number];
 
 /** Days objects under each prefix are kept (CircleCI Server's defaults where it has one). */
@@ -15,8 +15,6 @@ export const DEFAULT_RETENTION_DAYS: Readonly<Record<BucketPrefix, number>> = {
   workspaces: 15,
   'test-results': 30,
   audit: 400,
-  /** Usage exports (CSV and manifest); links to them are presigned for an hour. */
-  'usage-exports': 30,
 };
 
 /** A Fargate (docker executor) resource class override. */
