@@ -14,6 +14,7 @@ const routes: Route[] = [
   { method: 'GET', path: '/api/v2/project/:slug/pipeline', handle: echo('list') },
   { method: 'GET', path: '/api/v2/project/:slug', handle: echo('project') },
   { method: 'GET', path: '/api/v1.1/project/:vcs/:org/:repo/envvar', handle: echo('v1-envvars') },
+  { method: 'GET', path: '/api/v1.1/project/:vcs/:org/:repo/tree/:branch', handle: echo('v1-tree') },
   { method: 'GET', path: '/api/v1.1/project/:vcs/:org/:repo/:number', handle: echo('v1-job') },
   { method: 'GET', path: '/api/v2/me', handle: async (ctx) => json(200, { login: (await ctx.user()).login }) },
 ];
@@ -59,6 +60,16 @@ describe('createRouter', () => {
     expect((await call('GET', '/api/v2/project/gh/acme/demo/pipeline/latest')).status).toBe(404);
     expect((await call('GET', '/api/v1.1/project/github/acme/demo/envvar')).body).toEqual({ route: 'v1-envvars', params: { vcs: 'gh', org: 'acme', repo: 'demo' } });
     expect((await call('GET', '/api/v1.1/project/github/acme/demo/7')).body.route).toBe('v1-job');
+  });
+
+  it('reads a v1.1 branch with slashes, escaped or not, and names the v2 call for v1.1 paths it does not serve', async () => {
+    for (const path of ['/api/v1.1/project/github/acme/demo/tree/feature/x', '/api/v1.1/project/github/acme/demo/tree/feature%2Fx']) {
+      expect((await call('GET', path)).body).toEqual({ route: 'v1-tree', params: { vcs: 'gh', org: 'acme', repo: 'demo', branch: 'feature/x' } });
+    }
+    const heroku = await call('POST', '/api/v1.1/user/heroku-key');
+    expect(heroku.status).toBe(404);
+    expect(heroku.body.message).toMatch(/API v1\.1 POST \/api\/v1\.1\/user\/heroku-key is not available on Slipway\. The API v2 equivalent: none: Slipway has no Heroku integration/);
+    expect((await call('GET', '/api/v2/nothing')).body.message).toBe('No route for GET /api/v2/nothing. See the CircleCI API v2 reference.');
   });
 
   it('answers 400 naming the segment when a path has a malformed percent escape', async () => {

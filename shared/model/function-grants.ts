@@ -54,7 +54,15 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     table: 'read-write',
     // Presigned transfers for agents and the UI; restore_cache/workspaces/artifacts/logs are found by listing.
     // pipelines/: continuation stores its config there; the pipeline config endpoint reads it. orbs/: publishing.
-    objects: { ...jobData(['read', 'write', 'list']), pipelines: ['read', 'write'], orbs: ['read', 'write', 'list'], audit: ['write'] },
+    // usage-exports/: usage export CSVs and their manifests (presigned downloads); caches/: DELETE …/build-cache.
+    objects: {
+      ...jobData(['read', 'write', 'list']),
+      caches: ['read', 'write', 'list', 'delete'],
+      pipelines: ['read', 'write'],
+      orbs: ['read', 'write', 'list'],
+      audit: ['write'],
+      'usage-exports': ['read', 'write'],
+    },
     send: ['triggers', 'dispatch', 'events', 'notify'],
     secrets: ['githubApp', 'signingKey', 'runnerToken'],
     envelope: ['encrypt', 'decrypt'],
