@@ -54,7 +54,7 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     table: 'read-write',
     // Presigned transfers for agents and the UI; restore_cache/workspaces/artifacts/logs are found by listing.
     // pipelines/: continuation stores its config there; the pipeline config endpoint reads it. orbs/: publishing.
-    objects: { ...jobData(['read', 'write', 'list']), pipelines: ['read', 'write'], orbs: ['read', 'write', 'list'], audit: ['write'] },
+    objects: { ...jobData(['read', 'write', 'list']), pipelines: ['read', 'write'], orbs: ['read', 'write', 'list'], audit: ['write', 'read', 'list'] },
     send: ['triggers', 'dispatch', 'events', 'notify'],
     secrets: ['githubApp', 'signingKey', 'runnerToken'],
     envelope: ['encrypt', 'decrypt'],
@@ -80,7 +80,8 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     envelope: [],
     compute: ['stop-tasks', 'scale-machines', 'terminate-machines'],
   },
-  notifications: { table: 'read-write', objects: {}, send: [], secrets: ['githubApp'], envelope: ['decrypt'], compute: [] },
+  // notify: outbound webhook retries re-queue themselves with a delay. SES: infra/lib/constructs/functions.ts (the identity is a parameter).
+  notifications: { table: 'read-write', objects: {}, send: ['notify'], secrets: ['githubApp'], envelope: ['decrypt'], compute: [] },
 };
 
 /** The S3 actions an {@link ObjectAccess} stands for. */
