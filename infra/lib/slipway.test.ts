@@ -35,7 +35,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
   });
 
-  it('creates the data bucket encrypted, private, unversioned, logged, with CORS and a lifecycle rule per prefix', () => {
+  it('creates the data bucket encrypted, private, versioned for Object Lock, logged, with CORS and a lifecycle rule per prefix', () => {
     const [, bucket] = byType(t, 'AWS::S3::Bucket').find(([, b]) => b.Properties.LifecycleConfiguration?.Rules?.length === 6)!;
     expect(bucket.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
@@ -43,7 +43,9 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
       LoggingConfiguration: { DestinationBucketName: expect.anything(), LogFilePrefix: 's3-access/' },
       CorsConfiguration: { CorsRules: [expect.objectContaining({ AllowedMethods: ['GET', 'HEAD'] })] },
     });
-    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.Properties.ObjectLockEnabled).toBe(true);
+    expect(bucket.Properties.LifecycleConfiguration.Rules.every((r: any) => r.NoncurrentVersionExpiration?.NoncurrentDays === 1)).toBe(true);
     const rules = Object.fromEntries(bucket.Properties.LifecycleConfiguration.Rules.map((r: any) => [r.Prefix, r.ExpirationInDays]));
     expect(rules).toEqual({ 'logs/': 30, 'artifacts/': 30, 'caches/': 15, 'workspaces/': 15, 'test-results/': 30, 'audit/': 400 });
     // enforceSSL on every bucket

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CfnOutput, Duration, Fn } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { FlowLogDestination, FlowLogTrafficType, GatewayVpcEndpointAwsService, SubnetType, Vpc, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -85,7 +85,19 @@ export class Slipway extends Construct {
       machineClasses: props.machineClasses,
       logRetention,
     });
+    const stack = Stack.of(this);
+    const auditRetention = new CfnParameter(stack, 'AuditRetentionDays', {
+      type: 'Number',
+      default: 365,
+      minValue: 1,
+      description: 'Days each audit log object stays locked (S3 Object Lock, compliance mode): nobody can change or delete it before.',
+    });
+    const emailIdentity = new CfnParameter(stack, 'EmailIdentity', { type: 'String', default: '', description: 'Verified SES identity (domain or address) email notifications are sent from; empty: no email.' });
+    const emailFrom = new CfnParameter(stack, 'EmailFrom', { type: 'String', default: '', description: 'Sender address of email notifications, at the SES identity (e.g. ci@example.com); empty: no email.' });
     this.functions = new Functions(this, 'Functions', {
+      auditRetentionDays: auditRetention.valueAsString,
+      emailIdentity: emailIdentity.valueAsString,
+      emailFrom: emailFrom.valueAsString,
       data: this.data,
       queues: this.queues,
       compute: this.compute,

@@ -54,13 +54,13 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     table: 'read-write',
     // Presigned transfers for agents and the UI; restore_cache/workspaces/artifacts/logs are found by listing.
     // pipelines/: continuation stores its config there; the pipeline config endpoint reads it. orbs/: publishing.
-    // usage-exports/: usage export CSVs and their manifests (presigned downloads); caches/: DELETE …/build-cache.
+    // audit/: written by every mutating call, read back by the admin export. usage-exports/: usage export CSVs and their manifests (presigned downloads); caches/: DELETE …/build-cache.
     objects: {
       ...jobData(['read', 'write', 'list']),
       caches: ['read', 'write', 'list', 'delete'],
       pipelines: ['read', 'write'],
       orbs: ['read', 'write', 'list'],
-      audit: ['write'],
+      audit: ['write', 'read', 'list'],
       'usage-exports': ['read', 'write'],
     },
     send: ['triggers', 'dispatch', 'events', 'notify'],
@@ -89,7 +89,8 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     envelope: [],
     compute: ['stop-tasks', 'scale-machines', 'terminate-machines'],
   },
-  notifications: { table: 'read-write', objects: {}, send: [], secrets: ['githubApp'], envelope: ['decrypt'], compute: [] },
+  // notify: outbound webhook retries re-queue themselves with a delay. SES: infra/lib/constructs/functions.ts (the identity is a parameter).
+  notifications: { table: 'read-write', objects: {}, send: ['notify'], secrets: ['githubApp'], envelope: ['decrypt'], compute: [] },
 };
 
 /** The S3 actions an {@link ObjectAccess} stands for. */

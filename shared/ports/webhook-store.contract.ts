@@ -21,6 +21,8 @@ export function defineWebhookStoreContract(name: string, factory: () => Promise<
       updatedAt: '2026-01-01T00:00:00.000Z',
       ...over,
     });
+    const T0 = '2026-01-01T00:01:00.000Z';
+    const T1 = '2026-01-01T00:02:00.000Z';
     const event = (webhookId: string): WebhookEvent => ({ id: randomUUID(), webhookId, type: 'job-completed', body: '{}', status: 'pending', attempts: 0, createdAt: '2026-01-01T00:00:00.000Z' });
 
     it('stores, replaces, lists per project oldest first and deletes webhooks', async () => {
@@ -46,13 +48,23 @@ export function defineWebhookStoreContract(name: string, factory: () => Promise<
     it('lets exactly one of concurrent consumers start an attempt, and none once the event is finished', async () => {
       const e = event(randomUUID());
       await store.createEvent(e);
-      const starts = await Promise.all([store.startAttempt(e.id, 1), store.startAttempt(e.id, 1), store.startAttempt(e.id, 1)]);
+      const start = (n: number, at = T1) => store.startAttempt(e.id, n, at, T0);
+      const starts = await Promise.all([start(1), start(1), start(1)]);
       expect(starts.filter(Boolean)).toHaveLength(1);
-      expect(await store.startAttempt(e.id, 3)).toBeUndefined();
-      expect((await store.startAttempt(e.id, 2))?.attempts).toBe(2);
+      expect(await start(3)).toBeUndefined();
+      expect((await start(2))?.attempts).toBe(2);
       await store.finishEvent(e.id, 'delivered');
-      expect(await store.startAttempt(e.id, 3)).toBeUndefined();
+      expect(await start(3)).toBeUndefined();
       expect((await store.getEvent(e.id))?.status).toBe('delivered');
+    });
+
+    it('lets an attempt whose consumer died (started before staleBefore) start again, once', async () => {
+      const e = event(randomUUID());
+      await store.createEvent(e);
+      expect(await store.startAttempt(e.id, 1, '2026-01-01T00:00:00.000Z', T0)).toBeDefined();
+      const again = await Promise.all([store.startAttempt(e.id, 1, T1, T0), store.startAttempt(e.id, 1, T1, T0)]);
+      expect(again.filter(Boolean)).toHaveLength(1);
+      expect(await store.startAttempt(e.id, 1, T1, T0)).toBeUndefined();
     });
 
     it('keeps the delivery log per webhook, newest first, up to a limit', async () => {

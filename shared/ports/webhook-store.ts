@@ -32,8 +32,9 @@ export interface WebhookEvent {
   body: string;
   /** `pending` until a 2xx (`delivered`) or until retries are exhausted or a 4xx answered (`failed`). */
   status: 'pending' | 'delivered' | 'failed';
-  /** Attempts started so far. */
+  /** Attempts started so far, and when the latest one started. */
   attempts: number;
+  attemptStartedAt?: string;
   createdAt: string;
 }
 
@@ -62,8 +63,10 @@ export interface DeliveryAttempt {
  * - `createEvent` is an idempotent create: a second call with the same event id stores nothing and resolves
  *   the event already stored (so two deliveries of one notification prepare one event).
  * - `startAttempt` is a compare-and-set: it moves a `pending` event from `attempt - 1` attempts to `attempt`
- *   and resolves the event, or `undefined` when another consumer already started that attempt or the event
- *   is no longer pending. Of concurrent calls with one attempt number, exactly one succeeds.
+ *   (stamping `attemptStartedAt = at`) and resolves the event, or `undefined` when another consumer already
+ *   started that attempt or the event is no longer pending. Of concurrent calls with one attempt number,
+ *   exactly one succeeds. An attempt started before `staleBefore` (its consumer died mid-attempt) may be
+ *   started again, so a crash never loses the event.
  * - `finishEvent` sets the final status; `recordAttempt` appends to the log; `listAttempts` is newest first,
  *   at most `limit` entries (default 50). The log keeps the last `limit` attempts worth showing; older
  *   entries may be dropped.
@@ -75,7 +78,7 @@ export interface WebhookStore {
   delete(id: string): Promise<boolean>;
   createEvent(event: WebhookEvent): Promise<{ created: boolean; event: WebhookEvent }>;
   getEvent(id: string): Promise<WebhookEvent | undefined>;
-  startAttempt(id: string, attempt: number): Promise<WebhookEvent | undefined>;
+  startAttempt(id: string, attempt: number, at: string, staleBefore: string): Promise<WebhookEvent | undefined>;
   finishEvent(id: string, status: 'delivered' | 'failed'): Promise<void>;
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
   listAttempts(webhookId: string, limit?: number): Promise<DeliveryAttempt[]>;

@@ -85,7 +85,8 @@ export async function deliverWebhook(deps: DeliveryDeps, msg: DeliverWebhookMess
     await enqueue(deps, msg, (Date.parse(msg.notBefore) - now.getTime()) / 1000);
     return undefined;
   }
-  const event = await store.startAttempt(msg.eventId, msg.attempt);
+  // An attempt started over a minute ago (timeout 10 s) belongs to a consumer that died: it may run again.
+  const event = await store.startAttempt(msg.eventId, msg.attempt, now.toISOString(), new Date(now.getTime() - 60_000).toISOString());
   if (!event) return undefined;
   const hook = await store.get(event.webhookId);
   if (!hook) {

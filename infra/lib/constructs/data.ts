@@ -79,6 +79,8 @@ export class Data extends Construct {
       prefix: `${prefix}/`,
       expiration: Duration.days(retention[prefix]),
       abortIncompleteMultipartUploadAfter: Duration.days(1),
+      // Versioning is on only for Object Lock: replaced and expired versions go a day later.
+      noncurrentVersionExpiration: Duration.days(1),
     }));
     this.bucket = new Bucket(this, 'Bucket', {
       // SSE-S3 keeps presigned uploads and downloads free of per-request KMS charges.
@@ -86,7 +88,9 @@ export class Data extends Construct {
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: false,
+      // Object Lock (audit/ objects are written in compliance mode with their own retention) needs versioning.
+      objectLockEnabled: true,
+      versioned: true,
       lifecycleRules,
       serverAccessLogsBucket: this.logsBucket,
       serverAccessLogsPrefix: 's3-access/',

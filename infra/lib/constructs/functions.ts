@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Architecture, Runtime, Tracing, type Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
@@ -30,6 +31,11 @@ export interface FunctionsProps {
   readonly jobLeaseSeconds: number;
   readonly reserveConcurrency: boolean;
   readonly logRetention: RetentionDays;
+  /** Days audit objects stay locked (a parameter's value). */
+  readonly auditRetentionDays: string;
+  /** SES identity (verified domain or address) and sender of email notifications; empty: no email. */
+  readonly emailIdentity: string;
+  readonly emailFrom: string;
 }
 
 const SETTINGS: Record<FunctionName, { memory: number; timeout: Duration }> = {
@@ -78,6 +84,8 @@ export class Functions extends Construct {
       GITHUB_APP_SECRET_ARN: data.githubAppSecret.secretArn,
       GITHUB_API_URL: props.githubApiUrl,
       JOB_LEASE_SECONDS: String(props.jobLeaseSeconds),
+      AUDIT_RETENTION_DAYS: props.auditRetentionDays,
+      SLIPWAY_EMAIL_FROM: props.emailFrom,
       POWERTOOLS_METRICS_NAMESPACE: 'Slipway',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
@@ -156,6 +164,11 @@ export class Functions extends Construct {
     });
 
     grantFromTable(this.functions, { data, queues, compute });
+    // Email notifications: SendEmail from the one SES identity given as a parameter (least privilege).
+    const stack = Stack.of(this);
+    this.functions.notifications.addToRolePolicy(
+      new PolicyStatement({ actions: ['ses:SendEmail'], resources: [`arn:${stack.partition}:ses:${stack.region}:${stack.account}:identity/${props.emailIdentity}`] }),
+    );
   }
 
   /** Every function, for dashboards and alarms. */

@@ -96,6 +96,7 @@ export class Observability extends Construct {
       'A job has waited more than 15 minutes to be dispatched: check compute capacity and the dispatcher logs.');
     alarm('stuck-events', props.queues.queues.events.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }), 900,
       'Workflow events are not being processed: check the conductor.');
+    alarm('audit-write-failures', m('AuditWriteFailures'), 0, 'Audit records could not be written to S3 (the actions themselves went through); see the api function logs.');
     alarm('stuck-queue-wait', m('QueueWaitMs', 'Maximum'), 30 * 60 * 1000, 'A job waited more than 30 minutes for an agent.', 3);
 
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${Stack.of(this).stackName}-slipway`, defaultInterval: Duration.hours(3) });
@@ -109,7 +110,7 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'Queue wait (ms)', width: 8, height: h, left: [m('QueueWaitMs', 'p50'), m('QueueWaitMs', 'p95')] }),
       new GraphWidget({ title: 'Job duration (ms)', width: 8, height: h, left: [m('JobDurationMs', 'p50'), m('JobDurationMs', 'p95')] }),
-      new GraphWidget({ title: 'Webhooks rejected', width: 8, height: h, left: [m('WebhookRejected')] }),
+      new GraphWidget({ title: 'Webhooks rejected / audit write failures', width: 8, height: h, left: [m('WebhookRejected'), m('AuditWriteFailures')] }),
     );
     const fns = props.functions.all();
     this.dashboard.addWidgets(

@@ -42,11 +42,11 @@ export class DynamoWebhookStore implements WebhookStore {
     return toEntity<WebhookEvent>(await this.table.get(eventKey(id)));
   }
 
-  async startAttempt(id: string, attempt: number): Promise<WebhookEvent | undefined> {
-    const item = await this.table.update(eventKey(id), { set: { attempts: attempt } }, {
-      expression: '#st = :pending AND #at = :prev',
-      names: { '#st': 'status', '#at': 'attempts' },
-      values: { ':pending': 'pending', ':prev': attempt - 1 },
+  async startAttempt(id: string, attempt: number, at: string, staleBefore: string): Promise<WebhookEvent | undefined> {
+    const item = await this.table.update(eventKey(id), { set: { attempts: attempt, attemptStartedAt: at } }, {
+      expression: '#st = :pending AND (#at = :prev OR (#at = :cur AND #sa < :stale))',
+      names: { '#st': 'status', '#at': 'attempts', '#sa': 'attemptStartedAt' },
+      values: { ':pending': 'pending', ':prev': attempt - 1, ':cur': attempt, ':stale': staleBefore },
     });
     return toEntity<WebhookEvent>(item);
   }
