@@ -37,6 +37,8 @@ export interface LocalRunOptions {
 }
 
 const LOCAL_ACTOR = 'slipway-run';
+/** How long stopping waits for queue handlers in flight (a local run has nothing worth waiting longer for). */
+const STOP_GRACE_MS = 2000;
 
 /**
  * Runs the working tree's config end to end on an embedded runtime: the same pipelines consumer (config at the
@@ -49,7 +51,15 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
   const snapshot = snapshotWorkingTree(options.dir, dataDir, { branch: options.event.branch, tag: options.event.tag });
   const view = options.view;
   view.note(`Running ${snapshot.dirty ? `the working tree (uncommitted changes on ${snapshot.head?.slice(0, 12) ?? 'no commit'}, snapshot ${snapshot.revision.slice(0, 12)})` : `commit ${snapshot.revision.slice(0, 12)}`} of ${snapshot.root}; data in ${dataDir}`);
-  const runtime = await startLocalRuntime({ port: 0, dataDir, log: (l) => view.note(l), cronIntervalSeconds: 10 });
+  const runtime = await startLocalRuntime({ port: 0, dataDir, log: (l) => view.note(l), cronIntervalSeconds: 10, shutdownGraceMs: STOP_GRACE_MS });
+  // Ctrl-C: stop the runtime (emulators, the data folder's lock) before leaving; a backstop or a second Ctrl-C exits at once.
+  const interrupt = () => {
+    view.note('Interrupted: stopping the local runtime (Ctrl-C again to leave at once).');
+    process.once('SIGINT', () => process.exit(130));
+    setTimeout(() => process.exit(130), STOP_GRACE_MS + 2000);
+    void runtime.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
   try {
     const deps = await (await import('../../functions/composition')).getDeps();
     const project = await ensureProject(deps, `gh/local/${snapshot.name}`, snapshot.url, options.event.branch ?? 'main', options.configFolder);
@@ -77,6 +87,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
     };
     return summary;
   } finally {
+    process.off('SIGINT', interrupt);
     await runtime.stop();
   }
 }
