@@ -37,6 +37,8 @@ export interface LocalRunOptions {
 }
 
 const LOCAL_ACTOR = 'slipway-run';
+/** How long stopping waits for queue handlers in flight (a local run has nothing worth waiting longer for). */
+const STOP_GRACE_MS = 2000;
 
 /**
  * Runs the working tree's config end to end on an embedded runtime: the same pipelines consumer (config at the
@@ -49,7 +51,15 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
   const snapshot = snapshotWorkingTree(options.dir, dataDir, { branch: options.event.branch, tag: options.event.tag });
   const view = options.view;
   view.note(`Running ${snapshot.dirty ? `the working tree (uncommitted changes on ${snapshot.head?.slice(0, 12) ?? 'no commit'}, snapshot ${snapshot.revision.slice(0, 12)})` : `commit ${snapshot.revision.slice(0, 12)}`} of ${snapshot.root}; data in ${dataDir}`);
-  const runtime = await startLocalRuntime({ port: 0, dataDir, log: (l) => view.note(l), cronIntervalSeconds: 10 });
+  const runtime = await startLocalRuntime({ port: 0, dataDir, log: (l) => view.note(l), cronIntervalSeconds: 10, shutdownGraceMs: STOP_GRACE_MS });
+  // Ctrl-C: stop the runtime (emulators, the data folder's lock) before leaving; a backstop or a second Ctrl-C exits at once.
+  const interrupt = () => {
+    view.note('Interrupted: stopping the local runtime (Ctrl-C again to leave at once).');
+    process.once('SIGINT', () => process.exit(130));
+    setTimeout(() => process.exit(130), STOP_GRACE_MS + 2000);
+    void runtime.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
   try {
     const deps = await (await import('../../functions/composition')).getDeps();
     const project = await ensureProject(deps, `gh/local/${snapshot.name}`, snapshot.url, options.event.branch ?? 'main', options.configFolder);
@@ -63,8 +73,9 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
       trigger: { type: pushed ? 'webhook' : 'api', actor: { login: LOCAL_ACTOR, avatarUrl: null } },
       ...(options.selection ? { selection: options.selection } : {}),
     });
-    const progress = await follow(deps, pipeline.id, options);
-    const jobs = await summarise(deps, progress, dataDir, view);
+    const reported = new Set<string>();
+    const progress = await follow(deps, pipeline.id, options, reported);
+    const jobs = await summarise(deps, progress, dataDir, view, reported);
     const summary: RunSummary = {
       pipeline: { id: pipeline.id, number: pipeline.number, state: progress.pipeline.state, errors: progress.pipeline.errors.map((e) => e.message) },
       revision: snapshot.revision,
@@ -76,6 +87,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
     };
     return summary;
   } finally {
+    process.off('SIGINT', interrupt);
     await runtime.stop();
   }
 }
@@ -97,11 +109,16 @@ async function ensureProject(deps: ControlPlaneDeps, slug: string, repoUrl: stri
 }
 
 /** Polls the store until the pipeline is over, answering approvals and reporting failed jobs as they end. */
-async function follow(deps: ControlPlaneDeps, pipelineId: string, options: LocalRunOptions): Promise<RunProgress> {
+async function follow(deps: ControlPlaneDeps, pipelineId: string, options: LocalRunOptions, reported: Set<string>): Promise<RunProgress> {
   const answered = new Set<string>();
   for (;;) {
     const progress = await readProgress(deps, pipelineId);
     options.view.update(progress);
+    for (const j of progress.jobs.filter((x) => FAILED.has(x.status) && !reported.has(x.id))) {
+      reported.add(j.id);
+      const failed = await failedSteps(deps, j);
+      if (failed.length) options.view.failed({ workflow: j.workflow, job: j.name, status: j.status, steps: [], failedSteps: failed });
+    }
     if (progress.done) return progress;
     for (const j of progress.jobs.filter((x) => x.type === 'approval' && x.status === 'on_hold' && !answered.has(x.id))) {
       answered.add(j.id);
@@ -122,22 +139,32 @@ async function answerApproval(deps: ControlPlaneDeps, job: JobProgress, options:
   }
 }
 
-/** Per job: status, duration, failed steps' output, and artifacts and test results saved under the data folder. */
-async function summarise(deps: ControlPlaneDeps, progress: RunProgress, dataDir: string, view: RunView): Promise<JobSummary[]> {
+const FAILED = new Set(['failed', 'infrastructure_fail', 'timedout']);
+
+/** The output of a job's failed steps, in full. */
+async function failedSteps(deps: ControlPlaneDeps, j: JobProgress): Promise<JobSummary['failedSteps']> {
+  const job = await deps.pipelines.getJob(j.workflowId, j.id);
+  const out: JobSummary['failedSteps'] = [];
+  for (const task of job?.tasks ?? []) {
+    for (const step of task.steps) {
+      if (!step.actions.some((a) => a.status === 'failed' || a.status === 'timedout')) continue;
+      const output = (await readStepOutput(deps, job as NonNullable<typeof job>, task.index, step.index)).map((m) => m.message).join('');
+      out.push({ name: step.name, task: task.index, output });
+    }
+  }
+  return out;
+}
+
+/** Per job: status, duration, steps, failed steps' output, and artifacts and test results saved under the data folder. */
+async function summarise(deps: ControlPlaneDeps, progress: RunProgress, dataDir: string, view: RunView, reported: Set<string>): Promise<JobSummary[]> {
   const out: JobSummary[] = [];
   for (const j of progress.jobs) {
     const job = await deps.pipelines.getJob(j.workflowId, j.id);
     if (!job) continue;
     const summary: JobSummary = { workflow: j.workflow, job: j.name, status: job.status, steps: [], failedSteps: [] };
     if (job.startedAt) summary.durationSeconds = (Date.parse(job.stoppedAt ?? job.startedAt) - Date.parse(job.startedAt)) / 1000;
-    for (const task of job.tasks) {
-      for (const step of task.steps) {
-        summary.steps.push({ name: step.name, task: task.index, status: step.actions[0]?.status ?? 'unknown' });
-        if (!step.actions.some((a) => a.status === 'failed' || a.status === 'timedout')) continue;
-        const output = (await readStepOutput(deps, job, task.index, step.index)).map((m) => m.message).join('');
-        summary.failedSteps.push({ name: step.name, task: task.index, output });
-      }
-    }
+    for (const task of job.tasks) for (const step of task.steps) summary.steps.push({ name: step.name, task: task.index, status: step.actions[0]?.status ?? 'unknown' });
+    summary.failedSteps = await failedSteps(deps, j);
     const folder = join(dataDir, 'jobs', `${j.workflow}-${j.name}`.replace(/[^A-Za-z0-9._-]/g, '_'));
     const artifacts = await listJobArtifacts(deps, job);
     for (const a of artifacts.items) {
@@ -155,7 +182,7 @@ async function summarise(deps: ControlPlaneDeps, progress: RunProgress, dataDir:
       mkdirSync(folder, { recursive: true });
       writeFileSync(summary.testResults, JSON.stringify(tests.items, null, 2));
     }
-    if (summary.failedSteps.length) view.failed(summary);
+    if (summary.failedSteps.length && !reported.has(j.id)) view.failed(summary);
     out.push(summary);
   }
   return out;

@@ -1,7 +1,7 @@
 import { compileConfig } from './compile';
 import { loadFixture } from './fixtures/load-fixture';
 import type { WorkflowPlan } from './plan';
-import { matchesPattern, selectJobs } from './select-jobs';
+import { matchesPattern, narrowJobs, selectJobs } from './select-jobs';
 
 async function workflow(): Promise<WorkflowPlan> {
   const r = await compileConfig(loadFixture('filters'));
@@ -47,5 +47,12 @@ describe('selectJobs', () => {
       ['c', ['b']],
     ]);
     expect(wf.jobs[2].requires).toHaveLength(2);
+  });
+
+  it('narrows to the named jobs and, transitively, the jobs they require', async () => {
+    const wf = await workflow();
+    expect(narrowJobs(wf.jobs, ['docs']).map((j) => j.name)).toEqual(['build', 'main-only', 'docs']);
+    expect(narrowJobs(wf.jobs, undefined)).toBe(wf.jobs);
+    expect(narrowJobs(wf.jobs, ['nope'])).toEqual([]);
   });
 });
