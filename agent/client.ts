@@ -106,6 +106,10 @@ export class ControlPlaneClient {
   timings(): Promise<{ source?: { jobNumber: number; branch: string }; tests: TestCaseResult[] }> {
     return this.call('GET', '/task/timings');
   }
+  /** A fresh OIDC token for this task (`circleci run oidc get`), with the requested claims (audience). */
+  async oidcToken(claims?: unknown): Promise<string> {
+    return (await this.call<{ token: string }>('POST', '/task/oidc-token', claims === undefined ? {} : { claims })).token;
+  }
   async logUrls(step: number, from: number, count: number): Promise<string[]> {
     return (await this.call<{ urls: string[] }>('POST', '/task/log-urls', { step, from, count })).urls;
   }

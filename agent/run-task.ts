@@ -106,7 +106,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
       ? new DockerExecutor(scripts, { taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`, images: spec.plan.executor.images, mount: root, workingDirectory })
       : new HostExecutor(scripts));
   // On the host, a script calling back into this agent; in a container, the sh client this agent answers.
-  const inJobCommand = installCircleciCommand(executor, { taskRoot: root, bin, taskData, agentCommand: options.circleciCommand ?? defaultCircleciCommand(), timings: async () => (await client.timings()).tests });
+  const inJobCommand = installCircleciCommand(executor, { taskRoot: root, bin, taskData, agentCommand: options.circleciCommand ?? defaultCircleciCommand(), timings: async () => (await client.timings()).tests, oidcToken: (claims) => client.oidcToken(claims) });
   const masker = new SecretMasker(spec.secrets);
   const abort = new AbortController();
   // While someone watches the job (replies say `live`), the current and later steps' output goes up every ~2 s.

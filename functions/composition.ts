@@ -28,6 +28,10 @@ import { GitHubRepositorySource } from '../shared/adapters/vcs/github-repository
 import type { JobCompute } from '../shared/ports/job-compute';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
 import { DynamoSshKeyStore } from '../shared/adapters/aws/dynamo-ssh-key-store';
+import { DynamoOidcClaimsStore } from '../shared/adapters/aws/dynamo-oidc-claims-store';
+import { KmsOidcSigningKey } from '../shared/adapters/aws/kms-oidc-signing-key';
+import { LocalOidcSigningKey } from '../shared/adapters/local/local-oidc-signing-key';
+import type { OidcSigningKey } from '../shared/ports/oidc-signing-key';
 import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import { systemClock } from '../shared/ports/clock';
 import { seedAdmin } from '../shared/services/auth';
@@ -57,12 +61,14 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const pipelines = new DynamoPipelineStore(table);
   const dataDir = env.DATA_DIR ?? '/tmp/slipway';
   let signingKey: Buffer;
+  let oidcKey: OidcSigningKey;
   let cipher;
   let compute: JobCompute;
   let machinePool: ControlPlaneDeps['machinePool'];
   if (local) {
     signingKey = localKey(dataDir, 'signing.key');
     cipher = new LocalKeyCipher(localKey(dataDir, 'secrets.key'));
+    oidcKey = new LocalOidcSigningKey(join(dataDir, 'keys', 'oidc.json'));
     const host = new HostProcessCompute({ agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'), workRoot: join(dataDir, 'work'), prewarm: true });
     host.warm();
     compute = host;
@@ -70,6 +76,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
     signingKey = Buffer.from(secret.SecretString ?? '', 'utf8');
     cipher = new KmsEnvelopeCipher(new KMSClient({}), env.KMS_KEY_ID ?? '');
+    oidcKey = new KmsOidcSigningKey(new KMSClient({}), { alias: env.OIDC_KEY_ALIAS, previousAlias: env.OIDC_PREVIOUS_KEY_ALIAS });
     const aws = createAwsCompute(env, () => pipelines, () => runners);
     compute = aws;
     machinePool = aws.machinePool;
@@ -92,6 +99,8 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const deps: ControlPlaneDeps = {
     runners,
     sshKeys: new DynamoSshKeyStore(table),
+    oidcKey,
+    oidcClaims: new DynamoOidcClaimsStore(table),
     pipelines,
     projects: new DynamoProjectStore(table),
     identity: new DynamoIdentityStore(table),

@@ -22,6 +22,9 @@ const schema = z.object({
   DATA_DIR: z.string().optional(),
   /** AWS mode: KMS key for envelope encryption of secrets. */
   KMS_KEY_ID: z.string().optional(),
+  /** AWS mode: KMS alias of the OIDC token signing key (ECC_NIST_P256) and of the previous one, kept published after a rotation. */
+  OIDC_KEY_ALIAS: z.string().default('alias/slipway-oidc'),
+  OIDC_PREVIOUS_KEY_ALIAS: z.string().default('alias/slipway-oidc-previous'),
   /** AWS mode: Secrets Manager secret holding the JWT signing key for job and output tokens. */
   SIGNING_KEY_SECRET_ARN: z.string().optional(),
   /** AWS mode (docker executor): ECS cluster, networking and task definitions per resource class (JSON map). */

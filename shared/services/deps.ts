@@ -8,6 +8,8 @@ import type { IdentityStore } from '../ports/identity-store';
 import type { JobCompute } from '../ports/job-compute';
 import type { JobMetrics } from '../ports/job-metrics';
 import type { MessageQueue } from '../ports/message-queue';
+import type { OidcClaimsStore } from '../ports/oidc-claims-store';
+import type { OidcSigningKey } from '../ports/oidc-signing-key';
 import type { OrbResolver } from '../ports/orb-resolver';
 import type { PipelineStore } from '../ports/pipeline-store';
 import type { ProjectStore } from '../ports/project-store';
@@ -38,6 +40,10 @@ export interface ControlPlaneDeps {
   /** Projects' checkout keys and additional SSH keys (private keys encrypted by `cipher`). */
   sshKeys: SshKeyStore;
   tokens: TokenService;
+  /** Signs jobs' OIDC tokens (a KMS key on AWS, a key file locally). */
+  oidcKey: OidcSigningKey;
+  /** Organisations' and projects' OIDC custom claims (audience, lifetime). */
+  oidcClaims: OidcClaimsStore;
   clock: Clock;
   /** Operational metrics for the dashboard (CloudWatch in AWS; none locally). */
   metrics?: JobMetrics;

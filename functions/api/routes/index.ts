@@ -7,6 +7,7 @@ import { jobBlobRoutes } from './job-blobs';
 import { jobRoutes } from './jobs';
 import { metaRoutes } from './meta';
 import { oauthRoutes } from './oauth';
+import { oidcRoutes } from './oidc';
 import { pipelineRoutes } from './pipelines';
 import { projectListRoutes } from './project-list';
 import { projectRoutes } from './projects';
@@ -19,4 +20,4 @@ import { userRoutes } from './users';
 import { workflowRoutes } from './workflows';
 
 /** Every API route. Order matters only where paths overlap (more specific first). */
-export const apiRoutes: Route[] = [...metaRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...oauthRoutes, ...projectListRoutes, ...configRoutes];
+export const apiRoutes: Route[] = [...metaRoutes, ...oidcRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...oauthRoutes, ...projectListRoutes, ...configRoutes];
