@@ -31,6 +31,8 @@ export interface FunctionsProps {
   readonly jobLeaseSeconds: number;
   readonly reserveConcurrency: boolean;
   readonly logRetention: RetentionDays;
+  /** Environment naming the OIDC signing key aliases. */
+  readonly oidcEnvironment: Record<string, string>;
 }
 
 const SETTINGS: Record<FunctionName, { memory: number; timeout: Duration }> = {
@@ -83,6 +85,7 @@ export class Functions extends Construct {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...props.oidcEnvironment,
     };
 
     const fns = {} as Record<FunctionName, NodejsFunction>;
