@@ -29,6 +29,7 @@ import type { JobCompute } from '../shared/ports/job-compute';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
 import { DynamoSshKeyStore } from '../shared/adapters/aws/dynamo-ssh-key-store';
 import { DynamoOidcClaimsStore } from '../shared/adapters/aws/dynamo-oidc-claims-store';
+import { DynamoUserSshKeyStore } from '../shared/adapters/aws/dynamo-user-ssh-key-store';
 import { KmsOidcSigningKey } from '../shared/adapters/aws/kms-oidc-signing-key';
 import { LocalOidcSigningKey } from '../shared/adapters/local/local-oidc-signing-key';
 import type { OidcSigningKey } from '../shared/ports/oidc-signing-key';
@@ -101,6 +102,9 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     sshKeys: new DynamoSshKeyStore(table),
     oidcKey,
     oidcClaims: new DynamoOidcClaimsStore(table),
+    userSshKeys: new DynamoUserSshKeyStore(table),
+    // Local mode: job SSH servers listen on the API's host only.
+    sshSessions: { idleSeconds: env.SLIPWAY_SSH_IDLE_SECONDS, maxSeconds: env.SLIPWAY_SSH_MAX_SECONDS, ...(local && { bind: new URL(env.PUBLIC_URL).hostname, host: new URL(env.PUBLIC_URL).hostname }) },
     pipelines,
     projects: new DynamoProjectStore(table),
     identity: new DynamoIdentityStore(table),

@@ -67,6 +67,10 @@ const schema = z.object({
   JOB_MAX_RUNTIME_SECONDS: z.coerce.number().int().positive().default(5 * 3600),
   /** Reaper: a job still queued (no agent started it) after this long fails with a reason. */
   JOB_QUEUED_LIMIT_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** Rerun with SSH: seconds a job stays reachable after its last SSH session closed (CircleCI: 10 minutes). */
+  SLIPWAY_SSH_IDLE_SECONDS: z.coerce.number().int().positive().default(600),
+  /** Rerun with SSH: at most this many seconds of SSH after the steps end (CircleCI: 2 hours). */
+  SLIPWAY_SSH_MAX_SECONDS: z.coerce.number().int().positive().default(7200),
   /** Reaper: how many times a task whose agent went silent is retried before it ends `infrastructure_fail`. */
   JOB_INFRA_RETRIES: z.coerce.number().int().min(0).default(1),
 });

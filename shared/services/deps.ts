@@ -18,6 +18,7 @@ import type { RunnerStore } from '../ports/runner-store';
 import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SshKeyStore } from '../ports/ssh-key-store';
+import type { UserSshKeyStore } from '../ports/user-ssh-key-store';
 import type { GitHubOAuthSettings } from './oauth';
 import type { MachinePool } from './machine-pool';
 import type { TokenService } from './tokens';
@@ -40,6 +41,10 @@ export interface ControlPlaneDeps {
   /** Projects' checkout keys and additional SSH keys (private keys encrypted by `cipher`). */
   sshKeys: SshKeyStore;
   tokens: TokenService;
+  /** Users' SSH public keys (rerun with SSH). */
+  userSshKeys: UserSshKeyStore;
+  /** Rerun with SSH: seconds after the last session closes, and at most after the steps end (CircleCI: 600, 7200). */
+  sshSessions?: { idleSeconds: number; maxSeconds: number; bind?: string; host?: string };
   /** Signs jobs' OIDC tokens (a KMS key on AWS, a key file locally). */
   oidcKey: OidcSigningKey;
   /** Organisations' and projects' OIDC custom claims (audience, lifetime). */

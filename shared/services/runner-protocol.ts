@@ -7,6 +7,7 @@ import type { ControlPlaneDeps } from './deps';
 import { buildJobEnvironment } from './job-environment';
 import { mintJobOidcTokens } from './oidc/job-tokens';
 import { jobSshKeys } from './ssh-keys';
+import { authorizedSshKeys, SSH_IDLE_SECONDS, SSH_MAX_SECONDS } from './ssh-access';
 import type { TaskClaims } from './tokens';
 
 /** Final statuses an agent may report for its task. */
@@ -44,6 +45,7 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?
     jobSshKeys(deps, project.slug),
     mintJobOidcTokens(deps, { job, pipeline, workflow, project }),
   ]);
+  const ssh = job.sshRerun ? { idleSeconds: SSH_IDLE_SECONDS, maxSeconds: SSH_MAX_SECONDS, ...deps.sshSessions, authorizedKeys: await authorizedSshKeys(deps, project) } : undefined;
   return {
     protocol: 1,
     job: {
@@ -64,6 +66,7 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?
     secrets: [...secrets, ...keys.secrets, ...Object.values(oidc)],
     checkout: { ...access, revision: pipeline.vcs.revision, branch: pipeline.vcs.branch, tag: pipeline.vcs.tag, ...(keys.checkoutKey ? { sshKey: keys.checkoutKey } : {}) },
     ...(keys.sshKeys ? { sshKeys: keys.sshKeys } : {}),
+    ...(ssh && { ssh }),
     // Several heartbeats per lease, so one lost beat never reaps a live agent; at most every 15 s (DESIGN.md §6).
     heartbeatSeconds: Math.max(1, Math.min(15, Math.floor(deps.leaseSeconds / 3))),
   };

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { addUserSshKey, deleteUserSshKey, listUserSshKeys } from '../../../shared/services/ssh-access';
+import { parseBody } from '../access';
+import { json, type Route } from '../http';
+
+const KeyBody = z.object({ title: z.string().max(100).optional(), key: z.string().min(1).max(16_384) }).strict();
+
+/** The caller's SSH public keys, for jobs rerun with SSH (Slipway's own: CircleCI takes them from the VCS). */
+export const userSshKeyRoutes: Route[] = [
+  { method: 'GET', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(200, await listUserSshKeys(ctx.deps, await ctx.user())) },
+  { method: 'POST', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(201, await addUserSshKey(ctx.deps, await ctx.user(), parseBody(KeyBody, ctx.req.body))) },
+  { method: 'DELETE', path: '/api/v2/slipway/me/ssh-keys/:fingerprint', handle: async (ctx) => json(200, await deleteUserSshKey(ctx.deps, await ctx.user(), ctx.req.params.fingerprint)) },
+];

@@ -1,0 +1,55 @@
+import type { Project, User } from '../model/entities';
+import { NotFoundError, ValidationError } from '../model/errors';
+import type { JobSpec } from '../model/job-spec';
+import type { UserSshKey } from '../ports/user-ssh-key-store';
+import { roleIn } from './auth';
+import type { ControlPlaneDeps } from './deps';
+import type { AdvancedSettings } from './project-settings';
+import { describePublicKey } from './ssh-key-format';
+
+/**
+ * Rerun with SSH: users' registered SSH public keys, and who may connect to a job (users with write access —
+ * member or admin — to the project's organisation, with their registered keys).
+ */
+type Deps = Pick<ControlPlaneDeps, 'userSshKeys' | 'clock'>;
+
+/** CircleCI's limits: reachable until 10 minutes after the last session closes, 2 hours at most. */
+export const SSH_IDLE_SECONDS = 600;
+export const SSH_MAX_SECONDS = 7200;
+const MAX_KEYS_PER_USER = 50;
+
+const apiKey = (k: UserSshKey) => ({ title: k.title, public_key: k.publicKey, fingerprint: k.sha256Fingerprint, md5_fingerprint: k.fingerprint, created_at: k.createdAt });
+
+export async function listUserSshKeys(deps: Deps, user: User) {
+  return { items: (await deps.userSshKeys.list(user.id)).map(apiKey), next_page_token: null };
+}
+
+/** Registers a public key for the user; the same key twice is refused with what to do. */
+export async function addUserSshKey(deps: Deps, user: User, input: { title?: string; key: string }) {
+  const info = describePublicKey(input.key);
+  const title = (input.title ?? input.key.trim().split(/\s+/).slice(2).join(' ')).trim() || 'SSH key';
+  if (title.length > 100) throw new ValidationError('title must be at most 100 characters.');
+  if ((await deps.userSshKeys.list(user.id)).length >= MAX_KEYS_PER_USER) throw new ValidationError(`You have ${MAX_KEYS_PER_USER} SSH keys already; delete one first.`);
+  const key: UserSshKey = { userId: user.id, title, publicKey: info.publicKey, sha256Fingerprint: info.sha256Fingerprint, fingerprint: info.fingerprint, createdAt: deps.clock.now().toISOString() };
+  if (!(await deps.userSshKeys.put(key))) throw new ValidationError(`This key (${info.sha256Fingerprint}) is registered already.`);
+  return apiKey(key);
+}
+
+export async function deleteUserSshKey(deps: Deps, user: User, fingerprint: string) {
+  if (!(await deps.userSshKeys.delete(user.id, fingerprint))) throw new NotFoundError(`No SSH key ${fingerprint} is registered for you; list them with GET /api/v2/slipway/me/ssh-keys.`);
+  return { message: 'OK' };
+}
+
+/** The keys that may connect to a job of `project`: those of users with write access to its organisation. */
+export async function authorizedSshKeys(deps: Pick<ControlPlaneDeps, 'userSshKeys' | 'identity'>, project: Project): Promise<NonNullable<JobSpec['ssh']>['authorizedKeys']> {
+  const writers = (await deps.identity.listUsers()).filter((u) => ['member', 'admin'].includes(roleIn(u, project.organizationSlug) ?? ''));
+  const keys = await Promise.all(writers.map(async (u) => (await deps.userSshKeys.list(u.id)).map((k) => ({ login: u.login, publicKey: k.publicKey }))));
+  return keys.flat();
+}
+
+/** The `disable_ssh` project setting refuses reruns with SSH. */
+export function assertSshAllowed(project: Project): void {
+  if ((project.settings as AdvancedSettings).disableSsh) {
+    throw new ValidationError(`Rerun with SSH is disabled for project ${project.slug} (its disable_ssh setting). A project admin can allow it under Project Settings › Advanced, or rerun without SSH.`);
+  }
+}
