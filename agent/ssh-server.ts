@@ -13,6 +13,8 @@ export interface JobSshServerOptions {
   idleMs: number;
   /** At most this long after `waitUntilIdle` began. */
   maxMs: number;
+  /** Where sessions run when not on the host (the executor's container); default: a shell here. */
+  sessionCommand?: (o: { cwd: string; env: Record<string, string>; command?: string; tty: boolean }) => { argv: string[]; env: Record<string, string> };
   /** Session events, for the job's output (who connected, from where). */
   onEvent?: (message: string) => void;
 }
@@ -20,6 +22,7 @@ export interface JobSshServerOptions {
 const SHELL = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 // A terminal for interactive sessions without a native module: util-linux's `script` allocates the pty.
 const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The SSH server of a job rerun with SSH (ssh2): public-key authentication against the authorized keys only,
@@ -91,11 +94,16 @@ export class JobSshServer {
       if (/^(LANG|LC_\w+|TERM)$/.test(info.key)) env[info.key] = info.val;
       accept?.();
     });
-    session.on('exec', (accept, _reject, info) => this.run(accept(), [SHELL, '-c', info.command], env));
-    session.on('shell', (accept) => {
-      const argv = pty && SCRIPT ? [SCRIPT, '-qfec', SHELL, '/dev/null'] : [SHELL];
-      this.run(accept(), argv, { TERM: 'xterm', ...env });
-    });
+    session.on('exec', (accept, _reject, info) => this.start(accept(), info.command, false, env));
+    session.on('shell', (accept) => this.start(accept(), undefined, pty, { TERM: 'xterm', ...env }));
+  }
+
+  /** A shell (or `command`) where the steps run; with a terminal through `script` when one was asked for. */
+  private start(channel: ServerChannel, command: string | undefined, pty: boolean, env: Record<string, string>): void {
+    const tty = pty && SCRIPT !== undefined;
+    const inner = this.options.sessionCommand?.({ cwd: this.options.cwd, env, command, tty }) ?? { argv: command === undefined ? [SHELL] : [SHELL, '-c', command], env };
+    const argv = tty ? [SCRIPT!, '-qfec', inner.argv.map(quote).join(' '), '/dev/null'] : inner.argv;
+    this.run(channel, argv, inner.env);
   }
 
   private run(channel: ServerChannel, [cmd, ...args]: string[], env: Record<string, string>): void {

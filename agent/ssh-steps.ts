@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { StepPlan } from '../shared/config/plan';
 import type { JobSpec } from '../shared/model/job-spec';
+import type { StepExecutor } from './executors/executor';
 import type { StepLogStream } from './log-stream';
 import { JobSshServer } from './ssh-server';
 import type { StepOutcome } from './steps/context';
@@ -25,8 +26,10 @@ export class SshSteps {
     private readonly ssh: NonNullable<JobSpec['ssh']>,
     env: Record<string, string>,
     cwd: string,
+    executor: StepExecutor,
   ) {
     this.server = new JobSshServer({
+      sessionCommand: executor.sessionCommand?.bind(executor),
       authorizedKeys: ssh.authorizedKeys,
       env,
       cwd,
