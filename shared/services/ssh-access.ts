@@ -40,10 +40,36 @@ export async function deleteUserSshKey(deps: Deps, user: User, fingerprint: stri
   return { message: 'OK' };
 }
 
-/** The keys that may connect to a job of `project`: those of users with write access to its organisation. */
-export async function authorizedSshKeys(deps: Pick<ControlPlaneDeps, 'userSshKeys' | 'identity'>, project: Project): Promise<NonNullable<JobSpec['ssh']>['authorizedKeys']> {
+/** A GitHub user's public SSH keys (`GET /users/{login}/keys`); none when GitHub cannot be reached. */
+async function githubKeys(apiUrl: string, login: string, fetchFn: typeof fetch): Promise<string[]> {
+  try {
+    const res = await fetchFn(`${apiUrl}/users/${encodeURIComponent(login)}/keys`, { headers: { accept: 'application/vnd.github+json' }, signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return [];
+    const body = (await res.json()) as Array<{ key?: unknown }>;
+    return Array.isArray(body) ? body.flatMap((k) => (typeof k.key === 'string' ? [k.key] : [])) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The keys that may connect to a job of `project`: those registered by users with write access to its
+ * organisation, plus, when GitHub sign-in is configured, the public keys of those who are GitHub users.
+ */
+export async function authorizedSshKeys(
+  deps: Pick<ControlPlaneDeps, 'userSshKeys' | 'identity' | 'githubOAuth'>,
+  project: Project,
+  fetchFn: typeof fetch = fetch,
+): Promise<NonNullable<JobSpec['ssh']>['authorizedKeys']> {
   const writers = (await deps.identity.listUsers()).filter((u) => ['member', 'admin'].includes(roleIn(u, project.organizationSlug) ?? ''));
-  const keys = await Promise.all(writers.map(async (u) => (await deps.userSshKeys.list(u.id)).map((k) => ({ login: u.login, publicKey: k.publicKey }))));
+  const github = deps.githubOAuth?.apiUrl;
+  const keys = await Promise.all(
+    writers.map(async (u) => {
+      const own = (await deps.userSshKeys.list(u.id)).map((k) => k.publicKey);
+      const fromGithub = github && u.githubId !== undefined ? await githubKeys(github, u.login, fetchFn) : [];
+      return [...new Set([...own, ...fromGithub])].map((publicKey) => ({ login: u.login, publicKey }));
+    }),
+  );
   return keys.flat();
 }
 
