@@ -21,13 +21,17 @@ export class SshSteps {
   private readonly server: JobSshServer;
   private log?: StepLogStream;
   private readonly pending: string[] = [];
+  /** Fargate: no inbound path; users get in with ECS Exec (`slipway ssh`), which this agent cannot see. */
+  private readonly ecsExec: boolean;
 
   constructor(
     private readonly ssh: NonNullable<JobSpec['ssh']>,
     env: Record<string, string>,
     cwd: string,
     executor: StepExecutor,
+    private readonly job: JobSpec['job'],
   ) {
+    this.ecsExec = executor.name === 'container';
     this.server = new JobSshServer({
       sessionCommand: executor.sessionCommand?.bind(executor),
       authorizedKeys: ssh.authorizedKeys,
@@ -53,6 +57,12 @@ export class SshSteps {
   }
 
   private async enable(log: StepLogStream): Promise<StepOutcome> {
+    if (this.ecsExec) {
+      log.note('You can now get a shell in this job\'s primary container with ECS Exec (users with write access and ecs:ExecuteCommand):');
+      log.note(`    $ slipway ssh ${this.job.projectSlug} ${this.job.number}`);
+      log.note(`After its steps, the job stays up for ${duration(this.ssh.idleSeconds)}.`);
+      return { status: 'success', exitCode: 0 };
+    }
     const port = await this.server.listen(this.ssh.bind ?? process.env.SLIPWAY_SSH_BIND ?? '0.0.0.0');
     const host = this.ssh.host ?? process.env.SLIPWAY_SSH_HOST ?? hostname();
     const logins = [...new Set(this.ssh.authorizedKeys.map((k) => k.login))];

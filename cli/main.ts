@@ -6,6 +6,7 @@ import { registerOrbPublishCommand } from './commands/orb-publish';
 import { registerDevCommand } from './commands/dev';
 import { registerProjectCommands } from './commands/project';
 import { registerRunnerCommand } from './commands/runner';
+import { registerSshCommand } from './commands/ssh';
 import { main as agentMain } from '../agent/main';
 
 /** The `slipway` CLI. */
@@ -17,6 +18,7 @@ export async function run(argv: string[]): Promise<void> {
   registerOrbPublishCommand(program);
   registerAdminCommands(program);
   registerRunnerCommand(program);
+  registerSshCommand(program);
   registerBenchCommand(program);
   program
     .command('agent [mode]')

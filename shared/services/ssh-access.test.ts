@@ -1,6 +1,6 @@
-import type { Project, User } from '../model/entities';
+import type { Job, Project, User } from '../model/entities';
 import type { UserSshKey } from '../ports/user-ssh-key-store';
-import { assertSshAllowed, authorizedSshKeys } from './ssh-access';
+import { assertSshAllowed, authorizedSshKeys, sshAccess } from './ssh-access';
 import type { ControlPlaneDeps } from './deps';
 
 const user = (login: string, role: User['roles'][string] | undefined, githubId?: number): User => ({ id: `id-${login}`, login, name: login, roles: role ? { 'gh/acme': role } : {}, admin: false, createdAt: '', ...(githubId && { githubId }) });
@@ -46,5 +46,23 @@ describe('assertSshAllowed', () => {
   it('refuses a project with disable_ssh, saying where to change it', () => {
     expect(() => assertSshAllowed({ ...project, settings: { disableSsh: true } } as unknown as Project)).toThrow(/disable_ssh.*Project Settings › Advanced/);
     expect(() => assertSshAllowed(project)).not.toThrow();
+  });
+});
+
+describe('sshAccess', () => {
+  const job = (over: Partial<Job>) => ({ name: 'build', number: 7, status: 'running', sshRerun: true, tasks: [], ...over }) as unknown as Job;
+  const arn = 'arn:aws:ecs:eu-west-1:123456789012:task/slipway-cluster/0123abcd';
+
+  it('gives the ECS Exec command into the primary container of a running Fargate task, and says to use ssh elsewhere', () => {
+    const access = sshAccess(job({ tasks: [{ index: 0, status: 'running', computeId: arn }, { index: 1, status: 'running', computeId: 'local:123' }, { index: 2, status: 'success' }] as Job['tasks'] }));
+    expect(access.tasks).toEqual([
+      { index: 0, method: 'ecs-exec', command: ['aws', 'ecs', 'execute-command', '--region', 'eu-west-1', '--cluster', 'slipway-cluster', '--task', arn, '--container', 'primary', '--interactive', '--command', '/bin/sh'] },
+      { index: 1, method: 'ssh', message: expect.stringMatching(/Enable SSH/) },
+    ]);
+  });
+
+  it('refuses a job not rerun with SSH, or not running', () => {
+    expect(() => sshAccess(job({ sshRerun: undefined }))).toThrow(/not rerun with SSH/);
+    expect(() => sshAccess(job({ status: 'failed', tasks: [{ index: 0, status: 'failed' }] as Job['tasks'] }))).toThrow(/is failed, not running/);
   });
 });

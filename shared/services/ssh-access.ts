@@ -1,5 +1,6 @@
-import type { Project, User } from '../model/entities';
-import { NotFoundError, ValidationError } from '../model/errors';
+import type { Job, Project, User } from '../model/entities';
+import { ConflictError, NotFoundError, ValidationError } from '../model/errors';
+import { FARGATE_TASK_LAYOUT } from '../model/resource-classes';
 import type { JobSpec } from '../model/job-spec';
 import type { UserSshKey } from '../ports/user-ssh-key-store';
 import { roleIn } from './auth';
@@ -78,4 +79,23 @@ export function assertSshAllowed(project: Project): void {
   if ((project.settings as AdvancedSettings).disableSsh) {
     throw new ValidationError(`Rerun with SSH is disabled for project ${project.slug} (its disable_ssh setting). A project admin can allow it under Project Settings › Advanced, or rerun without SSH.`);
   }
+}
+
+/**
+ * How to get into a running job rerun with SSH (`slipway ssh`): on Fargate, the `aws ecs execute-command`
+ * argv into the primary container of each task (ECS Exec: no inbound port, IAM decides who may exec); elsewhere
+ * the job's output carries the `ssh -p` command.
+ */
+export function sshAccess(job: Job) {
+  if (!job.sshRerun) throw new ValidationError(`Job ${job.name} (#${job.number}) was not rerun with SSH: rerun it with enable_ssh first.`);
+  const running = job.tasks.filter((t) => t.status === 'running');
+  if (!running.length) throw new ConflictError(`Job ${job.name} (#${job.number}) is ${job.status}, not running: there is nothing to connect to.`);
+  return {
+    tasks: running.map((t) => {
+      const ecs = /^arn:aws[\w-]*:ecs:([^:]+):\d+:task\/([^/]+)\/[^/]+$/.exec(t.computeId ?? '');
+      if (!ecs) return { index: t.index, method: 'ssh' as const, message: 'Use the `ssh -p <port> <host>` command in the output of the job\'s "Enable SSH" step.' };
+      const command = ['aws', 'ecs', 'execute-command', '--region', ecs[1], '--cluster', ecs[2], '--task', t.computeId!, '--container', FARGATE_TASK_LAYOUT.primaryContainer, '--interactive', '--command', '/bin/sh'];
+      return { index: t.index, method: 'ecs-exec' as const, command };
+    }),
+  };
 }

@@ -7,7 +7,7 @@ import { watchJob } from '../../../shared/services/runner-protocol';
 import { projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 
-async function jobByNumber(ctx: RouteContext, slug: string, number: string, role: 'viewer' | 'member') {
+export async function jobByNumber(ctx: RouteContext, slug: string, number: string, role: 'viewer' | 'member') {
   const project = await projectFor(ctx, slug, role);
   const job = await ctx.deps.pipelines.getJobByNumber(project.slug, Number(number));
   if (!job) throw new NotFoundError('Job not found');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { addUserSshKey, deleteUserSshKey, listUserSshKeys } from '../../../shared/services/ssh-access';
+import { addUserSshKey, deleteUserSshKey, listUserSshKeys, sshAccess } from '../../../shared/services/ssh-access';
+import { jobByNumber } from './jobs';
 import { parseBody } from '../access';
 import { json, type Route } from '../http';
 
@@ -9,5 +10,7 @@ const KeyBody = z.object({ title: z.string().max(100).optional(), key: z.string(
 export const userSshKeyRoutes: Route[] = [
   { method: 'GET', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(200, await listUserSshKeys(ctx.deps, await ctx.user())) },
   { method: 'POST', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(201, await addUserSshKey(ctx.deps, await ctx.user(), parseBody(KeyBody, ctx.req.body))) },
+  /** `slipway ssh <slug> <job-number>`: how to get into a job rerun with SSH (write access needed). */
+  { method: 'GET', path: '/api/v2/slipway/project/:slug/job/:number/ssh', handle: async (ctx) => json(200, sshAccess((await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member')).job)) },
   { method: 'DELETE', path: '/api/v2/slipway/me/ssh-keys/:fingerprint', handle: async (ctx) => json(200, await deleteUserSshKey(ctx.deps, await ctx.user(), ctx.req.params.fingerprint)) },
 ];

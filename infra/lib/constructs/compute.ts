@@ -89,6 +89,11 @@ export class Compute extends Construct {
     );
     acknowledgeWildcards(this.taskRole, 'Jobs read and write objects of any key under the job data prefixes; the control plane chooses the keys.',
       ...TASK_PREFIXES.map((prefix) => `Resource::${nagArn(props.bucket)}/${prefix}/*`));
+    // Rerun with SSH on Fargate is ECS Exec: the SSM agent in the task opens these channels (no inbound port).
+    this.taskRole.addToPolicy(
+      new PolicyStatement({ actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], resources: ['*'] }),
+    );
+    acknowledgeWildcards(this.taskRole, 'ECS Exec (rerun with SSH): Session Manager channels have no resource-level permissions.', 'Resource::*');
 
     const agentImage = props.agentImage ?? ContainerImage.fromRegistry(DEFAULT_AGENT_IMAGE);
     const classes: Record<string, FargateClassProps> = Object.fromEntries(

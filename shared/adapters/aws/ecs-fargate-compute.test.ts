@@ -100,6 +100,14 @@ describe('EcsFargateCompute', () => {
     expect(run.group).toBe(`slipway:${resourceClass}`);
   });
 
+  it('enables ECS Exec only for a task rerun with SSH', async () => {
+    await compute().launch(launch({ ssh: true }));
+    await compute().launch(launch({ jobId: 'job-2' }));
+    const [ssh, plain] = ecsMock.commandCalls(RunTaskCommand).map((c) => c.args[0].input);
+    expect(ssh.enableExecuteCommand).toBe(true);
+    expect(plain.enableExecuteCommand).toBeUndefined();
+  });
+
   it('sends the request shape: client token, capacity provider, awsvpc, agent env only, tags', async () => {
     await compute({ capacityProvider: 'FARGATE_SPOT', assignPublicIp: true }).launch(launch());
     const run = ecsMock.commandCalls(RunTaskCommand)[0].args[0].input;

@@ -122,6 +122,8 @@ export class EcsFargateCompute implements JobCompute {
               },
             ],
           },
+          // Rerun with SSH: users get into the primary container with ECS Exec (`slipway ssh`), no inbound port.
+          ...(task.ssh && { enableExecuteCommand: true }),
           enableECSManagedTags: true,
           tags: [
             { key: 'slipway:job-id', value: task.jobId },
