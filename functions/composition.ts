@@ -1,9 +1,10 @@
+import { WorkerConfigCompiler } from '../shared/adapters/compile/worker-config-compiler';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAwsClients } from '../shared/adapters/aws/clients';
+import { createAwsClients, withProcessHooks } from '../shared/adapters/aws/clients';
 import { DynamoContextStore } from '../shared/adapters/aws/dynamo-context-store';
 import { DynamoDedupeStore } from '../shared/adapters/aws/dynamo-dedupe-store';
 import { DynamoIdentityStore } from '../shared/adapters/aws/dynamo-identity-store';
@@ -74,16 +75,16 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     host.warm();
     compute = host;
   } else {
-    const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
+    const secret = await withProcessHooks(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
     signingKey = Buffer.from(secret.SecretString ?? '', 'utf8');
-    cipher = new KmsEnvelopeCipher(new KMSClient({}), env.KMS_KEY_ID ?? '');
-    oidcKey = new KmsOidcSigningKey(new KMSClient({}), { alias: env.OIDC_KEY_ALIAS, previousAlias: env.OIDC_PREVIOUS_KEY_ALIAS });
+    cipher = new KmsEnvelopeCipher(withProcessHooks(new KMSClient({})), env.KMS_KEY_ID ?? '');
+    oidcKey = new KmsOidcSigningKey(withProcessHooks(new KMSClient({})), { alias: env.OIDC_KEY_ALIAS, previousAlias: env.OIDC_PREVIOUS_KEY_ALIAS });
     const aws = createAwsCompute(env, () => pipelines, () => runners);
     compute = aws;
     machinePool = aws.machinePool;
   }
   const gitSource = new GitCliRepositorySource(join(local ? dataDir : '/tmp', 'git'));
-  const githubSecret = !local && env.GITHUB_APP_SECRET_ARN ? await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.GITHUB_APP_SECRET_ARN })) : undefined;
+  const githubSecret = !local && env.GITHUB_APP_SECRET_ARN ? await withProcessHooks(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: env.GITHUB_APP_SECRET_ARN })) : undefined;
   const github = loadGitHubSettings({
     secretJson: githubSecret?.SecretString,
     file: env.SLIPWAY_GITHUB_APP_FILE,
@@ -97,6 +98,8 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const githubApp = github.app ? new GitHubApp({ ...github.app, apiUrl: env.GITHUB_API_URL }, githubInstallations, systemClock) : undefined;
   // Self-hosted resource classes (`ns/name`) wait in the runner queue for `slipway runner` instead of compute.
   const runners = new DynamoRunnerStore(table);
+  // Registry orbs: a local folder first (local mode), then the private registry in the bucket.
+  const orbResolver = new ChainedOrbResolver([...(env.SLIPWAY_ORBS_DIR ? [new DirectoryOrbResolver(env.SLIPWAY_ORBS_DIR)] : []), new BlobOrbResolver(blobs)]);
   const deps: ControlPlaneDeps = {
     runners,
     sshKeys: new DynamoSshKeyStore(table),
@@ -118,8 +121,8 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
       notify: env.NOTIFY_QUEUE_URL,
     }),
     blobs,
-    // Registry orbs: a local folder first (local mode), then the private registry in the bucket.
-    orbResolver: new ChainedOrbResolver([...(env.SLIPWAY_ORBS_DIR ? [new DirectoryOrbResolver(env.SLIPWAY_ORBS_DIR)] : []), new BlobOrbResolver(blobs)]),
+    orbResolver,
+    configCompiler: new WorkerConfigCompiler({ orbResolver }),
     cipher,
     repos: githubApp ? new GitHubRepositorySource(githubApp, gitSource) : gitSource,
     compute: new RunnerQueueCompute(compute, runners, systemClock),
@@ -132,6 +135,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     githubWebhookSecrets: github.webhookSecrets,
     githubInstallations,
     commitStatuses: githubApp ? new GitHubCommitStatusNotifier(githubApp) : undefined,
+    githubWebUrl: githubApp?.webUrl,
     githubOAuth: github.oauth ? { ...github.oauth, ...githubBaseUrls(env.GITHUB_API_URL, env.GITHUB_WEB_URL) } : undefined,
   };
   if (env.SLIPWAY_ADMIN_TOKEN) await seedAdmin(deps, env.SLIPWAY_ADMIN_TOKEN);
@@ -155,4 +159,5 @@ export async function shutdownDeps(): Promise<void> {
   const deps = await cached.catch(() => undefined);
   const compute = deps?.compute instanceof RunnerQueueCompute ? deps.compute.inner : deps?.compute;
   if (compute instanceof HostProcessCompute) compute.stopAll();
+  if (deps?.configCompiler instanceof WorkerConfigCompiler) await deps.configCompiler.close();
 }

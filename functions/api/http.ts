@@ -32,25 +32,12 @@ export interface RouteContext {
 
 export interface Route {
   method: string;
-  /** Path pattern: `:name` matches one segment, `:slug` matches a three-segment project slug. */
+  /** Path pattern: `:name` matches one segment, `:slug` a project slug, `:number` digits (see `path-match.ts`). */
   path: string;
   handle(ctx: RouteContext): Promise<ApiResponse>;
 }
 
 export const json = (status: number, body: unknown): ApiResponse => ({ status, body });
-
-/** Compiles `/api/v2/project/:slug/pipeline` to a regex with named groups. */
-export function compilePath(path: string): RegExp {
-  const src = path
-    .split('/')
-    .map((seg) => {
-      if (seg === ':slug') return '(?<slug>[^/]+/[^/]+/[^/]+)';
-      if (seg.startsWith(':')) return `(?<${seg.slice(1)}>[^/]+)`;
-      return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('/');
-  return new RegExp(`^${src}/?$`);
-}
 
 export function parseEvent(event: APIGatewayProxyEventV2): ApiRequest {
   const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';

@@ -1,3 +1,4 @@
+import { budgetOf } from './limits';
 import type { Problems } from './problems';
 import type { SourceMap } from './source-map';
 
@@ -74,13 +75,20 @@ export function interpolateString(text: string, scope: InterpolationScope, probl
     if (r.handled) unknownReference(whole[1], scope, problems, node, key);
     return text;
   }
-  return text.replace(EXPR, (match: string, escape: string, expr: string) => {
+  let produced = 0;
+  const out = text.replace(EXPR, (match: string, escape: string, expr: string) => {
     if (escape) return match;
     const r = lookup(expr, scope);
-    if (r.found) return asText(r.value);
+    if (r.found) {
+      const value = asText(r.value);
+      produced += value.length;
+      return value;
+    }
     if (r.handled) unknownReference(expr, scope, problems, node, key);
     return match;
   });
+  if (produced) budgetOf(problems).addBytes(produced, { node, key });
+  return out;
 }
 
 /** Removes the `\` of escaped `\<<` once a value is final. */

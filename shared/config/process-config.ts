@@ -1,7 +1,8 @@
-import { stringify } from 'yaml';
+import { stringifyYaml } from './yaml-scalars';
 import { unescapeString } from './interpolate';
 import type { CompileOptions } from './compile';
 import { expandConfig } from './expand-config';
+import { budgetOf, ConfigLimitError } from './limits';
 import type { ConfigProblem } from './plan';
 import type { LongStep } from './steps';
 import type { ExpandedWorkflowJob } from './workflows';
@@ -56,5 +57,12 @@ export async function processConfig(source: string, options: CompileOptions = {}
   if (expanded.config.setup) out.setup = true;
   out.jobs = jobs;
   out.workflows = { version: 2, ...workflows };
-  return { ok: true, yaml: stringify(finalise(out), { lineWidth: 0, aliasDuplicateObjects: false }) };
+  const yaml = stringifyYaml(finalise(out));
+  try {
+    budgetOf(expanded.problems).checkProcessedBytes(Buffer.byteLength(yaml));
+  } catch (err) {
+    if (err instanceof ConfigLimitError) return { ok: false, problems: err.problems };
+    throw err;
+  }
+  return { ok: true, yaml };
 }

@@ -2,6 +2,7 @@ import { evaluateFilterExpression, FilterExpressionError } from './filter-expres
 import { interpolate } from './interpolate';
 import { expandJob, type ExpandedJob } from './jobs';
 import { evaluateLogic } from './logic';
+import { budgetOf } from './limits';
 import { matrixInstances } from './matrix';
 import { RESERVED_JOB_PARAMETERS } from './parameters';
 import type { BranchTagFilter, JobFilters, RequiredStatus, RequiresEntry, SchedulePlan, SourcePosition } from './plan';
@@ -146,6 +147,7 @@ function attachJob(job: ExpandedWorkflowJob, ref: string, args: Record<string, u
     return;
   }
   const owner = `job "${job.name}" in workflow "${wfName}"`;
+  budgetOf(problems).beginJob(owner);
   const pre = cfg['pre-steps'] !== undefined ? expandSteps(cfg['pre-steps'], root, { problems, owner }) : undefined;
   const post = cfg['post-steps'] !== undefined ? expandSteps(cfg['post-steps'], root, { problems, owner }) : undefined;
   const jobArgs = Object.fromEntries(Object.entries(args).filter(([k]) => !RESERVED_JOB_PARAMETERS.includes(k)));

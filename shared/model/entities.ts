@@ -66,6 +66,11 @@ export interface VcsInfo {
   commit?: { subject: string; body: string };
 }
 
+export interface PipelineSelection {
+  workflows?: string[];
+  jobs?: string[];
+}
+
 export interface Pipeline {
   id: string;
   projectSlug: string;
@@ -95,6 +100,8 @@ export interface Pipeline {
   continuationExpiresAt?: string;
   /** The schedule that fired this pipeline (scheduled pipelines). */
   scheduleId?: string;
+  /** Local runs (`slipway run --workflow/--job`): only these workflows, and these jobs with the jobs they require. */
+  selection?: PipelineSelection;
   createdAt: string;
   updatedAt: string;
 }

@@ -63,3 +63,12 @@ export class VcsError extends SlipwayError {
     super(message, 502, context, options);
   }
 }
+
+/** The branch, tag or revision asked for does not exist in the repository (the repository itself was read). */
+export class RefNotFoundError extends VcsError {
+  readonly kind: 'Branch' | 'Tag' | 'Revision';
+  constructor(kind: 'Branch' | 'Tag' | 'Revision', message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, { ...context, kind }, options);
+    this.kind = kind;
+  }
+}

@@ -1,5 +1,6 @@
 import type { BlobStore } from '../ports/blob-store';
 import type { CommitStatusNotifier } from '../ports/commit-status-notifier';
+import type { ConfigCompiler } from '../ports/config-compiler';
 import type { Clock } from '../ports/clock';
 import type { ContextStore } from '../ports/context-store';
 import type { DedupeStore } from '../ports/dedupe-store';
@@ -53,6 +54,8 @@ export interface ControlPlaneDeps {
   /** Operational metrics for the dashboard (CloudWatch in AWS; none locally). */
   metrics?: JobMetrics;
   orbResolver?: OrbResolver;
+  /** Compiles users' configs away from the serving thread (a worker with memory and time caps). None: in-process. */
+  configCompiler?: ConfigCompiler;
   /** Public base URL of the HTTP API, without a trailing slash. */
   publicUrl: string;
   /** Seconds an agent may stay silent before its task is failed. */
@@ -67,4 +70,6 @@ export interface ControlPlaneDeps {
   machinePool?: MachinePool;
   /** Sign-in with GitHub (the App's OAuth client is configured). None: API tokens only. */
   githubOAuth?: GitHubOAuthSettings;
+  /** The web host of the GitHub the App is installed on (`https://github.com` or a GHES host). None: no App. */
+  githubWebUrl?: string;
 }

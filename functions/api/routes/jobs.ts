@@ -32,7 +32,7 @@ export const jobRoutes: Route[] = [
       const { job } = await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member');
       const user = await ctx.user();
       if (!isTerminalJob(job.status)) await sendWorkflowEvent(ctx.deps, job.workflowId, { type: 'JobCancelRequested', jobId: job.id, by: user.id });
-      return json(202, { message: 'Accepted.' });
+      return json(200, { message: 'Job cancellation requested.' });
     },
   },
   {
