@@ -32,6 +32,8 @@ const schema = z.object({
   ECS_SUBNETS: z.string().optional(),
   ECS_SECURITY_GROUPS: z.string().optional(),
   ECS_TASK_DEFINITIONS: z.string().optional(),
+  /** AWS mode (docker executor): task role of tasks rerun with SSH (ECS Exec); other tasks have none. */
+  ECS_SSH_TASK_ROLE_ARN: z.string().optional(),
   /** AWS mode (docker executor): give Fargate tasks a public IP (public subnets, no NAT gateway). */
   ECS_ASSIGN_PUBLIC_IP: z.enum(['true', 'false']).optional(),
   ECS_CAPACITY_PROVIDER: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),

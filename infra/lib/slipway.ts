@@ -104,10 +104,8 @@ export class Slipway extends Construct {
       jobLeaseSeconds: props.jobLeaseSeconds ?? 60,
       reserveConcurrency: props.reserveConcurrency ?? true,
       logRetention,
-      oidcEnvironment: this.oidc.environment(),
+      oidc: this.oidc,
     });
-    // The api function mints job tokens (runner protocol) and serves the JWKS.
-    this.oidc.grantMint(this.functions.functions.api);
     this.api.addRoutes(this.functions.functions.api, this.functions.functions.webhooks);
     this.observability = new Observability(this, 'Observability', {
       functions: this.functions,

@@ -20,6 +20,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, MACHINE_RESOURCE_CLASSES, machineRunnerClass, resourceClassSlug } from '../../../shared/model/resource-classes';
 import type { FargateClassProps, MachineClassProps } from '../props';
+import { acknowledgeWildcards } from '../nag';
 
 export interface ComputeProps {
   readonly vpc: IVpc;
@@ -76,7 +77,7 @@ export class Compute extends Construct {
     // those tasks get this role (a RunTask override); every other job task runs without AWS credentials.
     this.sshTaskRole = new Role(this, 'SshTaskRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Slipway job tasks rerun with SSH: ECS Exec channels only',
+      description: 'Slipway SSH reruns: ECS Exec channels only (no other AWS access)',
     });
     this.sshTaskRole.addToPolicy(
       new PolicyStatement({ actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], resources: ['*'] }),

@@ -11,6 +11,7 @@ import type { Compute } from './compute';
 import type { Data } from './data';
 import { FUNCTION_NAMES, type FunctionName } from '../../../shared/model/function-grants';
 import { grantFromTable } from './function-policies';
+import type { Oidc } from './oidc';
 import { CONSUMER_TIMEOUT, QUEUE_CONSUMERS, type QueueName, type Queues } from './queues';
 
 export { FUNCTION_NAMES, type FunctionName };
@@ -30,8 +31,8 @@ export interface FunctionsProps {
   readonly jobLeaseSeconds: number;
   readonly reserveConcurrency: boolean;
   readonly logRetention: RetentionDays;
-  /** Environment naming the OIDC signing key aliases. */
-  readonly oidcEnvironment: Record<string, string>;
+  /** The OIDC signing key (its aliases in the environment; `kms:Sign` for the functions the table says). */
+  readonly oidc: Oidc;
 }
 
 const SETTINGS: Record<FunctionName, { memory: number; timeout: Duration }> = {
@@ -84,7 +85,8 @@ export class Functions extends Construct {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...props.oidcEnvironment,
+      ECS_SSH_TASK_ROLE_ARN: compute.sshTaskRole.roleArn,
+      ...props.oidc.environment(),
     };
 
     const fns = {} as Record<FunctionName, NodejsFunction>;
@@ -158,7 +160,7 @@ export class Functions extends Construct {
       targets: [new LambdaFunction(fns.cron, { retryAttempts: 2 })],
     });
 
-    grantFromTable(this.functions, { data, queues, compute });
+    grantFromTable(this.functions, { data, queues, compute, oidc: props.oidc });
   }
 
   /** Every function, for dashboards and alarms. */

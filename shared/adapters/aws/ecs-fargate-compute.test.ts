@@ -101,11 +101,13 @@ describe('EcsFargateCompute', () => {
   });
 
   it('enables ECS Exec only for a task rerun with SSH', async () => {
-    await compute().launch(launch({ ssh: true }));
-    await compute().launch(launch({ jobId: 'job-2' }));
+    const sshTaskRoleArn = 'arn:aws:iam::111122223333:role/ssh-task';
+    await compute({ sshTaskRoleArn }).launch(launch({ ssh: true }));
+    await compute({ sshTaskRoleArn }).launch(launch({ jobId: 'job-2' }));
     const [ssh, plain] = ecsMock.commandCalls(RunTaskCommand).map((c) => c.args[0].input);
-    expect(ssh.enableExecuteCommand).toBe(true);
+    expect(ssh).toMatchObject({ enableExecuteCommand: true, overrides: { taskRoleArn: sshTaskRoleArn } });
     expect(plain.enableExecuteCommand).toBeUndefined();
+    expect(plain.overrides!.taskRoleArn).toBeUndefined();
   });
 
   it('sends the request shape: client token, capacity provider, awsvpc, agent env only, tags', async () => {
