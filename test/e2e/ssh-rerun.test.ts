@@ -120,5 +120,8 @@ describe('rerun job with SSH (slipway dev)', () => {
     const refused = await api('POST', `/api/v2/workflow/${failed.workflowId}/rerun`, { jobs: [failed.jobId], enable_ssh: true });
     expect(refused.status).toBe(400);
     expect(refused.body.message).toMatch(/Rerun with SSH is disabled for project gh\/acme\/ssh-rerun \(its disable_ssh setting\)/);
+    const number = (await api('GET', `/api/v2/workflow/${failed.workflowId}/job`)).body.items[0].job_number;
+    const v1 = await server.api('POST', `/api/v1.1/project/gh/acme/ssh-rerun/${number}/ssh`);
+    expect(v1).toEqual({ status: 400, body: { message: refused.body.message } });
   });
 });
