@@ -34,6 +34,14 @@ import { DynamoUserSshKeyStore } from '../shared/adapters/aws/dynamo-user-ssh-ke
 import { KmsOidcSigningKey } from '../shared/adapters/aws/kms-oidc-signing-key';
 import { LocalOidcSigningKey } from '../shared/adapters/local/local-oidc-signing-key';
 import type { OidcSigningKey } from '../shared/ports/oidc-signing-key';
+import { DynamoWebhookStore } from '../shared/adapters/aws/dynamo-webhook-store';
+import { GuardedWebhookTransport } from '../shared/adapters/http/guarded-webhook-transport';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoNotificationPreferences } from '../shared/adapters/aws/dynamo-notification-preferences';
+import { SesMailer } from '../shared/adapters/aws/ses-mailer';
+import { SmtpMailer } from '../shared/adapters/local/smtp-mailer';
+import type { Mailer } from '../shared/ports/mailer';
+import { S3AuditLog } from '../shared/adapters/aws/s3-audit-log';
 import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import { systemClock } from '../shared/ports/clock';
 import { seedAdmin } from '../shared/services/auth';
@@ -53,6 +61,12 @@ function localKey(dataDir: string, name: string): Buffer {
     writeFileSync(file, randomBytes(32), { mode: 0o600, flag: 'wx' });
   }
   return readFileSync(file);
+}
+
+/** Email: SMTP locally (when `SLIPWAY_SMTP_URL` is set), SES in AWS (when a sender identity is set); otherwise none. */
+function mailerFor(env: FunctionEnv, local: boolean): Mailer | undefined {
+  if (local) return env.SLIPWAY_SMTP_URL ? new SmtpMailer(env.SLIPWAY_SMTP_URL, env.SLIPWAY_EMAIL_FROM ?? 'Slipway <slipway@localhost>') : undefined;
+  return env.SLIPWAY_EMAIL_FROM ? new SesMailer(new SESv2Client({}), env.SLIPWAY_EMAIL_FROM) : undefined;
 }
 
 async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
@@ -135,6 +149,12 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     githubWebhookSecrets: github.webhookSecrets,
     githubInstallations,
     commitStatuses: githubApp ? new GitHubCommitStatusNotifier(githubApp) : undefined,
+    webhooks: new DynamoWebhookStore(table),
+    // SSRF: public targets only, unless the operator allows private ones; local mode also reaches loopback over http.
+    webhookTransport: new GuardedWebhookTransport({ allowPrivate: env.SLIPWAY_WEBHOOK_ALLOW_PRIVATE === 'true', allowLoopback: local, allowHttp: local }),
+    mailer: mailerFor(env, local),
+    notificationPreferences: new DynamoNotificationPreferences(table),
+    auditLog: new S3AuditLog(clients.s3, env.BUCKET_NAME, { retentionDays: env.AUDIT_RETENTION_DAYS }),
     githubWebUrl: githubApp?.webUrl,
     githubOAuth: github.oauth ? { ...github.oauth, ...githubBaseUrls(env.GITHUB_API_URL, env.GITHUB_WEB_URL) } : undefined,
   };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ConfigPackError, packConfigDir } from '../../shared/config/config-pack';
 import type { PlanEvent } from '../../shared/config/explain-plan';
 
 const EVENTS = ['push', 'pull_request', 'tag', 'api', 'schedule'] as const;
@@ -83,15 +84,24 @@ export function changedPaths(dir: string, base: string): string[] {
   return [...new Set(`${diff}\n${untracked}`.split('\n').filter(Boolean))];
 }
 
-/** The repository's config file: `.circleci/config.yml` (or `.yaml`); a `.circleci/config/` folder is refused clearly. */
-export function findConfig(dir: string, explicit?: string): { path: string; name: string; source: string } {
+/**
+ * The repository's config: `.circleci/config.yml` (or `.yaml`), else a `.circleci/config/` folder packed as
+ * `circleci config pack` packs it (`folder` then names it, relative to `dir`).
+ */
+export function findConfig(dir: string, explicit?: string): { path: string; name: string; source: string; folder?: string } {
   const candidates = explicit ? [explicit] : [join(dir, '.circleci', 'config.yml'), join(dir, '.circleci', 'config.yaml')];
   for (const path of candidates) {
     if (existsSync(path) && statSync(path).isFile()) return { path, name: relative(dir, path) || path, source: readFileSync(path, 'utf8') };
   }
   const folder = explicit ?? join(dir, '.circleci', 'config');
   if (existsSync(folder) && statSync(folder).isDirectory()) {
-    throw new UsageError(`${relative(dir, folder) || folder} is a config folder; packing folders is not supported here yet. Pack it first (\`circleci config pack ${relative(dir, folder)} > .circleci/config.yml\`) or pass --config <file>.`);
+    const name = relative(dir, folder) || folder;
+    try {
+      return { path: folder, name, source: packConfigDir(folder).yaml, folder: name };
+    } catch (e) {
+      if (e instanceof ConfigPackError) throw new UsageError(`Cannot pack the config folder ${name}: ${e.message}`);
+      throw e;
+    }
   }
-  throw new UsageError(explicit ? `No config file at ${explicit}.` : `No .circleci/config.yml in ${dir}. Run this in a repository with a CircleCI config, or pass --config <file>.`);
+  throw new UsageError(explicit ? `No config file or folder at ${explicit}.` : `No .circleci/config.yml (or .circleci/config/ folder) in ${dir}. Run this in a repository with a CircleCI config, or pass --config <file>.`);
 }

@@ -187,10 +187,22 @@ describe('slipway plan', () => {
     expect(r.out).toContain('not run: filters.branches.only: main (branch feature/x does not match)');
   });
 
+  it('plans a .circleci/config/ folder packed as circleci config pack packs it', async () => {
+    const folder = createTestRepo({
+      '.circleci/config/@config.yml': 'version: 2.1\nworkflows:\n  main:\n    jobs: [build, { deploy: { requires: [build], filters: { branches: { only: main } } } }]\n',
+      '.circleci/config/jobs/build.yml': 'docker: [{ image: cimg/base:stable }]\nsteps: [{ run: echo build }]\n',
+      '.circleci/config/jobs/deploy.yml': 'docker: [{ image: cimg/base:stable }]\nsteps: [{ run: echo deploy }]\n',
+    });
+    const r = await plan(folder, '--branch', 'dev');
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/run  build\n/);
+    expect(r.out).toMatch(/skip deploy +filters\.branches\.only: main \(branch dev does not match\)/);
+  });
+
   it('refuses bad input with a specific message', async () => {
     expect(await plan(repo, '--param', 'oops')).toMatchObject({ code: 2, err: expect.stringContaining('write --param name=value') });
     expect(await plan(repo, '--event', 'merge')).toMatchObject({ code: 2, err: expect.stringContaining('use one of push, pull_request') });
     const empty = createTestRepo({ 'README.md': 'x' });
-    expect(await plan(empty)).toMatchObject({ code: 2, err: expect.stringContaining('No .circleci/config.yml in') });
+    expect(await plan(empty)).toMatchObject({ code: 2, err: expect.stringContaining('No .circleci/config.yml (or .circleci/config/ folder) in') });
   });
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseEnv } from 'node:util';
 import { runLocally } from '../local-run/local-run';
+import { replayJob } from '../local-run/replay';
 import { jsonView, liveView, plainView, type RunView } from '../local-run/view';
 import { addEventOptions, findConfig, gitOutput, readEvent, UsageError, type EventOptions } from './event-options';
 
@@ -14,6 +15,8 @@ interface RunOptions extends EventOptions {
   data?: string;
   approve?: string;
   json?: boolean;
+  replay?: string;
+  withSecrets?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -60,20 +63,29 @@ export function registerRunCommand(program: Command): void {
     .option('--data <dir>', 'keep history and caches in this folder between runs (default: a new temporary folder)')
     .option('--approve <mode>', '`all` approves every approval job (default: ask on a terminal, else cancel)')
     .option('--json', 'print the result as JSON (no live view)')
+    .option('--replay <job>', 'rerun a job of a Slipway server here: its URL or gh/<org>/<repo>/<job number> (SLIPWAY_URL, SLIPWAY_TOKEN)')
+    .option('--with-secrets', 'with --replay: fetch environment variable values (organisation admins only)')
     .action(async (opts: RunOptions) => {
       try {
         if (opts.approve !== undefined && opts.approve !== 'all') throw new UsageError(`--approve ${opts.approve}: the only mode is --approve all.`);
+        const write = (s: string) => void process.stdout.write(s);
+        const view: RunView = opts.json ? jsonView(write) : process.stdout.isTTY ? await liveView(process.stdout) : plainView(write);
+        if (opts.replay) {
+          const replayed = await replayJob({ ref: opts.replay, withSecrets: Boolean(opts.withSecrets), dataDir: opts.data, view });
+          view.finish(replayed);
+          process.exitCode = replayed.exitCode;
+          return;
+        }
         const dir = process.cwd();
         if (!gitOutput(dir, ['rev-parse', '--show-toplevel'])) throw new UsageError(`${dir} is not in a git working tree. Run \`slipway run\` inside your repository.`);
-        findConfig(gitOutput(dir, ['rev-parse', '--show-toplevel']) as string);
+        const config = findConfig(gitOutput(dir, ['rev-parse', '--show-toplevel']) as string);
         const event = readEvent(opts, dir);
         const env = readEnv(opts.env, opts.envFile);
         const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !opts.json;
-        const write = (s: string) => void process.stdout.write(s);
-        const view: RunView = opts.json ? jsonView(write) : process.stdout.isTTY ? await liveView(process.stdout) : plainView(write);
         const summary = await runLocally({
           dir,
           dataDir: opts.data,
+          configFolder: config.folder,
           event,
           env,
           selection: opts.workflow || opts.job ? { ...(opts.workflow ? { workflows: opts.workflow } : {}), ...(opts.job ? { jobs: opts.job } : {}) } : undefined,

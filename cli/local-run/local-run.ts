@@ -10,6 +10,7 @@ import { putEnvVar } from '../../shared/services/env-vars';
 import { listJobArtifacts, listJobTests } from '../../shared/services/job-blobs';
 import { readStepOutput } from '../../shared/services/job-output';
 import { triggerPipeline } from '../../shared/services/pipelines';
+import { settingsOf } from '../../shared/services/project-settings';
 import { addProject } from '../../shared/services/projects';
 import { startLocalRuntime } from '../../local/runtime';
 import { snapshotWorkingTree } from './snapshot';
@@ -22,6 +23,8 @@ export interface LocalRunOptions {
   /** Keep the runtime's state (history, caches) here; default: a new temporary folder. */
   dataDir?: string;
   event: PlanEvent;
+  /** The config is this folder of the repository, packed (the project's `config_folder` setting). */
+  configFolder?: string;
   selection?: PipelineSelection;
   /** Project environment variables for the run. */
   env: Record<string, string>;
@@ -49,7 +52,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
   const runtime = await startLocalRuntime({ port: 0, dataDir, log: (l) => view.note(l), cronIntervalSeconds: 10 });
   try {
     const deps = await (await import('../../functions/composition')).getDeps();
-    const project = await ensureProject(deps, `gh/local/${snapshot.name}`, snapshot.url, options.event.branch ?? 'main');
+    const project = await ensureProject(deps, `gh/local/${snapshot.name}`, snapshot.url, options.event.branch ?? 'main', options.configFolder);
     for (const [name, value] of Object.entries(options.env)) await putEnvVar(deps, project.slug, name, value);
     const pushed = options.event.event !== 'api';
     const pipeline = await triggerPipeline(deps, project, {
@@ -77,15 +80,20 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
   }
 }
 
-async function ensureProject(deps: ControlPlaneDeps, slug: string, repoUrl: string, defaultBranch: string): Promise<Project> {
+/** The run's project (created once per data folder), reading its config from `configFolder` when given. */
+async function ensureProject(deps: ControlPlaneDeps, slug: string, repoUrl: string, defaultBranch: string, configFolder?: string): Promise<Project> {
+  let project: Project | undefined;
   try {
-    return await addProject(deps, { slug, repoUrl, defaultBranch });
+    project = await addProject(deps, { slug, repoUrl, defaultBranch });
   } catch (e) {
     if (!(e instanceof ConflictError)) throw e;
-    const existing = await deps.projects.getProject(slug);
-    if (!existing) throw e;
-    return existing;
+    project = await deps.projects.getProject(slug);
+    if (!project) throw e;
   }
+  const { configFolder: _previous, ...rest } = settingsOf(project);
+  const settings = { ...rest, ...(configFolder ? { configFolder } : {}) } as Project['settings'];
+  if ((settingsOf(project).configFolder ?? undefined) === configFolder) return project;
+  return (await deps.projects.updateSettings(slug, settings)) ?? project;
 }
 
 /** Polls the store until the pipeline is over, answering approvals and reporting failed jobs as they end. */

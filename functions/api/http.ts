@@ -12,6 +12,8 @@ export interface ApiRequest {
   rawBody: string;
   /** Parsed JSON body (`undefined` when empty); malformed JSON is rejected with 400 before routing. */
   body: unknown;
+  /** Where the request came from (API Gateway's request context), for the audit log. */
+  source?: { ip: string | null; requestId: string | null; userAgent: string | null };
 }
 
 export interface ApiResponse {
@@ -60,6 +62,7 @@ export function parseEvent(event: APIGatewayProxyEventV2): ApiRequest {
     headers: event.cookies?.length ? { ...(event.headers ?? {}), cookie: [event.headers?.cookie, ...event.cookies].filter(Boolean).join('; ') } : (event.headers ?? {}),
     rawBody: raw,
     body,
+    source: { ip: event.requestContext.http.sourceIp || null, requestId: event.requestContext.requestId || null, userAgent: event.requestContext.http.userAgent || null },
   };
 }
 

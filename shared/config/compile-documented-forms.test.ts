@@ -1,3 +1,4 @@
+import { compileConfig } from './compile';
 import { processConfig } from './process-config';
 import { parseYaml } from './yaml-parse';
 
@@ -50,5 +51,21 @@ workflows: {main: {jobs: [build, plain]}}
 `);
     expect(out.jobs.build.steps).toEqual(['checkout', { run: { command: 'npm ci' } }, { run: { command: 'npm test' } }, { save_cache: { key: 'v1', paths: ['node_modules'] } }]);
     expect(out.jobs.plain.steps).toEqual([{ run: { command: 'npm ci' } }]);
+  });
+
+  it('reads `environment` as a map or as the list of one-key maps `config process` writes, and writes the list', async () => {
+    const src = (env: string) => `version: 2.1
+executors:
+  e: {${docker}, environment: {A: executor, B: executor}}
+jobs:
+  build: {executor: e, environment: ${env}, steps: [{run: {command: env, environment: [{S: step}]}}]}
+workflows: {main: {jobs: [build]}}
+`;
+    const asMap = await processed(src('{B: job, C: 3}'));
+    expect(asMap.jobs.build.environment).toEqual([{ A: 'executor' }, { B: 'job' }, { C: 3 }]);
+    expect(await processed(src('[{B: job}, {C: 3}]'))).toEqual(asMap);
+    const compiled = await compileConfig(src('[{B: job}, {C: 3}]'));
+    expect(compiled.ok && compiled.plan.workflows[0].jobs[0].environment).toEqual({ A: 'executor', B: 'job', C: '3' });
+    expect(compiled.ok && compiled.plan.workflows[0].jobs[0].steps[0]).toMatchObject({ environment: { A: 'executor', B: 'job', C: '3', S: 'step' } });
   });
 });

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { ConfigCompileError } from './problems';
+import { parseYaml } from './yaml-parse';
 import { stringifyYaml } from './yaml-scalars';
 
 /** One entry of a config folder: a file with its text, or a folder (given so empty folders count). */
@@ -70,17 +71,12 @@ function buildTree(entries: PackEntry[]): TreeNode {
 }
 
 function readFile(node: TreeNode): unknown {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(node.text ?? '', { merge: true, uniqueKeys: false, prettyErrors: false, lineCounter });
-  const first = doc.errors[0];
-  if (first) {
-    const at = lineCounter.linePos(first.pos[0]);
-    throw new ConfigPackError(`${node.path}:${at.line}:${at.col}: invalid YAML: ${first.message.split('\n')[0]}`);
-  }
   try {
-    return doc.toJS({ maxAliasCount: 1000 });
+    return parseYaml(node.text ?? '', node.path).value;
   } catch (err) {
-    throw new ConfigPackError(`${node.path}: cannot be read: ${(err as Error).message}`, { cause: err });
+    if (!(err instanceof ConfigCompileError)) throw err;
+    const p = err.problems[0];
+    throw new ConfigPackError(`${node.path}:${p.line}:${p.column}: ${p.message}`, { cause: err });
   }
 }
 
@@ -107,6 +103,7 @@ function marshal(node: TreeNode, isRoot: boolean): unknown {
  * file becomes a key named after it (the extension dropped) holding the file's map; files directly in the folder
  * and `@`-named files (`@config.yml`) merge into their folder's own level instead. Siblings are taken in name
  * order and merged shallowly (a later key wins). Dot-named files and folders and non-YAML files are left out.
+ * Files are read as the compiler reads a config (YAML 1.1 scalars, merge keys, the same limits).
  */
 export function packConfigFiles(entries: PackEntry[]): PackedConfig {
   if (entries.length > MAX_ENTRIES) throw new ConfigPackError(`The config folder has ${entries.length} entries; at most ${MAX_ENTRIES} can be packed.`);

@@ -19,6 +19,9 @@ export interface InterpolationScope {
 const EXPR = /(\\?)<<\s*([A-Za-z_][\w.-]*)\s*>>/g;
 const WHOLE = /^<<\s*([A-Za-z_][\w.-]*)\s*>>$/;
 
+/** Documented pipeline values that read as empty when the pipeline does not carry them. */
+const OPTIONAL_PIPELINE_VALUES = ['git.branch.is_default', 'git.repo_url', 'git.repo_owner', 'git.repo_name', 'git.repo_id', 'git.commit.url', 'git.commit.subject', 'git.commit.body', 'git.commit.author_login', 'git.commit.author_name', 'git.commit.author_email', 'git.commit.author_avatar_url', 'trigger.received_at', 'trigger.id', 'trigger.type', 'project.slug', 'schedule.name', 'schedule.id'];
+
 type Lookup = { found: true; value: unknown } | { found: false; handled: boolean };
 
 function lookup(expr: string, scope: InterpolationScope): Lookup {
@@ -41,8 +44,9 @@ function lookup(expr: string, scope: InterpolationScope): Lookup {
       return { found: true, value: scope.pipelineParameters[name] };
     }
     if (!scope.pipelineValues) return { found: false, handled: false };
-    // Trigger-specific values (`pipeline.trigger_parameters.*`, `pipeline.event.*`) are empty when absent.
-    if (!(rest in scope.pipelineValues) && /^(trigger_parameters|event)\./.test(rest)) return { found: true, value: '' };
+    // Trigger-specific values (`pipeline.trigger_parameters.*`, `pipeline.event.*`) and the other documented values
+    // a pipeline may not carry are empty when absent.
+    if (!(rest in scope.pipelineValues) && (/^(trigger_parameters|event)\./.test(rest) || OPTIONAL_PIPELINE_VALUES.includes(rest))) return { found: true, value: '' };
     return rest in scope.pipelineValues ? { found: true, value: scope.pipelineValues[rest] } : { found: false, handled: true };
   }
   return { found: false, handled: false };

@@ -17,6 +17,11 @@ describe('parseYaml', () => {
     expect(parseYaml('a: yes\nb: off\nc: n\non: 1\n', 'f').value).toEqual({ a: true, b: false, c: 'n', on: 1 });
   });
 
+  it('gives a block scalar ending the document without a line break no final line break, as SnakeYAML does', () => {
+    expect(parseYaml('a: |\n  x\n  y', 'f').value).toEqual({ a: 'x\ny' });
+    expect(parseYaml('a: |\n  x\nb: >\n  y\n', 'f').value).toEqual({ a: 'x\n', b: 'y\n' });
+  });
+
   it('merges `<<` keys with explicit keys winning and the first merged map winning', () => {
     const src = 'x: &x {a: 1, b: 1}\ny: &y {b: 2, c: 2}\nz:\n  <<: [*x, *y]\n  a: 0\n';
     expect((parseYaml(src, 'f').value as Record<string, unknown>).z).toEqual({ a: 0, b: 1, c: 2 });

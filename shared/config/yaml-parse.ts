@@ -29,6 +29,8 @@ interface Walk {
   /** Expanded size (values counted with aliases unfolded) of each converted object. */
   sizes: WeakMap<object, number>;
   total: number;
+  /** The document ends without a line break (a block scalar ending there has no final line break either). */
+  endsWithoutBreak: number | undefined;
 }
 
 const fail = (file: string, pos: Pos, message: string, hint?: string, code: ConfigProblem['code'] = 'yaml'): never => {
@@ -76,6 +78,8 @@ function convert(w: Walk, node: unknown, depth: number): unknown {
   if (isScalar(n)) {
     count(w, 1, pos);
     out = scalarValue(n);
+    // `|` or `>` running to the end of a document that has no final line break: the value has none either.
+    if (typeof out === 'string' && n.range?.[1] === w.endsWithoutBreak && (n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED') && out.endsWith('\n')) out = out.slice(0, -1);
   } else if (isMap(n)) {
     out = convertMap(w, n.items, pos, depth);
   } else if (isSeq(n)) {
@@ -175,7 +179,8 @@ export function parseYaml(source: string, file: string, limits: Partial<ParseLim
     const p = posAt(lc, first.pos[0]);
     fail(file, p, `Invalid YAML: ${first.message.split('\n')[0]}`, 'Check indentation, quoting and that every `key: value` has a space after the colon.');
   }
-  const w: Walk = { lc, map, limits: lim, anchors: new Map(), sizes: new WeakMap(), total: 0 };
+  const endsWithoutBreak = /[\n\r]$/.test(source) ? undefined : source.length;
+  const w: Walk = { lc, map, limits: lim, anchors: new Map(), sizes: new WeakMap(), total: 0, endsWithoutBreak };
   try {
     return { value: convert(w, doc.contents, 0), map };
   } catch (err) {

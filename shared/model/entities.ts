@@ -63,7 +63,8 @@ export interface VcsInfo {
   tag?: string;
   reviewId?: string;
   reviewUrl?: string;
-  commit?: { subject: string; body: string };
+  /** `committerEmail` is Slipway's (email notifications); the API shows subject and body only. */
+  commit?: { subject: string; body: string; committerEmail?: string };
 }
 
 export interface PipelineSelection {

@@ -64,6 +64,8 @@ export class VcsError extends SlipwayError {
   }
 }
 
+/** An outbound webhook URL that may not be used (scheme, or an address the operator does not allow). */
+export class WebhookTargetError extends ValidationError {}
 /** The branch, tag or revision asked for does not exist in the repository (the repository itself was read). */
 export class RefNotFoundError extends VcsError {
   readonly kind: 'Branch' | 'Tag' | 'Revision';

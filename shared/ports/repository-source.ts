@@ -5,6 +5,8 @@ export interface ResolvedCommit {
   subject: string;
   body: string;
   authorName?: string;
+  /** The committer's email (email notifications reach the user who has it). */
+  committerEmail?: string;
 }
 
 /**

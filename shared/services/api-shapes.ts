@@ -21,7 +21,7 @@ export function apiPipeline(p: Pipeline) {
       ...(p.vcs.branch ? { branch: p.vcs.branch } : {}),
       ...(p.vcs.tag ? { tag: p.vcs.tag } : {}),
       ...(p.vcs.reviewId ? { review_id: p.vcs.reviewId, review_url: p.vcs.reviewUrl } : {}),
-      ...(p.vcs.commit ? { commit: p.vcs.commit } : {}),
+      ...(p.vcs.commit ? { commit: { subject: p.vcs.commit.subject, body: p.vcs.commit.body } } : {}),
     },
   };
 }
@@ -95,7 +95,8 @@ export function apiJobDetails(j: Job, w: Workflow, p: Project, publicUrl: string
     pipeline: { id: j.pipelineId },
     duration: started !== undefined && stopped !== undefined ? stopped - started : null,
     created_at: j.createdAt,
-    messages: [],
+    // Why the job ended as it did when no step says so (CircleCI's `messages`).
+    messages: j.message ? [{ type: 'error', message: j.message, reason: 'job' }] : [],
     contexts: j.plan.contexts.map((name) => ({ name })),
     organization: { name: p.organizationName },
     queued_at: j.queuedAt ?? j.createdAt,

@@ -20,6 +20,11 @@ import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SshKeyStore } from '../ports/ssh-key-store';
 import type { UserSshKeyStore } from '../ports/user-ssh-key-store';
+import type { WebhookStore } from '../ports/webhook-store';
+import type { Mailer } from '../ports/mailer';
+import type { AuditLog } from '../ports/audit-log';
+import type { NotificationPreferenceStore } from '../ports/notification-preferences';
+import type { WebhookTransport } from '../ports/webhook-transport';
 import type { GitHubOAuthSettings } from './oauth';
 import type { MachinePool } from './machine-pool';
 import type { TokenService } from './tokens';
@@ -70,6 +75,16 @@ export interface ControlPlaneDeps {
   machinePool?: MachinePool;
   /** Sign-in with GitHub (the App's OAuth client is configured). None: API tokens only. */
   githubOAuth?: GitHubOAuthSettings;
+  /** Outbound webhooks (CircleCI API v2 `/webhook`) and their delivery log. None: the feature is off. */
+  webhooks?: WebhookStore;
+  /** Sends outbound webhooks, refusing targets the operator does not allow (SSRF). */
+  webhookTransport?: WebhookTransport;
+  /** Email (SES in AWS, SMTP locally). None: no email notifications. */
+  mailer?: Mailer;
+  /** Per-user and per-project email notification settings, and each branch's last outcome. */
+  notificationPreferences?: NotificationPreferenceStore;
+  /** The audit log (S3 with Object Lock). None: nothing is recorded. Written through `services/audit.ts`. */
+  auditLog?: AuditLog;
   /** The web host of the GitHub the App is installed on (`https://github.com` or a GHES host). None: no App. */
   githubWebUrl?: string;
 }

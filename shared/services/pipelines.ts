@@ -96,7 +96,7 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
   } catch (e) {
     return void (await fail(deps, pipeline, [{ type: 'config-fetch', message: (e as Error).message }]));
   }
-  const vcs = { ...pipeline.vcs, revision: commit.revision, commit: { subject: commit.subject, body: commit.body } };
+  const vcs = { ...pipeline.vcs, revision: commit.revision, commit: { subject: commit.subject, body: commit.body, ...(commit.committerEmail ? { committerEmail: commit.committerEmail } : {}) } };
   if (!read.ok) return void (await fail(deps, { ...pipeline, vcs }, [read.error]));
   const source = read.source;
   const schedule = pipeline.scheduleId ? await deps.schedules.getSchedule(pipeline.scheduleId) : undefined;

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createTestRepo } from '../support/git-repo';
+import { runSlipway } from '../support/slipway-cli';
 
 jest.setTimeout(180_000);
-
-const ROOT = resolve(__dirname, '..', '..');
 
 const JOBS = `version: 2.1
 executors:
@@ -66,16 +64,7 @@ interface Summary {
   exitCode: number;
 }
 
-function slipwayRun(cwd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'slipway.js'), 'run', ...args], { cwd, env: { ...process.env, SLIPWAY_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => done({ code: code ?? 1, out, err }));
-  });
-}
+const slipwayRun = (cwd: string, args: string[]) => runSlipway(cwd, ['run', ...args], { SLIPWAY_TOKEN: '' });
 
 const job = (s: Summary, name: string) => s.jobs.find((j) => j.job === name)!;
 
@@ -161,6 +150,17 @@ workflows:
     expect(s.workflows).toEqual([{ name: 'setup', status: 'success' }, { name: 'continued', status: 'success' }]);
     expect(r.code).toBe(0);
     expect(s.dirty).toBe(false);
+  });
+
+  it('packs a .circleci/config/ folder, as the server does for a project with config_folder', async () => {
+    const folder = createTestRepo({
+      '.circleci/config/@config.yml': 'version: 2.1\nworkflows:\n  main:\n    jobs: [build]\n',
+      '.circleci/config/jobs/build.yml': 'docker: [{ image: cimg/base:stable }]\nsteps: [{ run: echo packed }]\n',
+    });
+    const r = await slipwayRun(folder.dir, ['--json']);
+    const s = JSON.parse(r.out) as Summary;
+    expect(s.jobs.map((j) => [j.job, j.status])).toEqual([['build', 'success']]);
+    expect(r.code).toBe(0);
   });
 
   it('refuses to run outside a git working tree', async () => {

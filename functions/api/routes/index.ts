@@ -18,7 +18,10 @@ import { settingsRoutes } from './settings';
 import { sshKeyRoutes } from './ssh-keys';
 import { userRoutes } from './users';
 import { userSshKeyRoutes } from './user-ssh-keys';
+import { webhookRoutes } from './webhooks';
+import { auditRoutes } from './audit';
+import { notificationSettingsRoutes } from './notification-settings';
 import { workflowRoutes } from './workflows';
 
 /** Every API route. Order matters only where paths overlap (more specific first). */
-export const apiRoutes: Route[] = [...metaRoutes, ...oidcRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...userSshKeyRoutes, ...oauthRoutes, ...projectListRoutes, ...configRoutes];
+export const apiRoutes: Route[] = [...metaRoutes, ...oidcRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...userSshKeyRoutes, ...oauthRoutes, ...webhookRoutes, ...auditRoutes, ...notificationSettingsRoutes, ...projectListRoutes, ...configRoutes];

@@ -57,8 +57,8 @@ export class GitCliRepositorySource implements RepositorySource {
       const kind = ref.revision ? 'Revision' : ref.tag ? 'Tag' : 'Branch';
       throw new RefNotFoundError(kind, `${kind} ${ref.revision ?? ref.tag ?? ref.branch ?? project.defaultBranch} not found in ${project.repoUrl}.`, { ref });
     }
-    const [subject, body, authorName] = (await git(['log', '-1', '--format=%s%x00%b%x00%an', revision], dir)).split('\0');
-    return { revision, subject: subject ?? '', body: (body ?? '').trim(), authorName: (authorName ?? '').trim() };
+    const [subject, body, authorName, committerEmail] = (await git(['log', '-1', '--format=%s%x00%b%x00%an%x00%ce', revision], dir)).split('\0');
+    return { revision, subject: subject ?? '', body: (body ?? '').trim(), authorName: (authorName ?? '').trim(), committerEmail: (committerEmail ?? '').trim() || undefined };
   }
 
   async readFile(project: Project, revision: string, path: string): Promise<string | undefined> {

@@ -35,6 +35,7 @@ export class GitHubRepositorySource implements RepositorySource {
         subject,
         body: rest.join('\n').trim(),
         authorName: data.commit.author?.name ?? undefined,
+        committerEmail: data.commit.committer?.email ?? undefined,
       };
     } catch (e) {
       const status = (e as { status?: number }).status;
