@@ -110,6 +110,10 @@ export class ControlPlaneClient {
   async oidcToken(claims?: unknown): Promise<string> {
     return (await this.call<{ token: string }>('POST', '/task/oidc-token', claims === undefined ? {} : { claims })).token;
   }
+  /** Rerun with SSH: one session event, for the audit log. */
+  async sshSession(event: { event: 'opened' | 'closed' | 'refused'; login?: string; ip: string }): Promise<void> {
+    await this.call('POST', '/task/ssh-session', event);
+  }
   async logUrls(step: number, from: number, count: number): Promise<string[]> {
     return (await this.call<{ urls: string[] }>('POST', '/task/log-urls', { step, from, count })).urls;
   }

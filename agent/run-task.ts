@@ -128,7 +128,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
     steps.unshift({ type: 'run', name: 'Spin up environment', command: '', environment: {}, background: false, noOutputTimeoutSeconds: 600, when: 'always' });
   }
   // Rerun with SSH: sessions get a shell in this environment and working directory, where the steps run.
-  const ssh = spec.ssh ? new SshSteps(spec.ssh, env, workingDirectory, executor, spec.job) : undefined;
+  const ssh = spec.ssh ? new SshSteps(spec.ssh, env, workingDirectory, executor, spec.job, (e) => void client.sshSession(e).catch(() => undefined)) : undefined;
   if (ssh) {
     steps.splice(steps[0]?.name === 'Spin up environment' ? 1 : 0, 0, ssh.enableStep);
     steps.push(ssh.waitStep);

@@ -15,6 +15,8 @@ export interface JobSshServerOptions {
   maxMs: number;
   /** Where sessions run when not on the host (the executor's container); default: a shell here. */
   sessionCommand?: (o: { cwd: string; env: Record<string, string>; command?: string; tty: boolean }) => { argv: string[]; env: Record<string, string> };
+  /** Session events for the audit log (reported to the control plane). */
+  onSession?: (e: { event: 'opened' | 'closed' | 'refused'; login?: string; ip: string }) => void;
   /** Session events, for the job's output (who connected, from where). */
   onEvent?: (message: string) => void;
 }
@@ -60,7 +62,10 @@ export class JobSshServer {
     client.on('authentication', (ctx) => {
       const match = ctx.method === 'publickey' ? this.allowed.find((a) => a.key.type === ctx.key.algo && a.key.getPublicSSH().equals(ctx.key.data)) : undefined;
       if (!match || (ctx.method === 'publickey' && ctx.signature && match.key.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true)) {
-        if (ctx.method === 'publickey' && !match) this.options.onEvent?.(`SSH: refused a ${ctx.key.algo} key from ${ip} (not registered by a user with write access).`);
+        if (ctx.method === 'publickey' && !match) {
+          this.options.onEvent?.(`SSH: refused a ${ctx.key.algo} key from ${ip} (not registered by a user with write access).`);
+          this.options.onSession?.({ event: 'refused', ip });
+        }
         return ctx.reject(['publickey']);
       }
       if (ctx.method === 'publickey' && !ctx.signature) return ctx.accept();
@@ -71,6 +76,7 @@ export class JobSshServer {
       this.open++;
       clearTimeout(this.idleTimer);
       this.options.onEvent?.(`SSH: ${login} connected from ${ip}.`);
+      this.options.onSession?.({ event: 'opened', login, ip });
       client.on('session', (acceptSession) => this.session(acceptSession()));
     });
     client.on('error', () => undefined);
@@ -78,6 +84,7 @@ export class JobSshServer {
       this.connections.delete(client);
       if (!login) return;
       this.options.onEvent?.(`SSH: ${login} disconnected.`);
+      this.options.onSession?.({ event: 'closed', login, ip });
       login = undefined;
       if (--this.open === 0 && this.waiting) this.armIdle();
     });

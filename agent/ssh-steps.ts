@@ -30,10 +30,13 @@ export class SshSteps {
     cwd: string,
     executor: StepExecutor,
     private readonly job: JobSpec['job'],
+    /** Reports a session to the control plane (audit log); failures are the caller's to swallow. */
+    report?: (e: { event: 'opened' | 'closed' | 'refused'; login?: string; ip: string }) => void,
   ) {
     this.ecsExec = executor.name === 'container';
     this.server = new JobSshServer({
       sessionCommand: executor.sessionCommand?.bind(executor),
+      onSession: report,
       authorizedKeys: ssh.authorizedKeys,
       env,
       cwd,

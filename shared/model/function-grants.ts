@@ -56,7 +56,8 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     table: 'read-write',
     // Presigned transfers for agents and the UI; restore_cache/workspaces/artifacts/logs are found by listing.
     // pipelines/: continuation stores its config there; the pipeline config endpoint reads it. orbs/: publishing.
-    objects: { ...jobData(['read', 'write', 'list']), pipelines: ['read', 'write'], orbs: ['read', 'write', 'list'], audit: ['write'] },
+    // audit/: records written here, and read back by the admins' export (`GET /api/v2/slipway/audit`).
+    objects: { ...jobData(['read', 'write', 'list']), pipelines: ['read', 'write'], orbs: ['read', 'write', 'list'], audit: ['read', 'write', 'list'] },
     send: ['triggers', 'dispatch', 'events', 'notify'],
     secrets: ['githubApp', 'signingKey', 'runnerToken'],
     envelope: ['encrypt', 'decrypt'],

@@ -4,6 +4,7 @@ import { FARGATE_TASK_LAYOUT } from '../model/resource-classes';
 import type { JobSpec } from '../model/job-spec';
 import type { UserSshKey } from '../ports/user-ssh-key-store';
 import { roleIn } from './auth';
+import { recordAudit } from './audit';
 import type { ControlPlaneDeps } from './deps';
 import type { AdvancedSettings } from './project-settings';
 import { describePublicKey } from './ssh-key-format';
@@ -98,4 +99,24 @@ export function sshAccess(job: Job) {
       return { index: t.index, method: 'ecs-exec' as const, command };
     }),
   };
+}
+
+/** What the agent of a job rerun with SSH reports about each session. */
+export interface SshSessionEvent {
+  event: 'opened' | 'closed' | 'refused';
+  /** The Slipway user whose key connected (absent when refused). */
+  login?: string;
+  ip: string;
+}
+
+/** Every SSH session (and refused attempt) into a job is an audit event (`ssh.session_opened`, …). */
+export function auditSshSession(deps: Pick<ControlPlaneDeps, 'auditLog' | 'clock' | 'metrics'>, job: Job, taskIndex: number, e: SshSessionEvent): void {
+  recordAudit(deps, {
+    actor: e.login ? { id: null, login: e.login, type: 'user' } : { id: null, login: null, type: 'anonymous' },
+    action: `ssh.session_${e.event}`,
+    target: { type: 'job', id: job.id },
+    request: { id: null, ip: e.ip, user_agent: null },
+    outcome: e.event === 'refused' ? 'failure' : 'success',
+    metadata: { project: job.projectSlug, job_number: job.number ?? null, job_name: job.name, task: taskIndex },
+  });
 }

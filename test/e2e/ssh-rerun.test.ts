@@ -112,6 +112,16 @@ describe('rerun job with SSH (slipway dev)', () => {
     expect(output).toContain('SSH: admin connected from 127.0.0.1.');
     expect(output).toContain('not registered by a user with write access');
     expect(output).toContain('No SSH session for the idle timeout: ending the job.');
+
+    // Every session, and every refused key, is an audit event.
+    const audit = await (await fetch(`${server.url}/api/v2/slipway/audit?format=jsonl`, { headers: { 'Circle-Token': server.token } })).text();
+    if (!audit.includes('"ssh.session_opened"')) throw new Error(`audit: ${audit}\n${server.output().slice(-3000)}`);
+    const events = audit.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => String(e.action).startsWith('ssh.'));
+    const newJob = (await jobsOf(server, rerun.body.workflow_id)).build.id;
+    expect(events.filter((e) => e.action === 'ssh.session_opened')).toHaveLength(2);
+    expect(events.find((e) => e.action === 'ssh.session_opened')).toMatchObject({ actor: { login: 'admin', type: 'user' }, target: { type: 'job', id: newJob }, request: { ip: '127.0.0.1' }, outcome: 'success', metadata: { project: SLUG, job_name: 'build' } });
+    expect(events.filter((e) => e.action === 'ssh.session_closed')).toHaveLength(2);
+    expect(events.filter((e) => e.action === 'ssh.session_refused' && e.outcome === 'failure').length).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses enable_ssh without jobs, and when the project disables SSH', async () => {
