@@ -7,10 +7,11 @@ import { ValidationError } from '../../shared/model/errors';
  *   (`gh`, `bb`) in any case, and is handed to the route in its short, lower-case form;
  * - a parameter whose name is `number`, `task`, `step` or ends in `Number`/`Index` matches digits only, so that
  *   `…/project/gh/acme/demo/envvar` is never read as a build number;
+ * - a last `:branch` takes the rest of the path (`tree/feature/x`, as API v1.1 clients send branch names);
  * - `:vcs` (API v1.1) is shortened like a slug's VCS part; any other `:name` matches one non-empty segment.
  * Segments are percent-decoded one by one (a malformed escape is a 400 naming the segment).
  */
-export type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string; numeric: boolean } | { kind: 'slug' };
+export type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string; numeric: boolean } | { kind: 'slug' } | { kind: 'rest'; name: string };
 
 const NUMERIC = /^(number|task|step|[a-z]+(Number|Index))$/;
 const LONG_VCS: Record<string, string> = { github: 'gh', bitbucket: 'bb', gitlab: 'gl' };
@@ -19,8 +20,9 @@ export function compilePattern(path: string): Segment[] {
   return path
     .split('/')
     .filter(Boolean)
-    .map((seg): Segment => {
+    .map((seg, i, all): Segment => {
       if (seg === ':slug') return { kind: 'slug' };
+      if (seg === ':branch' && i === all.length - 1) return { kind: 'rest', name: 'branch' };
       if (seg.startsWith(':')) return { kind: 'param', name: seg.slice(1), numeric: NUMERIC.test(seg.slice(1)) };
       return { kind: 'literal', value: seg };
     });
@@ -54,6 +56,10 @@ export function matchPattern(pattern: Segment[], segments: string[]): Record<str
     if (s >= segments.length) return false;
     const seg = pattern[p];
     if (seg.kind === 'literal') return seg.value === segments[s] && walk(p + 1, s + 1);
+    if (seg.kind === 'rest') {
+      params[seg.name] = segments.slice(s).join('/');
+      return true;
+    }
     if (seg.kind === 'param') {
       if (seg.numeric ? !/^\d+$/.test(segments[s]) : segments[s] === '') return false;
       params[seg.name] = seg.name === 'vcs' ? shortVcs(segments[s]) : segments[s];

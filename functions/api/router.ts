@@ -4,9 +4,10 @@ import { authenticate, tokenFromRequest } from '../../shared/services/auth';
 import type { ControlPlaneDeps } from '../../shared/services/deps';
 import { errorResult, parseEvent, toResult, type Route } from './http';
 import { compilePattern, decodeSegments, matchPattern } from './path-match';
+import { notFoundMessage } from './v1-hints';
 
 /** Routes an API Gateway v2 event to the first matching route; 404/405 with CircleCI-style bodies otherwise. */
-export function createRouter(routes: Route[], log: (msg: string, err: unknown) => void, notFound: (method: string, path: string) => string = defaultNotFound) {
+export function createRouter(routes: Route[], log: (msg: string, err: unknown) => void) {
   const compiled = routes.map((r) => ({ ...r, pattern: compilePattern(r.path) }));
   return async (event: APIGatewayProxyEventV2, deps: ControlPlaneDeps): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
@@ -28,13 +29,10 @@ export function createRouter(routes: Route[], log: (msg: string, err: unknown) =
         return toResult(res);
       }
       if (pathMatched) throw new SlipwayError(`Method ${req.method} is not allowed on ${req.path}.`, 405);
-      throw new NotFoundError(notFound(req.method, req.path));
+      throw new NotFoundError(notFoundMessage(req.method, req.path));
     } catch (e) {
       return errorResult(e, log);
     }
   };
 }
 
-function defaultNotFound(method: string, path: string): string {
-  return `No route for ${method} ${path}. See the CircleCI API v2 reference.`;
-}

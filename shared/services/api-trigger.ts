@@ -6,6 +6,8 @@ import { stableUuid } from './tokens';
 
 export interface ApiTriggerInput {
   branch?: string;
+  /** A commit to build (API v1.1 `revision`); the branch is then only its label. */
+  revision?: string;
   tag?: string;
   parameters?: Record<string, unknown>;
 }
@@ -30,7 +32,8 @@ export async function triggerFromApi(
   if (input.branch && input.tag) throw new ValidationError('Provide either branch or tag, not both.');
   let revision: string | undefined;
   try {
-    revision = (await deps.repos.resolve(project, input.tag ? { tag: input.tag } : { branch: input.branch ?? project.defaultBranch })).revision;
+    const ref = input.revision ? { revision: input.revision } : input.tag ? { tag: input.tag } : { branch: input.branch ?? project.defaultBranch };
+    revision = (await deps.repos.resolve(project, ref)).revision;
   } catch (e) {
     if (e instanceof RefNotFoundError) throw new ValidationError(`${e.kind} not found`, { branch: input.branch, tag: input.tag });
   }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { addUserSshKey, deleteUserSshKey, listUserSshKeys, sshAccess } from '../../../shared/services/ssh-access';
-import { jobByNumber } from './jobs';
 import { rerunWorkflow } from '../../../shared/services/reruns';
-import { parseBody } from '../access';
+import { jobByNumber, parseBody } from '../access';
 import { json, type Route } from '../http';
 
 const KeyBody = z.object({ title: z.string().max(100).optional(), key: z.string().min(1).max(16_384) }).strict();
