@@ -30,6 +30,8 @@ export interface CircleciIo {
    * `/bin/sh -c` here, in `cwd` with `env`; for a container the client runs it there).
    */
   run?: (command: string, input: string) => Promise<number>;
+  /** A fresh OIDC token from the control plane (`run oidc get`), with the requested claims. */
+  oidcToken?: (claims?: unknown) => Promise<string>;
 }
 
 const runHere = (io: CircleciIo) => (command: string, input: string) =>
@@ -82,7 +84,16 @@ function subst(text: string, env: Record<string, string | undefined>): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, b) => env[a ?? b] ?? '');
 }
 
-const USAGE = 'Usage: circleci tests glob|split|run, circleci step halt, circleci env subst';
+const USAGE = 'Usage: circleci tests glob|split|run, circleci step halt, circleci env subst, circleci run oidc get [--claims JSON]';
+
+function parseClaims(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--claims is not JSON (${(e as Error).message}); e.g. --claims '{"aud": "sts.amazonaws.com"}'`);
+  }
+}
 
 /**
  * The in-job `circleci` command (CircleCI's local agent commands): `tests glob PATTERN...`,
@@ -118,6 +129,11 @@ export async function circleciCommand(argv: string[], io: CircleciIo): Promise<n
       io.out('The job will stop (successfully) after this step.\n');
       return 0;
     }
+    if (group === 'run' && cmd === 'oidc' && rest[0] === 'get') {
+      if (!io.oidcToken) throw new Error('circleci run oidc get works only inside a job.');
+      io.out(`${await io.oidcToken(parseClaims(values.claims))}\n`);
+      return 0;
+    }
     if (group === 'env' && cmd === 'subst') {
       io.out(subst(rest.length ? rest.join(' ') : await io.stdin(), io.env));
       return 0;
@@ -148,17 +164,20 @@ export async function circleciMain(argv: string[]): Promise<number> {
     for await (const chunk of process.stdin) text += chunk;
     return text;
   };
+  // The task's control-plane client, from the config the agent left in the task-data folder.
+  const taskClient = async () => {
+    const dir = env.CIRCLE_INTERNAL_TASK_DATA;
+    if (!dir) throw new Error('this command works only inside a job.');
+    const cfg = JSON.parse(readFileSync(join(dir, TASK_CONFIG_FILE), 'utf8')) as TaskDataConfig;
+    return new ControlPlaneClient(cfg.url, cfg.token);
+  };
   return circleciCommand(argv, {
     env,
     cwd: process.cwd(),
     stdin: readStdin,
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
-    timings: async () => {
-      const dir = env.CIRCLE_INTERNAL_TASK_DATA;
-      if (!dir) return [];
-      const cfg = JSON.parse(readFileSync(join(dir, TASK_CONFIG_FILE), 'utf8')) as TaskDataConfig;
-      return (await new ControlPlaneClient(cfg.url, cfg.token).timings()).tests;
-    },
+    timings: async () => (env.CIRCLE_INTERNAL_TASK_DATA ? (await taskClient()).timings().then((t) => t.tests) : []),
+    oidcToken: async (claims) => (await taskClient()).oidcToken(claims),
   });
 }

@@ -89,6 +89,8 @@ export interface CircleciServerOptions {
   sharedRoots: string[];
   /** Stored results of the previous run of this job (for `--split-by=timings`). */
   timings?: () => Promise<TestCaseResult[]>;
+  /** A fresh OIDC token for `circleci run oidc get`. */
+  oidcToken?: (claims?: unknown) => Promise<string>;
   pollMs?: number;
 }
 
@@ -186,6 +188,7 @@ export class CircleciRequestServer {
         out: (s) => (out += s),
         err: (s) => (err += s),
         timings: this.options.timings,
+        oidcToken: this.options.oidcToken,
         run: async (command, input) => ((run = { command, input }), 0),
       });
     } catch (e) {
@@ -213,6 +216,7 @@ export interface InJobCommandOptions {
   /** argv that runs this agent's `circleci` mode on the host. */
   agentCommand: string[];
   timings?: () => Promise<TestCaseResult[]>;
+  oidcToken?: (claims?: unknown) => Promise<string>;
 }
 
 /**
@@ -227,5 +231,5 @@ export function installCircleciCommand(executor: StepExecutor, options: InJobCom
   }
   writeCircleciClient(options.bin);
   const sharedRoots = executor.useCircleciClient(options.bin, options.taskRoot);
-  return new CircleciRequestServer({ taskData: options.taskData, sharedRoots, timings: options.timings }).start();
+  return new CircleciRequestServer({ taskData: options.taskData, sharedRoots, timings: options.timings, oidcToken: options.oidcToken }).start();
 }

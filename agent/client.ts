@@ -106,6 +106,14 @@ export class ControlPlaneClient {
   timings(): Promise<{ source?: { jobNumber: number; branch: string }; tests: TestCaseResult[] }> {
     return this.call('GET', '/task/timings');
   }
+  /** A fresh OIDC token for this task (`circleci run oidc get`), with the requested claims (audience). */
+  async oidcToken(claims?: unknown): Promise<string> {
+    return (await this.call<{ token: string }>('POST', '/task/oidc-token', claims === undefined ? {} : { claims })).token;
+  }
+  /** Rerun with SSH: one session event, for the audit log. */
+  async sshSession(event: { event: 'opened' | 'closed' | 'refused'; login?: string; ip: string }): Promise<void> {
+    await this.call('POST', '/task/ssh-session', event);
+  }
   async logUrls(step: number, from: number, count: number): Promise<string[]> {
     return (await this.call<{ urls: string[] }>('POST', '/task/log-urls', { step, from, count })).urls;
   }

@@ -11,6 +11,7 @@ import { DockerExecutor, dockerEngineReachable } from './executors/docker';
 import { HostExecutor } from './executors/host';
 import { DEFAULT_LOG_POLICY, PresignedLogSink, StepLogStream, type LogPolicy } from './log-stream';
 import { SecretMasker } from './mask';
+import { SshSteps } from './ssh-steps';
 import { StepReporter } from './step-reporter';
 import { StepError, type StepContext, type StepOutcome } from './steps/context';
 import { stepHandlers } from './steps';
@@ -106,7 +107,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
       ? new DockerExecutor(scripts, { taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`, images: spec.plan.executor.images, mount: root, workingDirectory })
       : new HostExecutor(scripts));
   // On the host, a script calling back into this agent; in a container, the sh client this agent answers.
-  const inJobCommand = installCircleciCommand(executor, { taskRoot: root, bin, taskData, agentCommand: options.circleciCommand ?? defaultCircleciCommand(), timings: async () => (await client.timings()).tests });
+  const inJobCommand = installCircleciCommand(executor, { taskRoot: root, bin, taskData, agentCommand: options.circleciCommand ?? defaultCircleciCommand(), timings: async () => (await client.timings()).tests, oidcToken: (claims) => client.oidcToken(claims) });
   const masker = new SecretMasker(spec.secrets);
   const abort = new AbortController();
   // While someone watches the job (replies say `live`), the current and later steps' output goes up every ~2 s.
@@ -126,6 +127,12 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   if (dockerJob && (executor.name === 'host' || executor.name === 'docker')) {
     steps.unshift({ type: 'run', name: 'Spin up environment', command: '', environment: {}, background: false, noOutputTimeoutSeconds: 600, when: 'always' });
   }
+  // Rerun with SSH: sessions get a shell in this environment and working directory, where the steps run.
+  const ssh = spec.ssh ? new SshSteps(spec.ssh, env, workingDirectory, executor, spec.job, (e) => void client.sshSession(e).catch(() => undefined)) : undefined;
+  if (ssh) {
+    steps.splice(steps[0]?.name === 'Spin up environment' ? 1 : 0, 0, ssh.enableStep);
+    steps.push(ssh.waitStep);
+  }
   try {
     let failed = false;
     for (let i = 0; i < steps.length; i++) {
@@ -136,7 +143,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
       const log = new StepLogStream(i, sink, masker, { ...options.log, inlineMaxBytes: Math.min(options.log?.inlineMaxBytes ?? DEFAULT_LOG_POLICY.inlineMaxBytes, inlineBudget) });
       log.setLive(watching.live);
       watching.log = log;
-      let outcome = await runOne(step, { spec, executor, env, home, workingDirectory, log, signal: abort.signal, client, scratch, testResults });
+      let outcome = ssh?.handles(step) ? await ssh.run(step, log, abort.signal) : await runOne(step, { spec, executor, env, home, workingDirectory, log, signal: abort.signal, client, scratch, testResults });
       try {
         await log.close();
       } catch (e) {
@@ -153,6 +160,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
     if (abort.signal.aborted) status = 'canceled';
   } finally {
     reporter.stop();
+    await ssh?.close();
     await inJobCommand.stop();
     await executor.shutdown();
   }

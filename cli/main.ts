@@ -8,6 +8,7 @@ import { registerPlanCommand } from './commands/plan';
 import { registerProjectCommands } from './commands/project';
 import { registerRunCommand } from './commands/run';
 import { registerRunnerCommand } from './commands/runner';
+import { registerSshCommand } from './commands/ssh';
 import { main as agentMain } from '../agent/main';
 
 /** The `slipway` CLI. */
@@ -21,6 +22,7 @@ export async function run(argv: string[]): Promise<void> {
   registerOrbPublishCommand(program);
   registerAdminCommands(program);
   registerRunnerCommand(program);
+  registerSshCommand(program);
   registerBenchCommand(program);
   program
     .command('agent [mode]')

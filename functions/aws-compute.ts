@@ -52,6 +52,7 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
     taskDefinitions: map(env.ECS_TASK_DEFINITIONS, 'ECS_TASK_DEFINITIONS'),
     assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP === 'true',
     capacityProvider: env.ECS_CAPACITY_PROVIDER,
+    sshTaskRoleArn: env.ECS_SSH_TASK_ROLE_ARN,
   });
   const groups = map(env.MACHINE_ASGS, 'MACHINE_ASGS');
   const machines = new AsgMachineCompute(clients.autoscaling ?? withProcessHooks(new AutoScalingClient({})), {

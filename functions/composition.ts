@@ -29,6 +29,11 @@ import { GitHubRepositorySource } from '../shared/adapters/vcs/github-repository
 import type { JobCompute } from '../shared/ports/job-compute';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
 import { DynamoSshKeyStore } from '../shared/adapters/aws/dynamo-ssh-key-store';
+import { DynamoOidcClaimsStore } from '../shared/adapters/aws/dynamo-oidc-claims-store';
+import { DynamoUserSshKeyStore } from '../shared/adapters/aws/dynamo-user-ssh-key-store';
+import { KmsOidcSigningKey } from '../shared/adapters/aws/kms-oidc-signing-key';
+import { LocalOidcSigningKey } from '../shared/adapters/local/local-oidc-signing-key';
+import type { OidcSigningKey } from '../shared/ports/oidc-signing-key';
 import { DynamoWebhookStore } from '../shared/adapters/aws/dynamo-webhook-store';
 import { GuardedWebhookTransport } from '../shared/adapters/http/guarded-webhook-transport';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -72,12 +77,14 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const pipelines = new DynamoPipelineStore(table);
   const dataDir = env.DATA_DIR ?? '/tmp/slipway';
   let signingKey: Buffer;
+  let oidcKey: OidcSigningKey;
   let cipher;
   let compute: JobCompute;
   let machinePool: ControlPlaneDeps['machinePool'];
   if (local) {
     signingKey = localKey(dataDir, 'signing.key');
     cipher = new LocalKeyCipher(localKey(dataDir, 'secrets.key'));
+    oidcKey = new LocalOidcSigningKey(join(dataDir, 'keys', 'oidc.json'));
     const host = new HostProcessCompute({ agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'), workRoot: join(dataDir, 'work'), prewarm: true });
     host.warm();
     compute = host;
@@ -85,6 +92,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     const secret = await withProcessHooks(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
     signingKey = Buffer.from(secret.SecretString ?? '', 'utf8');
     cipher = new KmsEnvelopeCipher(withProcessHooks(new KMSClient({})), env.KMS_KEY_ID ?? '');
+    oidcKey = new KmsOidcSigningKey(withProcessHooks(new KMSClient({})), { alias: env.OIDC_KEY_ALIAS, previousAlias: env.OIDC_PREVIOUS_KEY_ALIAS });
     const aws = createAwsCompute(env, () => pipelines, () => runners);
     compute = aws;
     machinePool = aws.machinePool;
@@ -109,6 +117,11 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const deps: ControlPlaneDeps = {
     runners,
     sshKeys: new DynamoSshKeyStore(table),
+    oidcKey,
+    oidcClaims: new DynamoOidcClaimsStore(table),
+    userSshKeys: new DynamoUserSshKeyStore(table),
+    // Local mode: job SSH servers listen on the API's host only.
+    sshSessions: { idleSeconds: env.SLIPWAY_SSH_IDLE_SECONDS, maxSeconds: env.SLIPWAY_SSH_MAX_SECONDS, ...(local && { bind: new URL(env.PUBLIC_URL).hostname, host: new URL(env.PUBLIC_URL).hostname }) },
     pipelines,
     projects: new DynamoProjectStore(table),
     identity: new DynamoIdentityStore(table),

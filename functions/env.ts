@@ -22,6 +22,9 @@ const schema = z.object({
   DATA_DIR: z.string().optional(),
   /** AWS mode: KMS key for envelope encryption of secrets. */
   KMS_KEY_ID: z.string().optional(),
+  /** AWS mode: KMS alias of the OIDC token signing key (ECC_NIST_P256) and of the previous one, kept published after a rotation. */
+  OIDC_KEY_ALIAS: z.string().default('alias/slipway-oidc'),
+  OIDC_PREVIOUS_KEY_ALIAS: z.string().default('alias/slipway-oidc-previous'),
   /** AWS mode: Secrets Manager secret holding the JWT signing key for job and output tokens. */
   SIGNING_KEY_SECRET_ARN: z.string().optional(),
   /** AWS mode (docker executor): ECS cluster, networking and task definitions per resource class (JSON map). */
@@ -29,6 +32,8 @@ const schema = z.object({
   ECS_SUBNETS: z.string().optional(),
   ECS_SECURITY_GROUPS: z.string().optional(),
   ECS_TASK_DEFINITIONS: z.string().optional(),
+  /** AWS mode (docker executor): task role of tasks rerun with SSH (ECS Exec); other tasks have none. */
+  ECS_SSH_TASK_ROLE_ARN: z.string().optional(),
   /** AWS mode (docker executor): give Fargate tasks a public IP (public subnets, no NAT gateway). */
   ECS_ASSIGN_PUBLIC_IP: z.enum(['true', 'false']).optional(),
   ECS_CAPACITY_PROVIDER: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),
@@ -72,6 +77,10 @@ const schema = z.object({
   JOB_MAX_RUNTIME_SECONDS: z.coerce.number().int().positive().default(5 * 3600),
   /** Reaper: a job still queued (no agent started it) after this long fails with a reason. */
   JOB_QUEUED_LIMIT_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** Rerun with SSH: seconds a job stays reachable after its last SSH session closed (CircleCI: 10 minutes). */
+  SLIPWAY_SSH_IDLE_SECONDS: z.coerce.number().int().positive().default(600),
+  /** Rerun with SSH: at most this many seconds of SSH after the steps end (CircleCI: 2 hours). */
+  SLIPWAY_SSH_MAX_SECONDS: z.coerce.number().int().positive().default(7200),
   /** Reaper: how many times a task whose agent went silent is retried before it ends `infrastructure_fail`. */
   JOB_INFRA_RETRIES: z.coerce.number().int().min(0).default(1),
 });

@@ -128,7 +128,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   server.on('request', async (req, res) => {
     try {
       const path = (req.url ?? '/').split('?')[0];
-      const isApi = path.startsWith('/api/') || path.startsWith('/runner/') || path === '/healthz';
+      const isApi = path.startsWith('/api/') || path.startsWith('/runner/') || path.startsWith('/.well-known/') || path === '/healthz';
       if (!isApi && !path.startsWith('/webhooks/')) return serveStatic(req, res);
       const event = await toApiGatewayEvent(req);
       counter?.recordHttpRequest();

@@ -28,7 +28,8 @@ const common = {
   logLevel: 'error',
   metafile: true,
   // Only the sources' fallback (building the agent when no bundle is beside the CLI) imports esbuild.
-  external: ['esbuild'],
+  // ssh2's optional native addons stay out (it falls back to its JavaScript crypto).
+  external: ['esbuild', '*.node'],
 };
 
 // container.cjs loads the agent from agent.cjs at run time instead of bundling it twice: as a module required by

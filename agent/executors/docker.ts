@@ -99,6 +99,13 @@ export function execArgs(o: { container: string; cwd: string; env: Record<string
   return ['exec', '-w', o.cwd, ...envFlags(o.env), o.container, '/bin/sh', '-c', `echo $$ > "$0.pid"; ${path}${run}`, o.file, ...shell, ...(shell.length ? [o.file] : [])];
 }
 
+/** `docker exec` of an SSH session (a shell, or `command`) in the primary container, in `cwd` with the job environment. */
+export function sessionArgs(o: { container: string; cwd: string; env: Record<string, string>; command?: string; tty: boolean }): string[] {
+  const shell = 'if [ -x /bin/bash ]; then exec /bin/bash "$@"; else exec /bin/sh "$@"; fi';
+  const run = o.command === undefined ? [shell, 'sh'] : [shell, 'sh', '-c', o.command];
+  return ['exec', '-i', ...(o.tty ? ['-t'] : []), '-w', o.cwd, ...envFlags(o.env), o.container, '/bin/sh', '-c', ...run];
+}
+
 /** Stops a step's process inside the container (by the pid its `exec` recorded). */
 export function killArgs(container: string, file: string): string[] {
   return ['exec', container, '/bin/sh', '-c', 'kill -KILL "$(cat "$0.pid")" 2>/dev/null || true', file];
@@ -188,6 +195,11 @@ export class DockerExecutor extends HostExecutor {
 
   private get primary(): string {
     return `${this.network}-0`;
+  }
+
+  /** SSH sessions run in the primary container, as the steps do. */
+  sessionCommand(o: { cwd: string; env: Record<string, string>; command?: string; tty: boolean }): { argv: string[]; env: Record<string, string> } {
+    return { argv: ['docker', ...sessionArgs({ container: this.primary, ...o })], env: this.env as Record<string, string> };
   }
 
   private get env(): NodeJS.ProcessEnv {

@@ -32,4 +32,10 @@ export interface StepExecutor {
    * client's file questions (`tests glob`, `--split-by=filesize`) only for working directories inside them.
    */
   useCircleciClient?(binDir: string, taskRoot: string): string[];
+  /**
+   * Present on executors whose steps run elsewhere than on the host (a container): the command line of a
+   * session of a job rerun with SSH there, a shell or `command`, in `cwd` with `env`; `tty` asks for a terminal
+   * (the caller then gives the command line one).
+   */
+  sessionCommand?(o: { cwd: string; env: Record<string, string>; command?: string; tty: boolean }): { argv: string[]; env: Record<string, string> };
 }

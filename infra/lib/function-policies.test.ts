@@ -64,13 +64,17 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
       StringLike: { 'aws:RequestTag/slipway:base-task-definition': 'Slipway-job-*' },
     });
     const passRole = dispatcher.find((s) => actionsOf(s).includes('iam:PassRole'));
-    expect([passRole.Resource].flat()).toHaveLength(1);
+    // The execution role, and the ECS Exec role of SSH reruns.
+    expect([passRole.Resource].flat()).toHaveLength(2);
     expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
   });
 
-  it('gives job tasks no task role (no AWS credentials in job containers)', () => {
+  it('gives job tasks no task role (no AWS credentials in job containers); SSH reruns get ECS Exec channels only', () => {
     for (const [, td] of byType(t, 'AWS::ECS::TaskDefinition')) expect(td.Properties.TaskRoleArn).toBeUndefined();
     t.resourcePropertiesCountIs('AWS::IAM::Role', { Description: Match.stringLikeRegexp('Slipway job tasks') }, 0);
+    const [sshRole] = Object.keys(t.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('Slipway SSH reruns') } }));
+    const granted = byType(t, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === sshRole)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    expect(granted.flatMap(actionsOf).sort()).toEqual(['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel']);
   });
 
   it('reads each secret only in the functions whose row names it', () => {

@@ -2,6 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { OidcRoleProject } from './constructs/oidc';
 
 /** The S3 prefixes of the Slipway bucket; each has its own lifecycle rule. */
 export const BUCKET_PREFIXES = ['logs', 'artifacts', 'caches', 'workspaces', 'test-results', 'audit'] as const;
@@ -128,6 +129,14 @@ export interface SlipwayProps {
   readonly reserveConcurrency?: boolean;
   /** Path of the built web UI; skipped with a synth-time note when missing. @default '<repo>/web/dist' */
   readonly webAssetPath?: string;
+  /** Create an IAM OIDC provider for Slipway's issuer (jobs assume roles with their OIDC token). @default false */
+  readonly oidcProvider?: boolean;
+  /**
+   * Create an example role (ECR read-only) that jobs of this one project may assume with their OIDC token;
+   * its trust policy pins `aud` (the organization id) and `sub` (the project). Implies `oidcProvider`.
+   * @default none
+   */
+  readonly oidcRoleProject?: OidcRoleProject;
   /** CloudWatch Logs retention of function, task and access logs. @default Duration.days(30) */
   readonly logRetention?: Duration;
 }

@@ -24,6 +24,9 @@ export function propsFromContext(node: Node): SlipwayProps {
 
   const vpcId = str('vpcId');
   const agentImage = str('agentImage');
+  const roleProject = str('oidcRoleProject');
+  const [organizationId, projectId] = roleProject?.split('/') ?? [];
+  if (roleProject && !(organizationId && projectId)) throw new Error(`oidcRoleProject must be <organization id>/<project id>, not "${roleProject}".`);
   return {
     existingVpc: vpcId
       ? {
@@ -51,6 +54,8 @@ export function propsFromContext(node: Node): SlipwayProps {
     jobLeaseSeconds: num('jobLeaseSeconds'),
     reserveConcurrency: bool('reserveConcurrency'),
     webAssetPath: str('webAssetPath'),
+    oidcProvider: bool('oidcProvider'),
+    oidcRoleProject: roleProject ? { organizationId, projectId } : undefined,
     logRetention: num('logRetentionDays') === undefined ? undefined : Duration.days(num('logRetentionDays')!),
   };
 }

@@ -99,7 +99,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
 
   it('routes the HTTP API: /api, /runner, /healthz to api and POST /webhooks to webhooks, with access logs', () => {
     const keys = byType(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
-    expect(keys).toEqual(['ANY /api/{proxy+}', 'ANY /runner/{proxy+}', 'GET /healthz', 'POST /webhooks/{proxy+}']);
+    expect(keys).toEqual(['ANY /api/{proxy+}', 'ANY /runner/{proxy+}', 'GET /.well-known/{proxy+}', 'GET /healthz', 'POST /webhooks/{proxy+}']);
     t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AccessLogSettings: Match.anyValue() });
   });
 

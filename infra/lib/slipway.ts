@@ -8,6 +8,7 @@ import { Compute } from './constructs/compute';
 import { Data } from './constructs/data';
 import { Functions, REPO_ROOT } from './constructs/functions';
 import { Observability } from './constructs/observability';
+import { Oidc } from './constructs/oidc';
 import { Queues } from './constructs/queues';
 import { Web } from './constructs/web';
 import type { SlipwayProps } from './props';
@@ -27,6 +28,7 @@ export class Slipway extends Construct {
   readonly compute: Compute;
   readonly functions: Functions;
   readonly observability: Observability;
+  readonly oidc: Oidc;
   readonly vpc: IVpc;
   /** Base URL of the API and the UI (custom domain, CloudFront, or the internal load balancer's domain). */
   readonly publicUrl: string;
@@ -73,6 +75,11 @@ export class Slipway extends Construct {
     this.publicUrl = props.domainName ? `https://${props.domainName}` : Fn.join('', ['https://', this.web!.distribution.distributionDomainName]);
     this.webhookUrl = Fn.join('', [this.publicUrl, '/webhooks/github']);
 
+    if (access === 'private' && (props.oidcProvider || props.oidcRoleProject)) {
+      throw new Error('oidcProvider needs apiAccess "public": AWS STS fetches the issuer\'s keys over the internet (docs/deploy.md).');
+    }
+    this.oidc = new Oidc(this, 'Oidc', { issuerUrl: this.publicUrl, awsProvider: props.oidcProvider ?? false, exampleRole: props.oidcRoleProject });
+
     this.compute = new Compute(this, 'Compute', {
       vpc: this.vpc,
       subnets: computeSubnets,
@@ -109,6 +116,7 @@ export class Slipway extends Construct {
       jobLeaseSeconds: props.jobLeaseSeconds ?? 60,
       reserveConcurrency: props.reserveConcurrency ?? true,
       logRetention,
+      oidc: this.oidc,
     });
     this.api.addRoutes(this.functions.functions.api, this.functions.functions.webhooks);
     this.observability = new Observability(this, 'Observability', {

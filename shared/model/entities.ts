@@ -183,6 +183,8 @@ export interface Job {
   message?: string;
   /** For reruns: the job of the original workflow this one reruns. */
   rerunOf?: string;
+  /** Rerun with SSH: the agent serves SSH to the job's environment after its steps. */
+  sshRerun?: boolean;
   /** Last time someone viewed the job while it was queued or running (its agent then streams output live). */
   watchedAt?: string;
   version: number;

@@ -42,6 +42,8 @@ export interface FunctionGrants {
   /** Envelope encryption of project secrets with the KMS key, called directly (not through a service). */
   readonly envelope: readonly ('encrypt' | 'decrypt')[];
   readonly compute: readonly ComputeCapability[];
+  /** Signs job OIDC tokens: `kms:Sign` (and reads the public keys) of the OIDC key, only through its aliases. */
+  readonly oidcSigning?: true;
   readonly extra?: readonly ExtraGrant[];
 }
 
@@ -67,6 +69,8 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     secrets: ['githubApp', 'signingKey', 'runnerToken'],
     envelope: ['encrypt', 'decrypt'],
     compute: ['stop-tasks'],
+    // Job specs carry CIRCLE_OIDC_TOKEN; `circleci run oidc get` mints more; the JWKS is served here.
+    oidcSigning: true,
   },
   webhooks: { table: 'read-write', objects: {}, send: ['triggers'], secrets: ['githubApp'], envelope: [], compute: [] },
   pipelines: {

@@ -27,6 +27,18 @@ export interface JobSpec {
   /** `sshKey`: the project's preferred checkout key, used when `url` is an SSH remote. */
   checkout: { url: string; revision: string; branch?: string; tag?: string; username?: string; password?: string; sshKey?: { fingerprint: string; privateKey: string } };
   heartbeatSeconds: number;
+  /**
+   * Rerun with SSH: the agent serves SSH to the job's environment to these public keys (users with write
+   * access), until `idleSeconds` after the last session closes, `maxSeconds` at most after the steps end.
+   */
+  ssh?: {
+    authorizedKeys: Array<{ login: string; publicKey: string }>;
+    idleSeconds: number;
+    maxSeconds: number;
+    /** Address to listen on and host name to show (local mode: the API's host); default all addresses and the agent's host name. */
+    bind?: string;
+    host?: string;
+  };
   /** Project SSH keys for `add_ssh_keys` (absent when the project has none). */
   sshKeys?: Array<{ fingerprint: string; privateKey: string; hostname?: string }>;
 }

@@ -17,6 +17,8 @@ export interface TaskLaunch {
   controlPlaneUrl: string;
   /** The job's working directory as its plan gives it (`~/project`, `/go/src/x`): compute that isolates the job's filesystem may need to provide it. */
   workingDirectory?: string;
+  /** Rerun with SSH: compute without an inbound path opens its own way in (Fargate: ECS Exec). */
+  ssh?: boolean;
 }
 
 export interface LaunchResult {

@@ -9,6 +9,8 @@ import type { IdentityStore } from '../ports/identity-store';
 import type { JobCompute } from '../ports/job-compute';
 import type { JobMetrics } from '../ports/job-metrics';
 import type { MessageQueue } from '../ports/message-queue';
+import type { OidcClaimsStore } from '../ports/oidc-claims-store';
+import type { OidcSigningKey } from '../ports/oidc-signing-key';
 import type { OrbResolver } from '../ports/orb-resolver';
 import type { PipelineStore } from '../ports/pipeline-store';
 import type { ProjectStore } from '../ports/project-store';
@@ -17,6 +19,7 @@ import type { RunnerStore } from '../ports/runner-store';
 import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SshKeyStore } from '../ports/ssh-key-store';
+import type { UserSshKeyStore } from '../ports/user-ssh-key-store';
 import type { WebhookStore } from '../ports/webhook-store';
 import type { Mailer } from '../ports/mailer';
 import type { AuditLog } from '../ports/audit-log';
@@ -44,6 +47,14 @@ export interface ControlPlaneDeps {
   /** Projects' checkout keys and additional SSH keys (private keys encrypted by `cipher`). */
   sshKeys: SshKeyStore;
   tokens: TokenService;
+  /** Users' SSH public keys (rerun with SSH). */
+  userSshKeys: UserSshKeyStore;
+  /** Rerun with SSH: seconds after the last session closes, and at most after the steps end (CircleCI: 600, 7200). */
+  sshSessions?: { idleSeconds: number; maxSeconds: number; bind?: string; host?: string };
+  /** Signs jobs' OIDC tokens (a KMS key on AWS, a key file locally). */
+  oidcKey: OidcSigningKey;
+  /** Organisations' and projects' OIDC custom claims (audience, lifetime). */
+  oidcClaims: OidcClaimsStore;
   clock: Clock;
   /** Operational metrics for the dashboard (CloudWatch in AWS; none locally). */
   metrics?: JobMetrics;

@@ -31,6 +31,7 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
     workingDirectory: job.plan.workingDirectory,
     taskToken,
     controlPlaneUrl: deps.publicUrl,
+    ...(job.sshRerun && { ssh: true }),
   });
   const recorded = await deps.pipelines.updateTask(msg.workflowId, msg.jobId, msg.taskIndex, { status: ['queued', 'running'], attempt: msg.attempt }, { computeId });
   if (!recorded) await deps.compute.stop(computeId, 'task no longer queued').catch(() => undefined);

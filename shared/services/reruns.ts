@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError } from '../model/errors';
 import { isTerminalWorkflow, type JobStatus } from '../model/statuses';
 import { sendWorkflowEvent } from './advance-workflow';
 import type { ControlPlaneDeps } from './deps';
+import { assertSshAllowed } from './ssh-access';
 
 export interface RerunInput {
   jobs?: string[];
@@ -36,7 +37,12 @@ function withDownstream(jobs: Job[], seeds: Set<string>): Set<string> {
  */
 export async function rerunWorkflow(deps: ControlPlaneDeps, original: Workflow, user: User, input: RerunInput): Promise<Workflow> {
   if (input.from_failed && input.jobs) throw new ValidationError('from_failed and jobs are mutually exclusive: give one of them.');
-  if (input.enable_ssh) throw new ValidationError('Rerun with SSH is not available on Slipway: rerun without enable_ssh.');
+  if (input.enable_ssh) {
+    if (!input.jobs?.length) throw new ValidationError('enable_ssh needs the jobs parameter: the job(s) to rerun with SSH (it cannot be combined with from_failed).');
+    const project = await deps.projects.getProject(original.projectSlug);
+    if (!project) throw new NotFoundError(`Project ${original.projectSlug} of workflow ${original.id} no longer exists.`);
+    assertSshAllowed(project);
+  }
   if (input.sparse_tree && !input.jobs) throw new ValidationError('sparse_tree needs the jobs parameter.');
   if (!isTerminalWorkflow(original.status)) throw new ValidationError(`Workflow ${original.name} is ${original.status}; wait for it to finish or cancel it before rerunning.`);
   const jobs = await deps.pipelines.listJobs(original.id);
@@ -85,6 +91,8 @@ export async function rerunWorkflow(deps: ControlPlaneDeps, original: Workflow, 
       createdAt: now,
       infraRetries: 0,
       rerunOf: j.id,
+      // Rerun with SSH: the named jobs serve SSH (their dependents rerun as usual).
+      ...(input.enable_ssh && input.jobs!.includes(j.id) && { sshRerun: true }),
       version: 0,
     }));
   await deps.pipelines.createWorkflow(workflow, newJobs);

@@ -5,7 +5,9 @@ import type { JobStatus } from '../model/statuses';
 import { announceJobFinished, recordJobStarted, sendWorkflowEvent } from './advance-workflow';
 import type { ControlPlaneDeps } from './deps';
 import { buildJobEnvironment } from './job-environment';
+import { mintJobOidcTokens } from './oidc/job-tokens';
 import { jobSshKeys } from './ssh-keys';
+import { authorizedSshKeys, SSH_IDLE_SECONDS, SSH_MAX_SECONDS } from './ssh-access';
 import type { TaskClaims } from './tokens';
 
 /** Final statuses an agent may report for its task. */
@@ -34,22 +36,30 @@ export async function loadRunningTask(deps: Pick<ControlPlaneDeps, 'pipelines'>,
   return job;
 }
 
-/** The job spec for a task that is queued or running at this attempt (`loaded`: its job, already read and checked). */
-export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?: Job): Promise<JobSpec> {
-  const job = loaded ?? (await loadTask(deps, c));
-  const task = job.tasks[c.taskIndex];
-  if (task.status !== 'queued' && task.status !== 'running') throw new ConflictError(`Task is ${task.status}; nothing to run.`);
+/** The pipeline, workflow and project of a job (404 when one is gone). */
+export async function loadJobContext(deps: Pick<ControlPlaneDeps, 'pipelines' | 'projects'>, job: Job) {
   const [pipeline, workflow, project] = await Promise.all([
     deps.pipelines.getPipeline(job.pipelineId),
     deps.pipelines.getWorkflow(job.workflowId),
     deps.projects.getProject(job.projectSlug),
   ]);
   if (!pipeline || !workflow || !project) throw new NotFoundError('Pipeline, workflow or project of this task no longer exists.');
+  return { pipeline, workflow, project };
+}
+
+/** The job spec for a task that is queued or running at this attempt (`loaded`: its job, already read and checked). */
+export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?: Job): Promise<JobSpec> {
+  const job = loaded ?? (await loadTask(deps, c));
+  const task = job.tasks[c.taskIndex];
+  if (task.status !== 'queued' && task.status !== 'running') throw new ConflictError(`Task is ${task.status}; nothing to run.`);
+  const { pipeline, workflow, project } = await loadJobContext(deps, job);
   const access = await deps.repos.checkoutAccess(project);
-  const [{ environment, secrets }, keys] = await Promise.all([
+  const [{ environment, secrets }, keys, oidc] = await Promise.all([
     buildJobEnvironment(deps, { job, pipeline, workflow, project, taskIndex: c.taskIndex }),
     jobSshKeys(deps, project.slug),
+    mintJobOidcTokens(deps, { job, pipeline, workflow, project }),
   ]);
+  const ssh = job.sshRerun ? { idleSeconds: SSH_IDLE_SECONDS, maxSeconds: SSH_MAX_SECONDS, ...deps.sshSessions, authorizedKeys: await authorizedSshKeys(deps, project) } : undefined;
   return {
     protocol: 1,
     job: {
@@ -65,10 +75,12 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?
     },
     task: { index: c.taskIndex, total: job.tasks.length, attempt: c.attempt },
     plan: job.plan,
-    environment,
-    secrets: [...secrets, ...keys.secrets],
+    // Minted per task attempt and delivered here only (CircleCI's names).
+    environment: { ...environment, ...oidc },
+    secrets: [...secrets, ...keys.secrets, ...Object.values(oidc)],
     checkout: { ...access, revision: pipeline.vcs.revision, branch: pipeline.vcs.branch, tag: pipeline.vcs.tag, ...(keys.checkoutKey ? { sshKey: keys.checkoutKey } : {}) },
     ...(keys.sshKeys ? { sshKeys: keys.sshKeys } : {}),
+    ...(ssh && { ssh }),
     // Several heartbeats per lease, so one lost beat never reaps a live agent; at most every 15 s (DESIGN.md §6).
     heartbeatSeconds: Math.max(1, Math.min(15, Math.floor(deps.leaseSeconds / 3))),
   };

@@ -135,3 +135,21 @@ export function privateKeySecrets(privateKey: string): string[] {
   const lines = privateKey.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith('-----'));
   return [privateKey.trim(), ...lines];
 }
+
+const PUBLIC_KEY_TYPES = new Set(['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'sk-ssh-ed25519@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com']);
+
+/** The fingerprints of one OpenSSH public key line (`ssh-ed25519 AAAA... comment`, as in `~/.ssh/id_ed25519.pub`). */
+export function describePublicKey(line: string): SshPublicKeyInfo {
+  const [type, data] = line.trim().split(/\s+/);
+  if (line.includes('PRIVATE KEY')) throw new ValidationError('key must be a public key (the .pub file), never a private key.');
+  if (!type || !data || !PUBLIC_KEY_TYPES.has(type)) throw new ValidationError(`key must be one OpenSSH public key line such as "ssh-ed25519 AAAA... you@host" (types: ${[...PUBLIC_KEY_TYPES].join(', ')}).`);
+  const blob = Buffer.from(data, 'base64');
+  let inner: string;
+  try {
+    inner = reader(blob).string().toString('latin1');
+  } catch {
+    inner = '';
+  }
+  if (inner !== type) throw new ValidationError(`key is not a valid ${type} public key: its data does not match its type; paste the whole line of the .pub file.`);
+  return describeBlob(blob);
+}

@@ -10,6 +10,7 @@ import { ProjectSettingsPage } from './pages/project-settings';
 import { ProjectsPage } from './pages/projects';
 import { SignInPage } from './pages/sign-in';
 import { UserTokensPage } from './pages/user-tokens';
+import { UserSshKeysPage } from './pages/user-ssh-keys';
 import { Empty } from './components/states';
 
 const P = '/:vcs/:org/:repo';
@@ -30,6 +31,7 @@ export function App() {
         <Route path={`/settings/project${P}`} component={ProjectSettingsPage} />
         <Route path="/settings/organization/:vcs/:org/contexts" component={ContextsPage} />
         <Route path="/settings/user/tokens" component={UserTokensPage} />
+        <Route path="/settings/user/ssh-keys" component={UserSshKeysPage} />
         <Route>
           <Empty title="Page not found.">
             Nothing lives at <code>{location}</code>. Go to the <a href="/">projects</a>.

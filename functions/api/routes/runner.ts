@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { UnauthorizedError } from '../../../shared/model/errors';
 import { INLINE_OUTPUT_JOB_MAX_BYTES, INLINE_OUTPUT_MAX_BYTES } from '../../../shared/model/job-spec';
 import { acceptTask } from '../../../shared/services/accept-task';
-import { completeTask, getTaskSpec, heartbeat, logUploadUrls, startTask } from '../../../shared/services/runner-protocol';
+import { completeTask, getTaskSpec, heartbeat, loadJobContext, loadTask, logUploadUrls, startTask } from '../../../shared/services/runner-protocol';
+import { mintRequestedOidcToken, parseRequestedClaims } from '../../../shared/services/oidc/job-tokens';
+import { ConflictError } from '../../../shared/model/errors';
+import { flushAudit } from '../../../shared/services/audit';
+import { auditSshSession } from '../../../shared/services/ssh-access';
+import { logError } from '../../observability';
 import type { TaskClaims } from '../../../shared/services/tokens';
 import { parseBody } from '../access';
 import { json, type Route, type RouteContext } from '../http';
@@ -40,6 +45,8 @@ const StepsBody = z.object({
 const LogUrlsBody = z.object({ step: z.number().int().min(0), from: z.number().int().min(0), count: z.number().int().min(1).max(64) });
 /** A step report may ask for presigned log URLs too (one request instead of two). */
 const StepsWithUrlsBody = StepsBody.extend({ logUrls: LogUrlsBody.optional() });
+const SshSessionBody = z.object({ event: z.enum(['opened', 'closed', 'refused']), login: z.string().max(100).optional(), ip: z.string().max(64) }).strict();
+const OidcTokenBody = z.object({ claims: z.unknown().optional() }).strict();
 const CompleteBody = StepsBody.extend({ status: z.enum(['success', 'failed', 'canceled', 'timedout', 'infrastructure_fail']) });
 
 export const runnerRoutes: Route[] = [
@@ -70,6 +77,33 @@ export const runnerRoutes: Route[] = [
     path: '/runner/v1/task/complete',
     handle: async (ctx) => {
       await completeTask(ctx.deps, await claims(ctx), parseBody(CompleteBody, ctx.req.body));
+      return json(200, { ok: true });
+    },
+  },
+  {
+    // `circleci run oidc get --claims '<json>'` inside the job: a fresh token while the task runs.
+    method: 'POST',
+    path: '/runner/v1/task/oidc-token',
+    handle: async (ctx) => {
+      const c = await claims(ctx);
+      const requested = parseRequestedClaims(parseBody(OidcTokenBody, ctx.req.body).claims);
+      const job = await loadTask(ctx.deps, c);
+      if (job.tasks[c.taskIndex].status !== 'running') throw new ConflictError(`Task is ${job.tasks[c.taskIndex].status}; OIDC tokens are minted only while it runs.`);
+      const token = await mintRequestedOidcToken(ctx.deps, { job, ...(await loadJobContext(ctx.deps, job)) }, requested);
+      return json(200, { token });
+    },
+  },
+  {
+    // Rerun with SSH: the agent reports each session, which becomes an audit event.
+    method: 'POST',
+    path: '/runner/v1/task/ssh-session',
+    handle: async (ctx) => {
+      const c = await claims(ctx);
+      const body = parseBody(SshSessionBody, ctx.req.body);
+      const job = await loadTask(ctx.deps, c);
+      if (!job.sshRerun) throw new ConflictError('This job was not rerun with SSH.');
+      auditSshSession(ctx.deps, job, c.taskIndex, body);
+      await flushAudit(ctx.deps, (e) => logError('audit write failed', e));
       return json(200, { ok: true });
     },
   },

@@ -29,7 +29,8 @@ export interface ApiProps {
 
 /**
  * The HTTP entry point. `public`: an API Gateway HTTP API (fronted by CloudFront in {@link Web}); routes
- * `ANY /api/{proxy+}`, `ANY /runner/{proxy+}` and `GET /healthz` go to the api function, `POST
+ * `ANY /api/{proxy+}`, `ANY /runner/{proxy+}`, `GET /healthz` and `GET /.well-known/{proxy+}` (OIDC discovery)
+ * go to the api function, `POST
  * /webhooks/{proxy+}` to the webhooks function. `private`: an internal Application Load Balancer with the same
  * paths (Lambda receives ALB events; the functions' HTTP adapter accepts both shapes).
  */
@@ -94,6 +95,7 @@ export class Api extends Construct {
         ...this.httpApi.addRoutes({ path: '/api/{proxy+}', methods: [HttpMethod.ANY], integration: apiIntegration }),
         ...this.httpApi.addRoutes({ path: '/runner/{proxy+}', methods: [HttpMethod.ANY], integration: apiIntegration }),
         ...this.httpApi.addRoutes({ path: '/healthz', methods: [HttpMethod.GET], integration: apiIntegration }),
+        ...this.httpApi.addRoutes({ path: '/.well-known/{proxy+}', methods: [HttpMethod.GET], integration: apiIntegration }),
         ...this.httpApi.addRoutes({ path: '/webhooks/{proxy+}', methods: [HttpMethod.POST], integration: new HttpLambdaIntegration('Webhooks', webhooks) }),
       ];
       for (const route of routes) {
@@ -119,7 +121,7 @@ export class Api extends Construct {
     });
     listener.addTargets('Api', {
       priority: 20,
-      conditions: [ListenerCondition.pathPatterns(['/api/*', '/runner/*', '/healthz'])],
+      conditions: [ListenerCondition.pathPatterns(['/api/*', '/runner/*', '/healthz', '/.well-known/*'])],
       targets: [new LambdaTarget(api)],
       healthCheck: { enabled: true, path: '/healthz', interval: Duration.minutes(5) },
     });

@@ -20,6 +20,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, MACHINE_RESOURCE_CLASSES, machineRunnerClass, resourceClassSlug } from '../../../shared/model/resource-classes';
 import type { FargateClassProps, MachineClassProps } from '../props';
+import { acknowledgeWildcards } from '../nag';
 
 export interface ComputeProps {
   readonly vpc: IVpc;
@@ -47,6 +48,8 @@ export class Compute extends Construct {
   readonly securityGroup: SecurityGroup;
   readonly taskDefinitions: Record<string, FargateTaskDefinition> = {};
   readonly executionRole: Role;
+  /** The task role of job tasks rerun with SSH only (ECS Exec); other job tasks have none. */
+  readonly sshTaskRole: Role;
   readonly machineGroups: Record<string, AutoScalingGroup> = {};
   /** Family name prefix shared by the base and the derived task definitions (for IAM scoping). */
   readonly familyPrefix: string;
@@ -70,6 +73,16 @@ export class Compute extends Construct {
 
     const logGroup = new LogGroup(this, 'TaskLogs', { retention: props.logRetention });
     this.executionRole = new Role(this, 'ExecutionRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') });
+    // Rerun with SSH on Fargate is ECS Exec, which needs a task role for the Session Manager channels. Only
+    // those tasks get this role (a RunTask override); every other job task runs without AWS credentials.
+    this.sshTaskRole = new Role(this, 'SshTaskRole', {
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Slipway SSH reruns: ECS Exec channels only (no other AWS access)',
+    });
+    this.sshTaskRole.addToPolicy(
+      new PolicyStatement({ actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], resources: ['*'] }),
+    );
+    acknowledgeWildcards(this.sshTaskRole, 'ECS Exec (rerun with SSH): Session Manager channels have no resource-level permissions.', 'Resource::*');
     const agentImage = props.agentImage ?? ContainerImage.fromRegistry(DEFAULT_AGENT_IMAGE);
     const classes: Record<string, FargateClassProps> = Object.fromEntries(
       DOCKER_RESOURCE_CLASSES.map((c) => [c.name, { cpu: c.cpu, memoryMiB: c.memoryMiB, architecture: c.architecture }]),

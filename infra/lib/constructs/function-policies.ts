@@ -13,6 +13,7 @@ import {
 import { acknowledgeWildcards, nagArn, nagRef } from '../nag';
 import type { Compute } from './compute';
 import type { Data } from './data';
+import type { Oidc } from './oidc';
 import type { Queues } from './queues';
 
 /** The table actions of `read` and `read-write` (no Scan: every access pattern is a key or index query). */
@@ -29,6 +30,7 @@ export interface FunctionPolicyResources {
   readonly data: Data;
   readonly queues: Queues;
   readonly compute: Compute;
+  readonly oidc: Oidc;
 }
 
 /**
@@ -41,7 +43,7 @@ export function grantFromTable(functions: Readonly<Record<FunctionName, IFunctio
   for (const name of FUNCTION_NAMES) grantOne(functions[name], FUNCTION_GRANTS[name], resources);
 }
 
-function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute }: FunctionPolicyResources): void {
+function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute, oidc }: FunctionPolicyResources): void {
   const stack = Stack.of(fn);
   const add = (s: PolicyStatement) => fn.addToRolePolicy(s);
   const tableActions = grants.table === 'read' ? [...TABLE_ACTIONS.read] : [...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write];
@@ -58,6 +60,7 @@ function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute
   const secrets = { githubApp: data.githubAppSecret, signingKey: data.signingKeySecret, runnerToken: data.runnerTokenSecret };
   for (const s of grants.secrets) add(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secrets[s].secretArn] }));
   for (const c of grants.compute) grantCompute(fn, c, compute);
+  if (grants.oidcSigning) oidc.grantMint(fn);
   for (const e of grants.extra ?? []) add(new PolicyStatement({ actions: [...e.actions], resources: [...e.resources] }));
 }
 
@@ -104,8 +107,8 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
       add(new PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
       add(new PolicyStatement({ actions: ['ecs:TagResource'], resources: ['*'], conditions: { StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] } } }));
       add(new PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }));
-      // Only the execution role (image pulls, logs): job tasks have no task role.
-      add(new PolicyStatement({ actions: ['iam:PassRole'], resources: [compute.executionRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }));
+      // The execution role (image pulls, logs); job tasks have no task role, except SSH reruns' ECS Exec role.
+      add(new PolicyStatement({ actions: ['iam:PassRole'], resources: [compute.executionRole.roleArn, compute.sshTaskRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }));
       return;
     }
     case 'stop-tasks':

@@ -12,6 +12,7 @@ import type { Compute } from './compute';
 import type { Data } from './data';
 import { FUNCTION_NAMES, type FunctionName } from '../../../shared/model/function-grants';
 import { grantFromTable } from './function-policies';
+import type { Oidc } from './oidc';
 import { CONSUMER_TIMEOUT, QUEUE_CONSUMERS, type QueueName, type Queues } from './queues';
 
 export { FUNCTION_NAMES, type FunctionName };
@@ -36,6 +37,8 @@ export interface FunctionsProps {
   /** SES identity (verified domain or address) and sender of email notifications; empty: no email. */
   readonly emailIdentity: string;
   readonly emailFrom: string;
+  /** The OIDC signing key (its aliases in the environment; `kms:Sign` for the functions the table says). */
+  readonly oidc: Oidc;
 }
 
 const SETTINGS: Record<FunctionName, { memory: number; timeout: Duration }> = {
@@ -90,6 +93,8 @@ export class Functions extends Construct {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ECS_SSH_TASK_ROLE_ARN: compute.sshTaskRole.roleArn,
+      ...props.oidc.environment(),
     };
 
     const fns = {} as Record<FunctionName, NodejsFunction>;
@@ -163,7 +168,7 @@ export class Functions extends Construct {
       targets: [new LambdaFunction(fns.cron, { retryAttempts: 2 })],
     });
 
-    grantFromTable(this.functions, { data, queues, compute });
+    grantFromTable(this.functions, { data, queues, compute, oidc: props.oidc });
     // Email notifications: SendEmail from the one SES identity given as a parameter (least privilege).
     const stack = Stack.of(this);
     this.functions.notifications.addToRolePolicy(

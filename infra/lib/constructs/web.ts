@@ -32,7 +32,7 @@ export interface WebProps {
 
 /**
  * The web UI and the single public origin: CloudFront serves `web/dist` from a private bucket (origin access
- * control) and forwards `/api/*`, `/runner/*` and `/webhooks/*` to the HTTP API uncached, so the UI calls the
+ * control) and forwards `/api/*`, `/runner/*`, `/webhooks/*` and `/.well-known/*` to the HTTP API uncached, so the UI calls the
  * API on its own origin (no CORS) and users, agents and GitHub use one URL.
  */
 export class Web extends Construct {
@@ -69,7 +69,7 @@ export class Web extends Construct {
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,
         compress: true,
       },
-      additionalBehaviors: { '/api/*': apiBehavior, '/runner/*': apiBehavior, '/webhooks/*': apiBehavior, '/healthz': apiBehavior },
+      additionalBehaviors: { '/api/*': apiBehavior, '/runner/*': apiBehavior, '/webhooks/*': apiBehavior, '/healthz': apiBehavior, '/.well-known/*': apiBehavior },
       // Client-side routes of the single-page app.
       errorResponses: [
         { httpStatus: 403, responseHttpStatus: 200, responsePagePath: '/index.html', ttl: Duration.minutes(5) },

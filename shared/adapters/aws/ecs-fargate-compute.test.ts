@@ -100,6 +100,16 @@ describe('EcsFargateCompute', () => {
     expect(run.group).toBe(`slipway:${resourceClass}`);
   });
 
+  it('enables ECS Exec only for a task rerun with SSH', async () => {
+    const sshTaskRoleArn = 'arn:aws:iam::111122223333:role/ssh-task';
+    await compute({ sshTaskRoleArn }).launch(launch({ ssh: true }));
+    await compute({ sshTaskRoleArn }).launch(launch({ jobId: 'job-2' }));
+    const [ssh, plain] = ecsMock.commandCalls(RunTaskCommand).map((c) => c.args[0].input);
+    expect(ssh).toMatchObject({ enableExecuteCommand: true, overrides: { taskRoleArn: sshTaskRoleArn } });
+    expect(plain.enableExecuteCommand).toBeUndefined();
+    expect(plain.overrides!.taskRoleArn).toBeUndefined();
+  });
+
   it('sends the request shape: client token, capacity provider, awsvpc, agent env only, tags', async () => {
     await compute({ capacityProvider: 'FARGATE_SPOT', assignPublicIp: true }).launch(launch());
     const run = ecsMock.commandCalls(RunTaskCommand)[0].args[0].input;

@@ -29,6 +29,8 @@ export interface EcsFargateComputeOptions {
   readonly assignPublicIp?: boolean;
   /** Capacity provider for job tasks. @default 'FARGATE' */
   readonly capacityProvider?: 'FARGATE' | 'FARGATE_SPOT';
+  /** Task role of tasks rerun with SSH (ECS Exec's Session Manager channels); other tasks run without one. */
+  readonly sshTaskRoleArn?: string;
 }
 
 /** Errors of ECS that mean "try again shortly", not "this request is wrong". */
@@ -112,6 +114,7 @@ export class EcsFargateCompute implements JobCompute {
             },
           },
           overrides: {
+            ...(task.ssh && this.options.sshTaskRoleArn && { taskRoleArn: this.options.sshTaskRoleArn }),
             containerOverrides: [
               {
                 name: FARGATE_TASK_LAYOUT.agentContainer,
@@ -122,6 +125,8 @@ export class EcsFargateCompute implements JobCompute {
               },
             ],
           },
+          // Rerun with SSH: users get into the primary container with ECS Exec (`slipway ssh`), no inbound port.
+          ...(task.ssh && { enableExecuteCommand: true }),
           enableECSManagedTags: true,
           tags: [
             { key: 'slipway:job-id', value: task.jobId },

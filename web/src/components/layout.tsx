@@ -68,6 +68,9 @@ export function Layout({ children }: { children: ReactNode }) {
         <Link href="/settings/user/tokens" className="muted" data-testid="user" title="Your personal API tokens">
           {me.data?.login ?? ''}
         </Link>
+        <Link href="/settings/user/ssh-keys" className="muted" title="Your SSH keys (rerun job with SSH)">
+          SSH keys
+        </Link>
         <button className="small" onClick={signOut}>
           Sign out
         </button>

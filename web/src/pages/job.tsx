@@ -47,6 +47,16 @@ export function JobPage({ params }: { params: Params }) {
     mutationFn: () => api(`/api/v2/project/${slugPath(slug)}/job/${params.job}/cancel`, { method: 'POST' }),
     onSettled: () => queryClient.invalidateQueries({ queryKey: [`/api/v2/project/${slugPath(slug)}/job/${params.job}`] }),
   });
+  // Rerun with SSH: the API names the job by id, which the workflow's job list gives for this number.
+  const rerunSsh = useMutation<{ workflow_id: string }, ApiError, string>({
+    mutationFn: async (workflowId) => {
+      const jobs = await api<{ items: Array<{ id: string; job_number?: number }> }>(`/api/v2/workflow/${workflowId}/job`);
+      const id = jobs.items.find((j) => String(j.job_number) === params.job)?.id;
+      if (!id) throw new ApiError(`Job ${params.job} is not in workflow ${workflowId}.`, 404, 'GET', `/api/v2/workflow/${workflowId}/job`);
+      return api(`/api/v2/workflow/${workflowId}/rerun`, { method: 'POST', body: { jobs: [id], enable_ssh: true } });
+    },
+    onSuccess: (r) => navigate(`/pipelines/${slug}/${params.number}/workflows/${r.workflow_id}`),
+  });
   const { refetch } = v1;
   // The step list stops polling when the job finishes; read it once more when the job's status settles.
   useEffect(() => {
@@ -92,8 +102,14 @@ export function JobPage({ params }: { params: Params }) {
                 Cancel job
               </button>
             )}
+            {isTerminal(job.status) && (
+              <button onClick={() => rerunSsh.mutate(job.latest_workflow.id)} disabled={rerunSsh.isPending} title="Rerun this job with an SSH server; connect with your registered SSH key">
+                Rerun job with SSH
+              </button>
+            )}
           </div>
           {cancel.isError && <ErrorState error={cancel.error} what="Cancel" />}
+          {rerunSsh.isError && <ErrorState error={rerunSsh.error} what="Rerun job with SSH" />}
           {job.parallelism > 1 && (
             <div className="row" style={{ marginBottom: 12 }}>
               <span className="muted">Parallel tasks</span>

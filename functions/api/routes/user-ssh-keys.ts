@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { addUserSshKey, deleteUserSshKey, listUserSshKeys, sshAccess } from '../../../shared/services/ssh-access';
+import { rerunWorkflow } from '../../../shared/services/reruns';
+import { jobByNumber, parseBody } from '../access';
+import { json, type Route } from '../http';
+
+const KeyBody = z.object({ title: z.string().max(100).optional(), key: z.string().min(1).max(16_384) }).strict();
+
+/** The caller's SSH public keys, for jobs rerun with SSH (Slipway's own: CircleCI takes them from the VCS). */
+export const userSshKeyRoutes: Route[] = [
+  { method: 'GET', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(200, await listUserSshKeys(ctx.deps, await ctx.user())) },
+  { method: 'POST', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(201, await addUserSshKey(ctx.deps, await ctx.user(), parseBody(KeyBody, ctx.req.body))) },
+  /** `slipway ssh <slug> <job-number>`: how to get into a job rerun with SSH (write access needed). */
+  { method: 'GET', path: '/api/v2/slipway/project/:slug/job/:number/ssh', handle: async (ctx) => json(200, sshAccess((await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member')).job)) },
+  {
+    // CircleCI v1.1 "retry a build with SSH": the job reruns with SSH in a new workflow, as the v2 rerun does.
+    method: 'POST',
+    path: '/api/v1.1/project/:vcs/:org/:repo/:number/ssh',
+    async handle(ctx) {
+      const { vcs, org, repo, number } = ctx.req.params;
+      const { job, workflow } = await jobByNumber(ctx, `${vcs}/${org}/${repo}`, number, 'member');
+      const rerun = await rerunWorkflow(ctx.deps, workflow, await ctx.user(), { jobs: [job.id], enable_ssh: true });
+      return json(200, { workflow_id: rerun.id, message: `Job ${job.name} reruns with SSH in workflow ${rerun.id}; its output says how to connect.` });
+    },
+  },
+  { method: 'DELETE', path: '/api/v2/slipway/me/ssh-keys/:fingerprint', handle: async (ctx) => json(200, await deleteUserSshKey(ctx.deps, await ctx.user(), ctx.req.params.fingerprint)) },
+];
