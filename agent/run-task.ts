@@ -93,6 +93,9 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
     USER: process.env.USER ?? 'circleci',
     SHELL: '/bin/bash',
     BASH_ENV: bashEnv,
+    // The primary image's `environment` (its container's own, as a docker container would have it; below the
+    // project's, contexts' and job's variables, which CircleCI adds at each step).
+    ...(spec.plan.executor.type === 'docker' ? spec.plan.executor.images[0]?.environment : undefined),
     ...spec.environment,
     CIRCLE_WORKING_DIRECTORY: spec.plan.workingDirectory,
     CIRCLE_INTERNAL_TASK_DATA: taskData,

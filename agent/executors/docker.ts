@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, posix } from 'node:path';
 import type { DockerImage } from '../../shared/config/plan';
 import type { RunOptions } from './executor';
+import { dockerOut, ownerLabels, sweepOrphans } from '../../shared/adapters/local/container-engine';
 import { HostExecutor, type StepCommand } from './host';
 
 /** Variables that describe the agent's machine, not the job's containers: the containers keep their own. */
@@ -30,10 +30,6 @@ const envFlags = (env: Record<string, string>) =>
 /** Keeps a primary container without its own entrypoint alive until it is removed. */
 const KEEP_ALIVE = ['-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
 
-/** Labels on every container and network of a task: whose they are, so a sweep can remove what a killed agent left. */
-export const TASK_LABEL = 'io.slipway.task';
-export const AGENT_PID_LABEL = 'io.slipway.agent-pid';
-export const AGENT_HOST_LABEL = 'io.slipway.agent-host';
 /** CircleCI's image label that keeps a primary image's own ENTRYPOINT. */
 export const PRESERVE_ENTRYPOINT_LABEL = 'com.circleci.preserve-entrypoint';
 
@@ -112,38 +108,6 @@ export function loginArgs(configDir: string, image: DockerImage): string[] | und
   return ['--config', configDir, 'login', '--username', image.auth.username, '--password-stdin', registry];
 }
 
-/** Runs `docker args...` (no output kept); resolves its stdout, or undefined when it failed. */
-function dockerOut(args: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const r = spawnSync('docker', args, { env, encoding: 'utf8', timeout: 60_000 });
-  return r.status === 0 ? r.stdout : undefined;
-}
-
-const alive = (pid: number) => {
-  try {
-    return pid > 0 && process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-/**
- * Removes the containers and networks that agents of this host left behind when they were killed (their
- * {@link AGENT_PID_LABEL} process is gone): services before the primary whose namespace they share. Safe to run
- * while other agents work: their processes are alive. Resolves the names removed.
- */
-export function sweepOrphans(env: NodeJS.ProcessEnv = process.env, host = hostname()): string[] {
-  const listed = dockerOut(['ps', '-a', '--filter', `label=${AGENT_HOST_LABEL}=${host}`, '--format', `{{.Names}}\t{{.Label "${AGENT_PID_LABEL}"}}`], env) ?? '';
-  const dead = listed.split('\n').map((l) => l.split('\t')).filter(([name, pid]) => name && !alive(Number(pid))).map(([name]) => name);
-  // Names end in the image's index: the highest (a service) first, the primary last.
-  const removed = dead.sort((a, b) => Number(b.split('-').pop()) - Number(a.split('-').pop())).filter((name) => dockerOut(['rm', '-f', '-v', name], env) !== undefined);
-  const networks = dockerOut(['network', 'ls', '--filter', `label=${AGENT_HOST_LABEL}=${host}`, '--format', '{{.Name}}'], env) ?? '';
-  for (const network of networks.split('\n').filter(Boolean)) {
-    const pid = dockerOut(['network', 'inspect', '--format', `{{index .Labels "${AGENT_PID_LABEL}"}}`, network], env)?.trim();
-    if (pid && !alive(Number(pid)) && dockerOut(['network', 'rm', network], env) !== undefined) removed.push(network);
-  }
-  return removed;
-}
-
 /**
  * The `docker` executor (local mode with a reachable engine, `slipway runner` on a host with Docker): a network
  * per task, the primary container (first image) on it and the service containers in its network namespace,
@@ -174,7 +138,7 @@ export class DockerExecutor extends HostExecutor {
     const wd = options.workingDirectory && posix.normalize(options.workingDirectory);
     const outside = wd && wd !== '/' && posix.relative(options.mount, wd).startsWith('..');
     this.mounts = outside ? [options.mount, wd] : [options.mount];
-    this.labels = { [TASK_LABEL]: options.taskId, [AGENT_PID_LABEL]: String(process.pid), [AGENT_HOST_LABEL]: hostname() };
+    this.labels = ownerLabels(options.taskId);
   }
 
   /**
