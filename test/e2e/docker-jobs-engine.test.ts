@@ -1,5 +1,5 @@
 import { createTestRepo } from '../support/git-repo';
-import { describeWithEngine, docker, type TestEngine } from '../support/container-engine';
+import { describeWithEngine, leftovers, type TestEngine } from '../support/container-engine';
 import { startDevServer, type DevServer } from '../support/dev-server';
 import { jobOutput, workflowOf } from './control-plane-support';
 
@@ -42,10 +42,6 @@ jobs:
 workflows:
   main: { jobs: [build, { after: { requires: [build] } }] }
 `;
-
-/** What is left of a runtime's tasks on the engine (its containers, networks, volumes). */
-const leftovers = (engine: TestEngine) =>
-  ['ps -a', 'network ls', 'volume ls'].map((cmd) => docker(engine, [...cmd.split(' '), '--filter', 'label=io.slipway.task', '--format', cmd === 'ps -a' ? '{{.Names}}' : '{{.Name}}']).trim()).filter(Boolean);
 
 /** A job's steps as the v1.1 job detail gives them: name, each parallel run's status and output. */
 async function stepsOf(server: DevServer, slug: string, jobNumber: number) {

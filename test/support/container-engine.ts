@@ -131,3 +131,10 @@ export function docker(engine: TestEngine, args: string[]): string {
   if (r.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout;
 }
+
+/** Containers, networks and volumes Slipway started that are still on the engine (`label`: only those with it). */
+export function leftovers(engine: TestEngine, label = 'io.slipway.task'): string[] {
+  return (['ps -a', 'network ls', 'volume ls'] as const).flatMap((cmd) =>
+    docker(engine, [...cmd.split(' '), '--filter', `label=${label}`, '--format', cmd === 'ps -a' ? '{{.Names}}' : '{{.Name}}']).split('\n').filter(Boolean),
+  );
+}
