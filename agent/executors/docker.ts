@@ -30,6 +30,9 @@ const envFlags = (env: Record<string, string>) =>
 /** Keeps a primary container without its own entrypoint alive until it is removed. */
 const KEEP_ALIVE = ['-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
 
+/** Where the primary container finds the engine's socket for `setup_remote_docker`. */
+export const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
+
 /** CircleCI's image label that keeps a primary image's own ENTRYPOINT. */
 export const PRESERVE_ENTRYPOINT_LABEL = 'com.circleci.preserve-entrypoint';
 
@@ -39,7 +42,7 @@ export interface ContainerRun {
   network: string;
   image: DockerImage;
   primary: boolean;
-  /** Folders bind-mounted at the same path (the primary's). */
+  /** Bind mounts `host:container` (the primary's). */
   mounts?: string[];
   /** Host names resolving to 127.0.0.1 in every container of the task (set on the primary, shared by the others). */
   hosts?: string[];
@@ -65,7 +68,7 @@ export function runContainerArgs(o: ContainerRun): string[] {
     args.push('--network', `container:${o.network}`);
   }
   if (o.image.user) args.push('--user', o.image.user);
-  for (const m of o.mounts ?? []) args.push('-v', `${m}:${m}`);
+  for (const m of o.mounts ?? []) args.push('-v', m);
   args.push(...envFlags(o.image.environment));
   const keepAlive = o.primary && !o.image.entrypoint && !o.image.command && !o.preserveEntrypoint;
   if (o.image.entrypoint?.length) args.push('--entrypoint', o.image.entrypoint[0]);
@@ -130,7 +133,14 @@ export class DockerExecutor extends HostExecutor {
    */
   constructor(
     scriptDir: string,
-    private readonly options: { taskId: string; images: DockerImage[]; mount: string; workingDirectory?: string },
+    private readonly options: {
+      taskId: string;
+      images: DockerImage[];
+      mount: string;
+      workingDirectory?: string;
+      /** The engine's socket on this host, given to the primary for `setup_remote_docker` (at {@link REMOTE_DOCKER_SOCKET}). */
+      remoteDockerSocket?: string;
+    },
   ) {
     super(scriptDir);
     this.network = `slipway-${options.taskId}`;
@@ -148,6 +158,14 @@ export class DockerExecutor extends HostExecutor {
   useCircleciClient(binDir: string): string[] {
     this.clientDir = binDir;
     return [...this.mounts];
+  }
+
+  /**
+   * Where the job's own `docker` commands reach the engine after `setup_remote_docker` (the engine's socket,
+   * mounted into the primary when the job has that step), or undefined.
+   */
+  get remoteDockerHost(): string | undefined {
+    return this.options.remoteDockerSocket ? `unix://${REMOTE_DOCKER_SOCKET}` : undefined;
   }
 
   private get primary(): string {
@@ -207,7 +225,9 @@ export class DockerExecutor extends HostExecutor {
       const primary = i === 0;
       onOutput(Buffer.from(`Starting container ${image.image}${primary ? ' (primary)' : ` as ${containerHostname(image)}`}\n`));
       this.containers.push(container);
-      const args = runContainerArgs({ container, network: primary ? this.network : this.primary, image, primary, mounts: primary ? this.mounts : undefined, hosts, labels: this.labels, preserveEntrypoint: primary && preserveEntrypoint });
+      const remote = this.options.remoteDockerSocket ? [`${this.options.remoteDockerSocket}:${REMOTE_DOCKER_SOCKET}`] : [];
+      const mounts = primary ? [...this.mounts.map((m) => `${m}:${m}`), ...remote] : undefined;
+      const args = runContainerArgs({ container, network: primary ? this.network : this.primary, image, primary, mounts, hosts, labels: this.labels, preserveEntrypoint: primary && preserveEntrypoint });
       const code = await this.docker(args, onOutput);
       if (code !== 0) throw new Error(`docker run ${image.image} failed (exit code ${code}); check the image name and registry access.`);
     }

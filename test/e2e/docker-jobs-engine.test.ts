@@ -123,4 +123,25 @@ workflows:
     await server.stop();
     expect(leftovers(engine)).toEqual([]);
   });
+
+  it('gives setup_remote_docker the engine in the primary container and keeps docker_layer_caching to the local engine (docker executor)', async () => {
+    if (!engine.images.dockerCli) return void process.stderr.write('setup_remote_docker test skipped: the docker CLI here is not a static binary\n');
+    const config = `version: 2.1
+jobs:
+  build:
+    docker: [{ image: ${engine.images.dockerCli} }]
+    steps:
+      - setup_remote_docker: { docker_layer_caching: true }
+      - run: docker run --rm ${engine.images.busybox} cat /etc/slipway-test-image
+workflows:
+  main: { jobs: [build] }
+`;
+    const { server, slug, jobs } = await runJob('executor', { '.circleci/config.yml': config });
+    const out = await jobOutput(server, slug, jobs.build.job_number);
+    expect(out).toContain('docker_layer_caching: layers are cached by the local container engine');
+    expect(out).toContain('Remote Docker engine: unix:///var/run/docker.sock');
+    expect(out).toContain('built for the Slipway tests');
+    expect(jobs.build.status).toBe('success');
+    await server.stop();
+  });
 });

@@ -14,6 +14,8 @@ export interface TestImages {
   busybox: string;
   /** A tiny TCP service: `pong.sh [port]` (default 7777) answers each connection with one line naming its user and `PONG_GREETING`. */
   pong: string;
+  /** busybox plus this host's `docker` CLI (for `setup_remote_docker`); undefined when the CLI is not a static binary here. */
+  dockerCli?: string;
 }
 
 export interface TestEngine {
@@ -86,7 +88,16 @@ function buildImages(env: NodeJS.ProcessEnv): TestImages {
       { repository: 'localhost/slipway-test-pong', ...base, files: { ...base.files, '/usr/local/bin/pong.sh': PONG }, changes: [...changes, 'ENTRYPOINT ["/bin/sh", "/usr/local/bin/pong.sh"]', 'CMD ["7777"]'] },
       env,
     ),
+    dockerCli: dockerCliPath()
+      ? buildRootfsImage({ repository: 'localhost/slipway-test-docker-cli', ...base, binaries: { ...base.binaries, '/usr/local/bin/docker': dockerCliPath()! }, changes }, env)
+      : undefined,
   };
+}
+
+/** The `docker` CLI on PATH when it is a static binary (it then runs in a busybox image). */
+function dockerCliPath(): string | undefined {
+  const path = spawnSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout.trim();
+  return path && /not a dynamic executable|statically linked/.test(spawnSync('ldd', [path], { encoding: 'utf8' }).stdout + spawnSync('ldd', [path], { encoding: 'utf8' }).stderr) ? path : undefined;
 }
 
 let cached: TestEngine | { skip: string } | undefined;
