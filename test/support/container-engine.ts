@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { slipwayRoot } from '../../local/root';
 import { findContainerEngine, probeEngine } from '../../shared/adapters/local/container-engine';
 import { BASE_USERS, buildRootfsImage, busyboxRootfs } from '../../local/rootfs-image';
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = slipwayRoot(__dirname);
 /** Engine configuration, storage and socket of the engine the tests start (git-ignored: test-output/). */
 export const TEST_ENGINE_DIR = join(ROOT, 'test-output', 'container-engine');
 
@@ -71,6 +72,20 @@ function startPodman(): string | undefined {
     sleepSync(200);
   }
   return undefined;
+}
+
+/** Stops the podman service {@link testEngine} started, if it did (Jest's global teardown does the same). */
+export function stopTestEngine(): void {
+  const file = join(TEST_ENGINE_DIR, 'service.pid');
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8'));
+  rmSync(file, { force: true });
+  try {
+    if (pid > 0) process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  cached = undefined;
 }
 
 const PONG = `#!/bin/sh
