@@ -1,5 +1,5 @@
 import { createTestRepo } from '../support/git-repo';
-import { describeWithEngine, docker, leftovers, type TestEngine } from '../support/container-engine';
+import { describeWithEngine, docker, leftovers, slipwayResources, type TestEngine } from '../support/container-engine';
 import { startDevServer, waitFor, type DevServer } from '../support/dev-server';
 import { workflowOf } from './control-plane-support';
 
@@ -49,7 +49,7 @@ describeWithEngine('docker jobs on a real engine: cancel and killed agents leave
     expect((await server.api('POST', `/api/v2/workflow/${slow.id}/cancel`)).status).toBe(202);
     // Nothing of the task is left (the runtime's own network stays while it runs).
     await waitFor(async () => {
-      const left = leftovers(engine).filter((n) => n.startsWith('slipway-task-'));
+      const left = slipwayResources(engine, `io.slipway.owner-pid=${server.process.pid}`).map((r) => r.name).filter((n) => n.startsWith('slipway-task-'));
       if (left.length) throw new Error(`still there: ${left.join(' ')}`);
       return true;
     }, 'the canceled task to be removed');

@@ -158,9 +158,27 @@ export function docker(engine: TestEngine, args: string[]): string {
   return r.stdout;
 }
 
-/** Containers, networks and volumes Slipway started that are still on the engine (`label`: only those with it). */
+const alive = (pid: number) => {
+  try {
+    return pid > 0 && process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+};
+
+/** Containers, networks and volumes Slipway started that are on the engine (`label`: only those with it), with their owner's pid. */
+export function slipwayResources(engine: TestEngine, label = 'io.slipway.task'): Array<{ name: string; owner: number }> {
+  return (['container', 'network', 'volume'] as const).flatMap((kind) => {
+    const names = docker(engine, [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '--filter', `label=${label}`, '--format', kind === 'container' ? '{{.Names}}' : '{{.Name}}']).split('\n').filter(Boolean);
+    return names.flatMap((name) => {
+      const owner = spawnSync('docker', [kind, 'inspect', '--format', kind === 'container' ? '{{index .Config.Labels "io.slipway.owner-pid"}}' : '{{index .Labels "io.slipway.owner-pid"}}', name], { env: engine.env, encoding: 'utf8' });
+      // Gone meanwhile (removed by its owner): not there.
+      return owner.status === 0 ? [{ name, owner: Number(owner.stdout.trim()) }] : [];
+    });
+  });
+}
+
+/** What was left behind: Slipway's containers, networks and volumes whose owner process is gone (other suites' running tasks are not). */
 export function leftovers(engine: TestEngine, label = 'io.slipway.task'): string[] {
-  return (['ps -a', 'network ls', 'volume ls'] as const).flatMap((cmd) =>
-    docker(engine, [...cmd.split(' '), '--filter', `label=${label}`, '--format', cmd === 'ps -a' ? '{{.Names}}' : '{{.Name}}']).split('\n').filter(Boolean),
-  );
+  return slipwayResources(engine, label).filter((r) => !alive(r.owner)).map((r) => r.name);
 }
