@@ -49,6 +49,14 @@ function withLock<T>(fn: () => T): T {
   }
 }
 
+const alive = (pid: number) => {
+  try {
+    return pid > 0 && process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+};
+
 /**
  * podman's Docker API service with the settings that work on this kind of machine (TOOLCHAIN.md "Containers"):
  * runc, cgroupfs, no default ulimits, and storage of its own under {@link TEST_ENGINE_DIR}.
@@ -57,7 +65,14 @@ function startPodman(): string | undefined {
   if (spawnSync('podman', ['--version'], { stdio: 'ignore' }).status !== 0) return undefined;
   const dir = TEST_ENGINE_DIR;
   const dockerHost = `unix://${join(dir, 'podman.sock')}`;
-  if (probeEngine(dockerHost, process.env, 5000)) return dockerHost;
+  const pidFile = join(dir, 'service.pid');
+  const running = existsSync(pidFile) && alive(Number(readFileSync(pidFile, 'utf8')));
+  // A service this run started already (maybe slow to answer on a busy machine): wait for it, never start a second.
+  for (let i = 0; i < (running ? 150 : 1); i++) {
+    if (probeEngine(dockerHost, process.env, 5000)) return dockerHost;
+    sleepSync(200);
+  }
+  if (running) return undefined;
   const conf = join(dir, 'containers.conf');
   writeFileSync(conf, '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\n');
   const storage = join(dir, 'storage.conf');
@@ -66,7 +81,7 @@ function startPodman(): string | undefined {
   const log = openSync(join(dir, 'service.log'), 'a');
   const child = spawn('podman', ['system', 'service', '--time=0', dockerHost], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage } });
   child.unref();
-  writeFileSync(join(dir, 'service.pid'), String(child.pid));
+  writeFileSync(pidFile, String(child.pid));
   for (let i = 0; i < 150; i++) {
     if (existsSync(join(dir, 'podman.sock')) && probeEngine(dockerHost, process.env, 5000)) return dockerHost;
     sleepSync(200);
@@ -158,13 +173,6 @@ export function docker(engine: TestEngine, args: string[]): string {
   return r.stdout;
 }
 
-const alive = (pid: number) => {
-  try {
-    return pid > 0 && process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-};
 
 /** Containers, networks and volumes Slipway started that are on the engine (`label`: only those with it), with their owner's pid. */
 export function slipwayResources(engine: TestEngine, label = 'io.slipway.task'): Array<{ name: string; owner: number }> {
