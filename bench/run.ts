@@ -7,9 +7,10 @@ import { bundleFigures } from './bundles';
 import { dockerJobFigures } from './docker-jobs';
 import { concurrencyFigures, costFigures, fanOutFigures, overheadFigures } from './control-plane';
 import { formatMarkdown, formatTable, type Figure } from './report';
+import { localRunFigures } from './local-run';
 import { cacheFigures, compileFigures, logFigures } from './standalone';
 
-export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency', 'docker'] as const;
+export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency', 'local-run', 'docker'] as const;
 export type FigureName = (typeof FIGURES)[number];
 const NEEDS_RUNTIME: FigureName[] = ['overhead', 'fanout', 'cost', 'concurrency'];
 
@@ -53,6 +54,7 @@ export async function runBench(options: BenchOptions = {}): Promise<Figure[]> {
   await run('bundles', () => bundleFigures(s.runs));
   await run('logs', () => logFigures({ ...s, runs: s.runs }));
   await run('cache', () => cacheFigures({ ...s, runs: Math.min(3, s.runs) }));
+  await run('local-run', () => localRunFigures(s.runs));
   await run('docker', () => dockerJobFigures(s.runs));
   if (NEEDS_RUNTIME.some((f) => selected.has(f))) {
     const rt = await BenchRuntime.start();

@@ -10,7 +10,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createTestResources } from '../test/support/aws';
+import { createTestResources, resourceEnvironment } from '../test/support/aws';
 import { DynamoPipelineStore } from '../shared/adapters/aws/dynamo-pipeline-store';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
 import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
@@ -38,12 +38,7 @@ const MACHINE_TOKEN = 'machine-runner-token-'.padEnd(64, 'x');
 async function setup() {
   const r = await createTestResources();
   const env = readEnv({
-    TABLE_NAME: r.tableName,
-    BUCKET_NAME: r.bucket,
-    TRIGGERS_QUEUE_URL: r.queueUrls.triggers,
-    DISPATCH_QUEUE_URL: r.queueUrls.dispatch,
-    EVENTS_QUEUE_URL: r.queueUrls.events,
-    NOTIFY_QUEUE_URL: r.queueUrls.notify,
+    ...resourceEnvironment(r),
     PUBLIC_URL: 'https://ci.example.com',
     MACHINE_ASGS: JSON.stringify({ medium: GROUP }),
     MACHINE_RUNNER_TOKEN_SECRET_ARN: SECRET_ARN,

@@ -1,6 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { withProcessHooks } from '../shared/adapters/aws/clients';
 import { AsgMachineCompute } from '../shared/adapters/aws/asg-machine-compute';
 import { EcsFargateCompute } from '../shared/adapters/aws/ecs-fargate-compute';
 import { ValidationError } from '../shared/model/errors';
@@ -44,7 +45,7 @@ export interface AwsComputeClients {
  * queue, Fargate tasks are stopped.
  */
 export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStore, runners: () => RunnerStore, clients: AwsComputeClients = {}): AwsCompute {
-  const fargate = new EcsFargateCompute(clients.ecs ?? new ECSClient({}), {
+  const fargate = new EcsFargateCompute(clients.ecs ?? withProcessHooks(new ECSClient({})), {
     cluster: env.ECS_CLUSTER_ARN ?? '',
     subnets: list(env.ECS_SUBNETS),
     securityGroups: list(env.ECS_SECURITY_GROUPS),
@@ -53,7 +54,7 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
     capacityProvider: env.ECS_CAPACITY_PROVIDER,
   });
   const groups = map(env.MACHINE_ASGS, 'MACHINE_ASGS');
-  const machines = new AsgMachineCompute(clients.autoscaling ?? new AutoScalingClient({}), {
+  const machines = new AsgMachineCompute(clients.autoscaling ?? withProcessHooks(new AutoScalingClient({})), {
     groups,
     // Demand: tasks of the class waiting for or running on an instance (the target capacity, not an increment).
     demand: async (resourceClass) => {
@@ -92,7 +93,7 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
       runnerToken() {
         const arn = env.MACHINE_RUNNER_TOKEN_SECRET_ARN;
         if (!arn) return Promise.resolve(undefined);
-        token ??= (clients.secrets ?? new SecretsManagerClient({}))
+        token ??= (clients.secrets ?? withProcessHooks(new SecretsManagerClient({})))
           .send(new GetSecretValueCommand({ SecretId: arn }))
           .then((s) => s.SecretString?.trim() || undefined)
           .catch((e: unknown) => {

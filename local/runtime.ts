@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createAwsClients, processRequestCounter } from '../shared/adapters/aws/clients';
+import { runAsFunction } from '../shared/adapters/aws/iam-enforcement';
 import { newApiToken } from '../shared/services/tokens';
 import { findContainerEngine } from '../shared/adapters/local/container-engine';
 import { agentCommand } from './agent-bundle';
@@ -26,7 +27,12 @@ export interface LocalRuntimeOptions {
   log?: (line: string) => void;
   /** argv that starts an agent for a task (default: the bundled host agent). The bench drives its own. */
   agentCommand?: string[];
+  /** How long stopping waits for queue handlers in flight (default SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs?: number;
 }
+
+/** How long `stop()` waits for handlers in flight before it leaves them behind. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface LocalRuntime {
   url: string;
@@ -157,7 +163,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const event = await toApiGatewayEvent(req);
       counter?.recordHttpRequest();
       counter?.recordInvocation();
-      writeResult(res, (await (isApi ? api : webhooks)(event, ctx)) as never);
+      writeResult(res, (await runAsFunction(isApi ? 'api' : 'webhooks', () => (isApi ? api : webhooks)(event, ctx))) as never);
     } catch (e) {
       const tooLarge = e instanceof BodyTooLargeError;
       if (!res.headersSent) res.writeHead(tooLarge ? 413 : 500, { 'content-type': 'application/json' });
@@ -165,20 +171,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
   });
 
-  const consumers: Array<[keyof typeof queueUrls, () => Promise<{ handler: (e: never, c: never) => Promise<unknown> }>, number]> = [
-    ['triggers', () => import('../functions/pipelines/handler'), 2],
-    ['dispatch', () => import('../functions/dispatcher/handler'), 2],
-    ['events', () => import('../functions/conductor/handler'), 2],
-    ['notify', () => import('../functions/notifications/handler'), 1],
+  // Queue, consumer (its function name: AWS calls are made with that function's role), concurrency.
+  const consumers: Array<[keyof typeof queueUrls, string, () => Promise<{ handler: (e: never, c: never) => Promise<unknown> }>, number]> = [
+    ['triggers', 'pipelines', () => import('../functions/pipelines/handler'), 2],
+    ['dispatch', 'dispatcher', () => import('../functions/dispatcher/handler'), 2],
+    ['events', 'conductor', () => import('../functions/conductor/handler'), 2],
+    ['notify', 'notifications', () => import('../functions/notifications/handler'), 1],
   ];
   const pollers: SqsPoller[] = [];
   const faults = pollerFaultsFromEnv(process.env.SLIPWAY_QUEUE_FAULTS);
-  for (const [queue, load, concurrency] of consumers) {
+  for (const [queue, fnName, load, concurrency] of consumers) {
     const handler = (await load()).handler;
     const poller = new SqsPoller({
       client: clients.sqs,
       queueUrl: queueUrls[queue],
-      handler: (event) => (counter?.recordInvocation(), handler(event as never, ctx) as never),
+      handler: (event) => (counter?.recordInvocation(), runAsFunction(fnName, () => handler(event as never, ctx)) as never),
       concurrency,
       faults,
       onError: (e) => log(`[${queue}] ${(e as Error).message}`),
@@ -187,7 +194,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     pollers.push(poller);
   }
 
-  const runCron = () => (counter?.recordInvocation(), cron)({ version: '0', id: 'local', 'detail-type': 'Scheduled Event', source: 'aws.events', account: 'local', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} } as never, ctx);
+  const runCron = () => (counter?.recordInvocation(), runAsFunction)('cron', () => cron({ version: '0', id: 'local', 'detail-type': 'Scheduled Event', source: 'aws.events', account: 'local', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} } as never, ctx));
   // Start-up reconcile: finishes whatever was in flight when the runtime last stopped.
   await runCron().catch((e: Error) => log(`[cron] ${e.message}`));
   const timer = setInterval(() => void runCron().catch((e: Error) => log(`[cron] ${e.message}`)), (options.cronIntervalSeconds ?? 60) * 1000);
@@ -204,7 +211,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      await Promise.all(pollers.map((p) => p.stop()));
+      // Handlers get a grace period; one that is stuck is left behind (what it held is redone by the
+      // reconciler at the next start), so stopping always ends.
+      const graceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
+      const ended = await Promise.all(pollers.map((p) => p.stop(graceMs)));
+      const stuck = ended.filter((e) => !e).length;
+      if (stuck) log(`Stopping: ${stuck} queue consumer(s) still busy after ${graceMs / 1000} s; leaving their work to the reconciler.`);
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();

@@ -1,21 +1,8 @@
-import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { DOCKER_RESOURCE_CLASSES } from '../../shared/model/resource-classes';
 import { SlipwayStack, propsFromContext } from './slipway-stack';
-
-/** Synthesizes once with cdk-nag (which throws on any unacknowledged finding) and returns the template. */
-function synth(context: Record<string, unknown> = {}): { template: Template; error?: unknown } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], webAssetPath: '/nonexistent/web/dist', ...context } });
-  const stack = new SlipwayStack(app, 'Slipway');
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  try {
-    const assembly = app.synth();
-    return { template: Template.fromJSON(assembly.getStackByName(stack.stackName).template) };
-  } catch (error) {
-    return { template: Template.fromJSON({ Resources: {} }), error };
-  }
-}
+import { actionsOf, byType, fnByService, roleStatements, statements, synthForTest } from './template-helpers';
 
 const REQUIRED_ENV = [
   'TABLE_NAME', 'BUCKET_NAME', 'TRIGGERS_QUEUE_URL', 'DISPATCH_QUEUE_URL', 'EVENTS_QUEUE_URL', 'NOTIFY_QUEUE_URL', 'PUBLIC_URL',
@@ -23,19 +10,7 @@ const REQUIRED_ENV = [
   'ECS_TASK_DEFINITIONS', 'MACHINE_ASGS', 'GITHUB_APP_SECRET_ARN', 'GITHUB_API_URL', 'JOB_LEASE_SECONDS', 'POWERTOOLS_SERVICE_NAME',
 ];
 
-type Resource = { Properties: Record<string, any>; Type: string };
-const byType = (t: Template, type: string) => Object.entries(t.findResources(type)) as [string, Resource][];
-const fnByService = (t: Template, name: string) =>
-  byType(t, 'AWS::Lambda::Function').find(([, r]) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === `slipway-${name}`)!;
-/** All statements of the default policy of a function's role. */
-function statements(t: Template, fn: string): any[] {
-  const [, f] = fnByService(t, fn);
-  const roleId = f.Properties.Role['Fn::GetAtt'][0];
-  return byType(t, 'AWS::IAM::Policy')
-    .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-}
-const actionsOf = (s: any): string[] => [s.Action].flat();
+const synth = synthForTest;
 
 describe('Slipway (default: public API, new VPC, default classes)', () => {
   const { template: t, error } = synth();
@@ -134,35 +109,6 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     expect(byType(t, 'Custom::CDKBucketDeployment')).toHaveLength(0);
   });
 
-  it('scopes IAM: S3 by prefix, RunTask to Slipway families, PassRole to the task roles, scaling to the groups', () => {
-    const api = statements(t, 'api');
-    const objectStatements = api.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'));
-    const s3Resources = objectStatements.flatMap((s) => [s.Resource].flat());
-    expect(s3Resources.length).toBeGreaterThan(0);
-    for (const r of s3Resources) expect(JSON.stringify(r)).toMatch(/\/(logs|artifacts|caches|workspaces|test-results|audit)\/\*/);
-    const list = api.find((s) => actionsOf(s).includes('s3:ListBucket'));
-    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['caches/*'] } });
-
-    const dispatcher = statements(t, 'dispatcher');
-    const runTask = dispatcher.find((s) => actionsOf(s).includes('ecs:RunTask'));
-    expect(JSON.stringify(runTask.Resource)).toContain(':task-definition/Slipway-job-*:*');
-    const passRole = dispatcher.find((s) => actionsOf(s).includes('iam:PassRole'));
-    expect(passRole.Resource).toHaveLength(2);
-    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
-    const scale = dispatcher.find((s) => actionsOf(s).includes('autoscaling:SetDesiredCapacity'));
-    expect(JSON.stringify(scale.Resource)).toContain('autoScalingGroupName/');
-
-    const webhooks = statements(t, 'webhooks').flatMap(actionsOf);
-    expect(webhooks.some((a) => a.startsWith('s3:') || a.startsWith('ecs:') || a.startsWith('autoscaling:'))).toBe(false);
-    expect(statements(t, 'api').flatMap(actionsOf)).not.toContain('ecs:RunTask');
-
-    // The api finishes one-task jobs itself, so it sends JobFinished notifications; webhooks never does.
-    const notifyQueue = byType(t, 'AWS::SQS::Queue').find(([id]) => /notify/i.test(id) && !/dlq/i.test(id))![0];
-    const sendsNotify = (fn: string) => statements(t, fn).some((st) => actionsOf(st).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(`"${notifyQueue}"`));
-    expect(['api', 'pipelines', 'conductor', 'cron'].filter(sendsNotify)).toEqual(['api', 'pipelines', 'conductor', 'cron']);
-    expect(sendsNotify('webhooks')).toBe(false);
-  });
-
   it('creates a cluster with FARGATE and FARGATE_SPOT and a task definition per docker resource class', () => {
     t.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', { CapacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
     const tds = byType(t, 'AWS::ECS::TaskDefinition');
@@ -208,13 +154,6 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     }
   });
 
-  it('limits the task role to object access under the job prefixes', () => {
-    const [taskRoleId] = Object.keys(t.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('Slipway job tasks') } }));
-    const docs = byType(t, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === taskRoleId));
-    const resources = docs.flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Resource].flat()));
-    for (const r of resources) expect(JSON.stringify(r)).toMatch(/\/(logs|artifacts|caches|workspaces|test-results)\/\*/);
-  });
-
   it('launches machines with IMDSv2 only, encrypted gp3 root volumes and the runner in user data (no secrets)', () => {
     const lts = byType(t, 'AWS::EC2::LaunchTemplate');
     expect(lts).toHaveLength(2);
@@ -242,8 +181,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     for (const tag of classTags) expect(tag.PropagateAtLaunch).toBe(true);
     const [tokenSecret] = Object.keys(t.findResources('AWS::SecretsManager::Secret', { Properties: { Description: Match.stringLikeRegexp('runner') } }));
     for (const roleId of roles) {
-      const docs = byType(t, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
-      const all = docs.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+      const all = roleStatements(t, roleId);
       const terminate = all.filter((s) => actionsOf(s).includes('autoscaling:TerminateInstanceInAutoScalingGroup'));
       expect(terminate).toHaveLength(1);
       expect(actionsOf(terminate[0])).toEqual(['autoscaling:TerminateInstanceInAutoScalingGroup']);

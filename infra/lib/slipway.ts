@@ -77,7 +77,6 @@ export class Slipway extends Construct {
       vpc: this.vpc,
       subnets: computeSubnets,
       assignPublicIp: publicCompute,
-      bucket: this.data.bucket,
       runnerTokenSecret: this.data.runnerTokenSecret,
       publicUrl: this.publicUrl,
       agentImage: props.agentImage,

@@ -25,3 +25,15 @@ export async function createTestResources(options: { queues?: boolean } = {}): P
   const queueUrls = options.queues === false ? ({} as Record<QueueName, string>) : await ensureQueues(clients.sqs, `q-${id}`, 5);
   return { clients, table: new DynamoTable(clients.dynamo, tableName), tableName, bucket, queueUrls };
 }
+
+/** The functions' environment variables that name these resources (as the CDK app sets them in AWS). */
+export function resourceEnvironment(r: TestResources): Record<string, string> {
+  return {
+    TABLE_NAME: r.tableName,
+    BUCKET_NAME: r.bucket,
+    TRIGGERS_QUEUE_URL: r.queueUrls.triggers,
+    DISPATCH_QUEUE_URL: r.queueUrls.dispatch,
+    EVENTS_QUEUE_URL: r.queueUrls.events,
+    NOTIFY_QUEUE_URL: r.queueUrls.notify,
+  };
+}

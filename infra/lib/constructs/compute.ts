@@ -13,21 +13,18 @@ import {
   type IVpc,
   type SubnetSelection,
 } from 'aws-cdk-lib/aws-ec2';
-import { Cluster, ContainerDependencyCondition, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
+import { CfnTaskDefinition, Cluster, ContainerDependencyCondition, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, MACHINE_RESOURCE_CLASSES, machineRunnerClass, resourceClassSlug } from '../../../shared/model/resource-classes';
-import { acknowledgeWildcards, nagArn } from '../nag';
 import type { FargateClassProps, MachineClassProps } from '../props';
 
 export interface ComputeProps {
   readonly vpc: IVpc;
   readonly subnets: SubnetSelection;
   readonly assignPublicIp: boolean;
-  readonly bucket: IBucket;
   readonly runnerTokenSecret: ISecret;
   readonly publicUrl: string;
   readonly agentImage?: ContainerImage;
@@ -38,8 +35,6 @@ export interface ComputeProps {
 }
 
 const DEFAULT_AGENT_IMAGE = 'public.ecr.aws/slipway/agent:latest';
-/** Prefixes a job task may read and write (object level only; the control plane hands out exact keys). */
-const TASK_PREFIXES = ['caches', 'workspaces', 'artifacts', 'test-results', 'logs'];
 const UBUNTU_AMI = (arch: 'amd64' | 'arm64') => `/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
 
 /**
@@ -51,7 +46,6 @@ export class Compute extends Construct {
   readonly cluster: Cluster;
   readonly securityGroup: SecurityGroup;
   readonly taskDefinitions: Record<string, FargateTaskDefinition> = {};
-  readonly taskRole: Role;
   readonly executionRole: Role;
   readonly machineGroups: Record<string, AutoScalingGroup> = {};
   /** Family name prefix shared by the base and the derived task definitions (for IAM scoping). */
@@ -76,20 +70,6 @@ export class Compute extends Construct {
 
     const logGroup = new LogGroup(this, 'TaskLogs', { retention: props.logRetention });
     this.executionRole = new Role(this, 'ExecutionRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') });
-    this.taskRole = new Role(this, 'TaskRole', {
-      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Slipway job tasks: object access under the job data prefixes only',
-    });
-    // Object reads and writes only: no ListBucket, so a job cannot enumerate other projects' keys.
-    this.taskRole.addToPolicy(
-      new PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-        resources: TASK_PREFIXES.map((prefix) => props.bucket.arnForObjects(`${prefix}/*`)),
-      }),
-    );
-    acknowledgeWildcards(this.taskRole, 'Jobs read and write objects of any key under the job data prefixes; the control plane chooses the keys.',
-      ...TASK_PREFIXES.map((prefix) => `Resource::${nagArn(props.bucket)}/${prefix}/*`));
-
     const agentImage = props.agentImage ?? ContainerImage.fromRegistry(DEFAULT_AGENT_IMAGE);
     const classes: Record<string, FargateClassProps> = Object.fromEntries(
       DOCKER_RESOURCE_CLASSES.map((c) => [c.name, { cpu: c.cpu, memoryMiB: c.memoryMiB, architecture: c.architecture }]),
@@ -105,7 +85,6 @@ export class Compute extends Construct {
           cpuArchitecture: cls.architecture === 'arm64' ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64,
           operatingSystemFamily: OperatingSystemFamily.LINUX,
         },
-        taskRole: this.taskRole,
         executionRole: this.executionRole,
         ephemeralStorageGiB: 50,
         volumes: [{ name: FARGATE_TASK_LAYOUT.sharedVolume }],
@@ -136,6 +115,10 @@ export class Compute extends Construct {
       primary.addMountPoints({ sourceVolume: FARGATE_TASK_LAYOUT.sharedVolume, containerPath: FARGATE_TASK_LAYOUT.sharedMountPath, readOnly: false });
       // Started once the agent runs (it installs the shim, which the primary waits for): no health check delay.
       primary.addContainerDependencies({ container: agent, condition: ContainerDependencyCondition.START });
+      // No task role: job containers get no AWS credentials at all. The agent moves caches, workspaces, artifacts
+      // and logs with presigned URLs scoped to its own job's keys, so one project cannot reach another's objects.
+      td.node.tryRemoveChild('TaskRole');
+      (td.node.defaultChild as CfnTaskDefinition).addPropertyDeletionOverride('TaskRoleArn');
       Validations.of(td).acknowledge({
         id: 'AwsSolutions-ECS2',
         reason: 'The agent\'s environment holds only fixed folder paths of the shared volume; secrets reach the agent in its job spec.',

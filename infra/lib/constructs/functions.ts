@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing, type Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -10,11 +9,11 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Compute } from './compute';
 import type { Data } from './data';
-import { acknowledgeWildcards, nagArn, nagRef } from '../nag';
+import { FUNCTION_NAMES, type FunctionName } from '../../../shared/model/function-grants';
+import { grantFromTable } from './function-policies';
 import { CONSUMER_TIMEOUT, QUEUE_CONSUMERS, type QueueName, type Queues } from './queues';
 
-export const FUNCTION_NAMES = ['api', 'webhooks', 'pipelines', 'conductor', 'dispatcher', 'cron', 'notifications'] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
+export { FUNCTION_NAMES, type FunctionName };
 
 /** The repository root (entries are `functions/<name>/handler.ts`). */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -108,6 +107,15 @@ export class Functions extends Construct {
           forceDockerBundling: false,
           // AWS SDK v3 comes with the Node.js 22 runtime: leaving it out keeps bundles small and cold starts short.
           externalModules: ['@aws-sdk/*'],
+          // Users' configs compile in a worker thread (shared/adapters/compile), which loads its own bundle
+          // from beside the handler's.
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) => [
+              `${path.join(inputDir, 'node_modules', '.bin', 'esbuild')} ${path.join(inputDir, 'shared', 'adapters', 'compile', 'config-compile-worker.ts')} --bundle --platform=node --target=es2022 --format=cjs --minify --outfile=${path.join(outputDir, 'config-compile-worker.cjs')} --log-level=error`,
+            ],
+          },
         },
         // cron: one at a time, so two reaper/scheduler passes never race over the same minute.
         reservedConcurrentExecutions: name === 'cron' && props.reserveConcurrency ? 1 : undefined,
@@ -147,93 +155,7 @@ export class Functions extends Construct {
       targets: [new LambdaFunction(fns.cron, { retryAttempts: 2 })],
     });
 
-    this.grant(props);
-  }
-
-  private grant(props: FunctionsProps): void {
-    const { data, queues, compute } = props;
-    const f = this.functions;
-    const q = queues.queues;
-    const stack = Stack.of(this);
-
-    for (const name of FUNCTION_NAMES) {
-      data.table.grantReadWriteData(f[name]);
-      acknowledgeWildcards(f[name], 'Queries of the single table\'s GSIs (gsi1, gsi2) and KMS data keys of its customer managed key.',
-        `Resource::${nagArn(data.table)}/index/*`, 'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*');
-    }
-    q.triggers.grantSendMessages(f.api);
-    q.triggers.grantSendMessages(f.webhooks);
-    q.triggers.grantSendMessages(f.cron);
-    for (const name of ['api', 'pipelines', 'conductor', 'cron'] as const) q.dispatch.grantSendMessages(f[name]);
-    for (const name of ['api', 'pipelines', 'dispatcher', 'cron'] as const) q.events.grantSendMessages(f[name]);
-    for (const name of ['api', 'pipelines', 'conductor', 'cron'] as const) q.notify.grantSendMessages(f[name]);
-
-    for (const name of ['api', 'webhooks', 'pipelines', 'notifications'] as const) data.githubAppSecret.grantRead(f[name]);
-    for (const name of ['api', 'dispatcher'] as const) data.signingKeySecret.grantRead(f[name]);
-    data.runnerTokenSecret.grantRead(f.api);
-    // Envelope encryption of project env vars, contexts and notification targets.
-    for (const name of ['api', 'notifications'] as const) data.key.grantEncryptDecrypt(f[name]);
-    data.key.grantDecrypt(f.pipelines);
-
-    // S3: the API presigns log/artifact/cache/workspace/test-result transfers for agents and the UI.
-    const bucket = nagArn(data.bucket);
-    const jobPrefixes = ['logs', 'artifacts', 'caches', 'workspaces', 'test-results'];
-    f.api.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
-        resources: jobPrefixes.map((p) => data.bucket.arnForObjects(`${p}/*`)),
-      }),
-    );
-    // restore_cache matches keys by prefix (newest first), so the API lists under caches/ only.
-    f.api.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [data.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['caches/*'] } } }),
-    );
-    for (const name of ['api', 'pipelines'] as const) {
-      f[name].addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [data.bucket.arnForObjects('audit/*')] }));
-    }
-    acknowledgeWildcards(f.api, 'Presigned transfers for any job\'s objects under the job data prefixes (keys chosen by the API); audit records.',
-      ...[...jobPrefixes, 'audit'].map((p) => `Resource::${bucket}/${p}/*`));
-    acknowledgeWildcards(f.pipelines, 'Writes audit records under audit/ only.', `Resource::${bucket}/audit/*`);
-
-    // Fargate: register derived task definitions and run tasks only of Slipway's families.
-    const family = `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:task-definition/${compute.familyPrefix}-*`;
-    f.dispatcher.addToRolePolicy(new PolicyStatement({ actions: ['ecs:RunTask'], resources: [`${family}:*`], conditions: { ArnEquals: { 'ecs:cluster': compute.cluster.clusterArn } } }));
-    acknowledgeWildcards(f.dispatcher, 'RunTask of Slipway\'s task definition families only (base and derived per image set), any revision, in its cluster.',
-      `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${compute.familyPrefix}-*:*`);
-    f.dispatcher.addToRolePolicy(new PolicyStatement({ actions: ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition'], resources: ['*'] }));
-    f.dispatcher.addToRolePolicy(
-      new PolicyStatement({ actions: ['ecs:TagResource'], resources: ['*'], conditions: { StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] } } }),
-    );
-    f.dispatcher.addToRolePolicy(new PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: { ArnEquals: { 'ecs:cluster': compute.cluster.clusterArn } } }));
-    f.dispatcher.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [compute.taskRole.roleArn, compute.executionRole.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
-    );
-    const tasks = `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:task/${compute.cluster.clusterName}/*`;
-    for (const name of ['api', 'cron', 'dispatcher'] as const) {
-      f[name].addToRolePolicy(new PolicyStatement({ actions: ['ecs:StopTask'], resources: [tasks] }));
-      acknowledgeWildcards(f[name], 'StopTask of any task in Slipway\'s cluster (task ids are not known in advance).',
-        `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${nagRef(compute.cluster)}/*`);
-    }
-
-    // EC2 machine pools: scale out (dispatcher) and in (cron) only Slipway's groups.
-    const groupArns = Object.values(compute.machineGroups).map(
-      (g) => `arn:${stack.partition}:autoscaling:${stack.region}:${stack.account}:autoScalingGroup:*:autoScalingGroupName/${g.autoScalingGroupName}`,
-    );
-    for (const name of ['dispatcher', 'cron'] as const) {
-      f[name].addToRolePolicy(new PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }));
-      if (groupArns.length > 0) f[name].addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['autoscaling:SetDesiredCapacity'], resources: groupArns }));
-      acknowledgeWildcards(f[name], 'Slipway\'s machine groups by name; the group id part of the ARN is not known before creation.',
-        ...Object.values(compute.machineGroups).map(
-          (g) => `Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${nagRef(g)}`,
-        ));
-    }
-    if (groupArns.length > 0) {
-      f.cron.addToRolePolicy(new PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'], resources: groupArns }));
-    }
+    grantFromTable(this.functions, { data, queues, compute });
   }
 
   /** Every function, for dashboards and alarms. */

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { consumerFaultMiddleware, FaultInjector } from './fault-injection';
+import { enforcerFromEnv, type IamEnforcer } from './iam-enforcement';
 import { RequestCounter } from './request-counter';
 
 /**
@@ -41,7 +42,7 @@ export function createAwsClients(env: NodeJS.ProcessEnv): AwsClients {
  * duplicate consumer down or kill one after its first write. One instance per process, so clients built by
  * different composition roots share them.
  */
-let hooks: { counter?: RequestCounter; faults?: FaultInjector } | undefined;
+let hooks: { counter?: RequestCounter; faults?: FaultInjector; iam?: IamEnforcer | null } | undefined;
 
 export function processRequestCounter(env: NodeJS.ProcessEnv = process.env): RequestCounter | undefined {
   if (env.SLIPWAY_COUNT_REQUESTS !== '1') return undefined;
@@ -49,14 +50,34 @@ export function processRequestCounter(env: NodeJS.ProcessEnv = process.env): Req
   return (hooks.counter ??= new RequestCounter());
 }
 
-function installMeasurementHooks(env: NodeJS.ProcessEnv, clients: Array<{ middlewareStack: { add: (m: any, o: any) => void } }>): void {
+/**
+ * `SLIPWAY_IAM_ENFORCE=1` (tests): every call made while a function's handler runs is checked against that
+ * function's role in the synthesized template (`SLIPWAY_IAM_TEMPLATE`) and fails with AccessDenied as in AWS.
+ */
+function processIamEnforcer(env: NodeJS.ProcessEnv): IamEnforcer | undefined {
+  hooks ??= {};
+  if (hooks.iam === undefined) hooks.iam = enforcerFromEnv(env, (e) => process.stderr.write(`[iam] ${e.name}: ${e.message}\n`)) ?? null;
+  return hooks.iam ?? undefined;
+}
+
+type HookableClient = { middlewareStack: { add: (m: any, o: any) => void } };
+
+/** Adds this process's hooks (request counter, faults, IAM enforcement) to a client built by a composition root. */
+export function withProcessHooks<T extends HookableClient>(client: T, env: NodeJS.ProcessEnv = process.env): T {
+  installMeasurementHooks(env, [client]);
+  return client;
+}
+
+function installMeasurementHooks(env: NodeJS.ProcessEnv, clients: HookableClient[]): void {
   const counter = processRequestCounter(env);
+  const iam = processIamEnforcer(env);
   if (env.SLIPWAY_AWS_FAULTS) {
     hooks ??= {};
     hooks.faults ??= FaultInjector.fromEnv(env.SLIPWAY_AWS_FAULTS);
   }
   const consumerFaults = Boolean(env.SLIPWAY_QUEUE_FAULTS);
   for (const client of clients) {
+    if (iam) client.middlewareStack.add(iam.middleware(), { step: 'initialize', name: 'slipwayIamEnforcement', priority: 'high' });
     if (counter) client.middlewareStack.add(counter.middleware(), { step: 'initialize', name: 'slipwayRequestCounter' });
     if (hooks?.faults) hooks.faults.install(client);
     else if (consumerFaults) client.middlewareStack.add(consumerFaultMiddleware(), { step: 'initialize', name: 'slipwayConsumerFaults', priority: 'high' });

@@ -1,0 +1,126 @@
+import { Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  FUNCTION_GRANTS,
+  FUNCTION_NAMES,
+  OBJECT_ACTIONS,
+  type ComputeCapability,
+  type FunctionGrants,
+  type FunctionName,
+  type ObjectAccess,
+} from '../../../shared/model/function-grants';
+import { acknowledgeWildcards, nagArn, nagRef } from '../nag';
+import type { Compute } from './compute';
+import type { Data } from './data';
+import type { Queues } from './queues';
+
+/** The table actions of `read` and `read-write` (no Scan: every access pattern is a key or index query). */
+export const TABLE_ACTIONS = {
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'],
+  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+} as const;
+
+/** What the table key may be used for by DynamoDB and Secrets Manager on a function's behalf. */
+const SERVICE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+const ENVELOPE_ACTIONS = { encrypt: ['kms:GenerateDataKey'], decrypt: ['kms:Decrypt'] } as const;
+
+export interface FunctionPolicyResources {
+  readonly data: Data;
+  readonly queues: Queues;
+  readonly compute: Compute;
+}
+
+/**
+ * Builds each function's role policy from {@link FUNCTION_GRANTS}: nothing is granted that the table does not
+ * name. The KMS key serves two purposes: DynamoDB and Secrets Manager use it on the function's behalf (granted
+ * only with `kms:ViaService`), and envelope encryption of project secrets calls it directly (granted only to the
+ * functions whose row has `envelope`), so a function without that grant cannot decrypt a secret value.
+ */
+export function grantFromTable(functions: Readonly<Record<FunctionName, IFunction>>, resources: FunctionPolicyResources): void {
+  for (const name of FUNCTION_NAMES) grantOne(functions[name], FUNCTION_GRANTS[name], resources);
+}
+
+function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute }: FunctionPolicyResources): void {
+  const stack = Stack.of(fn);
+  const add = (s: PolicyStatement) => fn.addToRolePolicy(s);
+  const tableActions = grants.table === 'read' ? [...TABLE_ACTIONS.read] : [...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write];
+  add(new PolicyStatement({ actions: tableActions, resources: [data.table.tableArn, `${data.table.tableArn}/index/*`] }));
+  const viaServices = ['dynamodb', ...(grants.secrets.length > 0 ? ['secretsmanager'] : [])].map((s) => `${s}.${stack.region}.amazonaws.com`);
+  add(new PolicyStatement({ actions: SERVICE_KEY_ACTIONS, resources: [data.key.keyArn], conditions: { StringEquals: { 'kms:ViaService': viaServices } } }));
+  acknowledgeWildcards(fn, 'Queries of the single table\'s indexes (gsi1, gsi2).', `Resource::${nagArn(data.table)}/index/*`);
+
+  const envelope = [...new Set(grants.envelope.flatMap((a) => ENVELOPE_ACTIONS[a]))];
+  if (envelope.length > 0) add(new PolicyStatement({ actions: envelope, resources: [data.key.keyArn] }));
+
+  grantObjects(fn, grants.objects, data);
+  for (const q of grants.send) queues.queues[q].grantSendMessages(fn);
+  const secrets = { githubApp: data.githubAppSecret, signingKey: data.signingKeySecret, runnerToken: data.runnerTokenSecret };
+  for (const s of grants.secrets) add(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secrets[s].secretArn] }));
+  for (const c of grants.compute) grantCompute(fn, c, compute);
+  for (const e of grants.extra ?? []) add(new PolicyStatement({ actions: [...e.actions], resources: [...e.resources] }));
+}
+
+function grantObjects(fn: IFunction, objects: Readonly<Record<string, readonly ObjectAccess[]>>, data: Data): void {
+  const byActions = new Map<string, string[]>();
+  const listed: string[] = [];
+  for (const [prefix, access] of Object.entries(objects)) {
+    const actions = access.filter((a) => a !== 'list').flatMap((a) => OBJECT_ACTIONS[a]);
+    if (actions.length > 0) byActions.set(actions.join(','), [...(byActions.get(actions.join(',')) ?? []), prefix]);
+    if (access.includes('list')) listed.push(prefix);
+  }
+  for (const [actions, prefixes] of byActions) {
+    fn.addToRolePolicy(new PolicyStatement({ actions: actions.split(','), resources: prefixes.map((p) => data.bucket.arnForObjects(`${p}/*`)) }));
+  }
+  if (listed.length > 0) {
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [data.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': listed.map((p) => `${p}/*`) } } }),
+    );
+  }
+  const prefixes = Object.keys(objects);
+  if (prefixes.length > 0) {
+    acknowledgeWildcards(fn, 'Objects under the prefixes the function owns (FUNCTION_GRANTS); the keys are chosen by the control plane.',
+      ...prefixes.map((p) => `Resource::${nagArn(data.bucket)}/${p}/*`));
+  }
+}
+
+function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Compute): void {
+  const stack = Stack.of(fn);
+  const add = (s: PolicyStatement) => fn.addToRolePolicy(s);
+  const arn = (service: string, resource: string) => `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:${resource}`;
+  const inCluster = { ArnEquals: { 'ecs:cluster': compute.cluster.clusterArn } };
+  const groups = Object.values(compute.machineGroups);
+  const groupArns = groups.map((g) => arn('autoscaling', `autoScalingGroup:*:autoScalingGroupName/${g.autoScalingGroupName}`));
+  const ackGroups = () =>
+    acknowledgeWildcards(fn, 'Slipway\'s machine groups by name; the group id part of the ARN is not known before creation.',
+      ...groups.map((g) => `Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${nagRef(g)}`));
+  switch (capability) {
+    case 'run-tasks': {
+      add(new PolicyStatement({ actions: ['ecs:RunTask'], resources: [arn('ecs', `task-definition/${compute.familyPrefix}-*:*`)], conditions: inCluster }));
+      acknowledgeWildcards(fn, 'RunTask of Slipway\'s task definition families only (base and derived per image set), any revision, in its cluster.',
+        `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${compute.familyPrefix}-*:*`);
+      // Registering is allowed only with Slipway's tag on the request, so the dispatcher cannot create other families' revisions unmarked.
+      add(new PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'], conditions: { StringLike: { 'aws:RequestTag/slipway:base-task-definition': `${compute.familyPrefix}-*` } } }));
+      add(new PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+      add(new PolicyStatement({ actions: ['ecs:TagResource'], resources: ['*'], conditions: { StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] } } }));
+      add(new PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }));
+      // Only the execution role (image pulls, logs): job tasks have no task role.
+      add(new PolicyStatement({ actions: ['iam:PassRole'], resources: [compute.executionRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }));
+      return;
+    }
+    case 'stop-tasks':
+      add(new PolicyStatement({ actions: ['ecs:StopTask'], resources: [arn('ecs', `task/${compute.cluster.clusterName}/*`)] }));
+      acknowledgeWildcards(fn, 'StopTask of any task in Slipway\'s cluster (task ids are not known in advance).',
+        `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${nagRef(compute.cluster)}/*`);
+      return;
+    case 'scale-machines':
+      add(new PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }));
+      if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:SetDesiredCapacity'], resources: groupArns }));
+      ackGroups();
+      return;
+    case 'terminate-machines':
+      if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'], resources: groupArns }));
+      ackGroups();
+      return;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * What each Lambda function may do in AWS: the one table the CDK app builds every function's role policy from
+ * (`infra/lib/constructs/function-policies.ts`) and the infra tests check against. The synthesized policies are
+ * then enforced on every AWS SDK call in the local and test runtimes (`shared/adapters/aws/iam-enforcement.ts`),
+ * so a grant missing here fails a test the way it would fail in AWS. Adding a grant is a one-line change.
+ */
+
+export const FUNCTION_NAMES = ['api', 'webhooks', 'pipelines', 'conductor', 'dispatcher', 'cron', 'notifications'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export type QueueName = 'triggers' | 'dispatch' | 'events' | 'notify';
+export type SecretName = 'githubApp' | 'signingKey' | 'runnerToken';
+
+/**
+ * Access to objects under one bucket prefix: `read` GetObject (and HeadObject), `write` PutObject and the
+ * multipart calls, `delete` DeleteObject, `list` ListBucket with an `s3:prefix` condition on that prefix.
+ */
+export type ObjectAccess = 'read' | 'write' | 'delete' | 'list';
+
+/**
+ * Control-plane capabilities over job compute, each a fixed set of scoped statements:
+ * `run-tasks` register Slipway's task definitions (tagged) and run them in its cluster;
+ * `stop-tasks` stop tasks in its cluster; `scale-machines` set the desired capacity of Slipway's groups;
+ * `terminate-machines` terminate instances of its groups.
+ */
+export type ComputeCapability = 'run-tasks' | 'stop-tasks' | 'scale-machines' | 'terminate-machines';
+
+/** A statement the table cannot express otherwise (e.g. SES): actions on literal resources. */
+export interface ExtraGrant {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
+export interface FunctionGrants {
+  /** The single table and its indexes. */
+  readonly table: 'read' | 'read-write';
+  /** Bucket prefixes (without the slash) and what the function does under each. */
+  readonly objects: Readonly<Record<string, readonly ObjectAccess[]>>;
+  /** Queues the function sends to (consuming is wired by the event source mapping). */
+  readonly send: readonly QueueName[];
+  readonly secrets: readonly SecretName[];
+  /** Envelope encryption of project secrets with the KMS key, called directly (not through a service). */
+  readonly envelope: readonly ('encrypt' | 'decrypt')[];
+  readonly compute: readonly ComputeCapability[];
+  readonly extra?: readonly ExtraGrant[];
+}
+
+/** Prefixes of the job data the API presigns for agents and the UI. */
+const JOB_DATA = ['logs', 'artifacts', 'caches', 'workspaces', 'test-results'] as const;
+const jobData = (access: readonly ObjectAccess[]) => Object.fromEntries(JOB_DATA.map((p) => [p, access]));
+
+export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
+  api: {
+    table: 'read-write',
+    // Presigned transfers for agents and the UI; restore_cache/workspaces/artifacts/logs are found by listing.
+    // pipelines/: continuation stores its config there; the pipeline config endpoint reads it. orbs/: publishing.
+    objects: { ...jobData(['read', 'write', 'list']), pipelines: ['read', 'write'], orbs: ['read', 'write', 'list'], audit: ['write'] },
+    send: ['triggers', 'dispatch', 'events', 'notify'],
+    secrets: ['githubApp', 'signingKey', 'runnerToken'],
+    envelope: ['encrypt', 'decrypt'],
+    compute: ['stop-tasks'],
+  },
+  webhooks: { table: 'read-write', objects: {}, send: ['triggers'], secrets: ['githubApp'], envelope: [], compute: [] },
+  pipelines: {
+    table: 'read-write',
+    // Configs over 4 KB go to pipelines/<id>/; registry orbs are read (and versions listed) under orbs/.
+    objects: { pipelines: ['read', 'write'], orbs: ['read', 'list'], audit: ['write'] },
+    send: ['dispatch', 'events', 'notify'],
+    secrets: ['githubApp'],
+    envelope: ['decrypt'],
+    compute: [],
+  },
+  conductor: { table: 'read-write', objects: {}, send: ['dispatch', 'notify'], secrets: [], envelope: [], compute: [] },
+  dispatcher: { table: 'read-write', objects: {}, send: ['events'], secrets: ['signingKey'], envelope: [], compute: ['run-tasks', 'stop-tasks', 'scale-machines'] },
+  cron: {
+    table: 'read-write',
+    objects: {},
+    send: ['triggers', 'dispatch', 'events', 'notify'],
+    secrets: [],
+    envelope: [],
+    compute: ['stop-tasks', 'scale-machines', 'terminate-machines'],
+  },
+  notifications: { table: 'read-write', objects: {}, send: [], secrets: ['githubApp'], envelope: ['decrypt'], compute: [] },
+};
+
+/** The S3 actions an {@link ObjectAccess} stands for. */
+export const OBJECT_ACTIONS: Readonly<Record<ObjectAccess, readonly string[]>> = {
+  read: ['s3:GetObject'],
+  write: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  delete: ['s3:DeleteObject'],
+  list: ['s3:ListBucket'],
+};
