@@ -38,6 +38,25 @@ function shouldRun(step: StepPlan, failed: boolean): boolean {
   return !failed || KEEP_AFTER_FAILURE.has(step.type);
 }
 
+/** The engine's unix socket on this host (`DOCKER_HOST`, else Docker's), for the docker executor's `setup_remote_docker`. */
+function engineSocket(dockerHost: string | undefined): string | undefined {
+  if (!dockerHost) return existsSync('/var/run/docker.sock') ? '/var/run/docker.sock' : undefined;
+  return dockerHost.startsWith('unix://') ? dockerHost.slice('unix://'.length) : undefined;
+}
+
+/**
+ * What `docker_layer_caching: true` (executor or `setup_remote_docker`) becomes, said in the job's first step:
+ * with the docker executor on a local engine, the engine's own build cache, which persists between jobs; on
+ * other executors (Fargate, ephemeral EC2 machines) it is not available and ignored.
+ */
+export function layerCachingNote(plan: JobSpec['plan'], executorName: string): string | undefined {
+  const asked = plan.executor.dockerLayerCaching || plan.steps.some((s) => s.type === 'setup_remote_docker' && s.dockerLayerCaching);
+  if (!asked) return undefined;
+  return executorName === 'docker'
+    ? 'docker_layer_caching: layers are cached by the local container engine, which keeps them between jobs.'
+    : 'Warning: docker_layer_caching is not available on this executor and is ignored; every job builds its layers anew.';
+}
+
 const defaultCircleciCommand = () => [process.execPath, ...process.execArgv.filter((a) => !a.startsWith('--inspect')), process.argv[1]];
 
 async function runOne(step: StepPlan, ctx: StepContext): Promise<StepOutcome> {
@@ -94,6 +113,9 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
     USER: process.env.USER ?? 'circleci',
     SHELL: '/bin/bash',
     BASH_ENV: bashEnv,
+    // The primary image's `environment` (its container's own, as a docker container would have it; below the
+    // project's, contexts' and job's variables, which CircleCI adds at each step).
+    ...(spec.plan.executor.type === 'docker' ? spec.plan.executor.images[0]?.environment : undefined),
     ...spec.environment,
     CIRCLE_WORKING_DIRECTORY: spec.plan.workingDirectory,
     CIRCLE_INTERNAL_TASK_DATA: taskData,
@@ -104,7 +126,13 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   const executor =
     options.executorFactory?.(scripts) ??
     (dockerJob && dockerEngineReachable({ ...process.env })
-      ? new DockerExecutor(scripts, { taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`, images: spec.plan.executor.images, mount: root, workingDirectory })
+      ? new DockerExecutor(scripts, {
+          taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`,
+          images: spec.plan.executor.images,
+          mount: root,
+          workingDirectory,
+          remoteDockerSocket: spec.plan.steps.some((s) => s.type === 'setup_remote_docker') ? engineSocket(process.env.DOCKER_HOST) : undefined,
+        })
       : new HostExecutor(scripts));
   // On the host, a script calling back into this agent; in a container, the sh client this agent answers.
   const inJobCommand = installCircleciCommand(executor, { taskRoot: root, bin, taskData, agentCommand: options.circleciCommand ?? defaultCircleciCommand(), timings: async () => (await client.timings()).tests, oidcToken: (claims) => client.oidcToken(claims) });
@@ -133,6 +161,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
     steps.splice(steps[0]?.name === 'Spin up environment' ? 1 : 0, 0, ssh.enableStep);
     steps.push(ssh.waitStep);
   }
+  const layerCaching = layerCachingNote(spec.plan, executor.name);
   try {
     let failed = false;
     for (let i = 0; i < steps.length; i++) {
@@ -143,6 +172,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
       const log = new StepLogStream(i, sink, masker, { ...options.log, inlineMaxBytes: Math.min(options.log?.inlineMaxBytes ?? DEFAULT_LOG_POLICY.inlineMaxBytes, inlineBudget) });
       log.setLive(watching.live);
       watching.log = log;
+      if (i === 0 && layerCaching) log.note(layerCaching);
       let outcome = ssh?.handles(step) ? await ssh.run(step, log, abort.signal) : await runOne(step, { spec, executor, env, home, workingDirectory, log, signal: abort.signal, client, scratch, testResults });
       try {
         await log.close();

@@ -4,13 +4,14 @@ import { dirname, join } from 'node:path';
 import { slipwayRoot } from '../local/root';
 import { BenchRuntime } from './bench-runtime';
 import { bundleFigures } from './bundles';
+import { dockerJobFigures } from './docker-jobs';
 import { concurrencyFigures, costFigures, fanOutFigures, overheadFigures } from './control-plane';
 import { hostileConfigFigures } from './hostile-configs';
 import { formatMarkdown, formatTable, type Figure } from './report';
 import { localRunFigures } from './local-run';
 import { cacheFigures, compileFigures, logFigures } from './standalone';
 
-export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency', 'local-run', 'hostile'] as const;
+export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency', 'local-run', 'hostile', 'docker'] as const;
 export type FigureName = (typeof FIGURES)[number];
 const NEEDS_RUNTIME: FigureName[] = ['overhead', 'fanout', 'cost', 'concurrency', 'hostile'];
 
@@ -55,6 +56,7 @@ export async function runBench(options: BenchOptions = {}): Promise<Figure[]> {
   await run('logs', () => logFigures({ ...s, runs: s.runs }));
   await run('cache', () => cacheFigures({ ...s, runs: Math.min(3, s.runs) }));
   await run('local-run', () => localRunFigures(s.runs));
+  await run('docker', () => dockerJobFigures(s.runs));
   if (NEEDS_RUNTIME.some((f) => selected.has(f))) {
     const rt = await BenchRuntime.start();
     try {

@@ -19,6 +19,7 @@ import { S3BlobStore } from '../shared/adapters/aws/s3-blob-store';
 import { DirectoryOrbResolver } from '../shared/adapters/local/directory-orb-resolver';
 import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
 import { GitCliRepositorySource } from '../shared/adapters/local/git-cli-repository-source';
+import { EngineTaskCompute } from '../shared/adapters/local/engine-task-compute';
 import { HostProcessCompute } from '../shared/adapters/local/host-process-compute';
 import { LocalKeyCipher } from '../shared/adapters/local/local-key-cipher';
 import { DynamoGitHubInstallationStore } from '../shared/adapters/vcs/dynamo-github-installation-store';
@@ -85,9 +86,14 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     signingKey = localKey(dataDir, 'signing.key');
     cipher = new LocalKeyCipher(localKey(dataDir, 'secrets.key'));
     oidcKey = new LocalOidcSigningKey(join(dataDir, 'keys', 'oidc.json'));
-    const host = new HostProcessCompute({ agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'), workRoot: join(dataDir, 'work'), prewarm: true });
+    const engine = env.DOCKER_HOST ? { DOCKER_HOST: env.DOCKER_HOST } : undefined;
+    const host = new HostProcessCompute({ agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'), workRoot: join(dataDir, 'work'), prewarm: true, env: engine });
     host.warm();
-    compute = host;
+    // Docker jobs as Fargate tasks on the engine when the agent image is there; everything else on the host.
+    const port = (url: string | undefined) => Number(url && new URL(url).port);
+    compute = env.SLIPWAY_AGENT_IMAGE
+      ? new EngineTaskCompute({ agentImage: env.SLIPWAY_AGENT_IMAGE, env: { ...process.env, ...engine }, fallback: host, loopbackPorts: () => [port(env.PUBLIC_URL), port(process.env.AWS_ENDPOINT_URL_S3)].filter(Boolean) })
+      : host;
   } else {
     const secret = await withProcessHooks(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
     signingKey = Buffer.from(secret.SecretString ?? '', 'utf8');
@@ -178,6 +184,8 @@ export async function shutdownDeps(): Promise<void> {
   if (!cached) return;
   const deps = await cached.catch(() => undefined);
   const compute = deps?.compute instanceof RunnerQueueCompute ? deps.compute.inner : deps?.compute;
-  if (compute instanceof HostProcessCompute) compute.stopAll();
+  if (compute instanceof EngineTaskCompute) await compute.stopAll();
+  const host = compute instanceof EngineTaskCompute ? compute.fallback : compute;
+  if (host instanceof HostProcessCompute) host.stopAll();
   if (deps?.configCompiler instanceof WorkerConfigCompiler) await deps.configCompiler.close();
 }

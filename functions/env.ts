@@ -59,6 +59,10 @@ const schema = z.object({
   SLIPWAY_GITHUB_APP_PRIVATE_KEY: z.string().optional(),
   /** Local mode: argv (JSON array) that starts the agent on the host. */
   SLIPWAY_AGENT_COMMAND: z.string().optional(),
+  /** Local mode: the container engine docker jobs use (`slipway dev` finds one), for the agents and the task runner. */
+  DOCKER_HOST: z.string().optional(),
+  /** Local mode: the agent image; when set, docker jobs run as Fargate-style tasks on the engine (EngineTaskCompute). */
+  SLIPWAY_AGENT_IMAGE: z.string().optional(),
   /** Local mode: folder of packed orbs (`ns/name@version` or `ns/name`) for registry orb references. */
   SLIPWAY_ORBS_DIR: z.string().optional(),
   /** Outbound webhooks may reach private, link-local and loopback addresses (off: only public ones; local mode allows loopback). */

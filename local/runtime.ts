@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path';
 import { createAwsClients, processRequestCounter } from '../shared/adapters/aws/clients';
 import { runAsFunction } from '../shared/adapters/aws/iam-enforcement';
 import { newApiToken } from '../shared/services/tokens';
+import { findContainerEngine } from '../shared/adapters/local/container-engine';
 import { agentCommand } from './agent-bundle';
+import { buildLocalAgentImage } from './agent-image';
 import { emulatorEnvironment, startEmulators, type Emulators } from './emulators';
 import { BodyTooLargeError, toApiGatewayEvent, writeResult } from './http-bridge';
 import { ensureBucket, ensureQueues, ensureTable } from './provision';
@@ -75,6 +77,33 @@ function lockDataDir(dataDir: string): () => void {
 }
 
 /**
+ * Where docker jobs run (`SLIPWAY_DOCKER_JOBS`): `task` (default) as Fargate tasks on a reachable container
+ * engine, with the agent image built from this checkout; `executor`, or `task` when the image cannot be built,
+ * by host agents with the docker executor on the engine; `host`, or without an engine, on the host. Resolves
+ * the environment the composition root reads (DOCKER_HOST, SLIPWAY_AGENT_IMAGE).
+ */
+function dockerJobs(dataDir: string, log: (line: string) => void): Record<string, string> {
+  const mode = process.env.SLIPWAY_DOCKER_JOBS ?? 'task';
+  if (!['task', 'executor', 'host'].includes(mode)) throw new Error(`SLIPWAY_DOCKER_JOBS must be task, executor or host (got "${mode}").`);
+  const engine = mode === 'host' ? undefined : findContainerEngine(process.env);
+  if (!engine) {
+    log(`Docker jobs run on the host${mode === 'host' ? '' : ' (no container engine: set DOCKER_HOST, or start Docker or `podman system service`)'}.`);
+    return {};
+  }
+  if (mode === 'task') {
+    try {
+      const image = buildLocalAgentImage({ ...process.env, DOCKER_HOST: engine.dockerHost }, join(dataDir, 'agent-image'));
+      log(`Docker jobs run as Fargate-style tasks (agent image ${image}) on the container engine at ${engine.dockerHost}.`);
+      return { DOCKER_HOST: engine.dockerHost, SLIPWAY_AGENT_IMAGE: image };
+    } catch (e) {
+      log(`The agent image could not be built (${(e as Error).message}); docker jobs use the docker executor.`);
+    }
+  }
+  log(`Docker jobs run with the docker executor on the container engine at ${engine.dockerHost}.`);
+  return { DOCKER_HOST: engine.dockerHost };
+}
+
+/**
  * The all-in-one runtime (DESIGN.md §4): AWS API emulators in-process, and the very same Lambda handlers
  * driven by an HTTP server (API Gateway v2 events), SQS pollers (event source mappings) and a timer
  * (EventBridge schedule). Jobs run on this host.
@@ -113,6 +142,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     SLIPWAY_ADMIN_TOKEN: adminToken,
     SLIPWAY_AGENT_COMMAND: JSON.stringify(options.agentCommand ?? (await agentCommand(dataDir))),
     JOB_LEASE_SECONDS: String(options.leaseSeconds ?? 60),
+    ...dockerJobs(dataDir, log),
   });
 
   // The handlers are loaded only now: their composition root reads the environment set above.

@@ -6,7 +6,8 @@ import type { DockerImage } from '../../shared/config/plan';
 import { describeWithEngine, docker, type TestEngine } from '../../test/support/container-engine';
 import { waitFor } from '../../test/support/dev-server';
 import type { RunOptions } from './executor';
-import { AGENT_PID_LABEL, AGENT_HOST_LABEL, DockerExecutor, sweepOrphans, TASK_LABEL } from './docker';
+import { OWNER_HOST_LABEL, OWNER_PID_LABEL, sweepOrphans, TASK_LABEL } from '../../shared/adapters/local/container-engine';
+import { DockerExecutor } from './docker';
 import { hostname } from 'node:os';
 
 jest.setTimeout(120_000);
@@ -91,7 +92,7 @@ describeWithEngine('docker executor on a real engine', (engine) => {
       child.on('exit', () => resolve(child.pid!));
     });
     const taskId = `it-${process.pid}-3`;
-    const labels = [`${TASK_LABEL}=${taskId}`, `${AGENT_PID_LABEL}=${dead}`, `${AGENT_HOST_LABEL}=${hostname()}`].flatMap((l) => ['--label', l]);
+    const labels = [`${TASK_LABEL}=${taskId}`, `${OWNER_PID_LABEL}=${dead}`, `${OWNER_HOST_LABEL}=${hostname()}`].flatMap((l) => ['--label', l]);
     docker(engine, ['network', 'create', ...labels, `slipway-${taskId}`]);
     docker(engine, ['run', '-d', ...labels, '--name', `slipway-${taskId}-0`, '--network', `slipway-${taskId}`, engine.images.busybox, 'sleep', '300']);
     docker(engine, ['run', '-d', ...labels, '--name', `slipway-${taskId}-1`, '--network', `container:slipway-${taskId}-0`, engine.images.busybox, 'sleep', '300']);

@@ -35,7 +35,7 @@ exit 0
 
 describe('docker executor command lines', () => {
   it('starts the primary with the task folder mounted at the same path and a keep-alive, and services by host name', () => {
-    expect(runContainerArgs({ container: 'slipway-t-0', network: 'slipway-t', image: image({ environment: { TZ: 'UTC', 'BAD-NAME': 'x' } }), primary: true, mounts: ['/work/task'], hosts: ['base', 'db'], labels: { 'io.slipway.task': 't' } })).toEqual([
+    expect(runContainerArgs({ container: 'slipway-t-0', network: 'slipway-t', image: image({ environment: { TZ: 'UTC', 'BAD-NAME': 'x' } }), primary: true, mounts: ['/work/task:/work/task'], hosts: ['base', 'db'], labels: { 'io.slipway.task': 't' } })).toEqual([
       'run', '-d', '--pull', 'never', '--name', 'slipway-t-0', '--label', 'io.slipway.task=t', '--network', 'slipway-t', '--hostname', 'base', '--add-host', 'base:127.0.0.1', '--add-host', 'db:127.0.0.1',
       '-v', '/work/task:/work/task', '-e', 'TZ=UTC', '--entrypoint', '/bin/sh', 'cimg/base:stable', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done",
     ]);
@@ -67,7 +67,7 @@ describe('docker executor command lines', () => {
     // An absolute working directory outside the task folder is bind-mounted too: the agent's checkout there is what steps see.
     expect(executor.useCircleciClient('/w/task/bin')).toEqual(['/w/task', '/home/circleci/project']);
     expect(new DockerExecutor('/w/task/scripts', { taskId: 't', images: [image()], mount: '/w/task', workingDirectory: '/w/task/home/project' }).useCircleciClient('/w/task/bin')).toEqual(['/w/task']);
-    expect(runContainerArgs({ container: 'c', network: 'n', image: image(), primary: true, mounts: ['/w/task', '/home/circleci/project'] }).join(' ')).toContain('-v /w/task:/w/task -v /home/circleci/project:/home/circleci/project ');
+    expect(runContainerArgs({ container: 'c', network: 'n', image: image(), primary: true, mounts: ['/w/task:/w/task', '/home/circleci/project:/home/circleci/project'] }).join(' ')).toContain('-v /w/task:/w/task -v /home/circleci/project:/home/circleci/project ');
     const script = execArgs({ container: 'c', cwd: '/w', env: {}, shell: '/bin/sh -e', file: '/s.sh', clientDir: "/w/it's/bin" });
     expect(script.slice(-6)).toEqual(['-c', `echo $$ > "$0.pid"; PATH='/w/it'\\''s/bin':"$PATH"; export PATH; exec "$@"`, '/s.sh', '/bin/sh', '-e', '/s.sh']);
     // What the container's sh makes of it: the client's folder first, then the container's own PATH.

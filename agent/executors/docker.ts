@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, posix } from 'node:path';
 import type { DockerImage } from '../../shared/config/plan';
 import type { RunOptions } from './executor';
+import { dockerOut, ownerLabels, sweepOrphans } from '../../shared/adapters/local/container-engine';
 import { HostExecutor, type StepCommand } from './host';
 
 /** Variables that describe the agent's machine, not the job's containers: the containers keep their own. */
@@ -30,10 +30,9 @@ const envFlags = (env: Record<string, string>) =>
 /** Keeps a primary container without its own entrypoint alive until it is removed. */
 const KEEP_ALIVE = ['-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
 
-/** Labels on every container and network of a task: whose they are, so a sweep can remove what a killed agent left. */
-export const TASK_LABEL = 'io.slipway.task';
-export const AGENT_PID_LABEL = 'io.slipway.agent-pid';
-export const AGENT_HOST_LABEL = 'io.slipway.agent-host';
+/** Where the primary container finds the engine's socket for `setup_remote_docker`. */
+export const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
+
 /** CircleCI's image label that keeps a primary image's own ENTRYPOINT. */
 export const PRESERVE_ENTRYPOINT_LABEL = 'com.circleci.preserve-entrypoint';
 
@@ -43,7 +42,7 @@ export interface ContainerRun {
   network: string;
   image: DockerImage;
   primary: boolean;
-  /** Folders bind-mounted at the same path (the primary's). */
+  /** Bind mounts `host:container` (the primary's). */
   mounts?: string[];
   /** Host names resolving to 127.0.0.1 in every container of the task (set on the primary, shared by the others). */
   hosts?: string[];
@@ -69,7 +68,7 @@ export function runContainerArgs(o: ContainerRun): string[] {
     args.push('--network', `container:${o.network}`);
   }
   if (o.image.user) args.push('--user', o.image.user);
-  for (const m of o.mounts ?? []) args.push('-v', `${m}:${m}`);
+  for (const m of o.mounts ?? []) args.push('-v', m);
   args.push(...envFlags(o.image.environment));
   const keepAlive = o.primary && !o.image.entrypoint && !o.image.command && !o.preserveEntrypoint;
   if (o.image.entrypoint?.length) args.push('--entrypoint', o.image.entrypoint[0]);
@@ -119,38 +118,6 @@ export function loginArgs(configDir: string, image: DockerImage): string[] | und
   return ['--config', configDir, 'login', '--username', image.auth.username, '--password-stdin', registry];
 }
 
-/** Runs `docker args...` (no output kept); resolves its stdout, or undefined when it failed. */
-function dockerOut(args: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const r = spawnSync('docker', args, { env, encoding: 'utf8', timeout: 60_000 });
-  return r.status === 0 ? r.stdout : undefined;
-}
-
-const alive = (pid: number) => {
-  try {
-    return pid > 0 && process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-/**
- * Removes the containers and networks that agents of this host left behind when they were killed (their
- * {@link AGENT_PID_LABEL} process is gone): services before the primary whose namespace they share. Safe to run
- * while other agents work: their processes are alive. Resolves the names removed.
- */
-export function sweepOrphans(env: NodeJS.ProcessEnv = process.env, host = hostname()): string[] {
-  const listed = dockerOut(['ps', '-a', '--filter', `label=${AGENT_HOST_LABEL}=${host}`, '--format', `{{.Names}}\t{{.Label "${AGENT_PID_LABEL}"}}`], env) ?? '';
-  const dead = listed.split('\n').map((l) => l.split('\t')).filter(([name, pid]) => name && !alive(Number(pid))).map(([name]) => name);
-  // Names end in the image's index: the highest (a service) first, the primary last.
-  const removed = dead.sort((a, b) => Number(b.split('-').pop()) - Number(a.split('-').pop())).filter((name) => dockerOut(['rm', '-f', '-v', name], env) !== undefined);
-  const networks = dockerOut(['network', 'ls', '--filter', `label=${AGENT_HOST_LABEL}=${host}`, '--format', '{{.Name}}'], env) ?? '';
-  for (const network of networks.split('\n').filter(Boolean)) {
-    const pid = dockerOut(['network', 'inspect', '--format', `{{index .Labels "${AGENT_PID_LABEL}"}}`, network], env)?.trim();
-    if (pid && !alive(Number(pid)) && dockerOut(['network', 'rm', network], env) !== undefined) removed.push(network);
-  }
-  return removed;
-}
-
 /**
  * The `docker` executor (local mode with a reachable engine, `slipway runner` on a host with Docker): a network
  * per task, the primary container (first image) on it and the service containers in its network namespace,
@@ -173,7 +140,14 @@ export class DockerExecutor extends HostExecutor {
    */
   constructor(
     scriptDir: string,
-    private readonly options: { taskId: string; images: DockerImage[]; mount: string; workingDirectory?: string },
+    private readonly options: {
+      taskId: string;
+      images: DockerImage[];
+      mount: string;
+      workingDirectory?: string;
+      /** The engine's socket on this host, given to the primary for `setup_remote_docker` (at {@link REMOTE_DOCKER_SOCKET}). */
+      remoteDockerSocket?: string;
+    },
   ) {
     super(scriptDir);
     this.network = `slipway-${options.taskId}`;
@@ -181,7 +155,7 @@ export class DockerExecutor extends HostExecutor {
     const wd = options.workingDirectory && posix.normalize(options.workingDirectory);
     const outside = wd && wd !== '/' && posix.relative(options.mount, wd).startsWith('..');
     this.mounts = outside ? [options.mount, wd] : [options.mount];
-    this.labels = { [TASK_LABEL]: options.taskId, [AGENT_PID_LABEL]: String(process.pid), [AGENT_HOST_LABEL]: hostname() };
+    this.labels = ownerLabels(options.taskId);
   }
 
   /**
@@ -191,6 +165,14 @@ export class DockerExecutor extends HostExecutor {
   useCircleciClient(binDir: string): string[] {
     this.clientDir = binDir;
     return [...this.mounts];
+  }
+
+  /**
+   * Where the job's own `docker` commands reach the engine after `setup_remote_docker` (the engine's socket,
+   * mounted into the primary when the job has that step), or undefined.
+   */
+  get remoteDockerHost(): string | undefined {
+    return this.options.remoteDockerSocket ? `unix://${REMOTE_DOCKER_SOCKET}` : undefined;
   }
 
   private get primary(): string {
@@ -255,7 +237,9 @@ export class DockerExecutor extends HostExecutor {
       const primary = i === 0;
       onOutput(Buffer.from(`Starting container ${image.image}${primary ? ' (primary)' : ` as ${containerHostname(image)}`}\n`));
       this.containers.push(container);
-      const args = runContainerArgs({ container, network: primary ? this.network : this.primary, image, primary, mounts: primary ? this.mounts : undefined, hosts, labels: this.labels, preserveEntrypoint: primary && preserveEntrypoint });
+      const remote = this.options.remoteDockerSocket ? [`${this.options.remoteDockerSocket}:${REMOTE_DOCKER_SOCKET}`] : [];
+      const mounts = primary ? [...this.mounts.map((m) => `${m}:${m}`), ...remote] : undefined;
+      const args = runContainerArgs({ container, network: primary ? this.network : this.primary, image, primary, mounts, hosts, labels: this.labels, preserveEntrypoint: primary && preserveEntrypoint });
       const code = await this.docker(args, onOutput);
       if (code !== 0) throw new Error(`docker run ${image.image} failed (exit code ${code}); check the image name and registry access.`);
     }

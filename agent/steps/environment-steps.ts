@@ -49,10 +49,15 @@ export async function findDockerEngine(env: Record<string, string | undefined>):
 
 /** `setup_remote_docker`: points later steps at a reachable Docker engine, or fails clearly. */
 export const setupRemoteDockerStep: StepHandler<SetupRemoteDockerStep> = async (_step, ctx) => {
-  const engine = await findDockerEngine({ ...process.env, ...ctx.env });
+  // The docker executor gives the primary container the engine's socket (a separate engine context from the
+  // job's own containers' point of view, as CircleCI's remote Docker VM is).
+  const inContainer = (ctx.executor as { remoteDockerHost?: string }).remoteDockerHost;
+  const engine = inContainer ?? (ctx.executor.name === 'container' ? undefined : await findDockerEngine({ ...process.env, ...ctx.env }));
   if (!engine) {
     throw new StepError(
-      'setup_remote_docker: no Docker engine is reachable from this agent (checked DOCKER_HOST and /var/run/docker.sock). Run the job on a machine executor or a runner with Docker, or remove the step.',
+      ctx.executor.name === 'container'
+        ? 'setup_remote_docker: this docker job runs on Fargate, which has no Docker daemon. Run jobs that build images on a machine executor (`machine: true`), or in local mode with a container engine.'
+        : 'setup_remote_docker: no Docker engine is reachable from this agent (checked DOCKER_HOST and /var/run/docker.sock). Run the job on a machine executor or a runner with Docker, or remove the step.',
     );
   }
   ctx.env.DOCKER_HOST = engine;

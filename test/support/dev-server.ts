@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { slipwayRoot } from '../../local/root';
 
-const ROOT = resolve(__dirname, '..', '..');
+// The checkout's root, also when this module runs bundled (the bench).
+const ROOT = slipwayRoot(__dirname);
 
 export interface DevServer {
   url: string;

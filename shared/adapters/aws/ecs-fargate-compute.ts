@@ -179,7 +179,7 @@ export class EcsFargateCompute implements JobCompute {
     const family = `${base.family}-${hash}`.slice(0, 255);
     const existing = await this.describe(family);
     if (existing?.taskDefinitionArn && existing.status === 'ACTIVE') return existing.taskDefinitionArn;
-    const registered = await this.ecs.send(new RegisterTaskDefinitionCommand(derive(base, family, images, workdir)));
+    const registered = await this.ecs.send(new RegisterTaskDefinitionCommand(deriveTaskDefinition(base, family, images, workdir)));
     const arn = registered.taskDefinition?.taskDefinitionArn;
     if (!arn) throw new ComputeCapacityError(`ECS registered no task definition for ${family}; retrying.`, { family });
     return arn;
@@ -264,9 +264,10 @@ function withWorkdir(container: ContainerDefinition, workdir: string | undefined
  * The derived task definition: the base (agent, primary layout, volume) with the job's first image in the primary
  * container, plus its service containers. Everything but the image and user of the primary is kept from the base:
  * mount points, the shim command, the start order. A working directory outside the shared volume (`workdir`)
- * gets a volume of its own, mounted at that path in the agent and the primary.
+ * gets a volume of its own, mounted at that path in the agent and the primary. Local mode runs the very same
+ * definition on a container engine (`EngineTaskCompute`).
  */
-function derive(base: TaskDefinition, family: string, images: readonly DockerImage[], workdir?: string) {
+export function deriveTaskDefinition(base: TaskDefinition, family: string, images: readonly DockerImage[], workdir?: string) {
   const agent = base.containerDefinitions?.find((c) => c.name === FARGATE_TASK_LAYOUT.agentContainer);
   const basePrimary = base.containerDefinitions?.find((c) => c.name === FARGATE_TASK_LAYOUT.primaryContainer);
   const others = (base.containerDefinitions ?? []).filter((c) => c.name !== FARGATE_TASK_LAYOUT.primaryContainer);

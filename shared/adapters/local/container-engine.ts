@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** A Docker-API engine the `docker` CLI reaches: Docker itself, or podman serving the Docker API on a socket. */
@@ -38,3 +39,46 @@ export function findContainerEngine(env: Record<string, string | undefined> = pr
   }
   return undefined;
 }
+
+/** Labels on every container and network Slipway starts: the task, and the process (and host) that owns it. */
+export const TASK_LABEL = 'io.slipway.task';
+export const OWNER_PID_LABEL = 'io.slipway.owner-pid';
+export const OWNER_HOST_LABEL = 'io.slipway.owner-host';
+
+/** The labels of a task's containers and network, owned by this process. */
+export const ownerLabels = (taskId: string): Record<string, string> => ({ [TASK_LABEL]: taskId, [OWNER_PID_LABEL]: String(process.pid), [OWNER_HOST_LABEL]: hostname() });
+
+/** Runs `docker args...` (no output kept); resolves its stdout, or undefined when it failed. */
+export function dockerOut(args: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const r = spawnSync('docker', args, { env, encoding: 'utf8', timeout: 60_000 });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+const alive = (pid: number) => {
+  try {
+    return pid > 0 && process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes the containers, volumes and networks that owners on this host (agents, the local task runner) left behind when they were killed (their
+ * {@link OWNER_PID_LABEL} process is gone): services before the primary whose namespace they share. Safe to run
+ * while other agents work: their processes are alive. Resolves the names removed.
+ */
+export function sweepOrphans(env: NodeJS.ProcessEnv = process.env, host = hostname()): string[] {
+  const listed = dockerOut(['ps', '-a', '--filter', `label=${OWNER_HOST_LABEL}=${host}`, '--format', `{{.Names}}\t{{.Label "${OWNER_PID_LABEL}"}}`], env) ?? '';
+  const dead = listed.split('\n').map((l) => l.split('\t')).filter(([name, pid]) => name && !alive(Number(pid))).map(([name]) => name);
+  // Names end in the image's index: the highest (a service) first, the primary last.
+  const removed = dead.sort((a, b) => Number(b.split('-').pop()) - Number(a.split('-').pop())).filter((name) => dockerOut(['rm', '-f', '-v', name], env) !== undefined);
+  for (const kind of ['volume', 'network']) {
+    const names = dockerOut([kind, 'ls', '--filter', `label=${OWNER_HOST_LABEL}=${host}`, '--format', '{{.Name}}'], env) ?? '';
+    for (const name of names.split('\n').filter(Boolean)) {
+      const pid = dockerOut([kind, 'inspect', '--format', `{{index .Labels "${OWNER_PID_LABEL}"}}`, name], env)?.trim();
+      if (pid && !alive(Number(pid)) && dockerOut([kind, 'rm', name], env) !== undefined) removed.push(name);
+    }
+  }
+  return removed;
+}
+

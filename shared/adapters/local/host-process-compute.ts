@@ -20,6 +20,8 @@ export class HostProcessCompute implements JobCompute {
       /** Folder under which each task gets its own HOME and working directory. */
       workRoot: string;
       prewarm?: boolean;
+      /** More environment for every agent (e.g. `DOCKER_HOST`: the engine docker jobs use). */
+      env?: Record<string, string>;
       onExit?: (task: TaskLaunch, code: number | null) => void;
     },
   ) {}
@@ -29,7 +31,7 @@ export class HostProcessCompute implements JobCompute {
     const child = spawn(cmd, [...args, mode], {
       detached: true,
       stdio: [mode === 'standby' ? 'pipe' : 'ignore', 'ignore', 'inherit'],
-      env: { PATH: process.env.PATH, LANG: process.env.LANG ?? 'C.UTF-8', ...env },
+      env: { PATH: process.env.PATH, LANG: process.env.LANG ?? 'C.UTF-8', ...this.options.env, ...env },
     });
     child.on('error', () => undefined);
     child.unref();

@@ -1,0 +1,147 @@
+import { createTestRepo } from '../support/git-repo';
+import { describeWithEngine, leftovers, type TestEngine } from '../support/container-engine';
+import { startDevServer, type DevServer } from '../support/dev-server';
+import { jobOutput, workflowOf } from './control-plane-support';
+
+jest.setTimeout(240_000);
+
+/** Waits for a one-line answer of the tiny TCP service (it restarts `nc` between connections). */
+const ask = (host: string, port: number) => `until out=$(nc ${host} ${port} </dev/null 2>/dev/null) && [ -n "$out" ]; do sleep 0.1; done; echo "$out"`;
+
+/** The job both paths run: a locally built primary, a service with command/user/environment, parallelism 2. */
+const job = (engine: TestEngine, extraSteps = '') => `version: 2.1
+jobs:
+  build:
+    parallelism: 2
+    docker:
+      - image: ${engine.images.busybox}
+        environment: { FROM_IMAGE: primary-env }
+      - image: ${engine.images.pong}
+        name: db
+        command: ["7001"]
+        user: circleci
+        environment: { PONG_GREETING: hello }
+    environment: { JOB_VAR: job-env }
+    working_directory: ~/app
+    steps:${extraSteps}
+      - run: cat /etc/slipway-test-image
+      - run: echo "$FROM_IMAGE $JOB_VAR $(basename $(pwd)) node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL"
+      - run: |
+          ${ask('localhost', 7001)}
+          ${ask('db', 7001)}
+      - run: mkdir -p out && echo "from $CIRCLE_NODE_INDEX" > out/n$CIRCLE_NODE_INDEX.txt
+      - persist_to_workspace: { root: out, paths: ["*.txt"] }
+      - save_cache: { key: 'c-{{ .Environment.CIRCLE_NODE_INDEX }}-{{ .Environment.CIRCLE_WORKFLOW_ID }}', paths: [out] }
+  after:
+    docker: [{ image: ${engine.images.busybox} }]
+    working_directory: ~/app
+    steps:
+      - attach_workspace: { at: ws }
+      - restore_cache: { keys: ['c-1-{{ .Environment.CIRCLE_WORKFLOW_ID }}'] }
+      - run: cat ws/n0.txt ws/n1.txt out/n1.txt
+workflows:
+  main: { jobs: [build, { after: { requires: [build] } }] }
+`;
+
+/** A job's steps as the v1.1 job detail gives them: name, each parallel run's status and output. */
+async function stepsOf(server: DevServer, slug: string, jobNumber: number) {
+  const [vcs, org, repo] = slug.split('/');
+  const detail = await server.api('GET', `/api/v1.1/project/${vcs}/${org}/${repo}/${jobNumber}`);
+  const steps = [];
+  for (const step of detail.body.steps as Array<{ name: string; actions: Array<{ status: string; index: number; output_url: string }> }>) {
+    const runs = [];
+    for (const a of [...step.actions].sort((x, y) => x.index - y.index)) {
+      const messages = (await (await fetch(a.output_url)).json()) as Array<{ message: string }>;
+      runs.push({ status: a.status, output: messages.map((m) => m.message).join('') });
+    }
+    steps.push({ name: step.name, runs });
+  }
+  return steps;
+}
+
+describeWithEngine('docker jobs on a real container engine (slipway dev)', (engine) => {
+  const servers: DevServer[] = [];
+  afterAll(async () => Promise.all(servers.map((s) => s.stop())));
+
+  async function start(mode: 'task' | 'executor', files: Record<string, string>, slug = `gh/acme/docker-${mode}`) {
+    const server = await startDevServer({ env: { ...(engine.env as Record<string, string>), SLIPWAY_DOCKER_JOBS: mode } });
+    servers.push(server);
+    const repo = createTestRepo(files);
+    expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: repo.url })).status).toBe(201);
+    return { server, slug };
+  }
+
+  async function runJob(mode: 'task' | 'executor', files: Record<string, string>) {
+    const { server, slug } = await start(mode, files);
+    const trigger = await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' });
+    const { jobs } = await workflowOf(server, trigger.body.id);
+    return { server, slug, jobs };
+  }
+
+  it('runs a docker job as a Fargate task from its task definition and with the docker executor, with the same steps and output', async () => {
+    const files = { '.circleci/config.yml': job(engine) };
+    const task = await runJob('task', files);
+    const executor = await runJob('executor', files);
+    for (const { server, slug, jobs } of [task, executor]) {
+      const out = await jobOutput(server, slug, jobs.build.job_number);
+      expect(jobs.build.status).toBe('success');
+      expect(out).toContain('built for the Slipway tests');
+      expect(out).toContain('primary-env job-env app node 0 of 2');
+      expect(out).toContain('primary-env job-env app node 1 of 2');
+      expect(out).toContain('pong from circleci hello\npong from circleci hello\n');
+      expect(await jobOutput(server, slug, jobs.after.job_number)).toContain('from 0\nfrom 1\nfrom 1\n');
+      expect(jobs.after.status).toBe('success');
+    }
+    // Same steps, statuses and `run` output on both paths (the executor path adds "Spin up environment"; the
+    // workspace and cache messages name the task's folders, which differ).
+    const comparable = async (r: typeof task) =>
+      (await stepsOf(r.server, r.slug, r.jobs.build.job_number))
+        .filter((s) => s.name !== 'Spin up environment')
+        .map((s) => ({ name: s.name, runs: s.runs.map((x) => ({ status: x.status, output: /^(Persisting|Saving)/.test(s.name) ? '' : x.output })) }));
+    expect(await comparable(executor)).toEqual(await comparable(task));
+    const spinUp = (await stepsOf(executor.server, executor.slug, executor.jobs.build.job_number))[0];
+    expect(spinUp.name).toBe('Spin up environment');
+    expect(spinUp.runs[0].output).toContain(`Using image ${engine.images.pong} from the local engine`);
+    await Promise.all([task.server.stop(), executor.server.stop()]);
+    expect(leftovers(engine)).toEqual([]);
+  });
+
+  it('checks out the project where the primary container runs the steps (docker executor)', async () => {
+    const config = `version: 2.1
+jobs:
+  build:
+    docker: [{ image: ${engine.images.busybox} }]
+    steps:
+      - checkout
+      - run: cat marker.txt /etc/slipway-test-image
+workflows:
+  main: { jobs: [build] }
+`;
+    const { server, slug, jobs } = await runJob('executor', { '.circleci/config.yml': config, 'marker.txt': 'from the repository\n' });
+    expect(await jobOutput(server, slug, jobs.build.job_number)).toContain('from the repository\nbuilt for the Slipway tests\n');
+    expect(jobs.build.status).toBe('success');
+    await server.stop();
+    expect(leftovers(engine)).toEqual([]);
+  });
+
+  it('gives setup_remote_docker the engine in the primary container and keeps docker_layer_caching to the local engine (docker executor)', async () => {
+    if (!engine.images.dockerCli) return void process.stderr.write('setup_remote_docker test skipped: the docker CLI here is not a static binary\n');
+    const config = `version: 2.1
+jobs:
+  build:
+    docker: [{ image: ${engine.images.dockerCli} }]
+    steps:
+      - setup_remote_docker: { docker_layer_caching: true }
+      - run: docker run --rm ${engine.images.busybox} cat /etc/slipway-test-image
+workflows:
+  main: { jobs: [build] }
+`;
+    const { server, slug, jobs } = await runJob('executor', { '.circleci/config.yml': config });
+    const out = await jobOutput(server, slug, jobs.build.job_number);
+    expect(out).toContain('docker_layer_caching: layers are cached by the local container engine');
+    expect(out).toContain('Remote Docker engine: unix:///var/run/docker.sock');
+    expect(out).toContain('built for the Slipway tests');
+    expect(jobs.build.status).toBe('success');
+    await server.stop();
+  });
+});
