@@ -46,6 +46,7 @@ export function propsFromContext(node: Node): SlipwayProps {
     fargateSpot: bool('fargateSpot'),
     agentImage: agentImage ? ContainerImage.fromRegistry(agentImage) : undefined,
     agentImageUri: agentImage,
+    agentImageTag: str('agentImageTag'),
     machineClasses: json<Record<string, MachineClassProps>>('machineClasses'),
     alarmEmail: str('alarmEmail'),
     jobLeaseSeconds: num('jobLeaseSeconds'),

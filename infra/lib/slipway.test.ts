@@ -188,7 +188,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
       expect(terminate[0].Condition).toEqual({ StringEquals: { 'autoscaling:ResourceTag/slipway:machine-class': expect.stringMatching(/^(arm\.)?medium$/) } });
       const read = all.find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
       expect(read.Resource).toEqual({ Ref: tokenSecret });
-      const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('secretsmanager:') && a !== 'autoscaling:TerminateInstanceInAutoScalingGroup');
+      const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('secretsmanager:') && !a.startsWith('ecr:') && a !== 'autoscaling:TerminateInstanceInAutoScalingGroup');
       expect(others).toEqual([]);
     }
     // cron terminates idle instances of Slipway's groups only; the API reads the machine runner token for claims.
@@ -256,7 +256,7 @@ describe('Slipway (private API, existing VPC, Spot and warm pool machines)', () 
   it('builds Spot groups with a mixed instances policy and on-demand groups with a warm pool', () => {
     t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
       MaxSize: '8',
-      CapacityRebalance: true,
+      CapacityRebalance: false,
       MixedInstancesPolicy: { InstancesDistribution: { OnDemandPercentageAboveBaseCapacity: 0, SpotAllocationStrategy: 'price-capacity-optimized' } },
     });
     t.hasResourceProperties('AWS::AutoScaling::WarmPool', { MinSize: 2, PoolState: 'Stopped' });

@@ -21,7 +21,7 @@ export type ObjectAccess = 'read' | 'write' | 'delete' | 'list';
  * Control-plane capabilities over job compute, each a fixed set of scoped statements:
  * `run-tasks` register Slipway's task definitions (tagged) and run them in its cluster;
  * `stop-tasks` stop tasks in its cluster; `scale-machines` set the desired capacity of Slipway's groups;
- * `terminate-machines` terminate instances of its groups.
+ * `terminate-machines` terminate instances of its groups and complete their termination lifecycle actions.
  */
 export type ComputeCapability = 'run-tasks' | 'stop-tasks' | 'scale-machines' | 'terminate-machines';
 
@@ -65,7 +65,8 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     table: 'read-write',
     // Configs over 4 KB go to pipelines/<id>/; registry orbs are read (and versions listed) under orbs/.
     objects: { pipelines: ['read', 'write'], orbs: ['read', 'list'], audit: ['write'] },
-    send: ['dispatch', 'events', 'notify'],
+    // triggers: a GitHub push or pull request event creates its pipeline here, which is then triggered.
+    send: ['triggers', 'dispatch', 'events', 'notify'],
     secrets: ['githubApp'],
     envelope: ['decrypt'],
     compute: [],

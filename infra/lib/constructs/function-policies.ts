@@ -119,7 +119,8 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
       ackGroups();
       return;
     case 'terminate-machines':
-      if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'], resources: groupArns }));
+      // Terminating idle instances, and letting a terminating one go once its job is requeued (lifecycle hook).
+      if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:CompleteLifecycleAction'], resources: groupArns }));
       ackGroups();
       return;
   }

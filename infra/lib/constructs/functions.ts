@@ -146,6 +146,25 @@ export class Functions extends Construct {
       targets: [new LambdaFunction(fns.cron, { retryAttempts: 2 })],
     });
 
+    // Fail fast: a job task that stops (image pull failure, no capacity, killed) is retried or failed within seconds.
+    new Rule(this, 'TaskStopped', {
+      description: 'Slipway: a job task stopped; cron retries or fails its job at once with ECS\'s stop reason',
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Task State Change'],
+        detail: { clusterArn: [compute.cluster.clusterArn], lastStatus: ['STOPPED'], group: [{ prefix: 'slipway:' }] },
+      },
+      targets: [new LambdaFunction(fns.cron, { retryAttempts: 8 })],
+    });
+    const groupNames = Object.values(compute.machineGroups).map((g) => g.autoScalingGroupName);
+    if (groupNames.length > 0) {
+      new Rule(this, 'InstanceTerminating', {
+        description: 'Slipway: Auto Scaling terminates a machine; cron requeues its job and completes the lifecycle action',
+        eventPattern: { source: ['aws.autoscaling'], detailType: ['EC2 Instance-terminate Lifecycle Action'], detail: { AutoScalingGroupName: groupNames } },
+        targets: [new LambdaFunction(fns.cron, { retryAttempts: 8 })],
+      });
+    }
+
     grantFromTable(this.functions, { data, queues, compute });
   }
 
