@@ -130,6 +130,8 @@ export interface SlipwayProps {
   readonly reserveConcurrency?: boolean;
   /** Path of the built web UI; skipped with a synth-time note when missing. @default '<repo>/web/dist' */
   readonly webAssetPath?: string;
+  /** Log level of the functions (Powertools). @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** CloudWatch Logs retention of function, task and access logs. @default Duration.days(30) */
   readonly logRetention?: Duration;
 }

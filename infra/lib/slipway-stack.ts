@@ -52,6 +52,7 @@ export function propsFromContext(node: Node): SlipwayProps {
     jobLeaseSeconds: num('jobLeaseSeconds'),
     reserveConcurrency: bool('reserveConcurrency'),
     webAssetPath: str('webAssetPath'),
+    logLevel: str('logLevel') as SlipwayProps['logLevel'],
     logRetention: num('logRetentionDays') === undefined ? undefined : Duration.days(num('logRetentionDays')!),
   };
 }
@@ -66,7 +67,12 @@ export class SlipwayStack extends Stack {
   readonly slipway: Slipway;
 
   constructor(scope: Construct, id: string, props: SlipwayStackProps = {}) {
-    super(scope, id, { description: 'Slipway: CircleCI-compatible CI/CD in your AWS account', ...props });
+    super(scope, id, {
+      description: 'Slipway: CircleCI-compatible CI/CD in your AWS account',
+      // Deleting the stack by mistake would stop CI (its data is retained anyway); `-c terminationProtection=false` to tear down.
+      terminationProtection: scope.node.tryGetContext('terminationProtection') !== 'false' && scope.node.tryGetContext('terminationProtection') !== false,
+      ...props,
+    });
     const fromContext = propsFromContext(this.node);
     const alarmTopicArn = this.node.tryGetContext('alarmTopicArn') as string | undefined;
     const alarmTopic = alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) : undefined;

@@ -206,7 +206,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     const alarms = byType(t, 'AWS::CloudWatch::Alarm');
     const dlq = alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(dlq).toHaveLength(4);
-    expect(alarms.filter(([, a]) => a.Properties.MetricName === 'Throttles')).toHaveLength(7);
+    expect(alarms.filter(([, a]) => a.Properties.MetricName === 'Throttles')).toHaveLength(6);
     expect(alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage')).toHaveLength(2);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
@@ -220,6 +220,17 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     t.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
     t.resourceCountIs('AWS::EC2::NatGateway', 1);
     t.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 's3', TrafficType: 'REJECT' });
+  });
+
+  it('is protected from termination and logs at the configured level', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], logLevel: 'DEBUG' } });
+    const stack = new SlipwayStack(app, 'S', { slipway: { webAssetPath: '/nonexistent' } });
+    expect(stack.terminationProtection).toBe(true);
+    expect(new SlipwayStack(new App({ context: { terminationProtection: 'false' } }), 'T', { slipway: { webAssetPath: '/nonexistent' } }).terminationProtection).toBe(false);
+    for (const [, f] of byType(t, 'AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME)) {
+      expect(f.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+    }
+    expect(propsFromContext(app.node).logLevel).toBe('DEBUG');
   });
 
   it('outputs the API, webhook and UI URLs and the dashboard name', () => {

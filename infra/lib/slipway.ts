@@ -97,6 +97,7 @@ export class Slipway extends Construct {
       githubApiUrl: props.githubApiUrl ?? 'https://api.github.com',
       jobLeaseSeconds: props.jobLeaseSeconds ?? 60,
       reserveConcurrency: props.reserveConcurrency ?? true,
+      logLevel: props.logLevel ?? 'INFO',
       logRetention,
     });
     this.api.addRoutes(this.functions.functions.api, this.functions.functions.webhooks);

@@ -29,6 +29,7 @@ export interface FunctionsProps {
   readonly githubApiUrl: string;
   readonly jobLeaseSeconds: number;
   readonly reserveConcurrency: boolean;
+  readonly logLevel: string;
   readonly logRetention: RetentionDays;
 }
 
@@ -79,7 +80,7 @@ export class Functions extends Construct {
       GITHUB_API_URL: props.githubApiUrl,
       JOB_LEASE_SECONDS: String(props.jobLeaseSeconds),
       POWERTOOLS_METRICS_NAMESPACE: 'Slipway',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_LOG_LEVEL: props.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
