@@ -71,7 +71,8 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     envelope: ['decrypt'],
     compute: [],
   },
-  conductor: { table: 'read-write', objects: {}, send: ['dispatch', 'notify'], secrets: [], envelope: [], compute: [] },
+  // events: a serial group's next job waits in another workflow, which is nudged through its own event group.
+  conductor: { table: 'read-write', objects: {}, send: ['dispatch', 'events', 'notify'], secrets: [], envelope: [], compute: [] },
   dispatcher: { table: 'read-write', objects: {}, send: ['events'], secrets: ['signingKey'], envelope: [], compute: ['run-tasks', 'stop-tasks', 'scale-machines'] },
   cron: {
     table: 'read-write',
