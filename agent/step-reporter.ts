@@ -1,4 +1,5 @@
 import type { StepReport } from '../shared/model/job-spec';
+import { ControlPlaneError } from './client';
 import { realTimers, type Timers } from './timers';
 
 /** A request for presigned log URLs riding on a step report. */
@@ -133,6 +134,8 @@ export class StepReporter {
       })
       .catch((e) => {
         waiter?.reject(e);
+        // 409: the task ended on the control plane (canceled, reaped): stop as on a cancel.
+        if (e instanceof ControlPlaneError && e.status === 409) return this.options.onCancel();
         if (dirty) this.dirty = true;
       });
   }

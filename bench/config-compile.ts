@@ -1,23 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DirectoryOrbResolver } from '../shared/adapters/local/directory-orb-resolver';
 import { compileConfig } from '../shared/config/compile';
-import type { OrbResolver } from '../shared/ports/orb-resolver';
+import { corpusOrbResolver } from '../test/support/corpus-orbs';
 
 const corpus = path.resolve(__dirname, '../../shared/corpus');
-const fixtureOrbs = path.resolve(__dirname, '../shared/config/fixtures/orbs');
-
-/** Orbs of the corpus (packed from source on read) and the test stand-ins, one resolver in front of both. */
-function corpusResolver(): OrbResolver {
-  const fixtures = new DirectoryOrbResolver(fixtureOrbs);
-  const sources = new DirectoryOrbResolver(path.join(corpus, 'orbs'), { onMissingInclude: 'placeholder' });
-  return {
-    async resolve(ref) {
-      // The corpus keeps orb sources as `orbs/<name>/`: serve them for the `circleci` namespace, any version.
-      return (await fixtures.resolve(ref)) ?? (ref.namespace === 'circleci' ? sources.resolve({ ...ref, namespace: '.' }) : undefined);
-    },
-  };
-}
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
@@ -25,7 +11,7 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 export async function benchConfigCompile(runs = 30): Promise<Array<{ config: string; p50Ms: number; p95Ms: number }>> {
   const dir = path.join(corpus, 'configs');
   if (!existsSync(dir)) return [];
-  const orbResolver = corpusResolver();
+  const orbResolver = corpusOrbResolver(corpus);
   const results: Array<{ config: string; p50Ms: number; p95Ms: number }> = [];
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
     const source = readFileSync(path.join(dir, file), 'utf8');

@@ -6,9 +6,10 @@ import { BenchRuntime } from './bench-runtime';
 import { bundleFigures } from './bundles';
 import { concurrencyFigures, costFigures, fanOutFigures, overheadFigures } from './control-plane';
 import { formatMarkdown, formatTable, type Figure } from './report';
+import { localRunFigures } from './local-run';
 import { cacheFigures, compileFigures, logFigures } from './standalone';
 
-export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency'] as const;
+export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency', 'local-run'] as const;
 export type FigureName = (typeof FIGURES)[number];
 const NEEDS_RUNTIME: FigureName[] = ['overhead', 'fanout', 'cost', 'concurrency'];
 
@@ -52,6 +53,7 @@ export async function runBench(options: BenchOptions = {}): Promise<Figure[]> {
   await run('bundles', () => bundleFigures(s.runs));
   await run('logs', () => logFigures({ ...s, runs: s.runs }));
   await run('cache', () => cacheFigures({ ...s, runs: Math.min(3, s.runs) }));
+  await run('local-run', () => localRunFigures(s.runs));
   if (NEEDS_RUNTIME.some((f) => selected.has(f))) {
     const rt = await BenchRuntime.start();
     try {

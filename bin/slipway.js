@@ -9,7 +9,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
-const needsLegacy = ['dev', 'bench'].includes(args[0]);
+const needsLegacy = ['dev', 'bench', 'run'].includes(args[0]);
 const hasLegacy = process.execArgv.includes('--openssl-legacy-provider') || /--openssl-legacy-provider/.test(process.env.NODE_OPTIONS || '');
 
 if (needsLegacy && !hasLegacy) {
@@ -20,25 +20,33 @@ if (needsLegacy && !hasLegacy) {
   const outfile = path.join(root, 'node_modules', '.cache', 'slipway', 'cli.cjs');
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   // Bundle the ESM-only packages; leave every other dependency to Node's resolver.
-  const inline = (name) => name.startsWith('@middy/') || name.startsWith('@octokit/');
+  const inline = (name) => name.startsWith('@middy/') || name.startsWith('@octokit/') || name === 'log-update';
   const external = [...Object.keys(pkg.dependencies || {}), ...Object.keys(pkg.devDependencies || {})].filter((n) => !inline(n));
-  const result = require('esbuild').buildSync({
-    entryPoints: [path.join(root, 'cli', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile,
-    external,
-    sourcemap: 'inline',
-    logLevel: 'error',
-    write: false,
-  });
-  // Write then rename: concurrent invocations never read a half-written bundle.
+  // The config compile worker runs from its own bundle beside the CLI's (shared/adapters/compile).
+  const worker = path.join(path.dirname(outfile), 'config-compile-worker.cjs');
+  const bundles = [
+    [path.join(root, 'cli', 'main.ts'), outfile],
+    [path.join(root, 'shared', 'adapters', 'compile', 'config-compile-worker.ts'), worker],
+  ];
   fs.mkdirSync(path.dirname(outfile), { recursive: true });
-  const tmp = `${outfile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, result.outputFiles[0].contents);
-  fs.renameSync(tmp, outfile);
+  for (const [entry, out] of bundles) {
+    const result = require('esbuild').buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: out,
+      external,
+      sourcemap: 'inline',
+      logLevel: 'error',
+      write: false,
+    });
+    // Write then rename: concurrent invocations never read a half-written bundle.
+    const tmp = `${out}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, result.outputFiles[0].contents);
+    fs.renameSync(tmp, out);
+  }
   require(outfile)
     .run(process.argv)
     .catch((e) => {

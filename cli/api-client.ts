@@ -33,4 +33,14 @@ export class ApiClient {
     if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}: ${data?.message ?? text}`);
     return data as T;
   }
+
+  /** A GET whose answer is text (exports); throws with the API's message on an error status. */
+  async text(path: string): Promise<string> {
+    const res = await fetch(`${this.baseUrl}${path}`, { headers: { 'Circle-Token': this.token } }).catch((e: Error) => {
+      throw new Error(`Cannot reach Slipway at ${this.baseUrl} (${e.cause ?? e.message}). Set SLIPWAY_URL.`);
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}: ${(() => { try { return JSON.parse(text).message; } catch { return text; } })()}`);
+    return text;
+  }
 }

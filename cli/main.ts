@@ -4,7 +4,9 @@ import { registerBenchCommand } from './commands/bench';
 import { registerConfigCommands } from './commands/config';
 import { registerOrbPublishCommand } from './commands/orb-publish';
 import { registerDevCommand } from './commands/dev';
+import { registerPlanCommand } from './commands/plan';
 import { registerProjectCommands } from './commands/project';
+import { registerRunCommand } from './commands/run';
 import { registerRunnerCommand } from './commands/runner';
 import { main as agentMain } from '../agent/main';
 
@@ -14,6 +16,8 @@ export async function run(argv: string[]): Promise<void> {
   registerDevCommand(program);
   registerProjectCommands(program);
   registerConfigCommands(program);
+  registerPlanCommand(program);
+  registerRunCommand(program);
   registerOrbPublishCommand(program);
   registerAdminCommands(program);
   registerRunnerCommand(program);

@@ -1,3 +1,4 @@
+import { WorkerConfigCompiler } from '../shared/adapters/compile/worker-config-compiler';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,14 @@ import { GitHubRepositorySource } from '../shared/adapters/vcs/github-repository
 import type { JobCompute } from '../shared/ports/job-compute';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
 import { DynamoSshKeyStore } from '../shared/adapters/aws/dynamo-ssh-key-store';
+import { DynamoWebhookStore } from '../shared/adapters/aws/dynamo-webhook-store';
+import { GuardedWebhookTransport } from '../shared/adapters/http/guarded-webhook-transport';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoNotificationPreferences } from '../shared/adapters/aws/dynamo-notification-preferences';
+import { SesMailer } from '../shared/adapters/aws/ses-mailer';
+import { SmtpMailer } from '../shared/adapters/local/smtp-mailer';
+import type { Mailer } from '../shared/ports/mailer';
+import { S3AuditLog } from '../shared/adapters/aws/s3-audit-log';
 import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import { systemClock } from '../shared/ports/clock';
 import { seedAdmin } from '../shared/services/auth';
@@ -47,6 +56,12 @@ function localKey(dataDir: string, name: string): Buffer {
     writeFileSync(file, randomBytes(32), { mode: 0o600, flag: 'wx' });
   }
   return readFileSync(file);
+}
+
+/** Email: SMTP locally (when `SLIPWAY_SMTP_URL` is set), SES in AWS (when a sender identity is set); otherwise none. */
+function mailerFor(env: FunctionEnv, local: boolean): Mailer | undefined {
+  if (local) return env.SLIPWAY_SMTP_URL ? new SmtpMailer(env.SLIPWAY_SMTP_URL, env.SLIPWAY_EMAIL_FROM ?? 'Slipway <slipway@localhost>') : undefined;
+  return env.SLIPWAY_EMAIL_FROM ? new SesMailer(new SESv2Client({}), env.SLIPWAY_EMAIL_FROM) : undefined;
 }
 
 async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
@@ -89,6 +104,8 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const githubApp = github.app ? new GitHubApp({ ...github.app, apiUrl: env.GITHUB_API_URL }, githubInstallations, systemClock) : undefined;
   // Self-hosted resource classes (`ns/name`) wait in the runner queue for `slipway runner` instead of compute.
   const runners = new DynamoRunnerStore(table);
+  // Registry orbs: a local folder first (local mode), then the private registry in the bucket.
+  const orbResolver = new ChainedOrbResolver([...(env.SLIPWAY_ORBS_DIR ? [new DirectoryOrbResolver(env.SLIPWAY_ORBS_DIR)] : []), new BlobOrbResolver(blobs)]);
   const deps: ControlPlaneDeps = {
     runners,
     sshKeys: new DynamoSshKeyStore(table),
@@ -105,8 +122,8 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
       notify: env.NOTIFY_QUEUE_URL,
     }),
     blobs,
-    // Registry orbs: a local folder first (local mode), then the private registry in the bucket.
-    orbResolver: new ChainedOrbResolver([...(env.SLIPWAY_ORBS_DIR ? [new DirectoryOrbResolver(env.SLIPWAY_ORBS_DIR)] : []), new BlobOrbResolver(blobs)]),
+    orbResolver,
+    configCompiler: new WorkerConfigCompiler({ orbResolver }),
     cipher,
     repos: githubApp ? new GitHubRepositorySource(githubApp, gitSource) : gitSource,
     compute: new RunnerQueueCompute(compute, runners, systemClock),
@@ -119,6 +136,13 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     githubWebhookSecrets: github.webhookSecrets,
     githubInstallations,
     commitStatuses: githubApp ? new GitHubCommitStatusNotifier(githubApp) : undefined,
+    webhooks: new DynamoWebhookStore(table),
+    // SSRF: public targets only, unless the operator allows private ones; local mode also reaches loopback over http.
+    webhookTransport: new GuardedWebhookTransport({ allowPrivate: env.SLIPWAY_WEBHOOK_ALLOW_PRIVATE === 'true', allowLoopback: local, allowHttp: local }),
+    mailer: mailerFor(env, local),
+    notificationPreferences: new DynamoNotificationPreferences(table),
+    auditLog: new S3AuditLog(clients.s3, env.BUCKET_NAME, { retentionDays: env.AUDIT_RETENTION_DAYS }),
+    githubWebUrl: githubApp?.webUrl,
     githubOAuth: github.oauth ? { ...github.oauth, ...githubBaseUrls(env.GITHUB_API_URL, env.GITHUB_WEB_URL) } : undefined,
   };
   if (env.SLIPWAY_ADMIN_TOKEN) await seedAdmin(deps, env.SLIPWAY_ADMIN_TOKEN);
@@ -142,4 +166,5 @@ export async function shutdownDeps(): Promise<void> {
   const deps = await cached.catch(() => undefined);
   const compute = deps?.compute instanceof RunnerQueueCompute ? deps.compute.inner : deps?.compute;
   if (compute instanceof HostProcessCompute) compute.stopAll();
+  if (deps?.configCompiler instanceof WorkerConfigCompiler) await deps.configCompiler.close();
 }

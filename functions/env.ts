@@ -56,6 +56,14 @@ const schema = z.object({
   SLIPWAY_AGENT_COMMAND: z.string().optional(),
   /** Local mode: folder of packed orbs (`ns/name@version` or `ns/name`) for registry orb references. */
   SLIPWAY_ORBS_DIR: z.string().optional(),
+  /** Outbound webhooks may reach private, link-local and loopback addresses (off: only public ones; local mode allows loopback). */
+  SLIPWAY_WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  /** Local mode: the SMTP server email notifications go through (`smtp://host:port`, `smtps://user:pass@host`). */
+  SLIPWAY_SMTP_URL: z.string().url().optional(),
+  /** The sender of email notifications; in AWS a verified SES identity (address, or an address at a verified domain). */
+  SLIPWAY_EMAIL_FROM: z.string().optional(),
+  /** Days each audit object stays locked (S3 Object Lock, compliance mode); unset: not locked (local mode). */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   /** Admin API token to seed (local mode). */
   SLIPWAY_ADMIN_TOKEN: z.string().optional(),
   /** Seconds an agent may stay silent before its job is failed (lease). */

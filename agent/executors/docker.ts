@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, posix } from 'node:path';
 import type { DockerImage } from '../../shared/config/plan';
 import type { RunOptions } from './executor';
@@ -29,18 +30,48 @@ const envFlags = (env: Record<string, string>) =>
 /** Keeps a primary container without its own entrypoint alive until it is removed. */
 const KEEP_ALIVE = ['-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
 
+/** Labels on every container and network of a task: whose they are, so a sweep can remove what a killed agent left. */
+export const TASK_LABEL = 'io.slipway.task';
+export const AGENT_PID_LABEL = 'io.slipway.agent-pid';
+export const AGENT_HOST_LABEL = 'io.slipway.agent-host';
+/** CircleCI's image label that keeps a primary image's own ENTRYPOINT. */
+export const PRESERVE_ENTRYPOINT_LABEL = 'com.circleci.preserve-entrypoint';
+
+export interface ContainerRun {
+  container: string;
+  /** The task's network (the primary joins it) or the primary's name (services join its network namespace). */
+  network: string;
+  image: DockerImage;
+  primary: boolean;
+  /** Folders bind-mounted at the same path (the primary's). */
+  mounts?: string[];
+  /** Host names resolving to 127.0.0.1 in every container of the task (set on the primary, shared by the others). */
+  hosts?: string[];
+  labels?: Record<string, string>;
+  /** The primary runs its image's own ENTRYPOINT (the image says so with {@link PRESERVE_ENTRYPOINT_LABEL}). */
+  preserveEntrypoint?: boolean;
+}
+
 /**
- * `docker run -d` for one container of the job: on the job's network, reachable by its host name, with the
- * image's environment; the primary (`mounts` given) also bind-mounts the task folder (and a working directory
- * outside it) at the same paths, so paths are the same for the agent and the steps, and stays up with a
- * keep-alive unless the config gives an entrypoint.
+ * `docker run -d` for one container of the job, as CircleCI runs them: the primary (first image) on the task's
+ * network with every container's host name resolving to 127.0.0.1, the task folder (and a working directory
+ * outside it) bind-mounted at the same paths, and, unless the config gives an `entrypoint` or `command`, a
+ * keep-alive in place of the image's entrypoint; services in the primary's network namespace (`localhost`), with
+ * their `entrypoint`, `command`, `user` and `environment`.
  */
-export function runContainerArgs(o: { container: string; network: string; image: DockerImage; primary: boolean; mounts?: string[] }): string[] {
-  const args = ['run', '-d', '--name', o.container, '--network', o.network, '--network-alias', containerHostname(o.image), '--hostname', containerHostname(o.image)];
+export function runContainerArgs(o: ContainerRun): string[] {
+  const args = ['run', '-d', '--pull', 'never', '--name', o.container];
+  for (const [k, v] of Object.entries(o.labels ?? {})) args.push('--label', `${k}=${v}`);
+  if (o.primary) {
+    args.push('--network', o.network, '--hostname', containerHostname(o.image));
+    for (const host of o.hosts ?? []) args.push('--add-host', `${host}:127.0.0.1`);
+  } else {
+    args.push('--network', `container:${o.network}`);
+  }
   if (o.image.user) args.push('--user', o.image.user);
   for (const m of o.mounts ?? []) args.push('-v', `${m}:${m}`);
   args.push(...envFlags(o.image.environment));
-  const keepAlive = o.primary && !o.image.entrypoint && !o.image.command;
+  const keepAlive = o.primary && !o.image.entrypoint && !o.image.command && !o.preserveEntrypoint;
   if (o.image.entrypoint?.length) args.push('--entrypoint', o.image.entrypoint[0]);
   else if (keepAlive) args.push('--entrypoint', '/bin/sh');
   args.push(o.image.image);
@@ -81,10 +112,43 @@ export function loginArgs(configDir: string, image: DockerImage): string[] | und
   return ['--config', configDir, 'login', '--username', image.auth.username, '--password-stdin', registry];
 }
 
+/** Runs `docker args...` (no output kept); resolves its stdout, or undefined when it failed. */
+function dockerOut(args: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const r = spawnSync('docker', args, { env, encoding: 'utf8', timeout: 60_000 });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+const alive = (pid: number) => {
+  try {
+    return pid > 0 && process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
 /**
- * The `docker` executor (local mode with a reachable Docker engine): a network per task, the primary
- * container (first image) and service containers started with `docker run -d`, each step run with
- * `docker exec` in the primary, the task folder mounted at the same path, and everything removed at the end.
+ * Removes the containers and networks that agents of this host left behind when they were killed (their
+ * {@link AGENT_PID_LABEL} process is gone): services before the primary whose namespace they share. Safe to run
+ * while other agents work: their processes are alive. Resolves the names removed.
+ */
+export function sweepOrphans(env: NodeJS.ProcessEnv = process.env, host = hostname()): string[] {
+  const listed = dockerOut(['ps', '-a', '--filter', `label=${AGENT_HOST_LABEL}=${host}`, '--format', `{{.Names}}\t{{.Label "${AGENT_PID_LABEL}"}}`], env) ?? '';
+  const dead = listed.split('\n').map((l) => l.split('\t')).filter(([name, pid]) => name && !alive(Number(pid))).map(([name]) => name);
+  // Names end in the image's index: the highest (a service) first, the primary last.
+  const removed = dead.sort((a, b) => Number(b.split('-').pop()) - Number(a.split('-').pop())).filter((name) => dockerOut(['rm', '-f', '-v', name], env) !== undefined);
+  const networks = dockerOut(['network', 'ls', '--filter', `label=${AGENT_HOST_LABEL}=${host}`, '--format', '{{.Name}}'], env) ?? '';
+  for (const network of networks.split('\n').filter(Boolean)) {
+    const pid = dockerOut(['network', 'inspect', '--format', `{{index .Labels "${AGENT_PID_LABEL}"}}`, network], env)?.trim();
+    if (pid && !alive(Number(pid)) && dockerOut(['network', 'rm', network], env) !== undefined) removed.push(network);
+  }
+  return removed;
+}
+
+/**
+ * The `docker` executor (local mode with a reachable engine, `slipway runner` on a host with Docker): a network
+ * per task, the primary container (first image) on it and the service containers in its network namespace,
+ * each step run with `docker exec` in the primary, the task folder mounted at the same path, and everything
+ * removed at the end. Every container and network carries the agent's pid and host ({@link sweepOrphans}).
  */
 export class DockerExecutor extends HostExecutor {
   override readonly name = 'docker';
@@ -92,6 +156,7 @@ export class DockerExecutor extends HostExecutor {
   private readonly containers: string[] = [];
   private readonly configDir: string;
   private readonly mounts: string[];
+  private readonly labels: Record<string, string>;
   private clientDir?: string;
   private started = false;
 
@@ -109,6 +174,7 @@ export class DockerExecutor extends HostExecutor {
     const wd = options.workingDirectory && posix.normalize(options.workingDirectory);
     const outside = wd && wd !== '/' && posix.relative(options.mount, wd).startsWith('..');
     this.mounts = outside ? [options.mount, wd] : [options.mount];
+    this.labels = { [TASK_LABEL]: options.taskId, [AGENT_PID_LABEL]: String(process.pid), [AGENT_HOST_LABEL]: hostname() };
   }
 
   /**
@@ -124,50 +190,82 @@ export class DockerExecutor extends HostExecutor {
     return `${this.network}-0`;
   }
 
-  /** Runs `docker args...` with its messages (stderr: pulls, errors) to `onOutput`; resolves the exit code. */
-  private docker(args: string[], onOutput: (d: Buffer) => void, stdin?: string): Promise<number> {
+  private get env(): NodeJS.ProcessEnv {
+    return { ...process.env, DOCKER_CONFIG: this.configDir };
+  }
+
+  /** Runs `docker args...` with its messages (stdout too with `showStdout`: pull progress) to `onOutput`; resolves the exit code. */
+  private docker(args: string[], onOutput: (d: Buffer) => void, options: { stdin?: string; showStdout?: boolean } = {}): Promise<number> {
     return new Promise((resolve) => {
-      const child = spawn('docker', args, { env: { ...process.env, DOCKER_CONFIG: this.configDir }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-      // stdout carries only ids (`run -d`), which say nothing to the job's reader.
-      child.stdout!.resume();
+      const child = spawn('docker', args, { env: this.env, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+      // Without `showStdout`, stdout carries only ids (`run -d`), which say nothing to the job's reader.
+      if (options.showStdout) child.stdout!.on('data', onOutput);
+      else child.stdout!.resume();
       child.stderr!.on('data', onOutput);
-      child.stdin?.end(stdin);
+      child.stdin?.end(options.stdin);
       child.on('error', (e) => (onOutput(Buffer.from(`${e.message}\n`)), resolve(127)));
       child.on('close', (code) => resolve(code ?? 1));
     });
+  }
+
+  /**
+   * The image in the engine: taken as it is when present (locally built images need no registry), else pulled
+   * with its `auth` (progress to `onOutput`). Resolves whether the image asks to keep its entrypoint.
+   */
+  private async ensureImage(image: DockerImage, onOutput: (d: Buffer) => void): Promise<boolean> {
+    const labels = () => dockerOut(['image', 'inspect', '--format', `{{index .Config.Labels "${PRESERVE_ENTRYPOINT_LABEL}"}}`, image.image], this.env);
+    let present = labels();
+    if (present === undefined) {
+      const login = loginArgs(this.configDir, image);
+      if (login && (await this.docker(login, onOutput, { stdin: image.auth!.password })) !== 0) throw new Error(`docker login for ${image.image} failed; check the image's auth credentials.`);
+      onOutput(Buffer.from(`Pulling image ${image.image}\n`));
+      const code = await this.docker(['pull', image.image], onOutput, { showStdout: true });
+      if (code !== 0) throw new Error(`docker pull ${image.image} failed (exit code ${code}); check the image name and registry access${image.auth ? '' : ' (private images need `auth`)'}.`);
+      present = labels();
+    } else {
+      onOutput(Buffer.from(`Using image ${image.image} from the local engine\n`));
+    }
+    return present?.trim() === 'true';
   }
 
   /** Creates the network and starts every container (pulling images as needed); throws with the failing step. */
   async setUp(onOutput: (d: Buffer) => void): Promise<void> {
     mkdirSync(this.configDir, { recursive: true, mode: 0o700 });
     this.started = true;
-    const quiet = () => undefined;
-    if ((await this.docker(['network', 'create', this.network], quiet)) !== 0) throw new Error(`docker network create ${this.network} failed`);
+    const swept = sweepOrphans(this.env);
+    if (swept.length) onOutput(Buffer.from(`Removed ${swept.length} container(s) and network(s) left by agents that were killed\n`));
+    const labelFlags = Object.entries(this.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+    if ((await this.docker(['network', 'create', ...labelFlags, this.network], () => undefined)) !== 0) throw new Error(`docker network create ${this.network} failed`);
+    const hosts = [...new Set(this.options.images.map(containerHostname))];
     for (const [i, image] of this.options.images.entries()) {
-      const login = loginArgs(this.configDir, image);
-      if (login && (await this.docker(login, onOutput, image.auth!.password)) !== 0) throw new Error(`docker login for ${image.image} failed; check the image's auth credentials.`);
+      const preserveEntrypoint = await this.ensureImage(image, onOutput);
       const container = `${this.network}-${i}`;
-      onOutput(Buffer.from(`Starting container ${image.image} as ${containerHostname(image)}\n`));
+      const primary = i === 0;
+      onOutput(Buffer.from(`Starting container ${image.image}${primary ? ' (primary)' : ` as ${containerHostname(image)}`}\n`));
       this.containers.push(container);
-      const code = await this.docker(runContainerArgs({ container, network: this.network, image, primary: i === 0, mounts: i === 0 ? this.mounts : undefined }), onOutput);
+      const args = runContainerArgs({ container, network: primary ? this.network : this.primary, image, primary, mounts: primary ? this.mounts : undefined, hosts, labels: this.labels, preserveEntrypoint: primary && preserveEntrypoint });
+      const code = await this.docker(args, onOutput);
       if (code !== 0) throw new Error(`docker run ${image.image} failed (exit code ${code}); check the image name and registry access.`);
     }
   }
 
   protected override command(file: string, options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): StepCommand {
     const args = execArgs({ container: this.primary, cwd: options.cwd, env: options.env, shell: options.shell, file, clientDir: this.clientDir });
-    return { cmd: 'docker', args, env: { ...process.env, DOCKER_CONFIG: this.configDir } as Record<string, string> };
+    return { cmd: 'docker', args, env: this.env as Record<string, string> };
   }
 
   protected override stopStep(file: string): void {
-    spawn('docker', killArgs(this.primary, file), { stdio: 'ignore' }).on('error', () => undefined);
+    spawn('docker', killArgs(this.primary, file), { stdio: 'ignore', env: this.env }).on('error', () => undefined);
   }
 
   override async shutdown(): Promise<void> {
     await super.shutdown();
     if (!this.started) return;
     const quiet = () => undefined;
-    if (this.containers.length) await this.docker(['rm', '-f', '-v', ...this.containers], quiet);
+    // Services first (the CLI removes the containers of one call concurrently): they live in the primary's network namespace.
+    const [primary, ...services] = this.containers;
+    if (services.length) await this.docker(['rm', '-f', '-v', ...services], quiet);
+    if (primary) await this.docker(['rm', '-f', '-v', primary], quiet);
     await this.docker(['network', 'rm', this.network], quiet);
   }
 }

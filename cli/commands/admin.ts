@@ -4,6 +4,7 @@ import { createAwsClients } from '../../shared/adapters/aws/clients';
 import { DynamoIdentityStore } from '../../shared/adapters/aws/dynamo-identity-store';
 import { DynamoTable } from '../../shared/adapters/aws/dynamo-table';
 import { hashToken, newApiToken } from '../../shared/services/tokens';
+import { ApiClient } from '../api-client';
 
 /**
  * `slipway admin token create`: creates an instance administrator and a personal API token for it directly
@@ -27,5 +28,15 @@ export function registerAdminCommands(program: Command): void {
       const token = newApiToken();
       await identity.putToken({ hash: hashToken(token), userId: user.id, label: `admin ${opts.name}`, createdAt: now });
       process.stdout.write(`Administrator ${opts.name} (${user.id}) created. API token (shown once):\n${token}\n`);
+    });
+  admin
+    .command('audit')
+    .description('Export the audit log of a time range (instance administrators; uses SLIPWAY_URL and SLIPWAY_TOKEN)')
+    .option('--from <time>', 'start, ISO 8601 (default: 24 hours before --to)')
+    .option('--to <time>', 'end, ISO 8601, exclusive (default: now)')
+    .option('--format <format>', 'jsonl or csv', 'jsonl')
+    .action(async (opts: { from?: string; to?: string; format: string }) => {
+      const query = new URLSearchParams({ format: opts.format, ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}) });
+      process.stdout.write(await ApiClient.fromEnv().text(`/api/v2/slipway/audit?${query}`));
     });
 }

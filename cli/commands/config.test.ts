@@ -55,4 +55,12 @@ describe('registerConfigCommands', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('has no @orb.yml');
   });
+
+  it('packs a config folder and reports one that is not a folder', async () => {
+    const packed = await run('config', 'pack', path.join(fixtures, 'config-folder'));
+    expect(packed.code).toBe(0);
+    expect(packed.out).toContain('build:');
+    const r = await run('config', 'pack', path.join(fixtures, 'commands.yml'));
+    expect(r).toEqual({ out: '', err: expect.stringContaining('is not a folder'), code: 1 });
+  });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DirectoryOrbResolver } from '../../shared/adapters/local/directory-orb-resolver';
 import { compileConfig } from '../../shared/config/compile';
+import { ConfigPackError, packConfigDir } from '../../shared/config/config-pack';
 import { OrbPackError, packOrb } from '../../shared/config/orb-pack';
 import { processConfig } from '../../shared/config/process-config';
 import { formatProblems } from '../../shared/config/problems';
@@ -36,7 +37,18 @@ function parseParameters(text: string | undefined): Record<string, unknown> | un
 
 const resolverFor = (opts: ConfigCommandOptions): DirectoryOrbResolver | undefined => (opts.orbDir ? new DirectoryOrbResolver(opts.orbDir) : undefined);
 
-/** Adds `config validate`, `config process` and `orb pack` to the CLI. */
+/** Prints what a pack produces, or its error (and a non-zero exit code). */
+function printPacked(pack: () => string): void {
+  try {
+    process.stdout.write(pack());
+  } catch (err) {
+    if (!(err instanceof ConfigPackError || err instanceof OrbPackError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** Adds `config validate`, `config process`, `config pack` and `orb pack` to the CLI. */
 export function registerConfigCommands(program: Command): void {
   const config = program.command('config').description('Validate and process CircleCI configs');
   config
@@ -75,18 +87,15 @@ export function registerConfigCommands(program: Command): void {
       process.stderr.write(`${formatProblems(result.problems)}\n`);
       process.exitCode = 1;
     });
+  config
+    .command('pack')
+    .argument('<dir>', 'config folder, e.g. .circleci/config')
+    .description('Pack a config folder into one config YAML, as `circleci config pack` does')
+    .action((dir: string) => printPacked(() => packConfigDir(dir).yaml));
   const orb = program.commands.find((c) => c.name() === 'orb') ?? program.command('orb').description('Work with orbs');
   orb
     .command('pack')
     .argument('<dir>', 'orb source folder (with @orb.yml)')
     .description('Pack an orb source folder into one orb YAML, as `circleci orb pack` does')
-    .action((dir: string) => {
-      try {
-        process.stdout.write(packOrb(dir));
-      } catch (err) {
-        if (!(err instanceof OrbPackError)) throw err;
-        process.stderr.write(`${err.message}\n`);
-        process.exitCode = 1;
-      }
-    });
+    .action((dir: string) => printPacked(() => packOrb(dir)));
 }

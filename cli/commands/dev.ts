@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { slipwayRoot } from '../../local/root';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
+import { SHUTDOWN_GRACE_MS, startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { ApiClient } from '../api-client';
 
 const EXAMPLE_SLUG = 'gh/examples/hello';
@@ -72,6 +72,9 @@ function buildWebUiOnce(url: string, out: (l: string) => void): void {
   child.on('exit', (code) => out(code === 0 ? `Web UI ready at ${url}/` : `The web UI did not build (exit ${code}); run \`npm run build:web\` to see why.`));
 }
 
+/** Time after the grace period at which a stop that still has not finished exits anyway. */
+const STOP_BACKSTOP_MS = 5_000;
+
 export function registerDevCommand(program: Command): void {
   program
     .command('dev')
@@ -82,6 +85,7 @@ export function registerDevCommand(program: Command): void {
     .option('--no-example', 'do not create and run the example project')
     .action(async (opts: { port: string; host: string; data: string; example: boolean }) => {
       const out = (l: string) => process.stdout.write(`${l}\n`);
+      const graceMs = process.env.SLIPWAY_SHUTDOWN_GRACE_SECONDS ? Number(process.env.SLIPWAY_SHUTDOWN_GRACE_SECONDS) * 1000 : SHUTDOWN_GRACE_MS;
       const rt = await startLocalRuntime({
         port: Number(opts.port),
         host: opts.host,
@@ -90,6 +94,7 @@ export function registerDevCommand(program: Command): void {
         // Tests and impatient operators shorten the agent lease and the cron period.
         leaseSeconds: process.env.SLIPWAY_LEASE_SECONDS ? Number(process.env.SLIPWAY_LEASE_SECONDS) : undefined,
         cronIntervalSeconds: process.env.SLIPWAY_CRON_SECONDS ? Number(process.env.SLIPWAY_CRON_SECONDS) : undefined,
+        shutdownGraceMs: graceMs,
         log: out,
       });
       out(`Slipway is running at ${rt.url}`);
@@ -101,9 +106,15 @@ export function registerDevCommand(program: Command): void {
       out(`Ready.`);
       let stopping = false;
       const stop = async () => {
-        if (stopping) return;
+        // A second signal while stopping: exit at once.
+        if (stopping) process.exit(130);
         stopping = true;
         out('Stopping…');
+        // Whatever else hangs (an emulator, a socket), the process ends shortly after the grace period.
+        setTimeout(() => {
+          out(`Stopping took longer than ${(graceMs + STOP_BACKSTOP_MS) / 1000} s; exiting anyway.`);
+          process.exit(1);
+        }, graceMs + STOP_BACKSTOP_MS);
         await rt.stop();
         process.exit(0);
       };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Project, Role, Workflow } from '../../shared/model/entities';
+import type { Job, Project, Role, Workflow } from '../../shared/model/entities';
 import { NotFoundError, ValidationError } from '../../shared/model/errors';
 import { authorize } from '../../shared/services/auth';
 import { getProjectOrThrow } from '../../shared/services/projects';
@@ -12,6 +12,19 @@ export async function projectFor(ctx: RouteContext, slug: string, role: Role): P
   authorize(user, project.organizationSlug, role);
   return project;
 }
+
+/** A job by its number in a project, with its workflow (404 for either missing). */
+export async function jobByNumber(ctx: RouteContext, slug: string, number: string, role: Role): Promise<{ project: Project; job: Job; workflow: Workflow }> {
+  const project = await projectFor(ctx, slug, role);
+  const job = await ctx.deps.pipelines.getJobByNumber(project.slug, Number(number));
+  if (!job) throw new NotFoundError('Job not found');
+  const workflow = await ctx.deps.pipelines.getWorkflow(job.workflowId);
+  if (!workflow) throw new NotFoundError('Job not found');
+  return { project, job, workflow };
+}
+
+/** The project slug of an API v1.1 path (`:vcs/:org/:repo`; the router has shortened the VCS name). */
+export const v1Slug = (ctx: RouteContext): string => `${ctx.req.params.vcs}/${ctx.req.params.org}/${ctx.req.params.repo}`;
 
 export async function workflowFor(ctx: RouteContext, id: string, role: Role): Promise<{ workflow: Workflow; project: Project }> {
   const user = await ctx.user();

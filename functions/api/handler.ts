@@ -4,10 +4,11 @@ import type { ALBEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { getDeps } from '../composition';
 import { toHttpApiEvent } from '../http-event';
 import { logError, logger } from '../observability';
+import { audited } from './audit';
 import { createRouter } from './router';
 import { apiRoutes } from './routes';
 
-const route = createRouter(apiRoutes, logError);
+const route = createRouter(apiRoutes.map(audited), logError);
 
 /** HTTP API: CircleCI API v2 (+ v1.1 job detail) and the runner protocol (API Gateway or internal ALB). */
 export const handler = middy<APIGatewayProxyEventV2 | ALBEvent>()

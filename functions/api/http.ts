@@ -12,6 +12,8 @@ export interface ApiRequest {
   rawBody: string;
   /** Parsed JSON body (`undefined` when empty); malformed JSON is rejected with 400 before routing. */
   body: unknown;
+  /** Where the request came from (API Gateway's request context), for the audit log. */
+  source?: { ip: string | null; requestId: string | null; userAgent: string | null };
 }
 
 export interface ApiResponse {
@@ -32,25 +34,12 @@ export interface RouteContext {
 
 export interface Route {
   method: string;
-  /** Path pattern: `:name` matches one segment, `:slug` matches a three-segment project slug. */
+  /** Path pattern: `:name` matches one segment, `:slug` a project slug, `:number` digits (see `path-match.ts`). */
   path: string;
   handle(ctx: RouteContext): Promise<ApiResponse>;
 }
 
 export const json = (status: number, body: unknown): ApiResponse => ({ status, body });
-
-/** Compiles `/api/v2/project/:slug/pipeline` to a regex with named groups. */
-export function compilePath(path: string): RegExp {
-  const src = path
-    .split('/')
-    .map((seg) => {
-      if (seg === ':slug') return '(?<slug>[^/]+/[^/]+/[^/]+)';
-      if (seg.startsWith(':')) return `(?<${seg.slice(1)}>[^/]+)`;
-      return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('/');
-  return new RegExp(`^${src}/?$`);
-}
 
 export function parseEvent(event: APIGatewayProxyEventV2): ApiRequest {
   const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
@@ -73,6 +62,7 @@ export function parseEvent(event: APIGatewayProxyEventV2): ApiRequest {
     headers: event.cookies?.length ? { ...(event.headers ?? {}), cookie: [event.headers?.cookie, ...event.cookies].filter(Boolean).join('; ') } : (event.headers ?? {}),
     rawBody: raw,
     body,
+    source: { ip: event.requestContext.http.sourceIp || null, requestId: event.requestContext.requestId || null, userAgent: event.requestContext.http.userAgent || null },
   };
 }
 

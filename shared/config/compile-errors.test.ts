@@ -33,9 +33,9 @@ describe('compileConfig errors', () => {
     ]);
   });
 
-  it('rejects approval jobs that collide with defined jobs', async () => {
-    const [p] = await problems('approval-collision');
-    expect(p).toMatchObject({ line: 9, column: 9, message: 'Approval job "hold" in workflow "main" has the same name as a job defined in `jobs`.' });
+  it('takes an approval job named like a defined job as an approval, as CircleCI does', async () => {
+    const r = await compileConfig(loadFixture('approval-collision'), { fileName: 'approval-collision.yml' });
+    expect(r.ok && r.plan.workflows[0].jobs.map((j) => [j.name, j.type])).toEqual([['hold', 'approval']]);
   });
 
   it('rejects docker and machine together', async () => {

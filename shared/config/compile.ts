@@ -2,6 +2,7 @@ import type { OrbResolver } from '../ports/orb-resolver';
 import { expandConfig } from './expand-config';
 import { buildWorkflowPlans } from './plan-build';
 import type { ConfigProblem, Plan, PipelineValues } from './plan';
+import type { CompileLimits } from './limits';
 import type { ParseLimits } from './yaml-parse';
 
 export interface CompileOptions {
@@ -11,8 +12,8 @@ export interface CompileOptions {
   pipelineParameters?: Record<string, unknown>;
   pipeline?: PipelineValues;
   orbResolver?: OrbResolver;
-  /** Bounds against hostile input (document size, nesting depth, alias expansion). */
-  limits?: Partial<ParseLimits>;
+  /** Bounds against hostile input: what is read (size, nesting, aliases) and what is produced (see limits.ts). */
+  limits?: Partial<ParseLimits & CompileLimits>;
 }
 
 export type CompileResult =

@@ -1,5 +1,8 @@
+import { stringify } from 'yaml';
 import type { CompileOptions } from './compile';
 import { interpolate } from './interpolate';
+import { attachBudget } from './limits';
+import { matrixSize } from './matrix';
 import { loadOrbs } from './orbs';
 import { flattenPipelineValues, defaultPipelineValues } from './pipeline-values';
 import { bindArguments, readParameterDefinitions } from './parameters';
@@ -18,6 +21,8 @@ export interface ExpandedConfig {
   workflows: ExpandedWorkflow[];
   pipelineParameters: Record<string, string | number | boolean>;
   root: Scope;
+  /** Workflows left out by their `when`/`unless`, each with the condition as evaluated. */
+  skippedWorkflows: Array<{ name: string; reason: string }>;
 }
 
 export type ExpandResult = { ok: true; config: ExpandedConfig; problems: Problems } | { ok: false; problems: ConfigProblem[] };
@@ -25,8 +30,25 @@ export type ExpandResult = { ok: true; config: ExpandedConfig; problems: Problem
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const ONLY_21 = ['orbs', 'commands', 'executors', 'parameters'];
 
-/** parse → validate → expand: the shared front half of compile and process. */
+/** `when: equal [main, feature/x] is false`: the condition that left a workflow out, as evaluated. */
+function conditionReason(wf: Record<string, unknown>): string {
+  const show = (v: unknown) => stringify(v, { collectionStyle: 'flow', lineWidth: 0 }).trim().replace(/^\{ (.*) \}$/, '$1').replace(/^(\w+): /, '$1 ');
+  const scalar = (v: unknown) => v === null || typeof v !== 'object';
+  if ('when' in wf) return scalar(wf.when) ? `when: ${show(wf.when)}` : `when: ${show(wf.when)} is false`;
+  return scalar(wf.unless) ? `unless: ${show(wf.unless)}` : `unless: ${show(wf.unless)} is true`;
+}
+
+/** parse → validate → expand: the shared front half of compile and process. Limits stop it with one problem. */
 export async function expandConfig(source: string, options: ExpandOptions = {}): Promise<ExpandResult> {
+  try {
+    return await expand(source, options);
+  } catch (err) {
+    if (err instanceof ConfigCompileError) return { ok: false, problems: err.problems };
+    throw err;
+  }
+}
+
+async function expand(source: string, options: ExpandOptions): Promise<ExpandResult> {
   const file = options.fileName ?? '.circleci/config.yml';
   let parsed;
   try {
@@ -36,6 +58,7 @@ export async function expandConfig(source: string, options: ExpandOptions = {}):
     throw err;
   }
   const problems = new Problems(parsed.map);
+  const budget = attachBudget(problems, options.limits);
   const raw = parsed.value;
   if (!isMap(raw)) {
     problems.add('The config must be a YAML map with `version`, `jobs` and `workflows`.', { node: raw, hint: 'Start the file with `version: 2.1`.' });
@@ -60,7 +83,9 @@ export async function expandConfig(source: string, options: ExpandOptions = {}):
   const missing = problems.list.filter((p) => p.code === 'orb-not-found');
   if (missing.length) return { ok: false, problems: missing };
   addDefinitions(root, config);
+  budget.countJobs(config.workflows, matrixSize);
   const workflows: ExpandedWorkflow[] = [];
+  const skippedWorkflows: ExpandedConfig['skippedWorkflows'] = [];
   if (config.workflows === undefined) {
     // Without workflows CircleCI runs the job named `build` in a workflow of its own.
     if (root.jobs.has('build')) {
@@ -72,9 +97,10 @@ export async function expandConfig(source: string, options: ExpandOptions = {}):
       if (name === 'version') continue;
       const expanded = expandWorkflow(name, wf, root, problems);
       if (expanded) workflows.push(expanded);
+      else if (isMap(wf)) skippedWorkflows.push({ name, reason: conditionReason(wf) });
     }
   }
   if (!problems.empty) return { ok: false, problems: problems.list };
   const setup = config.setup === true || config.setup === 'true';
-  return { ok: true, problems, config: { version, setup, workflows, pipelineParameters, root } };
+  return { ok: true, problems, config: { version, setup, workflows, pipelineParameters, root, skippedWorkflows } };
 }

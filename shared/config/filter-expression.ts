@@ -1,9 +1,11 @@
 /**
  * Expression filters (`filters: pipeline.git.branch == "main" and not (pipeline.git.tag =~ "^v.*")`).
- * Supports `==`, `!=`, `=~` (full-match regex), `and`, `or`, `not`, parentheses, string/number/boolean literals
- * and pipeline values by name (`pipeline.git.branch`, ...).
+ * Supports CircleCI's operators: `==`, `!=`, `starts-with`, `matches /regex/` (the whole value must match; `=~`
+ * with a string pattern too), `>=`, `>`, `<=`, `<`, `and`, `or`, `not`, parentheses, string/number/boolean
+ * literals and pipeline values by name (`pipeline.git.branch`, ...).
  */
-type Token = { kind: 'str' | 'num' | 'id' | 'op' | 'lp' | 'rp'; text: string };
+type Token = { kind: 'str' | 'num' | 'id' | 'op' | 'lp' | 'rp' | 're'; text: string };
+const COMPARISONS = ['==', '!=', '=~', 'matches', 'starts-with', '>=', '>', '<=', '<'];
 
 export class FilterExpressionError extends Error {
   constructor(message: string) {
@@ -14,7 +16,7 @@ export class FilterExpressionError extends Error {
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
-  const re = /\s*(?:("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(-?\d+(?:\.\d+)?)|(==|!=|=~|\(|\))|([A-Za-z_][\w.-]*))/y;
+  const re = /\s*(?:("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(-?\d+(?:\.\d+)?)|(==|!=|=~|>=|<=|>|<|\(|\))|([A-Za-z_][\w.-]*)|\/((?:[^/\\]|\\.)*)\/)/y;
   let i = 0;
   while (i < src.length) {
     if (/^\s*$/.test(src.slice(i))) break;
@@ -27,7 +29,8 @@ function tokenize(src: string): Token[] {
     else if (m[3] === '(') out.push({ kind: 'lp', text: '(' });
     else if (m[3] === ')') out.push({ kind: 'rp', text: ')' });
     else if (m[3]) out.push({ kind: 'op', text: m[3] });
-    else out.push({ kind: ['and', 'or', 'not'].includes(m[4]) ? 'op' : 'id', text: m[4] });
+    else if (m[5] !== undefined) out.push({ kind: 're', text: m[5].replace(/\\\//g, '/') });
+    else out.push({ kind: ['and', 'or', 'not', 'matches', 'starts-with'].includes(m[4]) ? 'op' : 'id', text: m[4] });
   }
   return out;
 }
@@ -47,7 +50,7 @@ export function evaluateFilterExpression(src: string, values: Record<string, unk
       if (tokens[pos++]?.kind !== 'rp') throw new FilterExpressionError('Missing `)` in filter expression.');
       return v;
     }
-    if (t.kind === 'str') return t.text;
+    if (t.kind === 'str' || t.kind === 're') return t.text;
     if (t.kind === 'num') return Number(t.text);
     if (t.kind === 'id') {
       if (t.text === 'true' || t.text === 'false') return t.text === 'true';
@@ -59,11 +62,17 @@ export function evaluateFilterExpression(src: string, values: Record<string, unk
   const comparison = (): unknown => {
     const left = primary();
     const op = peek();
-    if (op?.kind === 'op' && ['==', '!=', '=~'].includes(op.text)) {
+    if (op?.kind === 'op' && COMPARISONS.includes(op.text)) {
       pos++;
       const right = primary();
       if (op.text === '==') return String(left) === String(right);
       if (op.text === '!=') return String(left) !== String(right);
+      if (op.text === 'starts-with') return String(left).startsWith(String(right));
+      if (['>=', '>', '<=', '<'].includes(op.text)) {
+        const [a, b] = [Number(left), Number(right)];
+        if (typeof left === 'boolean' || typeof right === 'boolean' || Number.isNaN(a) || Number.isNaN(b)) throw new FilterExpressionError(`\`${op.text}\` compares numbers; ${JSON.stringify(Number.isNaN(a) ? left : right)} is not one.`);
+        return op.text === '>=' ? a >= b : op.text === '>' ? a > b : op.text === '<=' ? a <= b : a < b;
+      }
       try {
         return new RegExp(`^(?:${String(right)})$`).test(String(left));
       } catch {

@@ -1,3 +1,4 @@
+import { budgetOf } from './limits';
 import type { Problems } from './problems';
 import type { SourceMap } from './source-map';
 
@@ -17,6 +18,9 @@ export interface InterpolationScope {
 
 const EXPR = /(\\?)<<\s*([A-Za-z_][\w.-]*)\s*>>/g;
 const WHOLE = /^<<\s*([A-Za-z_][\w.-]*)\s*>>$/;
+
+/** Documented pipeline values that read as empty when the pipeline does not carry them. */
+const OPTIONAL_PIPELINE_VALUES = ['git.branch.is_default', 'git.repo_url', 'git.repo_owner', 'git.repo_name', 'git.repo_id', 'git.commit.url', 'git.commit.subject', 'git.commit.body', 'git.commit.author_login', 'git.commit.author_name', 'git.commit.author_email', 'git.commit.author_avatar_url', 'trigger.received_at', 'trigger.id', 'trigger.type', 'project.slug', 'schedule.name', 'schedule.id'];
 
 type Lookup = { found: true; value: unknown } | { found: false; handled: boolean };
 
@@ -40,8 +44,9 @@ function lookup(expr: string, scope: InterpolationScope): Lookup {
       return { found: true, value: scope.pipelineParameters[name] };
     }
     if (!scope.pipelineValues) return { found: false, handled: false };
-    // Trigger-specific values (`pipeline.trigger_parameters.*`, `pipeline.event.*`) are empty when absent.
-    if (!(rest in scope.pipelineValues) && /^(trigger_parameters|event)\./.test(rest)) return { found: true, value: '' };
+    // Trigger-specific values (`pipeline.trigger_parameters.*`, `pipeline.event.*`) and the other documented values
+    // a pipeline may not carry are empty when absent.
+    if (!(rest in scope.pipelineValues) && (/^(trigger_parameters|event)\./.test(rest) || OPTIONAL_PIPELINE_VALUES.includes(rest))) return { found: true, value: '' };
     return rest in scope.pipelineValues ? { found: true, value: scope.pipelineValues[rest] } : { found: false, handled: true };
   }
   return { found: false, handled: false };
@@ -74,13 +79,20 @@ export function interpolateString(text: string, scope: InterpolationScope, probl
     if (r.handled) unknownReference(whole[1], scope, problems, node, key);
     return text;
   }
-  return text.replace(EXPR, (match: string, escape: string, expr: string) => {
+  let produced = 0;
+  const out = text.replace(EXPR, (match: string, escape: string, expr: string) => {
     if (escape) return match;
     const r = lookup(expr, scope);
-    if (r.found) return asText(r.value);
+    if (r.found) {
+      const value = asText(r.value);
+      produced += value.length;
+      return value;
+    }
     if (r.handled) unknownReference(expr, scope, problems, node, key);
     return match;
   });
+  if (produced) budgetOf(problems).addBytes(produced, { node, key });
+  return out;
 }
 
 /** Removes the `\` of escaped `\<<` once a value is final. */

@@ -1,3 +1,4 @@
+import { environmentMap } from './environment';
 import { interpolate } from './interpolate';
 import { bindArguments, readParameterDefinitions, RESERVED_JOB_PARAMETERS, type ParameterDefinition } from './parameters';
 import type { Problems } from './problems';
@@ -26,7 +27,7 @@ export function expandJob(def: Definition, args: Record<string, unknown>, argsNo
   if (raw.executor !== undefined) Object.assign(body, expandExecutor(raw.executor, raw, def.scope, root, problems, owner));
   for (const [k, v] of Object.entries(raw)) {
     if (k === 'parameters' || k === 'executor' || k === 'steps' || k === 'description') continue;
-    if (k === 'environment' && isMap(body.environment) && isMap(v)) body.environment = { ...body.environment, ...v };
+    if (k === 'environment' && body.environment !== undefined) body.environment = { ...environmentMap(body.environment), ...environmentMap(v) };
     else body[k] = v;
   }
   if (body.docker !== undefined && body.machine !== undefined && body.machine !== false) {

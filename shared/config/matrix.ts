@@ -9,6 +9,12 @@ export interface MatrixInstance {
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const text = (v: unknown): string => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
 
+/** How many combinations a `matrix:` stanza has before `exclude` (0 when it is malformed), without building them. */
+export function matrixSize(matrix: unknown): number {
+  if (!isMap(matrix) || !isMap(matrix.parameters)) return 0;
+  return Object.values(matrix.parameters).reduce<number>((n, values) => n * (Array.isArray(values) ? values.length : 1), 1);
+}
+
 /** The combinations of a `matrix:` stanza (every product of `parameters`, minus `exclude`), in CircleCI's order. */
 export function matrixInstances(matrix: unknown, owner: string, problems: Problems): MatrixInstance[] {
   if (!isMap(matrix) || !isMap(matrix.parameters)) {

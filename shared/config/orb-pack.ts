@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { stringifyYaml } from './yaml-scalars';
 import { ConfigCompileError } from './problems';
 import { parseYaml } from './yaml-parse';
 
@@ -63,5 +63,5 @@ export function packOrb(dir: string, options: PackOptions = {}): string {
     for (const f of files) entries[f.replace(/\.ya?ml$/, '')] = readYamlFile(path.join(folder, f), root, options);
     orb[section] = entries;
   }
-  return stringify(orb, { lineWidth: 0, aliasDuplicateObjects: false });
+  return stringifyYaml(orb);
 }

@@ -1,3 +1,4 @@
+import { environmentMap } from './environment';
 import type { ExpandedJob } from './jobs';
 import type { DockerImage, ExecutorPlan, JobPlan, StepPlan, StepWhen, WorkflowPlan } from './plan';
 import type { Problems } from './problems';
@@ -38,7 +39,7 @@ function toStep(step: LongStep, jobEnv: Record<string, string>, problems: Proble
   switch (type) {
     case 'run': {
       const command = String(a.command ?? '');
-      const s: StepPlan = { ...base, type: 'run', name: name ?? (command.split('\n').find((l) => l.trim()) ?? command).trim(), command, environment: { ...jobEnv, ...strMap(a.environment) }, background: a.background === true, noOutputTimeoutSeconds: durationSeconds(a.no_output_timeout, 600) };
+      const s: StepPlan = { ...base, type: 'run', name: name ?? (command.split('\n').find((l) => l.trim()) ?? command).trim(), command, environment: { ...jobEnv, ...strMap(environmentMap(a.environment)) }, background: a.background === true, noOutputTimeoutSeconds: durationSeconds(a.no_output_timeout, 600) };
       if (typeof a.shell === 'string') s.shell = a.shell;
       if (typeof a.working_directory === 'string') s.workingDirectory = a.working_directory;
       if (typeof a.max_auto_reruns === 'number') s.maxAutoReruns = a.max_auto_reruns;
@@ -81,7 +82,7 @@ function toExecutor(body: Record<string, unknown>): ExecutorPlan {
   const rc = body.resource_class !== undefined ? String(body.resource_class) : undefined;
   if (Array.isArray(body.docker)) {
     const images: DockerImage[] = body.docker.filter(isMap).map((d) => {
-      const img: DockerImage = { image: String(d.image ?? ''), environment: strMap(d.environment) };
+      const img: DockerImage = { image: String(d.image ?? ''), environment: strMap(environmentMap(d.environment)) };
       if (d.name !== undefined) img.name = String(d.name);
       if (d.entrypoint !== undefined) img.entrypoint = strList(d.entrypoint);
       if (d.command !== undefined) img.command = strList(d.command);
@@ -107,7 +108,7 @@ function toExecutor(body: Record<string, unknown>): ExecutorPlan {
 
 function toJob(j: ExpandedWorkflowJob, job: ExpandedJob | undefined, problems: Problems): JobPlan {
   const body = job?.body ?? {};
-  const environment = strMap(body.environment);
+  const environment = strMap(environmentMap(body.environment));
   const plan: JobPlan = {
     name: j.name,
     definition: job?.definition ?? j.ref,

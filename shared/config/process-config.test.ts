@@ -32,7 +32,7 @@ describe('processConfig', () => {
 
   it('resolves executors and commands into the job', async () => {
     const out = await processed('executors');
-    expect(out.jobs.test).toMatchObject({ resource_class: 'small', working_directory: '~/app', environment: { A: 'executor', B: 'job', C: 'job' } });
+    expect(out.jobs.test).toMatchObject({ resource_class: 'small', working_directory: '~/app', environment: [{ A: 'executor' }, { B: 'job' }, { C: 'job' }] });
     expect(out.jobs.test.executor).toBeUndefined();
     expect(out.jobs.test.parameters).toBeUndefined();
   });

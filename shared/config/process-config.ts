@@ -1,7 +1,9 @@
-import { stringify } from 'yaml';
+import { stringifyYaml } from './yaml-scalars';
 import { unescapeString } from './interpolate';
 import type { CompileOptions } from './compile';
+import { environmentList, environmentMap } from './environment';
 import { expandConfig } from './expand-config';
+import { budgetOf, ConfigLimitError } from './limits';
 import type { ConfigProblem } from './plan';
 import type { LongStep } from './steps';
 import type { ExpandedWorkflowJob } from './workflows';
@@ -16,11 +18,20 @@ function finalise(v: unknown): unknown {
   return v;
 }
 
-/** A step as `config process` prints it: built-ins without arguments bare, everything else long form. */
+const sorted = (m: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** A step as `config process` prints it: built-ins without arguments bare, everything else long form, keys sorted. */
 function stepOut(step: LongStep): unknown {
   const type = Object.keys(step)[0];
   const args = step[type];
-  return type !== 'run' && Object.keys(args).length === 0 ? type : { [type]: args };
+  return type !== 'run' && Object.keys(args).length === 0 ? type : { [type]: sorted(args) };
+}
+
+/** A job as `config process` prints it: keys sorted, `environment` as a list of one-key maps. */
+function jobOut(body: Record<string, unknown>, steps: LongStep[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body, steps: steps.map(stepOut) };
+  if (body.environment !== undefined) out.environment = environmentList(environmentMap(body.environment));
+  return sorted(out);
 }
 
 function entryOut(j: ExpandedWorkflowJob): unknown {
@@ -43,9 +54,7 @@ export async function processConfig(source: string, options: CompileOptions = {}
   for (const wf of expanded.config.workflows) {
     for (const j of wf.jobs) {
       if (!j.job) continue;
-      const { steps, ...rest } = j.job.body;
-      void steps;
-      jobs[j.name] = { ...rest, steps: j.job.steps.map(stepOut) };
+      jobs[j.name] = jobOut(j.job.body, j.job.steps);
     }
     const w: Record<string, unknown> = {};
     if (wf.triggers !== undefined) w.triggers = wf.triggers;
@@ -56,5 +65,12 @@ export async function processConfig(source: string, options: CompileOptions = {}
   if (expanded.config.setup) out.setup = true;
   out.jobs = jobs;
   out.workflows = { version: 2, ...workflows };
-  return { ok: true, yaml: stringify(finalise(out), { lineWidth: 0, aliasDuplicateObjects: false }) };
+  const yaml = stringifyYaml(finalise(out));
+  try {
+    budgetOf(expanded.problems).checkProcessedBytes(Buffer.byteLength(yaml));
+  } catch (err) {
+    if (err instanceof ConfigLimitError) return { ok: false, problems: err.problems };
+    throw err;
+  }
+  return { ok: true, yaml };
 }

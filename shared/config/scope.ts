@@ -44,7 +44,8 @@ export function resolveDefinition(scope: Scope, kind: DefinitionKind, ref: strin
   const slash = ref.indexOf('/');
   if (slash === -1) return scope[kind].get(ref);
   const orb = scope.orbs.get(ref.slice(0, slash));
-  return orb ? resolveDefinition(orb, kind, ref.slice(slash + 1)) : undefined;
+  // A processed config names orb jobs `orb/job` in its own `jobs`: without that orb, the literal name counts.
+  return orb ? resolveDefinition(orb, kind, ref.slice(slash + 1)) : scope[kind].get(ref);
 }
 
 /** Every name of `kind` visible from `scope`, for suggestions. */

@@ -1,4 +1,5 @@
 import { interpolate } from './interpolate';
+import { budgetOf, cycleText } from './limits';
 import { evaluateLogic } from './logic';
 import { bindArguments, readParameterDefinitions, type ParameterDefinition } from './parameters';
 import type { Problems } from './problems';
@@ -10,12 +11,12 @@ export type LongStep = Record<string, Record<string, unknown>>;
 
 export const BUILTIN_STEPS: readonly string[] = ['run', 'checkout', 'save_cache', 'restore_cache', 'store_artifacts', 'store_test_results', 'persist_to_workspace', 'attach_workspace', 'add_ssh_keys', 'setup_remote_docker', 'deploy'];
 
-const MAX_COMMAND_DEPTH = 40;
-
 export interface StepContext {
   problems: Problems;
   /** Steps of the outermost owner, for messages. */
   owner: string;
+  /** Qualified names of the commands being expanded, outermost first (to name a cycle). */
+  stack?: readonly string[];
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -34,6 +35,8 @@ export function expandSteps(steps: unknown, scope: Scope, ctx: StepContext, dept
 
 function expandStep(step: unknown, list: unknown[], index: number, scope: Scope, ctx: StepContext, depth: number, out: LongStep[]): void {
   const { problems } = ctx;
+  const budget = budgetOf(problems);
+  budget.visitStep({ node: list, key: index });
   if (Array.isArray(step)) {
     for (const s of expandSteps(step, scope, ctx, depth)) out.push(s);
     return;
@@ -55,6 +58,11 @@ function expandStep(step: unknown, list: unknown[], index: number, scope: Scope,
     problems.add(`Invalid step ${JSON.stringify(step)} in ${ctx.owner}.`, { node: list, key: index });
     return;
   }
+  if (type === 'steps' && !resolveDefinition(scope, 'commands', 'steps')) {
+    // `- steps: << parameters.x >>`: a steps parameter spliced in place, as the docs write it (empty lists too).
+    for (const s of expandSteps(args, scope, ctx, depth)) out.push(s);
+    return;
+  }
   if (type === 'when' || type === 'unless') {
     const cond = isMap(args) ? args : {};
     if (!('condition' in cond)) {
@@ -70,6 +78,7 @@ function expandStep(step: unknown, list: unknown[], index: number, scope: Scope,
     if (long) {
       const s: LongStep = { [type === 'deploy' ? 'run' : type]: long };
       scope.map.copy(step, s);
+      budget.addStep({ node: list, key: index });
       out.push(s);
     }
     return;
@@ -79,10 +88,12 @@ function expandStep(step: unknown, list: unknown[], index: number, scope: Scope,
     problems.add(`Unknown step or command "${type}" in ${ctx.owner}.`, { node: list, key: index, hint: suggestion(type, [...BUILTIN_STEPS, ...visibleNames(scope, 'commands')], 'commands') });
     return;
   }
-  if (depth >= MAX_COMMAND_DEPTH) {
-    problems.add(`Commands are nested more than ${MAX_COMMAND_DEPTH} levels deep at "${type}".`, { node: list, key: index, hint: 'Check for a command that invokes itself.' });
+  const stack = ctx.stack ?? [];
+  if (stack.includes(def.qualified)) {
+    problems.add(`Command "${def.qualified}" invokes itself: ${cycleText(stack, def.qualified)}.`, { node: list, key: index, code: 'limit', hint: 'A command may not invoke itself, directly or through other commands; break the cycle.' });
     return;
   }
+  if (depth >= budget.limits.maxCommandDepth) budget.exceed('maxCommandDepth', `Commands are nested more than ${budget.limits.maxCommandDepth} levels deep at "${type}"`, { node: list, key: index }, 'Flatten the chain of commands invoking commands.');
   const owner = `command "${def.qualified}"`;
   const defs = readParameterDefinitions(def.body.parameters, owner, problems);
   const given = args === null || args === undefined ? {} : args;
@@ -92,7 +103,7 @@ function expandStep(step: unknown, list: unknown[], index: number, scope: Scope,
   }
   const bound = bindArguments(defs, given, owner, problems, given === args ? args : list, [], (d: ParameterDefinition, v: unknown) => (d.type === 'steps' ? expandSteps(v, scope, { ...ctx }, depth + 1) : v));
   const body = interpolate(def.body.steps, { parameters: bound, owner }, problems, def.scope.map);
-  for (const s of expandSteps(body, def.scope, { problems, owner }, depth + 1)) out.push(s);
+  for (const s of expandSteps(body, def.scope, { problems, owner, stack: [...stack, def.qualified] }, depth + 1)) out.push(s);
 }
 
 function builtinArgs(type: string, args: unknown, list: unknown[], index: number, ctx: StepContext): Record<string, unknown> | undefined {

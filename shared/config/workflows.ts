@@ -2,6 +2,7 @@ import { evaluateFilterExpression, FilterExpressionError } from './filter-expres
 import { interpolate } from './interpolate';
 import { expandJob, type ExpandedJob } from './jobs';
 import { evaluateLogic } from './logic';
+import { budgetOf } from './limits';
 import { matrixInstances } from './matrix';
 import { RESERVED_JOB_PARAMETERS } from './parameters';
 import type { BranchTagFilter, JobFilters, RequiredStatus, RequiresEntry, SchedulePlan, SourcePosition } from './plan';
@@ -137,15 +138,15 @@ export function expandWorkflow(name: string, wf: unknown, root: Scope, problems:
 
 function attachJob(job: ExpandedWorkflowJob, ref: string, args: Record<string, unknown>, node: unknown, cfg: Record<string, unknown>, root: Scope, problems: Problems, wfName: string): void {
   const def = resolveDefinition(root, 'jobs', ref);
-  if (job.type === 'approval') {
-    if (def) problems.add(`Approval job "${ref}" in workflow "${wfName}" has the same name as a job defined in \`jobs\`.`, { node: job.position ? undefined : node, pos: job.position ? { line: job.position.line, column: job.position.column } : undefined, hint: `Rename the approval job, e.g. \`hold-${ref}\`, or remove \`type: approval\`.` });
-    return;
-  }
+  // An approval job runs nothing, even when a job of the same name is defined: CircleCI accepts that and leaves
+  // the defined job out of the processed config (the docs advise against it, the compiler does not reject it).
+  if (job.type === 'approval') return;
   if (!def) {
     problems.add(`Job "${ref}" in workflow "${wfName}" is not defined.`, { pos: job.position ? { line: job.position.line, column: job.position.column } : undefined, node, hint: `${suggestion(ref, visibleNames(root, 'jobs'), 'jobs')} Define it under \`jobs:\`, import the orb that provides it, or add \`type: approval\`.` });
     return;
   }
   const owner = `job "${job.name}" in workflow "${wfName}"`;
+  budgetOf(problems).beginJob(owner);
   const pre = cfg['pre-steps'] !== undefined ? expandSteps(cfg['pre-steps'], root, { problems, owner }) : undefined;
   const post = cfg['post-steps'] !== undefined ? expandSteps(cfg['post-steps'], root, { problems, owner }) : undefined;
   const jobArgs = Object.fromEntries(Object.entries(args).filter(([k]) => !RESERVED_JOB_PARAMETERS.includes(k)));

@@ -17,6 +17,11 @@ describe('parseYaml', () => {
     expect(parseYaml('a: yes\nb: off\nc: n\non: 1\n', 'f').value).toEqual({ a: true, b: false, c: 'n', on: 1 });
   });
 
+  it('gives a block scalar ending the document without a line break no final line break, as SnakeYAML does', () => {
+    expect(parseYaml('a: |\n  x\n  y', 'f').value).toEqual({ a: 'x\ny' });
+    expect(parseYaml('a: |\n  x\nb: >\n  y\n', 'f').value).toEqual({ a: 'x\n', b: 'y\n' });
+  });
+
   it('merges `<<` keys with explicit keys winning and the first merged map winning', () => {
     const src = 'x: &x {a: 1, b: 1}\ny: &y {b: 2, c: 2}\nz:\n  <<: [*x, *y]\n  a: 0\n';
     expect((parseYaml(src, 'f').value as Record<string, unknown>).z).toEqual({ a: 0, b: 1, c: 2 });
@@ -36,18 +41,17 @@ describe('parseYaml', () => {
     expect(r.map.at(top.list, 0)).toEqual({ line: 4, column: 7 });
   });
 
-  it('stops alias expansion bombs quickly with a positioned error', () => {
+  it('stops alias expansion bombs with a positioned error', () => {
     let src = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
     for (let i = 1; i < 10; i++) src += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
-    const t = performance.now();
+    // How fast it stops is measured by `npm run bench` (config compile group).
     const err = problemOf(() => parseYaml(src, 'bomb.yml'));
-    expect(performance.now() - t).toBeLessThan(500);
     expect(err.problems[0]).toMatchObject({ file: 'bomb.yml', code: 'limit' });
-    expect(err.problems[0].message).toContain('alias expansion');
+    expect(err.problems[0].message).toContain('(limit maxExpandedNodes = ');
   });
 
   it('rejects oversized documents and deep nesting', () => {
-    expect(problemOf(() => parseYaml('a: 1\n'.repeat(100), 'f', { maxBytes: 100 })).problems[0].message).toContain('the limit is 100');
+    expect(problemOf(() => parseYaml('a: 1\n'.repeat(100), 'f', { maxBytes: 100 })).problems[0].message).toContain('(limit maxBytes = 100)');
     const deep = problemOf(() => parseYaml('['.repeat(50_000), 'f'));
     expect(deep.problems[0]).toMatchObject({ line: 1, column: 101, code: 'limit' });
     const indented = 'a:\n' + Array.from({ length: 150 }, (_, i) => `${' '.repeat(i * 2 + 2)}b:`).join('\n');
@@ -58,12 +62,11 @@ describe('parseYaml', () => {
     expect(problemOf(() => parseYaml('a: *nope\n', 'f')).problems[0]).toMatchObject({ line: 1, column: 4, message: 'Unknown alias *nope.' });
   });
 
-  it('never throws anything but positioned errors, within a few ms per KB (property)', () => {
+  it('never throws anything but positioned errors (property)', () => {
     const tokens = fc.constantFrom('a', ':', ' ', '\n', '  ', '-', '[', ']', '{', '}', '&x', '*x', '<<', '"', "'", '|', '>', '#', '!!str', '?', ',', '1', 'yes', '\t', '%YAML 1.1', '---');
     const yamlish = fc.array(tokens, { maxLength: 300 }).map((t) => t.join(''));
     fc.assert(
       fc.property(fc.oneof(yamlish, fc.string({ maxLength: 400 })), (src) => {
-        const t = performance.now();
         try {
           parseYaml(src, 'p.yml');
         } catch (err) {
@@ -73,8 +76,6 @@ describe('parseYaml', () => {
           expect(p.line).toBeGreaterThanOrEqual(1);
           expect(p.column).toBeGreaterThanOrEqual(1);
         }
-        const kb = Math.max(1, src.length / 1024);
-        expect((performance.now() - t) / kb).toBeLessThan(50);
       }),
       { numRuns: 500 },
     );

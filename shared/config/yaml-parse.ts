@@ -1,5 +1,6 @@
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Scalar } from 'yaml';
 import { ConfigCompileError } from './problems';
+import { circleciYamlSchema } from './yaml-scalars';
 import { SourceMap, type NodeInfo, type Pos } from './source-map';
 import type { ConfigProblem } from './plan';
 
@@ -28,6 +29,8 @@ interface Walk {
   /** Expanded size (values counted with aliases unfolded) of each converted object. */
   sizes: WeakMap<object, number>;
   total: number;
+  /** The document ends without a line break (a block scalar ending there has no final line break either). */
+  endsWithoutBreak: number | undefined;
 }
 
 const fail = (file: string, pos: Pos, message: string, hint?: string, code: ConfigProblem['code'] = 'yaml'): never => {
@@ -39,29 +42,21 @@ const posAt = (lc: LineCounter, offset: number | undefined): Pos => {
   return { line: p.line, column: p.col };
 };
 
-const scalarValue = (node: Scalar): unknown => {
-  const v = node.value;
-  if (v instanceof Date || v instanceof Uint8Array) return node.source;
-  if (typeof v === 'symbol') return String(node.source ?? '');
-  // CircleCI's YAML 1.1 reader takes yes/no/on/off as booleans but not the single letters y/n.
-  if (typeof v === 'boolean' && node.type === 'PLAIN' && /^[yYnN]$/.test(String(node.source))) return node.source;
-  return v;
-};
+const scalarValue = (node: Scalar): unknown => (typeof node.value === 'symbol' ? String(node.source ?? '') : node.value);
 
 const sizeOf = (w: Walk, v: unknown): number => (v !== null && typeof v === 'object' ? (w.sizes.get(v) ?? 1) : 1);
 
 const count = (w: Walk, n: number, at: Pos): void => {
   w.total += n;
   if (w.total > w.limits.maxExpandedNodes) {
-    fail(w.map.file, at, `The document expands to more than ${w.limits.maxExpandedNodes} values (alias expansion).`, 'Reduce the use of aliases that refer to other aliases.', 'limit');
+    fail(w.map.file, at, `The document expands to more than ${w.limits.maxExpandedNodes} values through aliases (limit maxExpandedNodes = ${w.limits.maxExpandedNodes}).`, 'Reduce the use of aliases that refer to other aliases.', 'limit');
   }
 };
 
 const keyString = (w: Walk, key: unknown): string => {
   if (isScalar(key)) {
-    const v = scalarValue(key);
-    // Keys keep their spelling: `on:` or `null:` name a key, they are not a boolean or a null.
-    return (v === null || typeof v === 'boolean') && key.source !== undefined ? String(key.source) : String(v);
+    // Keys keep their spelling: `on:`, `null:` or `1_0:` name a key, they are not a boolean, a null or a number.
+    return key.source !== undefined ? String(key.source) : String(scalarValue(key));
   }
   const p = posAt(w.lc, (key as Node | null)?.range?.[0]);
   return fail(w.map.file, p, 'Map keys must be plain values.', 'Quote the key or use a scalar.');
@@ -71,7 +66,7 @@ function convert(w: Walk, node: unknown, depth: number): unknown {
   if (node === null || node === undefined) return null;
   const n = node as Node;
   const pos = posAt(w.lc, n.range?.[0]);
-  if (depth > w.limits.maxDepth) fail(w.map.file, pos, `Nesting is deeper than ${w.limits.maxDepth} levels.`, 'Flatten the document.', 'limit');
+  if (depth > w.limits.maxDepth) fail(w.map.file, pos, `Nesting is deeper than ${w.limits.maxDepth} levels (limit maxDepth = ${w.limits.maxDepth}).`, 'Flatten the document.', 'limit');
   let out: unknown;
   if (isAlias(n)) {
     const name = (n as Alias).source;
@@ -83,6 +78,8 @@ function convert(w: Walk, node: unknown, depth: number): unknown {
   if (isScalar(n)) {
     count(w, 1, pos);
     out = scalarValue(n);
+    // `|` or `>` running to the end of a document that has no final line break: the value has none either.
+    if (typeof out === 'string' && n.range?.[1] === w.endsWithoutBreak && (n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED') && out.endsWith('\n')) out = out.slice(0, -1);
   } else if (isMap(n)) {
     out = convertMap(w, n.items, pos, depth);
   } else if (isSeq(n)) {
@@ -159,7 +156,7 @@ function convertMap(w: Walk, items: unknown[], pos: Pos, depth: number): Record<
 }
 
 /**
- * Parses YAML as CircleCI reads it: YAML 1.1 scalars (yes/no/on/off booleans), merge keys, anchors where a later
+ * Parses YAML as CircleCI reads it: YAML 1.1 scalars as the table in yaml-scalars.ts says, merge keys, anchors where a later
  * duplicate anchor wins, duplicate keys where the later wins. Returns plain JS values and their positions.
  * Throws only {@link ConfigCompileError}, with positioned problems.
  */
@@ -167,13 +164,13 @@ export function parseYaml(source: string, file: string, limits: Partial<ParseLim
   const lim = { ...defaultParseLimits, ...limits };
   const map = new SourceMap(file);
   const bytes = Buffer.byteLength(source, 'utf8');
-  if (bytes > lim.maxBytes) fail(file, { line: 1, column: 1 }, `The config is ${bytes} bytes; the limit is ${lim.maxBytes}.`, 'Split the config or remove unused parts.', 'limit');
+  if (bytes > lim.maxBytes) fail(file, { line: 1, column: 1 }, `The config is ${bytes} bytes, more than ${lim.maxBytes} (limit maxBytes = ${lim.maxBytes}).`, 'Split the config or remove unused parts.', 'limit');
   const flowDepth = maxFlowDepth(source, lim.maxDepth);
-  if (flowDepth.depth > lim.maxDepth) fail(file, posOfOffset(source, flowDepth.offset), `Nesting is deeper than ${lim.maxDepth} levels.`, 'Flatten the document.', 'limit');
+  if (flowDepth.depth > lim.maxDepth) fail(file, posOfOffset(source, flowDepth.offset), `Nesting is deeper than ${lim.maxDepth} levels (limit maxDepth = ${lim.maxDepth}).`, 'Flatten the document.', 'limit');
   const lc = new LineCounter();
   let doc;
   try {
-    doc = parseDocument(source, { version: '1.1', lineCounter: lc, uniqueKeys: false, merge: false, prettyErrors: false, strict: false, stringKeys: false });
+    doc = parseDocument(source, { ...circleciYamlSchema, lineCounter: lc, uniqueKeys: false, merge: false, prettyErrors: false, strict: false, stringKeys: false });
   } catch (err) {
     return fail(file, { line: 1, column: 1 }, `The config could not be parsed: ${err instanceof RangeError ? 'it is nested too deeply' : String(err)}.`, 'Check the YAML syntax.', err instanceof RangeError ? 'limit' : 'yaml');
   }
@@ -182,7 +179,8 @@ export function parseYaml(source: string, file: string, limits: Partial<ParseLim
     const p = posAt(lc, first.pos[0]);
     fail(file, p, `Invalid YAML: ${first.message.split('\n')[0]}`, 'Check indentation, quoting and that every `key: value` has a space after the colon.');
   }
-  const w: Walk = { lc, map, limits: lim, anchors: new Map(), sizes: new WeakMap(), total: 0 };
+  const endsWithoutBreak = /[\n\r]$/.test(source) ? undefined : source.length;
+  const w: Walk = { lc, map, limits: lim, anchors: new Map(), sizes: new WeakMap(), total: 0, endsWithoutBreak };
   try {
     return { value: convert(w, doc.contents, 0), map };
   } catch (err) {

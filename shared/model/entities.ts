@@ -63,7 +63,13 @@ export interface VcsInfo {
   tag?: string;
   reviewId?: string;
   reviewUrl?: string;
-  commit?: { subject: string; body: string };
+  /** `committerEmail` is Slipway's (email notifications); the API shows subject and body only. */
+  commit?: { subject: string; body: string; committerEmail?: string };
+}
+
+export interface PipelineSelection {
+  workflows?: string[];
+  jobs?: string[];
 }
 
 export interface Pipeline {
@@ -95,6 +101,8 @@ export interface Pipeline {
   continuationExpiresAt?: string;
   /** The schedule that fired this pipeline (scheduled pipelines). */
   scheduleId?: string;
+  /** Local runs (`slipway run --workflow/--job`): only these workflows, and these jobs with the jobs they require. */
+  selection?: PipelineSelection;
   createdAt: string;
   updatedAt: string;
 }

@@ -63,3 +63,14 @@ export class VcsError extends SlipwayError {
     super(message, 502, context, options);
   }
 }
+
+/** An outbound webhook URL that may not be used (scheme, or an address the operator does not allow). */
+export class WebhookTargetError extends ValidationError {}
+/** The branch, tag or revision asked for does not exist in the repository (the repository itself was read). */
+export class RefNotFoundError extends VcsError {
+  readonly kind: 'Branch' | 'Tag' | 'Revision';
+  constructor(kind: 'Branch' | 'Tag' | 'Revision', message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, { ...context, kind }, options);
+    this.kind = kind;
+  }
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobPlan } from '../config/plan';
-import type { Job, Pipeline, Workflow } from './entities';
+import type { Job, Pipeline, Project, Workflow } from './entities';
 
 /** Builders of valid entities for tests and contract suites. */
 export function aPipeline(overrides: Partial<Pipeline> = {}): Pipeline {
@@ -68,6 +68,22 @@ export function aJob(workflow: Workflow, overrides: Partial<Job> = {}): Job {
     createdAt: new Date().toISOString(),
     infraRetries: 0,
     version: 0,
+    ...overrides,
+  };
+}
+
+export function aProject(overrides: Partial<Project> = {}): Project {
+  return {
+    id: randomUUID(),
+    slug: 'gh/acme/demo',
+    name: 'demo',
+    organizationName: 'acme',
+    organizationSlug: 'gh/acme',
+    organizationId: randomUUID(),
+    repoUrl: 'file:///repo',
+    defaultBranch: 'main',
+    settings: { buildPrsOnly: false, buildForkPrs: false, forksReceiveSecrets: false, autoCancelBuilds: false },
+    createdAt: new Date().toISOString(),
     ...overrides,
   };
 }

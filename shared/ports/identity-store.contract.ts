@@ -86,5 +86,18 @@ export function defineIdentityStoreContract(name: string, factory: () => Promise
       expect((await store.listTokens(u.id)).map((t) => t.label)).toEqual(['second']);
       expect((await store.listTokens(other.id)).map((t) => t.label)).toEqual(['theirs']);
     });
+
+    it('follows and unfollows projects idempotently, per user', async () => {
+      const [u, other] = [aUser(), aUser()];
+      await Promise.all([store.createUser(u), store.createUser(other)]);
+      await Promise.all([store.setFollowing(u.id, 'gh/acme/b', true), store.setFollowing(u.id, 'gh/acme/a', true), store.setFollowing(u.id, 'gh/acme/a', true)]);
+      await store.setFollowing(other.id, 'gh/acme/c', true);
+      expect(await store.listFollowedProjects(u.id)).toEqual(['gh/acme/a', 'gh/acme/b']);
+      await store.setFollowing(u.id, 'gh/acme/a', false);
+      await store.setFollowing(u.id, 'gh/acme/z', false);
+      expect(await store.listFollowedProjects(u.id)).toEqual(['gh/acme/b']);
+      expect(await store.listFollowedProjects(other.id)).toEqual(['gh/acme/c']);
+      expect(await store.getUser(u.id)).toEqual(u);
+    });
   });
 }

@@ -38,4 +38,8 @@ export interface IdentityStore {
   listTokens(userId: string): Promise<StoredToken[]>;
   /** Revokes a token at once (strongly consistent: `getToken` no longer finds it); resolves whether it existed. */
   deleteToken(hash: string): Promise<boolean>;
+  /** Follows (`true`) or unfollows a project for a user; idempotent. */
+  setFollowing(userId: string, projectSlug: string, following: boolean): Promise<void>;
+  /** The project slugs a user follows, sorted (strongly consistent). */
+  listFollowedProjects(userId: string): Promise<string[]>;
 }

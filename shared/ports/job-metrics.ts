@@ -1,5 +1,5 @@
 /** The custom metrics the CloudWatch dashboard and alarms read (namespace `Slipway`). */
-export type JobMetricName = 'JobsQueued' | 'JobsStarted' | 'JobsFinished' | 'QueueWaitMs' | 'JobDurationMs' | 'WebhookRejected';
+export type JobMetricName = 'JobsQueued' | 'JobsStarted' | 'JobsFinished' | 'QueueWaitMs' | 'JobDurationMs' | 'WebhookRejected' | 'AuditWriteFailures';
 
 /**
  * Records operational metrics. Fire-and-forget: never throws, never blocks the caller, safe to call

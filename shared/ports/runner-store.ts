@@ -4,6 +4,9 @@ export interface RunnerResourceClass {
   /** `namespace/name`. */
   name: string;
   namespace: string;
+  /** The organisation that owns the class (`gh/acme`) and its id: only its jobs run on the class. */
+  organizationSlug?: string;
+  organizationId?: string;
   description: string;
   createdAt: string;
 }

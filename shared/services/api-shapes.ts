@@ -21,7 +21,7 @@ export function apiPipeline(p: Pipeline) {
       ...(p.vcs.branch ? { branch: p.vcs.branch } : {}),
       ...(p.vcs.tag ? { tag: p.vcs.tag } : {}),
       ...(p.vcs.reviewId ? { review_id: p.vcs.reviewId, review_url: p.vcs.reviewUrl } : {}),
-      ...(p.vcs.commit ? { commit: p.vcs.commit } : {}),
+      ...(p.vcs.commit ? { commit: { subject: p.vcs.commit.subject, body: p.vcs.commit.body } } : {}),
     },
   };
 }
@@ -95,7 +95,8 @@ export function apiJobDetails(j: Job, w: Workflow, p: Project, publicUrl: string
     pipeline: { id: j.pipelineId },
     duration: started !== undefined && stopped !== undefined ? stopped - started : null,
     created_at: j.createdAt,
-    messages: [],
+    // Why the job ended as it did when no step says so (CircleCI's `messages`).
+    messages: j.message ? [{ type: 'error', message: j.message, reason: 'job' }] : [],
     contexts: j.plan.contexts.map((name) => ({ name })),
     organization: { name: p.organizationName },
     queued_at: j.queuedAt ?? j.createdAt,
@@ -144,25 +145,46 @@ export function apiV1Job(j: Job, w: Workflow, p: Project, pipeline: Pipeline, pu
       }
     }
   }
+  return { ...apiV1BuildSummary(j, w, p, pipeline, publicUrl), steps: steps.filter(Boolean) };
+}
+
+/** A v1.1 build summary (recent builds, project builds): a job in CircleCI v1.1 terms, without its steps. */
+export function apiV1BuildSummary(j: Job, w: Workflow, p: Project, pipeline: Pipeline, publicUrl: string) {
   return {
     build_num: j.number,
     build_url: `${publicUrl}/pipelines/${p.slug}/${pipeline.number}/workflows/${w.id}/jobs/${j.number}`,
     username: p.organizationName,
     reponame: p.name,
-    vcs_type: 'github',
+    vcs_type: p.slug.startsWith('bb/') ? 'bitbucket' : 'github',
     vcs_url: p.repoUrl,
     branch: pipeline.vcs.branch ?? null,
     vcs_tag: pipeline.vcs.tag ?? null,
     vcs_revision: pipeline.vcs.revision,
     subject: pipeline.vcs.commit?.subject ?? null,
+    body: pipeline.vcs.commit?.body ?? null,
+    why: pipeline.trigger.type === 'webhook' ? 'github' : pipeline.trigger.type.startsWith('schedule') ? 'scheduled' : 'api',
+    user: { login: pipeline.trigger.actor.login, avatar_url: pipeline.trigger.actor.avatarUrl },
+    committer_name: null,
     status: V1_STATUS[j.status] ?? j.status,
     outcome: ['success', 'failed', 'canceled', 'infrastructure_fail', 'timedout'].includes(j.status) ? j.status : null,
-    lifecycle: j.stoppedAt ? 'finished' : j.startedAt ? 'running' : 'queued',
+    lifecycle: j.stoppedAt ? 'finished' : j.startedAt ? 'running' : j.queuedAt ? 'queued' : 'not_running',
+    failed: ['failed', 'infrastructure_fail', 'timedout'].includes(j.status) ? true : null,
     start_time: j.startedAt ?? null,
     stop_time: j.stoppedAt ?? null,
     queued_at: j.queuedAt ?? null,
+    build_time_millis: j.startedAt && j.stoppedAt ? Date.parse(j.stoppedAt) - Date.parse(j.startedAt) : null,
     parallel: j.tasks.length,
-    workflows: { job_name: j.name, job_id: j.id, workflow_id: w.id, workflow_name: w.name, pipeline_id: j.pipelineId },
-    steps: steps.filter(Boolean),
+    platform: '2.0',
+    workflows: {
+      job_name: j.name,
+      job_id: j.id,
+      workflow_id: w.id,
+      workflow_name: w.name,
+      workspace_id: w.id,
+      upstream_job_ids: j.dependencies,
+      upstream_concurrency_map: {},
+      pipeline_id: j.pipelineId,
+      pipeline_number: pipeline.number,
+    },
   };
 }

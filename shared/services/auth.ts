@@ -4,7 +4,15 @@ import { ForbiddenError, UnauthorizedError } from '../model/errors';
 import type { ControlPlaneDeps } from './deps';
 import { hashToken } from './tokens';
 
-/** Reads the API token the way CircleCI accepts it: `Circle-Token` header, or HTTP basic with the token as user. */
+/**
+ * Reads the API token the way CircleCI accepts it (API v1.1 and v2): `Circle-Token` header, HTTP basic with the
+ * token as user name, or the `circle-token` query parameter.
+ */
+export function tokenFromRequest(headers: Record<string, string | undefined>, query: Record<string, string | undefined>): string | undefined {
+  return tokenFromHeaders(headers) ?? (query['circle-token'] || undefined);
+}
+
+/** The API token from the `Circle-Token` header, HTTP basic (token as user name) or a bearer token. */
 export function tokenFromHeaders(headers: Record<string, string | undefined>): string | undefined {
   const h = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   if (h['circle-token']) return h['circle-token'];

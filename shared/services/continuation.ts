@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { compileConfig } from '../config/compile';
+import { compileUserConfig } from './config-compile';
 import type { Pipeline } from '../model/entities';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../model/errors';
 import type { ControlPlaneDeps } from './deps';
@@ -68,10 +68,9 @@ export async function continuePipeline(deps: ControlPlaneDeps, input: ContinueIn
   }
   const project = await deps.projects.getProject(pipeline.projectSlug);
   if (!project) throw new NotFoundError(`Project ${pipeline.projectSlug} no longer exists.`);
-  const compiled = await compileConfig(input.configuration, {
+  const compiled = await compileUserConfig(deps, input.configuration, {
     fileName: 'continuation config',
     pipelineParameters: parameters,
-    orbResolver: deps.orbResolver,
     pipeline: pipelineValuesOf(pipeline, project),
   });
   if (!compiled.ok) {

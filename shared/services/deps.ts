@@ -1,5 +1,6 @@
 import type { BlobStore } from '../ports/blob-store';
 import type { CommitStatusNotifier } from '../ports/commit-status-notifier';
+import type { ConfigCompiler } from '../ports/config-compiler';
 import type { Clock } from '../ports/clock';
 import type { ContextStore } from '../ports/context-store';
 import type { DedupeStore } from '../ports/dedupe-store';
@@ -16,6 +17,11 @@ import type { RunnerStore } from '../ports/runner-store';
 import type { ScheduleStore } from '../ports/schedule-store';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SshKeyStore } from '../ports/ssh-key-store';
+import type { WebhookStore } from '../ports/webhook-store';
+import type { Mailer } from '../ports/mailer';
+import type { AuditLog } from '../ports/audit-log';
+import type { NotificationPreferenceStore } from '../ports/notification-preferences';
+import type { WebhookTransport } from '../ports/webhook-transport';
 import type { GitHubOAuthSettings } from './oauth';
 import type { MachinePool } from './machine-pool';
 import type { TokenService } from './tokens';
@@ -42,6 +48,8 @@ export interface ControlPlaneDeps {
   /** Operational metrics for the dashboard (CloudWatch in AWS; none locally). */
   metrics?: JobMetrics;
   orbResolver?: OrbResolver;
+  /** Compiles users' configs away from the serving thread (a worker with memory and time caps). None: in-process. */
+  configCompiler?: ConfigCompiler;
   /** Public base URL of the HTTP API, without a trailing slash. */
   publicUrl: string;
   /** Seconds an agent may stay silent before its task is failed. */
@@ -56,4 +64,16 @@ export interface ControlPlaneDeps {
   machinePool?: MachinePool;
   /** Sign-in with GitHub (the App's OAuth client is configured). None: API tokens only. */
   githubOAuth?: GitHubOAuthSettings;
+  /** Outbound webhooks (CircleCI API v2 `/webhook`) and their delivery log. None: the feature is off. */
+  webhooks?: WebhookStore;
+  /** Sends outbound webhooks, refusing targets the operator does not allow (SSRF). */
+  webhookTransport?: WebhookTransport;
+  /** Email (SES in AWS, SMTP locally). None: no email notifications. */
+  mailer?: Mailer;
+  /** Per-user and per-project email notification settings, and each branch's last outcome. */
+  notificationPreferences?: NotificationPreferenceStore;
+  /** The audit log (S3 with Object Lock). None: nothing is recorded. Written through `services/audit.ts`. */
+  auditLog?: AuditLog;
+  /** The web host of the GitHub the App is installed on (`https://github.com` or a GHES host). None: no App. */
+  githubWebUrl?: string;
 }

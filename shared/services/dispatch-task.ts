@@ -1,4 +1,5 @@
 import type { ControlPlaneDeps } from './deps';
+import { failRefusedTask, foreignClassRefusal } from './runner-isolation';
 
 export interface DispatchMessage {
   workflowId: string;
@@ -19,6 +20,9 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
   const job = await deps.pipelines.getJob(msg.workflowId, msg.jobId);
   const task = job?.tasks[msg.taskIndex];
   if (!job || !task || task.status !== 'queued' || task.attempt !== msg.attempt || task.computeId) return;
+  // A self-hosted class of another organisation: the job fails with the reason, nothing is dispatched.
+  const refusal = await foreignClassRefusal(deps, job);
+  if (refusal) return failRefusedTask(deps, job, msg.taskIndex, msg.attempt, refusal);
   const taskToken = await deps.tokens.signTask(msg, TASK_TOKEN_TTL_SECONDS);
   const { computeId } = await deps.compute.launch({
     ...msg,

@@ -90,5 +90,9 @@ export async function flakyTests(deps: ControlPlaneDeps, project: Project, now: 
       file: newest.test.file,
     };
   });
-  return { 'flaky-tests': items, 'total-flaky-tests': items.length };
+  // The spec names the fields in kebab-case; CircleCI's live API (and the tools written against it, such as
+  // its MCP server) uses snake_case. Both are sent.
+  const snake = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/-/g, '_'), v]));
+  const both = items.map((i) => ({ ...i, ...snake(i) }));
+  return { 'flaky-tests': both, 'total-flaky-tests': items.length, flaky_tests: both, total_flaky_tests: items.length };
 }

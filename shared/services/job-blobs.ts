@@ -3,13 +3,13 @@ import { NotFoundError, ValidationError } from '../model/errors';
 import type { TaskTestResults, TestCaseResult } from '../model/job-spec';
 import type { BlobInfo } from '../ports/blob-store';
 import type { ControlPlaneDeps } from './deps';
-import { loadTask } from './runner-protocol';
+import { loadRunningTask, PRESIGNED_URL_TTL_SECONDS } from './runner-protocol';
 import type { TaskClaims } from './tokens';
 
 type Deps = Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'blobs' | 'clock'>;
 
-/** Presigned URLs for caches, workspaces, artifacts and test results live this long (long uploads included). */
-const URL_TTL_SECONDS = 3600;
+/** Presigned URLs for caches, workspaces, artifacts and test results: minutes (an upload started in time completes). */
+const URL_TTL_SECONDS = PRESIGNED_URL_TTL_SECONDS;
 
 const newestFirst = (a: BlobInfo, b: BlobInfo) => b.lastModified.getTime() - a.lastModified.getTime() || (a.key < b.key ? 1 : -1);
 
@@ -31,7 +31,7 @@ export const testResultsPrefix = (jobId: string) => `test-results/${jobId}/`;
  * out; otherwise a presigned PUT for `caches/<project>/<key>`.
  */
 export async function saveCacheUrl(deps: Deps, c: TaskClaims, key: string): Promise<{ exists: true } | { exists: false; url: string }> {
-  const job = await loadTask(deps, c);
+  const job = await loadRunningTask(deps, c);
   const blobKey = cacheKeyOf(job.projectSlug, checkRelative(key, 'A cache key'));
   if (await deps.blobs.head(blobKey)) return { exists: true };
   return { exists: false, url: await deps.blobs.presignPut(blobKey, URL_TTL_SECONDS) };
@@ -42,7 +42,7 @@ export async function saveCacheUrl(deps: Deps, c: TaskClaims, key: string): Prom
  * match wins. Resolves `{}` on a miss.
  */
 export async function restoreCacheUrl(deps: Deps, c: TaskClaims, keys: string[]): Promise<{ key?: string; url?: string; size?: number }> {
-  const job = await loadTask(deps, c);
+  const job = await loadRunningTask(deps, c);
   const base = cacheKeyOf(job.projectSlug, '');
   for (const key of keys) {
     const found = (await deps.blobs.list(cacheKeyOf(job.projectSlug, checkRelative(key, 'A cache key')))).sort(newestFirst)[0];
@@ -53,7 +53,7 @@ export async function restoreCacheUrl(deps: Deps, c: TaskClaims, keys: string[])
 
 /** `persist_to_workspace`: a presigned PUT for a new layer of this job (a job may persist several). */
 export async function workspaceLayerUrl(deps: Deps, c: TaskClaims): Promise<{ url: string }> {
-  await loadTask(deps, c);
+  await loadRunningTask(deps, c);
   const stamp = deps.clock.now().toISOString().replace(/[:.]/g, '-');
   const key = `${workspacePrefix(c.workflowId, c.jobId)}${stamp}-${c.taskIndex}-${Math.random().toString(36).slice(2, 8)}.tar.zst`;
   return { url: await deps.blobs.presignPut(key, URL_TTL_SECONDS) };
@@ -106,7 +106,7 @@ async function upstreamProducers(deps: Deps, workflowId: string, jobName: string
  * layers win.
  */
 export async function workspaceLayers(deps: Deps, c: TaskClaims): Promise<{ layers: Array<{ job: string; url: string; size: number }> }> {
-  const job = await loadTask(deps, c);
+  const job = await loadRunningTask(deps, c);
   const upstream = await upstreamProducers(deps, c.workflowId, job.name);
   const found = (await Promise.all(upstream.map(async (u) => (await deps.blobs.list(workspacePrefix(u.workflowId, u.job.id))).map((b) => ({ b, name: u.job.name }))))).flat();
   found.sort((x, y) => x.b.lastModified.getTime() - y.b.lastModified.getTime() || (x.b.key < y.b.key ? -1 : 1));
@@ -115,7 +115,7 @@ export async function workspaceLayers(deps: Deps, c: TaskClaims): Promise<{ laye
 
 /** `store_artifacts`: presigned PUTs for the given artifact paths of this task. */
 export async function artifactUploadUrls(deps: Deps, c: TaskClaims, paths: string[]): Promise<{ urls: string[] }> {
-  await loadTask(deps, c);
+  await loadRunningTask(deps, c);
   const keys = paths.map((p) => `${artifactPrefix(c.jobId)}${c.taskIndex}/${checkRelative(p, 'An artifact path')}`);
   return { urls: await Promise.all(keys.map((k) => deps.blobs.presignPut(k, URL_TTL_SECONDS))) };
 }
@@ -127,7 +127,7 @@ export function presignTestResults(deps: Pick<Deps, 'blobs'>, c: TaskClaims): Pr
 
 /** `store_test_results`: a presigned PUT for this task's results document (JSON `TaskTestResults`). */
 export async function testResultsUrl(deps: Deps, c: TaskClaims): Promise<{ url: string }> {
-  await loadTask(deps, c);
+  await loadRunningTask(deps, c);
   return { url: await presignTestResults(deps, c) };
 }
 
@@ -193,7 +193,7 @@ async function previousResults(deps: Deps, project: Project, job: Job, branch: s
  * same job on the same branch, falling back to the project's default branch. Empty when none exists.
  */
 export async function previousTimings(deps: Deps, c: TaskClaims): Promise<{ source?: { jobNumber: number; branch: string }; tests: TestCaseResult[] }> {
-  const job = await loadTask(deps, c);
+  const job = await loadRunningTask(deps, c);
   const [pipeline, project] = await Promise.all([deps.pipelines.getPipeline(job.pipelineId), deps.projects.getProject(job.projectSlug)]);
   if (!pipeline || !project) throw new NotFoundError('The pipeline or project of this task no longer exists.');
   const branches = [...new Set([pipeline.vcs.branch, project.defaultBranch].filter((b): b is string => !!b))];

@@ -3,12 +3,15 @@ import type { JobStatus } from '../model/statuses';
 import type { CommitState } from '../ports/commit-status-notifier';
 import type { ControlPlaneDeps } from './deps';
 import { reportsGitHubStatus } from './project-settings';
+import { emailWorkflowOutcome } from './email-notifications';
+import { deliverWebhook, prepareWebhookEvents, type DeliverWebhookMessage, type DeliveryDeps } from './webhook-delivery';
 
 /** Messages on the `notify` queue (sent by the conductor). */
 export type NotifyMessage =
   | { type: 'JobQueued'; workflowId: string; jobId: string }
   | { type: 'JobFinished'; workflowId: string; jobId: string; status: JobStatus }
-  | { type: 'WorkflowFinished'; workflowId: string; status: string };
+  | { type: 'WorkflowFinished'; workflowId: string; status: string }
+  | DeliverWebhookMessage;
 
 /** CircleCI's commit status for a job state; `undefined` for states it does not report. */
 export function commitStatusFor(status: JobStatus): { state: CommitState; description: string } | undefined {
@@ -35,6 +38,7 @@ export function commitStatusFor(status: JobStatus): { state: CommitState; descri
 }
 
 type Deps = Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'commitStatuses' | 'publicUrl'>;
+type NotifyDeps = Deps & DeliveryDeps & Parameters<typeof emailWorkflowOutcome>[0];
 
 async function postJobStatus(deps: Deps, job: Job): Promise<'pending' | 'final' | 'none'> {
   const status = commitStatusFor(job.status);
@@ -62,15 +66,35 @@ async function postJobStatus(deps: Deps, job: Job): Promise<'pending' | 'final' 
 }
 
 /**
- * The `notify` consumer: commit statuses named `ci/circleci: <job>`. Messages may arrive out of order, so the
- * job's current state is posted, never the state a message names; a pending status posted while the job
- * finished is followed by the final one. Safe to run twice (a status post replaces the previous one).
+ * Commit statuses named `ci/circleci: <job>`. Messages may arrive out of order, so the job's current state is
+ * posted, never the state a message names; a pending status posted while the job finished is followed by the
+ * final one. Safe to run twice (a status post replaces the previous one).
  */
-export async function handleNotification(deps: Deps, msg: NotifyMessage): Promise<void> {
-  if (msg.type === 'WorkflowFinished' || !deps.commitStatuses) return;
+async function postCommitStatus(deps: Deps, msg: { workflowId: string; jobId: string }): Promise<void> {
+  if (!deps.commitStatuses) return;
   const job = await deps.pipelines.getJob(msg.workflowId, msg.jobId);
   if (!job) return;
   if ((await postJobStatus(deps, job)) !== 'pending') return;
   const after = await deps.pipelines.getJob(msg.workflowId, msg.jobId);
   if (after && commitStatusFor(after.status)?.state !== 'pending') await postJobStatus(deps, after);
+}
+
+/**
+ * The `notify` consumer: commit statuses, email on failed and fixed workflows, outbound webhooks (`job-completed`, `workflow-completed` and their
+ * delivery attempts). Every branch is safe to run twice.
+ */
+export async function handleNotification(deps: NotifyDeps, msg: NotifyMessage): Promise<void> {
+  switch (msg.type) {
+    case 'JobQueued':
+      return postCommitStatus(deps, msg);
+    case 'JobFinished':
+      await postCommitStatus(deps, msg);
+      return prepareWebhookEvents(deps, { type: 'job-completed', workflowId: msg.workflowId, jobId: msg.jobId });
+    case 'WorkflowFinished':
+      await prepareWebhookEvents(deps, { type: 'workflow-completed', workflowId: msg.workflowId });
+      return emailWorkflowOutcome(deps, msg.workflowId);
+    case 'DeliverWebhook':
+      await deliverWebhook(deps, msg);
+      return;
+  }
 }

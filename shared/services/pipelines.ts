@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { compileConfig } from '../config/compile';
-import { selectJobs } from '../config/select-jobs';
+import { narrowJobs, selectJobs } from '../config/select-jobs';
 import type { PipelineValues, Plan } from '../config/plan';
-import type { Job, Pipeline, PipelineError, Project, Schedule, TriggerInfo, Workflow } from '../model/entities';
+import type { Job, Pipeline, PipelineError, PipelineSelection, Project, Schedule, TriggerInfo, Workflow } from '../model/entities';
 import { NotFoundError, ValidationError } from '../model/errors';
+import { compileUserConfig } from './config-compile';
 import type { ControlPlaneDeps } from './deps';
+import { readConfigSource } from './config-source';
 import { storePipelineConfig } from './pipeline-config';
 import { syncConfigSchedules } from './schedules';
 import { stableUuid } from './tokens';
@@ -24,6 +25,8 @@ export interface TriggerInput {
   forkRepositoryUrl?: string;
   /** The schedule that fires this pipeline. */
   scheduleId?: string;
+  /** Only these workflows/jobs (local runs). */
+  selection?: PipelineSelection;
 }
 
 /**
@@ -64,6 +67,7 @@ export async function triggerPipeline(
     },
     parameters,
     ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
+    ...(input.selection ? { selection: input.selection } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -85,24 +89,19 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
   if (!project) return void (await fail(deps, pipeline, [{ type: 'config-fetch', message: `Project ${pipeline.projectSlug} no longer exists.` }]));
 
   let commit;
-  let source: string | undefined;
+  let read;
   try {
     commit = await deps.repos.resolve(project, { branch: pipeline.vcs.branch, tag: pipeline.vcs.tag, revision: pipeline.vcs.revision || undefined });
-    source = await deps.repos.readFile(project, commit.revision, '.circleci/config.yml');
-    if (source === undefined) source = await deps.repos.readFile(project, commit.revision, '.circleci/config.yaml');
+    read = await readConfigSource(deps.repos, project, commit.revision);
   } catch (e) {
     return void (await fail(deps, pipeline, [{ type: 'config-fetch', message: (e as Error).message }]));
   }
-  const vcs = { ...pipeline.vcs, revision: commit.revision, commit: { subject: commit.subject, body: commit.body } };
-  if (source === undefined) {
-    return void (await fail(deps, { ...pipeline, vcs }, [
-      { type: 'config-fetch', message: `No .circleci/config.yml found at ${commit.revision.slice(0, 12)}. Add one to the repository.` },
-    ]));
-  }
+  const vcs = { ...pipeline.vcs, revision: commit.revision, commit: { subject: commit.subject, body: commit.body, ...(commit.committerEmail ? { committerEmail: commit.committerEmail } : {}) } };
+  if (!read.ok) return void (await fail(deps, { ...pipeline, vcs }, [read.error]));
+  const source = read.source;
   const schedule = pipeline.scheduleId ? await deps.schedules.getSchedule(pipeline.scheduleId) : undefined;
-  const compiled = await compileConfig(source, {
+  const compiled = await compileUserConfig(deps, source, {
     pipelineParameters: pipeline.parameters,
-    orbResolver: deps.orbResolver,
     pipeline: pipelineValuesOf({ ...pipeline, vcs }, project, schedule),
   });
   if (!compiled.ok) {
@@ -164,7 +163,10 @@ export async function createPlanWorkflows(
   for (const wp of plan.workflows) {
     // Workflows with `triggers: schedule` run only when their config schedule fires, and only they do then.
     if (schedule?.kind === 'config' ? wp.name !== schedule.workflow : wp.schedules.length > 0) continue;
-    const plans = selectJobs(wp, { branch: vcs.branch, tag: vcs.tag });
+    // A selection narrows the pipeline's own workflows; a setup workflow always runs to reach the continuation.
+    const selection = tag === 'setup' ? undefined : pipeline.selection;
+    if (selection?.workflows && !selection.workflows.includes(wp.name)) continue;
+    const plans = narrowJobs(selectJobs(wp, { branch: vcs.branch, tag: vcs.tag }), selection?.jobs);
     if (plans.length === 0) continue;
     const workflow: Workflow = {
       id: namespace ? stableUuid(pipeline.id, namespace, 'workflow', wp.name) : stableUuid(pipeline.id, 'workflow', wp.name),

@@ -13,6 +13,8 @@ export interface AdvancedSettings extends ProjectSettings {
   oss?: boolean;
   setupWorkflows?: boolean;
   writeSettingsRequiresAdmin?: boolean;
+  /** Slipway's own setting: a folder (e.g. `.circleci/config`) packed at trigger time instead of `.circleci/config.yml`. */
+  configFolder?: string;
 }
 
 /** v2 name (`advanced.<name>`) → stored field, with CircleCI's defaults. */
@@ -52,12 +54,22 @@ function flag(settings: AdvancedSettings, name: FlagName): boolean {
   return typeof v === 'boolean' ? v : fallback;
 }
 
+/** Checks a `config_folder` setting: a folder path inside the repository. Resolves the error message, if any. */
+function configFolderProblem(folder: string): string | undefined {
+  if (!folder) return undefined;
+  if (folder.length > 200 || folder.startsWith('/') || folder.split('/').some((p) => p === '..' || p === '.') || /[\0\\]/.test(folder)) {
+    return "Setting 'config_folder' must be a folder path inside the repository, e.g. .circleci/config (no leading /, no . or .. parts).";
+  }
+  return undefined;
+}
+
 /** CircleCI API v2 `project_settings`. */
-export function apiProjectSettings(project: Project): { advanced: Record<string, boolean | string[]> } {
+export function apiProjectSettings(project: Project): { advanced: Record<string, boolean | string | string[]> } {
   const s = settingsOf(project);
-  const advanced: Record<string, boolean | string[]> = {};
+  const advanced: Record<string, boolean | string | string[]> = {};
   for (const name of Object.keys(FLAGS) as FlagName[]) advanced[name] = flag(s, name);
   advanced.pr_only_branch_overrides = s.prOnlyBranchOverrides ?? [project.defaultBranch];
+  if (s.configFolder) advanced.config_folder = s.configFolder;
   return { advanced };
 }
 
@@ -92,6 +104,12 @@ export function parseSettingsPatch(body: unknown): Partial<AdvancedSettings> {
       if (value.length > 100)
         throw new ValidationError("Field 'pr_only_branch_overrides' only supports up to 100 branches.");
       changes.prOnlyBranchOverrides = [...new Set(value as string[])];
+      continue;
+    }
+    if (name === 'config_folder') {
+      const problem = typeof value === 'string' ? configFolderProblem(value) : "Setting 'config_folder' must be a string (empty to use .circleci/config.yml).";
+      if (problem) throw new ValidationError(problem);
+      changes.configFolder = (value as string).replace(/\/+$/, '') || undefined;
       continue;
     }
     if (!(name in FLAGS)) throw new ValidationError(`Unknown advanced setting '${name}'.`);

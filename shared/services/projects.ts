@@ -40,9 +40,28 @@ export async function addProject(
   return project;
 }
 
+/**
+ * The clone URL of a project added without one (`POST /project/{slug}` with no body, as CircleCI takes it):
+ * the repository of the same name on the GitHub the App is installed on.
+ */
+export function vcsRepositoryUrl(deps: Pick<ControlPlaneDeps, 'githubWebUrl'>, slug: string): string {
+  const s = parseSlug(slug);
+  if (s.vcs !== 'gh') {
+    throw new ValidationError(`Slipway finds repositories by itself only on GitHub; for ${s.slug} send {"repo_url": "<clone URL>"} in the request body.`, { slug: s.slug });
+  }
+  if (!deps.githubWebUrl) {
+    throw new ValidationError(
+      `No GitHub App is configured, so Slipway cannot find the repository of ${s.slug}: set SLIPWAY_GITHUB_APP_ID and SLIPWAY_GITHUB_APP_PRIVATE_KEY (or SLIPWAY_GITHUB_APP_FILE), or send {"repo_url": "<clone URL>"} in the request body.`,
+      { slug: s.slug, missing: 'SLIPWAY_GITHUB_APP_ID' },
+    );
+  }
+  return `${deps.githubWebUrl}/${s.org}/${s.repo}.git`;
+}
+
 export async function getProjectOrThrow(deps: Pick<ControlPlaneDeps, 'projects'>, slug: string): Promise<Project> {
   const normalized = SLUG.test(slug) ? parseSlug(slug).slug : slug;
-  const project = await deps.projects.getProject(normalized);
+  // Organisation and repository names are case-insensitive on GitHub and Bitbucket, and so on CircleCI.
+  const project = (await deps.projects.getProject(normalized)) ?? (await deps.projects.listProjects()).find((p) => p.slug.toLowerCase() === normalized.toLowerCase());
   if (!project) throw new NotFoundError('Project not found', { slug });
   return project;
 }

@@ -20,6 +20,20 @@ export async function loadTask(deps: Pick<ControlPlaneDeps, 'pipelines'>, c: Tas
   return job;
 }
 
+/** Presigned URLs handed to agents (logs, caches, workspaces, artifacts, test results) expire this soon. */
+export const PRESIGNED_URL_TTL_SECONDS = 600;
+
+/**
+ * The job of a task token's task that is still running: a token whose task ended (completed, canceled, reaped)
+ * writes nothing more and gets no new upload URL (409).
+ */
+export async function loadRunningTask(deps: Pick<ControlPlaneDeps, 'pipelines'>, c: TaskClaims): Promise<Job> {
+  const job = await loadTask(deps, c);
+  const status = job.tasks[c.taskIndex].status;
+  if (status !== 'running') throw new ConflictError(`Task is ${status}; its token no longer writes.`);
+  return job;
+}
+
 /** The job spec for a task that is queued or running at this attempt (`loaded`: its job, already read and checked). */
 export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?: Job): Promise<JobSpec> {
   const job = loaded ?? (await loadTask(deps, c));
@@ -114,12 +128,17 @@ export async function watchJob(deps: Pick<ControlPlaneDeps, 'pipelines' | 'clock
 export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims, steps?: StepReport[]): Promise<{ cancel: boolean; live?: true }> {
   const at = deps.clock.now();
   const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { heartbeatAt: at.toISOString(), ...(steps && { steps: toStepResults(steps, c.taskIndex) }) });
-  if (!job) return { cancel: true };
+  // Nothing written: the task ended (or its attempt was superseded). 409 tells the agent to stop.
+  if (!job) throw new ConflictError('Task is no longer running; its token no longer writes.');
   const live = job.watchedAt !== undefined && at.getTime() - Date.parse(job.watchedAt) < WATCH_LIVE_MS;
   return live ? { cancel: job.status === 'canceled', live } : { cancel: job.status === 'canceled' };
 }
 
-/** The task ended: store its final steps and status, then nudge the conductor. Safe to call twice. */
+/**
+ * The task ended: store its final steps and status, then nudge the conductor. Safe to call twice: a replay of
+ * the same completion succeeds; any other report on an ended task (canceled, reaped, completed otherwise) is
+ * a 409.
+ */
 export async function completeTask(deps: ControlPlaneDeps, c: TaskClaims, input: { status: JobStatus; steps: StepReport[] }): Promise<void> {
   if (!AGENT_FINAL.includes(input.status)) throw new ValidationError(`status must be one of ${AGENT_FINAL.join(', ')}`);
   const now = deps.clock.now().toISOString();
@@ -132,8 +151,9 @@ export async function completeTask(deps: ControlPlaneDeps, c: TaskClaims, input:
     (await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch, { expected: 'running', patch: { status: 'success', stoppedAt: now }, soleTask: true }));
   if (finished) {
     await announceJobFinished(deps, c.workflowId, c.jobId, 'success', { startedAt: finished.startedAt, stoppedAt: now });
-  } else {
-    await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch);
+  } else if (!(await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch))) {
+    const current = (await loadTask(deps, c)).tasks[c.taskIndex].status;
+    if (current !== input.status) throw new ConflictError(`Task already ended ${current}; its token no longer writes.`);
   }
   await sendWorkflowEvent(deps, c.workflowId, { type: 'TaskFinished', jobId: c.jobId }, `${c.jobId}:${c.taskIndex}:${c.attempt}:done`);
 }
@@ -149,6 +169,7 @@ export async function logUploadUrls(deps: ControlPlaneDeps, c: TaskClaims, input
     throw new ValidationError('step and from must be non-negative integers');
   }
   const count = Math.min(Math.max(1, input.count | 0), 64);
+  await loadRunningTask(deps, c);
   const prefix = logPrefix(c.jobId, c.taskIndex, c.attempt, input.step);
-  return Promise.all(Array.from({ length: count }, (_, i) => deps.blobs.presignPut(`${prefix}${String(input.from + i).padStart(8, '0')}`, 3600)));
+  return Promise.all(Array.from({ length: count }, (_, i) => deps.blobs.presignPut(`${prefix}${String(input.from + i).padStart(8, '0')}`, PRESIGNED_URL_TTL_SECONDS)));
 }

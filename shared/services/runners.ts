@@ -4,6 +4,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, Valida
 import type { RunnerResourceClass } from '../ports/runner-store';
 import type { ControlPlaneDeps } from './deps';
 import { isMachineRunnerClass, machineRunnerClassFor, recordMachineInstance } from './machine-pool';
+import { authorizeClass, classOwner, failRefusedTask, foreignClassRefusal, owningOrganization } from './runner-isolation';
 import { hashToken } from './tokens';
 
 
@@ -22,12 +23,12 @@ export function apiResourceClass(rc: RunnerResourceClass) {
   return { id: rc.id, resource_class: rc.name, description: rc.description };
 }
 
-export async function createResourceClass(deps: ControlPlaneDeps, user: User, input: { resourceClass: string; description: string }) {
+export async function createResourceClass(deps: ControlPlaneDeps, user: User, input: { resourceClass: string; description: string; organization?: string }) {
   if (!NAME.test(input.resourceClass)) throw new ValidationError(`Resource class "${input.resourceClass}" must look like namespace/name (letters, digits, - and _).`);
   const namespace = input.resourceClass.split('/')[0];
   if (isMachineRunnerClass(input.resourceClass.toLowerCase())) throw new ValidationError('The namespace "machine" is reserved for the EC2 machine executor\'s runners; choose another namespace.');
-  authorizeNamespace(user, namespace);
-  const rc: RunnerResourceClass = { id: randomUUID(), name: input.resourceClass, namespace, description: input.description, createdAt: deps.clock.now().toISOString() };
+  const owner = owningOrganization(user, namespace, input.organization);
+  const rc: RunnerResourceClass = { id: randomUUID(), name: input.resourceClass, namespace, organizationSlug: owner.slug, organizationId: owner.id, description: input.description, createdAt: deps.clock.now().toISOString() };
   if (!(await deps.runners.createResourceClass(rc))) throw new ConflictError(`Resource class ${rc.name} already exists.`);
   return apiResourceClass(rc);
 }
@@ -35,13 +36,14 @@ export async function createResourceClass(deps: ControlPlaneDeps, user: User, in
 export async function listResourceClasses(deps: ControlPlaneDeps, user: User, namespace: string) {
   if (!namespace) throw new ValidationError('Give the namespace: ?namespace=<your-namespace>.');
   authorizeNamespace(user, namespace);
-  return { items: (await deps.runners.listResourceClasses(namespace)).map(apiResourceClass) };
+  const mine = (rc: RunnerResourceClass) => user.admin || Object.entries(user.roles).some(([org, role]) => role === 'admin' && org.toLowerCase() === classOwner(rc).slug.toLowerCase());
+  return { items: (await deps.runners.listResourceClasses(namespace)).filter(mine).map(apiResourceClass) };
 }
 
 async function resourceClassOrThrow(deps: ControlPlaneDeps, user: User, name: string): Promise<RunnerResourceClass> {
   const rc = await deps.runners.getResourceClass(name);
   if (!rc) throw new NotFoundError(`Resource class ${name} not found. Create it first: POST /api/v2/runner/resource.`);
-  authorizeNamespace(user, rc.namespace);
+  authorizeClass(user, rc);
   return rc;
 }
 
@@ -49,7 +51,7 @@ export async function deleteResourceClass(deps: ControlPlaneDeps, user: User, id
   const store = deps.runners;
   const rc = await store.getResourceClassById(id);
   if (!rc) throw new NotFoundError('Resource class not found');
-  authorizeNamespace(user, rc.namespace);
+  authorizeClass(user, rc);
   if ((await store.listTokens(rc.name)).length) throw new ConflictError(`Resource class ${rc.name} still has tokens; delete them first.`);
   await store.deleteResourceClass(rc.name);
 }
@@ -125,11 +127,19 @@ export async function claimRunnerTask(
   const machineClass = token.machine ? token.resourceClass : undefined;
   const now = deps.clock.now().toISOString();
   await store.touchRunner({ resourceClass: token.resourceClass, name: runner.name, version: runner.version, lastSeen: now });
+  const rc = machineClass ? undefined : await store.getResourceClass(token.resourceClass);
   for (const entry of await store.listQueued(token.resourceClass)) {
     const job = await deps.pipelines.getJob(entry.workflowId, entry.jobId);
     const task = job?.tasks[entry.taskIndex];
-    if (!task || task.status !== 'queued' || task.attempt !== entry.attempt) {
+    if (!job || !task || task.status !== 'queued' || task.attempt !== entry.attempt) {
       await store.remove(entry);
+      continue;
+    }
+    // A job of another organisation never reaches this runner (nor its secrets): it fails, saying why.
+    const refusal = rc && (await foreignClassRefusal(deps, job, rc));
+    if (refusal) {
+      await store.remove(entry);
+      await failRefusedTask(deps, job, entry.taskIndex, entry.attempt, refusal);
       continue;
     }
     // A machine task is claimed once the dispatcher has recorded its compute, which the claim then replaces.

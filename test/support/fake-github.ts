@@ -178,6 +178,16 @@ export async function startFakeGitHub(options: {
         commit: { message: message.replace(/\n+$/, ''), author: { name: name.trim() } },
       });
     }
+    if ((m = /^git\/trees\/(.+)$/.exec(rest)) && req.method === 'GET') {
+      const listing = git(repo.dir, 'ls-tree', '-r', '-t', '-z', m[1]);
+      if (listing === undefined) return send(res, 404, { message: 'Not Found' });
+      const tree = listing.split('\0').filter(Boolean).map((line) => {
+        const [info, path] = line.split('\t');
+        const [mode, type, sha] = info.split(' ');
+        return { path, mode, type, sha };
+      });
+      return send(res, 200, { sha: m[1], tree, truncated: false });
+    }
     if ((m = /^contents\/(.+)$/.exec(rest)) && req.method === 'GET') {
       const ref = url.searchParams.get('ref') ?? 'HEAD';
       const text = git(repo.dir, 'show', `${ref}:${m[1]}`);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { compileConfigWithDefaults, type CompileConfigRequest } from '../../../shared/config/compile-with-defaults';
+import type { CompileConfigRequest } from '../../../shared/config/compile-with-defaults';
 import { ValidationError } from '../../../shared/model/errors';
+import { compileUserConfigWithDefaults } from '../../../shared/services/config-compile';
 import { listOrbVersions, publishOrb } from '../../../shared/services/orbs';
 import { json, type Route } from '../http';
 
@@ -17,7 +18,11 @@ export const configRoutes: Route[] = [
     async handle(ctx) {
       await ctx.user();
       if (!ctx.req.body || typeof ctx.req.body !== 'object') throw new ValidationError('Send {"config_yaml": "<config text>", "options": {...}} as JSON.');
-      return json(200, await compileConfigWithDefaults(ctx.req.body as CompileConfigRequest, { orbResolver: ctx.deps.orbResolver }));
+      const result = await compileUserConfigWithDefaults(ctx.deps, ctx.req.body as CompileConfigRequest);
+      // A config past a compile limit is refused as a bad request; other problems answer 200 with
+      // `valid: false`, as CircleCI's endpoint does.
+      const limit = result.errors.find((e) => e.code === 'limit');
+      return limit ? json(400, { message: limit.message, ...result }) : json(200, result);
     },
   },
   {

@@ -8,6 +8,7 @@ import { jobRoutes } from './jobs';
 import { metaRoutes } from './meta';
 import { oauthRoutes } from './oauth';
 import { pipelineRoutes } from './pipelines';
+import { privateRoutes } from './private';
 import { projectListRoutes } from './project-list';
 import { projectRoutes } from './projects';
 import { runnerRoutes } from './runner';
@@ -15,8 +16,14 @@ import { runnerAdminRoutes } from './runners';
 import { scheduleRoutes } from './schedules';
 import { settingsRoutes } from './settings';
 import { sshKeyRoutes } from './ssh-keys';
+import { usageRoutes } from './usage';
 import { userRoutes } from './users';
+import { v1BuildRoutes } from './v1-builds';
+import { v1ProjectRoutes } from './v1-projects';
+import { webhookRoutes } from './webhooks';
+import { auditRoutes } from './audit';
+import { notificationSettingsRoutes } from './notification-settings';
 import { workflowRoutes } from './workflows';
 
 /** Every API route. Order matters only where paths overlap (more specific first). */
-export const apiRoutes: Route[] = [...metaRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...oauthRoutes, ...projectListRoutes, ...configRoutes];
+export const apiRoutes: Route[] = [...metaRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...oauthRoutes, ...webhookRoutes, ...auditRoutes, ...notificationSettingsRoutes, ...projectListRoutes, ...configRoutes, ...privateRoutes, ...usageRoutes, ...v1ProjectRoutes, ...v1BuildRoutes];

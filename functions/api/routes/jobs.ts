@@ -3,20 +3,21 @@ import { isTerminalJob } from '../../../shared/model/statuses';
 import { sendWorkflowEvent } from '../../../shared/services/advance-workflow';
 import { apiJobDetails, apiV1Job } from '../../../shared/services/api-shapes';
 import { readStepOutput } from '../../../shared/services/job-output';
+import { jobReplaySpec } from '../../../shared/services/job-replay';
 import { watchJob } from '../../../shared/services/runner-protocol';
-import { projectFor } from '../access';
-import { json, type Route, type RouteContext } from '../http';
-
-async function jobByNumber(ctx: RouteContext, slug: string, number: string, role: 'viewer' | 'member') {
-  const project = await projectFor(ctx, slug, role);
-  const job = await ctx.deps.pipelines.getJobByNumber(project.slug, Number(number));
-  if (!job) throw new NotFoundError('Job not found');
-  const workflow = await ctx.deps.pipelines.getWorkflow(job.workflowId);
-  if (!workflow) throw new NotFoundError('Job not found');
-  return { project, job, workflow };
-}
+import { jobByNumber, projectFor, v1Slug } from '../access';
+import { json, type Route } from '../http';
 
 export const jobRoutes: Route[] = [
+  {
+    // Slipway extension for `slipway run --replay`: what the job ran with; secrets need ?with-secrets=true and admin.
+    method: 'GET',
+    path: '/api/v2/project/:slug/job/:number/replay',
+    async handle(ctx) {
+      const { project, job } = await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member');
+      return json(200, await jobReplaySpec(ctx.deps, await ctx.user(), project, job, ctx.req.query['with-secrets'] === 'true'));
+    },
+  },
   {
     method: 'GET',
     path: '/api/v2/project/:slug/job/:number',
@@ -32,7 +33,7 @@ export const jobRoutes: Route[] = [
       const { job } = await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member');
       const user = await ctx.user();
       if (!isTerminalJob(job.status)) await sendWorkflowEvent(ctx.deps, job.workflowId, { type: 'JobCancelRequested', jobId: job.id, by: user.id });
-      return json(202, { message: 'Accepted.' });
+      return json(200, { message: 'Job cancellation requested.' });
     },
   },
   {
@@ -52,9 +53,7 @@ export const jobRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1.1/project/:vcs/:org/:repo/:number',
     async handle(ctx) {
-      const { vcs, org, repo, number } = ctx.req.params;
-      const slug = `${vcs === 'github' ? 'gh' : vcs === 'bitbucket' ? 'bb' : vcs}/${org}/${repo}`;
-      const { project, job, workflow } = await jobByNumber(ctx, slug, number, 'viewer');
+      const { project, job, workflow } = await jobByNumber(ctx, v1Slug(ctx), ctx.req.params.number, 'viewer');
       const [pipeline] = await Promise.all([ctx.deps.pipelines.getPipeline(job.pipelineId), watchJob(ctx.deps, job)]);
       if (!pipeline) throw new NotFoundError('Job not found');
       const urls = new Map<string, string>();

@@ -4,7 +4,7 @@ import { apiPipeline, apiWorkflow, pipelineValues } from '../../../shared/servic
 import { authorize } from '../../../shared/services/auth';
 import { loadPipelineConfig } from '../../../shared/services/pipeline-config';
 import { getProjectOrThrow } from '../../../shared/services/projects';
-import { triggerPipeline } from '../../../shared/services/pipelines';
+import { pipelineRunTrigger, triggerFromApi } from '../../../shared/services/api-trigger';
 import { parseBody, projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 
@@ -15,6 +15,18 @@ const TriggerBody = z
     parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   })
   .strict();
+
+const Ref = z.object({ branch: z.string().min(1).optional(), tag: z.string().min(1).optional() }).strict();
+const RunBody = z
+  .object({
+    definition_id: z.string().uuid().optional(),
+    config: Ref.optional(),
+    checkout: Ref.optional(),
+    parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  })
+  .strict();
+
+const created = (p: { id: string; state: string; number: number; createdAt: string }) => json(201, { id: p.id, state: p.state, number: p.number, created_at: p.createdAt });
 
 /** A page of a project's pipelines; `mine` keeps those the caller triggered (pages may then be shorter). */
 async function pipelinePage(ctx: RouteContext, slug: string, options: { mine?: boolean; branch?: string }) {
@@ -31,9 +43,16 @@ export const pipelineRoutes: Route[] = [
     async handle(ctx) {
       const project = await projectFor(ctx, ctx.req.params.slug, 'member');
       const body = parseBody(TriggerBody, ctx.req.body);
-      const user = await ctx.user();
-      const p = await triggerPipeline(ctx.deps, project, { ...body, trigger: { type: 'api', actor: { login: user.login, avatarUrl: null } } });
-      return json(201, { id: p.id, state: p.state, number: p.number, created_at: p.createdAt });
+      return created(await triggerFromApi(ctx.deps, project, await ctx.user(), body));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/project/:slug/pipeline/run',
+    async handle(ctx) {
+      const project = await projectFor(ctx, ctx.req.params.slug, 'member');
+      const body = parseBody(RunBody, ctx.req.body);
+      return created(await triggerFromApi(ctx.deps, project, await ctx.user(), pipelineRunTrigger(project, body)));
     },
   },
   {

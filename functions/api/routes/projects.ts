@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../../shared/model/errors';
 import { apiProject } from '../../../shared/services/api-shapes';
-import { addProject } from '../../../shared/services/projects';
+import { apiProjectSettings } from '../../../shared/services/project-settings';
+import { addProject, vcsRepositoryUrl } from '../../../shared/services/projects';
 import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar } from '../../../shared/services/env-vars';
 import { projectFor, parseBody } from '../access';
 import { json, type Route } from '../http';
@@ -16,6 +17,11 @@ export const projectRoutes: Route[] = [
     async handle(ctx) {
       const user = await ctx.user();
       if (!user.admin) throw new ForbiddenError('Only an instance admin can add projects. Ask the administrator of this Slipway installation.');
+      // CircleCI's form has no body and answers with the project's settings; Slipway's names the repository.
+      if (ctx.req.body === undefined) {
+        const project = await addProject(ctx.deps, { slug: ctx.req.params.slug, repoUrl: vcsRepositoryUrl(ctx.deps, ctx.req.params.slug) });
+        return json(201, apiProjectSettings(project));
+      }
       const body = parseBody(CreateBody, ctx.req.body);
       const project = await addProject(ctx.deps, { slug: ctx.req.params.slug, repoUrl: body.repo_url, defaultBranch: body.default_branch });
       return json(201, apiProject(project));

@@ -15,7 +15,8 @@ import {
 import { parseBody } from '../access';
 import { json, type Route } from '../http';
 
-const ResourceBody = z.object({ resource_class: z.string().min(3).max(200), desc: z.string().max(500).default('') }).strict();
+// `organization` (`gh/acme`): which organisation owns the class, when the namespace names several of yours.
+const ResourceBody = z.object({ resource_class: z.string().min(3).max(200), desc: z.string().max(500).default(''), organization: z.string().max(200).optional() }).strict();
 const TokenBody = z.object({ resource_class: z.string().min(3).max(200), nickname: z.string().min(1).max(200) }).strict();
 // `resource_class`: EC2 machine runners name their pool (`machine/<class>`); a runner token implies its class.
 const ClaimBody = z.object({ name: z.string().min(1).max(200), version: z.string().max(50).default(''), resource_class: z.string().max(200).optional() });
@@ -34,7 +35,7 @@ export const runnerAdminRoutes: Route[] = [
     handle: async (ctx) => {
       const user = await ctx.user();
       const body = parseBody(ResourceBody, ctx.req.body);
-      return json(200, await createResourceClass(ctx.deps, user, { resourceClass: body.resource_class, description: body.desc }));
+      return json(200, await createResourceClass(ctx.deps, user, { resourceClass: body.resource_class, description: body.desc, organization: body.organization }));
     },
   },
   { method: 'GET', path: '/api/v2/runner/resource', handle: async (ctx) => json(200, await listResourceClasses(ctx.deps, await ctx.user(), ctx.req.query.namespace ?? '')) },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../../shared/model/errors';
 import { ForbiddenError } from '../../../shared/model/errors';
-import { tokenFromHeaders } from '../../../shared/services/auth';
+import { tokenFromRequest } from '../../../shared/services/auth';
 import { apiUser, collaborations, createUser, grantRole, issueToken, listTokens, revokeOwnToken, revokeToken } from '../../../shared/services/users';
 import { parseBody } from '../access';
 import { json, type Route } from '../http';
@@ -21,7 +21,7 @@ export const userRoutes: Route[] = [
     path: '/api/v2/me/token',
     async handle(ctx) {
       await ctx.user();
-      await revokeOwnToken(ctx.deps, tokenFromHeaders(ctx.req.headers)!);
+      await revokeOwnToken(ctx.deps, tokenFromRequest(ctx.req.headers, ctx.req.query)!);
       return json(200, { message: 'Token revoked: you are signed out.' });
     },
   },

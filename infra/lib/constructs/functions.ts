@@ -108,6 +108,15 @@ export class Functions extends Construct {
           forceDockerBundling: false,
           // AWS SDK v3 comes with the Node.js 22 runtime: leaving it out keeps bundles small and cold starts short.
           externalModules: ['@aws-sdk/*'],
+          // Users' configs compile in a worker thread (shared/adapters/compile), which loads its own bundle
+          // from beside the handler's.
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) => [
+              `${path.join(inputDir, 'node_modules', '.bin', 'esbuild')} ${path.join(inputDir, 'shared', 'adapters', 'compile', 'config-compile-worker.ts')} --bundle --platform=node --target=es2022 --format=cjs --minify --outfile=${path.join(outputDir, 'config-compile-worker.cjs')} --log-level=error`,
+            ],
+          },
         },
         // cron: one at a time, so two reaper/scheduler passes never race over the same minute.
         reservedConcurrentExecutions: name === 'cron' && props.reserveConcurrency ? 1 : undefined,

@@ -8,7 +8,7 @@ const githubKey = (githubId: number) => ({ pk: `GITHUB#${githubId}`, sk: 'META' 
 
 /**
  * Users (`USER#id`, gsi1 `USERS` / login), login locks (`LOGIN#login`), GitHub account locks (`GITHUB#id`) and
- * token hashes (`TOKEN#sha256`).
+ * token hashes (`TOKEN#sha256`); followed projects are `FOLLOW#<slug>` items in the user's partition.
  */
 export class DynamoIdentityStore implements IdentityStore {
   constructor(private readonly table: DynamoTable) {}
@@ -98,5 +98,16 @@ export class DynamoIdentityStore implements IdentityStore {
 
   async getToken(hash: string): Promise<StoredToken | undefined> {
     return toEntity<StoredToken>(await this.table.get({ pk: `TOKEN#${hash}`, sk: 'META' }));
+  }
+
+  async setFollowing(userId: string, projectSlug: string, following: boolean): Promise<void> {
+    const key = { pk: `USER#${userId}`, sk: `FOLLOW#${projectSlug}` };
+    if (following) await this.table.put({ ...key, entity: 'follow', projectSlug });
+    else await this.table.delete(key);
+  }
+
+  async listFollowedProjects(userId: string): Promise<string[]> {
+    const items = await this.table.queryAll({ partition: `USER#${userId}`, prefix: 'FOLLOW#', consistent: true });
+    return items.map((i) => String(i.projectSlug)).sort();
   }
 }

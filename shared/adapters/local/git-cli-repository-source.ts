@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Project } from '../../model/entities';
-import { VcsError } from '../../model/errors';
+import { RefNotFoundError, VcsError } from '../../model/errors';
 import type { RepositorySource, ResolvedCommit } from '../../ports/repository-source';
 
 function git(args: string[], cwd?: string, timeoutMs = 120_000): Promise<string> {
@@ -54,10 +54,11 @@ export class GitCliRepositorySource implements RepositorySource {
     try {
       revision = (await git(['rev-parse', '--verify', '--quiet', `${spec}^{commit}`], dir)).trim();
     } catch {
-      throw new VcsError(`${ref.revision ? 'Revision' : ref.tag ? 'Tag' : 'Branch'} ${ref.revision ?? ref.tag ?? ref.branch ?? project.defaultBranch} not found in ${project.repoUrl}.`, { ref });
+      const kind = ref.revision ? 'Revision' : ref.tag ? 'Tag' : 'Branch';
+      throw new RefNotFoundError(kind, `${kind} ${ref.revision ?? ref.tag ?? ref.branch ?? project.defaultBranch} not found in ${project.repoUrl}.`, { ref });
     }
-    const [subject, body, authorName] = (await git(['log', '-1', '--format=%s%x00%b%x00%an', revision], dir)).split('\0');
-    return { revision, subject: subject ?? '', body: (body ?? '').trim(), authorName: (authorName ?? '').trim() };
+    const [subject, body, authorName, committerEmail] = (await git(['log', '-1', '--format=%s%x00%b%x00%an%x00%ce', revision], dir)).split('\0');
+    return { revision, subject: subject ?? '', body: (body ?? '').trim(), authorName: (authorName ?? '').trim(), committerEmail: (committerEmail ?? '').trim() || undefined };
   }
 
   async readFile(project: Project, revision: string, path: string): Promise<string | undefined> {
@@ -69,6 +70,18 @@ export class GitCliRepositorySource implements RepositorySource {
       if (/does not exist|exists on disk, but not in|path .* does not exist/.test(msg)) return undefined;
       throw new VcsError(`Could not read ${path} at ${revision}: ${msg}`, { path, revision }, { cause: e });
     }
+  }
+
+  async listFiles(project: Project, revision: string, dir: string): Promise<string[] | undefined> {
+    const folder = dir.replace(/\/+$/, '');
+    let out: string;
+    try {
+      out = await git(['ls-tree', '-r', '-z', '--name-only', revision, '--', `${folder}/`], this.mirrorOf(project.repoUrl));
+    } catch (e) {
+      throw new VcsError(`Could not list ${folder} at ${revision}: ${(e as { stderr?: string }).stderr ?? ''}`, { path: folder, revision }, { cause: e });
+    }
+    const files = out.split('\0').filter(Boolean).map((p) => p.slice(folder.length + 1));
+    return files.length ? files : undefined;
   }
 
   async checkoutAccess(project: Project): Promise<{ url: string }> {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { aProject } from '../../ports/project-store.contract';
 import { defineCommitStatusNotifierContract } from '../../ports/commit-status-notifier.contract';
 import { systemClock } from '../../ports/clock';
@@ -89,6 +92,20 @@ describe('GitHubRepositorySource', () => {
           r.path === `/repos/acme/demo/contents/.circleci/config.yml?ref=${first}`,
       ),
     ).toBe(true);
+  });
+
+  it('lists a folder at the exact commit, through GitHub and through the local git reader alike', async () => {
+    const { repo, app, project } = await setup();
+    const first = repo.commit({ '.circleci/config/@config.yml': 'version: 2.1\n', '.circleci/config/jobs/build.yml': 'docker: []\n' });
+    repo.commit({ '.circleci/config/jobs/test.yml': 'docker: []\n' });
+    const local = new GitCliRepositorySource(mkdtempSync(path.join(tmpdir(), 'mirrors-')));
+    const viaGitHub = new GitHubRepositorySource(app, local);
+    const localProject = { ...project, repoUrl: repo.url };
+    await local.resolve(localProject, { branch: 'main' });
+    for (const [source, p] of [[viaGitHub, project], [local, localProject]] as const) {
+      expect((await source.listFiles(p, first, '.circleci/config'))?.sort()).toEqual(['@config.yml', 'jobs/build.yml']);
+      expect(await source.listFiles(p, first, '.circleci/nope')).toBeUndefined();
+    }
   });
 
   it('hands the agent a short-lived installation token, renewed shortly before it expires', async () => {

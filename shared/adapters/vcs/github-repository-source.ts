@@ -1,5 +1,5 @@
 import type { Project } from '../../model/entities';
-import { VcsError } from '../../model/errors';
+import { RefNotFoundError, VcsError } from '../../model/errors';
 import type { RepositorySource, ResolvedCommit } from '../../ports/repository-source';
 import { repositoryOf, type GitHubApp } from './github-app';
 import { withGitHubRetries } from './github-retry';
@@ -35,12 +35,14 @@ export class GitHubRepositorySource implements RepositorySource {
         subject,
         body: rest.join('\n').trim(),
         authorName: data.commit.author?.name ?? undefined,
+        committerEmail: data.commit.committer?.email ?? undefined,
       };
     } catch (e) {
       const status = (e as { status?: number }).status;
       if (status === 404 || status === 422) {
         const kind = ref.revision ? 'Revision' : ref.tag ? 'Tag' : 'Branch';
-        throw new VcsError(
+        throw new RefNotFoundError(
+          kind,
           `${kind} ${name} not found in GitHub repository ${fullName}.`,
           { ref, repository: fullName },
           { cause: e },
@@ -75,6 +77,23 @@ export class GitHubRepositorySource implements RepositorySource {
             { cause: e },
           );
     }
+  }
+
+  async listFiles(project: Project, revision: string, dir: string): Promise<string[] | undefined> {
+    if (isLocal(project.repoUrl)) return this.local.listFiles?.(project, revision, dir);
+    const { owner, repo, fullName } = repositoryOf(project);
+    const { client } = await this.app.clientFor(fullName);
+    const prefix = `${dir.replace(/\/+$/, '')}/`;
+    const { data } = await withGitHubRetries('tree read', () =>
+      client.rest.git.getTree({ owner, repo, tree_sha: revision, recursive: 'true' }),
+    ).catch((e: unknown) => {
+      throw new VcsError(`Could not list ${dir} at ${revision} of ${fullName}: ${(e as Error).message}`, { path: dir, revision }, { cause: e });
+    });
+    if (data.truncated) {
+      throw new VcsError(`The file tree of ${fullName} at ${revision} is too large for GitHub to list in one request; keep the config in one file.`, { path: dir, revision });
+    }
+    const files = data.tree.filter((t) => t.type === 'blob' && t.path?.startsWith(prefix)).map((t) => (t.path as string).slice(prefix.length));
+    return files.length ? files : undefined;
   }
 
   async checkoutAccess(project: Project): Promise<{ url: string; username?: string; password?: string }> {

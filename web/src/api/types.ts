@@ -165,6 +165,18 @@ export interface Webhook {
   'signing-secret'?: string;
 }
 
+/** One delivery attempt of an outbound webhook (Slipway's delivery log). */
+export interface WebhookDelivery {
+  event_id: string;
+  event_type: string;
+  attempt: number;
+  at: string;
+  status: number | null;
+  latency_ms: number;
+  error: string | null;
+  will_retry: boolean;
+}
+
 export interface Context {
   id: string;
   name: string;

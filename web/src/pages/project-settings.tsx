@@ -2,10 +2,11 @@ import { Link } from 'wouter';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, slugPath } from '../api/client';
 import { useApi, useProject } from '../api/queries';
-import type { EnvVar, Page, Schedule, Webhook } from '../api/types';
+import type { EnvVar, Page, Schedule } from '../api/types';
 import { Empty, ErrorState, QueryView } from '../components/states';
 import { timeAgo } from '../lib/format';
 import { VariableForm } from '../components/variable-form';
+import { WebhooksPanel } from '../components/webhooks-panel';
 
 type Params = { vcs: string; org: string; repo: string };
 
@@ -85,37 +86,6 @@ function Schedules({ slug }: { slug: string }) {
   );
 }
 
-function Webhooks({ projectId }: { projectId: string | undefined }) {
-  const webhooks = useApi<Page<Webhook>>(projectId ? `/api/v2/webhook?scope-id=${encodeURIComponent(projectId)}&scope-type=project` : null);
-  return (
-    <section className="panel" aria-label="Webhooks">
-      <h2>Webhooks</h2>
-      {!projectId ? (
-        <Empty title="Webhooks need the project's id." />
-      ) : (
-        <QueryView query={webhooks} what="Webhooks">
-          {(page) =>
-            page.items.length === 0 ? (
-              <Empty title="No outbound webhooks." />
-            ) : (
-              <ul className="plain">
-                {page.items.map((w) => (
-                  <li key={w.id}>
-                    <strong>{w.name}</strong> <span className="mono">{w.url}</span>
-                    <div className="muted">
-                      {w.events.join(', ')} · TLS {w['verify-tls'] ? 'verified' : 'not verified'}
-                    </div>
-                  </li>
-                ))}
-              </ul>
-            )
-          }
-        </QueryView>
-      )}
-    </section>
-  );
-}
-
 type Advanced = Record<string, boolean | string[]>;
 const OPTION_LABELS: Record<string, string> = {
   autocancel_builds: 'Auto-cancel redundant workflows',
@@ -176,7 +146,7 @@ export function ProjectSettingsPage({ params }: { params: Params }) {
       <EnvVars slug={slug} />
       <div className="grid2">
         <Schedules slug={slug} />
-        <Webhooks projectId={project.data?.id} />
+        <WebhooksPanel projectId={project.data?.id} />
       </div>
       <GithubOptions params={params} />
     </>
