@@ -13,9 +13,10 @@ export type SecretName = 'githubApp' | 'signingKey' | 'runnerToken';
 
 /**
  * Access to objects under one bucket prefix: `read` GetObject (and HeadObject), `write` PutObject and the
- * multipart calls, `delete` DeleteObject, `list` ListBucket with an `s3:prefix` condition on that prefix.
+ * multipart calls, `delete` DeleteObject, `list` ListBucket with an `s3:prefix` condition on that prefix,
+ * `retain` PutObjectRetention (writing with an Object Lock retention, as the audit log does).
  */
-export type ObjectAccess = 'read' | 'write' | 'delete' | 'list';
+export type ObjectAccess = 'read' | 'write' | 'delete' | 'list' | 'retain';
 
 /**
  * Control-plane capabilities over job compute, each a fixed set of scoped statements:
@@ -54,7 +55,14 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     table: 'read-write',
     // Presigned transfers for agents and the UI; restore_cache/workspaces/artifacts/logs are found by listing.
     // pipelines/: continuation stores its config there; the pipeline config endpoint reads it. orbs/: publishing.
-    objects: { ...jobData(['read', 'write', 'list']), pipelines: ['read', 'write'], orbs: ['read', 'write', 'list'], audit: ['write'] },
+    // audit/: the audit log (written with Object Lock retention, read by the admin export). usage-exports/: CSV exports.
+    objects: {
+      ...jobData(['read', 'write', 'list']),
+      pipelines: ['read', 'write'],
+      orbs: ['read', 'write', 'list'],
+      audit: ['read', 'write', 'list', 'retain'],
+      'usage-exports': ['read', 'write'],
+    },
     send: ['triggers', 'dispatch', 'events', 'notify'],
     secrets: ['githubApp', 'signingKey', 'runnerToken'],
     envelope: ['encrypt', 'decrypt'],
@@ -82,7 +90,16 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     envelope: [],
     compute: ['stop-tasks', 'scale-machines', 'terminate-machines'],
   },
-  notifications: { table: 'read-write', objects: {}, send: [], secrets: ['githubApp'], envelope: ['decrypt'], compute: [] },
+  notifications: {
+    table: 'read-write',
+    objects: {},
+    send: [],
+    secrets: ['githubApp'],
+    envelope: ['decrypt'],
+    compute: [],
+    // E-mail notifications through SES (the sending identity is configured outside the stack).
+    extra: [{ actions: ['ses:SendEmail'], resources: ['*'] }],
+  },
 };
 
 /** The S3 actions an {@link ObjectAccess} stands for. */
@@ -91,4 +108,5 @@ export const OBJECT_ACTIONS: Readonly<Record<ObjectAccess, readonly string[]>> =
   write: ['s3:PutObject', 's3:AbortMultipartUpload'],
   delete: ['s3:DeleteObject'],
   list: ['s3:ListBucket'],
+  retain: ['s3:PutObjectRetention'],
 };

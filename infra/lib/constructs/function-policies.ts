@@ -59,6 +59,9 @@ function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute
   for (const s of grants.secrets) add(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secrets[s].secretArn] }));
   for (const c of grants.compute) grantCompute(fn, c, compute);
   for (const e of grants.extra ?? []) add(new PolicyStatement({ actions: [...e.actions], resources: [...e.resources] }));
+  if ((grants.extra ?? []).some((e) => e.resources.includes('*'))) {
+    acknowledgeWildcards(fn, 'Extra grants of FUNCTION_GRANTS on resources created outside the stack (e.g. the SES identity).', 'Resource::*');
+  }
 }
 
 function grantObjects(fn: IFunction, objects: Readonly<Record<string, readonly ObjectAccess[]>>, data: Data): void {
