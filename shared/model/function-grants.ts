@@ -93,7 +93,8 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
   notifications: {
     table: 'read-write',
     objects: {},
-    send: [],
+    // notify: an outbound webhook delivery that failed is retried later through its own queue (with a delay).
+    send: ['notify'],
     secrets: ['githubApp'],
     envelope: ['decrypt'],
     compute: [],
