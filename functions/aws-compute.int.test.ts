@@ -1,5 +1,6 @@
 import {
   AutoScalingClient,
+  CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   SetDesiredCapacityCommand,
@@ -24,6 +25,7 @@ import { startTask } from '../shared/services/runner-protocol';
 import { claimRunnerTask } from '../shared/services/runners';
 import { RunnerQueueCompute } from '../shared/services/runners-compute';
 import { handleSpotInterruption, isSpotInterruptionWarning } from '../shared/services/spot-interruption';
+import { handleEcsTaskStopped, handleInstanceTerminating, isEcsTaskStopped, isInstanceTerminating } from '../shared/services/compute-events';
 import { TokenService } from '../shared/services/tokens';
 import { createAwsCompute } from './aws-compute';
 import { readEnv } from './env';
@@ -144,6 +146,46 @@ describe('AWS machine executor', () => {
     await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, MACHINE_TOKEN, { name: 'i-0def', version: '1', resourceClass: 'machine/medium' }))!.taskToken)));
     expect(await handleSpotInterruption(deps, 'i-0def')).toEqual({ instanceId: 'i-0def', tasks: 1, retried: 0 });
     expect((await task()).tasks[0]).toMatchObject({ status: 'infrastructure_fail', attempt: 1 });
+  });
+
+  it('requeues the job of an instance Auto Scaling terminates, then completes its lifecycle action', async () => {
+    const { deps, task, dispatched, msg } = await setup();
+    autoscaling.on(CompleteLifecycleActionCommand).resolves({});
+    await dispatchTask(deps, msg);
+    await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, MACHINE_TOKEN, { name: 'i-0abc', version: '1', resourceClass: 'machine/medium' }))!.taskToken)));
+    const event = {
+      source: 'aws.autoscaling',
+      'detail-type': 'EC2 Instance-terminate Lifecycle Action',
+      detail: { EC2InstanceId: 'i-0abc', AutoScalingGroupName: GROUP, LifecycleHookName: 'slipway-requeue', LifecycleActionToken: 'tok-1', LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' },
+    };
+    expect(isInstanceTerminating(event)).toBe(true);
+    expect(await handleInstanceTerminating(deps, event as never)).toEqual({ computeId: 'machine:i-0abc', tasks: 1, retried: 1 });
+    expect((await task()).tasks[0]).toMatchObject({ status: 'queued', attempt: 1 });
+    expect((await task()).message).toMatch(/terminated by Auto Scaling/);
+    expect(await dispatched(1)).toEqual([{ ...msg, attempt: 1 }]);
+    expect(autoscaling.commandCalls(CompleteLifecycleActionCommand).map((c) => c.args[0].input)).toEqual([
+      { AutoScalingGroupName: GROUP, LifecycleHookName: 'slipway-requeue', LifecycleActionToken: 'tok-1', InstanceId: 'i-0abc', LifecycleActionResult: 'CONTINUE' },
+    ]);
+  });
+
+  it('retries at once a task whose Fargate task stopped before its agent ran (image pull), keeping ECS\'s reason', async () => {
+    const { deps, task, dispatched, msg } = await setup();
+    const taskArn = 'arn:aws:ecs:eu-west-1:111122223333:task/slipway/0123abcd';
+    await deps.pipelines.updateTask(msg.workflowId, msg.jobId, 0, { status: 'queued', attempt: 0 }, { computeId: taskArn });
+    const event = {
+      source: 'aws.ecs',
+      'detail-type': 'ECS Task State Change',
+      detail: { taskArn, lastStatus: 'STOPPED', stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull access denied', containers: [{ name: 'primary', reason: 'CannotPullContainerError' }] },
+    };
+    expect(isEcsTaskStopped(event)).toBe(true);
+    expect(isEcsTaskStopped({ ...event, detail: { ...event.detail, lastStatus: 'RUNNING' } })).toBe(false);
+    expect(await handleEcsTaskStopped(deps, event as never)).toEqual({ computeId: taskArn, tasks: 1, retried: 1 });
+    const retried = await task();
+    expect(retried.tasks[0]).toMatchObject({ status: 'queued', attempt: 1 });
+    expect(retried.message).toBe('The Fargate task stopped (TaskFailedToStart): CannotPullContainerError: pull access denied; primary: CannotPullContainerError');
+    expect(await dispatched(1)).toEqual([{ ...msg, attempt: 1 }]);
+    // The same event again (EventBridge delivers at least once) finds nothing.
+    expect(await handleEcsTaskStopped(deps, event as never)).toEqual({ computeId: taskArn, tasks: 0, retried: 0 });
   });
 
   it('terminates idle instances (polling for a while, running nothing) beyond the tasks waiting, decrementing capacity', async () => {

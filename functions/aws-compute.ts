@@ -90,6 +90,7 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
     machinePool: {
       classes: Object.keys(groups),
       scaleIn: (ids) => machines.scaleIn(ids),
+      completeTermination: (action) => machines.completeTermination(action),
       // The machine runners' shared token (`MACHINE_RUNNER_TOKEN_SECRET_ARN`): read on first use, then kept.
       runnerToken() {
         const arn = env.MACHINE_RUNNER_TOKEN_SECRET_ARN;

@@ -4,6 +4,7 @@ import { reconcile } from '../../shared/services/reconcile';
 import { fireDueSchedules } from '../../shared/services/schedules';
 import { scaleInIdleMachines } from '../../shared/services/machine-pool';
 import { handleSpotInterruption, isSpotInterruptionWarning } from '../../shared/services/spot-interruption';
+import { handleEcsTaskStopped, handleInstanceTerminating, isEcsTaskStopped, isInstanceTerminating } from '../../shared/services/compute-events';
 import { getDeps } from '../composition';
 import { readEnv } from '../env';
 import { logger } from '../observability';
@@ -15,7 +16,8 @@ function reaperOptions() {
 
 /**
  * Every minute (EventBridge): due scheduled pipelines, then the reconciler and reaper of silent jobs, then scale-in
- * of idle machine instances. On an EC2 Spot interruption warning: retry the task of the interrupted machine runner.
+ * of idle machine instances. On an EC2 Spot interruption warning, a machine instance's termination lifecycle action
+ * or a Fargate task that stopped: retry (or fail) at once the task that ran there.
  */
 export const handler = middy()
   .use(injectLambdaContext(logger))
@@ -25,6 +27,16 @@ export const handler = middy()
       const spot = await handleSpotInterruption(deps, event.detail['instance-id'], reaperOptions());
       logger.info('spot interruption', { ...spot });
       return spot;
+    }
+    if (isEcsTaskStopped(event)) {
+      const stopped = await handleEcsTaskStopped(deps, event, reaperOptions());
+      if (stopped.tasks) logger.warn('fargate task stopped under its job', { ...stopped, stopCode: event.detail.stopCode, reason: event.detail.stoppedReason });
+      return stopped;
+    }
+    if (isInstanceTerminating(event)) {
+      const terminating = await handleInstanceTerminating(deps, event, reaperOptions());
+      logger.info('machine instance terminating', { ...terminating });
+      return terminating;
     }
     const schedules = await fireDueSchedules(deps);
     if (schedules.failed.length) logger.error('some schedules did not fire; the next run retries their slots', { failed: schedules.failed });

@@ -24,7 +24,7 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
 
   describe.each(FUNCTION_NAMES)('%s', (fn) => {
     it('may use exactly the bucket prefixes its row names, with the actions of each access', () => {
-      for (const access of ['read', 'write', 'delete'] as const) {
+      for (const access of ['read', 'write', 'delete', 'retain'] as const) {
         for (const action of OBJECT_ACTIONS[access]) expect([fn, action, prefixesFor(fn, action)]).toEqual([fn, action, expected(fn, access)]);
       }
       const list = statements(t, fn).find((s) => actionsOf(s).includes('s3:ListBucket'));

@@ -107,13 +107,15 @@ export interface SlipwayProps {
   /** Use Fargate Spot for docker jobs (cheaper, may be interrupted; the job is retried once). @default false */
   readonly fargateSpot?: boolean;
   /**
-   * Agent image for Fargate tasks (and the source of the agent installed on EC2 machines). Build it from
-   * `agent/` and push it to ECR for production; an ECR asset cannot be built offline at synth.
-   * @default ContainerImage.fromRegistry('public.ecr.aws/slipway/agent:latest')
+   * Agent image for Fargate tasks (and the source of the agent installed on EC2 machines), when it lives in
+   * another registry. An ECR asset cannot be built offline at synth.
+   * @default the stack's own ECR repository (output `AgentRepositoryUri`) at `agentImageTag`
    */
   readonly agentImage?: ContainerImage;
-  /** The same image as a reference EC2 machines can `docker pull`. @default 'public.ecr.aws/slipway/agent:latest' */
+  /** The same image as a reference EC2 machines can `docker pull`. @default the stack's repository at `agentImageTag` */
   readonly agentImageUri?: string;
+  /** Tag of the agent image in the stack's own ECR repository (when `agentImage` is not given). @default 'latest' */
+  readonly agentImageTag?: string;
   /** Machine executor classes by CircleCI name. @default { medium: {}, 'arm.medium': {} } */
   readonly machineClasses?: Readonly<Record<string, MachineClassProps>>;
   /** E-mail address subscribed to the alarm topic. @default none */
@@ -137,6 +139,8 @@ export interface SlipwayProps {
    * @default none
    */
   readonly oidcRoleProject?: OidcRoleProject;
+  /** Log level of the functions (Powertools). @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** CloudWatch Logs retention of function, task and access logs. @default Duration.days(30) */
   readonly logRetention?: Duration;
 }

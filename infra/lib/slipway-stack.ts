@@ -49,6 +49,7 @@ export function propsFromContext(node: Node): SlipwayProps {
     fargateSpot: bool('fargateSpot'),
     agentImage: agentImage ? ContainerImage.fromRegistry(agentImage) : undefined,
     agentImageUri: agentImage,
+    agentImageTag: str('agentImageTag'),
     machineClasses: json<Record<string, MachineClassProps>>('machineClasses'),
     alarmEmail: str('alarmEmail'),
     jobLeaseSeconds: num('jobLeaseSeconds'),
@@ -56,6 +57,7 @@ export function propsFromContext(node: Node): SlipwayProps {
     webAssetPath: str('webAssetPath'),
     oidcProvider: bool('oidcProvider'),
     oidcRoleProject: roleProject ? { organizationId, projectId } : undefined,
+    logLevel: str('logLevel') as SlipwayProps['logLevel'],
     logRetention: num('logRetentionDays') === undefined ? undefined : Duration.days(num('logRetentionDays')!),
   };
 }
@@ -70,7 +72,12 @@ export class SlipwayStack extends Stack {
   readonly slipway: Slipway;
 
   constructor(scope: Construct, id: string, props: SlipwayStackProps = {}) {
-    super(scope, id, { description: 'Slipway: CircleCI-compatible CI/CD in your AWS account', ...props });
+    super(scope, id, {
+      description: 'Slipway: CircleCI-compatible CI/CD in your AWS account',
+      // Deleting the stack by mistake would stop CI (its data is retained anyway); `-c terminationProtection=false` to tear down.
+      terminationProtection: scope.node.tryGetContext('terminationProtection') !== 'false' && scope.node.tryGetContext('terminationProtection') !== false,
+      ...props,
+    });
     const fromContext = propsFromContext(this.node);
     const alarmTopicArn = this.node.tryGetContext('alarmTopicArn') as string | undefined;
     const alarmTopic = alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) : undefined;

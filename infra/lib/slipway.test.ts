@@ -190,7 +190,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
       expect(terminate[0].Condition).toEqual({ StringEquals: { 'autoscaling:ResourceTag/slipway:machine-class': expect.stringMatching(/^(arm\.)?medium$/) } });
       const read = all.find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
       expect(read.Resource).toEqual({ Ref: tokenSecret });
-      const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('secretsmanager:') && a !== 'autoscaling:TerminateInstanceInAutoScalingGroup');
+      const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('secretsmanager:') && !a.startsWith('ecr:') && a !== 'autoscaling:TerminateInstanceInAutoScalingGroup');
       expect(others).toEqual([]);
     }
     // cron terminates idle instances of Slipway's groups only; the API reads the machine runner token for claims.
@@ -208,7 +208,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     const alarms = byType(t, 'AWS::CloudWatch::Alarm');
     const dlq = alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(dlq).toHaveLength(4);
-    expect(alarms.filter(([, a]) => a.Properties.MetricName === 'Throttles')).toHaveLength(7);
+    expect(alarms.filter(([, a]) => a.Properties.MetricName === 'Throttles')).toHaveLength(6);
     expect(alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage')).toHaveLength(2);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
@@ -222,6 +222,17 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     t.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
     t.resourceCountIs('AWS::EC2::NatGateway', 1);
     t.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 's3', TrafficType: 'REJECT' });
+  });
+
+  it('is protected from termination and logs at the configured level', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], logLevel: 'DEBUG' } });
+    const stack = new SlipwayStack(app, 'S', { slipway: { webAssetPath: '/nonexistent' } });
+    expect(stack.terminationProtection).toBe(true);
+    expect(new SlipwayStack(new App({ context: { terminationProtection: 'false' } }), 'T', { slipway: { webAssetPath: '/nonexistent' } }).terminationProtection).toBe(false);
+    for (const [, f] of byType(t, 'AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME)) {
+      expect(f.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+    }
+    expect(propsFromContext(app.node).logLevel).toBe('DEBUG');
   });
 
   it('outputs the API, webhook and UI URLs and the dashboard name', () => {
@@ -258,7 +269,7 @@ describe('Slipway (private API, existing VPC, Spot and warm pool machines)', () 
   it('builds Spot groups with a mixed instances policy and on-demand groups with a warm pool', () => {
     t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
       MaxSize: '8',
-      CapacityRebalance: true,
+      CapacityRebalance: false,
       MixedInstancesPolicy: { InstancesDistribution: { OnDemandPercentageAboveBaseCapacity: 0, SpotAllocationStrategy: 'price-capacity-optimized' } },
     });
     t.hasResourceProperties('AWS::AutoScaling::WarmPool', { MinSize: 2, PoolState: 'Stopped' });

@@ -88,6 +88,7 @@ export class Slipway extends Construct {
       publicUrl: this.publicUrl,
       agentImage: props.agentImage,
       agentImageUri: props.agentImageUri,
+      agentImageTag: props.agentImageTag,
       fargateClasses: props.fargateClasses,
       machineClasses: props.machineClasses,
       logRetention,
@@ -115,6 +116,7 @@ export class Slipway extends Construct {
       githubApiUrl: props.githubApiUrl ?? 'https://api.github.com',
       jobLeaseSeconds: props.jobLeaseSeconds ?? 60,
       reserveConcurrency: props.reserveConcurrency ?? true,
+      logLevel: props.logLevel ?? 'INFO',
       logRetention,
       oidc: this.oidc,
     });
@@ -133,6 +135,9 @@ export class Slipway extends Construct {
     new CfnOutput(this, 'ApiUrl', { value: this.publicUrl, description: 'Base URL of the API (CircleCI CLI --host, Circle-Token header)' });
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookUrl, description: 'GitHub App webhook URL' });
     new CfnOutput(this, 'UiUrl', { value: access === 'public' ? this.publicUrl : 'not deployed (apiAccess private)', description: 'Web UI' });
+    if (this.compute.agentRepository) {
+      new CfnOutput(this, 'AgentRepositoryUri', { value: this.compute.agentRepository.repositoryUri, description: 'Push the agent image here (docs/deploy.md)' });
+    }
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'DynamoDB table (slipway admin token create --table)' });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard' });
     new CfnOutput(this, 'DnsTarget', {

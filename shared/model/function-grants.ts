@@ -13,15 +13,16 @@ export type SecretName = 'githubApp' | 'signingKey' | 'runnerToken';
 
 /**
  * Access to objects under one bucket prefix: `read` GetObject (and HeadObject), `write` PutObject and the
- * multipart calls, `delete` DeleteObject, `list` ListBucket with an `s3:prefix` condition on that prefix.
+ * multipart calls, `delete` DeleteObject, `list` ListBucket with an `s3:prefix` condition on that prefix,
+ * `retain` PutObjectRetention (writing with an Object Lock retention, as the audit log does).
  */
-export type ObjectAccess = 'read' | 'write' | 'delete' | 'list';
+export type ObjectAccess = 'read' | 'write' | 'delete' | 'list' | 'retain';
 
 /**
  * Control-plane capabilities over job compute, each a fixed set of scoped statements:
  * `run-tasks` register Slipway's task definitions (tagged) and run them in its cluster;
  * `stop-tasks` stop tasks in its cluster; `scale-machines` set the desired capacity of Slipway's groups;
- * `terminate-machines` terminate instances of its groups.
+ * `terminate-machines` terminate instances of its groups and complete their termination lifecycle actions.
  */
 export type ComputeCapability = 'run-tasks' | 'stop-tasks' | 'scale-machines' | 'terminate-machines';
 
@@ -56,13 +57,13 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     table: 'read-write',
     // Presigned transfers for agents and the UI; restore_cache/workspaces/artifacts/logs are found by listing.
     // pipelines/: continuation stores its config there; the pipeline config endpoint reads it. orbs/: publishing.
-    // audit/: written by every mutating call, read back by the admin export. usage-exports/: usage export CSVs and their manifests (presigned downloads); caches/: DELETE …/build-cache.
+    // audit/: the audit log (written with Object Lock retention, read by the admin export). usage-exports/: CSV exports. caches/: DELETE …/build-cache.
     objects: {
       ...jobData(['read', 'write', 'list']),
       caches: ['read', 'write', 'list', 'delete'],
       pipelines: ['read', 'write'],
       orbs: ['read', 'write', 'list'],
-      audit: ['write', 'read', 'list'],
+      audit: ['read', 'write', 'list', 'retain'],
       'usage-exports': ['read', 'write'],
     },
     send: ['triggers', 'dispatch', 'events', 'notify'],
@@ -83,7 +84,8 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     envelope: ['decrypt'],
     compute: [],
   },
-  conductor: { table: 'read-write', objects: {}, send: ['dispatch', 'notify'], secrets: [], envelope: [], compute: [] },
+  // events: a serial group's next job waits in another workflow, which is nudged through its own event group.
+  conductor: { table: 'read-write', objects: {}, send: ['dispatch', 'events', 'notify'], secrets: [], envelope: [], compute: [] },
   dispatcher: { table: 'read-write', objects: {}, send: ['events'], secrets: ['signingKey'], envelope: [], compute: ['run-tasks', 'stop-tasks', 'scale-machines'] },
   cron: {
     table: 'read-write',
@@ -93,8 +95,16 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     envelope: [],
     compute: ['stop-tasks', 'scale-machines', 'terminate-machines'],
   },
-  // notify: outbound webhook retries re-queue themselves with a delay. SES: infra/lib/constructs/functions.ts (the identity is a parameter).
-  notifications: { table: 'read-write', objects: {}, send: ['notify'], secrets: ['githubApp'], envelope: ['decrypt'], compute: [] },
+  notifications: {
+    table: 'read-write',
+    objects: {},
+    // notify: an outbound webhook delivery that failed is retried later through its own queue (with a delay).
+    send: ['notify'],
+    secrets: ['githubApp'],
+    envelope: ['decrypt'],
+    compute: [],
+    // SES SendEmail on the one identity given as a parameter: infra/lib/constructs/functions.ts.
+  },
 };
 
 /** The S3 actions an {@link ObjectAccess} stands for. */
@@ -103,4 +113,5 @@ export const OBJECT_ACTIONS: Readonly<Record<ObjectAccess, readonly string[]>> =
   write: ['s3:PutObject', 's3:AbortMultipartUpload'],
   delete: ['s3:DeleteObject'],
   list: ['s3:ListBucket'],
+  retain: ['s3:PutObjectRetention'],
 };

@@ -15,6 +15,8 @@ export interface MachinePool {
   scaleIn(instanceIds: readonly string[]): Promise<string[]>;
   /** The machine runners' shared token, or `undefined` when none is configured. */
   runnerToken(): Promise<string | undefined>;
+  /** Lets a terminating instance go once its job was requeued (completes its termination lifecycle action). */
+  completeTermination?(action: { instanceId: string; groupName: string; hookName: string; token: string }): Promise<void>;
 }
 
 const POOL_PREFIX = 'machine/';

@@ -24,8 +24,13 @@ export interface ReaperOptions {
   workflowIds?: readonly string[];
   /** A pipeline still `pending` this long after its creation lost its trigger message: it is sent again. */
   retriggerPendingAfterSeconds: number;
-  /** Tasks known to have lost their agent (a Spot interruption): reaped at once instead of after the lease. */
+  /**
+   * Tasks known to have lost their compute (a Spot interruption, an instance terminating, a Fargate task that
+   * stopped): reaped at once instead of after the lease, even while still queued (an image that cannot be pulled).
+   */
   lost?: (job: Job, task: TaskState) => boolean;
+  /** Why those tasks were lost (an ECS stop reason): kept as the job's message. */
+  lostReason?: string;
 }
 
 export const DEFAULT_REAPER_OPTIONS: ReaperOptions = { infraRetries: 1, maxJobRuntimeSeconds: 5 * 3600, maxQueuedSeconds: 3600, retriggerPendingAfterSeconds: 60 };
@@ -83,14 +88,15 @@ export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}
           report.tasksRedispatched++;
         }
         // A queued task with a heartbeat was claimed by a runner that has not started it (yet): reaped like a silent agent.
-        if (task.status !== 'running' && !(task.status === 'queued' && task.heartbeatAt)) continue;
+        const lost = opts.lost?.(job, task) ?? false;
+        if (task.status !== 'running' && !(task.status === 'queued' && (task.heartbeatAt || lost))) continue;
         if (task.startedAt && now - Date.parse(task.startedAt) > opts.maxJobRuntimeSeconds * 1000) {
           if (task.computeId) await deps.compute.stop(task.computeId, 'maximum job runtime reached').catch(() => undefined);
           if (await endTask(deps, job, task, 'running', 'timedout', now)) report.tasksTimedOut++;
           continue;
         }
         const silentMs = now - Date.parse(task.heartbeatAt ?? task.startedAt ?? job.queuedAt ?? job.createdAt);
-        if (silentMs <= deps.leaseSeconds * 1000 && !opts.lost?.(job, task)) continue;
+        if (silentMs <= deps.leaseSeconds * 1000 && !lost) continue;
         report.tasksReaped++;
         if (task.computeId) await deps.compute.stop(task.computeId, 'agent silent beyond its lease').catch(() => undefined);
         if (job.infraRetries < opts.infraRetries) {
@@ -102,12 +108,14 @@ export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}
             startedAt: undefined,
           });
           if (retried) {
-            await deps.pipelines.updateJob(workflow.id, job.id, retried.status, { infraRetries: job.infraRetries + 1 });
+            await deps.pipelines.updateJob(workflow.id, job.id, retried.status, { infraRetries: job.infraRetries + 1, ...(lost && opts.lostReason && { message: opts.lostReason }) });
             await requeueRetriedTask(deps, job, { workflowId: workflow.id, jobId: job.id, taskIndex: task.index, attempt: task.attempt + 1 });
             report.tasksRetried++;
           }
         } else {
-          await endTask(deps, job, task, task.status, 'infrastructure_fail', now);
+          if (await endTask(deps, job, task, task.status, 'infrastructure_fail', now) && lost && opts.lostReason) {
+            await deps.pipelines.updateJob(workflow.id, job.id, job.status, { message: opts.lostReason });
+          }
         }
       }
     }

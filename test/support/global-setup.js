@@ -11,6 +11,10 @@ module.exports = async function globalSetup() {
   globalThis.__SLIPWAY_EMULATORS__ = emulators;
   Object.assign(process.env, emulatorEnvironment(emulators));
   if (process.env.SLIPWAY_IAM_ENFORCE !== '0') {
-    Object.assign(process.env, { SLIPWAY_IAM_ENFORCE: '1', SLIPWAY_IAM_TEMPLATE: ensureIamTemplate() });
+    Object.assign(process.env, {
+      SLIPWAY_IAM_ENFORCE: '1',
+      SLIPWAY_IAM_TEMPLATE: ensureIamTemplate(),
+      SLIPWAY_IAM_DENIALS_FILE: require('node:path').join(__dirname, '..', '..', 'test-output', `iam-denials-${process.pid}.log`),
+    });
   }
 };

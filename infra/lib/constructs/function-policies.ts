@@ -62,6 +62,9 @@ function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute
   for (const c of grants.compute) grantCompute(fn, c, compute);
   if (grants.oidcSigning) oidc.grantMint(fn);
   for (const e of grants.extra ?? []) add(new PolicyStatement({ actions: [...e.actions], resources: [...e.resources] }));
+  if ((grants.extra ?? []).some((e) => e.resources.includes('*'))) {
+    acknowledgeWildcards(fn, 'Extra grants of FUNCTION_GRANTS on resources created outside the stack (e.g. the SES identity).', 'Resource::*');
+  }
 }
 
 function grantObjects(fn: IFunction, objects: Readonly<Record<string, readonly ObjectAccess[]>>, data: Data): void {
@@ -122,7 +125,8 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
       ackGroups();
       return;
     case 'terminate-machines':
-      if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'], resources: groupArns }));
+      // Terminating idle instances, and letting a terminating one go once its job is requeued (lifecycle hook).
+      if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:CompleteLifecycleAction'], resources: groupArns }));
       ackGroups();
       return;
   }

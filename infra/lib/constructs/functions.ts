@@ -31,6 +31,7 @@ export interface FunctionsProps {
   readonly githubApiUrl: string;
   readonly jobLeaseSeconds: number;
   readonly reserveConcurrency: boolean;
+  readonly logLevel: string;
   readonly logRetention: RetentionDays;
   /** Days audit objects stay locked (a parameter's value). */
   readonly auditRetentionDays: string;
@@ -90,7 +91,7 @@ export class Functions extends Construct {
       AUDIT_RETENTION_DAYS: props.auditRetentionDays,
       SLIPWAY_EMAIL_FROM: props.emailFrom,
       POWERTOOLS_METRICS_NAMESPACE: 'Slipway',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_LOG_LEVEL: props.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ECS_SSH_TASK_ROLE_ARN: compute.sshTaskRole.roleArn,
@@ -168,7 +169,26 @@ export class Functions extends Construct {
       targets: [new LambdaFunction(fns.cron, { retryAttempts: 2 })],
     });
 
-    grantFromTable(this.functions, { data, queues, compute, oidc: props.oidc });
+    // Fail fast: a job task that stops (image pull failure, no capacity, killed) is retried or failed within seconds.
+    new Rule(this, 'TaskStopped', {
+      description: 'Slipway: a job task stopped; cron retries or fails its job at once with ECS\'s stop reason',
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Task State Change'],
+        detail: { clusterArn: [compute.cluster.clusterArn], lastStatus: ['STOPPED'], group: [{ prefix: 'slipway:' }] },
+      },
+      targets: [new LambdaFunction(fns.cron, { retryAttempts: 8 })],
+    });
+    const groupNames = Object.values(compute.machineGroups).map((g) => g.autoScalingGroupName);
+    if (groupNames.length > 0) {
+      new Rule(this, 'InstanceTerminating', {
+        description: 'Slipway: Auto Scaling terminates a machine; cron requeues its job and completes the lifecycle action',
+        eventPattern: { source: ['aws.autoscaling'], detailType: ['EC2 Instance-terminate Lifecycle Action'], detail: { AutoScalingGroupName: groupNames } },
+        targets: [new LambdaFunction(fns.cron, { retryAttempts: 8 })],
+      });
+    }
+
+        grantFromTable(this.functions, { data, queues, compute, oidc: props.oidc });
     // Email notifications: SendEmail from the one SES identity given as a parameter (least privilege).
     const stack = Stack.of(this);
     this.functions.notifications.addToRolePolicy(

@@ -80,7 +80,9 @@ export class Observability extends Construct {
         period: Duration.minutes(5),
       });
       alarm(`${name}-error-rate`, rate, 5, `More than 5% of ${name} invocations failed for 10 minutes; see its logs.`, 2);
-      alarm(`${name}-throttles`, fn.metricThrottles({ period: Duration.minutes(5) }), 0, `${name} was throttled: raise the account concurrency quota.`);
+      // cron runs one at a time by design: its EventBridge events (ECS task stopped, instance terminating) wait and
+      // are retried when it is busy, so its throttles are expected, not a quota problem.
+      if (name !== 'cron') alarm(`${name}-throttles`, fn.metricThrottles({ period: Duration.minutes(5) }), 0, `${name} was throttled: raise the account concurrency quota.`);
     }
     const tableThrottles = new MathExpression({
       expression: 'r + w',

@@ -1,4 +1,5 @@
 import {
+  CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   SetDesiredCapacityCommand,
@@ -100,6 +101,27 @@ export class AsgMachineCompute implements JobCompute {
       }
     }
     return terminated;
+  }
+
+  /**
+   * Completes the termination lifecycle action of an instance of one of Slipway's groups (CONTINUE): its job has
+   * been requeued. An action already completed or timed out is not an error.
+   */
+  async completeTermination(action: { instanceId: string; groupName: string; hookName: string; token: string }): Promise<void> {
+    if (!Object.values(this.options.groups).includes(action.groupName)) return;
+    const complete = new CompleteLifecycleActionCommand({
+      AutoScalingGroupName: action.groupName,
+      LifecycleHookName: action.hookName,
+      LifecycleActionToken: action.token,
+      InstanceId: action.instanceId,
+      LifecycleActionResult: 'CONTINUE',
+    });
+    try {
+      await guard(() => this.autoscaling.send(complete));
+    } catch (error) {
+      if ((error as Error).name === 'ValidationError') return;
+      throw error;
+    }
   }
 
   private async describe(groupName: string, task?: TaskLaunch): Promise<AutoScalingGroup> {

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { appendFileSync } from 'node:fs';
 import { consumerFaultMiddleware, FaultInjector } from './fault-injection';
 import { enforcerFromEnv, type IamEnforcer } from './iam-enforcement';
 import { RequestCounter } from './request-counter';
@@ -56,7 +57,12 @@ export function processRequestCounter(env: NodeJS.ProcessEnv = process.env): Req
  */
 function processIamEnforcer(env: NodeJS.ProcessEnv): IamEnforcer | undefined {
   hooks ??= {};
-  if (hooks.iam === undefined) hooks.iam = enforcerFromEnv(env, (e) => process.stderr.write(`[iam] ${e.name}: ${e.message}\n`)) ?? null;
+  const report = (line: string) => {
+    process.stderr.write(line);
+    // SLIPWAY_IAM_DENIALS_FILE: every denial of every process of a test run in one file, for review after the run.
+    if (env.SLIPWAY_IAM_DENIALS_FILE) appendFileSync(env.SLIPWAY_IAM_DENIALS_FILE, line);
+  };
+  if (hooks.iam === undefined) hooks.iam = enforcerFromEnv(env, (e) => report(`[iam] ${e.name}: ${e.message}\n`)) ?? null;
   return hooks.iam ?? undefined;
 }
 

@@ -72,7 +72,12 @@ export function iamRequestsOf(service: string, operation: string, input: Record<
     }
     case 's3': {
       const bucket = `arn:${at.partition}:s3:::${input.Bucket}`;
-      if (S3_OBJECT_ACTIONS[operation]) return [{ action: S3_OBJECT_ACTIONS[operation], resource: `${bucket}/${input.Key}` }];
+      if (S3_OBJECT_ACTIONS[operation]) {
+        const object = `${bucket}/${input.Key}`;
+        // Writing with an Object Lock retention needs s3:PutObjectRetention as well.
+        const retention = input.ObjectLockMode || input.ObjectLockRetainUntilDate ? [{ action: 's3:PutObjectRetention', resource: object }] : [];
+        return [{ action: S3_OBJECT_ACTIONS[operation], resource: object }, ...retention];
+      }
       if (operation === 'DeleteObjects') return (input.Delete?.Objects ?? []).map((o: { Key: string }) => ({ action: 's3:DeleteObject', resource: `${bucket}/${o.Key}` }));
       if (operation === 'ListObjectsV2' || operation === 'ListObjects') return [{ action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': String(input.Prefix ?? '') } }];
       if (operation === 'HeadBucket') return [{ action: 's3:ListBucket', resource: bucket }];

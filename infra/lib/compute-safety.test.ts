@@ -1,0 +1,78 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { REQUEUE_HOOK_NAME } from './constructs/machine-group';
+import { actionsOf, byType, roleStatements, statements, synthForTest } from './template-helpers';
+
+const { template: t, error } = synthForTest({ machineClasses: JSON.stringify({ medium: { instanceTypes: ['m6i.large'], warmPoolSize: 1 }, large: { spot: true } }) });
+const groups = byType(t, 'AWS::AutoScaling::AutoScalingGroup');
+
+describe('machine pools and job tasks, safe for running jobs', () => {
+  it('synthesizes cdk-nag clean', () => expect(error).toBeUndefined());
+
+  it('turns capacity rebalancing off and replaces machines within a maximum lifetime', () => {
+    expect(groups).toHaveLength(2);
+    for (const [, g] of groups) expect(g.Properties).toMatchObject({ CapacityRebalance: false, MaxInstanceLifetime: 7 * 24 * 3600 });
+  });
+
+  it('holds every terminating machine in a lifecycle hook that cron completes once its job is requeued', () => {
+    const hooks = byType(t, 'AWS::AutoScaling::LifecycleHook');
+    expect(hooks.map(([, h]) => h.Properties.AutoScalingGroupName.Ref).sort()).toEqual(groups.map(([id]) => id).sort());
+    for (const [, h] of hooks) {
+      expect(h.Properties).toMatchObject({ LifecycleHookName: REQUEUE_HOOK_NAME, LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', DefaultResult: 'CONTINUE', HeartbeatTimeout: 120 });
+    }
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.autoscaling'], 'detail-type': ['EC2 Instance-terminate Lifecycle Action'], detail: { AutoScalingGroupName: Match.arrayWith([{ Ref: groups[0][0] }]) } },
+    });
+    const complete = statements(t, 'cron').find((s) => actionsOf(s).includes('autoscaling:CompleteLifecycleAction'));
+    expect([complete.Resource].flat()).toHaveLength(2);
+  });
+
+  it('suspends AZ rebalancing of every machine group', () => {
+    const calls = byType(t, 'Custom::AWS').map(([, r]) => JSON.stringify(r.Properties.Create));
+    expect(calls).toHaveLength(2);
+    for (const call of calls) {
+      expect(call).toContain('suspendProcesses');
+      expect(call).toContain('AZRebalance');
+    }
+  });
+
+  it('starts a warm pool machine\'s runner only once it is InService', () => {
+    t.hasResourceProperties('AWS::AutoScaling::WarmPool', { MinSize: 1, PoolState: 'Stopped' });
+    for (const [, lt] of byType(t, 'AWS::EC2::LaunchTemplate')) {
+      const userData = JSON.stringify(lt.Properties.LaunchTemplateData.UserData);
+      expect(userData).toContain('meta-data/autoscaling/target-lifecycle-state');
+      expect(userData).toContain('ExecStartPre=/usr/local/bin/slipway-wait-in-service');
+    }
+  });
+
+  it('retries or fails a job within seconds when its Fargate task stops (ECS task state change rule to cron)', () => {
+    const [clusterId] = byType(t, 'AWS::ECS::Cluster')[0];
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: { clusterArn: [{ 'Fn::GetAtt': [clusterId, 'Arn'] }], lastStatus: ['STOPPED'], group: [{ prefix: 'slipway:' }] },
+      },
+    });
+  });
+
+  it('owns an ECR repository for the agent image, pulled by the task execution role and the machine roles (ECR login in user data)', () => {
+    const [repoId] = byType(t, 'AWS::ECR::Repository')[0];
+    t.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'Retain', Properties: { ImageScanningConfiguration: { ScanOnPush: true } } });
+    for (const [, td] of byType(t, 'AWS::ECS::TaskDefinition')) {
+      expect(JSON.stringify(td.Properties.ContainerDefinitions[0].Image)).toContain(repoId);
+    }
+    const pullers = byType(t, 'AWS::IAM::Role').filter(([id]) =>
+      roleStatements(t, id).some((s) => actionsOf(s).includes('ecr:BatchGetImage') && JSON.stringify(s.Resource).includes(repoId)),
+    );
+    const names = pullers.map(([, r]) => r.Properties.Description ?? 'execution role');
+    expect(names.filter((n) => /machine runner/.test(n))).toHaveLength(2);
+    expect(pullers.length).toBe(3);
+    for (const [, lt] of byType(t, 'AWS::EC2::LaunchTemplate')) {
+      const userData = JSON.stringify(lt.Properties.LaunchTemplateData.UserData);
+      expect(userData).toContain('amazon-ecr-credential-helper');
+      expect(userData).toContain('ecr-login');
+      expect(userData).toContain(repoId);
+    }
+    expect(Object.keys(t.toJSON().Outputs).some((o) => o.includes('AgentRepositoryUri'))).toBe(true);
+  });
+});
