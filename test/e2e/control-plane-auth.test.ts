@@ -39,6 +39,9 @@ const ANY_USER = new Set([
   'GET /api/v1.1/me',
   'GET /api/v1.1/projects',
   'GET /api/v1.1/recent-builds',
+  // The caller's own email notification settings.
+  'GET /api/v2/slipway/me/notifications',
+  'PUT /api/v2/slipway/me/notifications',
 ]);
 /** Changes a viewer may make: following a project is the viewer's own business. */
 const VIEWER_MAY = new Set(['POST /api/v1.1/project/:vcs/:org/:repo/follow', 'POST /api/v1.1/project/:vcs/:org/:repo/unfollow']);
@@ -74,6 +77,8 @@ function bodyFor(method: string, path: string, ids: Record<string, string>): unk
     'POST /api/v2/project/:slug/pipeline/run': { config: { branch: 'main' } },
     'POST /api/v2/organizations/:orgId/usage_export_job': { start: new Date(Date.now() - 86_400_000).toISOString(), end: new Date().toISOString() },
     'POST /api/v1.1/project/:vcs/:org/:repo/envvar': { name: 'X', value: 'y' },
+    'POST /api/v2/webhook': { name: 'w', url: 'http://127.0.0.1:9/hook', events: ['workflow-completed'], 'signing-secret': 's', 'verify-tls': false, scope: { id: ids.projectId, type: 'project' } },
+    'PUT /api/v2/project/:slug/notifications': { email_notifications: 'none' },
     'POST /api/v1.1/project/:vcs/:org/:repo/checkout-key': { type: 'deploy-key' },
   };
   return bodies[`${method} ${path}`] ?? (method === 'GET' ? undefined : {});
@@ -95,7 +100,7 @@ function concrete(method: string, path: string, ids: Record<string, string>): st
       if (!(name in fixed)) throw new Error(`The route walk does not know the parameter ${seg} of ${path}: add it.`);
       return fixed[name]!;
     })
-    .join('/') + (QUERY[`${method} ${path}`] ?? '');
+    .join('/') + (QUERY[`${method} ${path}`] ?? '') + (`${method} ${path}` === 'GET /api/v2/webhook' ? `?scope-id=${ids.projectId}&scope-type=project` : '');
 }
 
 describe('authorisation of every API route', () => {

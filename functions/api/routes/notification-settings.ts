@@ -31,8 +31,8 @@ export const notificationSettingsRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v2/slipway/me/notifications',
     async handle(ctx) {
-      const body = parseBody(UserBody, ctx.req.body);
       const user = await ctx.user();
+      const body = parseBody(UserBody, ctx.req.body);
       const prefs = prefsOf(ctx.deps);
       const before = await prefs.getUser(user.id);
       const next = {
@@ -56,9 +56,9 @@ export const notificationSettingsRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v2/project/:slug/notifications',
     async handle(ctx) {
-      const body = parseBody(ProjectBody, ctx.req.body);
       const project = await projectFor(ctx, ctx.req.params.slug, 'viewer');
       await projectFor(ctx, project.slug, settingsWriteRole(project));
+      const body = parseBody(ProjectBody, ctx.req.body);
       await prefsOf(ctx.deps).putProject(project.slug, { emailNotifications: body.email_notifications });
       return json(200, { email_notifications: body.email_notifications });
     },

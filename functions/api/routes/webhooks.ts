@@ -31,8 +31,8 @@ export const webhookRoutes: Route[] = [
     method: 'POST',
     path: '/api/v2/webhook',
     async handle(ctx) {
-      const input = parseBody(CreateWebhookBody, ctx.req.body);
       await ctx.user();
+      const input = parseBody(CreateWebhookBody, ctx.req.body);
       const project = await projectFor(ctx, (await projectForScope(ctx.deps, input.scope.id)).slug, 'admin');
       return json(201, apiWebhook(await createWebhook(ctx.deps, project, input)));
     },
@@ -41,11 +41,11 @@ export const webhookRoutes: Route[] = [
     method: 'GET',
     path: '/api/v2/webhook',
     async handle(ctx) {
+      await ctx.user();
       const scopeId = ctx.req.query['scope-id'];
       if (!scopeId || ctx.req.query['scope-type'] !== 'project') {
         throw new ValidationError('Give the query parameters scope-id (a project id) and scope-type=project.');
       }
-      await ctx.user();
       const project = await projectFor(ctx, (await projectForScope(ctx.deps, scopeId)).slug, 'viewer');
       return json(200, { items: (await listWebhooks(ctx.deps, project)).map(apiWebhook), next_page_token: null });
     },
@@ -61,8 +61,8 @@ export const webhookRoutes: Route[] = [
     method: 'PUT',
     path: '/api/v2/webhook/:id',
     async handle(ctx) {
-      const input = parseBody(UpdateWebhookBody, ctx.req.body);
       const { hook } = await webhookFor(ctx, 'admin');
+      const input = parseBody(UpdateWebhookBody, ctx.req.body);
       return json(200, apiWebhook(await updateWebhook(ctx.deps, hook, input)));
     },
   },
