@@ -42,11 +42,23 @@ const ANY_USER = new Set([
   // The caller's own email notification settings.
   'GET /api/v2/slipway/me/notifications',
   'PUT /api/v2/slipway/me/notifications',
+  // The caller's own SSH public keys (rerun with SSH).
+  'GET /api/v2/slipway/me/ssh-keys',
+  'POST /api/v2/slipway/me/ssh-keys',
+  'DELETE /api/v2/slipway/me/ssh-keys/:fingerprint',
 ]);
 /** Changes a viewer may make: following a project is the viewer's own business. */
 const VIEWER_MAY = new Set(['POST /api/v1.1/project/:vcs/:org/:repo/follow', 'POST /api/v1.1/project/:vcs/:org/:repo/unfollow']);
-/** Public by design: how to sign in, and the GitHub sign-in redirects (they run before the caller has a token). */
-const PUBLIC = new Set(['/healthz', '/api/v2/slipway/auth-methods', '/api/v2/slipway/oauth/github/start', '/api/v2/slipway/oauth/github/callback']);
+/** Public by design: how to sign in, the GitHub sign-in redirects (they run before the caller has a token), OIDC discovery. */
+const PUBLIC = new Set([
+  '/healthz',
+  '/api/v2/slipway/auth-methods',
+  '/api/v2/slipway/oauth/github/start',
+  '/api/v2/slipway/oauth/github/callback',
+  // The OpenID issuer's discovery document and public keys: whoever verifies a job's token reads them.
+  '/.well-known/openid-configuration',
+  '/.well-known/jwks-pub.json',
+]);
 /** Authenticated by other means: task tokens (runner protocol), runner tokens, signed output links, continuation keys. */
 const OWN_AUTH = (path: string) => path.startsWith('/runner/') || path.startsWith('/api/v1.1/output/') || path === '/api/v2/pipeline/continue';
 
@@ -95,7 +107,7 @@ function concrete(method: string, path: string, ids: Record<string, string>): st
       const fixed: Record<string, string | undefined> = {
         vcs: 'github', org: 'acme', repo: 'walk', number: '1', name: 'X', requestId: ids.jobId, restrictionId: ids.restrictionId,
         workflowId: ids.workflowId, jobId: ids.jobId, task: '0', step: '0', id: kind(seg, segs[i - 1]) ?? randomUUID(),
-        namespace: 'acme', version: '1.0.0', tokenId: '0123456789abcdef', orgId: ids.orgId, fingerprint: 'SHA256:none', branch: 'main',
+        namespace: 'acme', version: '1.0.0', tokenId: '0123456789abcdef', orgId: ids.orgId, orgID: ids.orgId, projectID: ids.projectId, fingerprint: 'SHA256:none', branch: 'main',
       };
       if (!(name in fixed)) throw new Error(`The route walk does not know the parameter ${seg} of ${path}: add it.`);
       return fixed[name]!;
