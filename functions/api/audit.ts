@@ -1,6 +1,9 @@
 import type { User } from '../../shared/model/entities';
+import type { AuditEvent } from '../../shared/ports/audit-log';
 import { SlipwayError, UnauthorizedError } from '../../shared/model/errors';
 import { flushAudit, recordAudit, userActor } from '../../shared/services/audit';
+import { noteAuthFailure } from '../../shared/services/auth-bursts';
+import { tokenFromRequest } from '../../shared/services/auth';
 import type { ApiResponse, Route, RouteContext } from './http';
 import { logError } from '../observability';
 
@@ -58,6 +61,12 @@ function targetOf(route: Route, ctx: RouteContext, type: string): { type: string
   return { type, id: p.tokenId ?? p.id ?? p.name ?? null };
 }
 
+/** The request fields of an audit event (who called from where), from the route's context. */
+export function auditRequest(ctx: RouteContext): AuditEvent['request'] {
+  const src = ctx.req.source;
+  return { id: src?.requestId ?? null, ip: src?.ip ?? null, user_agent: src?.userAgent ?? null };
+}
+
 /**
  * Wraps a route so that a mutating call (and any refused authentication) becomes one audit record, written
  * before the response leaves; an audit write failure is counted and logged, never returned to the caller.
@@ -84,15 +93,21 @@ export function audited(route: Route): Route {
         if (mutating || authFailed) {
           const [action, type] = authFailed ? ['authentication.failed', 'api'] : (ACTIONS[key] ?? [`api.${route.method.toLowerCase()} ${route.path}`, 'api']);
           const status = res?.status ?? (error instanceof SlipwayError ? error.status : 500);
-          const src = ctx.req.source;
+          const request = auditRequest(ctx);
           recordAudit(ctx.deps, {
             actor: userActor(user),
             action,
             target: authFailed ? { type: 'api', id: `${route.method} ${route.path}` } : targetOf(route, ctx, type),
-            request: { id: src?.requestId ?? null, ip: src?.ip ?? null, user_agent: src?.userAgent ?? null },
+            request,
             outcome: status < 400 ? 'success' : 'failure',
             metadata: metadataOf(ctx.req.body, status),
           });
+          if (authFailed) {
+            await noteAuthFailure(ctx.deps, { token: tokenFromRequest(ctx.req.headers, ctx.req.query), request }).catch((e) => {
+              ctx.deps.metrics?.record('AuditWriteFailures', 1);
+              logError('audit failure-burst count failed', e);
+            });
+          }
           await flushAudit(ctx.deps, (e) => logError('audit write failed', e));
         }
       }

@@ -1,5 +1,6 @@
 /**
- * Remembers that something happened once (a webhook delivery, a schedule slot, a continuation).
+ * Remembers that something happened once (a webhook delivery, a schedule slot, a continuation), or how many
+ * times it happened lately (failed authentications).
  *
  * Semantics: `claim` is atomic: of any number of concurrent calls with one key, exactly one resolves `true`
  * until the record expires; later calls resolve `false`. Expiry is checked on read, so an expired record
@@ -9,4 +10,10 @@ export interface DedupeStore {
   claim(key: string, ttlSeconds: number, now?: Date): Promise<boolean>;
   /** Releases a claim (after a failure, so a retry can proceed). Safe to call twice. */
   release(key: string): Promise<void>;
+  /**
+   * Adds one to the counter `key` and resolves the new count (atomic: N concurrent calls see 1..N, each
+   * once). An absent or expired counter starts again at 1 with `ttlSeconds` from `now` (expiry checked on
+   * read, as for claims; later hits do not extend it).
+   */
+  count(key: string, ttlSeconds: number, now?: Date): Promise<number>;
 }

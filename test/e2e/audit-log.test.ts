@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestRepo } from '../support/git-repo';
 import { startDevServer, type DevServer } from '../support/dev-server';
+import { CLIENT_SECRET, FakeGitHubOAuth, oauthEnv, signInThroughGitHub } from '../support/fake-github-oauth';
 import { workflowOf } from './control-plane-support';
 
 jest.setTimeout(90_000);
@@ -32,15 +33,23 @@ const SECRET_VALUE = 'audit-s3cr3t-value-7731';
 describe('audit log (slipway dev, scripted session)', () => {
   let server: DevServer;
   const slug = 'gh/acme/audited';
+  const github = new FakeGitHubOAuth();
 
   beforeAll(async () => {
-    server = await startDevServer();
+    await github.start();
+    server = await startDevServer({ env: oauthEnv(github) });
     expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo({ '.circleci/config.yml': CONFIG }).url })).status).toBe(201);
   }, 90_000);
-  afterAll(async () => server?.stop());
+  afterAll(async () => {
+    await server?.stop();
+    github.server.close();
+  });
 
   it('exports each action of a session once, with actor and target, and no secret value', async () => {
     const from = new Date(Date.now() - 1000).toISOString();
+    const signIn = await signInThroughGitHub(server.url);
+    expect(signIn.status).toBe(302);
+    expect((await server.api('GET', '/api/v2/me', undefined, signIn.token)).body.login).toBe('octo-dev');
     const alice = await server.api('POST', '/api/v2/slipway/users', { login: 'alice' });
     const token = await server.api('POST', `/api/v2/slipway/users/${alice.body.id}/tokens`, { label: 'laptop' });
     expect((await server.api('POST', `/api/v2/project/${slug}/envvar`, { name: 'DEPLOY_KEY', value: SECRET_VALUE })).status).toBe(201);
@@ -56,10 +65,13 @@ describe('audit log (slipway dev, scripted session)', () => {
     const jsonl = await (await fetch(`${server.url}/api/v2/slipway/audit?from=${from}&to=${to}`, { headers: { 'Circle-Token': server.token } })).text();
     const events = jsonl.trim().split('\n').map((l) => JSON.parse(l));
     const actions = events.map((e) => e.action);
-    for (const a of ['user.created', 'token.created', 'envvar.created', 'workflow.approved', 'workflow.canceled', 'token.revoked', 'authentication.failed']) {
+    for (const a of ['user.signed_in', 'user.created', 'token.created', 'envvar.created', 'workflow.approved', 'workflow.canceled', 'token.revoked', 'authentication.failed']) {
       expect(actions.filter((x) => x === a)).toHaveLength(1);
     }
     const byAction = Object.fromEntries(events.map((e) => [e.action, e]));
+    const octo = (await server.api('GET', '/api/v2/me', undefined, signIn.token)).body;
+    expect(byAction['user.signed_in']).toMatchObject({ actor: { id: octo.id, login: 'octo-dev', type: 'user' }, target: { type: 'user', id: octo.id }, outcome: 'success', metadata: { method: 'github' } });
+    expect(byAction['user.signed_in'].request.ip).toEqual(expect.any(String));
     expect(byAction['envvar.created']).toMatchObject({ actor: { login: 'admin', type: 'user' }, target: { type: 'project', id: slug }, outcome: 'success', metadata: { name: 'DEPLOY_KEY' } });
     expect(byAction['workflow.canceled'].target).toEqual({ type: 'workflow', id: slow.workflow.id });
     expect(byAction['token.created']).toMatchObject({ target: { type: 'user', id: alice.body.id }, metadata: { label: 'laptop' } });
@@ -67,6 +79,9 @@ describe('audit log (slipway dev, scripted session)', () => {
     for (const e of events) expect(Object.keys(e).sort()).toEqual(['action', 'actor', 'id', 'metadata', 'occurred_at', 'outcome', 'request', 'target']);
     expect(jsonl).not.toContain(SECRET_VALUE);
     expect(jsonl).not.toContain(token.body.token);
+    expect(jsonl).not.toContain(signIn.token);
+    expect(jsonl).not.toContain(CLIENT_SECRET);
+    expect(jsonl).not.toMatch(/ghu_[0-9a-f]/);
 
     const csv = await promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'bin', 'slipway.js'), 'admin', 'audit', '--from', from, '--to', to, '--format', 'csv'], {
       env: { ...process.env, SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.token },

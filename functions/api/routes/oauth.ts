@@ -1,4 +1,7 @@
 import { authMethods, finishGitHubSignIn, GITHUB_CALLBACK_PATH, GITHUB_START_PATH, startGitHubSignIn } from '../../../shared/services/oauth';
+import { flushAudit, recordAudit, userActor } from '../../../shared/services/audit';
+import { logError } from '../../observability';
+import { auditRequest } from '../audit';
 import { cookieValue, json, type Route } from '../http';
 
 /** A browser redirect that leaves no trace of its URL in `Referer` headers or caches. */
@@ -36,6 +39,16 @@ export const oauthRoutes: Route[] = [
         errorDescription: q.error_description,
         browserNonce: cookieValue(ctx.req.headers, NONCE_COOKIE),
       });
+      // A sign-in is security-relevant although it is a GET: one audit event, naming the user, never a token.
+      recordAudit(ctx.deps, {
+        actor: userActor(done.user),
+        action: 'user.signed_in',
+        target: { type: 'user', id: done.user.id },
+        request: auditRequest(ctx),
+        outcome: 'success',
+        metadata: { method: 'github', granted_orgs: done.grantedOrgs.join(',') },
+      });
+      await flushAudit(ctx.deps, (e) => logError('audit write failed', e));
       return redirect(done.location, [nonceCookie('', ctx.deps.publicUrl.startsWith('https:'), 0)]);
     },
   },

@@ -18,6 +18,23 @@ export class DynamoDedupeStore implements DedupeStore {
     return Boolean(item);
   }
 
+  /** `COUNT#key`: ADD on a live counter, else (absent or expired) a conditional reset to 1; retried on a race. */
+  async count(key: string, ttlSeconds: number, now: Date = new Date()): Promise<number> {
+    const nowSec = Math.floor(now.getTime() / 1000);
+    const k = { pk: `COUNT#${key}`, sk: 'META' };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const live = await this.table.update(k, { add: { hits: 1 } }, { expression: 'attribute_exists(pk) AND #e >= :now', names: { '#e': 'expiresAt' }, values: { ':now': nowSec } });
+      if (live) return Number(live.hits);
+      const fresh = await this.table.update(
+        k,
+        { set: { hits: 1, expiresAt: nowSec + ttlSeconds } },
+        { expression: 'attribute_not_exists(pk) OR #e < :now', names: { '#e': 'expiresAt' }, values: { ':now': nowSec } },
+      );
+      if (fresh) return 1;
+    }
+    throw new Error(`Counter ${key} kept changing under concurrent updates; try again.`);
+  }
+
   async release(key: string): Promise<void> {
     await this.table.delete({ pk: `DEDUPE#${key}`, sk: 'META' });
   }
