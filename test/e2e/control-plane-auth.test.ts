@@ -15,15 +15,16 @@ workflows:
   main: { jobs: [build] }
 `;
 const SLUG = 'gh/acme/walk';
-/** Query parameters a route needs to name the organisation it reads. */
-const QUERY: Record<string, string> = {
+/** Query parameters a route needs to name the organisation (or project) it reads. */
+const QUERY = (ids: Record<string, string>): Record<string, string> => ({
   'GET /api/v2/pipeline': '?org-slug=gh/acme',
   'GET /api/v2/context': '?owner-slug=gh/acme',
   'GET /api/v2/runner/resource': '?namespace=acme',
   'GET /api/v2/runner/token': '?resource-class=acme/walk',
   'GET /api/v3/runner': '?resource-class=acme/walk',
   'GET /api/v3/runner/tasks': '?resource-class=acme/walk',
-};
+  'GET /api/v2/webhook': `?scope-id=${ids.projectId}&scope-type=project`,
+});
 /** Routes any signed-in user may call (about themselves or users in general). */
 const ANY_USER = new Set([
   'GET /api/v2/me',
@@ -112,7 +113,7 @@ function concrete(method: string, path: string, ids: Record<string, string>): st
       if (!(name in fixed)) throw new Error(`The route walk does not know the parameter ${seg} of ${path}: add it.`);
       return fixed[name]!;
     })
-    .join('/') + (QUERY[`${method} ${path}`] ?? '') + (`${method} ${path}` === 'GET /api/v2/webhook' ? `?scope-id=${ids.projectId}&scope-type=project` : '');
+    .join('/') + (QUERY(ids)[`${method} ${path}`] ?? '');
 }
 
 describe('authorisation of every API route', () => {
