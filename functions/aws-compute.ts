@@ -10,8 +10,8 @@ import { systemClock, type Clock } from '../shared/ports/clock';
 import type { JobCompute } from '../shared/ports/job-compute';
 import type { PipelineStore } from '../shared/ports/pipeline-store';
 import type { RunnerStore } from '../shared/ports/runner-store';
-import type { MachinePool } from '../shared/services/machine-pool';
-import { RunnerQueueCompute } from '../shared/services/runners-compute';
+import type { MachinePool } from '../shared/services/runners/machine-pool';
+import { RunnerQueueCompute } from '../shared/services/runners/runners-compute';
 import type { FunctionEnv } from './env';
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);

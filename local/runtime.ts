@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createAwsClients, processRequestCounter } from '../shared/adapters/aws/clients';
 import { runAsFunction } from '../shared/adapters/aws/iam-enforcement';
-import { newApiToken } from '../shared/services/tokens';
+import { newApiToken } from '../shared/services/identity/tokens';
 import { findContainerEngine } from '../shared/adapters/local/container-engine';
 import { agentCommand } from './agent-bundle';
 import { buildLocalAgentImage } from './agent-image';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DynamoIdentityStore } from '../../shared/adapters/aws/dynamo-identity-store';
-import { authenticate } from '../../shared/services/auth';
+import { authenticate } from '../../shared/services/identity/auth';
 import { createTestResources } from '../../test/support/aws';
 import { registerAdminCommands } from './admin';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createAwsClients } from '../../shared/adapters/aws/clients';
 import { DynamoIdentityStore } from '../../shared/adapters/aws/dynamo-identity-store';
 import { DynamoTable } from '../../shared/adapters/aws/dynamo-table';
-import { hashToken, newApiToken } from '../../shared/services/tokens';
+import { hashToken, newApiToken } from '../../shared/services/identity/tokens';
 import { ApiClient } from '../api-client';
 
 /**

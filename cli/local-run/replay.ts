@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobReplaySpec } from '../../shared/services/job-replay';
+import type { JobReplaySpec } from '../../shared/services/jobs/job-replay';
 import { ApiClient } from '../api-client';
 import { UsageError } from '../commands/event-options';
 import { runLocally } from './local-run';

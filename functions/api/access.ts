@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { Job, Project, Role, Workflow } from '../../shared/model/entities';
 import { NotFoundError, ValidationError } from '../../shared/model/errors';
-import { authorize } from '../../shared/services/auth';
-import { getProjectOrThrow } from '../../shared/services/projects';
+import { authorize } from '../../shared/services/identity/auth';
+import { getProjectOrThrow } from '../../shared/services/projects/projects';
 import type { RouteContext } from './http';
 
 /** Loads a project and checks the caller's role in its organisation. */

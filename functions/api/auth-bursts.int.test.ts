@@ -1,7 +1,7 @@
 import { DynamoDedupeStore } from '../../shared/adapters/aws/dynamo-dedupe-store';
 import { UnauthorizedError } from '../../shared/model/errors';
 import type { AuditEvent, AuditLog } from '../../shared/ports/audit-log';
-import { AUTH_FAILURE_BURST_THRESHOLD, AUTH_FAILURE_BURST_WINDOW_SECONDS } from '../../shared/services/auth-bursts';
+import { AUTH_FAILURE_BURST_THRESHOLD, AUTH_FAILURE_BURST_WINDOW_SECONDS } from '../../shared/services/identity/auth-bursts';
 import type { ControlPlaneDeps } from '../../shared/services/deps';
 import { createTestResources } from '../../test/support/aws';
 import { audited } from './audit';

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoIdentityStore } from '../../shared/adapters/aws/dynamo-identity-store';
 import { systemClock } from '../../shared/ports/clock';
-import { seedAdmin } from '../../shared/services/auth';
+import { seedAdmin } from '../../shared/services/identity/auth';
 import type { ControlPlaneDeps } from '../../shared/services/deps';
 import { createTestResources } from '../../test/support/aws';
 import { json, type Route } from './http';

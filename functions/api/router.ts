@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { NotFoundError, SlipwayError } from '../../shared/model/errors';
-import { authenticate, tokenFromRequest } from '../../shared/services/auth';
+import { authenticate, tokenFromRequest } from '../../shared/services/identity/auth';
 import type { ControlPlaneDeps } from '../../shared/services/deps';
 import { errorResult, parseEvent, toResult, type Route } from './http';
 import { compilePattern, decodeSegments, matchPattern } from './path-match';

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { advanceWorkflow, type WorkflowMessage } from '../../shared/services/advance-workflow';
+import { advanceWorkflow, type WorkflowMessage } from '../../shared/services/workflows/advance-workflow';
 import type { SQSEvent } from 'aws-lambda';
 import { logger } from '../observability';
 import { sqsConsumer } from '../sqs-consumer';

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { reconcile } from '../../shared/services/reconcile';
-import { fireDueSchedules } from '../../shared/services/schedules';
-import { scaleInIdleMachines } from '../../shared/services/machine-pool';
-import { handleSpotInterruption, isSpotInterruptionWarning } from '../../shared/services/spot-interruption';
-import { handleEcsTaskStopped, handleInstanceTerminating, isEcsTaskStopped, isInstanceTerminating } from '../../shared/services/compute-events';
+import { reconcile } from '../../shared/services/jobs/reconcile';
+import { fireDueSchedules } from '../../shared/services/schedules/schedules';
+import { scaleInIdleMachines } from '../../shared/services/runners/machine-pool';
+import { handleSpotInterruption, isSpotInterruptionWarning } from '../../shared/services/jobs/spot-interruption';
+import { handleEcsTaskStopped, handleInstanceTerminating, isEcsTaskStopped, isInstanceTerminating } from '../../shared/services/jobs/compute-events';
 import { getDeps } from '../composition';
 import { readEnv } from '../env';
 import { logger } from '../observability';

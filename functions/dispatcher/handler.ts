@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { dispatchTask, type DispatchMessage } from '../../shared/services/dispatch-task';
+import { dispatchTask, type DispatchMessage } from '../../shared/services/jobs/dispatch-task';
 import type { SQSEvent } from 'aws-lambda';
 import { logger } from '../observability';
 import { sqsConsumer } from '../sqs-consumer';

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SQSEvent } from 'aws-lambda';
-import { handleNotification, type NotifyMessage } from '../../shared/services/notifications';
+import { handleNotification, type NotifyMessage } from '../../shared/services/notifications/notifications';
 import { logger } from '../observability';
 import { sqsConsumer } from '../sqs-consumer';
 

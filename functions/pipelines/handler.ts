@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { describeOutcome, handleGitHubEvent } from '../../shared/services/github-events';
-import { processPipeline } from '../../shared/services/pipelines';
-import { isGitHubEventMessage } from '../../shared/services/webhooks';
+import { describeOutcome, handleGitHubEvent } from '../../shared/services/github/github-events';
+import { processPipeline } from '../../shared/services/pipelines/pipelines';
+import { isGitHubEventMessage } from '../../shared/services/github/webhooks';
 import type { SQSEvent } from 'aws-lambda';
 import { logger } from '../observability';
 import { sqsConsumer } from '../sqs-consumer';

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { receiveGitHubWebhook } from '../../shared/services/webhooks';
+import { receiveGitHubWebhook } from '../../shared/services/github/webhooks';
 import { getDeps } from '../composition';
 import { logger } from '../observability';
 

@@ -25,9 +25,9 @@ import type { Mailer } from '../ports/mailer';
 import type { AuditLog } from '../ports/audit-log';
 import type { NotificationPreferenceStore } from '../ports/notification-preferences';
 import type { WebhookTransport } from '../ports/webhook-transport';
-import type { GitHubOAuthSettings } from './oauth';
-import type { MachinePool } from './machine-pool';
-import type { TokenService } from './tokens';
+import type { GitHubOAuthSettings } from './identity/oauth';
+import type { MachinePool } from './runners/machine-pool';
+import type { TokenService } from './identity/tokens';
 
 /** Everything the use cases need, built by a composition root (functions/, local/, cli/). */
 export interface ControlPlaneDeps {
@@ -83,7 +83,7 @@ export interface ControlPlaneDeps {
   mailer?: Mailer;
   /** Per-user and per-project email notification settings, and each branch's last outcome. */
   notificationPreferences?: NotificationPreferenceStore;
-  /** The audit log (S3 with Object Lock). None: nothing is recorded. Written through `services/audit.ts`. */
+  /** The audit log (S3 with Object Lock). None: nothing is recorded. Written through `services/identity/audit.ts`. */
   auditLog?: AuditLog;
   /** The web host of the GitHub the App is installed on (`https://github.com` or a GHES host). None: no App. */
   githubWebUrl?: string;

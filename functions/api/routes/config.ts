@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { CompileConfigRequest } from '../../../shared/config/compile-with-defaults';
 import { ValidationError } from '../../../shared/model/errors';
-import { compileUserConfigWithDefaults } from '../../../shared/services/config-compile';
-import { listOrbVersions, publishOrb } from '../../../shared/services/orbs';
+import { compileUserConfigWithDefaults } from '../../../shared/services/pipelines/config-compile';
+import { listOrbVersions, publishOrb } from '../../../shared/services/pipelines/orbs';
 import { json, type Route } from '../http';
 
 const PublishBody = z.object({ source: z.string().min(1).max(2_000_000) }).strict();

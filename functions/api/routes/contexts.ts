@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Context, ContextRestriction } from '../../../shared/model/entities';
 import { NotFoundError, ValidationError } from '../../../shared/model/errors';
-import { authorize } from '../../../shared/services/auth';
-import { addRestriction, contextFor, createContext, listContextVariables, ownerOf, putContextVariable } from '../../../shared/services/contexts';
+import { authorize } from '../../../shared/services/identity/auth';
+import { addRestriction, contextFor, createContext, listContextVariables, ownerOf, putContextVariable } from '../../../shared/services/projects/contexts';
 import { parseBody } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

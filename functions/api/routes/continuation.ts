@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UnauthorizedError } from '../../../shared/model/errors';
-import { continuePipeline, pipelineOfContinuationKey } from '../../../shared/services/continuation';
+import { continuePipeline, pipelineOfContinuationKey } from '../../../shared/services/pipelines/continuation';
 import { parseBody } from '../access';
 import { json, type Route } from '../http';
 

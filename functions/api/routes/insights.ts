@@ -1,5 +1,5 @@
 import { ValidationError } from '../../../shared/model/errors';
-import { authorize } from '../../../shared/services/auth';
+import { authorize } from '../../../shared/services/identity/auth';
 import {
   branchScope,
   dateWindow,
@@ -12,8 +12,8 @@ import {
   workflowRuns,
   workflowsSummary,
   workflowSummary,
-} from '../../../shared/services/insights';
-import { flakyTests, workflowTestMetrics } from '../../../shared/services/insights-tests';
+} from '../../../shared/services/insights/insights';
+import { flakyTests, workflowTestMetrics } from '../../../shared/services/insights/insights-tests';
 import { projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

@@ -10,8 +10,8 @@ import {
   testResultsUrl,
   workspaceLayers,
   workspaceLayerUrl,
-} from '../../../shared/services/job-blobs';
-import type { TaskClaims } from '../../../shared/services/tokens';
+} from '../../../shared/services/jobs/job-blobs';
+import type { TaskClaims } from '../../../shared/services/identity/tokens';
 import { projectFor } from '../access';
 import { parseBody } from '../access';
 import { json, type Route, type RouteContext } from '../http';

@@ -1,10 +1,10 @@
 import { NotFoundError, ValidationError } from '../../../shared/model/errors';
 import { isTerminalJob } from '../../../shared/model/statuses';
-import { sendWorkflowEvent } from '../../../shared/services/advance-workflow';
-import { apiJobDetails, apiV1Job } from '../../../shared/services/api-shapes';
-import { readStepOutput } from '../../../shared/services/job-output';
-import { jobReplaySpec } from '../../../shared/services/job-replay';
-import { watchJob } from '../../../shared/services/runner-protocol';
+import { sendWorkflowEvent } from '../../../shared/services/workflows/advance-workflow';
+import { apiJobDetails, apiV1Job } from '../api-shapes';
+import { readStepOutput } from '../../../shared/services/jobs/job-output';
+import { jobReplaySpec } from '../../../shared/services/jobs/job-replay';
+import { watchJob } from '../../../shared/services/runners/runner-protocol';
 import { jobByNumber, projectFor, v1Slug } from '../access';
 import { json, type Route } from '../http';
 

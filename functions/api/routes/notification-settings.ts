@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { SlipwayError } from '../../../shared/model/errors';
 import type { EmailNotificationLevel } from '../../../shared/ports/notification-preferences';
 import type { ControlPlaneDeps } from '../../../shared/services/deps';
-import { DEFAULT_EMAIL_LEVEL } from '../../../shared/services/email-notifications';
-import { settingsWriteRole } from '../../../shared/services/project-settings';
+import { DEFAULT_EMAIL_LEVEL } from '../../../shared/services/notifications/email-notifications';
+import { settingsWriteRole } from '../../../shared/services/projects/project-settings';
 import { parseBody, projectFor } from '../access';
 import { json, type Route } from '../http';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Role } from '../../../shared/model/entities';
 import { SlipwayError } from '../../../shared/model/errors';
-import { authorize } from '../../../shared/services/auth';
+import { authorize } from '../../../shared/services/identity/auth';
 import { claimsScope, deleteCustomClaims, getCustomClaims, patchCustomClaims } from '../../../shared/services/oidc/custom-claims';
 import { discoveryDocument } from '../../../shared/services/oidc/job-tokens';
 import { parseBody } from '../access';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../../shared/model/errors';
-import { apiPipeline, apiWorkflow, pipelineValues } from '../../../shared/services/api-shapes';
-import { authorize } from '../../../shared/services/auth';
-import { loadPipelineConfig } from '../../../shared/services/pipeline-config';
-import { getProjectOrThrow } from '../../../shared/services/projects';
-import { pipelineRunTrigger, triggerFromApi } from '../../../shared/services/api-trigger';
+import { apiPipeline, apiWorkflow, pipelineValues } from '../api-shapes';
+import { authorize } from '../../../shared/services/identity/auth';
+import { loadPipelineConfig } from '../../../shared/services/pipelines/pipeline-config';
+import { getProjectOrThrow } from '../../../shared/services/projects/projects';
+import { pipelineRunTrigger, triggerFromApi } from '../../../shared/services/pipelines/api-trigger';
 import { parseBody, projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

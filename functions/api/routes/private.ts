@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../../shared/model/errors';
-import { readStepOutput } from '../../../shared/services/job-output';
-import { getProjectOrThrow } from '../../../shared/services/projects';
+import { readStepOutput } from '../../../shared/services/jobs/job-output';
+import { getProjectOrThrow } from '../../../shared/services/projects/projects';
 import { jobByNumber, v1Slug } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

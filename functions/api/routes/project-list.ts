@@ -1,6 +1,6 @@
 import { ValidationError } from '../../../shared/model/errors';
-import { apiProject } from '../../../shared/services/api-shapes';
-import { roleIn } from '../../../shared/services/auth';
+import { apiProject } from '../api-shapes';
+import { roleIn } from '../../../shared/services/identity/auth';
 import { json, type Route } from '../http';
 
 const MAX_PAGE = 100;

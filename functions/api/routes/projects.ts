@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../../shared/model/errors';
-import { apiProject } from '../../../shared/services/api-shapes';
-import { apiProjectSettings } from '../../../shared/services/project-settings';
-import { addProject, vcsRepositoryUrl } from '../../../shared/services/projects';
-import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar } from '../../../shared/services/env-vars';
+import { apiProject } from '../api-shapes';
+import { apiProjectSettings } from '../../../shared/services/projects/project-settings';
+import { addProject, vcsRepositoryUrl } from '../../../shared/services/projects/projects';
+import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar } from '../../../shared/services/projects/env-vars';
 import { projectFor, parseBody } from '../access';
 import { json, type Route } from '../http';
 

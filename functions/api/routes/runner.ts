@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { UnauthorizedError } from '../../../shared/model/errors';
 import { INLINE_OUTPUT_JOB_MAX_BYTES, INLINE_OUTPUT_MAX_BYTES } from '../../../shared/model/job-spec';
-import { acceptTask } from '../../../shared/services/accept-task';
-import { completeTask, getTaskSpec, heartbeat, loadJobContext, loadTask, logUploadUrls, startTask } from '../../../shared/services/runner-protocol';
+import { acceptTask } from '../../../shared/services/runners/accept-task';
+import { completeTask, getTaskSpec, heartbeat, loadJobContext, loadTask, logUploadUrls, startTask } from '../../../shared/services/runners/runner-protocol';
 import { mintRequestedOidcToken, parseRequestedClaims } from '../../../shared/services/oidc/job-tokens';
 import { ConflictError } from '../../../shared/model/errors';
-import { flushAudit } from '../../../shared/services/audit';
-import { auditSshSession } from '../../../shared/services/ssh-access';
+import { flushAudit } from '../../../shared/services/identity/audit';
+import { auditSshSession } from '../../../shared/services/ssh/ssh-access';
 import { logError } from '../../observability';
-import type { TaskClaims } from '../../../shared/services/tokens';
+import type { TaskClaims } from '../../../shared/services/identity/tokens';
 import { parseBody } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

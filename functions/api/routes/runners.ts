@@ -11,7 +11,7 @@ import {
   listRunners,
   listRunnerTokens,
   unclaimedTaskCount,
-} from '../../../shared/services/runners';
+} from '../../../shared/services/runners/runners';
 import { parseBody } from '../access';
 import { json, type Route } from '../http';
 

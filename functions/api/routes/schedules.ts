@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { apiSchedule, createSchedule, getScheduleOrThrow, updateSchedule } from '../../../shared/services/schedules';
-import { getProjectOrThrow } from '../../../shared/services/projects';
-import { authorize } from '../../../shared/services/auth';
+import { apiSchedule, createSchedule, getScheduleOrThrow, updateSchedule } from '../../../shared/services/schedules/schedules';
+import { getProjectOrThrow } from '../../../shared/services/projects/projects';
+import { authorize } from '../../../shared/services/identity/auth';
 import { parseBody, projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../../../shared/model/errors';
-import { triggerFromPush } from '../../../shared/services/github-push';
+import { triggerFromPush } from '../../../shared/services/github/github-push';
 import {
   apiFeatureFlags,
   apiProjectSettings,
@@ -8,7 +8,7 @@ import {
   parseSettingsPatch,
   settingsWriteRole,
   updateProjectSettings,
-} from '../../../shared/services/project-settings';
+} from '../../../shared/services/projects/project-settings';
 import { projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

@@ -7,7 +7,7 @@ import {
   getCheckoutKey,
   listCheckoutKeys,
   listSshKeys,
-} from '../../../shared/services/ssh-keys';
+} from '../../../shared/services/ssh/ssh-keys';
 import { parseBody, projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../../shared/model/errors';
-import { authorize } from '../../../shared/services/auth';
-import { createUsageExport, getUsageExport } from '../../../shared/services/usage-export';
+import { authorize } from '../../../shared/services/identity/auth';
+import { createUsageExport, getUsageExport } from '../../../shared/services/insights/usage-export';
 import { parseBody } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

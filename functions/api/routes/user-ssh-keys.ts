@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { addUserSshKey, deleteUserSshKey, listUserSshKeys, sshAccess } from '../../../shared/services/ssh-access';
-import { rerunWorkflow } from '../../../shared/services/reruns';
+import { addUserSshKey, deleteUserSshKey, listUserSshKeys, sshAccess } from '../../../shared/services/ssh/ssh-access';
+import { rerunWorkflow } from '../../../shared/services/workflows/reruns';
 import { jobByNumber, parseBody } from '../access';
 import { json, type Route } from '../http';
 

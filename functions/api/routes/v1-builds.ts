@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../../shared/model/errors';
 import { isTerminalJob } from '../../../shared/model/statuses';
-import { sendWorkflowEvent } from '../../../shared/services/advance-workflow';
-import { apiV1BuildSummary } from '../../../shared/services/api-shapes';
-import { triggerFromApi } from '../../../shared/services/api-trigger';
-import { buildParametersOf, listProjectBuilds, listRecentBuilds } from '../../../shared/services/api-v1';
-import { listJobArtifacts, listJobTests } from '../../../shared/services/job-blobs';
-import { rerunWorkflow } from '../../../shared/services/reruns';
+import { sendWorkflowEvent } from '../../../shared/services/workflows/advance-workflow';
+import { apiV1BuildSummary } from '../api-shapes';
+import { triggerFromApi } from '../../../shared/services/pipelines/api-trigger';
+import { buildParametersOf, listProjectBuilds, listRecentBuilds } from '../api-v1';
+import { listJobArtifacts, listJobTests } from '../../../shared/services/jobs/job-blobs';
+import { rerunWorkflow } from '../../../shared/services/workflows/reruns';
 import { jobByNumber, parseBody, projectFor, v1Slug } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

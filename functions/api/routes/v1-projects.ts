@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { clearProjectCaches, listV1Projects } from '../../../shared/services/api-v1';
-import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar } from '../../../shared/services/env-vars';
-import { createCheckoutKey, deleteCheckoutKey, getCheckoutKey, listCheckoutKeys } from '../../../shared/services/ssh-keys';
+import { clearProjectCaches, listV1Projects } from '../api-v1';
+import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar } from '../../../shared/services/projects/env-vars';
+import { createCheckoutKey, deleteCheckoutKey, getCheckoutKey, listCheckoutKeys } from '../../../shared/services/ssh/ssh-keys';
 import { parseBody, projectFor, v1Slug } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

@@ -12,8 +12,8 @@ import {
   projectForScope,
   updateWebhook,
   UpdateWebhookBody,
-} from '../../../shared/services/outbound-webhooks';
-import { sendTestEvent } from '../../../shared/services/webhook-delivery';
+} from '../../../shared/services/notifications/outbound-webhooks';
+import { sendTestEvent } from '../../../shared/services/notifications/webhook-delivery';
 import { parseBody, projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../../shared/model/errors';
 import { isTerminalWorkflow } from '../../../shared/model/statuses';
-import { sendWorkflowEvent } from '../../../shared/services/advance-workflow';
-import { apiWorkflow, apiWorkflowJob } from '../../../shared/services/api-shapes';
-import { rerunWorkflow } from '../../../shared/services/reruns';
+import { sendWorkflowEvent } from '../../../shared/services/workflows/advance-workflow';
+import { apiWorkflow, apiWorkflowJob } from '../api-shapes';
+import { rerunWorkflow } from '../../../shared/services/workflows/reruns';
 import { parseBody, workflowFor } from '../access';
 import { json, type Route } from '../http';
 

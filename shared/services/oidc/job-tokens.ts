@@ -1,7 +1,7 @@
 import type { Job, Pipeline, Project, Workflow } from '../../model/entities';
 import { ValidationError } from '../../model/errors';
 import type { ControlPlaneDeps } from '../deps';
-import { pipelineReceivesSecrets } from '../project-settings';
+import { pipelineReceivesSecrets } from '../projects/project-settings';
 import { effectiveClaims } from './custom-claims';
 import { signJwt } from './jwt';
 

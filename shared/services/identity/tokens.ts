@@ -1,0 +1,63 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import { UnauthorizedError } from '../../model/errors';
+
+export interface TaskClaims {
+  workflowId: string;
+  jobId: string;
+  taskIndex: number;
+  attempt: number;
+}
+
+/**
+ * Signs and verifies the short-lived tokens the control plane hands out: task tokens (scoped to one job
+ * task and attempt, for the agent) and output tokens (for `output_url` links). HS256 with a key from the
+ * data folder (local) or Secrets Manager (AWS).
+ */
+export class TokenService {
+  constructor(private readonly key: Uint8Array) {}
+
+  signTask(claims: TaskClaims, ttlSeconds: number): Promise<string> {
+    return new SignJWT({ ...claims, kind: 'task' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(`${ttlSeconds}s`).sign(this.key);
+  }
+
+  async verifyTask(token: string): Promise<TaskClaims> {
+    const payload = await this.verify(token, 'task');
+    return { workflowId: String(payload.workflowId), jobId: String(payload.jobId), taskIndex: Number(payload.taskIndex), attempt: Number(payload.attempt) };
+  }
+
+  signResource(resource: string, ttlSeconds: number): Promise<string> {
+    return new SignJWT({ resource, kind: 'resource' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(`${ttlSeconds}s`).sign(this.key);
+  }
+
+  async verifyResource(token: string, resource: string): Promise<void> {
+    const payload = await this.verify(token, 'resource');
+    if (payload.resource !== resource) throw new UnauthorizedError('This link is for another resource.');
+  }
+
+  private async verify(token: string, kind: string): Promise<Record<string, unknown>> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      if (payload.kind !== kind) throw new Error(`not a ${kind} token`);
+      return payload as Record<string, unknown>;
+    } catch (e) {
+      throw new UnauthorizedError(`Invalid or expired ${kind} token: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** SHA-256 hex of an API token: what the store keeps. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** A new random API token (CircleCI-like: 40 hex characters). */
+export function newApiToken(): string {
+  return randomBytes(20).toString('hex');
+}
+
+/** A deterministic UUID from parts: lets a redelivered message create the same ids (idempotent creates). */
+export function stableUuid(...parts: string[]): string {
+  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -1,0 +1,135 @@
+import { DynamoPipelineStore } from '../../adapters/aws/dynamo-pipeline-store';
+import { aJob, aWorkflow } from '../../model/fixtures';
+import { createTestResources } from '../../../test/support/aws';
+import type { ControlPlaneDeps } from '../deps';
+import { completeTask, heartbeat, startTask, watchJob } from './runner-protocol';
+
+describe('watching a job (live log tailing)', () => {
+  it('marks a running job watched when viewed, at most once per 10 s, and heartbeat replies say live for 30 s', async () => {
+    const r = await createTestResources();
+    let now = new Date('2026-12-01T12:00:00Z').getTime();
+    const deps = { pipelines: new DynamoPipelineStore(r.table), clock: { now: () => new Date(now) } } as unknown as ControlPlaneDeps;
+    const wf = aWorkflow();
+    const job = aJob(wf);
+    await deps.pipelines.createWorkflow(wf, [job]);
+    await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'running' });
+    await deps.pipelines.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'running', attempt: 0 });
+    const claims = { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 };
+    const read = async () => (await deps.pipelines.getJob(wf.id, job.id))!;
+
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
+    await watchJob(deps, await read());
+    const first = (await read()).watchedAt;
+    expect(first).toBe(new Date(now).toISOString());
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false, live: true });
+
+    // Viewers polling every 2 s: the mark is fresh for 10 s, so nothing is written meanwhile.
+    now += 8000;
+    await watchJob(deps, await read());
+    expect((await read()).watchedAt).toBe(first);
+    now += 3000;
+    await watchJob(deps, await read());
+    expect((await read()).watchedAt).toBe(new Date(now).toISOString());
+
+    // Nobody has looked for 30 s: replies stop saying live.
+    now += 29_000;
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false, live: true });
+    now += 2000;
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
+
+    // A finished job is never marked.
+    await deps.pipelines.updateJob(wf.id, job.id, 'running', { status: 'success' });
+    const watchedAt = (await read()).watchedAt;
+    now += 60_000;
+    await watchJob(deps, await read());
+    expect((await read()).watchedAt).toBe(watchedAt);
+  });
+});
+
+describe('starting a task', () => {
+  it('starts its queued job in the same write, with no conductor event; a parallel sibling starting later sends one', async () => {
+    const r = await createTestResources();
+    const sent: unknown[] = [];
+    const metrics: Array<[string, number]> = [];
+    const deps = {
+      pipelines: new DynamoPipelineStore(r.table),
+      clock: { now: () => new Date('2026-12-01T12:00:05Z') },
+      queue: { send: async (_q: string, body: unknown) => void sent.push(body) },
+      metrics: { record: (name: string, value: number) => void metrics.push([name, value]) },
+    } as unknown as ControlPlaneDeps;
+    const wf = aWorkflow();
+    const job = aJob(wf, { plan: { ...aJob(wf).plan, parallelism: 2 } });
+    await deps.pipelines.createWorkflow(wf, [job]);
+    await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'queued', queuedAt: '2026-12-01T12:00:00Z' });
+    for (const index of [0, 1]) await deps.pipelines.updateTask(wf.id, job.id, index, { status: 'blocked' }, { status: 'queued', attempt: 0 });
+
+    const first = await startTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 1, attempt: 0 });
+    expect(first).toMatchObject({ status: 'running', startedAt: '2026-12-01T12:00:05.000Z' });
+    expect(first.tasks.map((t) => t.status)).toEqual(['queued', 'running']);
+    expect(sent).toEqual([]);
+    expect(metrics).toEqual([['JobsStarted', 1], ['QueueWaitMs', 5000]]);
+
+    const second = await startTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 });
+    expect(second.tasks.map((t) => t.status)).toEqual(['running', 'running']);
+    expect(sent).toEqual([{ workflowId: wf.id, event: { type: 'TaskFinished', jobId: job.id } }]);
+    expect(metrics).toHaveLength(2);
+
+    // A repeated start changes nothing and sends nothing.
+    await startTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 });
+    expect(sent).toHaveLength(1);
+  });
+});
+
+describe('completing a task', () => {
+  const setUp = async (parallelism: number) => {
+    const r = await createTestResources();
+    const sent: Array<[string, unknown]> = [];
+    const metrics: string[] = [];
+    const deps = {
+      pipelines: new DynamoPipelineStore(r.table),
+      clock: { now: () => new Date('2026-12-01T12:00:09Z') },
+      queue: { send: async (q: string, body: unknown) => void sent.push([q, body]) },
+      metrics: { record: (name: string) => void metrics.push(name) },
+    } as unknown as ControlPlaneDeps;
+    const wf = aWorkflow();
+    const job = aJob(wf, { plan: { ...aJob(wf).plan, parallelism } });
+    await deps.pipelines.createWorkflow(wf, [job]);
+    await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'queued', queuedAt: '2026-12-01T12:00:00Z' });
+    for (let i = 0; i < parallelism; i++) await deps.pipelines.updateTask(wf.id, job.id, i, { status: 'blocked' }, { status: 'queued', attempt: 0 });
+    for (let i = 0; i < parallelism; i++) await startTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: i, attempt: 0 });
+    sent.length = 0;
+    metrics.length = 0;
+    return { deps, sent, metrics, wf, job, read: async () => (await deps.pipelines.getJob(wf.id, job.id))! };
+  };
+  const steps = [{ index: 0, name: 'hello', type: 'run', status: 'success' as const, startedAt: '2026-12-01T12:00:06Z', stoppedAt: '2026-12-01T12:00:08Z', exitCode: 0, outputBytes: 3, output: 'hi\n' }];
+
+  it('finishes a one-task job that succeeded in the same write, then notifies and nudges the conductor', async () => {
+    const { deps, sent, metrics, wf, job, read } = await setUp(1);
+    await completeTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 }, { status: 'success', steps });
+    const stored = await read();
+    expect(stored).toMatchObject({ status: 'success', stoppedAt: '2026-12-01T12:00:09.000Z' });
+    expect(stored.tasks[0]).toMatchObject({ status: 'success', steps: [{ name: 'hello', actions: [{ output: 'hi\n', exitCode: 0 }] }] });
+    expect(sent).toEqual([
+      ['notify', { type: 'JobFinished', workflowId: wf.id, jobId: job.id, status: 'success' }],
+      ['events', { workflowId: wf.id, event: { type: 'TaskFinished', jobId: job.id } }],
+    ]);
+    expect(metrics).toEqual(['JobsFinished', 'JobDurationMs']);
+    // Repeated: nothing more is written or notified (the event is deduplicated by the queue).
+    await completeTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 }, { status: 'success', steps });
+    expect(sent.filter(([q]) => q === 'notify')).toHaveLength(1);
+  });
+
+  it('leaves a failed task, and a task of a parallel job, for the conductor to settle', async () => {
+    const one = await setUp(1);
+    await completeTask(one.deps, { workflowId: one.wf.id, jobId: one.job.id, taskIndex: 0, attempt: 0 }, { status: 'failed', steps });
+    expect((await one.read()).status).toBe('running');
+    expect((await one.read()).tasks[0].status).toBe('failed');
+    expect(one.sent.map(([q]) => q)).toEqual(['events']);
+
+    const two = await setUp(2);
+    await completeTask(two.deps, { workflowId: two.wf.id, jobId: two.job.id, taskIndex: 1, attempt: 0 }, { status: 'success', steps });
+    expect((await two.read()).status).toBe('running');
+    expect((await two.read()).tasks.map((t) => t.status)).toEqual(['running', 'success']);
+    expect(two.metrics).toEqual([]);
+  });
+});

@@ -1,0 +1,68 @@
+import type { Job, Project, User } from '../../model/entities';
+import type { UserSshKey } from '../../ports/user-ssh-key-store';
+import { assertSshAllowed, authorizedSshKeys, sshAccess } from './ssh-access';
+import type { ControlPlaneDeps } from '../deps';
+
+const user = (login: string, role: User['roles'][string] | undefined, githubId?: number): User => ({ id: `id-${login}`, login, name: login, roles: role ? { 'gh/acme': role } : {}, admin: false, createdAt: '', ...(githubId && { githubId }) });
+const project = { slug: 'gh/acme/app', organizationSlug: 'gh/acme', settings: {} } as unknown as Project;
+const registered: Record<string, string[]> = { 'id-writer': ['ssh-ed25519 AAAAwriter'], 'id-reader': ['ssh-ed25519 AAAAreader'], 'id-octo': ['ssh-ed25519 AAAAsame'] };
+
+function deps(githubOAuth?: { apiUrl: string }) {
+  return {
+    identity: { listUsers: async () => [user('writer', 'member'), user('reader', 'viewer'), user('octo', 'admin', 42), user('outsider', undefined, 7)] },
+    userSshKeys: { list: async (id: string) => (registered[id] ?? []).map((publicKey) => ({ publicKey }) as UserSshKey) },
+    githubOAuth,
+  } as unknown as ControlPlaneDeps;
+}
+
+describe('authorizedSshKeys', () => {
+  it('lets in the registered keys of users with write access only', async () => {
+    expect(await authorizedSshKeys(deps(), project)).toEqual([
+      { login: 'writer', publicKey: 'ssh-ed25519 AAAAwriter' },
+      { login: 'octo', publicKey: 'ssh-ed25519 AAAAsame' },
+    ]);
+  });
+
+  it("adds GitHub users' public keys when GitHub is configured, and survives GitHub being down", async () => {
+    const asked: string[] = [];
+    const github = (async (url: string) => {
+      asked.push(url);
+      return new Response(JSON.stringify([{ id: 1, key: 'ssh-ed25519 AAAAsame' }, { id: 2, key: 'ssh-rsa AAAAgithub' }]), { status: 200 });
+    }) as typeof fetch;
+    expect(await authorizedSshKeys(deps({ apiUrl: 'https://ghe.example.com/api/v3' }), project, github)).toEqual([
+      { login: 'writer', publicKey: 'ssh-ed25519 AAAAwriter' },
+      { login: 'octo', publicKey: 'ssh-ed25519 AAAAsame' },
+      { login: 'octo', publicKey: 'ssh-rsa AAAAgithub' },
+    ]);
+    expect(asked).toEqual(['https://ghe.example.com/api/v3/users/octo/keys']);
+    const down = (async () => {
+      throw new Error('ECONNREFUSED');
+    }) as typeof fetch;
+    expect(await authorizedSshKeys(deps({ apiUrl: 'https://api.github.com' }), project, down)).toHaveLength(2);
+  });
+});
+
+describe('assertSshAllowed', () => {
+  it('refuses a project with disable_ssh, saying where to change it', () => {
+    expect(() => assertSshAllowed({ ...project, settings: { disableSsh: true } } as unknown as Project)).toThrow(/disable_ssh.*Project Settings › Advanced/);
+    expect(() => assertSshAllowed(project)).not.toThrow();
+  });
+});
+
+describe('sshAccess', () => {
+  const job = (over: Partial<Job>) => ({ name: 'build', number: 7, status: 'running', sshRerun: true, tasks: [], ...over }) as unknown as Job;
+  const arn = 'arn:aws:ecs:eu-west-1:123456789012:task/slipway-cluster/0123abcd';
+
+  it('gives the ECS Exec command into the primary container of a running Fargate task, and says to use ssh elsewhere', () => {
+    const access = sshAccess(job({ tasks: [{ index: 0, status: 'running', computeId: arn }, { index: 1, status: 'running', computeId: 'local:123' }, { index: 2, status: 'success' }] as Job['tasks'] }));
+    expect(access.tasks).toEqual([
+      { index: 0, method: 'ecs-exec', command: ['aws', 'ecs', 'execute-command', '--region', 'eu-west-1', '--cluster', 'slipway-cluster', '--task', arn, '--container', 'primary', '--interactive', '--command', '/bin/sh'] },
+      { index: 1, method: 'ssh', message: expect.stringMatching(/Enable SSH/) },
+    ]);
+  });
+
+  it('refuses a job not rerun with SSH, or not running', () => {
+    expect(() => sshAccess(job({ sshRerun: undefined }))).toThrow(/not rerun with SSH/);
+    expect(() => sshAccess(job({ status: 'failed', tasks: [{ index: 0, status: 'failed' }] as Job['tasks'] }))).toThrow(/is failed, not running/);
+  });
+});

@@ -1,0 +1,207 @@
+import type { Job, Workflow } from '../../model/entities';
+import { isTerminalWorkflow, type JobStatus } from '../../model/statuses';
+import { reduceWorkflow, type WorkflowCommand, type WorkflowEvent } from '../../workflow/reducer';
+import { resolveContexts } from '../projects/contexts';
+import type { ControlPlaneDeps } from '../deps';
+import { acquireSerialGroup, loadSerialGroups, releaseSerialGroup, waitForSerialGroup } from './serial-groups';
+
+export interface WorkflowMessage {
+  workflowId: string;
+  event: WorkflowEvent;
+}
+
+/** Sends an event to the conductor (FIFO group = workflow). */
+export function sendWorkflowEvent(deps: Pick<ControlPlaneDeps, 'queue'>, workflowId: string, event: WorkflowEvent, dedupeId?: string) {
+  return deps.queue.send('events', { workflowId, event }, { groupId: workflowId, deduplicationId: dedupeId });
+}
+
+/** After the write that started a job (the conductor's StartJob, or its first task's start): the dashboard's metrics. */
+export function recordJobStarted(deps: Pick<ControlPlaneDeps, 'metrics'>, job: Pick<Job, 'queuedAt'>, startedAt: string): void {
+  deps.metrics?.record('JobsStarted', 1);
+  if (job.queuedAt) deps.metrics?.record('QueueWaitMs', Math.max(0, Date.parse(startedAt) - Date.parse(job.queuedAt)));
+}
+
+/**
+ * After the write that finished a job (the conductor's FinishJob, or a one-task job's completion): the
+ * dashboard's metrics and the JobFinished notification (commit statuses and the like).
+ */
+export async function announceJobFinished(
+  deps: Pick<ControlPlaneDeps, 'metrics' | 'queue'>,
+  workflowId: string,
+  jobId: string,
+  status: JobStatus,
+  at: { startedAt?: string; stoppedAt: string },
+): Promise<void> {
+  deps.metrics?.record('JobsFinished', 1, { status });
+  if (at.startedAt) deps.metrics?.record('JobDurationMs', Math.max(0, Date.parse(at.stoppedAt) - Date.parse(at.startedAt)));
+  await deps.queue.send('notify', { type: 'JobFinished', workflowId, jobId, status });
+}
+
+/**
+ * The conductor's use case: load the workflow, run the reducer, apply its commands with conditional writes,
+ * and dispatch newly queued jobs. A command whose condition fails means another writer got there first; the
+ * reducer then runs again on fresh state, so the outcome converges.
+ */
+export async function advanceWorkflow(deps: ControlPlaneDeps, message: WorkflowMessage): Promise<void> {
+  let event = message.event;
+  for (let round = 0; round < 5; round++) {
+    const workflow = await deps.pipelines.getWorkflow(message.workflowId);
+    if (!workflow || isTerminalWorkflow(workflow.status)) return;
+    const jobs = await deps.pipelines.listJobs(workflow.id);
+    const serialGroups = await loadSerialGroups(deps, jobs);
+    const { commands } = reduceWorkflow({ workflow, jobs, serialGroups }, event);
+    let conflicted = false;
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    const numbers = new JobNumbers(deps, workflow.projectSlug);
+    await numbers.reserve(commands.filter((c) => c.type === 'QueueJob').length);
+    for (const cmd of commands) {
+      if (!(await apply(deps, workflow, byId, cmd, numbers))) conflicted = true;
+    }
+    if (!conflicted) return;
+    event = { type: 'Reconcile' };
+  }
+}
+
+/** Why the job may not use its contexts (it then ends `unauthorized`), or `undefined`. */
+async function contextDenial(deps: ControlPlaneDeps, job: Job): Promise<string | undefined> {
+  if (!job.plan.contexts.length) return undefined;
+  const [pipeline, project] = await Promise.all([deps.pipelines.getPipeline(job.pipelineId), deps.projects.getProject(job.projectSlug)]);
+  if (!pipeline || !project) return `The pipeline or project of job ${job.name} no longer exists.`;
+  const resolved = await resolveContexts(deps, job.plan.contexts, project, pipeline);
+  return resolved.ok ? undefined : resolved.reason;
+}
+
+/**
+ * Job numbers for one pass of the conductor: the pass's `QueueJob` commands (a fan-out queues many at once)
+ * take one block with a single counter write; anything beyond it takes numbers one at a time. A number a job
+ * does not use (it ends `unauthorized`, or a conflict) is a gap in the project's numbering, as CircleCI has too.
+ */
+class JobNumbers {
+  private next = 0;
+  private end = 0;
+  constructor(
+    private readonly deps: Pick<ControlPlaneDeps, 'projects'>,
+    private readonly slug: string,
+  ) {}
+
+  async reserve(count: number): Promise<void> {
+    if (count < 2) return;
+    this.next = await this.deps.projects.nextNumber(this.slug, 'job', count);
+    this.end = this.next + count;
+  }
+
+  take(): Promise<number> {
+    return this.next < this.end ? Promise.resolve(this.next++) : this.deps.projects.nextNumber(this.slug, 'job');
+  }
+}
+
+async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<string, Job>, cmd: WorkflowCommand, numbers: JobNumbers): Promise<boolean> {
+  const now = deps.clock.now().toISOString();
+  const workflowId = workflow.id;
+  switch (cmd.type) {
+    case 'AcquireSerialGroup': {
+      const job = jobs.get(cmd.jobId)!;
+      // Another job took the group first: this one stands in line (acquire put it there) and waits for the nudge.
+      if (!(await acquireSerialGroup(deps, cmd.key, job, workflow))) {
+        await waitForSerialGroup(deps, cmd.key, job, workflow);
+        return true;
+      }
+      return queueJob(deps, workflowId, job, now, numbers);
+    }
+    case 'WaitSerialGroup':
+      await waitForSerialGroup(deps, cmd.key, jobs.get(cmd.jobId)!, workflow, cmd.heldBy);
+      return true;
+    case 'ReleaseSerialGroup':
+      await releaseSerialGroup(deps, cmd.key, cmd.jobId);
+      return true;
+    case 'QueueJob':
+      return queueJob(deps, workflowId, jobs.get(cmd.jobId)!, now, numbers);
+    case 'RetryJob': {
+      const job = jobs.get(cmd.jobId)!;
+      const tasks = job.tasks.map((t) =>
+        cmd.taskIndexes.includes(t.index) ? { index: t.index, status: 'queued' as const, attempt: t.attempt + 1, steps: [] } : t,
+      );
+      const retried = await deps.pipelines.updateJob(workflowId, job.id, cmd.from, { status: 'queued', autoReruns: (job.autoReruns ?? 0) + 1, tasks });
+      if (!retried) return false;
+      await deps.queue.sendMany(
+        'dispatch',
+        cmd.taskIndexes.map((i) => ({ body: { workflowId, jobId: job.id, taskIndex: i, attempt: tasks[i].attempt } })),
+      );
+      return true;
+    }
+    case 'HoldJob':
+      return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'on_hold' }));
+    case 'SkipJob':
+      return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'not_run', stoppedAt: now, ...(cmd.reason ? { message: cmd.reason } : {}) }));
+    case 'ApproveJob':
+      return Boolean(
+        await deps.pipelines.updateJob(workflowId, cmd.jobId, 'on_hold', { status: 'success', approvedBy: cmd.by, stoppedAt: now }),
+      );
+    case 'StartJob': {
+      const job = jobs.get(cmd.jobId)!;
+      const startedAt = job.tasks.map((t) => t.startedAt).filter(Boolean).sort()[0] ?? now;
+      const started = await deps.pipelines.updateJob(workflowId, cmd.jobId, 'queued', { status: 'running', startedAt });
+      if (started) recordJobStarted(deps, job, startedAt);
+      return Boolean(started);
+    }
+    case 'FinishJob': {
+      const job = jobs.get(cmd.jobId)!;
+      const startedAt = job.startedAt ?? job.tasks.map((t) => t.startedAt).filter(Boolean).sort()[0];
+      const done = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: cmd.status, startedAt, stoppedAt: now });
+      if (done) await announceJobFinished(deps, workflowId, cmd.jobId, cmd.status, { startedAt, stoppedAt: now });
+      return Boolean(done);
+    }
+    case 'CancelJob': {
+      const job = jobs.get(cmd.jobId)!;
+      const canceled = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: 'canceled', canceledBy: cmd.by, stoppedAt: now });
+      if (!canceled) return false;
+      // Running agents learn of the cancel from their next heartbeat reply; compute is stopped as a backstop.
+      for (const t of job.tasks) if (t.computeId && t.status === 'running') await deps.compute.stop(t.computeId, 'canceled').catch(() => undefined);
+      return true;
+    }
+    case 'SetWorkflowStatus': {
+      const terminal = isTerminalWorkflow(cmd.status);
+      const updated = await deps.pipelines.updateWorkflow(workflowId, cmd.from, {
+        status: cmd.status,
+        ...(terminal ? { stoppedAt: now } : {}),
+        ...(cmd.status === 'canceled' && cmd.by ? { canceledBy: cmd.by } : {}),
+      });
+      if (updated && terminal) await deps.queue.send('notify', { type: 'WorkflowFinished', workflowId, status: cmd.status });
+      return Boolean(updated);
+    }
+  }
+}
+
+/** Queues a ready job (blocked → queued) with its number and dispatches its tasks; `false` when another writer moved it first. */
+async function queueJob(deps: ControlPlaneDeps, workflowId: string, job: Job, now: string, numbers: JobNumbers): Promise<boolean> {
+  const denied = await contextDenial(deps, job);
+  if (denied) {
+    // Not queued: the job ends `unauthorized`; returning false makes the reducer run again on fresh state.
+    await deps.pipelines.updateJob(workflowId, job.id, 'blocked', { status: 'unauthorized', message: denied, stoppedAt: now });
+    return false;
+  }
+  const number = await numbers.take();
+  let queued = await deps.pipelines.updateJob(workflowId, job.id, 'blocked', {
+    status: 'queued',
+    number,
+    projectSlug: job.projectSlug,
+    queuedAt: now,
+    tasks: job.tasks.map((t) => ({ ...t, status: 'queued' })),
+  });
+  if (!queued) {
+    // The write may have landed with its response lost (the SDK's retry then fails the condition). The job
+    // number is ours alone, so finding it on the job proves it: dispatch now rather than wait for the
+    // reconciler. Dispatch is idempotent, so a duplicate message costs nothing.
+    const current = await deps.pipelines.getJob(workflowId, job.id);
+    if (current?.status !== 'queued' || current.number !== number) return false;
+    queued = current;
+  }
+  await deps.queue.sendMany(
+    'dispatch',
+    queued.tasks.map((t) => ({ body: { workflowId, jobId: job.id, taskIndex: t.index, attempt: t.attempt } })),
+  );
+  deps.metrics?.record('JobsQueued', 1);
+  // A pending commit status; best effort (the final status follows from JobFinished).
+  if (deps.commitStatuses) await deps.queue.send('notify', { type: 'JobQueued', workflowId, jobId: job.id }).catch(() => undefined);
+  return true;
+}
