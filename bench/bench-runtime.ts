@@ -72,7 +72,7 @@ export class BenchRuntime {
     const runtime = await startLocalRuntime({ port: 0, dataDir, adminToken: 'bench-admin-token', agentCommand: shim, log: (l) => process.stderr.write(`${l}\n`) });
     const counter = processRequestCounter()!;
     // The bench's own reads are not counted: these clients come from an environment without the hook.
-    const clients = createAwsClients({ ...process.env, SLIPWAY_COUNT_REQUESTS: undefined });
+    const clients = createAwsClients({ ...process.env, ...runtime.emulatorEnv, SLIPWAY_COUNT_REQUESTS: undefined });
     const store = new DynamoPipelineStore(new DynamoTable(clients.dynamo, 'slipway'));
     const rt = new BenchRuntime(runtime, counter, driver, modeFile, dataDir, clients.s3, store, inlineConcurrency);
     holder.rt = rt;

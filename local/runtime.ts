@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { createAwsClients, processRequestCounter } from '../shared/adapters/aws/clients';
 import { runAsFunction } from '../shared/adapters/aws/iam-enforcement';
 import { newApiToken } from '../shared/services/identity/tokens';
-import { findContainerEngine } from '../shared/adapters/local/container-engine';
+import { findContainerEngine } from '../shared/container/container-engine';
 import { agentCommand } from './agent-bundle';
 import { buildLocalAgentImage } from './agent-image';
 import { emulatorEnvironment, startEmulators, type Emulators } from './emulators';
@@ -14,6 +14,17 @@ import { BodyTooLargeError, toApiGatewayEvent, writeResult } from './http-bridge
 import { ensureBucket, ensureQueues, ensureTable } from './provision';
 import { pollerFaultsFromEnv, SqsPoller } from './sqs-poller';
 import { serveStatic } from './static';
+import { createApiHandler } from '../functions/api/handler';
+import { createConductorHandler } from '../functions/conductor/handler';
+import { createCronHandler } from '../functions/cron/handler';
+import { createDispatcherHandler } from '../functions/dispatcher/handler';
+import { readEnv } from '../functions/env';
+import { createNotificationsHandler } from '../functions/notifications/handler';
+import { logger } from '../functions/observability';
+import { createPipelinesHandler } from '../functions/pipelines/handler';
+import { createWebhooksHandler } from '../functions/webhooks/handler';
+import { localComposition } from './composition';
+import type { DepsProvider } from '../functions/assemble-deps';
 
 export interface LocalRuntimeOptions {
   port: number;
@@ -41,6 +52,10 @@ export interface LocalRuntime {
   dataDir: string;
   /** Runs the cron handler once now (tests use this instead of waiting for the timer). */
   runCron(): Promise<unknown>;
+  /** The emulators' endpoints and credentials (for clients of the same data, e.g. the bench's own reads). */
+  emulatorEnv: Record<string, string>;
+  /** The runtime's dependencies (the CLI's local run drives use cases with them directly). */
+  getDeps: DepsProvider;
   stop(): Promise<void>;
 }
 
@@ -103,6 +118,65 @@ function dockerJobs(dataDir: string, log: (line: string) => void): Record<string
   return { DOCKER_HOST: engine.dockerHost };
 }
 
+/** The environment this runtime's functions read, with the emulators' table, bucket and queues provisioned. */
+async function functionEnvironment(emulators: Emulators, o: { url: string; dataDir: string; adminToken: string; log: (l: string) => void; options: LocalRuntimeOptions }) {
+  const { url, dataDir, adminToken, log, options } = o;
+  // Given to the composition root, never written to process.env.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...emulatorEnvironment(emulators) };
+  logger.setLogLevel((process.env.LOG_LEVEL ?? 'WARN') as never);
+  const clients = createAwsClients(env);
+  await ensureTable(clients.dynamo as unknown as DynamoDBClient, 'slipway');
+  await ensureBucket(clients.s3, 'slipway');
+  const queueUrls = await ensureQueues(clients.sqs, 'slipway', 30);
+  Object.assign(env, {
+    TABLE_NAME: 'slipway',
+    BUCKET_NAME: 'slipway',
+    TRIGGERS_QUEUE_URL: queueUrls.triggers,
+    DISPATCH_QUEUE_URL: queueUrls.dispatch,
+    EVENTS_QUEUE_URL: queueUrls.events,
+    NOTIFY_QUEUE_URL: queueUrls.notify,
+    PUBLIC_URL: url,
+    COMPUTE_MODE: 'local',
+    DATA_DIR: dataDir,
+    SLIPWAY_ADMIN_TOKEN: adminToken,
+    SLIPWAY_AGENT_COMMAND: JSON.stringify(options.agentCommand ?? (await agentCommand(dataDir))),
+    JOB_LEASE_SECONDS: String(options.leaseSeconds ?? 60),
+    ...dockerJobs(dataDir, log),
+  });
+
+  return { env, clients, queueUrls };
+}
+
+type QueueUrls = Awaited<ReturnType<typeof ensureQueues>>;
+
+/** The queues' event source mappings: each queue polled into its consumer, run with that function's role. */
+async function startPollers(clients: ReturnType<typeof createAwsClients>, queueUrls: QueueUrls, getDeps: DepsProvider, log: (l: string) => void): Promise<SqsPoller[]> {
+  const counter = processRequestCounter();
+  const ctx = {} as never;
+  // Queue, consumer (its function name: AWS calls are made with that function's role), concurrency.
+  const consumers: Array<[keyof QueueUrls, string, (e: never, c: never) => Promise<unknown>, number]> = [
+    ['triggers', 'pipelines', createPipelinesHandler(getDeps), 2],
+    ['dispatch', 'dispatcher', createDispatcherHandler(getDeps), 2],
+    ['events', 'conductor', createConductorHandler(getDeps), 2],
+    ['notify', 'notifications', createNotificationsHandler(getDeps), 1],
+  ];
+  const pollers: SqsPoller[] = [];
+  const faults = pollerFaultsFromEnv(process.env.SLIPWAY_QUEUE_FAULTS);
+  for (const [queue, fnName, handler, concurrency] of consumers) {
+    const poller = new SqsPoller({
+      client: clients.sqs,
+      queueUrl: queueUrls[queue],
+      handler: (event) => (counter?.recordInvocation(), runAsFunction(fnName, () => handler(event as never, ctx)) as never),
+      concurrency,
+      faults,
+      onError: (e) => log(`[${queue}] ${(e as Error).message}`),
+    });
+    await poller.start();
+    pollers.push(poller);
+  }
+  return pollers;
+}
+
 /**
  * The all-in-one runtime (DESIGN.md §4): AWS API emulators in-process, and the very same Lambda handlers
  * driven by an HTTP server (API Gateway v2 events), SQS pollers (event source mappings) and a timer
@@ -120,37 +194,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
 
-  Object.assign(process.env, {
-    ...emulatorEnvironment(emulators),
-    POWERTOOLS_DEV: 'true',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
-  });
-  const clients = createAwsClients(process.env);
-  await ensureTable(clients.dynamo as unknown as DynamoDBClient, 'slipway');
-  await ensureBucket(clients.s3, 'slipway');
-  const queueUrls = await ensureQueues(clients.sqs, 'slipway', 30);
-  Object.assign(process.env, {
-    TABLE_NAME: 'slipway',
-    BUCKET_NAME: 'slipway',
-    TRIGGERS_QUEUE_URL: queueUrls.triggers,
-    DISPATCH_QUEUE_URL: queueUrls.dispatch,
-    EVENTS_QUEUE_URL: queueUrls.events,
-    NOTIFY_QUEUE_URL: queueUrls.notify,
-    PUBLIC_URL: url,
-    COMPUTE_MODE: 'local',
-    DATA_DIR: dataDir,
-    SLIPWAY_ADMIN_TOKEN: adminToken,
-    SLIPWAY_AGENT_COMMAND: JSON.stringify(options.agentCommand ?? (await agentCommand(dataDir))),
-    JOB_LEASE_SECONDS: String(options.leaseSeconds ?? 60),
-    ...dockerJobs(dataDir, log),
-  });
+  const { env, clients, queueUrls } = await functionEnvironment(emulators, { url, dataDir, adminToken, log, options });
 
-  // The handlers are loaded only now: their composition root reads the environment set above.
-  const api = (await import('../functions/api/handler')).handler;
-  const webhooks = (await import('../functions/webhooks/handler')).handler;
-  const cron = (await import('../functions/cron/handler')).handler;
-  const composition = await import('../functions/composition');
-  await composition.getDeps();
+  // The very same handlers as in AWS, built by their factories over this runtime's composition root.
+  const composition = localComposition(env);
+  const { getDeps } = composition;
+  const api = createApiHandler(getDeps);
+  const webhooks = createWebhooksHandler(getDeps);
+  const cron = createCronHandler(getDeps, () => readEnv(env));
+  await getDeps();
   const ctx = {} as never;
   // Bench hook (SLIPWAY_COUNT_REQUESTS=1): API Gateway requests and Lambda invocations, for the cost model.
   const counter = processRequestCounter();
@@ -171,28 +223,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
   });
 
-  // Queue, consumer (its function name: AWS calls are made with that function's role), concurrency.
-  const consumers: Array<[keyof typeof queueUrls, string, () => Promise<{ handler: (e: never, c: never) => Promise<unknown> }>, number]> = [
-    ['triggers', 'pipelines', () => import('../functions/pipelines/handler'), 2],
-    ['dispatch', 'dispatcher', () => import('../functions/dispatcher/handler'), 2],
-    ['events', 'conductor', () => import('../functions/conductor/handler'), 2],
-    ['notify', 'notifications', () => import('../functions/notifications/handler'), 1],
-  ];
-  const pollers: SqsPoller[] = [];
-  const faults = pollerFaultsFromEnv(process.env.SLIPWAY_QUEUE_FAULTS);
-  for (const [queue, fnName, load, concurrency] of consumers) {
-    const handler = (await load()).handler;
-    const poller = new SqsPoller({
-      client: clients.sqs,
-      queueUrl: queueUrls[queue],
-      handler: (event) => (counter?.recordInvocation(), runAsFunction(fnName, () => handler(event as never, ctx)) as never),
-      concurrency,
-      faults,
-      onError: (e) => log(`[${queue}] ${(e as Error).message}`),
-    });
-    await poller.start();
-    pollers.push(poller);
-  }
+  const pollers = await startPollers(clients, queueUrls, getDeps, log);
 
   const runCron = () => (counter?.recordInvocation(), runAsFunction)('cron', () => cron({ version: '0', id: 'local', 'detail-type': 'Scheduled Event', source: 'aws.events', account: 'local', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} } as never, ctx));
   // Start-up reconcile: finishes whatever was in flight when the runtime last stopped.
@@ -207,6 +238,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     adminToken,
     dataDir,
     runCron,
+    getDeps,
+    emulatorEnv: emulatorEnvironment(emulators),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -221,7 +254,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         server.close(() => r());
         server.closeAllConnections();
       });
-      await composition.shutdownDeps();
+      await composition.shutdown();
       await emulators.stop();
       releaseLock();
     },

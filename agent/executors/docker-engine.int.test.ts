@@ -6,7 +6,7 @@ import type { DockerImage } from '../../shared/config/plan';
 import { describeWithEngine, docker, type TestEngine } from '../../test/support/container-engine';
 import { waitFor } from '../../test/support/dev-server';
 import type { RunOptions } from './executor';
-import { OWNER_HOST_LABEL, OWNER_PID_LABEL, sweepOrphans, TASK_LABEL } from '../../shared/adapters/local/container-engine';
+import { OWNER_HOST_LABEL, OWNER_PID_LABEL, sweepOrphans, TASK_LABEL } from '../../shared/container/container-engine';
 import { DockerExecutor } from './docker';
 import { hostname } from 'node:os';
 

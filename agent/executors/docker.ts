@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { DockerImage } from '../../shared/config/plan';
 import type { RunOptions } from './executor';
-import { dockerOut, ownerLabels, sweepOrphans } from '../../shared/adapters/local/container-engine';
+import { dockerOut, ownerLabels, sweepOrphans } from '../../shared/container/container-engine';
 import { HostExecutor, type StepCommand } from './host';
 
 /** Variables that describe the agent's machine, not the job's containers: the containers keep their own. */

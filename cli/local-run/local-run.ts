@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { PlanEvent } from '../../shared/config/explain-plan';
 import { ConflictError } from '../../shared/model/errors';
 import type { PipelineSelection, Project } from '../../shared/model/entities';
-import { sendWorkflowEvent } from '../../shared/services/workflows/advance-workflow';
+import { sendWorkflowEvent } from '../../shared/services/workflows/workflow-events';
 import type { ControlPlaneDeps } from '../../shared/services/deps';
 import { putEnvVar } from '../../shared/services/projects/env-vars';
 import { listJobArtifacts, listJobTests } from '../../shared/services/jobs/job-blobs';
@@ -61,7 +61,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
   };
   process.once('SIGINT', interrupt);
   try {
-    const deps = await (await import('../../functions/composition')).getDeps();
+    const deps = await runtime.getDeps();
     const project = await ensureProject(deps, `gh/local/${snapshot.name}`, snapshot.url, options.event.branch ?? 'main', options.configFolder);
     for (const [name, value] of Object.entries(options.env)) await putEnvVar(deps, project.slug, name, value);
     const pushed = options.event.event !== 'api';

@@ -1,7 +1,7 @@
 import type { User } from '../../shared/model/entities';
 import type { AuditEvent } from '../../shared/ports/audit-log';
 import { SlipwayError, UnauthorizedError } from '../../shared/model/errors';
-import { flushAudit, recordAudit, userActor } from '../../shared/services/identity/audit';
+import { flushAudit, recordAudit, userActor } from '../../shared/services/audit/audit';
 import { noteAuthFailure } from '../../shared/services/identity/auth-bursts';
 import { tokenFromRequest } from '../../shared/services/identity/auth';
 import type { ApiResponse, Route, RouteContext } from './http';

@@ -5,12 +5,12 @@ import { fireDueSchedules } from '../../shared/services/schedules/schedules';
 import { scaleInIdleMachines } from '../../shared/services/runners/machine-pool';
 import { handleSpotInterruption, isSpotInterruptionWarning } from '../../shared/services/jobs/spot-interruption';
 import { handleEcsTaskStopped, handleInstanceTerminating, isEcsTaskStopped, isInstanceTerminating } from '../../shared/services/jobs/compute-events';
+import type { DepsProvider } from '../assemble-deps';
 import { getDeps } from '../composition';
-import { readEnv } from '../env';
+import { readEnv, type FunctionEnv } from '../env';
 import { logger } from '../observability';
 
-function reaperOptions() {
-  const env = readEnv();
+function reaperOptions(env: FunctionEnv) {
   return { maxJobRuntimeSeconds: env.JOB_MAX_RUNTIME_SECONDS, maxQueuedSeconds: env.JOB_QUEUED_LIMIT_SECONDS, infraRetries: env.JOB_INFRA_RETRIES };
 }
 
@@ -19,30 +19,33 @@ function reaperOptions() {
  * of idle machine instances. On an EC2 Spot interruption warning, a machine instance's termination lifecycle action
  * or a Fargate task that stopped: retry (or fail) at once the task that ran there.
  */
-export const handler = middy()
+export const createCronHandler = (getDeps: DepsProvider, getEnv: () => FunctionEnv = readEnv) =>
+  middy()
   .use(injectLambdaContext(logger))
   .handler(async (event: unknown) => {
     const deps = await getDeps();
     if (isSpotInterruptionWarning(event)) {
-      const spot = await handleSpotInterruption(deps, event.detail['instance-id'], reaperOptions());
+      const spot = await handleSpotInterruption(deps, event.detail['instance-id'], reaperOptions(getEnv()));
       logger.info('spot interruption', { ...spot });
       return spot;
     }
     if (isEcsTaskStopped(event)) {
-      const stopped = await handleEcsTaskStopped(deps, event, reaperOptions());
+      const stopped = await handleEcsTaskStopped(deps, event, reaperOptions(getEnv()));
       if (stopped.tasks) logger.warn('fargate task stopped under its job', { ...stopped, stopCode: event.detail.stopCode, reason: event.detail.stoppedReason });
       return stopped;
     }
     if (isInstanceTerminating(event)) {
-      const terminating = await handleInstanceTerminating(deps, event, reaperOptions());
+      const terminating = await handleInstanceTerminating(deps, event, reaperOptions(getEnv()));
       logger.info('machine instance terminating', { ...terminating });
       return terminating;
     }
     const schedules = await fireDueSchedules(deps);
     if (schedules.failed.length) logger.error('some schedules did not fire; the next run retries their slots', { failed: schedules.failed });
-    const report = await reconcile(deps, reaperOptions());
+    const report = await reconcile(deps, reaperOptions(getEnv()));
     const scaledIn = await scaleInIdleMachines(deps);
     if (scaledIn.length) logger.info('idle machine instances terminated', { instances: scaledIn });
     logger.info('reconciled', { ...report, schedulesFired: schedules.fired });
     return { ...report, schedulesFired: schedules.fired };
   });
+
+export const handler = createCronHandler(getDeps);

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { receiveGitHubWebhook } from '../../shared/services/github/webhooks';
+import type { DepsProvider } from '../assemble-deps';
 import { getDeps } from '../composition';
 import { logger } from '../observability';
 
@@ -12,7 +13,8 @@ const reply = (statusCode: number, message: string): APIGatewayProxyStructuredRe
 });
 
 /** VCS webhooks: `POST /webhooks/github` (signature check, dedupe by delivery id, queue the work). */
-export const handler = middy<APIGatewayProxyEventV2>()
+export const createWebhooksHandler = (getDeps: DepsProvider) =>
+  middy<APIGatewayProxyEventV2>()
   .use(injectLambdaContext(logger))
   .handler(async (event: APIGatewayProxyEventV2) => {
     if (event.rawPath.replace(/\/$/, '') !== '/webhooks/github')
@@ -34,3 +36,5 @@ export const handler = middy<APIGatewayProxyEventV2>()
     });
     return reply(result.status, result.message);
   });
+
+export const handler = createWebhooksHandler(getDeps);

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import type { OrbResolver } from '../ports/orb-resolver';
+import type { OrbResolver } from './orb-reference';
 import { pipelineValuesFrom } from './pipeline-values';
 import { processConfig } from './process-config';
 

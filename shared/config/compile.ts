@@ -1,4 +1,4 @@
-import type { OrbResolver } from '../ports/orb-resolver';
+import type { OrbResolver } from './orb-reference';
 import { expandConfig } from './expand-config';
 import { buildWorkflowPlans } from './plan-build';
 import type { ConfigProblem, Plan, PipelineValues } from './plan';

@@ -1,4 +1,4 @@
-import type { OrbResolver } from '../ports/orb-resolver';
+import type { OrbResolver } from './orb-reference';
 import { expandConfig } from './expand-config';
 import { applyPathFilter, findPathFilter, PathFilterError } from './path-filtering';
 import { buildWorkflowPlans } from './plan-build';

@@ -1,4 +1,4 @@
-import type { OrbReference, OrbResolver } from '../ports/orb-resolver';
+import type { OrbReference, OrbResolver } from './orb-reference';
 import { interpolate } from './interpolate';
 import { ConfigCompileError, type Problems } from './problems';
 import { addDefinitions, newScope, type Scope } from './scope';

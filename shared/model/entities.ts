@@ -243,3 +243,23 @@ export interface Schedule {
   createdAt: string;
   updatedAt: string;
 }
+
+/** A job in a serial group: the one holding the group's lock, or one waiting for it. */
+export interface SerialGroupEntry {
+  jobId: string;
+  workflowId: string;
+  projectSlug: string;
+  pipelineNumber: number;
+  /** When the job entered the group (waiters are served oldest first). */
+  since: string;
+}
+
+/** The lock of one serial group of an organisation (CircleCI `serial-group`). */
+export interface SerialGroupLock {
+  /** `<org slug>/<group name>`. */
+  key: string;
+  holder?: SerialGroupEntry;
+  waiters: SerialGroupEntry[];
+  /** 0 when the lock was never written; bumped by every write. */
+  version: number;
+}

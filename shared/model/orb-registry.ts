@@ -1,5 +1,4 @@
-import type { BlobStore } from '../ports/blob-store';
-import type { OrbReference } from '../ports/orb-resolver';
+import type { OrbReference } from '../config/orb-reference';
 
 /** The private orb registry's layout in the bucket: `orbs/<ns>/<name>/<x.y.z>.yml` (packed orb.yml). */
 export const SEMVER = /^(\d+)\.(\d+)\.(\d+)$/;
@@ -15,7 +14,7 @@ export function compareSemver(a: string, b: string): number {
 }
 
 /** Published versions of an orb, oldest first. */
-export async function publishedOrbVersions(blobs: Pick<BlobStore, 'list'>, namespace: string, name: string): Promise<string[]> {
+export async function publishedOrbVersions(blobs: { list(prefix: string): Promise<{ key: string }[]> }, namespace: string, name: string): Promise<string[]> {
   const prefix = `orbs/${namespace}/${name}/`;
   return (await blobs.list(prefix))
     .map((k) => k.key.slice(prefix.length).replace(/\.yml$/, ''))

@@ -1,16 +1,3 @@
-/** Identifies a registry orb, as written in `orbs: { key: ns/name@version }`. */
-export interface OrbReference {
-  namespace: string;
-  name: string;
-  version: string;
-}
-
-/**
- * Finds the source of a registry orb (the packed `orb.yml` text).
- *
- * Semantics: pure lookup; safe to call any number of times and concurrently; resolves `undefined` when the orb
- * (or that version) is not available, never throws for a missing orb. Implementations may cache.
- */
-export interface OrbResolver {
-  resolve(ref: OrbReference): Promise<string | undefined>;
-}
+// The orb resolver port: the config engine's lookup of registry orbs' sources. The interfaces are defined with
+// the config engine (the domain imports no ports); adapters implement them from here.
+export type { OrbReference, OrbResolver } from '../config/orb-reference';

@@ -1,29 +1,11 @@
-import type { Job, Pipeline, TaskState, Workflow } from '../model/entities';
+import type { Job, Pipeline, SerialGroupEntry, SerialGroupLock, TaskState, Workflow } from '../model/entities';
 import type { JobStatus, PipelineState, WorkflowStatus } from '../model/statuses';
+
+export type { SerialGroupEntry, SerialGroupLock };
 
 export interface Page<T> {
   items: T[];
   nextPageToken: string | null;
-}
-
-/** A job in a serial group: the one holding the group's lock, or one waiting for it. */
-export interface SerialGroupEntry {
-  jobId: string;
-  workflowId: string;
-  projectSlug: string;
-  pipelineNumber: number;
-  /** When the job entered the group (waiters are served oldest first). */
-  since: string;
-}
-
-/** The lock of one serial group of an organisation (CircleCI `serial-group`). */
-export interface SerialGroupLock {
-  /** `<org slug>/<group name>`. */
-  key: string;
-  holder?: SerialGroupEntry;
-  waiters: SerialGroupEntry[];
-  /** 0 when the lock was never written; bumped by every write. */
-  version: number;
 }
 
 /**

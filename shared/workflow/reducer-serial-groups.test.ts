@@ -1,6 +1,6 @@
 import type { Job } from '../model/entities';
 import { aJob, aJobPlan, aWorkflow } from '../model/fixtures';
-import type { SerialGroupEntry, SerialGroupLock } from '../ports/pipeline-store';
+import type { SerialGroupEntry, SerialGroupLock } from '../model/entities';
 import { reduceWorkflow, serialGroupKeyOf, type WorkflowEvent, type WorkflowState } from './reducer';
 
 const KEY = 'gh/acme/deploys';

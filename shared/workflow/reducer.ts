@@ -1,6 +1,5 @@
-import type { Job, Workflow } from '../model/entities';
+import type { Job, SerialGroupLock, Workflow } from '../model/entities';
 import { isTerminalJob, isTerminalWorkflow, type JobStatus, type WorkflowStatus } from '../model/statuses';
-import type { SerialGroupLock } from '../ports/pipeline-store';
 
 export interface WorkflowState {
   workflow: Workflow;

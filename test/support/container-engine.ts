@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { slipwayRoot } from '../../local/root';
-import { findContainerEngine, probeEngine } from '../../shared/adapters/local/container-engine';
+import { findContainerEngine, probeEngine } from '../../shared/container/container-engine';
 import { BASE_USERS, buildRootfsImage, busyboxRootfs } from '../../local/rootfs-image';
 
 const ROOT = slipwayRoot(__dirname);

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../../shared/model/errors';
-import { exportAudit, flushAudit, parseRange, recordAudit, userActor } from '../../../shared/services/identity/audit';
+import { exportAudit, flushAudit, parseRange, recordAudit, userActor } from '../../../shared/services/audit/audit';
 import { logError } from '../../observability';
 import type { Route } from '../http';
 

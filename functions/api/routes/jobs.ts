@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '../../../shared/model/errors';
 import { isTerminalJob } from '../../../shared/model/statuses';
-import { sendWorkflowEvent } from '../../../shared/services/workflows/advance-workflow';
+import { sendWorkflowEvent } from '../../../shared/services/workflows/workflow-events';
 import { apiJobDetails, apiV1Job } from '../api-shapes';
 import { readStepOutput } from '../../../shared/services/jobs/job-output';
 import { jobReplaySpec } from '../../../shared/services/jobs/job-replay';

@@ -1,5 +1,5 @@
 import { authMethods, finishGitHubSignIn, GITHUB_CALLBACK_PATH, GITHUB_START_PATH, startGitHubSignIn } from '../../../shared/services/identity/oauth';
-import { flushAudit, recordAudit, userActor } from '../../../shared/services/identity/audit';
+import { flushAudit, recordAudit, userActor } from '../../../shared/services/audit/audit';
 import { logError } from '../../observability';
 import { auditRequest } from '../audit';
 import { cookieValue, json, type Route } from '../http';

@@ -5,7 +5,7 @@ import { acceptTask } from '../../../shared/services/runners/accept-task';
 import { completeTask, getTaskSpec, heartbeat, loadJobContext, loadTask, logUploadUrls, startTask } from '../../../shared/services/runners/runner-protocol';
 import { mintRequestedOidcToken, parseRequestedClaims } from '../../../shared/services/oidc/job-tokens';
 import { ConflictError } from '../../../shared/model/errors';
-import { flushAudit } from '../../../shared/services/identity/audit';
+import { flushAudit } from '../../../shared/services/audit/audit';
 import { auditSshSession } from '../../../shared/services/ssh/ssh-access';
 import { logError } from '../../observability';
 import type { TaskClaims } from '../../../shared/services/identity/tokens';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../../shared/model/errors';
 import { isTerminalJob } from '../../../shared/model/statuses';
-import { sendWorkflowEvent } from '../../../shared/services/workflows/advance-workflow';
+import { sendWorkflowEvent } from '../../../shared/services/workflows/workflow-events';
 import { apiV1BuildSummary } from '../api-shapes';
 import { triggerFromApi } from '../../../shared/services/pipelines/api-trigger';
 import { buildParametersOf, listProjectBuilds, listRecentBuilds } from '../api-v1';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../../shared/model/errors';
 import { isTerminalWorkflow } from '../../../shared/model/statuses';
-import { sendWorkflowEvent } from '../../../shared/services/workflows/advance-workflow';
+import { sendWorkflowEvent } from '../../../shared/services/workflows/workflow-events';
 import { apiWorkflow, apiWorkflowJob } from '../api-shapes';
 import { rerunWorkflow } from '../../../shared/services/workflows/reruns';
 import { parseBody, workflowFor } from '../access';

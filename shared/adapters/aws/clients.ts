@@ -8,8 +8,8 @@ import { enforcerFromEnv, type IamEnforcer } from './iam-enforcement';
 import { RequestCounter } from './request-counter';
 
 /**
- * SDK client construction shared by composition roots. Endpoints come from the SDK's own
- * `AWS_ENDPOINT_URL_*` variables (the local runtime and tests point them at the emulators), so no code path
+ * SDK client construction shared by composition roots. Endpoints come from the `AWS_ENDPOINT_URL_*` variables of
+ * the environment given (the local runtime and tests point them at the emulators), so no code path
  * differs between AWS and local mode except these emulator quirks, applied only when an endpoint override
  * is present: S3 path-style addressing and checksums only when required (s3rver), SQS queue URLs not used
  * as endpoints (fauxqs).
@@ -23,14 +23,21 @@ export interface AwsClients {
 export function createAwsClients(env: NodeJS.ProcessEnv): AwsClients {
   const emulatedS3 = Boolean(env.AWS_ENDPOINT_URL_S3);
   const emulatedSqs = Boolean(env.AWS_ENDPOINT_URL_SQS);
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }), {
+  // Region, credentials and endpoints from the given environment when it names them (the local runtime passes
+  // its emulators' without touching process.env); otherwise the SDK's own resolution (Lambda's role).
+  const common = {
+    ...(env.AWS_REGION && { region: env.AWS_REGION }),
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN } }),
+  };
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ ...common, maxAttempts: 5, ...(env.AWS_ENDPOINT_URL_DYNAMODB && { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }) }), {
     marshallOptions: { removeUndefinedValues: true },
   });
   const s3 = new S3Client({
+    ...common,
     forcePathStyle: emulatedS3,
-    ...(emulatedS3 ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+    ...(emulatedS3 ? { endpoint: env.AWS_ENDPOINT_URL_S3, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
   });
-  const sqs = new SQSClient({ ...(emulatedSqs ? { useQueueUrlAsEndpoint: false } : {}) });
+  const sqs = new SQSClient({ ...common, ...(emulatedSqs ? { endpoint: env.AWS_ENDPOINT_URL_SQS, useQueueUrlAsEndpoint: false } : {}) });
   installMeasurementHooks(env, [dynamo, s3, sqs]);
   return { dynamo, s3, sqs };
 }

@@ -3,7 +3,7 @@ import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs';
 import { deriveTaskDefinition, launchToken, separateWorkdir } from '../aws/ecs-fargate-compute';
 import { FARGATE_TASK_LAYOUT } from '../../model/resource-classes';
 import type { JobCompute, LaunchResult, TaskLaunch } from '../../ports/job-compute';
-import { dockerOut, ownerLabels, sweepOrphans } from './container-engine';
+import { dockerOut, ownerLabels, sweepOrphans } from '../../container/container-engine';
 import { LoopbackRelay } from './loopback-relay';
 
 /**

@@ -12,7 +12,7 @@ import { DynamoGitHubInstallationStore } from './dynamo-github-installation-stor
 import { GitHubApp } from './github-app';
 import { GitHubCommitStatusNotifier } from './github-commit-status-notifier';
 import { GitHubRepositorySource } from './github-repository-source';
-import { GitCliRepositorySource } from '../local/git-cli-repository-source';
+import { GitCliRepositorySource } from './git-cli-repository-source';
 
 const fakes: FakeGitHub[] = [];
 afterAll(() => Promise.all(fakes.map((f) => f.stop())));

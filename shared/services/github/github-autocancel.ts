@@ -1,6 +1,6 @@
 import type { Pipeline, Project } from '../../model/entities';
 import { isTerminalWorkflow } from '../../model/statuses';
-import { sendWorkflowEvent } from '../workflows/advance-workflow';
+import { sendWorkflowEvent } from '../workflows/workflow-events';
 import type { ControlPlaneDeps } from '../deps';
 import { settingsOf } from '../projects/project-settings';
 

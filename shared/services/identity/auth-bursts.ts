@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../../ports/audit-log';
-import { recordAudit } from './audit';
+import { recordAudit } from '../audit/audit';
 import type { ControlPlaneDeps } from '../deps';
 
 /** Refused authentications from one source, within one window, that make a burst (one alarmable event). */

@@ -1,5 +1,5 @@
 import type { Job, TaskState } from '../../model/entities';
-import { sendWorkflowEvent } from '../workflows/advance-workflow';
+import { sendWorkflowEvent } from '../workflows/workflow-events';
 import { requeueRetriedTask } from '../runners/runners-compute';
 import type { ControlPlaneDeps } from '../deps';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GitCliRepositorySource } from '../../adapters/local/git-cli-repository-source';
+import { GitCliRepositorySource } from '../../adapters/vcs/git-cli-repository-source';
 import { compileConfig } from '../../config/compile';
 import { aProject } from '../../ports/project-store.contract';
 import { createTestRepo } from '../../../test/support/git-repo';

@@ -7,7 +7,7 @@ import { compileUserConfig } from './config-compile';
 import type { ControlPlaneDeps } from '../deps';
 import { readConfigSource } from './config-source';
 import { storePipelineConfig } from './pipeline-config';
-import { syncConfigSchedules } from '../schedules/schedules';
+import { syncConfigSchedules } from '../schedules/config-schedules';
 import { stableUuid } from '../identity/tokens';
 
 export interface TriggerInput {

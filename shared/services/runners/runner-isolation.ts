@@ -1,7 +1,7 @@
 import type { Job, User } from '../../model/entities';
 import { ForbiddenError, ValidationError } from '../../model/errors';
 import type { RunnerResourceClass } from '../../ports/runner-store';
-import { sendWorkflowEvent } from '../workflows/advance-workflow';
+import { sendWorkflowEvent } from '../workflows/workflow-events';
 import type { ControlPlaneDeps } from '../deps';
 import { isMachineRunnerClass } from './machine-pool';
 import { stableUuid } from '../identity/tokens';

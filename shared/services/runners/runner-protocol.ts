@@ -2,7 +2,7 @@ import type { Job, StepResult } from '../../model/entities';
 import { NotFoundError, ConflictError, ValidationError } from '../../model/errors';
 import type { JobSpec, StepReport } from '../../model/job-spec';
 import type { JobStatus } from '../../model/statuses';
-import { announceJobFinished, recordJobStarted, sendWorkflowEvent } from '../workflows/advance-workflow';
+import { announceJobFinished, recordJobStarted, sendWorkflowEvent } from '../workflows/workflow-events';
 import type { ControlPlaneDeps } from '../deps';
 import { buildJobEnvironment } from '../jobs/job-environment';
 import { mintJobOidcTokens } from '../oidc/job-tokens';

@@ -4,7 +4,7 @@ import { FARGATE_TASK_LAYOUT } from '../../model/resource-classes';
 import type { JobSpec } from '../../model/job-spec';
 import type { UserSshKey } from '../../ports/user-ssh-key-store';
 import { roleIn } from '../identity/auth';
-import { recordAudit } from '../identity/audit';
+import { recordAudit } from '../audit/audit';
 import type { ControlPlaneDeps } from '../deps';
 import type { AdvancedSettings } from '../projects/project-settings';
 import { describePublicKey } from './ssh-key-format';

@@ -1,41 +1,10 @@
 import type { Job, Workflow } from '../../model/entities';
-import { isTerminalWorkflow, type JobStatus } from '../../model/statuses';
-import { reduceWorkflow, type WorkflowCommand, type WorkflowEvent } from '../../workflow/reducer';
+import { isTerminalWorkflow } from '../../model/statuses';
+import { reduceWorkflow, type WorkflowCommand } from '../../workflow/reducer';
 import { resolveContexts } from '../projects/contexts';
 import type { ControlPlaneDeps } from '../deps';
+import { announceJobFinished, recordJobStarted, type WorkflowMessage } from './workflow-events';
 import { acquireSerialGroup, loadSerialGroups, releaseSerialGroup, waitForSerialGroup } from './serial-groups';
-
-export interface WorkflowMessage {
-  workflowId: string;
-  event: WorkflowEvent;
-}
-
-/** Sends an event to the conductor (FIFO group = workflow). */
-export function sendWorkflowEvent(deps: Pick<ControlPlaneDeps, 'queue'>, workflowId: string, event: WorkflowEvent, dedupeId?: string) {
-  return deps.queue.send('events', { workflowId, event }, { groupId: workflowId, deduplicationId: dedupeId });
-}
-
-/** After the write that started a job (the conductor's StartJob, or its first task's start): the dashboard's metrics. */
-export function recordJobStarted(deps: Pick<ControlPlaneDeps, 'metrics'>, job: Pick<Job, 'queuedAt'>, startedAt: string): void {
-  deps.metrics?.record('JobsStarted', 1);
-  if (job.queuedAt) deps.metrics?.record('QueueWaitMs', Math.max(0, Date.parse(startedAt) - Date.parse(job.queuedAt)));
-}
-
-/**
- * After the write that finished a job (the conductor's FinishJob, or a one-task job's completion): the
- * dashboard's metrics and the JobFinished notification (commit statuses and the like).
- */
-export async function announceJobFinished(
-  deps: Pick<ControlPlaneDeps, 'metrics' | 'queue'>,
-  workflowId: string,
-  jobId: string,
-  status: JobStatus,
-  at: { startedAt?: string; stoppedAt: string },
-): Promise<void> {
-  deps.metrics?.record('JobsFinished', 1, { status });
-  if (at.startedAt) deps.metrics?.record('JobDurationMs', Math.max(0, Date.parse(at.stoppedAt) - Date.parse(at.startedAt)));
-  await deps.queue.send('notify', { type: 'JobFinished', workflowId, jobId, status });
-}
 
 /**
  * The conductor's use case: load the workflow, run the reducer, apply its commands with conditional writes,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Job, User, Workflow } from '../../model/entities';
 import { NotFoundError, ValidationError } from '../../model/errors';
 import { isTerminalWorkflow, type JobStatus } from '../../model/statuses';
-import { sendWorkflowEvent } from './advance-workflow';
+import { sendWorkflowEvent } from './workflow-events';
 import type { ControlPlaneDeps } from '../deps';
 import { assertSshAllowed } from '../ssh/ssh-access';
 

@@ -2,7 +2,7 @@ import type { Job, Workflow } from '../../model/entities';
 import { isTerminalJob } from '../../model/statuses';
 import type { SerialGroupEntry, SerialGroupLock } from '../../ports/pipeline-store';
 import { serialGroupKeyOf } from '../../workflow/reducer';
-import { sendWorkflowEvent } from './advance-workflow';
+import { sendWorkflowEvent } from './workflow-events';
 import type { ControlPlaneDeps } from '../deps';
 
 /** Compare-and-set rounds before a lock change gives up (each round re-reads the lock). */
