@@ -34,6 +34,73 @@ function Tabs({ tab, onChange }: { tab: Tab; onChange: (t: Tab) => void }) {
   );
 }
 
+type JobDetails = NonNullable<ReturnType<typeof useJobDetails>['data']>;
+
+/** The job's breadcrumbs, name, status, facts and its one action (cancel while running, rerun with SSH after). */
+function JobHead(props: { job: JobDetails; params: Params; slug: string; onCancel: () => void; cancelling: boolean; onRerunSsh: () => void; rerunning: boolean }) {
+  const { job, params, slug, onCancel, cancelling, onRerunSsh, rerunning } = props;
+  return (
+    <>
+      <div className="crumbs">
+        <Link href="/">Projects</Link> / <Link href={`/pipelines/${slug}`}>{params.repo}</Link> /{' '}
+        <Link href={`/pipelines/${slug}/${params.number}`}>Pipeline #{params.number}</Link> /{' '}
+        <Link href={`/pipelines/${slug}/${params.number}/workflows/${params.workflowId}`}>{job.latest_workflow.name}</Link> / <span>Job #{job.number}</span>
+      </div>
+      <div className="head">
+        <div>
+          <div className="row">
+            <h1>{job.name}</h1>
+            <StatusBadge status={job.status} />
+          </div>
+          <dl className="facts">
+            <dt>Duration</dt>
+            <dd>{formatDuration(job.duration ?? elapsed(job.started_at, job.stopped_at))}</dd>
+            <dt>Queued</dt>
+            <dd>{timeAgo(job.queued_at ?? job.created_at)}</dd>
+            <dt>Executor</dt>
+            <dd>
+              {job.executor.type ?? '–'} · {job.executor.resource_class ?? '–'}
+            </dd>
+            <dt>Parallelism</dt>
+            <dd>{job.parallelism}</dd>
+            {job.contexts.length > 0 && (
+              <>
+                <dt>Contexts</dt>
+                <dd>{job.contexts.map((c) => c.name).join(', ')}</dd>
+              </>
+            )}
+          </dl>
+        </div>
+        {!isTerminal(job.status) && (
+          <button onClick={onCancel} disabled={cancelling}>
+            Cancel job
+          </button>
+        )}
+        {isTerminal(job.status) && (
+          <button onClick={onRerunSsh} disabled={rerunning} title="Rerun this job with an SSH server; connect with your registered SSH key">
+            Rerun job with SSH
+          </button>
+        )}
+      </div>
+    </>
+  );
+}
+
+function ParallelTasks({ runs, task, onSelect }: { runs: JobDetails['parallel_runs']; task: number; onSelect: (index: number) => void }) {
+  return (
+    <div className="row" style={{ marginBottom: 12 }}>
+      <span className="muted">Parallel tasks</span>
+      <div className="tasks" role="group" aria-label="Parallel tasks">
+        {runs.map((r) => (
+          <button key={r.index} aria-pressed={r.index === task} onClick={() => onSelect(r.index)} data-task={r.index}>
+            Task {r.index} <StatusBadge status={r.status} />
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
 export function JobPage({ params }: { params: Params }) {
   const slug = `${params.vcs}/${params.org}/${params.repo}`;
   const details = useJobDetails(slug, params.job);
@@ -67,61 +134,10 @@ export function JobPage({ params }: { params: Params }) {
     <QueryView query={details} what="Job">
       {(job) => (
         <>
-          <div className="crumbs">
-            <Link href="/">Projects</Link> / <Link href={`/pipelines/${slug}`}>{params.repo}</Link> /{' '}
-            <Link href={`/pipelines/${slug}/${params.number}`}>Pipeline #{params.number}</Link> /{' '}
-            <Link href={`/pipelines/${slug}/${params.number}/workflows/${params.workflowId}`}>{job.latest_workflow.name}</Link> / <span>Job #{job.number}</span>
-          </div>
-          <div className="head">
-            <div>
-              <div className="row">
-                <h1>{job.name}</h1>
-                <StatusBadge status={job.status} />
-              </div>
-              <dl className="facts">
-                <dt>Duration</dt>
-                <dd>{formatDuration(job.duration ?? elapsed(job.started_at, job.stopped_at))}</dd>
-                <dt>Queued</dt>
-                <dd>{timeAgo(job.queued_at ?? job.created_at)}</dd>
-                <dt>Executor</dt>
-                <dd>
-                  {job.executor.type ?? '–'} · {job.executor.resource_class ?? '–'}
-                </dd>
-                <dt>Parallelism</dt>
-                <dd>{job.parallelism}</dd>
-                {job.contexts.length > 0 && (
-                  <>
-                    <dt>Contexts</dt>
-                    <dd>{job.contexts.map((c) => c.name).join(', ')}</dd>
-                  </>
-                )}
-              </dl>
-            </div>
-            {!isTerminal(job.status) && (
-              <button onClick={() => cancel.mutate()} disabled={cancel.isPending}>
-                Cancel job
-              </button>
-            )}
-            {isTerminal(job.status) && (
-              <button onClick={() => rerunSsh.mutate(job.latest_workflow.id)} disabled={rerunSsh.isPending} title="Rerun this job with an SSH server; connect with your registered SSH key">
-                Rerun job with SSH
-              </button>
-            )}
-          </div>
+          <JobHead job={job} params={params} slug={slug} onCancel={() => cancel.mutate()} cancelling={cancel.isPending} onRerunSsh={() => rerunSsh.mutate(job.latest_workflow.id)} rerunning={rerunSsh.isPending} />
           {cancel.isError && <ErrorState error={cancel.error} what="Cancel" />}
           {rerunSsh.isError && <ErrorState error={rerunSsh.error} what="Rerun job with SSH" />}
-          {job.parallelism > 1 && (
-            <div className="row" style={{ marginBottom: 12 }}>
-              <span className="muted">Parallel tasks</span>
-              <div className="tasks" role="group" aria-label="Parallel tasks">
-                {job.parallel_runs.map((r) => (
-                  <button key={r.index} aria-pressed={r.index === task} onClick={() => navigate(`${location}?task=${r.index}`)} data-task={r.index}>
-                    Task {r.index} <StatusBadge status={r.status} />
-                  </button>
-                ))}
-              </div>
-            </div>
-          )}
+          {job.parallelism > 1 && <ParallelTasks runs={job.parallel_runs} task={task} onSelect={(i) => navigate(`${location}?task=${i}`)} />}
           <Tabs tab={tab} onChange={setTab} />
           <div role="tabpanel" aria-label={tab}>
             {tab === 'Steps' && (

@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../api/client';
 import { useApi } from '../api/queries';
-import { Empty, ErrorState, QueryView } from '../components/states';
+import { CredentialList } from '../components/credential-list';
+import { ErrorState } from '../components/states';
 import { timeAgo } from '../lib/format';
 
 interface SshKeyRow {
@@ -61,41 +62,24 @@ export function UserSshKeysPage() {
         </form>
         {add.isError && <ErrorState error={add.error} what="Adding the key" />}
       </section>
-      <section className="panel" aria-label="SSH keys">
-        <QueryView query={keys} what="Your SSH keys">
-          {(page) =>
-            page.items.length === 0 ? (
-              <Empty title="No SSH keys registered." />
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th>Title</th>
-                    <th>Fingerprint</th>
-                    <th>Added</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((k) => (
-                    <tr key={k.fingerprint} data-ssh-key={k.fingerprint}>
-                      <td>{k.title}</td>
-                      <td className="mono">{k.fingerprint}</td>
-                      <td className="muted">{timeAgo(k.created_at)}</td>
-                      <td>
-                        <button className="small" disabled={remove.isPending} onClick={() => remove.mutate(k.fingerprint)} aria-label={`Delete ${k.title} (${k.fingerprint})`}>
-                          Delete
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
-        </QueryView>
-        {remove.isError && <ErrorState error={remove.error} what="Deleting the key" />}
-      </section>
+      <CredentialList
+        label="SSH keys"
+        query={keys}
+        what="Your SSH keys"
+        emptyTitle="No SSH keys registered."
+        headers={['Title', 'Fingerprint', 'Added']}
+        rows={(page) =>
+          page.items.map((k) => ({
+            key: k.fingerprint,
+            attrs: { 'data-ssh-key': k.fingerprint },
+            cells: [k.title, k.fingerprint, timeAgo(k.created_at)],
+            action: { label: 'Delete', ariaLabel: `Delete ${k.title} (${k.fingerprint})`, onClick: () => remove.mutate(k.fingerprint) },
+          }))
+        }
+        busy={remove.isPending}
+        actionError={remove.isError ? remove.error : undefined}
+        actionWhat="Deleting the key"
+      />
     </>
   );
 }

@@ -2,7 +2,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../api/client';
 import { useApi, useMe } from '../api/queries';
-import { Empty, ErrorState, QueryView } from '../components/states';
+import { CredentialList } from '../components/credential-list';
+import { ErrorState } from '../components/states';
 import { timeAgo } from '../lib/format';
 import { useEndSession } from '../components/layout';
 import { getToken } from '../lib/session';
@@ -29,6 +30,18 @@ function useCurrentTokenId(): string | undefined {
     );
   }, []);
   return id;
+}
+
+function TokensIntro() {
+  return (
+    <>
+      <h1>Personal API tokens</h1>
+      <p className="muted">
+        A token acts as you in the API and the <code>circleci</code>/<code>slipway</code> CLIs (<code>Circle-Token</code> header). It is
+        shown once, when it is created; revoking it takes effect at once.
+      </p>
+    </>
+  );
 }
 
 /** The signed-in user's personal API tokens: create one (shown once), list them without secrets, revoke any. */
@@ -58,17 +71,10 @@ export function UserTokensPage() {
       return id === current ? endSession() : refresh();
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
+  const submit = (e: FormEvent) => (e.preventDefault(), create.mutate());
   return (
     <>
-      <h1>Personal API tokens</h1>
-      <p className="muted">
-        A token acts as you in the API and the <code>circleci</code>/<code>slipway</code> CLIs (<code>Circle-Token</code> header). It is
-        shown once, when it is created; revoking it takes effect at once.
-      </p>
+      <TokensIntro />
       <section className="panel" aria-label="New token">
         <form onSubmit={submit} className="row">
           <label>
@@ -85,49 +91,35 @@ export function UserTokensPage() {
         )}
         {create.isError && <ErrorState error={create.error} what="Creating the token" />}
       </section>
-      <section className="panel" aria-label="Tokens">
-        <QueryView query={tokens} what="Your tokens">
-          {(page) =>
-            page.items.length === 0 ? (
-              <Empty title="No tokens listed." />
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th>Label</th>
-                    <th>Id</th>
-                    <th>Created</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((t) => (
-                    <tr key={t.id} data-token={t.id}>
-                      <td>
-                        {t.label}
-                        {t.id === current && <span className="muted"> (this browser)</span>}
-                      </td>
-                      <td className="mono">{t.id}</td>
-                      <td className="muted">{timeAgo(t.created_at)}</td>
-                      <td>
-                        <button
-                          className="small"
-                          disabled={revoke.isPending}
-                          onClick={() => revoke.mutate(t.id)}
-                          aria-label={`Revoke ${t.label} (${t.id})${t.id === current ? ' and sign out' : ''}`}
-                        >
-                          {t.id === current ? 'Revoke and sign out' : 'Revoke'}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
-        </QueryView>
-        {revoke.isError && <ErrorState error={revoke.error} what="Revoking the token" />}
-      </section>
+      <CredentialList
+        label="Tokens"
+        query={tokens}
+        what="Your tokens"
+        emptyTitle="No tokens listed."
+        headers={['Label', 'Id', 'Created']}
+        rows={(page) =>
+          page.items.map((t) => ({
+            key: t.id,
+            attrs: { 'data-token': t.id },
+            cells: [
+              <>
+                {t.label}
+                {t.id === current && <span className="muted"> (this browser)</span>}
+              </>,
+              t.id,
+              timeAgo(t.created_at),
+            ],
+            action: {
+              label: t.id === current ? 'Revoke and sign out' : 'Revoke',
+              ariaLabel: `Revoke ${t.label} (${t.id})${t.id === current ? ' and sign out' : ''}`,
+              onClick: () => revoke.mutate(t.id),
+            },
+          }))
+        }
+        busy={revoke.isPending}
+        actionError={revoke.isError ? revoke.error : undefined}
+        actionWhat="Revoking the token"
+      />
     </>
   );
 }
