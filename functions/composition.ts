@@ -126,8 +126,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     oidcKey,
     oidcClaims: new DynamoOidcClaimsStore(table),
     userSshKeys: new DynamoUserSshKeyStore(table),
-    // Local mode: job SSH servers listen on the API's host only.
-    sshSessions: { idleSeconds: env.SLIPWAY_SSH_IDLE_SECONDS, maxSeconds: env.SLIPWAY_SSH_MAX_SECONDS, ...(local && { bind: new URL(env.PUBLIC_URL).hostname, host: new URL(env.PUBLIC_URL).hostname }) },
+    sshSessions: sshSessionsOf(env, local),
     pipelines,
     projects: new DynamoProjectStore(table),
     identity: new DynamoIdentityStore(table),
@@ -171,6 +170,20 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
 let cached: Promise<ControlPlaneDeps> | undefined;
 
 /** The composition root of every function: built once per runtime (Lambda instance or local process). */
+/**
+ * Rerun with SSH: the limits; locally, job SSH servers listen on the API's host only; in AWS, EC2 machines are
+ * reached through Session Manager (the stack's Session document, in the functions' region).
+ */
+export function sshSessionsOf(env: Pick<FunctionEnv, 'SLIPWAY_SSH_IDLE_SECONDS' | 'SLIPWAY_SSH_MAX_SECONDS' | 'PUBLIC_URL' | 'MACHINE_SSH_DOCUMENT' | 'AWS_REGION'>, local: boolean): ControlPlaneDeps['sshSessions'] {
+  const host = new URL(env.PUBLIC_URL).hostname;
+  return {
+    idleSeconds: env.SLIPWAY_SSH_IDLE_SECONDS,
+    maxSeconds: env.SLIPWAY_SSH_MAX_SECONDS,
+    ...(local && { bind: host, host }),
+    ...(!local && env.MACHINE_SSH_DOCUMENT && env.AWS_REGION && { machineSsm: { region: env.AWS_REGION, document: env.MACHINE_SSH_DOCUMENT } }),
+  };
+}
+
 export function getDeps(): Promise<ControlPlaneDeps> {
   cached ??= build(readEnv()).catch((e) => {
     cached = undefined;

@@ -11,7 +11,7 @@ export const userSshKeyRoutes: Route[] = [
   { method: 'GET', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(200, await listUserSshKeys(ctx.deps, await ctx.user())) },
   { method: 'POST', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(201, await addUserSshKey(ctx.deps, await ctx.user(), parseBody(KeyBody, ctx.req.body))) },
   /** `slipway ssh <slug> <job-number>`: how to get into a job rerun with SSH (write access needed). */
-  { method: 'GET', path: '/api/v2/slipway/project/:slug/job/:number/ssh', handle: async (ctx) => json(200, sshAccess((await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member')).job)) },
+  { method: 'GET', path: '/api/v2/slipway/project/:slug/job/:number/ssh', handle: async (ctx) => json(200, sshAccess((await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member')).job, ctx.deps.sshSessions?.machineSsm)) },
   {
     // CircleCI v1.1 "retry a build with SSH": the job reruns with SSH in a new workflow, as the v2 rerun does.
     method: 'POST',
