@@ -1,7 +1,7 @@
 import type { Job, Project, User } from '../model/entities';
 import type { UserSshKey } from '../ports/user-ssh-key-store';
 import { MACHINE_SSH_PORT } from '../model/resource-classes';
-import { assertSshAllowed, authorizedSshKeys, machineSshListener, sshAccess } from './ssh-access';
+import { assertSshAllowed, auditSshAccess, authorizedSshKeys, machineSshListener, sshAccess } from './ssh-access';
 import { sshSpec } from './runner-protocol';
 import type { ControlPlaneDeps } from './deps';
 
@@ -105,5 +105,26 @@ describe('sshSpec (the job spec of a task rerun with SSH)', () => {
     expect(await sshSpec(withSessions({ ...sessions, machineSsm: ssm }), project, 'runner:abc')).toEqual({ ...sessions, authorizedKeys: expect.any(Array) });
     expect(await sshSpec(withSessions({ ...sessions, bind: '127.0.0.1', host: 'localhost' }), project, 'machine:i-0123456789abcdef0')).toEqual({ ...sessions, bind: '127.0.0.1', host: 'localhost', authorizedKeys: expect.any(Array) });
     expect(await sshSpec({ ...deps() } as ControlPlaneDeps, project, undefined)).toEqual({ idleSeconds: 600, maxSeconds: 7200, authorizedKeys: expect.any(Array) });
+  });
+});
+
+describe('auditSshAccess', () => {
+  it('records who asked for the way into which job, and which way (ECS Exec sessions never reach the agent)', () => {
+    const events: unknown[] = [];
+    const job = { id: 'job-1', name: 'build', number: 7, projectSlug: 'gh/acme/app', sshRerun: true, status: 'running', tasks: [{ index: 0, status: 'running', computeId: 'arn:aws:ecs:eu-west-1:123456789012:task/c/0123abcd' }] } as unknown as Job;
+    const request = { id: 'req-1', ip: '203.0.113.9', user_agent: 'slipway-cli' };
+    auditSshAccess({ auditLog: { record: (e: unknown) => events.push(e) }, clock: { now: () => new Date('2026-12-07T10:00:00Z') } } as unknown as ControlPlaneDeps, job, user('writer', 'member'), request, sshAccess(job));
+    expect(events).toEqual([
+      {
+        id: expect.any(String),
+        occurred_at: '2026-12-07T10:00:00.000Z',
+        actor: { id: 'id-writer', login: 'writer', type: 'user' },
+        action: 'ssh.access_requested',
+        target: { type: 'job', id: 'job-1' },
+        request,
+        outcome: 'success',
+        metadata: { project: 'gh/acme/app', job_number: 7, job_name: 'build', methods: 'ecs-exec' },
+      },
+    ]);
   });
 });

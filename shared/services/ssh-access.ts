@@ -129,6 +129,28 @@ export function sshAccess(job: Job, machineSsm?: MachineSsm) {
   };
 }
 
+/**
+ * A user asked how to get into a running job (`slipway ssh`): an audit event (`ssh.access_requested`) naming the
+ * way in. ECS Exec sessions never reach the agent, so on Fargate this, and CloudTrail's `ExecuteCommand`, are the
+ * record; SSH sessions (local, self-hosted, EC2 machines) are audited by the agent as they open and close.
+ */
+export function auditSshAccess(
+  deps: Pick<ControlPlaneDeps, 'auditLog' | 'clock'>,
+  job: Job,
+  user: User,
+  request: { id: string | null; ip: string | null; user_agent: string | null },
+  access: ReturnType<typeof sshAccess>,
+): void {
+  recordAudit(deps, {
+    actor: { id: user.id, login: user.login, type: 'user' },
+    action: 'ssh.access_requested',
+    target: { type: 'job', id: job.id },
+    request,
+    outcome: 'success',
+    metadata: { project: job.projectSlug, job_number: job.number ?? null, job_name: job.name, methods: [...new Set(access.tasks.map((t) => t.method))].join(',') },
+  });
+}
+
 /** What the agent of a job rerun with SSH reports about each session. */
 export interface SshSessionEvent {
   event: 'opened' | 'closed' | 'refused';
