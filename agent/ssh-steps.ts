@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { StepPlan } from '../shared/config/plan';
 import type { JobSpec } from '../shared/model/job-spec';
+import { shellJoin } from '../shared/model/shell-words';
 import type { StepExecutor } from './executors/executor';
 import type { StepLogStream } from './log-stream';
 import { JobSshServer } from './ssh-server';
@@ -23,6 +24,7 @@ export class SshSteps {
   private readonly pending: string[] = [];
   /** Fargate: no inbound path; users get in with ECS Exec (`slipway ssh`), which this agent cannot see. */
   private readonly ecsExec: boolean;
+  private listening = false;
 
   constructor(
     private readonly ssh: NonNullable<JobSpec['ssh']>,
@@ -66,11 +68,24 @@ export class SshSteps {
       log.note(`After its steps, the job stays up for ${duration(this.ssh.idleSeconds)}.`);
       return { status: 'success', exitCode: 0 };
     }
-    const port = await this.server.listen(this.ssh.bind ?? process.env.SLIPWAY_SSH_BIND ?? '0.0.0.0');
+    const bind = this.ssh.bind ?? process.env.SLIPWAY_SSH_BIND ?? '0.0.0.0';
+    const port = await this.server.listen(bind, this.ssh.port).catch((e: Error) => {
+      log.note(`Error: the SSH server could not listen on ${bind}:${this.ssh.port ?? 'any port'} (${e.message}).`);
+      return undefined;
+    });
+    if (port === undefined) return { status: 'failed', exitCode: null };
+    this.listening = true;
     const host = this.ssh.host ?? process.env.SLIPWAY_SSH_HOST ?? hostname();
     const logins = [...new Set(this.ssh.authorizedKeys.map((k) => k.login))];
-    log.note('You can now SSH into this box if your SSH public key is registered with Slipway (users with write access):');
-    log.note(`    $ ssh -p ${port} ${host}`);
+    if (this.ssh.connect) {
+      // An EC2 machine: no inbound port; Session Manager carries the connection to this loopback listener.
+      log.note('You can now SSH into this machine through AWS Systems Manager Session Manager (no inbound port) if your SSH public key is registered with Slipway (users with write access) and your AWS identity may start sessions on it (the stack\'s SshUsersPolicy). With the AWS CLI and its Session Manager plugin:');
+      log.note(`    $ ${shellJoin(this.ssh.connect)}`);
+      log.note(`or: slipway ssh ${this.job.projectSlug} ${this.job.number}`);
+    } else {
+      log.note('You can now SSH into this box if your SSH public key is registered with Slipway (users with write access):');
+      log.note(`    $ ssh -p ${port} ${host}`);
+    }
     log.note(logins.length ? `Keys registered by: ${logins.join(', ')}.` : 'No user with write access has registered an SSH key yet: add one under your user menu › SSH keys, then rerun.');
     log.note(`After its steps, the job stays up until ${duration(this.ssh.idleSeconds)} after the last session closes, ${duration(this.ssh.maxSeconds)} at most.`);
     return { status: 'success', exitCode: 0 };
@@ -78,6 +93,10 @@ export class SshSteps {
 
   private async wait(log: StepLogStream, signal: AbortSignal): Promise<StepOutcome> {
     for (const m of this.pending.splice(0)) log.note(m);
+    if (!this.listening && !this.ecsExec) {
+      log.note('No SSH server is running (see the "Enable SSH" step): ending the job.');
+      return { status: 'success', exitCode: 0 };
+    }
     log.note('Waiting for SSH sessions to end…');
     const why = await this.server.waitUntilIdle(signal);
     log.note(why === 'idle' ? 'No SSH session for the idle timeout: ending the job.' : why === 'max' ? 'The SSH time limit is reached: ending the job.' : 'The job was canceled.');

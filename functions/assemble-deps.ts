@@ -92,6 +92,20 @@ function github(env: FunctionEnv, parts: PlatformParts, table: DynamoTable) {
 }
 
 /**
+ * Rerun with SSH: the limits; locally, job SSH servers listen on the API's host only; in AWS, EC2 machines are
+ * reached through Session Manager (the stack's Session document, in the functions' region).
+ */
+export function sshSessionsOf(env: Pick<FunctionEnv, 'SLIPWAY_SSH_IDLE_SECONDS' | 'SLIPWAY_SSH_MAX_SECONDS' | 'PUBLIC_URL' | 'MACHINE_SSH_DOCUMENT' | 'AWS_REGION'>, local: boolean): ControlPlaneDeps['sshSessions'] {
+  const host = new URL(env.PUBLIC_URL).hostname;
+  return {
+    idleSeconds: env.SLIPWAY_SSH_IDLE_SECONDS,
+    maxSeconds: env.SLIPWAY_SSH_MAX_SECONDS,
+    ...(local && { bind: host, host }),
+    ...(!local && env.MACHINE_SSH_DOCUMENT && env.AWS_REGION && { machineSsm: { region: env.AWS_REGION, document: env.MACHINE_SSH_DOCUMENT } }),
+  };
+}
+
+/**
  * Everything the use cases need, from the platform's parts and the stores every deployment shares (DynamoDB,
  * SQS, S3 — real in AWS, emulated locally). Called by each composition root: `functions/composition.ts` (AWS)
  * and `local/composition.ts` (the all-in-one).
@@ -102,14 +116,13 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
   const gitSource = new GitCliRepositorySource(join(parts.gitDir, 'git'));
   const gh = github(env, parts, table);
   const orbResolver = new ChainedOrbResolver([...parts.orbResolvers, new BlobOrbResolver(blobs)]);
-  const publicHost = new URL(env.PUBLIC_URL).hostname;
   const deps: ControlPlaneDeps = {
     runners,
     sshKeys: new DynamoSshKeyStore(table),
     oidcKey: parts.oidcKey,
     oidcClaims: new DynamoOidcClaimsStore(table),
     userSshKeys: new DynamoUserSshKeyStore(table),
-    sshSessions: { idleSeconds: env.SLIPWAY_SSH_IDLE_SECONDS, maxSeconds: env.SLIPWAY_SSH_MAX_SECONDS, ...(parts.local && { bind: publicHost, host: publicHost }) },
+    sshSessions: sshSessionsOf(env, parts.local),
     pipelines,
     projects: new DynamoProjectStore(table),
     identity: new DynamoIdentityStore(table),

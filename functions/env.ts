@@ -34,6 +34,13 @@ const schema = z.object({
   ECS_TASK_DEFINITIONS: z.string().optional(),
   /** AWS mode (docker executor): task role of tasks rerun with SSH (ECS Exec); other tasks have none. */
   ECS_SSH_TASK_ROLE_ARN: z.string().optional(),
+  /**
+   * AWS mode (machine executor): the stack's Session Manager document that forwards to the SSH port of a machine
+   * job rerun with SSH (the only way in: no inbound rule). Absent: machine jobs show the plain `ssh -p` command.
+   */
+  MACHINE_SSH_DOCUMENT: z.string().optional(),
+  /** Set by Lambda: the region of the stack (its machines, for `aws ssm start-session --region`). */
+  AWS_REGION: z.string().optional(),
   /** AWS mode (docker executor): give Fargate tasks a public IP (public subnets, no NAT gateway). */
   ECS_ASSIGN_PUBLIC_IP: z.enum(['true', 'false']).optional(),
   ECS_CAPACITY_PROVIDER: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),

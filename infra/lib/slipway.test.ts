@@ -174,7 +174,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     t.resourcePropertiesCountIs('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0', MaxSize: '4' }, 2);
   });
 
-  it('lets each machine role read the runner token and terminate instances of its own group only', () => {
+  it('lets each machine role read the runner token, terminate instances of its own group only and open Session Manager channels', () => {
     const roles = Object.keys(t.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('Slipway machine runner') } }));
     expect(roles).toHaveLength(2);
     const groups = byType(t, 'AWS::AutoScaling::AutoScalingGroup');
@@ -190,7 +190,9 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
       expect(terminate[0].Condition).toEqual({ StringEquals: { 'autoscaling:ResourceTag/slipway:machine-class': expect.stringMatching(/^(arm\.)?medium$/) } });
       const read = all.find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
       expect(read.Resource).toEqual({ Ref: tokenSecret });
-      const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('secretsmanager:') && !a.startsWith('ecr:') && a !== 'autoscaling:TerminateInstanceInAutoScalingGroup');
+      // Besides: the SSM agent's registration and Session Manager channels (rerun with SSH; machine-ssh.test.ts).
+      const sessionManager = ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'];
+      const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('secretsmanager:') && !a.startsWith('ecr:') && a !== 'autoscaling:TerminateInstanceInAutoScalingGroup' && !sessionManager.includes(a));
       expect(others).toEqual([]);
     }
     // cron terminates idle instances of Slipway's groups only; the API reads the machine runner token for claims.

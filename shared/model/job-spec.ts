@@ -38,6 +38,10 @@ export interface JobSpec {
     /** Address to listen on and host name to show (local mode: the API's host); default all addresses and the agent's host name. */
     bind?: string;
     host?: string;
+    /** Port to listen on (EC2 machines: a fixed one, forwarded by Session Manager); default any free port. */
+    port?: number;
+    /** The command users connect with, shown instead of `ssh -p <port> <host>` (EC2 machines: ssh through Session Manager). */
+    connect?: string[];
   };
   /** Project SSH keys for `add_ssh_keys` (absent when the project has none). */
   sshKeys?: Array<{ fingerprint: string; privateKey: string; hostname?: string }>;

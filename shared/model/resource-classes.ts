@@ -94,6 +94,13 @@ export function resourceClassSlug(name: string): string {
 }
 
 /**
+ * Where the agent of a job rerun with SSH on an EC2 machine listens: on the instance's loopback only, at one
+ * fixed port (one job per instance), reached through AWS Systems Manager Session Manager, never through an
+ * inbound security group rule. The stack's Session document forwards to this port and no other.
+ */
+export const MACHINE_SSH_PORT = 54782;
+
+/**
  * The shape of every Slipway Fargate task definition. The CDK app defines the agent container and the shared
  * volume; the dispatcher adds the job's primary and service containers (ECS cannot override an image at
  * `RunTask`, so it registers a derived task definition per image set).

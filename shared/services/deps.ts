@@ -49,8 +49,12 @@ export interface ControlPlaneDeps {
   tokens: TokenService;
   /** Users' SSH public keys (rerun with SSH). */
   userSshKeys: UserSshKeyStore;
-  /** Rerun with SSH: seconds after the last session closes, and at most after the steps end (CircleCI: 600, 7200). */
-  sshSessions?: { idleSeconds: number; maxSeconds: number; bind?: string; host?: string };
+  /**
+   * Rerun with SSH: seconds after the last session closes, and at most after the steps end (CircleCI: 600, 7200);
+   * locally, where job SSH servers listen; on AWS, the Session Manager path into EC2 machines (the stack's region
+   * and its port-restricted Session document).
+   */
+  sshSessions?: { idleSeconds: number; maxSeconds: number; bind?: string; host?: string; machineSsm?: { region: string; document: string } };
   /** Signs jobs' OIDC tokens (a KMS key on AWS, a key file locally). */
   oidcKey: OidcSigningKey;
   /** Organisations' and projects' OIDC custom claims (audience, lifetime). */

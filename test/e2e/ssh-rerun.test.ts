@@ -94,6 +94,11 @@ describe('rerun job with SSH (slipway dev)', () => {
       return m ? Number(m[1]) : undefined;
     }, 'the job to say how to connect');
 
+    // `slipway ssh` asks the API for the way in (here: the command in the output); the ask is an audit event.
+    const access = await server.api('GET', `/api/v2/slipway/project/${SLUG}/job/${jobNumber}/ssh`);
+    expect(access.body).toEqual({ tasks: [{ index: 0, method: 'ssh', message: expect.stringMatching(/Enable SSH/) }] });
+    expect((await server.api('GET', `/api/v2/slipway/project/${SLUG}/job/${jobNumber}/ssh`, undefined, readerToken)).status).toBe(403);
+
     const { out, code } = await sshExec(port, admin.private, 'pwd; cat checked-out.txt; echo "$GREETING $PROJECT_SECRET $CIRCLE_JOB"; printf "token %s\\n" "$CIRCLE_OIDC_TOKEN"');
     expect(code).toBe(0);
     expect(out).toMatch(/\/project\n/);
@@ -122,6 +127,9 @@ describe('rerun job with SSH (slipway dev)', () => {
     expect(events.find((e) => e.action === 'ssh.session_opened')).toMatchObject({ actor: { login: 'admin', type: 'user' }, target: { type: 'job', id: newJob }, request: { ip: '127.0.0.1' }, outcome: 'success', metadata: { project: SLUG, job_name: 'build' } });
     expect(events.filter((e) => e.action === 'ssh.session_closed')).toHaveLength(2);
     expect(events.filter((e) => e.action === 'ssh.session_refused' && e.outcome === 'failure').length).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.action === 'ssh.access_requested')).toEqual([
+      expect.objectContaining({ actor: expect.objectContaining({ login: 'admin' }), target: { type: 'job', id: newJob }, metadata: expect.objectContaining({ methods: 'ssh', job_name: 'build' }) }),
+    ]);
   });
 
   it('refuses enable_ssh without jobs, and when the project disables SSH', async () => {

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { addUserSshKey, deleteUserSshKey, listUserSshKeys, sshAccess } from '../../../shared/services/ssh/ssh-access';
+import { flushAudit } from '../../../shared/services/audit/audit';
+import { addUserSshKey, auditSshAccess, deleteUserSshKey, listUserSshKeys, sshAccess } from '../../../shared/services/ssh/ssh-access';
 import { rerunWorkflow } from '../../../shared/services/workflows/reruns';
 import { jobByNumber, parseBody } from '../access';
+import { auditRequest } from '../audit';
 import { json, type Route } from '../http';
+import { logError } from '../../observability';
 
 const KeyBody = z.object({ title: z.string().max(100).optional(), key: z.string().min(1).max(16_384) }).strict();
 
@@ -11,7 +14,17 @@ export const userSshKeyRoutes: Route[] = [
   { method: 'GET', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(200, await listUserSshKeys(ctx.deps, await ctx.user())) },
   { method: 'POST', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(201, await addUserSshKey(ctx.deps, await ctx.user(), parseBody(KeyBody, ctx.req.body))) },
   /** `slipway ssh <slug> <job-number>`: how to get into a job rerun with SSH (write access needed). */
-  { method: 'GET', path: '/api/v2/slipway/project/:slug/job/:number/ssh', handle: async (ctx) => json(200, sshAccess((await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member')).job)) },
+  {
+    method: 'GET',
+    path: '/api/v2/slipway/project/:slug/job/:number/ssh',
+    async handle(ctx) {
+      const { job } = await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member');
+      const access = sshAccess(job, ctx.deps.sshSessions?.machineSsm);
+      auditSshAccess(ctx.deps, job, await ctx.user(), auditRequest(ctx), access);
+      await flushAudit(ctx.deps, (e) => logError('audit write failed', e));
+      return json(200, access);
+    },
+  },
   {
     // CircleCI v1.1 "retry a build with SSH": the job reruns with SSH in a new workflow, as the v2 rerun does.
     method: 'POST',

@@ -11,6 +11,7 @@ import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, resourceClassSlug } from 
 import type { FargateClassProps, MachineClassProps } from '../props';
 import { acknowledgeWildcards } from '../nag';
 import { createMachineGroup } from './machine-group';
+import { SshAccess } from './ssh-access';
 
 export interface ComputeProps {
   readonly vpc: IVpc;
@@ -61,6 +62,8 @@ export class Compute extends Construct {
   readonly agentRepository?: Repository;
   /** Family name prefix shared by the base and the derived task definitions (for IAM scoping). */
   readonly familyPrefix: string;
+  /** Rerun with SSH without inbound ports: the machines' Session document and the policy for the people who connect. */
+  readonly sshAccess: SshAccess;
 
   constructor(scope: Construct, id: string, props: ComputeProps) {
     super(scope, id);
@@ -152,6 +155,8 @@ export class Compute extends Construct {
       });
       this.taskDefinitions[name] = td;
     }
+
+    this.sshAccess = new SshAccess(this, 'SshAccess', { cluster: this.cluster });
 
     const machineClasses = props.machineClasses ?? { medium: {}, 'arm.medium': {} };
     for (const [name, cls] of Object.entries(machineClasses)) {

@@ -95,6 +95,7 @@ export class Functions extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ECS_SSH_TASK_ROLE_ARN: compute.sshTaskRole.roleArn,
+      MACHINE_SSH_DOCUMENT: compute.sshAccess.document.ref,
       ...props.oidc.environment(),
     };
 

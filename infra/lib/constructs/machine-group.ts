@@ -127,11 +127,23 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
       conditions: { StringEquals: { 'autoscaling:ResourceTag/slipway:machine-class': name } },
     }),
   );
+  // Rerun with SSH: Session Manager carries users' connections to the agent's SSH server on loopback (no inbound
+  // rule). The SSM agent registers the instance and opens its channels; nothing else of Systems Manager.
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['ssm:UpdateInstanceInformation'],
+      resources: [`arn:${Stack.of(scope).partition}:ec2:${Stack.of(scope).region}:${Stack.of(scope).account}:instance/*`],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], resources: ['*'] }),
+  );
   Tags.of(group).add('slipway:machine-class', name, { applyToLaunchedInstances: true });
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'TerminateInstanceInAutoScalingGroup is limited by condition to the group tagged with this machine class; ECR GetAuthorizationToken has no resource.',
+    reason: 'TerminateInstanceInAutoScalingGroup is limited by condition to the group tagged with this machine class; ECR GetAuthorizationToken and the Session Manager channels (ssmmessages) have no resource.',
   });
+  acknowledgeWildcards(role, 'The SSM agent registers its own instance, whose id is not known before launch.', 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*');
   if (warmPoolSize > 0) group.addWarmPool({ minSize: warmPoolSize, poolState: PoolState.STOPPED, reuseOnScaleIn: false });
   Validations.of(group).acknowledge({
     id: 'AwsSolutions-AS3',
@@ -202,6 +214,8 @@ function runnerUserData(resourceClass: string, props: MachineGroupProps): UserDa
         ]
       : []),
     'systemctl enable --now docker',
+    // Rerun with SSH reaches the agent through Session Manager: the SSM agent (in Canonical's Ubuntu AMIs already).
+    'if ! systemctl is-enabled --quiet snap.amazon-ssm-agent.amazon-ssm-agent.service 2>/dev/null && ! systemctl is-enabled --quiet amazon-ssm-agent 2>/dev/null; then snap install amazon-ssm-agent --classic || echo "No SSM agent: jobs rerun with SSH on this machine cannot be reached." >&2; fi',
     `AWS_REGION=${stack.region} docker pull ${image}`,
     `cid=$(docker create ${image}) && rm -rf /opt/slipway && docker cp "$cid":/opt/slipway /opt/slipway && docker rm "$cid"`,
     'ln -sf /opt/slipway/bin/slipway /usr/local/bin/slipway',

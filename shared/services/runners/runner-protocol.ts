@@ -1,4 +1,4 @@
-import type { Job, StepResult } from '../../model/entities';
+import type { Job, Project, StepResult } from '../../model/entities';
 import { NotFoundError, ConflictError, ValidationError } from '../../model/errors';
 import type { JobSpec, StepReport } from '../../model/job-spec';
 import type { JobStatus } from '../../model/statuses';
@@ -7,7 +7,7 @@ import type { ControlPlaneDeps } from '../deps';
 import { buildJobEnvironment } from '../jobs/job-environment';
 import { mintJobOidcTokens } from '../oidc/job-tokens';
 import { jobSshKeys } from '../ssh/ssh-keys';
-import { authorizedSshKeys, SSH_IDLE_SECONDS, SSH_MAX_SECONDS } from '../ssh/ssh-access';
+import { authorizedSshKeys, machineSshListener, SSH_IDLE_SECONDS, SSH_MAX_SECONDS } from '../ssh/ssh-access';
 import type { TaskClaims } from '../identity/tokens';
 
 /** Final statuses an agent may report for its task. */
@@ -47,6 +47,15 @@ export async function loadJobContext(deps: Pick<ControlPlaneDeps, 'pipelines' | 
   return { pipeline, workflow, project };
 }
 
+/**
+ * The spec's `ssh` of a task rerun with SSH: the limits, who may connect, and where to listen (on an EC2 machine:
+ * loopback at a fixed port, with the Session Manager command to show).
+ */
+export async function sshSpec(deps: ControlPlaneDeps, project: Project, computeId: string | undefined): Promise<NonNullable<JobSpec['ssh']>> {
+  const { machineSsm, ...sessions } = deps.sshSessions ?? { idleSeconds: SSH_IDLE_SECONDS, maxSeconds: SSH_MAX_SECONDS };
+  return { ...sessions, ...machineSshListener(machineSsm, computeId), authorizedKeys: await authorizedSshKeys(deps, project) };
+}
+
 /** The job spec for a task that is queued or running at this attempt (`loaded`: its job, already read and checked). */
 export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?: Job): Promise<JobSpec> {
   const job = loaded ?? (await loadTask(deps, c));
@@ -59,7 +68,7 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?
     jobSshKeys(deps, project.slug),
     mintJobOidcTokens(deps, { job, pipeline, workflow, project }),
   ]);
-  const ssh = job.sshRerun ? { idleSeconds: SSH_IDLE_SECONDS, maxSeconds: SSH_MAX_SECONDS, ...deps.sshSessions, authorizedKeys: await authorizedSshKeys(deps, project) } : undefined;
+  const ssh = job.sshRerun ? await sshSpec(deps, project, task.computeId) : undefined;
   return {
     protocol: 1,
     job: {

@@ -1,6 +1,6 @@
 import type { Job, Project, User } from '../../model/entities';
 import { ConflictError, NotFoundError, ValidationError } from '../../model/errors';
-import { FARGATE_TASK_LAYOUT } from '../../model/resource-classes';
+import { FARGATE_TASK_LAYOUT, MACHINE_SSH_PORT } from '../../model/resource-classes';
 import type { JobSpec } from '../../model/job-spec';
 import type { UserSshKey } from '../../ports/user-ssh-key-store';
 import { roleIn } from '../identity/auth';
@@ -82,23 +82,73 @@ export function assertSshAllowed(project: Project): void {
   }
 }
 
+/** The Session Manager path into machine jobs (AWS mode): the stack's region and its Session document's name. */
+export type MachineSsm = NonNullable<NonNullable<ControlPlaneDeps['sshSessions']>['machineSsm']>;
+
+const machineInstance = (computeId: string | undefined) => /^machine:(i-[0-9a-f]+)$/.exec(computeId ?? '')?.[1];
+
+/**
+ * The OpenSSH command into the agent's SSH server on an EC2 machine: Session Manager carries the connection
+ * (`aws ssm start-session` as ProxyCommand with the stack's port-restricted Session document); the agent still
+ * checks the user's registered key. Needs the AWS CLI, its Session Manager plugin and `ssm:StartSession`.
+ */
+export function machineSshCommand(ssm: MachineSsm, instanceId: string): string[] {
+  const proxy = `aws ssm start-session --region ${ssm.region} --target %h --document-name ${ssm.document} --parameters portNumber=%p`;
+  return ['ssh', '-o', `ProxyCommand=${proxy}`, '-p', String(MACHINE_SSH_PORT), `circleci@${instanceId}`];
+}
+
+/**
+ * The spec's `ssh` additions for a task on an EC2 machine (`machine:<instance id>`): listen on loopback at
+ * {@link MACHINE_SSH_PORT} and show the Session Manager command. Undefined elsewhere.
+ */
+export function machineSshListener(ssm: MachineSsm | undefined, computeId: string | undefined): { bind: string; port: number; connect: string[] } | undefined {
+  const instanceId = machineInstance(computeId);
+  if (!ssm || !instanceId) return undefined;
+  return { bind: '127.0.0.1', port: MACHINE_SSH_PORT, connect: machineSshCommand(ssm, instanceId) };
+}
+
 /**
  * How to get into a running job rerun with SSH (`slipway ssh`): on Fargate, the `aws ecs execute-command`
- * argv into the primary container of each task (ECS Exec: no inbound port, IAM decides who may exec); elsewhere
- * the job's output carries the `ssh -p` command.
+ * argv into the primary container of each task (ECS Exec: no inbound port, IAM decides who may exec); on an EC2
+ * machine, `ssh` through Session Manager to the agent's SSH server (no inbound port either; IAM decides who may
+ * open the tunnel, the registered keys who may log in); elsewhere the job's output carries the `ssh -p` command.
  */
-export function sshAccess(job: Job) {
+export function sshAccess(job: Job, machineSsm?: MachineSsm) {
   if (!job.sshRerun) throw new ValidationError(`Job ${job.name} (#${job.number}) was not rerun with SSH: rerun it with enable_ssh first.`);
   const running = job.tasks.filter((t) => t.status === 'running');
   if (!running.length) throw new ConflictError(`Job ${job.name} (#${job.number}) is ${job.status}, not running: there is nothing to connect to.`);
   return {
     tasks: running.map((t) => {
+      const machine = machineSshListener(machineSsm, t.computeId);
+      if (machine) return { index: t.index, method: 'ssm' as const, command: machine.connect };
       const ecs = /^arn:aws[\w-]*:ecs:([^:]+):\d+:task\/([^/]+)\/[^/]+$/.exec(t.computeId ?? '');
       if (!ecs) return { index: t.index, method: 'ssh' as const, message: 'Use the `ssh -p <port> <host>` command in the output of the job\'s "Enable SSH" step.' };
       const command = ['aws', 'ecs', 'execute-command', '--region', ecs[1], '--cluster', ecs[2], '--task', t.computeId!, '--container', FARGATE_TASK_LAYOUT.primaryContainer, '--interactive', '--command', '/bin/sh'];
       return { index: t.index, method: 'ecs-exec' as const, command };
     }),
   };
+}
+
+/**
+ * A user asked how to get into a running job (`slipway ssh`): an audit event (`ssh.access_requested`) naming the
+ * way in. ECS Exec sessions never reach the agent, so on Fargate this, and CloudTrail's `ExecuteCommand`, are the
+ * record; SSH sessions (local, self-hosted, EC2 machines) are audited by the agent as they open and close.
+ */
+export function auditSshAccess(
+  deps: Pick<ControlPlaneDeps, 'auditLog' | 'clock'>,
+  job: Job,
+  user: User,
+  request: { id: string | null; ip: string | null; user_agent: string | null },
+  access: ReturnType<typeof sshAccess>,
+): void {
+  recordAudit(deps, {
+    actor: { id: user.id, login: user.login, type: 'user' },
+    action: 'ssh.access_requested',
+    target: { type: 'job', id: job.id },
+    request,
+    outcome: 'success',
+    metadata: { project: job.projectSlug, job_number: job.number ?? null, job_name: job.name, methods: [...new Set(access.tasks.map((t) => t.method))].join(',') },
+  });
 }
 
 /** What the agent of a job rerun with SSH reports about each session. */
