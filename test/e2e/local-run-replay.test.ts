@@ -8,22 +8,28 @@ jest.setTimeout(180_000);
 
 const ROOT = resolve(__dirname, '..', '..');
 
+// The producer writes values that differ on every run, so the replay shows whether it got the server's
+// workspace and cache or rebuilt them.
 const CONFIG = `version: 2.1
 jobs:
   build:
     docker: [{ image: cimg/base:stable }]
     steps:
       - checkout
-      - run: mkdir -p ws && cp payload.txt ws/payload.txt
-      - persist_to_workspace: { root: ws, paths: [payload.txt] }
+      - run: mkdir -p ws && cp payload.txt ws/payload.txt && echo "stamp-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \\n')" > ws/stamp.txt
+      - persist_to_workspace: { root: ws, paths: [payload.txt, stamp.txt] }
+      - run: mkdir -p deps && echo "cached-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \\n')" > deps/cached.txt
+      - save_cache: { key: 'deps-v1-{{ .Branch }}', paths: [deps] }
   verify:
     docker: [{ image: cimg/base:stable }]
     steps:
       - attach_workspace: { at: attached }
+      - restore_cache: { keys: ['deps-v1-{{ .Branch }}', 'deps-v1-'] }
       - run:
           name: Check the payload
           command: |
-            echo "workspace holds: $(cat attached/payload.txt)"
+            echo "workspace holds: $(cat attached/payload.txt) $(cat attached/stamp.txt)"
+            echo "cache holds: $(cat deps/cached.txt)"
             echo "token is \${#API_TOKEN} characters"
             exit 4
 workflows:
@@ -38,6 +44,7 @@ describe('slipway run --replay', () => {
   const repo = createTestRepo({ '.circleci/config.yml': CONFIG, 'payload.txt': 'payload-42\n' });
   const slug = 'gh/acme/replayed';
   let verifyNumber: number;
+  let serverOutput: { stamp: string; cached: string };
 
   beforeAll(async () => {
     server = await startDevServer();
@@ -47,7 +54,8 @@ describe('slipway run --replay', () => {
     const { workflow, jobs } = await workflowOf(server, trigger.body.id);
     expect([workflow.status, jobs.verify.status]).toEqual(['failed', 'failed']);
     verifyNumber = jobs.verify.job_number;
-    expect(await jobOutput(server, slug, verifyNumber)).toContain('workspace holds: payload-42');
+    const out = await jobOutput(server, slug, verifyNumber);
+    serverOutput = { stamp: /workspace holds: payload-42 (stamp-[0-9a-f]{12})/.exec(out)![1], cached: /cache holds: (cached-[0-9a-f]{12})/.exec(out)![1] };
   }, 120_000);
   afterAll(async () => server?.stop());
 
@@ -55,25 +63,32 @@ describe('slipway run --replay', () => {
     const masked = await server.api('GET', `/api/v2/project/${slug}/job/${verifyNumber}/replay`);
     expect(masked.status).toBe(200);
     expect(masked.body).toMatchObject({ job_name: 'verify', workflow_name: 'main', status: 'failed', config: CONFIG, environment: [{ name: 'API_TOKEN', value: 'xxxx1234', masked: true }] });
+    expect(masked.body.workspace).toEqual([{ job: 'build', url: expect.stringMatching(/^http/), size: expect.any(Number) }]);
+    expect(masked.body.caches).toEqual([{ key: 'deps-v1-main', url: expect.stringMatching(/^http/), size: expect.any(Number) }]);
     const clear = await server.api('GET', `/api/v2/project/${slug}/job/${verifyNumber}/replay?with-secrets=true`);
     expect(clear.body.environment).toEqual([{ name: 'API_TOKEN', value: 'sekrit-value-1234', masked: false }]);
     expect((await server.api('GET', `/api/v2/project/${slug}/job/${verifyNumber}/replay`, undefined, null)).status).toBe(401);
   });
 
-  it('reruns the failed job locally: it fails the same way with the same workspace content', async () => {
+  it('reruns the failed job locally without its producer: it fails the same way with the same workspace and cache', async () => {
     const r = await slipway(['run', '--replay', `${server.url}/pipelines/${slug}/1/workflows/x/jobs/${verifyNumber}`], { SLIPWAY_URL: '', SLIPWAY_TOKEN: server.token });
     expect(r.code).toBe(1);
     expect(r.out).toContain(`Replaying main/verify (job ${verifyNumber} of ${slug}, failed on the server)`);
     expect(r.out).toContain('Masked (rerun with --with-secrets as an organisation admin for the values): API_TOKEN');
-    expect(r.out).toContain('--- main/verify: step "Check the payload" failed ---\nworkspace holds: payload-42\ntoken is 8 characters\n');
+    expect(r.out).toContain('Fetched the workspace it attached: build (');
+    expect(r.out).toContain('Fetched the cache it restored: deps-v1-main (');
+    expect(r.out).toContain(`--- main/verify: step "Check the payload" failed ---\nworkspace holds: payload-42 ${serverOutput.stamp}\ncache holds: ${serverOutput.cached}\ntoken is 8 characters\n`);
     expect(r.out).toMatch(/main\/verify +failed/);
+    expect(r.out).not.toMatch(/main\/build +success/);
   });
 
   it('gives the secret values with --with-secrets', async () => {
     const r = await slipway(['run', '--json', '--with-secrets', '--replay', `${slug}/${verifyNumber}`], { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.token });
     const s = JSON.parse(r.out);
     expect(r.code).toBe(1);
+    expect(s.jobs.map((j: { job: string }) => j.job)).toEqual(['verify']);
     const verify = s.jobs.find((j: { job: string }) => j.job === 'verify');
     expect(verify.failedSteps[0].output).toContain('token is 17 characters');
+    expect(verify.failedSteps[0].output).toContain(`workspace holds: payload-42 ${serverOutput.stamp}`);
   });
 });
