@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startDevServer, type DevServer } from '../support/dev-server';
 import { createTestRepo } from '../support/git-repo';
 import { runSlipway } from '../support/slipway-cli';
@@ -90,5 +91,72 @@ describe('slipway run --replay', () => {
     const verify = s.jobs.find((j: { job: string }) => j.job === 'verify');
     expect(verify.failedSteps[0].output).toContain('token is 17 characters');
     expect(verify.failedSteps[0].output).toContain(`workspace holds: payload-42 ${serverOutput.stamp}`);
+  });
+});
+
+const SECRET_CONFIG = `version: 2.1
+jobs:
+  deploy:
+    docker: [{ image: cimg/base:stable }]
+    steps:
+      - run:
+          name: Use the secrets
+          command: |
+            echo "key=$DEPLOY_KEY token=$API_TOKEN file=$FILE_SECRET lengths=\${#DEPLOY_KEY},\${#API_TOKEN},\${#FILE_SECRET}"
+            exit 3
+workflows:
+  main:
+    jobs: [{ deploy: { context: [deploy] } }]
+`;
+
+describe('slipway run --secrets-from', () => {
+  let server: DevServer;
+  const slug = 'gh/acme/secret-source';
+  const repo = createTestRepo({ '.circleci/config.yml': SECRET_CONFIG });
+  let viewerToken: string;
+
+  beforeAll(async () => {
+    server = await startDevServer();
+    expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: repo.url })).status).toBe(201);
+    expect((await server.api('POST', `/api/v2/project/${slug}/envvar`, { name: 'API_TOKEN', value: 'project-secret-123' })).status).toBe(201);
+    const context = (await server.api('POST', '/api/v2/context', { name: 'deploy', owner: { slug: 'gh/acme' } })).body;
+    expect((await server.api('PUT', `/api/v2/context/${context.id}/environment-variable/DEPLOY_KEY`, { value: 'context-secret-4567' })).status).toBe(200);
+    const viewer = (await server.api('POST', '/api/v2/slipway/users', { login: 'secret-viewer' })).body;
+    await server.api('PUT', `/api/v2/slipway/users/${viewer.id}/roles`, { organization: 'gh/acme', role: 'viewer' });
+    viewerToken = (await server.api('POST', `/api/v2/slipway/users/${viewer.id}/tokens`, { label: 't' })).body.token;
+  }, 120_000);
+  afterAll(async () => server?.stop());
+
+  it('exports the project and the named contexts to organisation admins only, naming an unknown context', async () => {
+    const exported = await server.api('GET', `/api/v2/project/${slug}/secrets?contexts=deploy`);
+    expect(exported.body).toEqual({
+      project_slug: slug,
+      environment: [{ name: 'API_TOKEN', value: 'project-secret-123' }],
+      contexts: [{ name: 'deploy', variables: [{ name: 'DEPLOY_KEY', value: 'context-secret-4567' }] }],
+    });
+    expect((await server.api('GET', `/api/v2/project/${slug}/secrets`, undefined, viewerToken)).status).toBe(403);
+    const unknown = await server.api('GET', `/api/v2/project/${slug}/secrets?contexts=nope`);
+    expect([unknown.status, unknown.body.message]).toEqual([404, 'Context nope does not exist in gh/acme.']);
+  });
+
+  it('runs with the server\'s project and context secrets and a dotenv file, every value masked in the output', async () => {
+    const file = join(repo.dir, '..', `${Date.now()}-secrets.env`);
+    writeFileSync(file, '# local only\nFILE_SECRET="file-secret-89"\n');
+    const r = await runSlipway(repo.dir, ['run', '--json', '--secrets-from', slug, '--secrets-from', file], { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.token });
+    expect(r.code).toBe(1);
+    const summary = JSON.parse(r.out);
+    const deploy = summary.jobs.find((j: { job: string }) => j.job === 'deploy');
+    expect(deploy.failedSteps[0].output).toContain('key=******** token=******** file=******** lengths=19,18,14\n');
+    expect(r.out).not.toMatch(/context-secret-4567|project-secret-123|file-secret-89/);
+  });
+
+  it('refuses a bad secrets file or a server that refuses, before running anything', async () => {
+    const bad = join(repo.dir, '..', `${Date.now()}-bad.env`);
+    writeFileSync(bad, 'GOOD=1\nnot a variable\n');
+    const r = await runSlipway(repo.dir, ['run', '--secrets-from', bad], {});
+    expect([r.code, r.err.trim()]).toEqual([2, `--secrets-from ${bad}:2: expected NAME=value, got "not a variable".`]);
+    const denied = await runSlipway(repo.dir, ['run', '--json', '--secrets-from', slug], { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: viewerToken });
+    expect(denied.code).not.toBe(0);
+    expect(denied.err).toContain(`GET /api/v2/project/${slug}/secrets?contexts=deploy: HTTP 403`);
   });
 });
