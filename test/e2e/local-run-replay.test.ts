@@ -31,11 +31,11 @@ jobs:
           command: |
             echo "workspace holds: $(cat attached/payload.txt) $(cat attached/stamp.txt)"
             echo "cache holds: $(cat deps/cached.txt)"
-            echo "token is \${#API_TOKEN} characters"
+            echo "token is \${#API_TOKEN} characters, context secret \${#CTX_SECRET}"
             exit 4
 workflows:
   main:
-    jobs: [build, { verify: { requires: [build] } }]
+    jobs: [build, { verify: { requires: [build], context: [replay-ctx] } }]
 `;
 
 const slipway = (args: string[], env: Record<string, string>) => runSlipway(ROOT, args, env);
@@ -51,6 +51,8 @@ describe('slipway run --replay', () => {
     server = await startDevServer();
     expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: repo.url })).status).toBe(201);
     expect((await server.api('POST', `/api/v2/project/${slug}/envvar`, { name: 'API_TOKEN', value: 'sekrit-value-1234' })).status).toBe(201);
+    const context = (await server.api('POST', '/api/v2/context', { name: 'replay-ctx', owner: { slug: 'gh/acme' } })).body;
+    expect((await server.api('PUT', `/api/v2/context/${context.id}/environment-variable/CTX_SECRET`, { value: 'ctx-value-77' })).status).toBe(200);
     const trigger = await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' });
     const { workflow, jobs } = await workflowOf(server, trigger.body.id);
     expect([workflow.status, jobs.verify.status]).toEqual(['failed', 'failed']);
@@ -78,7 +80,8 @@ describe('slipway run --replay', () => {
     expect(r.out).toContain('Masked (rerun with --with-secrets as an organisation admin for the values): API_TOKEN');
     expect(r.out).toContain('Fetched the workspace it attached: build (');
     expect(r.out).toContain('Fetched the cache it restored: deps-v1-main (');
-    expect(r.out).toContain(`--- main/verify: step "Check the payload" failed ---\nworkspace holds: payload-42 ${serverOutput.stamp}\ncache holds: ${serverOutput.cached}\ntoken is 8 characters\n`);
+    expect(r.out).toContain('Contexts replayed without their variables (rerun with --with-secrets as an organisation admin for them): replay-ctx');
+    expect(r.out).toContain(`--- main/verify: step "Check the payload" failed ---\nworkspace holds: payload-42 ${serverOutput.stamp}\ncache holds: ${serverOutput.cached}\ntoken is 8 characters, context secret 0\n`);
     expect(r.out).toMatch(/main\/verify +failed/);
     expect(r.out).not.toMatch(/main\/build +success/);
   });
@@ -89,7 +92,8 @@ describe('slipway run --replay', () => {
     expect(r.code).toBe(1);
     expect(s.jobs.map((j: { job: string }) => j.job)).toEqual(['verify']);
     const verify = s.jobs.find((j: { job: string }) => j.job === 'verify');
-    expect(verify.failedSteps[0].output).toContain('token is 17 characters');
+    expect(verify.failedSteps[0].output).toContain('token is 17 characters, context secret 12');
+    expect(r.out).not.toMatch(/sekrit-value-1234|ctx-value-77/);
     expect(verify.failedSteps[0].output).toContain(`workspace holds: payload-42 ${serverOutput.stamp}`);
   });
 });
