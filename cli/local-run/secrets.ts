@@ -46,7 +46,7 @@ export function readSecretsFile(file: string): Record<string, string> {
     throw new UsageError(`--secrets-from ${file}: cannot read it (${(e as Error).message}). Give a dotenv file (NAME=value lines) or a project slug on a Slipway server (gh/<org>/<repo>).`);
   }
   checkDotenv(text, file);
-  const env = parseEnv(text);
+  const env = Object.fromEntries(Object.entries(parseEnv(text)).filter((e): e is [string, string] => e[1] !== undefined));
   if (!Object.keys(env).length) throw new UsageError(`--secrets-from ${file}: the file holds no variables (NAME=value lines).`);
   return env;
 }
