@@ -181,7 +181,7 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
         report.name = `${step.name} (output upload failed: ${(e as Error).message})`;
       }
       if (log.inline !== undefined) inlineBudget -= Buffer.byteLength(log.inline, 'utf8');
-      reporter.update(Object.assign(report, { status: outcome.status, exitCode: outcome.exitCode ?? null, stoppedAt: new Date().toISOString(), outputBytes: log.bytes, ...(log.inline !== undefined && { output: log.inline }) }));
+      reporter.update(Object.assign(report, { status: outcome.status, exitCode: outcome.exitCode ?? null, stoppedAt: new Date().toISOString(), outputBytes: log.bytes, ...(log.inline !== undefined && { output: log.inline }), ...(outcome.restoredCache !== undefined && { restoredCache: outcome.restoredCache }) }));
       if (outcome.status !== 'success') {
         failed = true;
         if (status === 'success') status = outcome.status;

@@ -62,5 +62,5 @@ export const restoreCacheStep: StepHandler<RestoreCacheStep> = async (step, ctx)
   const started = Date.now();
   await getFromUrl(found.url, `the cache ${found.key}`, () => extractArchive('/', renameMembers(HOME_MEMBER, rel(ctx.home))));
   ctx.log.note(`Restored cache ${found.key} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  return { status: 'success', exitCode: 0 };
+  return { status: 'success', exitCode: 0, restoredCache: found.key };
 };

@@ -26,7 +26,7 @@ export interface StepContext {
   testResults: TestCaseResult[];
 }
 
-export type StepOutcome = { status: 'success' | 'failed' | 'timedout' | 'canceled'; exitCode?: number | null; halt?: boolean };
+export type StepOutcome = { status: 'success' | 'failed' | 'timedout' | 'canceled'; exitCode?: number | null; halt?: boolean; restoredCache?: string };
 
 export type StepHandler<S extends StepPlan = StepPlan> = (step: S, ctx: StepContext) => Promise<StepOutcome>;
 

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseEnv } from 'node:util';
 import { runLocally } from '../local-run/local-run';
 import { replayJob } from '../local-run/replay';
+import { secretsLoader } from '../local-run/secrets';
 import { jsonView, liveView, plainView, type RunView } from '../local-run/view';
 import { addEventOptions, findConfig, gitOutput, readEvent, UsageError, type EventOptions } from './event-options';
 
@@ -17,6 +18,7 @@ interface RunOptions extends EventOptions {
   json?: boolean;
   replay?: string;
   withSecrets?: boolean;
+  secretsFrom?: string[];
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -60,6 +62,7 @@ export function registerRunCommand(program: Command): void {
     .option('--job <name>', 'run only this job and the jobs it requires (repeatable)', collect)
     .option('--env <NAME=value>', 'project environment variable for the run (repeatable)', collect)
     .option('--env-file <file>', 'project environment variables from a dotenv file')
+    .option('--secrets-from <source>', 'secrets for the run, masked in output (repeatable): a dotenv file, or a project slug on a Slipway server (gh/<org>/<repo>: its variables and the contexts the jobs name; organisation admins only; SLIPWAY_URL, SLIPWAY_TOKEN)', collect)
     .option('--data <dir>', 'keep history and caches in this folder between runs (default: a new temporary folder)')
     .option('--approve <mode>', '`all` approves every approval job (default: ask on a terminal, else cancel)')
     .option('--json', 'print the result as JSON (no live view)')
@@ -69,9 +72,10 @@ export function registerRunCommand(program: Command): void {
       try {
         if (opts.approve !== undefined && opts.approve !== 'all') throw new UsageError(`--approve ${opts.approve}: the only mode is --approve all.`);
         const write = (s: string) => void process.stdout.write(s);
+        const secrets = secretsLoader(opts.secretsFrom ?? []);
         const view: RunView = opts.json ? jsonView(write) : process.stdout.isTTY ? await liveView(process.stdout) : plainView(write);
         if (opts.replay) {
-          const replayed = await replayJob({ ref: opts.replay, withSecrets: Boolean(opts.withSecrets), dataDir: opts.data, view });
+          const replayed = await replayJob({ ref: opts.replay, withSecrets: Boolean(opts.withSecrets), dataDir: opts.data, view, secrets });
           view.finish(replayed);
           process.exitCode = replayed.exitCode;
           return;
@@ -88,6 +92,7 @@ export function registerRunCommand(program: Command): void {
           configFolder: config.folder,
           event,
           env,
+          secrets,
           selection: opts.workflow || opts.job ? { ...(opts.workflow ? { workflows: opts.workflow } : {}), ...(opts.job ? { jobs: opts.job } : {}) } : undefined,
           approve: opts.approve === 'all' ? 'all' : interactive ? 'prompt' : 'none',
           ask: interactive ? ask : undefined,

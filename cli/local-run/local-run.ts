@@ -13,6 +13,9 @@ import { triggerPipeline } from '../../shared/services/pipelines/pipelines';
 import { settingsOf } from '../../shared/services/projects/project-settings';
 import { addProject } from '../../shared/services/projects/projects';
 import { startLocalRuntime } from '../../local/runtime';
+import { applySecrets, contextsNamed } from './apply-secrets';
+import { seedReplay, type ReplaySeed } from './replay-seed';
+import type { SecretsLoader } from './secrets';
 import { snapshotWorkingTree } from './snapshot';
 import type { JobSummary, RunSummary, RunView } from './view';
 import { readProgress, succeeded, type JobProgress, type RunProgress } from './watch';
@@ -32,6 +35,10 @@ export interface LocalRunOptions {
   approve: 'all' | 'prompt' | 'none';
   ask?: (question: string) => Promise<boolean>;
   view: RunView;
+  /** Secrets for the run (project and context variables, masked in job output). */
+  secrets?: SecretsLoader;
+  /** Replays: run only the selected job, with the workspace and caches it had on its server (fetched first). */
+  replay?: ReplaySeed;
   /** Milliseconds between store reads (default 200). */
   pollMs?: number;
 }
@@ -64,6 +71,8 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
     const deps = await runtime.getDeps();
     const project = await ensureProject(deps, `gh/local/${snapshot.name}`, snapshot.url, options.event.branch ?? 'main', options.configFolder);
     for (const [name, value] of Object.entries(options.env)) await putEnvVar(deps, project.slug, name, value);
+    if (options.secrets) await applySecrets(deps, project, await options.secrets(() => contextsNamed(deps, project, snapshot.revision, options.event)), view);
+    const selection = options.replay ? { ...options.selection, replayWorkspace: await seedReplay(deps, project, options.replay, view) } : options.selection;
     const pushed = options.event.event !== 'api';
     const pipeline = await triggerPipeline(deps, project, {
       branch: options.event.tag ? undefined : options.event.branch,
@@ -71,7 +80,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
       revision: snapshot.revision,
       parameters: options.event.parameters,
       trigger: { type: pushed ? 'webhook' : 'api', actor: { login: LOCAL_ACTOR, avatarUrl: null } },
-      ...(options.selection ? { selection: options.selection } : {}),
+      ...(selection ? { selection } : {}),
     });
     const reported = new Set<string>();
     const progress = await follow(deps, pipeline.id, options, reported);

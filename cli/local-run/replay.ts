@@ -6,6 +6,7 @@ import type { JobReplaySpec } from '../../shared/services/jobs/job-replay';
 import { ApiClient } from '../api-client';
 import { UsageError } from '../commands/event-options';
 import { runLocally } from './local-run';
+import { fetchServerSecrets, type LocalSecrets, type SecretsLoader } from './secrets';
 import type { RunSummary, RunView } from './view';
 
 /** `gh/org/repo/123`, or a URL whose path ends with `<vcs>/<org>/<repo>/[.../][jobs/]<number>`. */
@@ -26,9 +27,10 @@ export function parseJobRef(ref: string): { baseUrl?: string; slug: string; numb
 /**
  * Reruns one job of a Slipway server locally: fetches what it ran with (config, pipeline values and parameters,
  * environment variables: masked unless `withSecrets`), checks out its revision into a temporary folder and
- * runs that job (with the jobs it requires, which rebuild its workspace) on the embedded runtime.
+ * runs that job alone on the embedded runtime, with the workspace it attached and the caches it restored on
+ * the server (the jobs it requires do not run again).
  */
-export async function replayJob(options: { ref: string; withSecrets: boolean; dataDir?: string; view: RunView; env?: NodeJS.ProcessEnv }): Promise<RunSummary> {
+export async function replayJob(options: { ref: string; withSecrets: boolean; dataDir?: string; view: RunView; env?: NodeJS.ProcessEnv; secrets?: SecretsLoader }): Promise<RunSummary> {
   const ref = parseJobRef(options.ref);
   const env = options.env ?? process.env;
   const api = ApiClient.fromEnv(ref.baseUrl && !env.SLIPWAY_URL ? { ...env, SLIPWAY_URL: ref.baseUrl } : env);
@@ -50,7 +52,13 @@ export async function replayJob(options: { ref: string; withSecrets: boolean; da
   const masked = spec.environment.filter((v) => v.masked).map((v) => v.name);
   options.view.note(`Replaying ${spec.workflow_name}/${spec.job_name} (job ${ref.number} of ${ref.slug}, ${spec.status} on the server) at ${spec.pipeline.revision.slice(0, 12)} in ${dir}`);
   if (masked.length) options.view.note(`Masked (rerun with --with-secrets as an organisation admin for the values): ${masked.join(', ')}`);
-  if (spec.contexts.length) options.view.note(`Contexts are not replayed: ${spec.contexts.join(', ')}`);
+  // Contexts: their values with --with-secrets; without, the contexts exist locally but hold no variables.
+  const contexts: LocalSecrets['contexts'] = options.withSecrets && spec.contexts.length ? (await fetchServerSecrets(api, ref.slug, spec.contexts)).contexts : Object.fromEntries(spec.contexts.map((c) => [c, {}]));
+  if (spec.contexts.length && !options.withSecrets) options.view.note(`Contexts replayed without their variables (rerun with --with-secrets as an organisation admin for them): ${spec.contexts.join(', ')}`);
+  const secrets: SecretsLoader = async (named) => {
+    const extra = options.secrets ? await options.secrets(named) : { env: {}, contexts: {} };
+    return { env: extra.env, contexts: { ...contexts, ...extra.contexts } };
+  };
   return runLocally({
     dir,
     dataDir: options.dataDir,
@@ -58,6 +66,8 @@ export async function replayJob(options: { ref: string; withSecrets: boolean; da
     env: Object.fromEntries(spec.environment.map((v) => [v.name, v.value])),
     selection: { workflows: [spec.workflow_name], jobs: [spec.job_name] },
     approve: 'all',
+    secrets,
+    replay: { workspace: spec.workspace, caches: spec.caches },
     view: options.view,
   });
 }

@@ -33,4 +33,23 @@ describe('audited', () => {
     expect(auditLog.buffered).toEqual([expect.objectContaining({ action: 'envvar.created', target: { type: 'project', id: 'gh/a/b' }, metadata: { status: 201, name: 'X' } })]);
     expect(JSON.stringify(auditLog.buffered)).not.toContain('the-secret');
   });
+
+  it('records reads that hand out secret values, and no other reads', async () => {
+    const auditLog = new UnwritableAuditLog();
+    const deps = { auditLog, clock: { now: () => new Date('2026-05-01T00:00:00Z') }, metrics: { record: () => undefined } } as unknown as ControlPlaneDeps;
+    const call = async (path: string, query: Record<string, string>) => {
+      const route = audited({ method: 'GET', path, handle: async (c) => json(200, { caller: (await c.user()).id }) });
+      const ctx = { deps, req: { method: 'GET', path, params: { slug: 'gh/a/b', number: '7' }, query, headers: {}, rawBody: '', body: undefined }, user: async () => ({ id: 'u1', login: 'admin', roles: {}, admin: true, createdAt: '' }) };
+      await route.handle(ctx as unknown as RouteContext);
+    };
+    await call('/api/v2/project/:slug/job/:number/replay', {});
+    await call('/api/v2/project/:slug/job/:number', {});
+    expect(auditLog.buffered).toEqual([]);
+    await call('/api/v2/project/:slug/secrets', { contexts: 'deploy' });
+    await call('/api/v2/project/:slug/job/:number/replay', { 'with-secrets': 'true' });
+    expect(auditLog.buffered.map((e) => [e.action, e.target, e.actor])).toEqual([
+      ['secrets.exported', { type: 'project', id: 'gh/a/b' }, expect.objectContaining({ id: 'u1' })],
+      ['secrets.exported', { type: 'project', id: 'gh/a/b' }, expect.objectContaining({ id: 'u1' })],
+    ]);
+  });
 });

@@ -15,6 +15,8 @@ const ACTIONS: Record<string, [action: string, target: string]> = {
   'DELETE /api/v2/slipway/users/:id/tokens/:tokenId': ['token.revoked', 'token'],
   'DELETE /api/v2/me/token': ['token.revoked', 'token'],
   'POST /api/v2/project/:slug': ['project.added', 'project'],
+  'GET /api/v2/project/:slug/secrets': ['secrets.exported', 'project'],
+  'GET /api/v2/project/:slug/job/:number/replay': ['secrets.exported', 'project'],
   'DELETE /api/v2/project/:slug': ['project.removed', 'project'],
   'PATCH /api/v2/project/:slug/settings': ['project.settings.changed', 'project'],
   'PUT /api/v1.1/project/:vcs/:org/:repo/settings': ['project.settings.changed', 'project'],
@@ -35,6 +37,12 @@ const ACTIONS: Record<string, [action: string, target: string]> = {
   'POST /api/v2/webhook': ['webhook.created', 'webhook'],
   'PUT /api/v2/webhook/:id': ['webhook.updated', 'webhook'],
   'DELETE /api/v2/webhook/:id': ['webhook.deleted', 'webhook'],
+};
+
+/** Reads that hand out secret values, audited like changes. */
+const SECRET_READS: Record<string, (ctx: RouteContext) => boolean> = {
+  'GET /api/v2/project/:slug/secrets': () => true,
+  'GET /api/v2/project/:slug/job/:number/replay': (ctx) => ctx.req.query['with-secrets'] === 'true',
 };
 
 /** Calls that change nothing (or are agent traffic, audited as task state instead) are not recorded. */
@@ -90,7 +98,7 @@ export function audited(route: Route): Route {
         throw e;
       } finally {
         const authFailed = error instanceof UnauthorizedError;
-        if (mutating || authFailed) {
+        if (mutating || authFailed || SECRET_READS[key]?.(ctx)) {
           const [action, type] = authFailed ? ['authentication.failed', 'api'] : (ACTIONS[key] ?? [`api.${route.method.toLowerCase()} ${route.path}`, 'api']);
           const status = res?.status ?? (error instanceof SlipwayError ? error.status : 500);
           const request = auditRequest(ctx);

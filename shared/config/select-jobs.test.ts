@@ -55,4 +55,11 @@ describe('selectJobs', () => {
     expect(narrowJobs(wf.jobs, undefined)).toBe(wf.jobs);
     expect(narrowJobs(wf.jobs, ['nope'])).toEqual([]);
   });
+
+  it('narrows to the named jobs alone, their requires dropped, for a replay', async () => {
+    const wf = await workflow();
+    const docs = narrowJobs(wf.jobs, ['docs'], true);
+    expect(docs.map((j) => [j.name, j.requires])).toEqual([['docs', []]]);
+    expect(wf.jobs.find((j) => j.name === 'docs')!.requires.length).toBeGreaterThan(0);
+  });
 });

@@ -99,9 +99,13 @@ export function selectJobs(workflow: WorkflowPlan, git: { branch?: string; tag?:
   return explainJobSelection(workflow, git).jobs;
 }
 
-/** The named jobs and, transitively, the jobs they require (all jobs when no names are given). */
-export function narrowJobs(jobs: JobPlan[], names: string[] | undefined): JobPlan[] {
+/**
+ * The named jobs and, transitively, the jobs they require (all jobs when no names are given). With
+ * `withoutUpstream`, only the named jobs, their `requires` dropped (a replay of one job).
+ */
+export function narrowJobs(jobs: JobPlan[], names: string[] | undefined, withoutUpstream = false): JobPlan[] {
   if (!names) return jobs;
+  if (withoutUpstream) return jobs.filter((j) => names.includes(j.name)).map((j) => ({ ...j, requires: j.requires.filter((r) => names.includes(r.job)) }));
   const byName = new Map(jobs.map((j) => [j.name, j]));
   const keep = new Set<string>();
   const visit = (name: string) => {

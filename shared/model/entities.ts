@@ -70,6 +70,12 @@ export interface VcsInfo {
 export interface PipelineSelection {
   workflows?: string[];
   jobs?: string[];
+  /**
+   * Replays (`slipway run --replay`): run only the named jobs, without the jobs they require (their `requires`
+   * count as done), attaching the workspace layers stored under this bucket prefix (what the job attached on
+   * its server) instead of layers of upstream jobs.
+   */
+  replayWorkspace?: string;
 }
 
 export interface Pipeline {
@@ -121,6 +127,8 @@ export interface Workflow {
   erroredBy?: string;
   /** For reruns: the workflow this one was rerun from. */
   rerunOf?: string;
+  /** Replays: a bucket prefix of workspace layers every job of this workflow attaches first (`PipelineSelection.replayWorkspace`). */
+  attachedWorkspace?: string;
   tag?: 'setup';
   version: number;
 }
@@ -135,6 +143,8 @@ export interface StepAction {
   outputBytes?: number;
   /** The whole output, when the agent sent it with the step's final report instead of uploading it (small steps). */
   output?: string;
+  /** `restore_cache`: the key of the cache this action restored (replays fetch the same cache). */
+  restoredCache?: string;
 }
 
 export interface StepResult {

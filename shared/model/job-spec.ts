@@ -62,6 +62,8 @@ export interface StepReport {
    * as a log object (`INLINE_OUTPUT_MAX_BYTES`); absent when any of it was uploaded.
    */
   output?: string;
+  /** `restore_cache`: the key of the cache the step restored (on its final report). */
+  restoredCache?: string;
 }
 
 /** A step's whole output, when at most this many bytes after masking, travels in its final report instead of a log object (one S3 PUT saved). */

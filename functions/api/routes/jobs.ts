@@ -4,6 +4,7 @@ import { sendWorkflowEvent } from '../../../shared/services/workflows/workflow-e
 import { apiJobDetails, apiV1Job } from '../api-shapes';
 import { readStepOutput } from '../../../shared/services/jobs/job-output';
 import { jobReplaySpec } from '../../../shared/services/jobs/job-replay';
+import { exportSecrets } from '../../../shared/services/projects/secret-export';
 import { watchJob } from '../../../shared/services/runners/runner-protocol';
 import { jobByNumber, projectFor, v1Slug } from '../access';
 import { json, type Route } from '../http';
@@ -16,6 +17,17 @@ export const jobRoutes: Route[] = [
     async handle(ctx) {
       const { project, job } = await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member');
       return json(200, await jobReplaySpec(ctx.deps, await ctx.user(), project, job, ctx.req.query['with-secrets'] === 'true'));
+    },
+  },
+  {
+    // Slipway extension for `slipway run --secrets-from`: the values of the project's variables and of the
+    // contexts named by `?contexts=a,b`, for organisation admins only; audited as secrets.exported.
+    method: 'GET',
+    path: '/api/v2/project/:slug/secrets',
+    async handle(ctx) {
+      const project = await projectFor(ctx, ctx.req.params.slug, 'admin');
+      const names = (ctx.req.query.contexts ?? '').split(',').filter(Boolean);
+      return json(200, await exportSecrets(ctx.deps, await ctx.user(), project, names));
     },
   },
   {

@@ -32,6 +32,12 @@ const Step = z.object({
     .string()
     .refine((o) => Buffer.byteLength(o, 'utf8') <= INLINE_OUTPUT_MAX_BYTES, `a step's inline output must be at most ${INLINE_OUTPUT_MAX_BYTES} bytes; upload larger output as log chunks`)
     .optional(),
+  restoredCache: z
+    .string()
+    .min(1)
+    .max(900)
+    .refine((k) => !k.split('/').includes('..'), 'a restored cache key must not contain ".." segments')
+    .optional(),
 });
 const StepsBody = z.object({
   steps: z

@@ -81,12 +81,14 @@ const MAX_RERUN_DEPTH = 50;
  * The jobs whose layers a job attaches: its upstream jobs by name in the full job graph. A rerun workflow
  * holds only the jobs it reran, so the graph comes from the first workflow of its `rerunOf` chain, and each
  * upstream job is taken from the newest workflow of the chain that ran it (CircleCI: a rerun attaches the
- * workspace persisted by the original's jobs that were not rerun).
+ * workspace persisted by the original's jobs that were not rerun). Also the workflow's `attachedWorkspace`.
  */
-async function upstreamProducers(deps: Deps, workflowId: string, jobName: string): Promise<Array<{ workflowId: string; job: Job }>> {
+async function upstreamProducers(deps: Deps, workflowId: string, jobName: string): Promise<{ producers: Array<{ workflowId: string; job: Job }>; attached?: string }> {
   const chain: Job[][] = [await deps.pipelines.listJobs(workflowId)];
   const ids = [workflowId];
-  for (let wf = await deps.pipelines.getWorkflow(workflowId); wf?.rerunOf && chain.length < MAX_RERUN_DEPTH; ) {
+  let wf = await deps.pipelines.getWorkflow(workflowId);
+  const attached = wf?.attachedWorkspace;
+  while (wf?.rerunOf && chain.length < MAX_RERUN_DEPTH) {
     ids.push(wf.rerunOf);
     chain.push(await deps.pipelines.listJobs(wf.rerunOf));
     wf = await deps.pipelines.getWorkflow(wf.rerunOf);
@@ -97,20 +99,35 @@ async function upstreamProducers(deps: Deps, workflowId: string, jobName: string
     const at = chain.findIndex((jobs) => jobs.some((j) => j.name === name));
     if (at >= 0) producers.push({ workflowId: ids[at], job: chain[at].find((j) => j.name === name)! });
   }
-  return producers;
+  return { producers, ...(attached ? { attached } : {}) };
+}
+
+/** Bucket key of the `index`th layer of a replayed job's workspace, persisted by `job` (recorded in the key). */
+export const attachedLayerKey = (prefix: string, index: number, job: string) => `${prefix}${String(index).padStart(4, '0')}-${encodeURIComponent(job)}.tar.zst`;
+
+/** Layers under an `attachedWorkspace` prefix, in their recorded order, with the job that persisted each. */
+async function attachedLayerBlobs(deps: Pick<Deps, 'blobs'>, prefix: string): Promise<Array<{ b: BlobInfo; name: string }>> {
+  const blobs = (await deps.blobs.list(prefix)).sort((x, y) => (x.key < y.key ? -1 : 1));
+  return blobs.map((b) => ({ b, name: decodeURIComponent(/^\d+-(.*)\.tar\.zst$/.exec(b.key.slice(prefix.length))?.[1] ?? 'a replayed job') }));
 }
 
 /**
- * `attach_workspace`: the layers persisted by every upstream job (of this workflow, or for a rerun workflow
- * of the original's jobs that were not rerun), oldest first, so that extracting them in order lets later
- * layers win.
+ * The workspace a job attaches: the layers persisted by every upstream job (of this workflow, or for a rerun
+ * workflow of the original's jobs that were not rerun), oldest first, so that extracting them in order lets
+ * later layers win; a replayed workflow's attached layers come first.
  */
+export async function attachedWorkspace(deps: Deps, workflowId: string, jobName: string): Promise<Array<{ job: string; url: string; size: number }>> {
+  const { producers, attached } = await upstreamProducers(deps, workflowId, jobName);
+  const found = (await Promise.all(producers.map(async (u) => (await deps.blobs.list(workspacePrefix(u.workflowId, u.job.id))).map((b) => ({ b, name: u.job.name }))))).flat();
+  found.sort((x, y) => x.b.lastModified.getTime() - y.b.lastModified.getTime() || (x.b.key < y.b.key ? -1 : 1));
+  const all = [...(attached ? await attachedLayerBlobs(deps, attached) : []), ...found];
+  return Promise.all(all.map(async ({ b, name }) => ({ job: name, url: await deps.blobs.presignGet(b.key, URL_TTL_SECONDS), size: b.size })));
+}
+
+/** `attach_workspace`: the task's job's attached workspace (`attachedWorkspace`). */
 export async function workspaceLayers(deps: Deps, c: TaskClaims): Promise<{ layers: Array<{ job: string; url: string; size: number }> }> {
   const job = await loadRunningTask(deps, c);
-  const upstream = await upstreamProducers(deps, c.workflowId, job.name);
-  const found = (await Promise.all(upstream.map(async (u) => (await deps.blobs.list(workspacePrefix(u.workflowId, u.job.id))).map((b) => ({ b, name: u.job.name }))))).flat();
-  found.sort((x, y) => x.b.lastModified.getTime() - y.b.lastModified.getTime() || (x.b.key < y.b.key ? -1 : 1));
-  return { layers: await Promise.all(found.map(async ({ b, name }) => ({ job: name, url: await deps.blobs.presignGet(b.key, URL_TTL_SECONDS), size: b.size }))) };
+  return { layers: await attachedWorkspace(deps, c.workflowId, job.name) };
 }
 
 /** `store_artifacts`: presigned PUTs for the given artifact paths of this task. */

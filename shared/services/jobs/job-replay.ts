@@ -4,12 +4,15 @@ import { NotFoundError } from '../../model/errors';
 import { authorize } from '../identity/auth';
 import type { ControlPlaneDeps } from '../deps';
 import { maskValue } from '../projects/env-vars';
+import { attachedWorkspace, cacheKeyOf } from './job-blobs';
+import { PRESIGNED_URL_TTL_SECONDS } from '../runners/runner-protocol';
 import { loadPipelineConfig } from '../pipelines/pipeline-config';
 
 /**
  * What a job ran with, so `slipway run --replay` can run it again on a laptop: the config and pipeline values
- * of its pipeline, the job's compiled plan, and the project's environment variables (masked unless the caller
- * asks for secrets and is an admin of the organisation; context values are never sent, only their names).
+ * of its pipeline, the job's compiled plan, the project's environment variables (masked unless the caller
+ * asks for secrets and is an admin of the organisation; context values are never sent, only their names), and
+ * presigned URLs of the workspace layers it attached and of the caches it restored.
  */
 export interface JobReplaySpec {
   project_slug: string;
@@ -23,10 +26,26 @@ export interface JobReplaySpec {
   status: string;
   environment: Array<{ name: string; value: string; masked: boolean }>;
   contexts: string[];
+  /** The layers `attach_workspace` applied, in order (the jobs that persisted them). */
+  workspace: Array<{ job: string; url: string; size: number }>;
+  /** The caches `restore_cache` restored, by exact key; `url` is null once the cache is gone (expired, deleted). */
+  caches: Array<{ key: string; url: string | null; size: number }>;
+}
+
+/** The keys of the caches a job's tasks restored, once each. */
+const restoredKeys = (job: Job) => [...new Set(job.tasks.flatMap((t) => t.steps.flatMap((s) => s.actions.flatMap((a) => (a.restoredCache ? [a.restoredCache] : [])))))];
+
+async function restoredCaches(deps: Pick<ControlPlaneDeps, 'blobs'>, project: Project, job: Job): Promise<JobReplaySpec['caches']> {
+  return Promise.all(
+    restoredKeys(job).map(async (key) => {
+      const info = await deps.blobs.head(cacheKeyOf(project.slug, key));
+      return info ? { key, url: await deps.blobs.presignGet(info.key, PRESIGNED_URL_TTL_SECONDS), size: info.size } : { key, url: null, size: 0 };
+    }),
+  );
 }
 
 /** The replay spec of a job; secrets only with `withSecrets` and the admin role (else `ForbiddenError`). */
-export async function jobReplaySpec(deps: Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'cipher' | 'blobs'>, user: User, project: Project, job: Job, withSecrets: boolean): Promise<JobReplaySpec> {
+export async function jobReplaySpec(deps: Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'cipher' | 'blobs' | 'clock'>, user: User, project: Project, job: Job, withSecrets: boolean): Promise<JobReplaySpec> {
   if (withSecrets) authorize(user, project.organizationSlug, 'admin');
   const [pipeline, workflow] = await Promise.all([deps.pipelines.getPipeline(job.pipelineId), deps.pipelines.getWorkflow(job.workflowId)]);
   if (!pipeline || !workflow) throw new NotFoundError(`The pipeline of job ${job.number ?? job.id} no longer exists.`);
@@ -56,5 +75,7 @@ export async function jobReplaySpec(deps: Pick<ControlPlaneDeps, 'pipelines' | '
     status: job.status,
     environment,
     contexts: job.plan.contexts,
+    workspace: job.plan.steps.some((s) => s.type === 'attach_workspace') ? await attachedWorkspace(deps, job.workflowId, job.name) : [],
+    caches: await restoredCaches(deps, project, job),
   };
 }

@@ -166,7 +166,7 @@ export async function createPlanWorkflows(
     // A selection narrows the pipeline's own workflows; a setup workflow always runs to reach the continuation.
     const selection = tag === 'setup' ? undefined : pipeline.selection;
     if (selection?.workflows && !selection.workflows.includes(wp.name)) continue;
-    const plans = narrowJobs(selectJobs(wp, { branch: vcs.branch, tag: vcs.tag }), selection?.jobs);
+    const plans = narrowJobs(selectJobs(wp, { branch: vcs.branch, tag: vcs.tag }), selection?.jobs, selection?.replayWorkspace !== undefined);
     if (plans.length === 0) continue;
     const workflow: Workflow = {
       id: namespace ? stableUuid(pipeline.id, namespace, 'workflow', wp.name) : stableUuid(pipeline.id, 'workflow', wp.name),
@@ -179,6 +179,7 @@ export async function createPlanWorkflows(
       createdAt: now,
       stoppedAt: null,
       ...(tag ? { tag } : {}),
+      ...(selection?.replayWorkspace !== undefined ? { attachedWorkspace: selection.replayWorkspace } : {}),
       version: 0,
     };
     const ids = new Map(plans.map((p) => [p.name, stableUuid(workflow.id, 'job', p.name)]));
