@@ -31,12 +31,6 @@ const SKIPPED: Record<string, string> = {
   'orchestration-cookbook.adoc:182': 'uses a pipeline parameter the page declares in another example',
   'orchestration-cookbook.adoc:194': 'uses a pipeline parameter the page declares in another example',
   'configuration-reference.adoc:1884': 'shows `max_auto_reruns` on a job that has no executor (an outline)',
-  // Known differences: job types Slipway does not run yet.
-  'configuration-reference.adoc:456': 'job `type: release` (deploys) is not supported',
-  'configuration-reference.adoc:534': 'job `type: release` (deploys) is not supported',
-  'configuration-reference.adoc:557': 'job `type: release` (deploys) is not supported',
-  'orchestration-cookbook.adoc:372': 'job `type: no-op` is not supported',
-  'orchestration-cookbook.adoc:487': 'job `type: no-op` is not supported',
 };
 
 /** Registry orbs the corpus does not hold: an example that imports one is not compiled (named in its skip reason). */

@@ -54,7 +54,8 @@ export async function processConfig(source: string, options: CompileOptions = {}
   for (const wf of expanded.config.workflows) {
     for (const j of wf.jobs) {
       if (!j.job) continue;
-      jobs[j.name] = jobOut(j.job.body, j.job.steps);
+      // A job that runs no steps (no-op, release, lock, unlock) is printed as its type and keys only.
+      jobs[j.name] = j.type === 'build' ? jobOut(j.job.body, j.job.steps) : sorted(j.job.body);
     }
     const w: Record<string, unknown> = {};
     if (wf.triggers !== undefined) w.triggers = wf.triggers;

@@ -1,4 +1,4 @@
-import type { JobPlan, Plan } from '../config/plan';
+import type { JobPlan, JobType, Plan } from '../config/plan';
 import type { JobStatus, PipelineState, StepStatus, WorkflowStatus } from './statuses';
 
 export type Role = 'admin' | 'member' | 'viewer';
@@ -161,7 +161,7 @@ export interface Job {
   pipelineId: string;
   projectSlug: string;
   name: string;
-  type: 'build' | 'approval';
+  type: JobType;
   status: JobStatus;
   /** Assigned when the job is queued to run (approval jobs have none). */
   number?: number;
