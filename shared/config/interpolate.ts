@@ -1,3 +1,4 @@
+import { YamlFloat } from './yaml-scalars';
 import { budgetOf } from './limits';
 import type { Problems } from './problems';
 import type { SourceMap } from './source-map';
@@ -52,7 +53,7 @@ function lookup(expr: string, scope: InterpolationScope): Lookup {
   return { found: false, handled: false };
 }
 
-const asText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const asText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' && !(v instanceof YamlFloat) ? JSON.stringify(v) : String(v));
 
 function unknownReference(expr: string, scope: InterpolationScope, problems: Problems, node: unknown, key: string | number | undefined): void {
   const ns = expr.split('.')[0];
@@ -121,7 +122,7 @@ export function interpolate(value: unknown, scope: InterpolationScope, problems:
       map.copy(v, out);
       return out;
     }
-    if (v !== null && typeof v === 'object') {
+    if (v !== null && typeof v === 'object' && !(v instanceof YamlFloat)) {
       let changed = false;
       const out: Record<string, unknown> = {};
       for (const [k, item] of Object.entries(v as Record<string, unknown>)) {

@@ -1,4 +1,4 @@
-import { stringifyYaml } from './yaml-scalars';
+import { stringifyYaml, YamlFloat } from './yaml-scalars';
 import { unescapeString } from './interpolate';
 import type { CompileOptions } from './compile';
 import { environmentList, environmentMap } from './environment';
@@ -14,7 +14,7 @@ export type ProcessResult = { ok: true; yaml: string } | { ok: false; problems: 
 function finalise(v: unknown): unknown {
   if (typeof v === 'string') return unescapeString(v);
   if (Array.isArray(v)) return v.map(finalise);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, finalise(x)]));
+  if (v !== null && typeof v === 'object' && !(v instanceof YamlFloat)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, finalise(x)]));
   return v;
 }
 
