@@ -205,4 +205,9 @@ export interface PipelineValues {
   project: { git_url: string; type: string };
   trigger_source: string;
   schedule?: { name: string; id: string };
+  /**
+   * The other documented values the trigger supplies, by their flat name (`git.commit.subject`, `event.name`,
+   * `trigger.type`, ...; see `DOCUMENTED_PIPELINE_VALUES`). A documented value not given reads as empty.
+   */
+  more?: Record<string, string | number | boolean>;
 }

@@ -101,6 +101,8 @@ export interface Pipeline {
   continuationExpiresAt?: string;
   /** The schedule that fired this pipeline (scheduled pipelines). */
   scheduleId?: string;
+  /** Documented pipeline values only the trigger's event knows, by flat name (`event.action`, `git.base_revision`). */
+  eventValues?: Record<string, string | number | boolean>;
   /** Local runs (`slipway run --workflow/--job`): only these workflows, and these jobs with the jobs they require. */
   selection?: PipelineSelection;
   createdAt: string;
