@@ -99,6 +99,16 @@ workflows: {main: {jobs: [r, l, x]}}
     ]);
   });
 
+  it('says that job groups are not supported where `job-groups` is, and what to write instead', async () => {
+    const r = await compileConfig(`version: 2.1
+jobs: {build: {${docker}, steps: [checkout]}}
+job-groups:
+  release: {jobs: [build]}
+workflows: {main: {jobs: [release]}}
+`, { fileName: 'config.yml' });
+    expect(r.ok ? [] : r.problems.map((p) => [p.line, p.message, p.hint])).toContainEqual([3, '`job-groups` (CircleCI job groups) are not supported by Slipway yet.', expect.stringContaining('`type: lock`')]);
+  });
+
   it('accepts only `approval` as the type of a workflow job entry, as the reference says', async () => {
     expect(await problems(`version: 2.1
 jobs: {build: {${docker}, steps: [checkout]}}
