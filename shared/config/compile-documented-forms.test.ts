@@ -168,6 +168,7 @@ workflows:
 
   it('keeps floats as CircleCI prints them: `18.0` stays 18.0 in the output, the environment and interpolated text', async () => {
     const source = `version: 2.1
+parameters: {runtime: {type: enum, enum: [18.0, 20.0], default: 18.0}}
 jobs:
   build:
     parameters: {node: {type: string, default: "18"}, scale: {type: string, default: 2.0}}
@@ -185,5 +186,8 @@ workflows: {main: {jobs: [build]}}
     const job = compiled.ok ? compiled.plan.workflows[0].jobs[0] : undefined;
     expect(job?.environment).toEqual({ NODE_VERSION: '18.0', RATIO: '1000.0', SMALL: '5.0E-4', PLAIN: '2.5' });
     expect(job?.steps[0]).toMatchObject({ command: 'echo 2.0' });
+    // The plan is plain data (it crosses worker threads): the float parameter is its number there.
+    expect(compiled.ok && compiled.plan.pipelineParameters).toEqual({ runtime: 18 });
+    expect(compiled.ok && structuredClone(compiled.plan)).toStrictEqual(compiled.ok && compiled.plan);
   });
 });
