@@ -1,5 +1,6 @@
 import type { Job, Pipeline, Workflow } from '../../shared/model/entities';
 import type { ControlPlaneDeps } from '../../shared/services/deps';
+import type { JobType } from '../../shared/config/plan';
 
 /** One job as the terminal shows it. */
 export interface JobProgress {
@@ -7,7 +8,7 @@ export interface JobProgress {
   workflowId: string;
   workflow: string;
   name: string;
-  type: 'build' | 'approval';
+  type: JobType;
   status: Job['status'];
   number?: number;
   parallelism: number;

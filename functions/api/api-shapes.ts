@@ -72,7 +72,8 @@ export function apiWorkflowJob(j: Job) {
     approved_by: j.approvedBy,
     project_slug: j.projectSlug,
     status: j.status,
-    type: j.type,
+    // CircleCI's API knows `build` and `approval` only: the job types that run nothing show as `build`.
+    type: j.type === 'approval' ? 'approval' : 'build',
     stopped_at: j.stoppedAt ?? null,
     ...(j.type === 'approval' ? { approval_request_id: j.id } : {}),
   };

@@ -165,4 +165,29 @@ workflows:
     const report = (out.workflows.main as { jobs: Array<Record<string, { requires?: string[] }>> }).jobs.find((j) => typeof j === 'object' && 'report' in j);
     expect(report?.report.requires?.sort()).toEqual(['test-linux-18', 'test-linux-20', 'test-mac-20']);
   });
+
+  it('keeps floats as CircleCI prints them: `18.0` stays 18.0 in the output, the environment and interpolated text', async () => {
+    const source = `version: 2.1
+parameters: {runtime: {type: enum, enum: [18.0, 20.0], default: 18.0}}
+jobs:
+  build:
+    parameters: {node: {type: string, default: "18"}, scale: {type: string, default: 2.0}}
+    docker: [{image: cimg/base:stable}]
+    environment: {NODE_VERSION: 18.0, RATIO: 1e3, SMALL: 0.0005, PLAIN: 2.5}
+    steps: [{run: "echo << parameters.scale >>"}]
+workflows: {main: {jobs: [build]}}
+`;
+    const r = await processConfig(source, { fileName: 'config.yml' });
+    expect(r.ok && r.yaml).toContain('- NODE_VERSION: 18.0\n');
+    expect(r.ok && r.yaml).toContain('- RATIO: 1000.0\n');
+    expect(r.ok && r.yaml).toContain('- SMALL: 5.0E-4\n');
+    expect(r.ok && r.yaml).toContain('- PLAIN: 2.5\n');
+    const compiled = await compileConfig(source, { fileName: 'config.yml' });
+    const job = compiled.ok ? compiled.plan.workflows[0].jobs[0] : undefined;
+    expect(job?.environment).toEqual({ NODE_VERSION: '18.0', RATIO: '1000.0', SMALL: '5.0E-4', PLAIN: '2.5' });
+    expect(job?.steps[0]).toMatchObject({ command: 'echo 2.0' });
+    // The plan is plain data (it crosses worker threads): the float parameter is its number there.
+    expect(compiled.ok && compiled.plan.pipelineParameters).toEqual({ runtime: 18 });
+    expect(compiled.ok && structuredClone(compiled.plan)).toStrictEqual(compiled.ok && compiled.plan);
+  });
 });

@@ -4,6 +4,7 @@ import { buildWorkflowPlans } from './plan-build';
 import type { ConfigProblem, Plan, PipelineValues } from './plan';
 import type { CompileLimits } from './limits';
 import type { ParseLimits } from './yaml-parse';
+import { plainScalar } from './yaml-scalars';
 
 export interface CompileOptions {
   /** Name used in error positions (default `.circleci/config.yml`). */
@@ -30,5 +31,7 @@ export async function compileConfig(source: string, options: CompileOptions = {}
   if (!expanded.ok) return { ok: false, problems: expanded.problems };
   const { config, problems } = expanded;
   const workflows = buildWorkflowPlans(config.workflows, problems);
-  return { ok: true, problems: [], plan: { version: config.version, setup: config.setup, workflows, pipelineParameters: config.pipelineParameters } };
+  // The plan is plain JSON (it crosses worker threads and is stored): a float parameter value is its number.
+  const pipelineParameters = Object.fromEntries(Object.entries(config.pipelineParameters).map(([k, v]) => [k, plainScalar(v)])) as Plan['pipelineParameters'];
+  return { ok: true, problems: [], plan: { version: config.version, setup: config.setup, workflows, pipelineParameters } };
 }

@@ -69,6 +69,9 @@ async function expand(source: string, options: ExpandOptions): Promise<ExpandRes
   if (version === 2) {
     for (const k of ONLY_21) if (raw[k] !== undefined) problems.add(`\`${k}\` needs config version 2.1.`, { node: raw, key: k, onKey: true, hint: 'Change `version: 2` to `version: 2.1`.' });
   }
+  if (raw['job-groups'] !== undefined) {
+    problems.add('`job-groups` (CircleCI job groups) are not supported by Slipway yet.', { node: raw, key: 'job-groups', onKey: true, hint: 'List the group\'s jobs in the workflow with their `requires`; to serialize them as one unit, put a `type: lock` job before them and a `type: unlock` job (requiring the last one with every status) after them.' });
+  }
   for (const k of ['jobs', 'commands', 'executors']) {
     for (const dup of parsed.map.info(raw[k])?.duplicates ?? []) problems.add(`Duplicate ${k.slice(0, -1)} name "${dup}" in \`${k}\`.`, { node: raw[k], key: dup, onKey: true, hint: 'Rename or remove one of the definitions.' });
   }

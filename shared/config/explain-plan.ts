@@ -2,7 +2,7 @@ import type { OrbResolver } from './orb-reference';
 import { expandConfig } from './expand-config';
 import { applyPathFilter, findPathFilter, PathFilterError } from './path-filtering';
 import { buildWorkflowPlans } from './plan-build';
-import type { ConfigProblem, PipelineValues } from './plan';
+import type { ConfigProblem, JobType, PipelineValues } from './plan';
 import { defaultPipelineValues } from './pipeline-values';
 import { explainJobSelection } from './select-jobs';
 
@@ -21,7 +21,7 @@ export interface PlanEvent {
 
 export interface JobVerdict {
   name: string;
-  type: 'build' | 'approval';
+  type: JobType;
   runs: boolean;
   /** Why the job does not run. */
   reason?: string;

@@ -1,3 +1,5 @@
+import { DOCUMENTED_PIPELINE_VALUES, OPEN_PIPELINE_VALUE_PREFIXES } from './pipeline-values';
+import { YamlFloat } from './yaml-scalars';
 import { budgetOf } from './limits';
 import type { Problems } from './problems';
 import type { SourceMap } from './source-map';
@@ -18,9 +20,6 @@ export interface InterpolationScope {
 
 const EXPR = /(\\?)<<\s*([A-Za-z_][\w.-]*)\s*>>/g;
 const WHOLE = /^<<\s*([A-Za-z_][\w.-]*)\s*>>$/;
-
-/** Documented pipeline values that read as empty when the pipeline does not carry them. */
-const OPTIONAL_PIPELINE_VALUES = ['git.branch.is_default', 'git.repo_url', 'git.repo_owner', 'git.repo_name', 'git.repo_id', 'git.commit.url', 'git.commit.subject', 'git.commit.body', 'git.commit.author_login', 'git.commit.author_name', 'git.commit.author_email', 'git.commit.author_avatar_url', 'trigger.received_at', 'trigger.id', 'trigger.type', 'project.slug', 'schedule.name', 'schedule.id'];
 
 type Lookup = { found: true; value: unknown } | { found: false; handled: boolean };
 
@@ -46,13 +45,13 @@ function lookup(expr: string, scope: InterpolationScope): Lookup {
     if (!scope.pipelineValues) return { found: false, handled: false };
     // Trigger-specific values (`pipeline.trigger_parameters.*`, `pipeline.event.*`) and the other documented values
     // a pipeline may not carry are empty when absent.
-    if (!(rest in scope.pipelineValues) && (/^(trigger_parameters|event)\./.test(rest) || OPTIONAL_PIPELINE_VALUES.includes(rest))) return { found: true, value: '' };
+    if (!(rest in scope.pipelineValues) && (OPEN_PIPELINE_VALUE_PREFIXES.test(rest) || DOCUMENTED_PIPELINE_VALUES.includes(rest))) return { found: true, value: '' };
     return rest in scope.pipelineValues ? { found: true, value: scope.pipelineValues[rest] } : { found: false, handled: true };
   }
   return { found: false, handled: false };
 }
 
-const asText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const asText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' && !(v instanceof YamlFloat) ? JSON.stringify(v) : String(v));
 
 function unknownReference(expr: string, scope: InterpolationScope, problems: Problems, node: unknown, key: string | number | undefined): void {
   const ns = expr.split('.')[0];
@@ -65,7 +64,7 @@ function unknownReference(expr: string, scope: InterpolationScope, problems: Pro
   problems.add(`Unknown ${kind} << ${expr} >> in ${scope.owner}.`, {
     node,
     key,
-    hint: kind === 'parameter' ? `Declare it under \`parameters:\`${declared.length ? ` (declared: ${declared.join(', ')})` : ''}.` : kind === 'pipeline parameter' ? 'Declare it under the top-level `parameters:`.' : kind === 'pipeline value' ? 'See the pipeline values: id, number, git.branch, git.tag, git.revision, git.base_revision, project.git_url, project.type, trigger_source.' : `Add it to the job's \`matrix.parameters\`.`,
+    hint: kind === 'parameter' ? `Declare it under \`parameters:\`${declared.length ? ` (declared: ${declared.join(', ')})` : ''}.` : kind === 'pipeline parameter' ? 'Declare it under the top-level `parameters:`.' : kind === 'pipeline value' ? 'See the pipeline values: id, number, git.branch, git.tag, git.revision, git.base_revision, project.git_url, project.type, trigger.type, event.name and the others of CircleCI\'s pipeline values page.' : `Add it to the job's \`matrix.parameters\`.`,
   });
 }
 
@@ -121,7 +120,7 @@ export function interpolate(value: unknown, scope: InterpolationScope, problems:
       map.copy(v, out);
       return out;
     }
-    if (v !== null && typeof v === 'object') {
+    if (v !== null && typeof v === 'object' && !(v instanceof YamlFloat)) {
       let changed = false;
       const out: Record<string, unknown> = {};
       for (const [k, item] of Object.entries(v as Record<string, unknown>)) {

@@ -1,6 +1,8 @@
 import type { Problems } from './problems';
+import { plainScalar } from './yaml-scalars';
 
-const truthy = (v: unknown): boolean => {
+const truthy = (scalar: unknown): boolean => {
+  const v = plainScalar(scalar);
   if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
   if (typeof v === 'number' && Number.isNaN(v)) return false;
   return true;

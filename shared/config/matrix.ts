@@ -1,3 +1,4 @@
+import { YamlFloat } from './yaml-scalars';
 import type { Problems } from './problems';
 
 export interface MatrixInstance {
@@ -7,7 +8,7 @@ export interface MatrixInstance {
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const text = (v: unknown): string => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
+const text = (v: unknown): string => (v !== null && typeof v === 'object' && !(v instanceof YamlFloat) ? JSON.stringify(v) : String(v));
 
 /** How many combinations a `matrix:` stanza has before `exclude` (0 when it is malformed), without building them. */
 export function matrixSize(matrix: unknown): number {

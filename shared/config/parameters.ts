@@ -1,5 +1,6 @@
 import type { Problems } from './problems';
 import { suggestion } from './suggest';
+import { YamlFloat } from './yaml-scalars';
 
 export type ParameterType = 'string' | 'boolean' | 'integer' | 'enum' | 'executor' | 'steps' | 'env_var_name';
 
@@ -59,7 +60,7 @@ export function checkValue(def: ParameterDefinition, value: unknown): string | u
   if (isInterpolation(value)) return undefined;
   switch (def.type) {
     case 'string':
-      return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? undefined : `expected a string, got ${describe(value)}.`;
+      return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value instanceof YamlFloat ? undefined : `expected a string, got ${describe(value)}.`;
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `expected a boolean (true/false), got ${describe(value)}.`;
     case 'integer':
@@ -71,11 +72,11 @@ export function checkValue(def: ParameterDefinition, value: unknown): string | u
     case 'steps':
       return Array.isArray(value) ? undefined : `expected a list of steps, got ${describe(value)}.`;
     case 'executor':
-      return typeof value === 'string' || (value !== null && typeof value === 'object' && !Array.isArray(value)) ? undefined : `expected an executor name or map, got ${describe(value)}.`;
+      return typeof value === 'string' || (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof YamlFloat)) ? undefined : `expected an executor name or map, got ${describe(value)}.`;
   }
 }
 
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a map' : `${typeof v} ${JSON.stringify(v)}`);
+const describe = (v: unknown): string => (v === null ? 'null' : v instanceof YamlFloat ? `float ${String(v)}` : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a map' : `${typeof v} ${JSON.stringify(v)}`);
 
 /**
  * Binds arguments to declared parameters: checks unknown and missing arguments and types, fills defaults.
@@ -110,7 +111,7 @@ export function bindArguments(defs: Record<string, ParameterDefinition>, args: R
 
 function normalise(def: ParameterDefinition, value: unknown, convert?: (def: ParameterDefinition, value: unknown) => unknown): unknown {
   let v = value;
-  if (def.type === 'string' && (typeof v === 'number' || typeof v === 'boolean')) v = String(v);
+  if (def.type === 'string' && (typeof v === 'number' || typeof v === 'boolean' || v instanceof YamlFloat)) v = String(v);
   if (def.type === 'string' && v === null) v = '';
   return convert ? convert(def, v) : v;
 }

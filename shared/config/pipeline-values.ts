@@ -9,6 +9,25 @@ export const defaultPipelineValues: PipelineValues = {
   trigger_source: 'api',
 };
 
+/**
+ * CircleCI's documented pipeline values (Project values and variables, "Pipeline values") beyond the core ones
+ * {@link PipelineValues} names: what a pipeline does not carry reads as empty, as CircleCI documents for values
+ * a trigger does not supply (`schedule.*` outside scheduled pipelines, `git.tag` on a branch, ...). Names under
+ * `event.`, `trigger_parameters.` and `deploy.` that are not listed read as empty too (they depend on the event).
+ */
+export const DOCUMENTED_PIPELINE_VALUES: readonly string[] = [
+  'definition.id', 'name', 'integration_source', 'project.slug',
+  'git.branch.is_default', 'git.repo_url', 'git.repo_owner', 'git.repo_name', 'git.repo_id',
+  'git.commit.url', 'git.commit.subject', 'git.commit.body', 'git.commit.author_login',
+  'git.commit.author_name', 'git.commit.author_email', 'git.commit.author_avatar_url',
+  'config.repository.name', 'config.repository.url', 'config.file_path', 'config.ref', 'config.sha',
+  'trigger.received_at', 'trigger.id', 'trigger.type', 'schedule.name', 'schedule.id',
+  'event.name', 'event.action',
+];
+
+/** Documented names whose value depends on the event or integration: any name under these reads as empty when absent. */
+export const OPEN_PIPELINE_VALUE_PREFIXES = /^(event|trigger_parameters|deploy)\./;
+
 /** Flattens pipeline values to the names `<< pipeline.x >>` uses (`git.branch`, `project.type`, ...). */
 export function flattenPipelineValues(v: PipelineValues): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -26,7 +45,7 @@ export function flattenPipelineValues(v: PipelineValues): Record<string, unknown
     out['schedule.name'] = v.schedule.name;
     out['schedule.id'] = v.schedule.id;
   }
-  return out;
+  return { ...v.more, ...out };
 }
 
 /** Reads pipeline values given flat (`git.branch`, as the `circleci` CLI sends them) or nested. */
@@ -51,5 +70,10 @@ export function pipelineValuesFrom(input: Record<string, unknown> | undefined): 
     trigger_source: str('trigger_source', d.trigger_source) as string,
   };
   if (out.git.tag !== undefined && get('git.branch') === undefined) delete out.git.branch;
+  const name = str('schedule.name');
+  if (name !== undefined) out.schedule = { name, id: str('schedule.id', '') as string };
+  // Any other documented value given flat (`event.name`, `git.commit.subject`, ...) is taken as given.
+  const more = Object.entries(input).filter(([k, v]) => (DOCUMENTED_PIPELINE_VALUES.includes(k) || OPEN_PIPELINE_VALUE_PREFIXES.test(k)) && !k.startsWith('schedule.') && ['string', 'number', 'boolean'].includes(typeof v));
+  if (more.length) out.more = Object.fromEntries(more) as Record<string, string | number | boolean>;
   return out;
 }

@@ -115,7 +115,8 @@ function toJob(j: ExpandedWorkflowJob, job: ExpandedJob | undefined, problems: P
     type: j.type,
     requires: j.requires,
     contexts: j.contexts,
-    executor: job ? toExecutor(body) : { type: 'docker', resourceClass: '', images: [] },
+    // Approvals and the other types that run no steps have no executor.
+    executor: job && j.type === 'build' ? toExecutor(body) : { type: 'docker', resourceClass: '', images: [] },
     environment,
     workingDirectory: typeof body.working_directory === 'string' ? body.working_directory : '~/project',
     parallelism: typeof body.parallelism === 'number' ? body.parallelism : Number(body.parallelism ?? 1) || 1,
@@ -125,6 +126,9 @@ function toJob(j: ExpandedWorkflowJob, job: ExpandedJob | undefined, problems: P
   if (typeof body.shell === 'string') plan.shell = body.shell;
   if (j.maxAutoReruns !== undefined) plan.maxAutoReruns = j.maxAutoReruns;
   if (j.serialGroup !== undefined) plan.serialGroup = j.serialGroup;
+  if (j.type === 'lock') plan.serialGroup = String(body.key);
+  if (j.type === 'unlock') plan.unlocks = String(body.key);
+  if (j.type === 'release') plan.releasePlan = String(body.plan_name);
   if (j.position) plan.position = j.position;
   return plan;
 }

@@ -129,12 +129,19 @@ export interface RequiresEntry {
   statuses: RequiredStatus[];
 }
 
+/**
+ * What a job is (CircleCI's job `type`): `build` runs steps on an executor; `approval` waits for a person;
+ * `no-op` only joins the graph (succeeds once its requirements do, no compute); `release` names a deploys
+ * release plan (`plan_name`) and runs no compute; `lock`/`unlock` take and give back a serial group (`key`).
+ */
+export type JobType = 'build' | 'approval' | 'no-op' | 'release' | 'lock' | 'unlock';
+
 export interface JobPlan {
   /** The job's name in the workflow (after `name:` overrides and matrix expansion); unique in its workflow. */
   name: string;
   /** The job definition it came from (`jobs:` key, or `orb/job`). */
   definition: string;
-  type: 'build' | 'approval';
+  type: JobType;
   requires: RequiresEntry[];
   contexts: string[];
   filters?: JobFilters;
@@ -146,7 +153,12 @@ export interface JobPlan {
   parallelism: number;
   steps: StepPlan[];
   maxAutoReruns?: number;
+  /** The serial group the job runs in (`serial-group:`), or that a `lock` job takes (its `key`). */
   serialGroup?: string;
+  /** An `unlock` job: the serial group (`key`) it gives back, taken by a `lock` job of its workflow. */
+  unlocks?: string;
+  /** A `release` job: the release plan it names (`plan_name`). */
+  releasePlan?: string;
   position?: SourcePosition;
 }
 
@@ -193,4 +205,9 @@ export interface PipelineValues {
   project: { git_url: string; type: string };
   trigger_source: string;
   schedule?: { name: string; id: string };
+  /**
+   * The other documented values the trigger supplies, by their flat name (`git.commit.subject`, `event.name`,
+   * `trigger.type`, ...; see `DOCUMENTED_PIPELINE_VALUES`). A documented value not given reads as empty.
+   */
+  more?: Record<string, string | number | boolean>;
 }

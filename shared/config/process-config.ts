@@ -1,4 +1,4 @@
-import { stringifyYaml } from './yaml-scalars';
+import { stringifyYaml, YamlFloat } from './yaml-scalars';
 import { unescapeString } from './interpolate';
 import type { CompileOptions } from './compile';
 import { environmentList, environmentMap } from './environment';
@@ -14,7 +14,7 @@ export type ProcessResult = { ok: true; yaml: string } | { ok: false; problems: 
 function finalise(v: unknown): unknown {
   if (typeof v === 'string') return unescapeString(v);
   if (Array.isArray(v)) return v.map(finalise);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, finalise(x)]));
+  if (v !== null && typeof v === 'object' && !(v instanceof YamlFloat)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, finalise(x)]));
   return v;
 }
 
@@ -54,7 +54,8 @@ export async function processConfig(source: string, options: CompileOptions = {}
   for (const wf of expanded.config.workflows) {
     for (const j of wf.jobs) {
       if (!j.job) continue;
-      jobs[j.name] = jobOut(j.job.body, j.job.steps);
+      // A job that runs no steps (no-op, release, lock, unlock) is printed as its type and keys only.
+      jobs[j.name] = j.type === 'build' ? jobOut(j.job.body, j.job.steps) : sorted(j.job.body);
     }
     const w: Record<string, unknown> = {};
     if (wf.triggers !== undefined) w.triggers = wf.triggers;

@@ -2,14 +2,15 @@ import fc from 'fast-check';
 import { compileConfig } from './compile';
 import { normalizeProcessed } from './golden-normalize';
 import { processConfig } from './process-config';
-import { stringifyYaml } from './yaml-scalars';
+import { stringifyYaml, YamlFloat } from './yaml-scalars';
 import { parseYaml } from './yaml-parse';
 
 // Configs generated from the grammar of the features CircleCI documents: commands with string/boolean/steps
 // parameters (spliced both ways), executors with parameters, environment maps and lists, `when`/`unless` steps,
 // workspaces at `.`, matrices with alias and exclude, requires, approvals, filters, contexts.
 const name = fc.constantFrom('build', 'test', 'lint', 'deploy', 'docs');
-const scalar = fc.oneof(fc.constantFrom('.', '..', 'yes', 'on', '1.2.3', '1e3', '0755', '8080:80', '~', '', 'a b', '<<x'), fc.integer({ min: -5, max: 5 }), fc.boolean());
+const float = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(new YamlFloat(18), new YamlFloat(25e6), new YamlFloat(5e-4), new YamlFloat(-0)));
+const scalar = fc.oneof(fc.constantFrom('.', '..', 'yes', 'on', '1.2.3', '1e3', '0755', '08', '18.0', '8080:80', '~', '', 'a b', '<<x'), fc.integer({ min: -5, max: 5 }), fc.boolean(), float);
 const envMap = fc.dictionary(fc.constantFrom('A', 'B', 'PATH_X', 'C'), scalar, { maxKeys: 3 });
 const step = fc.oneof(
   fc.constant('checkout'),
@@ -49,7 +50,8 @@ const config = fc.uniqueArray(name, { minLength: 1, maxLength: 4 }).chain((names
       ),
     ),
     hold: fc.boolean(),
-  }).map(({ jobs, entries, hold }) => {
+    markers: fc.boolean(),
+  }).map(({ jobs, entries, hold, markers }) => {
     const names = Object.keys(jobs);
     const wfJobs: unknown[] = names.map((n, i) => {
       const e = entries[i] as Record<string, unknown>;
@@ -58,6 +60,9 @@ const config = fc.uniqueArray(name, { minLength: 1, maxLength: 4 }).chain((names
       return { [n]: { ...e, ...(req.length ? { requires: req } : { requires: undefined }) } };
     });
     if (hold) wfJobs.unshift({ hold: { type: 'approval' } });
+    // Job types that run no steps: a no-op gate, a release, and a lock/unlock pair around them.
+    if (markers) wfJobs.push('take', { gate: { requires: ['take'] } }, { rel: { requires: ['gate'] } }, { give: { requires: [{ rel: ['success', 'failed'] }] } });
+    const markerJobs = markers ? { take: { type: 'lock', key: 'k' }, gate: { type: 'no-op' }, rel: { type: 'release', plan_name: 'svc' }, give: { type: 'unlock', key: 'k' } } : {};
     return {
       version: 2.1,
       executors: { base: { parameters: { size: { type: 'enum', enum: ['small', 'large'], default: 'small' } }, docker: [{ image: 'cimg/base:stable' }], resource_class: '<< parameters.size >>' } },
@@ -65,7 +70,7 @@ const config = fc.uniqueArray(name, { minLength: 1, maxLength: 4 }).chain((names
         greet: { parameters: { msg: { type: 'string', default: 'hi' } }, steps: [{ run: 'echo << parameters.msg >>' }] },
         wrap: { parameters: { then: { type: 'steps', default: [] } }, steps: [{ run: 'echo before' }, { steps: '<< parameters.then >>' }, '<< parameters.then >>'] },
       },
-      jobs,
+      jobs: { ...jobs, ...markerJobs },
       workflows: { main: { jobs: wfJobs } },
     };
   }),

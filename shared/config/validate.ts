@@ -1,6 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { configSchema } from './config-schema';
 import type { Problems } from './problems';
+import { YamlFloat } from './yaml-scalars';
 
 let compiled: ValidateFunction | undefined;
 
@@ -25,12 +26,23 @@ function describe(e: ErrorObject): string {
   return e.message ?? e.keyword;
 }
 
+/** The config with every {@link YamlFloat} replaced by its number (same shape, so error paths still apply). */
+function plainCopy(v: unknown): unknown {
+  if (v instanceof YamlFloat) return v.value;
+  if (Array.isArray(v)) return v.map(plainCopy);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainCopy(x)]));
+  return v;
+}
+
 const pathText = (segs: string[]): string => segs.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i ? `.${s}` : s)).join('');
 
 /** Checks the raw config's structure; each violation becomes a positioned problem. Returns false if any. */
 export function validateStructure(config: unknown, problems: Problems): boolean {
   const validate = validator();
   if (validate(config)) return true;
+  // Floats kept as CircleCI writes them (`18.0`) are objects to the schema: check their numbers instead.
+  const plain = plainCopy(config);
+  if (validate(plain)) return true;
   const errors = validate.errors ?? [];
   // For `anyOf`, report the deepest failing branch rather than every alternative.
   const byPath = new Map<string, ErrorObject[]>();

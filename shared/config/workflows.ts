@@ -1,11 +1,12 @@
 import { evaluateFilterExpression, FilterExpressionError } from './filter-expression';
 import { interpolate } from './interpolate';
 import { expandJob, type ExpandedJob } from './jobs';
+import { expandMarkerJob, jobTypeOf } from './job-types';
 import { evaluateLogic } from './logic';
 import { budgetOf } from './limits';
 import { matrixInstances } from './matrix';
 import { RESERVED_JOB_PARAMETERS } from './parameters';
-import type { BranchTagFilter, JobFilters, RequiredStatus, RequiresEntry, SchedulePlan, SourcePosition } from './plan';
+import type { BranchTagFilter, JobFilters, JobType, RequiredStatus, RequiresEntry, SchedulePlan, SourcePosition } from './plan';
 import type { Problems } from './problems';
 import { resolveDefinition, visibleNames, type Scope } from './scope';
 import { expandSteps } from './steps';
@@ -16,7 +17,7 @@ export interface ExpandedWorkflowJob {
   name: string;
   /** The `jobs:` entry it invokes (`build`, `node/test`); for approvals the entry key. */
   ref: string;
-  type: 'build' | 'approval';
+  type: JobType;
   requires: RequiresEntry[];
   contexts: string[];
   filters?: JobFilters;
@@ -122,6 +123,7 @@ export function expandWorkflow(name: string, wf: unknown, root: Scope, problems:
         entry: entryOut,
         position: problems.position(wf.jobs, index),
       };
+      checkEntryType(cfg, node, problems);
       const filters = readFilters(cfg.filters);
       if (filters) job.filters = filters;
       if (filters?.expression !== undefined) checkExpression(filters.expression, problems, node);
@@ -137,20 +139,50 @@ export function expandWorkflow(name: string, wf: unknown, root: Scope, problems:
 }
 
 function attachJob(job: ExpandedWorkflowJob, ref: string, args: Record<string, unknown>, node: unknown, cfg: Record<string, unknown>, root: Scope, problems: Problems, wfName: string): void {
-  const def = resolveDefinition(root, 'jobs', ref);
   // An approval job runs nothing, even when a job of the same name is defined: CircleCI accepts that and leaves
   // the defined job out of the processed config (the docs advise against it, the compiler does not reject it).
   if (job.type === 'approval') return;
+  const def = overrideOf(cfg, node, root, problems) ?? resolveDefinition(root, 'jobs', ref);
   if (!def) {
     problems.add(`Job "${ref}" in workflow "${wfName}" is not defined.`, { pos: job.position ? { line: job.position.line, column: job.position.column } : undefined, node, hint: `${suggestion(ref, visibleNames(root, 'jobs'), 'jobs')} Define it under \`jobs:\`, import the orb that provides it, or add \`type: approval\`.` });
+    return;
+  }
+  const jobArgs = Object.fromEntries(Object.entries(args).filter(([k]) => !RESERVED_JOB_PARAMETERS.includes(k)));
+  const type = jobTypeOf(def, problems);
+  if (type !== 'build') {
+    job.type = type;
+    if (type === 'approval') job.entry.type = 'approval';
+    else job.job = expandMarkerJob(type, def, jobArgs, node, problems);
     return;
   }
   const owner = `job "${job.name}" in workflow "${wfName}"`;
   budgetOf(problems).beginJob(owner);
   const pre = cfg['pre-steps'] !== undefined ? expandSteps(cfg['pre-steps'], root, { problems, owner }) : undefined;
   const post = cfg['post-steps'] !== undefined ? expandSteps(cfg['post-steps'], root, { problems, owner }) : undefined;
-  const jobArgs = Object.fromEntries(Object.entries(args).filter(([k]) => !RESERVED_JOB_PARAMETERS.includes(k)));
   job.job = expandJob(def, jobArgs, node, root, problems, { pre, post });
+}
+
+/**
+ * `override-with: orb/job` (configuration reference): the entry runs that orb job instead of its own, when the
+ * orb defines it; when it does not, the entry's own job is used.
+ */
+function overrideOf(cfg: Record<string, unknown>, node: unknown, root: Scope, problems: Problems) {
+  const target = cfg['override-with'];
+  if (target === undefined) return undefined;
+  const orb = typeof target === 'string' && /^[^/\s]+\/\S+$/.test(target) ? target.slice(0, target.indexOf('/')) : undefined;
+  if (!orb || !root.orbs.has(orb)) {
+    const hint = `Name a job of an orb this config imports, e.g. \`override-with: ${[...root.orbs.keys()][0] ?? 'my-orb'}/test\`.`;
+    problems.add(`\`override-with\` must name an orb job (\`orb/job\`) of an imported orb; got ${JSON.stringify(target)}.`, { node, key: 'override-with', hint });
+    return undefined;
+  }
+  return resolveDefinition(root, 'jobs', target as string);
+}
+
+/** Only `approval` may be set as `type` on a workflow's job entry (the other types belong to the job's definition). */
+function checkEntryType(cfg: Record<string, unknown>, node: unknown, problems: Problems): void {
+  const type = cfg.type;
+  if (type === undefined || type === 'approval' || type === 'build') return;
+  problems.add(`A workflow job entry can only set \`type: approval\`; got \`type: ${String(type)}\`.`, { node, key: 'type', hint: `Set \`type: ${String(type)}\` on the job under \`jobs:\` instead.` });
 }
 
 function checkExpression(expr: string, problems: Problems, node: unknown): void {

@@ -1,6 +1,6 @@
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Scalar } from 'yaml';
 import { ConfigCompileError } from './problems';
-import { circleciYamlSchema } from './yaml-scalars';
+import { circleciYamlSchema, YamlFloat } from './yaml-scalars';
 import { SourceMap, type NodeInfo, type Pos } from './source-map';
 import type { ConfigProblem } from './plan';
 
@@ -119,7 +119,7 @@ function convertMap(w: Walk, items: unknown[], pos: Pos, depth: number): Record<
       const v = convert(w, valueNode, depth + 1);
       const sources = Array.isArray(v) ? v : [v];
       for (const s of sources) {
-        if (s === null || typeof s !== 'object' || Array.isArray(s)) fail(w.map.file, valuePos, 'A merge key (<<) must refer to a map or a list of maps.', 'Use `<<: *anchor` where the anchor names a map.');
+        if (s === null || typeof s !== 'object' || Array.isArray(s) || s instanceof YamlFloat) fail(w.map.file, valuePos, 'A merge key (<<) must refer to a map or a list of maps.', 'Use `<<: *anchor` where the anchor names a map.');
         merged.push(s as Record<string, unknown>);
       }
       continue;

@@ -16,6 +16,10 @@ import { stringify, type ScalarTag } from 'yaml';
  * know: `0o17` is a string. Timestamps (`2024-01-01`) stay strings as written. Like SnakeYAML, booleans and nulls
  * are only recognised under 10 characters and numbers under 100. Quoted and block scalars are always strings.
  * A scalar an int or float pattern accepts but that holds no digit (`0x_`, `-_`) is an error, as in SnakeYAML.
+ * `08` and `09` are not octal: they read as the floats 8.0 and 9.0, as in SnakeYAML.
+ *
+ * Written back, a float is printed as CircleCI prints it ({@link javaDouble}): `18.0` stays `18.0`, `1e3` is
+ * `1000.0`, `.nan` is `.NaN`. Floats JavaScript would print differently are kept as {@link YamlFloat}.
  */
 export const scalarTable = {
   bool: /^(?=.{0,9}$)(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
@@ -23,6 +27,53 @@ export const scalarTable = {
   float: /^(?=.{0,99}$)(?:[-+]?(?:\.[0-9]+|[0-9_]+(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
   null: /^(?:~|null|Null|NULL|)$/,
 } as const;
+
+/**
+ * How CircleCI writes a float (SnakeYAML's representer: `.NaN`, `.inf`, `-.inf`, else Java's `Double.toString`):
+ * at least one digit after the point, and `E` notation below 10^-3 and from 10^7 on. `18.0` → `18.0`,
+ * `1e3` → `1000.0`, `2.5e7` → `2.5E7`, `0.0005` → `5.0E-4`. The digits are the shortest that read back to
+ * the same number (JavaScript's, which Java's match since JDK 19).
+ */
+export function javaDouble(value: number): string {
+  if (Number.isNaN(value)) return '.NaN';
+  if (value === Infinity) return '.inf';
+  if (value === -Infinity) return '-.inf';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(value);
+  if (abs >= 1e-3 && abs < 1e7) {
+    const text = String(value);
+    return text.includes('.') ? text : `${text}.0`;
+  }
+  const [mantissa, exponent] = value.toExponential().split('e');
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent.replace('+', '')}`;
+}
+
+/**
+ * A float whose CircleCI text differs from JavaScript's (`18.0`, which JavaScript calls `18`; `1.0E7`; `5.0E-4`).
+ * It is its number where a number is needed (`valueOf`, JSON), CircleCI's text where text is (`String()`, so
+ * interpolation and environment variables read `18.0`), and is written back as that float. Every other float
+ * is a plain number.
+ */
+export class YamlFloat {
+  constructor(readonly value: number) {
+    Object.freeze(this);
+  }
+
+  valueOf(): number {
+    return this.value;
+  }
+
+  toString(): string {
+    return javaDouble(this.value);
+  }
+
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+/** A scalar value as a number or a string: a {@link YamlFloat} is its number, anything else is as it is. */
+export const plainScalar = (v: unknown): unknown => (v instanceof YamlFloat ? v.value : v);
 
 type OnError = (message: string) => void;
 
@@ -58,14 +109,8 @@ function resolveFloat(source: string, onError: OnError): unknown {
     onError(`"${source}" reads as a number in YAML 1.1 but has no digits; quote it to keep it a string.`);
     return source;
   }
-  return sign * n;
-}
-
-function formatFloat(value: number): string {
-  if (Number.isNaN(value)) return '.nan';
-  if (value === Infinity) return '.inf';
-  if (value === -Infinity) return '-.inf';
-  return String(value);
+  const value = sign * n;
+  return Number.isFinite(value) && javaDouble(value) !== String(value) ? new YamlFloat(value) : value;
 }
 
 /** The implicit scalar types of {@link scalarTable} as `yaml` tags, used both to read and to write YAML. */
@@ -98,9 +143,9 @@ export const circleciScalarTags: ScalarTag[] = [
     tag: 'tag:yaml.org,2002:float',
     default: true,
     test: scalarTable.float,
-    identify: (v) => typeof v === 'number',
-    resolve: (s, onError) => resolveFloat(s, onError),
-    stringify: ({ value }) => formatFloat(value as number),
+    identify: (v) => typeof v === 'number' || v instanceof YamlFloat,
+    resolve: (s, onError) => resolveFloat(s, onError) as number,
+    stringify: ({ value }) => javaDouble(Number(value)),
   },
 ];
 

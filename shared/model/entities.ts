@@ -1,4 +1,4 @@
-import type { JobPlan, Plan } from '../config/plan';
+import type { JobPlan, JobType, Plan } from '../config/plan';
 import type { JobStatus, PipelineState, StepStatus, WorkflowStatus } from './statuses';
 
 export type Role = 'admin' | 'member' | 'viewer';
@@ -107,6 +107,8 @@ export interface Pipeline {
   continuationExpiresAt?: string;
   /** The schedule that fired this pipeline (scheduled pipelines). */
   scheduleId?: string;
+  /** Documented pipeline values only the trigger's event knows, by flat name (`event.action`, `git.base_revision`). */
+  eventValues?: Record<string, string | number | boolean>;
   /** Local runs (`slipway run --workflow/--job`): only these workflows, and these jobs with the jobs they require. */
   selection?: PipelineSelection;
   createdAt: string;
@@ -171,7 +173,7 @@ export interface Job {
   pipelineId: string;
   projectSlug: string;
   name: string;
-  type: 'build' | 'approval';
+  type: JobType;
   status: JobStatus;
   /** Assigned when the job is queued to run (approval jobs have none). */
   number?: number;

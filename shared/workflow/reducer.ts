@@ -32,6 +32,8 @@ export type WorkflowCommand =
   | { type: 'QueueJob'; jobId: string }
   | { type: 'HoldJob'; jobId: string }
   | { type: 'SkipJob'; jobId: string; reason?: string }
+  /** A job that runs nothing (`no-op`, `release`, `unlock`) is ready: it succeeds at once, without compute. */
+  | { type: 'PassJob'; jobId: string; message?: string }
   /** The job is ready and its serial group is free for it: take the group's lock, then queue the job. */
   | { type: 'AcquireSerialGroup'; jobId: string; key: string }
   /** The job is ready but another job holds its serial group (or is ahead in line): join the group's waiters. */
@@ -45,6 +47,12 @@ export type WorkflowCommand =
   | { type: 'RetryJob'; jobId: string; from: JobStatus; taskIndexes: number[] }
   | { type: 'CancelJob'; jobId: string; from: JobStatus; by: string }
   | { type: 'SetWorkflowStatus'; from: WorkflowStatus; status: WorkflowStatus; by?: string };
+
+/** Job types that run nothing: ready means done (an `unlock` gives its group back as it ends). */
+const PASSING_TYPES: readonly Job['type'][] = ['no-op', 'release', 'unlock'];
+
+const passMessage = (job: Job): { message?: string } =>
+  job.type === 'release' ? { message: `Release plan "${job.plan.releasePlan ?? ''}" recorded; Slipway has no CircleCI deploys integration to track it.` } : {};
 
 const FAILED_LIKE: readonly JobStatus[] = ['failed', 'timedout', 'infrastructure_fail', 'unauthorized'];
 /** Severity order when aggregating parallel tasks into one job status. */
@@ -176,6 +184,9 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent): { st
       } else if (job.type === 'approval') {
         commands.push({ type: 'HoldJob', jobId: job.id });
         set(job, 'on_hold');
+      } else if (PASSING_TYPES.includes(job.type)) {
+        commands.push({ type: 'PassJob', jobId: job.id, ...passMessage(job) });
+        set(job, 'success');
       } else if (serialGroupKeyOf(job)) {
         const waiting = locks[serialGroupKeyOf(job)!].waiters.some((w) => w.jobId === job.id);
         const cmd = serialGroupCommand(job, workflow, locks);
@@ -184,7 +195,8 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent): { st
           continue;
         }
         commands.push(cmd);
-        set(job, cmd.type === 'SkipJob' ? 'not_run' : 'queued');
+        // A `lock` job has nothing to run: taking the group is all it does.
+        set(job, cmd.type === 'SkipJob' ? 'not_run' : job.type === 'lock' ? 'success' : 'queued');
       } else {
         commands.push({ type: 'QueueJob', jobId: job.id });
         set(job, 'queued');
@@ -237,7 +249,7 @@ function serialGroupReleases(jobs: Job[], locks: Record<string, SerialGroupLock>
   const commands: WorkflowCommand[] = [];
   for (const job of jobs) {
     const key = serialGroupKeyOf(job);
-    if (!key || !isTerminalJob(job.status)) continue;
+    if (!key || !isTerminalJob(job.status) || holdsUntilUnlocked(job, jobs)) continue;
     const lock = locks[key];
     if (lock.holder?.jobId !== job.id && !lock.waiters.some((w) => w.jobId === job.id)) continue;
     commands.push({ type: 'ReleaseSerialGroup', jobId: job.id, key });
@@ -245,4 +257,14 @@ function serialGroupReleases(jobs: Job[], locks: Record<string, SerialGroupLock>
     lock.waiters = lock.waiters.filter((w) => w.jobId !== job.id);
   }
   return commands;
+}
+
+/**
+ * A `lock` job that took its group keeps it after it ends, until the `unlock` job of the same key in its
+ * workflow has ended, or every job of the workflow has (a lock is never left behind by a finished workflow).
+ */
+export function holdsUntilUnlocked(job: Job, jobs: Job[]): boolean {
+  if (job.type !== 'lock' || job.status !== 'success') return false;
+  if (jobs.every((j) => isTerminalJob(j.status))) return false;
+  return !jobs.some((j) => j.type === 'unlock' && j.plan.unlocks === job.plan.serialGroup && isTerminalJob(j.status));
 }

@@ -93,6 +93,17 @@ describe('handleGitHubEvent', () => {
     });
   });
 
+  it('keeps what only the event knows for the pipeline values: the push’s previous commit, the pull request’s action and base', async () => {
+    const { deps } = await setup({ buildPrsOnly: true });
+    const before = 'b'.repeat(40);
+    const pushed = await handleGitHubEvent(deps, { ...push('refs/heads/main'), before });
+    expect(pushed).toMatchObject({ pipeline: { eventValues: { 'git.base_revision': before } } });
+    const newBranch = await handleGitHubEvent(deps, { ...push('refs/heads/main'), before: '0'.repeat(40) });
+    expect('pipeline' in newBranch && newBranch.pipeline.eventValues).toBeFalsy();
+    const opened = await handleGitHubEvent(deps, pr({ action: 'synchronize', base: 'main' }));
+    expect(opened).toMatchObject({ pipeline: { eventValues: { 'event.action': 'synchronize', 'event.github.pull_request.base.ref': 'main' } } });
+  });
+
   it('ignores repositories without a project', async () => {
     const { deps } = await setup();
     expect(await handleGitHubEvent(deps, { ...push('refs/heads/main'), repository: 'acme/unknown' })).toEqual(

@@ -64,7 +64,7 @@ export async function handleGitHubEvent(deps: Deps, msg: GitHubEventMessage): Pr
       const outcome = await triggerFromPush(
         deps,
         project,
-        { ref: msg.ref, after: msg.after, message: msg.message },
+        { ref: msg.ref, after: msg.after, before: msg.before, message: msg.message },
         msg.actor,
       );
       return 'pipeline' in outcome ? { pipeline: outcome.pipeline } : { skipped: outcome.skipped };
@@ -78,6 +78,7 @@ export async function handleGitHubEvent(deps: Deps, msg: GitHubEventMessage): Pr
       reviewUrl: msg.url,
       forkRepositoryUrl: msg.fork?.url,
       trigger: { type: 'webhook', actor: msg.actor },
+      eventValues: { ...(msg.action ? { 'event.action': msg.action } : {}), ...(msg.base ? { 'event.github.pull_request.base.ref': msg.base } : {}) },
     });
     await cancelRedundantWorkflows(deps, project, pipeline);
     return { pipeline };

@@ -12,6 +12,8 @@ export interface RefUpdate {
   ref: string;
   /** The new commit; all zeros when the ref was deleted. */
   after: string;
+  /** The ref's commit before the push (all zeros for a new ref); CircleCI's `pipeline.git.base_revision`. */
+  before?: string;
   /** The head commit's full message (subject, blank line, body). */
   message?: string;
   deleted?: boolean;
@@ -68,6 +70,7 @@ export async function triggerFromPush(
     revision: update.after,
     commit: update.message === undefined ? undefined : splitMessage(update.message),
     trigger: { type: 'webhook', actor },
+    ...(update.before && !ZERO_SHA.test(update.before) ? { eventValues: { 'git.base_revision': update.before } } : {}),
   });
   if (kind === 'heads') await cancelRedundantWorkflows(deps, project, pipeline);
   return { ref: update.ref, pipeline };

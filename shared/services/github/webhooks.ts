@@ -12,6 +12,7 @@ const Repo = z.object({ full_name: z.string().regex(/^[^/]+\/[^/]+$/), clone_url
 const PushPayload = z.object({
   ref: z.string().min(1),
   after: z.string().regex(/^[0-9a-f]{40}$/),
+  before: z.string().optional(),
   deleted: z.boolean().optional(),
   head_commit: z.object({ message: z.string() }).nullish(),
   repository: Repo,
@@ -49,6 +50,8 @@ export type GitHubEventMessage =
       repository: string;
       ref: string;
       after: string;
+      /** The ref's commit before the push (all zeros for a new ref). */
+      before?: string;
       message?: string;
       actor: GitHubActor;
     }
@@ -60,6 +63,9 @@ export type GitHubEventMessage =
       url: string;
       branch: string;
       revision: string;
+      /** The pull request event's action (`opened`, `synchronize`, `reopened`) and its base branch. */
+      action?: string;
+      base?: string;
       /** The head repository's clone URL when it is a fork (a deleted fork has none). */
       fork?: { url: string };
       actor: GitHubActor;
@@ -121,6 +127,7 @@ function toMessage(event: string, deliveryId: string, payload: unknown): GitHubE
       repository: p.repository.full_name,
       ref: p.ref,
       after: p.after,
+      ...(p.before && /^[0-9a-f]{40}$/.test(p.before) ? { before: p.before } : {}),
       message: message?.slice(0, 8192),
       actor: actorOf(p.sender),
     };
@@ -140,6 +147,8 @@ function toMessage(event: string, deliveryId: string, payload: unknown): GitHubE
       url: p.pull_request.html_url,
       branch: isFork ? `pull/${p.number}` : head.ref,
       revision: head.sha,
+      action: p.action,
+      base: p.pull_request.base.ref,
       ...(isFork ? { fork: { url: head.repo?.clone_url ?? `deleted-fork:${p.number}` } } : {}),
       actor: actorOf(p.sender),
     };

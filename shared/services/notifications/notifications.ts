@@ -60,7 +60,8 @@ async function postJobStatus(deps: Deps, job: Job): Promise<'pending' | 'final' 
     context: `ci/circleci: ${job.name}`,
     state: status.state,
     description: status.description,
-    targetUrl: `${deps.publicUrl}/pipelines/${project.slug}/${pipeline.number}/workflows/${job.workflowId}/jobs/${job.number}`,
+    // A job that ran nothing (no-op, release, lock, unlock) has no job number: its link is its workflow.
+    targetUrl: `${deps.publicUrl}/pipelines/${project.slug}/${pipeline.number}/workflows/${job.workflowId}${job.number !== undefined ? `/jobs/${job.number}` : ''}`,
   });
   return status.state === 'pending' ? 'pending' : 'final';
 }

@@ -4,7 +4,8 @@ import type { Pipeline } from '../../model/entities';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../../model/errors';
 import type { ControlPlaneDeps } from '../deps';
 import { storePipelineConfig } from './pipeline-config';
-import { announceWorkflows, createPlanWorkflows, pipelineValuesOf } from './pipelines';
+import { announceWorkflows, createPlanWorkflows } from './pipelines';
+import { pipelineValuesOf } from './pipeline-values';
 
 /** The resource a continuation key is signed for: one pipeline. */
 const resourceOf = (pipelineId: string) => `pipeline-continuation:${pipelineId}`;

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { narrowJobs, selectJobs } from '../../config/select-jobs';
-import type { PipelineValues, Plan } from '../../config/plan';
+import type { Plan } from '../../config/plan';
 import type { Job, Pipeline, PipelineError, PipelineSelection, Project, Schedule, TriggerInfo, Workflow } from '../../model/entities';
 import { NotFoundError, ValidationError } from '../../model/errors';
 import { compileUserConfig } from './config-compile';
 import type { ControlPlaneDeps } from '../deps';
 import { readConfigSource } from './config-source';
 import { storePipelineConfig } from './pipeline-config';
+import { pipelineValuesOf } from './pipeline-values';
 import { syncConfigSchedules } from '../schedules/config-schedules';
 import { stableUuid } from '../identity/tokens';
 
@@ -25,6 +26,8 @@ export interface TriggerInput {
   forkRepositoryUrl?: string;
   /** The schedule that fires this pipeline. */
   scheduleId?: string;
+  /** Pipeline values only the trigger's event knows (see `Pipeline.eventValues`). */
+  eventValues?: Record<string, string | number | boolean>;
   /** Only these workflows/jobs (local runs). */
   selection?: PipelineSelection;
 }
@@ -67,6 +70,7 @@ export async function triggerPipeline(
     },
     parameters,
     ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
+    ...(input.eventValues && Object.keys(input.eventValues).length ? { eventValues: input.eventValues } : {}),
     ...(input.selection ? { selection: input.selection } : {}),
     createdAt: now,
     updatedAt: now,
@@ -125,19 +129,6 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
   });
   if (!updated) return;
   await announceWorkflows(deps, workflowIds);
-}
-
-/** The `<< pipeline.* >>` values a config of this pipeline compiles with. */
-export function pipelineValuesOf(pipeline: Pipeline, project: Project, schedule?: Schedule): PipelineValues {
-  const vcs = pipeline.vcs;
-  return {
-    id: pipeline.id,
-    number: pipeline.number,
-    git: { branch: vcs.branch, tag: vcs.tag, revision: vcs.revision },
-    project: { git_url: project.repoUrl, type: 'github' },
-    trigger_source: pipeline.trigger.type === 'webhook' ? 'webhook' : pipeline.trigger.type === 'scheduled_pipeline' ? 'scheduled_pipeline' : 'api',
-    ...(schedule ? { schedule: { name: schedule.name, id: schedule.id } } : {}),
-  };
 }
 
 /** How long a setup pipeline's continuation key works (CircleCI: 6 hours). */

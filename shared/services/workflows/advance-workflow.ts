@@ -75,8 +75,11 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
         await waitForSerialGroup(deps, cmd.key, job, workflow);
         return true;
       }
-      return queueJob(deps, workflowId, job, now, numbers);
+      // A `lock` job runs nothing: holding the group is its work.
+      return job.type === 'lock' ? passJob(deps, workflowId, job.id, now) : queueJob(deps, workflowId, job, now, numbers);
     }
+    case 'PassJob':
+      return passJob(deps, workflowId, cmd.jobId, now, cmd.message);
     case 'WaitSerialGroup':
       await waitForSerialGroup(deps, cmd.key, jobs.get(cmd.jobId)!, workflow, cmd.heldBy);
       return true;
@@ -139,6 +142,13 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
       return Boolean(updated);
     }
   }
+}
+
+/** A job that runs nothing ends `success` at once (blocked → success) and is announced like any other. */
+async function passJob(deps: ControlPlaneDeps, workflowId: string, jobId: string, now: string, message?: string): Promise<boolean> {
+  const done = await deps.pipelines.updateJob(workflowId, jobId, 'blocked', { status: 'success', stoppedAt: now, ...(message ? { message } : {}) });
+  if (done) await announceJobFinished(deps, workflowId, jobId, 'success', { stoppedAt: now });
+  return Boolean(done);
 }
 
 /** Queues a ready job (blocked → queued) with its number and dispatches its tasks; `false` when another writer moved it first. */

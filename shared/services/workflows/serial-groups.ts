@@ -1,7 +1,7 @@
 import type { Job, Workflow } from '../../model/entities';
 import { isTerminalJob } from '../../model/statuses';
 import type { SerialGroupEntry, SerialGroupLock } from '../../ports/pipeline-store';
-import { serialGroupKeyOf } from '../../workflow/reducer';
+import { holdsUntilUnlocked, serialGroupKeyOf } from '../../workflow/reducer';
 import { sendWorkflowEvent } from './workflow-events';
 import type { ControlPlaneDeps } from '../deps';
 
@@ -30,6 +30,8 @@ async function changeLock(deps: Deps, key: string, change: (lock: SerialGroupLoc
 /** Whether a lock entry's job has left the group without giving its place up (ended, or gone). */
 async function stale(deps: Deps, entry: SerialGroupEntry, waiting: boolean): Promise<boolean> {
   const job = await deps.pipelines.getJob(entry.workflowId, entry.jobId);
+  // A `lock` job holds its group past its own end, until its workflow unlocks it.
+  if (job && !waiting && job.type === 'lock' && job.status === 'success') return !holdsUntilUnlocked(job, await deps.pipelines.listJobs(entry.workflowId));
   return !job || isTerminalJob(job.status) || (waiting && job.status !== 'blocked');
 }
 
