@@ -46,7 +46,7 @@ export class SshSteps {
     });
   }
 
-  handles(s: StepPlan): boolean {
+  handles(s: { type: string }): s is StepPlan {
     return s === this.enableStep || s === this.waitStep;
   }
 
