@@ -1,20 +1,20 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepPlan } from '../shared/config/plan';
 import { inlineOutputBudget, type JobSpec, type StepReport, type TestCaseResult } from '../shared/model/job-spec';
 import type { JobStatus } from '../shared/model/statuses';
-import { HALT_FILE, TASK_CONFIG_FILE, type TaskDataConfig } from './circleci-command';
+import { HALT_FILE } from './circleci-command';
 import { installCircleciCommand } from './circleci-server';
 import type { ControlPlaneClient } from './client';
 import type { StepExecutor } from './executors/executor';
-import { DockerExecutor, dockerEngineReachable } from './executors/docker';
-import { HostExecutor } from './executors/host';
 import { DEFAULT_LOG_POLICY, PresignedLogSink, StepLogStream, type LogPolicy } from './log-stream';
 import { SecretMasker } from './mask';
 import { SshSteps } from './ssh-steps';
 import { StepReporter } from './step-reporter';
-import { StepError, type StepContext, type StepOutcome } from './steps/context';
+import { StepError, failureReasonOf, type StepContext, type StepOutcome } from './steps/context';
 import { stepHandlers } from './steps';
+import { spinUpEnvironment, spinUpEnvironmentStep, type SpinUpEnvironmentStep } from './steps/spin-up';
+import { chooseExecutor, createTaskFolders, taskEnvironment, taskRootOf, type TaskFolders } from './task-setup';
 
 export interface RunTaskOptions {
   client: ControlPlaneClient;
@@ -29,19 +29,16 @@ export interface RunTaskOptions {
   reportDelayMs?: number;
 }
 
+/** A step the agent runs: one of the job's config steps, or one the agent adds (spin up, SSH). */
+export type AgentStep = StepPlan | SpinUpEnvironmentStep;
+
 /** Steps that run after a failure unless told otherwise (CircleCI keeps artifacts and test results of failed jobs). */
 const KEEP_AFTER_FAILURE: ReadonlySet<string> = new Set(['store_artifacts', 'store_test_results']);
 
-function shouldRun(step: StepPlan, failed: boolean): boolean {
+function shouldRun(step: AgentStep, failed: boolean): boolean {
   if (step.when === 'always') return true;
   if (step.when === 'on_fail') return failed;
   return !failed || KEEP_AFTER_FAILURE.has(step.type);
-}
-
-/** The engine's unix socket on this host (`DOCKER_HOST`, else Docker's), for the docker executor's `setup_remote_docker`. */
-function engineSocket(dockerHost: string | undefined): string | undefined {
-  if (!dockerHost) return existsSync('/var/run/docker.sock') ? '/var/run/docker.sock' : undefined;
-  return dockerHost.startsWith('unix://') ? dockerHost.slice('unix://'.length) : undefined;
 }
 
 /**
@@ -59,23 +56,14 @@ export function layerCachingNote(plan: JobSpec['plan'], executorName: string): s
 
 const defaultCircleciCommand = () => [process.execPath, ...process.execArgv.filter((a) => !a.startsWith('--inspect')), process.argv[1]];
 
-async function runOne(step: StepPlan, ctx: StepContext): Promise<StepOutcome> {
-  if (step.type === 'run' && step.command === '' && step.name === 'Spin up environment') {
-    if (ctx.executor instanceof DockerExecutor) {
-      const started = await ctx.executor.setUp((d) => ctx.log.write(d)).then(
-        () => true,
-        (e: Error) => (ctx.log.note(`Error: ${e.message}`), false),
-      );
-      return started ? { status: 'success', exitCode: 0 } : { status: 'failed', exitCode: null };
-    }
-    ctx.log.note(`Running on the host: Docker image ${ctx.spec.plan.executor.images[0]?.image ?? 'unknown'} is not used (no Docker engine is reachable).`);
-    return { status: 'success', exitCode: 0 };
-  }
+/** Runs one config step (with its automatic reruns); a step error fails it, any other error is the infrastructure's. */
+async function runConfigStep(step: StepPlan, ctx: StepContext): Promise<StepOutcome> {
   const reruns = step.type === 'run' ? (step.maxAutoReruns ?? 0) : 0;
   for (let attempt = 0; ; attempt++) {
-    const outcome = await stepHandlers[step.type](step, ctx).catch((e: Error) => {
-      ctx.log.note(e instanceof StepError ? `Error: ${e.message}` : `Error: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);
-      return { status: 'failed' as const, exitCode: null };
+    const outcome = await stepHandlers[step.type](step, ctx).catch((e: Error): StepOutcome => {
+      if (e instanceof StepError) return (ctx.log.note(`Error: ${e.message}`), { status: 'failed', exitCode: null });
+      ctx.log.note(`Error: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);
+      return { status: 'failed', exitCode: null, reason: 'infrastructure' };
     });
     if (outcome.status !== 'failed' || attempt >= reruns || ctx.signal.aborted) return outcome;
     const delay = step.type === 'run' ? (step.autoRerunDelaySeconds ?? 0) : 0;
@@ -84,117 +72,135 @@ async function runOne(step: StepPlan, ctx: StepContext): Promise<StepOutcome> {
   }
 }
 
-/**
- * Runs one task: fetch the spec, start, run each step (streaming masked output), report steps and liveness in
- * batches (honouring cancel), and complete with the task's status. Never throws for step failures; throws
- * only when the control plane cannot be reached at all.
- */
-export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
+/** Everything one task needs while its steps run; built by `prepareTask`, torn down by `stopTask`. */
+interface Task {
+  spec: JobSpec;
+  options: RunTaskOptions;
+  folders: TaskFolders;
+  env: Record<string, string>;
+  executor: StepExecutor;
+  inJobCommand: { stop(): Promise<void> };
+  masker: SecretMasker;
+  abort: AbortController;
+  /** While someone watches the job (replies say `live`), the current and later steps' output goes up every ~2 s. */
+  watching: { live: boolean; log?: StepLogStream };
+  reporter: StepReporter;
+  sink: PresignedLogSink;
+  testResults: TestCaseResult[];
+  /** Small steps' output travels in their reports and is kept on the job item: this task's share of that room. */
+  inlineBudget: number;
+  steps: AgentStep[];
+  ssh?: SshSteps;
+  layerCaching?: string;
+}
+
+/** The steps in the order they run: spin up first (docker jobs), then SSH's, the job's own, and SSH's wait. */
+function stepsOf(spec: JobSpec, executor: StepExecutor, ssh: SshSteps | undefined): AgentStep[] {
+  const steps: AgentStep[] = [...spec.plan.steps];
+  const spinUp = spec.plan.executor.type === 'docker' && (executor.name === 'host' || executor.name === 'docker');
+  if (ssh) steps.unshift(ssh.enableStep);
+  if (spinUp) steps.unshift(spinUpEnvironment());
+  if (ssh) steps.push(ssh.waitStep);
+  return steps;
+}
+
+/** Prepare: the task's folders and environment, its executor, the in-job command, the reporter. */
+function prepareTask(spec: JobSpec, root: string, options: RunTaskOptions): Task {
   const { client } = options;
-  const spec: JobSpec = await client.accept();
-  const root = join(options.workRoot, `${spec.job.id}-${spec.task.index}-${spec.task.attempt}-${process.pid}`);
-  const home = join(root, 'home');
-  const scripts = join(root, 'scripts');
-  const bin = join(root, 'bin');
-  const taskData = join(root, 'task-data');
-  const scratch = join(root, 'scratch');
-  for (const d of [home, scripts, bin, taskData, scratch]) mkdirSync(d, { recursive: true });
-  const config: TaskDataConfig = { url: client.baseUrl, token: client.token };
-  writeFileSync(join(taskData, TASK_CONFIG_FILE), JSON.stringify(config), { mode: 0o600 });
-  const workingDirectory = spec.plan.workingDirectory.replace(/^~(?=\/|$)/, home);
-  mkdirSync(workingDirectory, { recursive: true });
-  const bashEnv = join(root, 'bash_env');
-  writeFileSync(bashEnv, '');
-  // Precedence (CircleCI): shell > step > job > built-in > context > project; the spec merges the last three.
-  const env: Record<string, string> = {
-    PATH: `${bin}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
-    LANG: process.env.LANG ?? 'C.UTF-8',
-    HOME: home,
-    USER: process.env.USER ?? 'circleci',
-    SHELL: '/bin/bash',
-    BASH_ENV: bashEnv,
-    // The primary image's `environment` (its container's own, as a docker container would have it; below the
-    // project's, contexts' and job's variables, which CircleCI adds at each step).
-    ...(spec.plan.executor.type === 'docker' ? spec.plan.executor.images[0]?.environment : undefined),
-    ...spec.environment,
-    CIRCLE_WORKING_DIRECTORY: spec.plan.workingDirectory,
-    CIRCLE_INTERNAL_TASK_DATA: taskData,
-    ...spec.plan.environment,
-  };
-  // A docker job uses the local Docker engine when one answers; otherwise it runs on the host (said in its first line).
-  const dockerJob = spec.plan.executor.type === 'docker';
-  const executor =
-    options.executorFactory?.(scripts) ??
-    (dockerJob && dockerEngineReachable({ ...process.env })
-      ? new DockerExecutor(scripts, {
-          taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`,
-          images: spec.plan.executor.images,
-          mount: root,
-          workingDirectory,
-          remoteDockerSocket: spec.plan.steps.some((s) => s.type === 'setup_remote_docker') ? engineSocket(process.env.DOCKER_HOST) : undefined,
-        })
-      : new HostExecutor(scripts));
+  const folders = createTaskFolders(root, spec, client);
+  const env = taskEnvironment(spec, folders);
+  const executor = chooseExecutor(spec, folders, options.executorFactory);
   // On the host, a script calling back into this agent; in a container, the sh client this agent answers.
-  const inJobCommand = installCircleciCommand(executor, { taskRoot: root, bin, taskData, agentCommand: options.circleciCommand ?? defaultCircleciCommand(), timings: async () => (await client.timings()).tests, oidcToken: (claims) => client.oidcToken(claims) });
-  const masker = new SecretMasker(spec.secrets);
+  const inJobCommand = installCircleciCommand(executor, {
+    taskRoot: root,
+    bin: folders.bin,
+    taskData: folders.taskData,
+    agentCommand: options.circleciCommand ?? defaultCircleciCommand(),
+    timings: async () => (await client.timings()).tests,
+    oidcToken: (claims) => client.oidcToken(claims),
+  });
+  // Rerun with SSH: sessions get a shell in this environment and working directory, where the steps run.
+  const ssh = spec.ssh ? new SshSteps(spec.ssh, env, folders.workingDirectory, executor, spec.job, (e) => void client.sshSession(e).catch(() => undefined)) : undefined;
   const abort = new AbortController();
-  // While someone watches the job (replies say `live`), the current and later steps' output goes up every ~2 s.
-  const watching = { live: false, log: undefined as StepLogStream | undefined };
+  const watching: Task['watching'] = { live: false };
   const onLive = (live: boolean) => {
     watching.live = live;
     watching.log?.setLive(live);
   };
   const reporter = new StepReporter(client, { heartbeatMs: spec.heartbeatSeconds * 1000, delayMs: options.reportDelayMs ?? 2000, onCancel: () => abort.abort(), onLive });
   const sink = new PresignedLogSink((step, from, count) => reporter.logUrls(step, from, count));
-  const testResults: TestCaseResult[] = [];
-  let status: JobStatus = 'success';
-  // Small steps' output travels in their reports and is kept on the job item: this task's share of that room.
-  let inlineBudget = inlineOutputBudget(spec.task.total);
+  const task = { spec, options, folders, env, executor, inJobCommand, masker: new SecretMasker(spec.secrets), abort, watching, reporter, sink, testResults: [] };
+  return { ...task, inlineBudget: inlineOutputBudget(spec.task.total), steps: stepsOf(spec, executor, ssh), ssh, layerCaching: layerCachingNote(spec.plan, executor.name) };
+}
 
-  const steps: StepPlan[] = [...spec.plan.steps];
-  if (dockerJob && (executor.name === 'host' || executor.name === 'docker')) {
-    steps.unshift({ type: 'run', name: 'Spin up environment', command: '', environment: {}, background: false, noOutputTimeoutSeconds: 600, when: 'always' });
-  }
-  // Rerun with SSH: sessions get a shell in this environment and working directory, where the steps run.
-  const ssh = spec.ssh ? new SshSteps(spec.ssh, env, workingDirectory, executor, spec.job, (e) => void client.sshSession(e).catch(() => undefined)) : undefined;
-  if (ssh) {
-    steps.splice(steps[0]?.name === 'Spin up environment' ? 1 : 0, 0, ssh.enableStep);
-    steps.push(ssh.waitStep);
-  }
-  const layerCaching = layerCachingNote(spec.plan, executor.name);
+/** Runs one step with its own log stream and reports it; a failed output upload fails it as the infrastructure's. */
+async function runReportedStep(task: Task, step: AgentStep, index: number): Promise<StepOutcome> {
+  const { options, folders } = task;
+  const report: StepReport = { index, name: step.name, type: step.type, status: 'running', startedAt: new Date().toISOString() };
+  task.reporter.update(report);
+  const log = new StepLogStream(index, task.sink, task.masker, { ...options.log, inlineMaxBytes: Math.min(options.log?.inlineMaxBytes ?? DEFAULT_LOG_POLICY.inlineMaxBytes, task.inlineBudget) });
+  log.setLive(task.watching.live);
+  task.watching.log = log;
+  if (index === 0 && task.layerCaching) log.note(task.layerCaching);
+  const ctx: StepContext = { spec: task.spec, executor: task.executor, env: task.env, home: folders.home, workingDirectory: folders.workingDirectory, log, signal: task.abort.signal, client: options.client, scratch: folders.scratch, testResults: task.testResults };
+  let outcome: StepOutcome =
+    step.type === 'spin_up_environment' ? await spinUpEnvironmentStep(step, ctx) : task.ssh?.handles(step) ? await task.ssh.run(step, log, task.abort.signal) : await runConfigStep(step, ctx);
   try {
-    let failed = false;
-    for (let i = 0; i < steps.length; i++) {
-      const step = steps[i];
-      if (abort.signal.aborted || existsSync(join(taskData, HALT_FILE)) || !shouldRun(step, failed)) continue;
-      const report: StepReport = { index: i, name: step.name, type: step.type, status: 'running', startedAt: new Date().toISOString() };
-      reporter.update(report);
-      const log = new StepLogStream(i, sink, masker, { ...options.log, inlineMaxBytes: Math.min(options.log?.inlineMaxBytes ?? DEFAULT_LOG_POLICY.inlineMaxBytes, inlineBudget) });
-      log.setLive(watching.live);
-      watching.log = log;
-      if (i === 0 && layerCaching) log.note(layerCaching);
-      let outcome = ssh?.handles(step) ? await ssh.run(step, log, abort.signal) : await runOne(step, { spec, executor, env, home, workingDirectory, log, signal: abort.signal, client, scratch, testResults });
-      try {
-        await log.close();
-      } catch (e) {
-        outcome = { status: 'failed', exitCode: null };
-        report.name = `${step.name} (output upload failed: ${(e as Error).message})`;
-      }
-      if (log.inline !== undefined) inlineBudget -= Buffer.byteLength(log.inline, 'utf8');
-      reporter.update(Object.assign(report, { status: outcome.status, exitCode: outcome.exitCode ?? null, stoppedAt: new Date().toISOString(), outputBytes: log.bytes, ...(log.inline !== undefined && { output: log.inline }), ...(outcome.restoredCache !== undefined && { restoredCache: outcome.restoredCache }) }));
-      if (outcome.status !== 'success') {
-        failed = true;
-        if (status === 'success') status = outcome.status;
-      }
-    }
-    if (abort.signal.aborted) status = 'canceled';
-  } finally {
-    reporter.stop();
-    await ssh?.close();
-    await inJobCommand.stop();
-    await executor.shutdown();
+    await log.close();
+  } catch (e) {
+    outcome = { status: 'failed', exitCode: null, reason: 'infrastructure' };
+    report.name = `${step.name} (output upload failed: ${(e as Error).message})`;
   }
-  await client.complete(status, reporter.all());
-  rmSync(root, { recursive: true, force: true });
-  return status;
+  if (log.inline !== undefined) task.inlineBudget -= Buffer.byteLength(log.inline, 'utf8');
+  const failureReason = failureReasonOf(outcome);
+  const ended = { status: outcome.status, exitCode: outcome.exitCode ?? null, stoppedAt: new Date().toISOString(), outputBytes: log.bytes, ...(failureReason && { failureReason }), ...(outcome.restoredCache !== undefined && { restoredCache: outcome.restoredCache }) };
+  task.reporter.update(Object.assign(report, ended, log.inline !== undefined ? { output: log.inline } : {}));
+  return outcome;
+}
+
+/** Run steps: each in turn (after a failure only those that run anyway), until the end, a halt or a cancel. */
+async function runSteps(task: Task): Promise<JobStatus> {
+  let status: JobStatus = 'success';
+  let failed = false;
+  for (const [i, step] of task.steps.entries()) {
+    if (task.abort.signal.aborted || existsSync(join(task.folders.taskData, HALT_FILE)) || !shouldRun(step, failed)) continue;
+    const outcome = await runReportedStep(task, step, i);
+    if (outcome.status !== 'success') {
+      failed = true;
+      if (status === 'success') status = outcome.status;
+    }
+  }
+  return task.abort.signal.aborted ? 'canceled' : status;
+}
+
+/** Stops what the task started: reports, SSH, the in-job command, the executor's containers and background steps. */
+async function stopTask(task: Task): Promise<void> {
+  task.reporter.stop();
+  await task.ssh?.close();
+  await task.inJobCommand.stop();
+  await task.executor.shutdown();
+}
+
+/**
+ * Runs one task: fetch the spec; prepare; run each step (streaming masked output), reporting steps and liveness
+ * in batches (honouring cancel); finish: stop what ran, complete with the task's status, and remove the task's
+ * folder whatever happened. Never throws for step failures; throws only when the control plane cannot be reached
+ * at all (or refuses the completion).
+ */
+export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
+  const spec: JobSpec = await options.client.accept();
+  const root = taskRootOf(options.workRoot, spec);
+  try {
+    const task = prepareTask(spec, root, options);
+    let status: JobStatus;
+    try {
+      status = await runSteps(task);
+    } finally {
+      await stopTask(task);
+    }
+    await options.client.complete(status, task.reporter.all());
+    return status;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }

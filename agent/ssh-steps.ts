@@ -48,7 +48,7 @@ export class SshSteps {
     });
   }
 
-  handles(s: StepPlan): boolean {
+  handles(s: { type: string }): s is StepPlan {
     return s === this.enableStep || s === this.waitStep;
   }
 

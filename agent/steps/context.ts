@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { StepPlan } from '../../shared/config/plan';
 import type { JobSpec, TestCaseResult } from '../../shared/model/job-spec';
+import type { StepFailureReason } from '../../shared/model/statuses';
 import type { ControlPlaneClient } from '../client';
 import type { StepExecutor } from '../executors/executor';
 import type { StepLogStream } from '../log-stream';
@@ -26,7 +27,14 @@ export interface StepContext {
   testResults: TestCaseResult[];
 }
 
-export type StepOutcome = { status: 'success' | 'failed' | 'timedout' | 'canceled'; exitCode?: number | null; halt?: boolean; restoredCache?: string };
+/** How a step ended; `reason` names why it did not succeed where its status alone does not say (see `failureReasonOf`). */
+export type StepOutcome = { status: 'success' | 'failed' | 'timedout' | 'canceled'; exitCode?: number | null; halt?: boolean; reason?: StepFailureReason; restoredCache?: string };
+
+/** Why a step that did not succeed ended: its own reason, else the one its status implies. */
+export function failureReasonOf(outcome: StepOutcome): StepFailureReason | undefined {
+  if (outcome.status === 'success') return undefined;
+  return outcome.reason ?? (outcome.status === 'timedout' ? 'timed_out' : outcome.status === 'canceled' ? 'canceled' : 'failed');
+}
 
 export type StepHandler<S extends StepPlan = StepPlan> = (step: S, ctx: StepContext) => Promise<StepOutcome>;
 

@@ -1,4 +1,4 @@
-import type { Job, Pipeline, Project, Workflow } from '../../shared/model/entities';
+import type { Job, Pipeline, Project, StepAction, Workflow } from '../../shared/model/entities';
 
 /** Entities → CircleCI API v2 JSON shapes (see the OpenAPI spec's Pipeline, Workflow, Job schemas). */
 
@@ -120,6 +120,24 @@ export function apiProject(p: Project) {
 /** v1.1 job status names differ from v2 for a few values. */
 const V1_STATUS: Record<string, string> = { success: 'success', failed: 'failed', running: 'running', queued: 'queued', blocked: 'not_running', canceled: 'canceled', not_run: 'not_run', infrastructure_fail: 'infrastructure_fail', timedout: 'timedout', on_hold: 'on_hold', unauthorized: 'unauthorized' };
 
+/**
+ * A v1.1 step action's status and its outcome flags (CircleCI sets each to `true` or `null`): the agent's failure
+ * reason decides them where it named one (an infrastructure failure shows as `infrastructure_fail`; a step that
+ * could not start, as failed); older reports carry only the status.
+ */
+export function v1ActionOutcome(a: StepAction) {
+  const reason = a.failureReason ?? (a.status === 'failed' ? 'failed' : a.status === 'timedout' ? 'timed_out' : a.status === 'canceled' ? 'canceled' : undefined);
+  const status = reason === 'infrastructure' ? 'infrastructure_fail' : a.status;
+  const flag = (on: boolean) => (on ? true : null);
+  return {
+    status,
+    failed: flag(reason === 'failed' || reason === 'could_not_start' || reason === 'timed_out' || reason === 'infrastructure'),
+    infrastructure_fail: flag(reason === 'infrastructure'),
+    timedout: flag(reason === 'timed_out'),
+    canceled: flag(reason === 'canceled'),
+  };
+}
+
 /** The v1.1 job detail (`GET /api/v1.1/project/:vcs/:org/:repo/:num`), with `output_url` per step action. */
 export function apiV1Job(j: Job, w: Workflow, p: Project, pipeline: Pipeline, publicUrl: string, outputUrl: (task: number, step: number) => string) {
   const steps: Array<{ name: string; actions: unknown[] }> = [];
@@ -133,11 +151,10 @@ export function apiV1Job(j: Job, w: Workflow, p: Project, pipeline: Pipeline, pu
           step: step.index,
           name: step.name,
           type: step.type === 'checkout' ? 'checkout' : 'test',
-          status: a.status,
+          ...v1ActionOutcome(a),
           start_time: a.startedAt,
           end_time: a.stoppedAt ?? null,
           exit_code: a.exitCode ?? null,
-          failed: a.status === 'failed' || a.status === 'timedout' ? true : null,
           has_output: (a.outputBytes ?? 0) > 0,
           output_url: outputUrl(a.index, step.index),
           background: false,

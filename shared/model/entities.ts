@@ -1,5 +1,5 @@
 import type { JobPlan, JobType, Plan } from '../config/plan';
-import type { JobStatus, PipelineState, StepStatus, WorkflowStatus } from './statuses';
+import type { JobStatus, PipelineState, StepFailureReason, StepStatus, WorkflowStatus } from './statuses';
 
 export type Role = 'admin' | 'member' | 'viewer';
 
@@ -143,6 +143,8 @@ export interface StepAction {
   exitCode?: number | null;
   /** Bytes of output kept for this action. */
   outputBytes?: number;
+  /** Why the step did not succeed, as its agent named it. */
+  failureReason?: StepFailureReason;
   /** The whole output, when the agent sent it with the step's final report instead of uploading it (small steps). */
   output?: string;
   /** `restore_cache`: the key of the cache this action restored (replays fetch the same cache). */

@@ -1,4 +1,5 @@
 import type { JobPlan } from '../config/plan';
+import type { StepFailureReason } from './statuses';
 
 /**
  * What the agent receives when it fetches (task mode) or claims (runner mode) a task: everything needed to
@@ -57,6 +58,8 @@ export interface StepReport {
   stoppedAt?: string;
   exitCode?: number | null;
   outputBytes?: number;
+  /** On a final report of a step that did not succeed: why. */
+  failureReason?: StepFailureReason;
   /**
    * The step's whole output (masked), on its final report, when it was small enough to travel here instead of
    * as a log object (`INLINE_OUTPUT_MAX_BYTES`); absent when any of it was uploaded.

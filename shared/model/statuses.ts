@@ -40,3 +40,11 @@ export function isTerminalWorkflow(status: WorkflowStatus): boolean {
 
 /** Status of one step action (one parallel task's run of a step), CircleCI v1.1 style. */
 export type StepStatus = 'running' | 'success' | 'failed' | 'canceled' | 'timedout' | 'skipped';
+
+/**
+ * Why a step did not succeed, named by the agent: it could not start (the job's environment did not come up),
+ * it failed (a non-zero exit, a step error), it timed out (no output for too long), it was canceled, or the
+ * infrastructure failed under it (an upload, the agent itself). Reported with the step and kept on its action.
+ */
+export const STEP_FAILURE_REASONS = ['could_not_start', 'failed', 'timed_out', 'canceled', 'infrastructure'] as const;
+export type StepFailureReason = (typeof STEP_FAILURE_REASONS)[number];

@@ -185,6 +185,14 @@ describe('agent steps (slipway dev end to end)', () => {
     const artifacts = await server.api('GET', `/api/v2/project/${slug}/${fails.job_number}/artifacts`);
     expect(artifacts.body.items.map((a: any) => a.path)).toEqual(['keep/k.txt']);
     expect((await outputs(server, slug, silent.job_number))[0]).toMatch(/start\s+Too long with no output \(exceeded 2s\)/);
+    // Each step that did not succeed says why, in CircleCI's v1.1 action shape (status, failed, timedout, infrastructure_fail, canceled).
+    const unsuccessful = async (jobNumber: number) => {
+      const detail = await server.api('GET', `/api/v1.1/project/${slug}/${jobNumber}`);
+      const actions = detail.body.steps.map((s: any) => s.actions[0]).filter((a: any) => a.status !== 'success');
+      return actions.map((a: any) => ['status', 'failed', 'timedout', 'infrastructure_fail', 'canceled'].map((k) => a[k]));
+    };
+    expect(await unsuccessful(fails.job_number)).toEqual([['failed', true, null, null, null]]);
+    expect(await unsuccessful(silent.job_number)).toEqual([['timedout', true, true, null, null]]);
   }, 120_000);
 
   it('balances parallelism 3 with circleci tests split --split-by=timings using the previous run', async () => {

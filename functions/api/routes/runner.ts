@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UnauthorizedError } from '../../../shared/model/errors';
 import { INLINE_OUTPUT_JOB_MAX_BYTES, INLINE_OUTPUT_MAX_BYTES } from '../../../shared/model/job-spec';
+import { STEP_FAILURE_REASONS } from '../../../shared/model/statuses';
 import { acceptTask } from '../../../shared/services/runners/accept-task';
 import { completeTask, getTaskSpec, heartbeat, loadJobContext, loadTask, logUploadUrls, startTask } from '../../../shared/services/runners/runner-protocol';
 import { mintRequestedOidcToken, parseRequestedClaims } from '../../../shared/services/oidc/job-tokens';
@@ -28,6 +29,7 @@ const Step = z.object({
   stoppedAt: z.string().optional(),
   exitCode: z.number().int().nullable().optional(),
   outputBytes: z.number().int().min(0).optional(),
+  failureReason: z.enum(STEP_FAILURE_REASONS).optional(),
   output: z
     .string()
     .refine((o) => Buffer.byteLength(o, 'utf8') <= INLINE_OUTPUT_MAX_BYTES, `a step's inline output must be at most ${INLINE_OUTPUT_MAX_BYTES} bytes; upload larger output as log chunks`)

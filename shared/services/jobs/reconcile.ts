@@ -2,6 +2,7 @@ import type { Job, TaskState } from '../../model/entities';
 import { sendWorkflowEvent } from '../workflows/workflow-events';
 import { requeueRetriedTask } from '../runners/runners-compute';
 import type { ControlPlaneDeps } from '../deps';
+import { decidePipeline, decideTask, type ReaperLimits, type TaskDecision } from './reaper-decisions';
 
 export interface ReconcileReport {
   pipelinesRetriggered: number;
@@ -34,8 +35,6 @@ export interface ReaperOptions {
 }
 
 export const DEFAULT_REAPER_OPTIONS: ReaperOptions = { infraRetries: 1, maxJobRuntimeSeconds: 5 * 3600, maxQueuedSeconds: 3600, retriggerPendingAfterSeconds: 60 };
-/** A queued task not picked up by compute within this time is dispatched again. */
-const REDISPATCH_AFTER_MS = 60_000;
 
 type Deps = ControlPlaneDeps;
 
@@ -54,73 +53,71 @@ async function endTask(deps: Deps, job: Job, task: TaskState, from: 'queued' | '
  * new attempt while retries remain), tasks running beyond the maximum job runtime end `timedout`, and jobs
  * queued beyond the limit fail with a reason. Nothing stays `running` forever. Safe to run concurrently with
  * everything else and any number of times: every change is conditional on the status and attempt it saw.
+ * What to do with each item is decided by the pure policies of `reaper-decisions.ts`; this loop applies them.
  */
 export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}): Promise<ReconcileReport> {
   const opts = { ...DEFAULT_REAPER_OPTIONS, ...options };
+  const limits: ReaperLimits = { ...opts, leaseSeconds: deps.leaseSeconds };
   const report: ReconcileReport = { pipelinesRetriggered: 0, workflowsNudged: 0, tasksRedispatched: 0, tasksReaped: 0, tasksRetried: 0, tasksTimedOut: 0, jobsExpired: 0 };
   const now = deps.clock.now().getTime();
   if (!opts.workflowIds) {
     for (const pipeline of await deps.pipelines.listPendingPipelines()) {
-      if (now - Date.parse(pipeline.createdAt) <= opts.retriggerPendingAfterSeconds * 1000) continue;
+      if (decidePipeline(pipeline, now, limits).kind !== 'retrigger') continue;
       await deps.queue.send('triggers', { type: 'PipelineTriggered', pipelineId: pipeline.id });
       report.pipelinesRetriggered++;
     }
   }
   for (const workflow of await deps.pipelines.listActiveWorkflows()) {
     if (opts.workflowIds && !opts.workflowIds.includes(workflow.id)) continue;
-    const jobs = await deps.pipelines.listJobs(workflow.id);
-    for (const job of jobs) {
-      if (job.status !== 'queued' && job.status !== 'running') continue;
-      const queuedFor = now - Date.parse(job.queuedAt ?? job.createdAt);
+    for (const job of await deps.pipelines.listJobs(workflow.id)) {
       for (const task of job.tasks) {
-        if (task.status === 'queued' && queuedFor > opts.maxQueuedSeconds * 1000) {
-          if (task.computeId) await deps.compute.stop(task.computeId, 'queued beyond the limit').catch(() => undefined);
-          if (await endTask(deps, job, task, 'queued', 'failed', now)) {
-            await deps.pipelines.updateJob(workflow.id, job.id, job.status, {
-              message: `No agent started this job within ${opts.maxQueuedSeconds} seconds of queueing; check the capacity for resource class ${job.plan.executor.resourceClass}.`,
-            });
-            report.jobsExpired++;
-          }
-          continue;
-        }
-        if (task.status === 'queued' && !task.computeId && queuedFor > REDISPATCH_AFTER_MS) {
-          await deps.queue.send('dispatch', { workflowId: workflow.id, jobId: job.id, taskIndex: task.index, attempt: task.attempt });
-          report.tasksRedispatched++;
-        }
-        // A queued task with a heartbeat was claimed by a runner that has not started it (yet): reaped like a silent agent.
-        const lost = opts.lost?.(job, task) ?? false;
-        if (task.status !== 'running' && !(task.status === 'queued' && (task.heartbeatAt || lost))) continue;
-        if (task.startedAt && now - Date.parse(task.startedAt) > opts.maxJobRuntimeSeconds * 1000) {
-          if (task.computeId) await deps.compute.stop(task.computeId, 'maximum job runtime reached').catch(() => undefined);
-          if (await endTask(deps, job, task, 'running', 'timedout', now)) report.tasksTimedOut++;
-          continue;
-        }
-        const silentMs = now - Date.parse(task.heartbeatAt ?? task.startedAt ?? job.queuedAt ?? job.createdAt);
-        if (silentMs <= deps.leaseSeconds * 1000 && !lost) continue;
-        report.tasksReaped++;
-        if (task.computeId) await deps.compute.stop(task.computeId, 'agent silent beyond its lease').catch(() => undefined);
-        if (job.infraRetries < opts.infraRetries) {
-          const retried = await deps.pipelines.updateTask(workflow.id, job.id, task.index, { status: task.status, attempt: task.attempt }, {
-            status: 'queued',
-            attempt: task.attempt + 1,
-            computeId: undefined,
-            heartbeatAt: undefined,
-            startedAt: undefined,
-          });
-          if (retried) {
-            await deps.pipelines.updateJob(workflow.id, job.id, retried.status, { infraRetries: job.infraRetries + 1, ...(lost && opts.lostReason && { message: opts.lostReason }) });
-            await requeueRetriedTask(deps, job, { workflowId: workflow.id, jobId: job.id, taskIndex: task.index, attempt: task.attempt + 1 });
-            report.tasksRetried++;
-          }
-        } else {
-          if (await endTask(deps, job, task, task.status, 'infrastructure_fail', now) && lost && opts.lostReason) {
-            await deps.pipelines.updateJob(workflow.id, job.id, job.status, { message: opts.lostReason });
-          }
-        }
+        const lost = { lost: opts.lost?.(job, task) ?? false, reason: opts.lostReason };
+        for (const decision of decideTask(job, task, now, limits, lost)) await applyTaskDecision(deps, job, task, decision, now, report);
       }
     }
     await sendWorkflowEvent(deps, workflow.id, { type: 'Reconcile' });
     report.workflowsNudged++;
   }
   return report;
+}
+
+/** Applies one decision to the store, the queues and compute, counting what changed in `report`. */
+async function applyTaskDecision(deps: Deps, job: Job, task: TaskState, decision: TaskDecision, now: number, report: ReconcileReport): Promise<void> {
+  if (decision.kind === 'leave') return;
+  if (decision.kind === 'redispatch') {
+    await deps.queue.send('dispatch', { workflowId: job.workflowId, jobId: job.id, taskIndex: task.index, attempt: task.attempt });
+    report.tasksRedispatched++;
+    return;
+  }
+  if (decision.kind === 'retry' || decision.kind === 'fail_infrastructure') report.tasksReaped++;
+  if (decision.stopCompute) await deps.compute.stop(decision.stopCompute, decision.stopReason).catch(() => undefined);
+  switch (decision.kind) {
+    case 'expire':
+      if (await endTask(deps, job, task, 'queued', 'failed', now)) {
+        await deps.pipelines.updateJob(job.workflowId, job.id, job.status, { message: decision.message });
+        report.jobsExpired++;
+      }
+      return;
+    case 'time_out':
+      if (await endTask(deps, job, task, 'running', 'timedout', now)) report.tasksTimedOut++;
+      return;
+    case 'retry':
+      if (await retryTask(deps, job, task, decision.message)) report.tasksRetried++;
+      return;
+    case 'fail_infrastructure':
+      if ((await endTask(deps, job, task, task.status as 'queued' | 'running', 'infrastructure_fail', now)) && decision.message) {
+        await deps.pipelines.updateJob(job.workflowId, job.id, job.status, { message: decision.message });
+      }
+      return;
+  }
+}
+
+/** Queues a reaped task again as a new attempt (conditional on the attempt it had), spending one infrastructure retry. */
+async function retryTask(deps: Deps, job: Job, task: TaskState, message: string | undefined): Promise<boolean> {
+  const patch = { status: 'queued' as const, attempt: task.attempt + 1, computeId: undefined, heartbeatAt: undefined, startedAt: undefined };
+  const retried = await deps.pipelines.updateTask(job.workflowId, job.id, task.index, { status: task.status, attempt: task.attempt }, patch);
+  if (!retried) return false;
+  await deps.pipelines.updateJob(job.workflowId, job.id, retried.status, { infraRetries: job.infraRetries + 1, ...(message && { message }) });
+  await requeueRetriedTask(deps, job, { workflowId: job.workflowId, jobId: job.id, taskIndex: task.index, attempt: task.attempt + 1 });
+  return true;
 }

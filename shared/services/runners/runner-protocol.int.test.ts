@@ -132,4 +132,15 @@ describe('completing a task', () => {
     expect((await two.read()).tasks.map((t) => t.status)).toEqual(['running', 'success']);
     expect(two.metrics).toEqual([]);
   });
+
+  it("keeps each step's failure reason on its action, and none on a step that succeeded", async () => {
+    const { deps, wf, job, read } = await setUp(1);
+    const upload = { index: 1, name: 'Saving cache', type: 'save_cache', status: 'failed' as const, startedAt: '2026-12-01T12:00:08Z', stoppedAt: '2026-12-01T12:00:09Z', exitCode: null, failureReason: 'infrastructure' as const };
+    await completeTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 }, { status: 'failed', steps: [...steps, upload] });
+    const actions = (await read()).tasks[0].steps.map((s) => s.actions[0]);
+    expect(actions.map((a) => [a.status, a.failureReason])).toEqual([
+      ['success', undefined],
+      ['failed', 'infrastructure'],
+    ]);
+  });
 });

@@ -121,7 +121,7 @@ function toStepResults(reports: StepReport[], taskIndex: number): StepResult[] {
     index: r.index,
     name: r.name,
     type: r.type,
-    actions: [{ index: taskIndex, status: r.status, startedAt: r.startedAt, stoppedAt: r.stoppedAt, exitCode: r.exitCode, outputBytes: r.outputBytes, ...(r.output !== undefined && { output: r.output }), ...(r.restoredCache !== undefined && { restoredCache: r.restoredCache }) }],
+    actions: [{ index: taskIndex, status: r.status, startedAt: r.startedAt, stoppedAt: r.stoppedAt, exitCode: r.exitCode, outputBytes: r.outputBytes, ...(r.failureReason && { failureReason: r.failureReason }), ...(r.output !== undefined && { output: r.output }), ...(r.restoredCache !== undefined && { restoredCache: r.restoredCache }) }],
   }));
 }
 

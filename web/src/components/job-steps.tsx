@@ -56,6 +56,9 @@ function Step({ jobKey, action, search, defaultOpen }: { jobKey: string; action:
   );
 }
 
+/** Steps shown open: the one running, and those that did not succeed (failed, timed out, an infrastructure failure). */
+const OPEN_BY_DEFAULT = new Set(['running', 'failed', 'timedout', 'infrastructure_fail']);
+
 /** The steps of one parallel task, each collapsible with its output; search across all of them. */
 export function JobSteps({ job, jobKey, task }: { job: V1Job; jobKey: string; task: number }) {
   const [search, setSearch] = useState('');
@@ -95,7 +98,7 @@ export function JobSteps({ job, jobKey, task }: { job: V1Job; jobKey: string; ta
         <div className="state">{job.lifecycle === 'finished' ? 'This task ran no steps.' : 'Waiting for the first step to start…'}</div>
       ) : (
         actions.map((a, i) => (
-          <Step key={`${task}:${a.step}`} jobKey={jobKey} action={a} search={search} defaultOpen={a.status === 'running' || a.status === 'failed' || a.status === 'timedout' || i === lastIndex} />
+          <Step key={`${task}:${a.step}`} jobKey={jobKey} action={a} search={search} defaultOpen={OPEN_BY_DEFAULT.has(a.status) || i === lastIndex} />
         ))
       )}
     </>
