@@ -134,12 +134,11 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     contexts: new DynamoContextStore(table),
     schedules: new DynamoScheduleStore(table),
     dedupe: new DynamoDedupeStore(table),
-    queue: new SqsMessageQueue(clients.sqs, {
-      triggers: env.TRIGGERS_QUEUE_URL,
-      dispatch: env.DISPATCH_QUEUE_URL,
-      events: env.EVENTS_QUEUE_URL,
-      notify: env.NOTIFY_QUEUE_URL,
-    }),
+    queue: new SqsMessageQueue(
+      clients.sqs,
+      { triggers: env.TRIGGERS_QUEUE_URL, dispatch: env.DISPATCH_QUEUE_URL, events: env.EVENTS_QUEUE_URL, notify: env.NOTIFY_QUEUE_URL },
+      { triggers: env.TRIGGERS_DLQ_URL, dispatch: env.DISPATCH_DLQ_URL, events: env.EVENTS_DLQ_URL, notify: env.NOTIFY_DLQ_URL },
+    ),
     blobs,
     orbResolver,
     configCompiler: new WorkerConfigCompiler({ orbResolver }),

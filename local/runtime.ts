@@ -11,7 +11,7 @@ import { agentCommand } from './agent-bundle';
 import { buildLocalAgentImage } from './agent-image';
 import { emulatorEnvironment, startEmulators, type Emulators } from './emulators';
 import { BodyTooLargeError, toApiGatewayEvent, writeResult } from './http-bridge';
-import { ensureBucket, ensureQueues, ensureTable } from './provision';
+import { deadLetterEnvironment, ensureBucket, ensureQueuesWithDeadLetters, ensureTable } from './provision';
 import { pollerFaultsFromEnv, SqsPoller } from './sqs-poller';
 import { serveStatic } from './static';
 
@@ -128,7 +128,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const clients = createAwsClients(process.env);
   await ensureTable(clients.dynamo as unknown as DynamoDBClient, 'slipway');
   await ensureBucket(clients.s3, 'slipway');
-  const queueUrls = await ensureQueues(clients.sqs, 'slipway', 30);
+  const { urls: queueUrls, deadLetterUrls } = await ensureQueuesWithDeadLetters(clients.sqs, 'slipway', 30);
   Object.assign(process.env, {
     TABLE_NAME: 'slipway',
     BUCKET_NAME: 'slipway',
@@ -136,6 +136,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     DISPATCH_QUEUE_URL: queueUrls.dispatch,
     EVENTS_QUEUE_URL: queueUrls.events,
     NOTIFY_QUEUE_URL: queueUrls.notify,
+    ...deadLetterEnvironment(deadLetterUrls),
     PUBLIC_URL: url,
     COMPUTE_MODE: 'local',
     DATA_DIR: dataDir,

@@ -2,7 +2,6 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { describeOutcome, handleGitHubEvent } from '../../shared/services/github-events';
 import { processPipeline } from '../../shared/services/pipelines';
-import { isGitHubEventMessage } from '../../shared/services/webhooks';
 import type { SQSEvent } from 'aws-lambda';
 import { logger } from '../observability';
 import { sqsConsumer } from '../sqs-consumer';
@@ -11,8 +10,8 @@ import { sqsConsumer } from '../sqs-consumer';
 export const handler = middy<SQSEvent>()
   .use(injectLambdaContext(logger))
   .handler(
-    sqsConsumer(async (deps, body: { type?: string; pipelineId: string }) => {
-      if (!isGitHubEventMessage(body)) return processPipeline(deps, body.pipelineId);
-      logger.info('github event', { type: body.type, delivery: body.deliveryId, outcome: describeOutcome(await handleGitHubEvent(deps, body)) });
+    sqsConsumer('triggers', async (deps, message) => {
+      if (message.type === 'PipelineTriggered') return processPipeline(deps, message.pipelineId);
+      logger.info('github event', { type: message.type, delivery: message.deliveryId, outcome: describeOutcome(await handleGitHubEvent(deps, message)) });
     }),
   );

@@ -1,14 +1,12 @@
 import type { Job, Workflow } from '../model/entities';
+import type { WorkflowMessage } from '../model/messages';
 import { isTerminalWorkflow, type JobStatus } from '../model/statuses';
 import { reduceWorkflow, type WorkflowCommand, type WorkflowEvent } from '../workflow/reducer';
 import { resolveContexts } from './contexts';
 import type { ControlPlaneDeps } from './deps';
 import { acquireSerialGroup, loadSerialGroups, releaseSerialGroup, waitForSerialGroup } from './serial-groups';
 
-export interface WorkflowMessage {
-  workflowId: string;
-  event: WorkflowEvent;
-}
+export type { WorkflowMessage } from '../model/messages';
 
 /** Sends an event to the conductor (FIFO group = workflow). */
 export function sendWorkflowEvent(deps: Pick<ControlPlaneDeps, 'queue'>, workflowId: string, event: WorkflowEvent, dedupeId?: string) {

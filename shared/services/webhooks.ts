@@ -1,5 +1,6 @@
 import { verifyWithFallback } from '@octokit/webhooks-methods';
 import { z } from 'zod';
+import type { GitHubEventMessage } from '../model/messages';
 import type { ControlPlaneDeps } from './deps';
 import { refUpdateSkipReason } from './github-push';
 
@@ -41,43 +42,8 @@ const InstallationPayload = z.object({
 
 export type GitHubActor = { login: string; avatarUrl: string | null };
 
-/** The work a delivery asks for, as queued on `triggers` (compact: SQS bodies are small). */
-export type GitHubEventMessage =
-  | {
-      type: 'GitHubPush';
-      deliveryId: string;
-      repository: string;
-      ref: string;
-      after: string;
-      message?: string;
-      actor: GitHubActor;
-    }
-  | {
-      type: 'GitHubPullRequest';
-      deliveryId: string;
-      repository: string;
-      number: number;
-      url: string;
-      branch: string;
-      revision: string;
-      /** The head repository's clone URL when it is a fork (a deleted fork has none). */
-      fork?: { url: string };
-      actor: GitHubActor;
-    }
-  | {
-      type: 'GitHubInstallation';
-      deliveryId: string;
-      installationId: number;
-      account: string;
-      action: 'set' | 'add' | 'remove' | 'delete';
-      repositories: string[];
-    };
-
-export function isGitHubEventMessage(body: { type?: string }): body is GitHubEventMessage {
-  return (
-    body.type === 'GitHubPush' || body.type === 'GitHubPullRequest' || body.type === 'GitHubInstallation'
-  );
-}
+/** The work a delivery asks for, as queued on `triggers`: `shared/model/messages.ts`. */
+export type { GitHubEventMessage } from '../model/messages';
 
 export interface WebhookResponse {
   status: number;
