@@ -36,7 +36,7 @@ export function defineJobComputeContract(name: string, factory: () => Promise<Jo
       f = await factory();
     });
     afterEach(async () => {
-      await f.close?.();
+      await f?.close?.();
     });
 
     it('starts one unit per launch and returns its id', async () => {
