@@ -129,7 +129,11 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
     contexts: new DynamoContextStore(table),
     schedules: new DynamoScheduleStore(table),
     dedupe: new DynamoDedupeStore(table),
-    queue: new SqsMessageQueue(clients.sqs, { triggers: env.TRIGGERS_QUEUE_URL, dispatch: env.DISPATCH_QUEUE_URL, events: env.EVENTS_QUEUE_URL, notify: env.NOTIFY_QUEUE_URL }),
+    queue: new SqsMessageQueue(
+      clients.sqs,
+      { triggers: env.TRIGGERS_QUEUE_URL, dispatch: env.DISPATCH_QUEUE_URL, events: env.EVENTS_QUEUE_URL, notify: env.NOTIFY_QUEUE_URL },
+      { triggers: env.TRIGGERS_DLQ_URL, dispatch: env.DISPATCH_DLQ_URL, events: env.EVENTS_DLQ_URL, notify: env.NOTIFY_DLQ_URL },
+    ),
     blobs,
     orbResolver,
     configCompiler: new WorkerConfigCompiler({ orbResolver }),

@@ -14,6 +14,11 @@ const schema = z.object({
   /** FIFO queue, message group = workflow id. */
   EVENTS_QUEUE_URL: z.string().min(1),
   NOTIFY_QUEUE_URL: z.string().min(1),
+  /** Dead-letter queues: a consumer sends the records it refuses (not matching the queue's schema) there, with the reason. */
+  TRIGGERS_DLQ_URL: z.string().optional(),
+  DISPATCH_DLQ_URL: z.string().optional(),
+  EVENTS_DLQ_URL: z.string().optional(),
+  NOTIFY_DLQ_URL: z.string().optional(),
   /** Public base URL of the HTTP API (used in links, `output_url`s and by agents). */
   PUBLIC_URL: z.string().url(),
   /** `local` (host processes, local key file) or `aws` (ECS/EC2, KMS, Secrets Manager). */

@@ -33,10 +33,22 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   );
 }
 
+/** The four queues' URLs and their dead-letter queues' URLs. */
+export interface QueueUrls {
+  urls: Record<QueueName, string>;
+  deadLetterUrls: Record<QueueName, string>;
+}
+
 /** Creates the four queues, each with a DLQ (maxReceiveCount 5); `events` is FIFO. Resolves their URLs. */
 export async function ensureQueues(client: SQSClient, prefix: string, visibilityTimeoutSeconds = 30): Promise<Record<QueueName, string>> {
+  return (await ensureQueuesWithDeadLetters(client, prefix, visibilityTimeoutSeconds)).urls;
+}
+
+/** {@link ensureQueues}, resolving the dead-letter queues' URLs too (consumers send refused records there). */
+export async function ensureQueuesWithDeadLetters(client: SQSClient, prefix: string, visibilityTimeoutSeconds = 30): Promise<QueueUrls> {
   const names: QueueName[] = ['triggers', 'dispatch', 'events', 'notify'];
   const out = {} as Record<QueueName, string>;
+  const deadLetterUrls = {} as Record<QueueName, string>;
   for (const name of names) {
     const fifo = name === 'events';
     const suffix = fifo ? '.fifo' : '';
@@ -55,8 +67,14 @@ export async function ensureQueues(client: SQSClient, prefix: string, visibility
       }),
     );
     out[name] = q.QueueUrl!;
+    deadLetterUrls[name] = dlq.QueueUrl!;
   }
-  return out;
+  return { urls: out, deadLetterUrls };
+}
+
+/** The dead-letter queues' environment variables (`TRIGGERS_DLQ_URL`, ...), as the CDK app sets them. */
+export function deadLetterEnvironment(urls: Partial<Record<QueueName, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(urls).map(([q, url]) => [`${q.toUpperCase()}_DLQ_URL`, url]));
 }
 
 export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {

@@ -11,7 +11,7 @@ import { agentCommand } from './agent-bundle';
 import { buildLocalAgentImage } from './agent-image';
 import { emulatorEnvironment, startEmulators, type Emulators } from './emulators';
 import { BodyTooLargeError, toApiGatewayEvent, writeResult } from './http-bridge';
-import { ensureBucket, ensureQueues, ensureTable } from './provision';
+import { deadLetterEnvironment, ensureBucket, ensureQueuesWithDeadLetters, ensureTable } from './provision';
 import { pollerFaultsFromEnv, SqsPoller } from './sqs-poller';
 import { serveStatic } from './static';
 import { createApiHandler } from '../functions/api/handler';
@@ -127,7 +127,7 @@ async function functionEnvironment(emulators: Emulators, o: { url: string; dataD
   const clients = createAwsClients(env);
   await ensureTable(clients.dynamo as unknown as DynamoDBClient, 'slipway');
   await ensureBucket(clients.s3, 'slipway');
-  const queueUrls = await ensureQueues(clients.sqs, 'slipway', 30);
+  const { urls: queueUrls, deadLetterUrls } = await ensureQueuesWithDeadLetters(clients.sqs, 'slipway', 30);
   Object.assign(env, {
     TABLE_NAME: 'slipway',
     BUCKET_NAME: 'slipway',
@@ -135,6 +135,7 @@ async function functionEnvironment(emulators: Emulators, o: { url: string; dataD
     DISPATCH_QUEUE_URL: queueUrls.dispatch,
     EVENTS_QUEUE_URL: queueUrls.events,
     NOTIFY_QUEUE_URL: queueUrls.notify,
+    ...deadLetterEnvironment(deadLetterUrls),
     PUBLIC_URL: url,
     COMPUTE_MODE: 'local',
     DATA_DIR: dataDir,
@@ -147,7 +148,7 @@ async function functionEnvironment(emulators: Emulators, o: { url: string; dataD
   return { env, clients, queueUrls };
 }
 
-type QueueUrls = Awaited<ReturnType<typeof ensureQueues>>;
+type QueueUrls = Awaited<ReturnType<typeof ensureQueuesWithDeadLetters>>['urls'];
 
 /** The queues' event source mappings: each queue polled into its consumer, run with that function's role. */
 async function startPollers(clients: ReturnType<typeof createAwsClients>, queueUrls: QueueUrls, getDeps: DepsProvider, log: (l: string) => void): Promise<SqsPoller[]> {

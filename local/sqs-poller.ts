@@ -42,6 +42,22 @@ export function pollerFaultsFromEnv(value: string | undefined): PollerFaults | u
   return { duplicate: names.includes('duplicate'), reorder: names.includes('reorder'), crashAfterFirstWrite: names.includes('crash'), hang: names.includes('hang') };
 }
 
+/** A message's attributes as Lambda's SQS event source hands them to the function (camel-cased fields). */
+function lambdaMessageAttributes(m: Message): SQSRecord['messageAttributes'] {
+  return Object.fromEntries(
+    Object.entries(m.MessageAttributes ?? {}).map(([name, a]) => [
+      name,
+      {
+        dataType: a.DataType ?? 'String',
+        ...(a.StringValue !== undefined ? { stringValue: a.StringValue } : {}),
+        ...(a.BinaryValue !== undefined ? { binaryValue: Buffer.from(a.BinaryValue).toString('base64') } : {}),
+        stringListValues: a.StringListValues ?? [],
+        binaryListValues: (a.BinaryListValues ?? []).map((b) => Buffer.from(b).toString('base64')),
+      },
+    ]),
+  );
+}
+
 export interface PollerOptions {
   client: SQSClient;
   queueUrl: string;
@@ -110,7 +126,7 @@ export class SqsPoller {
           receiptHandle: m.ReceiptHandle!,
           body: m.Body ?? '',
           attributes: (m.Attributes ?? {}) as unknown as SQSRecord['attributes'],
-          messageAttributes: {},
+          messageAttributes: lambdaMessageAttributes(m),
           md5OfBody: m.MD5OfBody ?? '',
           eventSource: 'aws:sqs',
           eventSourceARN: this.arn,
@@ -159,7 +175,7 @@ export class SqsPoller {
   private async receiveMore(): Promise<Message[]> {
     await new Promise((r) => setTimeout(r, 200));
     const more = await this.options.client.send(
-      new ReceiveMessageCommand({ QueueUrl: this.options.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({ QueueUrl: this.options.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
       { abortSignal: this.abort.signal },
     );
     return more.Messages ?? [];

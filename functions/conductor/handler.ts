@@ -1,17 +1,16 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { advanceWorkflow } from '../../shared/services/workflows/advance-workflow';
-import type { WorkflowMessage } from '../../shared/services/workflows/workflow-events';
 import type { SQSEvent } from 'aws-lambda';
-import { logger } from '../observability';
+import { advanceWorkflow } from '../../shared/services/workflows/advance-workflow';
 import type { DepsProvider } from '../assemble-deps';
 import { getDeps } from '../composition';
+import { logger } from '../observability';
 import { sqsConsumer } from '../sqs-consumer';
 
 /** `events` FIFO consumer (group = workflow): advance the DAG, dispatch ready jobs, finish workflows. */
-export const createConductorHandler = (getDeps: DepsProvider) =>
+export const createConductorHandler = (deps: DepsProvider) =>
   middy<SQSEvent>()
-  .use(injectLambdaContext(logger))
-  .handler(sqsConsumer(getDeps, (deps, body: WorkflowMessage) => advanceWorkflow(deps, body), { fifo: true }));
+    .use(injectLambdaContext(logger))
+    .handler(sqsConsumer('events', (d, message) => advanceWorkflow(d, message), { deps }));
 
 export const handler = createConductorHandler(getDeps);

@@ -33,13 +33,14 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
       else expect([...list.Condition.StringLike['s3:prefix']].sort()).toEqual(listed.map((p) => `${p}/*`).sort());
     });
 
-    it('sends to exactly the queues its row names', () => {
+    it('sends to exactly the queues its row names, and to the dead-letter queue of the queue it consumes', () => {
       const sent = statements(t, fn)
         .filter((s) => actionsOf(s).includes('sqs:SendMessage'))
         .flatMap((s) => [s.Resource].flat())
         .map((r) => r['Fn::GetAtt'][0])
         .sort();
-      expect(sent).toEqual(FUNCTION_GRANTS[fn].send.map((q) => queueId(q)).sort());
+      const rejects = FUNCTION_GRANTS[fn].rejects;
+      expect(sent).toEqual([...FUNCTION_GRANTS[fn].send.map((q) => queueId(q)), ...(rejects ? [queueId(`${rejects}dlq`)] : [])].sort());
     });
 
     it('calls the KMS key directly only for envelope encryption its row names; otherwise through DynamoDB/Secrets Manager', () => {

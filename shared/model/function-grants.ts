@@ -1,3 +1,5 @@
+import type { QueueName } from './messages';
+
 /**
  * What each Lambda function may do in AWS: the one table the CDK app builds every function's role policy from
  * (`infra/lib/constructs/function-policies.ts`) and the infra tests check against. The synthesized policies are
@@ -8,7 +10,7 @@
 export const FUNCTION_NAMES = ['api', 'webhooks', 'pipelines', 'conductor', 'dispatcher', 'cron', 'notifications'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-export type QueueName = 'triggers' | 'dispatch' | 'events' | 'notify';
+export type { QueueName };
 export type SecretName = 'githubApp' | 'signingKey' | 'runnerToken';
 
 /**
@@ -39,6 +41,11 @@ export interface FunctionGrants {
   readonly objects: Readonly<Record<string, readonly ObjectAccess[]>>;
   /** Queues the function sends to (consuming is wired by the event source mapping). */
   readonly send: readonly QueueName[];
+  /**
+   * The queue this function consumes: it sends the records it refuses (not matching the queue's message schema,
+   * `shared/model/messages.ts`) to that queue's dead-letter queue, with the reason; its URL is `<QUEUE>_DLQ_URL`.
+   */
+  readonly rejects?: QueueName;
   readonly secrets: readonly SecretName[];
   /** Envelope encryption of project secrets with the KMS key, called directly (not through a service). */
   readonly envelope: readonly ('encrypt' | 'decrypt')[];
@@ -80,13 +87,14 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     // triggers: a GitHub event taken from the triggers queue becomes a pipeline, whose PipelineTriggered goes back on it.
     objects: { pipelines: ['read', 'write'], orbs: ['read', 'list'], audit: ['write'] },
     send: ['triggers', 'dispatch', 'events', 'notify'],
+    rejects: 'triggers',
     secrets: ['githubApp'],
     envelope: ['decrypt'],
     compute: [],
   },
   // events: a serial group's next job waits in another workflow, which is nudged through its own event group.
-  conductor: { table: 'read-write', objects: {}, send: ['dispatch', 'events', 'notify'], secrets: [], envelope: [], compute: [] },
-  dispatcher: { table: 'read-write', objects: {}, send: ['events'], secrets: ['signingKey'], envelope: [], compute: ['run-tasks', 'stop-tasks', 'scale-machines'] },
+  conductor: { table: 'read-write', objects: {}, send: ['dispatch', 'events', 'notify'], rejects: 'events', secrets: [], envelope: [], compute: [] },
+  dispatcher: { table: 'read-write', objects: {}, send: ['events'], rejects: 'dispatch', secrets: ['signingKey'], envelope: [], compute: ['run-tasks', 'stop-tasks', 'scale-machines'] },
   cron: {
     table: 'read-write',
     objects: {},
@@ -100,6 +108,7 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     objects: {},
     // notify: an outbound webhook delivery that failed is retried later through its own queue (with a delay).
     send: ['notify'],
+    rejects: 'notify',
     secrets: ['githubApp'],
     envelope: ['decrypt'],
     compute: [],

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { createAwsClients, type AwsClients } from '../../shared/adapters/aws/clients';
 import { DynamoTable } from '../../shared/adapters/aws/dynamo-table';
-import { ensureBucket, ensureQueues, ensureTable } from '../../local/provision';
+import { deadLetterEnvironment, ensureBucket, ensureQueuesWithDeadLetters, ensureTable } from '../../local/provision';
 import type { QueueName } from '../../shared/ports/message-queue';
 
 /** A fresh table, bucket and queue set on the emulators started by the Jest global setup. */
@@ -12,6 +12,8 @@ export interface TestResources {
   tableName: string;
   bucket: string;
   queueUrls: Record<QueueName, string>;
+  /** The queues' dead-letter queues (consumers send the records they refuse there). */
+  deadLetterUrls: Record<QueueName, string>;
 }
 
 export async function createTestResources(options: { queues?: boolean } = {}): Promise<TestResources> {
@@ -22,8 +24,9 @@ export async function createTestResources(options: { queues?: boolean } = {}): P
   await ensureTable(clients.dynamo as unknown as DynamoDBClient, tableName);
   const bucket = `b-${id}`;
   await ensureBucket(clients.s3, bucket);
-  const queueUrls = options.queues === false ? ({} as Record<QueueName, string>) : await ensureQueues(clients.sqs, `q-${id}`, 5);
-  return { clients, table: new DynamoTable(clients.dynamo, tableName), tableName, bucket, queueUrls };
+  const none = { urls: {} as Record<QueueName, string>, deadLetterUrls: {} as Record<QueueName, string> };
+  const queues = options.queues === false ? none : await ensureQueuesWithDeadLetters(clients.sqs, `q-${id}`, 5);
+  return { clients, table: new DynamoTable(clients.dynamo, tableName), tableName, bucket, queueUrls: queues.urls, deadLetterUrls: queues.deadLetterUrls };
 }
 
 /** The functions' environment variables that name these resources (as the CDK app sets them in AWS). */
@@ -35,5 +38,7 @@ export function resourceEnvironment(r: TestResources): Record<string, string> {
     DISPATCH_QUEUE_URL: r.queueUrls.dispatch,
     EVENTS_QUEUE_URL: r.queueUrls.events,
     NOTIFY_QUEUE_URL: r.queueUrls.notify,
+    ...deadLetterEnvironment(r.deadLetterUrls),
   };
 }
+

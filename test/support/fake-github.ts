@@ -190,7 +190,12 @@ export async function startFakeGitHub(options: {
     }
     if ((m = /^contents\/(.+)$/.exec(rest)) && req.method === 'GET') {
       const ref = url.searchParams.get('ref') ?? 'HEAD';
-      const text = git(repo.dir, 'show', `${ref}:${m[1]}`);
+      // A folder answers with its entries, whatever the media type (GitHub's contents API).
+      if (git(repo.dir, 'cat-file', '-t', `${ref}:${m[1]}`)?.trim() === 'tree') {
+        const entries = git(repo.dir, 'ls-tree', '--name-only', `${ref}:${m[1]}`)!.split('\n').filter(Boolean);
+        return send(res, 200, entries.map((name) => ({ type: 'file', name, path: `${m![1]}/${name}` })));
+      }
+      const text = git(repo.dir, 'cat-file', 'blob', `${ref}:${m[1]}`);
       if (text === undefined) return send(res, 404, { message: 'Not Found' });
       if (/raw/.test(req.headers.accept ?? '')) return send(res, 200, text);
       return send(res, 200, {

@@ -57,6 +57,7 @@ function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute
 
   grantObjects(fn, grants.objects, data);
   for (const q of grants.send) queues.queues[q].grantSendMessages(fn);
+  if (grants.rejects) queues.deadLetterQueues[grants.rejects].grantSendMessages(fn);
   const secrets = { githubApp: data.githubAppSecret, signingKey: data.signingKeySecret, runnerToken: data.runnerTokenSecret };
   for (const s of grants.secrets) add(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secrets[s].secretArn] }));
   for (const c of grants.compute) grantCompute(fn, c, compute);

@@ -10,7 +10,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Compute } from './compute';
 import type { Data } from './data';
-import { FUNCTION_NAMES, type FunctionName } from '../../../shared/model/function-grants';
+import { FUNCTION_GRANTS, FUNCTION_NAMES, type FunctionName } from '../../../shared/model/function-grants';
 import { grantFromTable } from './function-policies';
 import type { Oidc } from './oidc';
 import { CONSUMER_TIMEOUT, QUEUE_CONSUMERS, type QueueName, type Queues } from './queues';
@@ -51,6 +51,12 @@ const SETTINGS: Record<FunctionName, { memory: number; timeout: Duration }> = {
   cron: { memory: 512, timeout: Duration.seconds(55) },
   notifications: { memory: 256, timeout: CONSUMER_TIMEOUT.notify },
 };
+
+/** A queue consumer's dead-letter queue URL (`<QUEUE>_DLQ_URL`): where it sends the records it refuses. */
+function deadLetterEnvironment(name: FunctionName, queues: Queues): Record<string, string> {
+  const q = FUNCTION_GRANTS[name].rejects;
+  return q ? { [`${q.toUpperCase()}_DLQ_URL`]: queues.deadLetterQueues[q].queueUrl } : {};
+}
 
 /**
  * The seven Lambda functions, their environment (see `functions/env.ts`), event sources and least-privilege
@@ -113,7 +119,7 @@ export class Functions extends Construct {
         timeout: SETTINGS[name].timeout,
         tracing: Tracing.ACTIVE,
         logGroup,
-        environment: { ...environment, POWERTOOLS_SERVICE_NAME: `slipway-${name}` },
+        environment: { ...environment, ...deadLetterEnvironment(name, queues), POWERTOOLS_SERVICE_NAME: `slipway-${name}` },
         bundling: {
           minify: true,
           target: 'es2022',

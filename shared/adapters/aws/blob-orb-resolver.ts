@@ -1,4 +1,4 @@
-import { orbKey, publishedOrbVersions, SEMVER } from '../../model/orb-registry';
+import { isOrbReference, orbKey, publishedOrbVersions, SEMVER } from '../../model/orb-registry';
 import type { BlobStore } from '../../ports/blob-store';
 import type { OrbReference, OrbResolver } from '../../ports/orb-resolver';
 
@@ -15,6 +15,7 @@ export class BlobOrbResolver implements OrbResolver {
   constructor(private readonly blobs: BlobStore) {}
 
   async resolve(ref: OrbReference): Promise<string | undefined> {
+    if (!isOrbReference(ref)) return undefined;
     let version = ref.version;
     if (!SEMVER.test(version)) {
       const all = await publishedOrbVersions(this.blobs, ref.namespace, ref.name);

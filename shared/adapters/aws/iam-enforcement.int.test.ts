@@ -84,6 +84,18 @@ function stub<T extends { middlewareStack: { add: (m: any, o: any) => void } }>(
     }
   });
 
+  it('lets each queue consumer send to the dead-letter queue of its own queue only (refused records)', async () => {
+    for (const fn of FUNCTION_NAMES) {
+      for (const q of ['triggers', 'dispatch', 'events', 'notify'] as const) {
+        const fifo = q === 'events' ? { MessageGroupId: 'g', MessageDeduplicationId: `${fn}-${q}` } : {};
+        const sent = runAsFunction(fn, () => r.clients.sqs.send(new SendMessageCommand({ QueueUrl: r.deadLetterUrls[q], MessageBody: '{}', ...fifo })));
+        if (FUNCTION_GRANTS[fn].rejects === q) await expect(sent).resolves.toBeDefined();
+        else await expect(sent).rejects.toMatchObject({ name: 'AccessDenied' });
+      }
+    }
+    expect(FUNCTION_NAMES.filter((fn) => FUNCTION_GRANTS[fn].rejects)).toEqual(['pipelines', 'conductor', 'dispatcher', 'notifications']);
+  });
+
   it('lets every function use the table, and no other table', async () => {
     for (const fn of FUNCTION_NAMES) {
       await runAsFunction(fn, () => r.table.put({ pk: `iam#${fn}`, sk: 'x' } as never));

@@ -1,11 +1,16 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { MessageQueue, QueueName, SendOptions } from '../../ports/message-queue';
+import { REJECT_QUEUE_ATTRIBUTE, REJECT_REASON_ATTRIBUTE } from '../../model/messages';
+import type { MessageQueue, QueueMessage, QueueName, RejectedMessage, SendOptions } from '../../ports/message-queue';
 
-/** SQS-backed queues; the queue URLs come from the composition root. */
+/** SQS's limit on one message attribute value is the message size; a reason is kept to a readable length. */
+const MAX_REASON_CHARS = 1024;
+
+/** SQS-backed queues; the queue URLs (and their dead-letter queues' URLs) come from the composition root. */
 export class SqsMessageQueue implements MessageQueue {
   constructor(
     private readonly client: SQSClient,
     private readonly urls: Record<QueueName, string>,
+    private readonly deadLetterUrls: Partial<Record<QueueName, string>> = {},
   ) {}
 
   private params(queue: QueueName, body: object, options: SendOptions = {}) {
@@ -18,11 +23,11 @@ export class SqsMessageQueue implements MessageQueue {
     };
   }
 
-  async send(queue: QueueName, body: object, options?: SendOptions): Promise<void> {
+  async send<Q extends QueueName>(queue: Q, body: QueueMessage<Q>, options?: SendOptions): Promise<void> {
     await this.client.send(new SendMessageCommand({ QueueUrl: this.urls[queue], ...this.params(queue, body, options) }));
   }
 
-  async sendMany(queue: QueueName, messages: Array<{ body: object; options?: SendOptions }>): Promise<void> {
+  async sendMany<Q extends QueueName>(queue: Q, messages: Array<{ body: QueueMessage<Q>; options?: SendOptions }>): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {
       let entries = messages.slice(i, i + 10).map((m, j) => ({ Id: String(j), ...this.params(queue, m.body, m.options) }));
       for (let attempt = 0; entries.length; attempt++) {
@@ -34,6 +39,24 @@ export class SqsMessageQueue implements MessageQueue {
         }
       }
     }
+  }
+
+  async reject(queue: QueueName, message: RejectedMessage): Promise<void> {
+    const url = this.deadLetterUrls[queue];
+    if (!url) throw new Error(`No dead-letter queue URL for the ${queue} queue: set ${queue.toUpperCase()}_DLQ_URL (the CDK app sets it).`);
+    const fifo = queue === 'events';
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        // SQS refuses an empty body; an empty record is kept visible as such.
+        MessageBody: message.body || '(empty)',
+        MessageAttributes: {
+          [REJECT_REASON_ATTRIBUTE]: { DataType: 'String', StringValue: message.reason.slice(0, MAX_REASON_CHARS) },
+          [REJECT_QUEUE_ATTRIBUTE]: { DataType: 'String', StringValue: queue },
+        },
+        ...(fifo ? { MessageGroupId: message.groupId ?? 'rejected', MessageDeduplicationId: message.deduplicationId ?? cryptoId() } : {}),
+      }),
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { packOrb, type PackOptions } from '../../config/orb-pack';
+import { isOrbReference } from '../../model/orb-registry';
 import type { OrbReference, OrbResolver } from '../../ports/orb-resolver';
 
 /**
@@ -8,7 +9,8 @@ import type { OrbReference, OrbResolver } from '../../ports/orb-resolver';
  * orb folder holds a packed `orb.yml`, or an orb source (`@orb.yml` + element folders) that is packed on read.
  * A file `<root>/<ns>/<name>@<version>.yml` works too.
  *
- * Semantics: read-only; safe to call concurrently and repeatedly; resolves `undefined` for an unknown orb.
+ * Semantics: read-only; safe to call concurrently and repeatedly; resolves `undefined` for an unknown orb and for
+ * a reference that is not an orb name (it never reads outside `root`).
  */
 export class DirectoryOrbResolver implements OrbResolver {
   private readonly cache = new Map<string, Promise<string | undefined>>();
@@ -30,6 +32,8 @@ export class DirectoryOrbResolver implements OrbResolver {
   }
 
   private async read(ref: OrbReference): Promise<string | undefined> {
+    // The reference becomes a path: one that is not a plain orb name (`../`, `/`) names nothing here.
+    if (!isOrbReference(ref)) return undefined;
     const base = path.join(this.root, ref.namespace);
     const candidates = [path.join(base, `${ref.name}@${ref.version}`), path.join(base, ref.name)];
     const file = path.join(base, `${ref.name}@${ref.version}.yml`);

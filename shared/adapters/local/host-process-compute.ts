@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { JobCompute, LaunchResult, TaskLaunch } from '../../ports/job-compute';
 
 /**
@@ -76,13 +77,30 @@ export class HostProcessCompute implements JobCompute {
     return { computeId: `local:${child.pid}` };
   }
 
+  /**
+   * Signals the agent's process group, only when the id names an agent: one this instance started, or (after a
+   * restart of the runtime) a process still running the agent command. A stale id whose pid the system gave to
+   * another process, or any other id, is left alone.
+   */
   async stop(computeId: string): Promise<void> {
-    const pid = Number(computeId.replace(/^local:/, ''));
-    if (!pid) return;
+    const match = /^local:(\d+)$/.exec(computeId);
+    const pid = match ? Number(match[1]) : 0;
+    if (pid <= 1 || !this.isAgent(pid)) return;
     try {
       process.kill(-pid, 'SIGTERM');
     } catch {
       // already gone
+    }
+  }
+
+  private isAgent(pid: number): boolean {
+    if ([...this.launched.values()].includes(pid)) return true;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const [cmd, ...args] = this.options.agentCommand;
+      return argv[0] === cmd && args.every((a, i) => argv[i + 1] === a);
+    } catch {
+      return false;
     }
   }
 

@@ -64,10 +64,11 @@ export class GitCliRepositorySource implements RepositorySource {
   async readFile(project: Project, revision: string, path: string): Promise<string | undefined> {
     const dir = this.mirrorOf(project.repoUrl);
     try {
-      return await git(['show', `${revision}:${path}`], dir);
+      // `cat-file blob`, not `show`: a folder is no file (show would print its listing).
+      return await git(['cat-file', 'blob', `${revision}:${path}`], dir);
     } catch (e) {
       const msg = (e as { stderr?: string }).stderr ?? '';
-      if (/does not exist|exists on disk, but not in|path .* does not exist/.test(msg)) return undefined;
+      if (/does not exist|exists on disk, but not in|path .* does not exist|bad file/.test(msg)) return undefined;
       throw new VcsError(`Could not read ${path} at ${revision}: ${msg}`, { path, revision }, { cause: e });
     }
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { aProject } from '../../ports/project-store.contract';
 import { defineCommitStatusNotifierContract } from '../../ports/commit-status-notifier.contract';
+import { defineRepositorySourceContract } from '../../ports/repository-source.contract';
 import { systemClock } from '../../ports/clock';
 import { createTestResources } from '../../../test/support/aws';
 import { startFakeGitHub, type FakeGitHub } from '../../../test/support/fake-github';
@@ -43,6 +44,11 @@ async function setup(tokenTtlSeconds = 3600) {
   });
   return { github, repo, app, installations, project };
 }
+
+defineRepositorySourceContract('GitHubRepositorySource on a fake GitHub (contents, commits and trees APIs)', async () => {
+  const { repo, app, project } = await setup();
+  return { source: new GitHubRepositorySource(app, new GitCliRepositorySource(mkdtempSync(path.join(tmpdir(), 'gh-local-')))), project, repo };
+});
 
 defineCommitStatusNotifierContract('GitHubCommitStatusNotifier on a fake GitHub', async () => {
   const { github, repo, app, project } = await setup();

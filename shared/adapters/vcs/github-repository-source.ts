@@ -66,6 +66,8 @@ export class GitHubRepositorySource implements RepositorySource {
       const { data } = await withGitHubRetries('contents read', () =>
         client.rest.repos.getContent({ owner, repo, path, ref: revision, mediaType: { format: 'raw' } }),
       );
+      // A folder answers with its listing (a JSON array), not a file.
+      if (Array.isArray(data)) return undefined;
       return typeof data === 'string' ? data : Buffer.from(data as unknown as ArrayBuffer).toString('utf8');
     } catch (e) {
       if ((e as { status?: number }).status === 404) return undefined;

@@ -123,6 +123,7 @@ describe('handleGitHubEvent', () => {
       queue: {
         send: async (q: string, body: object) => void received.push({ q, body }),
         sendMany: deps.queue.sendMany.bind(deps.queue),
+        reject: deps.queue.reject.bind(deps.queue),
       },
     };
     await handleGitHubEvent(spy, push('refs/heads/feature'));

@@ -1,6 +1,7 @@
 import { verifyWithFallback } from '@octokit/webhooks-methods';
 import { z } from 'zod';
 import type { ControlPlaneDeps } from '../deps';
+import type { GitHubEventMessage } from '../../model/messages';
 import { refUpdateSkipReason } from './github-push';
 
 /** How long a delivery id is remembered (GitHub lets users redeliver for a few days). */
@@ -42,48 +43,8 @@ const InstallationPayload = z.object({
 
 export type GitHubActor = { login: string; avatarUrl: string | null };
 
-/** The work a delivery asks for, as queued on `triggers` (compact: SQS bodies are small). */
-export type GitHubEventMessage =
-  | {
-      type: 'GitHubPush';
-      deliveryId: string;
-      repository: string;
-      ref: string;
-      after: string;
-      /** The ref's commit before the push (all zeros for a new ref). */
-      before?: string;
-      message?: string;
-      actor: GitHubActor;
-    }
-  | {
-      type: 'GitHubPullRequest';
-      deliveryId: string;
-      repository: string;
-      number: number;
-      url: string;
-      branch: string;
-      revision: string;
-      /** The pull request event's action (`opened`, `synchronize`, `reopened`) and its base branch. */
-      action?: string;
-      base?: string;
-      /** The head repository's clone URL when it is a fork (a deleted fork has none). */
-      fork?: { url: string };
-      actor: GitHubActor;
-    }
-  | {
-      type: 'GitHubInstallation';
-      deliveryId: string;
-      installationId: number;
-      account: string;
-      action: 'set' | 'add' | 'remove' | 'delete';
-      repositories: string[];
-    };
-
-export function isGitHubEventMessage(body: { type?: string }): body is GitHubEventMessage {
-  return (
-    body.type === 'GitHubPush' || body.type === 'GitHubPullRequest' || body.type === 'GitHubInstallation'
-  );
-}
+/** The work a delivery asks for, as queued on `triggers`: `shared/model/messages.ts`. */
+export type { GitHubEventMessage } from '../../model/messages';
 
 export interface WebhookResponse {
   status: number;

@@ -1,12 +1,8 @@
 import type { ControlPlaneDeps } from '../deps';
 import { failRefusedTask, foreignClassRefusal } from '../runners/runner-isolation';
+import type { DispatchMessage } from '../../model/messages';
 
-export interface DispatchMessage {
-  workflowId: string;
-  jobId: string;
-  taskIndex: number;
-  attempt: number;
-}
+export type { DispatchMessage } from '../../model/messages';
 
 /** How long a task token stays valid: long enough to wait for capacity, short enough to be useless later. */
 const TASK_TOKEN_TTL_SECONDS = 6 * 3600;

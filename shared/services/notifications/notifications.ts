@@ -4,14 +4,11 @@ import type { CommitState } from '../../ports/commit-status-notifier';
 import type { ControlPlaneDeps } from '../deps';
 import { reportsGitHubStatus } from '../projects/project-settings';
 import { emailWorkflowOutcome } from './email-notifications';
-import { deliverWebhook, prepareWebhookEvents, type DeliverWebhookMessage, type DeliveryDeps } from './webhook-delivery';
+import type { NotifyMessage } from '../../model/messages';
+import { deliverWebhook, prepareWebhookEvents, type DeliveryDeps } from './webhook-delivery';
 
-/** Messages on the `notify` queue (sent by the conductor). */
-export type NotifyMessage =
-  | { type: 'JobQueued'; workflowId: string; jobId: string }
-  | { type: 'JobFinished'; workflowId: string; jobId: string; status: JobStatus }
-  | { type: 'WorkflowFinished'; workflowId: string; status: string }
-  | DeliverWebhookMessage;
+/** Messages on the `notify` queue (sent by the conductor): `shared/model/messages.ts`. */
+export type { NotifyMessage } from '../../model/messages';
 
 /** CircleCI's commit status for a job state; `undefined` for states it does not report. */
 export function commitStatusFor(status: JobStatus): { state: CommitState; description: string } | undefined {

@@ -42,6 +42,9 @@ class RecordingQueue implements MessageQueue {
   async sendMany(q: string, messages: Array<{ body: object; options?: SendOptions }>) {
     for (const m of messages) await this.send(q, m.body, m.options);
   }
+  async reject(): Promise<void> {
+    throw new Error('the notify consumer refused a message it sent itself');
+  }
 }
 
 async function setup(statuses: number[] = []) {

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { TERMINAL_JOB_STATUSES } from '../../model/statuses';
 import type { DeliveryAttempt, Webhook, WebhookEvent, WebhookEventType } from '../../ports/webhook-store';
 import type { ControlPlaneDeps } from '../deps';
+import type { DeliverWebhookMessage } from '../../model/messages';
 import { deterministicUuid, pingPayload, webhookPayload } from './webhook-payloads';
 
 /**
@@ -14,12 +15,7 @@ import { deterministicUuid, pingPayload, webhookPayload } from './webhook-payloa
 export type DeliveryDeps = Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'queue' | 'clock' | 'cipher' | 'publicUrl' | 'webhooks' | 'webhookTransport'>;
 
 /** The `notify` message that sends one attempt; `notBefore` carries waits longer than a queue delay allows. */
-export interface DeliverWebhookMessage {
-  type: 'DeliverWebhook';
-  eventId: string;
-  attempt: number;
-  notBefore?: string;
-}
+export type { DeliverWebhookMessage } from '../../model/messages';
 
 /** Waits after failed attempt 1, 2, ... (seconds, before jitter); the last one repeats. */
 export const RETRY_DELAYS_SECONDS = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800];

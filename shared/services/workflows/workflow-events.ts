@@ -6,10 +6,7 @@ import type { JobStatus } from '../../model/statuses';
 import type { WorkflowEvent } from '../../workflow/reducer';
 import type { ControlPlaneDeps } from '../deps';
 
-export interface WorkflowMessage {
-  workflowId: string;
-  event: WorkflowEvent;
-}
+export type { WorkflowMessage } from '../../model/messages';
 
 /** Sends an event to the conductor (FIFO group = workflow). */
 export function sendWorkflowEvent(deps: Pick<ControlPlaneDeps, 'queue'>, workflowId: string, event: WorkflowEvent, dedupeId?: string) {

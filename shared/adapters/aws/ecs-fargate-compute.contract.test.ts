@@ -1,0 +1,33 @@
+import { FakeEcs } from '../../../test/support/fake-aws-compute';
+import { defineJobComputeContract } from '../../ports/job-compute.contract';
+import { EcsFargateCompute } from './ecs-fargate-compute';
+
+defineJobComputeContract('EcsFargateCompute (ECS at the request level)', async () => {
+  const ecs = new FakeEcs();
+  const base = ecs.register({
+    family: 'slipway-medium',
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '2048',
+    memory: '4096',
+    volumes: [{ name: 'slipway' }],
+    containerDefinitions: [{ name: 'agent', image: 'public.ecr.aws/slipway/agent:latest', essential: true }],
+  });
+  const compute = new EcsFargateCompute(ecs.client(), { cluster: 'slipway', subnets: ['subnet-a'], securityGroups: ['sg-1'], taskDefinitions: { medium: base } });
+  return {
+    compute,
+    task: ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }) => ({
+      jobId,
+      workflowId: 'wf-1',
+      projectSlug: 'gh/acme/app',
+      taskIndex,
+      attempt,
+      taskToken,
+      controlPlaneUrl: 'https://ci.example.com',
+      executor: { type: 'docker', resourceClass: 'medium', images: [{ image: 'cimg/base:stable', environment: {} }] },
+    }),
+    running: async () => ecs.running(),
+    ended: async (id) => expect(ecs.tasks.find((t) => t.taskArn === id)?.lastStatus).toBe('STOPPED'),
+    unknownId: 'arn:aws:ecs:us-east-1:111122223333:task/slipway/0123456789abcdef0123456789abcdef',
+  };
+});
