@@ -1,6 +1,7 @@
 import { WorkerConfigCompiler } from '../shared/adapters/compile/worker-config-compiler';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { KmsEnvelopeCipher } from '../shared/adapters/aws/kms-envelope-cipher';
 import { BlobOrbResolver, ChainedOrbResolver } from '../shared/adapters/aws/blob-orb-resolver';
 import { PowertoolsJobMetrics } from '../shared/adapters/aws/powertools-job-metrics';
 import { S3BlobStore } from '../shared/adapters/aws/s3-blob-store';
+import { SecretValues } from '../shared/adapters/aws/secret-values';
 import { DirectoryOrbResolver } from '../shared/adapters/local/directory-orb-resolver';
 import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
 import { GitCliRepositorySource } from '../shared/adapters/local/git-cli-repository-source';
@@ -51,7 +53,7 @@ import type { ControlPlaneDeps } from '../shared/services/deps';
 import { TokenService } from '../shared/services/tokens';
 import { readEnv, type FunctionEnv } from './env';
 import { createAwsCompute } from './aws-compute';
-import { logger } from './observability';
+import { logger, traced } from './observability';
 
 /** A key file in the data folder, created on first use (local mode's stand-in for KMS/Secrets Manager). */
 function localKey(dataDir: string, name: string): Buffer {
@@ -67,13 +69,17 @@ function localKey(dataDir: string, name: string): Buffer {
 /** Email: SMTP locally (when `SLIPWAY_SMTP_URL` is set), SES in AWS (when a sender identity is set); otherwise none. */
 function mailerFor(env: FunctionEnv, local: boolean): Mailer | undefined {
   if (local) return env.SLIPWAY_SMTP_URL ? new SmtpMailer(env.SLIPWAY_SMTP_URL, env.SLIPWAY_EMAIL_FROM ?? 'Slipway <slipway@localhost>') : undefined;
-  return env.SLIPWAY_EMAIL_FROM ? new SesMailer(new SESv2Client({}), env.SLIPWAY_EMAIL_FROM) : undefined;
+  return env.SLIPWAY_EMAIL_FROM ? new SesMailer(traced(new SESv2Client({})), env.SLIPWAY_EMAIL_FROM) : undefined;
 }
 
 async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
   const clients = createAwsClients(process.env);
+  // X-Ray subsegments for every AWS call, in Lambda only (see `traced`).
+  for (const client of [clients.dynamo, clients.s3, clients.sqs]) traced(client);
   const table = new DynamoTable(clients.dynamo, env.TABLE_NAME);
   const local = env.COMPUTE_MODE === 'local';
+  // Secrets Manager secrets or SSM SecureString parameters (minimal profile), by the ARN the stack gives.
+  const secretValues = new SecretValues({ secrets: () => traced(withProcessHooks(new SecretsManagerClient({}))), ssm: () => traced(withProcessHooks(new SSMClient({}))) });
   const blobs = new S3BlobStore(clients.s3, env.BUCKET_NAME);
   const pipelines = new DynamoPipelineStore(table);
   const dataDir = env.DATA_DIR ?? '/tmp/slipway';
@@ -95,18 +101,17 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
       ? new EngineTaskCompute({ agentImage: env.SLIPWAY_AGENT_IMAGE, env: { ...process.env, ...engine }, fallback: host, loopbackPorts: () => [port(env.PUBLIC_URL), port(process.env.AWS_ENDPOINT_URL_S3)].filter(Boolean) })
       : host;
   } else {
-    const secret = await withProcessHooks(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
-    signingKey = Buffer.from(secret.SecretString ?? '', 'utf8');
-    cipher = new KmsEnvelopeCipher(withProcessHooks(new KMSClient({})), env.KMS_KEY_ID ?? '');
-    oidcKey = new KmsOidcSigningKey(withProcessHooks(new KMSClient({})), { alias: env.OIDC_KEY_ALIAS, previousAlias: env.OIDC_PREVIOUS_KEY_ALIAS });
+    signingKey = Buffer.from((await secretValues.read(env.SIGNING_KEY_SECRET_ARN ?? '', { generate: 64 })) ?? '', 'utf8');
+    cipher = new KmsEnvelopeCipher(traced(withProcessHooks(new KMSClient({}))), env.KMS_KEY_ID ?? '');
+    oidcKey = new KmsOidcSigningKey(traced(withProcessHooks(new KMSClient({}))), { alias: env.OIDC_KEY_ALIAS, previousAlias: env.OIDC_PREVIOUS_KEY_ALIAS });
     const aws = createAwsCompute(env, () => pipelines, () => runners);
     compute = aws;
     machinePool = aws.machinePool;
   }
   const gitSource = new GitCliRepositorySource(join(local ? dataDir : '/tmp', 'git'));
-  const githubSecret = !local && env.GITHUB_APP_SECRET_ARN ? await withProcessHooks(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: env.GITHUB_APP_SECRET_ARN })) : undefined;
+  const githubSecret = !local && env.GITHUB_APP_SECRET_ARN ? await secretValues.read(env.GITHUB_APP_SECRET_ARN) : undefined;
   const github = loadGitHubSettings({
-    secretJson: githubSecret?.SecretString,
+    secretJson: githubSecret,
     file: env.SLIPWAY_GITHUB_APP_FILE,
     appId: env.SLIPWAY_GITHUB_APP_ID,
     privateKey: env.SLIPWAY_GITHUB_APP_PRIVATE_KEY,
