@@ -51,6 +51,7 @@ import { seedAdmin } from '../shared/services/auth';
 import { githubBaseUrls } from '../shared/services/oauth';
 import type { ControlPlaneDeps } from '../shared/services/deps';
 import { TokenService } from '../shared/services/tokens';
+import { BuiltinRepositorySource } from '../shared/services/smoke-test';
 import { readEnv, type FunctionEnv } from './env';
 import { createAwsCompute } from './aws-compute';
 import { logger, traced } from './observability';
@@ -149,7 +150,8 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     orbResolver,
     configCompiler: new WorkerConfigCompiler({ orbResolver }),
     cipher,
-    repos: githubApp ? new GitHubRepositorySource(githubApp, gitSource) : gitSource,
+    // The smoke-test project's built-in repository first (`slipway admin smoke-test`), then GitHub or git.
+    repos: new BuiltinRepositorySource(githubApp ? new GitHubRepositorySource(githubApp, gitSource) : gitSource),
     compute: new RunnerQueueCompute(compute, runners, systemClock),
     machinePool,
     tokens: new TokenService(signingKey),
