@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 
 /**
@@ -26,6 +27,16 @@ export class SecretValues {
       if ((e as Error).name !== 'ParameterAlreadyExists') throw e;
     }
     return this.get(name);
+  }
+
+  /**
+   * Replaces the value (an operator storing the GitHub App): `target` is a Secrets Manager secret name or ARN, or
+   * an SSM parameter name (`/slipway/...`) or ARN.
+   */
+  async write(target: string, value: string): Promise<void> {
+    const name = parameterName(target) ?? (target.startsWith('/') ? target : undefined);
+    if (name) await this.clients.ssm().send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: value, Overwrite: true }));
+    else await this.clients.secrets().send(new PutSecretValueCommand({ SecretId: target, SecretString: value }));
   }
 
   private async get(name: string): Promise<string | undefined> {
