@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parameterName, SecretValues } from './secret-values';
@@ -51,5 +51,18 @@ describe('SecretValues', () => {
   it('tells parameter ARNs from others', () => {
     expect(parameterName(PARAM)).toBe('/slipway/Slipway/signing-key');
     expect(parameterName('arn:aws:secretsmanager:eu-west-1:1:secret:x')).toBeUndefined();
+  });
+
+  it('writes an operator\'s value to a Secrets Manager secret by name, or to an SSM parameter as SecureString', async () => {
+    sm.on(PutSecretValueCommand).resolves({});
+    ssm.on(PutParameterCommand).resolves({});
+    await values.write('slipway/github-app', '{"appId":"1"}');
+    await values.write('/slipway/Slipway/github-app', '{"appId":"2"}');
+    await values.write('arn:aws:ssm:eu-west-1:1:parameter/slipway/S/github-app', '{"appId":"3"}');
+    expect(sm.commandCalls(PutSecretValueCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: 'slipway/github-app', SecretString: '{"appId":"1"}' }]);
+    expect(ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([
+      { Name: '/slipway/Slipway/github-app', Type: 'SecureString', Value: '{"appId":"2"}', Overwrite: true },
+      { Name: '/slipway/S/github-app', Type: 'SecureString', Value: '{"appId":"3"}', Overwrite: true },
+    ]);
   });
 });
