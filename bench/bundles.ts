@@ -8,7 +8,7 @@ import { benchTmp } from './standalone';
 
 /**
  * The CDK's NodejsFunction settings, as assumed here: bundle, minify, CommonJS, target node22/es2022, every
- * dependency inlined except `@aws-sdk/*` (provided by the Lambda Node.js 22 runtime).
+ * dependency inlined except `@aws-sdk/*` (provided by the Lambda Node.js 22 runtime) and `nodemailer` (local mode only).
  */
 async function bundle(entry: string | { contents: string }, outfile: string): Promise<number> {
   const esbuild = await import('esbuild');
@@ -20,7 +20,7 @@ async function bundle(entry: string | { contents: string }, outfile: string): Pr
     platform: 'node',
     format: 'cjs',
     target: ['node22', 'es2022'],
-    external: ['@aws-sdk/*'],
+    external: ['@aws-sdk/*', 'nodemailer'],
     outfile,
     logLevel: 'silent',
   });

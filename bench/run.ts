@@ -7,11 +7,12 @@ import { bundleFigures } from './bundles';
 import { dockerJobFigures } from './docker-jobs';
 import { concurrencyFigures, costFigures, fanOutFigures, overheadFigures } from './control-plane';
 import { hostileConfigFigures } from './hostile-configs';
+import { idleCostFigures } from './idle-cost';
 import { formatMarkdown, formatTable, type Figure } from './report';
 import { localRunFigures } from './local-run';
 import { cacheFigures, compileFigures, logFigures } from './standalone';
 
-export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency', 'local-run', 'hostile', 'docker'] as const;
+export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency', 'local-run', 'hostile', 'docker', 'idle-cost'] as const;
 export type FigureName = (typeof FIGURES)[number];
 const NEEDS_RUNTIME: FigureName[] = ['overhead', 'fanout', 'cost', 'concurrency', 'hostile'];
 
@@ -51,6 +52,7 @@ export async function runBench(options: BenchOptions = {}): Promise<Figure[]> {
     log(`bench: ${name} took ${((performance.now() - t) / 1000).toFixed(1)} s`);
   };
 
+  await run('idle-cost', () => idleCostFigures(log));
   await run('compile', () => compileFigures(s.runs * 6));
   await run('bundles', () => bundleFigures(s.runs));
   await run('logs', () => logFigures({ ...s, runs: s.runs }));

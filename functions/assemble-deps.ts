@@ -39,6 +39,7 @@ import { seedAdmin } from '../shared/services/identity/auth';
 import { githubBaseUrls } from '../shared/services/identity/oauth';
 import { TokenService } from '../shared/services/identity/tokens';
 import { RunnerQueueCompute } from '../shared/services/runners/runners-compute';
+import { BuiltinRepositorySource } from '../shared/services/pipelines/smoke-test';
 import type { FunctionEnv } from './env';
 import { logger } from './observability';
 
@@ -138,7 +139,8 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
     orbResolver,
     configCompiler: new WorkerConfigCompiler({ orbResolver }),
     cipher: parts.cipher,
-    repos: gh.app ? new GitHubRepositorySource(gh.app, gitSource) : gitSource,
+    // The smoke-test project's built-in repository first (`slipway admin smoke-test`), then GitHub or git.
+    repos: new BuiltinRepositorySource(gh.app ? new GitHubRepositorySource(gh.app, gitSource) : gitSource),
     // Self-hosted resource classes (`ns/name`) wait in the runner queue for `slipway runner` instead of compute.
     compute: new RunnerQueueCompute(parts.compute, runners, systemClock),
     machinePool: parts.machinePool,

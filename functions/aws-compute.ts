@@ -13,6 +13,7 @@ import type { RunnerStore } from '../shared/ports/runner-store';
 import type { MachinePool } from '../shared/services/runners/machine-pool';
 import { RunnerQueueCompute } from '../shared/services/runners/runners-compute';
 import type { FunctionEnv } from './env';
+import { traced } from './observability';
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const map = (v: string | undefined, name: string): Record<string, string> => {
@@ -45,7 +46,7 @@ export interface AwsComputeClients {
  * queue, Fargate tasks are stopped.
  */
 export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStore, runners: () => RunnerStore, clients: AwsComputeClients = {}): AwsCompute {
-  const fargate = new EcsFargateCompute(clients.ecs ?? withProcessHooks(new ECSClient({})), {
+  const fargate = new EcsFargateCompute(clients.ecs ?? traced(withProcessHooks(new ECSClient({}))), {
     cluster: env.ECS_CLUSTER_ARN ?? '',
     subnets: list(env.ECS_SUBNETS),
     securityGroups: list(env.ECS_SECURITY_GROUPS),
@@ -55,7 +56,7 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
     sshTaskRoleArn: env.ECS_SSH_TASK_ROLE_ARN,
   });
   const groups = map(env.MACHINE_ASGS, 'MACHINE_ASGS');
-  const machines = new AsgMachineCompute(clients.autoscaling ?? withProcessHooks(new AutoScalingClient({})), {
+  const machines = new AsgMachineCompute(clients.autoscaling ?? traced(withProcessHooks(new AutoScalingClient({}))), {
     groups,
     // Demand: tasks of the class waiting for or running on an instance (the target capacity, not an increment).
     demand: async (resourceClass) => {
@@ -95,7 +96,7 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
       runnerToken() {
         const arn = env.MACHINE_RUNNER_TOKEN_SECRET_ARN;
         if (!arn) return Promise.resolve(undefined);
-        token ??= (clients.secrets ?? withProcessHooks(new SecretsManagerClient({})))
+        token ??= (clients.secrets ?? traced(withProcessHooks(new SecretsManagerClient({}))))
           .send(new GetSecretValueCommand({ SecretId: arn }))
           .then((s) => s.SecretString?.trim() || undefined)
           .catch((e: unknown) => {

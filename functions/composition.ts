@@ -1,33 +1,35 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { createAwsClients, withProcessHooks } from '../shared/adapters/aws/clients';
 import { KmsEnvelopeCipher } from '../shared/adapters/aws/kms-envelope-cipher';
 import { KmsOidcSigningKey } from '../shared/adapters/aws/kms-oidc-signing-key';
 import { PowertoolsJobMetrics } from '../shared/adapters/aws/powertools-job-metrics';
+import { SecretValues } from '../shared/adapters/aws/secret-values';
 import { SesMailer } from '../shared/adapters/aws/ses-mailer';
 import { assembleDeps, cachedDeps, coreStores, type DepsProvider } from './assemble-deps';
 import { createAwsCompute } from './aws-compute';
 import { readEnv, type FunctionEnv } from './env';
+import { traced } from './observability';
 
-async function secretString(arn: string): Promise<string | undefined> {
-  const secret = await withProcessHooks(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: arn }));
-  return secret.SecretString;
-}
-
-/** The AWS deployment: keys in Secrets Manager and KMS, Fargate and EC2 compute, SES, CloudWatch metrics. */
+/** The AWS deployment: keys in Secrets Manager or SSM and KMS, Fargate and EC2 compute, SES, CloudWatch metrics. */
 async function build(env: FunctionEnv) {
   const clients = createAwsClients(process.env);
+  // X-Ray subsegments for every AWS call, in Lambda only (see `traced`).
+  for (const client of [clients.dynamo, clients.s3, clients.sqs]) traced(client);
+  // Secrets Manager secrets or SSM SecureString parameters (minimal profile), by the ARN the stack gives.
+  const secretValues = new SecretValues({ secrets: () => traced(withProcessHooks(new SecretsManagerClient({}))), ssm: () => traced(withProcessHooks(new SSMClient({}))) });
   const core = coreStores(clients, env);
   const compute = createAwsCompute(env, () => core.pipelines, () => core.runners);
   return assembleDeps(env, clients, core, {
-    signingKey: Buffer.from((await secretString(env.SIGNING_KEY_SECRET_ARN ?? '')) ?? '', 'utf8'),
-    cipher: new KmsEnvelopeCipher(withProcessHooks(new KMSClient({})), env.KMS_KEY_ID ?? ''),
-    oidcKey: new KmsOidcSigningKey(withProcessHooks(new KMSClient({})), { alias: env.OIDC_KEY_ALIAS, previousAlias: env.OIDC_PREVIOUS_KEY_ALIAS }),
+    signingKey: Buffer.from((await secretValues.read(env.SIGNING_KEY_SECRET_ARN ?? '', { generate: 64 })) ?? '', 'utf8'),
+    cipher: new KmsEnvelopeCipher(traced(withProcessHooks(new KMSClient({}))), env.KMS_KEY_ID ?? ''),
+    oidcKey: new KmsOidcSigningKey(traced(withProcessHooks(new KMSClient({}))), { alias: env.OIDC_KEY_ALIAS, previousAlias: env.OIDC_PREVIOUS_KEY_ALIAS }),
     compute,
     machinePool: compute.machinePool,
-    githubSecretJson: env.GITHUB_APP_SECRET_ARN ? await secretString(env.GITHUB_APP_SECRET_ARN) : undefined,
-    mailer: env.SLIPWAY_EMAIL_FROM ? new SesMailer(new SESv2Client({}), env.SLIPWAY_EMAIL_FROM) : undefined,
+    githubSecretJson: env.GITHUB_APP_SECRET_ARN ? await secretValues.read(env.GITHUB_APP_SECRET_ARN) : undefined,
+    mailer: env.SLIPWAY_EMAIL_FROM ? new SesMailer(traced(new SESv2Client({})), env.SLIPWAY_EMAIL_FROM) : undefined,
     metrics: new PowertoolsJobMetrics(),
     orbResolvers: [],
     gitDir: '/tmp',

@@ -13,14 +13,15 @@ export type QueueHandler<Q extends QueueName> = (deps: ControlPlaneDeps, message
  * failure, so it goes straight to the queue's dead-letter queue, body unchanged, with the reason in the
  * `slipway-reject-reason` message attribute, and counts as handled (the rest of the batch goes on, a FIFO group
  * is not blocked behind it). A record whose handler throws is retried by the queue and, after maxReceiveCount,
- * redriven to the same dead-letter queue by SQS (without a reason; its error is logged with the message id).
+ * redriven to the same dead-letter queue by SQS (without a reason; its error is logged with the message id and
+ * counted in the `MessagesFailed` metric: the function itself succeeds, so its error metric never sees these).
  */
 export function sqsConsumer<Q extends QueueName>(queue: Q, handle: QueueHandler<Q>, options: { deps: DepsProvider }) {
   const fifo = queue === 'events';
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     const deps = await options.deps();
     const processor = fifo ? new SqsFifoPartialProcessorAsync() : new BatchProcessor(EventType.SQS);
-    return processPartialResponse(
+    const response = await processPartialResponse(
       event,
       async (record: SQSRecord) => {
         const parsed = parseQueueMessage(queue, record.body);
@@ -35,6 +36,9 @@ export function sqsConsumer<Q extends QueueName>(queue: Q, handle: QueueHandler<
       processor as BatchProcessor,
       { context: context as Context, throwOnFullBatchFailure: false },
     );
+    // FIFO: messages failed unprocessed after an earlier failure of their group count too (they are retried the same way).
+    if (response.batchItemFailures.length > 0) deps.metrics?.record('MessagesFailed', response.batchItemFailures.length);
+    return response;
   };
 }
 

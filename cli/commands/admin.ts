@@ -5,6 +5,12 @@ import { DynamoIdentityStore } from '../../shared/adapters/aws/dynamo-identity-s
 import { DynamoTable } from '../../shared/adapters/aws/dynamo-table';
 import { hashToken, newApiToken } from '../../shared/services/identity/tokens';
 import { ApiClient } from '../api-client';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { SecretValues } from '../../shared/adapters/aws/secret-values';
+import { githubBaseUrls } from '../../shared/services/identity/oauth';
+import { startManifestFlow } from './github-app-manifest';
+import { runSmokeTest } from './smoke-test';
 
 /**
  * `slipway admin token create`: creates an instance administrator and a personal API token for it directly
@@ -38,5 +44,44 @@ export function registerAdminCommands(program: Command): void {
     .action(async (opts: { from?: string; to?: string; format: string }) => {
       const query = new URLSearchParams({ format: opts.format, ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}) });
       process.stdout.write(await ApiClient.fromEnv().text(`/api/v2/slipway/audit?${query}`));
+    });
+  admin
+    .command('smoke-test')
+    .description('Run the built-in pipeline on a Slipway and wait for it (instance administrators; uses SLIPWAY_URL and SLIPWAY_TOKEN)')
+    .option('--timeout <seconds>', 'give up after this long', '900')
+    .action(async (opts: { timeout: string }) => {
+      const seconds = Number(opts.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--timeout must be a positive number of seconds, not ${JSON.stringify(opts.timeout)}.`);
+      const passed = await runSmokeTest(ApiClient.fromEnv(), { timeoutMs: seconds * 1000 });
+      process.exitCode = passed ? 0 : 1;
+    });
+  admin
+    .command('github-app')
+    .description('The GitHub App of a deployed Slipway')
+    .command('create')
+    .description('Create the GitHub App from Slipway\'s manifest and store its key in the stack\'s secret before it is installed (uses your AWS credentials)')
+    .requiredOption('--api-url <url>', 'the stack\'s ApiUrl output')
+    .option('--secret <name>', 'where the App secret goes: the Secrets Manager secret (githubAppSecretName) or, with profile=minimal, the SSM parameter /slipway/<stackName>/github-app', 'slipway/github-app')
+    .option('--github-api-url <url>', 'GitHub Enterprise Server: https://<host>/api/v3', 'https://api.github.com')
+    .option('--org <organization>', 'create the App under this organisation (default: your account)')
+    .option('--name <name>', 'the App\'s name (unique on GitHub)', 'Slipway')
+    .option('--port <port>', 'local port of the page and the redirect', '0')
+    .action(async (opts: { apiUrl: string; secret: string; githubApiUrl: string; org?: string; name: string; port: string }) => {
+      const values = new SecretValues({ secrets: () => new SecretsManagerClient({}), ssm: () => new SSMClient({}) });
+      const flow = startManifestFlow({
+        apiUrl: opts.apiUrl,
+        githubApiUrl: opts.githubApiUrl,
+        githubUrl: githubBaseUrls(opts.githubApiUrl).webUrl,
+        organization: opts.org,
+        name: opts.name,
+        port: Number(opts.port),
+        store: (json) => values.write(opts.secret, json),
+      });
+      process.stdout.write(`Open ${await flow.url} in a browser signed in to GitHub, and confirm the App there.\n`);
+      try {
+        await flow.done;
+      } finally {
+        flow.server.close();
+      }
     });
 }

@@ -17,6 +17,8 @@ const routes: Route[] = [
   { method: 'GET', path: '/api/v1.1/project/:vcs/:org/:repo/tree/:branch', handle: echo('v1-tree') },
   { method: 'GET', path: '/api/v1.1/project/:vcs/:org/:repo/:number', handle: echo('v1-job') },
   { method: 'GET', path: '/api/v2/me', handle: async (ctx) => json(200, { login: (await ctx.user()).login }) },
+  { method: 'GET', path: '/api/v2/boom', handle: async () => { throw new Error('unexpected'); } },
+  { method: 'GET', path: '/api/v2/unavailable', handle: async () => json(503, { message: 'try later' }) },
 ];
 
 function event(method: string, rawPath: string, options: { headers?: Record<string, string>; query?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
@@ -34,6 +36,7 @@ function event(method: string, rawPath: string, options: { headers?: Record<stri
 
 describe('createRouter', () => {
   let deps: ControlPlaneDeps;
+  const recorded: string[] = [];
   const route = createRouter(routes, () => undefined);
   const call = async (method: string, path: string, options?: Parameters<typeof event>[2]) => {
     const res = await route(event(method, path, options), deps);
@@ -42,7 +45,7 @@ describe('createRouter', () => {
 
   beforeAll(async () => {
     const r = await createTestResources({ queues: false });
-    deps = { identity: new DynamoIdentityStore(r.table), clock: systemClock } as unknown as ControlPlaneDeps;
+    deps = { identity: new DynamoIdentityStore(r.table), clock: systemClock, metrics: { record: (name: string) => recorded.push(name) } } as unknown as ControlPlaneDeps;
     await seedAdmin(deps, 'the-token');
   });
 
@@ -86,5 +89,15 @@ describe('createRouter', () => {
     }
     expect((await call('GET', '/api/v2/me', { query: { 'circle-token': 'wrong' } })).status).toBe(401);
     expect((await call('GET', '/api/v2/me')).status).toBe(401);
+  });
+
+  it('counts every response of 500 or more in ApiServerErrors, and nothing else', async () => {
+    recorded.length = 0;
+    expect((await call('GET', '/api/v2/boom')).status).toBe(500);
+    expect((await call('GET', '/api/v2/unavailable')).status).toBe(503);
+    expect(recorded).toEqual(['ApiServerErrors', 'ApiServerErrors']);
+    await call('GET', '/api/v2/project/gh/acme/demo/pipeline/latest');
+    await call('GET', '/api/v2/me');
+    expect(recorded).toHaveLength(2);
   });
 });

@@ -26,13 +26,19 @@ export function createRouter(routes: Route[], log: (msg: string, err: unknown) =
           req,
           user: async () => (user ??= await authenticate(deps, tokenFromRequest(req.headers, req.query))),
         });
-        return toResult(res);
+        return countServerError(toResult(res), deps);
       }
       if (pathMatched) throw new SlipwayError(`Method ${req.method} is not allowed on ${req.path}.`, 405);
       throw new NotFoundError(notFoundMessage(req.method, req.path));
     } catch (e) {
-      return errorResult(e, log);
+      return countServerError(errorResult(e, log), deps);
     }
   };
+}
+
+/** Responses of 500 and more feed the `ApiServerErrors` alarm (a Lambda error metric never sees them). */
+function countServerError(result: APIGatewayProxyStructuredResultV2, deps: ControlPlaneDeps): APIGatewayProxyStructuredResultV2 {
+  if ((result.statusCode ?? 200) >= 500) deps.metrics?.record('ApiServerErrors', 1);
+  return result;
 }
 

@@ -66,6 +66,13 @@ export interface ExistingVpcProps {
 /** Properties of the {@link Slipway} construct. Every property has a working default. */
 export interface SlipwayProps {
   /**
+   * `standard`: dashboard, every alarm, secrets in Secrets Manager, one NAT gateway. `minimal` (idle cost ≤ $5 a
+   * month, see `npm run bench -- --only idle-cost`): no NAT gateway (compute in public subnets), no dashboard, at
+   * most 10 alarm metrics, secrets as SSM SecureString parameters. Explicit properties override the profile's.
+   * @default 'standard'
+   */
+  readonly profile?: 'standard' | 'minimal';
+  /**
    * The VPC for job compute (Fargate tasks, EC2 instances; the control plane is serverless and needs none).
    * @default a new VPC over 2 AZs with public and private subnets and `natGateways` NAT gateways
    */

@@ -27,7 +27,10 @@ export function propsFromContext(node: Node): SlipwayProps {
   const roleProject = str('oidcRoleProject');
   const [organizationId, projectId] = roleProject?.split('/') ?? [];
   if (roleProject && !(organizationId && projectId)) throw new Error(`oidcRoleProject must be <organization id>/<project id>, not "${roleProject}".`);
+  const profile = str('profile');
+  if (profile !== undefined && profile !== 'standard' && profile !== 'minimal') throw new Error(`profile must be "standard" or "minimal", not "${profile}".`);
   return {
+    profile,
     existingVpc: vpcId
       ? {
           vpcId,

@@ -215,7 +215,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     const body = JSON.stringify(byType(t, 'AWS::CloudWatch::Dashboard')[0][1].Properties.DashboardBody);
-    for (const metric of ['JobsQueued', 'JobsStarted', 'JobsFinished', 'QueueWaitMs', 'JobDurationMs', 'WebhookRejected', 'RunningTaskCount', 'GroupInServiceInstances']) {
+    for (const metric of ['JobsQueued', 'JobsStarted', 'JobsFinished', 'QueueWaitMs', 'JobDurationMs', 'WebhookRejected', 'MessagesFailed', 'ApiServerErrors', 'TasksLaunched', 'TaskLaunchFailures', 'GroupInServiceInstances']) {
       expect(body).toContain(metric);
     }
   });

@@ -41,12 +41,19 @@ export class Slipway extends Construct {
       throw new Error('apiAccess "private" needs domainName and certificateArn (a regional ACM certificate for it).');
     }
     const logRetention = toRetentionDays(props.logRetention ?? Duration.days(30));
+    const minimal = props.profile === 'minimal';
+    // The minimal profile: no NAT gateway (compute in public subnets, no inbound rules), unless set otherwise.
+    props = { ...(minimal && { natGateways: 0, computeSubnets: 'public' as const }), ...defined(props) };
     const publicCompute = (props.computeSubnets ?? 'private') === 'public';
     if (!props.vpc && !props.existingVpc && props.natGateways === 0 && !publicCompute) {
       throw new Error('natGateways 0 leaves private subnets without egress: set computeSubnets "public" too (docs/cost.md).');
     }
 
+    // The minimal profile has no machine pools unless asked (docker jobs run on Fargate); pools need the runner token.
+    const machineClasses = props.machineClasses ?? (minimal ? {} : undefined);
     this.data = new Data(this, 'Data', {
+      secretStore: minimal ? 'ssm' : 'secrets-manager',
+      runnerToken: machineClasses === undefined || Object.keys(machineClasses).length > 0,
       retentionDays: props.retentionDays,
       githubAppSecretName: props.githubAppSecretName ?? 'slipway/github-app',
       corsOrigins: props.domainName ? [`https://${props.domainName}`] : ['https://*.cloudfront.net'],
@@ -90,7 +97,7 @@ export class Slipway extends Construct {
       agentImageUri: props.agentImageUri,
       agentImageTag: props.agentImageTag,
       fargateClasses: props.fargateClasses,
-      machineClasses: props.machineClasses,
+      machineClasses,
       logRetention,
     });
     const stack = Stack.of(this);
@@ -125,8 +132,8 @@ export class Slipway extends Construct {
       functions: this.functions,
       queues: this.queues,
       table: this.data.table,
-      cluster: this.compute.cluster,
       machineGroups: this.compute.machineGroups,
+      profile: minimal ? 'minimal' : 'standard',
       key: this.data.key,
       alarmTopic: props.alarmTopic,
       alarmEmail: props.alarmEmail,
@@ -139,7 +146,7 @@ export class Slipway extends Construct {
       new CfnOutput(this, 'AgentRepositoryUri', { value: this.compute.agentRepository.repositoryUri, description: 'Push the agent image here (docs/deploy.md)' });
     }
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'DynamoDB table (slipway admin token create --table)' });
-    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard' });
+    if (this.observability.dashboard) new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard' });
     new CfnOutput(this, 'DnsTarget', {
       value: this.web ? this.web.distribution.distributionDomainName : this.api.originDomain,
       description: 'CNAME/alias target for domainName',
@@ -176,6 +183,11 @@ export class Slipway extends Construct {
     });
     return vpc;
   }
+}
+
+/** The properties that are set (an `undefined` from context must not override a profile's default). */
+function defined<T extends object>(props: T): T {
+  return Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) as T;
 }
 
 function toRetentionDays(d: Duration): RetentionDays {

@@ -1,4 +1,5 @@
 import { App } from 'aws-cdk-lib';
+import { pinnedFeatureFlags } from './settings';
 import { SlipwayStack } from './slipway-stack';
 
 /**
@@ -6,7 +7,7 @@ import { SlipwayStack } from './slipway-stack';
  * the web assets: what the local IAM enforcement reads the functions' role policies from.
  */
 export function synthesizeTemplate(context: Record<string, unknown> = {}): Record<string, unknown> {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], webAssetPath: '/nonexistent/web/dist', ...context } });
+  const app = new App({ context: { ...pinnedFeatureFlags(), 'aws:cdk:bundling-stacks': [], webAssetPath: '/nonexistent/web/dist', ...context } });
   const stack = new SlipwayStack(app, 'Slipway');
   return app.synth().getStackByName(stack.stackName).template as Record<string, unknown>;
 }

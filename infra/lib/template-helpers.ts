@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { pinnedFeatureFlags } from './settings';
 import { SlipwayStack } from './slipway-stack';
 
 /**
@@ -8,7 +9,7 @@ import { SlipwayStack } from './slipway-stack';
  * for assertion tests; returns the template and the synth error, if any.
  */
 export function synthForTest(context: Record<string, unknown> = {}): { template: Template; error?: unknown } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], webAssetPath: '/nonexistent/web/dist', ...context } });
+  const app = new App({ context: { ...pinnedFeatureFlags(), 'aws:cdk:bundling-stacks': [], webAssetPath: '/nonexistent/web/dist', ...context } });
   const stack = new SlipwayStack(app, 'Slipway');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   try {

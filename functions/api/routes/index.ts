@@ -24,8 +24,9 @@ import { v1BuildRoutes } from './v1-builds';
 import { v1ProjectRoutes } from './v1-projects';
 import { webhookRoutes } from './webhooks';
 import { auditRoutes } from './audit';
+import { smokeTestRoutes } from './smoke-test';
 import { notificationSettingsRoutes } from './notification-settings';
 import { workflowRoutes } from './workflows';
 
 /** Every API route. Order matters only where paths overlap (more specific first). */
-export const apiRoutes: Route[] = [...metaRoutes, ...oidcRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...userSshKeyRoutes, ...oauthRoutes, ...webhookRoutes, ...auditRoutes, ...notificationSettingsRoutes, ...projectListRoutes, ...configRoutes, ...privateRoutes, ...usageRoutes, ...v1ProjectRoutes, ...v1BuildRoutes];
+export const apiRoutes: Route[] = [...metaRoutes, ...oidcRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...userSshKeyRoutes, ...oauthRoutes, ...webhookRoutes, ...auditRoutes, ...smokeTestRoutes, ...notificationSettingsRoutes, ...projectListRoutes, ...configRoutes, ...privateRoutes, ...usageRoutes, ...v1ProjectRoutes, ...v1BuildRoutes];

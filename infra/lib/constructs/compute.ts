@@ -17,7 +17,8 @@ export interface ComputeProps {
   readonly vpc: IVpc;
   readonly subnets: SubnetSelection;
   readonly assignPublicIp: boolean;
-  readonly runnerTokenSecret: ISecret;
+  /** The machine runners' token; required when there are machine classes. */
+  readonly runnerTokenSecret?: ISecret;
   readonly publicUrl: string;
   /** An agent image in another registry; by default the stack's own ECR repository at `agentImageTag`. */
   readonly agentImage?: ContainerImage;
@@ -159,9 +160,12 @@ export class Compute extends Construct {
     this.sshAccess = new SshAccess(this, 'SshAccess', { cluster: this.cluster });
 
     const machineClasses = props.machineClasses ?? { medium: {}, 'arm.medium': {} };
+    const runnerTokenSecret = props.runnerTokenSecret;
+    if (Object.keys(machineClasses).length > 0 && !runnerTokenSecret) throw new Error('Machine classes need the runner token secret (Data with runnerToken).');
     for (const [name, cls] of Object.entries(machineClasses)) {
       this.machineGroups[name] = createMachineGroup(this, name, cls, {
         ...props,
+        runnerTokenSecret: runnerTokenSecret!,
         securityGroup: this.securityGroup,
         agentImageUri: agent.imageUri,
         agentRepository: agent.repository,

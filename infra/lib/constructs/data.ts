@@ -1,14 +1,35 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BUCKET_PREFIXES, DEFAULT_RETENTION_DAYS, type BucketPrefix } from '../props';
 
+/**
+ * A secret the functions read by ARN: a Secrets Manager secret, or an SSM SecureString parameter (encrypted with
+ * the account's free `aws/ssm` key) that the first reader generates when `generated` (see `secret-values.ts`).
+ */
+export interface SecretRef {
+  readonly arn: string;
+  /** The statements that let a function read it (and create it once, for a generated parameter). */
+  readStatements(): PolicyStatement[];
+  /** Services the data key is used through when reading it (for the key's `kms:ViaService` condition). */
+  readonly viaService?: string;
+  /** Lets a principal outside the table (e.g. machine instances) read it. */
+  grantRead(grantee: IGrantable): void;
+}
+
+/** Where the stack keeps its secrets: Secrets Manager ($0.40 each a month) or SSM SecureString parameters (free). */
+export type SecretStore = 'secrets-manager' | 'ssm';
+
 export interface DataProps {
   readonly retentionDays?: Partial<Record<BucketPrefix, number>>;
+  /** @default 'secrets-manager' */
+  readonly secretStore?: SecretStore;
+  /** Create the machine runners' token (only machine pools use it). @default true */
+  readonly runnerToken?: boolean;
   readonly githubAppSecretName: string;
   /** Origins allowed to download with presigned URLs from a browser (the UI). */
   readonly corsOrigins: string[];
@@ -23,10 +44,11 @@ export class Data extends Construct {
   readonly table: Table;
   readonly bucket: Bucket;
   readonly logsBucket: Bucket;
-  readonly githubAppSecret: Secret;
-  readonly signingKeySecret: Secret;
-  /** Token EC2 machine runners present to claim jobs of their resource class. */
-  readonly runnerTokenSecret: Secret;
+  readonly githubAppSecret: SecretRef;
+  readonly signingKeySecret: SecretRef;
+  /** Token EC2 machine runners present to claim jobs of their resource class (a Secrets Manager secret, read by instances). */
+  readonly runnerTokenSecret?: Secret;
+  readonly secretStore: SecretStore;
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -106,34 +128,66 @@ export class Data extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.githubAppSecret = new Secret(this, 'GitHubApp', {
-      secretName: props.githubAppSecretName,
-      description: 'Slipway GitHub App: {"appId": ..., "privateKey": "-----BEGIN ...", "webhookSecrets": ["..."]}',
-      encryptionKey: this.key,
-    });
-    Validations.of(this.githubAppSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'GitHub App private keys and webhook secrets are rotated in GitHub by an administrator (docs/deploy.md), not by a rotation Lambda.',
-    });
+    this.secretStore = props.secretStore ?? 'secrets-manager';
+    if (this.secretStore === 'ssm') {
+      const name = props.githubAppSecretName.replace(/^\/?/, '/');
+      this.githubAppSecret = parameterRef(this, name === '/slipway/github-app' ? `/slipway/${Stack.of(this).stackName}/github-app` : name, false);
+      this.signingKeySecret = parameterRef(this, `/slipway/${Stack.of(this).stackName}/signing-key`, true);
+    } else {
+      const githubApp = new Secret(this, 'GitHubApp', {
+        secretName: props.githubAppSecretName,
+        description: 'Slipway GitHub App: {"appId": ..., "privateKey": "-----BEGIN ...", "webhookSecrets": ["..."]}',
+        encryptionKey: this.key,
+      });
+      Validations.of(githubApp).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'GitHub App private keys and webhook secrets are rotated in GitHub by an administrator (docs/deploy.md), not by a rotation Lambda.',
+      });
+      this.githubAppSecret = secretRef(githubApp);
+      const signingKey = new Secret(this, 'SigningKey', {
+        description: 'Slipway: key that signs job and output tokens (JWT, HS256)',
+        encryptionKey: this.key,
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      });
+      Validations.of(signingKey).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'Rotating the signing key invalidates running jobs; rotate by redeploying (docs/deploy.md). Tokens are short-lived.',
+      });
+      this.signingKeySecret = secretRef(signingKey);
+    }
 
-    this.signingKeySecret = new Secret(this, 'SigningKey', {
-      description: 'Slipway: key that signs job and output tokens (JWT, HS256)',
-      encryptionKey: this.key,
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    });
-    Validations.of(this.signingKeySecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'Rotating the signing key invalidates running jobs; rotate by redeploying (docs/deploy.md). Tokens are short-lived.',
-    });
-
-    this.runnerTokenSecret = new Secret(this, 'RunnerToken', {
-      description: 'Slipway: token of the EC2 machine runners (runner mode)',
-      encryptionKey: this.key,
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-    });
-    Validations.of(this.runnerTokenSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'Machine runners read the token at start; rotate it with an instance refresh (docs/deploy.md).',
-    });
+    if (props.runnerToken ?? true) {
+      this.runnerTokenSecret = new Secret(this, 'RunnerToken', {
+        description: 'Slipway: token of the EC2 machine runners (runner mode)',
+        encryptionKey: this.key,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      });
+      Validations.of(this.runnerTokenSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'Machine runners read the token at start; rotate it with an instance refresh (docs/deploy.md).',
+      });
+    }
   }
+}
+
+/** A Secrets Manager secret as a {@link SecretRef}. */
+export function secretRef(secret: Secret): SecretRef {
+  return {
+    arn: secret.secretArn,
+    viaService: 'secretsmanager',
+    readStatements: () => [new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] })],
+    grantRead: (grantee) => void secret.grantRead(grantee),
+  };
+}
+
+/** An SSM SecureString parameter by name; `generated`: the first reader may create it (PutParameter, never overwriting). */
+function parameterRef(scope: Construct, name: string, generated: boolean): SecretRef {
+  const stack = Stack.of(scope);
+  const arn = `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${name}`;
+  const read = () => new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [arn] });
+  return {
+    arn,
+    readStatements: () => [read(), ...(generated ? [new PolicyStatement({ actions: ['ssm:PutParameter'], resources: [arn] })] : [])],
+    grantRead: (grantee) => void grantee.grantPrincipal.addToPrincipalPolicy(read()),
+  };
 }

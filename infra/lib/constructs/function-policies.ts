@@ -12,7 +12,7 @@ import {
 } from '../../../shared/model/function-grants';
 import { acknowledgeWildcards, nagArn, nagRef } from '../nag';
 import type { Compute } from './compute';
-import type { Data } from './data';
+import { secretRef, type Data } from './data';
 import type { Oidc } from './oidc';
 import type { Queues } from './queues';
 
@@ -48,7 +48,10 @@ function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute
   const add = (s: PolicyStatement) => fn.addToRolePolicy(s);
   const tableActions = grants.table === 'read' ? [...TABLE_ACTIONS.read] : [...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write];
   add(new PolicyStatement({ actions: tableActions, resources: [data.table.tableArn, `${data.table.tableArn}/index/*`] }));
-  const viaServices = ['dynamodb', ...(grants.secrets.length > 0 ? ['secretsmanager'] : [])].map((s) => `${s}.${stack.region}.amazonaws.com`);
+  const secrets = { githubApp: data.githubAppSecret, signingKey: data.signingKeySecret, runnerToken: data.runnerTokenSecret && secretRef(data.runnerTokenSecret) };
+  const readable = grants.secrets.map((s) => secrets[s]).filter((s) => s !== undefined);
+  const secretServices = [...new Set(readable.map((s) => s.viaService).filter((v) => v !== undefined))];
+  const viaServices = ['dynamodb', ...secretServices].map((s) => `${s}.${stack.region}.amazonaws.com`);
   add(new PolicyStatement({ actions: SERVICE_KEY_ACTIONS, resources: [data.key.keyArn], conditions: { StringEquals: { 'kms:ViaService': viaServices } } }));
   acknowledgeWildcards(fn, 'Queries of the single table\'s indexes (gsi1, gsi2).', `Resource::${nagArn(data.table)}/index/*`);
 
@@ -58,8 +61,7 @@ function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute
   grantObjects(fn, grants.objects, data);
   for (const q of grants.send) queues.queues[q].grantSendMessages(fn);
   if (grants.rejects) queues.deadLetterQueues[grants.rejects].grantSendMessages(fn);
-  const secrets = { githubApp: data.githubAppSecret, signingKey: data.signingKeySecret, runnerToken: data.runnerTokenSecret };
-  for (const s of grants.secrets) add(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secrets[s].secretArn] }));
+  for (const s of readable) for (const statement of s.readStatements()) add(statement);
   for (const c of grants.compute) grantCompute(fn, c, compute);
   if (grants.oidcSigning) oidc.grantMint(fn);
   for (const e of grants.extra ?? []) add(new PolicyStatement({ actions: [...e.actions], resources: [...e.resources] }));

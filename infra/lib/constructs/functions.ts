@@ -78,8 +78,8 @@ export class Functions extends Construct {
       PUBLIC_URL: props.publicUrl,
       COMPUTE_MODE: 'aws',
       KMS_KEY_ID: data.key.keyArn,
-      SIGNING_KEY_SECRET_ARN: data.signingKeySecret.secretArn,
-      MACHINE_RUNNER_TOKEN_SECRET_ARN: data.runnerTokenSecret.secretArn,
+      SIGNING_KEY_SECRET_ARN: data.signingKeySecret.arn,
+      ...(data.runnerTokenSecret && { MACHINE_RUNNER_TOKEN_SECRET_ARN: data.runnerTokenSecret.secretArn }),
       ECS_CLUSTER_ARN: compute.cluster.clusterArn,
       ECS_SUBNETS: props.subnetIds.join(','),
       ECS_SECURITY_GROUPS: compute.securityGroup.securityGroupId,
@@ -91,7 +91,7 @@ export class Functions extends Construct {
       MACHINE_ASGS: Stack.of(this).toJsonString(
         Object.fromEntries(Object.entries(compute.machineGroups).map(([cls, g]) => [cls, g.autoScalingGroupName])),
       ),
-      GITHUB_APP_SECRET_ARN: data.githubAppSecret.secretArn,
+      GITHUB_APP_SECRET_ARN: data.githubAppSecret.arn,
       GITHUB_API_URL: props.githubApiUrl,
       JOB_LEASE_SECONDS: String(props.jobLeaseSeconds),
       AUDIT_RETENTION_DAYS: props.auditRetentionDays,
@@ -127,7 +127,8 @@ export class Functions extends Construct {
           format: OutputFormat.CJS,
           forceDockerBundling: false,
           // AWS SDK v3 comes with the Node.js 22 runtime: leaving it out keeps bundles small and cold starts short.
-          externalModules: ['@aws-sdk/*'],
+          // nodemailer: local mode's SMTP mailer only (loaded on use), never in AWS (SES).
+          externalModules: ['@aws-sdk/*', 'nodemailer'],
           // Users' configs compile in a worker thread (shared/adapters/compile), which loads its own bundle
           // from beside the handler's.
           commandHooks: {

@@ -28,7 +28,7 @@ export function identifyCall(clientName: string | undefined, commandName: string
   const client = String(clientName ?? '').replace(/Client$/, '');
   const command = String(commandName ?? '').replace(/Command$/, '');
   if (client === 'DynamoDBDocument') return { service: 'dynamodb', operation: DOCUMENT_OPERATIONS[command] ?? command };
-  const service = { DynamoDB: 'dynamodb', S3: 's3', SQS: 'sqs', KMS: 'kms', SecretsManager: 'secretsmanager', ECS: 'ecs', AutoScaling: 'autoscaling' }[client];
+  const service = { DynamoDB: 'dynamodb', S3: 's3', SQS: 'sqs', KMS: 'kms', SecretsManager: 'secretsmanager', SSM: 'ssm', ECS: 'ecs', AutoScaling: 'autoscaling' }[client];
   return { service: service ?? client.toLowerCase(), operation: command };
 }
 
@@ -95,6 +95,11 @@ export function iamRequestsOf(service: string, operation: string, input: Record<
     case 'secretsmanager': {
       const id = String(input.SecretId ?? '');
       return [{ action: `secretsmanager:${operation}`, resource: id.startsWith('arn:') ? id : arn('secretsmanager', `secret:${id}`) }];
+    }
+    case 'ssm': {
+      // Parameter names start with a slash; the ARN is `parameter` + name.
+      const name = String(input.Name ?? '');
+      return [{ action: `ssm:${operation}`, resource: arn('ssm', `parameter${name.startsWith('/') ? name : `/${name}`}`) }];
     }
     case 'ecs':
       return ecsRequests(operation, input, arn);

@@ -1,7 +1,7 @@
 import { PowertoolsJobMetrics } from './powertools-job-metrics';
 
 describe('PowertoolsJobMetrics', () => {
-  it('publishes each record at once in embedded metric format, with the service dimension and its own dimensions', () => {
+  it('publishes each record at once in embedded metric format, per its own dimensions and in total', () => {
     const lines: string[] = [];
     // Powertools writes EMF lines to stdout through its own console (as in Lambda).
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (lines.push(String(chunk)), true));
@@ -15,9 +15,10 @@ describe('PowertoolsJobMetrics', () => {
     const emf = lines.filter((l) => l.includes('CloudWatchMetrics')).map((l) => JSON.parse(l));
     expect(emf).toHaveLength(2);
     expect(emf[0]._aws.CloudWatchMetrics[0]).toEqual(
-      expect.objectContaining({ Namespace: 'Slipway', Dimensions: [expect.arrayContaining(['service', 'status'])], Metrics: [{ Name: 'JobsFinished', Unit: 'Count' }] }),
+      expect.objectContaining({ Namespace: 'Slipway', Dimensions: [['service', 'status'], ['service']], Metrics: [{ Name: 'JobsFinished', Unit: 'Count' }] }),
     );
     expect(emf[0]).toEqual(expect.objectContaining({ service: 'slipway', status: 'failed', JobsFinished: 1 }));
+    expect(emf[1]._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service']]);
     expect(emf[1]._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'QueueWaitMs', Unit: 'Milliseconds' }]);
     expect(emf[1].QueueWaitMs).toBe(250);
   });

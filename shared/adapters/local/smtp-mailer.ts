@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Email, Mailer } from '../../ports/mailer';
 
 /** Email through any SMTP server (`smtp://user:pass@host:port`, `smtps://...`), with nodemailer. */
@@ -6,6 +6,8 @@ export class SmtpMailer implements Mailer {
   private readonly transport: Transporter;
 
   constructor(url: string, private readonly from: string) {
+    // Loaded on use: SMTP is local mode's, so the Lambda bundles leave nodemailer out (external) and stay small.
+    const { createTransport } = require('nodemailer') as typeof import('nodemailer');
     this.transport = createTransport(url);
   }
 

@@ -20,15 +20,23 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
   const refusal = await foreignClassRefusal(deps, job);
   if (refusal) return failRefusedTask(deps, job, msg.taskIndex, msg.attempt, refusal);
   const taskToken = await deps.tokens.signTask(msg, TASK_TOKEN_TTL_SECONDS);
-  const { computeId } = await deps.compute.launch({
-    ...msg,
-    projectSlug: job.projectSlug,
-    executor: job.plan.executor,
-    workingDirectory: job.plan.workingDirectory,
-    taskToken,
-    controlPlaneUrl: deps.publicUrl,
-    ...(job.sshRerun && { ssh: true }),
-  });
+  // Per executor, so the dashboard shows Fargate tasks from what Slipway launched (bare tasks emit no ECS service metrics).
+  const dimensions = { executor: job.plan.executor.type };
+  const { computeId } = await deps.compute
+    .launch({
+      ...msg,
+      projectSlug: job.projectSlug,
+      executor: job.plan.executor,
+      workingDirectory: job.plan.workingDirectory,
+      taskToken,
+      controlPlaneUrl: deps.publicUrl,
+      ...(job.sshRerun && { ssh: true }),
+    })
+    .catch((e: unknown) => {
+      deps.metrics?.record('TaskLaunchFailures', 1, dimensions);
+      throw e;
+    });
+  deps.metrics?.record('TasksLaunched', 1, dimensions);
   const recorded = await deps.pipelines.updateTask(msg.workflowId, msg.jobId, msg.taskIndex, { status: ['queued', 'running'], attempt: msg.attempt }, { computeId });
   if (!recorded) await deps.compute.stop(computeId, 'task no longer queued').catch(() => undefined);
 }
