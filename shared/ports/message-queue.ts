@@ -19,4 +19,10 @@ export interface MessageQueue {
   send(queue: QueueName, body: object, options?: SendOptions): Promise<void>;
   /** Sends many messages (chunked into batches of 10); throws if any could not be sent after retries. */
   sendMany(queue: QueueName, messages: Array<{ body: object; options?: SendOptions }>): Promise<void>;
+  /**
+   * Makes a message being processed (by its receipt handle) visible again in `seconds` instead of after the
+   * queue's visibility timeout: a consumer that knows a retry can succeed soon (no capacity right now) fails the
+   * message and calls this first. Best effort: an expired receipt handle changes nothing.
+   */
+  retryIn?(queue: QueueName, receiptHandle: string, seconds: number): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { ComputeCapacityError } from '../model/errors';
 import type { ControlPlaneDeps } from './deps';
 import { failRefusedTask, foreignClassRefusal } from './runner-isolation';
 
@@ -35,4 +36,25 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
   });
   const recorded = await deps.pipelines.updateTask(msg.workflowId, msg.jobId, msg.taskIndex, { status: ['queued', 'running'], attempt: msg.attempt }, { computeId });
   if (!recorded) await deps.compute.stop(computeId, 'task no longer queued').catch(() => undefined);
+}
+
+/** Seconds before a dispatch that found no capacity is tried again: 15 s, doubling per receive, at most 90 s. */
+export function capacityRetryDelaySeconds(receiveCount: number): number {
+  return Math.min(90, 15 * 2 ** Math.max(0, receiveCount - 1));
+}
+
+/**
+ * {@link dispatchTask} for one received queue message. When compute has no capacity right now, the message is
+ * made visible again within seconds ({@link capacityRetryDelaySeconds}) rather than after the queue's visibility
+ * timeout (six times the dispatcher's timeout), then the error propagates so the message is retried.
+ */
+export async function dispatchReceived(deps: ControlPlaneDeps, msg: DispatchMessage, received: { receiptHandle: string; receiveCount: number }): Promise<void> {
+  try {
+    await dispatchTask(deps, msg);
+  } catch (error) {
+    if (error instanceof ComputeCapacityError && deps.queue.retryIn) {
+      await deps.queue.retryIn('dispatch', received.receiptHandle, capacityRetryDelaySeconds(received.receiveCount)).catch(() => undefined);
+    }
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessageQueue, QueueName, SendOptions } from '../../ports/message-queue';
 
 /** SQS-backed queues; the queue URLs come from the composition root. */
@@ -33,6 +33,17 @@ export class SqsMessageQueue implements MessageQueue {
           throw new Error(`SQS refused ${entries.length} messages to ${queue}: ${res.Failed?.[0]?.Message ?? 'unknown'}`);
         }
       }
+    }
+  }
+
+  async retryIn(queue: QueueName, receiptHandle: string, seconds: number): Promise<void> {
+    const change = new ChangeMessageVisibilityCommand({ QueueUrl: this.urls[queue], ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))) });
+    try {
+      await this.client.send(change);
+    } catch (e) {
+      // The message was deleted or its receipt handle expired: nothing left to reschedule.
+      if ((e as Error).name === 'ReceiptHandleIsInvalid' || (e as Error).name === 'MessageNotInflight') return;
+      throw e;
     }
   }
 }
