@@ -132,4 +132,6 @@ export const FARGATE_TASK_LAYOUT = {
   /** Environment variables the agent receives as container overrides; nothing else is passed there. */
   agentUrlEnv: 'SLIPWAY_URL',
   agentTokenEnv: 'SLIPWAY_TASK_TOKEN',
+  /** The one-time code the agent exchanges for its task token (RunTask overrides carry this, never the token). */
+  agentCodeEnv: 'SLIPWAY_TASK_CODE',
 } as const;

@@ -1,6 +1,7 @@
 import { ComputeCapacityError } from '../model/errors';
 import type { ControlPlaneDeps } from './deps';
 import { failRefusedTask, foreignClassRefusal } from './runner-isolation';
+import { TASK_CODE_TTL_SECONDS, TASK_TOKEN_TTL_SECONDS } from './task-codes';
 
 export interface DispatchMessage {
   workflowId: string;
@@ -9,8 +10,6 @@ export interface DispatchMessage {
   attempt: number;
 }
 
-/** How long a task token stays valid: long enough to wait for capacity, short enough to be useless later. */
-const TASK_TOKEN_TTL_SECONDS = 6 * 3600;
 
 /**
  * The dispatcher's use case: start compute for one queued task. Idempotent: a task that is no longer queued
@@ -24,13 +23,15 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
   // A self-hosted class of another organisation: the job fails with the reason, nothing is dispatched.
   const refusal = await foreignClassRefusal(deps, job);
   if (refusal) return failRefusedTask(deps, job, msg.taskIndex, msg.attempt, refusal);
-  const taskToken = await deps.tokens.signTask(msg, TASK_TOKEN_TTL_SECONDS);
+  const claims = { workflowId: msg.workflowId, jobId: msg.jobId, taskIndex: msg.taskIndex, attempt: msg.attempt };
+  const [taskToken, taskCode] = await Promise.all([deps.tokens.signTask(claims, TASK_TOKEN_TTL_SECONDS), deps.tokens.signTaskCode(claims, TASK_CODE_TTL_SECONDS)]);
   const { computeId } = await deps.compute.launch({
     ...msg,
     projectSlug: job.projectSlug,
     executor: job.plan.executor,
     workingDirectory: job.plan.workingDirectory,
     taskToken,
+    taskCode,
     controlPlaneUrl: deps.publicUrl,
     ...(job.sshRerun && { ssh: true }),
   });

@@ -120,7 +120,7 @@ export class Compute extends Construct {
       const agent = td.addContainer(FARGATE_TASK_LAYOUT.agentContainer, {
         image: agentImage,
         essential: true,
-        // Layout only, no secrets: SLIPWAY_URL and SLIPWAY_TASK_TOKEN arrive as RunTask overrides; job secrets
+        // Layout only, no secrets: SLIPWAY_URL and a one-time SLIPWAY_TASK_CODE arrive as RunTask overrides; job secrets
         // arrive in the job spec over the authenticated runner API.
         environment: {
           [FARGATE_TASK_LAYOUT.shimDirEnv]: FARGATE_TASK_LAYOUT.stepsDir,

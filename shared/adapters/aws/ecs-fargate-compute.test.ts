@@ -46,6 +46,7 @@ function launch(overrides: Partial<TaskLaunch> = {}, executor: Partial<ExecutorP
     taskIndex: 0,
     attempt: 1,
     taskToken: 'jwt-token',
+    taskCode: 'one-time-code',
     controlPlaneUrl: 'https://ci.example.com',
     executor: {
       type: 'docker',
@@ -125,12 +126,14 @@ describe('EcsFargateCompute', () => {
             name: 'agent',
             environment: [
               { name: 'SLIPWAY_URL', value: 'https://ci.example.com' },
-              { name: 'SLIPWAY_TASK_TOKEN', value: 'jwt-token' },
+              { name: 'SLIPWAY_TASK_CODE', value: 'one-time-code' },
             ],
           },
         ],
       },
     });
+    // CloudTrail records RunTask requests: the task token itself is nowhere in them.
+    expect(JSON.stringify(run)).not.toContain('jwt-token');
     expect(run.launchType).toBeUndefined();
     expect(run.overrides?.containerOverrides).toHaveLength(1);
     expect(run.tags).toEqual(expect.arrayContaining([{ key: 'slipway:job-id', value: 'job-1' }]));

@@ -64,8 +64,9 @@ export function launchToken(task: Pick<TaskLaunch, 'jobId' | 'taskIndex' | 'atte
  * name on later launches) that adds the primary container (running the step shim) and the service containers
  * (which share the task's network namespace, so `localhost:5432` reaches a database image as on CircleCI).
  *
- * The only per-launch values are container overrides of the agent: `SLIPWAY_URL` and `SLIPWAY_TASK_TOKEN`.
- * The job's secrets reach the agent in its job spec, never in ECS.
+ * The only per-launch values are container overrides of the agent: `SLIPWAY_URL` and `SLIPWAY_TASK_CODE`, a
+ * one-time code the agent exchanges for its task token (CloudTrail records overrides; the token never is). The
+ * job's secrets reach the agent in its job spec, never in ECS.
  *
  * Idempotency: `RunTask` carries `clientToken` = {@link launchToken}; if ECS reports the token in use with
  * other parameters (a re-minted task token), the task started by the first call is looked up by `startedBy`.
@@ -120,7 +121,7 @@ export class EcsFargateCompute implements JobCompute {
                 name: FARGATE_TASK_LAYOUT.agentContainer,
                 environment: [
                   { name: FARGATE_TASK_LAYOUT.agentUrlEnv, value: task.controlPlaneUrl },
-                  { name: FARGATE_TASK_LAYOUT.agentTokenEnv, value: task.taskToken },
+                  { name: FARGATE_TASK_LAYOUT.agentCodeEnv, value: task.taskCode },
                 ],
               },
             ],
