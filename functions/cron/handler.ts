@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { reconcile } from '../../shared/services/reconcile';
 import { fireDueSchedules } from '../../shared/services/schedules';
 import { scaleInIdleMachines } from '../../shared/services/machine-pool';
+import { forgetMachineInstances, handleInstanceLaunching, isInstanceLaunching, sweepMachineInstances } from '../../shared/services/machine-instances';
 import { handleSpotInterruption, isSpotInterruptionWarning } from '../../shared/services/spot-interruption';
 import { handleEcsTaskStopped, handleInstanceTerminating, isEcsTaskStopped, isInstanceTerminating } from '../../shared/services/compute-events';
 import { getDeps } from '../composition';
@@ -16,8 +17,9 @@ function reaperOptions() {
 
 /**
  * Every minute (EventBridge): due scheduled pipelines, then the reconciler and reaper of silent jobs, then scale-in
- * of idle machine instances. On an EC2 Spot interruption warning, a machine instance's termination lifecycle action
- * or a Fargate task that stopped: retry (or fail) at once the task that ran there.
+ * of idle machine instances and retirement of spent, never-registered and expired ones. On a machine instance's
+ * launch lifecycle action: issue its runner credential. On an EC2 Spot interruption warning, a machine instance's
+ * termination lifecycle action or a Fargate task that stopped: retry (or fail) at once the task that ran there.
  */
 export const handler = middy()
   .use(injectLambdaContext(logger))
@@ -33,6 +35,11 @@ export const handler = middy()
       if (stopped.tasks) logger.warn('fargate task stopped under its job', { ...stopped, stopCode: event.detail.stopCode, reason: event.detail.stoppedReason });
       return stopped;
     }
+    if (isInstanceLaunching(event)) {
+      const launching = await handleInstanceLaunching(deps, event);
+      logger.info('machine instance launching', { ...launching });
+      return launching;
+    }
     if (isInstanceTerminating(event)) {
       const terminating = await handleInstanceTerminating(deps, event, reaperOptions());
       logger.info('machine instance terminating', { ...terminating });
@@ -42,7 +49,10 @@ export const handler = middy()
     if (schedules.failed.length) logger.error('some schedules did not fire; the next run retries their slots', { failed: schedules.failed });
     const report = await reconcile(deps, reaperOptions());
     const scaledIn = await scaleInIdleMachines(deps);
+    await forgetMachineInstances(deps, scaledIn);
     if (scaledIn.length) logger.info('idle machine instances terminated', { instances: scaledIn });
+    const swept = await sweepMachineInstances(deps);
+    if (swept.spent.length + swept.unregistered.length + swept.expired.length) logger.info('machine instances retired', { ...swept });
     logger.info('reconciled', { ...report, schedulesFired: schedules.fired });
     return { ...report, schedulesFired: schedules.fired };
   });

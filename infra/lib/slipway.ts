@@ -84,7 +84,6 @@ export class Slipway extends Construct {
       vpc: this.vpc,
       subnets: computeSubnets,
       assignPublicIp: publicCompute,
-      runnerTokenSecret: this.data.runnerTokenSecret,
       publicUrl: this.publicUrl,
       agentImage: props.agentImage,
       agentImageUri: props.agentImageUri,

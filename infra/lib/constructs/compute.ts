@@ -5,7 +5,6 @@ import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
 import { CfnTaskDefinition, Cluster, ContainerDependencyCondition, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, resourceClassSlug } from '../../../shared/model/resource-classes';
 import type { FargateClassProps, MachineClassProps } from '../props';
@@ -16,7 +15,6 @@ export interface ComputeProps {
   readonly vpc: IVpc;
   readonly subnets: SubnetSelection;
   readonly assignPublicIp: boolean;
-  readonly runnerTokenSecret: ISecret;
   readonly publicUrl: string;
   /** An agent image in another registry; by default the stack's own ECR repository at `agentImageTag`. */
   readonly agentImage?: ContainerImage;
@@ -61,11 +59,14 @@ export class Compute extends Construct {
   readonly agentRepository?: Repository;
   /** Family name prefix shared by the base and the derived task definitions (for IAM scoping). */
   readonly familyPrefix: string;
+  /** SSM path of the machine instances' runner credentials (`/slipway/<stack>/runners`), one parameter per instance. */
+  readonly credentialPath: string;
 
   constructor(scope: Construct, id: string, props: ComputeProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.familyPrefix = `${stack.stackName}-job`;
+    this.credentialPath = `/slipway/${stack.stackName}/runners`;
 
     this.securityGroup = new SecurityGroup(this, 'JobSecurityGroup', {
       vpc: props.vpc,
@@ -160,6 +161,7 @@ export class Compute extends Construct {
         securityGroup: this.securityGroup,
         agentImageUri: agent.imageUri,
         agentRepository: agent.repository,
+        credentialPath: this.credentialPath,
       });
     }
   }

@@ -25,8 +25,6 @@ export class Data extends Construct {
   readonly logsBucket: Bucket;
   readonly githubAppSecret: Secret;
   readonly signingKeySecret: Secret;
-  /** Token EC2 machine runners present to claim jobs of their resource class. */
-  readonly runnerTokenSecret: Secret;
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -126,14 +124,5 @@ export class Data extends Construct {
       reason: 'Rotating the signing key invalidates running jobs; rotate by redeploying (docs/deploy.md). Tokens are short-lived.',
     });
 
-    this.runnerTokenSecret = new Secret(this, 'RunnerToken', {
-      description: 'Slipway: token of the EC2 machine runners (runner mode)',
-      encryptionKey: this.key,
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-    });
-    Validations.of(this.runnerTokenSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'Machine runners read the token at start; rotate it with an instance refresh (docs/deploy.md).',
-    });
   }
 }
