@@ -54,7 +54,7 @@ export interface MachineInstance {
   credentialHash: string;
   issuedAt: string;
   /** The credential claims nothing after this (the group replaces instances before: maximum instance lifetime). */
-  expiresAt: string;
+  credentialExpiresAt: string;
   /** The one task the instance claimed (`<job>#<task>#<attempt>`) and when. */
   claimedTask?: string;
   claimedAt?: string;

@@ -69,7 +69,7 @@ export async function handleInstanceLaunching(deps: Pick<ControlPlaneDeps, 'mach
       groupName: action.groupName,
       credentialHash: hashToken(credential),
       issuedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + MACHINE_CREDENTIAL_LIFETIME_SECONDS * 1000).toISOString(),
+      credentialExpiresAt: new Date(now.getTime() + MACHINE_CREDENTIAL_LIFETIME_SECONDS * 1000).toISOString(),
     });
     await pool.storeCredential(action.instanceId, credential);
     issued = true;
@@ -87,7 +87,7 @@ export async function authenticateMachineInstance(deps: Pick<ControlPlaneDeps, '
   const instance = isInstanceId(instanceId) ? await deps.runners.getMachineInstance(instanceId) : undefined;
   const matches = !!instance && instance.credentialHash.length === 64 && timingSafeEqual(Buffer.from(hashToken(credential), 'hex'), Buffer.from(instance.credentialHash, 'hex'));
   if (!instance || !matches) throw new UnauthorizedError('Invalid machine instance credential: the control plane issues one to each machine instance when it launches.');
-  if (Date.parse(instance.expiresAt) <= deps.clock.now().getTime()) throw new UnauthorizedError(`The credential of instance ${instanceId} expired; the instance is replaced.`);
+  if (Date.parse(instance.credentialExpiresAt) <= deps.clock.now().getTime()) throw new UnauthorizedError(`The credential of instance ${instanceId} expired; the instance is replaced.`);
   if (instance.claimedTask) throw new UnauthorizedError(`Instance ${instanceId} already claimed its one job; its credential claims nothing more.`);
   if (resourceClass && resourceClass !== machineRunnerClass(instance.resourceClass)) {
     throw new UnauthorizedError(`Instance ${instanceId} belongs to ${machineRunnerClass(instance.resourceClass)}; it cannot claim for ${resourceClass}.`);
@@ -143,7 +143,7 @@ export async function sweepMachineInstances(deps: Pick<ControlPlaneDeps, 'machin
     if (i.claimedTask) {
       if (now - Date.parse(i.claimedAt ?? i.issuedAt) > CLAIM_SETTLE_MS) report.spent.push(i.instanceId);
     }
-    else if (Date.parse(i.expiresAt) <= now) report.expired.push(i.instanceId);
+    else if (Date.parse(i.credentialExpiresAt) <= now) report.expired.push(i.instanceId);
     else if (!seen.has(i.instanceId) && now - Date.parse(i.issuedAt) > graceMs) report.unregistered.push(i.instanceId);
   }
   // Cleared first: should the termination fail, Auto Scaling may still replace an instance whose job is over.

@@ -100,7 +100,8 @@ export class DynamoRunnerStore implements RunnerStore {
   }
 
   async putMachineInstance(instance: MachineInstance): Promise<void> {
-    await this.table.put({ ...instanceKey(instance.instanceId), ...instance });
+    // The record outlives its credential by a day (TTL), so the sweep retires an instance it has not heard of since.
+    await this.table.put({ ...instanceKey(instance.instanceId), ...instance, expiresAt: Math.floor(Date.parse(instance.credentialExpiresAt) / 1000) + 86_400 });
   }
 
   async getMachineInstance(instanceId: string): Promise<MachineInstance | undefined> {
