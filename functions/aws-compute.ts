@@ -54,6 +54,7 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
     assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP === 'true',
     capacityProvider: env.ECS_CAPACITY_PROVIDER,
     sshTaskRoleArn: env.ECS_SSH_TASK_ROLE_ARN,
+    dockerHubMirror: env.ECS_DOCKER_HUB_MIRROR,
   });
   const groups = map(env.MACHINE_ASGS, 'MACHINE_ASGS');
   const machines = new AsgMachineCompute(clients.autoscaling ?? withProcessHooks(new AutoScalingClient({})), {

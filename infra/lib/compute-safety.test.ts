@@ -100,4 +100,19 @@ describe('machine pools and job tasks, safe for running jobs', () => {
       expect(userData).not.toContain('--token-secret');
     }
   });
+
+  it('pulls Docker Hub job images through an ECR pull-through cache when dockerHubCacheSecretArn is given', () => {
+    const secret = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:ecr-pullthroughcache/dockerhub-AbCdEf';
+    const cached = synthForTest({ dockerHubCacheSecretArn: secret });
+    expect(cached.error).toBeUndefined();
+    cached.template.hasResourceProperties('AWS::ECR::PullThroughCacheRule', { EcrRepositoryPrefix: 'docker-hub', UpstreamRegistry: 'docker-hub', UpstreamRegistryUrl: 'registry-1.docker.io', CredentialArn: secret });
+    const [execRole] = byType(cached.template, 'AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ecs-tasks') && !r.Properties.Description)!;
+    const pull = roleStatements(cached.template, execRole).find((st) => actionsOf(st).includes('ecr:BatchImportUpstreamImage'));
+    expect(JSON.stringify(pull.Resource)).toContain(':repository/docker-hub/*');
+    const dispatcher = byType(cached.template, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'slipway-dispatcher')!;
+    expect(JSON.stringify(dispatcher[1].Properties.Environment.Variables.ECS_DOCKER_HUB_MIRROR)).toContain('/docker-hub');
+    // Off by default.
+    t.resourceCountIs('AWS::ECR::PullThroughCacheRule', 0);
+    expect(() => synthForTest({ dockerHubCacheSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:dockerhub' })).toThrow(/starts with "ecr-pullthroughcache\/"/);
+  });
 });

@@ -88,6 +88,7 @@ export class Slipway extends Construct {
       agentImage: props.agentImage,
       agentImageUri: props.agentImageUri,
       agentImageTag: props.agentImageTag,
+      dockerHubCacheSecretArn: props.dockerHubCacheSecretArn,
       fargateClasses: props.fargateClasses,
       machineClasses: props.machineClasses,
       logRetention,

@@ -1,7 +1,7 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
 import { SecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
+import { CfnPullThroughCacheRule, Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
 import { CfnTaskDefinition, Cluster, ContainerDependencyCondition, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -21,6 +21,8 @@ export interface ComputeProps {
   readonly agentImageUri?: string;
   /** @default 'latest' */
   readonly agentImageTag?: string;
+  /** Docker Hub credentials (`ecr-pullthroughcache/...` secret) for an ECR pull-through cache of Docker Hub. */
+  readonly dockerHubCacheSecretArn?: string;
   readonly fargateClasses?: Readonly<Record<string, FargateClassProps>>;
   readonly machineClasses?: Readonly<Record<string, MachineClassProps>>;
   readonly logRetention: RetentionDays;
@@ -59,6 +61,8 @@ export class Compute extends Construct {
   readonly agentRepository?: Repository;
   /** Family name prefix shared by the base and the derived task definitions (for IAM scoping). */
   readonly familyPrefix: string;
+  /** Where job images from Docker Hub are pulled through the ECR cache (`<registry>/docker-hub`), when there is one. */
+  readonly dockerHubMirror?: string;
   /** SSM path of the machine instances' runner credentials (`/slipway/<stack>/runners`), one parameter per instance. */
   readonly credentialPath: string;
 
@@ -96,6 +100,7 @@ export class Compute extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource; image pulls are granted on the agent repository only.',
     });
+    if (props.dockerHubCacheSecretArn) this.dockerHubMirror = this.dockerHubCache(props.dockerHubCacheSecretArn);
     const agent = agentImageOf(this, props);
     this.agentRepository = agent.repository;
     const agentImage = agent.image;
@@ -164,5 +169,26 @@ export class Compute extends Construct {
         credentialPath: this.credentialPath,
       });
     }
+  }
+
+  /**
+   * The pull-through cache rule of Docker Hub (`docker-hub/` repositories, created on first pull) and what the
+   * task execution role needs to pull through it: read those repositories, and import images into them.
+   */
+  private dockerHubCache(credentialArn: string): string {
+    const stack = Stack.of(this);
+    const prefix = 'docker-hub';
+    if (!/^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:ecr-pullthroughcache\//.test(credentialArn) && !Token.isUnresolved(credentialArn)) {
+      throw new Error(`dockerHubCacheSecretArn must be the ARN of a Secrets Manager secret whose name starts with "ecr-pullthroughcache/" (ECR requires it), not "${credentialArn}".`);
+    }
+    new CfnPullThroughCacheRule(this, 'DockerHubCache', { ecrRepositoryPrefix: prefix, upstreamRegistry: 'docker-hub', upstreamRegistryUrl: 'registry-1.docker.io', credentialArn });
+    const repositories = `arn:${stack.partition}:ecr:${stack.region}:${stack.account}:repository/${prefix}/*`;
+    this.executionRole.addToPolicy(
+      new PolicyStatement({ actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'], resources: [repositories] }),
+    );
+    this.executionRole.addToPolicy(new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+    acknowledgeWildcards(this.executionRole, 'Docker Hub images cached under the docker-hub/ prefix (repositories are created on first pull).',
+      `Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${prefix}/*`);
+    return `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}/${prefix}`;
   }
 }

@@ -96,6 +96,7 @@ export class Functions extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ECS_SSH_TASK_ROLE_ARN: compute.sshTaskRole.roleArn,
+      ...(compute.dockerHubMirror && { ECS_DOCKER_HUB_MIRROR: compute.dockerHubMirror }),
       ...props.oidc.environment(),
     };
 

@@ -31,6 +31,23 @@ export interface EcsFargateComputeOptions {
   readonly capacityProvider?: 'FARGATE' | 'FARGATE_SPOT';
   /** Task role of tasks rerun with SSH (ECS Exec's Session Manager channels); other tasks run without one. */
   readonly sshTaskRoleArn?: string;
+  /** An ECR pull-through cache of Docker Hub (`<registry>/docker-hub`): Docker Hub images are pulled through it. */
+  readonly dockerHubMirror?: string;
+}
+
+const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/**
+ * A Docker Hub image reference rewritten to an ECR pull-through cache of Docker Hub: `cimg/base:stable` →
+ * `<mirror>/cimg/base:stable`, `node:20` → `<mirror>/library/node:20` (official images live under `library/`),
+ * `docker.io/x/y` like `x/y`. Images of any other registry (a host with a dot or port, `localhost`) are unchanged.
+ */
+export function throughDockerHubMirror(image: string, mirror: string): string {
+  const [first, ...rest] = image.split('/');
+  const hasHost = rest.length > 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasHost && !DOCKER_HUB_HOSTS.has(first)) return image;
+  const path = hasHost ? rest.join('/') : image;
+  return `${mirror.replace(/\/$/, '')}/${path.includes('/') ? path : `library/${path}`}`;
 }
 
 /** Errors of ECS that mean "try again shortly", not "this request is wrong". */
@@ -92,7 +109,9 @@ export class EcsFargateCompute implements JobCompute {
     if (task.executor.images.length === 0) {
       throw new ValidationError('A docker executor needs at least one image.', { jobId: task.jobId });
     }
-    const taskDefinition = await this.taskDefinitionFor(baseArn, task.executor.images, separateWorkdir(task.workingDirectory));
+    const mirror = this.options.dockerHubMirror;
+    const images = mirror ? task.executor.images.map((i) => ({ ...i, image: throughDockerHubMirror(i.image, mirror) })) : task.executor.images;
+    const taskDefinition = await this.taskDefinitionFor(baseArn, images, separateWorkdir(task.workingDirectory));
     const token = launchToken(task);
     const startedBy = `slipway-${token.slice(0, 32)}`;
     let response;
