@@ -15,6 +15,7 @@ import type { DockerImage } from '../../config/plan';
 import { ComputeCapacityError, ValidationError } from '../../model/errors';
 import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, findDockerResourceClass } from '../../model/resource-classes';
 import type { JobCompute, LaunchResult, TaskLaunch } from '../../ports/job-compute';
+import { throughDockerHubMirror } from './docker-hub-mirror';
 
 export interface EcsFargateComputeOptions {
   /** Cluster ARN (`ECS_CLUSTER_ARN`). */
@@ -33,21 +34,6 @@ export interface EcsFargateComputeOptions {
   readonly sshTaskRoleArn?: string;
   /** An ECR pull-through cache of Docker Hub (`<registry>/docker-hub`): Docker Hub images are pulled through it. */
   readonly dockerHubMirror?: string;
-}
-
-const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-
-/**
- * A Docker Hub image reference rewritten to an ECR pull-through cache of Docker Hub: `cimg/base:stable` →
- * `<mirror>/cimg/base:stable`, `node:20` → `<mirror>/library/node:20` (official images live under `library/`),
- * `docker.io/x/y` like `x/y`. Images of any other registry (a host with a dot or port, `localhost`) are unchanged.
- */
-export function throughDockerHubMirror(image: string, mirror: string): string {
-  const [first, ...rest] = image.split('/');
-  const hasHost = rest.length > 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (hasHost && !DOCKER_HUB_HOSTS.has(first)) return image;
-  const path = hasHost ? rest.join('/') : image;
-  return `${mirror.replace(/\/$/, '')}/${path.includes('/') ? path : `library/${path}`}`;
 }
 
 /** Errors of ECS that mean "try again shortly", not "this request is wrong". */
