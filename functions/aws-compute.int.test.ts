@@ -303,6 +303,17 @@ describe('AWS machine executor', () => {
     expect(await sweepMachineInstances(deps)).toEqual({ spent: [], unregistered: [], expired: [] });
   });
 
+  it('refuses an expired credential and retires its idle instance', async () => {
+    const { deps, launched, advance, msg } = await setup();
+    autoscaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: 'i-0old', AutoScalingGroupName: GROUP, LifecycleState: 'InService', AvailabilityZone: 'eu-west-1a', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }] });
+    const credential = await launched('i-0old');
+    await claimRunnerTask(deps, credential, machine('i-0old')); // registers (nothing queued yet)
+    advance(8 * 24 * 3600 + 1);
+    await dispatchTask(deps, msg);
+    await expect(claimRunnerTask(deps, credential, machine('i-0old'))).rejects.toThrow(/expired/);
+    expect(await sweepMachineInstances(deps)).toEqual({ spent: [], unregistered: [], expired: ['i-0old'] });
+  });
+
   it('keeps a group at its minimum when retiring: the instance is replaced, not removed', async () => {
     const { deps, launched, advance } = await setup();
     autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ ...group(1).AutoScalingGroups[0], MinSize: 1 }] });
