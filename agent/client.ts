@@ -110,6 +110,10 @@ export class ControlPlaneClient {
   async oidcToken(claims?: unknown): Promise<string> {
     return (await this.call<{ token: string }>('POST', '/task/oidc-token', claims === undefined ? {} : { claims })).token;
   }
+  /** Exchanges the one-time task code this client was built with for the task's token (works once). */
+  async exchangeCode(): Promise<string> {
+    return (await this.call<{ task_token: string }>('POST', '/task/token')).task_token;
+  }
   /** Rerun with SSH: one session event, for the audit log. */
   async sshSession(event: { event: 'opened' | 'closed' | 'refused'; login?: string; ip: string }): Promise<void> {
     await this.call('POST', '/task/ssh-session', event);

@@ -6,7 +6,8 @@ import { ContainerExecutor } from './executors/container';
 import { runTask } from './run-task';
 
 /**
- * The agent's entry point. Task mode (`task`): run the one task named by SLIPWAY_TASK_TOKEN against
+ * The agent's entry point. Task mode (`task`): run the one task named by SLIPWAY_TASK_TOKEN (or by
+ * SLIPWAY_TASK_CODE, a one-time code exchanged for that token first: what Fargate tasks get) against
  * SLIPWAY_URL, then exit 0 (the task's own status goes to the control plane) or 1 when it could not report.
  * `circleci`: the in-job `circleci` command (the script the agent puts on PATH calls back into this mode).
  */
@@ -31,19 +32,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown agent mode "${mode}". Use: task, standby, circleci\n`);
     return 2;
   }
-  return runTaskMode(process.env.SLIPWAY_URL, process.env.SLIPWAY_TASK_TOKEN, process.env.SLIPWAY_WORK_ROOT);
+  return runTaskMode(process.env.SLIPWAY_URL, process.env.SLIPWAY_TASK_TOKEN, process.env.SLIPWAY_WORK_ROOT, process.env.SLIPWAY_TASK_CODE);
 }
 
-async function runTaskMode(url: string | undefined, token: string | undefined, workRoot: string | undefined): Promise<number> {
-  if (!url || !token) {
-    process.stderr.write('The agent needs SLIPWAY_URL and SLIPWAY_TASK_TOKEN.\n');
+async function runTaskMode(url: string | undefined, given: string | undefined, workRoot: string | undefined, code?: string): Promise<number> {
+  if (!url || !(given || code)) {
+    process.stderr.write('The agent needs SLIPWAY_URL and SLIPWAY_TASK_TOKEN (or SLIPWAY_TASK_CODE).\n');
     return 2;
   }
   try {
+    const base = url.replace(/\/$/, '');
+    // A one-time code (what RunTask overrides carry) becomes the task token with one request.
+    const token = given || (await new ControlPlaneClient(base, code!).exchangeCode());
     // As a Fargate sidecar, steps run in the primary container through the shim watching SLIPWAY_SHIM_DIR.
     const shimDir = process.env.SLIPWAY_SHIM_DIR;
     await runTask({
-      client: new ControlPlaneClient(url.replace(/\/$/, ''), token),
+      client: new ControlPlaneClient(base, token),
       workRoot: workRoot ?? join(tmpdir(), 'slipway-agent'),
       executorFactory: shimDir ? () => new ContainerExecutor(shimDir) : undefined,
     });

@@ -37,6 +37,7 @@ const task = (executor: TaskLaunch['executor']) => ({ jobId, taskIndex = 0, atte
   taskIndex,
   attempt,
   taskToken,
+  taskCode: `code-${jobId}`,
   controlPlaneUrl: 'https://ci.example.com',
   executor,
 });

@@ -4,10 +4,11 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   SetDesiredCapacityCommand,
+  SetInstanceProtectionCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -17,24 +18,24 @@ import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
 import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
 import { UnauthorizedError } from '../shared/model/errors';
 import { aJob, aJobPlan, aWorkflow } from '../shared/model/fixtures';
-import { systemClock } from '../shared/ports/clock';
 import type { ControlPlaneDeps } from '../shared/services/deps';
 import { dispatchTask } from '../shared/services/jobs/dispatch-task';
 import { scaleInIdleMachines } from '../shared/services/runners/machine-pool';
-import { startTask } from '../shared/services/runners/runner-protocol';
+import { startTask, completeTask } from '../shared/services/runners/runner-protocol';
 import { claimRunnerTask } from '../shared/services/runners/runners';
 import { RunnerQueueCompute } from '../shared/services/runners/runners-compute';
 import { handleSpotInterruption, isSpotInterruptionWarning } from '../shared/services/jobs/spot-interruption';
 import { handleEcsTaskStopped, handleInstanceTerminating, isEcsTaskStopped, isInstanceTerminating } from '../shared/services/jobs/compute-events';
 import { TokenService } from '../shared/services/identity/tokens';
+import { handleInstanceLaunching, sweepMachineInstances } from '../shared/services/runners/machine-instances';
 import { createAwsCompute } from './aws-compute';
 import { readEnv } from './env';
 
 const autoscaling = mockClient(AutoScalingClient);
-const secrets = mockClient(SecretsManagerClient);
+const ssm = mockClient(SSMClient);
 const GROUP = 'Slipway-MachineGroup-medium-1A2B3C';
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:RunnerToken-abc';
-const MACHINE_TOKEN = 'machine-runner-token-'.padEnd(64, 'x');
+const PATH = '/slipway/Slipway/runners';
+const ARN_PREFIX = 'arn:aws:ec2:eu-west-1:111122223333:instance/';
 
 /** The control plane as the AWS composition root wires it, on the emulators, with Auto Scaling and Secrets Manager mocked. */
 async function setup() {
@@ -43,24 +44,28 @@ async function setup() {
     ...resourceEnvironment(r),
     PUBLIC_URL: 'https://ci.example.com',
     MACHINE_ASGS: JSON.stringify({ medium: GROUP }),
-    MACHINE_RUNNER_TOKEN_SECRET_ARN: SECRET_ARN,
+    MACHINE_CREDENTIAL_PATH: PATH,
+    MACHINE_INSTANCE_ARN_PREFIX: ARN_PREFIX,
   });
+  let now = Date.now();
+  const clock = { now: () => new Date(now) };
   const pipelines = new DynamoPipelineStore(r.table);
   const runners = new DynamoRunnerStore(r.table);
   const region = { region: 'eu-west-1' };
   const aws = createAwsCompute(env, () => pipelines, () => runners, {
     autoscaling: new AutoScalingClient(region),
-    secrets: new SecretsManagerClient(region),
+    ssm: new SSMClient(region),
     ecs: new ECSClient(region),
+    clock,
   });
   const deps = {
     pipelines,
     runners,
     queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
-    compute: new RunnerQueueCompute(aws, runners, systemClock),
+    compute: new RunnerQueueCompute(aws, runners, clock),
     machinePool: aws.machinePool,
     tokens: new TokenService(randomBytes(32)),
-    clock: systemClock,
+    clock,
     publicUrl: 'https://ci.example.com',
     leaseSeconds: 60,
   } as unknown as ControlPlaneDeps;
@@ -77,8 +82,22 @@ async function setup() {
     return (out.Messages ?? []).map((m) => JSON.parse(m.Body!)).filter((m) => m.jobId === job.id && m.attempt === attempt);
   };
   const task = async () => (await pipelines.getJob(workflow.id, job.id))!;
-  return { deps, runners, workflow, job, task, dispatched, msg: { workflowId: workflow.id, jobId: job.id, taskIndex: 0, attempt: 0 } };
+  /** The instance launches: cron issues its credential (what the instance then reads from SSM). */
+  const launched = async (instanceId: string, destination = 'AutoScalingGroup') => {
+    const before = ssm.commandCalls(PutParameterCommand).length;
+    await handleInstanceLaunching(deps, launchEvent(instanceId, destination) as never);
+    return ssm.commandCalls(PutParameterCommand).slice(before).map((c) => c.args[0].input.Value!)[0];
+  };
+  const advance = (seconds: number) => (now += seconds * 1000);
+  return { deps, runners, workflow, job, task, dispatched, launched, advance, msg: { workflowId: workflow.id, jobId: job.id, taskIndex: 0, attempt: 0 } };
 }
+
+const launchEvent = (instanceId: string, destination: string) => ({
+  source: 'aws.autoscaling',
+  'detail-type': 'EC2 Instance-launch Lifecycle Action',
+  detail: { EC2InstanceId: instanceId, AutoScalingGroupName: GROUP, LifecycleHookName: 'slipway-register', LifecycleActionToken: `tok-${instanceId}`, Origin: 'EC2', Destination: destination },
+});
+const machine = (name: string) => ({ name, version: '1', resourceClass: 'machine/medium' });
 
 const group = (desired: number) => ({
   AutoScalingGroups: [
@@ -88,11 +107,14 @@ const group = (desired: number) => ({
 
 beforeEach(() => {
   autoscaling.reset();
-  secrets.reset();
+  ssm.reset();
+  ssm.on(PutParameterCommand).resolves({ Version: 1 });
+  ssm.on(DeleteParameterCommand).resolves({});
+  autoscaling.on(CompleteLifecycleActionCommand).resolves({});
+  autoscaling.on(SetInstanceProtectionCommand).resolves({});
   autoscaling.on(DescribeAutoScalingGroupsCommand).resolves(group(0));
   autoscaling.on(SetDesiredCapacityCommand).resolves({});
   autoscaling.on(TerminateInstanceInAutoScalingGroupCommand).resolves({});
-  secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: `${MACHINE_TOKEN}\n` });
 });
 
 describe('AWS machine executor', () => {
@@ -107,26 +129,64 @@ describe('AWS machine executor', () => {
     expect((await task()).tasks[0].computeId).toMatch(/^runner:/);
   });
 
-  it('lets an instance claim with the machine token from Secrets Manager for machine/* classes only, recording the instance', async () => {
-    const { deps, runners, task, msg } = await setup();
+  it('issues each launching instance its own credential, readable by that instance only, and lets it claim one job of its class', async () => {
+    const { deps, runners, task, msg, launched } = await setup();
     await dispatchTask(deps, msg);
-    const runner = { name: 'i-0abc', version: '1', resourceClass: 'machine/medium' };
-    await expect(claimRunnerTask(deps, 'not-the-token', runner)).rejects.toBeInstanceOf(UnauthorizedError);
-    await expect(claimRunnerTask(deps, MACHINE_TOKEN, { ...runner, resourceClass: 'acme/gpu' })).rejects.toBeInstanceOf(UnauthorizedError);
-    const claimed = await claimRunnerTask(deps, MACHINE_TOKEN, runner);
+    const credential = await launched('i-0abc');
+    expect(credential).toMatch(/^smi\.i-0abc\./);
+    expect(ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ Name: `${PATH}/i-0abc`, Type: 'SecureString', Value: credential, Tags: [{ Key: 'slipway:instance-arn', Value: `${ARN_PREFIX}i-0abc` }] }),
+    ]);
+    expect(autoscaling.commandCalls(CompleteLifecycleActionCommand).map((c) => c.args[0].input)).toEqual([
+      { AutoScalingGroupName: GROUP, LifecycleHookName: 'slipway-register', LifecycleActionToken: 'tok-i-0abc', InstanceId: 'i-0abc', LifecycleActionResult: 'CONTINUE' },
+    ]);
+    // The store keeps only the credential's hash.
+    expect(JSON.stringify(await runners.getMachineInstance('i-0abc'))).not.toContain(credential.split('.')[2]);
+
+    await expect(claimRunnerTask(deps, `smi.i-0abc.${'x'.repeat(43)}`, machine('i-0abc'))).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(claimRunnerTask(deps, credential, { ...machine('i-0abc'), resourceClass: 'machine/large' })).rejects.toThrow(/belongs to machine\/medium/);
+    await expect(claimRunnerTask(deps, credential, { ...machine('i-0abc'), resourceClass: 'acme/gpu' })).rejects.toBeInstanceOf(UnauthorizedError);
+    // Whatever name it gives, the instance claims as itself.
+    const claimed = await claimRunnerTask(deps, credential, machine('spoofed-name'));
     expect(claimed).toMatchObject({ resourceClass: 'machine/medium', jobId: msg.jobId });
     expect(await deps.tokens.verifyTask(claimed!.taskToken)).toEqual(msg);
     expect((await task()).tasks[0].computeId).toBe('machine:i-0abc');
     expect((await runners.listRunners('machine/medium')).map((r) => r.name)).toEqual(['i-0abc']);
-    expect(await claimRunnerTask(deps, MACHINE_TOKEN, { ...runner, name: 'i-0def' })).toBeUndefined();
-    // The secret is read once per function instance.
-    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(autoscaling.commandCalls(SetInstanceProtectionCommand).map((c) => c.args[0].input)).toEqual([
+      { AutoScalingGroupName: GROUP, InstanceIds: ['i-0abc'], ProtectedFromScaleIn: true },
+    ]);
+  });
+
+  it('does not let a machine job claim another job with its instance\'s credential', async () => {
+    const { deps, task, msg, launched, workflow } = await setup();
+    await dispatchTask(deps, msg);
+    const credential = await launched('i-0abc');
+    await startTask(deps, await deps.tokens.verifyTask((await claimRunnerTask(deps, credential, machine('i-0abc')))!.taskToken));
+    // A second machine job waits in the queue; a step of the first reads the instance credential and claims.
+    const second = aJob(workflow, { status: 'queued', plan: aJobPlan({ executor: { type: 'machine', resourceClass: 'medium', images: [], machineImage: 'ubuntu-2204:current' } }), tasks: [{ index: 0, status: 'queued', attempt: 0, steps: [] }] });
+    await deps.pipelines.createWorkflow({ ...workflow, id: `${workflow.id}-2` }, [{ ...second, workflowId: `${workflow.id}-2` }]);
+    await dispatchTask(deps, { workflowId: `${workflow.id}-2`, jobId: second.id, taskIndex: 0, attempt: 0 });
+    await expect(claimRunnerTask(deps, credential, machine('i-0abc'))).rejects.toThrow(/already claimed its one job/);
+    expect((await deps.pipelines.getJob(`${workflow.id}-2`, second.id))!.tasks[0]).toMatchObject({ status: 'queued', computeId: expect.stringMatching(/^runner:/) });
+    // Another instance's own credential takes it.
+    expect(await claimRunnerTask(deps, await launched('i-0def'), machine('i-0def'))).toMatchObject({ jobId: second.id });
+    expect((await task()).tasks[0]).toMatchObject({ status: 'running', computeId: 'machine:i-0abc' });
+  });
+
+  it('issues no credential to an instance going into the warm pool, only when it leaves it for service', async () => {
+    const { deps, launched, runners } = await setup();
+    expect(await launched('i-0warm', 'WarmPool')).toBeUndefined();
+    expect(await runners.getMachineInstance('i-0warm')).toBeUndefined();
+    expect(autoscaling.commandCalls(CompleteLifecycleActionCommand)).toHaveLength(1);
+    expect(await launched('i-0warm', 'AutoScalingGroup')).toMatch(/^smi\.i-0warm\./);
+    // A launch event of some other group is none of Slipway's business.
+    expect(await handleInstanceLaunching(deps, { ...launchEvent('i-0other', 'AutoScalingGroup'), detail: { ...launchEvent('i-0other', '').detail, AutoScalingGroupName: 'not-slipway' } } as never)).toEqual({ instanceId: 'i-0other', issued: false });
   });
 
   it('retries the task of a Spot-interrupted instance once as a new attempt through the reaper, then fails it', async () => {
-    const { deps, task, dispatched, msg } = await setup();
+    const { deps, task, dispatched, msg, launched } = await setup();
     await dispatchTask(deps, msg);
-    await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, MACHINE_TOKEN, { name: 'i-0abc', version: '1', resourceClass: 'machine/medium' }))!.taskToken)));
+    await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, await launched('i-0abc'), machine('i-0abc')))!.taskToken)));
     const warning = { 'detail-type': 'EC2 Spot Instance Interruption Warning', source: 'aws.ec2', detail: { 'instance-id': 'i-0abc', 'instance-action': 'terminate' } };
     expect(isSpotInterruptionWarning(warning)).toBe(true);
     expect(isSpotInterruptionWarning({ 'detail-type': 'Scheduled Event', detail: {} })).toBe(false);
@@ -143,16 +203,16 @@ describe('AWS machine executor', () => {
 
     // The second attempt lands on another Spot instance that is interrupted too: no retries left.
     await dispatchTask(deps, { ...msg, attempt: 1 });
-    await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, MACHINE_TOKEN, { name: 'i-0def', version: '1', resourceClass: 'machine/medium' }))!.taskToken)));
+    await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, await launched('i-0def'), machine('i-0def')))!.taskToken)));
     expect(await handleSpotInterruption(deps, 'i-0def')).toEqual({ instanceId: 'i-0def', tasks: 1, retried: 0 });
     expect((await task()).tasks[0]).toMatchObject({ status: 'infrastructure_fail', attempt: 1 });
   });
 
   it('requeues the job of an instance Auto Scaling terminates, then completes its lifecycle action', async () => {
-    const { deps, task, dispatched, msg } = await setup();
-    autoscaling.on(CompleteLifecycleActionCommand).resolves({});
+    const { deps, task, dispatched, msg, launched, runners } = await setup();
     await dispatchTask(deps, msg);
-    await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, MACHINE_TOKEN, { name: 'i-0abc', version: '1', resourceClass: 'machine/medium' }))!.taskToken)));
+    await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, await launched('i-0abc'), machine('i-0abc')))!.taskToken)));
+    autoscaling.resetHistory();
     const event = {
       source: 'aws.autoscaling',
       'detail-type': 'EC2 Instance-terminate Lifecycle Action',
@@ -166,6 +226,9 @@ describe('AWS machine executor', () => {
     expect(autoscaling.commandCalls(CompleteLifecycleActionCommand).map((c) => c.args[0].input)).toEqual([
       { AutoScalingGroupName: GROUP, LifecycleHookName: 'slipway-requeue', LifecycleActionToken: 'tok-1', InstanceId: 'i-0abc', LifecycleActionResult: 'CONTINUE' },
     ]);
+    // Its credential is gone with it.
+    expect(ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input.Name)).toContain(`${PATH}/i-0abc`);
+    expect(await runners.getMachineInstance('i-0abc')).toBeUndefined();
   });
 
   it('retries at once a task whose Fargate task stopped before its agent ran (image pull), keeping ECS\'s reason', async () => {
@@ -189,15 +252,15 @@ describe('AWS machine executor', () => {
   });
 
   it('terminates idle instances (polling for a while, running nothing) beyond the tasks waiting, decrementing capacity', async () => {
-    const { deps, runners, msg } = await setup();
-    const now = Date.now();
+    const { deps, runners, msg, launched } = await setup();
+    const now = deps.clock.now().getTime();
     const ago = (s: number) => new Date(now - s * 1000).toISOString();
-    for (const name of ['i-0busy', 'i-0idle', 'i-0new']) {
+    for (const name of ['i-0b05', 'i-0idle', 'i-0new']) {
       await runners.touchRunner({ resourceClass: 'machine/medium', name, version: '1', lastSeen: name === 'i-0new' ? ago(30) : ago(600) });
       await runners.touchRunner({ resourceClass: 'machine/medium', name, version: '1', lastSeen: ago(5) });
     }
     await dispatchTask(deps, msg);
-    await claimRunnerTask(deps, MACHINE_TOKEN, { name: 'i-0busy', version: '1', resourceClass: 'machine/medium' });
+    await claimRunnerTask(deps, await launched('i-0b05'), machine('i-0b05'));
     autoscaling.on(DescribeAutoScalingGroupsCommand).resolves(group(3));
     autoscaling.on(DescribeAutoScalingInstancesCommand).callsFake(({ InstanceIds }: { InstanceIds: string[] }) => ({
       AutoScalingInstances: InstanceIds.map((InstanceId) => ({ InstanceId, AutoScalingGroupName: GROUP, LifecycleState: 'InService', ProtectedFromScaleIn: false })),
@@ -206,5 +269,58 @@ describe('AWS machine executor', () => {
     expect(autoscaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand).map((c) => c.args[0].input)).toEqual([
       { InstanceId: 'i-0idle', ShouldDecrementDesiredCapacity: true },
     ]);
+  });
+
+  it('retires, from the control plane, an instance whose job is over and one that never registered within the grace period', async () => {
+    const { deps, runners, msg, launched, advance } = await setup();
+    autoscaling.on(DescribeAutoScalingGroupsCommand).resolves(group(3));
+    autoscaling.on(DescribeAutoScalingInstancesCommand).callsFake(({ InstanceIds }: { InstanceIds: string[] }) => ({
+      AutoScalingInstances: InstanceIds.map((InstanceId) => ({ InstanceId, AutoScalingGroupName: GROUP, LifecycleState: 'InService', ProtectedFromScaleIn: InstanceId === 'i-0spent' })),
+    }));
+    await dispatchTask(deps, msg);
+    const credential = await launched('i-0spent');
+    await launched('i-0silent'); // its user data fails: its runner never asks for work
+    const claims = await deps.tokens.verifyTask((await claimRunnerTask(deps, credential, machine('i-0spent')))!.taskToken);
+    await startTask(deps, claims);
+    advance(120);
+    // A job runs on one; the other is still within its grace period.
+    expect(await sweepMachineInstances(deps)).toEqual({ spent: [], unregistered: [], expired: [] });
+    expect(autoscaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand)).toHaveLength(0);
+
+    await completeTask(deps, claims, { status: 'success', steps: [] });
+    advance(14 * 60);
+    expect(await sweepMachineInstances(deps)).toEqual({ spent: ['i-0spent'], unregistered: ['i-0silent'], expired: [] });
+    expect(autoscaling.commandCalls(SetInstanceProtectionCommand).map((c) => c.args[0].input)).toEqual([
+      { AutoScalingGroupName: GROUP, InstanceIds: ['i-0spent'], ProtectedFromScaleIn: true },
+      { AutoScalingGroupName: GROUP, InstanceIds: ['i-0spent'], ProtectedFromScaleIn: false },
+    ]);
+    expect(autoscaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand).map((c) => c.args[0].input)).toEqual([
+      { InstanceId: 'i-0spent', ShouldDecrementDesiredCapacity: true },
+      { InstanceId: 'i-0silent', ShouldDecrementDesiredCapacity: true },
+    ]);
+    expect(ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input.Name)).toEqual(expect.arrayContaining([`${PATH}/i-0spent`, `${PATH}/i-0silent`]));
+    expect(await runners.listMachineInstances()).toEqual([]);
+    expect(await sweepMachineInstances(deps)).toEqual({ spent: [], unregistered: [], expired: [] });
+  });
+
+  it('refuses an expired credential and retires its idle instance', async () => {
+    const { deps, launched, advance, msg } = await setup();
+    autoscaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: 'i-0old', AutoScalingGroupName: GROUP, LifecycleState: 'InService', AvailabilityZone: 'eu-west-1a', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }] });
+    const credential = await launched('i-0old');
+    await claimRunnerTask(deps, credential, machine('i-0old')); // registers (nothing queued yet)
+    advance(8 * 24 * 3600 + 1);
+    await dispatchTask(deps, msg);
+    await expect(claimRunnerTask(deps, credential, machine('i-0old'))).rejects.toThrow(/expired/);
+    expect(await sweepMachineInstances(deps)).toEqual({ spent: [], unregistered: [], expired: ['i-0old'] });
+  });
+
+  it('keeps a group at its minimum when retiring: the instance is replaced, not removed', async () => {
+    const { deps, launched, advance } = await setup();
+    autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ ...group(1).AutoScalingGroups[0], MinSize: 1 }] });
+    autoscaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: 'i-0silent', AutoScalingGroupName: GROUP, LifecycleState: 'InService', AvailabilityZone: 'eu-west-1a', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }] });
+    await launched('i-0silent');
+    advance(16 * 60);
+    expect((await sweepMachineInstances(deps)).unregistered).toEqual(['i-0silent']);
+    expect(autoscaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand).map((c) => c.args[0].input)).toEqual([{ InstanceId: 'i-0silent', ShouldDecrementDesiredCapacity: false }]);
   });
 });

@@ -1,9 +1,10 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { withProcessHooks } from '../shared/adapters/aws/clients';
 import { AsgMachineCompute } from '../shared/adapters/aws/asg-machine-compute';
 import { EcsFargateCompute } from '../shared/adapters/aws/ecs-fargate-compute';
+import { SsmMachineCredentials } from '../shared/adapters/aws/ssm-machine-credentials';
 import { ValidationError } from '../shared/model/errors';
 import { findMachineResourceClass, machineRunnerClass } from '../shared/model/resource-classes';
 import { systemClock, type Clock } from '../shared/ports/clock';
@@ -27,7 +28,7 @@ const map = (v: string | undefined, name: string): Record<string, string> => {
 /** The machine class a job's `resource_class` names (CircleCI's default when it names none). */
 const machineClassOf = (resourceClass: string | undefined) => findMachineResourceClass(resourceClass)?.name ?? resourceClass ?? '';
 
-/** Job compute in AWS, plus the machine pools (scale-in, the runners' token) for the control plane's deps. */
+/** Job compute in AWS, plus the machine pools (scale-in, instance credentials, lifecycle actions) for the control plane's deps. */
 export interface AwsCompute extends JobCompute {
   readonly machinePool: MachinePool;
 }
@@ -35,7 +36,7 @@ export interface AwsCompute extends JobCompute {
 export interface AwsComputeClients {
   ecs?: ECSClient;
   autoscaling?: AutoScalingClient;
-  secrets?: SecretsManagerClient;
+  ssm?: SSMClient;
   clock?: Clock;
 }
 
@@ -54,6 +55,7 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
     assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP === 'true',
     capacityProvider: env.ECS_CAPACITY_PROVIDER,
     sshTaskRoleArn: env.ECS_SSH_TASK_ROLE_ARN,
+    dockerHubMirror: env.ECS_DOCKER_HUB_MIRROR,
   });
   const groups = map(env.MACHINE_ASGS, 'MACHINE_ASGS');
   const machines = new AsgMachineCompute(clients.autoscaling ?? traced(withProcessHooks(new AutoScalingClient({}))), {
@@ -68,7 +70,10 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
   });
   let queue: RunnerQueueCompute | undefined;
   const machineQueue = () => (queue ??= new RunnerQueueCompute(machines, runners(), clients.clock ?? systemClock));
-  let token: Promise<string | undefined> | undefined;
+  const credentials = new SsmMachineCredentials(clients.ssm ?? withProcessHooks(new SSMClient({})), {
+    path: env.MACHINE_CREDENTIAL_PATH ?? '/slipway/runners',
+    instanceArnPrefix: env.MACHINE_INSTANCE_ARN_PREFIX ?? '',
+  });
   return {
     async launch(task) {
       switch (task.executor.type) {
@@ -90,21 +95,14 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
     },
     machinePool: {
       classes: Object.keys(groups),
+      classOfGroup: (groupName) => machines.classOfGroup(groupName),
       scaleIn: (ids) => machines.scaleIn(ids),
+      retire: (ids) => machines.retire(ids),
+      protect: (instanceId, groupName, on) => machines.protect(instanceId, groupName, on),
+      storeCredential: (instanceId, credential) => credentials.store(instanceId, credential),
+      deleteCredential: (instanceId) => credentials.delete(instanceId),
+      completeLaunch: (action) => machines.completeLaunch(action),
       completeTermination: (action) => machines.completeTermination(action),
-      // The machine runners' shared token (`MACHINE_RUNNER_TOKEN_SECRET_ARN`): read on first use, then kept.
-      runnerToken() {
-        const arn = env.MACHINE_RUNNER_TOKEN_SECRET_ARN;
-        if (!arn) return Promise.resolve(undefined);
-        token ??= (clients.secrets ?? traced(withProcessHooks(new SecretsManagerClient({}))))
-          .send(new GetSecretValueCommand({ SecretId: arn }))
-          .then((s) => s.SecretString?.trim() || undefined)
-          .catch((e: unknown) => {
-            token = undefined;
-            throw e;
-          });
-        return token;
-      },
     },
   };
 }

@@ -49,8 +49,12 @@ const schema = z.object({
   /** AWS mode (docker executor): give Fargate tasks a public IP (public subnets, no NAT gateway). */
   ECS_ASSIGN_PUBLIC_IP: z.enum(['true', 'false']).optional(),
   ECS_CAPACITY_PROVIDER: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),
-  /** AWS mode: Secrets Manager secret holding the token EC2 machine runners present. */
-  MACHINE_RUNNER_TOKEN_SECRET_ARN: z.string().optional(),
+  /** AWS mode (docker executor): the ECR pull-through cache of Docker Hub (`<registry>/docker-hub`) job images are pulled through. */
+  ECS_DOCKER_HUB_MIRROR: z.string().optional(),
+  /** AWS mode (machine executor): SSM parameter path of the per-instance runner credentials (`/slipway/<stack>/runners`). */
+  MACHINE_CREDENTIAL_PATH: z.string().optional(),
+  /** AWS mode (machine executor): `arn:<partition>:ec2:<region>:<account>:instance/`, what credential parameters are tagged with. */
+  MACHINE_INSTANCE_ARN_PREFIX: z.string().optional(),
   /** AWS mode (machine executor): auto scaling group name per machine resource class (JSON map). */
   MACHINE_ASGS: z.string().optional(),
   /** GitHub App: Secrets Manager secret (AWS) holding `{appId, privateKey, webhookSecrets[], clientId?, clientSecret?}`. */

@@ -52,7 +52,7 @@ describe('npm run build:agent', () => {
     mkdirSync(join(vol, 'steps'));
     const at = (p: string) => p.split(FARGATE_TASK_LAYOUT.sharedMountPath).join(vol);
     const requests: string[] = [];
-    // The control plane refuses the task token: the agent reports it and exits 1.
+    // The control plane refuses the one-time task code: the agent reports it and exits 1.
     const plane: Server = createServer((req, res) => {
       requests.push(`${req.method} ${req.url} ${req.headers.authorization}`);
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"expired"}');
@@ -65,7 +65,7 @@ describe('npm run build:agent', () => {
         env: {
           PATH: process.env.PATH ?? '',
           SLIPWAY_URL: `http://127.0.0.1:${(plane.address() as AddressInfo).port}`,
-          SLIPWAY_TASK_TOKEN: 'task-jwt',
+          SLIPWAY_TASK_CODE: 'task-code',
           SLIPWAY_SHIM_DIR: at(FARGATE_TASK_LAYOUT.stepsDir),
           SLIPWAY_SHIM_PATH: at(FARGATE_TASK_LAYOUT.shimPath),
           SLIPWAY_WORK_ROOT: at(FARGATE_TASK_LAYOUT.workRoot),
@@ -77,7 +77,7 @@ describe('npm run build:agent', () => {
       const agentExit = await new Promise<number | null>((r) => agent.on('exit', r));
       expect(stderr).toContain('401');
       expect(agentExit).toBe(1);
-      expect(requests).toEqual(['POST /runner/v1/task Bearer task-jwt']);
+      expect(requests).toEqual(['POST /runner/v1/task/token Bearer task-code']);
       expect(readFileSync(at(FARGATE_TASK_LAYOUT.shimPath), 'utf8')).toBe(readFileSync(join(out, 'shim.sh'), 'utf8'));
       expect(await primaryExit).toBe(0);
     } finally {

@@ -69,7 +69,7 @@ export function becomeShimUser(layout: SharedVolumeLayout, user: ShimUser | unde
 export async function containerMain(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const mode = argv[0] ?? 'task';
   const shimDir = env[FARGATE_TASK_LAYOUT.shimDirEnv];
-  if (mode !== 'task' || !shimDir || !env[FARGATE_TASK_LAYOUT.agentUrlEnv] || !env[FARGATE_TASK_LAYOUT.agentTokenEnv]) return main(argv);
+  if (mode !== 'task' || !shimDir || !env[FARGATE_TASK_LAYOUT.agentUrlEnv] || !(env[FARGATE_TASK_LAYOUT.agentCodeEnv] || env[FARGATE_TASK_LAYOUT.agentTokenEnv])) return main(argv);
   const layout: SharedVolumeLayout = {
     shimDir,
     shimPath: env[FARGATE_TASK_LAYOUT.shimPathEnv] ?? FARGATE_TASK_LAYOUT.shimPath,

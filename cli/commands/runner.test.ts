@@ -1,15 +1,17 @@
 import { AutoScalingClient, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTokenSecret, runnerCli } from './runner';
+import { readTokenParameter, readTokenSecret, runnerCli } from './runner';
 
 const secrets = mockClient(SecretsManagerClient);
 const autoscaling = mockClient(AutoScalingClient);
+const ssm = mockClient(SSMClient);
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:RunnerToken-abc';
 
 interface Seen {
@@ -41,6 +43,7 @@ afterAll(() => servers.forEach((s) => s.close()));
 beforeEach(() => {
   secrets.reset();
   autoscaling.reset();
+  ssm.reset();
 });
 
 describe('slipway runner', () => {
@@ -51,9 +54,21 @@ describe('slipway runner', () => {
     await expect(readTokenSecret(new SecretsManagerClient({ region: 'eu-west-1' }), SECRET_ARN)).rejects.toThrow(/holds no string value/);
   });
 
-  it('as an EC2 machine runner: claims with the secret token as its instance, runs one task, then terminates its instance', async () => {
-    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: 'machine-token' });
-    autoscaling.on(TerminateInstanceInAutoScalingGroupCommand).resolves({});
+  it('reads an instance credential from SSM (decrypted), waiting while the control plane has not written it yet', async () => {
+    const notYet = Object.assign(new Error('not found'), { name: 'ParameterNotFound' });
+    ssm.on(GetParameterCommand).rejectsOnce(notYet).resolves({ Parameter: { Value: 'smi.i-0abc.secret\n' } });
+    await expect(readTokenParameter(new SSMClient({ region: 'eu-west-1' }), '/slipway/S/runners/i-0abc', { waitMs: 0 })).resolves.toBe('smi.i-0abc.secret');
+    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([
+      { Name: '/slipway/S/runners/i-0abc', WithDecryption: true },
+      { Name: '/slipway/S/runners/i-0abc', WithDecryption: true },
+    ]);
+    ssm.reset();
+    ssm.on(GetParameterCommand).rejects(notYet);
+    await expect(readTokenParameter(new SSMClient({ region: 'eu-west-1' }), '/p/i-0abc', { attempts: 2, waitMs: 0 })).rejects.toThrow(/could not be read .*launch lifecycle hook/);
+  });
+
+  it('as an EC2 machine runner: claims with its own instance credential from SSM, runs one task, and leaves terminating to the control plane', async () => {
+    ssm.on(GetParameterCommand, { Name: '/slipway/S/runners/i-0123456789abcdef0', WithDecryption: true }).resolves({ Parameter: { Value: 'machine-token' } });
     const imds = await fakeServer((r) =>
       r.method === 'PUT' && r.url === '/latest/api/token' && r.headers['x-aws-ec2-metadata-token-ttl-seconds']
         ? { status: 200, body: 'imds-session' }
@@ -67,8 +82,8 @@ describe('slipway runner', () => {
     process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = imds.url;
     process.env.AWS_REGION = 'eu-west-1';
     try {
-      await runnerCli(['node', 'slipway', 'runner', '--resource-class', 'machine/medium', '--token-secret', SECRET_ARN, '--url', plane.url,
-        '--once', '--terminate-instance', '--work-dir', mkdtempSync(join(tmpdir(), 'slipway-runner-test-'))]);
+      await runnerCli(['node', 'slipway', 'runner', '--resource-class', 'machine/medium', '--token-parameter', '/slipway/S/runners/', '--url', plane.url,
+        '--once', '--work-dir', mkdtempSync(join(tmpdir(), 'slipway-runner-test-'))]);
     } finally {
       delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
       delete process.env.AWS_REGION;
@@ -78,9 +93,7 @@ describe('slipway runner', () => {
     expect(claims[0].headers.authorization).toBe('Bearer machine-token');
     expect(JSON.parse(claims[0].body)).toMatchObject({ name: 'i-0123456789abcdef0', resource_class: 'machine/medium' });
     expect(plane.seen.some((r) => r.url === '/runner/v1/task' && r.headers.authorization === 'Bearer task-jwt')).toBe(true);
-    expect(autoscaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand).map((c) => c.args[0].input)).toEqual([
-      { InstanceId: 'i-0123456789abcdef0', ShouldDecrementDesiredCapacity: true },
-    ]);
+    expect(autoscaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand)).toHaveLength(0);
   });
 
   it('refuses --terminate-instance off EC2 with a clear message, before claiming anything', async () => {

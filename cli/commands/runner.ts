@@ -1,5 +1,6 @@
 import { AutoScalingClient, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,29 @@ export async function readTokenSecret(secrets: SecretsManagerClient, secretId: s
   return token;
 }
 
+/**
+ * An EC2 machine instance's own runner credential: the SecureString `<path>/<instance id>` the control plane writes
+ * while the instance launches (only this instance may read it). Not there yet, or not readable yet (the tag lands
+ * with it): retried for a while, then a clear error.
+ */
+export async function readTokenParameter(ssm: SSMClient, name: string, retry: { attempts?: number; waitMs?: number } = {}): Promise<string> {
+  const attempts = retry.attempts ?? 60;
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      const token = out.Parameter?.Value?.trim();
+      if (token) return token;
+      last = new Error('it is empty');
+    } catch (e) {
+      if (!['ParameterNotFound', 'AccessDeniedException'].includes((e as Error).name)) throw e;
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, retry.waitMs ?? 5000));
+  }
+  throw new Error(`The runner credential ${name} could not be read (${(last as Error).message}); the control plane issues it while the instance launches (launch lifecycle hook).`);
+}
+
 /** This EC2 instance's id, through IMDSv2 (a session token first; the launch template requires it). */
 export async function ec2InstanceId(): Promise<string> {
   try {
@@ -26,7 +50,7 @@ export async function ec2InstanceId(): Promise<string> {
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return (await res.text()).trim();
   } catch (e) {
-    throw new Error(`--terminate-instance needs the EC2 instance metadata service (IMDSv2), which did not answer: ${(e as Error).message}. Run it on an EC2 instance.`);
+    throw new Error(`--terminate-instance and --token-parameter need the EC2 instance metadata service (IMDSv2), which did not answer: ${(e as Error).message}. Run it on an EC2 instance.`);
   }
 }
 
@@ -48,6 +72,7 @@ interface RunnerOpts {
   resourceClass: string;
   token?: string;
   tokenSecret?: string;
+  tokenParameter?: string;
   url?: string;
   name?: string;
   workDir: string;
@@ -64,7 +89,8 @@ export function registerRunnerCommand(program: Command): void {
     .description('Run jobs of a self-hosted resource class, one at a time (like CircleCI machine runner)')
     .requiredOption('--resource-class <namespace/name>', 'the resource class this runner serves')
     .option('--token <token>', 'runner token of the resource class (or SLIPWAY_RUNNER_TOKEN)')
-    .option('--token-secret <arn>', 'read the runner token from this Secrets Manager secret (EC2 machine runners)')
+    .option('--token-secret <arn>', 'read the runner token from this Secrets Manager secret')
+    .option('--token-parameter <path>', 'EC2 machine runners: read this instance\'s own credential from SSM (<path>/<instance id>)')
     .option('--url <url>', 'Slipway API URL (or SLIPWAY_URL)')
     .option('--name <name>', 'runner name shown in the runner listing (default: host name; the instance id with --terminate-instance)')
     .option('--work-dir <dir>', 'where tasks get their HOME and working directory', join(tmpdir(), 'slipway-runner'))
@@ -74,9 +100,13 @@ export function registerRunnerCommand(program: Command): void {
     .option('--terminate-instance', 'on EC2: after the last task, terminate this instance in its auto scaling group, lowering its desired capacity')
     .action(async (opts: RunnerOpts) => {
       const url = opts.url ?? process.env.SLIPWAY_URL;
-      const token = opts.tokenSecret ? await readTokenSecret(new SecretsManagerClient({}), opts.tokenSecret) : (opts.token ?? process.env.SLIPWAY_RUNNER_TOKEN);
-      if (!token || !url) throw new Error('slipway runner needs --token (or SLIPWAY_RUNNER_TOKEN, or --token-secret) and --url (or SLIPWAY_URL).');
-      const instanceId = opts.terminateInstance ? await ec2InstanceId() : undefined;
+      const instanceId = opts.terminateInstance || opts.tokenParameter ? await ec2InstanceId() : undefined;
+      const token = opts.tokenParameter
+        ? await readTokenParameter(new SSMClient({}), `${opts.tokenParameter.replace(/\/$/, '')}/${instanceId}`)
+        : opts.tokenSecret
+          ? await readTokenSecret(new SecretsManagerClient({}), opts.tokenSecret)
+          : (opts.token ?? process.env.SLIPWAY_RUNNER_TOKEN);
+      if (!token || !url) throw new Error('slipway runner needs --token (or SLIPWAY_RUNNER_TOKEN, --token-secret, --token-parameter) and --url (or SLIPWAY_URL).');
       const maxTasks = opts.once ? 1 : opts.maxTasks ? Number(opts.maxTasks) : undefined;
       const abort = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort());
@@ -95,7 +125,7 @@ export function registerRunnerCommand(program: Command): void {
       });
       process.stdout.write(`Runner stopped after ${ran} task${ran === 1 ? '' : 's'}.\n`);
       // One job per instance: it leaves the group once its tasks ran (not when it is merely stopped).
-      if (instanceId && maxTasks !== undefined && ran >= maxTasks) {
+      if (opts.terminateInstance && instanceId && maxTasks !== undefined && ran >= maxTasks) {
         process.stdout.write(`Terminating instance ${instanceId}.\n`);
         await terminateInstance(new AutoScalingClient({}), instanceId);
       }

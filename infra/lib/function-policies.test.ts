@@ -81,7 +81,7 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
   it('reads each secret only in the functions whose row names it', () => {
     const secretIds = Object.fromEntries(
       byType(t, 'AWS::SecretsManager::Secret').map(([id, s]) => [
-        s.Properties.Name === 'slipway/github-app' ? 'githubApp' : /signs job/.test(s.Properties.Description) ? 'signingKey' : 'runnerToken',
+        s.Properties.Name === 'slipway/github-app' ? 'githubApp' : /signs job/.test(s.Properties.Description) ? 'signingKey' : s.Properties.Description,
         id,
       ]),
     );
@@ -90,5 +90,26 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
       expect([fn, read]).toEqual([fn, FUNCTION_GRANTS[fn].secrets.map((s) => secretIds[s]).sort()]);
       expect(fnByService(t, fn)).toBeDefined();
     }
+  });
+
+  it('has no shared machine runner token: machine instances authenticate with their own credentials', () => {
+    expect(byType(t, 'AWS::SecretsManager::Secret').map(([, s]) => s.Properties.Description ?? s.Properties.Name)).not.toContainEqual(expect.stringMatching(/runner/i));
+  });
+
+  it('lets the functions whose row says so protect machines from scale-in, and only cron write runner credentials (tagged)', () => {
+    const protectors = FUNCTION_NAMES.filter((fn) => statements(t, fn).some((s) => actionsOf(s).includes('autoscaling:SetInstanceProtection')));
+    expect(protectors).toEqual(FUNCTION_NAMES.filter((fn) => FUNCTION_GRANTS[fn].compute.includes('protect-machines')));
+    expect(protectors).toEqual(['api', 'cron']);
+    const writers = FUNCTION_NAMES.filter((fn) => statements(t, fn).some((s) => actionsOf(s).includes('ssm:PutParameter')));
+    expect(writers).toEqual(['cron']);
+    const put = statements(t, 'cron').find((s) => actionsOf(s).includes('ssm:PutParameter'));
+    expect(JSON.stringify(put.Resource)).toContain(':parameter/slipway/Slipway/runners/*');
+    expect(put.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': ['slipway:instance-arn'] } });
+    expect(actionsOf(put).sort()).toEqual(['ssm:AddTagsToResource', 'ssm:PutParameter']);
+  });
+
+  it('lets the dispatcher shorten a message\'s visibility (capacity retries) on its own queue', () => {
+    const change = statements(t, 'dispatcher').find((s) => actionsOf(s).includes('sqs:ChangeMessageVisibility'));
+    expect([change.Resource].flat().map((r: any) => r['Fn::GetAtt'][0])).toEqual([queueId('dispatch')]);
   });
 });

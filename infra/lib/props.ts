@@ -123,6 +123,13 @@ export interface SlipwayProps {
   readonly agentImageUri?: string;
   /** Tag of the agent image in the stack's own ECR repository (when `agentImage` is not given). @default 'latest' */
   readonly agentImageTag?: string;
+  /**
+   * An ECR pull-through cache for Docker Hub: Fargate job tasks pull `cimg/base`, `node:20`, ... through ECR
+   * (`<account>.dkr.ecr.<region>.amazonaws.com/docker-hub/...`) instead of anonymously from Docker Hub, whose
+   * rate limits stop busy installations. Give the ARN of a Secrets Manager secret named `ecr-pullthroughcache/...`
+   * holding `{"username": ..., "accessToken": ...}` of a Docker Hub account (ECR requires one). @default none
+   */
+  readonly dockerHubCacheSecretArn?: string;
   /** Machine executor classes by CircleCI name. @default { medium: {}, 'arm.medium': {} } */
   readonly machineClasses?: Readonly<Record<string, MachineClassProps>>;
   /** E-mail address subscribed to the alarm topic. @default none */

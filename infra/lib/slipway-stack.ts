@@ -53,6 +53,7 @@ export function propsFromContext(node: Node): SlipwayProps {
     agentImage: agentImage ? ContainerImage.fromRegistry(agentImage) : undefined,
     agentImageUri: agentImage,
     agentImageTag: str('agentImageTag'),
+    dockerHubCacheSecretArn: str('dockerHubCacheSecretArn'),
     machineClasses: json<Record<string, MachineClassProps>>('machineClasses'),
     alarmEmail: str('alarmEmail'),
     jobLeaseSeconds: num('jobLeaseSeconds'),

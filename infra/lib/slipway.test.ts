@@ -164,7 +164,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
       expect(data.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
       expect(data.BlockDeviceMappings[0].Ebs).toMatchObject({ Encrypted: true, VolumeType: 'gp3' });
       const userData = JSON.stringify(data.UserData);
-      expect(userData).toMatch(/slipway runner --resource-class machine\/(arm\.)?medium --token-secret .*--once --terminate-instance/);
+      expect(userData).toMatch(/slipway runner --resource-class machine\/(arm\.)?medium --token-parameter \/slipway\/[^ ]+\/runners --once/);
       expect(userData).toContain('docker cp \\"$cid\\":/opt/slipway /opt/slipway');
       expect(userData).toContain('ln -sf /opt/slipway/bin/slipway /usr/local/bin/slipway');
       expect(userData).toMatch(/Environment=AWS_REGION=/);
@@ -174,35 +174,33 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     t.resourcePropertiesCountIs('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0', MaxSize: '4' }, 2);
   });
 
-  it('lets each machine role read the runner token, terminate instances of its own group only and open Session Manager channels', () => {
+  it('lets each machine role read only its own instance\'s credential, terminate nothing (the control plane does) and open Session Manager channels', () => {
     const roles = Object.keys(t.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('Slipway machine runner') } }));
     expect(roles).toHaveLength(2);
     const groups = byType(t, 'AWS::AutoScaling::AutoScalingGroup');
     const classTags = groups.map(([, g]) => g.Properties.Tags.find((tag: any) => tag.Key === 'slipway:machine-class'));
     expect(classTags.map((tag) => tag.Value).sort()).toEqual(['arm.medium', 'medium']);
     for (const tag of classTags) expect(tag.PropagateAtLaunch).toBe(true);
-    const [tokenSecret] = Object.keys(t.findResources('AWS::SecretsManager::Secret', { Properties: { Description: Match.stringLikeRegexp('runner') } }));
     for (const roleId of roles) {
       const all = roleStatements(t, roleId);
-      const terminate = all.filter((s) => actionsOf(s).includes('autoscaling:TerminateInstanceInAutoScalingGroup'));
-      expect(terminate).toHaveLength(1);
-      expect(actionsOf(terminate[0])).toEqual(['autoscaling:TerminateInstanceInAutoScalingGroup']);
-      expect(terminate[0].Condition).toEqual({ StringEquals: { 'autoscaling:ResourceTag/slipway:machine-class': expect.stringMatching(/^(arm\.)?medium$/) } });
-      const read = all.find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
-      expect(read.Resource).toEqual({ Ref: tokenSecret });
+      const read = all.filter((s) => actionsOf(s).includes('ssm:GetParameter'));
+      expect(read).toHaveLength(1);
+      expect(read[0].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/slipway:instance-arn': '${ec2:SourceInstanceARN}' } });
       // Besides: the SSM agent's registration and Session Manager channels (rerun with SSH; machine-ssh.test.ts).
       const sessionManager = ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'];
-      const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('secretsmanager:') && !a.startsWith('ecr:') && a !== 'autoscaling:TerminateInstanceInAutoScalingGroup' && !sessionManager.includes(a));
+      const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('ecr:') && a !== 'ssm:GetParameter' && !sessionManager.includes(a));
       expect(others).toEqual([]);
     }
-    // cron terminates idle instances of Slipway's groups only; the API reads the machine runner token for claims.
+    // cron terminates instances of Slipway's groups only, and issues their credentials.
     const cron = statements(t, 'cron');
     expect(cron.some((s) => actionsOf(s).includes('autoscaling:DescribeAutoScalingInstances'))).toBe(true);
     const cronTerminate = cron.find((s) => actionsOf(s).includes('autoscaling:TerminateInstanceInAutoScalingGroup'));
     expect([cronTerminate.Resource].flat()).toHaveLength(2);
     expect(JSON.stringify(cronTerminate.Resource)).toContain('autoScalingGroupName/');
-    expect(statements(t, 'api').some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource).includes(tokenSecret))).toBe(true);
-    expect(fnByService(t, 'api')[1].Properties.Environment.Variables.MACHINE_RUNNER_TOKEN_SECRET_ARN).toEqual({ Ref: tokenSecret });
+    const env = fnByService(t, 'cron')[1].Properties.Environment.Variables;
+    expect(env.MACHINE_CREDENTIAL_PATH).toMatch(/^\/slipway\/.+\/runners$/);
+    expect(JSON.stringify(env.MACHINE_INSTANCE_ARN_PREFIX)).toContain(':instance/');
+    expect(env.MACHINE_RUNNER_TOKEN_SECRET_ARN).toBeUndefined();
   });
 
   it('has a dashboard and alarms for DLQs, error rates, throttles and stuck jobs, all to the SNS topic', () => {

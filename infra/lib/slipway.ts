@@ -49,11 +49,10 @@ export class Slipway extends Construct {
       throw new Error('natGateways 0 leaves private subnets without egress: set computeSubnets "public" too (docs/cost.md).');
     }
 
-    // The minimal profile has no machine pools unless asked (docker jobs run on Fargate); pools need the runner token.
+    // The minimal profile has no machine pools unless asked (docker jobs run on Fargate).
     const machineClasses = props.machineClasses ?? (minimal ? {} : undefined);
     this.data = new Data(this, 'Data', {
       secretStore: minimal ? 'ssm' : 'secrets-manager',
-      runnerToken: machineClasses === undefined || Object.keys(machineClasses).length > 0,
       retentionDays: props.retentionDays,
       githubAppSecretName: props.githubAppSecretName ?? 'slipway/github-app',
       corsOrigins: props.domainName ? [`https://${props.domainName}`] : ['https://*.cloudfront.net'],
@@ -91,11 +90,11 @@ export class Slipway extends Construct {
       vpc: this.vpc,
       subnets: computeSubnets,
       assignPublicIp: publicCompute,
-      runnerTokenSecret: this.data.runnerTokenSecret,
       publicUrl: this.publicUrl,
       agentImage: props.agentImage,
       agentImageUri: props.agentImageUri,
       agentImageTag: props.agentImageTag,
+      dockerHubCacheSecretArn: props.dockerHubCacheSecretArn,
       fargateClasses: props.fargateClasses,
       machineClasses,
       logRetention,

@@ -11,7 +11,7 @@ export const FUNCTION_NAMES = ['api', 'webhooks', 'pipelines', 'conductor', 'dis
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export type { QueueName };
-export type SecretName = 'githubApp' | 'signingKey' | 'runnerToken';
+export type SecretName = 'githubApp' | 'signingKey';
 
 /**
  * Access to objects under one bucket prefix: `read` GetObject (and HeadObject), `write` PutObject and the
@@ -24,9 +24,11 @@ export type ObjectAccess = 'read' | 'write' | 'delete' | 'list' | 'retain';
  * Control-plane capabilities over job compute, each a fixed set of scoped statements:
  * `run-tasks` register Slipway's task definitions (tagged) and run them in its cluster;
  * `stop-tasks` stop tasks in its cluster; `scale-machines` set the desired capacity of Slipway's groups;
- * `terminate-machines` terminate instances of its groups and complete their termination lifecycle actions.
+ * `terminate-machines` terminate instances of its groups and complete their lifecycle actions (launch, termination);
+ * `protect-machines` set and clear the scale-in protection of instances of its groups (while a job runs);
+ * `machine-credentials` create (tagged) and delete the per-instance runner credential parameters under its SSM path.
  */
-export type ComputeCapability = 'run-tasks' | 'stop-tasks' | 'scale-machines' | 'terminate-machines';
+export type ComputeCapability = 'run-tasks' | 'stop-tasks' | 'scale-machines' | 'terminate-machines' | 'protect-machines' | 'machine-credentials';
 
 /** A statement the table cannot express otherwise (e.g. SES): actions on literal resources. */
 export interface ExtraGrant {
@@ -74,9 +76,10 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
       'usage-exports': ['read', 'write'],
     },
     send: ['triggers', 'dispatch', 'events', 'notify'],
-    secrets: ['githubApp', 'signingKey', 'runnerToken'],
+    secrets: ['githubApp', 'signingKey'],
     envelope: ['encrypt', 'decrypt'],
-    compute: ['stop-tasks'],
+    // protect-machines: a machine instance that claims a job is protected from scale-in while it runs it.
+    compute: ['stop-tasks', 'protect-machines'],
     // Job specs carry CIRCLE_OIDC_TOKEN; `circleci run oidc get` mints more; the JWKS is served here.
     oidcSigning: true,
   },
@@ -101,7 +104,8 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     send: ['triggers', 'dispatch', 'events', 'notify'],
     secrets: [],
     envelope: [],
-    compute: ['stop-tasks', 'scale-machines', 'terminate-machines'],
+    // Machine instances: credentials issued at launch and deleted at retirement, protection cleared, instances retired.
+    compute: ['stop-tasks', 'scale-machines', 'terminate-machines', 'protect-machines', 'machine-credentials'],
   },
   notifications: {
     table: 'read-write',

@@ -139,4 +139,12 @@ export const FARGATE_TASK_LAYOUT = {
   /** Environment variables the agent receives as container overrides; nothing else is passed there. */
   agentUrlEnv: 'SLIPWAY_URL',
   agentTokenEnv: 'SLIPWAY_TASK_TOKEN',
+  /** The one-time code the agent exchanges for its task token (RunTask overrides carry this, never the token). */
+  agentCodeEnv: 'SLIPWAY_TASK_CODE',
 } as const;
+
+/**
+ * The tag of a machine instance's runner credential parameter (SSM), holding the instance's ARN: the machine role
+ * may read a parameter only when this tag equals `${ec2:SourceInstanceARN}`, so an instance reads its own only.
+ */
+export const MACHINE_CREDENTIAL_TAG = 'slipway:instance-arn';

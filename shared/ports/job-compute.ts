@@ -10,9 +10,16 @@ export interface TaskLaunch {
   executor: ExecutorPlan;
   /**
    * Short-lived JWT scoped to this task and attempt. It only lets the agent fetch its job spec, where the
-   * job's secrets are; it is not itself a user secret.
+   * job's secrets are; it is not itself a user secret. Handed over only where nothing records it (a local
+   * process's stdin); compute whose launch parameters are recorded passes `taskCode` instead.
    */
   taskToken: string;
+  /**
+   * A one-time code for the same task and attempt, which the agent exchanges once for the task token
+   * (`POST /runner/v1/task/token`): what goes into ECS RunTask overrides (CloudTrail records them) and container
+   * environments. Worthless once exchanged, and after a short expiry.
+   */
+  taskCode: string;
   /** Base URL of the control plane's runner API (`/runner/v1` is appended by the agent). */
   controlPlaneUrl: string;
   /** The job's working directory as its plan gives it (`~/project`, `/go/src/x`): compute that isolates the job's filesystem may need to provide it. */

@@ -40,4 +40,10 @@ export interface MessageQueue {
    * leave two copies there). Throws when the dead-letter queue is unknown.
    */
   reject(queue: QueueName, message: RejectedMessage): Promise<void>;
+  /**
+   * Makes a message being processed (by its receipt handle) visible again in `seconds` instead of after the
+   * queue's visibility timeout: a consumer that knows a retry can succeed soon (no capacity right now) fails the
+   * message and calls this first. Best effort: an expired receipt handle changes nothing.
+   */
+  retryIn?(queue: QueueName, receiptHandle: string, seconds: number): Promise<void>;
 }

@@ -61,5 +61,23 @@ export function defineRunnerStoreContract(name: string, factory: () => Promise<R
       await store.touchRunner({ resourceClass: rc, name: 'host-1', version: '2', lastSeen: '2026-01-01T00:01:00.000Z' });
       expect(await store.listRunners(rc)).toEqual([{ resourceClass: rc, name: 'host-1', version: '2', firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-01T00:01:00.000Z' }]);
     });
+    it('keeps machine instances, lets each claim one task ever, and undoes only its own claim', async () => {
+      const instanceId = `i-${randomUUID().slice(0, 12)}`;
+      const instance = { instanceId, resourceClass: 'medium', groupName: 'g', credentialHash: 'h', issuedAt: '2026-01-01T00:00:00.000Z', credentialExpiresAt: '2026-01-09T00:00:00.000Z' };
+      await store.putMachineInstance(instance);
+      expect(await store.getMachineInstance(instanceId)).toEqual(instance);
+      expect((await store.listMachineInstances()).filter((i) => i.instanceId === instanceId)).toEqual([instance]);
+      const wins = await Promise.all(['a#0#0', 'b#0#0', 'c#0#0'].map((t) => store.claimMachineInstance(instanceId, t, '2026-01-01T00:01:00.000Z')));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      const won = ['a#0#0', 'b#0#0', 'c#0#0'][wins.indexOf(true)];
+      await store.releaseMachineClaim(instanceId, 'someone-else#0#0');
+      expect((await store.getMachineInstance(instanceId))?.claimedTask).toBe(won);
+      await store.releaseMachineClaim(instanceId, won);
+      expect((await store.getMachineInstance(instanceId))?.claimedTask).toBeUndefined();
+      expect(await store.claimMachineInstance(`i-unknown${randomUUID().slice(0, 4)}`, 'a#0#0', '2026-01-01T00:02:00.000Z')).toBe(false);
+      await store.deleteMachineInstance(instanceId);
+      await store.deleteMachineInstance(instanceId);
+      expect(await store.getMachineInstance(instanceId)).toBeUndefined();
+    });
   });
 }

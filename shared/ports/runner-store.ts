@@ -42,6 +42,25 @@ export interface RunnerInfo {
 }
 
 /**
+ * An EC2 machine pool instance and its runner credential (AWS mode): issued by the control plane when the
+ * instance launches, readable only by that instance (an SSM SecureString parameter), good for one claim. Only
+ * the credential's hash is stored.
+ */
+export interface MachineInstance {
+  instanceId: string;
+  /** The machine resource class (`medium`), whose runner queue is `machine/<class>`. */
+  resourceClass: string;
+  groupName: string;
+  credentialHash: string;
+  issuedAt: string;
+  /** The credential claims nothing after this (the group replaces instances before: maximum instance lifetime). */
+  credentialExpiresAt: string;
+  /** The one task the instance claimed (`<job>#<task>#<attempt>`) and when. */
+  claimedTask?: string;
+  claimedAt?: string;
+}
+
+/**
  * Self-hosted runners: resource classes, their tokens (hashes only), the queue of tasks waiting for a runner,
  * and the runners seen.
  *
@@ -51,6 +70,9 @@ export interface RunnerInfo {
  * - `claim` is a conditional write: of any number of concurrent claims of one entry exactly one resolves
  *   `true`; a claimed entry is never handed out again. `listQueued` returns unclaimed entries, oldest first.
  * - Deletes and `remove` are safe to call twice. `touchRunner` keeps the first-seen time.
+ * - `putMachineInstance` replaces the instance's record; `claimMachineInstance` is a conditional write: an
+ *   instance claims one task, ever (of concurrent calls exactly one resolves `true`); `releaseMachineClaim`
+ *   undoes a claim of that same task only.
  */
 export interface RunnerStore {
   createResourceClass(rc: RunnerResourceClass): Promise<boolean>;
@@ -72,4 +94,11 @@ export interface RunnerStore {
 
   touchRunner(info: Omit<RunnerInfo, 'firstSeen'>): Promise<void>;
   listRunners(resourceClass: string): Promise<RunnerInfo[]>;
+
+  putMachineInstance(instance: MachineInstance): Promise<void>;
+  getMachineInstance(instanceId: string): Promise<MachineInstance | undefined>;
+  listMachineInstances(): Promise<MachineInstance[]>;
+  claimMachineInstance(instanceId: string, task: string, at: string): Promise<boolean>;
+  releaseMachineClaim(instanceId: string, task: string): Promise<void>;
+  deleteMachineInstance(instanceId: string): Promise<void>;
 }

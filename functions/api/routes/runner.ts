@@ -4,6 +4,7 @@ import { INLINE_OUTPUT_JOB_MAX_BYTES, INLINE_OUTPUT_MAX_BYTES } from '../../../s
 import { STEP_FAILURE_REASONS } from '../../../shared/model/statuses';
 import { acceptTask } from '../../../shared/services/runners/accept-task';
 import { completeTask, getTaskSpec, heartbeat, loadJobContext, loadTask, logUploadUrls, startTask } from '../../../shared/services/runners/runner-protocol';
+import { exchangeTaskCode } from '../../../shared/services/runners/task-codes';
 import { mintRequestedOidcToken, parseRequestedClaims } from '../../../shared/services/oidc/job-tokens';
 import { ConflictError } from '../../../shared/model/errors';
 import { flushAudit } from '../../../shared/services/audit/audit';
@@ -13,11 +14,16 @@ import type { TaskClaims } from '../../../shared/services/identity/tokens';
 import { parseBody } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 
+/** The bearer credential of a request (a task token, or a task code for the exchange), or a 401 naming it. */
+function bearer(ctx: RouteContext, what: string): string {
+  const auth = Object.entries(ctx.req.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+  if (!auth?.startsWith('Bearer ') || auth.length <= 7) throw new UnauthorizedError(`The runner API needs a ${what}: Authorization: Bearer <${what}>.`);
+  return auth.slice(7);
+}
+
 /** The agent protocol (DESIGN.md §6), authenticated by the task token. */
 async function claims(ctx: RouteContext): Promise<TaskClaims> {
-  const auth = Object.entries(ctx.req.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-  if (!auth?.startsWith('Bearer ')) throw new UnauthorizedError('The runner API needs a task token: Authorization: Bearer <token>.');
-  return ctx.deps.tokens.verifyTask(auth.slice(7));
+  return ctx.deps.tokens.verifyTask(bearer(ctx, 'task token'));
 }
 
 const Step = z.object({
@@ -58,6 +64,8 @@ const OidcTokenBody = z.object({ claims: z.unknown().optional() }).strict();
 const CompleteBody = StepsBody.extend({ status: z.enum(['success', 'failed', 'canceled', 'timedout', 'infrastructure_fail']) });
 
 export const runnerRoutes: Route[] = [
+  /** A one-time task code (from the task's launch parameters) for its task token: once, before it expires. */
+  { method: 'POST', path: '/runner/v1/task/token', handle: async (ctx) => json(200, { task_token: (await exchangeTaskCode(ctx.deps, bearer(ctx, 'task code'))).taskToken }) },
   { method: 'GET', path: '/runner/v1/task', handle: async (ctx) => json(200, await getTaskSpec(ctx.deps, await claims(ctx))) },
   /** Start and spec in one request (the agent's first call). */
   { method: 'POST', path: '/runner/v1/task', handle: async (ctx) => json(200, await acceptTask(ctx.deps, await claims(ctx))) },

@@ -1,11 +1,10 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
 import { SecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
+import { CfnPullThroughCacheRule, Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
 import { CfnTaskDefinition, Cluster, ContainerDependencyCondition, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, resourceClassSlug } from '../../../shared/model/resource-classes';
 import type { FargateClassProps, MachineClassProps } from '../props';
@@ -17,14 +16,14 @@ export interface ComputeProps {
   readonly vpc: IVpc;
   readonly subnets: SubnetSelection;
   readonly assignPublicIp: boolean;
-  /** The machine runners' token; required when there are machine classes. */
-  readonly runnerTokenSecret?: ISecret;
   readonly publicUrl: string;
   /** An agent image in another registry; by default the stack's own ECR repository at `agentImageTag`. */
   readonly agentImage?: ContainerImage;
   readonly agentImageUri?: string;
   /** @default 'latest' */
   readonly agentImageTag?: string;
+  /** Docker Hub credentials (`ecr-pullthroughcache/...` secret) for an ECR pull-through cache of Docker Hub. */
+  readonly dockerHubCacheSecretArn?: string;
   readonly fargateClasses?: Readonly<Record<string, FargateClassProps>>;
   readonly machineClasses?: Readonly<Record<string, MachineClassProps>>;
   readonly logRetention: RetentionDays;
@@ -65,11 +64,16 @@ export class Compute extends Construct {
   readonly familyPrefix: string;
   /** Rerun with SSH without inbound ports: the machines' Session document and the policy for the people who connect. */
   readonly sshAccess: SshAccess;
+  /** Where job images from Docker Hub are pulled through the ECR cache (`<registry>/docker-hub`), when there is one. */
+  readonly dockerHubMirror?: string;
+  /** SSM path of the machine instances' runner credentials (`/slipway/<stack>/runners`), one parameter per instance. */
+  readonly credentialPath: string;
 
   constructor(scope: Construct, id: string, props: ComputeProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.familyPrefix = `${stack.stackName}-job`;
+    this.credentialPath = `/slipway/${stack.stackName}/runners`;
 
     this.securityGroup = new SecurityGroup(this, 'JobSecurityGroup', {
       vpc: props.vpc,
@@ -99,6 +103,7 @@ export class Compute extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource; image pulls are granted on the agent repository only.',
     });
+    if (props.dockerHubCacheSecretArn) this.dockerHubMirror = this.dockerHubCache(props.dockerHubCacheSecretArn);
     const agent = agentImageOf(this, props);
     this.agentRepository = agent.repository;
     const agentImage = agent.image;
@@ -124,7 +129,7 @@ export class Compute extends Construct {
       const agent = td.addContainer(FARGATE_TASK_LAYOUT.agentContainer, {
         image: agentImage,
         essential: true,
-        // Layout only, no secrets: SLIPWAY_URL and SLIPWAY_TASK_TOKEN arrive as RunTask overrides; job secrets
+        // Layout only, no secrets: SLIPWAY_URL and a one-time SLIPWAY_TASK_CODE arrive as RunTask overrides; job secrets
         // arrive in the job spec over the authenticated runner API.
         environment: {
           [FARGATE_TASK_LAYOUT.shimDirEnv]: FARGATE_TASK_LAYOUT.stepsDir,
@@ -160,16 +165,35 @@ export class Compute extends Construct {
     this.sshAccess = new SshAccess(this, 'SshAccess', { cluster: this.cluster });
 
     const machineClasses = props.machineClasses ?? { medium: {}, 'arm.medium': {} };
-    const runnerTokenSecret = props.runnerTokenSecret;
-    if (Object.keys(machineClasses).length > 0 && !runnerTokenSecret) throw new Error('Machine classes need the runner token secret (Data with runnerToken).');
     for (const [name, cls] of Object.entries(machineClasses)) {
       this.machineGroups[name] = createMachineGroup(this, name, cls, {
         ...props,
-        runnerTokenSecret: runnerTokenSecret!,
         securityGroup: this.securityGroup,
         agentImageUri: agent.imageUri,
         agentRepository: agent.repository,
+        credentialPath: this.credentialPath,
       });
     }
+  }
+
+  /**
+   * The pull-through cache rule of Docker Hub (`docker-hub/` repositories, created on first pull) and what the
+   * task execution role needs to pull through it: read those repositories, and import images into them.
+   */
+  private dockerHubCache(credentialArn: string): string {
+    const stack = Stack.of(this);
+    const prefix = 'docker-hub';
+    if (!/^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:ecr-pullthroughcache\//.test(credentialArn) && !Token.isUnresolved(credentialArn)) {
+      throw new Error(`dockerHubCacheSecretArn must be the ARN of a Secrets Manager secret whose name starts with "ecr-pullthroughcache/" (ECR requires it), not "${credentialArn}".`);
+    }
+    new CfnPullThroughCacheRule(this, 'DockerHubCache', { ecrRepositoryPrefix: prefix, upstreamRegistry: 'docker-hub', upstreamRegistryUrl: 'registry-1.docker.io', credentialArn });
+    const repositories = `arn:${stack.partition}:ecr:${stack.region}:${stack.account}:repository/${prefix}/*`;
+    this.executionRole.addToPolicy(
+      new PolicyStatement({ actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'], resources: [repositories] }),
+    );
+    this.executionRole.addToPolicy(new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+    acknowledgeWildcards(this.executionRole, 'Docker Hub images cached under the docker-hub/ prefix (repositories are created on first pull).',
+      `Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${prefix}/*`);
+    return `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}/${prefix}`;
   }
 }

@@ -28,8 +28,6 @@ export interface DataProps {
   readonly retentionDays?: Partial<Record<BucketPrefix, number>>;
   /** @default 'secrets-manager' */
   readonly secretStore?: SecretStore;
-  /** Create the machine runners' token (only machine pools use it). @default true */
-  readonly runnerToken?: boolean;
   readonly githubAppSecretName: string;
   /** Origins allowed to download with presigned URLs from a browser (the UI). */
   readonly corsOrigins: string[];
@@ -46,8 +44,6 @@ export class Data extends Construct {
   readonly logsBucket: Bucket;
   readonly githubAppSecret: SecretRef;
   readonly signingKeySecret: SecretRef;
-  /** Token EC2 machine runners present to claim jobs of their resource class (a Secrets Manager secret, read by instances). */
-  readonly runnerTokenSecret?: Secret;
   readonly secretStore: SecretStore;
 
   constructor(scope: Construct, id: string, props: DataProps) {
@@ -156,17 +152,6 @@ export class Data extends Construct {
       this.signingKeySecret = secretRef(signingKey);
     }
 
-    if (props.runnerToken ?? true) {
-      this.runnerTokenSecret = new Secret(this, 'RunnerToken', {
-        description: 'Slipway: token of the EC2 machine runners (runner mode)',
-        encryptionKey: this.key,
-        generateSecretString: { passwordLength: 48, excludePunctuation: true },
-      });
-      Validations.of(this.runnerTokenSecret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason: 'Machine runners read the token at start; rotate it with an instance refresh (docs/deploy.md).',
-      });
-    }
   }
 }
 

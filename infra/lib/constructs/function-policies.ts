@@ -10,6 +10,7 @@ import {
   type FunctionName,
   type ObjectAccess,
 } from '../../../shared/model/function-grants';
+import { MACHINE_CREDENTIAL_TAG } from '../../../shared/model/resource-classes';
 import { acknowledgeWildcards, nagArn, nagRef } from '../nag';
 import type { Compute } from './compute';
 import { secretRef, type Data } from './data';
@@ -48,7 +49,7 @@ function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute
   const add = (s: PolicyStatement) => fn.addToRolePolicy(s);
   const tableActions = grants.table === 'read' ? [...TABLE_ACTIONS.read] : [...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write];
   add(new PolicyStatement({ actions: tableActions, resources: [data.table.tableArn, `${data.table.tableArn}/index/*`] }));
-  const secrets = { githubApp: data.githubAppSecret, signingKey: data.signingKeySecret, runnerToken: data.runnerTokenSecret && secretRef(data.runnerTokenSecret) };
+  const secrets = { githubApp: data.githubAppSecret, signingKey: data.signingKeySecret };
   const readable = grants.secrets.map((s) => secrets[s]).filter((s) => s !== undefined);
   const secretServices = [...new Set(readable.map((s) => s.viaService).filter((v) => v !== undefined))];
   const viaServices = ['dynamodb', ...secretServices].map((s) => `${s}.${stack.region}.amazonaws.com`);
@@ -128,9 +129,23 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
       ackGroups();
       return;
     case 'terminate-machines':
-      // Terminating idle instances, and letting a terminating one go once its job is requeued (lifecycle hook).
+      // Terminating idle and spent instances, and letting an instance go on once its credential is in place or its
+      // job is requeued (launch and termination lifecycle hooks).
       if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:CompleteLifecycleAction'], resources: groupArns }));
       ackGroups();
       return;
+    case 'protect-machines':
+      if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:SetInstanceProtection'], resources: groupArns }));
+      ackGroups();
+      return;
+    case 'machine-credentials': {
+      // One SecureString per instance under the stack's path, created only with the instance-ARN tag the machine role's read is conditioned on.
+      const parameters = arn('ssm', `parameter${compute.credentialPath}/*`);
+      add(new PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:AddTagsToResource'], resources: [parameters], conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [MACHINE_CREDENTIAL_TAG] } } }));
+      add(new PolicyStatement({ actions: ['ssm:DeleteParameter'], resources: [parameters] }));
+      acknowledgeWildcards(fn, 'Runner credential parameters of this stack\'s machine instances (one per instance id, not known in advance).',
+        `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${compute.credentialPath}/*`);
+      return;
+    }
   }
 }

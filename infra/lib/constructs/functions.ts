@@ -79,7 +79,8 @@ export class Functions extends Construct {
       COMPUTE_MODE: 'aws',
       KMS_KEY_ID: data.key.keyArn,
       SIGNING_KEY_SECRET_ARN: data.signingKeySecret.arn,
-      ...(data.runnerTokenSecret && { MACHINE_RUNNER_TOKEN_SECRET_ARN: data.runnerTokenSecret.secretArn }),
+      MACHINE_CREDENTIAL_PATH: compute.credentialPath,
+      MACHINE_INSTANCE_ARN_PREFIX: `arn:${Stack.of(this).partition}:ec2:${Stack.of(this).region}:${Stack.of(this).account}:instance/`,
       ECS_CLUSTER_ARN: compute.cluster.clusterArn,
       ECS_SUBNETS: props.subnetIds.join(','),
       ECS_SECURITY_GROUPS: compute.securityGroup.securityGroupId,
@@ -102,6 +103,7 @@ export class Functions extends Construct {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ECS_SSH_TASK_ROLE_ARN: compute.sshTaskRole.roleArn,
       MACHINE_SSH_DOCUMENT: compute.sshAccess.document.ref,
+      ...(compute.dockerHubMirror && { ECS_DOCKER_HUB_MIRROR: compute.dockerHubMirror }),
       ...props.oidc.environment(),
     };
 
@@ -189,6 +191,12 @@ export class Functions extends Construct {
     });
     const groupNames = Object.values(compute.machineGroups).map((g) => g.autoScalingGroupName);
     if (groupNames.length > 0) {
+      // Per-instance runner identity: the control plane issues each launching instance its credential.
+      new Rule(this, 'InstanceLaunching', {
+        description: 'Slipway: a machine launches; cron issues its runner credential and completes the lifecycle action',
+        eventPattern: { source: ['aws.autoscaling'], detailType: ['EC2 Instance-launch Lifecycle Action'], detail: { AutoScalingGroupName: groupNames } },
+        targets: [new LambdaFunction(fns.cron, { retryAttempts: 8 })],
+      });
       new Rule(this, 'InstanceTerminating', {
         description: 'Slipway: Auto Scaling terminates a machine; cron requeues its job and completes the lifecycle action',
         eventPattern: { source: ['aws.autoscaling'], detailType: ['EC2 Instance-terminate Lifecycle Action'], detail: { AutoScalingGroupName: groupNames } },

@@ -15,10 +15,9 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { MACHINE_RESOURCE_CLASSES, machineRunnerClass, resourceClassSlug } from '../../../shared/model/resource-classes';
+import { MACHINE_CREDENTIAL_TAG, MACHINE_RESOURCE_CLASSES, machineRunnerClass, resourceClassSlug } from '../../../shared/model/resource-classes';
 import { acknowledgeWildcards, nagRef } from '../nag';
 import type { MachineClassProps } from '../props';
 
@@ -26,8 +25,9 @@ export interface MachineGroupProps {
   readonly vpc: IVpc;
   readonly subnets: SubnetSelection;
   readonly securityGroup: ISecurityGroup;
-  readonly runnerTokenSecret: ISecret;
   readonly publicUrl: string;
+  /** SSM path of the per-instance runner credentials (`<path>/<instance id>`), which the control plane writes. */
+  readonly credentialPath: string;
   /** The agent image machines install the runner from. */
   readonly agentImageUri: string;
   /** The stack's ECR repository of that image: machines get pull rights and log in with the ECR credential helper. */
@@ -36,6 +36,8 @@ export interface MachineGroupProps {
 
 /** The lifecycle hook that holds a terminating instance until its job is requeued (cron completes it). */
 export const REQUEUE_HOOK_NAME = 'slipway-requeue';
+/** The lifecycle hook that holds a launching instance until the control plane has issued its runner credential. */
+export const REGISTER_HOOK_NAME = 'slipway-register';
 /** Machines are replaced at least this often (fresh AMI, no drift); the termination hook requeues their job. */
 const MAX_INSTANCE_LIFETIME = Duration.days(7);
 const UBUNTU_AMI = (arch: 'amd64' | 'arm64') => `/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
@@ -45,7 +47,9 @@ const UBUNTU_AMI = (arch: 'amd64' | 'arm64') => `/aws/service/canonical/ubuntu/s
  * group whose instances run one job each. Safe for running jobs: AZ rebalancing is suspended and capacity
  * rebalancing off (neither terminates a busy instance), a termination lifecycle hook gives the control plane time
  * to requeue the job of any instance Auto Scaling terminates (instance refresh, maximum lifetime, health), and
- * warm pool instances start their runner only once InService.
+ * warm pool instances start their runner only once InService. Each instance gets its own runner credential from
+ * the control plane at launch (a launch lifecycle hook), which only it can read; the control plane, not the
+ * instance, terminates it when its job is over (the role holds no Auto Scaling permission).
  */
 export function createMachineGroup(scope: Construct, name: string, cls: MachineClassProps, props: MachineGroupProps): AutoScalingGroup {
   const slug = resourceClassSlug(name);
@@ -62,9 +66,18 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
   }
   const role = new Role(scope, `MachineRole-${slug}`, {
     assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
-    description: `Slipway machine runner (${name}): reads the runner token, terminates its own instance`,
+    description: `Slipway machine runner (${name}): reads its own instance's runner credential only`,
   });
-  props.runnerTokenSecret.grantRead(role);
+  // Per-instance identity: a parameter under the credential path whose instance tag is this very instance. A job
+  // on another instance (or a container without IMDS) gets nothing; the credential claims one job, once.
+  const stack = Stack.of(scope);
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['ssm:GetParameter'],
+      resources: [`arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${props.credentialPath}/*`],
+      conditions: { StringEquals: { [`aws:ResourceTag/${MACHINE_CREDENTIAL_TAG}`]: '${ec2:SourceInstanceARN}' } },
+    }),
+  );
   props.agentRepository?.grantPull(role);
   const launchTemplate = new LaunchTemplate(scope, `Machine-${slug}`, {
     machineImage: MachineImage.fromSsmParameter(cls.amiSsmParameter ?? UBUNTU_AMI(arm ? 'arm64' : 'amd64'), { os: OperatingSystemType.LINUX }),
@@ -81,7 +94,7 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
         volume: BlockDeviceVolume.ebs(cls.volumeSizeGiB ?? 100, { volumeType: EbsDeviceVolumeType.GP3, encrypted: true, deleteOnTermination: true }),
       },
     ],
-    userData: runnerUserData(name, props),
+    userData: runnerUserData(scope, name, props),
   });
   const mixed = instanceTypes.length > 1 || spot;
   const group = new AutoScalingGroup(scope, `MachineGroup-${slug}`, {
@@ -109,6 +122,14 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
         }
       : { launchTemplate }),
   });
+  group.addLifecycleHook('Register', {
+    lifecycleHookName: REGISTER_HOOK_NAME,
+    lifecycleTransition: LifecycleTransition.INSTANCE_LAUNCHING,
+    // cron issues the credential and completes the action within seconds; without it the instance could not
+    // claim, so it is abandoned (terminated and replaced) rather than left to idle.
+    heartbeatTimeout: Duration.minutes(5),
+    defaultResult: DefaultResult.ABANDON,
+  });
   group.addLifecycleHook('Requeue', {
     lifecycleHookName: REQUEUE_HOOK_NAME,
     lifecycleTransition: LifecycleTransition.INSTANCE_TERMINATING,
@@ -117,16 +138,6 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
     defaultResult: DefaultResult.CONTINUE,
   });
   suspendAzRebalance(scope, slug, group);
-  // One job per instance: after its job the runner terminates its own instance, lowering the desired capacity.
-  // Only in its own group (a condition on the group's name tag: the group's ARN would make the role depend on
-  // the group that depends on the role's instance profile).
-  role.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'autoscaling:ResourceTag/slipway:machine-class': name } },
-    }),
-  );
   // Rerun with SSH: Session Manager carries users' connections to the agent's SSH server on loopback (no inbound
   // rule). The SSM agent registers the instance and opens its channels; nothing else of Systems Manager.
   role.addToPrincipalPolicy(
@@ -139,9 +150,11 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
     new PolicyStatement({ actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], resources: ['*'] }),
   );
   Tags.of(group).add('slipway:machine-class', name, { applyToLaunchedInstances: true });
+  acknowledgeWildcards(role, 'Its own credential parameter only: the condition pins the parameter\'s instance tag to the calling instance\'s ARN.',
+    `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${props.credentialPath}/*`);
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'TerminateInstanceInAutoScalingGroup is limited by condition to the group tagged with this machine class; ECR GetAuthorizationToken and the Session Manager channels (ssmmessages) have no resource.',
+    reason: 'ECR GetAuthorizationToken and the Session Manager channels (ssmmessages) have no resource.',
   });
   acknowledgeWildcards(role, 'The SSM agent registers its own instance, whose id is not known before launch.', 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*');
   if (warmPoolSize > 0) group.addWarmPool({ minSize: warmPoolSize, poolState: PoolState.STOPPED, reuseOnScaleIn: false });
@@ -191,15 +204,15 @@ function suspendAzRebalance(scope: Construct, slug: string, group: AutoScalingGr
 /**
  * Installs the agent from the agent image (its self-contained install, Node.js included, lives under /opt/slipway)
  * and starts it in runner mode for the class's pool: one job, then the runner terminates its instance
- * (`--terminate-instance`, decrementing the group's desired capacity). Pulls from the stack's ECR repository
- * through the ECR credential helper (the instance role may pull). A warm pool instance installs everything while
- * warming, but its runner waits until the instance's target lifecycle state is InService, so it never claims a
- * job on its way into the pool. Holds no secret: the runner reads the machine runner token from Secrets Manager by
- * ARN with the instance role and its instance id from IMDSv2.
+ * and exits; the control plane retires the instance. Pulls from the stack's ECR repository through the ECR
+ * credential helper (the instance role may pull). A warm pool instance installs everything while warming, but its
+ * runner waits until the instance's target lifecycle state is InService, so it never claims a job on its way into
+ * the pool. Holds no secret: the runner reads its instance's own credential (`<credential path>/<instance id>`,
+ * the id from IMDSv2) from SSM with the instance role.
  */
-function runnerUserData(resourceClass: string, props: MachineGroupProps): UserData {
+function runnerUserData(scope: Construct, resourceClass: string, props: MachineGroupProps): UserData {
   const userData = UserData.forLinux();
-  const stack = Stack.of(props.runnerTokenSecret);
+  const stack = Stack.of(scope);
   const image = props.agentImageUri;
   const registry = image.split('/')[0];
   const imds = 'http://169.254.169.254/latest';
@@ -233,7 +246,7 @@ function runnerUserData(resourceClass: string, props: MachineGroupProps): UserDa
     'chmod 755 /usr/local/bin/slipway-wait-in-service',
     'cat > /etc/systemd/system/slipway-runner.service <<UNIT',
     '[Unit]',
-    'Description=Slipway machine runner (one job, then the instance terminates)',
+    'Description=Slipway machine runner (one job, then the control plane retires the instance)',
     'After=network-online.target docker.service',
     '[Service]',
     'User=slipway',
@@ -241,9 +254,9 @@ function runnerUserData(resourceClass: string, props: MachineGroupProps): UserDa
     `Environment=AWS_REGION=${stack.region}`,
     'ExecStartPre=/usr/local/bin/slipway-wait-in-service',
     'TimeoutStartSec=infinity',
-    `ExecStart=/usr/local/bin/slipway runner --resource-class ${machineRunnerClass(resourceClass)} --token-secret ${props.runnerTokenSecret.secretArn} --once --terminate-instance`,
-    // A clean exit means the job ran and the instance is terminating; a failure (no token yet, control plane
-    // unreachable) is retried.
+    `ExecStart=/usr/local/bin/slipway runner --resource-class ${machineRunnerClass(resourceClass)} --token-parameter ${props.credentialPath} --once`,
+    // A clean exit means the job ran and the control plane retires the instance; a failure (credential not there
+    // yet, control plane unreachable) is retried.
     'Restart=on-failure',
     'RestartSec=5',
     '[Install]',

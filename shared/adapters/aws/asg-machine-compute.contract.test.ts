@@ -19,6 +19,7 @@ defineJobComputeContract('AsgMachineCompute (EC2 Auto Scaling at the request lev
         taskIndex,
         attempt,
         taskToken,
+        taskCode: `code-${jobId}`,
         controlPlaneUrl: 'https://ci.example.com',
         executor: { type: 'machine', resourceClass: 'medium', images: [], machineImage: 'ubuntu-2204:current' },
       };

@@ -22,6 +22,7 @@ function launch(resourceClass: string): TaskLaunch {
     taskIndex: 0,
     attempt: 1,
     taskToken: 't',
+    taskCode: 'c',
     controlPlaneUrl: 'https://ci.example.com',
     executor: { type: 'machine', resourceClass, images: [], machineImage: 'ubuntu-2204:current' },
   };

@@ -3,6 +3,7 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   SetDesiredCapacityCommand,
+  SetInstanceProtectionCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   type AutoScalingClient,
   type AutoScalingGroup,
@@ -103,9 +104,56 @@ export class AsgMachineCompute implements JobCompute {
     return terminated;
   }
 
+  /** The machine class of one of Slipway's groups. */
+  classOfGroup(groupName: string): string | undefined {
+    return Object.entries(this.options.groups).find(([, g]) => g === groupName)?.[0];
+  }
+
+  /**
+   * Terminates instances of Slipway's groups that are done, scale-in protected or not (protection does not stop
+   * TerminateInstanceInAutoScalingGroup), lowering the desired capacity while the group is above its minimum;
+   * at the minimum a fresh instance replaces each. Instances already terminating or gone are skipped.
+   */
+  async retire(instanceIds: readonly string[]): Promise<string[]> {
+    if (instanceIds.length === 0) return [];
+    const ours = new Set(Object.values(this.options.groups));
+    const described = await this.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [...instanceIds] }));
+    const live = (described.AutoScalingInstances ?? []).filter((i) => i.InstanceId && ours.has(i.AutoScalingGroupName ?? '') && !/^Terminat/.test(i.LifecycleState ?? ''));
+    const terminated: string[] = [];
+    for (const groupName of new Set(live.map((i) => i.AutoScalingGroupName!))) {
+      const group = await this.describe(groupName);
+      let removable = Math.max(0, (group.DesiredCapacity ?? 0) - (group.MinSize ?? 0));
+      for (const i of live.filter((x) => x.AutoScalingGroupName === groupName)) {
+        const terminate = new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: i.InstanceId, ShouldDecrementDesiredCapacity: removable > 0 });
+        try {
+          await guard(() => this.autoscaling.send(terminate));
+        } catch (error) {
+          // Gone in the meantime (or already terminating): nothing left to do.
+          if ((error as Error).name === 'ValidationError') continue;
+          throw error;
+        }
+        removable = Math.max(0, removable - 1);
+        terminated.push(i.InstanceId!);
+      }
+    }
+    return terminated;
+  }
+
+  /** Sets or clears the scale-in protection of one instance of one of Slipway's groups. */
+  async protect(instanceId: string, groupName: string, on: boolean): Promise<void> {
+    if (!this.classOfGroup(groupName)) return;
+    const set = new SetInstanceProtectionCommand({ AutoScalingGroupName: groupName, InstanceIds: [instanceId], ProtectedFromScaleIn: on });
+    await guard(() => this.autoscaling.send(set));
+  }
+
+  /** Completes the launch lifecycle action (CONTINUE): the instance's credential is in place. */
+  completeLaunch(action: { instanceId: string; groupName: string; hookName: string; token: string }): Promise<void> {
+    return this.completeTermination(action);
+  }
+
   /**
    * Completes the termination lifecycle action of an instance of one of Slipway's groups (CONTINUE): its job has
-   * been requeued. An action already completed or timed out is not an error.
+   * been requeued. An action already completed or timed out is not an error. (Launch actions complete the same way.)
    */
   async completeTermination(action: { instanceId: string; groupName: string; hookName: string; token: string }): Promise<void> {
     if (!Object.values(this.options.groups).includes(action.groupName)) return;

@@ -1,4 +1,4 @@
-import type { RunnerInfo, RunnerQueueEntry, RunnerResourceClass, RunnerStore, RunnerToken } from '../../ports/runner-store';
+import type { MachineInstance, RunnerInfo, RunnerQueueEntry, RunnerResourceClass, RunnerStore, RunnerToken } from '../../ports/runner-store';
 import { toEntity, type DynamoTable } from './dynamo-table';
 
 const rcKey = (name: string) => ({ pk: `RUNNERRC#${name}`, sk: 'RC' });
@@ -8,11 +8,13 @@ const queueKey = (e: Pick<RunnerQueueEntry, 'resourceClass' | 'jobId' | 'taskInd
   sk: `TASK#${e.jobId}#${e.taskIndex}#${e.attempt}`,
 });
 const runnerKey = (rc: string, name: string) => ({ pk: `RUNNER#${rc}`, sk: name });
+/** Machine instances in one partition: a handful at a time, all listed by the cron sweep. */
+const instanceKey = (instanceId: string) => ({ pk: 'MACHINEINSTANCES', sk: `INSTANCE#${instanceId}` });
 
 /**
  * Runner resource classes, tokens, queue and runners in the single table. Classes by name (gsi1: namespace,
  * gsi2: id), tokens by hash (gsi1: class, gsi2: id), queue entries per class (claims conditional on
- * `claimedBy` being absent), runners per class.
+ * `claimedBy` being absent), runners per class, machine instances in one partition.
  */
 export class DynamoRunnerStore implements RunnerStore {
   constructor(private readonly table: DynamoTable) {}
@@ -95,5 +97,31 @@ export class DynamoRunnerStore implements RunnerStore {
 
   async listRunners(resourceClass: string): Promise<RunnerInfo[]> {
     return (await this.table.queryAll({ partition: `RUNNER#${resourceClass}` })).map((i) => toEntity<RunnerInfo>(i)!);
+  }
+
+  async putMachineInstance(instance: MachineInstance): Promise<void> {
+    // The record outlives its credential by a day (TTL), so the sweep retires an instance it has not heard of since.
+    await this.table.put({ ...instanceKey(instance.instanceId), ...instance, expiresAt: Math.floor(Date.parse(instance.credentialExpiresAt) / 1000) + 86_400 });
+  }
+
+  async getMachineInstance(instanceId: string): Promise<MachineInstance | undefined> {
+    return toEntity(await this.table.get(instanceKey(instanceId)));
+  }
+
+  async listMachineInstances(): Promise<MachineInstance[]> {
+    return (await this.table.queryAll({ partition: 'MACHINEINSTANCES', prefix: 'INSTANCE#', consistent: true })).map((i) => toEntity<MachineInstance>(i)!);
+  }
+
+  async claimMachineInstance(instanceId: string, task: string, at: string): Promise<boolean> {
+    const res = await this.table.update(instanceKey(instanceId), { set: { claimedTask: task, claimedAt: at } }, { expression: 'attribute_exists(pk) AND attribute_not_exists(claimedTask)' });
+    return !!res;
+  }
+
+  async releaseMachineClaim(instanceId: string, task: string): Promise<void> {
+    await this.table.update(instanceKey(instanceId), { set: { claimedTask: undefined, claimedAt: undefined } }, { expression: 'claimedTask = :t', values: { ':t': task } });
+  }
+
+  async deleteMachineInstance(instanceId: string): Promise<void> {
+    await this.table.delete(instanceKey(instanceId));
   }
 }

@@ -23,6 +23,7 @@ defineJobComputeContract('EcsFargateCompute (ECS at the request level)', async (
       taskIndex,
       attempt,
       taskToken,
+      taskCode: `code-${jobId}`,
       controlPlaneUrl: 'https://ci.example.com',
       executor: { type: 'docker', resourceClass: 'medium', images: [{ image: 'cimg/base:stable', environment: {} }] },
     }),

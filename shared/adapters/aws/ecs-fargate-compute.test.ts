@@ -12,6 +12,7 @@ import type { ExecutorPlan } from '../../config/plan';
 import { ComputeCapacityError, ValidationError } from '../../model/errors';
 import { DOCKER_RESOURCE_CLASSES } from '../../model/resource-classes';
 import type { TaskLaunch } from '../../ports/job-compute';
+import { throughDockerHubMirror } from './docker-hub-mirror';
 import { EcsFargateCompute, launchToken, separateWorkdir } from './ecs-fargate-compute';
 
 const ecsMock = mockClient(ECSClient);
@@ -46,6 +47,7 @@ function launch(overrides: Partial<TaskLaunch> = {}, executor: Partial<ExecutorP
     taskIndex: 0,
     attempt: 1,
     taskToken: 'jwt-token',
+    taskCode: 'one-time-code',
     controlPlaneUrl: 'https://ci.example.com',
     executor: {
       type: 'docker',
@@ -125,15 +127,35 @@ describe('EcsFargateCompute', () => {
             name: 'agent',
             environment: [
               { name: 'SLIPWAY_URL', value: 'https://ci.example.com' },
-              { name: 'SLIPWAY_TASK_TOKEN', value: 'jwt-token' },
+              { name: 'SLIPWAY_TASK_CODE', value: 'one-time-code' },
             ],
           },
         ],
       },
     });
+    // CloudTrail records RunTask requests: the task token itself is nowhere in them.
+    expect(JSON.stringify(run)).not.toContain('jwt-token');
     expect(run.launchType).toBeUndefined();
     expect(run.overrides?.containerOverrides).toHaveLength(1);
     expect(run.tags).toEqual(expect.arrayContaining([{ key: 'slipway:job-id', value: 'job-1' }]));
+  });
+
+  it('pulls Docker Hub images through the ECR pull-through cache when there is one, other registries directly', async () => {
+    const mirror = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/docker-hub';
+    expect(throughDockerHubMirror('cimg/base:stable', mirror)).toBe(`${mirror}/cimg/base:stable`);
+    expect(throughDockerHubMirror('node:20', mirror)).toBe(`${mirror}/library/node:20`);
+    expect(throughDockerHubMirror('postgres@sha256:abc', mirror)).toBe(`${mirror}/library/postgres@sha256:abc`);
+    expect(throughDockerHubMirror('docker.io/cimg/go:1.22', mirror)).toBe(`${mirror}/cimg/go:1.22`);
+    expect(throughDockerHubMirror('docker.io/redis', mirror)).toBe(`${mirror}/library/redis`);
+    for (const other of ['ghcr.io/acme/tool:1', 'public.ecr.aws/docker/library/node:20', 'localhost/x:1', 'registry.local:5000/a/b']) {
+      expect(throughDockerHubMirror(other, mirror)).toBe(other);
+    }
+    await compute({ dockerHubMirror: mirror }).launch(launch({}, { images: [{ image: 'cimg/node:22.1', environment: {} }, { image: 'ghcr.io/acme/db:1', name: 'db', environment: {} }] }));
+    const images = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input.containerDefinitions!.map((c) => c.image);
+    expect(images.slice(1)).toEqual([`${mirror}/cimg/node:22.1`, 'ghcr.io/acme/db:1']);
+    ecsMock.resetHistory();
+    await compute().launch(launch({ jobId: 'job-9' }));
+    expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input.containerDefinitions![1].image).toBe('cimg/node:22.1');
   });
 
   it('registers the primary (shim) and service containers beside the agent, sharing the base settings', async () => {

@@ -15,6 +15,7 @@ import type { DockerImage } from '../../config/plan';
 import { ComputeCapacityError, ValidationError } from '../../model/errors';
 import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, findDockerResourceClass } from '../../model/resource-classes';
 import type { JobCompute, LaunchResult, TaskLaunch } from '../../ports/job-compute';
+import { throughDockerHubMirror } from './docker-hub-mirror';
 
 export interface EcsFargateComputeOptions {
   /** Cluster ARN (`ECS_CLUSTER_ARN`). */
@@ -31,6 +32,8 @@ export interface EcsFargateComputeOptions {
   readonly capacityProvider?: 'FARGATE' | 'FARGATE_SPOT';
   /** Task role of tasks rerun with SSH (ECS Exec's Session Manager channels); other tasks run without one. */
   readonly sshTaskRoleArn?: string;
+  /** An ECR pull-through cache of Docker Hub (`<registry>/docker-hub`): Docker Hub images are pulled through it. */
+  readonly dockerHubMirror?: string;
 }
 
 /** Errors of ECS that mean "try again shortly", not "this request is wrong". */
@@ -64,8 +67,9 @@ export function launchToken(task: Pick<TaskLaunch, 'jobId' | 'taskIndex' | 'atte
  * name on later launches) that adds the primary container (running the step shim) and the service containers
  * (which share the task's network namespace, so `localhost:5432` reaches a database image as on CircleCI).
  *
- * The only per-launch values are container overrides of the agent: `SLIPWAY_URL` and `SLIPWAY_TASK_TOKEN`.
- * The job's secrets reach the agent in its job spec, never in ECS.
+ * The only per-launch values are container overrides of the agent: `SLIPWAY_URL` and `SLIPWAY_TASK_CODE`, a
+ * one-time code the agent exchanges for its task token (CloudTrail records overrides; the token never is). The
+ * job's secrets reach the agent in its job spec, never in ECS.
  *
  * Idempotency: `RunTask` carries `clientToken` = {@link launchToken}; if ECS reports the token in use with
  * other parameters (a re-minted task token), the task started by the first call is looked up by `startedBy`.
@@ -91,7 +95,9 @@ export class EcsFargateCompute implements JobCompute {
     if (task.executor.images.length === 0) {
       throw new ValidationError('A docker executor needs at least one image.', { jobId: task.jobId });
     }
-    const taskDefinition = await this.taskDefinitionFor(baseArn, task.executor.images, separateWorkdir(task.workingDirectory));
+    const mirror = this.options.dockerHubMirror;
+    const images = mirror ? task.executor.images.map((i) => ({ ...i, image: throughDockerHubMirror(i.image, mirror) })) : task.executor.images;
+    const taskDefinition = await this.taskDefinitionFor(baseArn, images, separateWorkdir(task.workingDirectory));
     const token = launchToken(task);
     const startedBy = `slipway-${token.slice(0, 32)}`;
     let response;
@@ -120,7 +126,7 @@ export class EcsFargateCompute implements JobCompute {
                 name: FARGATE_TASK_LAYOUT.agentContainer,
                 environment: [
                   { name: FARGATE_TASK_LAYOUT.agentUrlEnv, value: task.controlPlaneUrl },
-                  { name: FARGATE_TASK_LAYOUT.agentTokenEnv, value: task.taskToken },
+                  { name: FARGATE_TASK_LAYOUT.agentCodeEnv, value: task.taskCode },
                 ],
               },
             ],

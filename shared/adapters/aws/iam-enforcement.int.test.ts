@@ -138,6 +138,16 @@ function stub<T extends { middlewareStack: { add: (m: any, o: any) => void } }>(
     expect(() => enforcer.check('dispatcher', 'ECSClient', 'RegisterTaskDefinitionCommand', { family: 'x', tags: [] })).toThrow(/ecs:RegisterTaskDefinition/);
   });
 
+  it('lets only cron write machine runner credentials, under the stack\'s path and tagged with the instance ARN', () => {
+    const put = (tags: Array<{ Key: string; Value: string }>) => ({ Name: '/slipway/Slipway/runners/i-0abc', Type: 'SecureString', Value: 'smi.x', Tags: tags });
+    const tag = [{ Key: 'slipway:instance-arn', Value: `arn:aws:ec2:us-east-1:${LOCAL_ACCOUNT}:instance/i-0abc` }];
+    expect(() => enforcer.check('cron', 'SSMClient', 'PutParameterCommand', put(tag))).not.toThrow();
+    expect(() => enforcer.check('cron', 'SSMClient', 'DeleteParameterCommand', { Name: '/slipway/Slipway/runners/i-0abc' })).not.toThrow();
+    expect(() => enforcer.check('cron', 'SSMClient', 'PutParameterCommand', put([...tag, { Key: 'other', Value: 'x' }]))).toThrow(/ssm:PutParameter/);
+    expect(() => enforcer.check('cron', 'SSMClient', 'PutParameterCommand', { ...put(tag), Name: '/elsewhere/i-0abc' })).toThrow(/parameter\/elsewhere\/i-0abc/);
+    for (const fn of FUNCTION_NAMES.filter((f) => f !== 'cron')) expect(() => enforcer.check(fn, 'SSMClient', 'PutParameterCommand', put(tag))).toThrow(AccessDeniedError);
+  });
+
   it('does not check calls made outside any function (provisioning, test set-up)', async () => {
     await expect(r.clients.s3.send(new PutObjectCommand({ Bucket: r.bucket, Key: 'anything/x', Body: 'x' }))).resolves.toBeDefined();
     expect(denied.every((e) => e instanceof AccessDeniedError)).toBe(true);

@@ -103,6 +103,14 @@ export function iamRequestsOf(service: string, operation: string, input: Record<
     }
     case 'ecs':
       return ecsRequests(operation, input, arn);
+    case 'ssm': {
+      // Parameter ARNs drop the name's leading slash; creating with tags also needs ssm:AddTagsToResource.
+      const resource = arn('ssm', `parameter/${String(input.Name ?? '').replace(/^\//, '')}`);
+      const tags: Array<{ Key?: string; Value?: string }> = input.Tags ?? [];
+      const context = tags.length ? { ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, String(t.Value ?? '')])), 'aws:TagKeys': tags.map((t) => String(t.Key)) } : undefined;
+      const main: IamRequest = { action: `ssm:${operation}`, resource, ...(context && { context }) };
+      return operation === 'PutParameter' && context ? [main, { action: 'ssm:AddTagsToResource', resource, context }] : [main];
+    }
     case 'autoscaling': {
       const group = (name: string | undefined) => arn('autoscaling', `autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${name ?? '<unknown>'}`);
       if (operation === 'TerminateInstanceInAutoScalingGroup') return [{ action: `autoscaling:${operation}`, resource: group(at.groupOfInstance?.(String(input.InstanceId))) }];

@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient, ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import { REJECT_QUEUE_ATTRIBUTE, REJECT_REASON_ATTRIBUTE } from '../../model/messages';
 import type { MessageQueue, QueueMessage, QueueName, RejectedMessage, SendOptions } from '../../ports/message-queue';
 
@@ -57,6 +57,17 @@ export class SqsMessageQueue implements MessageQueue {
         ...(fifo ? { MessageGroupId: message.groupId ?? 'rejected', MessageDeduplicationId: message.deduplicationId ?? cryptoId() } : {}),
       }),
     );
+  }
+
+  async retryIn(queue: QueueName, receiptHandle: string, seconds: number): Promise<void> {
+    const change = new ChangeMessageVisibilityCommand({ QueueUrl: this.urls[queue], ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))) });
+    try {
+      await this.client.send(change);
+    } catch (e) {
+      // The message was deleted or its receipt handle expired: nothing left to reschedule.
+      if ((e as Error).name === 'ReceiptHandleIsInvalid' || (e as Error).name === 'MessageNotInflight') return;
+      throw e;
+    }
   }
 }
 

@@ -43,9 +43,12 @@ export function localBaseTaskDefinition(agentImage: string): TaskDefinition {
   };
 }
 
-/** The agent's RunTask container overrides (the only per-launch values), as the Fargate adapter sends them. */
+/**
+ * The agent's RunTask container overrides (the only per-launch values), as the Fargate adapter sends them: the
+ * one-time code, never the task token (a container's environment is there for anyone to inspect).
+ */
 export function agentOverrides(task: TaskLaunch): Record<string, string> {
-  return { [FARGATE_TASK_LAYOUT.agentUrlEnv]: task.controlPlaneUrl, [FARGATE_TASK_LAYOUT.agentTokenEnv]: task.taskToken };
+  return { [FARGATE_TASK_LAYOUT.agentUrlEnv]: task.controlPlaneUrl, [FARGATE_TASK_LAYOUT.agentCodeEnv]: task.taskCode };
 }
 
 /** Containers in start order: each after the containers it depends on (ECS `dependsOn`). */

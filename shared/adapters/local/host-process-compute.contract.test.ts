@@ -57,6 +57,7 @@ defineJobComputeContract('HostProcessCompute (agent processes on this host)', as
       taskIndex,
       attempt,
       taskToken,
+      taskCode: `code-${jobId}`,
       controlPlaneUrl: 'http://127.0.0.1:1',
       executor: { type: 'machine', resourceClass: 'medium', images: [] },
     }),

@@ -24,6 +24,7 @@ const task = (jobId: string) => ({
   attempt: 0,
   executor: { type: 'docker' as const, resourceClass: 'medium', images: [] },
   taskToken: `token-${jobId}`,
+  taskCode: `code-${jobId}`,
   controlPlaneUrl: 'http://127.0.0.1:1',
 });
 

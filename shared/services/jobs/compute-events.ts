@@ -1,6 +1,7 @@
 import { handleComputeLost, type ComputeLostReport } from './compute-lost';
 import type { ControlPlaneDeps } from '../deps';
 import { machineInstanceComputeId } from '../runners/machine-pool';
+import { forgetMachineInstances } from '../runners/machine-instances';
 import type { ReaperOptions } from './reconcile';
 
 /** EventBridge: an ECS task of Slipway's cluster stopped (rule: lastStatus STOPPED, group `slipway:*`). */
@@ -51,11 +52,13 @@ export function handleEcsTaskStopped(deps: ControlPlaneDeps, event: EcsTaskStopp
 
 /**
  * An instance of a machine group is being terminated by Auto Scaling (instance refresh, maximum lifetime, a
- * health check): its job is requeued at once, then the lifecycle action is completed so termination goes on.
+ * health check, or Slipway retiring it): its job is requeued at once, its runner credential deleted, then the
+ * lifecycle action is completed so termination goes on.
  */
 export async function handleInstanceTerminating(deps: ControlPlaneDeps, event: InstanceTerminating, options: Partial<ReaperOptions> = {}): Promise<ComputeLostReport> {
   const { EC2InstanceId: instanceId, AutoScalingGroupName: groupName, LifecycleHookName: hookName, LifecycleActionToken: token } = event.detail;
   const report = await handleComputeLost(deps, machineInstanceComputeId(instanceId), `The EC2 instance running this job was terminated by Auto Scaling.`, options);
-  await deps.machinePool?.completeTermination?.({ instanceId, groupName, hookName, token });
+  if (deps.machinePool?.classOfGroup(groupName)) await forgetMachineInstances(deps, [instanceId]);
+  await deps.machinePool?.completeTermination({ instanceId, groupName, hookName, token });
   return report;
 }

@@ -1,11 +1,11 @@
 import type { ControlPlaneDeps } from '../deps';
 import { failRefusedTask, foreignClassRefusal } from '../runners/runner-isolation';
 import type { DispatchMessage } from '../../model/messages';
+import { ComputeCapacityError } from '../../model/errors';
+import { TASK_CODE_TTL_SECONDS, TASK_TOKEN_TTL_SECONDS } from '../runners/task-codes';
 
 export type { DispatchMessage } from '../../model/messages';
 
-/** How long a task token stays valid: long enough to wait for capacity, short enough to be useless later. */
-const TASK_TOKEN_TTL_SECONDS = 6 * 3600;
 
 /**
  * The dispatcher's use case: start compute for one queued task. Idempotent: a task that is no longer queued
@@ -19,7 +19,8 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
   // A self-hosted class of another organisation: the job fails with the reason, nothing is dispatched.
   const refusal = await foreignClassRefusal(deps, job);
   if (refusal) return failRefusedTask(deps, job, msg.taskIndex, msg.attempt, refusal);
-  const taskToken = await deps.tokens.signTask(msg, TASK_TOKEN_TTL_SECONDS);
+  const claims = { workflowId: msg.workflowId, jobId: msg.jobId, taskIndex: msg.taskIndex, attempt: msg.attempt };
+  const [taskToken, taskCode] = await Promise.all([deps.tokens.signTask(claims, TASK_TOKEN_TTL_SECONDS), deps.tokens.signTaskCode(claims, TASK_CODE_TTL_SECONDS)]);
   // Per executor, so the dashboard shows Fargate tasks from what Slipway launched (bare tasks emit no ECS service metrics).
   const dimensions = { executor: job.plan.executor.type };
   const { computeId } = await deps.compute
@@ -29,6 +30,7 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
       executor: job.plan.executor,
       workingDirectory: job.plan.workingDirectory,
       taskToken,
+      taskCode,
       controlPlaneUrl: deps.publicUrl,
       ...(job.sshRerun && { ssh: true }),
     })
@@ -39,4 +41,25 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
   deps.metrics?.record('TasksLaunched', 1, dimensions);
   const recorded = await deps.pipelines.updateTask(msg.workflowId, msg.jobId, msg.taskIndex, { status: ['queued', 'running'], attempt: msg.attempt }, { computeId });
   if (!recorded) await deps.compute.stop(computeId, 'task no longer queued').catch(() => undefined);
+}
+
+/** Seconds before a dispatch that found no capacity is tried again: 15 s, doubling per receive, at most 90 s. */
+export function capacityRetryDelaySeconds(receiveCount: number): number {
+  return Math.min(90, 15 * 2 ** Math.max(0, receiveCount - 1));
+}
+
+/**
+ * {@link dispatchTask} for one received queue message. When compute has no capacity right now, the message is
+ * made visible again within seconds ({@link capacityRetryDelaySeconds}) rather than after the queue's visibility
+ * timeout (six times the dispatcher's timeout), then the error propagates so the message is retried.
+ */
+export async function dispatchReceived(deps: ControlPlaneDeps, msg: DispatchMessage, received: { receiptHandle: string; receiveCount: number }): Promise<void> {
+  try {
+    await dispatchTask(deps, msg);
+  } catch (error) {
+    if (error instanceof ComputeCapacityError && deps.queue.retryIn) {
+      await deps.queue.retryIn('dispatch', received.receiptHandle, capacityRetryDelaySeconds(received.receiveCount)).catch(() => undefined);
+    }
+    throw error;
+  }
 }

@@ -1,22 +1,43 @@
-import { timingSafeEqual } from 'node:crypto';
 import { machineRunnerClass } from '../../model/resource-classes';
 import type { RunnerQueueEntry } from '../../ports/runner-store';
 import type { ControlPlaneDeps } from '../deps';
-import { hashToken } from '../identity/tokens';
+
+/** A pending lifecycle action of an instance of a machine group. */
+export interface LifecycleAction {
+  instanceId: string;
+  groupName: string;
+  hookName: string;
+  token: string;
+}
 
 /**
  * The EC2 machine pools (AWS mode): one auto scaling group per machine resource class, whose instances run
- * `slipway runner --resource-class machine/<class>` and take one job each.
+ * `slipway runner --resource-class machine/<class>` and take one job each. The control plane, never an instance,
+ * issues their credentials and terminates them.
  */
 export interface MachinePool {
   /** Machine resource classes that have a group. */
   readonly classes: readonly string[];
+  /** The machine class of one of Slipway's groups, or `undefined` for any other group. */
+  classOfGroup(groupName: string): string | undefined;
   /** Terminates the given idle instances, lowering their group's desired capacity; resolves the ids terminated. */
   scaleIn(instanceIds: readonly string[]): Promise<string[]>;
-  /** The machine runners' shared token, or `undefined` when none is configured. */
-  runnerToken(): Promise<string | undefined>;
+  /**
+   * Terminates instances that are done (their job ran, they never registered, their credential expired), whatever
+   * their scale-in protection; lowers the desired capacity unless the group is at its minimum (then a fresh
+   * instance replaces them). An instance that is already gone is not an error. Resolves the ids terminated.
+   */
+  retire(instanceIds: readonly string[]): Promise<string[]>;
+  /** Sets or clears an instance's scale-in protection (set while it runs a job). */
+  protect(instanceId: string, groupName: string, on: boolean): Promise<void>;
+  /** Stores an instance's runner credential where only that instance can read it. Safe to call again (replaces it). */
+  storeCredential(instanceId: string, credential: string): Promise<void>;
+  /** Deletes an instance's runner credential; safe when it is already gone. */
+  deleteCredential(instanceId: string): Promise<void>;
+  /** Lets a launching instance go on into service (completes its launch lifecycle action with CONTINUE). */
+  completeLaunch(action: LifecycleAction): Promise<void>;
   /** Lets a terminating instance go once its job was requeued (completes its termination lifecycle action). */
-  completeTermination?(action: { instanceId: string; groupName: string; hookName: string; token: string }): Promise<void>;
+  completeTermination(action: LifecycleAction): Promise<void>;
 }
 
 const POOL_PREFIX = 'machine/';
@@ -27,17 +48,6 @@ export const isMachineRunnerClass = (resourceClass: string | undefined): boolean
 
 /** The compute id of a task claimed by the runner of an EC2 instance: `machine:<instance id>`. */
 export const machineInstanceComputeId = (instanceId: string): string => `${INSTANCE_PREFIX}${instanceId}`;
-
-/**
- * Whether `presented` is the machine runners' token and the runner asks for a machine pool class. Compared as
- * hashes in constant time. Resolves the resource class the runner may claim for, or `undefined`.
- */
-export async function machineRunnerClassFor(deps: Pick<ControlPlaneDeps, 'machinePool'>, presented: string, resourceClass: string | undefined): Promise<string | undefined> {
-  if (!isMachineRunnerClass(resourceClass) || !deps.machinePool) return undefined;
-  const expected = await deps.machinePool.runnerToken();
-  if (!expected) return undefined;
-  return timingSafeEqual(Buffer.from(hashToken(presented), 'hex'), Buffer.from(hashToken(expected), 'hex')) ? resourceClass : undefined;
-}
 
 /**
  * Records which instance claimed a machine task (its compute id becomes `machine:<instance id>`), so a Spot

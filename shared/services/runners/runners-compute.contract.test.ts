@@ -23,6 +23,7 @@ defineJobComputeContract('RunnerQueueCompute (the self-hosted runner queue, on d
       taskIndex,
       attempt,
       taskToken,
+      taskCode: `code-${jobId}`,
       controlPlaneUrl: 'https://ci.example.com',
       executor: { type: 'runner', resourceClass: 'acme/linux', images: [] },
     }),

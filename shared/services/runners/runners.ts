@@ -3,9 +3,11 @@ import type { User } from '../../model/entities';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../model/errors';
 import type { RunnerResourceClass } from '../../ports/runner-store';
 import type { ControlPlaneDeps } from '../deps';
-import { isMachineRunnerClass, machineRunnerClassFor, recordMachineInstance } from './machine-pool';
+import { isMachineRunnerClass, recordMachineInstance } from './machine-pool';
 import { authorizeClass, classOwner, failRefusedTask, foreignClassRefusal, owningOrganization } from './runner-isolation';
 import { hashToken } from '../identity/tokens';
+import { authenticateMachineInstance, isMachineCredential } from './machine-instances';
+import { machineRunnerClass } from '../../model/resource-classes';
 
 
 /** How long a claimed task's token stays valid (as long as a dispatched task's). */
@@ -92,20 +94,25 @@ export async function unclaimedTaskCount(deps: ControlPlaneDeps, user: User, res
   return { unclaimed_task_count: (await deps.runners.listQueued(resourceClass)).length };
 }
 
-/** Whom a runner token stands for: a resource class, and whether it is the EC2 machine pool's shared token. */
+/**
+ * Whom a runner token stands for: a resource class, and for an EC2 machine pool instance its instance (whose
+ * credential claims one task of `machine/<class>`, under the instance's own name) and group.
+ */
 export interface RunnerIdentity {
   resourceClass: string;
   machine: boolean;
+  instance?: { instanceId: string; groupName: string };
 }
 
 /**
- * Checks a runner token: a token created for a resource class, or, for a runner naming a `machine/<class>`,
- * the EC2 machine pool's shared token. Throws `UnauthorizedError` otherwise.
+ * Checks a runner token: a token created for a resource class, or an EC2 machine instance's own credential
+ * (issued by the control plane at launch, good for one claim of its class). Throws `UnauthorizedError` otherwise.
  */
 export async function authenticateRunner(deps: ControlPlaneDeps, runnerToken: string, resourceClass: string | undefined): Promise<RunnerIdentity> {
-  // EC2 machine runners (AWS) present the pool's shared token and name their `machine/<class>`.
-  const machineClass = runnerToken ? await machineRunnerClassFor(deps, runnerToken, resourceClass) : undefined;
-  if (machineClass) return { resourceClass: machineClass, machine: true };
+  if (isMachineCredential(runnerToken)) {
+    const instance = await authenticateMachineInstance(deps, runnerToken, resourceClass);
+    return { resourceClass: machineRunnerClass(instance.resourceClass), machine: true, instance: { instanceId: instance.instanceId, groupName: instance.groupName } };
+  }
   const token = runnerToken ? await deps.runners.getTokenByHash(hashToken(runnerToken)) : undefined;
   if (!token) throw new UnauthorizedError('Invalid runner token. Create one with POST /api/v2/runner/token for your resource class.');
   return { resourceClass: token.resourceClass, machine: false };
@@ -125,8 +132,11 @@ export async function claimRunnerTask(
   const store = deps.runners;
   const token = typeof runnerToken === 'string' ? await authenticateRunner(deps, runnerToken, runner.resourceClass) : runnerToken;
   const machineClass = token.machine ? token.resourceClass : undefined;
+  const instance = token.instance;
+  // A machine instance is listed under its own instance id, whatever name it gives.
+  const name = instance?.instanceId ?? runner.name;
   const now = deps.clock.now().toISOString();
-  await store.touchRunner({ resourceClass: token.resourceClass, name: runner.name, version: runner.version, lastSeen: now });
+  await store.touchRunner({ resourceClass: token.resourceClass, name, version: runner.version, lastSeen: now });
   const rc = machineClass ? undefined : await store.getResourceClass(token.resourceClass);
   for (const entry of await store.listQueued(token.resourceClass)) {
     const job = await deps.pipelines.getJob(entry.workflowId, entry.jobId);
@@ -144,14 +154,27 @@ export async function claimRunnerTask(
     }
     // A machine task is claimed once the dispatcher has recorded its compute, which the claim then replaces.
     if (machineClass && !task.computeId) continue;
-    if (!(await store.claim(entry, runner.name, now))) continue;
+    // An instance claims one task, ever: its credential is spent by this claim (a job on it cannot claim another).
+    const taskKey = `${entry.jobId}#${entry.taskIndex}#${entry.attempt}`;
+    if (instance && !(await store.claimMachineInstance(instance.instanceId, taskKey, now))) {
+      throw new UnauthorizedError(`Instance ${instance.instanceId} already claimed its one job; its credential claims nothing more.`);
+    }
+    if (!(await store.claim(entry, name, now))) {
+      if (instance) await store.releaseMachineClaim(instance.instanceId, taskKey);
+      continue;
+    }
     // The claim is the runner's first sign of life: a runner that dies before starting the task stops
     // heart-beating from here, and the reaper returns the task to the queue as a new attempt.
     if (!(await deps.pipelines.updateTask(entry.workflowId, entry.jobId, entry.taskIndex, { status: 'queued', attempt: entry.attempt }, { heartbeatAt: now }))) {
       await store.remove(entry);
       continue;
     }
-    if (machineClass) await recordMachineInstance(deps, entry, runner.name);
+    if (instance) {
+      await recordMachineInstance(deps, entry, instance.instanceId);
+      // Scale-in protection while the job runs (cleared when it is over: sweepMachineInstances). Best effort: the
+      // termination lifecycle hook requeues the job of an instance terminated anyway.
+      await deps.machinePool?.protect(instance.instanceId, instance.groupName, true).catch(() => undefined);
+    }
     const claims = { workflowId: entry.workflowId, jobId: entry.jobId, taskIndex: entry.taskIndex, attempt: entry.attempt };
     return { taskToken: await deps.tokens.signTask(claims, TASK_TOKEN_TTL_SECONDS), resourceClass: token.resourceClass, jobId: entry.jobId };
   }
