@@ -13,7 +13,7 @@ import {
 import { MACHINE_CREDENTIAL_TAG } from '../../../shared/model/resource-classes';
 import { acknowledgeWildcards, nagArn, nagRef } from '../nag';
 import type { Compute } from './compute';
-import { secretRef, type Data } from './data';
+import { type Data } from './data';
 import type { Oidc } from './oidc';
 import type { Queues } from './queues';
 
