@@ -10,10 +10,11 @@ const fixtureOrbs = path.resolve(__dirname, '../../shared/config/fixtures/orbs')
  */
 export function corpusOrbResolver(corpus: string): OrbResolver {
   const fixtures = new DirectoryOrbResolver(fixtureOrbs);
-  const sources = new DirectoryOrbResolver(path.join(corpus, 'orbs'), { onMissingInclude: 'placeholder' });
+  // Rooted at the corpus, the orbs folder is the namespace (a resolver reads only well-formed references).
+  const sources = new DirectoryOrbResolver(corpus, { onMissingInclude: 'placeholder' });
   return {
     async resolve(ref) {
-      return (await fixtures.resolve(ref)) ?? (ref.namespace === 'circleci' ? sources.resolve({ ...ref, namespace: '.' }) : undefined);
+      return (await fixtures.resolve(ref)) ?? (ref.namespace === 'circleci' ? sources.resolve({ ...ref, namespace: 'orbs' }) : undefined);
     },
   };
 }

@@ -96,15 +96,11 @@ export function iamRequestsOf(service: string, operation: string, input: Record<
       const id = String(input.SecretId ?? '');
       return [{ action: `secretsmanager:${operation}`, resource: id.startsWith('arn:') ? id : arn('secretsmanager', `secret:${id}`) }];
     }
-    case 'ssm': {
-      // Parameter names start with a slash; the ARN is `parameter` + name.
-      const name = String(input.Name ?? '');
-      return [{ action: `ssm:${operation}`, resource: arn('ssm', `parameter${name.startsWith('/') ? name : `/${name}`}`) }];
-    }
     case 'ecs':
       return ecsRequests(operation, input, arn);
     case 'ssm': {
-      // Parameter ARNs drop the name's leading slash; creating with tags also needs ssm:AddTagsToResource.
+      // Parameter ARNs are `parameter` + the name (which starts with a slash; one is added when it does not);
+      // creating with tags also needs ssm:AddTagsToResource.
       const resource = arn('ssm', `parameter/${String(input.Name ?? '').replace(/^\//, '')}`);
       const tags: Array<{ Key?: string; Value?: string }> = input.Tags ?? [];
       const context = tags.length ? { ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, String(t.Value ?? '')])), 'aws:TagKeys': tags.map((t) => String(t.Key)) } : undefined;
