@@ -125,7 +125,9 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
   const dockerJob = spec.plan.executor.type === 'docker';
   const executor =
     options.executorFactory?.(scripts) ??
-    (dockerJob && dockerEngineReachable({ ...process.env })
+    // DOCKER_HOST names the engine chosen for this agent (`slipway dev` sets it): a slow answer of a busy engine
+    // must not send a docker job to the host; only without it is an engine looked for.
+    (dockerJob && (process.env.DOCKER_HOST || dockerEngineReachable({ ...process.env }))
       ? new DockerExecutor(scripts, {
           taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`,
           images: spec.plan.executor.images,
