@@ -210,6 +210,7 @@ export class DockerExecutor extends HostExecutor {
     const labels = () => dockerOut(['image', 'inspect', '--format', `{{index .Config.Labels "${PRESERVE_ENTRYPOINT_LABEL}"}}`, image.image], this.env);
     let present = labels();
     if (present === undefined) {
+      if (image.authError) throw new Error(image.authError);
       const login = loginArgs(this.configDir, image);
       if (login && (await this.docker(login, onOutput, { stdin: image.auth!.password })) !== 0) throw new Error(`docker login for ${image.image} failed; check the image's auth credentials.`);
       onOutput(Buffer.from(`Pulling image ${image.image}\n`));

@@ -6,6 +6,7 @@ import { announceJobFinished, recordJobStarted, sendWorkflowEvent } from './adva
 import type { ControlPlaneDeps } from './deps';
 import { buildJobEnvironment } from './job-environment';
 import { mintJobOidcTokens } from './oidc/job-tokens';
+import { resolveRegistryAuth } from './registry-auth';
 import { jobSshKeys } from './ssh-keys';
 import { authorizedSshKeys, SSH_IDLE_SECONDS, SSH_MAX_SECONDS } from './ssh-access';
 import type { TaskClaims } from './tokens';
@@ -59,6 +60,9 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?
     jobSshKeys(deps, project.slug),
     mintJobOidcTokens(deps, { job, pipeline, workflow, project }),
   ]);
+  // Agents that pull the job's images (docker executor) get their registry logins; Fargate pulls with its execution role.
+  const executor = job.plan.executor;
+  const pulls = deps.registryTokens && executor.type === 'docker' && executor.images.some((i) => i.auth || i.awsAuth) ? await resolveRegistryAuth(executor.images, { ...environment, ...oidc }, deps.registryTokens, job.id) : undefined;
   const ssh = job.sshRerun ? { idleSeconds: SSH_IDLE_SECONDS, maxSeconds: SSH_MAX_SECONDS, ...deps.sshSessions, authorizedKeys: await authorizedSshKeys(deps, project) } : undefined;
   return {
     protocol: 1,
@@ -74,10 +78,10 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?
       buildUrl: `${deps.publicUrl}/pipelines/${job.projectSlug}/${pipeline.number}/workflows/${workflow.id}/jobs/${job.number}`,
     },
     task: { index: c.taskIndex, total: job.tasks.length, attempt: c.attempt },
-    plan: job.plan,
+    plan: pulls ? { ...job.plan, executor: { ...executor, images: pulls.images } } : job.plan,
     // Minted per task attempt and delivered here only (CircleCI's names).
     environment: { ...environment, ...oidc },
-    secrets: [...secrets, ...keys.secrets, ...Object.values(oidc)],
+    secrets: [...secrets, ...keys.secrets, ...Object.values(oidc), ...(pulls?.secrets ?? [])],
     checkout: { ...access, revision: pipeline.vcs.revision, branch: pipeline.vcs.branch, tag: pipeline.vcs.tag, ...(keys.checkoutKey ? { sshKey: keys.checkoutKey } : {}) },
     ...(keys.sshKeys ? { sshKeys: keys.sshKeys } : {}),
     ...(ssh && { ssh }),
