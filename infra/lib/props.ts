@@ -116,6 +116,13 @@ export interface SlipwayProps {
   readonly agentImageUri?: string;
   /** Tag of the agent image in the stack's own ECR repository (when `agentImage` is not given). @default 'latest' */
   readonly agentImageTag?: string;
+  /**
+   * Amazon ECR repositories (ARNs, `*` allowed: `arn:aws:ecr:eu-west-1:123456789012:repository/team/*`) that docker
+   * jobs' images come from. Fargate pulls a job's images with the task execution role (an image's `aws_auth` is
+   * not used on AWS): the role may pull from these. A repository in another account must also allow the role in
+   * its repository policy. @default none (public images, and the agent image)
+   */
+  readonly jobImageRepositories?: readonly string[];
   /** Machine executor classes by CircleCI name. @default { medium: {}, 'arm.medium': {} } */
   readonly machineClasses?: Readonly<Record<string, MachineClassProps>>;
   /** E-mail address subscribed to the alarm topic. @default none */

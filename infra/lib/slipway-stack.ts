@@ -50,6 +50,7 @@ export function propsFromContext(node: Node): SlipwayProps {
     agentImage: agentImage ? ContainerImage.fromRegistry(agentImage) : undefined,
     agentImageUri: agentImage,
     agentImageTag: str('agentImageTag'),
+    jobImageRepositories: list('jobImageRepositories'),
     machineClasses: json<Record<string, MachineClassProps>>('machineClasses'),
     alarmEmail: str('alarmEmail'),
     jobLeaseSeconds: num('jobLeaseSeconds'),

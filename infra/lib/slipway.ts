@@ -89,6 +89,7 @@ export class Slipway extends Construct {
       agentImage: props.agentImage,
       agentImageUri: props.agentImageUri,
       agentImageTag: props.agentImageTag,
+      jobImageRepositories: props.jobImageRepositories,
       fargateClasses: props.fargateClasses,
       machineClasses: props.machineClasses,
       logRetention,

@@ -23,6 +23,8 @@ export interface ComputeProps {
   readonly agentImageUri?: string;
   /** @default 'latest' */
   readonly agentImageTag?: string;
+  /** ECR repositories (ARNs) jobs' images come from: the execution role may pull from them. */
+  readonly jobImageRepositories?: readonly string[];
   readonly fargateClasses?: Readonly<Record<string, FargateClassProps>>;
   readonly machineClasses?: Readonly<Record<string, MachineClassProps>>;
   readonly logRetention: RetentionDays;
@@ -95,6 +97,14 @@ export class Compute extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource; image pulls are granted on the agent repository only.',
     });
+    // Jobs' private ECR images (`aws_auth` in the config) are pulled by ECS with this role, as Fargate does for
+    // any ECR image; the repositories are the operator's list.
+    if (props.jobImageRepositories?.length) {
+      this.executionRole.addToPolicy(new PolicyStatement({ actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resources: [...props.jobImageRepositories] }));
+      this.executionRole.addToPolicy(new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+      const wildcards = props.jobImageRepositories.filter((arn) => arn.includes('*')).map((arn) => `Resource::${arn}`);
+      acknowledgeWildcards(this.executionRole, "Jobs' image repositories as the operator lists them (jobImageRepositories); pull actions only.", ...wildcards);
+    }
     const agent = agentImageOf(this, props);
     this.agentRepository = agent.repository;
     const agentImage = agent.image;
