@@ -176,6 +176,8 @@ export async function runTask(options: RunTaskOptions): Promise<JobStatus> {
       watching.log = log;
       if (i === 0 && layerCaching) log.note(layerCaching);
       let outcome = ssh?.handles(step) ? await ssh.run(step, log, abort.signal) : await runOne(step, { spec, executor, env, home, workingDirectory, log, signal: abort.signal, client, scratch, testResults });
+      // What the agent itself wrote (checkout, caches, workspaces) belongs to the user the container's steps run as.
+      if (step.type !== 'run' && executor instanceof DockerExecutor) executor.handOver();
       try {
         await log.close();
       } catch (e) {

@@ -11,6 +11,7 @@ import { DynamoIdentityStore } from '../shared/adapters/aws/dynamo-identity-stor
 import { DynamoPipelineStore } from '../shared/adapters/aws/dynamo-pipeline-store';
 import { DynamoProjectStore } from '../shared/adapters/aws/dynamo-project-store';
 import { DynamoScheduleStore } from '../shared/adapters/aws/dynamo-schedule-store';
+import { EcrRegistryTokens } from '../shared/adapters/aws/ecr-registry-tokens';
 import { DynamoTable } from '../shared/adapters/aws/dynamo-table';
 import { KmsEnvelopeCipher } from '../shared/adapters/aws/kms-envelope-cipher';
 import { BlobOrbResolver, ChainedOrbResolver } from '../shared/adapters/aws/blob-orb-resolver';
@@ -18,7 +19,7 @@ import { PowertoolsJobMetrics } from '../shared/adapters/aws/powertools-job-metr
 import { S3BlobStore } from '../shared/adapters/aws/s3-blob-store';
 import { DirectoryOrbResolver } from '../shared/adapters/local/directory-orb-resolver';
 import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
-import { GitCliRepositorySource } from '../shared/adapters/local/git-cli-repository-source';
+import { GitCliRepositorySource, localRepositoryPath } from '../shared/adapters/local/git-cli-repository-source';
 import { EngineTaskCompute } from '../shared/adapters/local/engine-task-compute';
 import { HostProcessCompute } from '../shared/adapters/local/host-process-compute';
 import { LocalKeyCipher } from '../shared/adapters/local/local-key-cipher';
@@ -92,7 +93,18 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     // Docker jobs as Fargate tasks on the engine when the agent image is there; everything else on the host.
     const port = (url: string | undefined) => Number(url && new URL(url).port);
     compute = env.SLIPWAY_AGENT_IMAGE
-      ? new EngineTaskCompute({ agentImage: env.SLIPWAY_AGENT_IMAGE, env: { ...process.env, ...engine }, fallback: host, loopbackPorts: () => [port(env.PUBLIC_URL), port(process.env.AWS_ENDPOINT_URL_S3)].filter(Boolean) })
+      ? new EngineTaskCompute({
+          agentImage: env.SLIPWAY_AGENT_IMAGE,
+          env: { ...process.env, ...engine },
+          fallback: host,
+          loopbackPorts: () => [port(env.PUBLIC_URL), port(process.env.AWS_ENDPOINT_URL_S3)].filter(Boolean),
+          // `checkout` of a project whose repository is a folder here reads it in the agent sidecar.
+          hostPaths: async (task) => {
+            const url = (await new DynamoProjectStore(table).getProject(task.projectSlug))?.repoUrl;
+            const path = url && localRepositoryPath(url);
+            return path && existsSync(path) ? [path] : [];
+          },
+        })
       : host;
   } else {
     const secret = await withProcessHooks(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
@@ -146,6 +158,7 @@ async function build(env: FunctionEnv): Promise<ControlPlaneDeps> {
     cipher,
     repos: githubApp ? new GitHubRepositorySource(githubApp, gitSource) : gitSource,
     compute: new RunnerQueueCompute(compute, runners, systemClock),
+    ...(local && { registryTokens: new EcrRegistryTokens() }),
     machinePool,
     tokens: new TokenService(signingKey),
     clock: systemClock,
