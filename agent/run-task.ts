@@ -6,6 +6,7 @@ import type { JobStatus } from '../shared/model/statuses';
 import { HALT_FILE } from './circleci-command';
 import { installCircleciCommand } from './circleci-server';
 import type { ControlPlaneClient } from './client';
+import { DockerExecutor } from './executors/docker';
 import type { StepExecutor } from './executors/executor';
 import { DEFAULT_LOG_POLICY, PresignedLogSink, StepLogStream, type LogPolicy } from './log-stream';
 import { SecretMasker } from './mask';
@@ -145,6 +146,8 @@ async function runReportedStep(task: Task, step: AgentStep, index: number): Prom
   const ctx: StepContext = { spec: task.spec, executor: task.executor, env: task.env, home: folders.home, workingDirectory: folders.workingDirectory, log, signal: task.abort.signal, client: options.client, scratch: folders.scratch, testResults: task.testResults };
   let outcome: StepOutcome =
     step.type === 'spin_up_environment' ? await spinUpEnvironmentStep(step, ctx) : task.ssh?.handles(step) ? await task.ssh.run(step, log, task.abort.signal) : await runConfigStep(step, ctx);
+  // What the agent itself wrote (checkout, caches, workspaces) belongs to the user the container's steps run as.
+  if (step.type !== 'run' && task.executor instanceof DockerExecutor) task.executor.handOver();
   try {
     await log.close();
   } catch (e) {

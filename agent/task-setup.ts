@@ -66,7 +66,9 @@ function engineSocket(dockerHost: string | undefined): string | undefined {
 export function chooseExecutor(spec: JobSpec, f: TaskFolders, factory?: (scriptDir: string) => StepExecutor): StepExecutor {
   const custom = factory?.(f.scripts);
   if (custom) return custom;
-  if (spec.plan.executor.type !== 'docker' || !dockerEngineReachable({ ...process.env })) return new HostExecutor(f.scripts);
+  // DOCKER_HOST names the engine chosen for this agent (`slipway dev` sets it): a slow answer of a busy engine
+  // must not send a docker job to the host; only without it is an engine looked for.
+  if (spec.plan.executor.type !== 'docker' || !(process.env.DOCKER_HOST || dockerEngineReachable({ ...process.env }))) return new HostExecutor(f.scripts);
   return new DockerExecutor(f.scripts, {
     taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`,
     images: spec.plan.executor.images,

@@ -63,6 +63,8 @@ export interface PlatformParts {
   metrics?: JobMetrics;
   /** Registry orbs looked up before the private registry in the bucket. */
   orbResolvers: OrbResolver[];
+  /** Registry logins for agents that pull jobs' private images themselves (local mode; Fargate pulls with its role). */
+  registryTokens?: ControlPlaneDeps['registryTokens'];
   /** Where git clones and caches repositories. */
   gitDir: string;
   /** Local mode: job SSH servers listen on the API's host, webhooks may reach loopback over http. */
@@ -144,6 +146,7 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
     // Self-hosted resource classes (`ns/name`) wait in the runner queue for `slipway runner` instead of compute.
     compute: new RunnerQueueCompute(parts.compute, runners, systemClock),
     machinePool: parts.machinePool,
+    registryTokens: parts.registryTokens,
     tokens: new TokenService(parts.signingKey),
     clock: systemClock,
     metrics: parts.metrics,

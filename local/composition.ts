@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { assembleDeps, cachedDeps, coreStores, type DepsProvider } from '../functions/assemble-deps';
 import { readEnv } from '../functions/env';
 import { createAwsClients } from '../shared/adapters/aws/clients';
+import { DynamoProjectStore } from '../shared/adapters/aws/dynamo-project-store';
+import { EcrRegistryTokens } from '../shared/adapters/aws/ecr-registry-tokens';
+import { localRepositoryPath } from '../shared/adapters/vcs/git-cli-repository-source';
 import { WorkerConfigCompiler } from '../shared/adapters/compile/worker-config-compiler';
 import { DirectoryOrbResolver } from '../shared/adapters/local/directory-orb-resolver';
 import { EngineTaskCompute } from '../shared/adapters/local/engine-task-compute';
@@ -27,13 +30,24 @@ function localKey(dataDir: string, name: string): Buffer {
 }
 
 /** Host agents for every job; docker jobs as Fargate-style tasks on the engine when the agent image is there. */
-function localCompute(env: NodeJS.ProcessEnv, dataDir: string): JobCompute {
+function localCompute(env: NodeJS.ProcessEnv, dataDir: string, projects: DynamoProjectStore): JobCompute {
   const engine = env.DOCKER_HOST ? { DOCKER_HOST: env.DOCKER_HOST } : undefined;
   const host = new HostProcessCompute({ agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'), workRoot: join(dataDir, 'work'), prewarm: true, env: engine });
   host.warm();
   const port = (url: string | undefined) => Number(url && new URL(url).port);
   if (!env.SLIPWAY_AGENT_IMAGE) return host;
-  return new EngineTaskCompute({ agentImage: env.SLIPWAY_AGENT_IMAGE, env: { ...env, ...engine }, fallback: host, loopbackPorts: () => [port(env.PUBLIC_URL), port(env.AWS_ENDPOINT_URL_S3)].filter(Boolean) });
+  return new EngineTaskCompute({
+    agentImage: env.SLIPWAY_AGENT_IMAGE,
+    env: { ...env, ...engine },
+    fallback: host,
+    loopbackPorts: () => [port(env.PUBLIC_URL), port(env.AWS_ENDPOINT_URL_S3)].filter(Boolean),
+    // `checkout` of a project whose repository is a folder here reads it in the agent sidecar.
+    hostPaths: async (task) => {
+      const url = (await projects.getProject(task.projectSlug))?.repoUrl;
+      const path = url && localRepositoryPath(url);
+      return path && existsSync(path) ? [path] : [];
+    },
+  });
 }
 
 export interface LocalDeps {
@@ -54,11 +68,14 @@ export function localComposition(env: NodeJS.ProcessEnv): LocalDeps {
     const fnEnv = readEnv(env);
     const dataDir = fnEnv.DATA_DIR ?? '/tmp/slipway';
     const clients = createAwsClients(env);
-    return assembleDeps(fnEnv, clients, coreStores(clients, fnEnv), {
+    const core = coreStores(clients, fnEnv);
+    return assembleDeps(fnEnv, clients, core, {
       signingKey: localKey(dataDir, 'signing.key'),
       cipher: new LocalKeyCipher(localKey(dataDir, 'secrets.key')),
       oidcKey: new LocalOidcSigningKey(join(dataDir, 'keys', 'oidc.json')),
-      compute: localCompute(env, dataDir),
+      compute: localCompute(env, dataDir, new DynamoProjectStore(core.table)),
+      // Agents that pull private images log in to ECR with the job's aws_auth (Fargate pulls with its role instead).
+      registryTokens: new EcrRegistryTokens(),
       mailer: fnEnv.SLIPWAY_SMTP_URL ? new SmtpMailer(fnEnv.SLIPWAY_SMTP_URL, fnEnv.SLIPWAY_EMAIL_FROM ?? 'Slipway <slipway@localhost>') : undefined,
       orbResolvers: fnEnv.SLIPWAY_ORBS_DIR ? [new DirectoryOrbResolver(fnEnv.SLIPWAY_ORBS_DIR)] : [],
       gitDir: dataDir,

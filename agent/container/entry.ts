@@ -1,4 +1,4 @@
-import { chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FARGATE_TASK_LAYOUT } from '../../shared/model/resource-classes';
 import { main } from '../main';
@@ -33,6 +33,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function prepareSharedVolume(layout: SharedVolumeLayout, options: { shimSource?: string; waitMs?: number; pollMs?: number } = {}): Promise<ShimUser | undefined> {
   for (const dir of [layout.shimDir, layout.workRoot, dirname(layout.shimPath)]) mkdirSync(dir, { recursive: true });
+  // The shim runs as the primary image's user (`user:`, CircleCI's images: circleci), whoever that is: it must be
+  // able to report it here before the agent hands the folders over to that user (becomeShimUser).
+  chmodSync(layout.shimDir, 0o777);
   const tmp = `${layout.shimPath}.${process.pid}.tmp`;
   copyFileSync(options.shimSource ?? SHIM_SOURCE, tmp);
   renameSync(tmp, layout.shimPath);

@@ -79,6 +79,9 @@ describe('docker executor command lines', () => {
     expect(loginArgs('/cfg', image())).toBeUndefined();
     expect(loginArgs('/cfg', image({ auth: { username: 'u', password: 'p' } }))).toEqual(['--config', '/cfg', 'login', '--username', 'u', '--password-stdin', 'docker.io']);
     expect(loginArgs('/cfg', image({ image: 'ghcr.io/acme/app:1', auth: { username: 'u', password: 'p' } }))?.at(-1)).toBe('ghcr.io');
+    // aws_auth arrives as ECR's login (the control plane's GetAuthorizationToken): user AWS at the image's registry.
+    const ecr = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:1';
+    expect(loginArgs('/cfg', image({ image: ecr, auth: { username: 'AWS', password: 'token' } }))).toEqual(['--config', '/cfg', 'login', '--username', 'AWS', '--password-stdin', '123456789012.dkr.ecr.eu-west-1.amazonaws.com']);
   });
 });
 

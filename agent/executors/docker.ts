@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chownSync, mkdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { DockerImage } from '../../shared/config/plan';
 import type { RunOptions } from './executor';
@@ -133,6 +133,8 @@ export class DockerExecutor extends HostExecutor {
   private readonly labels: Record<string, string>;
   private clientDir?: string;
   private started = false;
+  /** The primary's user when it is not root (its `user:`): the task's files are handed over to it. */
+  private owner?: { uid: number; gid: number };
 
   /**
    * `mount`: the task folder; `workingDirectory`: the job's, bind-mounted too when it lies outside the task
@@ -210,6 +212,7 @@ export class DockerExecutor extends HostExecutor {
     const labels = () => dockerOut(['image', 'inspect', '--format', `{{index .Config.Labels "${PRESERVE_ENTRYPOINT_LABEL}"}}`, image.image], this.env);
     let present = labels();
     if (present === undefined) {
+      if (image.authError) throw new Error(image.authError);
       const login = loginArgs(this.configDir, image);
       if (login && (await this.docker(login, onOutput, { stdin: image.auth!.password })) !== 0) throw new Error(`docker login for ${image.image} failed; check the image's auth credentials.`);
       onOutput(Buffer.from(`Pulling image ${image.image}\n`));
@@ -243,9 +246,31 @@ export class DockerExecutor extends HostExecutor {
       const code = await this.docker(args, onOutput);
       if (code !== 0) throw new Error(`docker run ${image.image} failed (exit code ${code}); check the image name and registry access.`);
     }
+    if (this.options.images[0]?.user) {
+      const [uid, gid] = (dockerOut(['exec', this.primary, '/bin/sh', '-c', 'echo "$(id -u) $(id -g)"'], this.env) ?? '').trim().split(/\s+/).map(Number);
+      if (Number.isInteger(uid) && Number.isInteger(gid) && uid !== 0) this.owner = { uid, gid };
+      this.handOver();
+    }
+  }
+
+  /**
+   * Gives the task's folders (bind-mounted into the primary) to the primary's user when it is not root, as the
+   * Fargate sidecar does by becoming that user: the steps write where the agent checked out and restored. Needs
+   * the agent to run as root (local mode); otherwise the folders stay the agent's.
+   */
+  handOver(): void {
+    if (!this.owner) return;
+    spawnSync('chown', ['-R', `${this.owner.uid}:${this.owner.gid}`, ...this.mounts], { stdio: 'ignore' });
   }
 
   protected override command(file: string, options: Omit<RunOptions, 'signal' | 'noOutputTimeoutMs'>): StepCommand {
+    if (this.owner) {
+      try {
+        chownSync(file, this.owner.uid, this.owner.gid);
+      } catch {
+        // not root: the step runs with the file as it is
+      }
+    }
     const args = execArgs({ container: this.primary, cwd: options.cwd, env: options.env, shell: options.shell, file, clientDir: this.clientDir });
     return { cmd: 'docker', args, env: this.env as Record<string, string> };
   }

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckoutStep } from '../../shared/config/plan';
+import { localRepositoryPath } from '../../shared/adapters/vcs/git-cli-repository-source';
 import { resolvePath, type StepHandler } from './context';
 
 function git(args: string[], cwd: string, env: Record<string, string>, onOutput: (s: string) => void): Promise<number> {
@@ -18,6 +19,22 @@ function git(args: string[], cwd: string, env: Record<string, string>, onOutput:
 export const isSshRemote = (url: string) => /^ssh:\/\//.test(url) || /^[\w.-]+@[\w.-]+:/.test(url);
 
 /**
+ * The global git configuration of a checkout: the job's own (`~/.gitconfig`) plus `safe.directory` for the
+ * folders git must read although another user owns them: the checkout's folder (with the docker executor it
+ * belongs to the primary image's user, the agent being root) and a repository on this machine (the host's,
+ * read by the Fargate sidecar as the primary image's user). Only a global `safe.directory` reaches the
+ * `upload-pack` git starts for a local repository.
+ */
+function trustingGitConfig(dirs: string[], home: string, scratch: string): string {
+  mkdirSync(scratch, { recursive: true });
+  const file = join(scratch, 'checkout.gitconfig');
+  const quoted = (p: string) => `"${p.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const safe = dirs.flatMap((d) => [d, join(d, '.git')]).map((d) => `\tdirectory = ${quoted(d)}\n`).join('');
+  writeFileSync(file, `[include]\n\tpath = ${quoted(join(home, '.gitconfig'))}\n[safe]\n${safe}`);
+  return file;
+}
+
+/**
  * `checkout`: the pipeline's revision into `path` (default: the working directory), with the credentials
  * the job spec carries (sent as an HTTP header, never written into the remote URL or to disk), or over SSH with
  * the project's checkout key.
@@ -30,6 +47,20 @@ export const checkoutStep: StepHandler<CheckoutStep> = async (step, ctx) => {
   const auth: string[] = password ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`${username ?? 'x-access-token'}:${password}`).toString('base64')}`] : [];
   ctx.log.note(`Cloning ${url} into ${dir} at ${revision.slice(0, 12)}${branch ? ` (branch ${branch})` : tag ? ` (tag ${tag})` : ''}`);
   const env: Record<string, string> = { ...ctx.env, HOME: ctx.home };
+  const local = localRepositoryPath(url);
+  if (local) {
+    try {
+      accessSync(join(local, '.git'), constants.R_OK | constants.X_OK);
+    } catch {
+      try {
+        accessSync(local, constants.R_OK | constants.X_OK);
+      } catch {
+        ctx.log.note(`The repository folder ${local} cannot be read by the user the checkout runs as (uid ${process.getuid?.() ?? '?'}, the primary image's user in a container): make it and its parent folders readable (chmod o+rx), or run the primary image as root.`);
+        return { status: 'failed', exitCode: 1 };
+      }
+    }
+  }
+  env.GIT_CONFIG_GLOBAL = trustingGitConfig(local ? [dir, local] : [dir], ctx.home, ctx.scratch);
   const key = ctx.spec.checkout.sshKey;
   if (key && isSshRemote(url)) {
     // The project's checkout key (CircleCI writes it to ~/.ssh/id_rsa); only git's ssh uses it.

@@ -116,3 +116,24 @@ describe('machine pools and job tasks, safe for running jobs', () => {
     expect(() => synthForTest({ dockerHubCacheSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:dockerhub' })).toThrow(/starts with "ecr-pullthroughcache\/"/);
   });
 });
+
+describe("jobs' private ECR images on Fargate", () => {
+  const repos = ['arn:aws:ecr:eu-west-1:123456789012:repository/team/app', 'arn:aws:ecr:eu-west-1:210987654321:repository/shared/*'];
+  const synth = synthForTest({ jobImageRepositories: repos.join(',') });
+
+  it('lets the task execution role pull from the listed repositories only (cdk-nag clean)', () => {
+    expect(synth.error).toBeUndefined();
+    const role = byType(synth.template, 'AWS::IAM::Role').find(([id]) => id.includes('ExecutionRole'))!;
+    const pulls = roleStatements(synth.template, role[0]).filter((s) => actionsOf(s).includes('ecr:BatchGetImage'));
+    const listed = pulls.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(repos));
+    expect(listed).toHaveLength(1);
+    expect(actionsOf(listed[0]).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
+  });
+
+  it('grants no job repository without the list', () => {
+    const role = byType(t, 'AWS::IAM::Role').find(([id]) => id.includes('ExecutionRole'))!;
+    const resources = roleStatements(t, role[0]).filter((s) => actionsOf(s).includes('ecr:BatchGetImage')).flatMap((s) => [s.Resource].flat());
+    expect(JSON.stringify(resources)).not.toContain('repository/team');
+    expect(resources.length).toBeGreaterThan(0);
+  });
+});

@@ -130,6 +130,14 @@ export interface SlipwayProps {
    * holding `{"username": ..., "accessToken": ...}` of a Docker Hub account (ECR requires one). @default none
    */
   readonly dockerHubCacheSecretArn?: string;
+
+  /**
+   * Amazon ECR repositories (ARNs, `*` allowed: `arn:aws:ecr:eu-west-1:123456789012:repository/team/*`) that docker
+   * jobs' images come from. Fargate pulls a job's images with the task execution role (an image's `aws_auth` is
+   * not used on AWS): the role may pull from these. A repository in another account must also allow the role in
+   * its repository policy. @default none (public images, and the agent image)
+   */
+  readonly jobImageRepositories?: readonly string[];
   /** Machine executor classes by CircleCI name. @default { medium: {}, 'arm.medium': {} } */
   readonly machineClasses?: Readonly<Record<string, MachineClassProps>>;
   /** E-mail address subscribed to the alarm topic. @default none */

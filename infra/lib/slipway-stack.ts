@@ -54,6 +54,7 @@ export function propsFromContext(node: Node): SlipwayProps {
     agentImageUri: agentImage,
     agentImageTag: str('agentImageTag'),
     dockerHubCacheSecretArn: str('dockerHubCacheSecretArn'),
+    jobImageRepositories: list('jobImageRepositories'),
     machineClasses: json<Record<string, MachineClassProps>>('machineClasses'),
     alarmEmail: str('alarmEmail'),
     jobLeaseSeconds: num('jobLeaseSeconds'),

@@ -95,6 +95,7 @@ export class Slipway extends Construct {
       agentImageUri: props.agentImageUri,
       agentImageTag: props.agentImageTag,
       dockerHubCacheSecretArn: props.dockerHubCacheSecretArn,
+      jobImageRepositories: props.jobImageRepositories,
       fargateClasses: props.fargateClasses,
       machineClasses,
       logRetention,

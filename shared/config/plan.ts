@@ -98,6 +98,8 @@ export interface DockerImage {
   environment: Record<string, string>;
   auth?: { username: string; password: string };
   awsAuth?: Record<string, string>;
+  /** Set by the control plane when the image's `auth`/`aws_auth` could not be turned into a registry login (why). */
+  authError?: string;
 }
 
 export interface ExecutorPlan {

@@ -14,6 +14,7 @@ import type { OidcSigningKey } from '../ports/oidc-signing-key';
 import type { OrbResolver } from '../ports/orb-resolver';
 import type { PipelineStore } from '../ports/pipeline-store';
 import type { ProjectStore } from '../ports/project-store';
+import type { RegistryTokens } from '../ports/registry-tokens';
 import type { RepositorySource } from '../ports/repository-source';
 import type { RunnerStore } from '../ports/runner-store';
 import type { ScheduleStore } from '../ports/schedule-store';
@@ -42,6 +43,11 @@ export interface ControlPlaneDeps {
   cipher: SecretCipher;
   repos: RepositorySource;
   compute: JobCompute;
+  /**
+   * Registry logins (ECR's, for `aws_auth`) for agents that pull the job's images themselves (local mode's docker
+   * executor). None on AWS: Fargate pulls the images with the task execution role.
+   */
+  registryTokens?: RegistryTokens;
   /** Self-hosted runner resource classes, tokens and the runner queue. */
   runners: RunnerStore;
   /** Projects' checkout keys and additional SSH keys (private keys encrypted by `cipher`). */

@@ -1,3 +1,6 @@
+import { chmodSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createTestRepo } from '../support/git-repo';
 import { describeWithEngine, leftovers, type TestEngine } from '../support/container-engine';
 import { startDevServer, type DevServer } from '../support/dev-server';
@@ -63,18 +66,23 @@ describeWithEngine('docker jobs on a real container engine (slipway dev)', (engi
   const servers: DevServer[] = [];
   afterAll(async () => Promise.all(servers.map((s) => s.stop())));
 
-  async function start(mode: 'task' | 'executor', files: Record<string, string>, slug = `gh/acme/docker-${mode}`) {
-    const server = await startDevServer({ env: { ...(engine.env as Record<string, string>), SLIPWAY_DOCKER_JOBS: mode } });
+  async function start(mode: 'task' | 'executor', files: Record<string, string>, slug = `gh/acme/docker-${mode}`, env: Record<string, string> = {}, prepare?: (repoDir: string) => void) {
+    const server = await startDevServer({ env: { ...(engine.env as Record<string, string>), SLIPWAY_DOCKER_JOBS: mode, ...env } });
     servers.push(server);
     const repo = createTestRepo(files);
+    prepare?.(repo.dir);
     expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: repo.url })).status).toBe(201);
     return { server, slug };
   }
 
-  async function runJob(mode: 'task' | 'executor', files: Record<string, string>) {
-    const { server, slug } = await start(mode, files);
+  async function runJob(mode: 'task' | 'executor', files: Record<string, string>, prepare?: (repoDir: string) => void) {
+    const { server, slug } = await start(mode, files, undefined, undefined, prepare);
     const trigger = await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' });
-    const { jobs } = await workflowOf(server, trigger.body.id);
+    const { jobs } = await workflowOf(server, trigger.body.id).catch(async (e) => {
+      // What the runtime said helps more than the timeout alone (an engine refusing a command, a job never started).
+      process.stderr.write(`slipway dev output (last 3000 characters):\n${server.output().slice(-3000)}\n`);
+      throw e;
+    });
     return { server, slug, jobs };
   }
 
@@ -106,22 +114,72 @@ describeWithEngine('docker jobs on a real container engine (slipway dev)', (engi
     expect(leftovers(engine)).toEqual([]);
   });
 
-  it('checks out the project where the primary container runs the steps (docker executor)', async () => {
+  it("checks out a file:// project and runs the steps as the primary image's user, as a Fargate task and with the docker executor", async () => {
     const config = `version: 2.1
 jobs:
   build:
-    docker: [{ image: ${engine.images.busybox} }]
+    docker: [{ image: ${engine.images.busybox}, user: circleci }]
     steps:
       - checkout
-      - run: cat marker.txt /etc/slipway-test-image
+      - run: cat marker.txt /etc/slipway-test-image; echo "uid $(id -u) $(id -un)"
 workflows:
   main: { jobs: [build] }
 `;
-    const { server, slug, jobs } = await runJob('executor', { '.circleci/config.yml': config, 'marker.txt': 'from the repository\n' });
-    expect(await jobOutput(server, slug, jobs.build.job_number)).toContain('from the repository\nbuilt for the Slipway tests\n');
-    expect(jobs.build.status).toBe('success');
-    await server.stop();
+    const files = { '.circleci/config.yml': config, 'marker.txt': 'from the repository\n' };
+    for (const mode of ['task', 'executor'] as const) {
+      // The task's agent reads the repository as the primary image's user: readable, as a repository in a home
+      // folder usually is (mkdtemp's 0700 is refused with a note saying so).
+      const { server, slug, jobs } = await runJob(mode, files, (dir) => chmodSync(dir, 0o755));
+      const out = await jobOutput(server, slug, jobs.build.job_number);
+      expect({ mode, status: jobs.build.status, out }).toEqual({ mode, status: 'success', out: expect.stringContaining('uid 3434') });
+      expect(out).toContain('from the repository\nbuilt for the Slipway tests\nuid 3434 circleci\n');
+      await server.stop();
+    }
     expect(leftovers(engine)).toEqual([]);
+  });
+
+  it("logs the engine in to a private ECR registry with the token aws_auth's access key gets, masked (docker executor)", async () => {
+    // ECR has no emulator here: a fake answers GetAuthorizationToken (the SDK's side is in ecr-registry-tokens.int.test.ts).
+    const seen: IncomingHttpHeaders[] = [];
+    const ecr = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push(req.headers);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ authorizationData: [{ authorizationToken: Buffer.from('AWS:ecr-token-c0ffee').toString('base64') }] }));
+      });
+    });
+    await new Promise<void>((r) => ecr.listen(0, '127.0.0.1', r));
+    const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-private/app:1';
+    const config = `version: 2.1
+jobs:
+  build:
+    docker:
+      - image: ${image}
+        aws_auth: { aws_access_key_id: $ECR_KEY_ID, aws_secret_access_key: $ECR_SECRET }
+    steps:
+      - run: echo never
+workflows:
+  main: { jobs: [build] }
+`;
+    const { server, slug } = await start('executor', { '.circleci/config.yml': config }, 'gh/acme/docker-ecr', { AWS_ENDPOINT_URL_ECR: `http://127.0.0.1:${(ecr.address() as AddressInfo).port}` });
+    for (const [name, value] of [['ECR_KEY_ID', 'AKIAPROJECTKEY'], ['ECR_SECRET', 'project-secret']]) {
+      expect((await server.api('POST', `/api/v2/project/${slug}/envvar`, { name, value })).status).toBe(201);
+    }
+    const trigger = await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' });
+    const { jobs } = await workflowOf(server, trigger.body.id);
+    ecr.close();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]['x-amz-target']).toBe('AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken');
+    expect(seen[0].authorization).toMatch(/Credential=AKIAPROJECTKEY\/\d{8}\/eu-west-1\/ecr\/aws4_request/);
+    // The engine was asked to log in to the image's registry with that token (no registry is reachable here, so
+    // the login fails there); the token never shows in the output.
+    const out = await jobOutput(server, slug, jobs.build.job_number);
+    expect(out).toContain(`docker login for ${image} failed`);
+    expect(out).toContain('123456789012.dkr.ecr.eu-west-1.amazonaws.com');
+    expect(out).not.toContain('ecr-token-c0ffee');
+    expect(jobs.build.status).toBe('failed');
+    await server.stop();
   });
 
   it('gives setup_remote_docker the engine in the primary container and keeps docker_layer_caching to the local engine (docker executor)', async () => {

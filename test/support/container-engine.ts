@@ -69,7 +69,7 @@ function startPodman(): string | undefined {
   const running = existsSync(pidFile) && alive(Number(readFileSync(pidFile, 'utf8')));
   // A service this run started already (maybe slow to answer on a busy machine): wait for it, never start a second.
   for (let i = 0; i < (running ? 150 : 1); i++) {
-    if (probeEngine(dockerHost, process.env, 5000)) return dockerHost;
+    if (probeEngine(dockerHost, process.env, 30_000)) return dockerHost;
     sleepSync(200);
   }
   if (running) return undefined;
@@ -82,8 +82,9 @@ function startPodman(): string | undefined {
   const child = spawn('podman', ['system', 'service', '--time=0', dockerHost], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage } });
   child.unref();
   writeFileSync(pidFile, String(child.pid));
-  for (let i = 0; i < 150; i++) {
-    if (existsSync(join(dir, 'podman.sock')) && probeEngine(dockerHost, process.env, 5000)) return dockerHost;
+  // A loaded machine (several sessions' suites) can take a minute or more to bring the service up.
+  for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
+    if (existsSync(join(dir, 'podman.sock')) && probeEngine(dockerHost, process.env, 30_000)) return dockerHost;
     sleepSync(200);
   }
   return undefined;

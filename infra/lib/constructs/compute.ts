@@ -24,6 +24,8 @@ export interface ComputeProps {
   readonly agentImageTag?: string;
   /** Docker Hub credentials (`ecr-pullthroughcache/...` secret) for an ECR pull-through cache of Docker Hub. */
   readonly dockerHubCacheSecretArn?: string;
+  /** ECR repositories (ARNs) jobs' images come from: the execution role may pull from them. */
+  readonly jobImageRepositories?: readonly string[];
   readonly fargateClasses?: Readonly<Record<string, FargateClassProps>>;
   readonly machineClasses?: Readonly<Record<string, MachineClassProps>>;
   readonly logRetention: RetentionDays;
@@ -104,6 +106,14 @@ export class Compute extends Construct {
       reason: 'ecr:GetAuthorizationToken has no resource; image pulls are granted on the agent repository only.',
     });
     if (props.dockerHubCacheSecretArn) this.dockerHubMirror = this.dockerHubCache(props.dockerHubCacheSecretArn);
+    // Jobs' private ECR images (`aws_auth` in the config) are pulled by ECS with this role, as Fargate does for
+    // any ECR image; the repositories are the operator's list.
+    if (props.jobImageRepositories?.length) {
+      this.executionRole.addToPolicy(new PolicyStatement({ actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resources: [...props.jobImageRepositories] }));
+      this.executionRole.addToPolicy(new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+      const wildcards = props.jobImageRepositories.filter((arn) => arn.includes('*')).map((arn) => `Resource::${arn}`);
+      acknowledgeWildcards(this.executionRole, "Jobs' image repositories as the operator lists them (jobImageRepositories); pull actions only.", ...wildcards);
+    }
     const agent = agentImageOf(this, props);
     this.agentRepository = agent.repository;
     const agentImage = agent.image;

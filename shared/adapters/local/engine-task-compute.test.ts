@@ -30,4 +30,10 @@ describe('EngineTaskCompute task definitions', () => {
     expect(containerRunArgs({ name: 'x-primary', pause: 'x-pause', def: primary, volumes, labels }).slice(-7)).toEqual(['--user', 'circleci', '--entrypoint', '/bin/sh', 'cimg/base:stable', '-c', FARGATE_TASK_LAYOUT.primaryCommand]);
     expect(containerRunArgs({ name: 'x-db', pause: 'x-pause', def: db, volumes, labels }).slice(-7)).toEqual(['-e', 'POSTGRES_DB=ci', '--entrypoint', 'docker-entrypoint.sh', 'postgres:16', '-x', 'postgres']);
   });
+
+  it("mounts the host's repository folder read-only at its own path in the agent sidecar (checkout of a file:// project)", () => {
+    const [agent] = def.containerDefinitions;
+    const args = containerRunArgs({ name: 'x-agent', pause: 'x-pause', def: agent, volumes: { slipway: 'v' }, labels: {}, hostPaths: ['/home/me/repo'] });
+    expect(args.slice(args.indexOf('-v'), args.indexOf('-v') + 4)).toEqual(['-v', 'v:/slipway', '-v', '/home/me/repo:/home/me/repo:ro']);
+  });
 });

@@ -72,10 +72,11 @@ function startOrder(containers: readonly ContainerDefinition[]): ContainerDefini
  * `docker run -d` for one container of a task definition, in the network namespace of the task's `pause`
  * container (awsvpc: one namespace per task), with its volumes, environment, user, entry point and command.
  */
-export function containerRunArgs(o: { name: string; pause: string; def: ContainerDefinition; volumes: Record<string, string>; env?: Record<string, string>; labels: Record<string, string> }): string[] {
+export function containerRunArgs(o: { name: string; pause: string; def: ContainerDefinition; volumes: Record<string, string>; env?: Record<string, string>; labels: Record<string, string>; hostPaths?: string[] }): string[] {
   const args = ['run', '-d', '--name', o.name, '--network', `container:${o.pause}`];
   for (const [k, v] of Object.entries(o.labels)) args.push('--label', `${k}=${v}`);
   for (const m of o.def.mountPoints ?? []) args.push('-v', `${o.volumes[m.sourceVolume!]}:${m.containerPath}${m.readOnly ? ':ro' : ''}`);
+  for (const path of o.hostPaths ?? []) args.push('-v', `${path}:${path}:ro`);
   const env = { ...Object.fromEntries((o.def.environment ?? []).map((e) => [e.name!, e.value ?? ''])), ...o.env };
   for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
   if (o.def.user) args.push('--user', o.def.user);
@@ -105,6 +106,12 @@ export interface EngineTaskComputeOptions {
    * Fargate task: the control plane's and the S3 emulator's (presigned URLs name `127.0.0.1:<port>`).
    */
   loopbackPorts: () => number[];
+  /**
+   * Host folders the agent sidecar sees read-only at the same paths: the project's repository when it is one on
+   * this machine (a `file://` URL), which `checkout` reads as it does on the host. ECS has no such thing; it
+   * stands in for the network path a Fargate task has to its git server.
+   */
+  hostPaths?: (task: TaskLaunch) => Promise<string[]>;
   onExit?: (task: TaskLaunch) => void;
 }
 
@@ -179,6 +186,7 @@ export class EngineTaskCompute implements JobCompute {
     const labels = ownerLabels(running.prefix);
     const labelFlags = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
     const { gateway, ports } = await this.hostSide();
+    const hostPaths = (await this.options.hostPaths?.(task)) ?? [];
     const volumes: Record<string, string> = {};
     for (const v of def.volumes ?? []) {
       const name = `${running.prefix}-${v.name}`;
@@ -197,10 +205,11 @@ export class EngineTaskCompute implements JobCompute {
     if (started === undefined) throw new Error(`Could not start the task's network namespace (${pause}).`);
     for (const c of startOrder(containers)) {
       const name = `${running.prefix}-${c.name}`;
-      const overrides = c.name === FARGATE_TASK_LAYOUT.agentContainer ? agentOverrides(task) : undefined;
+      const agent = c.name === FARGATE_TASK_LAYOUT.agentContainer;
+      const overrides = agent ? agentOverrides(task) : undefined;
       running.containers.push(name);
       const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
-        const child = spawn('docker', containerRunArgs({ name, pause, def: c, volumes, env: overrides, labels }), { env, stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn('docker', containerRunArgs({ name, pause, def: c, volumes, env: overrides, labels, hostPaths: agent ? hostPaths : undefined }), { env, stdio: ['ignore', 'ignore', 'pipe'] });
         let err = '';
         child.stderr.on('data', (d) => (err += d));
         child.on('close', (code) => resolve({ code, err }));

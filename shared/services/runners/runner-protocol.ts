@@ -9,6 +9,7 @@ import { mintJobOidcTokens } from '../oidc/job-tokens';
 import { jobSshKeys } from '../ssh/ssh-keys';
 import { authorizedSshKeys, machineSshListener, SSH_IDLE_SECONDS, SSH_MAX_SECONDS } from '../ssh/ssh-access';
 import type { TaskClaims } from '../identity/tokens';
+import { resolveRegistryAuth } from './registry-auth';
 
 /** Final statuses an agent may report for its task. */
 const AGENT_FINAL: readonly JobStatus[] = ['success', 'failed', 'canceled', 'timedout', 'infrastructure_fail'];
@@ -68,6 +69,9 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?
     jobSshKeys(deps, project.slug),
     mintJobOidcTokens(deps, { job, pipeline, workflow, project }),
   ]);
+  // Agents that pull the job's images (docker executor) get their registry logins; Fargate pulls with its execution role.
+  const executor = job.plan.executor;
+  const pulls = deps.registryTokens && executor.type === 'docker' && executor.images.some((i) => i.auth || i.awsAuth) ? await resolveRegistryAuth(executor.images, { ...environment, ...oidc }, deps.registryTokens, job.id) : undefined;
   const ssh = job.sshRerun ? await sshSpec(deps, project, task.computeId) : undefined;
   return {
     protocol: 1,
@@ -83,10 +87,10 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?
       buildUrl: `${deps.publicUrl}/pipelines/${job.projectSlug}/${pipeline.number}/workflows/${workflow.id}/jobs/${job.number}`,
     },
     task: { index: c.taskIndex, total: job.tasks.length, attempt: c.attempt },
-    plan: job.plan,
+    plan: pulls ? { ...job.plan, executor: { ...executor, images: pulls.images } } : job.plan,
     // Minted per task attempt and delivered here only (CircleCI's names).
     environment: { ...environment, ...oidc },
-    secrets: [...secrets, ...keys.secrets, ...Object.values(oidc)],
+    secrets: [...secrets, ...keys.secrets, ...Object.values(oidc), ...(pulls?.secrets ?? [])],
     checkout: { ...access, revision: pipeline.vcs.revision, branch: pipeline.vcs.branch, tag: pipeline.vcs.tag, ...(keys.checkoutKey ? { sshKey: keys.checkoutKey } : {}) },
     ...(keys.sshKeys ? { sshKeys: keys.sshKeys } : {}),
     ...(ssh && { ssh }),
