@@ -91,33 +91,6 @@ async function plan(repo: TestRepo, ...args: string[]): Promise<{ out: string; e
   }
 }
 
-/**
- * A structural check of Mermaid flowchart syntax (the full `mermaid` package needs a DOM): every line is a
- * header, a subgraph, `end`, a node, an edge between declared nodes or a class statement, and quotes balance.
- */
-function checkMermaid(text: string): string[] {
-  const lines = text.trimEnd().split('\n');
-  const errors: string[] = [];
-  const nodes = new Set<string>();
-  let depth = 0;
-  if (lines[0] !== 'flowchart LR') errors.push(`bad header ${lines[0]}`);
-  for (const line of lines.slice(1).map((l) => l.trim())) {
-    let m: RegExpExecArray | null;
-    if ((m = /^subgraph (\w+)\["[^"]*"\]$/.exec(line))) depth++;
-    else if (line === 'end') depth--;
-    else if (line === 'direction LR') continue;
-    else if ((m = /^(\w+)(?:\["[^"]*"\]|\{\{"[^"]*"\}\})$/.exec(line))) nodes.add(m[1]);
-    else if ((m = /^(\w+) --> (\w+)$/.exec(line))) {
-      if (!nodes.has(m[1]) || !nodes.has(m[2])) errors.push(`edge to undeclared node: ${line}`);
-    } else if ((m = /^class ([\w,]+) skipped$/.exec(line))) {
-      for (const id of m[1].split(',')) if (!nodes.has(id)) errors.push(`class on undeclared node ${id}`);
-    } else if (!/^classDef \w+ [\w-]+: [^;]+$/.test(line)) errors.push(`unparsable line: ${line}`);
-    if (depth < 0) errors.push('end without subgraph');
-  }
-  if (depth !== 0) errors.push('unclosed subgraph');
-  return errors;
-}
-
 describe('slipway plan', () => {
   let repo: TestRepo;
   beforeAll(() => {
@@ -179,9 +152,10 @@ describe('slipway plan', () => {
     expect(r.code).toBe(1);
   });
 
-  it('draws the workflow graph as a Mermaid flowchart that parses', async () => {
+  // Mermaid's own parser reads these diagrams in Chromium: test/e2e/plan-mermaid.test.ts.
+  it('draws the workflow graph as a Mermaid flowchart', async () => {
     const r = await plan(repo, '--branch', 'feature/x', '--format', 'mermaid');
-    expect(checkMermaid(r.out)).toEqual([]);
+    expect(r.out.startsWith('flowchart LR\n')).toBe(true);
     expect(r.out).toContain('w0j2{{"hold"}}');
     expect(r.out).toContain('w0j0 --> w0j1');
     expect(r.out).toContain('not run: filters.branches.only: main (branch feature/x does not match)');

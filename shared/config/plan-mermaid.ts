@@ -1,7 +1,13 @@
 import type { PlanReport } from './explain-plan';
 
-/** Mermaid label text: quotes and angle brackets as Mermaid entity codes. */
-const label = (s: string) => s.replace(/#/g, '#35;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
+/** Characters that mean something inside a Mermaid label, and their entity codes. */
+const ENTITIES: Record<string, string> = { '#': '#35;', '"': '#quot;', '<': '#lt;', '>': '#gt;', '`': '#96;', '%': '#37;' };
+
+/**
+ * Mermaid label text with those characters as entity codes: a label starting with a backtick is otherwise read
+ * as a Markdown string (where entity codes break the parse), and `%%{…}%%` as a directive, even inside quotes.
+ */
+const label = (s: string) => s.replace(/[#"<>`%]/g, (c) => ENTITIES[c]);
 
 /**
  * Draws a plan report as a Mermaid flowchart: one subgraph per workflow, one node per job (approvals as
@@ -19,7 +25,7 @@ export function planToMermaid(report: PlanReport): string {
       const ids = new Map(wf.jobs.map((j, i) => [j.name, `${wid}j${i}`]));
       wf.jobs.forEach((j) => {
         const id = ids.get(j.name) as string;
-        const text = label(j.runs ? j.name : `${j.name}<br/>not run: ${j.reason ?? ''}`).replace('#lt;br/#gt;', '<br/>');
+        const text = j.runs ? label(j.name) : `${label(j.name)}<br/>${label(`not run: ${j.reason ?? ''}`)}`;
         lines.push(j.type === 'approval' ? `    ${id}{{"${text}"}}` : `    ${id}["${text}"]`);
         if (!j.runs) skipped.push(id);
         for (const up of j.requires) if (ids.has(up)) edges.push(`  ${ids.get(up)} --> ${id}`);
