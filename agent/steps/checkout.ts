@@ -29,7 +29,10 @@ function trustingGitConfig(dirs: string[], home: string, scratch: string): strin
   mkdirSync(scratch, { recursive: true });
   const file = join(scratch, 'checkout.gitconfig');
   const quoted = (p: string) => `"${p.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  const safe = dirs.flatMap((d) => [d, join(d, '.git')]).map((d) => `\tdirectory = ${quoted(d)}\n`).join('');
+  const safe = dirs
+    .flatMap((d) => [d, join(d, '.git')])
+    .map((d) => `\tdirectory = ${quoted(d)}\n`)
+    .join('');
   writeFileSync(file, `[include]\n\tpath = ${quoted(join(home, '.gitconfig'))}\n[safe]\n${safe}`);
   return file;
 }
@@ -44,7 +47,9 @@ export const checkoutStep: StepHandler<CheckoutStep> = async (step, ctx) => {
   mkdirSync(dir, { recursive: true });
   const { url, revision, branch, tag, username, password } = ctx.spec.checkout;
   const out = (s: string) => ctx.log.write(s);
-  const auth: string[] = password ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`${username ?? 'x-access-token'}:${password}`).toString('base64')}`] : [];
+  const auth: string[] = password
+    ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`${username ?? 'x-access-token'}:${password}`).toString('base64')}`]
+    : [];
   ctx.log.note(`Cloning ${url} into ${dir} at ${revision.slice(0, 12)}${branch ? ` (branch ${branch})` : tag ? ` (tag ${tag})` : ''}`);
   const env: Record<string, string> = { ...ctx.env, HOME: ctx.home };
   const local = localRepositoryPath(url);
@@ -55,7 +60,9 @@ export const checkoutStep: StepHandler<CheckoutStep> = async (step, ctx) => {
       try {
         accessSync(local, constants.R_OK | constants.X_OK);
       } catch {
-        ctx.log.note(`The repository folder ${local} cannot be read by the user the checkout runs as (uid ${process.getuid?.() ?? '?'}, the primary image's user in a container): make it and its parent folders readable (chmod o+rx), or run the primary image as root.`);
+        ctx.log.note(
+          `The repository folder ${local} cannot be read by the user the checkout runs as (uid ${process.getuid?.() ?? '?'}, the primary image's user in a container): make it and its parent folders readable (chmod o+rx), or run the primary image as root.`,
+        );
         return { status: 'failed', exitCode: 1 };
       }
     }
@@ -81,7 +88,8 @@ export const checkoutStep: StepHandler<CheckoutStep> = async (step, ctx) => {
   // A forked pull request's commit is only reachable from GitHub's `refs/pull/<n>/head` (branch `pull/<n>`);
   // repositories without such refs (plain git servers) are fine without it.
   const pr = /^pull\/(\d+)(\/head)?$/.exec(branch ?? '');
-  if (code === 0 && pr) await git([...auth, 'fetch', '--quiet', '--force', 'origin', `+refs/pull/${pr[1]}/head:refs/remotes/origin/pull/${pr[1]}`], dir, env, () => undefined);
+  if (code === 0 && pr)
+    await git([...auth, 'fetch', '--quiet', '--force', 'origin', `+refs/pull/${pr[1]}/head:refs/remotes/origin/pull/${pr[1]}`], dir, env, () => undefined);
   if (code === 0) code = await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', revision], dir, env, out);
   if (code === 0 && branch) code = await git(['checkout', '--quiet', '-B', branch, revision], dir, env, out);
   if (code !== 0) {

@@ -1,7 +1,5 @@
 /** AWS credentials of an image's `aws_auth`: an access key, or a role the job's OIDC token assumes. */
-export type EcrCredentials =
-  | { accessKeyId: string; secretAccessKey: string }
-  | { roleArn: string; webIdentityToken: string; roleSessionName: string };
+export type EcrCredentials = { accessKeyId: string; secretAccessKey: string } | { roleArn: string; webIdentityToken: string; roleSessionName: string };
 
 /**
  * Amazon ECR's registry login for an image with `aws_auth` (GetAuthorizationToken with the image's

@@ -23,7 +23,9 @@ workflows:
 /** The name of the running task's primary container once its step runs `sleep 300`. */
 const stepRunning = (engine: TestEngine, name: RegExp, label = 'io.slipway.task') =>
   waitFor(async () => {
-    const primary = docker(engine, ['ps', '--filter', `label=${label}`, '--format', '{{.Names}}']).split('\n').find((n) => name.test(n));
+    const primary = docker(engine, ['ps', '--filter', `label=${label}`, '--format', '{{.Names}}'])
+      .split('\n')
+      .find((n) => name.test(n));
     return primary && docker(engine, ['exec', primary, 'ps', '-o', 'args']).includes('sleep 300') ? primary : undefined;
   }, 'the step to run in the primary container');
 
@@ -31,11 +33,15 @@ const TERMINAL_JOB = ['success', 'failed', 'canceled', 'infrastructure_fail', 't
 
 /** The workflow of a pipeline named `name` (a pipeline here runs two) once its jobs satisfy `done`. */
 const workflowNamed = (server: DevServer, pipelineId: string, name: string, done: (jobs: Record<string, any>) => unknown) =>
-  waitFor(async () => {
-    const wf = (await server.api('GET', `/api/v2/pipeline/${pipelineId}/workflow`)).body.items.find((w: { name: string }) => w.name === name);
-    const jobs = wf && (await jobsOf(server, wf.id));
-    return jobs && done(jobs) ? { workflow: wf, jobs } : undefined;
-  }, `the ${name} workflow of pipeline ${pipelineId}`, 120_000);
+  waitFor(
+    async () => {
+      const wf = (await server.api('GET', `/api/v2/pipeline/${pipelineId}/workflow`)).body.items.find((w: { name: string }) => w.name === name);
+      const jobs = wf && (await jobsOf(server, wf.id));
+      return jobs && done(jobs) ? { workflow: wf, jobs } : undefined;
+    },
+    `the ${name} workflow of pipeline ${pipelineId}`,
+    120_000,
+  );
 
 describeWithEngine('docker jobs on a real engine: cancel and killed agents leave nothing behind', (engine) => {
   const servers: DevServer[] = [];
@@ -46,7 +52,9 @@ describeWithEngine('docker jobs on a real engine: cancel and killed agents leave
     const server = await startDevServer({ env: { ...(engine.env as Record<string, string>), SLIPWAY_DOCKER_JOBS: mode, SLIPWAY_LEASE_SECONDS: '6' } });
     servers.push(server);
     const slug = `gh/acme/faults-${mode}`;
-    expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo({ '.circleci/config.yml': config(engine) }).url })).status).toBe(201);
+    expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo({ '.circleci/config.yml': config(engine) }).url })).status).toBe(
+      201,
+    );
     return { server, slug };
   }
 
@@ -59,7 +67,9 @@ describeWithEngine('docker jobs on a real engine: cancel and killed agents leave
     expect((await server.api('POST', `/api/v2/workflow/${slow.id}/cancel`)).status).toBe(202);
     // Nothing of the task is left (the runtime's own network stays while it runs).
     await waitFor(async () => {
-      const left = slipwayResources(engine, `io.slipway.owner-pid=${server.process.pid}`).map((r) => r.name).filter((n) => n.startsWith('slipway-task-'));
+      const left = slipwayResources(engine, `io.slipway.owner-pid=${server.process.pid}`)
+        .map((r) => r.name)
+        .filter((n) => n.startsWith('slipway-task-'));
       if (left.length) throw new Error(`still there: ${left.join(' ')}`);
       return true;
     }, 'the canceled task to be removed');
@@ -85,7 +95,10 @@ describeWithEngine('docker jobs on a real engine: cancel and killed agents leave
     expect(await jobOutput(server, slug, quick.jobs.quick.job_number)).toContain(`Starting container ${engine.images.busybox} (primary)`);
     // The sweeps of the jobs started after the kill (this one and the killed job's retry) remove everything; a
     // removal in flight in one of them can make the other's skip a network, so what is left is observed until gone.
-    await waitFor(async () => (leftovers(engine, `io.slipway.task=${task}`).length === 0 ? true : undefined), 'the killed agent\'s containers and network to be swept');
+    await waitFor(
+      async () => (leftovers(engine, `io.slipway.task=${task}`).length === 0 ? true : undefined),
+      "the killed agent's containers and network to be swept",
+    );
     await server.stop();
   });
 });

@@ -66,7 +66,13 @@ describeWithEngine('docker jobs on a real container engine (slipway dev)', (engi
   const servers: DevServer[] = [];
   afterAll(async () => Promise.all(servers.map((s) => s.stop())));
 
-  async function start(mode: 'task' | 'executor', files: Record<string, string>, slug = `gh/acme/docker-${mode}`, env: Record<string, string> = {}, prepare?: (repoDir: string) => void) {
+  async function start(
+    mode: 'task' | 'executor',
+    files: Record<string, string>,
+    slug = `gh/acme/docker-${mode}`,
+    env: Record<string, string> = {},
+    prepare?: (repoDir: string) => void,
+  ) {
     const server = await startDevServer({ env: { ...(engine.env as Record<string, string>), SLIPWAY_DOCKER_JOBS: mode, ...env } });
     servers.push(server);
     const repo = createTestRepo(files);
@@ -162,8 +168,13 @@ jobs:
 workflows:
   main: { jobs: [build] }
 `;
-    const { server, slug } = await start('executor', { '.circleci/config.yml': config }, 'gh/acme/docker-ecr', { AWS_ENDPOINT_URL_ECR: `http://127.0.0.1:${(ecr.address() as AddressInfo).port}` });
-    for (const [name, value] of [['ECR_KEY_ID', 'AKIAPROJECTKEY'], ['ECR_SECRET', 'project-secret']]) {
+    const { server, slug } = await start('executor', { '.circleci/config.yml': config }, 'gh/acme/docker-ecr', {
+      AWS_ENDPOINT_URL_ECR: `http://127.0.0.1:${(ecr.address() as AddressInfo).port}`,
+    });
+    for (const [name, value] of [
+      ['ECR_KEY_ID', 'AKIAPROJECTKEY'],
+      ['ECR_SECRET', 'project-secret'],
+    ]) {
       expect((await server.api('POST', `/api/v2/project/${slug}/envvar`, { name, value })).status).toBe(201);
     }
     const trigger = await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' });

@@ -15,7 +15,10 @@ export class EcrRegistryTokens implements RegistryTokens {
     const ecr = new ECRClient({
       region,
       ...(this.endpoints.ecr && { endpoint: this.endpoints.ecr }),
-      credentials: 'roleArn' in credentials ? fromWebToken({ ...credentials, clientConfig: { region, ...(this.endpoints.sts && { endpoint: this.endpoints.sts }) } }) : credentials,
+      credentials:
+        'roleArn' in credentials
+          ? fromWebToken({ ...credentials, clientConfig: { region, ...(this.endpoints.sts && { endpoint: this.endpoints.sts }) } })
+          : credentials,
       maxAttempts: 2,
     });
     try {

@@ -18,7 +18,7 @@ function tokens(fail?: string): RegistryTokens & { calls: Array<{ region: string
   };
 }
 
-describe('registry logins of a job\'s images', () => {
+describe("registry logins of a job's images", () => {
   it('knows an ECR image by its registry host, with its account and region', () => {
     expect(ecrRegistryOf(ECR_IMAGE)).toEqual({ host: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', account: '123456789012', region: 'eu-west-1' });
     expect(ecrRegistryOf('123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app')?.region).toBe('us-gov-west-1');
@@ -28,13 +28,20 @@ describe('registry logins of a job\'s images', () => {
 
   it('expands $NAME and ${NAME} from the job environment, naming a variable that is not set', () => {
     expect(expandAuthValue('$USER_A-${PASS_B}', { USER_A: 'u', PASS_B: 'p' }, 'auth.password')).toBe('u-p');
-    expect(() => expandAuthValue('$MISSING', {}, 'auth.password of image x')).toThrow('auth.password of image x uses $MISSING, which is not set: add it as a project environment variable or in a context of the job.');
+    expect(() => expandAuthValue('$MISSING', {}, 'auth.password of image x')).toThrow(
+      'auth.password of image x uses $MISSING, which is not set: add it as a project environment variable or in a context of the job.',
+    );
   });
 
-  it('turns aws_auth access keys into an ECR login in the registry\'s region, masked', async () => {
+  it("turns aws_auth access keys into an ECR login in the registry's region, masked", async () => {
     const t = tokens();
     const env = { ECR_KEY: 'AKIAFROMENV', ECR_SECRET: 'secret-from-env' };
-    const out = await resolveRegistryAuth([image({ image: ECR_IMAGE, awsAuth: { aws_access_key_id: '$ECR_KEY', aws_secret_access_key: '${ECR_SECRET}' } }), image({})], env, t, 'job-1');
+    const out = await resolveRegistryAuth(
+      [image({ image: ECR_IMAGE, awsAuth: { aws_access_key_id: '$ECR_KEY', aws_secret_access_key: '${ECR_SECRET}' } }), image({})],
+      env,
+      t,
+      'job-1',
+    );
     expect(t.calls).toEqual([{ region: 'eu-west-1', credentials: { accessKeyId: 'AKIAFROMENV', secretAccessKey: 'secret-from-env' } }]);
     expect(out.images[0]).toEqual({ image: ECR_IMAGE, environment: {}, auth: { username: 'AWS', password: 'token-for-eu-west-1' } });
     expect(out.images[1]).toEqual(image({}));
@@ -43,7 +50,12 @@ describe('registry logins of a job\'s images', () => {
 
   it("assumes oidc_role_arn with the job's OIDC token", async () => {
     const t = tokens();
-    await resolveRegistryAuth([image({ image: ECR_IMAGE, awsAuth: { oidc_role_arn: 'arn:aws:iam::123456789012:role/pull' } })], { CIRCLE_OIDC_TOKEN: 'jwt' }, t, 'job-7');
+    await resolveRegistryAuth(
+      [image({ image: ECR_IMAGE, awsAuth: { oidc_role_arn: 'arn:aws:iam::123456789012:role/pull' } })],
+      { CIRCLE_OIDC_TOKEN: 'jwt' },
+      t,
+      'job-7',
+    );
     expect(t.calls[0].credentials).toEqual({ roleArn: 'arn:aws:iam::123456789012:role/pull', webIdentityToken: 'jwt', roleSessionName: 'slipway-job-7' });
   });
 
@@ -76,7 +88,12 @@ describe('registry logins of a job\'s images', () => {
   });
 
   it("reports ECR's refusal as the image's error", async () => {
-    const out = await resolveRegistryAuth([image({ image: ECR_IMAGE, awsAuth: { aws_access_key_id: 'a', aws_secret_access_key: 'b' } })], {}, tokens('The security token included in the request is invalid.'), 'j');
+    const out = await resolveRegistryAuth(
+      [image({ image: ECR_IMAGE, awsAuth: { aws_access_key_id: 'a', aws_secret_access_key: 'b' } })],
+      {},
+      tokens('The security token included in the request is invalid.'),
+      'j',
+    );
     expect(out.images[0].authError).toBe(`Amazon ECR login for ${ECR_IMAGE} failed: The security token included in the request is invalid.`);
   });
 });

@@ -26,11 +26,15 @@ function ecrCredentials(image: DockerImage, env: Record<string, string>, jobId: 
   const where = (key: string) => `aws_auth.${key} of image ${image.image}`;
   if (a.oidc_role_arn) {
     const webIdentityToken = env.CIRCLE_OIDC_TOKEN;
-    if (!webIdentityToken) throw new Error(`aws_auth.oidc_role_arn of image ${image.image} needs the job's OIDC token (CIRCLE_OIDC_TOKEN), which this job has none of.`);
+    if (!webIdentityToken)
+      throw new Error(`aws_auth.oidc_role_arn of image ${image.image} needs the job's OIDC token (CIRCLE_OIDC_TOKEN), which this job has none of.`);
     return { roleArn: expandAuthValue(a.oidc_role_arn, env, where('oidc_role_arn')), webIdentityToken, roleSessionName: `slipway-${jobId.slice(0, 40)}` };
   }
   if (a.aws_access_key_id && a.aws_secret_access_key) {
-    return { accessKeyId: expandAuthValue(a.aws_access_key_id, env, where('aws_access_key_id')), secretAccessKey: expandAuthValue(a.aws_secret_access_key, env, where('aws_secret_access_key')) };
+    return {
+      accessKeyId: expandAuthValue(a.aws_access_key_id, env, where('aws_access_key_id')),
+      secretAccessKey: expandAuthValue(a.aws_secret_access_key, env, where('aws_secret_access_key')),
+    };
   }
   throw new Error(`aws_auth of image ${image.image} needs aws_access_key_id and aws_secret_access_key, or oidc_role_arn.`);
 }
@@ -40,7 +44,11 @@ async function resolveOne(image: DockerImage, env: Record<string, string>, token
   if (image.awsAuth) {
     const { awsAuth, ...rest } = image;
     const registry = ecrRegistryOf(image.image);
-    if (!registry) return { ...rest, authError: `aws_auth is for Amazon ECR images (<account>.dkr.ecr.<region>.amazonaws.com/<repository>); ${image.image} is not one. Use auth (username, password) for other registries.` };
+    if (!registry)
+      return {
+        ...rest,
+        authError: `aws_auth is for Amazon ECR images (<account>.dkr.ecr.<region>.amazonaws.com/<repository>); ${image.image} is not one. Use auth (username, password) for other registries.`,
+      };
     try {
       return { ...rest, auth: await tokens.ecrLogin({ region: registry.region, credentials: ecrCredentials({ ...image, awsAuth }, env, jobId) }) };
     } catch (e) {
@@ -50,7 +58,10 @@ async function resolveOne(image: DockerImage, env: Record<string, string>, token
   if (!image.auth) return image;
   try {
     const where = (key: string) => `auth.${key} of image ${image.image}`;
-    return { ...image, auth: { username: expandAuthValue(image.auth.username, env, where('username')), password: expandAuthValue(image.auth.password, env, where('password')) } };
+    return {
+      ...image,
+      auth: { username: expandAuthValue(image.auth.username, env, where('username')), password: expandAuthValue(image.auth.password, env, where('password')) },
+    };
   } catch (e) {
     const { auth: _auth, ...rest } = image;
     return { ...rest, authError: (e as Error).message };
@@ -63,7 +74,12 @@ async function resolveOne(image: DockerImage, env: Record<string, string>, token
  * the passwords to mask. A login that cannot be made is an image's `authError`, which the agent reports in
  * "Spin up environment" when it needs to pull that image.
  */
-export async function resolveRegistryAuth(images: readonly DockerImage[], env: Record<string, string>, tokens: RegistryTokens, jobId: string): Promise<{ images: DockerImage[]; secrets: string[] }> {
+export async function resolveRegistryAuth(
+  images: readonly DockerImage[],
+  env: Record<string, string>,
+  tokens: RegistryTokens,
+  jobId: string,
+): Promise<{ images: DockerImage[]; secrets: string[] }> {
   const resolved = await Promise.all(images.map((i) => resolveOne(i, env, tokens, jobId)));
   return { images: resolved, secrets: resolved.flatMap((i) => (i.auth?.password ? [i.auth.password] : [])) };
 }
