@@ -7,14 +7,38 @@ const ROOTS = ['./functions', './local', './cli', './infra'];
 // shared/container: the container engine client, used by the agent's docker executor and the local task compute.
 const zone = (target, from, message) => ({ target, from, message });
 const boundaries = [
-  zone(DOMAIN, ['./shared/ports', './shared/services', './shared/adapters', ...ROOTS, './agent', './web'], 'The domain (model, config, workflow) depends on nothing but itself.'),
-  zone('./shared/ports', ['./shared/services', './shared/adapters', ...ROOTS, './agent', './web'], 'Ports are interfaces over the domain; they do not know services or adapters.'),
-  zone('./shared/services', ['./shared/adapters', ...ROOTS, './agent', './web'], 'Services reach the outside world through ports; composition roots pass the adapters in.'),
+  zone(
+    DOMAIN,
+    ['./shared/ports', './shared/services', './shared/adapters', ...ROOTS, './agent', './web'],
+    'The domain (model, config, workflow) depends on nothing but itself.',
+  ),
+  zone(
+    './shared/ports',
+    ['./shared/services', './shared/adapters', ...ROOTS, './agent', './web'],
+    'Ports are interfaces over the domain; they do not know services or adapters.',
+  ),
+  zone(
+    './shared/services',
+    ['./shared/adapters', ...ROOTS, './agent', './web'],
+    'Services reach the outside world through ports; composition roots pass the adapters in.',
+  ),
   zone('./shared/adapters', ['./shared/services', ...ROOTS, './agent', './web'], 'Adapters implement ports and never call services.'),
-  zone('./agent', ['./shared/services', './shared/adapters', './shared/ports', './functions', './local', './infra', './web'], 'The agent reaches the control plane only through its protocol.'),
-  zone('./functions', ['./shared/adapters/local', './local', './cli', './web'], 'Lambda code ships no local adapters: functions/composition.ts wires AWS only.'),
+  zone(
+    './agent',
+    ['./shared/services', './shared/adapters', './shared/ports', './functions', './local', './infra', './web'],
+    'The agent reaches the control plane only through its protocol.',
+  ),
+  zone(
+    './functions',
+    ['./shared/adapters/local', './local', './cli', './web'],
+    'Lambda code ships no local adapters: functions/composition.ts wires AWS only.',
+  ),
   zone('./web', ['./shared', './functions', './local', './cli', './agent', './infra'], 'The web UI knows only the HTTP API.'),
-  zone('./infra', ['./shared/services', './shared/adapters', './local', './cli', './agent', './web'], 'Infra reads handler entry paths and the grant table only.'),
+  zone(
+    './infra',
+    ['./shared/services', './shared/adapters', './local', './cli', './agent', './web'],
+    'Infra reads handler entry paths and the grant table only.',
+  ),
 ];
 
 export default tseslint.config(
@@ -50,6 +74,9 @@ export default tseslint.config(
     ignores: ['**/*.test.ts', '**/*.contract.ts'],
     rules: { 'import-x/no-cycle': 'error' },
   },
-  { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } } },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+  },
   { files: ['eslint.config.mjs', 'web/vite.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
 );

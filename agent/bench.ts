@@ -258,7 +258,14 @@ export async function benchLogStreaming(options: { megabytes?: number; secrets?:
     let printedBytes = 0;
     const slipwayMs = await time(async () => {
       const log = new StepLogStream(0, sink, new SecretMasker(options.secrets ?? ['s3cr3t-value']));
-      await executor.run({ script: command, cwd: root, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, onOutput: (d) => ((printedBytes += d.length), log.write(d)), signal: new AbortController().signal, noOutputTimeoutMs: 600_000 });
+      await executor.run({
+        script: command,
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        onOutput: (d) => ((printedBytes += d.length), log.write(d)),
+        signal: new AbortController().signal,
+        noOutputTimeoutMs: 600_000,
+      });
       await log.close();
     });
     let commandCpuSeconds = 0;

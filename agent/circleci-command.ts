@@ -64,13 +64,15 @@ async function selectTests(io: CircleciIo, opts: Record<string, string>, input: 
   if (!(total >= 1) || !(index >= 0 && index < total)) throw new Error(`Invalid node index ${index} of ${total}.`);
   let weights: Map<string, number> | undefined;
   if (by === 'filesize') {
-    weights = new Map(input.map((f) => {
-      try {
-        return [f, statSync(join(io.cwd, f)).size] as const;
-      } catch {
-        return [f, 0] as const;
-      }
-    }));
+    weights = new Map(
+      input.map((f) => {
+        try {
+          return [f, statSync(join(io.cwd, f)).size] as const;
+        } catch {
+          return [f, 0] as const;
+        }
+      }),
+    );
   } else if (by === 'timings') {
     const tests = io.timings ? await io.timings() : [];
     weights = timingsFor(input, tests, (opts['timings-type'] ?? 'filename') as TimingsType);

@@ -5,7 +5,21 @@ import { circleciCommand, writeCircleciCommand } from './circleci-command';
 import { CIRCLECI_REQUESTS_DIR, writeCircleciClient } from './container/circleci-client';
 import type { StepExecutor } from './executors/executor';
 
-const ANSI_C: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
+const ANSI_C: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
+};
 
 /**
  * The variables of `export -p` output, as the shells print it: `export NAME='v'` (dash, busybox ash, mksh, with
@@ -34,8 +48,7 @@ export function parseExportedEnv(text: string): Record<string, string> {
             const cp = text.codePointAt(i)!;
             add(String.fromCodePoint(cp));
             if (cp > 0xffff) i++;
-          }
-          else if (oct) {
+          } else if (oct) {
             bytes.push(parseInt(oct, 8) & 0xff);
             i += oct.length;
           } else if (hex) {
@@ -144,7 +157,12 @@ export class CircleciRequestServer {
       const id = name.slice(0, -4);
       if (!name.endsWith('.req') || done.has(id) || this.inFlight.has(id)) continue;
       // A request whose folder vanished (the task ending) has no one left to answer.
-      this.inFlight.set(id, this.answer(id).catch(() => undefined).finally(() => this.inFlight.delete(id)));
+      this.inFlight.set(
+        id,
+        this.answer(id)
+          .catch(() => undefined)
+          .finally(() => this.inFlight.delete(id)),
+      );
     }
   }
 

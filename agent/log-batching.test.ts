@@ -144,7 +144,13 @@ describe('log upload batching', () => {
   it('waits longer between chunks of a slow trickle, and flushes at 4 MiB without waiting', async () => {
     const clock = new FakeClock();
     const chunks: Array<{ at: number; bytes: number }> = [];
-    const log = new StepLogStream(0, { upload: async (_s, _q, body) => void chunks.push({ at: clock.now(), bytes: body.length }) }, new SecretMasker([]), {}, clock);
+    const log = new StepLogStream(
+      0,
+      { upload: async (_s, _q, body) => void chunks.push({ at: clock.now(), bytes: body.length }) },
+      new SecretMasker([]),
+      {},
+      clock,
+    );
     for (let s = 0; s < 90; s++) {
       log.write('a line of slow output\n');
       await clock.advance(1000);

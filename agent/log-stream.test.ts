@@ -3,7 +3,10 @@ import { SecretMasker } from './mask';
 
 function stream(secrets: string[], maxChunkBytes = 8) {
   const chunks: Buffer[] = [];
-  const log = new StepLogStream(0, { upload: async (_s, _q, body) => void chunks.push(body) }, new SecretMasker(secrets), { maxChunkBytes, flushIntervalMs: 60_000 });
+  const log = new StepLogStream(0, { upload: async (_s, _q, body) => void chunks.push(body) }, new SecretMasker(secrets), {
+    maxChunkBytes,
+    flushIntervalMs: 60_000,
+  });
   return { log, text: async () => (await log.close(), Buffer.concat(chunks).toString('utf8')), chunks };
 }
 
@@ -12,7 +15,15 @@ const settle = () => new Promise((r) => setImmediate(r));
 describe('StepLogStream', () => {
   it('masks a secret and its base64 form even when split across writes and chunks', async () => {
     const s = stream(['hunter22'], 4);
-    for (const piece of ['pass=hun', 'ter', '22; b64=', Buffer.from('hunter22').toString('base64').slice(0, 5), Buffer.from('hunter22').toString('base64').slice(5), ' end']) s.log.write(piece);
+    for (const piece of [
+      'pass=hun',
+      'ter',
+      '22; b64=',
+      Buffer.from('hunter22').toString('base64').slice(0, 5),
+      Buffer.from('hunter22').toString('base64').slice(5),
+      ' end',
+    ])
+      s.log.write(piece);
     expect(await s.text()).toBe('pass=********; b64=******** end');
   });
 
@@ -58,7 +69,12 @@ describe('StepLogStream', () => {
   describe('small output kept inline', () => {
     function inlineStream(secrets: string[], policy: { maxChunkBytes?: number; inlineMaxBytes?: number } = {}) {
       const uploads: Array<{ seq: number; body: string }> = [];
-      const log = new StepLogStream(3, { upload: async (_s, seq, body) => void uploads.push({ seq, body: body.toString('utf8') }) }, new SecretMasker(secrets), { flushIntervalMs: 60_000, ...policy });
+      const log = new StepLogStream(
+        3,
+        { upload: async (_s, seq, body) => void uploads.push({ seq, body: body.toString('utf8') }) },
+        new SecretMasker(secrets),
+        { flushIntervalMs: 60_000, ...policy },
+      );
       return { log, uploads };
     }
 

@@ -61,7 +61,12 @@ export const LIVE_FLUSH_MS = 2000;
 
 /** `policy` while watched: every `LIVE_FLUSH_MS` at most, however little is pending. */
 function livePolicy(policy: LogPolicy): LogPolicy {
-  return { ...policy, flushIntervalMs: Math.min(policy.flushIntervalMs, LIVE_FLUSH_MS), maxIntervalMs: Math.min(policy.maxIntervalMs, LIVE_FLUSH_MS), minChunkBytes: 0 };
+  return {
+    ...policy,
+    flushIntervalMs: Math.min(policy.flushIntervalMs, LIVE_FLUSH_MS),
+    maxIntervalMs: Math.min(policy.maxIntervalMs, LIVE_FLUSH_MS),
+    minChunkBytes: 0,
+  };
 }
 
 /**
@@ -98,7 +103,8 @@ export class StepLogStream {
     private readonly timers: Timers = realTimers,
   ) {
     this.base = { ...DEFAULT_LOG_POLICY, ...policy };
-    if (policy.flushIntervalMs !== undefined && policy.firstFlushMs === undefined) this.base.firstFlushMs = Math.min(DEFAULT_LOG_POLICY.firstFlushMs, policy.flushIntervalMs);
+    if (policy.flushIntervalMs !== undefined && policy.firstFlushMs === undefined)
+      this.base.firstFlushMs = Math.min(DEFAULT_LOG_POLICY.firstFlushMs, policy.flushIntervalMs);
     this.live = livePolicy(this.base);
     this.policy = this.base;
   }
@@ -162,9 +168,11 @@ export class StepLogStream {
       return;
     }
     const seq = this.seq++;
-    this.uploading = this.uploading.then(() => this.sink.upload(this.step, seq, body)).catch((e) => {
-      this.failed ??= e;
-    });
+    this.uploading = this.uploading
+      .then(() => this.sink.upload(this.step, seq, body))
+      .catch((e) => {
+        this.failed ??= e;
+      });
   }
 
   /** Flushes everything and waits for the uploads; throws if any upload failed for good. */

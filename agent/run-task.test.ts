@@ -15,9 +15,30 @@ const run = (name: string, command: string, extra: Partial<StepPlan> = {}): Step
 function spec(steps: StepPlan[], executor: ExecutorPlan = { type: 'machine', resourceClass: 'medium', images: [] }): JobSpec {
   return {
     protocol: 1,
-    job: { id: 'f00dcafe-job', name: 'test', number: 7, workflowId: 'w', workflowName: 'ci', pipelineId: 'p', pipelineNumber: 3, projectSlug: 'gh/acme/app', buildUrl: 'http://x/7' },
+    job: {
+      id: 'f00dcafe-job',
+      name: 'test',
+      number: 7,
+      workflowId: 'w',
+      workflowName: 'ci',
+      pipelineId: 'p',
+      pipelineNumber: 3,
+      projectSlug: 'gh/acme/app',
+      buildUrl: 'http://x/7',
+    },
     task: { index: 0, total: 1, attempt: 0 },
-    plan: { name: 'test', definition: 'test', type: 'build', requires: [], contexts: [], executor, environment: {}, workingDirectory: '~/project', parallelism: 1, steps },
+    plan: {
+      name: 'test',
+      definition: 'test',
+      type: 'build',
+      requires: [],
+      contexts: [],
+      executor,
+      environment: {},
+      workingDirectory: '~/project',
+      parallelism: 1,
+      steps,
+    },
     environment: { CIRCLE_JOB: 'test' },
     secrets: [],
     checkout: { url: '', revision: '' },
@@ -51,7 +72,13 @@ async function runWith(job: JobSpec, completeStatus = 200) {
   const plane = await controlPlane(job, completeStatus);
   const workRoot = mkdtempSync(join(tmpdir(), 'slipway-run-task-'));
   try {
-    const result = await runTask({ client: plane.client, workRoot, executorFactory: (scripts) => new HostExecutor(scripts), reportDelayMs: 5, log: { firstFlushMs: 5 } }).then(
+    const result = await runTask({
+      client: plane.client,
+      workRoot,
+      executorFactory: (scripts) => new HostExecutor(scripts),
+      reportDelayMs: 5,
+      log: { firstFlushMs: 5 },
+    }).then(
       (status) => ({ status }),
       (error: Error) => ({ error }),
     );

@@ -120,17 +120,43 @@ function prepareTask(spec: JobSpec, root: string, options: RunTaskOptions): Task
     oidcToken: (claims) => client.oidcToken(claims),
   });
   // Rerun with SSH: sessions get a shell in this environment and working directory, where the steps run.
-  const ssh = spec.ssh ? new SshSteps(spec.ssh, env, folders.workingDirectory, executor, spec.job, (e) => void client.sshSession(e).catch(() => undefined)) : undefined;
+  const ssh = spec.ssh
+    ? new SshSteps(spec.ssh, env, folders.workingDirectory, executor, spec.job, (e) => void client.sshSession(e).catch(() => undefined))
+    : undefined;
   const abort = new AbortController();
   const watching: Task['watching'] = { live: false };
   const onLive = (live: boolean) => {
     watching.live = live;
     watching.log?.setLive(live);
   };
-  const reporter = new StepReporter(client, { heartbeatMs: spec.heartbeatSeconds * 1000, delayMs: options.reportDelayMs ?? 2000, onCancel: () => abort.abort(), onLive });
+  const reporter = new StepReporter(client, {
+    heartbeatMs: spec.heartbeatSeconds * 1000,
+    delayMs: options.reportDelayMs ?? 2000,
+    onCancel: () => abort.abort(),
+    onLive,
+  });
   const sink = new PresignedLogSink((step, from, count) => reporter.logUrls(step, from, count));
-  const task = { spec, options, folders, env, executor, inJobCommand, masker: new SecretMasker(spec.secrets), abort, watching, reporter, sink, testResults: [] };
-  return { ...task, inlineBudget: inlineOutputBudget(spec.task.total), steps: stepsOf(spec, executor, ssh), ssh, layerCaching: layerCachingNote(spec.plan, executor.name) };
+  const task = {
+    spec,
+    options,
+    folders,
+    env,
+    executor,
+    inJobCommand,
+    masker: new SecretMasker(spec.secrets),
+    abort,
+    watching,
+    reporter,
+    sink,
+    testResults: [],
+  };
+  return {
+    ...task,
+    inlineBudget: inlineOutputBudget(spec.task.total),
+    steps: stepsOf(spec, executor, ssh),
+    ssh,
+    layerCaching: layerCachingNote(spec.plan, executor.name),
+  };
 }
 
 /** Runs one step with its own log stream and reports it; a failed output upload fails it as the infrastructure's. */
@@ -138,13 +164,31 @@ async function runReportedStep(task: Task, step: AgentStep, index: number): Prom
   const { options, folders } = task;
   const report: StepReport = { index, name: step.name, type: step.type, status: 'running', startedAt: new Date().toISOString() };
   task.reporter.update(report);
-  const log = new StepLogStream(index, task.sink, task.masker, { ...options.log, inlineMaxBytes: Math.min(options.log?.inlineMaxBytes ?? DEFAULT_LOG_POLICY.inlineMaxBytes, task.inlineBudget) });
+  const log = new StepLogStream(index, task.sink, task.masker, {
+    ...options.log,
+    inlineMaxBytes: Math.min(options.log?.inlineMaxBytes ?? DEFAULT_LOG_POLICY.inlineMaxBytes, task.inlineBudget),
+  });
   log.setLive(task.watching.live);
   task.watching.log = log;
   if (index === 0 && task.layerCaching) log.note(task.layerCaching);
-  const ctx: StepContext = { spec: task.spec, executor: task.executor, env: task.env, home: folders.home, workingDirectory: folders.workingDirectory, log, signal: task.abort.signal, client: options.client, scratch: folders.scratch, testResults: task.testResults };
+  const ctx: StepContext = {
+    spec: task.spec,
+    executor: task.executor,
+    env: task.env,
+    home: folders.home,
+    workingDirectory: folders.workingDirectory,
+    log,
+    signal: task.abort.signal,
+    client: options.client,
+    scratch: folders.scratch,
+    testResults: task.testResults,
+  };
   let outcome: StepOutcome =
-    step.type === 'spin_up_environment' ? await spinUpEnvironmentStep(step, ctx) : task.ssh?.handles(step) ? await task.ssh.run(step, log, task.abort.signal) : await runConfigStep(step, ctx);
+    step.type === 'spin_up_environment'
+      ? await spinUpEnvironmentStep(step, ctx)
+      : task.ssh?.handles(step)
+        ? await task.ssh.run(step, log, task.abort.signal)
+        : await runConfigStep(step, ctx);
   try {
     await log.close();
   } catch (e) {
@@ -153,7 +197,14 @@ async function runReportedStep(task: Task, step: AgentStep, index: number): Prom
   }
   if (log.inline !== undefined) task.inlineBudget -= Buffer.byteLength(log.inline, 'utf8');
   const failureReason = failureReasonOf(outcome);
-  const ended = { status: outcome.status, exitCode: outcome.exitCode ?? null, stoppedAt: new Date().toISOString(), outputBytes: log.bytes, ...(failureReason && { failureReason }), ...(outcome.restoredCache !== undefined && { restoredCache: outcome.restoredCache }) };
+  const ended = {
+    status: outcome.status,
+    exitCode: outcome.exitCode ?? null,
+    stoppedAt: new Date().toISOString(),
+    outputBytes: log.bytes,
+    ...(failureReason && { failureReason }),
+    ...(outcome.restoredCache !== undefined && { restoredCache: outcome.restoredCache }),
+  };
   task.reporter.update(Object.assign(report, ended, log.inline !== undefined ? { output: log.inline } : {}));
   return outcome;
 }

@@ -8,10 +8,21 @@ import { splitItems, timingsFor } from './split';
 
 describe('splitItems', () => {
   const files = ['t1', 't2', 't3', 't4', 't5', 't6'];
-  const weights = new Map([['t1', 10], ['t2', 9], ['t3', 8], ['t4', 3], ['t5', 2], ['t6', 1]]);
+  const weights = new Map([
+    ['t1', 10],
+    ['t2', 9],
+    ['t3', 8],
+    ['t4', 3],
+    ['t5', 2],
+    ['t6', 1],
+  ]);
 
   it('deals names round-robin in sorted order when there are no weights', () => {
-    expect([0, 1, 2].map((i) => splitItems([...files].reverse(), i, 3))).toEqual([['t1', 't4'], ['t2', 't5'], ['t3', 't6']]);
+    expect([0, 1, 2].map((i) => splitItems([...files].reverse(), i, 3))).toEqual([
+      ['t1', 't4'],
+      ['t2', 't5'],
+      ['t3', 't6'],
+    ]);
   });
 
   it('balances by weight and gives every item to exactly one node, whatever the input order', () => {
@@ -22,7 +33,17 @@ describe('splitItems', () => {
   });
 
   it('counts items without timings as the average', () => {
-    const parts = [0, 1].map((i) => splitItems(['a', 'b', 'c'], i, 2, new Map([['a', 4], ['b', 2]])));
+    const parts = [0, 1].map((i) =>
+      splitItems(
+        ['a', 'b', 'c'],
+        i,
+        2,
+        new Map([
+          ['a', 4],
+          ['b', 2],
+        ]),
+      ),
+    );
     expect(parts).toEqual([['a'], ['b', 'c']]);
   });
 });
@@ -34,8 +55,18 @@ describe('timingsFor', () => {
     { classname: 'B', name: 'z', file: 'spec/b.rb', result: 'failure' as const, run_time: 5 },
   ];
   it('sums run times per file, class or test name', () => {
-    expect(timingsFor(['spec/a.rb', './spec/b.rb', 'spec/c.rb'], tests, 'filename')).toEqual(new Map([['spec/a.rb', 3], ['./spec/b.rb', 5]]));
-    expect(timingsFor(['A', 'B'], tests, 'classname')).toEqual(new Map([['A', 3], ['B', 5]]));
+    expect(timingsFor(['spec/a.rb', './spec/b.rb', 'spec/c.rb'], tests, 'filename')).toEqual(
+      new Map([
+        ['spec/a.rb', 3],
+        ['./spec/b.rb', 5],
+      ]),
+    );
+    expect(timingsFor(['A', 'B'], tests, 'classname')).toEqual(
+      new Map([
+        ['A', 3],
+        ['B', 5],
+      ]),
+    );
     expect(timingsFor(['z'], tests, 'testname')).toEqual(new Map([['z', 5]]));
     expect(timingsFor(['A'], tests, 'autodetect')).toEqual(new Map([['A', 3]]));
   });
@@ -80,7 +111,17 @@ describe('circleci command', () => {
   const io = (stdin = '', env: Record<string, string> = {}) => {
     const out: string[] = [];
     const err: string[] = [];
-    return { out, err, io: { env: { CIRCLE_NODE_INDEX: '1', CIRCLE_NODE_TOTAL: '2', CIRCLE_INTERNAL_TASK_DATA: dir, ...env }, cwd: dir, stdin: async () => stdin, out: (s: string) => out.push(s), err: (s: string) => err.push(s) } };
+    return {
+      out,
+      err,
+      io: {
+        env: { CIRCLE_NODE_INDEX: '1', CIRCLE_NODE_TOTAL: '2', CIRCLE_INTERNAL_TASK_DATA: dir, ...env },
+        cwd: dir,
+        stdin: async () => stdin,
+        out: (s: string) => out.push(s),
+        err: (s: string) => err.push(s),
+      },
+    };
   };
 
   it('splits stdin by name for this node', async () => {
@@ -91,7 +132,10 @@ describe('circleci command', () => {
 
   it('splits by timings from the stored results, and falls back to names without them', async () => {
     const t = io('x y z');
-    const timings = async () => [{ classname: 'c', name: 'n', file: 'x', result: 'success' as const, run_time: 10 }, { classname: 'c', name: 'n', file: 'y', result: 'success' as const, run_time: 1 }];
+    const timings = async () => [
+      { classname: 'c', name: 'n', file: 'x', result: 'success' as const, run_time: 10 },
+      { classname: 'c', name: 'n', file: 'y', result: 'success' as const, run_time: 1 },
+    ];
     expect(await circleciCommand(['tests', 'split', '--split-by=timings'], { ...t.io, timings })).toBe(0);
     expect(t.out.join('')).toBe('y\nz\n');
     const none = io('x y z');

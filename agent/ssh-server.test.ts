@@ -26,7 +26,14 @@ describe('JobSshServer', () => {
   const servers: JobSshServer[] = [];
   afterAll(() => Promise.all(servers.map((s) => s.close())));
   const start = async (options: Partial<ConstructorParameters<typeof JobSshServer>[0]> = {}) => {
-    const server = new JobSshServer({ authorizedKeys: [{ login: 'ada', publicKey: key.public }], env: { WHO: 'job' }, cwd: mkdtempSync(`${tmpdir()}/ssh-`), idleMs: 60_000, maxMs: 60_000, ...options });
+    const server = new JobSshServer({
+      authorizedKeys: [{ login: 'ada', publicKey: key.public }],
+      env: { WHO: 'job' },
+      cwd: mkdtempSync(`${tmpdir()}/ssh-`),
+      idleMs: 60_000,
+      maxMs: 60_000,
+      ...options,
+    });
     servers.push(server);
     return { server, port: await server.listen('127.0.0.1') };
   };
@@ -57,7 +64,19 @@ describe('sessionArgs (docker executor)', () => {
   it('execs a shell (bash when the image has it) or the command in the primary, in the job directory and environment', () => {
     const shell = 'if [ -x /bin/bash ]; then exec /bin/bash "$@"; else exec /bin/sh "$@"; fi';
     expect(sessionArgs({ container: 'p', cwd: '/w/project', env: { CIRCLE_JOB: 'build', PATH: '/host/bin' }, command: 'make test', tty: false })).toEqual([
-      'exec', '-i', '-w', '/w/project', '-e', 'CIRCLE_JOB=build', 'p', '/bin/sh', '-c', shell, 'sh', '-c', 'make test',
+      'exec',
+      '-i',
+      '-w',
+      '/w/project',
+      '-e',
+      'CIRCLE_JOB=build',
+      'p',
+      '/bin/sh',
+      '-c',
+      shell,
+      'sh',
+      '-c',
+      'make test',
     ]);
     expect(sessionArgs({ container: 'p', cwd: '/w', env: {}, tty: true })).toEqual(['exec', '-i', '-t', '-w', '/w', 'p', '/bin/sh', '-c', shell, 'sh']);
   });

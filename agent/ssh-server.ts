@@ -108,7 +108,10 @@ export class JobSshServer {
   /** A shell (or `command`) where the steps run; with a terminal through `script` when one was asked for. */
   private start(channel: ServerChannel, command: string | undefined, pty: boolean, env: Record<string, string>): void {
     const tty = pty && SCRIPT !== undefined;
-    const inner = this.options.sessionCommand?.({ cwd: this.options.cwd, env, command, tty }) ?? { argv: command === undefined ? [SHELL] : [SHELL, '-c', command], env };
+    const inner = this.options.sessionCommand?.({ cwd: this.options.cwd, env, command, tty }) ?? {
+      argv: command === undefined ? [SHELL] : [SHELL, '-c', command],
+      env,
+    };
     const argv = tty ? [SCRIPT!, '-qfec', inner.argv.map(quote).join(' '), '/dev/null'] : inner.argv;
     this.run(channel, argv, inner.env);
   }

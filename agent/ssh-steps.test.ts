@@ -32,7 +32,10 @@ const notes = () => {
 function connectAs(port: number, privateKey: string): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new Client();
-    client.on('ready', () => resolve(client)).on('error', reject).connect({ host: '127.0.0.1', port, username: 'circleci', privateKey, readyTimeout: 20_000 });
+    client
+      .on('ready', () => resolve(client))
+      .on('error', reject)
+      .connect({ host: '127.0.0.1', port, username: 'circleci', privateKey, readyTimeout: 20_000 });
   });
 }
 
@@ -59,7 +62,13 @@ describe('SshSteps on an EC2 machine (host executor, Session Manager listener)',
     // What the control plane puts in the spec of a task claimed by the instance (computeId `machine:<id>`).
     const listener = machineSshListener(ssm, 'machine:i-0123456789abcdef0')!;
     const spec: NonNullable<JobSpec['ssh']> = { authorizedKeys: [{ login: 'ada', publicKey: ada.public }], idleSeconds, maxSeconds: 600, ...listener, port };
-    const steps = new SshSteps(spec, { ...process.env, CIRCLE_JOB: 'build', GREETING: 'hello from the job' } as Record<string, string>, cwd, new HostExecutor(mkdtempSync(join(tmpdir(), 'slipway-scripts-'))), JOB);
+    const steps = new SshSteps(
+      spec,
+      { ...process.env, CIRCLE_JOB: 'build', GREETING: 'hello from the job' } as Record<string, string>,
+      cwd,
+      new HostExecutor(mkdtempSync(join(tmpdir(), 'slipway-scripts-'))),
+      JOB,
+    );
     opened.push(steps);
     return steps;
   }
@@ -69,12 +78,16 @@ describe('SshSteps on an EC2 machine (host executor, Session Manager listener)',
     const steps = await machineSteps(port);
     const { lines, log } = notes();
     expect(await steps.run(steps.enableStep, log, new AbortController().signal)).toEqual({ status: 'success', exitCode: 0 });
-    expect(lines).toContain(`    $ ssh -o 'ProxyCommand=aws ssm start-session --region eu-west-1 --target %h --document-name Slipway-MachineSsh-AbC123 --parameters portNumber=%p' -p ${MACHINE_SSH_PORT} circleci@i-0123456789abcdef0`);
+    expect(lines).toContain(
+      `    $ ssh -o 'ProxyCommand=aws ssm start-session --region eu-west-1 --target %h --document-name Slipway-MachineSsh-AbC123 --parameters portNumber=%p' -p ${MACHINE_SSH_PORT} circleci@i-0123456789abcdef0`,
+    );
     expect(lines).toContain('or: slipway ssh gh/acme/app 12');
     expect(lines.join('\n')).toMatch(/Session Manager \(no inbound port\)/);
     expect(lines.join('\n')).not.toMatch(/\$ ssh -p/);
     // Nothing answers on the instance's other addresses: only Session Manager (from loopback) reaches the server.
-    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
     if (external) {
       await expect(new Promise((resolve, reject) => connect(port, external).on('connect', resolve).on('error', reject))).rejects.toThrow(/ECONNREFUSED/);
     }
@@ -86,10 +99,14 @@ describe('SshSteps on an EC2 machine (host executor, Session Manager listener)',
     await steps.run(steps.enableStep, notes().log, new AbortController().signal);
 
     const client = await connectAs(port, ada.private);
-    const exec = await new Promise<ClientChannel>((resolve, reject) => client.exec('pwd; cat checked-out.txt; echo "$GREETING ($CIRCLE_JOB)"; exit 3', (e, s) => (e ? reject(e) : resolve(s))));
+    const exec = await new Promise<ClientChannel>((resolve, reject) =>
+      client.exec('pwd; cat checked-out.txt; echo "$GREETING ($CIRCLE_JOB)"; exit 3', (e, s) => (e ? reject(e) : resolve(s))),
+    );
     expect(await drain(exec)).toEqual({ out: `${cwd}\nfrom the checkout\nhello from the job (build)\n`, code: 3 });
     // An interactive shell with a terminal, as `ssh` without a command opens.
-    const shell = await new Promise<ClientChannel>((resolve, reject) => client.shell({ term: 'xterm', rows: 24, cols: 80 }, (e, s) => (e ? reject(e) : resolve(s))));
+    const shell = await new Promise<ClientChannel>((resolve, reject) =>
+      client.shell({ term: 'xterm', rows: 24, cols: 80 }, (e, s) => (e ? reject(e) : resolve(s))),
+    );
     shell.write('echo "answer $((6 * 7)) in $(basename "$PWD")"; exit 4\n');
     const interactive = await drain(shell);
     expect(interactive.code).toBe(4);

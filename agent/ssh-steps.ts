@@ -63,7 +63,7 @@ export class SshSteps {
 
   private async enable(log: StepLogStream): Promise<StepOutcome> {
     if (this.ecsExec) {
-      log.note('You can now get a shell in this job\'s primary container with ECS Exec (users with write access and ecs:ExecuteCommand):');
+      log.note("You can now get a shell in this job's primary container with ECS Exec (users with write access and ecs:ExecuteCommand):");
       log.note(`    $ slipway ssh ${this.job.projectSlug} ${this.job.number}`);
       log.note(`After its steps, the job stays up for ${duration(this.ssh.idleSeconds)}.`);
       return { status: 'success', exitCode: 0 };
@@ -79,15 +79,23 @@ export class SshSteps {
     const logins = [...new Set(this.ssh.authorizedKeys.map((k) => k.login))];
     if (this.ssh.connect) {
       // An EC2 machine: no inbound port; Session Manager carries the connection to this loopback listener.
-      log.note('You can now SSH into this machine through AWS Systems Manager Session Manager (no inbound port) if your SSH public key is registered with Slipway (users with write access) and your AWS identity may start sessions on it (the stack\'s SshUsersPolicy). With the AWS CLI and its Session Manager plugin:');
+      log.note(
+        "You can now SSH into this machine through AWS Systems Manager Session Manager (no inbound port) if your SSH public key is registered with Slipway (users with write access) and your AWS identity may start sessions on it (the stack's SshUsersPolicy). With the AWS CLI and its Session Manager plugin:",
+      );
       log.note(`    $ ${shellJoin(this.ssh.connect)}`);
       log.note(`or: slipway ssh ${this.job.projectSlug} ${this.job.number}`);
     } else {
       log.note('You can now SSH into this box if your SSH public key is registered with Slipway (users with write access):');
       log.note(`    $ ssh -p ${port} ${host}`);
     }
-    log.note(logins.length ? `Keys registered by: ${logins.join(', ')}.` : 'No user with write access has registered an SSH key yet: add one under your user menu › SSH keys, then rerun.');
-    log.note(`After its steps, the job stays up until ${duration(this.ssh.idleSeconds)} after the last session closes, ${duration(this.ssh.maxSeconds)} at most.`);
+    log.note(
+      logins.length
+        ? `Keys registered by: ${logins.join(', ')}.`
+        : 'No user with write access has registered an SSH key yet: add one under your user menu › SSH keys, then rerun.',
+    );
+    log.note(
+      `After its steps, the job stays up until ${duration(this.ssh.idleSeconds)} after the last session closes, ${duration(this.ssh.maxSeconds)} at most.`,
+    );
     return { status: 'success', exitCode: 0 };
   }
 
@@ -99,7 +107,13 @@ export class SshSteps {
     }
     log.note('Waiting for SSH sessions to end…');
     const why = await this.server.waitUntilIdle(signal);
-    log.note(why === 'idle' ? 'No SSH session for the idle timeout: ending the job.' : why === 'max' ? 'The SSH time limit is reached: ending the job.' : 'The job was canceled.');
+    log.note(
+      why === 'idle'
+        ? 'No SSH session for the idle timeout: ending the job.'
+        : why === 'max'
+          ? 'The SSH time limit is reached: ending the job.'
+          : 'The job was canceled.',
+    );
     return { status: why === 'canceled' ? 'canceled' : 'success', exitCode: 0 };
   }
 

@@ -79,10 +79,13 @@ export class StepReporter {
   private armBeat(): void {
     if (this.stopped) return;
     const due = this.lastSent + this.beatMs - this.timers.now();
-    this.beatTimer = this.timers.setTimeout(() => {
-      if (this.timers.now() - this.lastSent >= this.beatMs) this.send();
-      this.armBeat();
-    }, Math.max(50, due));
+    this.beatTimer = this.timers.setTimeout(
+      () => {
+        if (this.timers.now() - this.lastSent >= this.beatMs) this.send();
+        this.armBeat();
+      },
+      Math.max(50, due),
+    );
   }
 
   private setLive(live: boolean): void {

@@ -16,9 +16,12 @@ describe('expandCacheKey', () => {
 
   it('expands every CircleCI template when used together', () => {
     const sum = createHash('sha256').update('lock v1').digest('base64');
-    expect(expandCacheKey('v1-{{ .Branch }}-{{ .Revision }}-{{ .BuildNum }}-{{ .Environment.NODE_VERSION }}-{{ epoch }}-{{ arch }}-{{ checksum "package-lock.json" }}', ctx)).toBe(
-      `v1-feature/x-abc123-42-20-1767225610-${archTag()}-${sum}`,
-    );
+    expect(
+      expandCacheKey(
+        'v1-{{ .Branch }}-{{ .Revision }}-{{ .BuildNum }}-{{ .Environment.NODE_VERSION }}-{{ epoch }}-{{ arch }}-{{ checksum "package-lock.json" }}',
+        ctx,
+      ),
+    ).toBe(`v1-feature/x-abc123-42-20-1767225610-${archTag()}-${sum}`);
   });
 
   it('accepts templates without spaces and ~/ checksum paths', () => {

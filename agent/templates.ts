@@ -31,7 +31,9 @@ function checksum(file: string, ctx: TemplateContext): string {
   try {
     return createHash('sha256').update(readFileSync(path)).digest('base64');
   } catch (e) {
-    throw new CacheKeyTemplateError(`{{ checksum "${file}" }}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Check the path relative to the working directory.`);
+    throw new CacheKeyTemplateError(
+      `{{ checksum "${file}" }}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Check the path relative to the working directory.`,
+    );
   }
 }
 

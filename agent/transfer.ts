@@ -60,7 +60,10 @@ export async function getFromUrl(url: string, what: string, into: () => { stdin:
       const res = await send('GET', url);
       if (res.statusCode! >= 300) {
         const detail = await drain(res);
-        throw new TransferError(`Downloading ${what} failed: HTTP ${res.statusCode} ${detail.replace(/\s+/g, ' ')}`, res.statusCode! >= 500 || res.statusCode === 429);
+        throw new TransferError(
+          `Downloading ${what} failed: HTTP ${res.statusCode} ${detail.replace(/\s+/g, ' ')}`,
+          res.statusCode! >= 500 || res.statusCode === 429,
+        );
       }
       const sink = into();
       res.on('error', (e) => sink.stdin.destroy(e));
@@ -78,12 +81,19 @@ export async function getFromUrl(url: string, what: string, into: () => { stdin:
 function exited(child: ChildProcess, name: string, stderr: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
     child.on('error', (e) =>
-      reject(new TransferError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${name} is not installed on this machine; install it to use caches and workspaces.` : `${name}: ${e.message}`)),
+      reject(
+        new TransferError(
+          (e as NodeJS.ErrnoException).code === 'ENOENT'
+            ? `${name} is not installed on this machine; install it to use caches and workspaces.`
+            : `${name}: ${e.message}`,
+        ),
+      ),
     );
     child.on('close', (code) => {
       if (code === 0) return resolve();
       const err = stderr().trim();
-      if (/No space left|ENOSPC|Disk quota/i.test(err)) return reject(new TransferError(`The disk is full: ${name} could not write (${err.split('\n')[0]}). Free space or use a larger resource class.`));
+      if (/No space left|ENOSPC|Disk quota/i.test(err))
+        return reject(new TransferError(`The disk is full: ${name} could not write (${err.split('\n')[0]}). Free space or use a larger resource class.`));
       reject(new TransferError(`${name} exited with code ${code}${err ? `: ${err.split('\n').slice(0, 5).join('; ')}` : ''}`));
     });
   });
@@ -109,7 +119,10 @@ const escapeSed = (s: string) => s.replace(/[\\|.*^$[\]]/g, '\\$&');
 /** `--transform` arguments that rename the member prefix `from` to `to` (names only, not link targets). */
 export function renameMembers(from: string, to: string): string[] {
   if (!isGnuTar() || from === to) return [];
-  return [`--transform=flags=rh;s|^${escapeSed(from)}/|${to.replace(/[\\|&]/g, '\\$&')}/|`, `--transform=flags=rh;s|^${escapeSed(from)}$|${to.replace(/[\\|&]/g, '\\$&')}|`];
+  return [
+    `--transform=flags=rh;s|^${escapeSed(from)}/|${to.replace(/[\\|&]/g, '\\$&')}/|`,
+    `--transform=flags=rh;s|^${escapeSed(from)}$|${to.replace(/[\\|&]/g, '\\$&')}|`,
+  ];
 }
 
 /**

@@ -69,7 +69,13 @@ export class BenchRuntime {
       `if [ -e ${q(modeFile)} ]; then exec ${real.map(q).join(' ')} "$@"; elif [ "$1" = standby ]; then exec curl -s -o /dev/null --data-binary @- ${driverUrl}; else exec curl -s -o /dev/null --data-binary "$SLIPWAY_TASK_TOKEN" ${driverUrl}; fi`,
       'agent',
     ];
-    const runtime = await startLocalRuntime({ port: 0, dataDir, adminToken: 'bench-admin-token', agentCommand: shim, log: (l) => process.stderr.write(`${l}\n`) });
+    const runtime = await startLocalRuntime({
+      port: 0,
+      dataDir,
+      adminToken: 'bench-admin-token',
+      agentCommand: shim,
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
     const counter = processRequestCounter()!;
     // The bench's own reads are not counted: these clients come from an environment without the hook.
     const clients = createAwsClients({ ...process.env, ...runtime.emulatorEnv, SLIPWAY_COUNT_REQUESTS: undefined });
@@ -101,7 +107,8 @@ export class BenchRuntime {
   async addProject(name: string, branches: Record<string, string>): Promise<string> {
     const dir = join(this.dataDir, 'repos', name);
     mkdirSync(dir, { recursive: true });
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@localhost', ...args], { cwd: dir, stdio: 'ignore' });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@localhost', ...args], { cwd: dir, stdio: 'ignore' });
     if (!existsSync(join(dir, '.git'))) git('init', '--quiet', '--initial-branch=main');
     for (const [branch, config] of Object.entries(branches)) {
       git('checkout', '--quiet', '-B', branch, ...(branch === 'main' ? [] : ['main']));
@@ -146,7 +153,8 @@ export class BenchRuntime {
       const p = await this.store.getPipeline(pipelineId);
       if (p?.state === 'errored') throw new Error(`bench pipeline errored: ${JSON.stringify(p.errors)}`);
       const wfs = await this.store.listWorkflows(pipelineId);
-      if (wfs.length && wfs.every((w) => isTerminalWorkflow(w.status))) return (await Promise.all(wfs.map((w) => this.store.listJobs(w.id)))).flat().map((j) => j.status);
+      if (wfs.length && wfs.every((w) => isTerminalWorkflow(w.status)))
+        return (await Promise.all(wfs.map((w) => this.store.listJobs(w.id)))).flat().map((j) => j.status);
       if (Date.now() > deadline) throw new Error(`bench pipeline ${pipelineId} did not finish within ${timeoutMs / 1000} s`);
       await new Promise((r) => setTimeout(r, pollMs));
     }
@@ -156,7 +164,10 @@ export class BenchRuntime {
     const out = [];
     let token: string | null = null;
     do {
-      const page: { items: any[]; next_page_token: string | null } = await this.api('GET', `/api/v2/workflow/${workflowId}/job${token ? `?page-token=${token}` : ''}`);
+      const page: { items: any[]; next_page_token: string | null } = await this.api(
+        'GET',
+        `/api/v2/workflow/${workflowId}/job${token ? `?page-token=${token}` : ''}`,
+      );
       out.push(...page.items);
       token = page.next_page_token;
     } while (token);
@@ -211,7 +222,15 @@ export class BenchRuntime {
         const log = new StepLogStream(index, sink, masker);
         log.write(`${step.name}\n`);
         await log.close();
-        reporter.update(Object.assign(report, { status: 'success', exitCode: 0, stoppedAt: new Date().toISOString(), outputBytes: log.bytes, ...(log.inline !== undefined && { output: log.inline }) }));
+        reporter.update(
+          Object.assign(report, {
+            status: 'success',
+            exitCode: 0,
+            stoppedAt: new Date().toISOString(),
+            outputBytes: log.bytes,
+            ...(log.inline !== undefined && { output: log.inline }),
+          }),
+        );
       }
     } finally {
       reporter.stop();

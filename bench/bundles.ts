@@ -31,7 +31,10 @@ async function bundle(entry: string | { contents: string }, outfile: string): Pr
 function coldLoad(file: string): { loadMs: number; startMs: number } {
   const script = `const t=performance.now();require(${JSON.stringify(file)});process.stdout.write(JSON.stringify({loadMs:performance.now()-t,startMs:t}))`;
   // NODE_PATH: the bundles sit under /tmp; @aws-sdk/* resolves from the checkout, as the Lambda runtime provides it.
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_PATH: join(slipwayRoot(), 'node_modules'), AWS_REGION: 'us-east-1', NODE_OPTIONS: '' } });
+  const r = spawnSync(process.execPath, ['-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_PATH: join(slipwayRoot(), 'node_modules'), AWS_REGION: 'us-east-1', NODE_OPTIONS: '' },
+  });
   if (r.status !== 0) throw new Error(`cold load of ${file} failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -44,18 +47,31 @@ export async function bundleFigures(runs: number): Promise<Figure[]> {
     const floorFile = join(dir, 'floor.cjs');
     // The floor: a handler with only the framework every function uses (middy + Powertools logger).
     const floorBytes = await bundle(
-      { contents: `import middy from '@middy/core'; import { Logger } from '@aws-lambda-powertools/logger'; const logger = new Logger(); export const handler = middy(async () => { logger.info('x'); return {}; });` },
+      {
+        contents: `import middy from '@middy/core'; import { Logger } from '@aws-lambda-powertools/logger'; const logger = new Logger(); export const handler = middy(async () => { logger.info('x'); return {}; });`,
+      },
       floorFile,
     );
     const out: Figure[] = [];
-    const names = readdirSync(join(root, 'functions')).filter((n) => existsSync(join(root, 'functions', n, 'handler.ts'))).sort();
+    const names = readdirSync(join(root, 'functions'))
+      .filter((n) => existsSync(join(root, 'functions', n, 'handler.ts')))
+      .sort();
     for (const name of names) {
       const file = join(dir, `${name}.cjs`);
       const bytes = await bundle(join(root, 'functions', name, 'handler.ts'), file);
       const pairs = await repeat(runs, 1, async () => [coldLoad(file), coldLoad(floorFile)] as const);
       const loads = pairs.map(([a]) => a.loadMs);
       out.push(
-        figure({ group: 'lambda bundle', figure: `${name} size`, unit: 'KB', slipway: bytes / 1024, baseline: floorBytes / 1024, baselineLabel: 'middy + logger only', target: '≤ 1,536 KB', pass: bytes <= 1.5 * 1024 * 1024 }),
+        figure({
+          group: 'lambda bundle',
+          figure: `${name} size`,
+          unit: 'KB',
+          slipway: bytes / 1024,
+          baseline: floorBytes / 1024,
+          baselineLabel: 'middy + logger only',
+          target: '≤ 1,536 KB',
+          pass: bytes <= 1.5 * 1024 * 1024,
+        }),
         figure({
           group: 'lambda bundle',
           figure: `${name} cold load`,
@@ -66,7 +82,10 @@ export async function bundleFigures(runs: number): Promise<Figure[]> {
           ratio: pairedRatio(pairs.map(([a, b]) => [a.loadMs, b.loadMs])),
           target: '≤ 400 ms',
           pass: median(loads) <= 400,
-          note: name === names[0] ? `require() time in a fresh Node ${process.version} process (Node itself starts in ~${Math.round(median(pairs.map(([a]) => a.startMs)))} ms more); median of ${runs} after a warm-up. Bundled as the CDK does: esbuild bundle + minify, CJS, node22/es2022, only @aws-sdk/* external (the Lambda runtime provides it; it is loaded from node_modules here).` : undefined,
+          note:
+            name === names[0]
+              ? `require() time in a fresh Node ${process.version} process (Node itself starts in ~${Math.round(median(pairs.map(([a]) => a.startMs)))} ms more); median of ${runs} after a warm-up. Bundled as the CDK does: esbuild bundle + minify, CJS, node22/es2022, only @aws-sdk/* external (the Lambda runtime provides it; it is loaded from node_modules here).`
+              : undefined,
         }),
       );
     }

@@ -9,7 +9,10 @@ import { median, repeat, timeMs } from './stats';
 /** An alias bomb (10^12 values once expanded) and random YAML-like text: how long the engine takes to reject them. */
 async function hostileFigures(runs: number): Promise<{ aliasBombMs: number; randomMsPerKb: number }> {
   let bomb = 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]\n';
-  for (let i = 1; i < 12; i++) bomb += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(',')}]\n`;
+  for (let i = 1; i < 12; i++)
+    bomb += `a${i}: &a${i} [${Array(10)
+      .fill(`*a${i - 1}`)
+      .join(',')}]\n`;
   const aliasBombMs = median(await repeat(runs, 3, () => timeMs(() => compileConfig(bomb))));
   const tokens = ['a', ':', ' ', '\n', '  ', '-', '[', ']', '{', '}', '&x', '*x', '<<', '"', "'", '|', '>', '#', '!!str', '?', ',', '1', 'yes', '\t'];
   let seed = 1;

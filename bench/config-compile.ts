@@ -13,7 +13,9 @@ export async function benchConfigCompile(runs = 30): Promise<Array<{ config: str
   if (!existsSync(dir)) return [];
   const orbResolver = corpusOrbResolver(corpus);
   const results: Array<{ config: string; p50Ms: number; p95Ms: number }> = [];
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     const source = readFileSync(path.join(dir, file), 'utf8');
     for (let i = 0; i < 3; i++) await compileConfig(source, { fileName: file, orbResolver });
     const times: number[] = [];

@@ -103,10 +103,44 @@ export async function overheadFigures(rt: BenchRuntime, runs: number): Promise<F
   const base = median(floor);
   const note = `${runs} sequential runs after 2 warm-ups; timestamps from the API (pipeline created_at, first step action start_time, workflow stopped_at). Baseline: starting the host agent process alone (Node + agent bundle, no task) — the floor every host job pays.`;
   return [
-    figure({ group: 'control-plane overhead', figure: 'trigger → first step running, p50', unit: 'ms', slipway: median(first), baseline: base, baselineLabel: 'agent process start', target: '≤ 150 ms', pass: median(first) <= 150, note }),
-    figure({ group: 'control-plane overhead', figure: 'trigger → first step running, p95', unit: 'ms', slipway: percentile(first, 95), baseline: base, baselineLabel: 'agent process start', target: '-' }),
-    figure({ group: 'control-plane overhead', figure: 'trigger → workflow finished, p50', unit: 'ms', slipway: median(done), baseline: base, baselineLabel: 'agent process start', target: '-' }),
-    figure({ group: 'control-plane overhead', figure: 'trigger → workflow finished, p95', unit: 'ms', slipway: percentile(done, 95), baseline: base, baselineLabel: 'agent process start', target: '-' }),
+    figure({
+      group: 'control-plane overhead',
+      figure: 'trigger → first step running, p50',
+      unit: 'ms',
+      slipway: median(first),
+      baseline: base,
+      baselineLabel: 'agent process start',
+      target: '≤ 150 ms',
+      pass: median(first) <= 150,
+      note,
+    }),
+    figure({
+      group: 'control-plane overhead',
+      figure: 'trigger → first step running, p95',
+      unit: 'ms',
+      slipway: percentile(first, 95),
+      baseline: base,
+      baselineLabel: 'agent process start',
+      target: '-',
+    }),
+    figure({
+      group: 'control-plane overhead',
+      figure: 'trigger → workflow finished, p50',
+      unit: 'ms',
+      slipway: median(done),
+      baseline: base,
+      baselineLabel: 'agent process start',
+      target: '-',
+    }),
+    figure({
+      group: 'control-plane overhead',
+      figure: 'trigger → workflow finished, p95',
+      unit: 'ms',
+      slipway: percentile(done, 95),
+      baseline: base,
+      baselineLabel: 'agent process start',
+      target: '-',
+    }),
   ];
 }
 
@@ -134,7 +168,10 @@ export async function fanOutFigures(rt: BenchRuntime, jobs: number): Promise<Fig
   const sends = sum(s.requests.SQS, /^SendMessage/) / jobs;
   const sqsBilled = (s.sqsStandardChunks + s.sqsFifoChunks) / jobs;
   const smallWrites = sum(tenth.snap.requests.DynamoDB, WRITES) / small;
-  const ops = (svc: string) => Object.entries(s.requests[svc] ?? {}).map(([op, c]) => `${op} ${round(c / jobs)}`).join(', ');
+  const ops = (svc: string) =>
+    Object.entries(s.requests[svc] ?? {})
+      .map(([op, c]) => `${op} ${round(c / jobs)}`)
+      .join(', ');
   return [
     figure({
       group: `${jobs}-job fan-out/fan-in`,
@@ -147,10 +184,43 @@ export async function fanOutFigures(rt: BenchRuntime, jobs: number): Promise<Fig
       pass: full.ms / ((tenth.ms * jobs) / small) <= 1.5,
       note: `Jobs driven by the in-process protocol driver (the agent's request sequence, ≤ 24 at a time): 1,000 agent processes do not fit a 2-core machine. Per job: DynamoDB ${ops('DynamoDB')}; SQS ${ops('SQS')}.${full.pipelineState === 'created' ? '' : ` The pipeline ended \`${full.pipelineState}\`, not \`created\`: storing its compiled plan failed (see the runtime log), and the workflow advanced only when the reconciler nudged it (up to a cron period later), which is included in the time.`}`,
     }),
-    figure({ group: `${jobs}-job fan-out/fan-in`, figure: 'store writes per job', unit: '', slipway: writes, baseline: smallWrites, baselineLabel: `${small}-job workflow`, target: '≤ 4', pass: writes <= 4 }),
-    figure({ group: `${jobs}-job fan-out/fan-in`, figure: 'store reads per job', unit: '', slipway: reads, baseline: sum(tenth.snap.requests.DynamoDB, READS) / small, baselineLabel: `${small}-job workflow`, target: '-' }),
-    figure({ group: `${jobs}-job fan-out/fan-in`, figure: 'queue messages sent per job', unit: '', slipway: sends, baseline: sum(tenth.snap.requests.SQS, /^SendMessage/) / small, baselineLabel: `${small}-job workflow`, target: '-' }),
-    figure({ group: `${jobs}-job fan-out/fan-in`, figure: 'SQS billed requests per job', unit: '', slipway: sqsBilled, baseline: (tenth.snap.sqsStandardChunks + tenth.snap.sqsFifoChunks) / small, baselineLabel: `${small}-job workflow`, target: '-' }),
+    figure({
+      group: `${jobs}-job fan-out/fan-in`,
+      figure: 'store writes per job',
+      unit: '',
+      slipway: writes,
+      baseline: smallWrites,
+      baselineLabel: `${small}-job workflow`,
+      target: '≤ 4',
+      pass: writes <= 4,
+    }),
+    figure({
+      group: `${jobs}-job fan-out/fan-in`,
+      figure: 'store reads per job',
+      unit: '',
+      slipway: reads,
+      baseline: sum(tenth.snap.requests.DynamoDB, READS) / small,
+      baselineLabel: `${small}-job workflow`,
+      target: '-',
+    }),
+    figure({
+      group: `${jobs}-job fan-out/fan-in`,
+      figure: 'queue messages sent per job',
+      unit: '',
+      slipway: sends,
+      baseline: sum(tenth.snap.requests.SQS, /^SendMessage/) / small,
+      baselineLabel: `${small}-job workflow`,
+      target: '-',
+    }),
+    figure({
+      group: `${jobs}-job fan-out/fan-in`,
+      figure: 'SQS billed requests per job',
+      unit: '',
+      slipway: sqsBilled,
+      baseline: (tenth.snap.sqsStandardChunks + tenth.snap.sqsFifoChunks) / small,
+      baselineLabel: `${small}-job workflow`,
+      target: '-',
+    }),
   ];
 }
 
@@ -185,9 +255,19 @@ export async function costFigures(rt: BenchRuntime, sizes: ControlPlaneSizes): P
   const byPrefix = new Map<string, number>();
   for (const k of created) byPrefix.set(k.split('/')[0], (byPrefix.get(k.split('/')[0]) ?? 0) + 1);
   const objects = [...byPrefix].map(([prefix, c]) => `${prefix}/ ${round(c / n, 1)}`).join(', ');
-  const naive = usd + ((sizes.referenceSeconds - logPuts) * 0.005) / 1000 * 1000;
-  const parts = Object.entries(breakdown).filter(([, v]) => v > 0).map(([k, v]) => `${k} $${round((v / n) * 1000, 4)}`).join(', ');
-  const counts = Object.entries(snap.requests).map(([svc, ops]) => `${svc}: ${Object.entries(ops).map(([op, c]) => `${op} ${round(c / n, 1)}`).join(', ')}`).join('; ');
+  const naive = usd + (((sizes.referenceSeconds - logPuts) * 0.005) / 1000) * 1000;
+  const parts = Object.entries(breakdown)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} $${round((v / n) * 1000, 4)}`)
+    .join(', ');
+  const counts = Object.entries(snap.requests)
+    .map(
+      ([svc, ops]) =>
+        `${svc}: ${Object.entries(ops)
+          .map(([op, c]) => `${op} ${round(c / n, 1)}`)
+          .join(', ')}`,
+    )
+    .join('; ');
   return [
     figure({
       group: 'control-plane cost',
@@ -217,11 +297,13 @@ export async function costFigures(rt: BenchRuntime, sizes: ControlPlaneSizes): P
 export async function concurrencyFigures(rt: BenchRuntime, count: number): Promise<Figure[]> {
   rt.setMode('inline');
   const slug = await rt.addProject('concurrent', { main: NOOP });
-  const alone = median(await repeat(3, 1, async () => {
-    const t = performance.now();
-    await rt.finished((await rt.trigger(slug)).id, 60_000, 20);
-    return performance.now() - t;
-  }));
+  const alone = median(
+    await repeat(3, 1, async () => {
+      const t = performance.now();
+      await rt.finished((await rt.trigger(slug)).id, 60_000, 20);
+      return performance.now() - t;
+    }),
+  );
   global.gc?.();
   const idleRss = process.memoryUsage().rss;
   let peak = idleRss;
@@ -242,7 +324,25 @@ export async function concurrencyFigures(rt: BenchRuntime, count: number): Promi
   const failed = (await Promise.all(ids.slice(0, 20).map((id) => rt.finished(id, 10_000)))).filter((o) => o.jobs[0]?.status !== 'success').length;
   if (failed) throw new Error(`${failed} of the sampled concurrent pipelines did not succeed`);
   return [
-    figure({ group: `${count} concurrent pipelines`, figure: 'completion time', unit: 's', slipway: ms / 1000, baseline: alone / 1000, baselineLabel: 'one pipeline alone', target: '-', note: `Triggered 25 at a time through the API; jobs driven by the in-process protocol driver (≤ 24 at a time).` }),
-    figure({ group: `${count} concurrent pipelines`, figure: 'peak RSS of the runtime process', unit: 'MB', slipway: peak / 1e6, baseline: idleRss / 1e6, baselineLabel: 'idle runtime', target: '-', note: 'One process holds the handlers, pollers, emulators (dynalite, fauxqs, s3rver) and the bench driver.' }),
+    figure({
+      group: `${count} concurrent pipelines`,
+      figure: 'completion time',
+      unit: 's',
+      slipway: ms / 1000,
+      baseline: alone / 1000,
+      baselineLabel: 'one pipeline alone',
+      target: '-',
+      note: `Triggered 25 at a time through the API; jobs driven by the in-process protocol driver (≤ 24 at a time).`,
+    }),
+    figure({
+      group: `${count} concurrent pipelines`,
+      figure: 'peak RSS of the runtime process',
+      unit: 'MB',
+      slipway: peak / 1e6,
+      baseline: idleRss / 1e6,
+      baselineLabel: 'idle runtime',
+      target: '-',
+      note: 'One process holds the handlers, pollers, emulators (dynalite, fauxqs, s3rver) and the bench driver.',
+    }),
   ];
 }

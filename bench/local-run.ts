@@ -30,7 +30,10 @@ export async function localRunFigures(runs: number): Promise<Figure[]> {
   try {
     git('init', '--quiet', '--initial-branch=main');
     mkdirSync(join(repo, '.circleci'));
-    writeFileSync(join(repo, '.circleci', 'config.yml'), `version: 2.1\njobs:\n  noop:\n    docker: [{ image: cimg/base:stable }]\n    steps: [{ run: "node -e 'require(\\"fs\\").writeFileSync(\\"${marker}\\", String(Date.now()))'" }]\nworkflows:\n  main:\n    jobs: [noop]\n`);
+    writeFileSync(
+      join(repo, '.circleci', 'config.yml'),
+      `version: 2.1\njobs:\n  noop:\n    docker: [{ image: cimg/base:stable }]\n    steps: [{ run: "node -e 'require(\\"fs\\").writeFileSync(\\"${marker}\\", String(Date.now()))'" }]\nworkflows:\n  main:\n    jobs: [noop]\n`,
+    );
     git('add', '-A');
     git('commit', '--quiet', '-m', 'bench');
     await cli(repo, ['plan']); // warm the CLI bundle
@@ -46,7 +49,17 @@ export async function localRunFigures(runs: number): Promise<Figure[]> {
     }
     const slipway = median(toFirstStep);
     const baseline = median(plan);
-    return [figure({ group: 'local run', figure: '`slipway run` to first step of a no-op job (p50)', unit: 'ms', slipway, baseline, baselineLabel: '`slipway plan` of the same repo', target: 'reported' })];
+    return [
+      figure({
+        group: 'local run',
+        figure: '`slipway run` to first step of a no-op job (p50)',
+        unit: 'ms',
+        slipway,
+        baseline,
+        baselineLabel: '`slipway plan` of the same repo',
+        target: 'reported',
+      }),
+    ];
   } finally {
     rmSync(repo, { recursive: true, force: true });
     rmSync(marker, { force: true });

@@ -17,7 +17,12 @@ export interface Figure {
 
 export function figure(f: Omit<Figure, 'ratio'> & { ratio?: number | null }): Figure {
   const ratio = f.ratio !== undefined ? f.ratio : f.slipway !== null && f.baseline ? f.slipway / f.baseline : null;
-  return { ...f, slipway: f.slipway === null ? null : round(f.slipway), baseline: f.baseline === null ? null : round(f.baseline), ratio: ratio === null ? null : round(ratio) };
+  return {
+    ...f,
+    slipway: f.slipway === null ? null : round(f.slipway),
+    baseline: f.baseline === null ? null : round(f.baseline),
+    ratio: ratio === null ? null : round(ratio),
+  };
 }
 
 const show = (n: number | null, unit: string) => (n === null ? 'n/a' : `${n.toLocaleString('en-US')} ${unit}`.trim());
@@ -27,10 +32,21 @@ const verdict = (f: Figure) => (f.pass === undefined ? '-' : f.pass ? 'pass' : '
 export function formatTable(figures: Figure[]): string {
   const rows = [['figure', 'Slipway', 'baseline', 'ratio', 'target', 'result']];
   for (const f of figures) {
-    rows.push([`${f.group}: ${f.figure}`, show(f.slipway, f.unit), `${show(f.baseline, f.unit)} (${f.baselineLabel})`, f.ratio === null ? 'n/a' : `${f.ratio}x`, f.target, verdict(f)]);
+    rows.push([
+      `${f.group}: ${f.figure}`,
+      show(f.slipway, f.unit),
+      `${show(f.baseline, f.unit)} (${f.baselineLabel})`,
+      f.ratio === null ? 'n/a' : `${f.ratio}x`,
+      f.target,
+      verdict(f),
+    ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -39,7 +55,9 @@ export function formatMarkdown(figures: Figure[], header: string): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const lines = [header, '', '| figure | Slipway | baseline | ratio | target | result |', '|---|---|---|---|---|---|'];
   for (const f of figures) {
-    lines.push(`| ${esc(`${f.group}: ${f.figure}`)} | ${esc(show(f.slipway, f.unit))} | ${esc(`${show(f.baseline, f.unit)} (${f.baselineLabel})`)} | ${f.ratio === null ? 'n/a' : `${f.ratio}x`} | ${esc(f.target)} | ${verdict(f)} |`);
+    lines.push(
+      `| ${esc(`${f.group}: ${f.figure}`)} | ${esc(show(f.slipway, f.unit))} | ${esc(`${show(f.baseline, f.unit)} (${f.baselineLabel})`)} | ${f.ratio === null ? 'n/a' : `${f.ratio}x`} | ${esc(f.target)} | ${verdict(f)} |`,
+    );
   }
   const notes = figures.filter((f) => f.note);
   if (notes.length) lines.push('', 'Notes:', '', ...notes.map((f) => `- **${f.group}: ${f.figure}**: ${f.note}`));

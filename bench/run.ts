@@ -12,7 +12,20 @@ import { formatMarkdown, formatTable, type Figure } from './report';
 import { localRunFigures } from './local-run';
 import { cacheFigures, compileFigures, logFigures } from './standalone';
 
-export const FIGURES = ['overhead', 'fanout', 'compile', 'cache', 'logs', 'bundles', 'cost', 'concurrency', 'local-run', 'hostile', 'docker', 'idle-cost'] as const;
+export const FIGURES = [
+  'overhead',
+  'fanout',
+  'compile',
+  'cache',
+  'logs',
+  'bundles',
+  'cost',
+  'concurrency',
+  'local-run',
+  'hostile',
+  'docker',
+  'idle-cost',
+] as const;
 export type FigureName = (typeof FIGURES)[number];
 const NEEDS_RUNTIME: FigureName[] = ['overhead', 'fanout', 'cost', 'concurrency', 'hostile'];
 
@@ -25,8 +38,28 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-const FULL = { runs: 5, overheadRuns: 20, cacheFiles: 50_000, cacheMegabytes: 300, logMegabytes: 200, fanOutJobs: 1000, concurrentPipelines: 500, referenceSeconds: 60, referenceJobs: 3 };
-const QUICK = { runs: 3, overheadRuns: 8, cacheFiles: 5_000, cacheMegabytes: 30, logMegabytes: 20, fanOutJobs: 100, concurrentPipelines: 50, referenceSeconds: 6, referenceJobs: 2 };
+const FULL = {
+  runs: 5,
+  overheadRuns: 20,
+  cacheFiles: 50_000,
+  cacheMegabytes: 300,
+  logMegabytes: 200,
+  fanOutJobs: 1000,
+  concurrentPipelines: 500,
+  referenceSeconds: 60,
+  referenceJobs: 3,
+};
+const QUICK = {
+  runs: 3,
+  overheadRuns: 8,
+  cacheFiles: 5_000,
+  cacheMegabytes: 30,
+  logMegabytes: 20,
+  fanOutJobs: 100,
+  concurrentPipelines: 50,
+  referenceSeconds: 6,
+  referenceJobs: 2,
+};
 
 /**
  * `slipway bench`: every figure of DESIGN §8 beside its baseline, measured in this session (one process tree:

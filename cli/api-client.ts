@@ -40,7 +40,16 @@ export class ApiClient {
       throw new Error(`Cannot reach Slipway at ${this.baseUrl} (${e.cause ?? e.message}). Set SLIPWAY_URL.`);
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}: ${(() => { try { return JSON.parse(text).message; } catch { return text; } })()}`);
+    if (!res.ok)
+      throw new Error(
+        `GET ${path}: HTTP ${res.status}: ${(() => {
+          try {
+            return JSON.parse(text).message;
+          } catch {
+            return text;
+          }
+        })()}`,
+      );
     return text;
   }
 }

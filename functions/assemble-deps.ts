@@ -96,7 +96,10 @@ function github(env: FunctionEnv, parts: PlatformParts, table: DynamoTable) {
  * Rerun with SSH: the limits; locally, job SSH servers listen on the API's host only; in AWS, EC2 machines are
  * reached through Session Manager (the stack's Session document, in the functions' region).
  */
-export function sshSessionsOf(env: Pick<FunctionEnv, 'SLIPWAY_SSH_IDLE_SECONDS' | 'SLIPWAY_SSH_MAX_SECONDS' | 'PUBLIC_URL' | 'MACHINE_SSH_DOCUMENT' | 'AWS_REGION'>, local: boolean): ControlPlaneDeps['sshSessions'] {
+export function sshSessionsOf(
+  env: Pick<FunctionEnv, 'SLIPWAY_SSH_IDLE_SECONDS' | 'SLIPWAY_SSH_MAX_SECONDS' | 'PUBLIC_URL' | 'MACHINE_SSH_DOCUMENT' | 'AWS_REGION'>,
+  local: boolean,
+): ControlPlaneDeps['sshSessions'] {
   const host = new URL(env.PUBLIC_URL).hostname;
   return {
     idleSeconds: env.SLIPWAY_SSH_IDLE_SECONDS,
@@ -154,7 +157,11 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
     commitStatuses: gh.app ? new GitHubCommitStatusNotifier(gh.app) : undefined,
     webhooks: new DynamoWebhookStore(table),
     // SSRF: public targets only, unless the operator allows private ones; local mode also reaches loopback over http.
-    webhookTransport: new GuardedWebhookTransport({ allowPrivate: env.SLIPWAY_WEBHOOK_ALLOW_PRIVATE === 'true', allowLoopback: parts.local, allowHttp: parts.local }),
+    webhookTransport: new GuardedWebhookTransport({
+      allowPrivate: env.SLIPWAY_WEBHOOK_ALLOW_PRIVATE === 'true',
+      allowLoopback: parts.local,
+      allowHttp: parts.local,
+    }),
     mailer: parts.mailer,
     notificationPreferences: new DynamoNotificationPreferences(table),
     auditLog: new S3AuditLog(clients.s3, env.BUCKET_NAME, { retentionDays: env.AUDIT_RETENTION_DAYS }),

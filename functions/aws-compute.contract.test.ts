@@ -12,7 +12,12 @@ import { readEnv } from './env';
 async function awsCompute() {
   const r = await createTestResources();
   const ecs = new FakeEcs();
-  const base = ecs.register({ family: 'slipway-medium', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], containerDefinitions: [{ name: 'agent', image: 'agent:latest', essential: true }] });
+  const base = ecs.register({
+    family: 'slipway-medium',
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    containerDefinitions: [{ name: 'agent', image: 'agent:latest', essential: true }],
+  });
   const autoscaling = new FakeAutoScaling();
   autoscaling.groups.set('slipway-machine-medium', { min: 0, max: 10, desired: 0 });
   const env = readEnv({
@@ -26,21 +31,28 @@ async function awsCompute() {
   });
   const pipelines = new DynamoPipelineStore(r.table);
   const runners = new DynamoRunnerStore(r.table);
-  const compute = createAwsCompute(env, () => pipelines, () => runners, { ecs: ecs.client(), autoscaling: autoscaling.client() });
+  const compute = createAwsCompute(
+    env,
+    () => pipelines,
+    () => runners,
+    { ecs: ecs.client(), autoscaling: autoscaling.client() },
+  );
   return { compute, ecs, runners };
 }
 
-const task = (executor: TaskLaunch['executor']) => ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }: { jobId: string; taskIndex?: number; attempt?: number; taskToken?: string }): TaskLaunch => ({
-  jobId,
-  workflowId: 'wf-1',
-  projectSlug: 'gh/acme/app',
-  taskIndex,
-  attempt,
-  taskToken,
-  taskCode: `code-${jobId}`,
-  controlPlaneUrl: 'https://ci.example.com',
-  executor,
-});
+const task =
+  (executor: TaskLaunch['executor']) =>
+  ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }: { jobId: string; taskIndex?: number; attempt?: number; taskToken?: string }): TaskLaunch => ({
+    jobId,
+    workflowId: 'wf-1',
+    projectSlug: 'gh/acme/app',
+    taskIndex,
+    attempt,
+    taskToken,
+    taskCode: `code-${jobId}`,
+    controlPlaneUrl: 'https://ci.example.com',
+    executor,
+  });
 
 defineJobComputeContract('createAwsCompute, docker executor (Fargate)', async () => {
   const { compute, ecs } = await awsCompute();

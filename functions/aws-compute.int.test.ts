@@ -52,12 +52,17 @@ async function setup() {
   const pipelines = new DynamoPipelineStore(r.table);
   const runners = new DynamoRunnerStore(r.table);
   const region = { region: 'eu-west-1' };
-  const aws = createAwsCompute(env, () => pipelines, () => runners, {
-    autoscaling: new AutoScalingClient(region),
-    ssm: new SSMClient(region),
-    ecs: new ECSClient(region),
-    clock,
-  });
+  const aws = createAwsCompute(
+    env,
+    () => pipelines,
+    () => runners,
+    {
+      autoscaling: new AutoScalingClient(region),
+      ssm: new SSMClient(region),
+      ecs: new ECSClient(region),
+      clock,
+    },
+  );
   const deps = {
     pipelines,
     runners,
@@ -86,7 +91,10 @@ async function setup() {
   const launched = async (instanceId: string, destination = 'AutoScalingGroup') => {
     const before = ssm.commandCalls(PutParameterCommand).length;
     await handleInstanceLaunching(deps, launchEvent(instanceId, destination) as never);
-    return ssm.commandCalls(PutParameterCommand).slice(before).map((c) => c.args[0].input.Value!)[0];
+    return ssm
+      .commandCalls(PutParameterCommand)
+      .slice(before)
+      .map((c) => c.args[0].input.Value!)[0];
   };
   const advance = (seconds: number) => (now += seconds * 1000);
   return { deps, runners, workflow, job, task, dispatched, launched, advance, msg: { workflowId: workflow.id, jobId: job.id, taskIndex: 0, attempt: 0 } };
@@ -95,13 +103,29 @@ async function setup() {
 const launchEvent = (instanceId: string, destination: string) => ({
   source: 'aws.autoscaling',
   'detail-type': 'EC2 Instance-launch Lifecycle Action',
-  detail: { EC2InstanceId: instanceId, AutoScalingGroupName: GROUP, LifecycleHookName: 'slipway-register', LifecycleActionToken: `tok-${instanceId}`, Origin: 'EC2', Destination: destination },
+  detail: {
+    EC2InstanceId: instanceId,
+    AutoScalingGroupName: GROUP,
+    LifecycleHookName: 'slipway-register',
+    LifecycleActionToken: `tok-${instanceId}`,
+    Origin: 'EC2',
+    Destination: destination,
+  },
 });
 const machine = (name: string) => ({ name, version: '1', resourceClass: 'machine/medium' });
 
 const group = (desired: number) => ({
   AutoScalingGroups: [
-    { AutoScalingGroupName: GROUP, MinSize: 0, MaxSize: 4, DesiredCapacity: desired, DefaultCooldown: 60, AvailabilityZones: ['eu-west-1a'], HealthCheckType: 'EC2', CreatedTime: new Date() },
+    {
+      AutoScalingGroupName: GROUP,
+      MinSize: 0,
+      MaxSize: 4,
+      DesiredCapacity: desired,
+      DefaultCooldown: 60,
+      AvailabilityZones: ['eu-west-1a'],
+      HealthCheckType: 'EC2',
+      CreatedTime: new Date(),
+    },
   ],
 });
 
@@ -135,10 +159,21 @@ describe('AWS machine executor', () => {
     const credential = await launched('i-0abc');
     expect(credential).toMatch(/^smi\.i-0abc\./);
     expect(ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([
-      expect.objectContaining({ Name: `${PATH}/i-0abc`, Type: 'SecureString', Value: credential, Tags: [{ Key: 'slipway:instance-arn', Value: `${ARN_PREFIX}i-0abc` }] }),
+      expect.objectContaining({
+        Name: `${PATH}/i-0abc`,
+        Type: 'SecureString',
+        Value: credential,
+        Tags: [{ Key: 'slipway:instance-arn', Value: `${ARN_PREFIX}i-0abc` }],
+      }),
     ]);
     expect(autoscaling.commandCalls(CompleteLifecycleActionCommand).map((c) => c.args[0].input)).toEqual([
-      { AutoScalingGroupName: GROUP, LifecycleHookName: 'slipway-register', LifecycleActionToken: 'tok-i-0abc', InstanceId: 'i-0abc', LifecycleActionResult: 'CONTINUE' },
+      {
+        AutoScalingGroupName: GROUP,
+        LifecycleHookName: 'slipway-register',
+        LifecycleActionToken: 'tok-i-0abc',
+        InstanceId: 'i-0abc',
+        LifecycleActionResult: 'CONTINUE',
+      },
     ]);
     // The store keeps only the credential's hash.
     expect(JSON.stringify(await runners.getMachineInstance('i-0abc'))).not.toContain(credential.split('.')[2]);
@@ -157,17 +192,24 @@ describe('AWS machine executor', () => {
     ]);
   });
 
-  it('does not let a machine job claim another job with its instance\'s credential', async () => {
+  it("does not let a machine job claim another job with its instance's credential", async () => {
     const { deps, task, msg, launched, workflow } = await setup();
     await dispatchTask(deps, msg);
     const credential = await launched('i-0abc');
     await startTask(deps, await deps.tokens.verifyTask((await claimRunnerTask(deps, credential, machine('i-0abc')))!.taskToken));
     // A second machine job waits in the queue; a step of the first reads the instance credential and claims.
-    const second = aJob(workflow, { status: 'queued', plan: aJobPlan({ executor: { type: 'machine', resourceClass: 'medium', images: [], machineImage: 'ubuntu-2204:current' } }), tasks: [{ index: 0, status: 'queued', attempt: 0, steps: [] }] });
+    const second = aJob(workflow, {
+      status: 'queued',
+      plan: aJobPlan({ executor: { type: 'machine', resourceClass: 'medium', images: [], machineImage: 'ubuntu-2204:current' } }),
+      tasks: [{ index: 0, status: 'queued', attempt: 0, steps: [] }],
+    });
     await deps.pipelines.createWorkflow({ ...workflow, id: `${workflow.id}-2` }, [{ ...second, workflowId: `${workflow.id}-2` }]);
     await dispatchTask(deps, { workflowId: `${workflow.id}-2`, jobId: second.id, taskIndex: 0, attempt: 0 });
     await expect(claimRunnerTask(deps, credential, machine('i-0abc'))).rejects.toThrow(/already claimed its one job/);
-    expect((await deps.pipelines.getJob(`${workflow.id}-2`, second.id))!.tasks[0]).toMatchObject({ status: 'queued', computeId: expect.stringMatching(/^runner:/) });
+    expect((await deps.pipelines.getJob(`${workflow.id}-2`, second.id))!.tasks[0]).toMatchObject({
+      status: 'queued',
+      computeId: expect.stringMatching(/^runner:/),
+    });
     // Another instance's own credential takes it.
     expect(await claimRunnerTask(deps, await launched('i-0def'), machine('i-0def'))).toMatchObject({ jobId: second.id });
     expect((await task()).tasks[0]).toMatchObject({ status: 'running', computeId: 'machine:i-0abc' });
@@ -180,14 +222,23 @@ describe('AWS machine executor', () => {
     expect(autoscaling.commandCalls(CompleteLifecycleActionCommand)).toHaveLength(1);
     expect(await launched('i-0warm', 'AutoScalingGroup')).toMatch(/^smi\.i-0warm\./);
     // A launch event of some other group is none of Slipway's business.
-    expect(await handleInstanceLaunching(deps, { ...launchEvent('i-0other', 'AutoScalingGroup'), detail: { ...launchEvent('i-0other', '').detail, AutoScalingGroupName: 'not-slipway' } } as never)).toEqual({ instanceId: 'i-0other', issued: false });
+    expect(
+      await handleInstanceLaunching(deps, {
+        ...launchEvent('i-0other', 'AutoScalingGroup'),
+        detail: { ...launchEvent('i-0other', '').detail, AutoScalingGroupName: 'not-slipway' },
+      } as never),
+    ).toEqual({ instanceId: 'i-0other', issued: false });
   });
 
   it('retries the task of a Spot-interrupted instance once as a new attempt through the reaper, then fails it', async () => {
     const { deps, task, dispatched, msg, launched } = await setup();
     await dispatchTask(deps, msg);
-    await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, await launched('i-0abc'), machine('i-0abc')))!.taskToken)));
-    const warning = { 'detail-type': 'EC2 Spot Instance Interruption Warning', source: 'aws.ec2', detail: { 'instance-id': 'i-0abc', 'instance-action': 'terminate' } };
+    await startTask(deps, await deps.tokens.verifyTask((await claimRunnerTask(deps, await launched('i-0abc'), machine('i-0abc')))!.taskToken));
+    const warning = {
+      'detail-type': 'EC2 Spot Instance Interruption Warning',
+      source: 'aws.ec2',
+      detail: { 'instance-id': 'i-0abc', 'instance-action': 'terminate' },
+    };
     expect(isSpotInterruptionWarning(warning)).toBe(true);
     expect(isSpotInterruptionWarning({ 'detail-type': 'Scheduled Event', detail: {} })).toBe(false);
 
@@ -203,7 +254,7 @@ describe('AWS machine executor', () => {
 
     // The second attempt lands on another Spot instance that is interrupted too: no retries left.
     await dispatchTask(deps, { ...msg, attempt: 1 });
-    await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, await launched('i-0def'), machine('i-0def')))!.taskToken)));
+    await startTask(deps, await deps.tokens.verifyTask((await claimRunnerTask(deps, await launched('i-0def'), machine('i-0def')))!.taskToken));
     expect(await handleSpotInterruption(deps, 'i-0def')).toEqual({ instanceId: 'i-0def', tasks: 1, retried: 0 });
     expect((await task()).tasks[0]).toMatchObject({ status: 'infrastructure_fail', attempt: 1 });
   });
@@ -211,12 +262,18 @@ describe('AWS machine executor', () => {
   it('requeues the job of an instance Auto Scaling terminates, then completes its lifecycle action', async () => {
     const { deps, task, dispatched, msg, launched, runners } = await setup();
     await dispatchTask(deps, msg);
-    await startTask(deps, (await deps.tokens.verifyTask((await claimRunnerTask(deps, await launched('i-0abc'), machine('i-0abc')))!.taskToken)));
+    await startTask(deps, await deps.tokens.verifyTask((await claimRunnerTask(deps, await launched('i-0abc'), machine('i-0abc')))!.taskToken));
     autoscaling.resetHistory();
     const event = {
       source: 'aws.autoscaling',
       'detail-type': 'EC2 Instance-terminate Lifecycle Action',
-      detail: { EC2InstanceId: 'i-0abc', AutoScalingGroupName: GROUP, LifecycleHookName: 'slipway-requeue', LifecycleActionToken: 'tok-1', LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' },
+      detail: {
+        EC2InstanceId: 'i-0abc',
+        AutoScalingGroupName: GROUP,
+        LifecycleHookName: 'slipway-requeue',
+        LifecycleActionToken: 'tok-1',
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+      },
     };
     expect(isInstanceTerminating(event)).toBe(true);
     expect(await handleInstanceTerminating(deps, event as never)).toEqual({ computeId: 'machine:i-0abc', tasks: 1, retried: 1 });
@@ -224,28 +281,42 @@ describe('AWS machine executor', () => {
     expect((await task()).message).toMatch(/terminated by Auto Scaling/);
     expect(await dispatched(1)).toEqual([{ ...msg, attempt: 1 }]);
     expect(autoscaling.commandCalls(CompleteLifecycleActionCommand).map((c) => c.args[0].input)).toEqual([
-      { AutoScalingGroupName: GROUP, LifecycleHookName: 'slipway-requeue', LifecycleActionToken: 'tok-1', InstanceId: 'i-0abc', LifecycleActionResult: 'CONTINUE' },
+      {
+        AutoScalingGroupName: GROUP,
+        LifecycleHookName: 'slipway-requeue',
+        LifecycleActionToken: 'tok-1',
+        InstanceId: 'i-0abc',
+        LifecycleActionResult: 'CONTINUE',
+      },
     ]);
     // Its credential is gone with it.
     expect(ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input.Name)).toContain(`${PATH}/i-0abc`);
     expect(await runners.getMachineInstance('i-0abc')).toBeUndefined();
   });
 
-  it('retries at once a task whose Fargate task stopped before its agent ran (image pull), keeping ECS\'s reason', async () => {
+  it("retries at once a task whose Fargate task stopped before its agent ran (image pull), keeping ECS's reason", async () => {
     const { deps, task, dispatched, msg } = await setup();
     const taskArn = 'arn:aws:ecs:eu-west-1:111122223333:task/slipway/0123abcd';
     await deps.pipelines.updateTask(msg.workflowId, msg.jobId, 0, { status: 'queued', attempt: 0 }, { computeId: taskArn });
     const event = {
       source: 'aws.ecs',
       'detail-type': 'ECS Task State Change',
-      detail: { taskArn, lastStatus: 'STOPPED', stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull access denied', containers: [{ name: 'primary', reason: 'CannotPullContainerError' }] },
+      detail: {
+        taskArn,
+        lastStatus: 'STOPPED',
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotPullContainerError: pull access denied',
+        containers: [{ name: 'primary', reason: 'CannotPullContainerError' }],
+      },
     };
     expect(isEcsTaskStopped(event)).toBe(true);
     expect(isEcsTaskStopped({ ...event, detail: { ...event.detail, lastStatus: 'RUNNING' } })).toBe(false);
     expect(await handleEcsTaskStopped(deps, event as never)).toEqual({ computeId: taskArn, tasks: 1, retried: 1 });
     const retried = await task();
     expect(retried.tasks[0]).toMatchObject({ status: 'queued', attempt: 1 });
-    expect(retried.message).toBe('The Fargate task stopped (TaskFailedToStart): CannotPullContainerError: pull access denied; primary: CannotPullContainerError');
+    expect(retried.message).toBe(
+      'The Fargate task stopped (TaskFailedToStart): CannotPullContainerError: pull access denied; primary: CannotPullContainerError',
+    );
     expect(await dispatched(1)).toEqual([{ ...msg, attempt: 1 }]);
     // The same event again (EventBridge delivers at least once) finds nothing.
     expect(await handleEcsTaskStopped(deps, event as never)).toEqual({ computeId: taskArn, tasks: 0, retried: 0 });
@@ -263,7 +334,12 @@ describe('AWS machine executor', () => {
     await claimRunnerTask(deps, await launched('i-0b05'), machine('i-0b05'));
     autoscaling.on(DescribeAutoScalingGroupsCommand).resolves(group(3));
     autoscaling.on(DescribeAutoScalingInstancesCommand).callsFake(({ InstanceIds }: { InstanceIds: string[] }) => ({
-      AutoScalingInstances: InstanceIds.map((InstanceId) => ({ InstanceId, AutoScalingGroupName: GROUP, LifecycleState: 'InService', ProtectedFromScaleIn: false })),
+      AutoScalingInstances: InstanceIds.map((InstanceId) => ({
+        InstanceId,
+        AutoScalingGroupName: GROUP,
+        LifecycleState: 'InService',
+        ProtectedFromScaleIn: false,
+      })),
     }));
     expect(await scaleInIdleMachines(deps)).toEqual(['i-0idle']);
     expect(autoscaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand).map((c) => c.args[0].input)).toEqual([
@@ -275,7 +351,12 @@ describe('AWS machine executor', () => {
     const { deps, runners, msg, launched, advance } = await setup();
     autoscaling.on(DescribeAutoScalingGroupsCommand).resolves(group(3));
     autoscaling.on(DescribeAutoScalingInstancesCommand).callsFake(({ InstanceIds }: { InstanceIds: string[] }) => ({
-      AutoScalingInstances: InstanceIds.map((InstanceId) => ({ InstanceId, AutoScalingGroupName: GROUP, LifecycleState: 'InService', ProtectedFromScaleIn: InstanceId === 'i-0spent' })),
+      AutoScalingInstances: InstanceIds.map((InstanceId) => ({
+        InstanceId,
+        AutoScalingGroupName: GROUP,
+        LifecycleState: 'InService',
+        ProtectedFromScaleIn: InstanceId === 'i-0spent',
+      })),
     }));
     await dispatchTask(deps, msg);
     const credential = await launched('i-0spent');
@@ -298,14 +379,29 @@ describe('AWS machine executor', () => {
       { InstanceId: 'i-0spent', ShouldDecrementDesiredCapacity: true },
       { InstanceId: 'i-0silent', ShouldDecrementDesiredCapacity: true },
     ]);
-    expect(ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input.Name)).toEqual(expect.arrayContaining([`${PATH}/i-0spent`, `${PATH}/i-0silent`]));
+    expect(ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input.Name)).toEqual(
+      expect.arrayContaining([`${PATH}/i-0spent`, `${PATH}/i-0silent`]),
+    );
     expect(await runners.listMachineInstances()).toEqual([]);
     expect(await sweepMachineInstances(deps)).toEqual({ spent: [], unregistered: [], expired: [] });
   });
 
   it('refuses an expired credential and retires its idle instance', async () => {
     const { deps, launched, advance, msg } = await setup();
-    autoscaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: 'i-0old', AutoScalingGroupName: GROUP, LifecycleState: 'InService', AvailabilityZone: 'eu-west-1a', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }] });
+    autoscaling
+      .on(DescribeAutoScalingInstancesCommand)
+      .resolves({
+        AutoScalingInstances: [
+          {
+            InstanceId: 'i-0old',
+            AutoScalingGroupName: GROUP,
+            LifecycleState: 'InService',
+            AvailabilityZone: 'eu-west-1a',
+            HealthStatus: 'HEALTHY',
+            ProtectedFromScaleIn: false,
+          },
+        ],
+      });
     const credential = await launched('i-0old');
     await claimRunnerTask(deps, credential, machine('i-0old')); // registers (nothing queued yet)
     advance(8 * 24 * 3600 + 1);
@@ -317,10 +413,25 @@ describe('AWS machine executor', () => {
   it('keeps a group at its minimum when retiring: the instance is replaced, not removed', async () => {
     const { deps, launched, advance } = await setup();
     autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ ...group(1).AutoScalingGroups[0], MinSize: 1 }] });
-    autoscaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [{ InstanceId: 'i-0silent', AutoScalingGroupName: GROUP, LifecycleState: 'InService', AvailabilityZone: 'eu-west-1a', HealthStatus: 'HEALTHY', ProtectedFromScaleIn: false }] });
+    autoscaling
+      .on(DescribeAutoScalingInstancesCommand)
+      .resolves({
+        AutoScalingInstances: [
+          {
+            InstanceId: 'i-0silent',
+            AutoScalingGroupName: GROUP,
+            LifecycleState: 'InService',
+            AvailabilityZone: 'eu-west-1a',
+            HealthStatus: 'HEALTHY',
+            ProtectedFromScaleIn: false,
+          },
+        ],
+      });
     await launched('i-0silent');
     advance(16 * 60);
     expect((await sweepMachineInstances(deps)).unregistered).toEqual(['i-0silent']);
-    expect(autoscaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand).map((c) => c.args[0].input)).toEqual([{ InstanceId: 'i-0silent', ShouldDecrementDesiredCapacity: false }]);
+    expect(autoscaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand).map((c) => c.args[0].input)).toEqual([
+      { InstanceId: 'i-0silent', ShouldDecrementDesiredCapacity: false },
+    ]);
   });
 });

@@ -16,7 +16,11 @@ import { RunnerQueueCompute } from '../shared/services/runners/runners-compute';
 import type { FunctionEnv } from './env';
 import { traced } from './observability';
 
-const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const map = (v: string | undefined, name: string): Record<string, string> => {
   try {
     return v ? (JSON.parse(v) as Record<string, string>) : {};
@@ -86,7 +90,9 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
           return machineQueue().launch({ ...task, executor: { ...task.executor, type: 'runner', resourceClass: pool } });
         }
         default:
-          throw new ValidationError(`The ${task.executor.type} executor is not available in this installation; use docker, machine or a self-hosted runner resource class.`);
+          throw new ValidationError(
+            `The ${task.executor.type} executor is not available in this installation; use docker, machine or a self-hosted runner resource class.`,
+          );
       }
     },
     stop(computeId, reason) {

@@ -19,9 +19,16 @@ async function build(env: FunctionEnv) {
   // X-Ray subsegments for every AWS call, in Lambda only (see `traced`).
   for (const client of [clients.dynamo, clients.s3, clients.sqs]) traced(client);
   // Secrets Manager secrets or SSM SecureString parameters (minimal profile), by the ARN the stack gives.
-  const secretValues = new SecretValues({ secrets: () => traced(withProcessHooks(new SecretsManagerClient({}))), ssm: () => traced(withProcessHooks(new SSMClient({}))) });
+  const secretValues = new SecretValues({
+    secrets: () => traced(withProcessHooks(new SecretsManagerClient({}))),
+    ssm: () => traced(withProcessHooks(new SSMClient({}))),
+  });
   const core = coreStores(clients, env);
-  const compute = createAwsCompute(env, () => core.pipelines, () => core.runners);
+  const compute = createAwsCompute(
+    env,
+    () => core.pipelines,
+    () => core.runners,
+  );
   return assembleDeps(env, clients, core, {
     signingKey: Buffer.from((await secretValues.read(env.SIGNING_KEY_SECRET_ARN ?? '', { generate: 64 })) ?? '', 'utf8'),
     cipher: new KmsEnvelopeCipher(traced(withProcessHooks(new KMSClient({}))), env.KMS_KEY_ID ?? ''),

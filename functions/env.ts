@@ -94,7 +94,11 @@ const schema = z.object({
   /** Seconds an agent may stay silent before its job is failed (lease). */
   JOB_LEASE_SECONDS: z.coerce.number().int().positive().default(60),
   /** Reaper: a task running longer than this ends `timedout` (CircleCI's maximum job runtime, 5 hours). */
-  JOB_MAX_RUNTIME_SECONDS: z.coerce.number().int().positive().default(5 * 3600),
+  JOB_MAX_RUNTIME_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 3600),
   /** Reaper: a job still queued (no agent started it) after this long fails with a reason. */
   JOB_QUEUED_LIMIT_SECONDS: z.coerce.number().int().positive().default(3600),
   /** Rerun with SSH: seconds a job stays reachable after its last SSH session closed (CircleCI: 10 minutes). */

@@ -22,10 +22,14 @@ describe('sqsConsumer', () => {
     const handled: unknown[] = [];
     let done!: () => void;
     const all = new Promise<void>((resolve) => (done = resolve));
-    const handler = sqsConsumer(queue, async (_deps, message) => {
-      handled.push(message);
-      if (handled.length === expected) done();
-    }, { deps: async () => deps });
+    const handler = sqsConsumer(
+      queue,
+      async (_deps, message) => {
+        handled.push(message);
+        if (handled.length === expected) done();
+      },
+      { deps: async () => deps },
+    );
     const poller = new SqsPoller({ client: r.clients.sqs, queueUrl: r.queueUrls[queue], handler, batchSize: 10 });
     await poller.start();
     await all;
@@ -68,7 +72,7 @@ describe('sqsConsumer', () => {
     expect(await left('dispatch')).toBe(0);
   });
 
-  it('does not hold a FIFO group behind a malformed record: the group\'s next events are handled', async () => {
+  it("does not hold a FIFO group behind a malformed record: the group's next events are handled", async () => {
     const event = (jobId: string) => JSON.stringify({ workflowId: 'wf-1', event: { type: 'TaskFinished', jobId } });
     const bodies = [event('job-0'), '{"workflowId":"wf-1","event":{"type":"TaskExploded"}}', event('job-2')];
     await r.clients.sqs.send(

@@ -6,7 +6,13 @@ const record = (messageId: string, body: unknown, group?: string) => ({
   messageId,
   receiptHandle: `rh-${messageId}`,
   body: JSON.stringify(body),
-  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0', ...(group && { MessageGroupId: group }) },
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: '0',
+    SenderId: 'x',
+    ApproximateFirstReceiveTimestamp: '0',
+    ...(group && { MessageGroupId: group }),
+  },
   messageAttributes: {},
   md5OfBody: '',
   eventSource: 'aws:sqs',
@@ -22,9 +28,13 @@ describe('sqsConsumer', () => {
   beforeEach(() => (recorded.length = 0));
 
   it('reports the failed messages as batch item failures and counts them in MessagesFailed', async () => {
-    const consume = sqsConsumer('dispatch', async (_deps, message) => {
-      if (message.jobId === 'fail') throw new Error('boom');
-    }, { deps: async () => deps });
+    const consume = sqsConsumer(
+      'dispatch',
+      async (_deps, message) => {
+        if (message.jobId === 'fail') throw new Error('boom');
+      },
+      { deps: async () => deps },
+    );
     const event = { Records: [record('a', task('ok')), record('b', task('fail')), record('c', task('fail'))] } as SQSEvent;
     const res = await consume(event);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'b' }, { itemIdentifier: 'c' }]);
@@ -38,9 +48,13 @@ describe('sqsConsumer', () => {
   });
 
   it('counts the messages of a FIFO group failed after the first failure', async () => {
-    const consume = sqsConsumer('events', async (_deps, message) => {
-      if (message.event.type === 'WorkflowCancelRequested') throw new Error('boom');
-    }, { deps: async () => deps });
+    const consume = sqsConsumer(
+      'events',
+      async (_deps, message) => {
+        if (message.event.type === 'WorkflowCancelRequested') throw new Error('boom');
+      },
+      { deps: async () => deps },
+    );
     const cancel = { workflowId: 'g', event: { type: 'WorkflowCancelRequested', by: 'u' } };
     const res = await consume({ Records: [record('a', cancel, 'g'), record('b', { workflowId: 'g', event: { type: 'WorkflowCreated' } }, 'g')] } as SQSEvent);
     expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a', 'b']);

@@ -18,7 +18,17 @@ export async function agentCommand(dataDir: string): Promise<string[]> {
     const outDir = join(dataDir, 'agent');
     mkdirSync(outDir, { recursive: true });
     const outfile = join(outDir, 'agent.cjs');
-    await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'silent', sourcemap: 'inline', external: NATIVE_ADDONS });
+    await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile,
+      logLevel: 'silent',
+      sourcemap: 'inline',
+      external: NATIVE_ADDONS,
+    });
     return [process.execPath, '--enable-source-maps', outfile];
   } catch {
     const tsxCli = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');

@@ -50,9 +50,15 @@ export function agentBaseImage(env: NodeJS.ProcessEnv): string {
 export function buildLocalAgentImage(env: NodeJS.ProcessEnv, bundleDir: string): string {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-agent.js'), '--outdir', bundleDir], { cwd: ROOT, stdio: 'pipe' });
   const base = agentBaseImage(env);
-  const tag = `localhost/slipway-agent:${createHash('sha256').update(`${base}\0${folderHash(bundleDir)}`).digest('hex').slice(0, 16)}`;
+  const tag = `localhost/slipway-agent:${createHash('sha256')
+    .update(`${base}\0${folderHash(bundleDir)}`)
+    .digest('hex')
+    .slice(0, 16)}`;
   if (imageExists(tag, env)) return tag;
-  const r = spawnSync('docker', ['build', '-q', '-f', join(ROOT, 'agent', 'Dockerfile.local'), '--build-arg', `BASE=${base}`, '-t', tag, bundleDir], { env, encoding: 'utf8' });
+  const r = spawnSync('docker', ['build', '-q', '-f', join(ROOT, 'agent', 'Dockerfile.local'), '--build-arg', `BASE=${base}`, '-t', tag, bundleDir], {
+    env,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`Building the agent image failed: ${r.stderr.trim()}`);
   return tag;
 }

@@ -29,11 +29,21 @@ function localKey(dataDir: string, name: string): Buffer {
 /** Host agents for every job; docker jobs as Fargate-style tasks on the engine when the agent image is there. */
 function localCompute(env: NodeJS.ProcessEnv, dataDir: string): JobCompute {
   const engine = env.DOCKER_HOST ? { DOCKER_HOST: env.DOCKER_HOST } : undefined;
-  const host = new HostProcessCompute({ agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'), workRoot: join(dataDir, 'work'), prewarm: true, env: engine });
+  const host = new HostProcessCompute({
+    agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'),
+    workRoot: join(dataDir, 'work'),
+    prewarm: true,
+    env: engine,
+  });
   host.warm();
   const port = (url: string | undefined) => Number(url && new URL(url).port);
   if (!env.SLIPWAY_AGENT_IMAGE) return host;
-  return new EngineTaskCompute({ agentImage: env.SLIPWAY_AGENT_IMAGE, env: { ...env, ...engine }, fallback: host, loopbackPorts: () => [port(env.PUBLIC_URL), port(env.AWS_ENDPOINT_URL_S3)].filter(Boolean) });
+  return new EngineTaskCompute({
+    agentImage: env.SLIPWAY_AGENT_IMAGE,
+    env: { ...env, ...engine },
+    fallback: host,
+    loopbackPorts: () => [port(env.PUBLIC_URL), port(env.AWS_ENDPOINT_URL_S3)].filter(Boolean),
+  });
 }
 
 export interface LocalDeps {

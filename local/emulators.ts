@@ -40,11 +40,7 @@ export async function startEmulators(options: { dataDir?: string } = {}): Promis
     sqsEndpoint: `http://127.0.0.1:${sqs.port}`,
     s3Endpoint: `http://127.0.0.1:${s3Addr.port}`,
     async stop() {
-      await Promise.allSettled([
-        new Promise<void>((r) => dynamoServer.close(() => r())),
-        sqs.stop(),
-        new Promise<void>((r) => s3.close(() => r())),
-      ]);
+      await Promise.allSettled([new Promise<void>((r) => dynamoServer.close(() => r())), sqs.stop(), new Promise<void>((r) => s3.close(() => r()))]);
     },
   };
 }

@@ -54,8 +54,7 @@ export async function ensureQueuesWithDeadLetters(client: SQSClient, prefix: str
     const suffix = fifo ? '.fifo' : '';
     const fifoAttrs = fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'false' } : {};
     const dlq = await client.send(new CreateQueueCommand({ QueueName: `${prefix}-${name}-dlq${suffix}`, Attributes: fifoAttrs }));
-    const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] })))
-      .Attributes!.QueueArn;
+    const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
     const q = await client.send(
       new CreateQueueCommand({
         QueueName: `${prefix}-${name}${suffix}`,

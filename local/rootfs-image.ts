@@ -26,7 +26,9 @@ export function sharedLibraries(binary: string): string[] {
 }
 
 const fingerprint = (spec: RootfsSpec) => {
-  const hash = createHash('sha256').update(JSON.stringify({ ...spec, binaries: Object.entries(spec.binaries).map(([to, from]) => [to, from, statSync(from).size, statSync(from).mtimeMs]) }));
+  const hash = createHash('sha256').update(
+    JSON.stringify({ ...spec, binaries: Object.entries(spec.binaries).map(([to, from]) => [to, from, statSync(from).size, statSync(from).mtimeMs]) }),
+  );
   return hash.digest('hex').slice(0, 16);
 };
 
@@ -79,7 +81,9 @@ export function buildRootfsImage(spec: RootfsSpec, env: NodeJS.ProcessEnv): stri
 /** busybox (package busybox-static on Debian) with its applets linked in /bin: sh, tar, gzip, nc, … */
 export function busyboxRootfs(busybox = '/bin/busybox'): Pick<RootfsSpec, 'binaries' | 'links'> {
   if (!existsSync(busybox)) throw new Error(`${busybox} is missing: install busybox-static (apt-get install busybox-static).`);
-  const applets = spawnSync(busybox, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
+  const applets = spawnSync(busybox, ['--list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
   return { binaries: { '/bin/busybox': busybox }, links: Object.fromEntries(applets.map((a) => [`/bin/${a}`, 'busybox'])) };
 }
 

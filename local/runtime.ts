@@ -119,7 +119,10 @@ function dockerJobs(dataDir: string, log: (line: string) => void): Record<string
 }
 
 /** The environment this runtime's functions read, with the emulators' table, bucket and queues provisioned. */
-async function functionEnvironment(emulators: Emulators, o: { url: string; dataDir: string; adminToken: string; log: (l: string) => void; options: LocalRuntimeOptions }) {
+async function functionEnvironment(
+  emulators: Emulators,
+  o: { url: string; dataDir: string; adminToken: string; log: (l: string) => void; options: LocalRuntimeOptions },
+) {
   const { url, dataDir, adminToken, log, options } = o;
   // Given to the composition root, never written to process.env.
   const env: NodeJS.ProcessEnv = { ...process.env, ...emulatorEnvironment(emulators) };
@@ -151,7 +154,12 @@ async function functionEnvironment(emulators: Emulators, o: { url: string; dataD
 type QueueUrls = Awaited<ReturnType<typeof ensureQueuesWithDeadLetters>>['urls'];
 
 /** The queues' event source mappings: each queue polled into its consumer, run with that function's role. */
-async function startPollers(clients: ReturnType<typeof createAwsClients>, queueUrls: QueueUrls, getDeps: DepsProvider, log: (l: string) => void): Promise<SqsPoller[]> {
+async function startPollers(
+  clients: ReturnType<typeof createAwsClients>,
+  queueUrls: QueueUrls,
+  getDeps: DepsProvider,
+  log: (l: string) => void,
+): Promise<SqsPoller[]> {
   const counter = processRequestCounter();
   const ctx = {} as never;
   // Queue, consumer (its function name: AWS calls are made with that function's role), concurrency.
@@ -226,7 +234,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   const pollers = await startPollers(clients, queueUrls, getDeps, log);
 
-  const runCron = () => (counter?.recordInvocation(), runAsFunction)('cron', () => cron({ version: '0', id: 'local', 'detail-type': 'Scheduled Event', source: 'aws.events', account: 'local', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} } as never, ctx));
+  const runCron = () =>
+    (counter?.recordInvocation(), runAsFunction)('cron', () =>
+      cron(
+        {
+          version: '0',
+          id: 'local',
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          account: 'local',
+          time: new Date().toISOString(),
+          region: 'us-east-1',
+          resources: [],
+          detail: {},
+        } as never,
+        ctx,
+      ),
+    );
   // Start-up reconcile: finishes whatever was in flight when the runtime last stopped.
   await runCron().catch((e: Error) => log(`[cron] ${e.message}`));
   const timer = setInterval(() => void runCron().catch((e: Error) => log(`[cron] ${e.message}`)), (options.cronIntervalSeconds ?? 60) * 1000);

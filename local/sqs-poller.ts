@@ -35,11 +35,19 @@ const FAULT_NAMES = ['duplicate', 'reorder', 'crash', 'hang'];
 
 /** Parses `SLIPWAY_QUEUE_FAULTS`, a comma-separated list: `duplicate`, `reorder`, `crash`, `hang`. */
 export function pollerFaultsFromEnv(value: string | undefined): PollerFaults | undefined {
-  const names = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const names = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!names.length) return undefined;
   const unknown = names.filter((n) => !FAULT_NAMES.includes(n));
   if (unknown.length) throw new Error(`SLIPWAY_QUEUE_FAULTS: unknown fault ${unknown.join(', ')}. Use ${FAULT_NAMES.join(', ')}.`);
-  return { duplicate: names.includes('duplicate'), reorder: names.includes('reorder'), crashAfterFirstWrite: names.includes('crash'), hang: names.includes('hang') };
+  return {
+    duplicate: names.includes('duplicate'),
+    reorder: names.includes('reorder'),
+    crashAfterFirstWrite: names.includes('crash'),
+    hang: names.includes('hang'),
+  };
 }
 
 /** A message's attributes as Lambda's SQS event source hands them to the function (camel-cased fields). */
@@ -175,7 +183,13 @@ export class SqsPoller {
   private async receiveMore(): Promise<Message[]> {
     await new Promise((r) => setTimeout(r, 200));
     const more = await this.options.client.send(
-      new ReceiveMessageCommand({ QueueUrl: this.options.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: this.options.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
       { abortSignal: this.abort.signal },
     );
     return more.Messages ?? [];

@@ -24,9 +24,7 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse): void {
   }
   const target = existsSync(file) && statSync(file).isFile() ? file : join(WEB_ROOT, 'index.html');
   if (!existsSync(target)) {
-    res
-      .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-      .end('The web UI is not built. Run `npm run build:web`, or use the API at /api/v2.\n');
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('The web UI is not built. Run `npm run build:web`, or use the API at /api/v2.\n');
     return;
   }
   res.writeHead(200, { 'content-type': TYPES[extname(target)] ?? 'application/octet-stream' });

@@ -37,7 +37,9 @@ const common = {
 const agentFromBundle = {
   name: 'agent-from-bundle',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/main$/ }, (a) => (a.importer.endsWith(path.join('container', 'entry.ts')) ? { path: './agent.cjs', external: true } : undefined));
+    build.onResolve({ filter: /^\.\.\/main$/ }, (a) =>
+      a.importer.endsWith(path.join('container', 'entry.ts')) ? { path: './agent.cjs', external: true } : undefined,
+    );
   },
 };
 
@@ -59,16 +61,33 @@ async function main() {
   fs.mkdirSync(path.join(outdir, 'bin'), { recursive: true });
   const results = await Promise.all([
     esbuild.build({ ...common, entryPoints: [path.join(root, 'agent', 'main.ts')], outfile: path.join(outdir, 'agent.cjs') }),
-    esbuild.build({ ...common, entryPoints: [path.join(root, 'agent', 'container', 'entry.ts')], outfile: path.join(outdir, 'container.cjs'), plugins: [agentFromBundle] }),
-    esbuild.build({ ...common, stdin: { contents: RUNNER_ENTRY, resolveDir: root, sourcefile: 'slipway-runner.js', loader: 'js' }, outfile: path.join(outdir, 'slipway.cjs') }),
+    esbuild.build({
+      ...common,
+      entryPoints: [path.join(root, 'agent', 'container', 'entry.ts')],
+      outfile: path.join(outdir, 'container.cjs'),
+      plugins: [agentFromBundle],
+    }),
+    esbuild.build({
+      ...common,
+      stdin: { contents: RUNNER_ENTRY, resolveDir: root, sourcefile: 'slipway-runner.js', loader: 'js' },
+      outfile: path.join(outdir, 'slipway.cjs'),
+    }),
   ]);
   fs.copyFileSync(path.join(root, 'agent', 'container', 'shim.sh'), path.join(outdir, 'shim.sh'));
   fs.writeFileSync(path.join(outdir, 'bin', 'slipway'), WRAPPER, { mode: 0o755 });
   // The source folders the bundles read (agent/Dockerfile copies exactly these into its build stage).
-  const sources = new Set(results.flatMap((r) => Object.keys(r.metafile.inputs)).filter((p) => p.includes('/')).map((p) => p.split('/')[0]).filter((d) => d !== 'node_modules'));
+  const sources = new Set(
+    results
+      .flatMap((r) => Object.keys(r.metafile.inputs))
+      .filter((p) => p.includes('/'))
+      .map((p) => p.split('/')[0])
+      .filter((d) => d !== 'node_modules'),
+  );
   fs.writeFileSync(path.join(outdir, 'sources.json'), JSON.stringify([...sources].sort()));
   const size = (f) => `${(fs.statSync(path.join(outdir, f)).size / 1024).toFixed(0)} KiB`;
-  process.stdout.write(`Agent bundled into ${path.relative(process.cwd(), outdir) || '.'}: agent.cjs ${size('agent.cjs')}, container.cjs ${size('container.cjs')}, slipway.cjs ${size('slipway.cjs')}\n`);
+  process.stdout.write(
+    `Agent bundled into ${path.relative(process.cwd(), outdir) || '.'}: agent.cjs ${size('agent.cjs')}, container.cjs ${size('container.cjs')}, slipway.cjs ${size('slipway.cjs')}\n`,
+  );
 }
 
 main().catch((e) => {

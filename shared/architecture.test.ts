@@ -34,20 +34,48 @@ const at = (p: string) => join(root, p);
 
 describe('architecture rules (eslint)', () => {
   const results = lint([
-    { name: 'domain→services', filePath: at('shared/model/boundary-fixture.ts'), code: "import type { ControlPlaneDeps } from '../services/deps';\nexport type X = ControlPlaneDeps;\n" },
+    {
+      name: 'domain→services',
+      filePath: at('shared/model/boundary-fixture.ts'),
+      code: "import type { ControlPlaneDeps } from '../services/deps';\nexport type X = ControlPlaneDeps;\n",
+    },
     { name: 'domain→domain', filePath: at('shared/model/boundary-fixture.ts'), code: "import type { Job } from './entities';\nexport type X = Job;\n" },
-    { name: 'adapter→services', filePath: at('shared/adapters/aws/boundary-fixture.ts'), code: "import { hashToken } from '../../services/identity/tokens';\nexport const x = hashToken;\n" },
-    { name: 'services→adapter', filePath: at('shared/services/jobs/boundary-fixture.ts'), code: "import { S3BlobStore } from '../../adapters/aws/s3-blob-store';\nexport const x = S3BlobStore;\n" },
-    { name: 'services→port', filePath: at('shared/services/jobs/boundary-fixture.ts'), code: "import type { BlobStore } from '../../ports/blob-store';\nexport type X = BlobStore;\n" },
-    { name: 'lambda→local adapter', filePath: at('functions/boundary-fixture.ts'), code: "import { LocalKeyCipher } from '../shared/adapters/local/local-key-cipher';\nexport const x = LocalKeyCipher;\n" },
-    { name: 'agent→services', filePath: at('agent/boundary-fixture.ts'), code: "import { hashToken } from '../shared/services/identity/tokens';\nexport const x = hashToken;\n" },
+    {
+      name: 'adapter→services',
+      filePath: at('shared/adapters/aws/boundary-fixture.ts'),
+      code: "import { hashToken } from '../../services/identity/tokens';\nexport const x = hashToken;\n",
+    },
+    {
+      name: 'services→adapter',
+      filePath: at('shared/services/jobs/boundary-fixture.ts'),
+      code: "import { S3BlobStore } from '../../adapters/aws/s3-blob-store';\nexport const x = S3BlobStore;\n",
+    },
+    {
+      name: 'services→port',
+      filePath: at('shared/services/jobs/boundary-fixture.ts'),
+      code: "import type { BlobStore } from '../../ports/blob-store';\nexport type X = BlobStore;\n",
+    },
+    {
+      name: 'lambda→local adapter',
+      filePath: at('functions/boundary-fixture.ts'),
+      code: "import { LocalKeyCipher } from '../shared/adapters/local/local-key-cipher';\nexport const x = LocalKeyCipher;\n",
+    },
+    {
+      name: 'agent→services',
+      filePath: at('agent/boundary-fixture.ts'),
+      code: "import { hashToken } from '../shared/services/identity/tokens';\nexport const x = hashToken;\n",
+    },
     {
       // serial-groups.ts importing the conductor again: advance-workflow.ts already imports serial-groups.ts.
       name: 'cycle',
       filePath: at('shared/services/workflows/serial-groups.ts'),
       code: "import { advanceWorkflow } from './advance-workflow';\nexport const x = advanceWorkflow;\n",
     },
-    { name: 'no cycle', filePath: at('shared/services/workflows/serial-groups.ts'), code: "import { sendWorkflowEvent } from './workflow-events';\nexport const x = sendWorkflowEvent;\n" },
+    {
+      name: 'no cycle',
+      filePath: at('shared/services/workflows/serial-groups.ts'),
+      code: "import { sendWorkflowEvent } from './workflow-events';\nexport const x = sendWorkflowEvent;\n",
+    },
   ]);
   const rules = (name: string) => results[name].map((m) => m.split(':')[0]);
 

@@ -8,7 +8,10 @@ jest.setTimeout(180_000);
 
 /** Bytes of the files under `dir` that `keep` accepts (every file by default). */
 const folderBytes = (dir: string, keep: (file: string) => boolean = () => true): number =>
-  readdirSync(dir).reduce((n, f) => n + (statSync(join(dir, f)).isDirectory() ? folderBytes(join(dir, f), keep) : keep(f) ? statSync(join(dir, f)).size : 0), 0);
+  readdirSync(dir).reduce(
+    (n, f) => n + (statSync(join(dir, f)).isDirectory() ? folderBytes(join(dir, f), keep) : keep(f) ? statSync(join(dir, f)).size : 0),
+    0,
+  );
 const isSourceMap = (file: string) => file.endsWith('.map');
 
 describeWithEngine('the agent image built from the local bundle (agent/Dockerfile.local)', (engine) => {
@@ -20,7 +23,9 @@ describeWithEngine('the agent image built from the local bundle (agent/Dockerfil
 
   it("stays small: the image ≤ 150 MB, the bundle's code ≤ 5 MB (its source maps are counted in the image)", () => {
     const size = imageSize(tag, engine.env);
-    process.stderr.write(`Agent image ${tag}: ${(size / 1e6).toFixed(1)} MB; bundle ${(folderBytes(bundle, (f) => !isSourceMap(f)) / 1e6).toFixed(1)} MB of code, ${(folderBytes(bundle) / 1e6).toFixed(1)} MB with source maps\n`);
+    process.stderr.write(
+      `Agent image ${tag}: ${(size / 1e6).toFixed(1)} MB; bundle ${(folderBytes(bundle, (f) => !isSourceMap(f)) / 1e6).toFixed(1)} MB of code, ${(folderBytes(bundle) / 1e6).toFixed(1)} MB with source maps\n`,
+    );
     expect(size).toBeLessThanOrEqual(150e6);
     expect(folderBytes(bundle, (f) => !isSourceMap(f))).toBeLessThanOrEqual(5e6);
   });

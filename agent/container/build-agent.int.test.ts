@@ -8,7 +8,8 @@ import { FARGATE_TASK_LAYOUT } from '../../shared/model/resource-classes';
 
 const ROOT = resolve(__dirname, '../..');
 const out = mkdtempSync(join(tmpdir(), 'slipway-agent-bundle-'));
-const run = (cmd: string, args: string[], env: Record<string, string> = {}) => spawnSync(cmd, args, { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(cmd, args, { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
 
 /** `npm run build:agent` into a temporary folder, once for the suite. */
 beforeAll(() => {

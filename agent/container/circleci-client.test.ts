@@ -17,14 +17,44 @@ const SHIM = resolve(__dirname, 'shim.sh');
 /** The host's in-job command: this agent's `circleci` mode, run from the sources (from any working directory). */
 const HOST_COMMAND = [process.execPath, '--import', resolve(require.resolve('tsx/package.json'), '../dist/loader.mjs'), resolve(__dirname, '../main.ts')];
 
-const step = (command: string, extra: Partial<RunStep> = {}): RunStep => ({ type: 'run', name: command.split('\n')[0], command, environment: {}, background: false, noOutputTimeoutSeconds: 60, when: 'on_success', ...extra });
+const step = (command: string, extra: Partial<RunStep> = {}): RunStep => ({
+  type: 'run',
+  name: command.split('\n')[0],
+  command,
+  environment: {},
+  background: false,
+  noOutputTimeoutSeconds: 60,
+  when: 'on_success',
+  ...extra,
+});
 
 function spec(steps: RunStep[], node: { index: number; total: number }): JobSpec {
   return {
     protocol: 1,
-    job: { id: 'a1b2c3d4-job', name: 'test', number: 7, workflowId: 'w', workflowName: 'ci', pipelineId: 'p', pipelineNumber: 3, projectSlug: 'gh/acme/app', buildUrl: 'http://x/7' },
+    job: {
+      id: 'a1b2c3d4-job',
+      name: 'test',
+      number: 7,
+      workflowId: 'w',
+      workflowName: 'ci',
+      pipelineId: 'p',
+      pipelineNumber: 3,
+      projectSlug: 'gh/acme/app',
+      buildUrl: 'http://x/7',
+    },
     task: { index: node.index, total: node.total, attempt: 0 },
-    plan: { name: 'test', definition: 'test', type: 'build', requires: [], contexts: [], executor: { type: 'machine', resourceClass: 'medium', images: [] }, environment: {}, workingDirectory: '~/project', parallelism: node.total, steps },
+    plan: {
+      name: 'test',
+      definition: 'test',
+      type: 'build',
+      requires: [],
+      contexts: [],
+      executor: { type: 'machine', resourceClass: 'medium', images: [] },
+      environment: {},
+      workingDirectory: '~/project',
+      parallelism: node.total,
+      steps,
+    },
     environment: { CIRCLE_NODE_INDEX: String(node.index), CIRCLE_NODE_TOTAL: String(node.total), CIRCLE_JOB: 'test' },
     secrets: [],
     checkout: { url: '', revision: '' },
@@ -33,7 +63,9 @@ function spec(steps: RunStep[], node: { index: number; total: number }): JobSpec
 }
 
 /** The control plane (the agent's true external edge): serves one spec, takes reports and logs, records the result. */
-async function controlPlane(job: JobSpec): Promise<{ client: ControlPlaneClient; done: Promise<{ status: JobStatus; steps: StepReport[] }>; logs: string[]; close(): void }> {
+async function controlPlane(
+  job: JobSpec,
+): Promise<{ client: ControlPlaneClient; done: Promise<{ status: JobStatus; steps: StepReport[] }>; logs: string[]; close(): void }> {
   const logs: string[] = [];
   let finish!: (r: { status: JobStatus; steps: StepReport[] }) => void;
   const done = new Promise<{ status: JobStatus; steps: StepReport[] }>((r) => (finish = r));
@@ -49,7 +81,10 @@ async function controlPlane(job: JobSpec): Promise<{ client: ControlPlaneClient;
       if (req.url === '/runner/v1/task') return json(job);
       if (req.url === '/runner/v1/task/steps') {
         const r = JSON.parse(body) as { logUrls?: { step: number; from: number; count: number } };
-        return json({ cancel: false, logUrls: r.logUrls && Array.from({ length: r.logUrls.count }, (_, i) => `${base}/logs/${r.logUrls!.step}/${r.logUrls!.from + i}`) });
+        return json({
+          cancel: false,
+          logUrls: r.logUrls && Array.from({ length: r.logUrls.count }, (_, i) => `${base}/logs/${r.logUrls!.step}/${r.logUrls!.from + i}`),
+        });
       }
       if (req.url === '/runner/v1/task/complete') finish(JSON.parse(body));
       if (req.url === '/runner/v1/task/timings') return json({ tests: TIMINGS });
@@ -70,10 +105,22 @@ function volume(env: Record<string, string> = {}): { vol: string; steps: string;
 }
 
 /** Runs a task with `steps` on the executor `make` gives (null: the host's); resolves its status and the step outputs it wrote to `out`. */
-async function runJob(steps: RunStep[], node: { index: number; total: number }, make: ((scripts: string) => ContainerExecutor | HostExecutor) | null, workRoot: string) {
+async function runJob(
+  steps: RunStep[],
+  node: { index: number; total: number },
+  make: ((scripts: string) => ContainerExecutor | HostExecutor) | null,
+  workRoot: string,
+) {
   const plane = await controlPlane(spec(steps, node));
   try {
-    const status = await runTask({ client: plane.client, workRoot, executorFactory: make ?? ((scripts) => new HostExecutor(scripts)), circleciCommand: HOST_COMMAND, reportDelayMs: 20, log: { firstFlushMs: 10 } });
+    const status = await runTask({
+      client: plane.client,
+      workRoot,
+      executorFactory: make ?? ((scripts) => new HostExecutor(scripts)),
+      circleciCommand: HOST_COMMAND,
+      reportDelayMs: 20,
+      log: { firstFlushMs: 10 },
+    });
     return { status, reported: await plane.done, logs: plane.logs };
   } finally {
     plane.close();
@@ -86,7 +133,8 @@ const TIMINGS = [
   { classname: 'quick', name: 'b', file: 'src/five.test.js', result: 'success', run_time: 1 },
 ];
 
-const SOURCES = 'mkdir -p src/a/b src/c lib && for f in src/a/one src/a/b/two src/a/b/three src/c/four src/five src/six src/c/seven; do : > "$f.test.js"; done && : > src/a/helper.js lib/x.test.js';
+const SOURCES =
+  'mkdir -p src/a/b src/c lib && for f in src/a/one src/a/b/two src/a/b/three src/c/four src/five src/six src/c/seven; do : > "$f.test.js"; done && : > src/a/helper.js lib/x.test.js';
 
 describe('the in-job circleci command in a container (shim on the host, a folder as the shared volume)', () => {
   let v: ReturnType<typeof volume>;
@@ -100,19 +148,31 @@ describe('the in-job circleci command in a container (shim on the host, a folder
     const command = `${SOURCES}\ncircleci tests glob "src/**/*.test.js" | circleci tests split --split-by=name > "$OUT"
 circleci tests glob "src/**/*.test.js" | circleci tests split --split-by=timings >> "$OUT"`;
     const node = { index: 1, total: 3 };
-    const container = await runJob([step(command, { environment: { OUT: join(out, 'container.txt') } })], node, () => new ContainerExecutor(v.steps, { pollMs: 20 }), v.work);
+    const container = await runJob(
+      [step(command, { environment: { OUT: join(out, 'container.txt') } })],
+      node,
+      () => new ContainerExecutor(v.steps, { pollMs: 20 }),
+      v.work,
+    );
     const host = await runJob([step(command, { environment: { OUT: join(out, 'host.txt') } })], node, null, mkdtempSync(join(tmpdir(), 'slipway-host-')));
     expect(container.status).toBe('success');
     expect(host.status).toBe('success');
     // Sorted names dealt round-robin: src/a/b/three, src/a/b/two, src/a/one, src/c/four, src/c/seven, src/five, src/six.
     // Then by timings (four 30 s, five 1 s, the others the 15.5 s average), heaviest first on the least-loaded node.
-    expect(readFileSync(join(out, 'container.txt'), 'utf8')).toBe('src/a/b/two.test.js\nsrc/c/seven.test.js\nsrc/a/b/three.test.js\nsrc/a/one.test.js\nsrc/five.test.js\n');
+    expect(readFileSync(join(out, 'container.txt'), 'utf8')).toBe(
+      'src/a/b/two.test.js\nsrc/c/seven.test.js\nsrc/a/b/three.test.js\nsrc/a/one.test.js\nsrc/five.test.js\n',
+    );
     expect(readFileSync(join(out, 'container.txt'), 'utf8')).toBe(readFileSync(join(out, 'host.txt'), 'utf8'));
   });
 
   it('halts the job after `circleci step halt`, successfully, skipping the steps after it', async () => {
     const marker = join(out, 'after-halt');
-    const r = await runJob([step('circleci step halt'), step(`touch ${marker}`)], { index: 0, total: 1 }, () => new ContainerExecutor(v.steps, { pollMs: 20 }), v.work);
+    const r = await runJob(
+      [step('circleci step halt'), step(`touch ${marker}`)],
+      { index: 0, total: 1 },
+      () => new ContainerExecutor(v.steps, { pollMs: 20 }),
+      v.work,
+    );
     expect(r.status).toBe('success');
     expect(r.reported.steps.map((s) => [s.name, s.status])).toEqual([['circleci step halt', 'success']]);
     expect(r.logs[0]).toBe('The job will stop (successfully) after this step.\n');
@@ -161,9 +221,14 @@ describe('the circleci client on its own', () => {
     mkdirSync(join(taskData, 'requests'));
     const client = writeCircleciClient(mkdtempSync(join(tmpdir(), 'slipway-bin-')));
     const started = Date.now();
-    const r = spawnSync(client, ['tests', 'glob', '*.js'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', CIRCLE_INTERNAL_TASK_DATA: taskData, SLIPWAY_CIRCLECI_TIMEOUT_MS: '300' } });
+    const r = spawnSync(client, ['tests', 'glob', '*.js'], {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin', CIRCLE_INTERNAL_TASK_DATA: taskData, SLIPWAY_CIRCLECI_TIMEOUT_MS: '300' },
+    });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^circleci: the Slipway agent did not answer within 300 ms \(request .*\/requests\/\d+-0\.req\)\. .*check that it is still running/);
+    expect(r.stderr).toMatch(
+      /^circleci: the Slipway agent did not answer within 300 ms \(request .*\/requests\/\d+-0\.req\)\. .*check that it is still running/,
+    );
     expect(Date.now() - started).toBeLessThan(5000);
     // It marks its request as abandoned, so the agent cleans it up instead of answering it.
     expect(existsSync(join(taskData, 'requests', `${r.pid}-0.done`))).toBe(true);

@@ -31,7 +31,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * `shim.user`. Resolves that user, or `undefined` when the shim did not start within `waitMs` (the agent then goes
  * on as it is and the task reports what the steps see).
  */
-export async function prepareSharedVolume(layout: SharedVolumeLayout, options: { shimSource?: string; waitMs?: number; pollMs?: number } = {}): Promise<ShimUser | undefined> {
+export async function prepareSharedVolume(
+  layout: SharedVolumeLayout,
+  options: { shimSource?: string; waitMs?: number; pollMs?: number } = {},
+): Promise<ShimUser | undefined> {
   for (const dir of [layout.shimDir, layout.workRoot, dirname(layout.shimPath)]) mkdirSync(dir, { recursive: true });
   const tmp = `${layout.shimPath}.${process.pid}.tmp`;
   copyFileSync(options.shimSource ?? SHIM_SOURCE, tmp);
@@ -69,7 +72,13 @@ export function becomeShimUser(layout: SharedVolumeLayout, user: ShimUser | unde
 export async function containerMain(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const mode = argv[0] ?? 'task';
   const shimDir = env[FARGATE_TASK_LAYOUT.shimDirEnv];
-  if (mode !== 'task' || !shimDir || !env[FARGATE_TASK_LAYOUT.agentUrlEnv] || !(env[FARGATE_TASK_LAYOUT.agentCodeEnv] || env[FARGATE_TASK_LAYOUT.agentTokenEnv])) return main(argv);
+  if (
+    mode !== 'task' ||
+    !shimDir ||
+    !env[FARGATE_TASK_LAYOUT.agentUrlEnv] ||
+    !(env[FARGATE_TASK_LAYOUT.agentCodeEnv] || env[FARGATE_TASK_LAYOUT.agentTokenEnv])
+  )
+    return main(argv);
   const layout: SharedVolumeLayout = {
     shimDir,
     shimPath: env[FARGATE_TASK_LAYOUT.shimPathEnv] ?? FARGATE_TASK_LAYOUT.shimPath,

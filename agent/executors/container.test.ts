@@ -22,7 +22,15 @@ describe('ContainerExecutor with the POSIX sh shim', () => {
   const run = (script: string, extra: { env?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal; shell?: string } = {}) => {
     let out = '';
     return executor
-      .run({ script, shell: extra.shell, cwd: join(shared, 'work'), env: { PATH: '/nope', GREETING: "it's here", ...extra.env }, onOutput: (d) => (out += d), signal: extra.signal ?? new AbortController().signal, noOutputTimeoutMs: extra.timeoutMs ?? 10_000 })
+      .run({
+        script,
+        shell: extra.shell,
+        cwd: join(shared, 'work'),
+        env: { PATH: '/nope', GREETING: "it's here", ...extra.env },
+        onOutput: (d) => (out += d),
+        signal: extra.signal ?? new AbortController().signal,
+        noOutputTimeoutMs: extra.timeoutMs ?? 10_000,
+      })
       .then((r) => ({ ...r, out }));
   };
 

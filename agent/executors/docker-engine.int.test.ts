@@ -17,12 +17,21 @@ const image = (over: Partial<DockerImage> & { image: string }): DockerImage => (
 /** Runs one script in the executor; resolves its output and result. */
 async function run(executor: DockerExecutor, script: string, over: Partial<RunOptions> = {}) {
   let output = '';
-  const result = await executor.run({ script, cwd: '/', env: {}, onOutput: (d) => (output += d), signal: new AbortController().signal, noOutputTimeoutMs: 60_000, ...over });
+  const result = await executor.run({
+    script,
+    cwd: '/',
+    env: {},
+    onOutput: (d) => (output += d),
+    signal: new AbortController().signal,
+    noOutputTimeoutMs: 60_000,
+    ...over,
+  });
   return { output, ...result };
 }
 
 const leftovers = (engine: TestEngine, taskId: string) =>
-  docker(engine, ['ps', '-a', '--filter', `label=${TASK_LABEL}=${taskId}`, '--format', '{{.Names}}']).trim() + docker(engine, ['network', 'ls', '--filter', `label=${TASK_LABEL}=${taskId}`, '--format', '{{.Name}}']).trim();
+  docker(engine, ['ps', '-a', '--filter', `label=${TASK_LABEL}=${taskId}`, '--format', '{{.Names}}']).trim() +
+  docker(engine, ['network', 'ls', '--filter', `label=${TASK_LABEL}=${taskId}`, '--format', '{{.Name}}']).trim();
 
 describeWithEngine('docker executor on a real engine', (engine) => {
   const saved = process.env.DOCKER_HOST;
@@ -52,16 +61,28 @@ describeWithEngine('docker executor on a real engine', (engine) => {
       await executor.setUp((d) => (spinUp += d));
       expect(spinUp).toContain(`Using image ${engine.images.pong} from the local engine`);
       const until = (host: string, port: number) => `until out=$(nc ${host} ${port} </dev/null 2>/dev/null) && [ -n "$out" ]; do sleep 0.1; done; echo "$out"`;
-      const res = await run(executor, [
-        'cat /etc/slipway-test-image',
-        'echo "$FROM_IMAGE $JOB_VAR $(pwd)"',
-        until('localhost', 7001),
-        until('db', 7001),
-        until('cache', 7002),
-        'echo "primary runs as $(id -un)"',
-      ].join('\n'), { cwd: root, env: { JOB_VAR: 'job-env' }, shell: '/bin/sh -e' });
+      const res = await run(
+        executor,
+        [
+          'cat /etc/slipway-test-image',
+          'echo "$FROM_IMAGE $JOB_VAR $(pwd)"',
+          until('localhost', 7001),
+          until('db', 7001),
+          until('cache', 7002),
+          'echo "primary runs as $(id -un)"',
+        ].join('\n'),
+        { cwd: root, env: { JOB_VAR: 'job-env' }, shell: '/bin/sh -e' },
+      );
       expect(res.exitCode).toBe(0);
-      expect(res.output.split('\n')).toEqual(['built for the Slipway tests', `primary-env job-env ${root}`, 'pong from circleci hello', 'pong from circleci hello', 'entry', 'primary runs as root', '']);
+      expect(res.output.split('\n')).toEqual([
+        'built for the Slipway tests',
+        `primary-env job-env ${root}`,
+        'pong from circleci hello',
+        'pong from circleci hello',
+        'entry',
+        'primary runs as root',
+        '',
+      ]);
     } finally {
       await executor.shutdown();
     }
@@ -76,10 +97,17 @@ describeWithEngine('docker executor on a real engine', (engine) => {
     try {
       await executor.setUp(() => undefined);
       const abort = new AbortController();
-      const res = await run(executor, 'echo started; exec sleep 300', { shell: '/bin/sh -e', signal: abort.signal, onOutput: (d) => String(d).includes('started') && abort.abort() });
+      const res = await run(executor, 'echo started; exec sleep 300', {
+        shell: '/bin/sh -e',
+        signal: abort.signal,
+        onOutput: (d) => String(d).includes('started') && abort.abort(),
+      });
       expect(res.canceled).toBe(true);
       // The step's process is ended inside the container (by the pid its exec recorded), not only its docker exec.
-      await waitFor(async () => (docker(engine, ['exec', `slipway-${taskId}-0`, 'ps', '-o', 'args']).includes('sleep 300') ? undefined : true), 'the canceled step to end in the container');
+      await waitFor(
+        async () => (docker(engine, ['exec', `slipway-${taskId}-0`, 'ps', '-o', 'args']).includes('sleep 300') ? undefined : true),
+        'the canceled step to end in the container',
+      );
     } finally {
       await executor.shutdown();
     }
@@ -95,7 +123,18 @@ describeWithEngine('docker executor on a real engine', (engine) => {
     const labels = [`${TASK_LABEL}=${taskId}`, `${OWNER_PID_LABEL}=${dead}`, `${OWNER_HOST_LABEL}=${hostname()}`].flatMap((l) => ['--label', l]);
     docker(engine, ['network', 'create', ...labels, `slipway-${taskId}`]);
     docker(engine, ['run', '-d', ...labels, '--name', `slipway-${taskId}-0`, '--network', `slipway-${taskId}`, engine.images.busybox, 'sleep', '300']);
-    docker(engine, ['run', '-d', ...labels, '--name', `slipway-${taskId}-1`, '--network', `container:slipway-${taskId}-0`, engine.images.busybox, 'sleep', '300']);
+    docker(engine, [
+      'run',
+      '-d',
+      ...labels,
+      '--name',
+      `slipway-${taskId}-1`,
+      '--network',
+      `container:slipway-${taskId}-0`,
+      engine.images.busybox,
+      'sleep',
+      '300',
+    ]);
     expect(sweepOrphans({ ...process.env }).sort()).toEqual([`slipway-${taskId}`, `slipway-${taskId}-0`, `slipway-${taskId}-1`]);
     expect(leftovers(engine, taskId)).toBe('');
   });

@@ -16,7 +16,10 @@ const MARKER = '/etc/slipway-test-image';
 function connectAs(port: number, privateKey: string): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new Client();
-    client.on('ready', () => resolve(client)).on('error', reject).connect({ host: '127.0.0.1', port, username: 'circleci', privateKey, readyTimeout: 30_000 });
+    client
+      .on('ready', () => resolve(client))
+      .on('error', reject)
+      .connect({ host: '127.0.0.1', port, username: 'circleci', privateKey, readyTimeout: 30_000 });
   });
 }
 
@@ -46,9 +49,20 @@ describeWithEngine('SSH into a docker executor job on a real engine', (engine) =
     mkdirSync(join(root, 'scripts'));
     mkdirSync(cwd);
     writeFileSync(join(cwd, 'checked-out.txt'), 'from the checkout\n');
-    executor = new DockerExecutor(join(root, 'scripts'), { taskId, mount: root, workingDirectory: cwd, images: [{ image: engine.images.busybox, environment: { FROM_IMAGE: 'primary-env' } }] });
+    executor = new DockerExecutor(join(root, 'scripts'), {
+      taskId,
+      mount: root,
+      workingDirectory: cwd,
+      images: [{ image: engine.images.busybox, environment: { FROM_IMAGE: 'primary-env' } }],
+    });
     await executor.setUp(() => undefined);
-    const ssh: NonNullable<JobSpec['ssh']> = { authorizedKeys: [{ login: 'ada', publicKey: key.public }], idleSeconds: 1, maxSeconds: 600, bind: '127.0.0.1', host: '127.0.0.1' };
+    const ssh: NonNullable<JobSpec['ssh']> = {
+      authorizedKeys: [{ login: 'ada', publicKey: key.public }],
+      idleSeconds: 1,
+      maxSeconds: 600,
+      bind: '127.0.0.1',
+      host: '127.0.0.1',
+    };
     steps = new SshSteps(ssh, { CIRCLE_JOB: 'build', JOB_VAR: 'job-env' }, cwd, executor, { projectSlug: 'gh/acme/app', number: 3 } as JobSpec['job']);
     const lines: string[] = [];
     await steps.run(steps.enableStep, { note: (l: string) => lines.push(l) } as unknown as StepLogStream, new AbortController().signal);
@@ -67,7 +81,9 @@ describeWithEngine('SSH into a docker executor job on a real engine', (engine) =
     expect(existsSync(MARKER)).toBe(false);
     const client = await connectAs(port, key.private);
     try {
-      const stream = await new Promise<ClientChannel>((resolve, reject) => client.exec(`cat ${MARKER}; pwd; cat checked-out.txt; echo "$FROM_IMAGE $JOB_VAR $CIRCLE_JOB"; exit 5`, (e, s) => (e ? reject(e) : resolve(s))));
+      const stream = await new Promise<ClientChannel>((resolve, reject) =>
+        client.exec(`cat ${MARKER}; pwd; cat checked-out.txt; echo "$FROM_IMAGE $JOB_VAR $CIRCLE_JOB"; exit 5`, (e, s) => (e ? reject(e) : resolve(s))),
+      );
       expect(await drain(stream)).toEqual({ out: `built for the Slipway tests\n${cwd}\nfrom the checkout\nprimary-env job-env build\n`, code: 5 });
     } finally {
       client.end();
@@ -77,7 +93,9 @@ describeWithEngine('SSH into a docker executor job on a real engine', (engine) =
   it('opens an interactive shell with a terminal inside the container', async () => {
     const client = await connectAs(port, key.private);
     try {
-      const shell = await new Promise<ClientChannel>((resolve, reject) => client.shell({ term: 'xterm', rows: 24, cols: 80 }, (e, s) => (e ? reject(e) : resolve(s))));
+      const shell = await new Promise<ClientChannel>((resolve, reject) =>
+        client.shell({ term: 'xterm', rows: 24, cols: 80 }, (e, s) => (e ? reject(e) : resolve(s))),
+      );
       // What only the container has, a terminal (`tty` names a pty; `[ -t 0 ]` holds), and the shell's exit status.
       shell.write(`cat ${MARKER}; [ -t 0 ] && echo "a terminal: $(tty)"; echo "in $(hostname)"; exit 6\n`);
       const { out, code } = await drain(shell);
@@ -94,13 +112,23 @@ describeWithEngine('SSH into a docker executor job on a real engine', (engine) =
   it('writes into the job: a file made over SSH is there for the steps after (shared folder, same container)', async () => {
     const client = await connectAs(port, key.private);
     try {
-      const stream = await new Promise<ClientChannel>((resolve, reject) => client.exec('echo fixed > made-over-ssh.txt && touch /tmp/in-the-container', (e, s) => (e ? reject(e) : resolve(s))));
+      const stream = await new Promise<ClientChannel>((resolve, reject) =>
+        client.exec('echo fixed > made-over-ssh.txt && touch /tmp/in-the-container', (e, s) => (e ? reject(e) : resolve(s))),
+      );
       expect((await drain(stream)).code).toBe(0);
     } finally {
       client.end();
     }
     let output = '';
-    const res = await executor.run({ script: 'cat made-over-ssh.txt; ls /tmp/in-the-container', cwd, env: {}, shell: '/bin/sh -e', onOutput: (d) => (output += d), signal: new AbortController().signal, noOutputTimeoutMs: 60_000 });
+    const res = await executor.run({
+      script: 'cat made-over-ssh.txt; ls /tmp/in-the-container',
+      cwd,
+      env: {},
+      shell: '/bin/sh -e',
+      onOutput: (d) => (output += d),
+      signal: new AbortController().signal,
+      noOutputTimeoutMs: 60_000,
+    });
     expect({ exitCode: res.exitCode, output }).toEqual({ exitCode: 0, output: 'fixed\n/tmp/in-the-container\n' });
     expect(existsSync('/tmp/in-the-container')).toBe(false);
   });

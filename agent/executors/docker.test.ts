@@ -35,24 +35,109 @@ exit 0
 
 describe('docker executor command lines', () => {
   it('starts the primary with the task folder mounted at the same path and a keep-alive, and services by host name', () => {
-    expect(runContainerArgs({ container: 'slipway-t-0', network: 'slipway-t', image: image({ environment: { TZ: 'UTC', 'BAD-NAME': 'x' } }), primary: true, mounts: ['/work/task:/work/task'], hosts: ['base', 'db'], labels: { 'io.slipway.task': 't' } })).toEqual([
-      'run', '-d', '--pull', 'never', '--name', 'slipway-t-0', '--label', 'io.slipway.task=t', '--network', 'slipway-t', '--hostname', 'base', '--add-host', 'base:127.0.0.1', '--add-host', 'db:127.0.0.1',
-      '-v', '/work/task:/work/task', '-e', 'TZ=UTC', '--entrypoint', '/bin/sh', 'cimg/base:stable', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done",
+    expect(
+      runContainerArgs({
+        container: 'slipway-t-0',
+        network: 'slipway-t',
+        image: image({ environment: { TZ: 'UTC', 'BAD-NAME': 'x' } }),
+        primary: true,
+        mounts: ['/work/task:/work/task'],
+        hosts: ['base', 'db'],
+        labels: { 'io.slipway.task': 't' },
+      }),
+    ).toEqual([
+      'run',
+      '-d',
+      '--pull',
+      'never',
+      '--name',
+      'slipway-t-0',
+      '--label',
+      'io.slipway.task=t',
+      '--network',
+      'slipway-t',
+      '--hostname',
+      'base',
+      '--add-host',
+      'base:127.0.0.1',
+      '--add-host',
+      'db:127.0.0.1',
+      '-v',
+      '/work/task:/work/task',
+      '-e',
+      'TZ=UTC',
+      '--entrypoint',
+      '/bin/sh',
+      'cimg/base:stable',
+      '-c',
+      "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done",
     ]);
     // Services join the primary's network namespace: `localhost` is shared, names resolve through the primary's hosts.
-    expect(runContainerArgs({ container: 'slipway-t-1', network: 'slipway-t-0', image: image({ image: 'registry.example.com:5000/db/postgres:16@sha256:ab', name: 'db', user: 'postgres', entrypoint: ['docker-entrypoint.sh', '--verbose'], command: ['postgres'] }), primary: false })).toEqual([
-      'run', '-d', '--pull', 'never', '--name', 'slipway-t-1', '--network', 'container:slipway-t-0', '--user', 'postgres',
-      '--entrypoint', 'docker-entrypoint.sh', 'registry.example.com:5000/db/postgres:16@sha256:ab', '--verbose', 'postgres',
+    expect(
+      runContainerArgs({
+        container: 'slipway-t-1',
+        network: 'slipway-t-0',
+        image: image({
+          image: 'registry.example.com:5000/db/postgres:16@sha256:ab',
+          name: 'db',
+          user: 'postgres',
+          entrypoint: ['docker-entrypoint.sh', '--verbose'],
+          command: ['postgres'],
+        }),
+        primary: false,
+      }),
+    ).toEqual([
+      'run',
+      '-d',
+      '--pull',
+      'never',
+      '--name',
+      'slipway-t-1',
+      '--network',
+      'container:slipway-t-0',
+      '--user',
+      'postgres',
+      '--entrypoint',
+      'docker-entrypoint.sh',
+      'registry.example.com:5000/db/postgres:16@sha256:ab',
+      '--verbose',
+      'postgres',
     ]);
     // An image labelled com.circleci.preserve-entrypoint=true keeps its ENTRYPOINT as the primary.
-    expect(runContainerArgs({ container: 'c', network: 'n', image: image(), primary: true, preserveEntrypoint: true }).slice(-2)).toEqual(['base', 'cimg/base:stable']);
+    expect(runContainerArgs({ container: 'c', network: 'n', image: image(), primary: true, preserveEntrypoint: true }).slice(-2)).toEqual([
+      'base',
+      'cimg/base:stable',
+    ]);
     expect(containerHostname(image({ image: 'cimg/postgres:16.2' }))).toBe('postgres');
     expect(containerHostname(image({ image: 'localhost:5000/redis' }))).toBe('redis');
   });
 
   it('runs a step with docker exec in its directory with the job environment (not the host PATH), recording its pid', () => {
-    expect(execArgs({ container: 'c', cwd: '/w/project', env: { PATH: '/host/bin', HOME: '/w/home', CIRCLE_JOB: 'build' }, shell: '/bin/bash -eo pipefail', file: '/w/scripts/s.sh' })).toEqual([
-      'exec', '-w', '/w/project', '-e', 'HOME=/w/home', '-e', 'CIRCLE_JOB=build', 'c', '/bin/sh', '-c', 'echo $$ > "$0.pid"; exec "$@"', '/w/scripts/s.sh', '/bin/bash', '-eo', 'pipefail', '/w/scripts/s.sh',
+    expect(
+      execArgs({
+        container: 'c',
+        cwd: '/w/project',
+        env: { PATH: '/host/bin', HOME: '/w/home', CIRCLE_JOB: 'build' },
+        shell: '/bin/bash -eo pipefail',
+        file: '/w/scripts/s.sh',
+      }),
+    ).toEqual([
+      'exec',
+      '-w',
+      '/w/project',
+      '-e',
+      'HOME=/w/home',
+      '-e',
+      'CIRCLE_JOB=build',
+      'c',
+      '/bin/sh',
+      '-c',
+      'echo $$ > "$0.pid"; exec "$@"',
+      '/w/scripts/s.sh',
+      '/bin/bash',
+      '-eo',
+      'pipefail',
+      '/w/scripts/s.sh',
     ]);
     expect(execArgs({ container: 'c', cwd: '/w', env: {}, file: '/s.sh' }).slice(-3)).toEqual([
       '-c',
@@ -66,18 +151,41 @@ describe('docker executor command lines', () => {
     const executor = new DockerExecutor('/w/task/scripts', { taskId: 't', images: [image()], mount: '/w/task', workingDirectory: '/home/circleci/project' });
     // An absolute working directory outside the task folder is bind-mounted too: the agent's checkout there is what steps see.
     expect(executor.useCircleciClient('/w/task/bin')).toEqual(['/w/task', '/home/circleci/project']);
-    expect(new DockerExecutor('/w/task/scripts', { taskId: 't', images: [image()], mount: '/w/task', workingDirectory: '/w/task/home/project' }).useCircleciClient('/w/task/bin')).toEqual(['/w/task']);
-    expect(runContainerArgs({ container: 'c', network: 'n', image: image(), primary: true, mounts: ['/w/task:/w/task', '/home/circleci/project:/home/circleci/project'] }).join(' ')).toContain('-v /w/task:/w/task -v /home/circleci/project:/home/circleci/project ');
+    expect(
+      new DockerExecutor('/w/task/scripts', { taskId: 't', images: [image()], mount: '/w/task', workingDirectory: '/w/task/home/project' }).useCircleciClient(
+        '/w/task/bin',
+      ),
+    ).toEqual(['/w/task']);
+    expect(
+      runContainerArgs({
+        container: 'c',
+        network: 'n',
+        image: image(),
+        primary: true,
+        mounts: ['/w/task:/w/task', '/home/circleci/project:/home/circleci/project'],
+      }).join(' '),
+    ).toContain('-v /w/task:/w/task -v /home/circleci/project:/home/circleci/project ');
     const script = execArgs({ container: 'c', cwd: '/w', env: {}, shell: '/bin/sh -e', file: '/s.sh', clientDir: "/w/it's/bin" });
     expect(script.slice(-6)).toEqual(['-c', `echo $$ > "$0.pid"; PATH='/w/it'\\''s/bin':"$PATH"; export PATH; exec "$@"`, '/s.sh', '/bin/sh', '-e', '/s.sh']);
     // What the container's sh makes of it: the client's folder first, then the container's own PATH.
-    const shown = spawnSync('/bin/sh', ['-c', script[script.indexOf('-c') + 1].replace('echo $$ > "$0.pid"; ', '').replace('exec "$@"', 'echo "$PATH"')], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+    const shown = spawnSync('/bin/sh', ['-c', script[script.indexOf('-c') + 1].replace('echo $$ > "$0.pid"; ', '').replace('exec "$@"', 'echo "$PATH"')], {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin' },
+    });
     expect(shown.stdout).toBe("/w/it's/bin:/usr/bin:/bin\n");
   });
 
   it('logs in to the image registry only for images with credentials', () => {
     expect(loginArgs('/cfg', image())).toBeUndefined();
-    expect(loginArgs('/cfg', image({ auth: { username: 'u', password: 'p' } }))).toEqual(['--config', '/cfg', 'login', '--username', 'u', '--password-stdin', 'docker.io']);
+    expect(loginArgs('/cfg', image({ auth: { username: 'u', password: 'p' } }))).toEqual([
+      '--config',
+      '/cfg',
+      'login',
+      '--username',
+      'u',
+      '--password-stdin',
+      'docker.io',
+    ]);
     expect(loginArgs('/cfg', image({ image: 'ghcr.io/acme/app:1', auth: { username: 'u', password: 'p' } }))?.at(-1)).toBe('ghcr.io');
   });
 });

@@ -95,7 +95,19 @@ export function execArgs(o: { container: string; cwd: string; env: Record<string
   // Without a `shell`, CircleCI's default: bash with pipefail where the image has bash, else sh (sourcing $BASH_ENV).
   const run = shell.length ? 'exec "$@"' : `if [ -x /bin/bash ]; then exec /bin/bash -eo pipefail "$0"; else exec /bin/sh -e -c ${SH_WITH_BASH_ENV} "$0"; fi`;
   const path = o.clientDir ? `PATH=${quote(o.clientDir)}:"$PATH"; export PATH; ` : '';
-  return ['exec', '-w', o.cwd, ...envFlags(o.env), o.container, '/bin/sh', '-c', `echo $$ > "$0.pid"; ${path}${run}`, o.file, ...shell, ...(shell.length ? [o.file] : [])];
+  return [
+    'exec',
+    '-w',
+    o.cwd,
+    ...envFlags(o.env),
+    o.container,
+    '/bin/sh',
+    '-c',
+    `echo $$ > "$0.pid"; ${path}${run}`,
+    o.file,
+    ...shell,
+    ...(shell.length ? [o.file] : []),
+  ];
 }
 
 /** `docker exec` of an SSH session (a shell, or `command`) in the primary container, in `cwd` with the job environment. */
@@ -211,10 +223,14 @@ export class DockerExecutor extends HostExecutor {
     let present = labels();
     if (present === undefined) {
       const login = loginArgs(this.configDir, image);
-      if (login && (await this.docker(login, onOutput, { stdin: image.auth!.password })) !== 0) throw new Error(`docker login for ${image.image} failed; check the image's auth credentials.`);
+      if (login && (await this.docker(login, onOutput, { stdin: image.auth!.password })) !== 0)
+        throw new Error(`docker login for ${image.image} failed; check the image's auth credentials.`);
       onOutput(Buffer.from(`Pulling image ${image.image}\n`));
       const code = await this.docker(['pull', image.image], onOutput, { showStdout: true });
-      if (code !== 0) throw new Error(`docker pull ${image.image} failed (exit code ${code}); check the image name and registry access${image.auth ? '' : ' (private images need `auth`)'}.`);
+      if (code !== 0)
+        throw new Error(
+          `docker pull ${image.image} failed (exit code ${code}); check the image name and registry access${image.auth ? '' : ' (private images need `auth`)'}.`,
+        );
       present = labels();
     } else {
       onOutput(Buffer.from(`Using image ${image.image} from the local engine\n`));
@@ -229,7 +245,8 @@ export class DockerExecutor extends HostExecutor {
     const swept = sweepOrphans(this.env);
     if (swept.length) onOutput(Buffer.from(`Removed ${swept.length} container(s) and network(s) left by agents that were killed\n`));
     const labelFlags = Object.entries(this.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
-    if ((await this.docker(['network', 'create', ...labelFlags, this.network], () => undefined)) !== 0) throw new Error(`docker network create ${this.network} failed`);
+    if ((await this.docker(['network', 'create', ...labelFlags, this.network], () => undefined)) !== 0)
+      throw new Error(`docker network create ${this.network} failed`);
     const hosts = [...new Set(this.options.images.map(containerHostname))];
     for (const [i, image] of this.options.images.entries()) {
       const preserveEntrypoint = await this.ensureImage(image, onOutput);
@@ -239,7 +256,16 @@ export class DockerExecutor extends HostExecutor {
       this.containers.push(container);
       const remote = this.options.remoteDockerSocket ? [`${this.options.remoteDockerSocket}:${REMOTE_DOCKER_SOCKET}`] : [];
       const mounts = primary ? [...this.mounts.map((m) => `${m}:${m}`), ...remote] : undefined;
-      const args = runContainerArgs({ container, network: primary ? this.network : this.primary, image, primary, mounts, hosts, labels: this.labels, preserveEntrypoint: primary && preserveEntrypoint });
+      const args = runContainerArgs({
+        container,
+        network: primary ? this.network : this.primary,
+        image,
+        primary,
+        mounts,
+        hosts,
+        labels: this.labels,
+        preserveEntrypoint: primary && preserveEntrypoint,
+      });
       const code = await this.docker(args, onOutput);
       if (code !== 0) throw new Error(`docker run ${image.image} failed (exit code ${code}); check the image name and registry access.`);
     }

@@ -16,14 +16,25 @@ describe('HostExecutor', () => {
   });
   afterEach(() => executor.shutdown());
 
-  const run = (script: string, extra: { timeoutMs?: number; signal?: AbortSignal; shell?: string; env?: Record<string, string>; onOutput?: (all: string) => void } = {}) => {
+  const run = (
+    script: string,
+    extra: { timeoutMs?: number; signal?: AbortSignal; shell?: string; env?: Record<string, string>; onOutput?: (all: string) => void } = {},
+  ) => {
     const chunks: Buffer[] = [];
     const onOutput = (d: Buffer) => {
       chunks.push(d);
       extra.onOutput?.(Buffer.concat(chunks).toString());
     };
     return executor
-      .run({ script, shell: extra.shell, cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extra.env }, onOutput, signal: extra.signal ?? new AbortController().signal, noOutputTimeoutMs: extra.timeoutMs ?? 10_000 })
+      .run({
+        script,
+        shell: extra.shell,
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extra.env },
+        onOutput,
+        signal: extra.signal ?? new AbortController().signal,
+        noOutputTimeoutMs: extra.timeoutMs ?? 10_000,
+      })
       .then((r) => ({ ...r, out: Buffer.concat(chunks) }));
   };
 
@@ -38,7 +49,9 @@ describe('HostExecutor', () => {
     const r = await run('head -c 25165824 /dev/urandom | tee printed.bin');
     expect(r.exitCode).toBe(0);
     expect(r.out.length).toBe(25165824);
-    const printed = createHash('sha256').update(readFileSync(join(dir, 'printed.bin'))).digest('hex');
+    const printed = createHash('sha256')
+      .update(readFileSync(join(dir, 'printed.bin')))
+      .digest('hex');
     expect(createHash('sha256').update(r.out).digest('hex')).toBe(printed);
     expect(readdirSync(spools)).toEqual([]);
   });

@@ -23,9 +23,11 @@ function filesUnder(path: string): string[] {
 
 async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 const ARTIFACT_BATCH = 500;
@@ -50,10 +52,14 @@ export const storeArtifactsStep: StepHandler<StoreArtifactsStep> = async (step, 
   for (let i = 0; i < files.length; i += ARTIFACT_BATCH) {
     const batch = files.slice(i, i + ARTIFACT_BATCH);
     const urls = await ctx.client.artifactUrls(batch.map((f) => f.path));
-    await inParallel(batch.map((f, j) => ({ ...f, url: urls[j] })), 8, async (f) => {
-      await putToUrl(f.url, { file: f.file }, `the artifact ${f.path}`);
-      bytes += statSync(f.file).size;
-    });
+    await inParallel(
+      batch.map((f, j) => ({ ...f, url: urls[j] })),
+      8,
+      async (f) => {
+        await putToUrl(f.url, { file: f.file }, `the artifact ${f.path}`);
+        bytes += statSync(f.file).size;
+      },
+    );
   }
   for (const f of files.slice(0, 50)) ctx.log.note(`Uploaded ${f.path}`);
   if (files.length > 50) ctx.log.note(`... and ${files.length - 50} more`);
@@ -87,6 +93,8 @@ export const storeTestResultsStep: StepHandler<StoreTestResultsStep> = async (st
   const url = await ctx.client.testResultsUrl();
   await putToUrl(url, { bytes: Buffer.from(JSON.stringify({ tests: ctx.testResults })) }, 'the test results');
   const failed = found.filter((t) => t.result === 'failure').length;
-  ctx.log.note(`Stored ${found.length} test result${found.length === 1 ? '' : 's'} from ${files.length} file${files.length === 1 ? '' : 's'} (${failed} failed)`);
+  ctx.log.note(
+    `Stored ${found.length} test result${found.length === 1 ? '' : 's'} from ${files.length} file${files.length === 1 ? '' : 's'} (${failed} failed)`,
+  );
   return { status: 'success', exitCode: 0 };
 };

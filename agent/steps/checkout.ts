@@ -27,7 +27,9 @@ export const checkoutStep: StepHandler<CheckoutStep> = async (step, ctx) => {
   mkdirSync(dir, { recursive: true });
   const { url, revision, branch, tag, username, password } = ctx.spec.checkout;
   const out = (s: string) => ctx.log.write(s);
-  const auth: string[] = password ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`${username ?? 'x-access-token'}:${password}`).toString('base64')}`] : [];
+  const auth: string[] = password
+    ? ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`${username ?? 'x-access-token'}:${password}`).toString('base64')}`]
+    : [];
   ctx.log.note(`Cloning ${url} into ${dir} at ${revision.slice(0, 12)}${branch ? ` (branch ${branch})` : tag ? ` (tag ${tag})` : ''}`);
   const env: Record<string, string> = { ...ctx.env, HOME: ctx.home };
   const key = ctx.spec.checkout.sshKey;
@@ -50,7 +52,8 @@ export const checkoutStep: StepHandler<CheckoutStep> = async (step, ctx) => {
   // A forked pull request's commit is only reachable from GitHub's `refs/pull/<n>/head` (branch `pull/<n>`);
   // repositories without such refs (plain git servers) are fine without it.
   const pr = /^pull\/(\d+)(\/head)?$/.exec(branch ?? '');
-  if (code === 0 && pr) await git([...auth, 'fetch', '--quiet', '--force', 'origin', `+refs/pull/${pr[1]}/head:refs/remotes/origin/pull/${pr[1]}`], dir, env, () => undefined);
+  if (code === 0 && pr)
+    await git([...auth, 'fetch', '--quiet', '--force', 'origin', `+refs/pull/${pr[1]}/head:refs/remotes/origin/pull/${pr[1]}`], dir, env, () => undefined);
   if (code === 0) code = await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--force', revision], dir, env, out);
   if (code === 0 && branch) code = await git(['checkout', '--quiet', '-B', branch, revision], dir, env, out);
   if (code !== 0) {

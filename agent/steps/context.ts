@@ -28,7 +28,13 @@ export interface StepContext {
 }
 
 /** How a step ended; `reason` names why it did not succeed where its status alone does not say (see `failureReasonOf`). */
-export type StepOutcome = { status: 'success' | 'failed' | 'timedout' | 'canceled'; exitCode?: number | null; halt?: boolean; reason?: StepFailureReason; restoredCache?: string };
+export type StepOutcome = {
+  status: 'success' | 'failed' | 'timedout' | 'canceled';
+  exitCode?: number | null;
+  halt?: boolean;
+  reason?: StepFailureReason;
+  restoredCache?: string;
+};
 
 /** Why a step that did not succeed ended: its own reason, else the one its status implies. */
 export function failureReasonOf(outcome: StepOutcome): StepFailureReason | undefined {

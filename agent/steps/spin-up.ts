@@ -17,10 +17,12 @@ export const spinUpEnvironment = (): SpinUpEnvironmentStep => ({ type: 'spin_up_
 /** Starts the job's containers; an image that cannot be pulled or a container that cannot start is `could_not_start`. */
 export async function spinUpEnvironmentStep(_step: SpinUpEnvironmentStep, ctx: Pick<StepContext, 'executor' | 'log' | 'spec'>): Promise<StepOutcome> {
   if (ctx.executor instanceof DockerExecutor) {
-    const started = await ctx.executor.setUp((d) => ctx.log.write(d)).then(
-      () => true,
-      (e: Error) => (ctx.log.note(`Error: ${e.message}`), false),
-    );
+    const started = await ctx.executor
+      .setUp((d) => ctx.log.write(d))
+      .then(
+        () => true,
+        (e: Error) => (ctx.log.note(`Error: ${e.message}`), false),
+      );
     return started ? { status: 'success', exitCode: 0 } : { status: 'failed', exitCode: null, reason: 'could_not_start' };
   }
   ctx.log.note(`Running on the host: Docker image ${ctx.spec.plan.executor.images[0]?.image ?? 'unknown'} is not used (no Docker engine is reachable).`);

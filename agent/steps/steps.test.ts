@@ -61,7 +61,10 @@ function blobApi(bucket: FakeBucket, job: string, upstream: string[] = []): Blob
     },
     workspaceLayerUrl: async () => ({ url: bucket.link(`ws/${job}/${layer++}`) }),
     workspaceLayers: async () => ({
-      layers: [...bucket.objects.entries()].filter(([k]) => upstream.some((u) => k.startsWith(`ws/${u}/`))).sort((a, b) => a[1].at - b[1].at).map(([k, o]) => ({ job: k.split('/')[1], url: bucket.link(k), size: o.body.length })),
+      layers: [...bucket.objects.entries()]
+        .filter(([k]) => upstream.some((u) => k.startsWith(`ws/${u}/`)))
+        .sort((a, b) => a[1].at - b[1].at)
+        .map(([k, o]) => ({ job: k.split('/')[1], url: bucket.link(k), size: o.body.length })),
     }),
     artifactUrls: async (paths) => paths.map((p) => bucket.link(`artifacts/${p}`)),
     testResultsUrl: async () => bucket.link(`results/${job}`),
@@ -74,7 +77,11 @@ function context(bucket: FakeBucket, job: string, upstream: string[] = []) {
   const workingDirectory = join(home, 'project');
   mkdirSync(workingDirectory, { recursive: true });
   let output = '';
-  const log = new StepLogStream(0, { upload: async (_s, _q, body) => void (output += body.toString()) }, new SecretMasker([]), { maxChunkBytes: 1 << 20, flushIntervalMs: 10, inlineMaxBytes: 0 });
+  const log = new StepLogStream(0, { upload: async (_s, _q, body) => void (output += body.toString()) }, new SecretMasker([]), {
+    maxChunkBytes: 1 << 20,
+    flushIntervalMs: 10,
+    inlineMaxBytes: 0,
+  });
   const ctx: StepContext = {
     spec: { plan: { workingDirectory: '~/project', shell: undefined } } as unknown as JobSpec,
     executor: new HostExecutor(root),
@@ -112,7 +119,11 @@ describe('step handlers', () => {
 
     const b = context(bucket, 'b');
     // The restored key is reported with the step (a replay of the job fetches that same cache).
-    expect(await run(step('restore_cache', { keys: ['nothing-', 'deps-main-'] }), b.ctx)).toEqual({ status: 'success', exitCode: 0, restoredCache: expect.stringMatching(/^deps-main-[A-Za-z0-9+/]{43}=$/) });
+    expect(await run(step('restore_cache', { keys: ['nothing-', 'deps-main-'] }), b.ctx)).toEqual({
+      status: 'success',
+      exitCode: 0,
+      restoredCache: expect.stringMatching(/^deps-main-[A-Za-z0-9+/]{43}=$/),
+    });
     expect(readFileSync(join(b.ctx.workingDirectory, 'node_modules/x/index.js'), 'utf8')).toBe('module');
     expect(await b.output()).toMatch(/Found a cache at deps-main-/);
   });
@@ -126,14 +137,20 @@ describe('step handlers', () => {
   it('persists workspace globs and attaches the upstream layers, later layers winning', async () => {
     const up1 = context(bucket, 'up1');
     const up2 = context(bucket, 'up2');
-    for (const [c, text] of [[up1, 'first'], [up2, 'second']] as const) {
+    for (const [c, text] of [
+      [up1, 'first'],
+      [up2, 'second'],
+    ] as const) {
       mkdirSync(join(c.ctx.workingDirectory, 'dist'), { recursive: true });
       writeFileSync(join(c.ctx.workingDirectory, 'dist/app.txt'), text);
       writeFileSync(join(c.ctx.workingDirectory, 'dist/skip.log'), 'x');
       expect(await run(step('persist_to_workspace', { root: 'dist', paths: ['*.txt'] }), c.ctx)).toEqual({ status: 'success', exitCode: 0 });
     }
     const down = context(bucket, 'down', ['up1', 'up2']);
-    expect(await run(step('attach_workspace', { at: '/tmp/../' + down.ctx.workingDirectory.slice(1) + '/ws' }), down.ctx)).toEqual({ status: 'success', exitCode: 0 });
+    expect(await run(step('attach_workspace', { at: '/tmp/../' + down.ctx.workingDirectory.slice(1) + '/ws' }), down.ctx)).toEqual({
+      status: 'success',
+      exitCode: 0,
+    });
     expect(readFileSync(join(down.ctx.workingDirectory, 'ws/app.txt'), 'utf8')).toBe('second');
     expect(existsSync(join(down.ctx.workingDirectory, 'ws/skip.log'))).toBe(false);
   });
@@ -143,7 +160,9 @@ describe('step handlers', () => {
     mkdirSync(join(c.ctx.workingDirectory, 'out'), { recursive: true });
     writeFileSync(join(c.ctx.workingDirectory, 'out/f'), 'x');
     await expect(run(step('persist_to_workspace', { root: 'out', paths: ['../secret'] }), c.ctx)).rejects.toThrow(/The workspace path "..\/secret" is outside/);
-    await expect(run(step('store_artifacts', { path: 'out', destination: '../../etc' }), c.ctx)).rejects.toThrow(/The artifact destination "..\/..\/etc" is outside/);
+    await expect(run(step('store_artifacts', { path: 'out', destination: '../../etc' }), c.ctx)).rejects.toThrow(
+      /The artifact destination "..\/..\/etc" is outside/,
+    );
   });
 
   it('uploads artifacts under their destination, retrying transient upload errors', async () => {
@@ -167,7 +186,10 @@ describe('step handlers', () => {
     await run(step('store_test_results', { path: 'r' }), c.ctx);
     await run(step('store_test_results', { path: 'two.xml' }), c.ctx);
     const stored = JSON.parse(bucket.objects.get('results/junit')!.body.toString());
-    expect(stored.tests.map((t: { name: string; result: string }) => [t.name, t.result])).toEqual([['a', 'success'], ['b', 'failure']]);
+    expect(stored.tests.map((t: { name: string; result: string }) => [t.name, t.result])).toEqual([
+      ['a', 'success'],
+      ['b', 'failure'],
+    ]);
   });
 
   it('fails setup_remote_docker clearly without a Docker engine', async () => {
@@ -190,7 +212,10 @@ describe('step handlers', () => {
     const bashEnv = join(c.ctx.scratch, 'bash_env');
     writeFileSync(bashEnv, 'export FROM_ENV=yes\n');
     c.ctx.env.BASH_ENV = bashEnv;
-    const r = await run(step('run', { command: 'echo "got $FROM_ENV"', shell: '/bin/sh -e', environment: {}, background: false, noOutputTimeoutSeconds: 10 }), c.ctx);
+    const r = await run(
+      step('run', { command: 'echo "got $FROM_ENV"', shell: '/bin/sh -e', environment: {}, background: false, noOutputTimeoutSeconds: 10 }),
+      c.ctx,
+    );
     expect(r.status).toBe('success');
     expect(await c.output()).toBe('got yes\n');
   });

@@ -59,12 +59,16 @@ export function registerAdminCommands(program: Command): void {
     .command('github-app')
     .description('The GitHub App of a deployed Slipway')
     .command('create')
-    .description('Create the GitHub App from Slipway\'s manifest and store its key in the stack\'s secret before it is installed (uses your AWS credentials)')
-    .requiredOption('--api-url <url>', 'the stack\'s ApiUrl output')
-    .option('--secret <name>', 'where the App secret goes: the Secrets Manager secret (githubAppSecretName) or, with profile=minimal, the SSM parameter /slipway/<stackName>/github-app', 'slipway/github-app')
+    .description("Create the GitHub App from Slipway's manifest and store its key in the stack's secret before it is installed (uses your AWS credentials)")
+    .requiredOption('--api-url <url>', "the stack's ApiUrl output")
+    .option(
+      '--secret <name>',
+      'where the App secret goes: the Secrets Manager secret (githubAppSecretName) or, with profile=minimal, the SSM parameter /slipway/<stackName>/github-app',
+      'slipway/github-app',
+    )
     .option('--github-api-url <url>', 'GitHub Enterprise Server: https://<host>/api/v3', 'https://api.github.com')
     .option('--org <organization>', 'create the App under this organisation (default: your account)')
-    .option('--name <name>', 'the App\'s name (unique on GitHub)', 'Slipway')
+    .option('--name <name>', "the App's name (unique on GitHub)", 'Slipway')
     .option('--port <port>', 'local port of the page and the redirect', '0')
     .action(async (opts: { apiUrl: string; secret: string; githubApiUrl: string; org?: string; name: string; port: string }) => {
       const values = new SecretValues({ secrets: () => new SecretsManagerClient({}), ssm: () => new SSMClient({}) });

@@ -15,7 +15,8 @@ function prepareExampleRepo(dataDir: string): string {
   if (!existsSync(join(dir, '.git'))) {
     mkdirSync(dir, { recursive: true });
     cpSync(join(slipwayRoot(), 'examples', 'hello'), dir, { recursive: true });
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Slipway', '-c', 'user.email=slipway@localhost', ...args], { cwd: dir, stdio: 'ignore' });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=Slipway', '-c', 'user.email=slipway@localhost', ...args], { cwd: dir, stdio: 'ignore' });
     git('init', '--quiet', '--initial-branch=main');
     git('add', '-A');
     git('commit', '--quiet', '-m', 'Example project');
@@ -45,7 +46,9 @@ async function runExample(rt: LocalRuntime, out: (l: string) => void): Promise<v
       for (const j of jobs.items) {
         if (['success', 'failed', 'canceled', 'not_run', 'infrastructure_fail', 'timedout'].includes(j.status) && !seen.has(j.name)) {
           seen.add(j.name);
-          out(`  ${j.status === 'success' ? '✔' : '✘'} ${wf.name}/${j.name}: ${j.status}${j.job_number ? `  (npx slipway logs ${EXAMPLE_SLUG} ${j.job_number})` : ''}`);
+          out(
+            `  ${j.status === 'success' ? '✔' : '✘'} ${wf.name}/${j.name}: ${j.status}${j.job_number ? `  (npx slipway logs ${EXAMPLE_SLUG} ${j.job_number})` : ''}`,
+          );
         }
       }
       if (['success', 'failed', 'canceled', 'error', 'not_run'].includes(wf.status)) {
@@ -68,7 +71,10 @@ function buildWebUiOnce(url: string, out: (l: string) => void): void {
     return;
   }
   out('Building the web UI in the background (first start only)…');
-  const child = spawn(process.execPath, [vite, 'build', '--config', join(root, 'web', 'vite.config.ts'), '--logLevel', 'error'], { cwd: root, stdio: 'ignore' });
+  const child = spawn(process.execPath, [vite, 'build', '--config', join(root, 'web', 'vite.config.ts'), '--logLevel', 'error'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
   child.on('exit', (code) => out(code === 0 ? `Web UI ready at ${url}/` : `The web UI did not build (exit ${code}); run \`npm run build:web\` to see why.`));
 }
 

@@ -63,7 +63,8 @@ export function gitOutput(dir: string, args: string[]): string | undefined {
 
 /** The event described by the options, with the repository's current branch and revision as defaults. */
 export function readEvent(opts: EventOptions, dir: string): PlanEvent {
-  if (opts.event !== undefined && !(EVENTS as readonly string[]).includes(opts.event)) throw new UsageError(`--event ${opts.event}: use one of ${EVENTS.join(', ')}.`);
+  if (opts.event !== undefined && !(EVENTS as readonly string[]).includes(opts.event))
+    throw new UsageError(`--event ${opts.event}: use one of ${EVENTS.join(', ')}.`);
   if (opts.branch && opts.tag) throw new UsageError('Give --branch or --tag, not both.');
   if (opts.event === 'tag' && !opts.tag) throw new UsageError('--event tag needs --tag <name>.');
   const event: PlanEvent = { event: (opts.event ?? 'push') as PlanEvent['event'], parameters: parseParams(opts.param) };
@@ -103,5 +104,9 @@ export function findConfig(dir: string, explicit?: string): { path: string; name
       throw e;
     }
   }
-  throw new UsageError(explicit ? `No config file or folder at ${explicit}.` : `No .circleci/config.yml (or .circleci/config/ folder) in ${dir}. Run this in a repository with a CircleCI config, or pass --config <file>.`);
+  throw new UsageError(
+    explicit
+      ? `No config file or folder at ${explicit}.`
+      : `No .circleci/config.yml (or .circleci/config/ folder) in ${dir}. Run this in a repository with a CircleCI config, or pass --config <file>.`,
+  );
 }

@@ -11,9 +11,19 @@ async function fakeGitHub(): Promise<{ url: string; server: Server; conversions:
     if (req.method !== 'POST' || !m) return res.writeHead(404).end();
     conversions.push(m[1]);
     if (m[1] !== 'good-code') return res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
-    res.writeHead(201, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ id: 4242, slug: 'slipway-ci', pem: '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n', webhook_secret: 'whsec', client_id: 'Iv1.client', client_secret: 'csecret', html_url: 'https://github.example/apps/slipway-ci' }),
-    );
+    res
+      .writeHead(201, { 'content-type': 'application/json' })
+      .end(
+        JSON.stringify({
+          id: 4242,
+          slug: 'slipway-ci',
+          pem: '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n',
+          webhook_secret: 'whsec',
+          client_id: 'Iv1.client',
+          client_secret: 'csecret',
+          html_url: 'https://github.example/apps/slipway-ci',
+        }),
+      );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, conversions };
@@ -28,7 +38,15 @@ describe('GitHub App manifest flow', () => {
 
   async function begin(organization?: string) {
     const stored: string[] = [];
-    const flow = startManifestFlow({ apiUrl: 'https://ci.example.com/', githubUrl: 'https://github.example', githubApiUrl: github.url, organization, name: 'Slipway CI', store: async (json) => void stored.push(json), log: () => undefined });
+    const flow = startManifestFlow({
+      apiUrl: 'https://ci.example.com/',
+      githubUrl: 'https://github.example',
+      githubApiUrl: github.url,
+      organization,
+      name: 'Slipway CI',
+      store: async (json) => void stored.push(json),
+      log: () => undefined,
+    });
     const url = await flow.url;
     const html = await (await fetch(url)).text();
     const action = unescape(/action="([^"]+)"/.exec(html)![1]);
@@ -36,7 +54,7 @@ describe('GitHub App manifest flow', () => {
     return { flow, url, action, manifest, stored, state: new URL(action).searchParams.get('state')! };
   }
 
-  it('posts Slipway\'s manifest to GitHub, converts the returned code and stores the App secret before the install link is shown', async () => {
+  it("posts Slipway's manifest to GitHub, converts the returned code and stores the App secret before the install link is shown", async () => {
     const { flow, url, action, manifest, stored, state } = await begin();
     try {
       expect(action).toBe(`https://github.example/settings/apps/new?state=${state}`);
@@ -55,7 +73,10 @@ describe('GitHub App manifest flow', () => {
       const res = await fetch(`${url}callback?code=good-code&state=${state}`);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('href="https://github.example/apps/slipway-ci/installations/new"');
-      expect(await flow.done).toEqual({ htmlUrl: 'https://github.example/apps/slipway-ci', installUrl: 'https://github.example/apps/slipway-ci/installations/new' });
+      expect(await flow.done).toEqual({
+        htmlUrl: 'https://github.example/apps/slipway-ci',
+        installUrl: 'https://github.example/apps/slipway-ci/installations/new',
+      });
       expect(github.conversions).toEqual(['good-code']);
       // What was stored is what the functions read as the App secret.
       const settings = loadGitHubSettings({ secretJson: stored[0] }, () => undefined);

@@ -54,14 +54,25 @@ export function slipwayAppManifest(name: string, apiUrl: string, redirectUrl: st
 /** The App secret (`{appId, privateKey, webhookSecrets, clientId, clientSecret}`) from GitHub's conversion answer. */
 export function appSecretOf(conversion: { id: number; pem: string; webhook_secret: string | null; client_id: string; client_secret: string }): AppSecret {
   if (!conversion.webhook_secret) throw new Error('GitHub returned the App without a webhook secret; create it again (the manifest sets a webhook).');
-  return { appId: String(conversion.id), privateKey: conversion.pem, webhookSecrets: [conversion.webhook_secret], clientId: conversion.client_id, clientSecret: conversion.client_secret };
+  return {
+    appId: String(conversion.id),
+    privateKey: conversion.pem,
+    webhookSecrets: [conversion.webhook_secret],
+    clientId: conversion.client_id,
+    clientSecret: conversion.client_secret,
+  };
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const page = (title: string, body: string) => `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title><body style="font-family:sans-serif;max-width:40em;margin:3em auto">${body}</body>`;
+const page = (title: string, body: string) =>
+  `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title><body style="font-family:sans-serif;max-width:40em;margin:3em auto">${body}</body>`;
 
 /** Serves the flow until the App is created and stored; resolves the App's page URL and install URL. */
-export function startManifestFlow(options: ManifestFlowOptions): { url: Promise<string>; done: Promise<{ htmlUrl: string; installUrl: string }>; server: Server } {
+export function startManifestFlow(options: ManifestFlowOptions): {
+  url: Promise<string>;
+  done: Promise<{ htmlUrl: string; installUrl: string }>;
+  server: Server;
+} {
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const state = randomBytes(16).toString('hex');
   const github = options.githubUrl.replace(/\/$/, '');
@@ -75,16 +86,32 @@ export function startManifestFlow(options: ManifestFlowOptions): { url: Promise<
     const send = (status: number, html: string) => res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
     if (req.method === 'GET' && url.pathname === '/') {
       const manifest = JSON.stringify(slipwayAppManifest(options.name, options.apiUrl, redirectUrl));
-      return send(200, page('Create the Slipway GitHub App', `<form method="post" action="${escapeHtml(target)}?state=${state}"><input type="hidden" name="manifest" value="${escapeHtml(manifest)}"><p>Create the GitHub App <b>${escapeHtml(options.name)}</b> for ${escapeHtml(options.apiUrl)}.</p><button type="submit">Create on GitHub</button></form>`));
+      return send(
+        200,
+        page(
+          'Create the Slipway GitHub App',
+          `<form method="post" action="${escapeHtml(target)}?state=${state}"><input type="hidden" name="manifest" value="${escapeHtml(manifest)}"><p>Create the GitHub App <b>${escapeHtml(options.name)}</b> for ${escapeHtml(options.apiUrl)}.</p><button type="submit">Create on GitHub</button></form>`,
+        ),
+      );
     }
     if (req.method === 'GET' && url.pathname === '/callback') {
       const code = url.searchParams.get('code');
-      if (url.searchParams.get('state') !== state || !code) return send(400, page('Refused', '<p>This redirect does not belong to this run (state mismatch or no code). Start again from the page the CLI printed.</p>'));
+      if (url.searchParams.get('state') !== state || !code)
+        return send(
+          400,
+          page('Refused', '<p>This redirect does not belong to this run (state mismatch or no code). Start again from the page the CLI printed.</p>'),
+        );
       if (converting) return send(409, page('Already done', '<p>This run has already received its code.</p>'));
       converting = true;
       void convertAndStore(options, code).then(
         (result) => {
-          send(200, page('Slipway GitHub App created', `<p>The App is created and its key is stored in the stack's secret.</p><p>Now <a href="${escapeHtml(result.installUrl)}">install it</a> on the organisations or repositories that should build.</p>`));
+          send(
+            200,
+            page(
+              'Slipway GitHub App created',
+              `<p>The App is created and its key is stored in the stack's secret.</p><p>Now <a href="${escapeHtml(result.installUrl)}">install it</a> on the organisations or repositories that should build.</p>`,
+            ),
+          );
           log(`GitHub App created (${result.htmlUrl}); its secret is stored. Install it: ${result.installUrl}`);
           settle.resolve(result);
         },

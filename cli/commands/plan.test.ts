@@ -175,7 +175,10 @@ describe('slipway plan', () => {
     const report = JSON.parse(r.out);
     expect(report.problems[0].code).toBe('orb-not-found');
     expect(report.continuation.parameters).toEqual({ 'run-web': true });
-    expect(report.continuation.report.workflows.map((w: { name: string; runs: boolean }) => [w.name, w.runs])).toEqual([['web', true], ['api', false]]);
+    expect(report.continuation.report.workflows.map((w: { name: string; runs: boolean }) => [w.name, w.runs])).toEqual([
+      ['web', true],
+      ['api', false],
+    ]);
     expect(r.code).toBe(1);
   });
 
@@ -189,7 +192,8 @@ describe('slipway plan', () => {
 
   it('plans a .circleci/config/ folder packed as circleci config pack packs it', async () => {
     const folder = createTestRepo({
-      '.circleci/config/@config.yml': 'version: 2.1\nworkflows:\n  main:\n    jobs: [build, { deploy: { requires: [build], filters: { branches: { only: main } } } }]\n',
+      '.circleci/config/@config.yml':
+        'version: 2.1\nworkflows:\n  main:\n    jobs: [build, { deploy: { requires: [build], filters: { branches: { only: main } } } }]\n',
       '.circleci/config/jobs/build.yml': 'docker: [{ image: cimg/base:stable }]\nsteps: [{ run: echo build }]\n',
       '.circleci/config/jobs/deploy.yml': 'docker: [{ image: cimg/base:stable }]\nsteps: [{ run: echo deploy }]\n',
     });

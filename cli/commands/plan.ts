@@ -18,7 +18,13 @@ interface PlanOptions extends EventOptions {
 /** The report as text: one line per workflow, one per job, with the reason for what does not run. */
 export function planToText(report: PlanReport, indent = ''): string {
   const out: string[] = [];
-  if (report.problems) out.push(`${indent}${report.file} does not compile:`, ...formatProblems(report.problems).split('\n').map((l) => `${indent}  ${l}`));
+  if (report.problems)
+    out.push(
+      `${indent}${report.file} does not compile:`,
+      ...formatProblems(report.problems)
+        .split('\n')
+        .map((l) => `${indent}  ${l}`),
+    );
   for (const wf of report.workflows) {
     out.push(`${indent}workflow ${wf.name}: ${wf.runs ? 'runs' : `does not run (${wf.reason})`}`);
     const title = (j: PlanReport['workflows'][number]['jobs'][number]) => `${j.name}${j.type === 'approval' ? ' (approval)' : ''}`;
@@ -46,7 +52,11 @@ function collect(v: string, prev: string[] = []): string[] {
 export function registerPlanCommand(program: Command): void {
   addEventOptions(program.command('plan').description('Show which workflows and jobs a config runs for an event, and why the others do not'))
     .option('--config <file>', 'config file (default .circleci/config.yml of the current directory)')
-    .option('--changed <paths>', 'changed paths for a path-filtered setup config (comma-separated, repeatable; default: git diff against the base revision)', collect)
+    .option(
+      '--changed <paths>',
+      'changed paths for a path-filtered setup config (comma-separated, repeatable; default: git diff against the base revision)',
+      collect,
+    )
     .option('--orb-dir <dir>', 'folder of orbs (<ns>/<name>[@<version>]/orb.yml)')
     .option('--format <format>', 'text, json or mermaid', 'text')
     .action(async (opts: PlanOptions) => {

@@ -22,7 +22,10 @@ export function registerProjectCommands(program: Command): void {
     .action(async (slug: string, opts: { repo: string; defaultBranch: string; watch?: boolean }) => {
       const api = ApiClient.fromEnv();
       try {
-        const p = await api.request<{ slug: string }>('POST', `/api/v2/project/${slug}`, { repo_url: normalizeRepoUrl(opts.repo), default_branch: opts.defaultBranch });
+        const p = await api.request<{ slug: string }>('POST', `/api/v2/project/${slug}`, {
+          repo_url: normalizeRepoUrl(opts.repo),
+          default_branch: opts.defaultBranch,
+        });
         process.stdout.write(`Project ${p.slug} added.\n`);
       } catch (e) {
         if (!opts.watch || !/HTTP 409/.test((e as Error).message)) throw e;
@@ -43,7 +46,11 @@ export function registerProjectCommands(program: Command): void {
     .action(async (slug: string, opts: { branch?: string; tag?: string; parameters?: string }) => {
       const api = ApiClient.fromEnv();
       const parameters = opts.parameters ? JSON.parse(opts.parameters) : undefined;
-      const p = await api.request<{ id: string; number: number }>('POST', `/api/v2/project/${slug}/pipeline`, { branch: opts.branch, tag: opts.tag, parameters });
+      const p = await api.request<{ id: string; number: number }>('POST', `/api/v2/project/${slug}/pipeline`, {
+        branch: opts.branch,
+        tag: opts.tag,
+        parameters,
+      });
       process.stdout.write(`Pipeline ${p.number} (${p.id}) created.\n`);
     });
 

@@ -41,7 +41,8 @@ export function readEnv(pairs: string[] = [], file?: string): Record<string, str
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   for (const name of Object.keys(env)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`Environment variable name "${name}" is not valid: use letters, digits and _ (not starting with a digit).`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new UsageError(`Environment variable name "${name}" is not valid: use letters, digits and _ (not starting with a digit).`);
   }
   return env;
 }
@@ -57,12 +58,16 @@ async function ask(question: string): Promise<boolean> {
 
 /** Adds `slipway run`: the working tree's config, end to end, on an embedded runtime. */
 export function registerRunCommand(program: Command): void {
-  addEventOptions(program.command('run').description('Run the workflows of this working tree (uncommitted changes included) locally, with the server\'s engine'))
+  addEventOptions(program.command('run').description("Run the workflows of this working tree (uncommitted changes included) locally, with the server's engine"))
     .option('--workflow <name>', 'run only this workflow (repeatable)', collect)
     .option('--job <name>', 'run only this job and the jobs it requires (repeatable)', collect)
     .option('--env <NAME=value>', 'project environment variable for the run (repeatable)', collect)
     .option('--env-file <file>', 'project environment variables from a dotenv file')
-    .option('--secrets-from <source>', 'secrets for the run, masked in output (repeatable): a dotenv file, or a project slug on a Slipway server (gh/<org>/<repo>: its variables and the contexts the jobs name; organisation admins only; SLIPWAY_URL, SLIPWAY_TOKEN)', collect)
+    .option(
+      '--secrets-from <source>',
+      'secrets for the run, masked in output (repeatable): a dotenv file, or a project slug on a Slipway server (gh/<org>/<repo>: its variables and the contexts the jobs name; organisation admins only; SLIPWAY_URL, SLIPWAY_TOKEN)',
+      collect,
+    )
     .option('--data <dir>', 'keep history and caches in this folder between runs (default: a new temporary folder)')
     .option('--approve <mode>', '`all` approves every approval job (default: ask on a terminal, else cancel)')
     .option('--json', 'print the result as JSON (no live view)')
@@ -81,7 +86,8 @@ export function registerRunCommand(program: Command): void {
           return;
         }
         const dir = process.cwd();
-        if (!gitOutput(dir, ['rev-parse', '--show-toplevel'])) throw new UsageError(`${dir} is not in a git working tree. Run \`slipway run\` inside your repository.`);
+        if (!gitOutput(dir, ['rev-parse', '--show-toplevel']))
+          throw new UsageError(`${dir} is not in a git working tree. Run \`slipway run\` inside your repository.`);
         const config = findConfig(gitOutput(dir, ['rev-parse', '--show-toplevel']) as string);
         const event = readEvent(opts, dir);
         const env = readEnv(opts.env, opts.envFile);
@@ -93,7 +99,8 @@ export function registerRunCommand(program: Command): void {
           event,
           env,
           secrets,
-          selection: opts.workflow || opts.job ? { ...(opts.workflow ? { workflows: opts.workflow } : {}), ...(opts.job ? { jobs: opts.job } : {}) } : undefined,
+          selection:
+            opts.workflow || opts.job ? { ...(opts.workflow ? { workflows: opts.workflow } : {}), ...(opts.job ? { jobs: opts.job } : {}) } : undefined,
           approve: opts.approve === 'all' ? 'all' : interactive ? 'prompt' : 'none',
           ask: interactive ? ask : undefined,
           view,

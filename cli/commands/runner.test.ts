@@ -56,7 +56,10 @@ describe('slipway runner', () => {
 
   it('reads an instance credential from SSM (decrypted), waiting while the control plane has not written it yet', async () => {
     const notYet = Object.assign(new Error('not found'), { name: 'ParameterNotFound' });
-    ssm.on(GetParameterCommand).rejectsOnce(notYet).resolves({ Parameter: { Value: 'smi.i-0abc.secret\n' } });
+    ssm
+      .on(GetParameterCommand)
+      .rejectsOnce(notYet)
+      .resolves({ Parameter: { Value: 'smi.i-0abc.secret\n' } });
     await expect(readTokenParameter(new SSMClient({ region: 'eu-west-1' }), '/slipway/S/runners/i-0abc', { waitMs: 0 })).resolves.toBe('smi.i-0abc.secret');
     expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([
       { Name: '/slipway/S/runners/i-0abc', WithDecryption: true },
@@ -64,7 +67,9 @@ describe('slipway runner', () => {
     ]);
     ssm.reset();
     ssm.on(GetParameterCommand).rejects(notYet);
-    await expect(readTokenParameter(new SSMClient({ region: 'eu-west-1' }), '/p/i-0abc', { attempts: 2, waitMs: 0 })).rejects.toThrow(/could not be read .*launch lifecycle hook/);
+    await expect(readTokenParameter(new SSMClient({ region: 'eu-west-1' }), '/p/i-0abc', { attempts: 2, waitMs: 0 })).rejects.toThrow(
+      /could not be read .*launch lifecycle hook/,
+    );
   });
 
   it('as an EC2 machine runner: claims with its own instance credential from SSM, runs one task, and leaves terminating to the control plane', async () => {
@@ -77,13 +82,27 @@ describe('slipway runner', () => {
           : { status: 401 },
     );
     // The control plane hands out a task whose spec is gone by the time the agent asks (409): the task is over.
-    const plane = await fakeServer((r) => (r.url === '/runner/v1/claim' ? { status: 200, body: JSON.stringify({ task_token: 'task-jwt' }) } : { status: 409, body: '{"message":"moved on"}' }));
+    const plane = await fakeServer((r) =>
+      r.url === '/runner/v1/claim' ? { status: 200, body: JSON.stringify({ task_token: 'task-jwt' }) } : { status: 409, body: '{"message":"moved on"}' },
+    );
     servers.push(imds.server, plane.server);
     process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = imds.url;
     process.env.AWS_REGION = 'eu-west-1';
     try {
-      await runnerCli(['node', 'slipway', 'runner', '--resource-class', 'machine/medium', '--token-parameter', '/slipway/S/runners/', '--url', plane.url,
-        '--once', '--work-dir', mkdtempSync(join(tmpdir(), 'slipway-runner-test-'))]);
+      await runnerCli([
+        'node',
+        'slipway',
+        'runner',
+        '--resource-class',
+        'machine/medium',
+        '--token-parameter',
+        '/slipway/S/runners/',
+        '--url',
+        plane.url,
+        '--once',
+        '--work-dir',
+        mkdtempSync(join(tmpdir(), 'slipway-runner-test-')),
+      ]);
     } finally {
       delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
       delete process.env.AWS_REGION;
@@ -101,8 +120,9 @@ describe('slipway runner', () => {
     servers.push(plane.server);
     process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = 'http://127.0.0.1:9';
     try {
-      await expect(runnerCli(['node', 'slipway', 'runner', '--resource-class', 'machine/medium', '--token', 't', '--url', plane.url, '--once', '--terminate-instance']))
-        .rejects.toThrow(/instance metadata service \(IMDSv2\)/);
+      await expect(
+        runnerCli(['node', 'slipway', 'runner', '--resource-class', 'machine/medium', '--token', 't', '--url', plane.url, '--once', '--terminate-instance']),
+      ).rejects.toThrow(/instance metadata service \(IMDSv2\)/);
     } finally {
       delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
     }

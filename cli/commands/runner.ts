@@ -38,7 +38,9 @@ export async function readTokenParameter(ssm: SSMClient, name: string, retry: { 
     }
     await new Promise((r) => setTimeout(r, retry.waitMs ?? 5000));
   }
-  throw new Error(`The runner credential ${name} could not be read (${(last as Error).message}); the control plane issues it while the instance launches (launch lifecycle hook).`);
+  throw new Error(
+    `The runner credential ${name} could not be read (${(last as Error).message}); the control plane issues it while the instance launches (launch lifecycle hook).`,
+  );
 }
 
 /** This EC2 instance's id, through IMDSv2 (a session token first; the launch template requires it). */
@@ -50,7 +52,9 @@ export async function ec2InstanceId(): Promise<string> {
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return (await res.text()).trim();
   } catch (e) {
-    throw new Error(`--terminate-instance and --token-parameter need the EC2 instance metadata service (IMDSv2), which did not answer: ${(e as Error).message}. Run it on an EC2 instance.`);
+    throw new Error(
+      `--terminate-instance and --token-parameter need the EC2 instance metadata service (IMDSv2), which did not answer: ${(e as Error).message}. Run it on an EC2 instance.`,
+    );
   }
 }
 
@@ -90,7 +94,7 @@ export function registerRunnerCommand(program: Command): void {
     .requiredOption('--resource-class <namespace/name>', 'the resource class this runner serves')
     .option('--token <token>', 'runner token of the resource class (or SLIPWAY_RUNNER_TOKEN)')
     .option('--token-secret <arn>', 'read the runner token from this Secrets Manager secret')
-    .option('--token-parameter <path>', 'EC2 machine runners: read this instance\'s own credential from SSM (<path>/<instance id>)')
+    .option('--token-parameter <path>', "EC2 machine runners: read this instance's own credential from SSM (<path>/<instance id>)")
     .option('--url <url>', 'Slipway API URL (or SLIPWAY_URL)')
     .option('--name <name>', 'runner name shown in the runner listing (default: host name; the instance id with --terminate-instance)')
     .option('--work-dir <dir>', 'where tasks get their HOME and working directory', join(tmpdir(), 'slipway-runner'))
@@ -106,7 +110,8 @@ export function registerRunnerCommand(program: Command): void {
         : opts.tokenSecret
           ? await readTokenSecret(new SecretsManagerClient({}), opts.tokenSecret)
           : (opts.token ?? process.env.SLIPWAY_RUNNER_TOKEN);
-      if (!token || !url) throw new Error('slipway runner needs --token (or SLIPWAY_RUNNER_TOKEN, --token-secret, --token-parameter) and --url (or SLIPWAY_URL).');
+      if (!token || !url)
+        throw new Error('slipway runner needs --token (or SLIPWAY_RUNNER_TOKEN, --token-secret, --token-parameter) and --url (or SLIPWAY_URL).');
       const maxTasks = opts.once ? 1 : opts.maxTasks ? Number(opts.maxTasks) : undefined;
       const abort = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort());

@@ -44,7 +44,10 @@ export async function runSmokeTest(api: ApiClient, options: SmokeTestOptions): P
         const failed = jobs.filter((j) => j.status !== 'success');
         const [vcs, org, repo] = pipeline.project_slug.split('/');
         log(`FAILED after ${seconds} s: workflow ${wf.status}.`);
-        for (const j of failed) log(`  job ${j.name} ${j.status}: its steps' output: slipway logs, or GET ${api.baseUrl}/api/v1.1/project/${vcs}/${org}/${repo}/${j.job_number ?? '<number>'}`);
+        for (const j of failed)
+          log(
+            `  job ${j.name} ${j.status}: its steps' output: slipway logs, or GET ${api.baseUrl}/api/v1.1/project/${vcs}/${org}/${repo}/${j.job_number ?? '<number>'}`,
+          );
         log('  Then check the dispatcher and cron logs (docs/deploy.md, "When the smoke test fails").');
         return false;
       }
@@ -53,6 +56,8 @@ export async function runSmokeTest(api: ApiClient, options: SmokeTestOptions): P
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }
-  log(`FAILED: no result after ${Math.round(options.timeoutMs / 1000)} s (last: ${last.trim() || 'nothing'}). A job waiting for capacity? See the dispatcher logs and the dashboard.`);
+  log(
+    `FAILED: no result after ${Math.round(options.timeoutMs / 1000)} s (last: ${last.trim() || 'nothing'}). A job waiting for capacity? See the dispatcher logs and the dashboard.`,
+  );
   return false;
 }

@@ -3,7 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registerSshCommand } from './ssh';
 
-const SSM = ['ssh', '-o', 'ProxyCommand=aws ssm start-session --region eu-west-1 --target %h --document-name Slipway-MachineSsh-AbC123 --parameters portNumber=%p', '-p', '54782', 'circleci@i-0123456789abcdef0'];
+const SSM = [
+  'ssh',
+  '-o',
+  'ProxyCommand=aws ssm start-session --region eu-west-1 --target %h --document-name Slipway-MachineSsh-AbC123 --parameters portNumber=%p',
+  '-p',
+  '54782',
+  'circleci@i-0123456789abcdef0',
+];
 
 describe('slipway ssh', () => {
   let server: Server;
@@ -54,7 +61,9 @@ describe('slipway ssh', () => {
     expect(process.exitCode).toBe(7);
     process.exitCode = undefined;
     reply = { tasks: [{ index: 0, method: 'ssm', command: ['slipway-no-such-ssh', '-p', '54782'] }] };
-    await expect(run('gh/acme/app', '12')).rejects.toThrow(/Could not run slipway-no-such-ssh .*install OpenSSH's ssh, the AWS CLI and its Session Manager plugin/);
+    await expect(run('gh/acme/app', '12')).rejects.toThrow(
+      /Could not run slipway-no-such-ssh .*install OpenSSH's ssh, the AWS CLI and its Session Manager plugin/,
+    );
   });
 
   it('names the running tasks when asked for another', async () => {

@@ -7,7 +7,7 @@ type Access = { tasks: Array<{ index: number; method: 'ssh'; message: string } |
 
 const NEEDS: Record<'ecs-exec' | 'ssm', string> = {
   'ecs-exec': 'install the AWS CLI and its Session Manager plugin',
-  ssm: 'install OpenSSH\'s ssh, the AWS CLI and its Session Manager plugin',
+  ssm: "install OpenSSH's ssh, the AWS CLI and its Session Manager plugin",
 };
 
 /**

@@ -41,5 +41,8 @@ export async function applySecrets(deps: ControlPlaneDeps, project: Project, sec
   }
   const names = Object.keys(secrets.env);
   const contexts = Object.entries(secrets.contexts).map(([c, vars]) => `${c} (${Object.keys(vars).join(', ') || 'no variables'})`);
-  if (names.length || contexts.length) view.note(`Secrets (masked in output): ${[names.length ? `project ${names.join(', ')}` : '', contexts.length ? `contexts ${contexts.join('; ')}` : ''].filter(Boolean).join('; ')}`);
+  if (names.length || contexts.length)
+    view.note(
+      `Secrets (masked in output): ${[names.length ? `project ${names.join(', ')}` : '', contexts.length ? `contexts ${contexts.join('; ')}` : ''].filter(Boolean).join('; ')}`,
+    );
 }

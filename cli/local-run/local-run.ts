@@ -57,7 +57,9 @@ export async function runLocally(options: LocalRunOptions): Promise<RunSummary> 
   mkdirSync(dataDir, { recursive: true });
   const snapshot = snapshotWorkingTree(options.dir, dataDir, { branch: options.event.branch, tag: options.event.tag });
   const view = options.view;
-  view.note(`Running ${snapshot.dirty ? `the working tree (uncommitted changes on ${snapshot.head?.slice(0, 12) ?? 'no commit'}, snapshot ${snapshot.revision.slice(0, 12)})` : `commit ${snapshot.revision.slice(0, 12)}`} of ${snapshot.root}; data in ${dataDir}`);
+  view.note(
+    `Running ${snapshot.dirty ? `the working tree (uncommitted changes on ${snapshot.head?.slice(0, 12) ?? 'no commit'}, snapshot ${snapshot.revision.slice(0, 12)})` : `commit ${snapshot.revision.slice(0, 12)}`} of ${snapshot.root}; data in ${dataDir}`,
+  );
   const runtime = await startLocalRuntime({ port: 0, dataDir, log: (l) => view.note(l), cronIntervalSeconds: 10, shutdownGraceMs: STOP_GRACE_MS });
   // Ctrl-C: stop the runtime (emulators, the data folder's lock) before leaving; a backstop or a second Ctrl-C exits at once.
   const interrupt = () => {
@@ -138,12 +140,15 @@ async function follow(deps: ControlPlaneDeps, pipelineId: string, options: Local
 }
 
 async function answerApproval(deps: ControlPlaneDeps, job: JobProgress, options: LocalRunOptions): Promise<void> {
-  const ok = options.approve === 'all' || (options.approve === 'prompt' && options.ask ? await options.ask(`Approve ${job.workflow}/${job.name}? [y/N] `) : false);
+  const ok =
+    options.approve === 'all' || (options.approve === 'prompt' && options.ask ? await options.ask(`Approve ${job.workflow}/${job.name}? [y/N] `) : false);
   if (ok) {
     options.view.note(`Approved ${job.workflow}/${job.name}.`);
     await sendWorkflowEvent(deps, job.workflowId, { type: 'JobApproved', jobId: job.id, by: LOCAL_ACTOR });
   } else {
-    options.view.note(`Not approved: ${job.workflow}/${job.name}; canceling workflow ${job.workflow}.${options.approve === 'none' ? ' Run with --approve all to approve every approval job.' : ''}`);
+    options.view.note(
+      `Not approved: ${job.workflow}/${job.name}; canceling workflow ${job.workflow}.${options.approve === 'none' ? ' Run with --approve all to approve every approval job.' : ''}`,
+    );
     await sendWorkflowEvent(deps, job.workflowId, { type: 'WorkflowCancelRequested', by: LOCAL_ACTOR });
   }
 }
@@ -172,7 +177,8 @@ async function summarise(deps: ControlPlaneDeps, progress: RunProgress, dataDir:
     if (!job) continue;
     const summary: JobSummary = { workflow: j.workflow, job: j.name, status: job.status, steps: [], failedSteps: [] };
     if (job.startedAt) summary.durationSeconds = (Date.parse(job.stoppedAt ?? job.startedAt) - Date.parse(job.startedAt)) / 1000;
-    for (const task of job.tasks) for (const step of task.steps) summary.steps.push({ name: step.name, task: task.index, status: step.actions[0]?.status ?? 'unknown' });
+    for (const task of job.tasks)
+      for (const step of task.steps) summary.steps.push({ name: step.name, task: task.index, status: step.actions[0]?.status ?? 'unknown' });
     summary.failedSteps = await failedSteps(deps, j);
     const folder = join(dataDir, 'jobs', `${j.workflow}-${j.name}`.replace(/[^A-Za-z0-9._-]/g, '_'));
     const artifacts = await listJobArtifacts(deps, job);

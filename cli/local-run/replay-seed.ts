@@ -19,7 +19,8 @@ async function download(url: string, what: string): Promise<Buffer> {
   } catch (e) {
     throw new Error(`Could not download ${what} from the server: ${(e as Error).message}`, { cause: e });
   }
-  if (!res.ok) throw new Error(`Could not download ${what} from the server: HTTP ${res.status}${res.status === 403 ? ' (its link expired: replay again)' : ''}.`);
+  if (!res.ok)
+    throw new Error(`Could not download ${what} from the server: HTTP ${res.status}${res.status === 403 ? ' (its link expired: replay again)' : ''}.`);
   return Buffer.from(await res.arrayBuffer());
 }
 

@@ -30,31 +30,52 @@ export function parseJobRef(ref: string): { baseUrl?: string; slug: string; numb
  * runs that job alone on the embedded runtime, with the workspace it attached and the caches it restored on
  * the server (the jobs it requires do not run again).
  */
-export async function replayJob(options: { ref: string; withSecrets: boolean; dataDir?: string; view: RunView; env?: NodeJS.ProcessEnv; secrets?: SecretsLoader }): Promise<RunSummary> {
+export async function replayJob(options: {
+  ref: string;
+  withSecrets: boolean;
+  dataDir?: string;
+  view: RunView;
+  env?: NodeJS.ProcessEnv;
+  secrets?: SecretsLoader;
+}): Promise<RunSummary> {
   const ref = parseJobRef(options.ref);
   const env = options.env ?? process.env;
   const api = ApiClient.fromEnv(ref.baseUrl && !env.SLIPWAY_URL ? { ...env, SLIPWAY_URL: ref.baseUrl } : env);
-  const spec = await api.request<JobReplaySpec>('GET', `/api/v2/project/${ref.slug}/job/${ref.number}/replay${options.withSecrets ? '?with-secrets=true' : ''}`);
-  if (!spec.pipeline.revision) throw new UsageError(`Job ${ref.number} of ${ref.slug} has no revision (its pipeline never fetched its config); nothing to replay.`);
+  const spec = await api.request<JobReplaySpec>(
+    'GET',
+    `/api/v2/project/${ref.slug}/job/${ref.number}/replay${options.withSecrets ? '?with-secrets=true' : ''}`,
+  );
+  if (!spec.pipeline.revision)
+    throw new UsageError(`Job ${ref.number} of ${ref.slug} has no revision (its pipeline never fetched its config); nothing to replay.`);
   const dir = mkdtempSync(join(tmpdir(), 'slipway-replay-'));
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
   try {
     git('clone', '--quiet', '--no-checkout', spec.pipeline.repository_url, '.');
     git('-c', 'advice.detachedHead=false', 'checkout', '--quiet', spec.pipeline.revision);
     if (spec.pipeline.branch) git('checkout', '--quiet', '-B', spec.pipeline.branch);
   } catch (e) {
-    throw new Error(`Could not check out ${spec.pipeline.revision.slice(0, 12)} of ${spec.pipeline.repository_url}: ${String((e as { stderr?: unknown }).stderr ?? (e as Error).message).trim()}`, { cause: e });
+    throw new Error(
+      `Could not check out ${spec.pipeline.revision.slice(0, 12)} of ${spec.pipeline.repository_url}: ${String((e as { stderr?: unknown }).stderr ?? (e as Error).message).trim()}`,
+      { cause: e },
+    );
   }
   if (spec.config !== null) {
     mkdirSync(join(dir, '.circleci'), { recursive: true });
     writeFileSync(join(dir, '.circleci', 'config.yml'), spec.config);
   }
   const masked = spec.environment.filter((v) => v.masked).map((v) => v.name);
-  options.view.note(`Replaying ${spec.workflow_name}/${spec.job_name} (job ${ref.number} of ${ref.slug}, ${spec.status} on the server) at ${spec.pipeline.revision.slice(0, 12)} in ${dir}`);
+  options.view.note(
+    `Replaying ${spec.workflow_name}/${spec.job_name} (job ${ref.number} of ${ref.slug}, ${spec.status} on the server) at ${spec.pipeline.revision.slice(0, 12)} in ${dir}`,
+  );
   if (masked.length) options.view.note(`Masked (rerun with --with-secrets as an organisation admin for the values): ${masked.join(', ')}`);
   // Contexts: their values with --with-secrets; without, the contexts exist locally but hold no variables.
-  const contexts: LocalSecrets['contexts'] = options.withSecrets && spec.contexts.length ? (await fetchServerSecrets(api, ref.slug, spec.contexts)).contexts : Object.fromEntries(spec.contexts.map((c) => [c, {}]));
-  if (spec.contexts.length && !options.withSecrets) options.view.note(`Contexts replayed without their variables (rerun with --with-secrets as an organisation admin for them): ${spec.contexts.join(', ')}`);
+  const contexts: LocalSecrets['contexts'] =
+    options.withSecrets && spec.contexts.length
+      ? (await fetchServerSecrets(api, ref.slug, spec.contexts)).contexts
+      : Object.fromEntries(spec.contexts.map((c) => [c, {}]));
+  if (spec.contexts.length && !options.withSecrets)
+    options.view.note(`Contexts replayed without their variables (rerun with --with-secrets as an organisation admin for them): ${spec.contexts.join(', ')}`);
   const secrets: SecretsLoader = async (named) => {
     const extra = options.secrets ? await options.secrets(named) : { env: {}, contexts: {} };
     return { env: extra.env, contexts: { ...contexts, ...extra.contexts } };
@@ -62,7 +83,11 @@ export async function replayJob(options: { ref: string; withSecrets: boolean; da
   return runLocally({
     dir,
     dataDir: options.dataDir,
-    event: { ...(spec.pipeline.tag ? { tag: spec.pipeline.tag } : { branch: spec.pipeline.branch ?? 'main' }), event: 'push', parameters: spec.pipeline.parameters },
+    event: {
+      ...(spec.pipeline.tag ? { tag: spec.pipeline.tag } : { branch: spec.pipeline.branch ?? 'main' }),
+      event: 'push',
+      parameters: spec.pipeline.parameters,
+    },
     env: Object.fromEntries(spec.environment.map((v) => [v.name, v.value])),
     selection: { workflows: [spec.workflow_name], jobs: [spec.job_name] },
     approve: 'all',

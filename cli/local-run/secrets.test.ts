@@ -23,7 +23,9 @@ describe('readSecretsFile', () => {
 
   it('refuses invalid names, unclosed quotes, empty files and missing files', () => {
     expect(() => readSecretsFile(file('name.env', '1ABC=x\n'))).toThrow(/name\.env:1: "1ABC" is not a valid variable name/);
-    expect(() => readSecretsFile(file('quote.env', 'KEY="open\nnever closed\n'))).toThrow(/quote\.env:1: the value of KEY opens a " quote that is never closed/);
+    expect(() => readSecretsFile(file('quote.env', 'KEY="open\nnever closed\n'))).toThrow(
+      /quote\.env:1: the value of KEY opens a " quote that is never closed/,
+    );
     expect(() => readSecretsFile(file('empty.env', '# nothing\n'))).toThrow(/empty\.env: the file holds no variables/);
     expect(() => readSecretsFile(join(dir, 'missing.env'))).toThrow(/missing\.env: cannot read it \(ENOENT.*\)\. Give a dotenv file .* or a project slug/);
     expect(() => readSecretsFile(dir)).toThrow(/it is a folder, not a file/);
@@ -47,7 +49,13 @@ describe('secretsLoader', () => {
     const calls: string[] = [];
     const server = jest.spyOn(globalThis, 'fetch').mockImplementation(async (url, init) => {
       calls.push(`${String(url)} ${(init?.headers as Record<string, string>)['Circle-Token']}`);
-      return new Response(JSON.stringify({ project_slug: 'gh/acme/app', environment: [{ name: 'A', value: 'x' }], contexts: [{ name: 'deploy', variables: [{ name: 'K', value: 'v' }] }] }));
+      return new Response(
+        JSON.stringify({
+          project_slug: 'gh/acme/app',
+          environment: [{ name: 'A', value: 'x' }],
+          contexts: [{ name: 'deploy', variables: [{ name: 'K', value: 'v' }] }],
+        }),
+      );
     });
     try {
       const load = secretsLoader(['github/acme/app'], { SLIPWAY_URL: 'http://slipway.test', SLIPWAY_TOKEN: 'tok' })!;

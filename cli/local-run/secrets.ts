@@ -27,7 +27,8 @@ function checkDotenv(text: string, file: string): void {
     if (!line || line.startsWith('#')) continue;
     const m = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line);
     if (!m) throw new UsageError(`--secrets-from ${file}:${i + 1}: expected NAME=value, got "${line.slice(0, 40)}".`);
-    if (!NAME.test(m[1])) throw new UsageError(`--secrets-from ${file}:${i + 1}: "${m[1]}" is not a valid variable name (letters, digits and _, not starting with a digit).`);
+    if (!NAME.test(m[1]))
+      throw new UsageError(`--secrets-from ${file}:${i + 1}: "${m[1]}" is not a valid variable name (letters, digits and _, not starting with a digit).`);
     const quote = /^["'`]/.exec(m[2])?.[0];
     if (!quote || m[2].slice(1).includes(quote)) continue;
     const end = lines.findIndex((l, j) => j > i && l.includes(quote));
@@ -43,7 +44,9 @@ export function readSecretsFile(file: string): Record<string, string> {
     if (statSync(file).isDirectory()) throw new Error('it is a folder, not a file');
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`--secrets-from ${file}: cannot read it (${(e as Error).message}). Give a dotenv file (NAME=value lines) or a project slug on a Slipway server (gh/<org>/<repo>).`);
+    throw new UsageError(
+      `--secrets-from ${file}: cannot read it (${(e as Error).message}). Give a dotenv file (NAME=value lines) or a project slug on a Slipway server (gh/<org>/<repo>).`,
+    );
   }
   checkDotenv(text, file);
   const env = Object.fromEntries(Object.entries(parseEnv(text)).filter((e): e is [string, string] => e[1] !== undefined));

@@ -71,7 +71,11 @@ export function snapshotWorkingTree(dir: string, dataDir: string, ref: { branch?
   }
   const dirty = !head || tree !== git(root, ['rev-parse', `${head}^{tree}`]);
   const revision = dirty
-    ? git(root, ['commit-tree', tree, ...(head ? ['-p', head] : []), '-m', `slipway run: working tree${head ? ` on ${head.slice(0, 12)}` : ''}`], identityEnv(root))
+    ? git(
+        root,
+        ['commit-tree', tree, ...(head ? ['-p', head] : []), '-m', `slipway run: working tree${head ? ` on ${head.slice(0, 12)}` : ''}`],
+        identityEnv(root),
+      )
     : (head as string);
   const bare = join(dataDir, 'repositories', `${basename(root)}.git`);
   if (!existsSync(join(bare, 'HEAD'))) {

@@ -2,7 +2,16 @@ import type { Pipeline } from '../../shared/model/entities';
 import { plainView, summaryTable, type RunSummary } from './view';
 import type { JobProgress, RunProgress } from './watch';
 
-const job = (over: Partial<JobProgress>): JobProgress => ({ id: 'j1', workflowId: 'w', workflow: 'main', name: 'build', type: 'build', status: 'running', parallelism: 1, ...over });
+const job = (over: Partial<JobProgress>): JobProgress => ({
+  id: 'j1',
+  workflowId: 'w',
+  workflow: 'main',
+  name: 'build',
+  type: 'build',
+  status: 'running',
+  parallelism: 1,
+  ...over,
+});
 const progress = (jobs: JobProgress[]): RunProgress => ({ pipeline: {} as Pipeline, workflows: [], jobs, done: false });
 
 const SUMMARY: RunSummary = {
@@ -31,7 +40,13 @@ describe('plainView', () => {
 
   it('prints failed steps in full', () => {
     const out: string[] = [];
-    plainView((s) => void out.push(s)).failed({ workflow: 'main', job: 'test', status: 'failed', steps: [], failedSteps: [{ name: 'Run tests', task: 1, output: 'line 1\nline 2' }] });
+    plainView((s) => void out.push(s)).failed({
+      workflow: 'main',
+      job: 'test',
+      status: 'failed',
+      steps: [],
+      failedSteps: [{ name: 'Run tests', task: 1, output: 'line 1\nline 2' }],
+    });
     expect(out.join('')).toBe('--- main/test [1]: step "Run tests" failed ---\nline 1\nline 2\n');
   });
 });
@@ -39,7 +54,13 @@ describe('plainView', () => {
 describe('summaryTable', () => {
   it('lists job, status, duration and artifacts, then the verdict', () => {
     expect(summaryTable(SUMMARY)).toBe(
-      ['JOB         STATUS   DURATION  ARTIFACTS', 'main/build  success  1.3s      /tmp/d/jobs/main-build/artifacts', 'main/lint   failed   1m15s     -', 'Failed: main (failed).', ''].join('\n'),
+      [
+        'JOB         STATUS   DURATION  ARTIFACTS',
+        'main/build  success  1.3s      /tmp/d/jobs/main-build/artifacts',
+        'main/lint   failed   1m15s     -',
+        'Failed: main (failed).',
+        '',
+      ].join('\n'),
     );
   });
 });

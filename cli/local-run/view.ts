@@ -35,21 +35,38 @@ export interface RunView {
 
 const TERMINAL = new Set(['success', 'failed', 'canceled', 'not_run', 'unauthorized', 'timedout', 'infrastructure_fail', 'terminated-unknown']);
 const seconds = (from?: string, to?: string) => (from ? Math.max(0, ((to ? Date.parse(to) : Date.now()) - Date.parse(from)) / 1000) : undefined);
-export const formatDuration = (s: number | undefined) => (s === undefined ? '-' : s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
+export const formatDuration = (s: number | undefined) =>
+  s === undefined ? '-' : s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 const label = (j: { workflow: string; name?: string; job?: string }) => `${j.workflow}/${j.name ?? j.job}`;
 
 function failedText(job: JobSummary): string {
-  return job.failedSteps.map((s) => `--- ${job.workflow}/${job.job}${s.task ? ` [${s.task}]` : ''}: step "${s.name}" failed ---\n${s.output.endsWith('\n') || !s.output ? s.output : `${s.output}\n`}`).join('');
+  return job.failedSteps
+    .map(
+      (s) =>
+        `--- ${job.workflow}/${job.job}${s.task ? ` [${s.task}]` : ''}: step "${s.name}" failed ---\n${s.output.endsWith('\n') || !s.output ? s.output : `${s.output}\n`}`,
+    )
+    .join('');
 }
 
 /** The final table: job, status, duration, artifacts. */
 export function summaryTable(summary: RunSummary): string {
-  const rows = [['JOB', 'STATUS', 'DURATION', 'ARTIFACTS'], ...summary.jobs.map((j) => [label(j), j.status, formatDuration(j.durationSeconds), j.artifacts ?? '-'])];
+  const rows = [
+    ['JOB', 'STATUS', 'DURATION', 'ARTIFACTS'],
+    ...summary.jobs.map((j) => [label(j), j.status, formatDuration(j.durationSeconds), j.artifacts ?? '-']),
+  ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
   const tests = summary.jobs.filter((j) => j.testResults).map((j) => `test results of ${label(j)}: ${j.testResults}`);
   const errors = summary.pipeline.errors.map((e) => `error: ${e}`);
-  const verdict = summary.exitCode === 0 ? 'All selected workflows succeeded.' : `Failed: ${summary.workflows.filter((w) => w.status !== 'success').map((w) => `${w.name} (${w.status})`).join(', ') || summary.pipeline.state}.`;
+  const verdict =
+    summary.exitCode === 0
+      ? 'All selected workflows succeeded.'
+      : `Failed: ${
+          summary.workflows
+            .filter((w) => w.status !== 'success')
+            .map((w) => `${w.name} (${w.status})`)
+            .join(', ') || summary.pipeline.state
+        }.`;
   return `${[...errors, ...lines, ...tests, verdict].join('\n')}\n`;
 }
 
@@ -85,7 +102,9 @@ const MARK: Record<string, string> = { success: '✔', failed: '✖', canceled: 
 
 /** One line per active job (current step, elapsed time), redrawn in place; finished jobs scroll above it. */
 export async function liveView(stream: NodeJS.WriteStream): Promise<RunView> {
-  const { createLogUpdate } = (await import('log-update')) as unknown as { createLogUpdate: (s: NodeJS.WriteStream, o?: { showCursor?: boolean }) => LogUpdate };
+  const { createLogUpdate } = (await import('log-update')) as unknown as {
+    createLogUpdate: (s: NodeJS.WriteStream, o?: { showCursor?: boolean }) => LogUpdate;
+  };
   const update = createLogUpdate(stream);
   const printed = new Set<string>();
   let frame = 0;
@@ -103,7 +122,10 @@ export async function liveView(stream: NodeJS.WriteStream): Promise<RunView> {
       active
         .map((j) => {
           const mark = j.status === 'running' ? SPINNER[frame % SPINNER.length] : (MARK[j.status] ?? ' ');
-          const detail = j.status === 'running' ? `${j.step ?? 'starting'}  ${formatDuration(seconds(j.startedAt))}${j.parallelism > 1 ? `  ×${j.parallelism}` : ''}` : j.status.replace('_', ' ');
+          const detail =
+            j.status === 'running'
+              ? `${j.step ?? 'starting'}  ${formatDuration(seconds(j.startedAt))}${j.parallelism > 1 ? `  ×${j.parallelism}` : ''}`
+              : j.status.replace('_', ' ');
           return `${mark} ${label(j).padEnd(width)}  ${detail}`;
         })
         .join('\n'),

@@ -44,10 +44,23 @@ export async function readProgress(deps: Pick<ControlPlaneDeps, 'pipelines'>, pi
   for (const wf of workflows) {
     const list = (await deps.pipelines.listJobs(wf.id)).sort(order);
     for (const j of list) {
-      jobs.push({ id: j.id, workflowId: wf.id, workflow: wf.name, name: j.name, type: j.type, status: j.status, number: j.number, parallelism: j.tasks.length, step: currentStep(j), startedAt: j.startedAt, stoppedAt: j.stoppedAt });
+      jobs.push({
+        id: j.id,
+        workflowId: wf.id,
+        workflow: wf.name,
+        name: j.name,
+        type: j.type,
+        status: j.status,
+        number: j.number,
+        parallelism: j.tasks.length,
+        step: currentStep(j),
+        startedAt: j.startedAt,
+        stoppedAt: j.stoppedAt,
+      });
     }
   }
-  const over = pipeline.state === 'errored' || (pipeline.state !== 'pending' && workflows.length > 0 && workflows.every((w) => TERMINAL_WORKFLOW.has(w.status)));
+  const over =
+    pipeline.state === 'errored' || (pipeline.state !== 'pending' && workflows.length > 0 && workflows.every((w) => TERMINAL_WORKFLOW.has(w.status)));
   const nothing = pipeline.state === 'created' && workflows.length === 0;
   return { pipeline, workflows, jobs, done: over || nothing };
 }

@@ -118,7 +118,19 @@ export function apiProject(p: Project) {
 }
 
 /** v1.1 job status names differ from v2 for a few values. */
-const V1_STATUS: Record<string, string> = { success: 'success', failed: 'failed', running: 'running', queued: 'queued', blocked: 'not_running', canceled: 'canceled', not_run: 'not_run', infrastructure_fail: 'infrastructure_fail', timedout: 'timedout', on_hold: 'on_hold', unauthorized: 'unauthorized' };
+const V1_STATUS: Record<string, string> = {
+  success: 'success',
+  failed: 'failed',
+  running: 'running',
+  queued: 'queued',
+  blocked: 'not_running',
+  canceled: 'canceled',
+  not_run: 'not_run',
+  infrastructure_fail: 'infrastructure_fail',
+  timedout: 'timedout',
+  on_hold: 'on_hold',
+  unauthorized: 'unauthorized',
+};
 
 /**
  * A v1.1 step action's status and its outcome flags (CircleCI sets each to `true` or `null`): the agent's failure
@@ -126,7 +138,8 @@ const V1_STATUS: Record<string, string> = { success: 'success', failed: 'failed'
  * could not start, as failed); older reports carry only the status.
  */
 export function v1ActionOutcome(a: StepAction) {
-  const reason = a.failureReason ?? (a.status === 'failed' ? 'failed' : a.status === 'timedout' ? 'timed_out' : a.status === 'canceled' ? 'canceled' : undefined);
+  const reason =
+    a.failureReason ?? (a.status === 'failed' ? 'failed' : a.status === 'timedout' ? 'timed_out' : a.status === 'canceled' ? 'canceled' : undefined);
   const status = reason === 'infrastructure' ? 'infrastructure_fail' : a.status;
   const flag = (on: boolean) => (on ? true : null);
   return {

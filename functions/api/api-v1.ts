@@ -33,7 +33,12 @@ export function parseListing(query: Record<string, string | undefined>): { limit
   };
   const filter = query.filter;
   if (filter !== undefined && !(filter in FILTERS)) throw new ValidationError(`filter must be one of ${Object.keys(FILTERS).join(', ')}, not "${filter}".`);
-  return { limit: int('limit', V1_DEFAULT_LIMIT, V1_MAX_LIMIT), offset: int('offset', 0, 100_000), filter: filter as V1Filter | undefined, shallow: query.shallow === 'true' };
+  return {
+    limit: int('limit', V1_DEFAULT_LIMIT, V1_MAX_LIMIT),
+    offset: int('offset', 0, 100_000),
+    filter: filter as V1Filter | undefined,
+    shallow: query.shallow === 'true',
+  };
 }
 
 type Summary = ReturnType<typeof apiV1BuildSummary>;

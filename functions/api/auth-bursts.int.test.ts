@@ -44,7 +44,16 @@ describe('failed authentication bursts (audited routes, counters in DynamoDB)', 
       route
         .handle({
           deps,
-          req: { method: 'GET', path: '/api/v2/me', params: {}, query: {}, headers: { 'circle-token': token }, rawBody: '', body: undefined, source: { ip, requestId: 'r', userAgent: 'curl' } },
+          req: {
+            method: 'GET',
+            path: '/api/v2/me',
+            params: {},
+            query: {},
+            headers: { 'circle-token': token },
+            rawBody: '',
+            body: undefined,
+            source: { ip, requestId: 'r', userAgent: 'curl' },
+          },
           user: async () => {
             throw new UnauthorizedError('Invalid token provided.');
           },
@@ -68,7 +77,12 @@ describe('failed authentication bursts (audited routes, counters in DynamoDB)', 
         actor: { id: null, login: null, type: 'anonymous' },
         outcome: 'failure',
         request: { id: 'r', ip: '203.0.113.7', user_agent: 'curl' },
-        metadata: { source: 'ip', count: AUTH_FAILURE_BURST_THRESHOLD, window_seconds: AUTH_FAILURE_BURST_WINDOW_SECONDS, window_start: '2026-05-01T10:00:00.000Z' },
+        metadata: {
+          source: 'ip',
+          count: AUTH_FAILURE_BURST_THRESHOLD,
+          window_seconds: AUTH_FAILURE_BURST_WINDOW_SECONDS,
+          window_start: '2026-05-01T10:00:00.000Z',
+        },
       }),
     ]);
     expect(t.auditLog.events.filter((e) => e.action === 'authentication.failed')).toHaveLength(AUTH_FAILURE_BURST_THRESHOLD + 5);

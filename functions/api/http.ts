@@ -59,17 +59,24 @@ export function parseEvent(event: APIGatewayProxyEventV2): ApiRequest {
     params: {},
     query,
     // API Gateway v2 delivers cookies apart from the headers; routes read them from the `cookie` header.
-    headers: event.cookies?.length ? { ...(event.headers ?? {}), cookie: [event.headers?.cookie, ...event.cookies].filter(Boolean).join('; ') } : (event.headers ?? {}),
+    headers: event.cookies?.length
+      ? { ...(event.headers ?? {}), cookie: [event.headers?.cookie, ...event.cookies].filter(Boolean).join('; ') }
+      : (event.headers ?? {}),
     rawBody: raw,
     body,
-    source: { ip: event.requestContext.http.sourceIp || null, requestId: event.requestContext.requestId || null, userAgent: event.requestContext.http.userAgent || null },
+    source: {
+      ip: event.requestContext.http.sourceIp || null,
+      requestId: event.requestContext.requestId || null,
+      userAgent: event.requestContext.http.userAgent || null,
+    },
   };
 }
 
 export function toResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...(res.headers ?? {}) };
   const cookies = res.cookies?.length ? { cookies: res.cookies } : {};
-  if (res.text !== undefined) return { statusCode: res.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: res.text, ...cookies };
+  if (res.text !== undefined)
+    return { statusCode: res.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: res.text, ...cookies };
   if (res.body === undefined) return { statusCode: res.status, headers, ...cookies };
   return { statusCode: res.status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(res.body), ...cookies };
 }

@@ -11,7 +11,8 @@ import { ValidationError } from '../../shared/model/errors';
  * - `:vcs` (API v1.1) is shortened like a slug's VCS part; any other `:name` matches one non-empty segment.
  * Segments are percent-decoded one by one (a malformed escape is a 400 naming the segment).
  */
-export type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string; numeric: boolean } | { kind: 'slug' } | { kind: 'rest'; name: string };
+export type Segment =
+  { kind: 'literal'; value: string } | { kind: 'param'; name: string; numeric: boolean } | { kind: 'slug' } | { kind: 'rest'; name: string };
 
 const NUMERIC = /^(number|task|step|[a-z]+(Number|Index))$/;
 const LONG_VCS: Record<string, string> = { github: 'gh', bitbucket: 'bb', gitlab: 'gl' };
@@ -43,7 +44,10 @@ export function decodeSegments(rawPath: string): string[] {
       try {
         return decodeURIComponent(seg);
       } catch {
-        throw new ValidationError(`Malformed percent-encoding in the request path at "${seg}": every % must be followed by two hex digits (escape a literal % as %25).`, { segment: seg });
+        throw new ValidationError(
+          `Malformed percent-encoding in the request path at "${seg}": every % must be followed by two hex digits (escape a literal % as %25).`,
+          { segment: seg },
+        );
       }
     });
 }

@@ -7,7 +7,10 @@ import { createTestResources } from '../../test/support/aws';
 import { json, type Route } from './http';
 import { createRouter } from './router';
 
-const echo = (name: string): Route['handle'] => async (ctx) => json(200, { route: name, params: ctx.req.params });
+const echo =
+  (name: string): Route['handle'] =>
+  async (ctx) =>
+    json(200, { route: name, params: ctx.req.params });
 const routes: Route[] = [
   { method: 'GET', path: '/api/v2/project/:slug/pipeline/mine', handle: echo('mine') },
   { method: 'GET', path: '/api/v2/project/:slug/pipeline/:number', handle: echo('by-number') },
@@ -17,7 +20,13 @@ const routes: Route[] = [
   { method: 'GET', path: '/api/v1.1/project/:vcs/:org/:repo/tree/:branch', handle: echo('v1-tree') },
   { method: 'GET', path: '/api/v1.1/project/:vcs/:org/:repo/:number', handle: echo('v1-job') },
   { method: 'GET', path: '/api/v2/me', handle: async (ctx) => json(200, { login: (await ctx.user()).login }) },
-  { method: 'GET', path: '/api/v2/boom', handle: async () => { throw new Error('unexpected'); } },
+  {
+    method: 'GET',
+    path: '/api/v2/boom',
+    handle: async () => {
+      throw new Error('unexpected');
+    },
+  },
   { method: 'GET', path: '/api/v2/unavailable', handle: async () => json(503, { message: 'try later' }) },
 ];
 
@@ -45,12 +54,21 @@ describe('createRouter', () => {
 
   beforeAll(async () => {
     const r = await createTestResources({ queues: false });
-    deps = { identity: new DynamoIdentityStore(r.table), clock: systemClock, metrics: { record: (name: string) => recorded.push(name) } } as unknown as ControlPlaneDeps;
+    deps = {
+      identity: new DynamoIdentityStore(r.table),
+      clock: systemClock,
+      metrics: { record: (name: string) => recorded.push(name) },
+    } as unknown as ControlPlaneDeps;
     await seedAdmin(deps, 'the-token');
   });
 
   it('reads a project slug with plain or URL-escaped slashes, with long or short VCS names in any case', async () => {
-    for (const path of ['/api/v2/project/gh/acme/demo/pipeline', '/api/v2/project/gh%2Facme%2Fdemo/pipeline', '/api/v2/project/github%2facme%2fdemo/pipeline', '/api/v2/project/GitHub/acme/demo/pipeline/']) {
+    for (const path of [
+      '/api/v2/project/gh/acme/demo/pipeline',
+      '/api/v2/project/gh%2Facme%2Fdemo/pipeline',
+      '/api/v2/project/github%2facme%2fdemo/pipeline',
+      '/api/v2/project/GitHub/acme/demo/pipeline/',
+    ]) {
       expect([path, await call('GET', path)]).toEqual([path, { status: 200, body: { route: 'list', params: { slug: 'gh/acme/demo' } } }]);
     }
     expect((await call('GET', '/api/v2/project/bitbucket%2Facme%2Fdemo')).body.params).toEqual({ slug: 'bb/acme/demo' });
@@ -58,10 +76,16 @@ describe('createRouter', () => {
   });
 
   it('matches numeric parameters only with digits', async () => {
-    expect((await call('GET', '/api/v2/project/gh%2Facme%2Fdemo/pipeline/42')).body).toEqual({ route: 'by-number', params: { slug: 'gh/acme/demo', number: '42' } });
+    expect((await call('GET', '/api/v2/project/gh%2Facme%2Fdemo/pipeline/42')).body).toEqual({
+      route: 'by-number',
+      params: { slug: 'gh/acme/demo', number: '42' },
+    });
     expect((await call('GET', '/api/v2/project/gh/acme/demo/pipeline/mine')).body.route).toBe('mine');
     expect((await call('GET', '/api/v2/project/gh/acme/demo/pipeline/latest')).status).toBe(404);
-    expect((await call('GET', '/api/v1.1/project/github/acme/demo/envvar')).body).toEqual({ route: 'v1-envvars', params: { vcs: 'gh', org: 'acme', repo: 'demo' } });
+    expect((await call('GET', '/api/v1.1/project/github/acme/demo/envvar')).body).toEqual({
+      route: 'v1-envvars',
+      params: { vcs: 'gh', org: 'acme', repo: 'demo' },
+    });
     expect((await call('GET', '/api/v1.1/project/github/acme/demo/7')).body.route).toBe('v1-job');
   });
 
@@ -71,7 +95,9 @@ describe('createRouter', () => {
     }
     const heroku = await call('POST', '/api/v1.1/user/heroku-key');
     expect(heroku.status).toBe(404);
-    expect(heroku.body.message).toMatch(/API v1\.1 POST \/api\/v1\.1\/user\/heroku-key is not available on Slipway\. The API v2 equivalent: none: Slipway has no Heroku integration/);
+    expect(heroku.body.message).toMatch(
+      /API v1\.1 POST \/api\/v1\.1\/user\/heroku-key is not available on Slipway\. The API v2 equivalent: none: Slipway has no Heroku integration/,
+    );
     expect((await call('GET', '/api/v2/nothing')).body.message).toBe('No route for GET /api/v2/nothing. See the CircleCI API v2 reference.');
   });
 
@@ -83,7 +109,11 @@ describe('createRouter', () => {
 
   it('accepts the token as Circle-Token header, circle-token query parameter and HTTP basic user name', async () => {
     const basic = `Basic ${Buffer.from('the-token:').toString('base64')}`;
-    const ways: Array<Parameters<typeof event>[2]> = [{ headers: { 'circle-token': 'the-token' } }, { query: { 'circle-token': 'the-token' } }, { headers: { authorization: basic } }];
+    const ways: Array<Parameters<typeof event>[2]> = [
+      { headers: { 'circle-token': 'the-token' } },
+      { query: { 'circle-token': 'the-token' } },
+      { headers: { authorization: basic } },
+    ];
     for (const options of ways) {
       expect(await call('GET', '/api/v2/me', options)).toEqual({ status: 200, body: { login: 'admin' } });
     }

@@ -41,4 +41,3 @@ function countServerError(result: APIGatewayProxyStructuredResultV2, deps: Contr
   if ((result.statusCode ?? 200) >= 500) deps.metrics?.record('ApiServerErrors', 1);
   return result;
 }
-

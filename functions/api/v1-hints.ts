@@ -1,6 +1,9 @@
 /** API v2 equivalents of v1.1 endpoints Slipway does not serve, for the 404 that names them. */
 const HINTS: Array<[RegExp, string]> = [
-  [/^\/api\/v1\.1\/user\/heroku-key/, 'none: Slipway has no Heroku integration; store the key as a project environment variable (POST /api/v2/project/{project-slug}/envvar) or in a context'],
+  [
+    /^\/api\/v1\.1\/user\/heroku-key/,
+    'none: Slipway has no Heroku integration; store the key as a project environment variable (POST /api/v2/project/{project-slug}/envvar) or in a context',
+  ],
   [/^\/api\/v1\.1\/user\/ssh-key/, 'none: Slipway has no user keys; add a checkout key (POST /api/v2/project/{project-slug}/checkout-key)'],
   [/\/\d+\/ssh-users/, 'none: SSH reruns are requested with POST /api/v2/workflow/{id}/rerun and enable_ssh'],
   [/\/\d+\/artifacts\/|\/artifacts$/, 'GET /api/v2/project/{project-slug}/{job-number}/artifacts'],

@@ -23,39 +23,40 @@ function reaperOptions(env: FunctionEnv) {
  */
 export const createCronHandler = (getDeps: DepsProvider, getEnv: () => FunctionEnv = readEnv) =>
   middy()
-  .use(injectLambdaContext(logger))
-  .handler(async (event: unknown) => {
-    const deps = await getDeps();
-    if (isSpotInterruptionWarning(event)) {
-      const spot = await handleSpotInterruption(deps, event.detail['instance-id'], reaperOptions(getEnv()));
-      logger.info('spot interruption', { ...spot });
-      return spot;
-    }
-    if (isEcsTaskStopped(event)) {
-      const stopped = await handleEcsTaskStopped(deps, event, reaperOptions(getEnv()));
-      if (stopped.tasks) logger.warn('fargate task stopped under its job', { ...stopped, stopCode: event.detail.stopCode, reason: event.detail.stoppedReason });
-      return stopped;
-    }
-    if (isInstanceLaunching(event)) {
-      const launching = await handleInstanceLaunching(deps, event);
-      logger.info('machine instance launching', { ...launching });
-      return launching;
-    }
-    if (isInstanceTerminating(event)) {
-      const terminating = await handleInstanceTerminating(deps, event, reaperOptions(getEnv()));
-      logger.info('machine instance terminating', { ...terminating });
-      return terminating;
-    }
-    const schedules = await fireDueSchedules(deps);
-    if (schedules.failed.length) logger.error('some schedules did not fire; the next run retries their slots', { failed: schedules.failed });
-    const report = await reconcile(deps, reaperOptions(getEnv()));
-    const scaledIn = await scaleInIdleMachines(deps);
-    await forgetMachineInstances(deps, scaledIn);
-    if (scaledIn.length) logger.info('idle machine instances terminated', { instances: scaledIn });
-    const swept = await sweepMachineInstances(deps);
-    if (swept.spent.length + swept.unregistered.length + swept.expired.length) logger.info('machine instances retired', { ...swept });
-    logger.info('reconciled', { ...report, schedulesFired: schedules.fired });
-    return { ...report, schedulesFired: schedules.fired };
-  });
+    .use(injectLambdaContext(logger))
+    .handler(async (event: unknown) => {
+      const deps = await getDeps();
+      if (isSpotInterruptionWarning(event)) {
+        const spot = await handleSpotInterruption(deps, event.detail['instance-id'], reaperOptions(getEnv()));
+        logger.info('spot interruption', { ...spot });
+        return spot;
+      }
+      if (isEcsTaskStopped(event)) {
+        const stopped = await handleEcsTaskStopped(deps, event, reaperOptions(getEnv()));
+        if (stopped.tasks)
+          logger.warn('fargate task stopped under its job', { ...stopped, stopCode: event.detail.stopCode, reason: event.detail.stoppedReason });
+        return stopped;
+      }
+      if (isInstanceLaunching(event)) {
+        const launching = await handleInstanceLaunching(deps, event);
+        logger.info('machine instance launching', { ...launching });
+        return launching;
+      }
+      if (isInstanceTerminating(event)) {
+        const terminating = await handleInstanceTerminating(deps, event, reaperOptions(getEnv()));
+        logger.info('machine instance terminating', { ...terminating });
+        return terminating;
+      }
+      const schedules = await fireDueSchedules(deps);
+      if (schedules.failed.length) logger.error('some schedules did not fire; the next run retries their slots', { failed: schedules.failed });
+      const report = await reconcile(deps, reaperOptions(getEnv()));
+      const scaledIn = await scaleInIdleMachines(deps);
+      await forgetMachineInstances(deps, scaledIn);
+      if (scaledIn.length) logger.info('idle machine instances terminated', { instances: scaledIn });
+      const swept = await sweepMachineInstances(deps);
+      if (swept.spent.length + swept.unregistered.length + swept.expired.length) logger.info('machine instances retired', { ...swept });
+      logger.info('reconciled', { ...report, schedulesFired: schedules.fired });
+      return { ...report, schedulesFired: schedules.fired };
+    });
 
 export const handler = createCronHandler(getDeps);

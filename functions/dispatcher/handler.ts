@@ -17,7 +17,8 @@ export const createDispatcherHandler = (deps: DepsProvider) =>
     .handler(
       sqsConsumer(
         'dispatch',
-        (d, message, record) => dispatchReceived(d, message, { receiptHandle: record.receiptHandle, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) }),
+        (d, message, record) =>
+          dispatchReceived(d, message, { receiptHandle: record.receiptHandle, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) }),
         { deps },
       ),
     );

@@ -9,7 +9,8 @@ const file = settingsFile();
 const saved = readSettings(file);
 const app = new App({ context: saved as Record<string, unknown> });
 const changed = saveSettings(file, saved, effectiveSettings(app.node));
-if (changed.length > 0) process.stderr.write(`Slipway: saved ${changed.join(', ')} to ${file}; later deploys keep them (keep the file with your deployment).\n`);
+if (changed.length > 0)
+  process.stderr.write(`Slipway: saved ${changed.join(', ')} to ${file}; later deploys keep them (keep the file with your deployment).\n`);
 new SlipwayStack(app, (app.node.tryGetContext('stackName') as string | undefined) ?? 'Slipway');
 // Every finding fails the synth unless acknowledged with its reason next to the resource; the report is
 // written to cdk.out.

@@ -2,7 +2,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { REGISTER_HOOK_NAME, REQUEUE_HOOK_NAME } from './constructs/machine-group';
 import { actionsOf, byType, roleStatements, statements, synthForTest } from './template-helpers';
 
-const { template: t, error } = synthForTest({ machineClasses: JSON.stringify({ medium: { instanceTypes: ['m6i.large'], warmPoolSize: 1 }, large: { spot: true } }) });
+const { template: t, error } = synthForTest({
+  machineClasses: JSON.stringify({ medium: { instanceTypes: ['m6i.large'], warmPoolSize: 1 }, large: { spot: true } }),
+});
 const groups = byType(t, 'AWS::AutoScaling::AutoScalingGroup');
 
 describe('machine pools and job tasks, safe for running jobs', () => {
@@ -17,10 +19,19 @@ describe('machine pools and job tasks, safe for running jobs', () => {
     const hooks = byType(t, 'AWS::AutoScaling::LifecycleHook').filter(([, h]) => h.Properties.LifecycleHookName === REQUEUE_HOOK_NAME);
     expect(hooks.map(([, h]) => h.Properties.AutoScalingGroupName.Ref).sort()).toEqual(groups.map(([id]) => id).sort());
     for (const [, h] of hooks) {
-      expect(h.Properties).toMatchObject({ LifecycleHookName: REQUEUE_HOOK_NAME, LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', DefaultResult: 'CONTINUE', HeartbeatTimeout: 120 });
+      expect(h.Properties).toMatchObject({
+        LifecycleHookName: REQUEUE_HOOK_NAME,
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        DefaultResult: 'CONTINUE',
+        HeartbeatTimeout: 120,
+      });
     }
     t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.autoscaling'], 'detail-type': ['EC2 Instance-terminate Lifecycle Action'], detail: { AutoScalingGroupName: Match.arrayWith([{ Ref: groups[0][0] }]) } },
+      EventPattern: {
+        source: ['aws.autoscaling'],
+        'detail-type': ['EC2 Instance-terminate Lifecycle Action'],
+        detail: { AutoScalingGroupName: Match.arrayWith([{ Ref: groups[0][0] }]) },
+      },
     });
     const complete = statements(t, 'cron').find((s) => actionsOf(s).includes('autoscaling:CompleteLifecycleAction'));
     expect([complete.Resource].flat()).toHaveLength(2);
@@ -35,7 +46,7 @@ describe('machine pools and job tasks, safe for running jobs', () => {
     }
   });
 
-  it('starts a warm pool machine\'s runner only once it is InService', () => {
+  it("starts a warm pool machine's runner only once it is InService", () => {
     t.hasResourceProperties('AWS::AutoScaling::WarmPool', { MinSize: 1, PoolState: 'Stopped' });
     for (const [, lt] of byType(t, 'AWS::EC2::LaunchTemplate')) {
       const userData = JSON.stringify(lt.Properties.LaunchTemplateData.UserData);
@@ -76,12 +87,17 @@ describe('machine pools and job tasks, safe for running jobs', () => {
     expect(Object.keys(t.toJSON().Outputs).some((o) => o.includes('AgentRepositoryUri'))).toBe(true);
   });
 
-  it('gives each machine its own runner credential: a launch hook cron completes, and a role that reads only its own instance\'s parameter', () => {
+  it("gives each machine its own runner credential: a launch hook cron completes, and a role that reads only its own instance's parameter", () => {
     const hooks = byType(t, 'AWS::AutoScaling::LifecycleHook').filter(([, h]) => h.Properties.LifecycleHookName === REGISTER_HOOK_NAME);
     expect(hooks.map(([, h]) => h.Properties.AutoScalingGroupName.Ref).sort()).toEqual(groups.map(([id]) => id).sort());
-    for (const [, h] of hooks) expect(h.Properties).toMatchObject({ LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', DefaultResult: 'ABANDON', HeartbeatTimeout: 300 });
+    for (const [, h] of hooks)
+      expect(h.Properties).toMatchObject({ LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', DefaultResult: 'ABANDON', HeartbeatTimeout: 300 });
     t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.autoscaling'], 'detail-type': ['EC2 Instance-launch Lifecycle Action'], detail: { AutoScalingGroupName: Match.arrayWith([{ Ref: groups[0][0] }]) } },
+      EventPattern: {
+        source: ['aws.autoscaling'],
+        'detail-type': ['EC2 Instance-launch Lifecycle Action'],
+        detail: { AutoScalingGroupName: Match.arrayWith([{ Ref: groups[0][0] }]) },
+      },
     });
     const machineRoles = byType(t, 'AWS::IAM::Role').filter(([, r]) => /machine runner/.test(r.Properties.Description ?? ''));
     expect(machineRoles).toHaveLength(2);
@@ -105,14 +121,25 @@ describe('machine pools and job tasks, safe for running jobs', () => {
     const secret = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:ecr-pullthroughcache/dockerhub-AbCdEf';
     const cached = synthForTest({ dockerHubCacheSecretArn: secret });
     expect(cached.error).toBeUndefined();
-    cached.template.hasResourceProperties('AWS::ECR::PullThroughCacheRule', { EcrRepositoryPrefix: 'docker-hub', UpstreamRegistry: 'docker-hub', UpstreamRegistryUrl: 'registry-1.docker.io', CredentialArn: secret });
-    const [execRole] = byType(cached.template, 'AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ecs-tasks') && !r.Properties.Description)!;
+    cached.template.hasResourceProperties('AWS::ECR::PullThroughCacheRule', {
+      EcrRepositoryPrefix: 'docker-hub',
+      UpstreamRegistry: 'docker-hub',
+      UpstreamRegistryUrl: 'registry-1.docker.io',
+      CredentialArn: secret,
+    });
+    const [execRole] = byType(cached.template, 'AWS::IAM::Role').find(
+      ([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ecs-tasks') && !r.Properties.Description,
+    )!;
     const pull = roleStatements(cached.template, execRole).find((st) => actionsOf(st).includes('ecr:BatchImportUpstreamImage'));
     expect(JSON.stringify(pull.Resource)).toContain(':repository/docker-hub/*');
-    const dispatcher = byType(cached.template, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'slipway-dispatcher')!;
+    const dispatcher = byType(cached.template, 'AWS::Lambda::Function').find(
+      ([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'slipway-dispatcher',
+    )!;
     expect(JSON.stringify(dispatcher[1].Properties.Environment.Variables.ECS_DOCKER_HUB_MIRROR)).toContain('/docker-hub');
     // Off by default.
     t.resourceCountIs('AWS::ECR::PullThroughCacheRule', 0);
-    expect(() => synthForTest({ dockerHubCacheSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:dockerhub' })).toThrow(/starts with "ecr-pullthroughcache\/"/);
+    expect(() => synthForTest({ dockerHubCacheSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:dockerhub' })).toThrow(
+      /starts with "ecr-pullthroughcache\/"/,
+    );
   });
 });

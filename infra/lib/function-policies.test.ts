@@ -17,7 +17,10 @@ function prefixesFor(fn: string, action: string): string[] {
     .sort();
 }
 const expected = (fn: keyof typeof FUNCTION_GRANTS, access: ObjectAccess) =>
-  Object.entries(FUNCTION_GRANTS[fn].objects).filter(([, a]) => a.includes(access)).map(([p]) => p).sort();
+  Object.entries(FUNCTION_GRANTS[fn].objects)
+    .filter(([, a]) => a.includes(access))
+    .map(([p]) => p)
+    .sort();
 
 describe('function policies (built from FUNCTION_GRANTS)', () => {
   it('synthesizes cdk-nag clean', () => expect(error).toBeUndefined());
@@ -45,7 +48,10 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
 
     it('calls the KMS key directly only for envelope encryption its row names; otherwise through DynamoDB/Secrets Manager', () => {
       const onKey = statements(t, fn).filter((s) => JSON.stringify(s.Resource).includes(`"${keyId}"`));
-      const direct = onKey.filter((s) => !s.Condition?.StringEquals?.['kms:ViaService']).flatMap(actionsOf).sort();
+      const direct = onKey
+        .filter((s) => !s.Condition?.StringEquals?.['kms:ViaService'])
+        .flatMap(actionsOf)
+        .sort();
       const envelope = FUNCTION_GRANTS[fn].envelope.map((a) => (a === 'encrypt' ? 'kms:GenerateDataKey' : 'kms:Decrypt')).sort();
       expect(direct).toEqual(envelope);
       for (const s of onKey.filter((st) => st.Condition)) {
@@ -56,7 +62,7 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
     });
   });
 
-  it('lets only the dispatcher run tasks, and register task definitions only tagged as derived from Slipway\'s', () => {
+  it("lets only the dispatcher run tasks, and register task definitions only tagged as derived from Slipway's", () => {
     const runners = FUNCTION_NAMES.filter((fn) => statements(t, fn).some((s) => actionsOf(s).includes('ecs:RunTask')));
     expect(runners).toEqual(['dispatcher']);
     const dispatcher = statements(t, 'dispatcher');
@@ -74,8 +80,15 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
     for (const [, td] of byType(t, 'AWS::ECS::TaskDefinition')) expect(td.Properties.TaskRoleArn).toBeUndefined();
     t.resourcePropertiesCountIs('AWS::IAM::Role', { Description: Match.stringLikeRegexp('Slipway job tasks') }, 0);
     const [sshRole] = Object.keys(t.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('Slipway SSH reruns') } }));
-    const granted = byType(t, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === sshRole)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-    expect(granted.flatMap(actionsOf).sort()).toEqual(['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel']);
+    const granted = byType(t, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === sshRole))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    expect(granted.flatMap(actionsOf).sort()).toEqual([
+      'ssmmessages:CreateControlChannel',
+      'ssmmessages:CreateDataChannel',
+      'ssmmessages:OpenControlChannel',
+      'ssmmessages:OpenDataChannel',
+    ]);
   });
 
   it('reads each secret only in the functions whose row names it', () => {
@@ -86,14 +99,19 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
       ]),
     );
     for (const fn of FUNCTION_NAMES) {
-      const read = statements(t, fn).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')).map((s) => s.Resource.Ref).sort();
+      const read = statements(t, fn)
+        .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
+        .map((s) => s.Resource.Ref)
+        .sort();
       expect([fn, read]).toEqual([fn, FUNCTION_GRANTS[fn].secrets.map((s) => secretIds[s]).sort()]);
       expect(fnByService(t, fn)).toBeDefined();
     }
   });
 
   it('has no shared machine runner token: machine instances authenticate with their own credentials', () => {
-    expect(byType(t, 'AWS::SecretsManager::Secret').map(([, s]) => s.Properties.Description ?? s.Properties.Name)).not.toContainEqual(expect.stringMatching(/runner/i));
+    expect(byType(t, 'AWS::SecretsManager::Secret').map(([, s]) => s.Properties.Description ?? s.Properties.Name)).not.toContainEqual(
+      expect.stringMatching(/runner/i),
+    );
   });
 
   it('lets the functions whose row says so protect machines from scale-in, and only cron write runner credentials (tagged)', () => {
@@ -108,7 +126,7 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
     expect(actionsOf(put).sort()).toEqual(['ssm:AddTagsToResource', 'ssm:PutParameter']);
   });
 
-  it('lets the dispatcher shorten a message\'s visibility (capacity retries) on its own queue', () => {
+  it("lets the dispatcher shorten a message's visibility (capacity retries) on its own queue", () => {
     const change = statements(t, 'dispatcher').find((s) => actionsOf(s).includes('sqs:ChangeMessageVisibility'));
     expect([change.Resource].flat().map((r: any) => r['Fn::GetAtt'][0])).toEqual([queueId('dispatch')]);
   });

@@ -90,34 +90,67 @@ export function idleCost(template: { Resources?: Record<string, Resource> }, opt
   const interfaceAzs = of('AWS::EC2::VPCEndpoint')
     .filter((r) => r.Properties?.VpcEndpointType === 'Interface')
     .reduce((n, r) => n + Math.max(1, (r.Properties?.SubnetIds ?? []).length), 0);
-  add('interface VPC endpoints (per AZ)', interfaceAzs, interfaceAzs * P.interfaceEndpointHourPerAz * A.hoursPerMonth, `$${P.interfaceEndpointHourPerAz}/h per AZ; gateway endpoints are free`);
+  add(
+    'interface VPC endpoints (per AZ)',
+    interfaceAzs,
+    interfaceAzs * P.interfaceEndpointHourPerAz * A.hoursPerMonth,
+    `$${P.interfaceEndpointHourPerAz}/h per AZ; gateway endpoints are free`,
+  );
 
   const keys = of('AWS::KMS::Key');
   const keyVersions = keys.reduce((n, k) => n + (k.Properties?.EnableKeyRotation ? P.kmsMaxVersionsBilled : 1), 0);
-  add('KMS keys', keys.length, keyVersions * P.kmsKeyMonth, `$${P.kmsKeyMonth} per key, a rotating key $${P.kmsMaxVersionsBilled} from its second rotation on (priced at that)`);
+  add(
+    'KMS keys',
+    keys.length,
+    keyVersions * P.kmsKeyMonth,
+    `$${P.kmsKeyMonth} per key, a rotating key $${P.kmsMaxVersionsBilled} from its second rotation on (priced at that)`,
+  );
   const secrets = of('AWS::SecretsManager::Secret').length;
   add('Secrets Manager secrets', secrets, secrets * P.secretMonth, `$${P.secretMonth} each`);
 
-  const alarmMetrics = of('AWS::CloudWatch::Alarm').reduce((n, a) => n + (a.Properties?.MetricName ? 1 : (a.Properties?.Metrics ?? []).filter((m: any) => m.MetricStat).length), 0);
-  add('CloudWatch alarm metrics', alarmMetrics, Math.max(0, alarmMetrics - free(P.freeAlarmMetrics)) * P.alarmMetricMonth,
-    `$${P.alarmMetricMonth} per metric${options.freeTier ? `, ${P.freeAlarmMetrics} always free` : ''}`);
+  const alarmMetrics = of('AWS::CloudWatch::Alarm').reduce(
+    (n, a) => n + (a.Properties?.MetricName ? 1 : (a.Properties?.Metrics ?? []).filter((m: any) => m.MetricStat).length),
+    0,
+  );
+  add(
+    'CloudWatch alarm metrics',
+    alarmMetrics,
+    Math.max(0, alarmMetrics - free(P.freeAlarmMetrics)) * P.alarmMetricMonth,
+    `$${P.alarmMetricMonth} per metric${options.freeTier ? `, ${P.freeAlarmMetrics} always free` : ''}`,
+  );
   const dashboards = of('AWS::CloudWatch::Dashboard').length;
-  add('CloudWatch dashboards', dashboards, Math.max(0, dashboards - free(P.freeDashboards)) * P.dashboardMonth,
-    `$${P.dashboardMonth} each${options.freeTier ? `, ${P.freeDashboards} always free (if the account has no others)` : ''}`);
+  add(
+    'CloudWatch dashboards',
+    dashboards,
+    Math.max(0, dashboards - free(P.freeDashboards)) * P.dashboardMonth,
+    `$${P.dashboardMonth} each${options.freeTier ? `, ${P.freeDashboards} always free (if the account has no others)` : ''}`,
+  );
 
   const mappings = of('AWS::Lambda::EventSourceMapping');
-  const fifoQueues = new Set(of('AWS::SQS::Queue').filter((q) => q.Properties?.FifoQueue).map((q) => JSON.stringify(q.Properties?.QueueName ?? '')));
+  const fifoQueues = new Set(
+    of('AWS::SQS::Queue')
+      .filter((q) => q.Properties?.FifoQueue)
+      .map((q) => JSON.stringify(q.Properties?.QueueName ?? '')),
+  );
   const receives = mappings.length * A.sqsReceivesPerQueuePerMinute * 60 * A.hoursPerMonth;
   const fifoShare = mappings.length ? Math.min(fifoQueues.size, mappings.length) / mappings.length : 0;
   const billable = Math.max(0, receives - free(P.freeSqsRequests));
-  add('SQS long polling by Lambda', mappings.length, (billable / 1e6) * ((1 - fifoShare) * P.sqsStandardPerMillion + fifoShare * P.sqsFifoPerMillion),
-    `${Math.round(receives / 1e5) / 10} M empty receives (${A.sqsReceivesPerQueuePerMinute}/min per queue)${options.freeTier ? ', 1 M always free' : ''}`);
+  add(
+    'SQS long polling by Lambda',
+    mappings.length,
+    (billable / 1e6) * ((1 - fifoShare) * P.sqsStandardPerMillion + fifoShare * P.sqsFifoPerMillion),
+    `${Math.round(receives / 1e5) / 10} M empty receives (${A.sqsReceivesPerQueuePerMinute}/min per queue)${options.freeTier ? ', 1 M always free' : ''}`,
+  );
 
   const perMinute = of('AWS::Events::Rule').filter((r) => /^rate\(1 minute\)$/.test(r.Properties?.ScheduleExpression ?? ''));
   const cronRuns = perMinute.length * 60 * A.hoursPerMonth;
-  add('scheduled function (cron) every minute', perMinute.length,
-    cronRuns * (A.idleCronSeconds * cronMemoryGb(template, 0.128) * P.lambdaArmGbSecond + P.lambdaPerMillion / 1e6) + (cronRuns * A.idleCronLogBytes / 1e9) * P.logsIngestGb,
-    `${cronRuns} runs × ${A.idleCronSeconds} s, ${A.idleCronLogBytes} B of logs each`);
+  add(
+    'scheduled function (cron) every minute',
+    perMinute.length,
+    cronRuns * (A.idleCronSeconds * cronMemoryGb(template, 0.128) * P.lambdaArmGbSecond + P.lambdaPerMillion / 1e6) +
+      ((cronRuns * A.idleCronLogBytes) / 1e9) * P.logsIngestGb,
+    `${cronRuns} runs × ${A.idleCronSeconds} s, ${A.idleCronLogBytes} B of logs each`,
+  );
   const repos = of('AWS::ECR::Repository').length;
   add('ECR repository (agent image)', repos, repos * A.agentImageGb * P.ecrGbMonth, `${A.agentImageGb} GB stored`);
   const ssm = of('AWS::SSM::Parameter').length;

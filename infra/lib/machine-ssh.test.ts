@@ -22,36 +22,55 @@ describe('rerun with SSH on AWS without inbound ports', () => {
   it('lets the SSM agent of each machine open Session Manager channels, and nothing else of Systems Manager', () => {
     expect(machineRoles.length).toBe(2);
     for (const [id] of machineRoles) {
-      const ssm = roleStatements(t, id).flatMap(actionsOf).filter((a) => /^ssm/.test(a));
-      expect(ssm.sort()).toEqual(['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel']);
+      const ssm = roleStatements(t, id)
+        .flatMap(actionsOf)
+        .filter((a) => /^ssm/.test(a));
+      expect(ssm.sort()).toEqual([
+        'ssm:UpdateInstanceInformation',
+        'ssmmessages:CreateControlChannel',
+        'ssmmessages:CreateDataChannel',
+        'ssmmessages:OpenControlChannel',
+        'ssmmessages:OpenDataChannel',
+      ]);
     }
     for (const [, lt] of byType(t, 'AWS::EC2::LaunchTemplate')) {
       expect(JSON.stringify(lt.Properties.LaunchTemplateData.UserData)).toContain('snap install amazon-ssm-agent --classic');
     }
   });
 
-  it('forwards Session Manager connections only to the agent\'s SSH port (stdio, as AWS-StartSSHSession does)', () => {
+  it("forwards Session Manager connections only to the agent's SSH port (stdio, as AWS-StartSSHSession does)", () => {
     expect(document.Properties).toMatchObject({ DocumentType: 'Session', DocumentFormat: 'JSON' });
     expect(document.Properties.Content).toEqual({
       schemaVersion: '1.0',
       description: expect.stringMatching(/Slipway/),
       sessionType: 'Port',
-      parameters: { portNumber: { type: 'String', description: expect.any(String), allowedValues: [String(MACHINE_SSH_PORT)], default: String(MACHINE_SSH_PORT) } },
+      parameters: {
+        portNumber: { type: 'String', description: expect.any(String), allowedValues: [String(MACHINE_SSH_PORT)], default: String(MACHINE_SSH_PORT) },
+      },
       properties: { portNumber: '{{ portNumber }}' },
     });
     // No `type: LocalPortForwarding`: the plugin forwards stdio, which `ssh -o ProxyCommand=...` needs.
     expect(document.Properties.Content.properties).not.toHaveProperty('type');
   });
 
-  it('tells the api function the document\'s name (for the command it shows), with no new AWS permission for any function', () => {
+  it("tells the api function the document's name (for the command it shows), with no new AWS permission for any function", () => {
     expect(fnByService(t, 'api')[1].Properties.Environment.Variables.MACHINE_SSH_DOCUMENT).toEqual({ Ref: documentId });
-    for (const fn of FUNCTION_NAMES) expect([fn, statements(t, fn).flatMap(actionsOf).filter((a) => /^ssm(messages)?:/.test(a))]).toEqual([fn, []]);
+    for (const fn of FUNCTION_NAMES)
+      expect([
+        fn,
+        statements(t, fn)
+          .flatMap(actionsOf)
+          .filter((a) => /^ssm(messages)?:/.test(a)),
+      ]).toEqual([fn, []]);
   });
 
-  it('gives people a policy to attach: sessions to Slipway\'s machines with Slipway\'s document only, their own sessions, ECS Exec into primary containers', () => {
+  it("gives people a policy to attach: sessions to Slipway's machines with Slipway's document only, their own sessions, ECS Exec into primary containers", () => {
     expect(startSession).toHaveLength(2);
     const instances = startSession.find((s) => JSON.stringify(s.Resource).includes(':instance/*'))!;
-    expect(instances.Condition).toEqual({ StringLike: { 'ssm:resourceTag/slipway:machine-class': '*' }, BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } });
+    expect(instances.Condition).toEqual({
+      StringLike: { 'ssm:resourceTag/slipway:machine-class': '*' },
+      BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' },
+    });
     const doc = startSession.find((s) => s !== instances)!;
     expect(JSON.stringify(doc.Resource)).toContain(`{"Ref":"${documentId}"}`);
     expect(JSON.stringify(usersStatements)).not.toMatch(/SSM-SessionManagerRunShell|AWS-StartSSHSession|AWS-StartPortForwarding/);

@@ -16,7 +16,7 @@ describe('Slipway OIDC on AWS', () => {
   describe('by default (no provider)', () => {
     const t = synthOidc({});
 
-    it('creates an ECC_NIST_P256 signing key behind the stack\'s alias, kept on stack deletion', () => {
+    it("creates an ECC_NIST_P256 signing key behind the stack's alias, kept on stack deletion", () => {
       t.hasResource('AWS::KMS::Key', { Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }, DeletionPolicy: 'Retain' });
       t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/Slipway-oidc' });
     });
@@ -25,13 +25,21 @@ describe('Slipway OIDC on AWS', () => {
       expect(FUNCTION_NAMES.filter((fn) => statements(t, fn).some((s) => actionsOf(s).includes('kms:Sign')))).toEqual(['api']);
       const api = statements(t, 'api');
       expect(api.find((s) => actionsOf(s).includes('kms:Sign')).Condition).toEqual({ StringEquals: { 'kms:RequestAlias': 'alias/Slipway-oidc' } });
-      expect(api.find((s) => actionsOf(s).includes('kms:GetPublicKey')).Condition).toEqual({ StringEquals: { 'kms:RequestAlias': ['alias/Slipway-oidc', 'alias/Slipway-oidc-previous'] } });
+      expect(api.find((s) => actionsOf(s).includes('kms:GetPublicKey')).Condition).toEqual({
+        StringEquals: { 'kms:RequestAlias': ['alias/Slipway-oidc', 'alias/Slipway-oidc-previous'] },
+      });
       expect(fnByService(t, 'api')[1].Properties.Environment.Variables.OIDC_KEY_ALIAS).toBe('alias/Slipway-oidc');
     });
 
     it('gives the functions the aliases and routes discovery to the api', () => {
-      const fns = byType(t, 'AWS::Lambda::Function').map(([, f]) => f).filter((f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
-      for (const f of fns) expect(f.Properties.Environment.Variables).toMatchObject({ OIDC_KEY_ALIAS: 'alias/Slipway-oidc', OIDC_PREVIOUS_KEY_ALIAS: 'alias/Slipway-oidc-previous' });
+      const fns = byType(t, 'AWS::Lambda::Function')
+        .map(([, f]) => f)
+        .filter((f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+      for (const f of fns)
+        expect(f.Properties.Environment.Variables).toMatchObject({
+          OIDC_KEY_ALIAS: 'alias/Slipway-oidc',
+          OIDC_PREVIOUS_KEY_ALIAS: 'alias/Slipway-oidc-previous',
+        });
       t.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /.well-known/{proxy+}' });
       t.resourceCountIs('AWS::IAM::OIDCProvider', 0);
     });
@@ -54,7 +62,9 @@ describe('Slipway OIDC on AWS', () => {
       // The conditions are CfnJson values (their keys name the issuer, known at deploy time): `{"<issuer>:aud":…}`.
       const tails = Object.values(t.findResources('Custom::AWSCDKCfnJson')).map((r: any) => r.Properties.Value['Fn::Join'][1].at(-1));
       expect(tails.sort()).toEqual([`:aud":"${ORG}"}`, `:sub":"org/${ORG}/project/${PROJECT}/user/*"}`]);
-      expect(roles[0].Properties.ManagedPolicyArns).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonEC2ContainerRegistryReadOnly']] }]);
+      expect(roles[0].Properties.ManagedPolicyArns).toEqual([
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonEC2ContainerRegistryReadOnly']] },
+      ]);
     });
   });
 

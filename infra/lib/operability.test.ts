@@ -1,8 +1,10 @@
 import { idleCost } from './idle-cost';
 import { byType, fnByService, statements, synthForTest, type TemplateResource } from './template-helpers';
 
-const metricsOf = (a: TemplateResource): any[] => (a.Properties.MetricName ? [a.Properties] : (a.Properties.Metrics ?? []).filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric));
-const alarmReading = (alarms: [string, TemplateResource][], metricName: string) => alarms.filter(([, a]) => metricsOf(a).some((m) => m.MetricName === metricName));
+const metricsOf = (a: TemplateResource): any[] =>
+  a.Properties.MetricName ? [a.Properties] : (a.Properties.Metrics ?? []).filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+const alarmReading = (alarms: [string, TemplateResource][], metricName: string) =>
+  alarms.filter(([, a]) => metricsOf(a).some((m) => m.MetricName === metricName));
 
 describe('alarms that can fire (standard profile)', () => {
   const { template: t, error } = synthForTest();
@@ -13,12 +15,23 @@ describe('alarms that can fire (standard profile)', () => {
   it('alarms on the metrics the code emits: failed messages, API 5xx, webhook rejections, the infrastructure_fail rate', () => {
     for (const name of ['MessagesFailed', 'ApiServerErrors', 'WebhookRejected']) {
       const [[, alarm]] = alarmReading(alarms, name);
-      expect([name, alarm.Properties]).toEqual([name, expect.objectContaining({ Namespace: 'Slipway', Dimensions: [{ Name: 'service', Value: 'slipway' }], Statistic: 'Sum' })]);
+      expect([name, alarm.Properties]).toEqual([
+        name,
+        expect.objectContaining({ Namespace: 'Slipway', Dimensions: [{ Name: 'service', Value: 'slipway' }], Statistic: 'Sum' }),
+      ]);
     }
     const [[, rate]] = alarmReading(alarms, 'JobsFinished');
     const finished = metricsOf(rate).map((m) => m.Dimensions);
     // The rate divides the per-status count by the total the metrics adapter publishes without the status dimension.
-    expect(finished).toEqual(expect.arrayContaining([[{ Name: 'service', Value: 'slipway' }, { Name: 'status', Value: 'infrastructure_fail' }], [{ Name: 'service', Value: 'slipway' }]]));
+    expect(finished).toEqual(
+      expect.arrayContaining([
+        [
+          { Name: 'service', Value: 'slipway' },
+          { Name: 'status', Value: 'infrastructure_fail' },
+        ],
+        [{ Name: 'service', Value: 'slipway' }],
+      ]),
+    );
     expect(rate.Properties.Metrics.find((m: any) => m.Expression).Expression).toBe('IF(total >= 5, 100 * infra / total, 0)');
   });
 
@@ -50,7 +63,8 @@ describe('-c profile=minimal', () => {
     expect(idleCost(t.toJSON()).alarmMetrics).toBeLessThanOrEqual(10);
     // Still alarms on what is broken.
     const alarms = byType(t, 'AWS::CloudWatch::Alarm');
-    for (const name of ['MessagesFailed', 'ApiServerErrors', 'WebhookRejected', 'JobsFinished', 'ApproximateNumberOfMessagesVisible', 'Invocations']) expect([name, alarmReading(alarms, name).length]).toEqual([name, 1]);
+    for (const name of ['MessagesFailed', 'ApiServerErrors', 'WebhookRejected', 'JobsFinished', 'ApproximateNumberOfMessagesVisible', 'Invocations'])
+      expect([name, alarmReading(alarms, name).length]).toEqual([name, 1]);
   });
 
   it('keeps secrets in SSM SecureString parameters the functions may read (and create once, for generated ones)', () => {
@@ -59,8 +73,15 @@ describe('-c profile=minimal', () => {
     expect(JSON.stringify(env.SIGNING_KEY_SECRET_ARN)).toContain('parameter/slipway/Slipway/signing-key');
     expect(JSON.stringify(env.GITHUB_APP_SECRET_ARN)).toContain('parameter/slipway/Slipway/github-app');
     expect(env.MACHINE_RUNNER_TOKEN_SECRET_ARN).toBeUndefined();
-    const ssm = (fn: string) => statements(t, fn).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('ssm:'))).map((s) => [[s.Action].flat().join(','), JSON.stringify(s.Resource)]);
-    expect(ssm('api').map(([a]) => a).sort()).toEqual(['ssm:GetParameter', 'ssm:GetParameter', 'ssm:PutParameter']);
+    const ssm = (fn: string) =>
+      statements(t, fn)
+        .filter((s) => [s.Action].flat().some((a: string) => a.startsWith('ssm:')))
+        .map((s) => [[s.Action].flat().join(','), JSON.stringify(s.Resource)]);
+    expect(
+      ssm('api')
+        .map(([a]) => a)
+        .sort(),
+    ).toEqual(['ssm:GetParameter', 'ssm:GetParameter', 'ssm:PutParameter']);
     expect(ssm('webhooks')).toEqual([['ssm:GetParameter', expect.stringContaining('github-app')]]);
   });
 

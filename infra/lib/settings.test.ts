@@ -59,7 +59,9 @@ describe('cdk.json', () => {
   it('pins every feature flag this aws-cdk-lib knows (an upgrade that adds one fails here until it is decided)', () => {
     const pinned = pinnedFeatureFlags();
     const expired = new Set<string>(CURRENT_VERSION_EXPIRED_FLAGS);
-    const settable = Object.entries(FLAGS).filter(([k, f]) => !expired.has(k) && (f.unconfiguredBehavesLike?.v2 !== undefined || typeof f.recommendedValue === 'boolean'));
+    const settable = Object.entries(FLAGS).filter(
+      ([k, f]) => !expired.has(k) && (f.unconfiguredBehavesLike?.v2 !== undefined || typeof f.recommendedValue === 'boolean'),
+    );
     expect(settable.map(([k]) => k).filter((k) => !(k in pinned))).toEqual([]);
     expect(Object.keys(pinned).filter((k) => !(k in FLAGS))).toEqual([]);
   });

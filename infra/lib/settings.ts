@@ -13,11 +13,36 @@ export const settingsFile = (env: NodeJS.ProcessEnv = process.env): string => en
  * Everything else in the context (CDK feature flags, `aws:cdk:*`) is not saved.
  */
 export const SETTING_KEYS = [
-  'stackName', 'profile', 'terminationProtection', 'alarmTopicArn', 'alarmEmail',
-  'vpcId', 'vpcCidrBlock', 'vpcAvailabilityZones', 'vpcPrivateSubnetIds', 'vpcPublicSubnetIds', 'natGateways', 'computeSubnets',
-  'apiAccess', 'domainName', 'certificateArn', 'githubAppSecretName', 'githubApiUrl',
-  'retentionDays', 'fargateClasses', 'fargateSpot', 'agentImage', 'agentImageTag', 'machineClasses',
-  'jobLeaseSeconds', 'reserveConcurrency', 'webAssetPath', 'oidcProvider', 'oidcRoleProject', 'logLevel', 'logRetentionDays',
+  'stackName',
+  'profile',
+  'terminationProtection',
+  'alarmTopicArn',
+  'alarmEmail',
+  'vpcId',
+  'vpcCidrBlock',
+  'vpcAvailabilityZones',
+  'vpcPrivateSubnetIds',
+  'vpcPublicSubnetIds',
+  'natGateways',
+  'computeSubnets',
+  'apiAccess',
+  'domainName',
+  'certificateArn',
+  'githubAppSecretName',
+  'githubApiUrl',
+  'retentionDays',
+  'fargateClasses',
+  'fargateSpot',
+  'agentImage',
+  'agentImageTag',
+  'machineClasses',
+  'jobLeaseSeconds',
+  'reserveConcurrency',
+  'webAssetPath',
+  'oidcProvider',
+  'oidcRoleProject',
+  'logLevel',
+  'logRetentionDays',
 ] as const;
 
 export type Settings = Partial<Record<(typeof SETTING_KEYS)[number], unknown>>;
@@ -31,7 +56,8 @@ export function readSettings(file: string): Settings {
   } catch (e) {
     throw new Error(`${file} is not valid JSON (${(e as Error).message}); fix or delete it (it holds this deployment's settings).`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file} must hold a JSON object of settings, e.g. {"profile": "minimal"}.`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`${file} must hold a JSON object of settings, e.g. {"profile": "minimal"}.`);
   const unknown = Object.keys(parsed).filter((k) => !(SETTING_KEYS as readonly string[]).includes(k));
   if (unknown.length > 0) throw new Error(`${file}: unknown setting(s) ${unknown.join(', ')}; the settings are: ${SETTING_KEYS.join(', ')}.`);
   return parsed as Settings;

@@ -13,7 +13,11 @@ export function propsFromContext(node: Node): SlipwayProps {
     const v = node.tryGetContext(key);
     return v === undefined || v === null || v === '' ? undefined : String(v);
   };
-  const list = (key: string) => str(key)?.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (key: string) =>
+    str(key)
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const num = (key: string) => (str(key) === undefined ? undefined : Number(str(key)));
   const bool = (key: string) => (str(key) === undefined ? undefined : str(key) === 'true');
   const json = <T>(key: string): T | undefined => {

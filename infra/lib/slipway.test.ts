@@ -5,9 +5,25 @@ import { SlipwayStack, propsFromContext } from './slipway-stack';
 import { actionsOf, byType, fnByService, roleStatements, statements, synthForTest } from './template-helpers';
 
 const REQUIRED_ENV = [
-  'TABLE_NAME', 'BUCKET_NAME', 'TRIGGERS_QUEUE_URL', 'DISPATCH_QUEUE_URL', 'EVENTS_QUEUE_URL', 'NOTIFY_QUEUE_URL', 'PUBLIC_URL',
-  'COMPUTE_MODE', 'KMS_KEY_ID', 'SIGNING_KEY_SECRET_ARN', 'ECS_CLUSTER_ARN', 'ECS_SUBNETS', 'ECS_SECURITY_GROUPS',
-  'ECS_TASK_DEFINITIONS', 'MACHINE_ASGS', 'GITHUB_APP_SECRET_ARN', 'GITHUB_API_URL', 'JOB_LEASE_SECONDS', 'POWERTOOLS_SERVICE_NAME',
+  'TABLE_NAME',
+  'BUCKET_NAME',
+  'TRIGGERS_QUEUE_URL',
+  'DISPATCH_QUEUE_URL',
+  'EVENTS_QUEUE_URL',
+  'NOTIFY_QUEUE_URL',
+  'PUBLIC_URL',
+  'COMPUTE_MODE',
+  'KMS_KEY_ID',
+  'SIGNING_KEY_SECRET_ARN',
+  'ECS_CLUSTER_ARN',
+  'ECS_SUBNETS',
+  'ECS_SECURITY_GROUPS',
+  'ECS_TASK_DEFINITIONS',
+  'MACHINE_ASGS',
+  'GITHUB_APP_SECRET_ARN',
+  'GITHUB_API_URL',
+  'JOB_LEASE_SECONDS',
+  'POWERTOOLS_SERVICE_NAME',
 ];
 
 const synth = synthForTest;
@@ -21,15 +37,30 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
 
   it('creates the table with pk/sk, gsi1/gsi2, on-demand, PITR, TTL, deletion protection and KMS', () => {
     t.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       DeletionProtectionEnabled: true,
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
       GlobalSecondaryIndexes: [
-        Match.objectLike({ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] }),
-        Match.objectLike({ IndexName: 'gsi2', KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }] }),
+        Match.objectLike({
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+        }),
+        Match.objectLike({
+          IndexName: 'gsi2',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+        }),
       ],
     });
     t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
@@ -98,7 +129,9 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
   });
 
   it('routes the HTTP API: /api, /runner, /healthz to api and POST /webhooks to webhooks, with access logs', () => {
-    const keys = byType(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    const keys = byType(t, 'AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
     expect(keys).toEqual(['ANY /api/{proxy+}', 'ANY /runner/{proxy+}', 'GET /.well-known/{proxy+}', 'GET /healthz', 'POST /webhooks/{proxy+}']);
     t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AccessLogSettings: Match.anyValue() });
   });
@@ -174,7 +207,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     t.resourcePropertiesCountIs('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0', MaxSize: '4' }, 2);
   });
 
-  it('lets each machine role read only its own instance\'s credential, terminate nothing (the control plane does) and open Session Manager channels', () => {
+  it("lets each machine role read only its own instance's credential, terminate nothing (the control plane does) and open Session Manager channels", () => {
     const roles = Object.keys(t.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('Slipway machine runner') } }));
     expect(roles).toHaveLength(2);
     const groups = byType(t, 'AWS::AutoScaling::AutoScalingGroup');
@@ -187,7 +220,13 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
       expect(read).toHaveLength(1);
       expect(read[0].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/slipway:instance-arn': '${ec2:SourceInstanceARN}' } });
       // Besides: the SSM agent's registration and Session Manager channels (rerun with SSH; machine-ssh.test.ts).
-      const sessionManager = ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'];
+      const sessionManager = [
+        'ssm:UpdateInstanceInformation',
+        'ssmmessages:CreateControlChannel',
+        'ssmmessages:CreateDataChannel',
+        'ssmmessages:OpenControlChannel',
+        'ssmmessages:OpenDataChannel',
+      ];
       const others = all.flatMap(actionsOf).filter((a) => !a.startsWith('ecr:') && a !== 'ssm:GetParameter' && !sessionManager.includes(a));
       expect(others).toEqual([]);
     }
@@ -213,7 +252,19 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     const body = JSON.stringify(byType(t, 'AWS::CloudWatch::Dashboard')[0][1].Properties.DashboardBody);
-    for (const metric of ['JobsQueued', 'JobsStarted', 'JobsFinished', 'QueueWaitMs', 'JobDurationMs', 'WebhookRejected', 'MessagesFailed', 'ApiServerErrors', 'TasksLaunched', 'TaskLaunchFailures', 'GroupInServiceInstances']) {
+    for (const metric of [
+      'JobsQueued',
+      'JobsStarted',
+      'JobsFinished',
+      'QueueWaitMs',
+      'JobDurationMs',
+      'WebhookRejected',
+      'MessagesFailed',
+      'ApiServerErrors',
+      'TasksLaunched',
+      'TaskLaunchFailures',
+      'GroupInServiceInstances',
+    ]) {
       expect(body).toContain(metric);
     }
   });
@@ -228,7 +279,9 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [], logLevel: 'DEBUG' } });
     const stack = new SlipwayStack(app, 'S', { slipway: { webAssetPath: '/nonexistent' } });
     expect(stack.terminationProtection).toBe(true);
-    expect(new SlipwayStack(new App({ context: { terminationProtection: 'false' } }), 'T', { slipway: { webAssetPath: '/nonexistent' } }).terminationProtection).toBe(false);
+    expect(
+      new SlipwayStack(new App({ context: { terminationProtection: 'false' } }), 'T', { slipway: { webAssetPath: '/nonexistent' } }).terminationProtection,
+    ).toBe(false);
     for (const [, f] of byType(t, 'AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME)) {
       expect(f.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe('INFO');
     }
@@ -261,7 +314,10 @@ describe('Slipway (private API, existing VPC, Spot and warm pool machines)', () 
     t.resourceCountIs('AWS::EC2::VPC', 0);
     t.resourceCountIs('AWS::CloudFront::Distribution', 0);
     t.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal', Subnets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      Subnets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+    });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTPS', Port: 443 });
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 2);
   });
@@ -276,7 +332,9 @@ describe('Slipway (private API, existing VPC, Spot and warm pool machines)', () 
   });
 
   it('applies per-prefix retention overrides and subscribes the alarm e-mail', () => {
-    t.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'caches/', ExpirationInDays: 7 })]) } });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'caches/', ExpirationInDays: 7 })]) },
+    });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
 });
@@ -297,7 +355,9 @@ describe('Slipway props validation', () => {
   });
 
   it('reads its props from context', () => {
-    const app = new App({ context: { natGateways: '0', computeSubnets: 'public', fargateSpot: 'true', retentionDays: '{"logs":7}', vpcId: 'vpc-1', vpcPrivateSubnetIds: 'a, b' } });
+    const app = new App({
+      context: { natGateways: '0', computeSubnets: 'public', fargateSpot: 'true', retentionDays: '{"logs":7}', vpcId: 'vpc-1', vpcPrivateSubnetIds: 'a, b' },
+    });
     const props = propsFromContext(app.node);
     expect(props).toMatchObject({ natGateways: 0, computeSubnets: 'public', fargateSpot: true, retentionDays: { logs: 7 } });
     expect(props.existingVpc?.privateSubnetIds).toEqual(['a', 'b']);

@@ -106,8 +106,16 @@ export class Slipway extends Construct {
       minValue: 1,
       description: 'Days each audit log object stays locked (S3 Object Lock, compliance mode): nobody can change or delete it before.',
     });
-    const emailIdentity = new CfnParameter(stack, 'EmailIdentity', { type: 'String', default: '', description: 'Verified SES identity (domain or address) email notifications are sent from; empty: no email.' });
-    const emailFrom = new CfnParameter(stack, 'EmailFrom', { type: 'String', default: '', description: 'Sender address of email notifications, at the SES identity (e.g. ci@example.com); empty: no email.' });
+    const emailIdentity = new CfnParameter(stack, 'EmailIdentity', {
+      type: 'String',
+      default: '',
+      description: 'Verified SES identity (domain or address) email notifications are sent from; empty: no email.',
+    });
+    const emailFrom = new CfnParameter(stack, 'EmailFrom', {
+      type: 'String',
+      default: '',
+      description: 'Sender address of email notifications, at the SES identity (e.g. ci@example.com); empty: no email.',
+    });
     this.functions = new Functions(this, 'Functions', {
       auditRetentionDays: auditRetention.valueAsString,
       emailIdentity: emailIdentity.valueAsString,
@@ -142,10 +150,14 @@ export class Slipway extends Construct {
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookUrl, description: 'GitHub App webhook URL' });
     new CfnOutput(this, 'UiUrl', { value: access === 'public' ? this.publicUrl : 'not deployed (apiAccess private)', description: 'Web UI' });
     if (this.compute.agentRepository) {
-      new CfnOutput(this, 'AgentRepositoryUri', { value: this.compute.agentRepository.repositoryUri, description: 'Push the agent image here (docs/deploy.md)' });
+      new CfnOutput(this, 'AgentRepositoryUri', {
+        value: this.compute.agentRepository.repositoryUri,
+        description: 'Push the agent image here (docs/deploy.md)',
+      });
     }
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'DynamoDB table (slipway admin token create --table)' });
-    if (this.observability.dashboard) new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard' });
+    if (this.observability.dashboard)
+      new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard' });
     new CfnOutput(this, 'DnsTarget', {
       value: this.web ? this.web.distribution.distributionDomainName : this.api.originDomain,
       description: 'CNAME/alias target for domainName',
@@ -191,6 +203,8 @@ function defined<T extends object>(props: T): T {
 
 function toRetentionDays(d: Duration): RetentionDays {
   const days = d.toDays();
-  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  const allowed = Object.values(RetentionDays)
+    .filter((v): v is number => typeof v === 'number' && v > 0)
+    .sort((a, b) => a - b);
   return (allowed.find((v) => v >= days) ?? RetentionDays.INFINITE) as RetentionDays;
 }

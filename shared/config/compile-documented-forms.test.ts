@@ -49,7 +49,12 @@ jobs:
     steps: [install]
 workflows: {main: {jobs: [build, plain]}}
 `);
-    expect(out.jobs.build.steps).toEqual(['checkout', { run: { command: 'npm ci' } }, { run: { command: 'npm test' } }, { save_cache: { key: 'v1', paths: ['node_modules'] } }]);
+    expect(out.jobs.build.steps).toEqual([
+      'checkout',
+      { run: { command: 'npm ci' } },
+      { run: { command: 'npm test' } },
+      { save_cache: { key: 'v1', paths: ['node_modules'] } },
+    ]);
     expect(out.jobs.plain.steps).toEqual([{ run: { command: 'npm ci' } }]);
   });
 
@@ -72,7 +77,8 @@ workflows: {main: {jobs: [build]}}
 
 describe('parameters in every documented place', () => {
   it('substitutes parameters in environment keys, docker auth, resource_class, parallelism, working_directory and when', async () => {
-    const out = await processed(`version: 2.1
+    const out = await processed(
+      `version: 2.1
 executors:
   py:
     parameters:
@@ -126,7 +132,9 @@ workflows:
       - tools/lint:
           pre-steps: [{run: before}]
           post-steps: [{run: after}]
-`, {}).catch((e: Error) => e.message);
+`,
+      {},
+    ).catch((e: Error) => e.message);
     if (typeof out === 'string') throw new Error(out);
     expect(out.jobs.b1).toMatchObject({
       docker: [{ image: 'cimg/python:3.11', auth: { username: 'bot', password: '$3.11' } }],

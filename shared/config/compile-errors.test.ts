@@ -60,7 +60,7 @@ describe('compileConfig errors', () => {
   });
 
   it('positions schema violations', async () => {
-    expect(brief(await problems('schema'))).toEqual([[5, 9, "jobs.a.docker[0]: missing required key `image`."]]);
+    expect(brief(await problems('schema'))).toEqual([[5, 9, 'jobs.a.docker[0]: missing required key `image`.']]);
   });
 
   it('positions YAML syntax errors', async () => {

@@ -56,7 +56,13 @@ describe('compileConfig', () => {
   });
 
   it('resolves pipeline values and parameters and decides workflow when/unless', async () => {
-    const pipeline = { id: 'pid', number: 7, git: { branch: 'feature/x', revision: 'abc', base_revision: 'def' }, project: { git_url: 'https://g/x', type: 'github' }, trigger_source: 'webhook' };
+    const pipeline = {
+      id: 'pid',
+      number: 7,
+      git: { branch: 'feature/x', revision: 'abc', base_revision: 'def' },
+      project: { git_url: 'https://g/x', type: 'github' },
+      trigger_source: 'webhook',
+    };
     const p = await plan('pipeline-values', { pipeline, pipelineParameters: { region: 'us-east-1' } });
     expect(p.workflows.map((w) => w.name)).toEqual(['main', 'not-main', 'unless-deploy']);
     expect(runs(job(p, 'main', 'build'))[0].command).toBe('echo pid 7 feature/x  abc def https://g/x github webhook us-east-1');
@@ -91,7 +97,13 @@ describe('compileConfig', () => {
       { job: 'test-1', statuses: ['success', 'failed', 'canceled', 'not_run'] },
       { job: 'test-2', statuses: ['success', 'failed', 'canceled', 'not_run'] },
     ]);
-    expect(runs(job(p, 'main', 'test-1'))[0]).toMatchObject({ name: 'Unit tests', when: 'always', noOutputTimeoutSeconds: 1200, maxAutoReruns: 2, autoRerunDelaySeconds: 30 });
+    expect(runs(job(p, 'main', 'test-1'))[0]).toMatchObject({
+      name: 'Unit tests',
+      when: 'always',
+      noOutputTimeoutSeconds: 1200,
+      maxAutoReruns: 2,
+      autoRerunDelaySeconds: 30,
+    });
   });
 
   it('keeps filters and legacy scheduled triggers', async () => {

@@ -48,7 +48,14 @@ workflows:
 describe('job types (configuration reference, `type`)', () => {
   it('compiles no-op, release, lock, unlock and approval jobs defined under `jobs:` without an executor or steps', async () => {
     const jobs = Object.fromEntries((await plan(TYPES)).workflows[0].jobs.map((j) => [j.name, j]));
-    expect(Object.fromEntries(Object.entries(jobs).map(([n, j]) => [n, j.type]))).toEqual({ build: 'build', coordinator: 'no-op', hold: 'approval', take: 'lock', 'release-my-service': 'release', give: 'unlock' });
+    expect(Object.fromEntries(Object.entries(jobs).map(([n, j]) => [n, j.type]))).toEqual({
+      build: 'build',
+      coordinator: 'no-op',
+      hold: 'approval',
+      take: 'lock',
+      'release-my-service': 'release',
+      give: 'unlock',
+    });
     expect(jobs.coordinator.steps).toEqual([]);
     expect(jobs.coordinator.executor.images).toEqual([]);
     expect(jobs['release-my-service'].releasePlan).toBe('my-service');
@@ -69,7 +76,7 @@ describe('job types (configuration reference, `type`)', () => {
     expect(out.jobs.give).toEqual({ type: 'unlock', key: 'deploy-prod' });
     expect(out.jobs.hold).toBeUndefined();
     expect(out.workflows.main.jobs).toContainEqual({ hold: { type: 'approval', requires: ['coordinator'] } });
-    const again = await processConfig((await processConfig(TYPES, { fileName: 'a.yml' }) as { yaml: string }).yaml, { fileName: 'b.yml' });
+    const again = await processConfig(((await processConfig(TYPES, { fileName: 'a.yml' })) as { yaml: string }).yaml, { fileName: 'b.yml' });
     expect(again.ok && parseYaml(again.yaml, 'x').value).toEqual(out);
   });
 
@@ -86,13 +93,15 @@ workflows: {main: {jobs: [{release: {service: api}}]}}
   });
 
   it('rejects a release job without `plan_name`, a lock without `key`, and an unknown type, each where it is', async () => {
-    expect(await problems(`version: 2.1
+    expect(
+      await problems(`version: 2.1
 jobs:
   r: {type: release}
   l: {type: lock}
   x: {type: deploy, ${docker}, steps: [checkout]}
 workflows: {main: {jobs: [r, l, x]}}
-`)).toEqual([
+`),
+    ).toEqual([
       '3: job "r" of type `release` needs `plan_name` (a non-empty string).',
       '4: job "l" of type `lock` needs `key` (a non-empty string).',
       '5: Job "x" has an unknown `type` "deploy".',
@@ -100,20 +109,29 @@ workflows: {main: {jobs: [r, l, x]}}
   });
 
   it('says that job groups are not supported where `job-groups` is, and what to write instead', async () => {
-    const r = await compileConfig(`version: 2.1
+    const r = await compileConfig(
+      `version: 2.1
 jobs: {build: {${docker}, steps: [checkout]}}
 job-groups:
   release: {jobs: [build]}
 workflows: {main: {jobs: [release]}}
-`, { fileName: 'config.yml' });
-    expect(r.ok ? [] : r.problems.map((p) => [p.line, p.message, p.hint])).toContainEqual([3, '`job-groups` (CircleCI job groups) are not supported by Slipway yet.', expect.stringContaining('`type: lock`')]);
+`,
+      { fileName: 'config.yml' },
+    );
+    expect(r.ok ? [] : r.problems.map((p) => [p.line, p.message, p.hint])).toContainEqual([
+      3,
+      '`job-groups` (CircleCI job groups) are not supported by Slipway yet.',
+      expect.stringContaining('`type: lock`'),
+    ]);
   });
 
   it('accepts only `approval` as the type of a workflow job entry, as the reference says', async () => {
-    expect(await problems(`version: 2.1
+    expect(
+      await problems(`version: 2.1
 jobs: {build: {${docker}, steps: [checkout]}}
 workflows: {main: {jobs: [{build: {type: no-op}}]}}
-`)).toEqual(['3: A workflow job entry can only set `type: approval`; got `type: no-op`.']);
+`),
+    ).toEqual(['3: A workflow job entry can only set `type: approval`; got `type: no-op`.']);
   });
 });
 

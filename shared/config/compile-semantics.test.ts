@@ -55,7 +55,10 @@ describe('compileConfig semantics', () => {
 
   it('stops hostile input with a limit error (its speed is measured by npm run bench)', async () => {
     let src = 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]\n';
-    for (let i = 1; i < 12; i++) src += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(',')}]\n`;
+    for (let i = 1; i < 12; i++)
+      src += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(',')}]\n`;
     const r = await compileConfig(src);
     expect(!r.ok && r.problems[0].code).toBe('limit');
   });

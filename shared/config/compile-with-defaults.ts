@@ -46,7 +46,14 @@ function readParameters(v: unknown): Record<string, unknown> | string {
 /** Validates and processes a config as CircleCI's compile endpoint does. Pure apart from the orb resolver. */
 export async function compileConfigWithDefaults(body: CompileConfigRequest, deps: { orbResolver?: OrbResolver } = {}): Promise<CompileConfigResponse> {
   const source = typeof body?.config_yaml === 'string' ? body.config_yaml : '';
-  const respond = (valid: boolean, output: string, errors: CompileConfigResponse['errors']): CompileConfigResponse => ({ valid, 'source-yaml': source, 'output-yaml': output, source_yaml: source, output_yaml: output, errors });
+  const respond = (valid: boolean, output: string, errors: CompileConfigResponse['errors']): CompileConfigResponse => ({
+    valid,
+    'source-yaml': source,
+    'output-yaml': output,
+    source_yaml: source,
+    output_yaml: output,
+    errors,
+  });
   if (typeof body?.config_yaml !== 'string') return respond(false, '', [{ message: 'config_yaml is required: the text of the config to compile.' }]);
   const params = readParameters(body.options?.pipeline_parameters);
   if (typeof params === 'string') return respond(false, '', [{ message: params }]);
@@ -57,5 +64,12 @@ export async function compileConfigWithDefaults(body: CompileConfigRequest, deps
     orbResolver: deps.orbResolver,
   });
   if (result.ok) return respond(true, result.yaml, []);
-  return respond(false, '', result.problems.map((p) => ({ message: `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` ${p.hint}` : ''}`, ...(p.code === 'limit' ? { code: 'limit' as const } : {}) })));
+  return respond(
+    false,
+    '',
+    result.problems.map((p) => ({
+      message: `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` ${p.hint}` : ''}`,
+      ...(p.code === 'limit' ? { code: 'limit' as const } : {}),
+    })),
+  );
 }

@@ -17,9 +17,7 @@ export interface CompileOptions {
   limits?: Partial<ParseLimits & CompileLimits>;
 }
 
-export type CompileResult =
-  | { ok: true; plan: Plan; problems: [] }
-  | { ok: false; problems: ConfigProblem[] };
+export type CompileResult = { ok: true; plan: Plan; problems: [] } | { ok: false; problems: ConfigProblem[] };
 
 /**
  * Compiles a CircleCI config (2.0 or 2.1) to a plan: parse (YAML 1.1 with positions) → validate (JSON schema)

@@ -88,7 +88,9 @@ function marshal(node: TreeNode, isRoot: boolean): unknown {
     const child = node.children.get(name) as TreeNode;
     const content = marshal(child, false);
     if (content !== null && !isMap(content)) {
-      throw new ConfigPackError(`${child.path}: expected a map, got ${Array.isArray(content) ? 'a list' : `the ${typeof content} ${JSON.stringify(content)}`}. Each file must hold a YAML map; its content goes under the key named after the file.`);
+      throw new ConfigPackError(
+        `${child.path}: expected a map, got ${Array.isArray(content) ? 'a list' : `the ${typeof content} ${JSON.stringify(content)}`}. Each file must hold a YAML map; its content goes under the key named after the file.`,
+      );
     }
     const isFile = child.text !== undefined;
     if (isFile && isRoot) tree = merge(tree, content);
@@ -108,9 +110,11 @@ function marshal(node: TreeNode, isRoot: boolean): unknown {
 export function packConfigFiles(entries: PackEntry[]): PackedConfig {
   if (entries.length > MAX_ENTRIES) throw new ConfigPackError(`The config folder has ${entries.length} entries; at most ${MAX_ENTRIES} can be packed.`);
   const root = buildTree(entries);
-  if (![...root.children.values()].some(function hasFile(n: TreeNode): boolean {
-    return n.text !== undefined || [...n.children.values()].some(hasFile);
-  })) {
+  if (
+    ![...root.children.values()].some(function hasFile(n: TreeNode): boolean {
+      return n.text !== undefined || [...n.children.values()].some(hasFile);
+    })
+  ) {
     throw new ConfigPackError('The config folder holds no .yml or .yaml file. Put the config in files such as @config.yml, jobs/build.yml.');
   }
   const value = marshal(root, true) as Record<string, unknown>;

@@ -93,7 +93,14 @@ const workflow = {
   type: 'object',
   properties: {
     jobs: { type: 'array', items: workflowJob },
-    triggers: { type: 'array', items: { type: 'object', required: ['schedule'], properties: { schedule: { type: 'object', required: ['cron'], properties: { cron: str, filters: { type: 'object' } } } } } },
+    triggers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['schedule'],
+        properties: { schedule: { type: 'object', required: ['cron'], properties: { cron: str, filters: { type: 'object' } } } },
+      },
+    },
   },
 };
 
@@ -107,7 +114,11 @@ export const configSchema = {
     commands: { type: 'object', additionalProperties: { type: 'object', required: ['steps'], properties: { steps, parameters, description: str } } },
     executors: { type: 'object', additionalProperties: { type: 'object', properties: { ...executorKeys, parameters } } },
     jobs: { type: 'object', additionalProperties: job },
-    workflows: { type: 'object', properties: { version: { type: ['number', 'string'] } }, additionalProperties: { anyOf: [workflow, { type: ['number', 'string'] }] } },
+    workflows: {
+      type: 'object',
+      properties: { version: { type: ['number', 'string'] } },
+      additionalProperties: { anyOf: [workflow, { type: ['number', 'string'] }] },
+    },
     parameters,
   },
 } as const;

@@ -10,7 +10,13 @@ import { parseYaml } from './yaml-parse';
 const corpus = path.resolve(__dirname, '../../../shared/corpus');
 const describeCorpus = existsSync(corpus) ? describe : describe.skip;
 
-const yamlFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => path.join(dir, f)) : []);
+const yamlFiles = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .sort()
+        .map((f) => path.join(dir, f))
+    : [];
 const problemsText = (r: CompileResult): string => (r.ok ? '' : r.problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.message}`).join('\n'));
 const onlyMissingOrbs = (r: CompileResult): boolean => !r.ok && r.problems.every((p) => p.code === 'orb-not-found');
 

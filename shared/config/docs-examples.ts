@@ -23,7 +23,10 @@ export function pageExamples(file: string): DocExample[] {
     if (lines[start]?.trim() !== '----') continue;
     let end = start + 1;
     while (end < lines.length && lines[end].trim() !== '----') end++;
-    const context = lines.slice(Math.max(0, i - 12), i).join('\n').slice(-600);
+    const context = lines
+      .slice(Math.max(0, i - 12), i)
+      .join('\n')
+      .slice(-600);
     out.push({ id: `${path.basename(file)}:${start + 2}`, yaml: lines.slice(start + 1, end).join('\n') + '\n', context });
     i = end;
   }

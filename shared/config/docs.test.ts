@@ -22,7 +22,8 @@ const SKIPPED: Record<string, string> = {
   'configuration-reference.adoc:3319': 'two YAML documents separated by `---`: alternatives, not one config',
   'configuration-reference.adoc:3348': 'a filter expression written as a key spanning lines, not YAML',
   'expression-examples/job-filters/multiple-or.yml': 'two YAML documents separated by `---`: alternatives, not one config',
-  'orchestration-examples/override-with.yml': 'malformed: workflows written as a list, a `<< url-ref >>` placeholder for the orb, jobs without an executor (`override-with` itself is compiled and tested in compile-job-types.test.ts)',
+  'orchestration-examples/override-with.yml':
+    'malformed: workflows written as a list, a `<< url-ref >>` placeholder for the orb, jobs without an executor (`override-with` itself is compiled and tested in compile-job-types.test.ts)',
   'orb-concepts.adoc:134': 'placeholder orb reference `<namespace>/<orb>@x.y`',
   'create-an-inline-orb.adoc:46': 'an outline: the inline orb holds only comments',
   'create-an-inline-orb.adoc:79': 'an outline: a `run` step with only a comment for its command',
@@ -84,7 +85,10 @@ function illustrative(doc: Doc): boolean {
   const parts = (v: unknown): unknown[] => (isMap(v) ? Object.values(v) : []);
   if (doc.jobs !== undefined && (!isMap(doc.jobs) || parts(doc.jobs).some((j) => !isMap(j) || !(Array.isArray(j.steps) || 'type' in j)))) return true;
   if (doc.commands !== undefined && parts(doc.commands).some((c) => !isMap(c) || !Array.isArray(c.steps))) return true;
-  return doc.workflows !== undefined && (!isMap(doc.workflows) || Object.entries(doc.workflows).some(([k, w]) => k !== 'version' && !(isMap(w) && Array.isArray(w.jobs))));
+  return (
+    doc.workflows !== undefined &&
+    (!isMap(doc.workflows) || Object.entries(doc.workflows).some(([k, w]) => k !== 'version' && !(isMap(w) && Array.isArray(w.jobs))))
+  );
 }
 
 /**
@@ -105,14 +109,19 @@ function asConfig(ex: DocExample): { source: string; wrapped: boolean } | undefi
   if (complete) return { source: ex.yaml, wrapped: false };
   const args = argumentsOf(doc);
   const stub = (name: string) => {
-    const params = Object.entries(args.get(name) ?? {}).map(([p, type]) => `      ${JSON.stringify(p)}: {type: ${type}}\n`).join('');
+    const params = Object.entries(args.get(name) ?? {})
+      .map(([p, type]) => `      ${JSON.stringify(p)}: {type: ${type}}\n`)
+      .join('');
     return `  ${JSON.stringify(name)}:\n${params ? `    parameters:\n${params}` : ''}    docker: [{image: cimg/base:stable}]\n    steps: [{run: echo ${JSON.stringify(name)}}]\n`;
   };
   let extra = '';
   if (missing.length) extra += `${isMap(doc.jobs) ? '' : 'jobs:\n'}${missing.map(stub).join('')}`;
   let source = `${'version' in doc ? '' : 'version: 2.1\n'}${ex.yaml.endsWith('\n') ? ex.yaml : `${ex.yaml}\n`}`;
   if (extra) source = isMap(doc.jobs) ? source.replace(/^jobs:[^\n]*\n/m, (m) => `${m}${missing.map(stub).join('')}`) : `${source}${extra}`;
-  if (!isMap(doc.workflows) && isMap(doc.jobs) && !('build' in doc.jobs)) source += `workflows:\n  docs-example:\n    jobs: [${Object.keys(doc.jobs).map((j) => JSON.stringify(j)).join(', ')}]\n`;
+  if (!isMap(doc.workflows) && isMap(doc.jobs) && !('build' in doc.jobs))
+    source += `workflows:\n  docs-example:\n    jobs: [${Object.keys(doc.jobs)
+      .map((j) => JSON.stringify(j))
+      .join(', ')}]\n`;
   return { source, wrapped: true };
 }
 
@@ -134,7 +143,15 @@ function foreignOrbs(source: string): string[] {
 /** Where the page says CircleCI rejects the example, the words it uses. */
 const SAYS_INVALID = /\b(is invalid|are invalid|not valid)\b/i;
 
-const examples = present ? [...readdirSync(docs).filter((f) => f.endsWith('.adoc')).sort().flatMap((f) => pageExamples(path.join(docs, f))), ...exampleFiles(path.join(docs, 'examples'))] : [];
+const examples = present
+  ? [
+      ...readdirSync(docs)
+        .filter((f) => f.endsWith('.adoc'))
+        .sort()
+        .flatMap((f) => pageExamples(path.join(docs, f))),
+      ...exampleFiles(path.join(docs, 'examples')),
+    ]
+  : [];
 const cases = examples.flatMap((ex) => {
   const config = asConfig(ex);
   return config ? [{ ex, ...config }] : [];

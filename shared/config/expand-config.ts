@@ -32,7 +32,11 @@ const ONLY_21 = ['orbs', 'commands', 'executors', 'parameters'];
 
 /** `when: equal [main, feature/x] is false`: the condition that left a workflow out, as evaluated. */
 function conditionReason(wf: Record<string, unknown>): string {
-  const show = (v: unknown) => stringify(v, { collectionStyle: 'flow', lineWidth: 0 }).trim().replace(/^\{ (.*) \}$/, '$1').replace(/^(\w+): /, '$1 ');
+  const show = (v: unknown) =>
+    stringify(v, { collectionStyle: 'flow', lineWidth: 0 })
+      .trim()
+      .replace(/^\{ (.*) \}$/, '$1')
+      .replace(/^(\w+): /, '$1 ');
   const scalar = (v: unknown) => v === null || typeof v !== 'object';
   if ('when' in wf) return scalar(wf.when) ? `when: ${show(wf.when)}` : `when: ${show(wf.when)} is false`;
   return scalar(wf.unless) ? `unless: ${show(wf.unless)}` : `unless: ${show(wf.unless)} is true`;
@@ -67,20 +71,39 @@ async function expand(source: string, options: ExpandOptions): Promise<ExpandRes
   if (!validateStructure(raw, problems)) return { ok: false, problems: problems.list };
   const version = Number(raw.version) === 2 ? 2 : 2.1;
   if (version === 2) {
-    for (const k of ONLY_21) if (raw[k] !== undefined) problems.add(`\`${k}\` needs config version 2.1.`, { node: raw, key: k, onKey: true, hint: 'Change `version: 2` to `version: 2.1`.' });
+    for (const k of ONLY_21)
+      if (raw[k] !== undefined)
+        problems.add(`\`${k}\` needs config version 2.1.`, { node: raw, key: k, onKey: true, hint: 'Change `version: 2` to `version: 2.1`.' });
   }
   if (raw['job-groups'] !== undefined) {
-    problems.add('`job-groups` (CircleCI job groups) are not supported by Slipway yet.', { node: raw, key: 'job-groups', onKey: true, hint: 'List the group\'s jobs in the workflow with their `requires`; to serialize them as one unit, put a `type: lock` job before them and a `type: unlock` job (requiring the last one with every status) after them.' });
+    problems.add('`job-groups` (CircleCI job groups) are not supported by Slipway yet.', {
+      node: raw,
+      key: 'job-groups',
+      onKey: true,
+      hint: "List the group's jobs in the workflow with their `requires`; to serialize them as one unit, put a `type: lock` job before them and a `type: unlock` job (requiring the last one with every status) after them.",
+    });
   }
   for (const k of ['jobs', 'commands', 'executors']) {
-    for (const dup of parsed.map.info(raw[k])?.duplicates ?? []) problems.add(`Duplicate ${k.slice(0, -1)} name "${dup}" in \`${k}\`.`, { node: raw[k], key: dup, onKey: true, hint: 'Rename or remove one of the definitions.' });
+    for (const dup of parsed.map.info(raw[k])?.duplicates ?? [])
+      problems.add(`Duplicate ${k.slice(0, -1)} name "${dup}" in \`${k}\`.`, {
+        node: raw[k],
+        key: dup,
+        onKey: true,
+        hint: 'Rename or remove one of the definitions.',
+      });
   }
   const paramDefs = readParameterDefinitions(raw.parameters, 'the pipeline', problems);
   const given = options.pipelineParameters ?? {};
-  const pipelineParameters = bindArguments(paramDefs, given, 'the pipeline parameters', problems, raw.parameters ?? raw) as Record<string, string | number | boolean>;
+  const pipelineParameters = bindArguments(paramDefs, given, 'the pipeline parameters', problems, raw.parameters ?? raw) as Record<
+    string,
+    string | number | boolean
+  >;
   if (!problems.empty) return { ok: false, problems: problems.list };
   const pipelineValues = flattenPipelineValues(options.pipeline ?? defaultPipelineValues);
-  const config = interpolate(raw, { pipelineParameters, pipelineValues, owner: 'the config' }, problems, parsed.map, ['orbs', 'parameters']) as Record<string, unknown>;
+  const config = interpolate(raw, { pipelineParameters, pipelineValues, owner: 'the config' }, problems, parsed.map, ['orbs', 'parameters']) as Record<
+    string,
+    unknown
+  >;
   const root = newScope('', false, parsed.map);
   await loadOrbs(root, config, { resolver: options.orbResolver, pipelineValues, pipelineParameters, limits: options.limits, cache: new Map() }, problems);
   const missing = problems.list.filter((p) => p.code === 'orb-not-found');
@@ -94,7 +117,13 @@ async function expand(source: string, options: ExpandOptions): Promise<ExpandRes
     if (root.jobs.has('build')) {
       const wf = expandWorkflow('workflow', { jobs: ['build'] }, root, problems);
       if (wf) workflows.push(wf);
-    } else if (!config.setup) problems.add('A config without `workflows` needs a job named `build`.', { node: raw, key: raw.jobs === undefined ? undefined : 'jobs', onKey: true, hint: 'Add a `workflows:` section that lists the jobs to run, or name your job `build`.' });
+    } else if (!config.setup)
+      problems.add('A config without `workflows` needs a job named `build`.', {
+        node: raw,
+        key: raw.jobs === undefined ? undefined : 'jobs',
+        onKey: true,
+        hint: 'Add a `workflows:` section that lists the jobs to run, or name your job `build`.',
+      });
   } else if (isMap(config.workflows)) {
     for (const [name, wf] of Object.entries(config.workflows)) {
       if (name === 'version') continue;

@@ -44,7 +44,13 @@ export interface PlanReport {
   /** Set when the config does not compile (the report then holds no workflows). */
   problems?: ConfigProblem[];
   /** A path-filtered setup config: the continuation the changed paths select, and its own report. */
-  continuation?: { configPath: string; parameters: Record<string, unknown>; matched: Array<{ path: string; pattern: string; parameter: string }>; report?: PlanReport; error?: string };
+  continuation?: {
+    configPath: string;
+    parameters: Record<string, unknown>;
+    matched: Array<{ path: string; pattern: string; parameter: string }>;
+    report?: PlanReport;
+    error?: string;
+  };
 }
 
 export interface ExplainOptions {
@@ -59,7 +65,10 @@ export interface ExplainOptions {
 export function pipelineValuesForEvent(event: PlanEvent): PipelineValues {
   const d = defaultPipelineValues;
   const trigger = event.event === 'api' ? 'api' : event.event === 'schedule' ? 'scheduled_pipeline' : 'webhook';
-  const git = event.tag !== undefined ? { tag: event.tag, revision: event.revision ?? d.git.revision } : { branch: event.branch ?? d.git.branch, revision: event.revision ?? d.git.revision };
+  const git =
+    event.tag !== undefined
+      ? { tag: event.tag, revision: event.revision ?? d.git.revision }
+      : { branch: event.branch ?? d.git.branch, revision: event.revision ?? d.git.revision };
   return { ...d, git, project: { ...d.project, git_url: event.gitUrl ?? d.project.git_url }, trigger_source: trigger };
 }
 
@@ -71,7 +80,12 @@ export function pipelineValuesForEvent(event: PlanEvent): PipelineValues {
 export async function explainPlan(source: string, options: ExplainOptions): Promise<PlanReport> {
   const file = options.fileName ?? '.circleci/config.yml';
   const { event } = options;
-  const expanded = await expandConfig(source, { fileName: file, pipelineParameters: event.parameters, pipeline: pipelineValuesForEvent(event), orbResolver: options.orbResolver });
+  const expanded = await expandConfig(source, {
+    fileName: file,
+    pipelineParameters: event.parameters,
+    pipeline: pipelineValuesForEvent(event),
+    orbResolver: options.orbResolver,
+  });
   const report: PlanReport = { file, setup: false, workflows: [] };
   if (!expanded.ok) report.problems = expanded.problems;
   else {
@@ -80,16 +94,31 @@ export async function explainPlan(source: string, options: ExplainOptions): Prom
     const git = event.tag !== undefined ? { tag: event.tag } : { branch: event.branch ?? defaultPipelineValues.git.branch };
     for (const wp of buildWorkflowPlans(config.workflows, problems)) {
       const requires = (name: string) => (wp.jobs.find((j) => j.name === name)?.requires ?? []).map((r) => r.job);
-      const all = (reason: string): WorkflowVerdict => ({ name: wp.name, runs: false, reason, jobs: wp.jobs.map((j) => ({ name: j.name, type: j.type, runs: false, reason, requires: requires(j.name) })) });
+      const all = (reason: string): WorkflowVerdict => ({
+        name: wp.name,
+        runs: false,
+        reason,
+        jobs: wp.jobs.map((j) => ({ name: j.name, type: j.type, runs: false, reason, requires: requires(j.name) })),
+      });
       const scheduled = wp.schedules.length > 0;
       if (scheduled !== (event.event === 'schedule')) {
-        report.workflows.push(all(scheduled ? `triggers: schedule (${wp.schedules.map((s) => s.cron).join(', ')}): runs only on its schedule` : 'not a scheduled workflow'));
+        report.workflows.push(
+          all(scheduled ? `triggers: schedule (${wp.schedules.map((s) => s.cron).join(', ')}): runs only on its schedule` : 'not a scheduled workflow'),
+        );
         continue;
       }
       const selection = explainJobSelection(wp, git);
       const skipped = new Map(selection.skipped.map((s) => [s.job, s.reason]));
-      const jobs: JobVerdict[] = wp.jobs.map((j) => ({ name: j.name, type: j.type, runs: !skipped.has(j.name), ...(skipped.has(j.name) ? { reason: skipped.get(j.name) } : {}), requires: requires(j.name) }));
-      report.workflows.push(selection.jobs.length ? { name: wp.name, runs: true, jobs } : { name: wp.name, runs: false, reason: 'every job is filtered out', jobs });
+      const jobs: JobVerdict[] = wp.jobs.map((j) => ({
+        name: j.name,
+        type: j.type,
+        runs: !skipped.has(j.name),
+        ...(skipped.has(j.name) ? { reason: skipped.get(j.name) } : {}),
+        requires: requires(j.name),
+      }));
+      report.workflows.push(
+        selection.jobs.length ? { name: wp.name, runs: true, jobs } : { name: wp.name, runs: false, reason: 'every job is filtered out', jobs },
+      );
     }
     for (const s of config.skippedWorkflows) report.workflows.push({ name: s.name, runs: false, reason: s.reason, jobs: [] });
   }
@@ -107,7 +136,8 @@ async function explainContinuation(filter: NonNullable<ReturnType<typeof findPat
     throw e;
   }
   const text = options.readFile?.(selected.configPath);
-  if (text === undefined) return { ...selected, error: `The continuation config ${selected.configPath} was not found. Add it, or fix \`config-path\` of the path-filtering job.` };
+  if (text === undefined)
+    return { ...selected, error: `The continuation config ${selected.configPath} was not found. Add it, or fix \`config-path\` of the path-filtering job.` };
   const parameters = { ...(options.event.parameters ?? {}), ...selected.parameters };
   const report = await explainPlan(text, { ...options, fileName: selected.configPath, event: { ...options.event, parameters, changedPaths: undefined } });
   return { ...selected, report };

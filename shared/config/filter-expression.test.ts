@@ -2,7 +2,7 @@ import { evaluateFilterExpression, FilterExpressionError } from './filter-expres
 
 const values = { 'pipeline.git.branch': 'release/1.2', 'pipeline.number': 42, 'pipeline.trigger_source': 'api', 'pipeline.parameters.flag': true };
 
-describe('evaluateFilterExpression (the operators of CircleCI\'s expression docs)', () => {
+describe("evaluateFilterExpression (the operators of CircleCI's expression docs)", () => {
   it.each([
     ['pipeline.git.branch == "release/1.2"', true],
     ['pipeline.git.branch != "main"', true],

@@ -70,7 +70,8 @@ export function evaluateFilterExpression(src: string, values: Record<string, unk
       if (op.text === 'starts-with') return String(left).startsWith(String(right));
       if (['>=', '>', '<=', '<'].includes(op.text)) {
         const [a, b] = [Number(left), Number(right)];
-        if (typeof left === 'boolean' || typeof right === 'boolean' || Number.isNaN(a) || Number.isNaN(b)) throw new FilterExpressionError(`\`${op.text}\` compares numbers; ${JSON.stringify(Number.isNaN(a) ? left : right)} is not one.`);
+        if (typeof left === 'boolean' || typeof right === 'boolean' || Number.isNaN(a) || Number.isNaN(b))
+          throw new FilterExpressionError(`\`${op.text}\` compares numbers; ${JSON.stringify(Number.isNaN(a) ? left : right)} is not one.`);
         return op.text === '>=' ? a >= b : op.text === '>' ? a > b : op.text === '<=' ? a <= b : a < b;
       }
       try {

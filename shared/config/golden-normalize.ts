@@ -9,14 +9,17 @@ type Doc = Record<string, unknown>;
 
 const isMap = (v: unknown): v is Doc => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-const environment = (env: unknown): Doc => Object.fromEntries(Object.entries(environmentMap(env)).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
+const environment = (env: unknown): Doc =>
+  Object.fromEntries(Object.entries(environmentMap(env)).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
 
-const step = (s: unknown): Doc => (typeof s === 'string' ? { [s]: {} } : isMap(s) ? Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v ?? {}])) : { invalid: s });
+const step = (s: unknown): Doc =>
+  typeof s === 'string' ? { [s]: {} } : isMap(s) ? Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v ?? {}])) : { invalid: s };
 
 function job(body: unknown): Doc {
   const out: Doc = { ...(isMap(body) ? body : {}) };
   if (out.environment !== undefined) out.environment = environment(out.environment);
-  if (Array.isArray(out.docker)) out.docker = out.docker.map((d) => (isMap(d) && d.environment !== undefined ? { ...d, environment: environment(d.environment) } : d));
+  if (Array.isArray(out.docker))
+    out.docker = out.docker.map((d) => (isMap(d) && d.environment !== undefined ? { ...d, environment: environment(d.environment) } : d));
   if (Array.isArray(out.steps)) out.steps = out.steps.map(step);
   return out;
 }

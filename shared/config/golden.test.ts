@@ -47,7 +47,11 @@ const orbResolver: OrbResolver = {
 /** The artifactory pairs' input, assembled as the repository's test helper did: the packed orb source inline. */
 function assembleInline(input: string): string {
   const packed = packConfigDir(path.join(golden, 'CircleCI-Archived__artifactory-orb__orb-src.input/src')).yaml;
-  return `version: 2.1\norbs:\n  artifactory:\n${packed.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n${input}`;
+  return `version: 2.1\norbs:\n  artifactory:\n${packed
+    .trimEnd()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')}\n${input}`;
 }
 
 /**
@@ -73,14 +77,19 @@ function deleteRepeatedJobs(doc: Doc, names: string[]): Doc {
   return { ...doc, workflows };
 }
 
-const pairs = present ? readdirSync(golden).filter((f) => f.endsWith('.input.yml')).map((f) => f.slice(0, -'.input.yml'.length)).sort() : [];
+const pairs = present
+  ? readdirSync(golden)
+      .filter((f) => f.endsWith('.input.yml'))
+      .map((f) => f.slice(0, -'.input.yml'.length))
+      .sort()
+  : [];
 
 describeGolden('golden outputs of circleci config process', () => {
   it('has pairs to compare', () => {
     expect(pairs.length).toBeGreaterThan(0);
   });
 
-  it.each(pairs)('%s: our processed config equals CircleCI\'s as data', async (pair) => {
+  it.each(pairs)("%s: our processed config equals CircleCI's as data", async (pair) => {
     const raw = readFileSync(path.join(golden, `${pair}.input.yml`), 'utf8');
     const input = pair.startsWith('CircleCI-Archived__artifactory-orb__') ? assembleInline(raw) : raw;
     const result = await processConfig(input, { fileName: `${pair}.input.yml`, orbResolver });

@@ -45,26 +45,46 @@ function lookup(expr: string, scope: InterpolationScope): Lookup {
     if (!scope.pipelineValues) return { found: false, handled: false };
     // Trigger-specific values (`pipeline.trigger_parameters.*`, `pipeline.event.*`) and the other documented values
     // a pipeline may not carry are empty when absent.
-    if (!(rest in scope.pipelineValues) && (OPEN_PIPELINE_VALUE_PREFIXES.test(rest) || DOCUMENTED_PIPELINE_VALUES.includes(rest))) return { found: true, value: '' };
+    if (!(rest in scope.pipelineValues) && (OPEN_PIPELINE_VALUE_PREFIXES.test(rest) || DOCUMENTED_PIPELINE_VALUES.includes(rest)))
+      return { found: true, value: '' };
     return rest in scope.pipelineValues ? { found: true, value: scope.pipelineValues[rest] } : { found: false, handled: true };
   }
   return { found: false, handled: false };
 }
 
-const asText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' && !(v instanceof YamlFloat) ? JSON.stringify(v) : String(v));
+const asText = (v: unknown): string =>
+  v === null || v === undefined ? '' : typeof v === 'object' && !(v instanceof YamlFloat) ? JSON.stringify(v) : String(v);
 
 function unknownReference(expr: string, scope: InterpolationScope, problems: Problems, node: unknown, key: string | number | undefined): void {
   const ns = expr.split('.')[0];
   if (expr.startsWith('pipeline.parameters.') && scope.pipelineParameters === null) {
-    problems.add(`<< ${expr} >> is used in ${scope.owner}, but pipeline parameters are not visible inside orbs.`, { node, key, hint: 'Declare an orb parameter and pass the pipeline parameter to it from your config.' });
+    problems.add(`<< ${expr} >> is used in ${scope.owner}, but pipeline parameters are not visible inside orbs.`, {
+      node,
+      key,
+      hint: 'Declare an orb parameter and pass the pipeline parameter to it from your config.',
+    });
     return;
   }
-  const kind = ns === 'parameters' ? 'parameter' : ns === 'matrix' ? 'matrix parameter' : ns === 'pipeline' && expr.startsWith('pipeline.parameters.') ? 'pipeline parameter' : 'pipeline value';
+  const kind =
+    ns === 'parameters'
+      ? 'parameter'
+      : ns === 'matrix'
+        ? 'matrix parameter'
+        : ns === 'pipeline' && expr.startsWith('pipeline.parameters.')
+          ? 'pipeline parameter'
+          : 'pipeline value';
   const declared = ns === 'parameters' ? Object.keys(scope.parameters ?? {}) : ns === 'matrix' ? Object.keys(scope.matrix ?? {}) : [];
   problems.add(`Unknown ${kind} << ${expr} >> in ${scope.owner}.`, {
     node,
     key,
-    hint: kind === 'parameter' ? `Declare it under \`parameters:\`${declared.length ? ` (declared: ${declared.join(', ')})` : ''}.` : kind === 'pipeline parameter' ? 'Declare it under the top-level `parameters:`.' : kind === 'pipeline value' ? 'See the pipeline values: id, number, git.branch, git.tag, git.revision, git.base_revision, project.git_url, project.type, trigger.type, event.name and the others of CircleCI\'s pipeline values page.' : `Add it to the job's \`matrix.parameters\`.`,
+    hint:
+      kind === 'parameter'
+        ? `Declare it under \`parameters:\`${declared.length ? ` (declared: ${declared.join(', ')})` : ''}.`
+        : kind === 'pipeline parameter'
+          ? 'Declare it under the top-level `parameters:`.'
+          : kind === 'pipeline value'
+            ? "See the pipeline values: id, number, git.branch, git.tag, git.revision, git.base_revision, project.git_url, project.type, trigger.type, event.name and the others of CircleCI's pipeline values page."
+            : `Add it to the job's \`matrix.parameters\`.`,
   });
 }
 

@@ -33,12 +33,22 @@ export function jobTypeOf(def: Definition, problems: Problems): JobType {
   const type = def.body.type;
   if (type === undefined) return 'build';
   if (typeof type === 'string' && JOB_TYPES.includes(type as JobType)) return type as JobType;
-  problems.add(`Job "${def.qualified}" has an unknown \`type\` ${JSON.stringify(type)}.`, { node: def.body, key: 'type', hint: `Use one of ${JOB_TYPES.join(', ')} (default build).` });
+  problems.add(`Job "${def.qualified}" has an unknown \`type\` ${JSON.stringify(type)}.`, {
+    node: def.body,
+    key: 'type',
+    hint: `Use one of ${JOB_TYPES.join(', ')} (default build).`,
+  });
   return 'build';
 }
 
 /** Expands a job of a type that runs no steps: its arguments applied, only the keys its type takes kept. */
-export function expandMarkerJob(type: Exclude<JobType, 'build'>, def: Definition, args: Record<string, unknown>, argsNode: unknown, problems: Problems): ExpandedJob {
+export function expandMarkerJob(
+  type: Exclude<JobType, 'build'>,
+  def: Definition,
+  args: Record<string, unknown>,
+  argsNode: unknown,
+  problems: Problems,
+): ExpandedJob {
   const owner = `job "${def.qualified}"`;
   const defs = readParameterDefinitions(def.body.parameters, owner, problems, RESERVED_JOB_PARAMETERS);
   const bound = bindArguments(defs, args, owner, problems, argsNode, RESERVED_JOB_PARAMETERS);
@@ -48,9 +58,15 @@ export function expandMarkerJob(type: Exclude<JobType, 'build'>, def: Definition
   for (const key of required) {
     const v = raw[key];
     if (typeof v !== 'string' || v.trim() === '') {
-      problems.add(`${owner} of type \`${type}\` needs \`${key}\` (a non-empty string).`, { node: def.body, key: key in def.body ? key : undefined, hint: type === 'release' ? 'Name the release plan a `circleci run release plan` step creates: `plan_name: my-service`.' : `Name the serial group: \`key: deploy-prod\`.` });
+      problems.add(`${owner} of type \`${type}\` needs \`${key}\` (a non-empty string).`, {
+        node: def.body,
+        key: key in def.body ? key : undefined,
+        hint:
+          type === 'release'
+            ? 'Name the release plan a `circleci run release plan` step creates: `plan_name: my-service`.'
+            : `Name the serial group: \`key: deploy-prod\`.`,
+      });
     }
   }
   return { definition: def.qualified, body: { type, ...raw }, steps: [] };
 }
-

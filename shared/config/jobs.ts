@@ -18,10 +18,19 @@ const EXECUTOR_KEYS = ['docker', 'machine', 'macos', 'windows', 'resource_class'
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Expands one workflow invocation of a job. `args` are the entry's keys (reserved keys are skipped). */
-export function expandJob(def: Definition, args: Record<string, unknown>, argsNode: unknown, root: Scope, problems: Problems, prePost: { pre?: LongStep[]; post?: LongStep[] } = {}): ExpandedJob {
+export function expandJob(
+  def: Definition,
+  args: Record<string, unknown>,
+  argsNode: unknown,
+  root: Scope,
+  problems: Problems,
+  prePost: { pre?: LongStep[]; post?: LongStep[] } = {},
+): ExpandedJob {
   const owner = `job "${def.qualified}"`;
   const defs = readParameterDefinitions(def.body.parameters, owner, problems, RESERVED_JOB_PARAMETERS);
-  const bound = bindArguments(defs, args, owner, problems, argsNode, RESERVED_JOB_PARAMETERS, (d: ParameterDefinition, v: unknown) => (d.type === 'steps' ? expandSteps(v, root, { problems, owner }) : v));
+  const bound = bindArguments(defs, args, owner, problems, argsNode, RESERVED_JOB_PARAMETERS, (d: ParameterDefinition, v: unknown) =>
+    d.type === 'steps' ? expandSteps(v, root, { problems, owner }) : v,
+  );
   const raw = interpolate(def.body, { parameters: bound, owner }, problems, def.scope.map, ['parameters']) as Record<string, unknown>;
   const body: Record<string, unknown> = {};
   if (raw.executor !== undefined) Object.assign(body, expandExecutor(raw.executor, raw, def.scope, root, problems, owner));
@@ -31,7 +40,12 @@ export function expandJob(def: Definition, args: Record<string, unknown>, argsNo
     else body[k] = v;
   }
   if (body.docker !== undefined && body.machine !== undefined && body.machine !== false) {
-    problems.add(`${owner} uses both \`docker\` and \`machine\`.`, { node: def.body, key: 'machine', onKey: true, hint: 'Choose one executor type: remove `docker` or `machine`.' });
+    problems.add(`${owner} uses both \`docker\` and \`machine\`.`, {
+      node: def.body,
+      key: 'machine',
+      onKey: true,
+      hint: 'Choose one executor type: remove `docker` or `machine`.',
+    });
   }
   if (body.docker === undefined && (body.machine === undefined || body.machine === false) && body.macos === undefined && body.windows === undefined) {
     problems.add(`${owner} has no executor.`, { node: def.body, hint: 'Add `docker:`, `machine:`, `macos:` or `executor:` to the job.' });
@@ -50,7 +64,11 @@ function expandExecutor(ref: unknown, job: Record<string, unknown>, scope: Scope
   }
   const def = resolveDefinition(scope, 'executors', name) ?? resolveDefinition(root, 'executors', name);
   if (!def) {
-    problems.add(`Unknown executor "${name}" in ${owner}.`, { node: job, key: 'executor', hint: suggestion(name, [...visibleNames(scope, 'executors'), ...(scope === root ? [] : visibleNames(root, 'executors'))], 'executors') });
+    problems.add(`Unknown executor "${name}" in ${owner}.`, {
+      node: job,
+      key: 'executor',
+      hint: suggestion(name, [...visibleNames(scope, 'executors'), ...(scope === root ? [] : visibleNames(root, 'executors'))], 'executors'),
+    });
     return {};
   }
   const execOwner = `executor "${def.qualified}"`;

@@ -107,14 +107,32 @@ export class CompileBudget {
 
   /** One step visited during expansion (a built-in step, a command invocation or a `when` step). */
   visitStep(at: LimitSite): void {
-    if (++this.expansions > this.limits.maxStepExpansions) this.exceed('maxStepExpansions', `Expanding the steps of ${this.job?.owner ?? 'the config'} visits more than ${fmt(this.limits.maxStepExpansions)} steps`, at, 'Check for commands that invoke other commands many times over; flatten the chain.');
+    if (++this.expansions > this.limits.maxStepExpansions)
+      this.exceed(
+        'maxStepExpansions',
+        `Expanding the steps of ${this.job?.owner ?? 'the config'} visits more than ${fmt(this.limits.maxStepExpansions)} steps`,
+        at,
+        'Check for commands that invoke other commands many times over; flatten the chain.',
+      );
     if ((this.expansions & 63) === 0) this.checkTime(at);
   }
 
   /** One built-in step produced for the current job. */
   addStep(at: LimitSite): void {
-    if (this.job && ++this.job.steps > this.limits.maxStepsPerJob) this.exceed('maxStepsPerJob', `${this.job.owner} expands to more than ${fmt(this.limits.maxStepsPerJob)} steps`, at, 'Check for commands that invoke other commands many times over, or split the job.');
-    if (++this.steps > this.limits.maxStepsPerConfig) this.exceed('maxStepsPerConfig', `The config expands to more than ${fmt(this.limits.maxStepsPerConfig)} steps`, at, 'Split the work into fewer, larger steps or fewer jobs.');
+    if (this.job && ++this.job.steps > this.limits.maxStepsPerJob)
+      this.exceed(
+        'maxStepsPerJob',
+        `${this.job.owner} expands to more than ${fmt(this.limits.maxStepsPerJob)} steps`,
+        at,
+        'Check for commands that invoke other commands many times over, or split the job.',
+      );
+    if (++this.steps > this.limits.maxStepsPerConfig)
+      this.exceed(
+        'maxStepsPerConfig',
+        `The config expands to more than ${fmt(this.limits.maxStepsPerConfig)} steps`,
+        at,
+        'Split the work into fewer, larger steps or fewer jobs.',
+      );
   }
 
   /**
@@ -133,8 +151,20 @@ export class CompileBudget {
         inWorkflow += n;
         total += n;
         const at = { node: wf.jobs, key: index };
-        if (inWorkflow > this.limits.maxJobsPerWorkflow) this.exceed('maxJobsPerWorkflow', `Workflow "${name}" would have ${fmt(inWorkflow)} jobs or more, more than ${fmt(this.limits.maxJobsPerWorkflow)}`, at, 'Reduce the matrix (fewer parameters or values) or split the workflow.');
-        if (total > this.limits.maxJobsPerPipeline) this.exceed('maxJobsPerPipeline', `The pipeline would have ${fmt(total)} jobs or more, more than ${fmt(this.limits.maxJobsPerPipeline)}`, at, 'Reduce the matrices or the number of workflows.');
+        if (inWorkflow > this.limits.maxJobsPerWorkflow)
+          this.exceed(
+            'maxJobsPerWorkflow',
+            `Workflow "${name}" would have ${fmt(inWorkflow)} jobs or more, more than ${fmt(this.limits.maxJobsPerWorkflow)}`,
+            at,
+            'Reduce the matrix (fewer parameters or values) or split the workflow.',
+          );
+        if (total > this.limits.maxJobsPerPipeline)
+          this.exceed(
+            'maxJobsPerPipeline',
+            `The pipeline would have ${fmt(total)} jobs or more, more than ${fmt(this.limits.maxJobsPerPipeline)}`,
+            at,
+            'Reduce the matrices or the number of workflows.',
+          );
       });
     }
   }
@@ -142,17 +172,30 @@ export class CompileBudget {
   /** `n` characters produced by `<< >>` substitution. */
   addBytes(n: number, at: LimitSite): void {
     this.bytes += n;
-    if (this.bytes > this.limits.maxExpandedBytes) this.exceed('maxExpandedBytes', `Parameter substitution produces more than ${fmt(this.limits.maxExpandedBytes)} characters`, at, 'Check for parameters whose value repeats another parameter several times over.');
+    if (this.bytes > this.limits.maxExpandedBytes)
+      this.exceed(
+        'maxExpandedBytes',
+        `Parameter substitution produces more than ${fmt(this.limits.maxExpandedBytes)} characters`,
+        at,
+        'Check for parameters whose value repeats another parameter several times over.',
+      );
   }
 
   /** The processed config's size, checked once it is written. */
   checkProcessedBytes(bytes: number): void {
-    if (bytes > this.limits.maxProcessedBytes) this.exceed('maxProcessedBytes', `The processed config is ${fmt(bytes)} bytes, more than ${fmt(this.limits.maxProcessedBytes)}`, {}, 'Reduce the number of jobs or steps.');
+    if (bytes > this.limits.maxProcessedBytes)
+      this.exceed(
+        'maxProcessedBytes',
+        `The processed config is ${fmt(bytes)} bytes, more than ${fmt(this.limits.maxProcessedBytes)}`,
+        {},
+        'Reduce the number of jobs or steps.',
+      );
   }
 
   /** Stops compilation once its time budget is spent. */
   checkTime(at: LimitSite = {}): void {
-    if (this.now() > this.deadline) this.exceed('compileTimeBudgetMs', 'Compiling the config takes too long', at, 'Reduce the number of jobs, matrix combinations and nested commands.');
+    if (this.now() > this.deadline)
+      this.exceed('compileTimeBudgetMs', 'Compiling the config takes too long', at, 'Reduce the number of jobs, matrix combinations and nested commands.');
   }
 }
 

@@ -44,7 +44,11 @@ export function evaluateLogic(statement: unknown, problems: Problems, node?: unk
     case 'matches': {
       const m = arg as { pattern?: unknown; value?: unknown } | null;
       if (!m || typeof m !== 'object' || typeof m.pattern !== 'string' || m.value === undefined) {
-        problems.add('`matches` takes `pattern` and `value`.', { node: statement, key: op, hint: 'Write `matches: { pattern: "^release/.*$", value: << pipeline.git.branch >> }`.' });
+        problems.add('`matches` takes `pattern` and `value`.', {
+          node: statement,
+          key: op,
+          hint: 'Write `matches: { pattern: "^release/.*$", value: << pipeline.git.branch >> }`.',
+        });
         return false;
       }
       try {

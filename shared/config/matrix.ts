@@ -35,7 +35,12 @@ export function matrixInstances(matrix: unknown, owner: string, problems: Proble
   const excludes = Array.isArray(matrix.exclude) ? matrix.exclude.filter(isMap) : [];
   const same = (a: Record<string, unknown>, b: Record<string, unknown>): boolean => params.every(([n]) => text(a[n]) === text(b[n]));
   for (const [i, ex] of excludes.entries()) {
-    if (!combos.some((c) => same(c, ex))) problems.add(`Matrix \`exclude\` entry ${i + 1} of ${owner} matches no combination.`, { node: matrix.exclude, key: i, hint: 'Give a value for every matrix parameter, as listed under `parameters`.' });
+    if (!combos.some((c) => same(c, ex)))
+      problems.add(`Matrix \`exclude\` entry ${i + 1} of ${owner} matches no combination.`, {
+        node: matrix.exclude,
+        key: i,
+        hint: 'Give a value for every matrix parameter, as listed under `parameters`.',
+      });
   }
   return combos.filter((c) => !excludes.some((ex) => same(c, ex))).map((values) => ({ values, suffix: params.map(([n]) => text(values[n])).join('-') }));
 }

@@ -57,7 +57,9 @@ export function packOrb(dir: string, options: PackOptions = {}): string {
   for (const section of SECTIONS) {
     const folder = path.join(root, section);
     if (!existsSync(folder) || !statSync(folder).isDirectory()) continue;
-    const files = readdirSync(folder).filter((f) => /\.ya?ml$/.test(f)).sort();
+    const files = readdirSync(folder)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
     if (!files.length) continue;
     const entries = { ...((orb[section] as Record<string, unknown> | undefined) ?? {}) };
     for (const f of files) entries[f.replace(/\.ya?ml$/, '')] = readYamlFile(path.join(folder, f), root, options);

@@ -44,7 +44,12 @@ export async function loadOrbs(scope: Scope, body: Record<string, unknown>, ctx:
       const path = scope.path ? `${scope.path}/${alias}` : alias;
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         const orbScope = newScope(path, true, scope.map);
-        const orbBody = interpolate(value, { owner: `orb "${path}"`, pipelineValues: ctx.pipelineValues, pipelineParameters: null }, problems, scope.map) as Record<string, unknown>;
+        const orbBody = interpolate(
+          value,
+          { owner: `orb "${path}"`, pipelineValues: ctx.pipelineValues, pipelineParameters: null },
+          problems,
+          scope.map,
+        ) as Record<string, unknown>;
         scope.orbs.set(alias, orbScope);
         await loadOrbs(orbScope, orbBody, ctx, problems, depth + 1);
         addDefinitions(orbScope, orbBody);
@@ -54,10 +59,19 @@ export async function loadOrbs(scope: Scope, body: Record<string, unknown>, ctx:
         problems.add(`Orb "${alias}" must be a reference like \`circleci/node@7.1\` or an inline orb map.`, { node: orbs, key: alias });
         return;
       }
-      const text = interpolate(value, { owner: 'orbs', pipelineValues: ctx.pipelineValues, pipelineParameters: scope.isOrb ? null : ctx.pipelineParameters }, problems, scope.map) as string;
+      const text = interpolate(
+        value,
+        { owner: 'orbs', pipelineValues: ctx.pipelineValues, pipelineParameters: scope.isOrb ? null : ctx.pipelineParameters },
+        problems,
+        scope.map,
+      ) as string;
       const ref = parseOrbReference(String(text));
       if (!ref) {
-        problems.add(`Invalid orb reference ${JSON.stringify(text)} for "${alias}".`, { node: orbs, key: alias, hint: 'Write `namespace/name@version`, e.g. `circleci/node@7.1.0`.' });
+        problems.add(`Invalid orb reference ${JSON.stringify(text)} for "${alias}".`, {
+          node: orbs,
+          key: alias,
+          hint: 'Write `namespace/name@version`, e.g. `circleci/node@7.1.0`.',
+        });
         return;
       }
       const key = `${ref.namespace}/${ref.name}@${ref.version}`;
@@ -86,7 +100,12 @@ export async function loadOrbs(scope: Scope, body: Record<string, unknown>, ctx:
         problems.add(`Orb ${key} is not a YAML map.`, { node: orbs, key: alias });
         return;
       }
-      const orbBody = interpolate(parsed.value, { owner: `orb ${key}`, pipelineValues: ctx.pipelineValues, pipelineParameters: null }, problems, orbMap) as Record<string, unknown>;
+      const orbBody = interpolate(
+        parsed.value,
+        { owner: `orb ${key}`, pipelineValues: ctx.pipelineValues, pipelineParameters: null },
+        problems,
+        orbMap,
+      ) as Record<string, unknown>;
       scope.orbs.set(alias, orbScope);
       await loadOrbs(orbScope, orbBody, ctx, problems, depth + 1);
       addDefinitions(orbScope, orbBody);

@@ -30,7 +30,8 @@ export function parseMapping(text: string): PathFilter['mapping'] {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const parts = line.split(/\s+/);
-    if (parts.length < 3) throw new PathFilterError(`path-filtering mapping line ${i + 1} ("${line}") needs "<regex> <parameter> <value>", e.g. "src/.* build-src true".`);
+    if (parts.length < 3)
+      throw new PathFilterError(`path-filtering mapping line ${i + 1} ("${line}") needs "<regex> <parameter> <value>", e.g. "src/.* build-src true".`);
     let value: unknown;
     try {
       value = JSON.parse(parts[2]);
@@ -70,7 +71,10 @@ export function findPathFilter(source: string): PathFilter | undefined {
 }
 
 /** The parameters (and config, when a line names one) that the changed paths select, as the orb computes them. */
-export function applyPathFilter(filter: PathFilter, changedPaths: string[]): { parameters: Record<string, unknown>; configPath: string; matched: Array<{ path: string; pattern: string; parameter: string }> } {
+export function applyPathFilter(
+  filter: PathFilter,
+  changedPaths: string[],
+): { parameters: Record<string, unknown>; configPath: string; matched: Array<{ path: string; pattern: string; parameter: string }> } {
   const parameters: Record<string, unknown> = {};
   const matched: Array<{ path: string; pattern: string; parameter: string }> = [];
   let configPath = filter.configPath;

@@ -16,13 +16,34 @@ export const defaultPipelineValues: PipelineValues = {
  * `event.`, `trigger_parameters.` and `deploy.` that are not listed read as empty too (they depend on the event).
  */
 export const DOCUMENTED_PIPELINE_VALUES: readonly string[] = [
-  'definition.id', 'name', 'integration_source', 'project.slug',
-  'git.branch.is_default', 'git.repo_url', 'git.repo_owner', 'git.repo_name', 'git.repo_id',
-  'git.commit.url', 'git.commit.subject', 'git.commit.body', 'git.commit.author_login',
-  'git.commit.author_name', 'git.commit.author_email', 'git.commit.author_avatar_url',
-  'config.repository.name', 'config.repository.url', 'config.file_path', 'config.ref', 'config.sha',
-  'trigger.received_at', 'trigger.id', 'trigger.type', 'schedule.name', 'schedule.id',
-  'event.name', 'event.action',
+  'definition.id',
+  'name',
+  'integration_source',
+  'project.slug',
+  'git.branch.is_default',
+  'git.repo_url',
+  'git.repo_owner',
+  'git.repo_name',
+  'git.repo_id',
+  'git.commit.url',
+  'git.commit.subject',
+  'git.commit.body',
+  'git.commit.author_login',
+  'git.commit.author_name',
+  'git.commit.author_email',
+  'git.commit.author_avatar_url',
+  'config.repository.name',
+  'config.repository.url',
+  'config.file_path',
+  'config.ref',
+  'config.sha',
+  'trigger.received_at',
+  'trigger.id',
+  'trigger.type',
+  'schedule.name',
+  'schedule.id',
+  'event.name',
+  'event.action',
 ];
 
 /** Documented names whose value depends on the event or integration: any name under these reads as empty when absent. */
@@ -65,7 +86,12 @@ export function pipelineValuesFrom(input: Record<string, unknown> | undefined): 
   const out: PipelineValues = {
     id: str('id', d.id) as string,
     number: Number(get('number') ?? d.number),
-    git: { branch: str('git.branch', d.git.branch), tag: str('git.tag'), revision: str('git.revision', d.git.revision) as string, base_revision: str('git.base_revision', '') },
+    git: {
+      branch: str('git.branch', d.git.branch),
+      tag: str('git.tag'),
+      revision: str('git.revision', d.git.revision) as string,
+      base_revision: str('git.base_revision', ''),
+    },
     project: { git_url: str('project.git_url', d.project.git_url) as string, type: str('project.type', d.project.type) as string },
     trigger_source: str('trigger_source', d.trigger_source) as string,
   };
@@ -73,7 +99,12 @@ export function pipelineValuesFrom(input: Record<string, unknown> | undefined): 
   const name = str('schedule.name');
   if (name !== undefined) out.schedule = { name, id: str('schedule.id', '') as string };
   // Any other documented value given flat (`event.name`, `git.commit.subject`, ...) is taken as given.
-  const more = Object.entries(input).filter(([k, v]) => (DOCUMENTED_PIPELINE_VALUES.includes(k) || OPEN_PIPELINE_VALUE_PREFIXES.test(k)) && !k.startsWith('schedule.') && ['string', 'number', 'boolean'].includes(typeof v));
+  const more = Object.entries(input).filter(
+    ([k, v]) =>
+      (DOCUMENTED_PIPELINE_VALUES.includes(k) || OPEN_PIPELINE_VALUE_PREFIXES.test(k)) &&
+      !k.startsWith('schedule.') &&
+      ['string', 'number', 'boolean'].includes(typeof v),
+  );
   if (more.length) out.more = Object.fromEntries(more) as Record<string, string | number | boolean>;
   return out;
 }

@@ -6,7 +6,8 @@ import type { LongStep } from './steps';
 import type { ExpandedWorkflow, ExpandedWorkflowJob } from './workflows';
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const strMap = (v: unknown): Record<string, string> => (isMap(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null ? '' : String(x)])) : {});
+const strMap = (v: unknown): Record<string, string> =>
+  isMap(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null ? '' : String(x)])) : {};
 const strList = (v: unknown): string[] => (v === undefined || v === null ? [] : (Array.isArray(v) ? v : [v]).map(String));
 
 /** Parses CircleCI durations (`10m`, `1h30m`, `90s`, `20`) to seconds. */
@@ -39,7 +40,15 @@ function toStep(step: LongStep, jobEnv: Record<string, string>, problems: Proble
   switch (type) {
     case 'run': {
       const command = String(a.command ?? '');
-      const s: StepPlan = { ...base, type: 'run', name: name ?? (command.split('\n').find((l) => l.trim()) ?? command).trim(), command, environment: { ...jobEnv, ...strMap(environmentMap(a.environment)) }, background: a.background === true, noOutputTimeoutSeconds: durationSeconds(a.no_output_timeout, 600) };
+      const s: StepPlan = {
+        ...base,
+        type: 'run',
+        name: name ?? (command.split('\n').find((l) => l.trim()) ?? command).trim(),
+        command,
+        environment: { ...jobEnv, ...strMap(environmentMap(a.environment)) },
+        background: a.background === true,
+        noOutputTimeoutSeconds: durationSeconds(a.no_output_timeout, 600),
+      };
       if (typeof a.shell === 'string') s.shell = a.shell;
       if (typeof a.working_directory === 'string') s.workingDirectory = a.working_directory;
       if (typeof a.max_auto_reruns === 'number') s.maxAutoReruns = a.max_auto_reruns;
@@ -95,12 +104,21 @@ function toExecutor(body: Record<string, unknown>): ExecutorPlan {
   }
   if (body.macos !== undefined) {
     const m = isMap(body.macos) ? body.macos : {};
-    return { type: 'macos', resourceClass: rc ?? 'macos.m1.medium.gen1', images: [], machineImage: m.xcode !== undefined ? `xcode:${String(m.xcode)}` : undefined };
+    return {
+      type: 'macos',
+      resourceClass: rc ?? 'macos.m1.medium.gen1',
+      images: [],
+      machineImage: m.xcode !== undefined ? `xcode:${String(m.xcode)}` : undefined,
+    };
   }
   const m = isMap(body.machine) ? body.machine : {};
   const image = m.image !== undefined ? String(m.image) : undefined;
   const windows = rc?.startsWith('windows.') || image?.startsWith('windows-') || body.windows !== undefined;
-  const plan: ExecutorPlan = { type: rc?.includes('/') ? 'runner' : windows ? 'windows' : 'machine', resourceClass: rc ?? (windows ? 'windows.medium' : 'medium'), images: [] };
+  const plan: ExecutorPlan = {
+    type: rc?.includes('/') ? 'runner' : windows ? 'windows' : 'machine',
+    resourceClass: rc ?? (windows ? 'windows.medium' : 'medium'),
+    images: [],
+  };
   if (image) plan.machineImage = image;
   if (m.docker_layer_caching !== undefined) plan.dockerLayerCaching = m.docker_layer_caching === true;
   return plan;

@@ -43,7 +43,10 @@ export class Problems {
   }
 
   /** Records a problem at `pos` (or at the position of `node`/`key` in the source map). */
-  add(message: string, where: { pos?: Pos; node?: unknown; key?: string | number; onKey?: boolean; path?: string; hint?: string; code?: ProblemCode } = {}): void {
+  add(
+    message: string,
+    where: { pos?: Pos; node?: unknown; key?: string | number; onKey?: boolean; path?: string; hint?: string; code?: ProblemCode } = {},
+  ): void {
     const found = where.pos ? { file: this.map.file, pos: where.pos } : this.locate(where.node, where.key, where.onKey);
     const pos = found?.pos ?? { line: 1, column: 1 };
     const problem: ConfigProblem = { message, file: found?.file ?? this.map.file, line: pos.line, column: pos.column };

@@ -25,7 +25,17 @@ describe('processConfig', () => {
   it('omits workflows excluded by when and keeps approvals, contexts and status requires', async () => {
     expect(Object.keys((await processed('pipeline-values')).workflows)).toEqual(['version', 'main', 'unless-deploy']);
     const out = await processed('workflow-entries');
-    expect(out.workflows.main.jobs[5]).toEqual({ report: { type: 'approval', requires: [{ 'build-b': 'failed' }, { hold: ['success', 'canceled'] }, { 'test-1': ['success', 'failed', 'canceled', 'not_run'] }, { 'test-2': ['success', 'failed', 'canceled', 'not_run'] }] } });
+    expect(out.workflows.main.jobs[5]).toEqual({
+      report: {
+        type: 'approval',
+        requires: [
+          { 'build-b': 'failed' },
+          { hold: ['success', 'canceled'] },
+          { 'test-1': ['success', 'failed', 'canceled', 'not_run'] },
+          { 'test-2': ['success', 'failed', 'canceled', 'not_run'] },
+        ],
+      },
+    });
     expect(out.jobs.build.steps).toEqual([{ run: { command: 'echo pre' } }, { run: { command: 'make' } }, { run: { command: 'echo post' } }]);
     expect(out.jobs.hold).toBeUndefined();
   });
@@ -67,12 +77,33 @@ describe('compileConfigWithDefaults', () => {
 
 describe('compileConfig on arbitrary input (property)', () => {
   it('never throws and always positions its problems', async () => {
-    const tokens = fc.constantFrom('version: 2.1\n', 'jobs:\n', '  a:\n', '    steps: [checkout]\n', '    docker: [{image: x}]\n', 'workflows:\n', '  w:\n', '    jobs: [a]\n', '<< parameters.x >>', '&a ', '*a', ': ', '- ', '{', '}', '\n', '  ');
+    const tokens = fc.constantFrom(
+      'version: 2.1\n',
+      'jobs:\n',
+      '  a:\n',
+      '    steps: [checkout]\n',
+      '    docker: [{image: x}]\n',
+      'workflows:\n',
+      '  w:\n',
+      '    jobs: [a]\n',
+      '<< parameters.x >>',
+      '&a ',
+      '*a',
+      ': ',
+      '- ',
+      '{',
+      '}',
+      '\n',
+      '  ',
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(tokens, { maxLength: 40 }).map((t) => t.join('')), async (src) => {
-        const r = await compileConfig(src, { fileName: 'p.yml' });
-        if (!r.ok) for (const p of r.problems) expect(p.line).toBeGreaterThanOrEqual(1);
-      }),
+      fc.asyncProperty(
+        fc.array(tokens, { maxLength: 40 }).map((t) => t.join('')),
+        async (src) => {
+          const r = await compileConfig(src, { fileName: 'p.yml' });
+          if (!r.ok) for (const p of r.problems) expect(p.line).toBeGreaterThanOrEqual(1);
+        },
+      ),
       { numRuns: 300 },
     );
   });

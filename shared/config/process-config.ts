@@ -37,7 +37,9 @@ function jobOut(body: Record<string, unknown>, steps: LongStep[]): Record<string
 function entryOut(j: ExpandedWorkflowJob): unknown {
   const cfg: Record<string, unknown> = { ...j.entry };
   if (j.requires.length) {
-    cfg.requires = j.requires.map((r) => (r.statuses.length === 1 && r.statuses[0] === 'success' ? r.job : { [r.job]: r.statuses.length === 1 ? r.statuses[0] : r.statuses }));
+    cfg.requires = j.requires.map((r) =>
+      r.statuses.length === 1 && r.statuses[0] === 'success' ? r.job : { [r.job]: r.statuses.length === 1 ? r.statuses[0] : r.statuses },
+    );
   }
   return Object.keys(cfg).length ? { [j.name]: cfg } : j.name;
 }

@@ -9,8 +9,16 @@ import { parseYaml } from './yaml-parse';
 // parameters (spliced both ways), executors with parameters, environment maps and lists, `when`/`unless` steps,
 // workspaces at `.`, matrices with alias and exclude, requires, approvals, filters, contexts.
 const name = fc.constantFrom('build', 'test', 'lint', 'deploy', 'docs');
-const float = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(new YamlFloat(18), new YamlFloat(25e6), new YamlFloat(5e-4), new YamlFloat(-0)));
-const scalar = fc.oneof(fc.constantFrom('.', '..', 'yes', 'on', '1.2.3', '1e3', '0755', '08', '18.0', '8080:80', '~', '', 'a b', '<<x'), fc.integer({ min: -5, max: 5 }), fc.boolean(), float);
+const float = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(new YamlFloat(18), new YamlFloat(25e6), new YamlFloat(5e-4), new YamlFloat(-0)),
+);
+const scalar = fc.oneof(
+  fc.constantFrom('.', '..', 'yes', 'on', '1.2.3', '1e3', '0755', '08', '18.0', '8080:80', '~', '', 'a b', '<<x'),
+  fc.integer({ min: -5, max: 5 }),
+  fc.boolean(),
+  float,
+);
 const envMap = fc.dictionary(fc.constantFrom('A', 'B', 'PATH_X', 'C'), scalar, { maxKeys: 3 });
 const step = fc.oneof(
   fc.constant('checkout'),
@@ -25,7 +33,10 @@ const step = fc.oneof(
 const job = fc.record(
   {
     executor: fc.oneof(fc.constant('base'), fc.record({ name: fc.constant('base'), size: fc.constantFrom('small', 'large') })),
-    environment: fc.oneof(envMap, envMap.map((m) => Object.entries(m).map(([k, v]) => ({ [k]: v })))),
+    environment: fc.oneof(
+      envMap,
+      envMap.map((m) => Object.entries(m).map(([k, v]) => ({ [k]: v }))),
+    ),
     parallelism: fc.integer({ min: 1, max: 4 }),
     working_directory: fc.constantFrom('~/project', '.', '/tmp/x'),
     steps: fc.array(step, { minLength: 1, maxLength: 5 }),
@@ -34,46 +45,64 @@ const job = fc.record(
 );
 
 const config = fc.uniqueArray(name, { minLength: 1, maxLength: 4 }).chain((names) =>
-  fc.record({
-    jobs: fc.tuple(...names.map(() => job)).map((bodies) => Object.fromEntries(names.map((n, i) => [n, { ...bodies[i], parameters: { msg: { type: 'string', default: 'x' } } }]))),
-    entries: fc.tuple(
-      ...names.map((n, i) =>
-        fc.record(
-          {
-            requires: fc.subarray(names.slice(0, i)),
-            context: fc.constantFrom('org-global', ['a', 'b']),
-            filters: fc.constant({ branches: { only: ['main', '/release\\/.*/'] } }),
-            matrix: fc.constant({ alias: `${n}-all`, parameters: { msg: ['a', 'b', 'c'] }, exclude: [{ msg: 'b' }] }),
-          },
-          { requiredKeys: [] },
+  fc
+    .record({
+      jobs: fc
+        .tuple(...names.map(() => job))
+        .map((bodies) => Object.fromEntries(names.map((n, i) => [n, { ...bodies[i], parameters: { msg: { type: 'string', default: 'x' } } }]))),
+      entries: fc.tuple(
+        ...names.map((n, i) =>
+          fc.record(
+            {
+              requires: fc.subarray(names.slice(0, i)),
+              context: fc.constantFrom('org-global', ['a', 'b']),
+              filters: fc.constant({ branches: { only: ['main', '/release\\/.*/'] } }),
+              matrix: fc.constant({ alias: `${n}-all`, parameters: { msg: ['a', 'b', 'c'] }, exclude: [{ msg: 'b' }] }),
+            },
+            { requiredKeys: [] },
+          ),
         ),
       ),
-    ),
-    hold: fc.boolean(),
-    markers: fc.boolean(),
-  }).map(({ jobs, entries, hold, markers }) => {
-    const names = Object.keys(jobs);
-    const wfJobs: unknown[] = names.map((n, i) => {
-      const e = entries[i] as Record<string, unknown>;
-      const requires = ((e.requires as string[] | undefined) ?? []).map((r) => ((entries[names.indexOf(r)] as Record<string, unknown>).matrix ? `${r}-all` : r));
-      const req = hold && i === 0 ? ['hold'] : requires;
-      return { [n]: { ...e, ...(req.length ? { requires: req } : { requires: undefined }) } };
-    });
-    if (hold) wfJobs.unshift({ hold: { type: 'approval' } });
-    // Job types that run no steps: a no-op gate, a release, and a lock/unlock pair around them.
-    if (markers) wfJobs.push('take', { gate: { requires: ['take'] } }, { rel: { requires: ['gate'] } }, { give: { requires: [{ rel: ['success', 'failed'] }] } });
-    const markerJobs = markers ? { take: { type: 'lock', key: 'k' }, gate: { type: 'no-op' }, rel: { type: 'release', plan_name: 'svc' }, give: { type: 'unlock', key: 'k' } } : {};
-    return {
-      version: 2.1,
-      executors: { base: { parameters: { size: { type: 'enum', enum: ['small', 'large'], default: 'small' } }, docker: [{ image: 'cimg/base:stable' }], resource_class: '<< parameters.size >>' } },
-      commands: {
-        greet: { parameters: { msg: { type: 'string', default: 'hi' } }, steps: [{ run: 'echo << parameters.msg >>' }] },
-        wrap: { parameters: { then: { type: 'steps', default: [] } }, steps: [{ run: 'echo before' }, { steps: '<< parameters.then >>' }, '<< parameters.then >>'] },
-      },
-      jobs: { ...jobs, ...markerJobs },
-      workflows: { main: { jobs: wfJobs } },
-    };
-  }),
+      hold: fc.boolean(),
+      markers: fc.boolean(),
+    })
+    .map(({ jobs, entries, hold, markers }) => {
+      const names = Object.keys(jobs);
+      const wfJobs: unknown[] = names.map((n, i) => {
+        const e = entries[i] as Record<string, unknown>;
+        const requires = ((e.requires as string[] | undefined) ?? []).map((r) =>
+          (entries[names.indexOf(r)] as Record<string, unknown>).matrix ? `${r}-all` : r,
+        );
+        const req = hold && i === 0 ? ['hold'] : requires;
+        return { [n]: { ...e, ...(req.length ? { requires: req } : { requires: undefined }) } };
+      });
+      if (hold) wfJobs.unshift({ hold: { type: 'approval' } });
+      // Job types that run no steps: a no-op gate, a release, and a lock/unlock pair around them.
+      if (markers)
+        wfJobs.push('take', { gate: { requires: ['take'] } }, { rel: { requires: ['gate'] } }, { give: { requires: [{ rel: ['success', 'failed'] }] } });
+      const markerJobs = markers
+        ? { take: { type: 'lock', key: 'k' }, gate: { type: 'no-op' }, rel: { type: 'release', plan_name: 'svc' }, give: { type: 'unlock', key: 'k' } }
+        : {};
+      return {
+        version: 2.1,
+        executors: {
+          base: {
+            parameters: { size: { type: 'enum', enum: ['small', 'large'], default: 'small' } },
+            docker: [{ image: 'cimg/base:stable' }],
+            resource_class: '<< parameters.size >>',
+          },
+        },
+        commands: {
+          greet: { parameters: { msg: { type: 'string', default: 'hi' } }, steps: [{ run: 'echo << parameters.msg >>' }] },
+          wrap: {
+            parameters: { then: { type: 'steps', default: [] } },
+            steps: [{ run: 'echo before' }, { steps: '<< parameters.then >>' }, '<< parameters.then >>'],
+          },
+        },
+        jobs: { ...jobs, ...markerJobs },
+        workflows: { main: { jobs: wfJobs } },
+      };
+    }),
 );
 
 async function processed(source: string): Promise<string> {
@@ -95,15 +124,19 @@ describe('config process is a fixed point (property)', () => {
   });
 
   it('never throws for a mangled config: every problem is positioned', async () => {
-    const mangle = fc.tuple(config, fc.nat(), fc.constantFrom('', '- ', ': ', '<< parameters.nope >>', '<<', '[', '}', '\t', '&a', '*a', '"')).map(([cfg, at, junk]) => {
-      const text = stringifyYaml(cfg);
-      const i = at % (text.length + 1);
-      return text.slice(0, i) + junk + text.slice(i);
-    });
+    const mangle = fc
+      .tuple(config, fc.nat(), fc.constantFrom('', '- ', ': ', '<< parameters.nope >>', '<<', '[', '}', '\t', '&a', '*a', '"'))
+      .map(([cfg, at, junk]) => {
+        const text = stringifyYaml(cfg);
+        const i = at % (text.length + 1);
+        return text.slice(0, i) + junk + text.slice(i);
+      });
     await fc.assert(
       fc.asyncProperty(mangle, async (source) => {
         const r = await compileConfig(source, { fileName: 'm.yml' });
-        if (!r.ok) for (const p of r.problems) expect(p).toMatchObject({ file: expect.any(String), line: expect.any(Number), column: expect.any(Number), message: expect.any(String) });
+        if (!r.ok)
+          for (const p of r.problems)
+            expect(p).toMatchObject({ file: expect.any(String), line: expect.any(Number), column: expect.any(Number), message: expect.any(String) });
       }),
       { numRuns: 150 },
     );

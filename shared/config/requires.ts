@@ -46,7 +46,11 @@ export function resolveRequires(pending: PendingWorkflowJob[], wfName: string, p
         if (!statuses) continue;
         const names = targets.get(target);
         if (!names) {
-          problems.add(`Job "${p.job.name}" in workflow "${wfName}" requires "${target}", which is not in the workflow.`, { node: Array.isArray(raw) ? raw : p.node, key: Array.isArray(raw) ? i : 'requires', hint: suggestion(target, [...targets.keys()], 'jobs in this workflow') });
+          problems.add(`Job "${p.job.name}" in workflow "${wfName}" requires "${target}", which is not in the workflow.`, {
+            node: Array.isArray(raw) ? raw : p.node,
+            key: Array.isArray(raw) ? i : 'requires',
+            hint: suggestion(target, [...targets.keys()], 'jobs in this workflow'),
+          });
           continue;
         }
         for (const n of names) if (n !== p.job.name && !entries.some((e) => e.job === n)) entries.push({ job: n, statuses });
@@ -66,7 +70,11 @@ function findCycle(pending: PendingWorkflowJob[], wfName: string, problems: Prob
     if (state.get(n) === 1) {
       const cycle = [...stack.slice(stack.indexOf(n)), n];
       const p = byName.get(n);
-      problems.add(`Cycle in requires of workflow "${wfName}": ${cycle.join(' -> ')}.`, { node: p?.node, key: 'requires', hint: 'Remove one of these requires so jobs can start.' });
+      problems.add(`Cycle in requires of workflow "${wfName}": ${cycle.join(' -> ')}.`, {
+        node: p?.node,
+        key: 'requires',
+        hint: 'Remove one of these requires so jobs can start.',
+      });
       return true;
     }
     state.set(n, 1);

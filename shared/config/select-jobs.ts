@@ -22,7 +22,8 @@ function refusal(kind: 'branches' | 'tags', filter: BranchTagFilter | undefined,
   }
   const what = kind === 'branches' ? 'branch' : 'tag';
   if (value === undefined) return `filters.${kind} set and this event has no ${what}`;
-  if (filter.only !== undefined && !filter.only.some((p) => matchesPattern(p, value))) return `filters.${kind}.only: ${list(filter.only)} (${what} ${value} does not match)`;
+  if (filter.only !== undefined && !filter.only.some((p) => matchesPattern(p, value)))
+    return `filters.${kind}.only: ${list(filter.only)} (${what} ${value} does not match)`;
   const ignored = filter.ignore?.find((p) => matchesPattern(p, value));
   if (ignored !== undefined) return `filters.${kind}.ignore: ${ignored} (${what} ${value} matches)`;
   return undefined;

@@ -9,7 +9,19 @@ import { suggestion } from './suggest';
 /** A step in long form: one key (the step type) whose value is a map of its arguments. */
 export type LongStep = Record<string, Record<string, unknown>>;
 
-export const BUILTIN_STEPS: readonly string[] = ['run', 'checkout', 'save_cache', 'restore_cache', 'store_artifacts', 'store_test_results', 'persist_to_workspace', 'attach_workspace', 'add_ssh_keys', 'setup_remote_docker', 'deploy'];
+export const BUILTIN_STEPS: readonly string[] = [
+  'run',
+  'checkout',
+  'save_cache',
+  'restore_cache',
+  'store_artifacts',
+  'store_test_results',
+  'persist_to_workspace',
+  'attach_workspace',
+  'add_ssh_keys',
+  'setup_remote_docker',
+  'deploy',
+];
 
 export interface StepContext {
   problems: Problems;
@@ -49,7 +61,11 @@ function expandStep(step: unknown, list: unknown[], index: number, scope: Scope,
   } else if (isMap(step)) {
     const keys = Object.keys(step);
     if (keys.length !== 1) {
-      problems.add(`A step must have exactly one key (the step type), found ${keys.length ? keys.map((k) => `\`${k}\``).join(', ') : 'none'}.`, { node: list, key: index, hint: 'Indent the step\'s arguments under its type, e.g. `- run:\\n    name: x\\n    command: y`.' });
+      problems.add(`A step must have exactly one key (the step type), found ${keys.length ? keys.map((k) => `\`${k}\``).join(', ') : 'none'}.`, {
+        node: list,
+        key: index,
+        hint: "Indent the step's arguments under its type, e.g. `- run:\\n    name: x\\n    command: y`.",
+      });
       return;
     }
     type = keys[0];
@@ -85,15 +101,30 @@ function expandStep(step: unknown, list: unknown[], index: number, scope: Scope,
   }
   const def = resolveDefinition(scope, 'commands', type);
   if (!def) {
-    problems.add(`Unknown step or command "${type}" in ${ctx.owner}.`, { node: list, key: index, hint: suggestion(type, [...BUILTIN_STEPS, ...visibleNames(scope, 'commands')], 'commands') });
+    problems.add(`Unknown step or command "${type}" in ${ctx.owner}.`, {
+      node: list,
+      key: index,
+      hint: suggestion(type, [...BUILTIN_STEPS, ...visibleNames(scope, 'commands')], 'commands'),
+    });
     return;
   }
   const stack = ctx.stack ?? [];
   if (stack.includes(def.qualified)) {
-    problems.add(`Command "${def.qualified}" invokes itself: ${cycleText(stack, def.qualified)}.`, { node: list, key: index, code: 'limit', hint: 'A command may not invoke itself, directly or through other commands; break the cycle.' });
+    problems.add(`Command "${def.qualified}" invokes itself: ${cycleText(stack, def.qualified)}.`, {
+      node: list,
+      key: index,
+      code: 'limit',
+      hint: 'A command may not invoke itself, directly or through other commands; break the cycle.',
+    });
     return;
   }
-  if (depth >= budget.limits.maxCommandDepth) budget.exceed('maxCommandDepth', `Commands are nested more than ${budget.limits.maxCommandDepth} levels deep at "${type}"`, { node: list, key: index }, 'Flatten the chain of commands invoking commands.');
+  if (depth >= budget.limits.maxCommandDepth)
+    budget.exceed(
+      'maxCommandDepth',
+      `Commands are nested more than ${budget.limits.maxCommandDepth} levels deep at "${type}"`,
+      { node: list, key: index },
+      'Flatten the chain of commands invoking commands.',
+    );
   const owner = `command "${def.qualified}"`;
   const defs = readParameterDefinitions(def.body.parameters, owner, problems);
   const given = args === null || args === undefined ? {} : args;
@@ -101,7 +132,9 @@ function expandStep(step: unknown, list: unknown[], index: number, scope: Scope,
     problems.add(`Arguments of ${owner} must be a map.`, { node: list, key: index });
     return;
   }
-  const bound = bindArguments(defs, given, owner, problems, given === args ? args : list, [], (d: ParameterDefinition, v: unknown) => (d.type === 'steps' ? expandSteps(v, scope, { ...ctx }, depth + 1) : v));
+  const bound = bindArguments(defs, given, owner, problems, given === args ? args : list, [], (d: ParameterDefinition, v: unknown) =>
+    d.type === 'steps' ? expandSteps(v, scope, { ...ctx }, depth + 1) : v,
+  );
   const body = interpolate(def.body.steps, { parameters: bound, owner }, problems, def.scope.map);
   for (const s of expandSteps(body, def.scope, { problems, owner, stack: [...stack, def.qualified] }, depth + 1)) out.push(s);
 }
@@ -110,7 +143,11 @@ function builtinArgs(type: string, args: unknown, list: unknown[], index: number
   if (type === 'run' || type === 'deploy') {
     if (typeof args === 'string') return { command: args };
     if (isMap(args) && typeof args.command === 'string') return args;
-    ctx.problems.add(`A \`run\` step needs a \`command\`.`, { node: isMap(args) ? args : list, key: isMap(args) ? undefined : index, hint: 'Write `- run: make test` or `- run: { name: Test, command: make test }`.' });
+    ctx.problems.add(`A \`run\` step needs a \`command\`.`, {
+      node: isMap(args) ? args : list,
+      key: isMap(args) ? undefined : index,
+      hint: 'Write `- run: make test` or `- run: { name: Test, command: make test }`.',
+    });
     return undefined;
   }
   if (args === null || args === undefined || args === '') return {};

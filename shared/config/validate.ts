@@ -54,13 +54,22 @@ export function validateStructure(config: unknown, problems: Problems): boolean 
     const siblings = byPath.get(e.instancePath) ?? [];
     const chosen = siblings.find((s) => s.keyword === 'required') ?? siblings.find((s) => s.keyword !== 'anyOf') ?? e;
     reported.add(e.instancePath);
-    const segs = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const segs = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     let parent: unknown = config;
     for (const s of segs.slice(0, -1)) parent = (parent as Record<string, unknown>)?.[s];
     const last = segs[segs.length - 1];
     const key = Array.isArray(parent) ? Number(last) : last;
     const where = segs.length ? pathText(segs) : 'the config';
-    problems.add(`${where}: ${describe(chosen)}.`, { node: segs.length ? parent : config, key: segs.length ? key : undefined, path: where, hint: HINTS[chosen.keyword], code: 'schema' });
+    problems.add(`${where}: ${describe(chosen)}.`, {
+      node: segs.length ? parent : config,
+      key: segs.length ? key : undefined,
+      path: where,
+      hint: HINTS[chosen.keyword],
+      code: 'schema',
+    });
   }
   return problems.empty;
 }

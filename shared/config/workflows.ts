@@ -104,7 +104,9 @@ export function expandWorkflow(name: string, wf: unknown, root: Scope, problems:
     const instances = cfg0.matrix !== undefined ? matrixInstances(cfg0.matrix, `job "${ref}" in workflow "${name}"`, problems) : [undefined];
     const alias = isMap(cfg0.matrix) && typeof cfg0.matrix.alias === 'string' ? cfg0.matrix.alias : ref;
     for (const inst of instances) {
-      const cfg = inst ? (interpolate(cfg0, { matrix: inst.values, owner: `job "${ref}" in workflow "${name}"` }, problems, root.map, ['matrix']) as Record<string, unknown>) : cfg0;
+      const cfg = inst
+        ? (interpolate(cfg0, { matrix: inst.values, owner: `job "${ref}" in workflow "${name}"` }, problems, root.map, ['matrix']) as Record<string, unknown>)
+        : cfg0;
       const explicit = typeof cfg.name === 'string';
       const nameHasMatrix = typeof cfg0.name === 'string' && /<<\s*matrix\./.test(cfg0.name);
       const base = explicit ? String(cfg.name) : ref;
@@ -130,7 +132,15 @@ export function expandWorkflow(name: string, wf: unknown, root: Scope, problems:
       if (cfg['serial-group'] !== undefined) job.serialGroup = String(cfg['serial-group']);
       if (typeof cfg.max_auto_reruns === 'number') job.maxAutoReruns = cfg.max_auto_reruns;
       attachJob(job, ref, args, node, cfg, root, problems, name);
-      pending.push({ job, explicitName: explicit || !!inst, baseName: base, aliases: inst ? [alias, ...(explicit && !nameHasMatrix ? [base] : [])] : [], rawRequires: cfg.requires, cfg, node });
+      pending.push({
+        job,
+        explicitName: explicit || !!inst,
+        baseName: base,
+        aliases: inst ? [alias, ...(explicit && !nameHasMatrix ? [base] : [])] : [],
+        rawRequires: cfg.requires,
+        cfg,
+        node,
+      });
     }
   });
   nameJobs(pending, name, problems);
@@ -138,13 +148,26 @@ export function expandWorkflow(name: string, wf: unknown, root: Scope, problems:
   return { name, jobs: pending.map((p) => p.job), schedules, triggers: wf.triggers, position: problems.position(wf) };
 }
 
-function attachJob(job: ExpandedWorkflowJob, ref: string, args: Record<string, unknown>, node: unknown, cfg: Record<string, unknown>, root: Scope, problems: Problems, wfName: string): void {
+function attachJob(
+  job: ExpandedWorkflowJob,
+  ref: string,
+  args: Record<string, unknown>,
+  node: unknown,
+  cfg: Record<string, unknown>,
+  root: Scope,
+  problems: Problems,
+  wfName: string,
+): void {
   // An approval job runs nothing, even when a job of the same name is defined: CircleCI accepts that and leaves
   // the defined job out of the processed config (the docs advise against it, the compiler does not reject it).
   if (job.type === 'approval') return;
   const def = overrideOf(cfg, node, root, problems) ?? resolveDefinition(root, 'jobs', ref);
   if (!def) {
-    problems.add(`Job "${ref}" in workflow "${wfName}" is not defined.`, { pos: job.position ? { line: job.position.line, column: job.position.column } : undefined, node, hint: `${suggestion(ref, visibleNames(root, 'jobs'), 'jobs')} Define it under \`jobs:\`, import the orb that provides it, or add \`type: approval\`.` });
+    problems.add(`Job "${ref}" in workflow "${wfName}" is not defined.`, {
+      pos: job.position ? { line: job.position.line, column: job.position.column } : undefined,
+      node,
+      hint: `${suggestion(ref, visibleNames(root, 'jobs'), 'jobs')} Define it under \`jobs:\`, import the orb that provides it, or add \`type: approval\`.`,
+    });
     return;
   }
   const jobArgs = Object.fromEntries(Object.entries(args).filter(([k]) => !RESERVED_JOB_PARAMETERS.includes(k)));
@@ -172,7 +195,11 @@ function overrideOf(cfg: Record<string, unknown>, node: unknown, root: Scope, pr
   const orb = typeof target === 'string' && /^[^/\s]+\/\S+$/.test(target) ? target.slice(0, target.indexOf('/')) : undefined;
   if (!orb || !root.orbs.has(orb)) {
     const hint = `Name a job of an orb this config imports, e.g. \`override-with: ${[...root.orbs.keys()][0] ?? 'my-orb'}/test\`.`;
-    problems.add(`\`override-with\` must name an orb job (\`orb/job\`) of an imported orb; got ${JSON.stringify(target)}.`, { node, key: 'override-with', hint });
+    problems.add(`\`override-with\` must name an orb job (\`orb/job\`) of an imported orb; got ${JSON.stringify(target)}.`, {
+      node,
+      key: 'override-with',
+      hint,
+    });
     return undefined;
   }
   return resolveDefinition(root, 'jobs', target as string);
@@ -182,14 +209,19 @@ function overrideOf(cfg: Record<string, unknown>, node: unknown, root: Scope, pr
 function checkEntryType(cfg: Record<string, unknown>, node: unknown, problems: Problems): void {
   const type = cfg.type;
   if (type === undefined || type === 'approval' || type === 'build') return;
-  problems.add(`A workflow job entry can only set \`type: approval\`; got \`type: ${String(type)}\`.`, { node, key: 'type', hint: `Set \`type: ${String(type)}\` on the job under \`jobs:\` instead.` });
+  problems.add(`A workflow job entry can only set \`type: approval\`; got \`type: ${String(type)}\`.`, {
+    node,
+    key: 'type',
+    hint: `Set \`type: ${String(type)}\` on the job under \`jobs:\` instead.`,
+  });
 }
 
 function checkExpression(expr: string, problems: Problems, node: unknown): void {
   try {
     evaluateFilterExpression(expr, {});
   } catch (err) {
-    if (err instanceof FilterExpressionError) problems.add(`Invalid filter expression: ${err.message}`, { node, key: 'filters', hint: 'Write e.g. `filters: pipeline.git.branch == "main"`.' });
+    if (err instanceof FilterExpressionError)
+      problems.add(`Invalid filter expression: ${err.message}`, { node, key: 'filters', hint: 'Write e.g. `filters: pipeline.git.branch == "main"`.' });
     else throw err;
   }
 }
@@ -202,7 +234,11 @@ function nameJobs(pending: Pending[], wfName: string, problems: Problems): void 
     if (group.length < 2) continue;
     if (group.some((p) => p.explicitName)) {
       const dup = group[1];
-      problems.add(`Duplicate job name "${n}" in workflow "${wfName}".`, { pos: dup.job.position ? { line: dup.job.position.line, column: dup.job.position.column } : undefined, node: dup.node, hint: 'Give each invocation a unique `name:`.' });
+      problems.add(`Duplicate job name "${n}" in workflow "${wfName}".`, {
+        pos: dup.job.position ? { line: dup.job.position.line, column: dup.job.position.column } : undefined,
+        node: dup.node,
+        hint: 'Give each invocation a unique `name:`.',
+      });
       continue;
     }
     group.forEach((p, i) => {

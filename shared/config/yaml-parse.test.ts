@@ -43,7 +43,10 @@ describe('parseYaml', () => {
 
   it('stops alias expansion bombs with a positioned error', () => {
     let src = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-    for (let i = 1; i < 10; i++) src += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i < 10; i++)
+      src += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
     // How fast it stops is measured by `npm run bench` (config compile group).
     const err = problemOf(() => parseYaml(src, 'bomb.yml'));
     expect(err.problems[0]).toMatchObject({ file: 'bomb.yml', code: 'limit' });
@@ -63,7 +66,34 @@ describe('parseYaml', () => {
   });
 
   it('never throws anything but positioned errors (property)', () => {
-    const tokens = fc.constantFrom('a', ':', ' ', '\n', '  ', '-', '[', ']', '{', '}', '&x', '*x', '<<', '"', "'", '|', '>', '#', '!!str', '?', ',', '1', 'yes', '\t', '%YAML 1.1', '---');
+    const tokens = fc.constantFrom(
+      'a',
+      ':',
+      ' ',
+      '\n',
+      '  ',
+      '-',
+      '[',
+      ']',
+      '{',
+      '}',
+      '&x',
+      '*x',
+      '<<',
+      '"',
+      "'",
+      '|',
+      '>',
+      '#',
+      '!!str',
+      '?',
+      ',',
+      '1',
+      'yes',
+      '\t',
+      '%YAML 1.1',
+      '---',
+    );
     const yamlish = fc.array(tokens, { maxLength: 300 }).map((t) => t.join(''));
     fc.assert(
       fc.property(fc.oneof(yamlish, fc.string({ maxLength: 400 })), (src) => {

@@ -49,7 +49,13 @@ const sizeOf = (w: Walk, v: unknown): number => (v !== null && typeof v === 'obj
 const count = (w: Walk, n: number, at: Pos): void => {
   w.total += n;
   if (w.total > w.limits.maxExpandedNodes) {
-    fail(w.map.file, at, `The document expands to more than ${w.limits.maxExpandedNodes} values through aliases (limit maxExpandedNodes = ${w.limits.maxExpandedNodes}).`, 'Reduce the use of aliases that refer to other aliases.', 'limit');
+    fail(
+      w.map.file,
+      at,
+      `The document expands to more than ${w.limits.maxExpandedNodes} values through aliases (limit maxExpandedNodes = ${w.limits.maxExpandedNodes}).`,
+      'Reduce the use of aliases that refer to other aliases.',
+      'limit',
+    );
   }
 };
 
@@ -66,7 +72,8 @@ function convert(w: Walk, node: unknown, depth: number): unknown {
   if (node === null || node === undefined) return null;
   const n = node as Node;
   const pos = posAt(w.lc, n.range?.[0]);
-  if (depth > w.limits.maxDepth) fail(w.map.file, pos, `Nesting is deeper than ${w.limits.maxDepth} levels (limit maxDepth = ${w.limits.maxDepth}).`, 'Flatten the document.', 'limit');
+  if (depth > w.limits.maxDepth)
+    fail(w.map.file, pos, `Nesting is deeper than ${w.limits.maxDepth} levels (limit maxDepth = ${w.limits.maxDepth}).`, 'Flatten the document.', 'limit');
   let out: unknown;
   if (isAlias(n)) {
     const name = (n as Alias).source;
@@ -79,7 +86,8 @@ function convert(w: Walk, node: unknown, depth: number): unknown {
     count(w, 1, pos);
     out = scalarValue(n);
     // `|` or `>` running to the end of a document that has no final line break: the value has none either.
-    if (typeof out === 'string' && n.range?.[1] === w.endsWithoutBreak && (n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED') && out.endsWith('\n')) out = out.slice(0, -1);
+    if (typeof out === 'string' && n.range?.[1] === w.endsWithoutBreak && (n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED') && out.endsWith('\n'))
+      out = out.slice(0, -1);
   } else if (isMap(n)) {
     out = convertMap(w, n.items, pos, depth);
   } else if (isSeq(n)) {
@@ -119,7 +127,8 @@ function convertMap(w: Walk, items: unknown[], pos: Pos, depth: number): Record<
       const v = convert(w, valueNode, depth + 1);
       const sources = Array.isArray(v) ? v : [v];
       for (const s of sources) {
-        if (s === null || typeof s !== 'object' || Array.isArray(s) || s instanceof YamlFloat) fail(w.map.file, valuePos, 'A merge key (<<) must refer to a map or a list of maps.', 'Use `<<: *anchor` where the anchor names a map.');
+        if (s === null || typeof s !== 'object' || Array.isArray(s) || s instanceof YamlFloat)
+          fail(w.map.file, valuePos, 'A merge key (<<) must refer to a map or a list of maps.', 'Use `<<: *anchor` where the anchor names a map.');
         merged.push(s as Record<string, unknown>);
       }
       continue;
@@ -164,15 +173,43 @@ export function parseYaml(source: string, file: string, limits: Partial<ParseLim
   const lim = { ...defaultParseLimits, ...limits };
   const map = new SourceMap(file);
   const bytes = Buffer.byteLength(source, 'utf8');
-  if (bytes > lim.maxBytes) fail(file, { line: 1, column: 1 }, `The config is ${bytes} bytes, more than ${lim.maxBytes} (limit maxBytes = ${lim.maxBytes}).`, 'Split the config or remove unused parts.', 'limit');
+  if (bytes > lim.maxBytes)
+    fail(
+      file,
+      { line: 1, column: 1 },
+      `The config is ${bytes} bytes, more than ${lim.maxBytes} (limit maxBytes = ${lim.maxBytes}).`,
+      'Split the config or remove unused parts.',
+      'limit',
+    );
   const flowDepth = maxFlowDepth(source, lim.maxDepth);
-  if (flowDepth.depth > lim.maxDepth) fail(file, posOfOffset(source, flowDepth.offset), `Nesting is deeper than ${lim.maxDepth} levels (limit maxDepth = ${lim.maxDepth}).`, 'Flatten the document.', 'limit');
+  if (flowDepth.depth > lim.maxDepth)
+    fail(
+      file,
+      posOfOffset(source, flowDepth.offset),
+      `Nesting is deeper than ${lim.maxDepth} levels (limit maxDepth = ${lim.maxDepth}).`,
+      'Flatten the document.',
+      'limit',
+    );
   const lc = new LineCounter();
   let doc;
   try {
-    doc = parseDocument(source, { ...circleciYamlSchema, lineCounter: lc, uniqueKeys: false, merge: false, prettyErrors: false, strict: false, stringKeys: false });
+    doc = parseDocument(source, {
+      ...circleciYamlSchema,
+      lineCounter: lc,
+      uniqueKeys: false,
+      merge: false,
+      prettyErrors: false,
+      strict: false,
+      stringKeys: false,
+    });
   } catch (err) {
-    return fail(file, { line: 1, column: 1 }, `The config could not be parsed: ${err instanceof RangeError ? 'it is nested too deeply' : String(err)}.`, 'Check the YAML syntax.', err instanceof RangeError ? 'limit' : 'yaml');
+    return fail(
+      file,
+      { line: 1, column: 1 },
+      `The config could not be parsed: ${err instanceof RangeError ? 'it is nested too deeply' : String(err)}.`,
+      'Check the YAML syntax.',
+      err instanceof RangeError ? 'limit' : 'yaml',
+    );
   }
   const first = doc.errors[0];
   if (first) {
@@ -185,7 +222,13 @@ export function parseYaml(source: string, file: string, limits: Partial<ParseLim
     return { value: convert(w, doc.contents, 0), map };
   } catch (err) {
     if (err instanceof ConfigCompileError) throw err;
-    return fail(file, { line: 1, column: 1 }, `The config could not be read: ${err instanceof RangeError ? 'it is nested too deeply' : String(err)}.`, 'Flatten the document.', 'limit');
+    return fail(
+      file,
+      { line: 1, column: 1 },
+      `The config could not be read: ${err instanceof RangeError ? 'it is nested too deeply' : String(err)}.`,
+      'Flatten the document.',
+      'limit',
+    );
   }
 }
 

@@ -20,7 +20,11 @@ export function engineSockets(env: Record<string, string | undefined> = process.
 
 /** The engine at `dockerHost` when `docker version` answers within `timeoutMs` (the CLI must be on PATH). */
 export function probeEngine(dockerHost: string, env: Record<string, string | undefined> = process.env, timeoutMs = 10_000): ContainerEngine | undefined {
-  const r = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...env, DOCKER_HOST: dockerHost } as NodeJS.ProcessEnv, encoding: 'utf8', timeout: timeoutMs });
+  const r = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+    env: { ...env, DOCKER_HOST: dockerHost } as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
   return r.status === 0 && r.stdout.trim() ? { dockerHost, version: r.stdout.trim() } : undefined;
 }
 
@@ -46,7 +50,11 @@ export const OWNER_PID_LABEL = 'io.slipway.owner-pid';
 export const OWNER_HOST_LABEL = 'io.slipway.owner-host';
 
 /** The labels of a task's containers and network, owned by this process. */
-export const ownerLabels = (taskId: string): Record<string, string> => ({ [TASK_LABEL]: taskId, [OWNER_PID_LABEL]: String(process.pid), [OWNER_HOST_LABEL]: hostname() });
+export const ownerLabels = (taskId: string): Record<string, string> => ({
+  [TASK_LABEL]: taskId,
+  [OWNER_PID_LABEL]: String(process.pid),
+  [OWNER_HOST_LABEL]: hostname(),
+});
 
 /** Runs `docker args...` (no output kept); resolves its stdout, or undefined when it failed. */
 export function dockerOut(args: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -69,9 +77,15 @@ const alive = (pid: number) => {
  */
 export function sweepOrphans(env: NodeJS.ProcessEnv = process.env, host = hostname()): string[] {
   const listed = dockerOut(['ps', '-a', '--filter', `label=${OWNER_HOST_LABEL}=${host}`, '--format', `{{.Names}}\t{{.Label "${OWNER_PID_LABEL}"}}`], env) ?? '';
-  const dead = listed.split('\n').map((l) => l.split('\t')).filter(([name, pid]) => name && !alive(Number(pid))).map(([name]) => name);
+  const dead = listed
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .filter(([name, pid]) => name && !alive(Number(pid)))
+    .map(([name]) => name);
   // Names end in the image's index: the highest (a service) first, the primary last.
-  const removed = dead.sort((a, b) => Number(b.split('-').pop()) - Number(a.split('-').pop())).filter((name) => dockerOut(['rm', '-f', '-v', name], env) !== undefined);
+  const removed = dead
+    .sort((a, b) => Number(b.split('-').pop()) - Number(a.split('-').pop()))
+    .filter((name) => dockerOut(['rm', '-f', '-v', name], env) !== undefined);
   for (const kind of ['volume', 'network']) {
     const names = dockerOut([kind, 'ls', '--filter', `label=${OWNER_HOST_LABEL}=${host}`, '--format', '{{.Name}}'], env) ?? '';
     for (const name of names.split('\n').filter(Boolean)) {
@@ -81,4 +95,3 @@ export function sweepOrphans(env: NodeJS.ProcessEnv = process.env, host = hostna
   }
   return removed;
 }
-

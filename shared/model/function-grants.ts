@@ -97,7 +97,15 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
   },
   // events: a serial group's next job waits in another workflow, which is nudged through its own event group.
   conductor: { table: 'read-write', objects: {}, send: ['dispatch', 'events', 'notify'], rejects: 'events', secrets: [], envelope: [], compute: [] },
-  dispatcher: { table: 'read-write', objects: {}, send: ['events'], rejects: 'dispatch', secrets: ['signingKey'], envelope: [], compute: ['run-tasks', 'stop-tasks', 'scale-machines'] },
+  dispatcher: {
+    table: 'read-write',
+    objects: {},
+    send: ['events'],
+    rejects: 'dispatch',
+    secrets: ['signingKey'],
+    envelope: [],
+    compute: ['run-tasks', 'stop-tasks', 'scale-machines'],
+  },
   cron: {
     table: 'read-write',
     objects: {},

@@ -26,7 +26,15 @@ export interface JobSpec {
   /** Values to mask in output (project and context secrets). */
   secrets: string[];
   /** `sshKey`: the project's preferred checkout key, used when `url` is an SSH remote. */
-  checkout: { url: string; revision: string; branch?: string; tag?: string; username?: string; password?: string; sshKey?: { fingerprint: string; privateKey: string } };
+  checkout: {
+    url: string;
+    revision: string;
+    branch?: string;
+    tag?: string;
+    username?: string;
+    password?: string;
+    sshKey?: { fingerprint: string; privateKey: string };
+  };
   heartbeatSeconds: number;
   /**
    * Rerun with SSH: the agent serves SSH to the job's environment to these public keys (users with write

@@ -26,8 +26,18 @@ function recordingQueue() {
 
 async function deliverExample(queue: MessageQueue, event: string, payload: unknown) {
   const body = JSON.stringify(payload);
-  const headers = { 'x-github-event': event, 'x-github-delivery': `d-${event}`, 'x-hub-signature-256': await sign('s3cret', body), 'content-type': 'application/json' };
-  const deps = { queue, dedupe: { claim: async () => true, release: async () => undefined }, clock: { now: () => new Date('2026-01-01T00:00:00Z') }, githubWebhookSecrets: ['s3cret'] };
+  const headers = {
+    'x-github-event': event,
+    'x-github-delivery': `d-${event}`,
+    'x-hub-signature-256': await sign('s3cret', body),
+    'content-type': 'application/json',
+  };
+  const deps = {
+    queue,
+    dedupe: { claim: async () => true, release: async () => undefined },
+    clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+    githubWebhookSecrets: ['s3cret'],
+  };
   return receiveGitHubWebhook(deps as never, { headers, body });
 }
 
@@ -42,7 +52,12 @@ describe('queue message schemas', () => {
     const pr = examplePayload('pull_request', (p) => p.action === 'opened');
     const installation = examplePayload('installation', (p) => p.action === 'created');
     const added = examplePayload('installation_repositories', (p) => p.action === 'added');
-    for (const [event, payload] of [['push', pushes], ['pull_request', pr], ['installation', installation], ['installation_repositories', added]] as const) {
+    for (const [event, payload] of [
+      ['push', pushes],
+      ['pull_request', pr],
+      ['installation', installation],
+      ['installation_repositories', added],
+    ] as const) {
       expect((await deliverExample(queue, event, payload)).status).toBe(202);
     }
     expect(sent.map((m) => m.queue)).toEqual(['triggers', 'triggers', 'triggers', 'triggers']);

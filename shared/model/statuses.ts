@@ -1,16 +1,6 @@
 /** CircleCI job statuses (API v2). */
 export type JobStatus =
-  | 'blocked'
-  | 'queued'
-  | 'running'
-  | 'success'
-  | 'failed'
-  | 'canceled'
-  | 'not_run'
-  | 'on_hold'
-  | 'infrastructure_fail'
-  | 'timedout'
-  | 'unauthorized';
+  'blocked' | 'queued' | 'running' | 'success' | 'failed' | 'canceled' | 'not_run' | 'on_hold' | 'infrastructure_fail' | 'timedout' | 'unauthorized';
 
 /** CircleCI workflow statuses (API v2). */
 export type WorkflowStatus = 'running' | 'on_hold' | 'failing' | 'success' | 'failed' | 'error' | 'canceled' | 'not_run';
@@ -18,15 +8,7 @@ export type WorkflowStatus = 'running' | 'on_hold' | 'failing' | 'success' | 'fa
 /** CircleCI pipeline states (API v2). */
 export type PipelineState = 'created' | 'errored' | 'setup-pending' | 'setup' | 'pending';
 
-export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = [
-  'success',
-  'failed',
-  'canceled',
-  'not_run',
-  'infrastructure_fail',
-  'timedout',
-  'unauthorized',
-];
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['success', 'failed', 'canceled', 'not_run', 'infrastructure_fail', 'timedout', 'unauthorized'];
 
 export function isTerminalJob(status: JobStatus): boolean {
   return TERMINAL_JOB_STATUSES.includes(status);

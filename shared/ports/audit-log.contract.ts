@@ -17,7 +17,9 @@ export function defineAuditLogContract(name: string, factory: () => Promise<Audi
   describe(`AuditLog contract: ${name}`, () => {
     it('lists flushed events of a time range oldest first, across hours and flushes', async () => {
       const log = await factory();
-      const events = ['2026-02-01T10:59:59.000Z', '2026-02-01T11:00:00.000Z', '2026-02-01T12:30:00.000Z', '2026-02-01T09:00:00.000Z'].map((t) => anAuditEvent(t));
+      const events = ['2026-02-01T10:59:59.000Z', '2026-02-01T11:00:00.000Z', '2026-02-01T12:30:00.000Z', '2026-02-01T09:00:00.000Z'].map((t) =>
+        anAuditEvent(t),
+      );
       log.record(events[0]);
       log.record(events[1]);
       await log.flush();
@@ -26,9 +28,12 @@ export function defineAuditLogContract(name: string, factory: () => Promise<Audi
       await log.flush();
       await log.flush();
       expect(await log.list({ from: new Date('2026-02-01T10:00:00Z'), to: new Date('2026-02-01T12:30:00Z') })).toEqual([events[0], events[1]]);
-      expect((await log.list({ from: new Date('2026-02-01T00:00:00Z'), to: new Date('2026-02-02T00:00:00Z') })).map((e) => e.occurred_at)).toEqual(
-        ['2026-02-01T09:00:00.000Z', '2026-02-01T10:59:59.000Z', '2026-02-01T11:00:00.000Z', '2026-02-01T12:30:00.000Z'],
-      );
+      expect((await log.list({ from: new Date('2026-02-01T00:00:00Z'), to: new Date('2026-02-02T00:00:00Z') })).map((e) => e.occurred_at)).toEqual([
+        '2026-02-01T09:00:00.000Z',
+        '2026-02-01T10:59:59.000Z',
+        '2026-02-01T11:00:00.000Z',
+        '2026-02-01T12:30:00.000Z',
+      ]);
     });
 
     it('keeps nothing until flushed', async () => {

@@ -7,17 +7,12 @@ export interface CommitStatusHarness {
   /** A commit of the project's repository. */
   revision: string;
   /** The statuses the provider holds for a commit, newest first. */
-  read(
-    revision: string,
-  ): Promise<Array<{ context: string; state: CommitState; targetUrl?: string; description?: string }>>;
+  read(revision: string): Promise<Array<{ context: string; state: CommitState; targetUrl?: string; description?: string }>>;
   /** Makes the provider answer the next `count` posts with HTTP `status` (502: server error, 403: rate limit). */
   failNext(count: number, status: number): void;
 }
 
-export function defineCommitStatusNotifierContract(
-  name: string,
-  factory: () => Promise<CommitStatusHarness>,
-): void {
+export function defineCommitStatusNotifierContract(name: string, factory: () => Promise<CommitStatusHarness>): void {
   describe(`CommitStatusNotifier contract: ${name}`, () => {
     let h: CommitStatusHarness;
     beforeAll(async () => {

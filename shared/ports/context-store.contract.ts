@@ -3,7 +3,14 @@ import type { Context } from '../model/entities';
 import type { ContextStore } from './context-store';
 
 function aContext(overrides: Partial<Context> = {}): Context {
-  return { id: randomUUID(), name: `ctx-${randomUUID().slice(0, 6)}`, ownerSlug: `gh/org${randomUUID().slice(0, 6)}`, ownerId: randomUUID(), createdAt: new Date().toISOString(), ...overrides };
+  return {
+    id: randomUUID(),
+    name: `ctx-${randomUUID().slice(0, 6)}`,
+    ownerSlug: `gh/org${randomUUID().slice(0, 6)}`,
+    ownerId: randomUUID(),
+    createdAt: new Date().toISOString(),
+    ...overrides,
+  };
 }
 
 /** The behaviour every ContextStore adapter must have (house rule 3). */
@@ -16,7 +23,11 @@ export function defineContextStoreContract(name: string, factory: () => Promise<
 
     it('keeps context names unique per owner, also under concurrent creates', async () => {
       const c = aContext();
-      const results = await Promise.all([store.createContext(c), store.createContext({ ...c, id: randomUUID() }), store.createContext({ ...c, id: randomUUID() })]);
+      const results = await Promise.all([
+        store.createContext(c),
+        store.createContext({ ...c, id: randomUUID() }),
+        store.createContext({ ...c, id: randomUUID() }),
+      ]);
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await store.createContext({ ...aContext(), name: c.name, ownerSlug: 'gh/other' + c.ownerSlug.slice(3) })).toBe(true);
       const found = await store.getContextByName(c.ownerSlug, c.name);
@@ -48,7 +59,14 @@ export function defineContextStoreContract(name: string, factory: () => Promise<
       const c = aContext();
       await store.createContext(c);
       await store.putRestriction({ id: 'r1', contextId: c.id, type: 'project', value: 'p1', name: 'demo', createdAt: '2026-01-01T00:00:00Z' });
-      await store.putRestriction({ id: 'r2', contextId: c.id, type: 'expression', value: 'pipeline.git.branch == "main"', name: '', createdAt: '2026-01-02T00:00:00Z' });
+      await store.putRestriction({
+        id: 'r2',
+        contextId: c.id,
+        type: 'expression',
+        value: 'pipeline.git.branch == "main"',
+        name: '',
+        createdAt: '2026-01-02T00:00:00Z',
+      });
       expect((await store.listRestrictions(c.id)).map((r) => r.id)).toEqual(['r1', 'r2']);
       expect(await store.deleteRestriction(c.id, 'r1')).toBe(true);
       expect(await store.deleteRestriction(c.id, 'r1')).toBe(false);

@@ -1,9 +1,6 @@
 import type { GitHubInstallationStore } from './github-installation-store';
 
-export function defineGitHubInstallationStoreContract(
-  name: string,
-  factory: () => Promise<GitHubInstallationStore>,
-): void {
+export function defineGitHubInstallationStoreContract(name: string, factory: () => Promise<GitHubInstallationStore>): void {
   describe(`GitHubInstallationStore contract: ${name}`, () => {
     let store: GitHubInstallationStore;
     const id = () => Math.floor(Math.random() * 1e9);

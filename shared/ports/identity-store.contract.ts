@@ -3,7 +3,15 @@ import type { User } from '../model/entities';
 import type { IdentityStore } from './identity-store';
 
 function aUser(overrides: Partial<User> = {}): User {
-  return { id: randomUUID(), login: `user-${randomUUID().slice(0, 8)}`, name: 'A User', roles: {}, admin: false, createdAt: new Date().toISOString(), ...overrides };
+  return {
+    id: randomUUID(),
+    login: `user-${randomUUID().slice(0, 8)}`,
+    name: 'A User',
+    roles: {},
+    admin: false,
+    createdAt: new Date().toISOString(),
+    ...overrides,
+  };
 }
 
 /** The behaviour every IdentityStore adapter must have (house rule 3). */
@@ -90,7 +98,11 @@ export function defineIdentityStoreContract(name: string, factory: () => Promise
     it('follows and unfollows projects idempotently, per user', async () => {
       const [u, other] = [aUser(), aUser()];
       await Promise.all([store.createUser(u), store.createUser(other)]);
-      await Promise.all([store.setFollowing(u.id, 'gh/acme/b', true), store.setFollowing(u.id, 'gh/acme/a', true), store.setFollowing(u.id, 'gh/acme/a', true)]);
+      await Promise.all([
+        store.setFollowing(u.id, 'gh/acme/b', true),
+        store.setFollowing(u.id, 'gh/acme/a', true),
+        store.setFollowing(u.id, 'gh/acme/a', true),
+      ]);
       await store.setFollowing(other.id, 'gh/acme/c', true);
       expect(await store.listFollowedProjects(u.id)).toEqual(['gh/acme/a', 'gh/acme/b']);
       await store.setFollowing(u.id, 'gh/acme/a', false);

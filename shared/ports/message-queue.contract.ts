@@ -21,7 +21,10 @@ export function defineMessageQueueContract(
     it('delivers sent messages, including batches larger than 10', async () => {
       const { queue, receive } = await factory();
       await queue.send('dispatch', dispatch(0));
-      await queue.sendMany('dispatch', Array.from({ length: 12 }, (_, i) => ({ body: dispatch(i + 1) })));
+      await queue.sendMany(
+        'dispatch',
+        Array.from({ length: 12 }, (_, i) => ({ body: dispatch(i + 1) })),
+      );
       const got = await receive('dispatch');
       expect(got.map((m) => (m as { taskIndex: number }).taskIndex).sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i));
     });

@@ -35,5 +35,8 @@ export interface NotificationPreferenceStore {
   findUserIdByEmail(email: string): Promise<string | undefined>;
   getProject(projectSlug: string): Promise<{ emailNotifications: EmailNotificationLevel } | undefined>;
   putProject(projectSlug: string, prefs: { emailNotifications: EmailNotificationLevel }): Promise<void>;
-  recordOutcome(key: { projectSlug: string; branch: string; workflowName: string }, outcome: Omit<BranchOutcome, 'previousStatus'>): Promise<BranchOutcome | undefined>;
+  recordOutcome(
+    key: { projectSlug: string; branch: string; workflowName: string },
+    outcome: Omit<BranchOutcome, 'previousStatus'>,
+  ): Promise<BranchOutcome | undefined>;
 }

@@ -1,7 +1,8 @@
 import type { OrbReference, OrbResolver } from './orb-resolver';
 
 /** An orb's packed source, as a registry serves it. */
-const orbText = (ref: OrbReference) => `version: 2.1\ndescription: ${ref.namespace}/${ref.name}@${ref.version}\ncommands:\n  hello:\n    steps:\n      - run: echo hello\n`;
+const orbText = (ref: OrbReference) =>
+  `version: 2.1\ndescription: ${ref.namespace}/${ref.name}@${ref.version}\ncommands:\n  hello:\n    steps:\n      - run: echo hello\n`;
 
 /**
  * The semantics `shared/ports/orb-resolver.ts` states, for every adapter: a published exact version resolves to
@@ -12,7 +13,11 @@ const orbText = (ref: OrbReference) => `version: 2.1\ndescription: ${ref.namespa
  */
 export function defineOrbResolverContract(
   name: string,
-  factory: () => Promise<{ resolver: OrbResolver; publish: (ref: OrbReference, text: string) => Promise<void>; outside?: (file: string, text: string) => Promise<void> }>,
+  factory: () => Promise<{
+    resolver: OrbResolver;
+    publish: (ref: OrbReference, text: string) => Promise<void>;
+    outside?: (file: string, text: string) => Promise<void>;
+  }>,
 ): void {
   describe(`OrbResolver contract: ${name}`, () => {
     const ref = { namespace: 'acme', name: 'tools', version: '1.2.3' };
@@ -21,13 +26,21 @@ export function defineOrbResolverContract(
       const { resolver, publish } = await factory();
       await publish(ref, orbText(ref));
       expect(await resolver.resolve(ref)).toBe(orbText(ref));
-      expect(await Promise.all([resolver.resolve({ ...ref }), resolver.resolve({ ...ref }), resolver.resolve({ ...ref })])).toEqual([orbText(ref), orbText(ref), orbText(ref)]);
+      expect(await Promise.all([resolver.resolve({ ...ref }), resolver.resolve({ ...ref }), resolver.resolve({ ...ref })])).toEqual([
+        orbText(ref),
+        orbText(ref),
+        orbText(ref),
+      ]);
     });
 
     it('resolves undefined for an unknown orb, version or namespace', async () => {
       const { resolver, publish } = await factory();
       await publish(ref, orbText(ref));
-      for (const unknown of [{ ...ref, name: 'other' }, { ...ref, version: '9.9.9' }, { ...ref, namespace: 'nobody' }]) {
+      for (const unknown of [
+        { ...ref, name: 'other' },
+        { ...ref, version: '9.9.9' },
+        { ...ref, namespace: 'nobody' },
+      ]) {
         await expect(resolver.resolve(unknown)).resolves.toBeUndefined();
       }
     });

@@ -91,9 +91,18 @@ export function definePipelineStoreContract(name: string, factory: () => Promise
       expect(stored?.tasks[1].steps).toEqual(steps);
       expect(stored?.tasks[0].steps).not.toEqual(steps);
       // With a job condition, task and job change together or not at all.
-      expect(await store.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'queued' }, { expected: 'queued', patch: { status: 'running' } })).toBeUndefined();
+      expect(
+        await store.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'queued' }, { expected: 'queued', patch: { status: 'running' } }),
+      ).toBeUndefined();
       expect((await store.getJob(wf.id, job.id))?.tasks[0].status).toBe('blocked');
-      const both = await store.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'running' }, { expected: 'blocked', patch: { status: 'running', startedAt: 't0' } });
+      const both = await store.updateTask(
+        wf.id,
+        job.id,
+        0,
+        { status: 'blocked' },
+        { status: 'running' },
+        { expected: 'blocked', patch: { status: 'running', startedAt: 't0' } },
+      );
       expect(both).toMatchObject({ status: 'running', startedAt: 't0' });
       expect(both?.tasks[0].status).toBe('running');
     });

@@ -23,7 +23,12 @@ export function defineRepositorySourceContract(name: string, factory: () => Prom
       repo.git('tag', 'v1.0.0', first);
       const second = repo.commit({ 'README.md': 'two\n' }, 'Second commit\n\nWith a body line.');
       const feature = repo.commit({ 'feature.txt': 'f\n' }, 'On a feature', 'feature/x');
-      expect(await source.resolve(project, {})).toMatchObject({ revision: second, subject: 'Second commit', body: 'With a body line.', authorName: expect.any(String) });
+      expect(await source.resolve(project, {})).toMatchObject({
+        revision: second,
+        subject: 'Second commit',
+        body: 'With a body line.',
+        authorName: expect.any(String),
+      });
       expect((await source.resolve(project, { branch: 'main' })).revision).toBe(second);
       expect((await source.resolve(project, { branch: 'feature/x' })).revision).toBe(feature);
       expect((await source.resolve(project, { tag: 'v1.0.0' })).revision).toBe(first);
@@ -32,7 +37,11 @@ export function defineRepositorySourceContract(name: string, factory: () => Prom
 
     it('throws RefNotFoundError naming the kind for an unknown branch, tag or revision', async () => {
       const { source, project } = await factory();
-      for (const [ref, kind] of [[{ branch: 'nope' }, 'Branch'], [{ tag: 'v9' }, 'Tag'], [{ revision: 'f'.repeat(40) }, 'Revision']] as const) {
+      for (const [ref, kind] of [
+        [{ branch: 'nope' }, 'Branch'],
+        [{ tag: 'v9' }, 'Tag'],
+        [{ revision: 'f'.repeat(40) }, 'Revision'],
+      ] as const) {
         const error = await source.resolve(project, ref).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(RefNotFoundError);
         expect((error as RefNotFoundError).kind).toBe(kind);

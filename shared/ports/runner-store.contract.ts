@@ -59,11 +59,20 @@ export function defineRunnerStoreContract(name: string, factory: () => Promise<R
       const rc = `${ns()}/mac`;
       await store.touchRunner({ resourceClass: rc, name: 'host-1', version: '1', lastSeen: '2026-01-01T00:00:00.000Z' });
       await store.touchRunner({ resourceClass: rc, name: 'host-1', version: '2', lastSeen: '2026-01-01T00:01:00.000Z' });
-      expect(await store.listRunners(rc)).toEqual([{ resourceClass: rc, name: 'host-1', version: '2', firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-01T00:01:00.000Z' }]);
+      expect(await store.listRunners(rc)).toEqual([
+        { resourceClass: rc, name: 'host-1', version: '2', firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-01T00:01:00.000Z' },
+      ]);
     });
     it('keeps machine instances, lets each claim one task ever, and undoes only its own claim', async () => {
       const instanceId = `i-${randomUUID().slice(0, 12)}`;
-      const instance = { instanceId, resourceClass: 'medium', groupName: 'g', credentialHash: 'h', issuedAt: '2026-01-01T00:00:00.000Z', credentialExpiresAt: '2026-01-09T00:00:00.000Z' };
+      const instance = {
+        instanceId,
+        resourceClass: 'medium',
+        groupName: 'g',
+        credentialHash: 'h',
+        issuedAt: '2026-01-01T00:00:00.000Z',
+        credentialExpiresAt: '2026-01-09T00:00:00.000Z',
+      };
       await store.putMachineInstance(instance);
       expect(await store.getMachineInstance(instanceId)).toEqual(instance);
       expect((await store.listMachineInstances()).filter((i) => i.instanceId === instanceId)).toEqual([instance]);

@@ -7,9 +7,16 @@ export function defineUserSshKeyStoreContract(name: string, factory: () => Promi
     beforeAll(async () => {
       store = await factory();
     });
-    const key = (userId: string, n: number): UserSshKey => ({ userId, title: `key ${n}`, publicKey: `ssh-ed25519 AAAA${n}`, sha256Fingerprint: `SHA256:fp/${n}+x`, fingerprint: `aa:${n}`, createdAt: `2026-01-0${n}T00:00:00.000Z` });
+    const key = (userId: string, n: number): UserSshKey => ({
+      userId,
+      title: `key ${n}`,
+      publicKey: `ssh-ed25519 AAAA${n}`,
+      sha256Fingerprint: `SHA256:fp/${n}+x`,
+      fingerprint: `aa:${n}`,
+      createdAt: `2026-01-0${n}T00:00:00.000Z`,
+    });
 
-    it('keeps each user\'s keys apart, oldest first, and creates a key once', async () => {
+    it("keeps each user's keys apart, oldest first, and creates a key once", async () => {
       const [a, b] = [randomUUID(), randomUUID()];
       expect(await store.put(key(a, 2))).toBe(true);
       expect(await store.put(key(a, 1))).toBe(true);

@@ -23,7 +23,15 @@ export function defineWebhookStoreContract(name: string, factory: () => Promise<
     });
     const T0 = '2026-01-01T00:01:00.000Z';
     const T1 = '2026-01-01T00:02:00.000Z';
-    const event = (webhookId: string): WebhookEvent => ({ id: randomUUID(), webhookId, type: 'job-completed', body: '{}', status: 'pending', attempts: 0, createdAt: '2026-01-01T00:00:00.000Z' });
+    const event = (webhookId: string): WebhookEvent => ({
+      id: randomUUID(),
+      webhookId,
+      type: 'job-completed',
+      body: '{}',
+      status: 'pending',
+      attempts: 0,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
 
     it('stores, replaces, lists per project oldest first and deletes webhooks', async () => {
       const a = hook();
@@ -70,7 +78,16 @@ export function defineWebhookStoreContract(name: string, factory: () => Promise<
     it('keeps the delivery log per webhook, newest first, up to a limit', async () => {
       const id = randomUUID();
       for (let i = 1; i <= 3; i++) {
-        await store.recordAttempt({ webhookId: id, eventId: 'e', eventType: 'job-completed', attempt: i, at: `2026-01-01T00:00:0${i}.000Z`, status: 500, latencyMs: 3, willRetry: i < 3 });
+        await store.recordAttempt({
+          webhookId: id,
+          eventId: 'e',
+          eventType: 'job-completed',
+          attempt: i,
+          at: `2026-01-01T00:00:0${i}.000Z`,
+          status: 500,
+          latencyMs: 3,
+          willRetry: i < 3,
+        });
       }
       expect((await store.listAttempts(id)).map((a) => a.attempt)).toEqual([3, 2, 1]);
       expect((await store.listAttempts(id, 2)).map((a) => a.attempt)).toEqual([3, 2]);

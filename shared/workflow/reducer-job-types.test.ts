@@ -7,7 +7,13 @@ const KEY = 'gh/acme/deploy-prod';
 const TICK: WorkflowEvent = { type: 'Reconcile' };
 const ok = (job: string) => ({ job, statuses: ['success' as const] });
 const job = (s: WorkflowState, name: string) => s.jobs.find((j) => j.name === name)!;
-const entry = (jobId: string, pipelineNumber: number): SerialGroupEntry => ({ jobId, workflowId: 'other', projectSlug: 'gh/acme/app', pipelineNumber, since: '2026-01-01T00:00:00Z' });
+const entry = (jobId: string, pipelineNumber: number): SerialGroupEntry => ({
+  jobId,
+  workflowId: 'other',
+  projectSlug: 'gh/acme/app',
+  pipelineNumber,
+  since: '2026-01-01T00:00:00Z',
+});
 
 /** Reduces, then checks that reducing the outcome again (a duplicate delivery) yields nothing more. */
 function reduceOnce(state: WorkflowState, event: WorkflowEvent = TICK) {
@@ -59,10 +65,20 @@ function locked(deployStatus: Job['status'] = 'blocked') {
   const workflow = aWorkflow({ pipelineNumber: 7, projectSlug: 'gh/acme/app' });
   const lockJob = aJob(workflow, { plan: aJobPlan({ name: 'lock', type: 'lock', serialGroup: 'deploy-prod', steps: [] }) });
   const deploy = aJob(workflow, { status: deployStatus, plan: aJobPlan({ name: 'deploy', requires: [ok('lock')] }) });
-  const unlockJob = aJob(workflow, { plan: aJobPlan({ name: 'unlock', type: 'unlock', unlocks: 'deploy-prod', steps: [], requires: [{ job: 'deploy', statuses: ['success', 'failed', 'canceled', 'not_run'] }] }) });
+  const unlockJob = aJob(workflow, {
+    plan: aJobPlan({
+      name: 'unlock',
+      type: 'unlock',
+      unlocks: 'deploy-prod',
+      steps: [],
+      requires: [{ job: 'deploy', statuses: ['success', 'failed', 'canceled', 'not_run'] }],
+    }),
+  });
   return { workflow, jobs: [lockJob, deploy, unlockJob] } as WorkflowState;
 }
-const lockOf = (holder?: SerialGroupEntry, waiters: SerialGroupEntry[] = []): Record<string, SerialGroupLock> => ({ [KEY]: { key: KEY, holder, waiters, version: 1 } });
+const lockOf = (holder?: SerialGroupEntry, waiters: SerialGroupEntry[] = []): Record<string, SerialGroupLock> => ({
+  [KEY]: { key: KEY, holder, waiters, version: 1 },
+});
 
 describe('reduceWorkflow lock and unlock jobs', () => {
   it('a lock job takes a free group and succeeds at once, keeping the group while the jobs after it run', () => {
@@ -98,7 +114,10 @@ describe('reduceWorkflow lock and unlock jobs', () => {
   it('a canceled workflow gives its lock back even though its unlock job never ran', () => {
     const state = locked('running');
     state.jobs[0] = { ...state.jobs[0], status: 'success' };
-    const r = reduceWorkflow({ ...state, serialGroups: lockOf({ ...entry(job(state, 'lock').id, 7), workflowId: state.workflow.id }) }, { type: 'WorkflowCancelRequested', by: 'me' });
+    const r = reduceWorkflow(
+      { ...state, serialGroups: lockOf({ ...entry(job(state, 'lock').id, 7), workflowId: state.workflow.id }) },
+      { type: 'WorkflowCancelRequested', by: 'me' },
+    );
     expect(r.commands).toContainEqual({ type: 'ReleaseSerialGroup', jobId: job(state, 'lock').id, key: KEY });
   });
 

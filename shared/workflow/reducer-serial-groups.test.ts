@@ -15,8 +15,16 @@ function deployWorkflow(number: number, buildStatus: Job['status'] = 'success', 
   return { workflow, jobs: [build, deploy, after] };
 }
 
-const entry = (jobId: string, pipelineNumber: number, projectSlug = 'gh/acme/app'): SerialGroupEntry => ({ jobId, workflowId: 'other', projectSlug, pipelineNumber, since: '2026-01-01T00:00:00Z' });
-const lock = (holder?: SerialGroupEntry, waiters: SerialGroupEntry[] = []): Record<string, SerialGroupLock> => ({ [KEY]: { key: KEY, holder, waiters, version: 3 } });
+const entry = (jobId: string, pipelineNumber: number, projectSlug = 'gh/acme/app'): SerialGroupEntry => ({
+  jobId,
+  workflowId: 'other',
+  projectSlug,
+  pipelineNumber,
+  since: '2026-01-01T00:00:00Z',
+});
+const lock = (holder?: SerialGroupEntry, waiters: SerialGroupEntry[] = []): Record<string, SerialGroupLock> => ({
+  [KEY]: { key: KEY, holder, waiters, version: 3 },
+});
 const job = (s: WorkflowState, name: string) => s.jobs.find((j) => j.name === name)!;
 
 /** Reduces, then checks that reducing the outcome again (a duplicate delivery) yields nothing more. */
@@ -44,7 +52,9 @@ describe('reduceWorkflow serial groups', () => {
   it('waits (blocked, in line once) while an older pipeline’s job holds the group', () => {
     const state = deployWorkflow(5);
     const r = reduceOnce({ ...state, serialGroups: lock(entry('older', 4)) });
-    expect(r.commands).toEqual([{ type: 'WaitSerialGroup', jobId: job(state, 'deploy').id, key: KEY, heldBy: { jobId: 'older', pipelineNumber: 4, projectSlug: 'gh/acme/app' } }]);
+    expect(r.commands).toEqual([
+      { type: 'WaitSerialGroup', jobId: job(state, 'deploy').id, key: KEY, heldBy: { jobId: 'older', pipelineNumber: 4, projectSlug: 'gh/acme/app' } },
+    ]);
     expect(job(r.state, 'deploy').status).toBe('blocked');
     expect(r.state.workflow.status).toBe('running');
   });
@@ -62,7 +72,11 @@ describe('reduceWorkflow serial groups', () => {
     for (const groups of [lock(entry('newer', 7)), lock(entry('other-project', 1, 'gh/acme/web'), [entry('newer', 7)])]) {
       const state = deployWorkflow(5);
       const r = reduceOnce({ ...state, serialGroups: groups });
-      expect(r.commands[0]).toEqual({ type: 'SkipJob', jobId: job(state, 'deploy').id, reason: expect.stringMatching(/pipeline 7 .*newer.*serial group deploys/) });
+      expect(r.commands[0]).toEqual({
+        type: 'SkipJob',
+        jobId: job(state, 'deploy').id,
+        reason: expect.stringMatching(/pipeline 7 .*newer.*serial group deploys/),
+      });
       expect([job(r.state, 'deploy').status, job(r.state, 'after').status]).toEqual(['not_run', 'not_run']);
       expect(r.state.workflow.status).toBe('success');
     }

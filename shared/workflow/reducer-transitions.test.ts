@@ -93,7 +93,12 @@ describe('reduceWorkflow transitions', () => {
     expect(retry.commands).toEqual([{ type: 'RetryJob', jobId: s.jobs[0].id, from: 'running', taskIndexes: [1] }]);
     expect(statusOf(retry.state, 'a')).toBe('queued');
     expect(retry.state.jobs[0].tasks[1]).toEqual(expect.objectContaining({ status: 'queued', attempt: 1 }));
-    const again = { ...retry.state, jobs: retry.state.jobs.map((j, i) => (i === 0 ? { ...j, status: 'running' as const, tasks: j.tasks.map((t) => ({ ...t, status: t.index === 1 ? ('failed' as const) : t.status })) } : j)) };
+    const again = {
+      ...retry.state,
+      jobs: retry.state.jobs.map((j, i) =>
+        i === 0 ? { ...j, status: 'running' as const, tasks: j.tasks.map((t) => ({ ...t, status: t.index === 1 ? ('failed' as const) : t.status })) } : j,
+      ),
+    };
     const failed = reduceOnce(again, TICK);
     expect(failed.commands[0]).toEqual(expect.objectContaining({ type: 'FinishJob', status: 'failed' }));
   });
@@ -101,16 +106,26 @@ describe('reduceWorkflow transitions', () => {
   it('changes nothing once the workflow is terminal, whatever arrives', () => {
     const s = chain('running', 'success');
     s.workflow.status = 'canceled';
-    const events: WorkflowEvent[] = [TICK, { type: 'Reconcile' }, { type: 'WorkflowCreated' }, { type: 'WorkflowCancelRequested', by: 'u' }, { type: 'JobCancelRequested', jobId: s.jobs[0].id, by: 'u' }];
+    const events: WorkflowEvent[] = [
+      TICK,
+      { type: 'Reconcile' },
+      { type: 'WorkflowCreated' },
+      { type: 'WorkflowCancelRequested', by: 'u' },
+      { type: 'JobCancelRequested', jobId: s.jobs[0].id, by: 'u' },
+    ];
     for (const e of events) expect(reduceWorkflow(s, e).commands).toEqual([]);
   });
 
   it('converges to the same state whatever order the events of a fan-out arrive in', () => {
     const workflow = aWorkflow();
-    const mk = (name: string, requires: string[]) => aJob(workflow, { name, plan: aJobPlan({ name, requires: requires.map((job) => ({ job, statuses: ['success'] })) }) });
+    const mk = (name: string, requires: string[]) =>
+      aJob(workflow, { name, plan: aJobPlan({ name, requires: requires.map((job) => ({ job, statuses: ['success'] })) }) });
     const jobs = [mk('a', []), mk('b', ['a']), mk('c', ['a']), mk('d', ['b', 'c'])];
     let s = reduceWorkflow({ workflow, jobs }, { type: 'WorkflowCreated' }).state;
-    const done = (st: WorkflowState, names: string[]) => ({ ...st, jobs: st.jobs.map((j) => (names.includes(j.name) ? { ...j, tasks: j.tasks.map((t) => ({ ...t, status: 'success' as const })) } : j)) });
+    const done = (st: WorkflowState, names: string[]) => ({
+      ...st,
+      jobs: st.jobs.map((j) => (names.includes(j.name) ? { ...j, tasks: j.tasks.map((t) => ({ ...t, status: 'success' as const })) } : j)),
+    });
     s = reduceWorkflow(done(s, ['a']), TICK).state;
     const bFirst = reduceWorkflow(reduceWorkflow(done(s, ['b']), TICK).state, TICK).state;
     const both = reduceWorkflow(done(bFirst, ['c']), TICK).state;

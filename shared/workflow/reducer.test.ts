@@ -33,14 +33,26 @@ const named = (state: WorkflowState, cmds: WorkflowCommand[]) =>
 
 describe('reduceWorkflow', () => {
   it('queues the roots when a workflow is created and waits for dependencies', () => {
-    const s = dag([['a', []], ['b', ['a']], ['c', []]]);
+    const s = dag([
+      ['a', []],
+      ['b', ['a']],
+      ['c', []],
+    ]);
     const { commands, state } = reduceWorkflow(s, { type: 'WorkflowCreated' });
     expect(named(s, commands)).toEqual(['QueueJob:a', 'QueueJob:c']);
     expect(state.workflow.status).toBe('running');
   });
 
   it('fans out and in: the join job runs only after every upstream succeeded', () => {
-    let s = reduceWorkflow(dag([['a', []], ['b', ['a']], ['c', ['a']], ['d', ['b', 'c']]]), { type: 'WorkflowCreated' }).state;
+    let s = reduceWorkflow(
+      dag([
+        ['a', []],
+        ['b', ['a']],
+        ['c', ['a']],
+        ['d', ['b', 'c']],
+      ]),
+      { type: 'WorkflowCreated' },
+    ).state;
     let r = reduceWorkflow(finish(s, 'a', 'success'), { type: 'TaskFinished', jobId: '' });
     expect(named(s, r.commands)).toEqual(['FinishJob:a>success', 'QueueJob:b', 'QueueJob:c']);
     s = finish(r.state, 'b', 'success');
@@ -53,7 +65,15 @@ describe('reduceWorkflow', () => {
   });
 
   it('marks dependents of a failed job not_run, transitively, and fails the workflow', () => {
-    const s = reduceWorkflow(dag([['a', []], ['b', ['a']], ['c', ['b']], ['x', []]]), { type: 'WorkflowCreated' }).state;
+    const s = reduceWorkflow(
+      dag([
+        ['a', []],
+        ['b', ['a']],
+        ['c', ['b']],
+        ['x', []],
+      ]),
+      { type: 'WorkflowCreated' },
+    ).state;
     const r = reduceWorkflow(finish(s, 'a', 'failed'), { type: 'TaskFinished', jobId: '' });
     expect(named(s, r.commands)).toEqual(['FinishJob:a>failed', 'SkipJob:b', 'SkipJob:c', 'SetWorkflowStatus>failing']);
     const done = reduceWorkflow(finish(r.state, 'x', 'success'), { type: 'TaskFinished', jobId: '' });
@@ -61,7 +81,14 @@ describe('reduceWorkflow', () => {
   });
 
   it('runs a job that requires a failure when its upstream failed, and skips it on success', () => {
-    const s = reduceWorkflow(dag([['a', []], ['cleanup', [['a', ['failed']]]], ['always', [['a', ['success', 'failed']]]]]), { type: 'WorkflowCreated' }).state;
+    const s = reduceWorkflow(
+      dag([
+        ['a', []],
+        ['cleanup', [['a', ['failed']]]],
+        ['always', [['a', ['success', 'failed']]]],
+      ]),
+      { type: 'WorkflowCreated' },
+    ).state;
     const failed = reduceWorkflow(finish(s, 'a', 'failed'), { type: 'TaskFinished', jobId: '' });
     expect(named(s, failed.commands)).toEqual(['FinishJob:a>failed', 'QueueJob:cleanup', 'QueueJob:always', 'SetWorkflowStatus>failing']);
     const ok = reduceWorkflow(finish(s, 'a', 'success'), { type: 'TaskFinished', jobId: '' });
@@ -69,7 +96,10 @@ describe('reduceWorkflow', () => {
   });
 
   it('holds an approval job, puts the workflow on hold, and continues once approved', () => {
-    const s0 = dag([['hold', [], 'approval'], ['deploy', ['hold']]]);
+    const s0 = dag([
+      ['hold', [], 'approval'],
+      ['deploy', ['hold']],
+    ]);
     const created = reduceWorkflow(s0, { type: 'WorkflowCreated' });
     expect(named(s0, created.commands)).toEqual(['HoldJob:hold', 'SetWorkflowStatus>on_hold']);
     const holdId = s0.jobs[0].id;
@@ -80,7 +110,13 @@ describe('reduceWorkflow', () => {
   });
 
   it('cancels every unfinished job and the workflow; later events change nothing', () => {
-    const s = reduceWorkflow(dag([['a', []], ['b', ['a']]]), { type: 'WorkflowCreated' }).state;
+    const s = reduceWorkflow(
+      dag([
+        ['a', []],
+        ['b', ['a']],
+      ]),
+      { type: 'WorkflowCreated' },
+    ).state;
     const r = reduceWorkflow(s, { type: 'WorkflowCancelRequested', by: 'u1' });
     expect(named(s, r.commands)).toEqual(['CancelJob:a', 'CancelJob:b', 'SetWorkflowStatus>canceled']);
     expect(reduceWorkflow(finish(r.state, 'a', 'success'), { type: 'TaskFinished', jobId: '' }).commands).toEqual([]);
@@ -98,7 +134,11 @@ describe('reduceWorkflow', () => {
 
   it('is idempotent: reducing the resulting state again yields no commands', () => {
     const events: WorkflowEvent[] = [{ type: 'WorkflowCreated' }, { type: 'Reconcile' }, { type: 'TaskFinished', jobId: 'x' }];
-    let s = dag([['a', []], ['b', ['a']], ['h', ['b'], 'approval']]);
+    let s = dag([
+      ['a', []],
+      ['b', ['a']],
+      ['h', ['b'], 'approval'],
+    ]);
     s = reduceWorkflow(finish(reduceWorkflow(s, events[0]).state, 'a', 'success'), events[2]).state;
     s = reduceWorkflow(finish(s, 'b', 'success'), events[2]).state;
     for (const e of events) expect(reduceWorkflow(s, e).commands).toEqual([]);

@@ -117,7 +117,14 @@ function startRound(state: WorkflowState): Round {
     const key = serialGroupKeyOf(job);
     if (key) locks[key] ??= structuredClone(state.serialGroups?.[key]) ?? { key, waiters: [], version: 0 };
   }
-  return { workflow: { ...state.workflow }, jobs, byId: new Map(jobs.map((j) => [j.id, j])), byName: new Map(jobs.map((j) => [j.name, j])), locks, commands: [] };
+  return {
+    workflow: { ...state.workflow },
+    jobs,
+    byId: new Map(jobs.map((j) => [j.id, j])),
+    byName: new Map(jobs.map((j) => [j.name, j])),
+    locks,
+    commands: [],
+  };
 }
 
 /** Phase 1: what the event asks of one job (an approval, a job's cancellation). */
@@ -175,7 +182,7 @@ function settleJobsFromTasks(round: Round): void {
 
 /** Phase 3: blocked jobs advance to a fixpoint, since skipping one job may settle its dependents. */
 function advanceBlockedJobs(round: Round): void {
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const job of round.jobs) {
       if (job.status === 'blocked' && advanceBlockedJob(round, job)) changed = true;
@@ -262,9 +269,15 @@ function serialGroupCommand(job: Job, workflow: Workflow, locks: Record<string, 
   const lock = locks[key];
   const me = { jobId: job.id, workflowId: job.workflowId, projectSlug: job.projectSlug, pipelineNumber: workflow.pipelineNumber, since: '' };
   if (lock.holder?.jobId === job.id) return { type: 'AcquireSerialGroup', jobId: job.id, key };
-  const newer = [lock.holder, ...lock.waiters].find((e) => e && e.jobId !== job.id && e.projectSlug === job.projectSlug && e.pipelineNumber > workflow.pipelineNumber);
+  const newer = [lock.holder, ...lock.waiters].find(
+    (e) => e && e.jobId !== job.id && e.projectSlug === job.projectSlug && e.pipelineNumber > workflow.pipelineNumber,
+  );
   if (newer) {
-    return { type: 'SkipJob', jobId: job.id, reason: `Skipped: pipeline ${newer.pipelineNumber} of this project is newer and already in serial group ${job.plan.serialGroup}.` };
+    return {
+      type: 'SkipJob',
+      jobId: job.id,
+      reason: `Skipped: pipeline ${newer.pipelineNumber} of this project is newer and already in serial group ${job.plan.serialGroup}.`,
+    };
   }
   const first = lock.waiters.find((w) => w.jobId !== job.id);
   const myTurn = lock.waiters.findIndex((w) => w.jobId === job.id);
@@ -275,7 +288,12 @@ function serialGroupCommand(job: Job, workflow: Workflow, locks: Record<string, 
   }
   const heldBy = lock.holder ?? first!;
   if (myTurn < 0) lock.waiters.push(me);
-  return { type: 'WaitSerialGroup', jobId: job.id, key, heldBy: { jobId: heldBy.jobId, pipelineNumber: heldBy.pipelineNumber, projectSlug: heldBy.projectSlug } };
+  return {
+    type: 'WaitSerialGroup',
+    jobId: job.id,
+    key,
+    heldBy: { jobId: heldBy.jobId, pipelineNumber: heldBy.pipelineNumber, projectSlug: heldBy.projectSlug },
+  };
 }
 
 /** Ended jobs that still hold their serial group or stand in its line give their place up. */

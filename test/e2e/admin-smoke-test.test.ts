@@ -9,7 +9,10 @@ const run = promisify(execFile);
 /** `slipway admin smoke-test` as an operator runs it: SLIPWAY_URL and SLIPWAY_TOKEN, exit status and report. */
 async function smokeTest(env: Record<string, string>): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin', 'slipway.js'), 'admin', 'smoke-test', '--timeout', '240'], { cwd: ROOT, env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin', 'slipway.js'), 'admin', 'smoke-test', '--timeout', '240'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, out: stdout + stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -35,15 +38,22 @@ describe('slipway admin smoke-test', () => {
     const jobs = await server.api('GET', '/api/v2/project/gh/slipway/smoke-test/job/1');
     expect(jobs.body.status).toBe('success');
     const detail = await server.api('GET', '/api/v1.1/project/github/slipway/smoke-test/1');
-    const outputs = await Promise.all(detail.body.steps.flatMap((s: any) => s.actions.map(async (a: any) => (await (await fetch(a.output_url)).json()) as { message: string }[])));
-    expect(outputs.flat().map((m) => m.message).join('')).toContain('cache restored');
+    const outputs = await Promise.all(
+      detail.body.steps.flatMap((s: any) => s.actions.map(async (a: any) => (await (await fetch(a.output_url)).json()) as { message: string }[])),
+    );
+    expect(
+      outputs
+        .flat()
+        .map((m) => m.message)
+        .join(''),
+    ).toContain('cache restored');
     // A second run reuses the project.
     const again = await smokeTest({ SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.token });
     expect(again.out).toMatch(/pipeline 2 /);
     expect(again.code).toBe(0);
   }, 600_000);
 
-  it('refuses a token that is not an instance administrator\'s, with the reason', async () => {
+  it("refuses a token that is not an instance administrator's, with the reason", async () => {
     const user = await server.api('POST', '/api/v2/slipway/users', { login: 'dev-one' });
     const token = await server.api('POST', `/api/v2/slipway/users/${user.body.id}/tokens`, { label: 'smoke' });
     const { code, out } = await smokeTest({ SLIPWAY_URL: server.url, SLIPWAY_TOKEN: token.body.token });

@@ -51,7 +51,11 @@ describe('accepting a task (POST /runner/v1/task: start and spec in one request)
 
     const accepted: Record<string, { token: string; body: any }> = {};
     for (let i = 0; i < 2; i++) {
-      const claim = await fetch(`${server.url}/runner/v1/claim`, { method: 'POST', headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'e2e' }) });
+      const claim = await fetch(`${server.url}/runner/v1/claim`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'e2e' }),
+      });
       expect(claim.status).toBe(200);
       const token = ((await claim.json()) as { task_token: string }).task_token;
       const res = await task(server, token, 'POST');
@@ -74,7 +78,8 @@ describe('accepting a task (POST /runner/v1/task: start and spec in one request)
     expect(again.status).toBe(200);
     expect(((await again.json()) as any).job.id).toBe(accepted.tested.body.job.id);
 
-    for (const { token } of Object.values(accepted)) expect((await task(server, token, 'POST', '/complete', { status: 'success', steps: [] })).status).toBe(200);
+    for (const { token } of Object.values(accepted))
+      expect((await task(server, token, 'POST', '/complete', { status: 'success', steps: [] })).status).toBe(200);
     await waitFor(async () => ((await jobs())?.every((j) => j.status === 'success') ? true : undefined), 'both jobs to succeed');
     const number = (await server.api('GET', `/api/v2/pipeline/${trigger.body.id}/workflow`)).body.items[0];
     const tested = (await server.api('GET', `/api/v2/workflow/${number.id}/job`)).body.items.find((j: { name: string }) => j.name === 'tested');

@@ -44,12 +44,24 @@ describe('small step output kept with the step (slipway dev end to end)', () => 
 
   /** The log objects the S3 emulator holds under a step's prefix (`logs/<job>/<task>/<attempt>/<step>/`). */
   const logObjects = (jobId: string, step: number) =>
-    (readdirSync(join(server.dataDir, 's3'), { recursive: true }) as string[]).filter((p) => p.split('\\').join('/').includes(`logs/${jobId}/0/0/${String(step).padStart(4, '0')}/`));
+    (readdirSync(join(server.dataDir, 's3'), { recursive: true }) as string[]).filter((p) =>
+      p
+        .split('\\')
+        .join('/')
+        .includes(`logs/${jobId}/0/0/${String(step).padStart(4, '0')}/`),
+    );
 
   it('serves a short step from the job through output_url with no log object, and a long step from chunks', async () => {
     const pipeline = (await server.api('POST', `/api/v2/project/${SLUG}/pipeline`, { branch: 'main' })).body;
-    const workflowId = await waitFor(async () => (await server.api('GET', `/api/v2/pipeline/${pipeline.id}/workflow`)).body.items?.[0]?.id as string | undefined, 'the workflow');
-    await waitFor(async () => ((await server.api('GET', `/api/v2/workflow/${workflowId}`)).body.status === 'success' ? true : undefined), 'the workflow to succeed', 60_000);
+    const workflowId = await waitFor(
+      async () => (await server.api('GET', `/api/v2/pipeline/${pipeline.id}/workflow`)).body.items?.[0]?.id as string | undefined,
+      'the workflow',
+    );
+    await waitFor(
+      async () => ((await server.api('GET', `/api/v2/workflow/${workflowId}`)).body.status === 'success' ? true : undefined),
+      'the workflow to succeed',
+      60_000,
+    );
     const job = (await server.api('GET', `/api/v2/workflow/${workflowId}/job`)).body.items[0];
     const detail = await server.api('GET', `/api/v1.1/project/${SLUG}/${job.job_number}`);
     expect(detail.status).toBe(200);
@@ -75,15 +87,33 @@ describe('small step output kept with the step (slipway dev end to end)', () => 
       const wf = (await server.api('GET', `/api/v2/pipeline/${pipeline.id}/workflow`)).body.items?.[0];
       return wf && (await server.api('GET', `/api/v2/workflow/${wf.id}/job`)).body.items?.[0]?.status === 'queued' ? (wf.id as string) : undefined;
     }, 'the job to wait in the runner queue');
-    const claim = await fetch(`${server.url}/runner/v1/claim`, { method: 'POST', headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'e2e' }) });
+    const claim = await fetch(`${server.url}/runner/v1/claim`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'e2e' }),
+    });
     const token = ((await claim.json()) as { task_token: string }).task_token;
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${server.url}/runner/v1/task${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${server.url}/runner/v1/task${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as any };
     };
     expect((await post('', undefined)).status).toBe(200);
     const at = new Date().toISOString();
-    const step = (index: number, output: string) => ({ index, name: `s${index}`, type: 'run', status: 'success', startedAt: at, stoppedAt: at, exitCode: 0, outputBytes: Buffer.byteLength(output), output });
+    const step = (index: number, output: string) => ({
+      index,
+      name: `s${index}`,
+      type: 'run',
+      status: 'success',
+      startedAt: at,
+      stoppedAt: at,
+      exitCode: 0,
+      outputBytes: Buffer.byteLength(output),
+      output,
+    });
 
     const tooLong = await post('/steps', { steps: [step(0, 'é'.repeat(2049))] });
     expect(tooLong.status).toBe(400);
@@ -94,10 +124,15 @@ describe('small step output kept with the step (slipway dev end to end)', () => 
 
     const full = 'y'.repeat(4095) + '\n';
     expect((await post('/complete', { status: 'success', steps: [step(0, full), step(1, 'é\n')] })).status).toBe(200);
-    await waitFor(async () => ((await server.api('GET', `/api/v2/workflow/${workflowId}`)).body.status === 'success' ? true : undefined), 'the workflow to succeed');
+    await waitFor(
+      async () => ((await server.api('GET', `/api/v2/workflow/${workflowId}`)).body.status === 'success' ? true : undefined),
+      'the workflow to succeed',
+    );
     const job = (await server.api('GET', `/api/v2/workflow/${workflowId}/job`)).body.items[0];
     const detail = (await server.api('GET', `/api/v1.1/project/${RUNNER_SLUG}/${job.job_number}`)).body;
-    const served = await Promise.all(detail.steps.map(async (s: any) => ((await (await fetch(s.actions[0].output_url)).json()) as Array<{ message: string }>).map((m) => m.message)));
+    const served = await Promise.all(
+      detail.steps.map(async (s: any) => ((await (await fetch(s.actions[0].output_url)).json()) as Array<{ message: string }>).map((m) => m.message)),
+    );
     expect(served).toEqual([[full], ['é\n']]);
   }, 60_000);
 });

@@ -53,6 +53,10 @@ describe('live log tailing (slipway dev end to end)', () => {
     expect(midway).not.toContain('tick 20');
     // Several chunks arrived while the step ran, not one.
     expect(seen.filter((t) => t !== '').length).toBeGreaterThanOrEqual(3);
-    await waitFor(async () => ((await server.api('GET', `/api/v2/workflow/${workflowId}`)).body.status === 'success' ? true : undefined), 'the workflow to succeed', 40_000);
+    await waitFor(
+      async () => ((await server.api('GET', `/api/v2/workflow/${workflowId}`)).body.status === 'success' ? true : undefined),
+      'the workflow to succeed',
+      40_000,
+    );
   }, 90_000);
 });

@@ -43,7 +43,10 @@ describe('workspaces of rerun workflows (slipway dev)', () => {
 
   it('attaches the workspace persisted by a job of the original workflow that was not rerun', async () => {
     const api = checkedApi(server);
-    const trigger = await api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main', parameters: { dir: mkdtempSync(join(tmpdir(), 'slipway-rerun-ws-')) } });
+    const trigger = await api('POST', `/api/v2/project/${slug}/pipeline`, {
+      branch: 'main',
+      parameters: { dir: mkdtempSync(join(tmpdir(), 'slipway-rerun-ws-')) },
+    });
     const first = await workflowOf(server, trigger.body.id);
     expect(first.jobs.produce.status).toBe('success');
     expect(first.jobs.consume.status).toBe('failed');

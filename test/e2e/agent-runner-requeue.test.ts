@@ -21,7 +21,11 @@ workflows:
 
 /** What a runner does first: claim a task with its runner token (then, here, it "crashes"). */
 async function claim(server: DevServer, runnerToken: string): Promise<string> {
-  const res = await fetch(`${server.url}/runner/v1/claim`, { method: 'POST', headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'doomed-runner' }) });
+  const res = await fetch(`${server.url}/runner/v1/claim`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'doomed-runner' }),
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { task_token: string }).task_token;
 }
@@ -61,13 +65,38 @@ describe('runner requeue (slipway dev with a short lease)', () => {
     expect((await task(server, second, 'POST', '/start')).status).toBe(409);
 
     // A healthy runner then runs it to the end.
-    const runner = spawn(process.execPath, [resolve(__dirname, '../../bin/slipway.js'), 'runner', '--resource-class', 'acme/requeue', '--token', runnerToken, '--url', server.url, '--name', 'healthy', '--poll-seconds', '0.2', '--max-tasks', '1', '--work-dir', mkdtempSync(join(tmpdir(), 'slipway-runner-'))], { stdio: 'ignore' });
+    const runner = spawn(
+      process.execPath,
+      [
+        resolve(__dirname, '../../bin/slipway.js'),
+        'runner',
+        '--resource-class',
+        'acme/requeue',
+        '--token',
+        runnerToken,
+        '--url',
+        server.url,
+        '--name',
+        'healthy',
+        '--poll-seconds',
+        '0.2',
+        '--max-tasks',
+        '1',
+        '--work-dir',
+        mkdtempSync(join(tmpdir(), 'slipway-runner-')),
+      ],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise<number | null>((r) => runner.on('exit', r));
-    const job = await waitFor(async () => {
-      const wf = (await server.api('GET', `/api/v2/pipeline/${trigger.body.id}/workflow`)).body.items?.[0];
-      const jobs = wf && (await server.api('GET', `/api/v2/workflow/${wf.id}/job`)).body.items;
-      return ['success', 'failed', 'infrastructure_fail'].includes(jobs?.[0]?.status) ? jobs[0] : undefined;
-    }, 'the healthy runner to run the job', 60_000);
+    const job = await waitFor(
+      async () => {
+        const wf = (await server.api('GET', `/api/v2/pipeline/${trigger.body.id}/workflow`)).body.items?.[0];
+        const jobs = wf && (await server.api('GET', `/api/v2/workflow/${wf.id}/job`)).body.items;
+        return ['success', 'failed', 'infrastructure_fail'].includes(jobs?.[0]?.status) ? jobs[0] : undefined;
+      },
+      'the healthy runner to run the job',
+      60_000,
+    );
     expect(await exited).toBe(0);
     expect(job.status).toBe('success');
   });

@@ -48,17 +48,42 @@ describe('self-hosted runner (slipway runner end to end)', () => {
     const bad = await fetch(`${server.url}/runner/v1/claim`, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{"name":"x"}' });
     expect(bad.status).toBe(401);
 
-    const runner = spawn(process.execPath, [resolve(__dirname, '../../bin/slipway.js'), 'runner', '--resource-class', 'acme/linux', '--token', token.body.token, '--url', server.url, '--name', 'e2e-host', '--poll-seconds', '0.2', '--max-tasks', '1', '--work-dir', mkdtempSync(join(tmpdir(), 'slipway-runner-'))], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const runner = spawn(
+      process.execPath,
+      [
+        resolve(__dirname, '../../bin/slipway.js'),
+        'runner',
+        '--resource-class',
+        'acme/linux',
+        '--token',
+        token.body.token,
+        '--url',
+        server.url,
+        '--name',
+        'e2e-host',
+        '--poll-seconds',
+        '0.2',
+        '--max-tasks',
+        '1',
+        '--work-dir',
+        mkdtempSync(join(tmpdir(), 'slipway-runner-')),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     runner.stdout.on('data', (d) => (out += d));
     runner.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => runner.on('exit', r));
 
-    const job = await waitFor(async () => {
-      const wf = (await server.api('GET', `/api/v2/pipeline/${trigger.body.id}/workflow`)).body.items?.[0];
-      const jobs = wf && (await server.api('GET', `/api/v2/workflow/${wf.id}/job`)).body.items;
-      return jobs?.[0]?.status === 'success' || jobs?.[0]?.status === 'failed' ? jobs[0] : undefined;
-    }, 'the runner to run the job', 60_000);
+    const job = await waitFor(
+      async () => {
+        const wf = (await server.api('GET', `/api/v2/pipeline/${trigger.body.id}/workflow`)).body.items?.[0];
+        const jobs = wf && (await server.api('GET', `/api/v2/workflow/${wf.id}/job`)).body.items;
+        return jobs?.[0]?.status === 'success' || jobs?.[0]?.status === 'failed' ? jobs[0] : undefined;
+      },
+      'the runner to run the job',
+      60_000,
+    );
     expect(await exited).toBe(0);
     expect(job.status).toBe('success');
     expect(out).toContain('Task finished: success');

@@ -24,7 +24,11 @@ workflows:
 `;
 
 const SLUG = 'gh/acme/ssh-keys';
-const md5Of = (publicKeyLine: string) => createHash('md5').update(Buffer.from(publicKeyLine.split(' ')[1], 'base64')).digest('hex').replace(/(..)(?!$)/g, '$1:');
+const md5Of = (publicKeyLine: string) =>
+  createHash('md5')
+    .update(Buffer.from(publicKeyLine.split(' ')[1], 'base64'))
+    .digest('hex')
+    .replace(/(..)(?!$)/g, '$1:');
 
 describe('project SSH keys (slipway dev)', () => {
   let server: DevServer;
@@ -48,13 +52,24 @@ describe('project SSH keys (slipway dev)', () => {
   it('creates, lists, reads and deletes a deploy checkout key as the CircleCI API does', async () => {
     const created = await api('POST', `/api/v2/project/${SLUG}/checkout-key`, { type: 'deploy-key' });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ 'public-key': expect.stringMatching(/^ssh-ed25519 AAAA\S+ /), type: 'deploy-key', fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/), preferred: true, 'created-at': expect.any(String) });
+    expect(created.body).toEqual({
+      'public-key': expect.stringMatching(/^ssh-ed25519 AAAA\S+ /),
+      type: 'deploy-key',
+      fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/),
+      preferred: true,
+      'created-at': expect.any(String),
+    });
     expect(created.body.fingerprint).toBe(md5Of(created.body['public-key']));
 
     const list = await api('GET', `/api/v2/project/${SLUG}/checkout-key`);
     expect(list.body).toEqual({ items: [created.body], next_page_token: null });
     const sha = (await api('GET', `/api/v2/project/${SLUG}/checkout-key?digest=sha256`)).body.items[0].fingerprint;
-    expect(sha).toBe(`SHA256:${createHash('sha256').update(Buffer.from(created.body['public-key'].split(' ')[1], 'base64')).digest('base64').replace(/=+$/, '')}`);
+    expect(sha).toBe(
+      `SHA256:${createHash('sha256')
+        .update(Buffer.from(created.body['public-key'].split(' ')[1], 'base64'))
+        .digest('base64')
+        .replace(/=+$/, '')}`,
+    );
     expect((await api('GET', `/api/v2/project/${SLUG}/checkout-key/${created.body.fingerprint}`)).body).toEqual(created.body);
     expect((await api('GET', `/api/v2/project/${SLUG}/checkout-key/${encodeURIComponent(sha)}`)).body).toEqual({ ...created.body, fingerprint: sha });
 
@@ -80,7 +95,12 @@ describe('project SSH keys (slipway dev)', () => {
     const added = await api('POST', v1, { hostname: 'git.example.com', private_key: privateKey });
     expect(added.status).toBe(201);
     const fp = added.body.fingerprint;
-    expect(added.body).toEqual({ hostname: 'git.example.com', fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/), sha256_fingerprint: expect.stringMatching(/^SHA256:/), created_at: expect.any(String) });
+    expect(added.body).toEqual({
+      hostname: 'git.example.com',
+      fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/),
+      sha256_fingerprint: expect.stringMatching(/^SHA256:/),
+      created_at: expect.any(String),
+    });
     expect((await api('GET', v1)).body).toEqual([added.body]);
 
     const trigger = await api('POST', `/api/v2/project/${SLUG}/pipeline`, { branch: 'main', parameters: { fp } });

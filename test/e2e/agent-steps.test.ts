@@ -87,11 +87,15 @@ workflows:
 async function runPipeline(server: DevServer, slug: string) {
   const trigger = await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' });
   expect(trigger.status).toBe(201);
-  return waitFor(async () => {
-    const wf = (await server.api('GET', `/api/v2/pipeline/${trigger.body.id}/workflow`)).body.items?.[0];
-    if (!wf || !['success', 'failed', 'canceled', 'error'].includes(wf.status)) return undefined;
-    return { workflow: wf, jobs: (await server.api('GET', `/api/v2/workflow/${wf.id}/job`)).body.items as any[] };
-  }, 'the workflow to finish', 30_000).catch(async (e) => {
+  return waitFor(
+    async () => {
+      const wf = (await server.api('GET', `/api/v2/pipeline/${trigger.body.id}/workflow`)).body.items?.[0];
+      if (!wf || !['success', 'failed', 'canceled', 'error'].includes(wf.status)) return undefined;
+      return { workflow: wf, jobs: (await server.api('GET', `/api/v2/workflow/${wf.id}/job`)).body.items as any[] };
+    },
+    'the workflow to finish',
+    30_000,
+  ).catch(async (e) => {
     const wf = (await server.api('GET', `/api/v2/pipeline/${trigger.body.id}/workflow`)).body.items[0];
     const jobs = (await server.api('GET', `/api/v2/workflow/${wf.id}/job`)).body.items as any[];
     const running = jobs.find((j) => j.status === 'running');
@@ -132,7 +136,12 @@ describe('agent steps (slipway dev end to end)', () => {
     const first = await runPipeline(server, slug);
     const build0 = first.jobs.find((j) => j.name === 'build');
     if (build0.status !== 'success') throw new Error((await outputs(server, slug, build0.job_number))[0]);
-    expect(first.jobs.map((j) => [j.name, j.status])).toEqual(expect.arrayContaining([['build', 'success'], ['use', 'success']]));
+    expect(first.jobs.map((j) => [j.name, j.status])).toEqual(
+      expect.arrayContaining([
+        ['build', 'success'],
+        ['use', 'success'],
+      ]),
+    );
     const build1 = first.jobs.find((j) => j.name === 'build');
     const out1 = (await outputs(server, slug, build1.job_number))[0];
     expect(out1).toMatch(/No cache is found for keys: deps-\S+-main, deps-/);

@@ -68,7 +68,13 @@ describe('real CircleCI API clients from npm against slipway dev', () => {
     ids.orgId = project.body.organization_id;
     const p = await server.api('POST', `/api/v2/project/${SLUG}/pipeline`, { branch: 'main' });
     const { workflow, jobs } = await workflowOf(server, p.body.id);
-    Object.assign(ids, { pipelineId: p.body.id, pipelineNumber: p.body.number, workflowId: workflow.id, build: jobs.build.job_number, lint: jobs.lint.job_number });
+    Object.assign(ids, {
+      pipelineId: p.body.id,
+      pipelineNumber: p.body.number,
+      workflowId: workflow.id,
+      build: jobs.build.job_number,
+      lint: jobs.lint.job_number,
+    });
     ids.userId = (await server.api('GET', '/api/v2/me')).body.id;
   });
 
@@ -118,7 +124,9 @@ describe('real CircleCI API clients from npm against slipway dev', () => {
     await r('listContextEnvVars', async () => expect((await c.listContextEnvVars(ids.context)).items.map((v: any) => v.variable)).toEqual(['TOKEN']));
     await r('deleteContextEnvVar', () => c.deleteContextEnvVar(ids.context, 'TOKEN'));
     await r('deleteContext', () => c.deleteContext(ids.context));
-    await r('triggerProjectPipeline', async () => expect(((await c.triggerProjectPipeline({ branch: 'main' })) as any).number).toBeGreaterThan(ids.pipelineNumber));
+    await r('triggerProjectPipeline', async () =>
+      expect(((await c.triggerProjectPipeline({ branch: 'main' })) as any).number).toBeGreaterThan(ids.pipelineNumber),
+    );
     await r('rerunWorkflow', () => c.rerunWorkflow(ids.workflowId));
     const slow = await slowWorkflow();
     await r('approveWorkflowJob', () => c.approveWorkflowJob(slow.workflow.id, slow.jobs.hold.approval_request_id ?? slow.jobs.hold.id));
@@ -146,7 +154,9 @@ describe('real CircleCI API clients from npm against slipway dev', () => {
       expect(b.steps.length).toBeGreaterThan(0);
     });
     await r('artifacts', async () => expect((await c.artifacts(ids.build)).map((a) => a.path)).toEqual(['out/hello.txt']));
-    await r('latestArtifacts', async () => expect((await c.latestArtifacts({ branch: 'main', filter: 'successful' } as any)).map((a) => a.path)).toEqual(['out/hello.txt']));
+    await r('latestArtifacts', async () =>
+      expect((await c.latestArtifacts({ branch: 'main', filter: 'successful' } as any)).map((a) => a.path)).toEqual(['out/hello.txt']),
+    );
     await r('getTestMetadata', async () => expect((await c.getTestMetadata(ids.build)).tests.map((t: any) => t.result).sort()).toEqual(['failure', 'success']));
     await r('listEnvVars', async () => expect(await c.listEnvVars()).toEqual([]));
     await r('addEnvVar', async () => expect((await c.addEnvVar({ name: 'V1', value: 'secret-value' })).value).toBe('xxxxalue'));
@@ -156,7 +166,11 @@ describe('real CircleCI API clients from npm against slipway dev', () => {
     await r('listCheckoutKeys', async () => expect(((await c.listCheckoutKeys()) as any).map((k: any) => k.fingerprint)).toContain(ids.v1key));
     await r('getCheckoutKey', async () => expect((await c.getCheckoutKey(ids.v1key)).fingerprint).toBe(ids.v1key));
     await r('deleteCheckoutKey', () => c.deleteCheckoutKey(ids.v1key));
-    const pem = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+    const pem = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey;
     await r('addSSHKey', () => c.addSSHKey({ hostname: 'deploy.example.com', private_key: pem }));
     await r('addHerokuKey', () => c.addHerokuKey({ apikey: 'heroku' } as any));
     await r('clearCache', () => c.clearCache());

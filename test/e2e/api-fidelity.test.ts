@@ -38,7 +38,11 @@ describe('API v2 as CircleCI answers it (slipway dev)', () => {
   });
 
   it('runs a pipeline through pipeline/run with config, checkout and parameters', async () => {
-    const res = await api('POST', `/api/v2/project/${SLUG}/pipeline/run`, { config: { branch: 'main' }, checkout: { branch: 'main' }, parameters: { greeting: 'bonjour' } });
+    const res = await api('POST', `/api/v2/project/${SLUG}/pipeline/run`, {
+      config: { branch: 'main' },
+      checkout: { branch: 'main' },
+      parameters: { greeting: 'bonjour' },
+    });
     expect(res.status).toBe(201);
     const { workflow, jobs } = await workflowOf(server, res.body.id);
     expect(workflow.status).toBe('success');
@@ -74,13 +78,19 @@ describe('API v2 as CircleCI answers it (slipway dev)', () => {
     const got = await api('GET', `/api/v2/organizations/${project.organization_id}/usage_export_job/${created.body.usage_export_job_id}`);
     expect(got.body).toMatchObject({ usage_export_job_id: created.body.usage_export_job_id, state: 'completed' });
     const csv = await (await fetch(got.body.download_urls[0])).text();
-    const [header, ...rows] = csv.trim().split('\n').map((l) => l.split(','));
+    const [header, ...rows] = csv
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const row = Object.fromEntries(header.map((h, i) => [h, rows.find((r) => r[4] === String(jobs.build.job_number))![i]]));
     expect(row).toMatchObject({ project_slug: SLUG, job_name: 'build', job_status: 'success', executor: 'docker', resource_class: 'medium' });
     expect(Number(row.compute_seconds)).toBeGreaterThan(0);
     // medium = 2 vCPU / 4 GB on Fargate x86: (2 × 0.04048 + 4 × 0.004445) USD an hour.
     expect(Number(row.cost_usd)).toBeCloseTo((Number(row.compute_seconds) * (2 * 0.04048 + 4 * 0.004445)) / 3600, 5);
-    const tooLong = await api('POST', `/api/v2/organizations/${project.organization_id}/usage_export_job`, { start: '2026-10-01T00:00:00Z', end: '2026-11-15T00:00:00Z' });
+    const tooLong = await api('POST', `/api/v2/organizations/${project.organization_id}/usage_export_job`, {
+      start: '2026-10-01T00:00:00Z',
+      end: '2026-11-15T00:00:00Z',
+    });
     expect(tooLong.status).toBe(400);
     expect((await api('GET', `/api/v2/organizations/${project.organization_id}/usage_export_job/0b0c6b42-1f0e-4a63-9a1f-000000000000`)).status).toBe(404);
   });
@@ -90,7 +100,9 @@ describe('API v2 as CircleCI answers it (slipway dev)', () => {
     const { jobs } = await workflowOf(server, p.body.id);
     const detail = await server.api('GET', `/api/v1.1/project/github/acme/fidelity/${jobs.build.job_number}`);
     const step = detail.body.steps.find((s: any) => s.name.includes('echo'));
-    const res = await fetch(`${server.url}/api/private/output/raw/github/acme/fidelity/${jobs.build.job_number}/output/0/${step.actions[0].step}`, { headers: { 'Circle-Token': server.token } });
+    const res = await fetch(`${server.url}/api/private/output/raw/github/acme/fidelity/${jobs.build.job_number}/output/0/${step.actions[0].step}`, {
+      headers: { 'Circle-Token': server.token },
+    });
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await res.text()).toContain('plain-text-please');
     const missing = await server.api('GET', `/api/v1.1/project/github/acme/fidelity/${jobs.build.job_number}/ssh-users`);

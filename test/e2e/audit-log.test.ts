@@ -53,9 +53,19 @@ describe('audit log (slipway dev, scripted session)', () => {
     const alice = await server.api('POST', '/api/v2/slipway/users', { login: 'alice' });
     const token = await server.api('POST', `/api/v2/slipway/users/${alice.body.id}/tokens`, { label: 'laptop' });
     expect((await server.api('POST', `/api/v2/project/${slug}/envvar`, { name: 'DEPLOY_KEY', value: SECRET_VALUE })).status).toBe(201);
-    const held = await workflowOf(server, (await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' })).body.id, (wf) => wf.status === 'on_hold', 'on hold');
+    const held = await workflowOf(
+      server,
+      (await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' })).body.id,
+      (wf) => wf.status === 'on_hold',
+      'on hold',
+    );
     expect((await server.api('POST', `/api/v2/workflow/${held.workflow.id}/approve/${held.jobs.hold.approval_request_id}`)).status).toBe(202);
-    const slow = await workflowOf(server, (await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main', parameters: { scenario: 'slow' } })).body.id, (_wf, jobs) => jobs.long?.status === 'running', 'running');
+    const slow = await workflowOf(
+      server,
+      (await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main', parameters: { scenario: 'slow' } })).body.id,
+      (_wf, jobs) => jobs.long?.status === 'running',
+      'running',
+    );
     expect((await server.api('POST', `/api/v2/workflow/${slow.workflow.id}/cancel`)).status).toBe(202);
     const tokens = await server.api('GET', `/api/v2/slipway/users/${alice.body.id}/tokens`);
     expect((await server.api('DELETE', `/api/v2/slipway/users/${alice.body.id}/tokens/${tokens.body.items[0].id}`)).status).toBeLessThan(300);
@@ -63,16 +73,38 @@ describe('audit log (slipway dev, scripted session)', () => {
 
     const to = new Date(Date.now() + 1000).toISOString();
     const jsonl = await (await fetch(`${server.url}/api/v2/slipway/audit?from=${from}&to=${to}`, { headers: { 'Circle-Token': server.token } })).text();
-    const events = jsonl.trim().split('\n').map((l) => JSON.parse(l));
+    const events = jsonl
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const actions = events.map((e) => e.action);
-    for (const a of ['user.signed_in', 'user.created', 'token.created', 'envvar.created', 'workflow.approved', 'workflow.canceled', 'token.revoked', 'authentication.failed']) {
+    for (const a of [
+      'user.signed_in',
+      'user.created',
+      'token.created',
+      'envvar.created',
+      'workflow.approved',
+      'workflow.canceled',
+      'token.revoked',
+      'authentication.failed',
+    ]) {
       expect(actions.filter((x) => x === a)).toHaveLength(1);
     }
     const byAction = Object.fromEntries(events.map((e) => [e.action, e]));
     const octo = (await server.api('GET', '/api/v2/me', undefined, signIn.token)).body;
-    expect(byAction['user.signed_in']).toMatchObject({ actor: { id: octo.id, login: 'octo-dev', type: 'user' }, target: { type: 'user', id: octo.id }, outcome: 'success', metadata: { method: 'github' } });
+    expect(byAction['user.signed_in']).toMatchObject({
+      actor: { id: octo.id, login: 'octo-dev', type: 'user' },
+      target: { type: 'user', id: octo.id },
+      outcome: 'success',
+      metadata: { method: 'github' },
+    });
     expect(byAction['user.signed_in'].request.ip).toEqual(expect.any(String));
-    expect(byAction['envvar.created']).toMatchObject({ actor: { login: 'admin', type: 'user' }, target: { type: 'project', id: slug }, outcome: 'success', metadata: { name: 'DEPLOY_KEY' } });
+    expect(byAction['envvar.created']).toMatchObject({
+      actor: { login: 'admin', type: 'user' },
+      target: { type: 'project', id: slug },
+      outcome: 'success',
+      metadata: { name: 'DEPLOY_KEY' },
+    });
     expect(byAction['workflow.canceled'].target).toEqual({ type: 'workflow', id: slow.workflow.id });
     expect(byAction['token.created']).toMatchObject({ target: { type: 'user', id: alice.body.id }, metadata: { label: 'laptop' } });
     expect(byAction['authentication.failed']).toMatchObject({ actor: { type: 'anonymous' }, outcome: 'failure', request: { ip: expect.any(String) } });
@@ -83,9 +115,13 @@ describe('audit log (slipway dev, scripted session)', () => {
     expect(jsonl).not.toContain(CLIENT_SECRET);
     expect(jsonl).not.toMatch(/ghu_[0-9a-f]/);
 
-    const csv = await promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'bin', 'slipway.js'), 'admin', 'audit', '--from', from, '--to', to, '--format', 'csv'], {
-      env: { ...process.env, SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.token },
-    });
+    const csv = await promisify(execFile)(
+      process.execPath,
+      [join(__dirname, '..', '..', 'bin', 'slipway.js'), 'admin', 'audit', '--from', from, '--to', to, '--format', 'csv'],
+      {
+        env: { ...process.env, SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.token },
+      },
+    );
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toBe('id,occurred_at,actor_id,actor_login,actor_type,action,target_type,target_id,request_id,ip,user_agent,outcome,metadata');
     expect(lines.filter((l) => l.includes(',workflow.approved,'))).toHaveLength(1);

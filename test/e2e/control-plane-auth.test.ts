@@ -74,7 +74,11 @@ function bodyFor(method: string, path: string, ids: Record<string, string>): unk
     'POST /api/v2/context': { name: `c-${randomUUID().slice(0, 6)}`, owner: { slug: 'gh/acme' } },
     'PUT /api/v2/context/:id/environment-variable/:name': { value: 'v' },
     'POST /api/v2/context/:id/restrictions': { restriction_type: 'project', restriction_value: ids.projectId },
-    'POST /api/v2/project/:slug/schedule': { name: 's', parameters: { branch: 'main' }, timetable: { 'per-hour': 1, 'hours-of-day': [1], 'days-of-week': ['MON'] } },
+    'POST /api/v2/project/:slug/schedule': {
+      name: 's',
+      parameters: { branch: 'main' },
+      timetable: { 'per-hour': 1, 'hours-of-day': [1], 'days-of-week': ['MON'] },
+    },
     'PATCH /api/v2/schedule/:id': { name: 'renamed' },
     'POST /api/v2/workflow/:id/rerun': {},
     'POST /api/v2/slipway/users': { login: `u-${randomUUID().slice(0, 6)}` },
@@ -92,7 +96,14 @@ function bodyFor(method: string, path: string, ids: Record<string, string>): unk
     'POST /api/v2/project/:slug/pipeline/run': { config: { branch: 'main' } },
     'POST /api/v2/organizations/:orgId/usage_export_job': { start: new Date(Date.now() - 86_400_000).toISOString(), end: new Date().toISOString() },
     'POST /api/v1.1/project/:vcs/:org/:repo/envvar': { name: 'X', value: 'y' },
-    'POST /api/v2/webhook': { name: 'w', url: 'http://127.0.0.1:9/hook', events: ['workflow-completed'], 'signing-secret': 's', 'verify-tls': false, scope: { id: ids.projectId, type: 'project' } },
+    'POST /api/v2/webhook': {
+      name: 'w',
+      url: 'http://127.0.0.1:9/hook',
+      events: ['workflow-completed'],
+      'signing-secret': 's',
+      'verify-tls': false,
+      scope: { id: ids.projectId, type: 'project' },
+    },
     'PUT /api/v2/project/:slug/notifications': { email_notifications: 'none' },
     'POST /api/v1.1/project/:vcs/:org/:repo/checkout-key': { type: 'deploy-key' },
   };
@@ -100,22 +111,50 @@ function bodyFor(method: string, path: string, ids: Record<string, string>): unk
 }
 
 function concrete(method: string, path: string, ids: Record<string, string>): string {
-  const kind = (seg: string, prev: string) => ({ pipeline: ids.pipelineId, workflow: ids.workflowId, context: ids.contextId, schedule: ids.scheduleId, jobs: ids.jobId, user: ids.adminId, users: ids.adminId })[prev];
+  const kind = (seg: string, prev: string) =>
+    ({
+      pipeline: ids.pipelineId,
+      workflow: ids.workflowId,
+      context: ids.contextId,
+      schedule: ids.scheduleId,
+      jobs: ids.jobId,
+      user: ids.adminId,
+      users: ids.adminId,
+    })[prev];
   const segs = path.split('/');
-  return segs
-    .map((seg, i) => {
-      if (seg === ':slug') return SLUG;
-      if (!seg.startsWith(':')) return seg;
-      const name = seg.slice(1);
-      const fixed: Record<string, string | undefined> = {
-        vcs: 'github', org: 'acme', repo: 'walk', number: '1', name: 'X', requestId: ids.jobId, restrictionId: ids.restrictionId,
-        workflowId: ids.workflowId, jobId: ids.jobId, task: '0', step: '0', id: kind(seg, segs[i - 1]) ?? randomUUID(),
-        namespace: 'acme', version: '1.0.0', tokenId: '0123456789abcdef', orgId: ids.orgId, orgID: ids.orgId, projectID: ids.projectId, fingerprint: 'SHA256:none', branch: 'main',
-      };
-      if (!(name in fixed)) throw new Error(`The route walk does not know the parameter ${seg} of ${path}: add it.`);
-      return fixed[name]!;
-    })
-    .join('/') + (QUERY(ids)[`${method} ${path}`] ?? '');
+  return (
+    segs
+      .map((seg, i) => {
+        if (seg === ':slug') return SLUG;
+        if (!seg.startsWith(':')) return seg;
+        const name = seg.slice(1);
+        const fixed: Record<string, string | undefined> = {
+          vcs: 'github',
+          org: 'acme',
+          repo: 'walk',
+          number: '1',
+          name: 'X',
+          requestId: ids.jobId,
+          restrictionId: ids.restrictionId,
+          workflowId: ids.workflowId,
+          jobId: ids.jobId,
+          task: '0',
+          step: '0',
+          id: kind(seg, segs[i - 1]) ?? randomUUID(),
+          namespace: 'acme',
+          version: '1.0.0',
+          tokenId: '0123456789abcdef',
+          orgId: ids.orgId,
+          orgID: ids.orgId,
+          projectID: ids.projectId,
+          fingerprint: 'SHA256:none',
+          branch: 'main',
+        };
+        if (!(name in fixed)) throw new Error(`The route walk does not know the parameter ${seg} of ${path}: add it.`);
+        return fixed[name]!;
+      })
+      .join('/') + (QUERY(ids)[`${method} ${path}`] ?? '')
+  );
 }
 
 describe('authorisation of every API route', () => {
@@ -135,10 +174,15 @@ describe('authorisation of every API route', () => {
     ids.jobId = jobs.build.id;
     ids.contextId = (await server.api('POST', '/api/v2/context', { name: 'walk', owner: { slug: 'gh/acme' } })).body.id;
     await server.api('PUT', `/api/v2/context/${ids.contextId}/environment-variable/X`, { value: 'secret' });
-    ids.restrictionId = (await server.api('POST', `/api/v2/context/${ids.contextId}/restrictions`, { restriction_type: 'project', restriction_value: ids.projectId })).body.id;
+    ids.restrictionId = (
+      await server.api('POST', `/api/v2/context/${ids.contextId}/restrictions`, { restriction_type: 'project', restriction_value: ids.projectId })
+    ).body.id;
     ids.scheduleId = (await server.api('POST', `/api/v2/project/${SLUG}/schedule`, bodyFor('POST', '/api/v2/project/:slug/schedule', ids))).body.id;
     ids.adminId = (await server.api('GET', '/api/v2/me')).body.id;
-    for (const [login, role] of [['nobody', null], ['watcher', 'viewer']] as const) {
+    for (const [login, role] of [
+      ['nobody', null],
+      ['watcher', 'viewer'],
+    ] as const) {
       const user = await server.api('POST', '/api/v2/slipway/users', { login });
       expect(user.status).toBe(201);
       if (role) expect((await server.api('PUT', `/api/v2/slipway/users/${user.body.id}/roles`, { organization: 'gh/acme', role })).status).toBe(200);
@@ -163,7 +207,11 @@ describe('authorisation of every API route', () => {
       if (res.status !== 401) wrong.push(`${r.method} ${r.path} with a wrong token and an invalid body: ${res.status} ${JSON.stringify(res.body)}`);
     }
     // Runners present their token as a bearer token.
-    const claim = await fetch(`${server.url}/runner/v1/claim`, { method: 'POST', headers: { authorization: 'Bearer not-a-runner-token', 'content-type': 'application/json' }, body: '[1]' });
+    const claim = await fetch(`${server.url}/runner/v1/claim`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-a-runner-token', 'content-type': 'application/json' },
+      body: '[1]',
+    });
     if (claim.status !== 401) wrong.push(`POST /runner/v1/claim with a wrong bearer token and an invalid body: ${claim.status} ${await claim.text()}`);
     expect(wrong).toEqual([]);
   });
@@ -187,7 +235,13 @@ describe('authorisation of every API route', () => {
   });
 
   it('lets a viewer read and any user see themselves', async () => {
-    for (const path of [`/api/v2/project/${SLUG}/pipeline`, `/api/v2/pipeline/${ids.pipelineId}`, `/api/v2/workflow/${ids.workflowId}/job`, `/api/v2/context/${ids.contextId}/environment-variable`, `/api/v2/schedule/${ids.scheduleId}`]) {
+    for (const path of [
+      `/api/v2/project/${SLUG}/pipeline`,
+      `/api/v2/pipeline/${ids.pipelineId}`,
+      `/api/v2/workflow/${ids.workflowId}/job`,
+      `/api/v2/context/${ids.contextId}/environment-variable`,
+      `/api/v2/schedule/${ids.scheduleId}`,
+    ]) {
       expect([path, (await server.api('GET', path, undefined, tokens.watcher)).status]).toEqual([path, 200]);
     }
     expect((await server.api('GET', '/api/v2/me', undefined, tokens.nobody)).body.login).toBe('nobody');

@@ -50,7 +50,12 @@ describe('insights (computed from stored workflows and jobs, through the HTTP AP
     api = checkedApi(server);
     repo.git('branch', 'feature');
     expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: repo.url })).status).toBe(201);
-    const runs: Array<[string, boolean]> = [['main', false], ['main', true], ['main', false], ['feature', false]];
+    const runs: Array<[string, boolean]> = [
+      ['main', false],
+      ['main', true],
+      ['main', false],
+      ['feature', false],
+    ];
     for (const [branch, fail] of runs) {
       const res = await api('POST', `/api/v2/project/${slug}/pipeline`, { branch, parameters: { fail } });
       await workflowOf(server, res.body.id);
@@ -63,7 +68,14 @@ describe('insights (computed from stored workflows and jobs, through the HTTP AP
     expect(body.items).toHaveLength(1);
     const [main] = body.items;
     expect(main.name).toBe('main');
-    expect(main.metrics).toMatchObject({ total_runs: 3, successful_runs: 2, failed_runs: 1, total_credits_used: 0, mttr: expect.any(Number), total_recoveries: 1 });
+    expect(main.metrics).toMatchObject({
+      total_runs: 3,
+      successful_runs: 2,
+      failed_runs: 1,
+      total_credits_used: 0,
+      mttr: expect.any(Number),
+      total_recoveries: 1,
+    });
     expect(main.metrics.success_rate).toBeCloseTo(2 / 3);
     const d = main.metrics.duration_metrics;
     expect(d.min).toBeGreaterThanOrEqual(1);
@@ -106,7 +118,10 @@ describe('insights (computed from stored workflows and jobs, through the HTTP AP
     expect(page.project_data.metrics.total_runs).toBe(4);
     expect(page.project_data.metrics.success_rate).toBeCloseTo(3 / 4);
     expect(page.all_branches).toEqual(['feature', 'main']);
-    expect(page.project_workflow_branch_data.map((b: any) => [b.branch, b.metrics.total_runs]).sort()).toEqual([['feature', 1], ['main', 3]]);
+    expect(page.project_workflow_branch_data.map((b: any) => [b.branch, b.metrics.total_runs]).sort()).toEqual([
+      ['feature', 1],
+      ['main', 3],
+    ]);
     const org = await get('/api/v2/insights/gh/acme/summary');
     expect(org.org_data.metrics.total_runs).toBe(4);
     expect(org.all_projects).toEqual(['insights']);

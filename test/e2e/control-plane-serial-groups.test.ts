@@ -36,7 +36,8 @@ describe('serial groups (organisation-wide, through the HTTP API)', () => {
   beforeAll(async () => {
     server = await startDevServer();
     api = checkedApi(server);
-    for (const slug of ['gh/acme/serial-a', 'gh/acme/serial-b']) expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: repo.url })).status).toBe(201);
+    for (const slug of ['gh/acme/serial-a', 'gh/acme/serial-b'])
+      expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: repo.url })).status).toBe(201);
   }, 90_000);
   afterAll(async () => server?.stop());
 
@@ -59,7 +60,12 @@ describe('serial groups (organisation-wide, through the HTTP API)', () => {
     // The older pipeline's deploy becomes ready (after a 2 s build) while the newer one's (8 s) still runs.
     const older = await trigger('gh/acme/serial-a', '2');
     const newer = await trigger('gh/acme/serial-a', '0', '8');
-    const n = await workflowOf(server, newer, (_wf, jobs) => jobs.deploy?.status === 'running' || jobs.deploy?.status === 'success', 'the newer deploy to start');
+    const n = await workflowOf(
+      server,
+      newer,
+      (_wf, jobs) => jobs.deploy?.status === 'running' || jobs.deploy?.status === 'success',
+      'the newer deploy to start',
+    );
     const o = await workflowOf(server, older);
     expect(o.jobs.build.status).toBe('success');
     expect(o.jobs.deploy.status).toBe('not_run');

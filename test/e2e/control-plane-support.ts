@@ -4,15 +4,19 @@ import { waitFor, type DevServer } from '../support/dev-server';
 /** `waitFor`, except that a spec violation fails at once (waitFor would retry it until the timeout). */
 export async function poll<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
   let violation: unknown;
-  const result = await waitFor(async () => {
-    try {
-      return await check();
-    } catch (e) {
-      if (!(e instanceof SpecViolationError)) throw e;
-      violation = e;
-      return null as T;
-    }
-  }, what, timeoutMs);
+  const result = await waitFor(
+    async () => {
+      try {
+        return await check();
+      } catch (e) {
+        if (!(e instanceof SpecViolationError)) throw e;
+        violation = e;
+        return null as T;
+      }
+    },
+    what,
+    timeoutMs,
+  );
   if (violation) throw violation;
   return result;
 }
@@ -20,7 +24,12 @@ export async function poll<T>(check: () => Promise<T | undefined>, what: string,
 export const TERMINAL_WORKFLOW = ['success', 'failed', 'canceled', 'error', 'not_run'];
 
 /** The first workflow of a pipeline once it satisfies `done` (default: terminal), with its jobs by name. */
-export async function workflowOf(server: DevServer, pipelineId: string, done: (wf: any, jobs: Record<string, any>) => boolean = (wf) => TERMINAL_WORKFLOW.includes(wf.status), what = 'workflow to finish') {
+export async function workflowOf(
+  server: DevServer,
+  pipelineId: string,
+  done: (wf: any, jobs: Record<string, any>) => boolean = (wf) => TERMINAL_WORKFLOW.includes(wf.status),
+  what = 'workflow to finish',
+) {
   const api = checkedApi(server);
   return poll(async () => {
     const wfs = await api('GET', `/api/v2/pipeline/${pipelineId}/workflow`);

@@ -194,7 +194,10 @@ describe('control plane workflows (slipway dev, HTTP API only)', () => {
     ]);
     expect((await api('POST', `/api/v2/project/${slug}/envvar`, { name: 'PROJECT_VAR', value: 'project-secret-42' })).status).toBe(201);
     const locked = await api('POST', '/api/v2/context', { name: 'locked', owner: { slug: 'gh/acme' } });
-    const restriction = await api('POST', `/api/v2/context/${locked.body.id}/restrictions`, { restriction_type: 'expression', restriction_value: 'pipeline.git.branch == "release"' });
+    const restriction = await api('POST', `/api/v2/context/${locked.body.id}/restrictions`, {
+      restriction_type: 'expression',
+      restriction_value: 'pipeline.git.branch == "release"',
+    });
     expect(restriction.status).toBe(201);
     expect((await api('GET', `/api/v2/context/${locked.body.id}/restrictions`)).body.items).toHaveLength(1);
 

@@ -23,7 +23,9 @@ workflows:
 /** The name of the running task's primary container once its step runs `sleep 300`. */
 const stepRunning = (engine: TestEngine, name: RegExp) =>
   waitFor(async () => {
-    const primary = docker(engine, ['ps', '--filter', 'label=io.slipway.task', '--format', '{{.Names}}']).split('\n').find((n) => name.test(n));
+    const primary = docker(engine, ['ps', '--filter', 'label=io.slipway.task', '--format', '{{.Names}}'])
+      .split('\n')
+      .find((n) => name.test(n));
     return primary && docker(engine, ['exec', primary, 'ps', '-o', 'args']).includes('sleep 300') ? primary : undefined;
   }, 'the step to run in the primary container');
 
@@ -36,7 +38,9 @@ describeWithEngine('docker jobs on a real engine: cancel and killed agents leave
     const server = await startDevServer({ env: { ...(engine.env as Record<string, string>), SLIPWAY_DOCKER_JOBS: mode, SLIPWAY_LEASE_SECONDS: '6' } });
     servers.push(server);
     const slug = `gh/acme/faults-${mode}`;
-    expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo({ '.circleci/config.yml': config(engine) }).url })).status).toBe(201);
+    expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo({ '.circleci/config.yml': config(engine) }).url })).status).toBe(
+      201,
+    );
     return { server, slug };
   }
 
@@ -49,7 +53,9 @@ describeWithEngine('docker jobs on a real engine: cancel and killed agents leave
     expect((await server.api('POST', `/api/v2/workflow/${slow.id}/cancel`)).status).toBe(202);
     // Nothing of the task is left (the runtime's own network stays while it runs).
     await waitFor(async () => {
-      const left = slipwayResources(engine, `io.slipway.owner-pid=${server.process.pid}`).map((r) => r.name).filter((n) => n.startsWith('slipway-task-'));
+      const left = slipwayResources(engine, `io.slipway.owner-pid=${server.process.pid}`)
+        .map((r) => r.name)
+        .filter((n) => n.startsWith('slipway-task-'));
       if (left.length) throw new Error(`still there: ${left.join(' ')}`);
       return true;
     }, 'the canceled task to be removed');

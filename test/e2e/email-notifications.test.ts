@@ -35,10 +35,15 @@ describe('email notifications (slipway dev, SMTP)', () => {
 
   it('emails the actor and the committer that a branch failed, then that it is fixed', async () => {
     // The actor (the admin who triggers) and the committer (test repositories commit as test@localhost).
-    expect((await server.api('PUT', '/api/v2/slipway/me/notifications', { email: 'admin@slipway.test', email_notifications: 'failed_and_fixed' })).status).toBe(200);
+    expect((await server.api('PUT', '/api/v2/slipway/me/notifications', { email: 'admin@slipway.test', email_notifications: 'failed_and_fixed' })).status).toBe(
+      200,
+    );
     const dev = await server.api('POST', '/api/v2/slipway/users', { login: 'dev' });
     const devToken = (await server.api('POST', `/api/v2/slipway/users/${dev.body.id}/tokens`, { label: 'mail' })).body.token;
-    expect((await server.api('PUT', '/api/v2/slipway/me/notifications', { email: 'test@localhost' }, devToken)).body).toEqual({ email: 'test@localhost', email_notifications: 'failed_and_fixed' });
+    expect((await server.api('PUT', '/api/v2/slipway/me/notifications', { email: 'test@localhost' }, devToken)).body).toEqual({
+      email: 'test@localhost',
+      email_notifications: 'failed_and_fixed',
+    });
     expect((await server.api('GET', `/api/v2/project/${slug}/notifications`)).body).toEqual({ email_notifications: 'failed_and_fixed' });
     expect((await server.api('PUT', '/api/v2/slipway/me/notifications', { email: 'not an address' })).status).toBe(400);
 

@@ -55,16 +55,9 @@ describe('GitHub App end to end (fake GitHub API and git server on loopback, sli
       authorize: (user, password) => user === 'x-access-token' && github.tokenReaches(password, 'acme/demo'),
     });
     const appFile = join(mkdtempSync(join(tmpdir(), 'slipway-app-')), 'github-app.json');
-    writeFileSync(
-      appFile,
-      JSON.stringify({ appId: 4242, privateKey: keys.privateKey, webhookSecrets: [WEBHOOK_SECRET] }),
-      { mode: 0o600 },
-    );
+    writeFileSync(appFile, JSON.stringify({ appId: 4242, privateKey: keys.privateKey, webhookSecrets: [WEBHOOK_SECRET] }), { mode: 0o600 });
     server = await startDevServer({ env: { SLIPWAY_GITHUB_APP_FILE: appFile, GITHUB_API_URL: github.url } });
-    expect(
-      (await server.api('POST', '/api/v2/project/gh/acme/demo', { repo_url: `${git.url}/acme/demo.git` }))
-        .status,
-    ).toBe(201);
+    expect((await server.api('POST', '/api/v2/project/gh/acme/demo', { repo_url: `${git.url}/acme/demo.git` })).status).toBe(201);
   }, 90_000);
   afterAll(async () => {
     await server?.stop();
@@ -76,9 +69,7 @@ describe('GitHub App end to end (fake GitHub API and git server on loopback, sli
     const installation = examplePayload('installation', (x) => x.action === 'created');
     installation.installation.id = 99;
     installation.repositories = [{ id: 1, name: 'demo', full_name: 'acme/demo', private: true }];
-    expect((await deliver(server.url, 'installation', installation, { secret: WEBHOOK_SECRET })).status).toBe(
-      202,
-    );
+    expect((await deliver(server.url, 'installation', installation, { secret: WEBHOOK_SECRET })).status).toBe(202);
 
     const sha = work.commit({ 'src.txt': 'v2' }, 'Add src');
     execFileSync('git', ['-C', work.dir, 'push', '--quiet', bare, 'main']);
@@ -98,10 +89,7 @@ describe('GitHub App end to end (fake GitHub API and git server on loopback, sli
     expect((await deliver(server.url, 'push', push, { secret: WEBHOOK_SECRET })).status).toBe(202);
 
     const pipeline = await waitFor(
-      async () =>
-        (await server.api('GET', '/api/v2/project/gh/acme/demo/pipeline')).body.items?.find(
-          (p: any) => p.vcs.revision === sha,
-        ),
+      async () => (await server.api('GET', '/api/v2/project/gh/acme/demo/pipeline')).body.items?.find((p: any) => p.vcs.revision === sha),
       'the pipeline',
     );
     const { wf, jobs } = await waitFor(async () => {
@@ -111,19 +99,13 @@ describe('GitHub App end to end (fake GitHub API and git server on loopback, sli
         : undefined;
     }, 'the workflow to finish');
     const byName = Object.fromEntries(jobs.map((j) => [j.name, j]));
-    expect([byName.build.status, byName.lint.status, byName.deploy.status]).toEqual([
-      'success',
-      'failed',
-      'success',
-    ]);
+    expect([byName.build.status, byName.lint.status, byName.deploy.status]).toEqual(['success', 'failed', 'success']);
 
     expect(github.requests).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           method: 'GET',
-          path: expect.stringMatching(
-            new RegExp(`^/repos/acme/demo/contents/\\.circleci(/|%2F)config\\.yml\\?ref=${sha}$`),
-          ),
+          path: expect.stringMatching(new RegExp(`^/repos/acme/demo/contents/\\.circleci(/|%2F)config\\.yml\\?ref=${sha}$`)),
           auth: 'token',
         }),
       ]),

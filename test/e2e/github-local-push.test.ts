@@ -29,32 +29,17 @@ describe('local push-to-build (slipway project add --watch)', () => {
   };
   const pipelineAt = (sha: string) =>
     waitFor(
-      async () =>
-        (await server.api('GET', `/api/v2/project/${slug}/pipeline`)).body.items?.find(
-          (p: any) => p.vcs.revision === sha,
-        ),
+      async () => (await server.api('GET', `/api/v2/project/${slug}/pipeline`)).body.items?.find((p: any) => p.vcs.revision === sha),
       `a pipeline at ${sha}`,
     );
 
   beforeAll(async () => {
     server = await startDevServer();
     execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
-    const cli = spawnSync(
-      process.execPath,
-      [
-        resolve(__dirname, '..', '..', 'bin', 'slipway.js'),
-        'project',
-        'add',
-        slug,
-        '--repo',
-        bare,
-        '--watch',
-      ],
-      {
-        env: { ...process.env, SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.token },
-        encoding: 'utf8',
-      },
-    );
+    const cli = spawnSync(process.execPath, [resolve(__dirname, '..', '..', 'bin', 'slipway.js'), 'project', 'add', slug, '--repo', bare, '--watch'], {
+      env: { ...process.env, SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.token },
+      encoding: 'utf8',
+    });
     expect(cli.stderr).toBe('');
     expect(cli.stdout).toMatch(/Project gh\/acme\/pushy added\.\nWatching .*pushy\.git/);
   }, 90_000);

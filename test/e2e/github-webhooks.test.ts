@@ -28,10 +28,7 @@ describe('GitHub webhooks (slipway dev, local mode without a GitHub App)', () =>
   };
   const pipelineAt = (sha: string) =>
     waitFor(
-      async () =>
-        (await server.api('GET', `/api/v2/project/${slug}/pipeline`)).body.items.find(
-          (p: any) => p.vcs.revision === sha,
-        ),
+      async () => (await server.api('GET', `/api/v2/project/${slug}/pipeline`)).body.items.find((p: any) => p.vcs.revision === sha),
       `a pipeline at ${sha}`,
     );
   async function jobOutput(pipelineId: string): Promise<string> {
@@ -44,9 +41,7 @@ describe('GitHub webhooks (slipway dev, local mode without a GitHub App)', () =>
     const [vcs, org, name] = slug.split('/');
     const detail = await server.api('GET', `/api/v1.1/project/${vcs}/${org}/${name}/${job.job_number}`);
     let text = '';
-    for (const step of detail.body.steps)
-      for (const a of step.actions)
-        for (const m of (await (await fetch(a.output_url)).json()) as any[]) text += m.message;
+    for (const step of detail.body.steps) for (const a of step.actions) for (const m of (await (await fetch(a.output_url)).json()) as any[]) text += m.message;
     return text;
   }
 
@@ -73,19 +68,11 @@ describe('GitHub webhooks (slipway dev, local mode without a GitHub App)', () =>
     expect((await deliver(server.url, 'ping', ping, { secret: OLD_SECRET })).status).toBe(200);
     expect((await deliver(server.url, 'ping', ping, { secret: null })).status).toBe(401);
     expect((await deliver(server.url, 'ping', ping, { secret: 'not-the-secret' })).status).toBe(401);
-    expect(
-      (await deliver(server.url, 'ping', ping, { secret: null, signature: 'sha256=' + '0'.repeat(64) }))
-        .status,
-    ).toBe(401);
+    expect((await deliver(server.url, 'ping', ping, { secret: null, signature: 'sha256=' + '0'.repeat(64) })).status).toBe(401);
     const malformed = await deliver(server.url, 'push', undefined, { secret: SECRET, body: '{"ref": ' });
     expect(malformed.status).toBe(400);
     expect(malformed.message).toMatch(/Malformed JSON/);
-    const wrongShape = await deliver(
-      server.url,
-      'push',
-      { ref: 'refs/heads/main', repository: { full_name: 'Codertocat/Hello-World' } },
-      { secret: SECRET },
-    );
+    const wrongShape = await deliver(server.url, 'push', { ref: 'refs/heads/main', repository: { full_name: 'Codertocat/Hello-World' } }, { secret: SECRET });
     expect(wrongShape).toEqual({
       status: 400,
       message: expect.stringMatching(/push payload is malformed at after/),
@@ -95,13 +82,9 @@ describe('GitHub webhooks (slipway dev, local mode without a GitHub App)', () =>
   it('starts one pipeline per delivery id however often it is redelivered', async () => {
     const sha = repo.commit({ 'a.txt': '1' }, 'change a');
     const payload = push(sha, 'change a');
-    const first = await Promise.all(
-      [1, 2, 3].map(() => deliver(server.url, 'push', payload, { secret: SECRET, id: 'delivery-1' })),
-    );
+    const first = await Promise.all([1, 2, 3].map(() => deliver(server.url, 'push', payload, { secret: SECRET, id: 'delivery-1' })));
     expect(first.map((r) => r.status).sort()).toEqual([200, 200, 202]);
-    expect(
-      (await deliver(server.url, 'push', payload, { secret: SECRET, id: 'delivery-1' })).message,
-    ).toMatch(/already received/);
+    expect((await deliver(server.url, 'push', payload, { secret: SECRET, id: 'delivery-1' })).message).toMatch(/already received/);
     const pipeline = await pipelineAt(sha);
     expect(pipeline).toMatchObject({
       trigger: { type: 'webhook', actor: { login: payload.sender.login } },
@@ -125,21 +108,14 @@ describe('GitHub webhooks (slipway dev, local mode without a GitHub App)', () =>
       status: 200,
       message: expect.stringMatching(/deleted refs never build/),
     });
-    expect((await deliver(server.url, 'create', examplePayload('create'), { secret: SECRET })).status).toBe(
-      200,
-    );
-    expect((await deliver(server.url, 'delete', examplePayload('delete'), { secret: SECRET })).status).toBe(
-      200,
-    );
+    expect((await deliver(server.url, 'create', examplePayload('create'), { secret: SECRET })).status).toBe(200);
+    expect((await deliver(server.url, 'delete', examplePayload('delete'), { secret: SECRET })).status).toBe(200);
     // A marker after the first 250 characters does not count; a tag push builds the tag.
     const late = `${'x'.repeat(251)} [skip ci]`;
     expect((await deliver(server.url, 'push', push(sha, late), { secret: SECRET })).status).toBe(202);
     const tagSha = repo.commit({ 'c.txt': '1' }, 'tagged');
     repo.git('tag', 'v1.0.1', tagSha);
-    expect(
-      (await deliver(server.url, 'push', push(tagSha, 'tagged', 'refs/tags/v1.0.1'), { secret: SECRET }))
-        .status,
-    ).toBe(202);
+    expect((await deliver(server.url, 'push', push(tagSha, 'tagged', 'refs/tags/v1.0.1'), { secret: SECRET })).status).toBe(202);
     expect(await pipelineAt(sha)).toMatchObject({ vcs: { branch: 'main' } });
     expect(await pipelineAt(tagSha)).toMatchObject({ vcs: { tag: 'v1.0.1' } });
   });

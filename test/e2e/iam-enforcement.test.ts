@@ -67,7 +67,13 @@ const enforced = process.env.SLIPWAY_IAM_ENFORCE === '1' && process.env.SLIPWAY_
     expect((await server.api('POST', '/api/v2/slipway/orbs/acme/iam-greeter/1.0.0', { source: ORB })).status).toBe(201);
     await server.api('POST', '/api/v2/project/gh/acme/iam', { repo_url: createTestRepo({ '.circleci/config.yml': BIG_CONFIG }).url });
     await server.api('POST', '/api/v2/project/gh/acme/iam/pipeline', {});
-    const denial = await waitFor(async () => /\[iam\] AccessDenied: User: \S+\/slipway-pipelines is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::slipway\/pipelines\/\S+/.exec(server!.output())?.[0], 'the denial');
+    const denial = await waitFor(
+      async () =>
+        /\[iam\] AccessDenied: User: \S+\/slipway-pipelines is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::slipway\/pipelines\/\S+/.exec(
+          server!.output(),
+        )?.[0],
+      'the denial',
+    );
     expect(denial).toContain('assumed-role/');
   }, 120_000);
 });

@@ -64,10 +64,21 @@ describe('slipway run and a server, for the same commit', () => {
     const localStatuses = Object.fromEntries(summary.jobs.map((j: { job: string; status: string }) => [j.job, j.status]));
     // The server's API shows a job that never ran as blocked, as CircleCI does; the local summary says the same.
     expect(localStatuses).toEqual(serverStatuses);
-    expect(serverStatuses).toMatchObject({ build: 'success', test: 'success', hold: 'success', 'flavoured-sweet': 'success', 'flavoured-sour': 'success', broken: 'failed' });
+    expect(serverStatuses).toMatchObject({
+      build: 'success',
+      test: 'success',
+      hold: 'success',
+      'flavoured-sweet': 'success',
+      'flavoured-sour': 'success',
+      broken: 'failed',
+    });
     expect(summary.workflows).toEqual([{ name: 'main', status: onServer.workflow.status }]);
     expect([onServer.workflow.status, local.code]).toEqual(['failed', 1]);
     const broken = summary.jobs.find((j: { job: string }) => j.job === 'broken');
-    expect(broken.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([['Spin up environment', 'success'], ['Fail on purpose', 'failed'], ['Report the failure', 'success']]);
+    expect(broken.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
+      ['Spin up environment', 'success'],
+      ['Fail on purpose', 'failed'],
+      ['Report the failure', 'success'],
+    ]);
   });
 });

@@ -65,7 +65,13 @@ describe('slipway run --replay', () => {
   it('serves what the job ran with, secrets masked unless asked for by an admin', async () => {
     const masked = await server.api('GET', `/api/v2/project/${slug}/job/${verifyNumber}/replay`);
     expect(masked.status).toBe(200);
-    expect(masked.body).toMatchObject({ job_name: 'verify', workflow_name: 'main', status: 'failed', config: CONFIG, environment: [{ name: 'API_TOKEN', value: 'xxxx1234', masked: true }] });
+    expect(masked.body).toMatchObject({
+      job_name: 'verify',
+      workflow_name: 'main',
+      status: 'failed',
+      config: CONFIG,
+      environment: [{ name: 'API_TOKEN', value: 'xxxx1234', masked: true }],
+    });
     expect(masked.body.workspace).toEqual([{ job: 'build', url: expect.stringMatching(/^http/), size: expect.any(Number) }]);
     expect(masked.body.caches).toEqual([{ key: 'deps-v1-main', url: expect.stringMatching(/^http/), size: expect.any(Number) }]);
     const clear = await server.api('GET', `/api/v2/project/${slug}/job/${verifyNumber}/replay?with-secrets=true`);
@@ -74,20 +80,28 @@ describe('slipway run --replay', () => {
   });
 
   it('reruns the failed job locally without its producer: it fails the same way with the same workspace and cache', async () => {
-    const r = await slipway(['run', '--replay', `${server.url}/pipelines/${slug}/1/workflows/x/jobs/${verifyNumber}`], { SLIPWAY_URL: '', SLIPWAY_TOKEN: server.token });
+    const r = await slipway(['run', '--replay', `${server.url}/pipelines/${slug}/1/workflows/x/jobs/${verifyNumber}`], {
+      SLIPWAY_URL: '',
+      SLIPWAY_TOKEN: server.token,
+    });
     expect(r.code).toBe(1);
     expect(r.out).toContain(`Replaying main/verify (job ${verifyNumber} of ${slug}, failed on the server)`);
     expect(r.out).toContain('Masked (rerun with --with-secrets as an organisation admin for the values): API_TOKEN');
     expect(r.out).toContain('Fetched the workspace it attached: build (');
     expect(r.out).toContain('Fetched the cache it restored: deps-v1-main (');
     expect(r.out).toContain('Contexts replayed without their variables (rerun with --with-secrets as an organisation admin for them): replay-ctx');
-    expect(r.out).toContain(`--- main/verify: step "Check the payload" failed ---\nworkspace holds: payload-42 ${serverOutput.stamp}\ncache holds: ${serverOutput.cached}\ntoken is 8 characters, context secret 0\n`);
+    expect(r.out).toContain(
+      `--- main/verify: step "Check the payload" failed ---\nworkspace holds: payload-42 ${serverOutput.stamp}\ncache holds: ${serverOutput.cached}\ntoken is 8 characters, context secret 0\n`,
+    );
     expect(r.out).toMatch(/main\/verify +failed/);
     expect(r.out).not.toMatch(/main\/build +success/);
   });
 
   it('gives the secret values with --with-secrets', async () => {
-    const r = await slipway(['run', '--json', '--with-secrets', '--replay', `${slug}/${verifyNumber}`], { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.token });
+    const r = await slipway(['run', '--json', '--with-secrets', '--replay', `${slug}/${verifyNumber}`], {
+      SLIPWAY_URL: server.url,
+      SLIPWAY_TOKEN: server.token,
+    });
     const s = JSON.parse(r.out);
     expect(r.code).toBe(1);
     expect(s.jobs.map((j: { job: string }) => j.job)).toEqual(['verify']);
@@ -143,10 +157,13 @@ describe('slipway run --secrets-from', () => {
     expect([unknown.status, unknown.body.message]).toEqual([404, 'Context nope does not exist in gh/acme.']);
   });
 
-  it('runs with the server\'s project and context secrets and a dotenv file, every value masked in the output', async () => {
+  it("runs with the server's project and context secrets and a dotenv file, every value masked in the output", async () => {
     const file = join(repo.dir, '..', `${Date.now()}-secrets.env`);
     writeFileSync(file, '# local only\nFILE_SECRET="file-secret-89"\n');
-    const r = await runSlipway(repo.dir, ['run', '--json', '--secrets-from', slug, '--secrets-from', file], { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.token });
+    const r = await runSlipway(repo.dir, ['run', '--json', '--secrets-from', slug, '--secrets-from', file], {
+      SLIPWAY_URL: server.url,
+      SLIPWAY_TOKEN: server.token,
+    });
     expect(r.code).toBe(1);
     const summary = JSON.parse(r.out);
     const deploy = summary.jobs.find((j: { job: string }) => j.job === 'deploy');

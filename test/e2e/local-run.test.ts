@@ -60,7 +60,13 @@ interface Summary {
   pipeline: { state: string; errors: string[] };
   dirty: boolean;
   workflows: Array<{ name: string; status: string }>;
-  jobs: Array<{ job: string; status: string; artifacts?: string; steps: Array<{ name: string; task: number; status: string }>; failedSteps: Array<{ name: string; output: string }> }>;
+  jobs: Array<{
+    job: string;
+    status: string;
+    artifacts?: string;
+    steps: Array<{ name: string; task: number; status: string }>;
+    failedSteps: Array<{ name: string; output: string }>;
+  }>;
   exitCode: number;
 }
 
@@ -88,9 +94,20 @@ describe('slipway run', () => {
       'flavoured-sour': 'success',
       broken: 'failed',
     });
-    expect(job(s, 'test').steps.filter((x) => x.name.startsWith('echo "node')).map((x) => [x.task, x.status])).toEqual([[0, 'success'], [1, 'success']]);
+    expect(
+      job(s, 'test')
+        .steps.filter((x) => x.name.startsWith('echo "node'))
+        .map((x) => [x.task, x.status]),
+    ).toEqual([
+      [0, 'success'],
+      [1, 'success'],
+    ]);
     const broken = job(s, 'broken');
-    expect(broken.steps.map((x) => [x.name, x.status])).toEqual([['Spin up environment', 'success'], ['Fail on purpose', 'failed'], ['Report the failure', 'success']]);
+    expect(broken.steps.map((x) => [x.name, x.status])).toEqual([
+      ['Spin up environment', 'success'],
+      ['Fail on purpose', 'failed'],
+      ['Report the failure', 'success'],
+    ]);
     expect(broken.failedSteps).toEqual([expect.objectContaining({ name: 'Fail on purpose', output: expect.stringContaining('about to fail') })]);
     const artifacts = job(s, 'build').artifacts!;
     expect(readFileSync(join(artifacts, '0', 'out', 'cache.txt'), 'utf8').trim()).toBe('miss');
@@ -147,7 +164,10 @@ workflows:
     });
     const r = await slipwayRun(setup.dir, ['--json']);
     const s = JSON.parse(r.out) as Summary;
-    expect(s.workflows).toEqual([{ name: 'setup', status: 'success' }, { name: 'continued', status: 'success' }]);
+    expect(s.workflows).toEqual([
+      { name: 'setup', status: 'success' },
+      { name: 'continued', status: 'success' },
+    ]);
     expect(r.code).toBe(0);
     expect(s.dirty).toBe(false);
   });

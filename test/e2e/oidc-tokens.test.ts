@@ -58,7 +58,11 @@ describe('OIDC tokens in jobs (slipway dev)', () => {
   it('publishes a discovery document and cacheable keys at the public URL', async () => {
     const res = await fetch(`${server.url}/.well-known/openid-configuration`);
     expect(res.headers.get('cache-control')).toBe('public, max-age=300');
-    expect(await res.json()).toMatchObject({ issuer: server.url, jwks_uri: `${server.url}/.well-known/jwks-pub.json`, id_token_signing_alg_values_supported: ['ES256'] });
+    expect(await res.json()).toMatchObject({
+      issuer: server.url,
+      jwks_uri: `${server.url}/.well-known/jwks-pub.json`,
+      id_token_signing_alg_values_supported: ['ES256'],
+    });
     const jwks = await fetch(`${server.url}/.well-known/jwks-pub.json`);
     expect(jwks.headers.get('cache-control')).toBe('public, max-age=300');
     const { keys } = (await jwks.json()) as { keys: Array<Record<string, string>> };
@@ -103,7 +107,13 @@ describe('OIDC tokens in jobs (slipway dev)', () => {
     const orgPath = `/api/v2/org/${org}/oidc-custom-claims`;
     const projectPath = `/api/v2/org/${org}/project/${project.id}/oidc-custom-claims`;
     expect((await api('GET', orgPath)).body).toEqual({ org_id: org });
-    expect((await api('PATCH', orgPath, { audience: ['org-audience'], ttl: '2h' })).body).toEqual({ org_id: org, audience: ['org-audience'], audience_updated_at: expect.any(String), ttl: '2h', ttl_updated_at: expect.any(String) });
+    expect((await api('PATCH', orgPath, { audience: ['org-audience'], ttl: '2h' })).body).toEqual({
+      org_id: org,
+      audience: ['org-audience'],
+      audience_updated_at: expect.any(String),
+      ttl: '2h',
+      ttl_updated_at: expect.any(String),
+    });
     const patched = await api('PATCH', projectPath, { audience: ['vault', 'sts.amazonaws.com'] });
     expect(patched.body).toEqual({ org_id: org, project_id: project.id, audience: ['vault', 'sts.amazonaws.com'], audience_updated_at: expect.any(String) });
     expect((await api('GET', projectPath)).body).toEqual(patched.body);

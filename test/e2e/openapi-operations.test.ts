@@ -27,11 +27,27 @@ const OTHER_FEATURES: Array<[RegExp, string]> = [
 /** A concrete value for each path parameter of the spec. */
 function concrete(template: string, ids: Record<string, string>, overrides: Record<string, string> = {}): string {
   const values: Record<string, string> = {
-    'project-slug': SLUG, provider: 'gh', organization: 'acme', project: 'ops', 'org-slug': 'gh/acme',
-    'pipeline-id': ids.pipelineId, 'pipeline-number': '1', id: ids.workflowId, 'job-number': ids.jobNumber, 'job-id': ids.jobId,
-    'workflow-name': 'main', 'context-id': ids.contextId, context_id: ids.contextId, 'env-var-name': 'X', name: 'X',
-    'schedule-id': randomUUID(), org_id: ids.orgId, usage_export_job_id: randomUUID(), approval_request_id: randomUUID(),
-    fingerprint: 'SHA256:none', restriction_id: randomUUID(),
+    'project-slug': SLUG,
+    provider: 'gh',
+    organization: 'acme',
+    project: 'ops',
+    'org-slug': 'gh/acme',
+    'pipeline-id': ids.pipelineId,
+    'pipeline-number': '1',
+    id: ids.workflowId,
+    'job-number': ids.jobNumber,
+    'job-id': ids.jobId,
+    'workflow-name': 'main',
+    'context-id': ids.contextId,
+    context_id: ids.contextId,
+    'env-var-name': 'X',
+    name: 'X',
+    'schedule-id': randomUUID(),
+    org_id: ids.orgId,
+    usage_export_job_id: randomUUID(),
+    approval_request_id: randomUUID(),
+    fingerprint: 'SHA256:none',
+    restriction_id: randomUUID(),
   };
   return template.replace(/\{([^}]+)\}/g, (_m, name: string) => overrides[name] ?? values[name] ?? randomUUID());
 }
@@ -63,7 +79,11 @@ describeWithSpec('every operation of the CircleCI API v2 spec', () => {
       for (const method of Object.keys(ops).filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))) {
         const op = `${method.toUpperCase()} ${template}`;
         const path = `/api/v2${concrete(template, ids)}`;
-        const res = await server.api(method.toUpperCase(), path + (template === '/context' && method === 'get' ? '?owner-slug=gh/acme' : ''), method === 'get' || method === 'delete' ? undefined : {});
+        const res = await server.api(
+          method.toUpperCase(),
+          path + (template === '/context' && method === 'get' ? '?owner-slug=gh/acme' : ''),
+          method === 'get' || method === 'delete' ? undefined : {},
+        );
         const unrouted = res.status === 405 || (res.status === 404 && /^No route for/.test(res.body?.message ?? ''));
         const other = OTHER_FEATURES.find(([re]) => re.test(op));
         if (other) {

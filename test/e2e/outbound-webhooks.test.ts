@@ -33,7 +33,11 @@ describe('outbound webhooks (slipway dev, every notify message delivered twice)'
       req.on('end', () => {
         const expected = Buffer.from(`v1=${createHmac('sha256', SECRET).update(raw).digest('hex')}`);
         const got = Buffer.from(String(req.headers['circleci-signature'] ?? ''));
-        received.push({ type: String(req.headers['circleci-event-type']), body: JSON.parse(raw), verified: got.length === expected.length && timingSafeEqual(got, expected) });
+        received.push({
+          type: String(req.headers['circleci-event-type']),
+          body: JSON.parse(raw),
+          verified: got.length === expected.length && timingSafeEqual(got, expected),
+        });
         res.writeHead(200).end();
       });
     });
@@ -50,7 +54,14 @@ describe('outbound webhooks (slipway dev, every notify message delivered twice)'
 
   it('manages webhooks through the five API v2 operations, the secret never shown', async () => {
     const projectId = (await server.api('GET', `/api/v2/project/${slug}`)).body.id;
-    const created = await api('POST', '/api/v2/webhook', { name: 'temp', events: ['job-completed'], url: receiverUrl, 'verify-tls': false, 'signing-secret': 'a-long-secret-value-1234', scope: { id: projectId, type: 'project' } });
+    const created = await api('POST', '/api/v2/webhook', {
+      name: 'temp',
+      events: ['job-completed'],
+      url: receiverUrl,
+      'verify-tls': false,
+      'signing-secret': 'a-long-secret-value-1234',
+      scope: { id: projectId, type: 'project' },
+    });
     expect(created.status).toBe(201);
     expect(created.body['signing-secret']).toBe('****1234');
     const id = created.body.id;
@@ -66,14 +77,28 @@ describe('outbound webhooks (slipway dev, every notify message delivered twice)'
 
   it('refuses a webhook pointing to a private address with a clear 400', async () => {
     const projectId = (await server.api('GET', `/api/v2/project/${slug}`)).body.id;
-    const res = await api('POST', '/api/v2/webhook', { name: 'metadata', events: ['job-completed'], url: 'http://169.254.169.254/latest/meta-data', 'verify-tls': true, 'signing-secret': 's', scope: { id: projectId, type: 'project' } });
+    const res = await api('POST', '/api/v2/webhook', {
+      name: 'metadata',
+      events: ['job-completed'],
+      url: 'http://169.254.169.254/latest/meta-data',
+      'verify-tls': true,
+      'signing-secret': 's',
+      scope: { id: projectId, type: 'project' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/169\.254\.169\.254 is a linkLocal address.*public addresses/);
   });
 
   it('sends one signed job-completed per job and one workflow-completed, each once, and logs the deliveries', async () => {
     const projectId = (await server.api('GET', `/api/v2/project/${slug}`)).body.id;
-    const hook = await api('POST', '/api/v2/webhook', { name: 'ci', events: ['workflow-completed', 'job-completed'], url: receiverUrl, 'verify-tls': true, 'signing-secret': SECRET, scope: { id: projectId, type: 'project' } });
+    const hook = await api('POST', '/api/v2/webhook', {
+      name: 'ci',
+      events: ['workflow-completed', 'job-completed'],
+      url: receiverUrl,
+      'verify-tls': true,
+      'signing-secret': SECRET,
+      scope: { id: projectId, type: 'project' },
+    });
     expect(hook.status).toBe(201);
     const pipeline = await api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' });
     const { workflow } = await workflowOf(server, pipeline.body.id);
@@ -86,7 +111,11 @@ describe('outbound webhooks (slipway dev, every notify message delivered twice)'
     }, 'the delivery log');
     const events = received.filter((r) => r.body.workflow?.id === workflow.id);
     expect(events.every((e) => e.verified)).toBe(true);
-    expect(events.map((e) => `${e.type} ${e.body.job?.name ?? e.body.workflow.status}`).sort()).toEqual(['job-completed fails', 'job-completed passes', 'workflow-completed failed']);
+    expect(events.map((e) => `${e.type} ${e.body.job?.name ?? e.body.workflow.status}`).sort()).toEqual([
+      'job-completed fails',
+      'job-completed passes',
+      'workflow-completed failed',
+    ]);
     expect(log).toHaveLength(3);
     expect(log.every((a: any) => a.status === 200 && a.attempt === 1)).toBe(true);
   });

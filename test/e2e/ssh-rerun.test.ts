@@ -65,13 +65,21 @@ describe('rerun job with SSH (slipway dev)', () => {
   }, 90_000);
   afterAll(async () => server?.stop());
 
-  it('registers, lists and deletes a user\'s SSH public keys, refusing what is not one', async () => {
+  it("registers, lists and deletes a user's SSH public keys, refusing what is not one", async () => {
     const added = await server.api('POST', '/api/v2/slipway/me/ssh-keys', { title: 'laptop', key: admin.public });
     expect(added.status).toBe(201);
-    expect(added.body).toEqual({ title: 'laptop', public_key: admin.public.split(' ').slice(0, 2).join(' '), fingerprint: expect.stringMatching(/^SHA256:/), md5_fingerprint: expect.any(String), created_at: expect.any(String) });
+    expect(added.body).toEqual({
+      title: 'laptop',
+      public_key: admin.public.split(' ').slice(0, 2).join(' '),
+      fingerprint: expect.stringMatching(/^SHA256:/),
+      md5_fingerprint: expect.any(String),
+      created_at: expect.any(String),
+    });
     expect((await server.api('POST', '/api/v2/slipway/me/ssh-keys', { key: admin.public })).body.message).toMatch(/registered already/);
     expect((await server.api('POST', '/api/v2/slipway/me/ssh-keys', { key: admin.private })).body.message).toMatch(/public key/);
-    expect((await server.api('POST', '/api/v2/slipway/me/ssh-keys', { key: 'ssh-ed25519 bm90IGEga2V5' })).body.message).toMatch(/not a valid ssh-ed25519 public key/);
+    expect((await server.api('POST', '/api/v2/slipway/me/ssh-keys', { key: 'ssh-ed25519 bm90IGEga2V5' })).body.message).toMatch(
+      /not a valid ssh-ed25519 public key/,
+    );
     const other = await server.api('POST', '/api/v2/slipway/me/ssh-keys', { key: stranger.public });
     expect((await server.api('GET', '/api/v2/slipway/me/ssh-keys')).body.items.map((k: any) => k.title)).toEqual(['laptop', 'test@e2e']);
     expect((await server.api('DELETE', `/api/v2/slipway/me/ssh-keys/${encodeURIComponent(other.body.fingerprint)}`)).body).toEqual({ message: 'OK' });
@@ -88,7 +96,10 @@ describe('rerun job with SSH (slipway dev)', () => {
 
     const rerun = await api('POST', `/api/v2/workflow/${failed.workflowId}/rerun`, { jobs: [failed.jobId], enable_ssh: true });
     expect(rerun.status).toBe(202);
-    const jobNumber = await poll(async () => (await api('GET', `/api/v2/workflow/${rerun.body.workflow_id}/job`)).body.items[0]?.job_number, 'the rerun job to get a number');
+    const jobNumber = await poll(
+      async () => (await api('GET', `/api/v2/workflow/${rerun.body.workflow_id}/job`)).body.items[0]?.job_number,
+      'the rerun job to get a number',
+    );
     const port = await poll(async () => {
       const m = /\$ ssh -p (\d+) (\S+)/.exec(await jobOutput(server, SLUG, jobNumber).catch(() => ''));
       return m ? Number(m[1]) : undefined;
@@ -99,7 +110,11 @@ describe('rerun job with SSH (slipway dev)', () => {
     expect(access.body).toEqual({ tasks: [{ index: 0, method: 'ssh', message: expect.stringMatching(/Enable SSH/) }] });
     expect((await server.api('GET', `/api/v2/slipway/project/${SLUG}/job/${jobNumber}/ssh`, undefined, readerToken)).status).toBe(403);
 
-    const { out, code } = await sshExec(port, admin.private, 'pwd; cat checked-out.txt; echo "$GREETING $PROJECT_SECRET $CIRCLE_JOB"; printf "token %s\\n" "$CIRCLE_OIDC_TOKEN"');
+    const { out, code } = await sshExec(
+      port,
+      admin.private,
+      'pwd; cat checked-out.txt; echo "$GREETING $PROJECT_SECRET $CIRCLE_JOB"; printf "token %s\\n" "$CIRCLE_OIDC_TOKEN"',
+    );
     expect(code).toBe(0);
     expect(out).toMatch(/\/project\n/);
     expect(out).toContain('from the repository\n');
@@ -111,7 +126,10 @@ describe('rerun job with SSH (slipway dev)', () => {
     await expect(sshExec(port, stranger.private, 'true')).rejects.toThrow(/authentication methods failed/);
 
     // Nobody connected: the job ends after the idle timeout, failed as its steps were.
-    await poll(async () => (TERMINAL_WORKFLOW.includes((await api('GET', `/api/v2/workflow/${rerun.body.workflow_id}`)).body.status) ? true : undefined), 'the rerun to end');
+    await poll(
+      async () => (TERMINAL_WORKFLOW.includes((await api('GET', `/api/v2/workflow/${rerun.body.workflow_id}`)).body.status) ? true : undefined),
+      'the rerun to end',
+    );
     expect((await jobsOf(server, rerun.body.workflow_id)).build.status).toBe('failed');
     const output = await jobOutput(server, SLUG, jobNumber);
     expect(output).toContain('SSH: admin connected from 127.0.0.1.');
@@ -121,19 +139,35 @@ describe('rerun job with SSH (slipway dev)', () => {
     // Every session, and every refused key, is an audit event.
     const audit = await (await fetch(`${server.url}/api/v2/slipway/audit?format=jsonl`, { headers: { 'Circle-Token': server.token } })).text();
     if (!audit.includes('"ssh.session_opened"')) throw new Error(`audit: ${audit}\n${server.output().slice(-3000)}`);
-    const events = audit.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => String(e.action).startsWith('ssh.'));
+    const events = audit
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => String(e.action).startsWith('ssh.'));
     const newJob = (await jobsOf(server, rerun.body.workflow_id)).build.id;
     expect(events.filter((e) => e.action === 'ssh.session_opened')).toHaveLength(2);
-    expect(events.find((e) => e.action === 'ssh.session_opened')).toMatchObject({ actor: { login: 'admin', type: 'user' }, target: { type: 'job', id: newJob }, request: { ip: '127.0.0.1' }, outcome: 'success', metadata: { project: SLUG, job_name: 'build' } });
+    expect(events.find((e) => e.action === 'ssh.session_opened')).toMatchObject({
+      actor: { login: 'admin', type: 'user' },
+      target: { type: 'job', id: newJob },
+      request: { ip: '127.0.0.1' },
+      outcome: 'success',
+      metadata: { project: SLUG, job_name: 'build' },
+    });
     expect(events.filter((e) => e.action === 'ssh.session_closed')).toHaveLength(2);
     expect(events.filter((e) => e.action === 'ssh.session_refused' && e.outcome === 'failure').length).toBeGreaterThanOrEqual(2);
     expect(events.filter((e) => e.action === 'ssh.access_requested')).toEqual([
-      expect.objectContaining({ actor: expect.objectContaining({ login: 'admin' }), target: { type: 'job', id: newJob }, metadata: expect.objectContaining({ methods: 'ssh', job_name: 'build' }) }),
+      expect.objectContaining({
+        actor: expect.objectContaining({ login: 'admin' }),
+        target: { type: 'job', id: newJob },
+        metadata: expect.objectContaining({ methods: 'ssh', job_name: 'build' }),
+      }),
     ]);
   });
 
   it('refuses enable_ssh without jobs, and when the project disables SSH', async () => {
-    expect((await api('POST', `/api/v2/workflow/${failed.workflowId}/rerun`, { enable_ssh: true, from_failed: true })).body.message).toMatch(/enable_ssh needs the jobs parameter/);
+    expect((await api('POST', `/api/v2/workflow/${failed.workflowId}/rerun`, { enable_ssh: true, from_failed: true })).body.message).toMatch(
+      /enable_ssh needs the jobs parameter/,
+    );
     expect((await api('PATCH', `/api/v2/project/${SLUG}/settings`, { advanced: { disable_ssh: true } })).status).toBe(200);
     const refused = await api('POST', `/api/v2/workflow/${failed.workflowId}/rerun`, { jobs: [failed.jobId], enable_ssh: true });
     expect(refused.status).toBe(400);

@@ -27,7 +27,10 @@ export async function buildWebIfStale(): Promise<void> {
   const out = join(WEB, `dist-build-${process.pid}`);
   const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   await new Promise<void>((done, fail) => {
-    const child = spawn(process.execPath, [vite, 'build', '--config', join(WEB, 'vite.config.ts'), '--outDir', out, '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [vite, 'build', '--config', join(WEB, 'vite.config.ts'), '--outDir', out, '--logLevel', 'warn'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let log = '';
     child.stdout.on('data', (d) => (log += d));
     child.stderr.on('data', (d) => (log += d));

@@ -49,10 +49,7 @@ describe('sign-in with GitHub and the project list', () => {
 
   beforeAll(async () => {
     await github.start();
-    const [started] = await Promise.all([
-      startDevServer({ env: oauthEnv(github) }),
-      buildWebIfStale(),
-    ]);
+    const [started] = await Promise.all([startDevServer({ env: oauthEnv(github) }), buildWebIfStale()]);
     server = started;
     for (const slug of ['gh/acme/app', 'gh/acme/lib', 'gh/other/secret']) {
       expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: 'file:///nowhere' })).status).toBe(201);
@@ -64,41 +61,45 @@ describe('sign-in with GitHub and the project list', () => {
     github.server.close();
   });
 
-  withChromium('signs in through GitHub in the browser, lands on the projects page, and the token works on the API', async () => {
-    browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
-    const problems = uiProblems(page);
-    await page.goto(`${server.url}/`);
-    await page.waitForURL(/\/signin\?next=/);
-    const button = page.getByRole('link', { name: 'Sign in with GitHub' });
-    await button.waitFor();
-    await screenshot(page, 'sign-in-github');
-    await button.click();
-    await page.getByRole('heading', { name: 'Projects' }).waitFor();
-    // The token left the address bar; the page is the projects page with the projects of the granted org only.
-    expect(page.url()).toBe(`${server.url}/`);
-    const token = await page.evaluate(() => (globalThis as any).localStorage.getItem('slipway.token') as string | null);
-    expect(token).toMatch(/^[0-9a-f]{40}$/);
-    const acme = page.getByRole('region', { name: 'acme' });
-    await acme.getByRole('link', { name: 'acme/app', exact: true }).waitFor();
-    await acme.getByRole('link', { name: 'acme/lib', exact: true }).waitFor();
-    await page.getByTestId('user').filter({ hasText: 'octo-dev' }).waitFor();
-    expect(await page.getByRole('region', { name: 'other' }).count()).toBe(0);
-    await screenshot(page, 'projects-after-github-sign-in');
+  withChromium(
+    'signs in through GitHub in the browser, lands on the projects page, and the token works on the API',
+    async () => {
+      browser = await launchChromium();
+      const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+      const problems = uiProblems(page);
+      await page.goto(`${server.url}/`);
+      await page.waitForURL(/\/signin\?next=/);
+      const button = page.getByRole('link', { name: 'Sign in with GitHub' });
+      await button.waitFor();
+      await screenshot(page, 'sign-in-github');
+      await button.click();
+      await page.getByRole('heading', { name: 'Projects' }).waitFor();
+      // The token left the address bar; the page is the projects page with the projects of the granted org only.
+      expect(page.url()).toBe(`${server.url}/`);
+      const token = await page.evaluate(() => (globalThis as any).localStorage.getItem('slipway.token') as string | null);
+      expect(token).toMatch(/^[0-9a-f]{40}$/);
+      const acme = page.getByRole('region', { name: 'acme' });
+      await acme.getByRole('link', { name: 'acme/app', exact: true }).waitFor();
+      await acme.getByRole('link', { name: 'acme/lib', exact: true }).waitFor();
+      await page.getByTestId('user').filter({ hasText: 'octo-dev' }).waitFor();
+      expect(await page.getByRole('region', { name: 'other' }).count()).toBe(0);
+      await screenshot(page, 'projects-after-github-sign-in');
 
-    const me = await server.api('GET', '/api/v2/me', undefined, token);
-    expect(me).toEqual({ status: 200, body: expect.objectContaining({ login: 'octo-dev', name: 'Octo Developer' }) });
-    const list = await server.api('GET', '/api/v2/slipway/projects', undefined, token);
-    expect(list.body.items.map((p: any) => p.slug)).toEqual(['gh/acme/app', 'gh/acme/lib']);
-    expect((await server.api('GET', '/api/v2/project/gh/acme/app', undefined, token)).status).toBe(200);
-    expect((await server.api('GET', '/api/v2/project/gh/other/secret', undefined, token)).status).toBe(403);
-    // Members may change acme's projects (the granted role), never add projects (instance admins only).
-    expect((await server.api('POST', '/api/v2/project/gh/acme/app/envvar', { name: 'FROM_UI', value: 'v' }, token)).status).toBe(201);
-    expect((await server.api('POST', '/api/v2/project/gh/acme/new', { repo_url: 'file:///x' }, token)).status).toBe(403);
-    const exchange = github.exchanges.at(-1)!;
-    expect(exchange).toEqual(expect.objectContaining({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uri: `${server.url}${CALLBACK}` }));
-    expect(problems()).toEqual([]);
-  }, 45_000);
+      const me = await server.api('GET', '/api/v2/me', undefined, token);
+      expect(me).toEqual({ status: 200, body: expect.objectContaining({ login: 'octo-dev', name: 'Octo Developer' }) });
+      const list = await server.api('GET', '/api/v2/slipway/projects', undefined, token);
+      expect(list.body.items.map((p: any) => p.slug)).toEqual(['gh/acme/app', 'gh/acme/lib']);
+      expect((await server.api('GET', '/api/v2/project/gh/acme/app', undefined, token)).status).toBe(200);
+      expect((await server.api('GET', '/api/v2/project/gh/other/secret', undefined, token)).status).toBe(403);
+      // Members may change acme's projects (the granted role), never add projects (instance admins only).
+      expect((await server.api('POST', '/api/v2/project/gh/acme/app/envvar', { name: 'FROM_UI', value: 'v' }, token)).status).toBe(201);
+      expect((await server.api('POST', '/api/v2/project/gh/acme/new', { repo_url: 'file:///x' }, token)).status).toBe(403);
+      const exchange = github.exchanges.at(-1)!;
+      expect(exchange).toEqual(expect.objectContaining({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uri: `${server.url}${CALLBACK}` }));
+      expect(problems()).toEqual([]);
+    },
+    45_000,
+  );
 
   it('signs the same GitHub user in again as the same Slipway user, keeping roles an admin granted', async () => {
     github.login = 'returning-dev';
@@ -145,7 +146,11 @@ describe('sign-in with GitHub and the project list', () => {
     const callback = await callbackUrl();
     const state = new URL(callback).searchParams.get('state')!;
     const sign = (key: Uint8Array, claims: Record<string, unknown>, exp: number) =>
-      new SignJWT({ kind: 'resource', ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(exp - 600).setExpirationTime(exp).sign(key);
+      new SignJWT({ kind: 'resource', ...claims })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt(exp - 600)
+        .setExpirationTime(exp)
+        .sign(key);
     const now = Math.floor(Date.now() / 1000);
     const forged = await sign(randomBytes(32), { resource: `github-oauth:${randomUUID()}:/` }, now + 600);
     const [header, , signature] = state.split('.');
@@ -185,10 +190,12 @@ describe('sign-in with GitHub and the project list', () => {
     const rejected = await message(withState(await callbackUrl(), (u) => u.searchParams.set('code', 'not-a-code')));
     expect(rejected.status).toBe(401);
     expect(rejected.message).toMatch(/GitHub refused the sign-in code: bad_verification_code/);
-    const denied = await message(withState(await callbackUrl(), (u) => {
-      u.searchParams.delete('code');
-      u.searchParams.set('error', 'access_denied');
-    }));
+    const denied = await message(
+      withState(await callbackUrl(), (u) => {
+        u.searchParams.delete('code');
+        u.searchParams.set('error', 'access_denied');
+      }),
+    );
     expect(denied.status).toBe(401);
     expect(denied.message).toMatch(/did not authorise the sign-in: access_denied/);
   });
@@ -213,7 +220,10 @@ describe('sign-in with GitHub and the project list', () => {
     };
     const viewer = await tokenFor('other-viewer', ['gh/other', 'viewer']);
     const nobody = await tokenFor('no-roles');
-    expect((await server.api('GET', '/api/v2/slipway/projects', undefined, viewer)).body).toEqual({ items: [expect.objectContaining({ slug: 'gh/other/secret' })], next_page_token: null });
+    expect((await server.api('GET', '/api/v2/slipway/projects', undefined, viewer)).body).toEqual({
+      items: [expect.objectContaining({ slug: 'gh/other/secret' })],
+      next_page_token: null,
+    });
     expect((await server.api('GET', '/api/v2/slipway/projects?org-slug=gh/acme', undefined, viewer)).body.items).toEqual([]);
     expect((await server.api('GET', '/api/v2/slipway/projects', undefined, nobody)).body).toEqual({ items: [], next_page_token: null });
     expect((await server.api('GET', '/api/v2/slipway/projects', undefined, null)).status).toBe(401);

@@ -65,7 +65,10 @@ async function apiOrUnavailable(server: DevServer, path: string): Promise<{ unav
 const logLines = (scope: Locator) => scope.locator('.log .ln > span:last-child').allTextContents();
 
 async function expectUnavailable(page: Page, apiPath: string) {
-  await page.locator('[data-state="unavailable"]', { hasText: apiPath.split('?')[0] }).first().waitFor();
+  await page
+    .locator('[data-state="unavailable"]', { hasText: apiPath.split('?')[0] })
+    .first()
+    .waitFor();
 }
 
 describe('web UI bundle', () => {
@@ -162,15 +165,23 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     await page.getByRole('heading', { name: 'slow' }).waitFor();
     const step = page.locator('.step[data-step="Print slowly"]');
     // The page itself must show the step as running together with some of its output.
-    const seenRunning = await waitFor(async () => {
-      const status = await step.getAttribute('data-status');
-      const lines = await logLines(step);
-      return status === 'running' && lines.includes('tick 1') ? lines : undefined;
-    }, 'output of the running step', 30_000);
+    const seenRunning = await waitFor(
+      async () => {
+        const status = await step.getAttribute('data-status');
+        const lines = await logLines(step);
+        return status === 'running' && lines.includes('tick 1') ? lines : undefined;
+      },
+      'output of the running step',
+      30_000,
+    );
     expect(seenRunning).not.toContain('tick 15');
     await screenshot(page, 'job-running');
     // Without a reload, the rest arrives and the step finishes.
-    await waitFor(async () => ((await logLines(step)).includes('tick 15') && (await step.getAttribute('data-status')) === 'success' ? true : undefined), 'the last lines', 30_000);
+    await waitFor(
+      async () => ((await logLines(step)).includes('tick 15') && (await step.getAttribute('data-status')) === 'success' ? true : undefined),
+      'the last lines',
+      30_000,
+    );
     await page.getByRole('link', { name: `Pipeline #${pipeline.number}` }).click();
   }, 60_000);
 
@@ -186,10 +197,14 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     expect(before.find((j) => j.name === 'hold').status).toBe('on_hold');
     expect(before.find((j) => j.name === 'deploy').status).toBe('blocked');
     await approve.click();
-    const after = await waitFor(async () => {
-      const w = (await server.api('GET', `/api/v2/workflow/${workflowId}`)).body;
-      return w.status === 'success' ? jobs(workflowId) : undefined;
-    }, 'the workflow to succeed after the approval', 40_000);
+    const after = await waitFor(
+      async () => {
+        const w = (await server.api('GET', `/api/v2/workflow/${workflowId}`)).body;
+        return w.status === 'success' ? jobs(workflowId) : undefined;
+      },
+      'the workflow to succeed after the approval',
+      40_000,
+    );
     expect(after.find((j) => j.name === 'deploy').status).toBe('success');
     expect(after.find((j) => j.name === 'hold').approved_by).toBeTruthy();
     await page.locator('.node[data-job="deploy"][data-status="success"]').waitFor();
@@ -264,13 +279,24 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     await waitFor(async () => ((await page.locator('[data-workflow="ship"]').count()) === 2 ? true : undefined), 'two workflow panels');
     const panel = page.locator(`[data-workflow-id="${rerun.id}"]`);
     await panel.getByRole('button', { name: 'Cancel workflow' }).click();
-    await waitFor(async () => ((await server.api('GET', `/api/v2/workflow/${rerun.id}`)).body.status === 'canceled' ? true : undefined), 'the rerun to be canceled', 30_000);
+    await waitFor(
+      async () => ((await server.api('GET', `/api/v2/workflow/${rerun.id}`)).body.status === 'canceled' ? true : undefined),
+      'the rerun to be canceled',
+      30_000,
+    );
     await panel.locator('.badge[data-status="canceled"]').first().waitFor();
     expect((await server.api('GET', `/api/v2/workflow/${workflowId}`)).body.status).toBe('success');
   }, 45_000);
 
   it('filters pipelines by branch and triggers a pipeline on that branch from the UI', async () => {
-    repo.commit({ '.circleci/config.yml': 'version: 2.1\njobs:\n  quick:\n    docker: [{ image: cimg/base:stable }]\n    steps: [{ run: echo quick }]\nworkflows:\n  feature:\n    jobs: [quick]\n' }, 'feature work', 'feature');
+    repo.commit(
+      {
+        '.circleci/config.yml':
+          'version: 2.1\njobs:\n  quick:\n    docker: [{ image: cimg/base:stable }]\n    steps: [{ run: echo quick }]\nworkflows:\n  feature:\n    jobs: [quick]\n',
+      },
+      'feature work',
+      'feature',
+    );
     await page.goto(`${server.url}/pipelines/${SLUG}`);
     await page.locator(`[data-number="${pipeline.number}"]`).waitFor();
     await page.getByRole('textbox', { name: 'Branch' }).fill('feature');
@@ -308,9 +334,37 @@ describeUi('web UI (Chromium against slipway dev)', () => {
       vcs: { revision: (1000 - i).toString(16).padStart(40, '0'), branch: 'main', commit: { subject: `change ${1000 - i}` } },
     }));
     await many.route(/\/api\/v2\/project\/gh\/acme\/many\/pipeline(\?.*)?$/, (r) => r.fulfill({ json: { items, next_page_token: null } }));
-    await many.route(/\/api\/v2\/project\/gh\/acme\/many$/, (r) => r.fulfill({ json: { slug, name: 'many', id: 'x', organization_name: 'acme', organization_slug: 'gh/acme', organization_id: 'y', vcs_info: { vcs_url: 'file:///many', provider: 'GitHub', default_branch: 'main' } } }));
+    await many.route(/\/api\/v2\/project\/gh\/acme\/many$/, (r) =>
+      r.fulfill({
+        json: {
+          slug,
+          name: 'many',
+          id: 'x',
+          organization_name: 'acme',
+          organization_slug: 'gh/acme',
+          organization_id: 'y',
+          vcs_info: { vcs_url: 'file:///many', provider: 'GitHub', default_branch: 'main' },
+        },
+      }),
+    );
     await many.route(/\/api\/v2\/pipeline\/p-\d+\/workflow$/, (r) =>
-      r.fulfill({ json: { items: [{ id: 'w', name: 'build', status: 'success', pipeline_id: 'p', pipeline_number: 1, project_slug: slug, created_at: new Date(now - 90_000).toISOString(), stopped_at: new Date(now).toISOString() }], next_page_token: null } }),
+      r.fulfill({
+        json: {
+          items: [
+            {
+              id: 'w',
+              name: 'build',
+              status: 'success',
+              pipeline_id: 'p',
+              pipeline_number: 1,
+              project_slug: slug,
+              created_at: new Date(now - 90_000).toISOString(),
+              stopped_at: new Date(now).toISOString(),
+            },
+          ],
+          next_page_token: null,
+        },
+      }),
     );
     await many.goto(`${server.url}/pipelines/${slug}`);
     await many.waitForFunction(() => (globalThis as any).document.querySelector('[data-number="1000"]'));
@@ -381,10 +435,14 @@ describeUi('web UI (Chromium against slipway dev)', () => {
   it('shows insights computed by the server from the runs above', async () => {
     // Wait for the feature pipeline's workflow to finish so every number below is final.
     const featurePipeline = (await server.api('GET', `/api/v2/project/${SLUG}/pipeline?branch=feature`)).body.items[0];
-    await waitFor(async () => {
-      const items = (await server.api('GET', `/api/v2/pipeline/${featurePipeline.id}/workflow`)).body.items as any[];
-      return items.length === 1 && items[0].status === 'success' ? true : undefined;
-    }, 'the feature workflow to succeed', 30_000);
+    await waitFor(
+      async () => {
+        const items = (await server.api('GET', `/api/v2/pipeline/${featurePipeline.id}/workflow`)).body.items as any[];
+        return items.length === 1 && items[0].status === 'success' ? true : undefined;
+      },
+      'the feature workflow to succeed',
+      30_000,
+    );
     const insightsPath = `/api/v2/insights/${SLUG}/workflows?all-branches=true&reporting-window=last-90-days`;
     const summary = (await server.api('GET', insightsPath)).body.items as any[];
     // Real numbers: ship ran twice (the approved run succeeded, its rerun was canceled), feature once.
@@ -400,13 +458,17 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     const workflows = page.getByRole('region', { name: 'Workflows' });
     await workflows.locator('[data-name="feature"]', { hasText: '100%' }).waitFor();
     const shipRow = workflows.locator('[data-name="ship"]', { hasText: '50%' });
-    await shipRow.getByText(formatDuration(ship.metrics.duration_metrics.median * 1000), { exact: true }).first().waitFor();
+    await shipRow
+      .getByText(formatDuration(ship.metrics.duration_metrics.median * 1000), { exact: true })
+      .first()
+      .waitFor();
     expect(await shipRow.locator('td').nth(1).textContent()).toBe('2');
     // The first workflow (feature) is selected: its one job, successful.
     await page.getByRole('region', { name: 'Jobs of feature' }).locator('[data-name="quick"]', { hasText: '100%' }).waitFor();
 
     await workflows.getByRole('button', { name: 'ship' }).click();
-    const shipJobs = (await server.api('GET', `/api/v2/insights/${SLUG}/workflows/ship/jobs?all-branches=true&reporting-window=last-90-days`)).body.items as any[];
+    const shipJobs = (await server.api('GET', `/api/v2/insights/${SLUG}/workflows/ship/jobs?all-branches=true&reporting-window=last-90-days`)).body
+      .items as any[];
     const slow = shipJobs.find((j) => j.name === 'slow');
     expect(slow.metrics.successful_runs).toBe(1);
     expect(slow.metrics.duration_metrics.median).toBeGreaterThanOrEqual(15);
@@ -421,7 +483,10 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     const series = (await server.api('GET', `/api/v2/insights/time-series/${SLUG}/workflows/ship/jobs?granularity=daily`)).body.items as any[];
     const seriesJobs = new Set(series.map((s) => s.name));
     expect(seriesJobs.has('slow')).toBe(true);
-    await waitFor(async () => ((await page.getByRole('region', { name: 'Job trends of ship' }).getByRole('img').count()) === seriesJobs.size * 2 ? true : undefined), 'a duration and a success chart per job');
+    await waitFor(
+      async () => ((await page.getByRole('region', { name: 'Job trends of ship' }).getByRole('img').count()) === seriesJobs.size * 2 ? true : undefined),
+      'a duration and a success chart per job',
+    );
     await screenshot(page, 'insights');
     expect(problems()).toEqual([]);
   });
@@ -461,7 +526,10 @@ describeUi('web UI (Chromium against slipway dev)', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/signin/);
     expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('slipway.token'))).toBeNull();
-    await waitFor(async () => ((await server.api('GET', '/api/v2/me', undefined, session)).status === 401 ? true : undefined), 'the signed-out token to be refused');
+    await waitFor(
+      async () => ((await server.api('GET', '/api/v2/me', undefined, session)).status === 401 ? true : undefined),
+      'the signed-out token to be refused',
+    );
     expect((await server.api('GET', '/api/v2/me')).status).toBe(200);
     expect(problems()).toEqual([]);
   });

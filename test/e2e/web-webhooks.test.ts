@@ -68,7 +68,13 @@ describeUi('web UI webhooks panel (Chromium against slipway dev)', () => {
 
     await item.getByRole('button', { name: 'Send test event' }).click();
     await item.locator('[data-delivery="ping"]', { hasText: '204' }).waitFor();
-    expect(pings).toEqual([expect.objectContaining({ type: 'ping', signature: expect.stringMatching(/^v1=[0-9a-f]{64}$/), body: expect.objectContaining({ type: 'ping', webhook: expect.objectContaining({ name: 'ui-hook' }) }) })]);
+    expect(pings).toEqual([
+      expect.objectContaining({
+        type: 'ping',
+        signature: expect.stringMatching(/^v1=[0-9a-f]{64}$/),
+        body: expect.objectContaining({ type: 'ping', webhook: expect.objectContaining({ name: 'ui-hook' }) }),
+      }),
+    ]);
     await screenshot(page, 'settings-webhooks');
 
     await item.getByRole('button', { name: 'Edit' }).click();

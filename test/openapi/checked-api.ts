@@ -20,7 +20,9 @@ export function checkedApi(server: DevServer): DevServer['api'] {
     if (validator && path.startsWith('/api/v2/')) {
       const problems = validator.check(method, path, res.status, res.body);
       if (problems?.length) {
-        throw new SpecViolationError(`Response does not match the CircleCI API spec:\n${problems.join('\n')}\nBody: ${JSON.stringify(res.body).slice(0, 2000)}`);
+        throw new SpecViolationError(
+          `Response does not match the CircleCI API spec:\n${problems.join('\n')}\nBody: ${JSON.stringify(res.body).slice(0, 2000)}`,
+        );
       }
     }
     return res;

@@ -81,7 +81,9 @@ export function loadSpecValidator(): SpecValidator | undefined {
         let ref = pointer('paths', template, method.toLowerCase(), 'responses', code);
         if (typeof response.$ref === 'string') {
           ref = 'spec' + response.$ref;
-          response = (spec.components as Json).responses ? ((spec.components as Record<string, Json>).responses[response.$ref.split('/').pop()!] as Json) : response;
+          response = (spec.components as Json).responses
+            ? ((spec.components as Record<string, Json>).responses[response.$ref.split('/').pop()!] as Json)
+            : response;
         }
         const hasSchema = Boolean((response.content as Json | undefined)?.['application/json']);
         cache.set(key, hasSchema ? ajv.compile({ $ref: `${ref}/content/application~1json/schema` }) : null);

@@ -39,7 +39,12 @@ describe('reliability: the agent killed with SIGKILL mid-step', () => {
     expect(outcome.jobs).toEqual([expect.objectContaining({ name: 'victim', status: 'success' })]);
     const steps = await jobSteps(h, outcome.jobs[0].job_number);
     expect(steps.map((s) => s.actions.length)).toEqual(steps.map(() => 1));
-    expect(steps.map((s) => s.actions[0].output).join('').split('gate passed').length - 1).toBe(1);
+    expect(
+      steps
+        .map((s) => s.actions[0].output)
+        .join('')
+        .split('gate passed').length - 1,
+    ).toBe(1);
   }, 150_000);
 
   it('fails the job as infrastructure_fail when the retried attempt is killed too', async () => {

@@ -33,29 +33,47 @@ describe('reliability: a runner class belongs to one organisation', () => {
   }, 90_000);
   afterAll(async () => server?.stop());
 
-  const claim = () => fetch(`${server.url}/runner/v1/claim`, { method: 'POST', headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'r' }) });
+  const claim = () =>
+    fetch(`${server.url}/runner/v1/claim`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'r' }),
+    });
 
-  it.each(['gh/probe/runner', 'bb/examples/runner'])('fails a job of %s naming the class, never handing it (or its secrets) to the runner', async (slug) => {
-    expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo({ '.circleci/config.yml': config('examples/rc') }).url })).status).toBe(201);
-    expect((await server.api('POST', `/api/v2/project/${slug}/envvar`, { name: 'PROBE_SECRET', value: SECRET })).status).toBe(201);
-    const pipeline = (await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' })).body;
-    const job = await waitFor(async () => {
-      const wf = (await server.api('GET', `/api/v2/pipeline/${pipeline.id}/workflow`)).body.items?.[0];
-      const j = wf && (await server.api('GET', `/api/v2/workflow/${wf.id}/job`)).body.items?.[0];
-      return j && j.status === 'failed' ? j : undefined;
-    }, 'the job to fail');
-    const org = slug.split('/').slice(0, 2).join('/');
-    const detail = (await server.api('GET', `/api/v2/project/${slug}/job/${job.job_number}`)).body;
-    expect(detail.messages).toEqual([expect.objectContaining({ type: 'error', message: expect.stringContaining(`Resource class examples/rc belongs to the organisation gh/examples; jobs of ${org} cannot run on it.`) })]);
+  it.each(['gh/probe/runner', 'bb/examples/runner'])(
+    'fails a job of %s naming the class, never handing it (or its secrets) to the runner',
+    async (slug) => {
+      expect(
+        (await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo({ '.circleci/config.yml': config('examples/rc') }).url })).status,
+      ).toBe(201);
+      expect((await server.api('POST', `/api/v2/project/${slug}/envvar`, { name: 'PROBE_SECRET', value: SECRET })).status).toBe(201);
+      const pipeline = (await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' })).body;
+      const job = await waitFor(async () => {
+        const wf = (await server.api('GET', `/api/v2/pipeline/${pipeline.id}/workflow`)).body.items?.[0];
+        const j = wf && (await server.api('GET', `/api/v2/workflow/${wf.id}/job`)).body.items?.[0];
+        return j && j.status === 'failed' ? j : undefined;
+      }, 'the job to fail');
+      const org = slug.split('/').slice(0, 2).join('/');
+      const detail = (await server.api('GET', `/api/v2/project/${slug}/job/${job.job_number}`)).body;
+      expect(detail.messages).toEqual([
+        expect.objectContaining({
+          type: 'error',
+          message: expect.stringContaining(`Resource class examples/rc belongs to the organisation gh/examples; jobs of ${org} cannot run on it.`),
+        }),
+      ]);
 
-    const res = await claim();
-    expect(res.status).toBe(204);
-    expect(await res.text()).not.toContain(SECRET);
-  }, 90_000);
+      const res = await claim();
+      expect(res.status).toBe(204);
+      expect(await res.text()).not.toContain(SECRET);
+    },
+    90_000,
+  );
 
   it("runs a job of the class's own organisation on it", async () => {
     const slug = 'gh/examples/app';
-    expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo({ '.circleci/config.yml': config('examples/rc') }).url })).status).toBe(201);
+    expect(
+      (await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo({ '.circleci/config.yml': config('examples/rc') }).url })).status,
+    ).toBe(201);
     await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' });
     const token = await waitFor(async () => {
       const res = await claim();

@@ -13,7 +13,14 @@ describe.each([
   ['a consumer crashing after its first write, then retried', { SLIPWAY_QUEUE_FAULTS: 'crash' }],
   [
     'transient DynamoDB/SQS/S3 errors and throttling',
-    { SLIPWAY_AWS_FAULTS: JSON.stringify({ seed: 8, rate: 0.1, targets: ['DynamoDB', 'SQS:SendMessage', 'SQS:SendMessageBatch', 'SQS:DeleteMessageBatch', 'S3'], kinds: ['throttle', 'transient'] }) },
+    {
+      SLIPWAY_AWS_FAULTS: JSON.stringify({
+        seed: 8,
+        rate: 0.1,
+        targets: ['DynamoDB', 'SQS:SendMessage', 'SQS:SendMessageBatch', 'SQS:DeleteMessageBatch', 'S3'],
+        kinds: ['throttle', 'transient'],
+      }),
+    },
   ],
   [
     // The write takes effect but its response is lost, so the SDK sends it again (at-least-once writes).

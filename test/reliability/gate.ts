@@ -20,10 +20,14 @@ export class StepGate {
   attempts(pipeline: number): Array<{ agent: number; step: number }> {
     const file = join(this.dir, String(pipeline), 'pids');
     if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => {
-      const [agent, step] = l.split(' ').map(Number);
-      return { agent, step };
-    });
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [agent, step] = l.split(' ').map(Number);
+        return { agent, step };
+      });
   }
 
   waitForAttempt(pipeline: number, n: number, timeoutMs = 60_000) {

@@ -81,10 +81,14 @@ describe('reliability: hostile input', () => {
   it('errors a pipeline whose config is a YAML alias bomb, with a clear message, and stays responsive', async () => {
     h.repo.commit({ '.circleci/config.yml': BOMB }, 'alias bomb');
     const [p] = await trigger(h, 1);
-    const pipeline = await waitFor(async () => {
-      const r = await h.server.api('GET', `/api/v2/pipeline/${p.id}`);
-      return r.body.state === 'pending' ? undefined : r.body;
-    }, 'the alias bomb pipeline to be processed', 30_000);
+    const pipeline = await waitFor(
+      async () => {
+        const r = await h.server.api('GET', `/api/v2/pipeline/${p.id}`);
+        return r.body.state === 'pending' ? undefined : r.body;
+      },
+      'the alias bomb pipeline to be processed',
+      30_000,
+    );
     expect(pipeline.state).toBe('errored');
     expect(pipeline.errors[0]).toEqual(expect.objectContaining({ type: 'config', message: expect.stringMatching(/config\.yml:\d+:\d+: .*alias/i) }));
     expect((await h.server.api('GET', `/api/v2/pipeline/${p.id}/workflow`)).body.items).toEqual([]);

@@ -13,7 +13,11 @@ workflows:
 `;
 
 const call = async (server: DevServer, token: string, method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${server.url}/runner/v1/task${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${server.url}/runner/v1/task${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, text, body: text ? JSON.parse(text) : undefined };
 };
@@ -23,7 +27,10 @@ describe('reliability: a task token ends with its task', () => {
   let runnerToken: string;
   beforeAll(async () => {
     server = await startDevServer();
-    for (const name of ['one', 'two']) expect((await server.api('POST', `/api/v2/project/gh/acme/${name}`, { repo_url: createTestRepo({ '.circleci/config.yml': CONFIG }).url })).status).toBe(201);
+    for (const name of ['one', 'two'])
+      expect((await server.api('POST', `/api/v2/project/gh/acme/${name}`, { repo_url: createTestRepo({ '.circleci/config.yml': CONFIG }).url })).status).toBe(
+        201,
+      );
     expect((await server.api('POST', '/api/v2/runner/resource', { resource_class: 'acme/stale', desc: 'stale tokens' })).status).toBe(200);
     runnerToken = (await server.api('POST', '/api/v2/runner/token', { resource_class: 'acme/stale', nickname: 'r' })).body.token;
   }, 90_000);
@@ -33,7 +40,11 @@ describe('reliability: a task token ends with its task', () => {
   async function runningTask(project: string): Promise<string> {
     await server.api('POST', `/api/v2/project/gh/acme/${project}/pipeline`, { branch: 'main' });
     const token = await waitFor(async () => {
-      const claim = await fetch(`${server.url}/runner/v1/claim`, { method: 'POST', headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'r' }) });
+      const claim = await fetch(`${server.url}/runner/v1/claim`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'r' }),
+      });
       return claim.status === 200 ? ((await claim.json()) as { task_token: string }).task_token : undefined;
     }, `a task of ${project} to claim`);
     expect((await call(server, token, 'POST', '')).status).toBe(200);

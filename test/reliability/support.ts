@@ -96,19 +96,27 @@ export async function settle(h: Harness, pipelines: Array<{ id: string }>, timeo
 /** The concatenated output of every step action of a job, with the step structure (v1.1 job detail). */
 export async function jobSteps(h: Harness, jobNumber: number): Promise<Array<{ name: string; actions: Array<{ status: string; output: string }> }>> {
   const [vcs, org, repo] = h.slug.split('/');
-  const detail = await waitFor(async () => {
-    const r = await h.server.api('GET', `/api/v1.1/project/${vcs}/${org}/${repo}/${jobNumber}`);
-    return r.status === 200 ? r : undefined;
-  }, `detail of job ${jobNumber}`, 20_000);
+  const detail = await waitFor(
+    async () => {
+      const r = await h.server.api('GET', `/api/v1.1/project/${vcs}/${org}/${repo}/${jobNumber}`);
+      return r.status === 200 ? r : undefined;
+    },
+    `detail of job ${jobNumber}`,
+    20_000,
+  );
   const steps = [];
   for (const step of detail.body.steps) {
     const actions = [];
     for (const a of step.actions) {
       // A read may fail while faults are injected (a 5xx the client retries); a wrong body never passes.
-      const messages = await waitFor(async () => {
-        const res = await fetch(a.output_url);
-        return res.status === 200 ? ((await res.json()) as Array<{ message: string }>) : undefined;
-      }, `output of job ${jobNumber}`, 20_000);
+      const messages = await waitFor(
+        async () => {
+          const res = await fetch(a.output_url);
+          return res.status === 200 ? ((await res.json()) as Array<{ message: string }>) : undefined;
+        },
+        `output of job ${jobNumber}`,
+        20_000,
+      );
       actions.push({ status: a.status, output: messages.map((m) => m.message).join('') });
     }
     steps.push({ name: step.name, actions });

@@ -17,10 +17,15 @@ describe('reliability: every webhook delivered 5 times (and every queue message 
     const template = examplePayload('push', (x) => x.ref === 'refs/heads/master' && !x.deleted);
     const pushes = [1, 2].map((i) => {
       const sha = h.repo.commit({ [`file-${i}.txt`]: String(i) }, `change ${i}`);
-      return { id: `delivery-${i}-${sha.slice(0, 8)}`, payload: { ...template, ref: 'refs/heads/main', after: sha, head_commit: { ...template.head_commit, id: sha, message: `change ${i}` } } };
+      return {
+        id: `delivery-${i}-${sha.slice(0, 8)}`,
+        payload: { ...template, ref: 'refs/heads/main', after: sha, head_commit: { ...template.head_commit, id: sha, message: `change ${i}` } },
+      };
     });
     // Five deliveries of each push, all at once (GitHub retries; a proxy may replay).
-    const replies = await Promise.all(pushes.flatMap((p) => Array.from({ length: 5 }, () => deliver(h.server.url, 'push', p.payload, { secret: SECRET, id: p.id }))));
+    const replies = await Promise.all(
+      pushes.flatMap((p) => Array.from({ length: 5 }, () => deliver(h.server.url, 'push', p.payload, { secret: SECRET, id: p.id }))),
+    );
     expect(replies.every((r) => r.status >= 200 && r.status < 300)).toBe(true);
     const triggered = await waitFor(async () => {
       const items = (await h.server.api('GET', `/api/v2/project/${SLUG}/pipeline`)).body.items;

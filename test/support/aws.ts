@@ -41,4 +41,3 @@ export function resourceEnvironment(r: TestResources): Record<string, string> {
     ...deadLetterEnvironment(r.deadLetterUrls),
   };
 }
-

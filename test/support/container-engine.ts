@@ -79,7 +79,11 @@ function startPodman(): string | undefined {
   writeFileSync(storage, `[storage]\ndriver = "overlay"\ngraphroot = "${join(dir, 'storage')}"\nrunroot = "${join(dir, 'run')}"\n`);
   rmSync(join(dir, 'podman.sock'), { force: true });
   const log = openSync(join(dir, 'service.log'), 'a');
-  const child = spawn('podman', ['system', 'service', '--time=0', dockerHost], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage } });
+  const child = spawn('podman', ['system', 'service', '--time=0', dockerHost], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage },
+  });
   child.unref();
   writeFileSync(pidFile, String(child.pid));
   for (let i = 0; i < 150; i++) {
@@ -115,11 +119,19 @@ function buildImages(env: NodeJS.ProcessEnv): TestImages {
   return {
     busybox: buildRootfsImage({ repository: 'localhost/slipway-test-busybox', ...base, changes }, env),
     pong: buildRootfsImage(
-      { repository: 'localhost/slipway-test-pong', ...base, files: { ...base.files, '/usr/local/bin/pong.sh': PONG }, changes: [...changes, 'ENTRYPOINT ["/bin/sh", "/usr/local/bin/pong.sh"]', 'CMD ["7777"]'] },
+      {
+        repository: 'localhost/slipway-test-pong',
+        ...base,
+        files: { ...base.files, '/usr/local/bin/pong.sh': PONG },
+        changes: [...changes, 'ENTRYPOINT ["/bin/sh", "/usr/local/bin/pong.sh"]', 'CMD ["7777"]'],
+      },
       env,
     ),
     dockerCli: dockerCliPath()
-      ? buildRootfsImage({ repository: 'localhost/slipway-test-docker-cli', ...base, binaries: { ...base.binaries, '/usr/local/bin/docker': dockerCliPath()! }, changes }, env)
+      ? buildRootfsImage(
+          { repository: 'localhost/slipway-test-docker-cli', ...base, binaries: { ...base.binaries, '/usr/local/bin/docker': dockerCliPath()! }, changes },
+          env,
+        )
       : undefined,
   };
 }
@@ -127,7 +139,12 @@ function buildImages(env: NodeJS.ProcessEnv): TestImages {
 /** The `docker` CLI on PATH when it is a static binary (it then runs in a busybox image). */
 function dockerCliPath(): string | undefined {
   const path = spawnSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout.trim();
-  return path && /not a dynamic executable|statically linked/.test(spawnSync('ldd', [path], { encoding: 'utf8' }).stdout + spawnSync('ldd', [path], { encoding: 'utf8' }).stderr) ? path : undefined;
+  return path &&
+    /not a dynamic executable|statically linked/.test(
+      spawnSync('ldd', [path], { encoding: 'utf8' }).stdout + spawnSync('ldd', [path], { encoding: 'utf8' }).stderr,
+    )
+    ? path
+    : undefined;
 }
 
 let cached: TestEngine | { skip: string } | undefined;
@@ -143,7 +160,9 @@ export function testEngine(): TestEngine | { skip: string } {
     const found = findContainerEngine(process.env);
     const dockerHost = found?.dockerHost ?? startPodman();
     if (!dockerHost) {
-      return { skip: 'no container engine: DOCKER_HOST, /var/run/docker.sock and /run/podman/podman.sock do not answer, and podman could not start (apt-get install podman runc busybox-static)' };
+      return {
+        skip: 'no container engine: DOCKER_HOST, /var/run/docker.sock and /run/podman/podman.sock do not answer, and podman could not start (apt-get install podman runc busybox-static)',
+      };
     }
     const env = { ...process.env, DOCKER_HOST: dockerHost };
     try {
@@ -173,13 +192,32 @@ export function docker(engine: TestEngine, args: string[]): string {
   return r.stdout;
 }
 
-
 /** Containers, networks and volumes Slipway started that are on the engine (`label`: only those with it), with their owner's pid. */
 export function slipwayResources(engine: TestEngine, label = 'io.slipway.task'): Array<{ name: string; owner: number }> {
   return (['container', 'network', 'volume'] as const).flatMap((kind) => {
-    const names = docker(engine, [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '--filter', `label=${label}`, '--format', kind === 'container' ? '{{.Names}}' : '{{.Name}}']).split('\n').filter(Boolean);
+    const names = docker(engine, [
+      kind,
+      'ls',
+      ...(kind === 'container' ? ['-a'] : []),
+      '--filter',
+      `label=${label}`,
+      '--format',
+      kind === 'container' ? '{{.Names}}' : '{{.Name}}',
+    ])
+      .split('\n')
+      .filter(Boolean);
     return names.flatMap((name) => {
-      const owner = spawnSync('docker', [kind, 'inspect', '--format', kind === 'container' ? '{{index .Config.Labels "io.slipway.owner-pid"}}' : '{{index .Labels "io.slipway.owner-pid"}}', name], { env: engine.env, encoding: 'utf8' });
+      const owner = spawnSync(
+        'docker',
+        [
+          kind,
+          'inspect',
+          '--format',
+          kind === 'container' ? '{{index .Config.Labels "io.slipway.owner-pid"}}' : '{{index .Labels "io.slipway.owner-pid"}}',
+          name,
+        ],
+        { env: engine.env, encoding: 'utf8' },
+      );
       // Gone meanwhile (removed by its owner): not there.
       return owner.status === 0 ? [{ name, owner: Number(owner.stdout.trim()) }] : [];
     });
@@ -188,5 +226,7 @@ export function slipwayResources(engine: TestEngine, label = 'io.slipway.task'):
 
 /** What was left behind: Slipway's containers, networks and volumes whose owner process is gone (other suites' running tasks are not). */
 export function leftovers(engine: TestEngine, label = 'io.slipway.task'): string[] {
-  return slipwayResources(engine, label).filter((r) => !alive(r.owner)).map((r) => r.name);
+  return slipwayResources(engine, label)
+    .filter((r) => !alive(r.owner))
+    .map((r) => r.name);
 }

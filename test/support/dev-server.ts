@@ -62,7 +62,11 @@ export async function startDevServer(options: { dataDir?: string; env?: Record<s
     async api(method, path, body, tok = token) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (tok) headers['Circle-Token'] = tok;
-      const res = await fetch(path.startsWith('http') ? path : `${url}${path}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+      const res = await fetch(path.startsWith('http') ? path : `${url}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
       const text = await res.text();
       let parsed: unknown = text;
       try {

@@ -39,13 +39,17 @@ export class FakeEcs {
 
   /** The client the adapter is given. */
   client(): ECSClient {
-    return { send: async (command: { constructor: { name: string }; input: any }) => this.handle(command.constructor.name, command.input) } as unknown as ECSClient;
+    return {
+      send: async (command: { constructor: { name: string }; input: any }) => this.handle(command.constructor.name, command.input),
+    } as unknown as ECSClient;
   }
 
   private handle(command: string, input: any): unknown {
     switch (command) {
       case 'DescribeTaskDefinitionCommand': {
-        const [family, revision] = String(input.taskDefinition).replace(/^arn:.*:task-definition\//, '').split(':');
+        const [family, revision] = String(input.taskDefinition)
+          .replace(/^arn:.*:task-definition\//, '')
+          .split(':');
         const revisions = this.definitions.get(family) ?? [];
         const found = revision ? revisions[Number(revision) - 1] : revisions.at(-1);
         if (!found) throw awsError('ClientException', 'Unable to describe task definition.');
@@ -56,7 +60,9 @@ export class FakeEcs {
       case 'RunTaskCommand':
         return this.runTask(input);
       case 'ListTasksCommand':
-        return { taskArns: this.tasks.filter((t) => t.startedBy === input.startedBy && t.lastStatus === (input.desiredStatus ?? 'RUNNING')).map((t) => t.taskArn) };
+        return {
+          taskArns: this.tasks.filter((t) => t.startedBy === input.startedBy && t.lastStatus === (input.desiredStatus ?? 'RUNNING')).map((t) => t.taskArn),
+        };
       case 'StopTaskCommand': {
         const task = this.tasks.find((t) => t.taskArn === input.task);
         if (!task) throw awsError('InvalidParameterException', 'The referenced task was not found.');
@@ -71,10 +77,17 @@ export class FakeEcs {
   private runTask(input: any): unknown {
     const request = JSON.stringify(input);
     const previous = input.clientToken && this.tasks.find((t) => t.clientToken === input.clientToken);
-    if (previous && previous.request !== request) throw awsError('ConflictException', 'The specified client token has already been used with different parameters.');
+    if (previous && previous.request !== request)
+      throw awsError('ConflictException', 'The specified client token has already been used with different parameters.');
     if (previous) return { tasks: [{ taskArn: previous.taskArn, lastStatus: previous.lastStatus }], failures: [] };
     const id = createHash('sha256').update(`${this.tasks.length}:${request}`).digest('hex').slice(0, 32);
-    const task: FakeTask = { taskArn: `${this.arnPrefix}:task/slipway/${id}`, clientToken: input.clientToken, request, startedBy: input.startedBy, lastStatus: 'RUNNING' };
+    const task: FakeTask = {
+      taskArn: `${this.arnPrefix}:task/slipway/${id}`,
+      clientToken: input.clientToken,
+      request,
+      startedBy: input.startedBy,
+      lastStatus: 'RUNNING',
+    };
     this.tasks.push(task);
     return { tasks: [{ taskArn: task.taskArn, lastStatus: 'PROVISIONING' }], failures: [] };
   }
@@ -88,7 +101,9 @@ export class FakeAutoScaling {
   readonly groups = new Map<string, { min: number; max: number; desired: number }>();
 
   client(): AutoScalingClient {
-    return { send: async (command: { constructor: { name: string }; input: any }) => this.handle(command.constructor.name, command.input) } as unknown as AutoScalingClient;
+    return {
+      send: async (command: { constructor: { name: string }; input: any }) => this.handle(command.constructor.name, command.input),
+    } as unknown as AutoScalingClient;
   }
 
   private handle(command: string, input: any): unknown {
@@ -97,12 +112,18 @@ export class FakeAutoScaling {
         return {
           AutoScalingGroups: (input.AutoScalingGroupNames as string[])
             .filter((n) => this.groups.has(n))
-            .map((n) => ({ AutoScalingGroupName: n, MinSize: this.groups.get(n)!.min, MaxSize: this.groups.get(n)!.max, DesiredCapacity: this.groups.get(n)!.desired })),
+            .map((n) => ({
+              AutoScalingGroupName: n,
+              MinSize: this.groups.get(n)!.min,
+              MaxSize: this.groups.get(n)!.max,
+              DesiredCapacity: this.groups.get(n)!.desired,
+            })),
         };
       case 'SetDesiredCapacityCommand': {
         const group = this.groups.get(input.AutoScalingGroupName);
         if (!group) throw awsError('ValidationError', `AutoScalingGroup name not found - ${input.AutoScalingGroupName}`);
-        if (input.DesiredCapacity < group.min || input.DesiredCapacity > group.max) throw awsError('ValidationError', 'New SetDesiredCapacity value is outside the group bounds.');
+        if (input.DesiredCapacity < group.min || input.DesiredCapacity > group.max)
+          throw awsError('ValidationError', 'New SetDesiredCapacity value is outside the group bounds.');
         group.desired = input.DesiredCapacity;
         return {};
       }

@@ -47,8 +47,10 @@ export class FakeGitHubOAuth {
         this.exchanges.push(form);
         const grant = this.codes.get(form.code);
         this.codes.delete(form.code);
-        if (form.client_id !== CLIENT_ID || form.client_secret !== CLIENT_SECRET) return send(200, { error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.' });
-        if (!grant || grant.redirectUri !== form.redirect_uri) return send(200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' });
+        if (form.client_id !== CLIENT_ID || form.client_secret !== CLIENT_SECRET)
+          return send(200, { error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.' });
+        if (!grant || grant.redirectUri !== form.redirect_uri)
+          return send(200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' });
         const token = `ghu_${randomBytes(12).toString('hex')}`;
         this.tokens.set(token, { login: grant.login, id: grant.id });
         return send(200, { access_token: token, token_type: 'bearer', scope: '' });

@@ -43,24 +43,13 @@ function b64urlJson(part: string): Record<string, unknown> {
 }
 
 /** Verifies an RS256 JWT made by the App's private key; resolves its claims or undefined. */
-function verifyJwt(
-  token: string,
-  publicKey: string,
-  appId: string,
-  now: number,
-): Record<string, unknown> | undefined {
+function verifyJwt(token: string, publicKey: string, appId: string, now: number): Record<string, unknown> | undefined {
   const [h, p, s] = token.split('.');
   if (!h || !p || !s) return undefined;
   if (b64urlJson(h).alg !== 'RS256') return undefined;
   const ok = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(publicKey, Buffer.from(s, 'base64url'));
   const claims = b64urlJson(p);
-  if (
-    !ok ||
-    String(claims.iss) !== appId ||
-    Number(claims.exp) * 1000 < now ||
-    Number(claims.iat) * 1000 > now + 60_000
-  )
-    return undefined;
+  if (!ok || String(claims.iss) !== appId || Number(claims.exp) * 1000 < now || Number(claims.iat) * 1000 > now + 60_000) return undefined;
   return claims;
 }
 
@@ -70,16 +59,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
-    'content-type':
-      typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+    'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
     ...headers,
   });
   res.end(text);
@@ -104,17 +87,14 @@ export async function startFakeGitHub(options: {
   tokenTtlSeconds?: number;
   repositories?: Record<string, FakeRepository>;
 }): Promise<FakeGitHub> {
-  const repos = new Map<string, FakeRepository>(
-    Object.entries(options.repositories ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
-  );
+  const repos = new Map<string, FakeRepository>(Object.entries(options.repositories ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const tokens = new Map<string, { installationId: number; expiresAt: number }>();
   const statuses: RecordedStatus[] = [];
   const requests: FakeGitHub['requests'] = [];
   const issuedTokens: string[] = [];
   const failures: number[] = [];
 
-  const tokenFor = (req: IncomingMessage) =>
-    /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const tokenFor = (req: IncomingMessage) => /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const installationOf = (token: string | undefined) => {
     const t = token ? tokens.get(token) : undefined;
     return t && t.expiresAt > Date.now() ? t.installationId : undefined;
@@ -137,8 +117,7 @@ export async function startFakeGitHub(options: {
       if (!credential || !verifyJwt(credential, options.publicKey, options.appId, Date.now()))
         return send(res, 401, { message: 'A JSON web token could not be decoded' });
       const installationId = Number(m[1]);
-      if (![...repos.values()].some((r) => r.installationId === installationId))
-        return send(res, 404, { message: 'Not Found' });
+      if (![...repos.values()].some((r) => r.installationId === installationId)) return send(res, 404, { message: 'Not Found' });
       const token = `ghs_${randomBytes(18).toString('hex')}`;
       const expiresAt = Date.now() + (options.tokenTtlSeconds ?? 3600) * 1000;
       tokens.set(token, { installationId, expiresAt });
@@ -154,16 +133,13 @@ export async function startFakeGitHub(options: {
       if (!credential || !verifyJwt(credential, options.publicKey, options.appId, Date.now()))
         return send(res, 401, { message: 'A JSON web token could not be decoded' });
       const repo = repos.get(`${m[1]}/${m[2]}`.toLowerCase());
-      return repo
-        ? send(res, 200, { id: repo.installationId, account: { login: m[1] } })
-        : send(res, 404, { message: 'Not Found' });
+      return repo ? send(res, 200, { id: repo.installationId, account: { login: m[1] } }) : send(res, 404, { message: 'Not Found' });
     }
     const rm = /^\/repos\/([^/]+)\/([^/]+)\/(.*)$/.exec(path);
     const fullName = rm ? `${rm[1]}/${rm[2]}`.toLowerCase() : '';
     const repo = repos.get(fullName);
     if (!rm || !repo) return send(res, 404, { message: 'Not Found' });
-    if (installationOf(credential) !== repo.installationId)
-      return send(res, 401, { message: 'Bad credentials' });
+    if (installationOf(credential) !== repo.installationId) return send(res, 401, { message: 'Bad credentials' });
     const rest = decodeURIComponent(rm[3]);
 
     if ((m = /^commits\/([^/]+)\/statuses$/.exec(rest)) && req.method === 'GET') {
@@ -181,11 +157,14 @@ export async function startFakeGitHub(options: {
     if ((m = /^git\/trees\/(.+)$/.exec(rest)) && req.method === 'GET') {
       const listing = git(repo.dir, 'ls-tree', '-r', '-t', '-z', m[1]);
       if (listing === undefined) return send(res, 404, { message: 'Not Found' });
-      const tree = listing.split('\0').filter(Boolean).map((line) => {
-        const [info, path] = line.split('\t');
-        const [mode, type, sha] = info.split(' ');
-        return { path, mode, type, sha };
-      });
+      const tree = listing
+        .split('\0')
+        .filter(Boolean)
+        .map((line) => {
+          const [info, path] = line.split('\t');
+          const [mode, type, sha] = info.split(' ');
+          return { path, mode, type, sha };
+        });
       return send(res, 200, { sha: m[1], tree, truncated: false });
     }
     if ((m = /^contents\/(.+)$/.exec(rest)) && req.method === 'GET') {
@@ -193,7 +172,11 @@ export async function startFakeGitHub(options: {
       // A folder answers with its entries, whatever the media type (GitHub's contents API).
       if (git(repo.dir, 'cat-file', '-t', `${ref}:${m[1]}`)?.trim() === 'tree') {
         const entries = git(repo.dir, 'ls-tree', '--name-only', `${ref}:${m[1]}`)!.split('\n').filter(Boolean);
-        return send(res, 200, entries.map((name) => ({ type: 'file', name, path: `${m![1]}/${name}` })));
+        return send(
+          res,
+          200,
+          entries.map((name) => ({ type: 'file', name, path: `${m![1]}/${name}` })),
+        );
       }
       const text = git(repo.dir, 'cat-file', 'blob', `${ref}:${m[1]}`);
       if (text === undefined) return send(res, 404, { message: 'Not Found' });
@@ -216,8 +199,7 @@ export async function startFakeGitHub(options: {
         );
       if (fail) return send(res, fail, { message: 'Server Error' });
       const input = JSON.parse(body || '{}');
-      if (!['pending', 'success', 'failure', 'error'].includes(input.state))
-        return send(res, 422, { message: 'Validation Failed' });
+      if (!['pending', 'success', 'failure', 'error'].includes(input.state)) return send(res, 422, { message: 'Validation Failed' });
       statuses.push({
         repository: fullName,
         sha: m[1],
@@ -241,8 +223,7 @@ export async function startFakeGitHub(options: {
       const repo = repos.get(repository.toLowerCase());
       return Boolean(repo && installationOf(token) === repo.installationId);
     },
-    failNextStatuses: (count, status) =>
-      void failures.splice(0, failures.length, ...Array.from({ length: count }, () => status)),
+    failNextStatuses: (count, status) => void failures.splice(0, failures.length, ...Array.from({ length: count }, () => status)),
     addRepository: (fullName, repo) => void repos.set(fullName.toLowerCase(), repo),
     stop: () =>
       new Promise<void>((r) => {

@@ -58,13 +58,17 @@ export class FakeSymmetricKms {
       case 'Decrypt': {
         const blob = Buffer.from(input.CiphertextBlob as Uint8Array);
         const owner = blob.subarray(0, 16).toString('hex');
-        if (input.KeyId && this.key(input.KeyId)[0] !== owner) throw awsError('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext.');
+        if (input.KeyId && this.key(input.KeyId)[0] !== owner)
+          throw awsError('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext.');
         const key = this.keys.get(owner);
         if (!key || blob.length < 44) throw awsError('InvalidCiphertextException', 'The ciphertext is invalid.');
         try {
           const d = createDecipheriv('aes-256-gcm', key, blob.subarray(16, 28));
           d.setAuthTag(blob.subarray(28, 44));
-          return { KeyId: `arn:aws:kms:us-east-1:111122223333:key/${owner}`, Plaintext: new Uint8Array(Buffer.concat([d.update(blob.subarray(44)), d.final()])) };
+          return {
+            KeyId: `arn:aws:kms:us-east-1:111122223333:key/${owner}`,
+            Plaintext: new Uint8Array(Buffer.concat([d.update(blob.subarray(44)), d.final()])),
+          };
         } catch {
           throw awsError('InvalidCiphertextException', 'The ciphertext is invalid.');
         }

@@ -1,4 +1,13 @@
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, GetPublicKeyCommand, KMSClient, NotFoundException, SignCommand, UpdateAliasCommand } from '@aws-sdk/client-kms';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  GetPublicKeyCommand,
+  KMSClient,
+  NotFoundException,
+  SignCommand,
+  UpdateAliasCommand,
+} from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 
@@ -45,7 +54,12 @@ export function fakeKms(): { client: KMSClient; keyIds: () => string[]; createKe
   });
   mock.on(GetPublicKeyCommand).callsFake((input) => {
     const keyId = resolve(input.KeyId);
-    return { KeyId: ARN + keyId, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', PublicKey: createPublicKey(keys.get(keyId)!).export({ format: 'der', type: 'spki' }) };
+    return {
+      KeyId: ARN + keyId,
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      PublicKey: createPublicKey(keys.get(keyId)!).export({ format: 'der', type: 'spki' }),
+    };
   });
   mock.on(SignCommand).callsFake((input) => {
     const keyId = resolve(input.KeyId);

@@ -26,9 +26,7 @@ export async function startGitHttpServer(options: {
     const authorized = Boolean(basic) && options.authorize(username, rest.join(':'), url.pathname);
     requests.push({ path: `${url.pathname}${url.search}`, authorized });
     if (!authorized) {
-      res
-        .writeHead(401, { 'www-authenticate': 'Basic realm="git"', 'content-type': 'text/plain' })
-        .end('Authentication required\n');
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="git"', 'content-type': 'text/plain' }).end('Authentication required\n');
       return;
     }
     const cgi = spawn('git', ['http-backend'], {

@@ -44,6 +44,9 @@ export function anchoredSteps(levels = 6, width = 8): string {
 
 /** Many workflows each invoking a job `jobs` times: workflows × jobs jobs in the pipeline. */
 export function manyWorkflows(workflows = 10, jobs = 1_000): string {
-  const wfs = Array.from({ length: workflows }, (_, w) => `  w${w}:\n    jobs:\n      - build:\n          matrix: { parameters: { n: [${Array.from({ length: jobs }, (_, i) => i).join(',')}] } }`);
+  const wfs = Array.from(
+    { length: workflows },
+    (_, w) => `  w${w}:\n    jobs:\n      - build:\n          matrix: { parameters: { n: [${Array.from({ length: jobs }, (_, i) => i).join(',')}] } }`,
+  );
   return `version: 2.1\njobs:\n  build:\n    ${DOCKER}\n    parameters: { n: { type: integer, default: 0 } }\n    steps: [{ run: echo }]\nworkflows:\n${wfs.join('\n')}\n`;
 }

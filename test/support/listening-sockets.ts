@@ -64,7 +64,10 @@ function listenEntries(file: string): Array<{ address: string; port: number; ino
 function decodeAddress(hex: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < hex.length; i += 8) {
-    const word = hex.slice(i, i + 8).match(/../g)!.map((b) => parseInt(b, 16));
+    const word = hex
+      .slice(i, i + 8)
+      .match(/../g)!
+      .map((b) => parseInt(b, 16));
     bytes.push(...(endianness() === 'LE' ? word.reverse() : word));
   }
   if (bytes.length === 4) return bytes.join('.');
@@ -73,7 +76,10 @@ function decodeAddress(hex: string): string {
   const groups = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
   // Shorten the longest run of zero groups to `::` (enough for ::, ::1 and ordinary addresses).
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:{3,}/, '::');
+  return groups
+    .join(':')
+    .replace(/(^|:)0(:0)+(:|$)/, '::')
+    .replace(/:{3,}/, '::');
 }
 
 function socketInodes(pid: number): Set<string> {

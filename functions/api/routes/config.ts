@@ -31,7 +31,10 @@ export const configRoutes: Route[] = [
     async handle(ctx) {
       const user = await ctx.user();
       const r = PublishBody.safeParse(ctx.req.body ?? {});
-      if (!r.success) throw new ValidationError(`Invalid request body at ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}. Send {"source": "<packed orb.yml>"}.`);
+      if (!r.success)
+        throw new ValidationError(
+          `Invalid request body at ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}. Send {"source": "<packed orb.yml>"}.`,
+        );
       const { namespace, name, version } = ctx.req.params;
       return json(201, await publishOrb(ctx.deps, user, { namespace, name, version, source: r.data.source }));
     },

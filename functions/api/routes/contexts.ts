@@ -94,7 +94,8 @@ export const contextRoutes: Route[] = [
     async handle(ctx) {
       const context = await load(ctx, 'admin');
       const { value } = parseBody(VarBody, ctx.req.body);
-      if (!VAR_NAME.test(ctx.req.params.name)) throw new ValidationError(`Invalid variable name "${ctx.req.params.name}": it must be a valid shell variable name.`);
+      if (!VAR_NAME.test(ctx.req.params.name))
+        throw new ValidationError(`Invalid variable name "${ctx.req.params.name}": it must be a valid shell variable name.`);
       return json(200, await putContextVariable(ctx.deps, context, ctx.req.params.name, value));
     },
   },
@@ -103,7 +104,8 @@ export const contextRoutes: Route[] = [
     path: '/api/v2/context/:id/environment-variable/:name',
     async handle(ctx) {
       const context = await load(ctx, 'admin');
-      if (!(await ctx.deps.contexts.deleteVariable(context.id, ctx.req.params.name))) throw new NotFoundError(`Environment variable ${ctx.req.params.name} not found`);
+      if (!(await ctx.deps.contexts.deleteVariable(context.id, ctx.req.params.name)))
+        throw new NotFoundError(`Environment variable ${ctx.req.params.name} not found`);
       return json(200, { message: 'Environment variable deleted.' });
     },
   },

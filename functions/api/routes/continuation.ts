@@ -7,7 +7,10 @@ import { json, type Route } from '../http';
 const ContinueBody = z
   .object({
     'continuation-key': z.string().min(1),
-    configuration: z.string().min(1).max(4 * 1024 * 1024),
+    configuration: z
+      .string()
+      .min(1)
+      .max(4 * 1024 * 1024),
     parameters: z
       .record(z.string().max(128), z.union([z.string().max(512), z.number(), z.boolean()]))
       .refine((p) => Object.keys(p).length <= 100, 'at most 100 parameters')

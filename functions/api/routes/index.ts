@@ -29,4 +29,33 @@ import { notificationSettingsRoutes } from './notification-settings';
 import { workflowRoutes } from './workflows';
 
 /** Every API route. Order matters only where paths overlap (more specific first). */
-export const apiRoutes: Route[] = [...metaRoutes, ...oidcRoutes, ...continuationRoutes, ...insightsRoutes, ...pipelineRoutes, ...workflowRoutes, ...settingsRoutes, ...sshKeyRoutes, ...jobRoutes, ...projectRoutes, ...runnerRoutes, ...jobBlobRoutes, ...runnerAdminRoutes, ...contextRoutes, ...scheduleRoutes, ...userRoutes, ...userSshKeyRoutes, ...oauthRoutes, ...webhookRoutes, ...auditRoutes, ...smokeTestRoutes, ...notificationSettingsRoutes, ...projectListRoutes, ...configRoutes, ...privateRoutes, ...usageRoutes, ...v1ProjectRoutes, ...v1BuildRoutes];
+export const apiRoutes: Route[] = [
+  ...metaRoutes,
+  ...oidcRoutes,
+  ...continuationRoutes,
+  ...insightsRoutes,
+  ...pipelineRoutes,
+  ...workflowRoutes,
+  ...settingsRoutes,
+  ...sshKeyRoutes,
+  ...jobRoutes,
+  ...projectRoutes,
+  ...runnerRoutes,
+  ...jobBlobRoutes,
+  ...runnerAdminRoutes,
+  ...contextRoutes,
+  ...scheduleRoutes,
+  ...userRoutes,
+  ...userSshKeyRoutes,
+  ...oauthRoutes,
+  ...webhookRoutes,
+  ...auditRoutes,
+  ...smokeTestRoutes,
+  ...notificationSettingsRoutes,
+  ...projectListRoutes,
+  ...configRoutes,
+  ...privateRoutes,
+  ...usageRoutes,
+  ...v1ProjectRoutes,
+  ...v1BuildRoutes,
+];

@@ -40,7 +40,10 @@ export const insightsRoutes: Route[] = [
       const { project, now, q, name } = await scope(ctx);
       const granularity = q.granularity ?? 'daily';
       if (granularity !== 'daily' && granularity !== 'hourly') throw new ValidationError('granularity must be daily or hourly.');
-      return json(200, await jobTimeSeries(ctx.deps, project, name, dateWindow(now, q['start-date'], q['end-date']), q.branch ?? project.defaultBranch, granularity));
+      return json(
+        200,
+        await jobTimeSeries(ctx.deps, project, name, dateWindow(now, q['start-date'], q['end-date']), q.branch ?? project.defaultBranch, granularity),
+      );
     },
   },
   {
@@ -52,7 +55,10 @@ export const insightsRoutes: Route[] = [
       const orgSlug = `${vcs}/${ctx.req.params.org}`;
       authorize(user, orgSlug, 'viewer');
       const projects = (await ctx.deps.projects.listProjects()).filter((p) => p.organizationSlug === orgSlug);
-      return json(200, await orgSummary(ctx.deps, projects, reportingWindow(ctx.deps.clock.now(), ctx.req.query['reporting-window']), ctx.req.query['project-names']));
+      return json(
+        200,
+        await orgSummary(ctx.deps, projects, reportingWindow(ctx.deps.clock.now(), ctx.req.query['reporting-window']), ctx.req.query['project-names']),
+      );
     },
   },
   {

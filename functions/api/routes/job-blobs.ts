@@ -39,13 +39,29 @@ async function jobByNumber(ctx: RouteContext) {
  * CircleCI v2 listings of a job's artifacts and tests (API token).
  */
 export const jobBlobRoutes: Route[] = [
-  { method: 'POST', path: '/runner/v1/task/cache/save', handle: async (ctx) => json(200, await saveCacheUrl(ctx.deps, await taskClaims(ctx), parseBody(SaveCache, ctx.req.body).key)) },
-  { method: 'POST', path: '/runner/v1/task/cache/restore', handle: async (ctx) => json(200, await restoreCacheUrl(ctx.deps, await taskClaims(ctx), parseBody(RestoreCache, ctx.req.body).keys)) },
+  {
+    method: 'POST',
+    path: '/runner/v1/task/cache/save',
+    handle: async (ctx) => json(200, await saveCacheUrl(ctx.deps, await taskClaims(ctx), parseBody(SaveCache, ctx.req.body).key)),
+  },
+  {
+    method: 'POST',
+    path: '/runner/v1/task/cache/restore',
+    handle: async (ctx) => json(200, await restoreCacheUrl(ctx.deps, await taskClaims(ctx), parseBody(RestoreCache, ctx.req.body).keys)),
+  },
   { method: 'POST', path: '/runner/v1/task/workspace/persist', handle: async (ctx) => json(200, await workspaceLayerUrl(ctx.deps, await taskClaims(ctx))) },
   { method: 'POST', path: '/runner/v1/task/workspace/attach', handle: async (ctx) => json(200, await workspaceLayers(ctx.deps, await taskClaims(ctx))) },
-  { method: 'POST', path: '/runner/v1/task/artifacts', handle: async (ctx) => json(200, await artifactUploadUrls(ctx.deps, await taskClaims(ctx), parseBody(Artifacts, ctx.req.body).paths)) },
+  {
+    method: 'POST',
+    path: '/runner/v1/task/artifacts',
+    handle: async (ctx) => json(200, await artifactUploadUrls(ctx.deps, await taskClaims(ctx), parseBody(Artifacts, ctx.req.body).paths)),
+  },
   { method: 'POST', path: '/runner/v1/task/test-results', handle: async (ctx) => json(200, await testResultsUrl(ctx.deps, await taskClaims(ctx))) },
   { method: 'GET', path: '/runner/v1/task/timings', handle: async (ctx) => json(200, await previousTimings(ctx.deps, await taskClaims(ctx))) },
-  { method: 'GET', path: '/api/v2/project/:slug/:number/artifacts', handle: async (ctx) => json(200, await listJobArtifacts(ctx.deps, await jobByNumber(ctx))) },
+  {
+    method: 'GET',
+    path: '/api/v2/project/:slug/:number/artifacts',
+    handle: async (ctx) => json(200, await listJobArtifacts(ctx.deps, await jobByNumber(ctx))),
+  },
   { method: 'GET', path: '/api/v2/project/:slug/:number/tests', handle: async (ctx) => json(200, await listJobTests(ctx.deps, await jobByNumber(ctx))) },
 ];

@@ -72,10 +72,16 @@ export const jobRoutes: Route[] = [
       for (const t of job.tasks) {
         for (const s of t.steps) {
           const resource = `output:${job.id}:${t.index}:${s.index}`;
-          urls.set(`${t.index}:${s.index}`, `${ctx.deps.publicUrl}/api/v1.1/output/${job.workflowId}/${job.id}/${t.index}/${s.index}?token=${await ctx.deps.tokens.signResource(resource, 3600)}`);
+          urls.set(
+            `${t.index}:${s.index}`,
+            `${ctx.deps.publicUrl}/api/v1.1/output/${job.workflowId}/${job.id}/${t.index}/${s.index}?token=${await ctx.deps.tokens.signResource(resource, 3600)}`,
+          );
         }
       }
-      return json(200, apiV1Job(job, workflow, project, pipeline, ctx.deps.publicUrl, (task, step) => urls.get(`${task}:${step}`)!));
+      return json(
+        200,
+        apiV1Job(job, workflow, project, pipeline, ctx.deps.publicUrl, (task, step) => urls.get(`${task}:${step}`)!),
+      );
     },
   },
   {

@@ -8,7 +8,17 @@ import { parseBody, projectFor } from '../access';
 import { json, type Route } from '../http';
 
 const Level = z.enum(['all', 'failed_and_fixed', 'none']);
-const UserBody = z.object({ email: z.string().max(320).regex(/^[^\s@<>]+@[^\s@<>]+$/, 'must be an email address (name@host)').nullable().optional(), email_notifications: Level.optional() }).strict();
+const UserBody = z
+  .object({
+    email: z
+      .string()
+      .max(320)
+      .regex(/^[^\s@<>]+@[^\s@<>]+$/, 'must be an email address (name@host)')
+      .nullable()
+      .optional(),
+    email_notifications: Level.optional(),
+  })
+  .strict();
 const ProjectBody = z.object({ email_notifications: Level }).strict();
 
 function prefsOf(deps: ControlPlaneDeps) {
@@ -16,7 +26,10 @@ function prefsOf(deps: ControlPlaneDeps) {
   return deps.notificationPreferences;
 }
 
-const userShape = (p: { email?: string; emailNotifications: EmailNotificationLevel } | undefined) => ({ email: p?.email ?? null, email_notifications: p?.emailNotifications ?? DEFAULT_EMAIL_LEVEL });
+const userShape = (p: { email?: string; emailNotifications: EmailNotificationLevel } | undefined) => ({
+  email: p?.email ?? null,
+  email_notifications: p?.emailNotifications ?? DEFAULT_EMAIL_LEVEL,
+});
 
 /** Email notification settings: the caller's own (address and level), and a project's level. */
 export const notificationSettingsRoutes: Route[] = [

@@ -26,7 +26,8 @@ const RunBody = z
   })
   .strict();
 
-const created = (p: { id: string; state: string; number: number; createdAt: string }) => json(201, { id: p.id, state: p.state, number: p.number, created_at: p.createdAt });
+const created = (p: { id: string; state: string; number: number; createdAt: string }) =>
+  json(201, { id: p.id, state: p.state, number: p.number, created_at: p.createdAt });
 
 /** A page of a project's pipelines; `mine` keeps those the caller triggered (pages may then be shorter). */
 async function pipelinePage(ctx: RouteContext, slug: string, options: { mine?: boolean; branch?: string }) {
@@ -132,7 +133,12 @@ export const pipelineRoutes: Route[] = [
     path: '/api/v2/pipeline/:id/config',
     async handle(ctx) {
       const config = await loadPipelineConfig(ctx.deps, await loadPipeline(ctx));
-      return json(200, { source: config.source ?? '', compiled: config.plan ? JSON.stringify(config.plan) : '', setup_config: config.setupSource ?? '', compiled_setup_config: '' });
+      return json(200, {
+        source: config.source ?? '',
+        compiled: config.plan ? JSON.stringify(config.plan) : '',
+        setup_config: config.setupSource ?? '',
+        compiled_setup_config: '',
+      });
     },
   },
 ];

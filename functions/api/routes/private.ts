@@ -29,7 +29,13 @@ export const privateRoutes: Route[] = [
       const projects = await Promise.all(slugs.map((s) => getProjectOrThrow(ctx.deps, s).catch(() => undefined)));
       const items = projects
         .filter((p) => p !== undefined)
-        .map((p) => ({ name: p.name, slug: p.slug, vcs_type: p.slug.startsWith('bb/') ? 'bitbucket' : 'github', organization_name: p.organizationName, id: p.id }));
+        .map((p) => ({
+          name: p.name,
+          slug: p.slug,
+          vcs_type: p.slug.startsWith('bb/') ? 'bitbucket' : 'github',
+          organization_name: p.organizationName,
+          id: p.id,
+        }));
       return json(200, { items, next_page_token: null });
     },
   },

@@ -38,7 +38,10 @@ const Step = z.object({
   failureReason: z.enum(STEP_FAILURE_REASONS).optional(),
   output: z
     .string()
-    .refine((o) => Buffer.byteLength(o, 'utf8') <= INLINE_OUTPUT_MAX_BYTES, `a step's inline output must be at most ${INLINE_OUTPUT_MAX_BYTES} bytes; upload larger output as log chunks`)
+    .refine(
+      (o) => Buffer.byteLength(o, 'utf8') <= INLINE_OUTPUT_MAX_BYTES,
+      `a step's inline output must be at most ${INLINE_OUTPUT_MAX_BYTES} bytes; upload larger output as log chunks`,
+    )
     .optional(),
   restoredCache: z
     .string()
@@ -65,7 +68,11 @@ const CompleteBody = StepsBody.extend({ status: z.enum(['success', 'failed', 'ca
 
 export const runnerRoutes: Route[] = [
   /** A one-time task code (from the task's launch parameters) for its task token: once, before it expires. */
-  { method: 'POST', path: '/runner/v1/task/token', handle: async (ctx) => json(200, { task_token: (await exchangeTaskCode(ctx.deps, bearer(ctx, 'task code'))).taskToken }) },
+  {
+    method: 'POST',
+    path: '/runner/v1/task/token',
+    handle: async (ctx) => json(200, { task_token: (await exchangeTaskCode(ctx.deps, bearer(ctx, 'task code'))).taskToken }),
+  },
   { method: 'GET', path: '/runner/v1/task', handle: async (ctx) => json(200, await getTaskSpec(ctx.deps, await claims(ctx))) },
   /** Start and spec in one request (the agent's first call). */
   { method: 'POST', path: '/runner/v1/task', handle: async (ctx) => json(200, await acceptTask(ctx.deps, await claims(ctx))) },
@@ -104,7 +111,8 @@ export const runnerRoutes: Route[] = [
       const c = await claims(ctx);
       const requested = parseRequestedClaims(parseBody(OidcTokenBody, ctx.req.body).claims);
       const job = await loadTask(ctx.deps, c);
-      if (job.tasks[c.taskIndex].status !== 'running') throw new ConflictError(`Task is ${job.tasks[c.taskIndex].status}; OIDC tokens are minted only while it runs.`);
+      if (job.tasks[c.taskIndex].status !== 'running')
+        throw new ConflictError(`Task is ${job.tasks[c.taskIndex].status}; OIDC tokens are minted only while it runs.`);
       const token = await mintRequestedOidcToken(ctx.deps, { job, ...(await loadJobContext(ctx.deps, job)) }, requested);
       return json(200, { token });
     },

@@ -54,7 +54,13 @@ export const settingsRoutes: Route[] = [
     path: '/api/v1.1/project/:vcs/:org/:repo/settings',
     async handle(ctx) {
       const project = await projectFor(ctx, v1Slug(ctx), 'viewer');
-      return json(200, { username: project.organizationName, reponame: project.name, vcs_url: project.repoUrl, default_branch: project.defaultBranch, feature_flags: apiFeatureFlags(project) });
+      return json(200, {
+        username: project.organizationName,
+        reponame: project.name,
+        vcs_url: project.repoUrl,
+        default_branch: project.defaultBranch,
+        feature_flags: apiFeatureFlags(project),
+      });
     },
   },
   {
@@ -65,7 +71,13 @@ export const settingsRoutes: Route[] = [
       const changes = parseFeatureFlags(ctx.req.body);
       await projectFor(ctx, project.slug, settingsWriteRole(project));
       const updated = await updateProjectSettings(ctx.deps, project, changes);
-      return json(200, { username: updated.organizationName, reponame: updated.name, vcs_url: updated.repoUrl, default_branch: updated.defaultBranch, feature_flags: apiFeatureFlags(updated) });
+      return json(200, {
+        username: updated.organizationName,
+        reponame: updated.name,
+        vcs_url: updated.repoUrl,
+        default_branch: updated.defaultBranch,
+        feature_flags: apiFeatureFlags(updated),
+      });
     },
   },
   {

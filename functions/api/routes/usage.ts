@@ -5,7 +5,9 @@ import { createUsageExport, getUsageExport } from '../../../shared/services/insi
 import { parseBody } from '../access';
 import { json, type Route, type RouteContext } from '../http';
 
-const ExportBody = z.object({ start: z.string().datetime({ offset: true }), end: z.string().datetime({ offset: true }), shared_org_ids: z.array(z.string().uuid()).optional() }).strict();
+const ExportBody = z
+  .object({ start: z.string().datetime({ offset: true }), end: z.string().datetime({ offset: true }), shared_org_ids: z.array(z.string().uuid()).optional() })
+  .strict();
 
 /** The projects of an organisation given by id, once the caller is checked to be one of its admins. */
 async function orgProjects(ctx: RouteContext, orgId: string) {

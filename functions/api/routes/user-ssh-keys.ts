@@ -12,7 +12,11 @@ const KeyBody = z.object({ title: z.string().max(100).optional(), key: z.string(
 /** The caller's SSH public keys, for jobs rerun with SSH (Slipway's own: CircleCI takes them from the VCS). */
 export const userSshKeyRoutes: Route[] = [
   { method: 'GET', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(200, await listUserSshKeys(ctx.deps, await ctx.user())) },
-  { method: 'POST', path: '/api/v2/slipway/me/ssh-keys', handle: async (ctx) => json(201, await addUserSshKey(ctx.deps, await ctx.user(), parseBody(KeyBody, ctx.req.body))) },
+  {
+    method: 'POST',
+    path: '/api/v2/slipway/me/ssh-keys',
+    handle: async (ctx) => json(201, await addUserSshKey(ctx.deps, await ctx.user(), parseBody(KeyBody, ctx.req.body))),
+  },
   /** `slipway ssh <slug> <job-number>`: how to get into a job rerun with SSH (write access needed). */
   {
     method: 'GET',
@@ -36,5 +40,9 @@ export const userSshKeyRoutes: Route[] = [
       return json(200, { workflow_id: rerun.id, message: `Job ${job.name} reruns with SSH in workflow ${rerun.id}; its output says how to connect.` });
     },
   },
-  { method: 'DELETE', path: '/api/v2/slipway/me/ssh-keys/:fingerprint', handle: async (ctx) => json(200, await deleteUserSshKey(ctx.deps, await ctx.user(), ctx.req.params.fingerprint)) },
+  {
+    method: 'DELETE',
+    path: '/api/v2/slipway/me/ssh-keys/:fingerprint',
+    handle: async (ctx) => json(200, await deleteUserSshKey(ctx.deps, await ctx.user(), ctx.req.params.fingerprint)),
+  },
 ];

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../../shared/model/errors';
 import { tokenFromRequest } from '../../../shared/services/identity/auth';
-import { apiUser, collaborations, createUser, getVisibleUser, grantRole, issueToken, listTokens, revokeOwnToken, revokeToken } from '../../../shared/services/identity/users';
+import {
+  apiUser,
+  collaborations,
+  createUser,
+  getVisibleUser,
+  grantRole,
+  issueToken,
+  listTokens,
+  revokeOwnToken,
+  revokeToken,
+} from '../../../shared/services/identity/users';
 import { parseBody } from '../access';
 import { json, type Route } from '../http';
 

@@ -14,7 +14,10 @@ const PROJECT = '/api/v1.1/project/:vcs/:org/:repo';
 
 const TriggerBody = z
   .object({
-    revision: z.string().regex(/^[0-9a-f]{7,64}$/, 'must be a commit id').optional(),
+    revision: z
+      .string()
+      .regex(/^[0-9a-f]{7,64}$/, 'must be a commit id')
+      .optional(),
     tag: z.string().min(1).optional(),
     branch: z.string().min(1).optional(),
     parallel: z.number().int().optional(),
@@ -44,7 +47,12 @@ async function trigger(ctx: RouteContext) {
     body: 'Build created',
     pipeline_id: p.id,
     pipeline_number: p.number,
-    ...(ignored.length ? { ignored_build_parameters: ignored, note: 'These build_parameters are not pipeline parameters of the config; declare them under `parameters:` to use them.' } : {}),
+    ...(ignored.length
+      ? {
+          ignored_build_parameters: ignored,
+          note: 'These build_parameters are not pipeline parameters of the config; declare them under `parameters:` to use them.',
+        }
+      : {}),
   });
 }
 

@@ -18,7 +18,6 @@ const v1Key = (k: { 'public-key': string; type: string; fingerprint: string; pre
   time: k['created-at'],
 });
 
-
 async function follow(ctx: RouteContext, following: boolean) {
   const project = await projectFor(ctx, v1Slug(ctx), 'viewer');
   await ctx.deps.identity.setFollowing((await ctx.user()).id, project.slug, following);
@@ -33,7 +32,15 @@ export const v1ProjectRoutes: Route[] = [
     async handle(ctx) {
       const user = await ctx.user();
       const followed = await ctx.deps.identity.listFollowedProjects(user.id);
-      return json(200, { login: user.login, name: user.name, admin: user.admin, avatar_url: null, selected_email: null, created_at: user.createdAt, projects: Object.fromEntries(followed.map((s) => [s, { emails: 'default' }])) });
+      return json(200, {
+        login: user.login,
+        name: user.name,
+        admin: user.admin,
+        avatar_url: null,
+        selected_email: null,
+        created_at: user.createdAt,
+        projects: Object.fromEntries(followed.map((s) => [s, { emails: 'default' }])),
+      });
     },
   },
   { method: 'GET', path: '/api/v1.1/projects', handle: async (ctx) => json(200, await listV1Projects(ctx.deps, await ctx.user())) },
@@ -47,7 +54,11 @@ export const v1ProjectRoutes: Route[] = [
   {
     method: 'GET',
     path: `${PROJECT}/envvar`,
-    handle: async (ctx) => json(200, (await listEnvVars(ctx.deps, (await projectFor(ctx, v1Slug(ctx), 'viewer')).slug)).map(({ name, value }) => ({ name, value }))),
+    handle: async (ctx) =>
+      json(
+        200,
+        (await listEnvVars(ctx.deps, (await projectFor(ctx, v1Slug(ctx), 'viewer')).slug)).map(({ name, value }) => ({ name, value })),
+      ),
   },
   {
     method: 'POST',

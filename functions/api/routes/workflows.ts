@@ -8,7 +8,12 @@ import { parseBody, workflowFor } from '../access';
 import { json, type Route } from '../http';
 
 const RerunBody = z
-  .object({ jobs: z.array(z.string()).optional(), from_failed: z.boolean().optional(), sparse_tree: z.boolean().optional(), enable_ssh: z.boolean().optional() })
+  .object({
+    jobs: z.array(z.string()).optional(),
+    from_failed: z.boolean().optional(),
+    sparse_tree: z.boolean().optional(),
+    enable_ssh: z.boolean().optional(),
+  })
   .strict()
   .nullable()
   .transform((b) => b ?? {});

@@ -27,7 +27,13 @@ export interface AlarmSources {
   readonly table: Table;
 }
 
-type AddAlarm = (name: string, metric: IMetric, threshold: number, description: string, options?: { periods?: number; below?: boolean; missingIsBreaching?: boolean }) => Alarm;
+type AddAlarm = (
+  name: string,
+  metric: IMetric,
+  threshold: number,
+  description: string,
+  options?: { periods?: number; below?: boolean; missingIsBreaching?: boolean },
+) => Alarm;
 
 /** Creates the alarms of a profile, each with `action` on ALARM and OK. */
 export function createAlarms(scope: Construct, sources: AlarmSources, action: IAlarmAction, profile: AlarmProfile): Alarm[] {
@@ -58,20 +64,38 @@ function brokenWork(add: AddAlarm, { functions, queues }: AlarmSources, profile:
   const depth = (q: Queue) => q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
   if (profile === 'standard') {
     // Dead letters: any message there is work that failed five times.
-    for (const [name, dlq] of dlqs) add(`${name}-dlq-not-empty`, depth(dlq), 0, `Messages in the ${name} dead-letter queue: inspect them, fix the cause, then redrive.`);
+    for (const [name, dlq] of dlqs)
+      add(`${name}-dlq-not-empty`, depth(dlq), 0, `Messages in the ${name} dead-letter queue: inspect them, fix the cause, then redrive.`);
   } else {
     const usingMetrics = Object.fromEntries(dlqs.map(([name, q]) => [`dlq_${name}`, depth(q)]));
-    add('dlq-not-empty', new MathExpression({ expression: `SUM([${Object.keys(usingMetrics).join(',')}])`, usingMetrics, label: 'Dead letters', period: Duration.minutes(1) }), 0,
-      'Messages in a dead-letter queue: find which on the SQS console, inspect them, fix the cause, then redrive.');
+    add(
+      'dlq-not-empty',
+      new MathExpression({ expression: `SUM([${Object.keys(usingMetrics).join(',')}])`, usingMetrics, label: 'Dead letters', period: Duration.minutes(1) }),
+      0,
+      'Messages in a dead-letter queue: find which on the SQS console, inspect them, fix the cause, then redrive.',
+    );
   }
   // A failed message is retried by the queue; its function still succeeds, so Lambda's error metric never sees it.
-  add('messages-failed', slipwayMetric('MessagesFailed', 'Sum', undefined, fiveMinutes), 5,
-    'More than 5 queue messages failed in each of two 5-minute periods (they are retried, then dead-lettered); search the consumer logs for "message failed".', { periods: 2 });
+  add(
+    'messages-failed',
+    slipwayMetric('MessagesFailed', 'Sum', undefined, fiveMinutes),
+    5,
+    'More than 5 queue messages failed in each of two 5-minute periods (they are retried, then dead-lettered); search the consumer logs for "message failed".',
+    { periods: 2 },
+  );
   // The api answers unexpected errors with a 500 response, which Lambda counts as a success.
-  add('api-5xx', slipwayMetric('ApiServerErrors', 'Sum', undefined, fiveMinutes), 5,
-    'The API answered more than 5 requests with a 5xx in 5 minutes; search the api function logs for "unhandled API error".');
-  add('webhook-rejections', slipwayMetric('WebhookRejected', 'Sum', undefined, fiveMinutes), 5,
-    'More than 5 GitHub deliveries were rejected in 5 minutes (bad signature or payload): check the App\'s webhook secret (docs/deploy.md) or who is posting.');
+  add(
+    'api-5xx',
+    slipwayMetric('ApiServerErrors', 'Sum', undefined, fiveMinutes),
+    5,
+    'The API answered more than 5 requests with a 5xx in 5 minutes; search the api function logs for "unhandled API error".',
+  );
+  add(
+    'webhook-rejections',
+    slipwayMetric('WebhookRejected', 'Sum', undefined, fiveMinutes),
+    5,
+    "More than 5 GitHub deliveries were rejected in 5 minutes (bad signature or payload): check the App's webhook secret (docs/deploy.md) or who is posting.",
+  );
   const infraFailRate = new MathExpression({
     expression: 'IF(total >= 5, 100 * infra / total, 0)',
     usingMetrics: {
@@ -81,11 +105,20 @@ function brokenWork(add: AddAlarm, { functions, queues }: AlarmSources, profile:
     label: 'infrastructure_fail %',
     period: Duration.minutes(30),
   });
-  add('infrastructure-fail-rate', infraFailRate, 10,
-    'More than 10% of jobs (of at least 5) ended infrastructure_fail in 30 minutes: agents lost or tasks failing to start; see the dashboard and the cron logs.');
+  add(
+    'infrastructure-fail-rate',
+    infraFailRate,
+    10,
+    'More than 10% of jobs (of at least 5) ended infrastructure_fail in 30 minutes: agents lost or tasks failing to start; see the dashboard and the cron logs.',
+  );
   // cron runs every minute with a concurrency of 1: its own throttles are expected, its silence is not.
-  add('cron-not-running', functions.functions.cron.metricInvocations({ period: Duration.minutes(10), statistic: 'Sum' }), 1,
-    'cron did not run for 10 minutes: scheduled pipelines, the reaper and machine scale-in are stopped. Check its EventBridge rule and concurrency.', { below: true, missingIsBreaching: true });
+  add(
+    'cron-not-running',
+    functions.functions.cron.metricInvocations({ period: Duration.minutes(10), statistic: 'Sum' }),
+    1,
+    'cron did not run for 10 minutes: scheduled pipelines, the reaper and machine scale-in are stopped. Check its EventBridge rule and concurrency.',
+    { below: true, missingIsBreaching: true },
+  );
 }
 
 /** Standard profile only: per-function error rates and throttles, table throttles, stuck queues and jobs. */
@@ -100,14 +133,28 @@ function capacity(add: AddAlarm, { functions, queues, table }: AlarmSources): vo
     });
     add(`${name}-error-rate`, rate, 5, `More than 5% of ${name} invocations failed (crash or timeout) for 10 minutes; see its logs.`, { periods: 2 });
     // cron's reserved concurrency of 1 throttles its overlapping events by design (they are retried): see cron-not-running.
-    if (name !== 'cron') add(`${name}-throttles`, fn.metricThrottles({ period: fiveMinutes }), 0, `${name} was throttled: raise the account concurrency quota.`);
+    if (name !== 'cron')
+      add(`${name}-throttles`, fn.metricThrottles({ period: fiveMinutes }), 0, `${name} was throttled: raise the account concurrency quota.`);
   }
   add('table-throttles', tableThrottles(table), 0, 'DynamoDB throttled requests (hot partition?); see the dashboard.');
-  add('stuck-dispatch', queues.queues.dispatch.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }), 900,
-    'A job has waited more than 15 minutes to be dispatched: check compute capacity and the dispatcher logs.');
-  add('stuck-events', queues.queues.events.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }), 900,
-    'Workflow events are not being processed: check the conductor.');
-  add('audit-write-failures', slipwayMetric('AuditWriteFailures'), 0, 'Audit records could not be written to S3 (the actions themselves went through); see the api function logs.');
+  add(
+    'stuck-dispatch',
+    queues.queues.dispatch.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
+    900,
+    'A job has waited more than 15 minutes to be dispatched: check compute capacity and the dispatcher logs.',
+  );
+  add(
+    'stuck-events',
+    queues.queues.events.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
+    900,
+    'Workflow events are not being processed: check the conductor.',
+  );
+  add(
+    'audit-write-failures',
+    slipwayMetric('AuditWriteFailures'),
+    0,
+    'Audit records could not be written to S3 (the actions themselves went through); see the api function logs.',
+  );
   add('stuck-queue-wait', slipwayMetric('QueueWaitMs', 'Maximum'), 30 * 60 * 1000, 'A job waited more than 30 minutes for an agent.', { periods: 3 });
 }
 

@@ -78,7 +78,8 @@ export class Api extends Construct {
       if (Token.isUnresolved(Stack.of(this).region)) {
         Validations.of(this.loadBalancer).acknowledge({
           id: 'AwsSolutions-ELB2',
-          reason: 'Access logs need the region\'s ELB log-delivery account, unknown in an environment-agnostic stack; deploy with an explicit env to enable them. API Gateway is not in the path; the functions log every request.',
+          reason:
+            "Access logs need the region's ELB log-delivery account, unknown in an environment-agnostic stack; deploy with an explicit env to enable them. API Gateway is not in the path; the functions log every request.",
         });
       } else {
         this.loadBalancer.logAccessLogs(props.accessLogsBucket, 'alb');

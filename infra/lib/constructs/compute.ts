@@ -2,7 +2,17 @@ import { RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
 import { SecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { CfnPullThroughCacheRule, Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
-import { CfnTaskDefinition, Cluster, ContainerDependencyCondition, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
+import {
+  CfnTaskDefinition,
+  Cluster,
+  ContainerDependencyCondition,
+  ContainerImage,
+  ContainerInsights,
+  CpuArchitecture,
+  FargateTaskDefinition,
+  LogDrivers,
+  OperatingSystemFamily,
+} from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -96,7 +106,10 @@ export class Compute extends Construct {
       description: 'Slipway SSH reruns: ECS Exec channels only (no other AWS access)',
     });
     this.sshTaskRole.addToPolicy(
-      new PolicyStatement({ actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], resources: ['*'] }),
+      new PolicyStatement({
+        actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+        resources: ['*'],
+      }),
     );
     acknowledgeWildcards(this.sshTaskRole, 'ECS Exec (rerun with SSH): Session Manager channels have no resource-level permissions.', 'Resource::*');
     Validations.of(this.executionRole).acknowledge({
@@ -157,7 +170,7 @@ export class Compute extends Construct {
       (td.node.defaultChild as CfnTaskDefinition).addPropertyDeletionOverride('TaskRoleArn');
       Validations.of(td).acknowledge({
         id: 'AwsSolutions-ECS2',
-        reason: 'The agent\'s environment holds only fixed folder paths of the shared volume; secrets reach the agent in its job spec.',
+        reason: "The agent's environment holds only fixed folder paths of the shared volume; secrets reach the agent in its job spec.",
       });
       this.taskDefinitions[name] = td;
     }
@@ -184,16 +197,29 @@ export class Compute extends Construct {
     const stack = Stack.of(this);
     const prefix = 'docker-hub';
     if (!/^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:ecr-pullthroughcache\//.test(credentialArn) && !Token.isUnresolved(credentialArn)) {
-      throw new Error(`dockerHubCacheSecretArn must be the ARN of a Secrets Manager secret whose name starts with "ecr-pullthroughcache/" (ECR requires it), not "${credentialArn}".`);
+      throw new Error(
+        `dockerHubCacheSecretArn must be the ARN of a Secrets Manager secret whose name starts with "ecr-pullthroughcache/" (ECR requires it), not "${credentialArn}".`,
+      );
     }
-    new CfnPullThroughCacheRule(this, 'DockerHubCache', { ecrRepositoryPrefix: prefix, upstreamRegistry: 'docker-hub', upstreamRegistryUrl: 'registry-1.docker.io', credentialArn });
+    new CfnPullThroughCacheRule(this, 'DockerHubCache', {
+      ecrRepositoryPrefix: prefix,
+      upstreamRegistry: 'docker-hub',
+      upstreamRegistryUrl: 'registry-1.docker.io',
+      credentialArn,
+    });
     const repositories = `arn:${stack.partition}:ecr:${stack.region}:${stack.account}:repository/${prefix}/*`;
     this.executionRole.addToPolicy(
-      new PolicyStatement({ actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'], resources: [repositories] }),
+      new PolicyStatement({
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
+        resources: [repositories],
+      }),
     );
     this.executionRole.addToPolicy(new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
-    acknowledgeWildcards(this.executionRole, 'Docker Hub images cached under the docker-hub/ prefix (repositories are created on first pull).',
-      `Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${prefix}/*`);
+    acknowledgeWildcards(
+      this.executionRole,
+      'Docker Hub images cached under the docker-hub/ prefix (repositories are created on first pull).',
+      `Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${prefix}/*`,
+    );
     return `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}/${prefix}`;
   }
 }

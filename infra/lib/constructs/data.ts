@@ -151,7 +151,6 @@ export class Data extends Construct {
       });
       this.signingKeySecret = secretRef(signingKey);
     }
-
   }
 }
 

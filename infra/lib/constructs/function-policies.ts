@@ -54,7 +54,7 @@ function grantOne(fn: IFunction, grants: FunctionGrants, { data, queues, compute
   const secretServices = [...new Set(readable.map((s) => s.viaService).filter((v) => v !== undefined))];
   const viaServices = ['dynamodb', ...secretServices].map((s) => `${s}.${stack.region}.amazonaws.com`);
   add(new PolicyStatement({ actions: SERVICE_KEY_ACTIONS, resources: [data.key.keyArn], conditions: { StringEquals: { 'kms:ViaService': viaServices } } }));
-  acknowledgeWildcards(fn, 'Queries of the single table\'s indexes (gsi1, gsi2).', `Resource::${nagArn(data.table)}/index/*`);
+  acknowledgeWildcards(fn, "Queries of the single table's indexes (gsi1, gsi2).", `Resource::${nagArn(data.table)}/index/*`);
 
   const envelope = [...new Set(grants.envelope.flatMap((a) => ENVELOPE_ACTIONS[a]))];
   if (envelope.length > 0) add(new PolicyStatement({ actions: envelope, resources: [data.key.keyArn] }));
@@ -84,13 +84,20 @@ function grantObjects(fn: IFunction, objects: Readonly<Record<string, readonly O
   }
   if (listed.length > 0) {
     fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [data.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': listed.map((p) => `${p}/*`) } } }),
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [data.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': listed.map((p) => `${p}/*`) } },
+      }),
     );
   }
   const prefixes = Object.keys(objects);
   if (prefixes.length > 0) {
-    acknowledgeWildcards(fn, 'Objects under the prefixes the function owns (FUNCTION_GRANTS); the keys are chosen by the control plane.',
-      ...prefixes.map((p) => `Resource::${nagArn(data.bucket)}/${p}/*`));
+    acknowledgeWildcards(
+      fn,
+      'Objects under the prefixes the function owns (FUNCTION_GRANTS); the keys are chosen by the control plane.',
+      ...prefixes.map((p) => `Resource::${nagArn(data.bucket)}/${p}/*`),
+    );
   }
 }
 
@@ -102,26 +109,53 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
   const groups = Object.values(compute.machineGroups);
   const groupArns = groups.map((g) => arn('autoscaling', `autoScalingGroup:*:autoScalingGroupName/${g.autoScalingGroupName}`));
   const ackGroups = () =>
-    acknowledgeWildcards(fn, 'Slipway\'s machine groups by name; the group id part of the ARN is not known before creation.',
-      ...groups.map((g) => `Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${nagRef(g)}`));
+    acknowledgeWildcards(
+      fn,
+      "Slipway's machine groups by name; the group id part of the ARN is not known before creation.",
+      ...groups.map((g) => `Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${nagRef(g)}`),
+    );
   switch (capability) {
     case 'run-tasks': {
       add(new PolicyStatement({ actions: ['ecs:RunTask'], resources: [arn('ecs', `task-definition/${compute.familyPrefix}-*:*`)], conditions: inCluster }));
-      acknowledgeWildcards(fn, 'RunTask of Slipway\'s task definition families only (base and derived per image set), any revision, in its cluster.',
-        `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${compute.familyPrefix}-*:*`);
+      acknowledgeWildcards(
+        fn,
+        "RunTask of Slipway's task definition families only (base and derived per image set), any revision, in its cluster.",
+        `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${compute.familyPrefix}-*:*`,
+      );
       // Registering is allowed only with Slipway's tag on the request, so the dispatcher cannot create other families' revisions unmarked.
-      add(new PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'], conditions: { StringLike: { 'aws:RequestTag/slipway:base-task-definition': `${compute.familyPrefix}-*` } } }));
+      add(
+        new PolicyStatement({
+          actions: ['ecs:RegisterTaskDefinition'],
+          resources: ['*'],
+          conditions: { StringLike: { 'aws:RequestTag/slipway:base-task-definition': `${compute.familyPrefix}-*` } },
+        }),
+      );
       add(new PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
-      add(new PolicyStatement({ actions: ['ecs:TagResource'], resources: ['*'], conditions: { StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] } } }));
+      add(
+        new PolicyStatement({
+          actions: ['ecs:TagResource'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] } },
+        }),
+      );
       add(new PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }));
       // The execution role (image pulls, logs); job tasks have no task role, except SSH reruns' ECS Exec role.
-      add(new PolicyStatement({ actions: ['iam:PassRole'], resources: [compute.executionRole.roleArn, compute.sshTaskRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }));
+      add(
+        new PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [compute.executionRole.roleArn, compute.sshTaskRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+        }),
+      );
       return;
     }
     case 'stop-tasks':
       add(new PolicyStatement({ actions: ['ecs:StopTask'], resources: [arn('ecs', `task/${compute.cluster.clusterName}/*`)] }));
-      acknowledgeWildcards(fn, 'StopTask of any task in Slipway\'s cluster (task ids are not known in advance).',
-        `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${nagRef(compute.cluster)}/*`);
+      acknowledgeWildcards(
+        fn,
+        "StopTask of any task in Slipway's cluster (task ids are not known in advance).",
+        `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${nagRef(compute.cluster)}/*`,
+      );
       return;
     case 'scale-machines':
       add(new PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }));
@@ -131,7 +165,8 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
     case 'terminate-machines':
       // Terminating idle and spent instances, and letting an instance go on once its credential is in place or its
       // job is requeued (launch and termination lifecycle hooks).
-      if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:CompleteLifecycleAction'], resources: groupArns }));
+      if (groupArns.length > 0)
+        add(new PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:CompleteLifecycleAction'], resources: groupArns }));
       ackGroups();
       return;
     case 'protect-machines':
@@ -141,10 +176,19 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
     case 'machine-credentials': {
       // One SecureString per instance under the stack's path, created only with the instance-ARN tag the machine role's read is conditioned on.
       const parameters = arn('ssm', `parameter${compute.credentialPath}/*`);
-      add(new PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:AddTagsToResource'], resources: [parameters], conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [MACHINE_CREDENTIAL_TAG] } } }));
+      add(
+        new PolicyStatement({
+          actions: ['ssm:PutParameter', 'ssm:AddTagsToResource'],
+          resources: [parameters],
+          conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [MACHINE_CREDENTIAL_TAG] } },
+        }),
+      );
       add(new PolicyStatement({ actions: ['ssm:DeleteParameter'], resources: [parameters] }));
-      acknowledgeWildcards(fn, 'Runner credential parameters of this stack\'s machine instances (one per instance id, not known in advance).',
-        `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${compute.credentialPath}/*`);
+      acknowledgeWildcards(
+        fn,
+        "Runner credential parameters of this stack's machine instances (one per instance id, not known in advance).",
+        `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${compute.credentialPath}/*`,
+      );
       return;
     }
   }

@@ -89,9 +89,7 @@ export class Functions extends Construct {
       ECS_TASK_DEFINITIONS: Stack.of(this).toJsonString(
         Object.fromEntries(Object.entries(compute.taskDefinitions).map(([cls, td]) => [cls, td.taskDefinitionArn])),
       ),
-      MACHINE_ASGS: Stack.of(this).toJsonString(
-        Object.fromEntries(Object.entries(compute.machineGroups).map(([cls, g]) => [cls, g.autoScalingGroupName])),
-      ),
+      MACHINE_ASGS: Stack.of(this).toJsonString(Object.fromEntries(Object.entries(compute.machineGroups).map(([cls, g]) => [cls, g.autoScalingGroupName]))),
       GITHUB_APP_SECRET_ARN: data.githubAppSecret.arn,
       GITHUB_API_URL: props.githubApiUrl,
       JOB_LEASE_SECONDS: String(props.jobLeaseSeconds),
@@ -146,8 +144,14 @@ export class Functions extends Construct {
       });
       Validations.of(fn).acknowledge(
         { id: 'AwsSolutions-L1', reason: 'Node.js 22 is the runtime Slipway is built and tested for (TOOLCHAIN.md); upgrade deliberately.' },
-        { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'AWS managed policy limited to writing the function\'s own logs.' },
-        { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords and Describe*/List* actions that AWS does not scope to resources.' },
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: "AWS managed policy limited to writing the function's own logs.",
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'X-Ray PutTraceSegments/PutTelemetryRecords and Describe*/List* actions that AWS does not scope to resources.',
+        },
       );
       fns[name] = fn;
     }
@@ -181,7 +185,7 @@ export class Functions extends Construct {
 
     // Fail fast: a job task that stops (image pull failure, no capacity, killed) is retried or failed within seconds.
     new Rule(this, 'TaskStopped', {
-      description: 'Slipway: a job task stopped; cron retries or fails its job at once with ECS\'s stop reason',
+      description: "Slipway: a job task stopped; cron retries or fails its job at once with ECS's stop reason",
       eventPattern: {
         source: ['aws.ecs'],
         detailType: ['ECS Task State Change'],
@@ -204,11 +208,14 @@ export class Functions extends Construct {
       });
     }
 
-        grantFromTable(this.functions, { data, queues, compute, oidc: props.oidc });
+    grantFromTable(this.functions, { data, queues, compute, oidc: props.oidc });
     // Email notifications: SendEmail from the one SES identity given as a parameter (least privilege).
     const stack = Stack.of(this);
     this.functions.notifications.addToRolePolicy(
-      new PolicyStatement({ actions: ['ses:SendEmail'], resources: [`arn:${stack.partition}:ses:${stack.region}:${stack.account}:identity/${props.emailIdentity}`] }),
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [`arn:${stack.partition}:ses:${stack.region}:${stack.account}:identity/${props.emailIdentity}`],
+      }),
     );
   }
 

@@ -1,5 +1,13 @@
 import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
-import { AutoScalingGroup, DefaultResult, GroupMetrics, LifecycleTransition, OnDemandAllocationStrategy, PoolState, SpotAllocationStrategy } from 'aws-cdk-lib/aws-autoscaling';
+import {
+  AutoScalingGroup,
+  DefaultResult,
+  GroupMetrics,
+  LifecycleTransition,
+  OnDemandAllocationStrategy,
+  PoolState,
+  SpotAllocationStrategy,
+} from 'aws-cdk-lib/aws-autoscaling';
 import {
   BlockDeviceVolume,
   EbsDeviceVolumeType,
@@ -62,7 +70,9 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
   const spot = cls.spot ?? false;
   const warmPoolSize = cls.warmPoolSize ?? 0;
   if (warmPoolSize > 0 && (spot || instanceTypes.length > 1)) {
-    throw new Error(`Machine class "${name}": a warm pool needs on-demand instances of one type (EC2 Auto Scaling limit); set spot: false and one instance type.`);
+    throw new Error(
+      `Machine class "${name}": a warm pool needs on-demand instances of one type (EC2 Auto Scaling limit); set spot: false and one instance type.`,
+    );
   }
   const role = new Role(scope, `MachineRole-${slug}`, {
     assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
@@ -147,16 +157,26 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
     }),
   );
   role.addToPrincipalPolicy(
-    new PolicyStatement({ actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'], resources: ['*'] }),
+    new PolicyStatement({
+      actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+      resources: ['*'],
+    }),
   );
   Tags.of(group).add('slipway:machine-class', name, { applyToLaunchedInstances: true });
-  acknowledgeWildcards(role, 'Its own credential parameter only: the condition pins the parameter\'s instance tag to the calling instance\'s ARN.',
-    `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${props.credentialPath}/*`);
+  acknowledgeWildcards(
+    role,
+    "Its own credential parameter only: the condition pins the parameter's instance tag to the calling instance's ARN.",
+    `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${props.credentialPath}/*`,
+  );
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'ECR GetAuthorizationToken and the Session Manager channels (ssmmessages) have no resource.',
   });
-  acknowledgeWildcards(role, 'The SSM agent registers its own instance, whose id is not known before launch.', 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*');
+  acknowledgeWildcards(
+    role,
+    'The SSM agent registers its own instance, whose id is not known before launch.',
+    'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
+  );
   if (warmPoolSize > 0) group.addWarmPool({ minSize: warmPoolSize, poolState: PoolState.STOPPED, reuseOnScaleIn: false });
   Validations.of(group).acknowledge({
     id: 'AwsSolutions-AS3',
@@ -190,13 +210,16 @@ function suspendAzRebalance(scope: Construct, slug: string, group: AutoScalingGr
     }),
   });
   resource.node.addDependency(group);
-  acknowledgeWildcards(resource, 'SuspendProcesses on this machine group only, by name (its id is not known before creation).',
-    `Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${nagRef(group)}`);
+  acknowledgeWildcards(
+    resource,
+    'SuspendProcesses on this machine group only, by name (its id is not known before creation).',
+    `Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${nagRef(group)}`,
+  );
   const provider = stack.node.tryFindChild(AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '').replace(/^/, 'AWS'));
   if (provider) {
     Validations.of(provider).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'CDK\'s custom resource provider writes only its own logs.',
+      reason: "CDK's custom resource provider writes only its own logs.",
     });
   }
 }

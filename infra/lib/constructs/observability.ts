@@ -50,7 +50,12 @@ export class Observability extends Construct {
     dashboard.addWidgets(new TextWidget({ markdown: '# Slipway\nJobs, functions, queues, storage and compute.', width: 24, height: 1 }));
     dashboard.addWidgets(
       new GraphWidget({ title: 'Jobs queued / started', width: w, height: h, left: [m('JobsQueued'), m('JobsStarted')] }),
-      new GraphWidget({ title: 'Jobs finished by status', width: w, height: h, left: JOB_STATUSES.map((s) => m('JobsFinished', 'Sum', { status: s }).with({ label: s })) }),
+      new GraphWidget({
+        title: 'Jobs finished by status',
+        width: w,
+        height: h,
+        left: JOB_STATUSES.map((s) => m('JobsFinished', 'Sum', { status: s }).with({ label: s })),
+      }),
     );
     dashboard.addWidgets(
       new GraphWidget({ title: 'Queue wait (ms)', width: 8, height: h, left: [m('QueueWaitMs', 'p50'), m('QueueWaitMs', 'p95')] }),
@@ -66,17 +71,28 @@ export class Observability extends Construct {
     dashboard.addWidgets(
       new GraphWidget({ title: 'Lambda errors', width: 8, height: h, left: fns.map(([n, f]) => f.metricErrors().with({ label: n })) }),
       new GraphWidget({ title: 'Lambda throttles', width: 8, height: h, left: fns.map(([n, f]) => f.metricThrottles().with({ label: n })) }),
-      new GraphWidget({ title: 'Lambda duration p95 (ms)', width: 8, height: h, left: fns.map(([n, f]) => f.metricDuration({ statistic: 'p95' }).with({ label: n })) }),
+      new GraphWidget({
+        title: 'Lambda duration p95 (ms)',
+        width: 8,
+        height: h,
+        left: fns.map(([n, f]) => f.metricDuration({ statistic: 'p95' }).with({ label: n })),
+      }),
     );
     const dlqs = Object.entries(props.queues.deadLetterQueues) as [QueueName, Queue][];
     const queues = Object.entries(props.queues.queues) as [QueueName, Queue][];
     dashboard.addWidgets(
       new GraphWidget({ title: 'DLQ depth', width: 8, height: h, left: dlqs.map(([n, q]) => q.metricApproximateNumberOfMessagesVisible().with({ label: n })) }),
-      new GraphWidget({ title: 'Queue age of oldest (s)', width: 8, height: h, left: queues.map(([n, q]) => q.metricApproximateAgeOfOldestMessage().with({ label: n })) }),
+      new GraphWidget({
+        title: 'Queue age of oldest (s)',
+        width: 8,
+        height: h,
+        left: queues.map(([n, q]) => q.metricApproximateAgeOfOldestMessage().with({ label: n })),
+      }),
       new GraphWidget({ title: 'DynamoDB throttles', width: 8, height: h, left: [tableThrottles(props.table)] }),
     );
     // Job tasks are bare RunTask tasks (no ECS service), so ECS service metrics stay empty: the dispatcher counts them.
-    const tasks = (metric: string, executor: string) => m(metric, 'Sum', { executor }).with({ label: `${executor} ${metric === 'TasksLaunched' ? 'launched' : 'launch failures'}` });
+    const tasks = (metric: string, executor: string) =>
+      m(metric, 'Sum', { executor }).with({ label: `${executor} ${metric === 'TasksLaunched' ? 'launched' : 'launch failures'}` });
     dashboard.addWidgets(
       new GraphWidget({
         title: 'Job tasks launched / launch failures (Fargate: docker; EC2: machine)',
@@ -88,8 +104,15 @@ export class Observability extends Construct {
         title: 'EC2 machine instances (in service)',
         width: w,
         height: h,
-        left: Object.entries(props.machineGroups).map(([cls, g]) =>
-          new Metric({ namespace: 'AWS/AutoScaling', metricName: 'GroupInServiceInstances', dimensionsMap: { AutoScalingGroupName: g.autoScalingGroupName }, statistic: 'Average', label: cls }),
+        left: Object.entries(props.machineGroups).map(
+          ([cls, g]) =>
+            new Metric({
+              namespace: 'AWS/AutoScaling',
+              metricName: 'GroupInServiceInstances',
+              dimensionsMap: { AutoScalingGroupName: g.autoScalingGroupName },
+              statistic: 'Average',
+              label: cls,
+            }),
         ),
       }),
     );

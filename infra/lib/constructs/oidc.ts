@@ -79,13 +79,26 @@ export class Oidc extends Construct {
   /** What the minting function needs: `kms:Sign` with the current key and the public keys of both aliases. */
   grantMint(fn: IGrantable & Construct): void {
     fn.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['kms:Sign'], resources: [this.keyArns], conditions: { StringEquals: { 'kms:RequestAlias': this.alias } } }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['kms:Sign'],
+        resources: [this.keyArns],
+        conditions: { StringEquals: { 'kms:RequestAlias': this.alias } },
+      }),
     );
     fn.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['kms:GetPublicKey'], resources: [this.keyArns], conditions: { StringEquals: { 'kms:RequestAlias': [this.alias, this.previousAlias] } } }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['kms:GetPublicKey'],
+        resources: [this.keyArns],
+        conditions: { StringEquals: { 'kms:RequestAlias': [this.alias, this.previousAlias] } },
+      }),
     );
-    acknowledgeWildcards(fn, 'OIDC signing keys are reached by alias (a rotation points the alias at a new key): any key, only through Slipway\'s two OIDC aliases.',
-      'Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*');
+    acknowledgeWildcards(
+      fn,
+      "OIDC signing keys are reached by alias (a rotation points the alias at a new key): any key, only through Slipway's two OIDC aliases.",
+      'Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*',
+    );
   }
 
   /** The function environment naming the aliases (see `functions/env.ts`). */

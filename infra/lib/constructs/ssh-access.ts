@@ -32,9 +32,9 @@ export class SshAccess extends Construct {
       updateMethod: 'NewVersion',
       content: {
         schemaVersion: '1.0',
-        description: 'Slipway: SSH into an EC2 machine job rerun with SSH (stdio forwarding to the agent\'s SSH port on loopback, no other port)',
+        description: "Slipway: SSH into an EC2 machine job rerun with SSH (stdio forwarding to the agent's SSH port on loopback, no other port)",
         sessionType: 'Port',
-        parameters: { portNumber: { type: 'String', description: 'The agent\'s SSH port (fixed).', allowedValues: [port], default: port } },
+        parameters: { portNumber: { type: 'String', description: "The agent's SSH port (fixed).", allowedValues: [port], default: port } },
         properties: { portNumber: '{{ portNumber }}' },
       },
     });
@@ -51,7 +51,10 @@ export class SshAccess extends Construct {
         }),
         new PolicyStatement({ actions: ['ssm:StartSession'], resources: [arn('ssm', `document/${this.document.ref}`)] }),
         // Their own sessions only (IAM users: user name; federated and SSO: user id).
-        new PolicyStatement({ actions: ['ssm:TerminateSession', 'ssm:ResumeSession'], resources: [arn('ssm', 'session/${aws:username}-*'), arn('ssm', 'session/${aws:userid}-*')] }),
+        new PolicyStatement({
+          actions: ['ssm:TerminateSession', 'ssm:ResumeSession'],
+          resources: [arn('ssm', 'session/${aws:username}-*'), arn('ssm', 'session/${aws:userid}-*')],
+        }),
         // ECS Exec: job tasks of this cluster, their primary container only.
         new PolicyStatement({
           actions: ['ecs:ExecuteCommand'],
@@ -61,11 +64,17 @@ export class SshAccess extends Construct {
         new PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [arn('ecs', `task/${props.cluster.clusterName}/*`)] }),
       ],
     });
-    acknowledgeWildcards(this.usersPolicy, 'Jobs\' instances and tasks come and go: any of them, limited by tag (machines) or container name (ECS Exec), and sessions of the caller only.',
+    acknowledgeWildcards(
+      this.usersPolicy,
+      "Jobs' instances and tasks come and go: any of them, limited by tag (machines) or container name (ECS Exec), and sessions of the caller only.",
       'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
       'Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:session/<aws:username>-*',
       'Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:session/<aws:userid>-*',
-      `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${stack.getLogicalId(props.cluster.node.defaultChild as never)}>/*`);
-    new CfnOutput(this, 'SshUsersPolicyArn', { value: this.usersPolicy.managedPolicyArn, description: 'Attach to the IAM identities of people who may get into jobs rerun with SSH (slipway ssh)' });
+      `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${stack.getLogicalId(props.cluster.node.defaultChild as never)}>/*`,
+    );
+    new CfnOutput(this, 'SshUsersPolicyArn', {
+      value: this.usersPolicy.managedPolicyArn,
+      description: 'Attach to the IAM identities of people who may get into jobs rerun with SSH (slipway ssh)',
+    });
   }
 }

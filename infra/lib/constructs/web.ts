@@ -69,7 +69,13 @@ export class Web extends Construct {
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,
         compress: true,
       },
-      additionalBehaviors: { '/api/*': apiBehavior, '/runner/*': apiBehavior, '/webhooks/*': apiBehavior, '/healthz': apiBehavior, '/.well-known/*': apiBehavior },
+      additionalBehaviors: {
+        '/api/*': apiBehavior,
+        '/runner/*': apiBehavior,
+        '/webhooks/*': apiBehavior,
+        '/healthz': apiBehavior,
+        '/.well-known/*': apiBehavior,
+      },
       // Client-side routes of the single-page app.
       errorResponses: [
         { httpStatus: 403, responseHttpStatus: 200, responsePagePath: '/index.html', ttl: Duration.minutes(5) },
@@ -95,7 +101,8 @@ export class Web extends Construct {
     if (!custom) {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR4',
-        reason: 'Without a custom domain CloudFront uses its default certificate, whose minimum protocol cannot be raised; set domainName and certificateArn to enforce TLS 1.2.',
+        reason:
+          'Without a custom domain CloudFront uses its default certificate, whose minimum protocol cannot be raised; set domainName and certificateArn to enforce TLS 1.2.',
       });
     }
 
@@ -117,16 +124,25 @@ export class Web extends Construct {
   private acknowledgeDeployment(deployment: BucketDeployment): void {
     const stack = Stack.of(this);
     const qualifier = (stack.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
-    acknowledgeWildcards(deployment.handlerRole, 'CDK BucketDeployment copies the UI from the CDK asset bucket into the UI bucket (sync with delete) and invalidates CloudFront.',
-      'Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*', 'Resource::*',
-      `Resource::${nagArn(this.bucket)}/*`, `Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`);
+    acknowledgeWildcards(
+      deployment.handlerRole,
+      'CDK BucketDeployment copies the UI from the CDK asset bucket into the UI bucket (sync with delete) and invalidates CloudFront.',
+      'Action::s3:GetObject*',
+      'Action::s3:GetBucket*',
+      'Action::s3:List*',
+      'Action::s3:DeleteObject*',
+      'Action::s3:Abort*',
+      'Resource::*',
+      `Resource::${nagArn(this.bucket)}/*`,
+      `Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`,
+    );
     Validations.of(deployment.handlerRole).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'CDK BucketDeployment handler: AWS managed policy for its own logs.',
     });
     for (const child of stack.node.children) {
       if (child.node.id.startsWith('Custom::CDKBucketDeployment')) {
-        Validations.of(child).acknowledge({ id: 'AwsSolutions-L1', reason: 'CDK BucketDeployment\'s handler runtime is chosen by aws-cdk-lib.' });
+        Validations.of(child).acknowledge({ id: 'AwsSolutions-L1', reason: "CDK BucketDeployment's handler runtime is chosen by aws-cdk-lib." });
       }
     }
   }

@@ -118,7 +118,9 @@ export class AsgMachineCompute implements JobCompute {
     if (instanceIds.length === 0) return [];
     const ours = new Set(Object.values(this.options.groups));
     const described = await this.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [...instanceIds] }));
-    const live = (described.AutoScalingInstances ?? []).filter((i) => i.InstanceId && ours.has(i.AutoScalingGroupName ?? '') && !/^Terminat/.test(i.LifecycleState ?? ''));
+    const live = (described.AutoScalingInstances ?? []).filter(
+      (i) => i.InstanceId && ours.has(i.AutoScalingGroupName ?? '') && !/^Terminat/.test(i.LifecycleState ?? ''),
+    );
     const terminated: string[] = [];
     for (const groupName of new Set(live.map((i) => i.AutoScalingGroupName!))) {
       const group = await this.describe(groupName);

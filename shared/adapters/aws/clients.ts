@@ -27,11 +27,17 @@ export function createAwsClients(env: NodeJS.ProcessEnv): AwsClients {
   // its emulators' without touching process.env); otherwise the SDK's own resolution (Lambda's role).
   const common = {
     ...(env.AWS_REGION && { region: env.AWS_REGION }),
-    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN } }),
+    ...(env.AWS_ACCESS_KEY_ID &&
+      env.AWS_SECRET_ACCESS_KEY && {
+        credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN },
+      }),
   };
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ ...common, maxAttempts: 5, ...(env.AWS_ENDPOINT_URL_DYNAMODB && { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }) }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const dynamo = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...common, maxAttempts: 5, ...(env.AWS_ENDPOINT_URL_DYNAMODB && { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }) }),
+    {
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
   const s3 = new S3Client({
     ...common,
     forcePathStyle: emulatedS3,

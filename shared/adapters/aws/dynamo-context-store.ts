@@ -71,7 +71,12 @@ export class DynamoContextStore implements ContextStore {
   }
 
   async putRestriction(restriction: ContextRestriction): Promise<void> {
-    await this.table.put({ pk: `CONTEXT#${restriction.contextId}`, sk: `RESTRICTION#${restriction.createdAt}#${restriction.id}`, entity: 'context-restriction', ...restriction });
+    await this.table.put({
+      pk: `CONTEXT#${restriction.contextId}`,
+      sk: `RESTRICTION#${restriction.createdAt}#${restriction.id}`,
+      entity: 'context-restriction',
+      ...restriction,
+    });
   }
 
   async listRestrictions(contextId: string): Promise<ContextRestriction[]> {

@@ -23,7 +23,11 @@ export class DynamoDedupeStore implements DedupeStore {
     const nowSec = Math.floor(now.getTime() / 1000);
     const k = { pk: `COUNT#${key}`, sk: 'META' };
     for (let attempt = 0; attempt < 5; attempt++) {
-      const live = await this.table.update(k, { add: { hits: 1 } }, { expression: 'attribute_exists(pk) AND #e >= :now', names: { '#e': 'expiresAt' }, values: { ':now': nowSec } });
+      const live = await this.table.update(
+        k,
+        { add: { hits: 1 } },
+        { expression: 'attribute_exists(pk) AND #e >= :now', names: { '#e': 'expiresAt' }, values: { ':now': nowSec } },
+      );
       if (live) return Number(live.hits);
       const fresh = await this.table.update(
         k,

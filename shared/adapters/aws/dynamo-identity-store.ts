@@ -84,7 +84,14 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async putToken(token: StoredToken): Promise<void> {
-    await this.table.put({ pk: `TOKEN#${token.hash}`, sk: 'META', gsi1pk: `TOKENS#${token.userId}`, gsi1sk: `${token.createdAt}#${token.hash}`, entity: 'token', ...token });
+    await this.table.put({
+      pk: `TOKEN#${token.hash}`,
+      sk: 'META',
+      gsi1pk: `TOKENS#${token.userId}`,
+      gsi1sk: `${token.createdAt}#${token.hash}`,
+      entity: 'token',
+      ...token,
+    });
   }
 
   async listTokens(userId: string): Promise<StoredToken[]> {

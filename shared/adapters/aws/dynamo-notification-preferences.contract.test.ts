@@ -2,4 +2,7 @@ import { defineNotificationPreferencesContract } from '../../ports/notification-
 import { createTestResources } from '../../../test/support/aws';
 import { DynamoNotificationPreferences } from './dynamo-notification-preferences';
 
-defineNotificationPreferencesContract('DynamoNotificationPreferences on dynalite', async () => new DynamoNotificationPreferences((await createTestResources({ queues: false })).table));
+defineNotificationPreferencesContract(
+  'DynamoNotificationPreferences on dynalite',
+  async () => new DynamoNotificationPreferences((await createTestResources({ queues: false })).table),
+);

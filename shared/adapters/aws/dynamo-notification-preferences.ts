@@ -36,15 +36,20 @@ export class DynamoNotificationPreferences implements NotificationPreferenceStor
     await this.table.put({ ...projectKey(projectSlug), entity: 'notify-project', emailNotifications: prefs.emailNotifications });
   }
 
-  async recordOutcome(key: { projectSlug: string; branch: string; workflowName: string }, outcome: Omit<BranchOutcome, 'previousStatus'>): Promise<BranchOutcome | undefined> {
+  async recordOutcome(
+    key: { projectSlug: string; branch: string; workflowName: string },
+    outcome: Omit<BranchOutcome, 'previousStatus'>,
+  ): Promise<BranchOutcome | undefined> {
     const k = { pk: `PROJECT#${key.projectSlug}`, sk: `OUTCOME#${key.branch}#${key.workflowName}` };
     const stored = toEntity<BranchOutcome>(await this.table.get(k));
     if (stored?.workflowId === outcome.workflowId) return stored;
     if (stored && stored.createdAt > outcome.createdAt) return undefined;
     const record: BranchOutcome = { ...outcome, previousStatus: stored?.status };
-    const written = await this.table.update(k, { set: { ...record, entity: 'notify-outcome' } }, stored
-      ? { expression: '#w = :w', names: { '#w': 'workflowId' }, values: { ':w': stored.workflowId } }
-      : { expression: 'attribute_not_exists(pk)' });
+    const written = await this.table.update(
+      k,
+      { set: { ...record, entity: 'notify-outcome' } },
+      stored ? { expression: '#w = :w', names: { '#w': 'workflowId' }, values: { ':w': stored.workflowId } } : { expression: 'attribute_not_exists(pk)' },
+    );
     // Another workflow of the branch was recorded meanwhile: read again (it may be this one, recorded twice).
     return written ? record : this.recordOutcome(key, outcome);
   }

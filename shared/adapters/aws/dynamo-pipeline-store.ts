@@ -47,10 +47,7 @@ export class DynamoPipelineStore implements PipelineStore {
     return items[0] ? this.getPipeline(String(items[0].id)) : undefined;
   }
 
-  async listPipelines(
-    projectSlug: string,
-    options: { pageToken?: string; limit?: number; branch?: string } = {},
-  ): Promise<Page<Pipeline>> {
+  async listPipelines(projectSlug: string, options: { pageToken?: string; limit?: number; branch?: string } = {}): Promise<Page<Pipeline>> {
     const limit = options.limit ?? 20;
     const items: Pipeline[] = [];
     let startKey = decodePageToken(options.pageToken);
@@ -77,11 +74,15 @@ export class DynamoPipelineStore implements PipelineStore {
     const { id: _id, ...set } = patch;
     // Leaving `pending` leaves the sparse index of pending pipelines.
     const extra = set.state && set.state !== 'pending' ? { gsi2pk: undefined, gsi2sk: undefined } : {};
-    const item = await this.table.update(pipelineKey(id), { set: { ...set, ...extra } }, {
-      expression: '#st = :expected',
-      names: { '#st': 'state' },
-      values: { ':expected': expected },
-    });
+    const item = await this.table.update(
+      pipelineKey(id),
+      { set: { ...set, ...extra } },
+      {
+        expression: '#st = :expected',
+        names: { '#st': 'state' },
+        values: { ':expected': expected },
+      },
+    );
     return toEntity<Pipeline>(item);
   }
 
@@ -237,7 +238,9 @@ export class DynamoPipelineStore implements PipelineStore {
 
   async getSerialGroup(key: string): Promise<SerialGroupLock> {
     const item = await this.table.get(serialGroupKey(key));
-    return item ? { key, holder: item.holder as SerialGroupEntry | undefined, waiters: (item.waiters as SerialGroupEntry[]) ?? [], version: Number(item.version) } : { key, waiters: [], version: 0 };
+    return item
+      ? { key, holder: item.holder as SerialGroupEntry | undefined, waiters: (item.waiters as SerialGroupEntry[]) ?? [], version: Number(item.version) }
+      : { key, waiters: [], version: 0 };
   }
 
   async putSerialGroup(lock: SerialGroupLock): Promise<SerialGroupLock | undefined> {

@@ -9,10 +9,7 @@ export class DynamoProjectStore implements ProjectStore {
   constructor(private readonly table: DynamoTable) {}
 
   createProject(project: Project): Promise<boolean> {
-    return this.table.put(
-      { ...projectKey(project.slug), gsi1pk: 'PROJECTS', gsi1sk: project.slug, entity: 'project', ...project },
-      { ifNotExists: true },
-    );
+    return this.table.put({ ...projectKey(project.slug), gsi1pk: 'PROJECTS', gsi1sk: project.slug, entity: 'project', ...project }, { ifNotExists: true });
   }
 
   async getProject(slug: string): Promise<Project | undefined> {

@@ -45,7 +45,14 @@ export class DynamoRunnerStore implements RunnerStore {
 
   createToken(token: RunnerToken): Promise<boolean> {
     return this.table.put(
-      { ...tokenKey(token.hash), gsi1pk: `RUNNERTOKENS#${token.resourceClass}`, gsi1sk: `${token.createdAt}#${token.id}`, gsi2pk: `RUNNERTOKENID#${token.id}`, gsi2sk: 'TOKEN', ...token },
+      {
+        ...tokenKey(token.hash),
+        gsi1pk: `RUNNERTOKENS#${token.resourceClass}`,
+        gsi1sk: `${token.createdAt}#${token.id}`,
+        gsi2pk: `RUNNERTOKENID#${token.id}`,
+        gsi2sk: 'TOKEN',
+        ...token,
+      },
       { ifNotExists: true },
     );
   }
@@ -81,7 +88,11 @@ export class DynamoRunnerStore implements RunnerStore {
   }
 
   async claim(entry: RunnerQueueEntry, runnerName: string, at: string): Promise<boolean> {
-    const res = await this.table.update(queueKey(entry), { set: { claimedBy: runnerName, claimedAt: at } }, { expression: 'attribute_exists(pk) AND attribute_not_exists(claimedBy)' });
+    const res = await this.table.update(
+      queueKey(entry),
+      { set: { claimedBy: runnerName, claimedAt: at } },
+      { expression: 'attribute_exists(pk) AND attribute_not_exists(claimedBy)' },
+    );
     return !!res;
   }
 
@@ -113,12 +124,20 @@ export class DynamoRunnerStore implements RunnerStore {
   }
 
   async claimMachineInstance(instanceId: string, task: string, at: string): Promise<boolean> {
-    const res = await this.table.update(instanceKey(instanceId), { set: { claimedTask: task, claimedAt: at } }, { expression: 'attribute_exists(pk) AND attribute_not_exists(claimedTask)' });
+    const res = await this.table.update(
+      instanceKey(instanceId),
+      { set: { claimedTask: task, claimedAt: at } },
+      { expression: 'attribute_exists(pk) AND attribute_not_exists(claimedTask)' },
+    );
     return !!res;
   }
 
   async releaseMachineClaim(instanceId: string, task: string): Promise<void> {
-    await this.table.update(instanceKey(instanceId), { set: { claimedTask: undefined, claimedAt: undefined } }, { expression: 'claimedTask = :t', values: { ':t': task } });
+    await this.table.update(
+      instanceKey(instanceId),
+      { set: { claimedTask: undefined, claimedAt: undefined } },
+      { expression: 'claimedTask = :t', values: { ':t': task } },
+    );
   }
 
   async deleteMachineInstance(instanceId: string): Promise<void> {

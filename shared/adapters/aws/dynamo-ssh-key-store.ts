@@ -13,7 +13,11 @@ export class DynamoSshKeyStore implements SshKeyStore {
 
   async list(projectSlug: string, kind: StoredSshKey['kind']): Promise<StoredSshKey[]> {
     const items = await this.table.queryAll({ partition: `SSHKEYS#${projectSlug}`, prefix: `${kind}#`, consistent: true });
-    return items.map((i) => toEntity<StoredSshKey>(i)!).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.fingerprint.localeCompare(b.fingerprint) || (a.hostname ?? '').localeCompare(b.hostname ?? ''));
+    return items
+      .map((i) => toEntity<StoredSshKey>(i)!)
+      .sort(
+        (a, b) => a.createdAt.localeCompare(b.createdAt) || a.fingerprint.localeCompare(b.fingerprint) || (a.hostname ?? '').localeCompare(b.hostname ?? ''),
+      );
   }
 
   delete(id: SshKeyId): Promise<boolean> {

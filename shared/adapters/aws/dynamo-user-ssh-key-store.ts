@@ -13,7 +13,9 @@ export class DynamoUserSshKeyStore implements UserSshKeyStore {
 
   async list(userId: string): Promise<UserSshKey[]> {
     const items = await this.table.queryAll({ partition: pk(userId), consistent: true });
-    return items.map((i) => toEntity<UserSshKey>(i)!).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.sha256Fingerprint.localeCompare(b.sha256Fingerprint));
+    return items
+      .map((i) => toEntity<UserSshKey>(i)!)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.sha256Fingerprint.localeCompare(b.sha256Fingerprint));
   }
 
   delete(userId: string, sha256Fingerprint: string): Promise<boolean> {

@@ -15,7 +15,13 @@ export class DynamoWebhookStore implements WebhookStore {
   constructor(private readonly table: DynamoTable) {}
 
   async put(webhook: Webhook): Promise<void> {
-    await this.table.put({ ...hookKey(webhook.id), gsi1pk: `PROJECT#${webhook.projectId}#WEBHOOKS`, gsi1sk: `${webhook.createdAt}#${webhook.id}`, entity: 'webhook', ...webhook });
+    await this.table.put({
+      ...hookKey(webhook.id),
+      gsi1pk: `PROJECT#${webhook.projectId}#WEBHOOKS`,
+      gsi1sk: `${webhook.createdAt}#${webhook.id}`,
+      entity: 'webhook',
+      ...webhook,
+    });
   }
 
   async get(id: string): Promise<Webhook | undefined> {
@@ -43,11 +49,15 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   async startAttempt(id: string, attempt: number, at: string, staleBefore: string): Promise<WebhookEvent | undefined> {
-    const item = await this.table.update(eventKey(id), { set: { attempts: attempt, attemptStartedAt: at } }, {
-      expression: '#st = :pending AND (#at = :prev OR (#at = :cur AND #sa < :stale))',
-      names: { '#st': 'status', '#at': 'attempts', '#sa': 'attemptStartedAt' },
-      values: { ':pending': 'pending', ':prev': attempt - 1, ':cur': attempt, ':stale': staleBefore },
-    });
+    const item = await this.table.update(
+      eventKey(id),
+      { set: { attempts: attempt, attemptStartedAt: at } },
+      {
+        expression: '#st = :pending AND (#at = :prev OR (#at = :cur AND #sa < :stale))',
+        names: { '#st': 'status', '#at': 'attempts', '#sa': 'attemptStartedAt' },
+        values: { ':pending': 'pending', ':prev': attempt - 1, ':cur': attempt, ':stale': staleBefore },
+      },
+    );
     return toEntity<WebhookEvent>(item);
   }
 
@@ -56,7 +66,13 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   async recordAttempt(a: DeliveryAttempt): Promise<void> {
-    await this.table.put({ pk: `WEBHOOK#${a.webhookId}`, sk: `ATTEMPT#${a.at}#${a.eventId}#${a.attempt}`, entity: 'webhook-attempt', expiresAt: expiry(a.at), ...a });
+    await this.table.put({
+      pk: `WEBHOOK#${a.webhookId}`,
+      sk: `ATTEMPT#${a.at}#${a.eventId}#${a.attempt}`,
+      entity: 'webhook-attempt',
+      expiresAt: expiry(a.at),
+      ...a,
+    });
   }
 
   async listAttempts(webhookId: string, limit = 50): Promise<DeliveryAttempt[]> {

@@ -13,7 +13,12 @@ defineJobComputeContract('EcsFargateCompute (ECS at the request level)', async (
     volumes: [{ name: 'slipway' }],
     containerDefinitions: [{ name: 'agent', image: 'public.ecr.aws/slipway/agent:latest', essential: true }],
   });
-  const compute = new EcsFargateCompute(ecs.client(), { cluster: 'slipway', subnets: ['subnet-a'], securityGroups: ['sg-1'], taskDefinitions: { medium: base } });
+  const compute = new EcsFargateCompute(ecs.client(), {
+    cluster: 'slipway',
+    subnets: ['subnet-a'],
+    securityGroups: ['sg-1'],
+    taskDefinitions: { medium: base },
+  });
   return {
     compute,
     task: ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }) => ({

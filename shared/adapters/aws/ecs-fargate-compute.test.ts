@@ -34,7 +34,12 @@ function base(family: string): TaskDefinition {
     memory: '4096',
     volumes: [{ name: 'slipway' }],
     containerDefinitions: [
-      { name: 'agent', image: 'public.ecr.aws/slipway/agent:latest', essential: true, logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g' } } },
+      {
+        name: 'agent',
+        image: 'public.ecr.aws/slipway/agent:latest',
+        essential: true,
+        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g' } },
+      },
     ],
   };
 }
@@ -150,7 +155,17 @@ describe('EcsFargateCompute', () => {
     for (const other of ['ghcr.io/acme/tool:1', 'public.ecr.aws/docker/library/node:20', 'localhost/x:1', 'registry.local:5000/a/b']) {
       expect(throughDockerHubMirror(other, mirror)).toBe(other);
     }
-    await compute({ dockerHubMirror: mirror }).launch(launch({}, { images: [{ image: 'cimg/node:22.1', environment: {} }, { image: 'ghcr.io/acme/db:1', name: 'db', environment: {} }] }));
+    await compute({ dockerHubMirror: mirror }).launch(
+      launch(
+        {},
+        {
+          images: [
+            { image: 'cimg/node:22.1', environment: {} },
+            { image: 'ghcr.io/acme/db:1', name: 'db', environment: {} },
+          ],
+        },
+      ),
+    );
     const images = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input.containerDefinitions!.map((c) => c.image);
     expect(images.slice(1)).toEqual([`${mirror}/cimg/node:22.1`, 'ghcr.io/acme/db:1']);
     ecsMock.resetHistory();
@@ -215,7 +230,8 @@ describe('EcsFargateCompute', () => {
   it('needs a separate working directory only for absolute paths outside the shared volume', () => {
     expect(separateWorkdir('/go/src/x/')).toBe('/go/src/x');
     expect(separateWorkdir('/srv/../opt/app')).toBe('/opt/app');
-    for (const shared of ['~/project', 'project', undefined, '/slipway', '/slipway/work/t/home/project', '/', '//']) expect(separateWorkdir(shared)).toBeUndefined();
+    for (const shared of ['~/project', 'project', undefined, '/slipway', '/slipway/work/t/home/project', '/', '//'])
+      expect(separateWorkdir(shared)).toBeUndefined();
     expect(separateWorkdir('/slipwayish')).toBe('/slipwayish');
   });
 
@@ -277,7 +293,9 @@ describe('EcsFargateCompute', () => {
     const throttled = new Error('Rate exceeded');
     throttled.name = 'ThrottlingException';
     ecsMock.on(RunTaskCommand).rejects(throttled);
-    const error = await compute().launch(launch()).catch((e: unknown) => e);
+    const error = await compute()
+      .launch(launch())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComputeCapacityError);
     expect((error as ComputeCapacityError).cause).toBe(throttled);
   });
@@ -293,11 +311,14 @@ describe('EcsFargateCompute', () => {
   });
 
   it('stops a task and ignores a task ECS no longer knows', async () => {
-    ecsMock.on(StopTaskCommand).resolvesOnce({}).callsFake(() => {
-      const gone = new Error('The referenced task was not found.');
-      gone.name = 'InvalidParameterException';
-      throw gone;
-    });
+    ecsMock
+      .on(StopTaskCommand)
+      .resolvesOnce({})
+      .callsFake(() => {
+        const gone = new Error('The referenced task was not found.');
+        gone.name = 'InvalidParameterException';
+        throw gone;
+      });
     await compute().stop('arn:task', 'canceled by user');
     await compute().stop('arn:task', 'canceled by user');
     expect(ecsMock.commandCalls(StopTaskCommand)[0].args[0].input).toEqual({ cluster: CLUSTER, task: 'arn:task', reason: 'canceled by user' });

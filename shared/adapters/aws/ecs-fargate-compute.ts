@@ -87,10 +87,10 @@ export class EcsFargateCompute implements JobCompute {
     const baseArn = resourceClass && this.options.taskDefinitions[resourceClass.name];
     if (!resourceClass || !baseArn) {
       const known = DOCKER_RESOURCE_CLASSES.map((c) => c.name).filter((n) => this.options.taskDefinitions[n]);
-      throw new ValidationError(
-        `Resource class "${task.executor.resourceClass}" is not available for the docker executor. Use one of: ${known.join(', ')}.`,
-        { jobId: task.jobId, resourceClass: task.executor.resourceClass },
-      );
+      throw new ValidationError(`Resource class "${task.executor.resourceClass}" is not available for the docker executor. Use one of: ${known.join(', ')}.`, {
+        jobId: task.jobId,
+        resourceClass: task.executor.resourceClass,
+      });
     }
     if (task.executor.images.length === 0) {
       throw new ValidationError('A docker executor needs at least one image.', { jobId: task.jobId });
@@ -291,19 +291,17 @@ export function deriveTaskDefinition(base: TaskDefinition, family: string, image
       workdir,
       false,
     ),
-    ...services.map(
-      (image, i): ContainerDefinition => ({
-        name: containerName(image, i + 1),
-        image: image.image,
-        essential: false,
-        user: image.user,
-        entryPoint: image.entrypoint,
-        command: image.command,
-        // Service images are configured by literal values from the config file (e.g. POSTGRES_DB), as on CircleCI.
-        environment: Object.entries(image.environment).map(([name, value]) => ({ name, value })),
-        logConfiguration: agent?.logConfiguration,
-      }),
-    ),
+    ...services.map((image, i): ContainerDefinition => ({
+      name: containerName(image, i + 1),
+      image: image.image,
+      essential: false,
+      user: image.user,
+      entryPoint: image.entrypoint,
+      command: image.command,
+      // Service images are configured by literal values from the config file (e.g. POSTGRES_DB), as on CircleCI.
+      environment: Object.entries(image.environment).map(([name, value]) => ({ name, value })),
+      logConfiguration: agent?.logConfiguration,
+    })),
   ];
   return {
     family,

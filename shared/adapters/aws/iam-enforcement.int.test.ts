@@ -19,11 +19,17 @@ const CLUSTER = `arn:aws:ecs:us-east-1:${LOCAL_ACCOUNT}:cluster/slipway`;
 
 /** Answers every call of `client` with `reply(command, input)` at the serialize step: AWS services without an emulator. */
 function stub<T extends { middlewareStack: { add: (m: any, o: any) => void } }>(client: T, reply: (command: string, input: any) => unknown): T {
-  client.middlewareStack.add((_next: unknown, context: { commandName: string }) => async (args: { input: unknown }) => ({ output: reply(context.commandName, args.input), response: {} }), {
-    step: 'serialize',
-    priority: 'high',
-    name: 'testStub',
-  });
+  client.middlewareStack.add(
+    (_next: unknown, context: { commandName: string }) => async (args: { input: unknown }) => ({
+      output: reply(context.commandName, args.input),
+      response: {},
+    }),
+    {
+      step: 'serialize',
+      priority: 'high',
+      name: 'testStub',
+    },
+  );
   return client;
 }
 
@@ -31,7 +37,10 @@ function stub<T extends { middlewareStack: { add: (m: any, o: any) => void } }>(
   let r: TestResources;
   let enforcer: IamEnforcer;
   let denied: AccessDeniedError[];
-  const hook = <T extends { middlewareStack: { add: (m: any, o: any) => void } }>(client: T) => (client.middlewareStack.add(enforcer.middleware(), { step: 'initialize', priority: 'high', name: 'iam' }), client);
+  const hook = <T extends { middlewareStack: { add: (m: any, o: any) => void } }>(client: T) => (
+    client.middlewareStack.add(enforcer.middleware(), { step: 'initialize', priority: 'high', name: 'iam' }),
+    client
+  );
 
   beforeAll(async () => {
     r = await createTestResources();
@@ -46,13 +55,15 @@ function stub<T extends { middlewareStack: { add: (m: any, o: any) => void } }>(
     for (const c of Object.values(r.clients)) hook(c);
   });
 
-  it('denies a function an S3 write outside its prefixes, with AWS\'s AccessDenied, and allows the owner', async () => {
+  it("denies a function an S3 write outside its prefixes, with AWS's AccessDenied, and allows the owner", async () => {
     const put = (fn: string, key: string) => runAsFunction(fn, () => r.clients.s3.send(new PutObjectCommand({ Bucket: r.bucket, Key: key, Body: 'x' })));
     const error = await put('webhooks', 'caches/gh/other/repo/v1-key').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AccessDeniedError);
     expect(error).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     expect((error as Error).message).toMatch(
-      new RegExp(`^User: arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/.+/slipway-webhooks is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${r.bucket}/caches/gh/other/repo/v1-key because no identity-based policy allows`),
+      new RegExp(
+        `^User: arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/.+/slipway-webhooks is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${r.bucket}/caches/gh/other/repo/v1-key because no identity-based policy allows`,
+      ),
     );
     await expect(put('api', 'caches/gh/acme/app/v1-key')).resolves.toBeDefined();
   });
@@ -99,13 +110,18 @@ function stub<T extends { middlewareStack: { add: (m: any, o: any) => void } }>(
   it('lets every function use the table, and no other table', async () => {
     for (const fn of FUNCTION_NAMES) {
       await runAsFunction(fn, () => r.table.put({ pk: `iam#${fn}`, sk: 'x' } as never));
-      expect(() => enforcer.check(fn, 'DynamoDBDocumentClient', 'PutCommand', { TableName: 'another-table' })).toThrow(/dynamodb:PutItem on resource: .*table\/another-table/);
+      expect(() => enforcer.check(fn, 'DynamoDBDocumentClient', 'PutCommand', { TableName: 'another-table' })).toThrow(
+        /dynamodb:PutItem on resource: .*table\/another-table/,
+      );
     }
   });
 
   it('lets only the secret-reading functions decrypt project secrets with the key', async () => {
-    const kms = hook(stub(new KMSClient({ region: 'us-east-1' }), (command) =>
-      command === 'GenerateDataKeyCommand' ? { Plaintext: Buffer.alloc(32, 1), CiphertextBlob: Buffer.from('wrapped') } : { Plaintext: Buffer.alloc(32, 1) }));
+    const kms = hook(
+      stub(new KMSClient({ region: 'us-east-1' }), (command) =>
+        command === 'GenerateDataKeyCommand' ? { Plaintext: Buffer.alloc(32, 1), CiphertextBlob: Buffer.from('wrapped') } : { Plaintext: Buffer.alloc(32, 1) },
+      ),
+    );
     const sealed = await runAsFunction('api', () => new KmsEnvelopeCipher(kms, KEY).encrypt('s3cr3t'));
     const decrypts: string[] = [];
     for (const fn of FUNCTION_NAMES) {
@@ -117,35 +133,56 @@ function stub<T extends { middlewareStack: { add: (m: any, o: any) => void } }>(
     expect(decrypts).not.toContain('webhooks');
   });
 
-  it('lets the dispatcher register derived task definitions and run them in Slipway\'s cluster only', async () => {
+  it("lets the dispatcher register derived task definitions and run them in Slipway's cluster only", async () => {
     const baseArn = `arn:aws:ecs:us-east-1:${LOCAL_ACCOUNT}:task-definition/Slipway-job-medium:3`;
-    const ecs = hook(stub(new ECSClient({ region: 'us-east-1' }), (command, input) => {
-      if (command === 'DescribeTaskDefinitionCommand') {
-        if (!String(input.taskDefinition).startsWith('arn:')) throw Object.assign(new Error('missing'), { name: 'ClientException' });
-        return { taskDefinition: { family: 'Slipway-job-medium', taskDefinitionArn: baseArn, containerDefinitions: [{ name: 'agent', image: 'agent' }] } };
-      }
-      if (command === 'RegisterTaskDefinitionCommand') return { taskDefinition: { taskDefinitionArn: `arn:aws:ecs:us-east-1:${LOCAL_ACCOUNT}:task-definition/${input.family}:1` } };
-      return { tasks: [{ taskArn: `arn:aws:ecs:us-east-1:${LOCAL_ACCOUNT}:task/slipway/abc` }] };
-    }));
+    const ecs = hook(
+      stub(new ECSClient({ region: 'us-east-1' }), (command, input) => {
+        if (command === 'DescribeTaskDefinitionCommand') {
+          if (!String(input.taskDefinition).startsWith('arn:')) throw Object.assign(new Error('missing'), { name: 'ClientException' });
+          return { taskDefinition: { family: 'Slipway-job-medium', taskDefinitionArn: baseArn, containerDefinitions: [{ name: 'agent', image: 'agent' }] } };
+        }
+        if (command === 'RegisterTaskDefinitionCommand')
+          return { taskDefinition: { taskDefinitionArn: `arn:aws:ecs:us-east-1:${LOCAL_ACCOUNT}:task-definition/${input.family}:1` } };
+        return { tasks: [{ taskArn: `arn:aws:ecs:us-east-1:${LOCAL_ACCOUNT}:task/slipway/abc` }] };
+      }),
+    );
     const launch = {
-      jobId: 'j', workflowId: 'w', projectSlug: 'gh/a/b', taskIndex: 0, attempt: 1, taskToken: 't', controlPlaneUrl: 'https://ci',
+      jobId: 'j',
+      workflowId: 'w',
+      projectSlug: 'gh/a/b',
+      taskIndex: 0,
+      attempt: 1,
+      taskToken: 't',
+      controlPlaneUrl: 'https://ci',
       executor: { type: 'docker', resourceClass: 'medium', images: [{ image: 'cimg/base:stable', environment: {} }] },
     } as never;
     const fargate = (cluster: string) => new EcsFargateCompute(ecs, { cluster, subnets: ['s'], securityGroups: ['g'], taskDefinitions: { medium: baseArn } });
-    await expect(runAsFunction('dispatcher', () => fargate(CLUSTER).launch(launch))).resolves.toMatchObject({ computeId: expect.stringContaining(':task/slipway/') });
-    await expect(runAsFunction('dispatcher', () => fargate(`arn:aws:ecs:us-east-1:${LOCAL_ACCOUNT}:cluster/other`).launch(launch))).rejects.toThrow(/ecs:RunTask/);
+    await expect(runAsFunction('dispatcher', () => fargate(CLUSTER).launch(launch))).resolves.toMatchObject({
+      computeId: expect.stringContaining(':task/slipway/'),
+    });
+    await expect(runAsFunction('dispatcher', () => fargate(`arn:aws:ecs:us-east-1:${LOCAL_ACCOUNT}:cluster/other`).launch(launch))).rejects.toThrow(
+      /ecs:RunTask/,
+    );
     await expect(runAsFunction('cron', () => fargate(CLUSTER).launch(launch))).rejects.toThrow(AccessDeniedError);
     expect(() => enforcer.check('dispatcher', 'ECSClient', 'RegisterTaskDefinitionCommand', { family: 'x', tags: [] })).toThrow(/ecs:RegisterTaskDefinition/);
   });
 
-  it('lets only cron write machine runner credentials, under the stack\'s path and tagged with the instance ARN', () => {
-    const put = (tags: Array<{ Key: string; Value: string }>) => ({ Name: '/slipway/Slipway/runners/i-0abc', Type: 'SecureString', Value: 'smi.x', Tags: tags });
+  it("lets only cron write machine runner credentials, under the stack's path and tagged with the instance ARN", () => {
+    const put = (tags: Array<{ Key: string; Value: string }>) => ({
+      Name: '/slipway/Slipway/runners/i-0abc',
+      Type: 'SecureString',
+      Value: 'smi.x',
+      Tags: tags,
+    });
     const tag = [{ Key: 'slipway:instance-arn', Value: `arn:aws:ec2:us-east-1:${LOCAL_ACCOUNT}:instance/i-0abc` }];
     expect(() => enforcer.check('cron', 'SSMClient', 'PutParameterCommand', put(tag))).not.toThrow();
     expect(() => enforcer.check('cron', 'SSMClient', 'DeleteParameterCommand', { Name: '/slipway/Slipway/runners/i-0abc' })).not.toThrow();
     expect(() => enforcer.check('cron', 'SSMClient', 'PutParameterCommand', put([...tag, { Key: 'other', Value: 'x' }]))).toThrow(/ssm:PutParameter/);
-    expect(() => enforcer.check('cron', 'SSMClient', 'PutParameterCommand', { ...put(tag), Name: '/elsewhere/i-0abc' })).toThrow(/parameter\/elsewhere\/i-0abc/);
-    for (const fn of FUNCTION_NAMES.filter((f) => f !== 'cron')) expect(() => enforcer.check(fn, 'SSMClient', 'PutParameterCommand', put(tag))).toThrow(AccessDeniedError);
+    expect(() => enforcer.check('cron', 'SSMClient', 'PutParameterCommand', { ...put(tag), Name: '/elsewhere/i-0abc' })).toThrow(
+      /parameter\/elsewhere\/i-0abc/,
+    );
+    for (const fn of FUNCTION_NAMES.filter((f) => f !== 'cron'))
+      expect(() => enforcer.check(fn, 'SSMClient', 'PutParameterCommand', put(tag))).toThrow(AccessDeniedError);
   });
 
   it('does not check calls made outside any function (provisioning, test set-up)', async () => {

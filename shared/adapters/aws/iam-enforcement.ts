@@ -57,7 +57,12 @@ export class IamEnforcer {
   private roles?: Readonly<Record<string, ResolvedRole>>;
 
   constructor(private readonly options: IamEnforcerOptions) {
-    this.at = { partition: options.partition ?? 'aws', region: options.region ?? 'us-east-1', account: options.account ?? LOCAL_ACCOUNT, groupOfInstance: options.groupOfInstance };
+    this.at = {
+      partition: options.partition ?? 'aws',
+      region: options.region ?? 'us-east-1',
+      account: options.account ?? LOCAL_ACCOUNT,
+      groupOfInstance: options.groupOfInstance,
+    };
   }
 
   /** Throws {@link AccessDeniedError} unless `fn`'s role allows every request of the call. */

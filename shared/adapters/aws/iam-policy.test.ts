@@ -5,7 +5,12 @@ const policy: PolicyStatementJson[] = [
   { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [`${bucket}/caches/*`, `${bucket}/logs/*`] },
   { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucket, Condition: { StringLike: { 's3:prefix': ['caches/*'] } } },
   { Effect: 'Deny', Action: 's3:*', Resource: `${bucket}/caches/secret/*` },
-  { Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-1:1:key/k', Condition: { StringEquals: { 'kms:ViaService': ['dynamodb.us-east-1.amazonaws.com'] } } },
+  {
+    Effect: 'Allow',
+    Action: 'kms:Decrypt',
+    Resource: 'arn:aws:kms:us-east-1:1:key/k',
+    Condition: { StringEquals: { 'kms:ViaService': ['dynamodb.us-east-1.amazonaws.com'] } },
+  },
   { Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:aws:sqs:us-east-1:1:q-?' },
 ];
 
@@ -45,8 +50,16 @@ describe('evaluatePolicy', () => {
   it('treats a missing key as satisfying negated operators, and supports set qualifiers and Null', () => {
     const s = (Condition: PolicyStatementJson['Condition']): PolicyStatementJson[] => [{ Effect: 'Allow', Action: '*', Resource: '*', Condition }];
     expect(evaluatePolicy(s({ StringNotEquals: { 'aws:RequestTag/team': 'x' } }), { action: 'a:b', resource: 'r' })).toBe('allow');
-    expect(evaluatePolicy(s({ 'ForAllValues:StringEquals': { 'aws:TagKeys': ['a', 'b'] } }), { action: 'a:b', resource: 'r', context: { 'aws:TagKeys': ['a', 'c'] } })).toBe('implicit-deny');
-    expect(evaluatePolicy(s({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['a'] } }), { action: 'a:b', resource: 'r', context: { 'aws:TagKeys': ['a', 'c'] } })).toBe('allow');
+    expect(
+      evaluatePolicy(s({ 'ForAllValues:StringEquals': { 'aws:TagKeys': ['a', 'b'] } }), {
+        action: 'a:b',
+        resource: 'r',
+        context: { 'aws:TagKeys': ['a', 'c'] },
+      }),
+    ).toBe('implicit-deny');
+    expect(
+      evaluatePolicy(s({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['a'] } }), { action: 'a:b', resource: 'r', context: { 'aws:TagKeys': ['a', 'c'] } }),
+    ).toBe('allow');
     expect(evaluatePolicy(s({ Null: { 'aws:RequestTag/x': 'false' } }), { action: 'a:b', resource: 'r' })).toBe('implicit-deny');
   });
 

@@ -37,7 +37,10 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
   const cacheKey = `${ignoreCase ? 'i' : 's'}${pattern}`;
   let re = patternCache.get(cacheKey);
   if (!re) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     re = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
     patternCache.set(cacheKey, re);
   }

@@ -8,6 +8,8 @@ describe('iamRequestsOf', () => {
     expect(iamRequestsOf('ssm', 'GetParameter', { Name: '/slipway/Slipway/signing-key', WithDecryption: true }, at)).toEqual([
       { action: 'ssm:GetParameter', resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/slipway/Slipway/signing-key' },
     ]);
-    expect(iamRequestsOf('ssm', 'PutParameter', { Name: 'plain-name' }, at)).toEqual([{ action: 'ssm:PutParameter', resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/plain-name' }]);
+    expect(iamRequestsOf('ssm', 'PutParameter', { Name: 'plain-name' }, at)).toEqual([
+      { action: 'ssm:PutParameter', resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/plain-name' },
+    ]);
   });
 });

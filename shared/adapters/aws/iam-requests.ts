@@ -28,7 +28,16 @@ export function identifyCall(clientName: string | undefined, commandName: string
   const client = String(clientName ?? '').replace(/Client$/, '');
   const command = String(commandName ?? '').replace(/Command$/, '');
   if (client === 'DynamoDBDocument') return { service: 'dynamodb', operation: DOCUMENT_OPERATIONS[command] ?? command };
-  const service = { DynamoDB: 'dynamodb', S3: 's3', SQS: 'sqs', KMS: 'kms', SecretsManager: 'secretsmanager', SSM: 'ssm', ECS: 'ecs', AutoScaling: 'autoscaling' }[client];
+  const service = {
+    DynamoDB: 'dynamodb',
+    S3: 's3',
+    SQS: 'sqs',
+    KMS: 'kms',
+    SecretsManager: 'secretsmanager',
+    SSM: 'ssm',
+    ECS: 'ecs',
+    AutoScaling: 'autoscaling',
+  }[client];
   return { service: service ?? client.toLowerCase(), operation: command };
 }
 
@@ -43,7 +52,11 @@ const S3_OBJECT_ACTIONS: Record<string, string> = {
   DeleteObject: 's3:DeleteObject',
   CopyObject: 's3:PutObject',
 };
-const SQS_ACTIONS: Record<string, string> = { SendMessageBatch: 'SendMessage', DeleteMessageBatch: 'DeleteMessage', ChangeMessageVisibilityBatch: 'ChangeMessageVisibility' };
+const SQS_ACTIONS: Record<string, string> = {
+  SendMessageBatch: 'SendMessage',
+  DeleteMessageBatch: 'DeleteMessage',
+  ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
+};
 
 const lastSegment = (s: string) => s.slice(s.lastIndexOf('/') + 1);
 
@@ -59,7 +72,8 @@ export function iamRequestsOf(service: string, operation: string, input: Record<
     case 'dynamodb': {
       const table = (name: string) => (name.startsWith('arn:') ? name : arn('dynamodb', `table/${name}`));
       const action = `dynamodb:${operation}`;
-      if (operation === 'BatchWriteItem' || operation === 'BatchGetItem') return Object.keys(input.RequestItems ?? {}).map((t) => ({ action, resource: table(t) }));
+      if (operation === 'BatchWriteItem' || operation === 'BatchGetItem')
+        return Object.keys(input.RequestItems ?? {}).map((t) => ({ action, resource: table(t) }));
       if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
         return (input.TransactItems ?? []).map((item: Record<string, { TableName: string }>) => {
           const [kind, body] = Object.entries(item)[0];
@@ -78,8 +92,10 @@ export function iamRequestsOf(service: string, operation: string, input: Record<
         const retention = input.ObjectLockMode || input.ObjectLockRetainUntilDate ? [{ action: 's3:PutObjectRetention', resource: object }] : [];
         return [{ action: S3_OBJECT_ACTIONS[operation], resource: object }, ...retention];
       }
-      if (operation === 'DeleteObjects') return (input.Delete?.Objects ?? []).map((o: { Key: string }) => ({ action: 's3:DeleteObject', resource: `${bucket}/${o.Key}` }));
-      if (operation === 'ListObjectsV2' || operation === 'ListObjects') return [{ action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': String(input.Prefix ?? '') } }];
+      if (operation === 'DeleteObjects')
+        return (input.Delete?.Objects ?? []).map((o: { Key: string }) => ({ action: 's3:DeleteObject', resource: `${bucket}/${o.Key}` }));
+      if (operation === 'ListObjectsV2' || operation === 'ListObjects')
+        return [{ action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': String(input.Prefix ?? '') } }];
       if (operation === 'HeadBucket') return [{ action: 's3:ListBucket', resource: bucket }];
       return [{ action: `s3:${operation}`, resource: bucket }];
     }
@@ -107,13 +123,17 @@ export function iamRequestsOf(service: string, operation: string, input: Record<
       // Parameter ARNs drop the name's leading slash; creating with tags also needs ssm:AddTagsToResource.
       const resource = arn('ssm', `parameter/${String(input.Name ?? '').replace(/^\//, '')}`);
       const tags: Array<{ Key?: string; Value?: string }> = input.Tags ?? [];
-      const context = tags.length ? { ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, String(t.Value ?? '')])), 'aws:TagKeys': tags.map((t) => String(t.Key)) } : undefined;
+      const context = tags.length
+        ? { ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, String(t.Value ?? '')])), 'aws:TagKeys': tags.map((t) => String(t.Key)) }
+        : undefined;
       const main: IamRequest = { action: `ssm:${operation}`, resource, ...(context && { context }) };
       return operation === 'PutParameter' && context ? [main, { action: 'ssm:AddTagsToResource', resource, context }] : [main];
     }
     case 'autoscaling': {
-      const group = (name: string | undefined) => arn('autoscaling', `autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${name ?? '<unknown>'}`);
-      if (operation === 'TerminateInstanceInAutoScalingGroup') return [{ action: `autoscaling:${operation}`, resource: group(at.groupOfInstance?.(String(input.InstanceId))) }];
+      const group = (name: string | undefined) =>
+        arn('autoscaling', `autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${name ?? '<unknown>'}`);
+      if (operation === 'TerminateInstanceInAutoScalingGroup')
+        return [{ action: `autoscaling:${operation}`, resource: group(at.groupOfInstance?.(String(input.InstanceId))) }];
       if (input.AutoScalingGroupName) return [{ action: `autoscaling:${operation}`, resource: group(String(input.AutoScalingGroupName)) }];
       return [{ action: `autoscaling:${operation}`, resource: '*' }];
     }
@@ -136,18 +156,32 @@ function ecsRequests(operation: string, input: Record<string, any>, arn: (svc: s
       const resource = td.startsWith('arn:') ? td : arn('ecs', `task-definition/${td.includes(':') ? td : `${td}:*`}`);
       const run: IamRequest = { action: 'ecs:RunTask', resource, context: { 'ecs:cluster': clusterArn, ...tagContext(input.tags) } };
       const tag: IamRequest[] = input.tags?.length
-        ? [{ action: 'ecs:TagResource', resource: arn('ecs', `task/${clusterName}/new`), context: { 'ecs:CreateAction': 'RunTask', 'ecs:cluster': clusterArn, ...tagContext(input.tags) } }]
+        ? [
+            {
+              action: 'ecs:TagResource',
+              resource: arn('ecs', `task/${clusterName}/new`),
+              context: { 'ecs:CreateAction': 'RunTask', 'ecs:cluster': clusterArn, ...tagContext(input.tags) },
+            },
+          ]
         : [];
       return [run, ...tag];
     }
     case 'RegisterTaskDefinition': {
       const register: IamRequest = { action: 'ecs:RegisterTaskDefinition', resource: '*', context: tagContext(input.tags) };
-      const tag: IamRequest[] = input.tags?.length ? [{ action: 'ecs:TagResource', resource: '*', context: { 'ecs:CreateAction': 'RegisterTaskDefinition', ...tagContext(input.tags) } }] : [];
+      const tag: IamRequest[] = input.tags?.length
+        ? [{ action: 'ecs:TagResource', resource: '*', context: { 'ecs:CreateAction': 'RegisterTaskDefinition', ...tagContext(input.tags) } }]
+        : [];
       return [register, ...tag];
     }
     case 'StopTask': {
       const task = String(input.task ?? '');
-      return [{ action: 'ecs:StopTask', resource: task.startsWith('arn:') ? task : arn('ecs', `task/${clusterName}/${task}`), context: { 'ecs:cluster': clusterArn } }];
+      return [
+        {
+          action: 'ecs:StopTask',
+          resource: task.startsWith('arn:') ? task : arn('ecs', `task/${clusterName}/${task}`),
+          context: { 'ecs:cluster': clusterArn },
+        },
+      ];
     }
     case 'ListTasks':
       return [{ action: 'ecs:ListTasks', resource: '*', context: { 'ecs:cluster': clusterArn } }];

@@ -34,7 +34,9 @@ function attributesOf(type: string, value: string, b: Required<Omit<TemplateBind
     case 'AWS::SQS::Queue':
       return { Ref: value, Arn: arn('sqs', lastSegment(value)), QueueName: lastSegment(value) };
     case 'AWS::KMS::Key':
-      return value.startsWith('arn:') ? { Ref: lastSegment(value), Arn: value, KeyId: lastSegment(value) } : { Ref: value, Arn: arn('kms', `key/${value}`), KeyId: value };
+      return value.startsWith('arn:')
+        ? { Ref: lastSegment(value), Arn: value, KeyId: lastSegment(value) }
+        : { Ref: value, Arn: arn('kms', `key/${value}`), KeyId: value };
     case 'AWS::ECS::Cluster':
       return value.startsWith('arn:') ? { Ref: lastSegment(value), Arn: value } : { Ref: value, Arn: arn('ecs', `cluster/${value}`) };
     default:
@@ -51,7 +53,9 @@ export function rolesFromTemplate(template: Json, binding: TemplateBinding): Rec
   const b = { partition: binding.partition ?? 'aws', region: binding.region, account: binding.account };
   const resources: Record<string, Json> = template.Resources ?? {};
   const bound = new Map<string, Attributes>();
-  const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+  const functions = Object.entries(resources).filter(
+    ([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+  );
   for (const [, fn] of functions) {
     for (const [name, expr] of Object.entries<Json>(fn.Properties.Environment.Variables)) {
       const value = binding.environment[name];

@@ -1,4 +1,13 @@
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, GetPublicKeyCommand, NotFoundException, SignCommand, UpdateAliasCommand, type KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  GetPublicKeyCommand,
+  NotFoundException,
+  SignCommand,
+  UpdateAliasCommand,
+  type KMSClient,
+} from '@aws-sdk/client-kms';
 import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import { OIDC_ALG, type OidcSignature, type OidcSigningKey } from '../../ports/oidc-signing-key';
@@ -81,7 +90,9 @@ export class KmsOidcSigningKey implements OidcSigningKey {
   /** Needs `kms:CreateKey`, `kms:DescribeKey`, `kms:CreateAlias`/`kms:UpdateAlias`: an operator's action, not the minting function's. */
   async rotate(): Promise<void> {
     const current = await this.kms.send(new DescribeKeyCommand({ KeyId: this.options.alias }));
-    const created = await this.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'Slipway OIDC token signing key' }));
+    const created = await this.kms.send(
+      new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'Slipway OIDC token signing key' }),
+    );
     await this.pointAlias(this.options.previousAlias, current.KeyMetadata!.KeyId!);
     await this.pointAlias(this.options.alias, created.KeyMetadata!.KeyId!);
     this.cache = undefined;

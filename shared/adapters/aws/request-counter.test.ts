@@ -55,7 +55,13 @@ describe('RequestCounter', () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: `${endpoint}/1/q`, MessageBody: 'small' }));
     await sqs.send(new SendMessageCommand({ QueueUrl: `${endpoint}/1/q`, MessageBody: 'x'.repeat(100 * 1024) }));
     await sqs.send(
-      new SendMessageBatchCommand({ QueueUrl: `${endpoint}/1/e.fifo`, Entries: [{ Id: '1', MessageBody: 'a', MessageGroupId: 'w' }, { Id: '2', MessageBody: 'b', MessageGroupId: 'w' }] }),
+      new SendMessageBatchCommand({
+        QueueUrl: `${endpoint}/1/e.fifo`,
+        Entries: [
+          { Id: '1', MessageBody: 'a', MessageGroupId: 'w' },
+          { Id: '2', MessageBody: 'b', MessageGroupId: 'w' },
+        ],
+      }),
     );
     const snap = counter.snapshot();
     expect(snap.requests.SQS).toEqual({ SendMessage: 2, SendMessageBatch: 1 });

@@ -33,10 +33,23 @@ export class S3AuditLog implements AuditLog {
     const first = new Date(batch[0].occurred_at);
     const key = `${hourPrefix(first)}${first.toISOString().replace(/[:.]/g, '')}-${randomUUID()}.jsonl.gz`;
     const lock = this.options.retentionDays
-      ? { ObjectLockMode: 'COMPLIANCE' as const, ObjectLockRetainUntilDate: new Date((this.options.now?.() ?? new Date()).getTime() + this.options.retentionDays * 24 * HOUR_MS), ChecksumAlgorithm: 'SHA256' as const }
+      ? {
+          ObjectLockMode: 'COMPLIANCE' as const,
+          ObjectLockRetainUntilDate: new Date((this.options.now?.() ?? new Date()).getTime() + this.options.retentionDays * 24 * HOUR_MS),
+          ChecksumAlgorithm: 'SHA256' as const,
+        }
       : {};
     try {
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: gzipSync(batch.map((e) => JSON.stringify(e)).join('\n') + '\n'), ContentType: 'application/x-ndjson', ContentEncoding: 'gzip', ...lock }));
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: gzipSync(batch.map((e) => JSON.stringify(e)).join('\n') + '\n'),
+          ContentType: 'application/x-ndjson',
+          ContentEncoding: 'gzip',
+          ...lock,
+        }),
+      );
     } catch (e) {
       this.buffer = [...batch, ...this.buffer];
       throw e;
@@ -59,6 +72,8 @@ export class S3AuditLog implements AuditLog {
     }
     const from = range.from.toISOString();
     const to = range.to.toISOString();
-    return out.filter((e) => e.occurred_at >= from && e.occurred_at < to).sort((a, b) => a.occurred_at.localeCompare(b.occurred_at) || a.id.localeCompare(b.id));
+    return out
+      .filter((e) => e.occurred_at >= from && e.occurred_at < to)
+      .sort((a, b) => a.occurred_at.localeCompare(b.occurred_at) || a.id.localeCompare(b.id));
   }
 }

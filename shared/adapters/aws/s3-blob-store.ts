@@ -14,7 +14,10 @@ import { Readable } from 'node:stream';
 import type { BlobInfo, BlobStore } from '../../ports/blob-store';
 
 const isMissing = (e: unknown) =>
-  e instanceof NoSuchKey || e instanceof NotFound || (e as { name?: string })?.name === 'NoSuchKey' || (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404;
+  e instanceof NoSuchKey ||
+  e instanceof NotFound ||
+  (e as { name?: string })?.name === 'NoSuchKey' ||
+  (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404;
 
 /** S3-backed blobs in one bucket. */
 export class S3BlobStore implements BlobStore {
@@ -74,9 +77,7 @@ export class S3BlobStore implements BlobStore {
 
   async delete(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
-      await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }),
-      );
+      await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
     }
   }
 

@@ -28,7 +28,10 @@ describe('SecretValues', () => {
   });
 
   it('creates a missing generated parameter once, as SecureString without overwrite, then reads it back', async () => {
-    ssm.on(GetParameterCommand).rejectsOnce(named('ParameterNotFound')).resolves({ Parameter: { Value: 'stored' } });
+    ssm
+      .on(GetParameterCommand)
+      .rejectsOnce(named('ParameterNotFound'))
+      .resolves({ Parameter: { Value: 'stored' } });
     ssm.on(PutParameterCommand).resolves({});
     expect(await values.read(PARAM, { generate: 64 })).toBe('stored');
     const put = ssm.commandCalls(PutParameterCommand)[0].args[0].input;
@@ -37,7 +40,10 @@ describe('SecretValues', () => {
   });
 
   it('keeps the value another reader created first', async () => {
-    ssm.on(GetParameterCommand).rejectsOnce(named('ParameterNotFound')).resolves({ Parameter: { Value: 'theirs' } });
+    ssm
+      .on(GetParameterCommand)
+      .rejectsOnce(named('ParameterNotFound'))
+      .resolves({ Parameter: { Value: 'theirs' } });
     ssm.on(PutParameterCommand).rejects(named('ParameterAlreadyExists'));
     expect(await values.read(PARAM, { generate: 64 })).toBe('theirs');
   });
@@ -53,7 +59,7 @@ describe('SecretValues', () => {
     expect(parameterName('arn:aws:secretsmanager:eu-west-1:1:secret:x')).toBeUndefined();
   });
 
-  it('writes an operator\'s value to a Secrets Manager secret by name, or to an SSM parameter as SecureString', async () => {
+  it("writes an operator's value to a Secrets Manager secret by name, or to an SSM parameter as SecureString", async () => {
     sm.on(PutSecretValueCommand).resolves({});
     ssm.on(PutParameterCommand).resolves({});
     await values.write('slipway/github-app', '{"appId":"1"}');

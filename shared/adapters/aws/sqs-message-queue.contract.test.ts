@@ -9,11 +9,15 @@ defineMessageQueueContract('SqsMessageQueue on fauxqs', async () => {
   const drain = async (url: string): Promise<Message[]> => {
     const out: Message[] = [];
     for (;;) {
-      const res = await r.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+      const res = await r.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }),
+      );
       const msgs = res.Messages ?? [];
       if (!msgs.length) return out;
       out.push(...msgs);
-      await r.clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await r.clients.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: url, Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+      );
     }
   };
   return {

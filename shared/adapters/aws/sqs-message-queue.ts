@@ -60,7 +60,11 @@ export class SqsMessageQueue implements MessageQueue {
   }
 
   async retryIn(queue: QueueName, receiptHandle: string, seconds: number): Promise<void> {
-    const change = new ChangeMessageVisibilityCommand({ QueueUrl: this.urls[queue], ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))) });
+    const change = new ChangeMessageVisibilityCommand({
+      QueueUrl: this.urls[queue],
+      ReceiptHandle: receiptHandle,
+      VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
+    });
     try {
       await this.client.send(change);
     } catch (e) {

@@ -8,7 +8,6 @@ export interface SsmMachineCredentialsOptions {
   readonly instanceArnPrefix: string;
 }
 
-
 /**
  * Machine instance credentials as SSM SecureString parameters (encrypted with the account's SSM key), one per
  * instance, tagged with the instance's ARN. The machine role may `ssm:GetParameter` under the path only when that

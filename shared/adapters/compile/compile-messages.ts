@@ -10,6 +10,4 @@ export type ToWorker =
   | { type: 'orb'; id: number; source: string | undefined };
 
 export type FromWorker =
-  | { type: 'orb'; id: number; ref: OrbReference }
-  | { type: 'done'; result: CompileResult | CompileConfigResponse }
-  | { type: 'failed'; message: string };
+  { type: 'orb'; id: number; ref: OrbReference } | { type: 'done'; result: CompileResult | CompileConfigResponse } | { type: 'failed'; message: string };

@@ -55,7 +55,16 @@ describe('WorkerConfigCompiler', () => {
   it('terminates a worker past its time cap and refuses the config', async () => {
     const c = make({ timeoutMs: 1 });
     const r = await c.compile(USES_ORB, { fileName: 'x.yml' });
-    expect(r).toEqual({ ok: false, problems: [expect.objectContaining({ file: 'x.yml', code: 'limit', message: 'Compiling the config took longer than 1 ms and was stopped (limit compileWorkerTimeoutMs = 1).' })] });
+    expect(r).toEqual({
+      ok: false,
+      problems: [
+        expect.objectContaining({
+          file: 'x.yml',
+          code: 'limit',
+          message: 'Compiling the config took longer than 1 ms and was stopped (limit compileWorkerTimeoutMs = 1).',
+        }),
+      ],
+    });
   }, 30_000);
 
   it('stops a worker that outgrows its heap cap and refuses the config', async () => {

@@ -75,7 +75,12 @@ export class WorkerConfigCompiler implements ConfigCompiler {
 
   private spawn(): Worker {
     const entry = workerEntry();
-    const worker = new Worker(entry.code, { eval: entry.eval, resourceLimits: { maxOldGenerationSizeMb: this.memoryMb, maxYoungGenerationSizeMb: Math.min(32, this.memoryMb), stackSizeMb: 4 }, stdout: false, stderr: false });
+    const worker = new Worker(entry.code, {
+      eval: entry.eval,
+      resourceLimits: { maxOldGenerationSizeMb: this.memoryMb, maxYoungGenerationSizeMb: Math.min(32, this.memoryMb), stackSizeMb: 4 },
+      stdout: false,
+      stderr: false,
+    });
     worker.unref();
     this.all.add(worker);
     worker.once('exit', () => {
@@ -111,7 +116,14 @@ export class WorkerConfigCompiler implements ConfigCompiler {
     const worker = await this.acquire();
     worker.ref();
     const limit = (name: string, value: number, message: string): T =>
-      refused({ file: '.circleci/config.yml', line: 1, column: 1, code: 'limit', message: `${message} (limit ${name} = ${fmt(value)}).`, hint: 'Reduce the number of jobs, matrix combinations and nested commands.' });
+      refused({
+        file: '.circleci/config.yml',
+        line: 1,
+        column: 1,
+        code: 'limit',
+        message: `${message} (limit ${name} = ${fmt(value)}).`,
+        hint: 'Reduce the number of jobs, matrix combinations and nested commands.',
+      });
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const finish = (healthy: boolean, value?: T, error?: Error): void => {
@@ -136,11 +148,18 @@ export class WorkerConfigCompiler implements ConfigCompiler {
         else finish(true, undefined, new Error(`The config compiler failed: ${m.message}`));
       };
       const onError = (err: Error & { code?: string }): void => {
-        if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') finish(false, limit('compileWorkerMemoryMb', this.memoryMb, `Compiling the config needs more than ${fmt(this.memoryMb)} MB of memory and was stopped`));
+        if (err.code === 'ERR_WORKER_OUT_OF_MEMORY')
+          finish(
+            false,
+            limit('compileWorkerMemoryMb', this.memoryMb, `Compiling the config needs more than ${fmt(this.memoryMb)} MB of memory and was stopped`),
+          );
         else finish(false, undefined, new Error(`The config compiler failed: ${err.message}`, { cause: err }));
       };
       const onExit = (): void => finish(false, undefined, new Error('The config compiler stopped unexpectedly.'));
-      const timer = setTimeout(() => finish(false, limit('compileWorkerTimeoutMs', this.timeoutMs, `Compiling the config took longer than ${fmt(this.timeoutMs)} ms and was stopped`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => finish(false, limit('compileWorkerTimeoutMs', this.timeoutMs, `Compiling the config took longer than ${fmt(this.timeoutMs)} ms and was stopped`)),
+        this.timeoutMs,
+      );
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);

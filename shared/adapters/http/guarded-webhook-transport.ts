@@ -46,7 +46,9 @@ export class GuardedWebhookTransport implements WebhookTransport {
     try {
       u = new URL(url);
     } catch {
-      throw new WebhookTargetError(`Webhook URL ${JSON.stringify(url)} is not a valid URL. Give an absolute URL such as https://example.com/hooks/circleci.`, { url });
+      throw new WebhookTargetError(`Webhook URL ${JSON.stringify(url)} is not a valid URL. Give an absolute URL such as https://example.com/hooks/circleci.`, {
+        url,
+      });
     }
     if (u.protocol !== 'https:' && !(u.protocol === 'http:' && this.policy.allowHttp)) {
       throw refusal(url, `the scheme ${u.protocol.replace(':', '')} is not allowed (use https)`);

@@ -72,7 +72,14 @@ function startOrder(containers: readonly ContainerDefinition[]): ContainerDefini
  * `docker run -d` for one container of a task definition, in the network namespace of the task's `pause`
  * container (awsvpc: one namespace per task), with its volumes, environment, user, entry point and command.
  */
-export function containerRunArgs(o: { name: string; pause: string; def: ContainerDefinition; volumes: Record<string, string>; env?: Record<string, string>; labels: Record<string, string> }): string[] {
+export function containerRunArgs(o: {
+  name: string;
+  pause: string;
+  def: ContainerDefinition;
+  volumes: Record<string, string>;
+  env?: Record<string, string>;
+  labels: Record<string, string>;
+}): string[] {
   const args = ['run', '-d', '--name', o.name, '--network', `container:${o.pause}`];
   for (const [k, v] of Object.entries(o.labels)) args.push('--label', `${k}=${v}`);
   for (const m of o.def.mountPoints ?? []) args.push('-v', `${o.volumes[m.sourceVolume!]}:${m.containerPath}${m.readOnly ? ':ro' : ''}`);
@@ -135,14 +142,20 @@ export class EngineTaskCompute implements JobCompute {
   private hostSide(): Promise<{ gateway: string; ports: Record<number, number> }> {
     this.relay ??= (async () => {
       const labels = Object.entries(ownerLabels('tasks')).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
-      if (dockerOut(['network', 'inspect', this.network], this.options.env) === undefined && dockerOut(['network', 'create', ...labels, this.network], this.options.env) === undefined) {
+      if (
+        dockerOut(['network', 'inspect', this.network], this.options.env) === undefined &&
+        dockerOut(['network', 'create', ...labels, this.network], this.options.env) === undefined
+      ) {
         throw new Error(`docker network create ${this.network} failed`);
       }
       // The engine creates the network's bridge (and its gateway address) with the first container on it: a
       // container that only waits keeps it there for the runtime's lifetime.
       const anchor = `${this.network}-anchor`;
       const keep = ['--entrypoint', '/bin/sh', this.options.agentImage, '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
-      if (dockerOut(['container', 'inspect', anchor], this.options.env) === undefined && dockerOut(['run', '-d', '--name', anchor, ...labels, '--network', this.network, ...keep], this.options.env) === undefined) {
+      if (
+        dockerOut(['container', 'inspect', anchor], this.options.env) === undefined &&
+        dockerOut(['run', '-d', '--name', anchor, ...labels, '--network', this.network, ...keep], this.options.env) === undefined
+      ) {
         throw new Error(`Could not start ${anchor} on the task network.`);
       }
       const gateway = dockerOut(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', this.network], this.options.env)?.trim();
@@ -162,7 +175,12 @@ export class EngineTaskCompute implements JobCompute {
     const token = launchToken(task).slice(0, 12);
     const prefix = `slipway-task-${token}`;
     if (this.tasks.has(prefix)) return { computeId: `engine:${prefix}` };
-    const def = deriveTaskDefinition(localBaseTaskDefinition(this.options.agentImage), `slipway-local-${token}`, task.executor.images, separateWorkdir(task.workingDirectory));
+    const def = deriveTaskDefinition(
+      localBaseTaskDefinition(this.options.agentImage),
+      `slipway-local-${token}`,
+      task.executor.images,
+      separateWorkdir(task.workingDirectory),
+    );
     const running: RunningTask = { prefix, containers: [], volumes: [], done: Promise.resolve() };
     this.tasks.set(prefix, running);
     try {
@@ -193,7 +211,26 @@ export class EngineTaskCompute implements JobCompute {
     const hosts = containers.map((c) => c.name!).flatMap((n) => ['--add-host', `${n}:127.0.0.1`]);
     const relayArgs = Object.entries(ports).map(([inner, outer]) => `${inner}:${outer}`);
     running.containers.push(pause);
-    const started = dockerOut(['run', '-d', '--name', pause, ...labelFlags, '--network', this.network, ...hosts, '--entrypoint', 'node', this.options.agentImage, '-e', LoopbackRelay.INNER_SCRIPT, gateway, ...relayArgs], env);
+    const started = dockerOut(
+      [
+        'run',
+        '-d',
+        '--name',
+        pause,
+        ...labelFlags,
+        '--network',
+        this.network,
+        ...hosts,
+        '--entrypoint',
+        'node',
+        this.options.agentImage,
+        '-e',
+        LoopbackRelay.INNER_SCRIPT,
+        gateway,
+        ...relayArgs,
+      ],
+      env,
+    );
     if (started === undefined) throw new Error(`Could not start the task's network namespace (${pause}).`);
     for (const c of startOrder(containers)) {
       const name = `${running.prefix}-${c.name}`;
@@ -223,7 +260,12 @@ export class EngineTaskCompute implements JobCompute {
   private teardown(running: RunningTask): Promise<void> {
     running.removal ??= (async () => {
       const [pause, ...others] = running.containers;
-      const rm = (names: string[]) => new Promise<void>((resolve) => spawn('docker', ['rm', '-f', '-v', ...names], { env: this.options.env, stdio: 'ignore' }).on('close', () => resolve()).on('error', () => resolve()));
+      const rm = (names: string[]) =>
+        new Promise<void>((resolve) =>
+          spawn('docker', ['rm', '-f', '-v', ...names], { env: this.options.env, stdio: 'ignore' })
+            .on('close', () => resolve())
+            .on('error', () => resolve()),
+        );
       if (others.length) await rm(others);
       if (pause) await rm([pause]);
       if (running.volumes.length) dockerOut(['volume', 'rm', '-f', ...running.volumes], this.options.env);

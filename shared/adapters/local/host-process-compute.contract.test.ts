@@ -11,7 +11,10 @@ import { HostProcessCompute } from './host-process-compute';
  * handled before it reads the next ping, so a ping after `stop` tells whether it survived, without waiting.
  */
 function bystander() {
-  const child = spawn(process.execPath, ['-e', "process.on('message', () => process.send('pong'))"], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  const child = spawn(process.execPath, ['-e', "process.on('message', () => process.send('pong'))"], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
   const gone = new Promise<false>((r) => child.once('exit', () => r(false)));
   const alive = () => Promise.race([gone, new Promise<true>((r) => (child.once('message', () => r(true)), child.send('ping')))]);
   return { child, alive };

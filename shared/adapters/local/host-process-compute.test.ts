@@ -53,6 +53,10 @@ describe('HostProcessCompute', () => {
     const dir = mkdtempSync(join(tmpdir(), 'host-compute-'));
     const compute = new HostProcessCompute({ agentCommand: [process.execPath, fakeAgent(dir)], workRoot: dir });
     const launched = await compute.launch(task('j3'));
-    expect(await result(dir, Number(launched.computeId.slice(6)))).toEqual({ mode: 'task', task: { url: 'http://127.0.0.1:1', token: 'token-j3' }, envToken: 'token-j3' });
+    expect(await result(dir, Number(launched.computeId.slice(6)))).toEqual({
+      mode: 'task',
+      task: { url: 'http://127.0.0.1:1', token: 'token-j3' },
+      envToken: 'token-j3',
+    });
   });
 });

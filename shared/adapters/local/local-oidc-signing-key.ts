@@ -42,7 +42,9 @@ export class LocalOidcSigningKey implements OidcSigningKey {
   }
 
   async publicKeys(): Promise<JWK[]> {
-    return (await this.load()).slice(0, 2).map((k) => ({ ...(createPublicKey(k.key).export({ format: 'jwk' }) as JWK), kid: k.kid, alg: OIDC_ALG, use: 'sig' }));
+    return (await this.load())
+      .slice(0, 2)
+      .map((k) => ({ ...(createPublicKey(k.key).export({ format: 'jwk' }) as JWK), kid: k.kid, alg: OIDC_ALG, use: 'sig' }));
   }
 
   async rotate(): Promise<void> {

@@ -5,7 +5,10 @@ import type { Email, Mailer } from '../../ports/mailer';
 export class SmtpMailer implements Mailer {
   private readonly transport: Transporter;
 
-  constructor(url: string, private readonly from: string) {
+  constructor(
+    url: string,
+    private readonly from: string,
+  ) {
     // Loaded on use: SMTP is local mode's, so the Lambda bundles leave nodemailer out (external) and stay small.
     const { createTransport } = require('nodemailer') as typeof import('nodemailer');
     this.transport = createTransport(url);

@@ -8,10 +8,15 @@ import type { RepositorySource, ResolvedCommit } from '../../ports/repository-so
 
 function git(args: string[], cwd?: string, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout, stderr) => {
-      if (err) reject(Object.assign(err, { stderr: String(stderr).trim() }));
-      else resolve(stdout);
-    });
+    execFile(
+      'git',
+      args,
+      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
+      (err, stdout, stderr) => {
+        if (err) reject(Object.assign(err, { stderr: String(stderr).trim() }));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -30,18 +35,20 @@ export class GitCliRepositorySource implements RepositorySource {
   private async sync(url: string): Promise<string> {
     const dir = this.mirrorOf(url);
     const previous = this.locks.get(dir) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(async () => {
-      try {
-        if (existsSync(join(dir, 'HEAD'))) await git(['remote', 'update', '--prune'], dir);
-        else {
-          mkdirSync(this.cacheDir, { recursive: true });
-          await git(['clone', '--mirror', '--quiet', url, dir]);
+    const run = previous
+      .catch(() => undefined)
+      .then(async () => {
+        try {
+          if (existsSync(join(dir, 'HEAD'))) await git(['remote', 'update', '--prune'], dir);
+          else {
+            mkdirSync(this.cacheDir, { recursive: true });
+            await git(['clone', '--mirror', '--quiet', url, dir]);
+          }
+        } catch (e) {
+          const msg = (e as { stderr?: string }).stderr || (e as Error).message;
+          throw new VcsError(`Could not fetch ${url}: ${msg}`, { url }, { cause: e });
         }
-      } catch (e) {
-        const msg = (e as { stderr?: string }).stderr || (e as Error).message;
-        throw new VcsError(`Could not fetch ${url}: ${msg}`, { url }, { cause: e });
-      }
-    });
+      });
     this.locks.set(dir, run);
     await run;
     return dir;
@@ -58,7 +65,13 @@ export class GitCliRepositorySource implements RepositorySource {
       throw new RefNotFoundError(kind, `${kind} ${ref.revision ?? ref.tag ?? ref.branch ?? project.defaultBranch} not found in ${project.repoUrl}.`, { ref });
     }
     const [subject, body, authorName, committerEmail] = (await git(['log', '-1', '--format=%s%x00%b%x00%an%x00%ce', revision], dir)).split('\0');
-    return { revision, subject: subject ?? '', body: (body ?? '').trim(), authorName: (authorName ?? '').trim(), committerEmail: (committerEmail ?? '').trim() || undefined };
+    return {
+      revision,
+      subject: subject ?? '',
+      body: (body ?? '').trim(),
+      authorName: (authorName ?? '').trim(),
+      committerEmail: (committerEmail ?? '').trim() || undefined,
+    };
   }
 
   async readFile(project: Project, revision: string, path: string): Promise<string | undefined> {
@@ -81,7 +94,10 @@ export class GitCliRepositorySource implements RepositorySource {
     } catch (e) {
       throw new VcsError(`Could not list ${folder} at ${revision}: ${(e as { stderr?: string }).stderr ?? ''}`, { path: folder, revision }, { cause: e });
     }
-    const files = out.split('\0').filter(Boolean).map((p) => p.slice(folder.length + 1));
+    const files = out
+      .split('\0')
+      .filter(Boolean)
+      .map((p) => p.slice(folder.length + 1));
     return files.length ? files : undefined;
   }
 

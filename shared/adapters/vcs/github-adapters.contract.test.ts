@@ -28,14 +28,8 @@ async function setup(tokenTtlSeconds = 3600) {
     repositories: { 'acme/demo': { dir: repo.dir, installationId: 7 } },
   });
   fakes.push(github);
-  const installations = new DynamoGitHubInstallationStore(
-    (await createTestResources({ queues: false })).table,
-  );
-  const app = new GitHubApp(
-    { appId: '42', privateKey: keys.privateKey, apiUrl: github.url },
-    installations,
-    systemClock,
-  );
+  const installations = new DynamoGitHubInstallationStore((await createTestResources({ queues: false })).table);
+  const app = new GitHubApp({ appId: '42', privateKey: keys.privateKey, apiUrl: github.url }, installations, systemClock);
   const project = aProject({
     slug: 'gh/acme/demo',
     organizationName: 'acme',
@@ -84,13 +78,9 @@ describe('GitHubRepositorySource', () => {
       body: 'with a body',
       authorName: 'Test',
     });
-    expect(await source.readFile(project, head.revision, '.circleci/config.yml')).toBe(
-      'version: 2.1\n# second\n',
-    );
+    expect(await source.readFile(project, head.revision, '.circleci/config.yml')).toBe('version: 2.1\n# second\n');
     expect(await source.readFile(project, head.revision, 'missing.yml')).toBeUndefined();
-    await expect(source.resolve(project, { branch: 'nope' })).rejects.toThrow(
-      /Branch nope not found in GitHub repository acme\/demo/,
-    );
+    await expect(source.resolve(project, { branch: 'nope' })).rejects.toThrow(/Branch nope not found in GitHub repository acme\/demo/);
     expect(
       github.requests.some(
         (r) =>
@@ -108,7 +98,10 @@ describe('GitHubRepositorySource', () => {
     const viaGitHub = new GitHubRepositorySource(app, local);
     const localProject = { ...project, repoUrl: repo.url };
     await local.resolve(localProject, { branch: 'main' });
-    for (const [source, p] of [[viaGitHub, project], [local, localProject]] as const) {
+    for (const [source, p] of [
+      [viaGitHub, project],
+      [local, localProject],
+    ] as const) {
       expect((await source.listFiles(p, first, '.circleci/config'))?.sort()).toEqual(['@config.yml', 'jobs/build.yml']);
       expect(await source.listFiles(p, first, '.circleci/nope')).toBeUndefined();
     }
@@ -130,14 +123,8 @@ describe('GitHubRepositorySource', () => {
   it('caches the token while it is far from expiry and says when the App is not installed', async () => {
     const { github, app, project } = await setup();
     const source = new GitHubRepositorySource(app, new GitCliRepositorySource('/tmp/unused'));
-    await Promise.all([
-      source.checkoutAccess(project),
-      source.checkoutAccess(project),
-      source.resolve(project, { branch: 'main' }),
-    ]);
+    await Promise.all([source.checkoutAccess(project), source.checkoutAccess(project), source.resolve(project, { branch: 'main' })]);
     expect(github.issuedTokens).toHaveLength(1);
-    await expect(source.resolve({ ...project, slug: 'gh/other/repo' }, { branch: 'main' })).rejects.toThrow(
-      /not installed on other\/repo/,
-    );
+    await expect(source.resolve({ ...project, slug: 'gh/other/repo' }, { branch: 'main' })).rejects.toThrow(/not installed on other\/repo/);
   });
 });

@@ -22,10 +22,7 @@ const SecretShape = z
     clientId: z.string().min(1).optional(),
     clientSecret: z.string().min(1).optional(),
   })
-  .refine(
-    (s) => (s.appId === undefined) === (s.privateKey === undefined),
-    'appId and privateKey go together',
-  )
+  .refine((s) => (s.appId === undefined) === (s.privateKey === undefined), 'appId and privateKey go together')
   .refine((s) => (s.clientId === undefined) === (s.clientSecret === undefined), 'clientId and clientSecret go together');
 
 function parseSecret(text: string, where: string) {
@@ -33,15 +30,10 @@ function parseSecret(text: string, where: string) {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(
-      `${where} is not JSON (${(e as Error).message}). Store {"appId", "privateKey", "webhookSecrets": [...]}.`,
-    );
+    throw new Error(`${where} is not JSON (${(e as Error).message}). Store {"appId", "privateKey", "webhookSecrets": [...]}.`);
   }
   const r = SecretShape.safeParse(json);
-  if (!r.success)
-    throw new Error(
-      `${where} is invalid: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}.`,
-    );
+  if (!r.success) throw new Error(`${where} is invalid: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}.`);
   return r.data;
 }
 
@@ -69,25 +61,16 @@ export function loadGitHubSettings(
 ): GitHubSettings {
   let fromSecret: z.infer<typeof SecretShape> = {};
   try {
-    if (input.secretJson)
-      fromSecret = parseSecret(input.secretJson, 'The GitHub App secret (GITHUB_APP_SECRET_ARN)');
+    if (input.secretJson) fromSecret = parseSecret(input.secretJson, 'The GitHub App secret (GITHUB_APP_SECRET_ARN)');
   } catch (e) {
     // A deployment starts with a generated placeholder; GitHub stays off until an administrator stores the App.
     warn(`${(e as Error).message} GitHub integration is off until the secret holds the App.`);
   }
-  const fromFile = input.file
-    ? parseSecret(
-        readFileSync(input.file, 'utf8'),
-        `The GitHub App file ${input.file} (SLIPWAY_GITHUB_APP_FILE)`,
-      )
-    : {};
+  const fromFile = input.file ? parseSecret(readFileSync(input.file, 'utf8'), `The GitHub App file ${input.file} (SLIPWAY_GITHUB_APP_FILE)`) : {};
   const appId = fromSecret.appId ?? fromFile.appId ?? input.appId;
-  const privateKey =
-    fromSecret.privateKey ?? fromFile.privateKey ?? (input.privateKey ? pem(input.privateKey) : undefined);
+  const privateKey = fromSecret.privateKey ?? fromFile.privateKey ?? (input.privateKey ? pem(input.privateKey) : undefined);
   if ((appId === undefined) !== (privateKey === undefined)) {
-    throw new Error(
-      'A GitHub App needs both an app id and a private key: set SLIPWAY_GITHUB_APP_ID and SLIPWAY_GITHUB_APP_PRIVATE_KEY (PEM or file path).',
-    );
+    throw new Error('A GitHub App needs both an app id and a private key: set SLIPWAY_GITHUB_APP_ID and SLIPWAY_GITHUB_APP_PRIVATE_KEY (PEM or file path).');
   }
   const webhookSecrets = [
     ...(fromSecret.webhookSecrets ?? []),

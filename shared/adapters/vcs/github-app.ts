@@ -62,9 +62,7 @@ export class GitHubApp {
 
   /** The web host that serves clones: github.com for the public API, the GHES host otherwise. */
   get webUrl(): string {
-    return this.apiUrl === 'https://api.github.com'
-      ? 'https://github.com'
-      : this.apiUrl.replace(/\/api\/v3$/, '');
+    return this.apiUrl === 'https://api.github.com' ? 'https://github.com' : this.apiUrl.replace(/\/api\/v3$/, '');
   }
 
   async installationFor(fullName: string): Promise<number> {
@@ -72,9 +70,7 @@ export class GitHubApp {
     if (known !== undefined) return known;
     const [owner, repo] = fullName.split('/');
     try {
-      const { data } = await withGitHubRetries('installation lookup', () =>
-        this.appClient.rest.apps.getRepoInstallation({ owner, repo }),
-      );
+      const { data } = await withGitHubRetries('installation lookup', () => this.appClient.rest.apps.getRepoInstallation({ owner, repo }));
       await this.installations.addRepositories(data.id, owner, [fullName]);
       return data.id;
     } catch (e) {
@@ -94,9 +90,7 @@ export class GitHubApp {
     const installationId = await this.installationFor(fullName);
     const marginMs = (this.config.refreshMarginSeconds ?? 300) * 1000;
     let cached = this.tokens.get(installationId);
-    const fresh =
-      cached &&
-      (await cached.then((t) => t.expiresAt - marginMs > this.clock.now().getTime()).catch(() => false));
+    const fresh = cached && (await cached.then((t) => t.expiresAt - marginMs > this.clock.now().getTime()).catch(() => false));
     if (!fresh) {
       cached = this.exchange(installationId);
       this.tokens.set(installationId, cached);
@@ -107,9 +101,10 @@ export class GitHubApp {
   }
 
   private async exchange(installationId: number): Promise<CachedToken> {
-    const auth = (await withGitHubRetries('installation token', () =>
-      this.appClient.auth({ type: 'installation', installationId, refresh: true }),
-    )) as { token: string; expiresAt: string };
+    const auth = (await withGitHubRetries('installation token', () => this.appClient.auth({ type: 'installation', installationId, refresh: true }))) as {
+      token: string;
+      expiresAt: string;
+    };
     return {
       token: auth.token,
       expiresAt: Date.parse(auth.expiresAt),

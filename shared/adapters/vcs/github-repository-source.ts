@@ -17,18 +17,13 @@ export class GitHubRepositorySource implements RepositorySource {
     private readonly local: RepositorySource,
   ) {}
 
-  async resolve(
-    project: Project,
-    ref: { branch?: string; tag?: string; revision?: string },
-  ): Promise<ResolvedCommit> {
+  async resolve(project: Project, ref: { branch?: string; tag?: string; revision?: string }): Promise<ResolvedCommit> {
     if (isLocal(project.repoUrl)) return this.local.resolve(project, ref);
     const { owner, repo, fullName } = repositoryOf(project);
     const { client } = await this.app.clientFor(fullName);
     const name = ref.revision ?? ref.tag ?? ref.branch ?? project.defaultBranch;
     try {
-      const { data } = await withGitHubRetries('commit lookup', () =>
-        client.rest.repos.getCommit({ owner, repo, ref: name, per_page: 1 }),
-      );
+      const { data } = await withGitHubRetries('commit lookup', () => client.rest.repos.getCommit({ owner, repo, ref: name, per_page: 1 }));
       const [subject, ...rest] = data.commit.message.split('\n');
       return {
         revision: data.sha,
@@ -41,20 +36,11 @@ export class GitHubRepositorySource implements RepositorySource {
       const status = (e as { status?: number }).status;
       if (status === 404 || status === 422) {
         const kind = ref.revision ? 'Revision' : ref.tag ? 'Tag' : 'Branch';
-        throw new RefNotFoundError(
-          kind,
-          `${kind} ${name} not found in GitHub repository ${fullName}.`,
-          { ref, repository: fullName },
-          { cause: e },
-        );
+        throw new RefNotFoundError(kind, `${kind} ${name} not found in GitHub repository ${fullName}.`, { ref, repository: fullName }, { cause: e });
       }
       throw e instanceof VcsError
         ? e
-        : new VcsError(
-            `Could not read ${name} of ${fullName} from GitHub: ${(e as Error).message}`,
-            { repository: fullName },
-            { cause: e },
-          );
+        : new VcsError(`Could not read ${name} of ${fullName} from GitHub: ${(e as Error).message}`, { repository: fullName }, { cause: e });
     }
   }
 
@@ -73,11 +59,7 @@ export class GitHubRepositorySource implements RepositorySource {
       if ((e as { status?: number }).status === 404) return undefined;
       throw e instanceof VcsError
         ? e
-        : new VcsError(
-            `Could not read ${path} at ${revision} of ${fullName}: ${(e as Error).message}`,
-            { path, revision },
-            { cause: e },
-          );
+        : new VcsError(`Could not read ${path} at ${revision} of ${fullName}: ${(e as Error).message}`, { path, revision }, { cause: e });
     }
   }
 
@@ -86,13 +68,16 @@ export class GitHubRepositorySource implements RepositorySource {
     const { owner, repo, fullName } = repositoryOf(project);
     const { client } = await this.app.clientFor(fullName);
     const prefix = `${dir.replace(/\/+$/, '')}/`;
-    const { data } = await withGitHubRetries('tree read', () =>
-      client.rest.git.getTree({ owner, repo, tree_sha: revision, recursive: 'true' }),
-    ).catch((e: unknown) => {
-      throw new VcsError(`Could not list ${dir} at ${revision} of ${fullName}: ${(e as Error).message}`, { path: dir, revision }, { cause: e });
-    });
+    const { data } = await withGitHubRetries('tree read', () => client.rest.git.getTree({ owner, repo, tree_sha: revision, recursive: 'true' })).catch(
+      (e: unknown) => {
+        throw new VcsError(`Could not list ${dir} at ${revision} of ${fullName}: ${(e as Error).message}`, { path: dir, revision }, { cause: e });
+      },
+    );
     if (data.truncated) {
-      throw new VcsError(`The file tree of ${fullName} at ${revision} is too large for GitHub to list in one request; keep the config in one file.`, { path: dir, revision });
+      throw new VcsError(`The file tree of ${fullName} at ${revision} is too large for GitHub to list in one request; keep the config in one file.`, {
+        path: dir,
+        revision,
+      });
     }
     const files = data.tree.filter((t) => t.type === 'blob' && t.path?.startsWith(prefix)).map((t) => (t.path as string).slice(prefix.length));
     return files.length ? files : undefined;
@@ -102,9 +87,7 @@ export class GitHubRepositorySource implements RepositorySource {
     if (isLocal(project.repoUrl)) return this.local.checkoutAccess(project);
     const { fullName } = repositoryOf(project);
     const { token } = await this.app.clientFor(fullName);
-    const url = /^https?:\/\//i.test(project.repoUrl)
-      ? project.repoUrl
-      : `${this.app.webUrl}/${fullName}.git`;
+    const url = /^https?:\/\//i.test(project.repoUrl) ? project.repoUrl : `${this.app.webUrl}/${fullName}.git`;
     return { url, username: 'x-access-token', password: token };
   }
 }

@@ -21,19 +21,13 @@ export function retryDelay(e: unknown, attempt: number, now: number): number | u
   const status = err?.status;
   const headers = err?.response?.headers ?? {};
   const retryAfter = Number(headers['retry-after']);
-  if (
-    Number.isFinite(retryAfter) &&
-    retryAfter > 0 &&
-    (status === 403 || status === 429 || (status ?? 0) >= 500)
-  )
-    return retryAfter * 1000;
+  if (Number.isFinite(retryAfter) && retryAfter > 0 && (status === 403 || status === 429 || (status ?? 0) >= 500)) return retryAfter * 1000;
   if ((status === 403 || status === 429) && String(headers['x-ratelimit-remaining']) === '0') {
     const reset = Number(headers['x-ratelimit-reset']) * 1000;
     return Number.isFinite(reset) ? Math.max(0, reset - now) + 1000 : 60_000;
   }
   if (status === 403 && /secondary rate limit|abuse/i.test(err.message ?? '')) return 60_000;
-  if (status === 429 || (status !== undefined && status >= 500) || status === undefined)
-    return Math.min(250 * 2 ** attempt, 8_000);
+  if (status === 429 || (status !== undefined && status >= 500) || status === undefined) return Math.min(250 * 2 ** attempt, 8_000);
   return undefined;
 }
 
@@ -41,11 +35,7 @@ export function retryDelay(e: unknown, attempt: number, now: number): number | u
  * Runs a GitHub API call, retrying server errors and network failures with exponential backoff and honouring
  * rate limits (`retry-after`, `x-ratelimit-reset`) up to `maxWaitMs`. Other errors are rethrown as they are.
  */
-export async function withGitHubRetries<T>(
-  what: string,
-  call: () => Promise<T>,
-  options: RetryOptions = {},
-): Promise<T> {
+export async function withGitHubRetries<T>(what: string, call: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 4;
   const maxWait = options.maxWaitMs ?? 10_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));

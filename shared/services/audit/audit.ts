@@ -16,7 +16,8 @@ export type AuditInput = Omit<AuditEvent, 'id' | 'occurred_at' | 'metadata' | 'r
 /** Longest range one export may cover. */
 export const MAX_EXPORT_DAYS = 31;
 
-export const userActor = (user: User | undefined): AuditActor => (user ? { id: user.id, login: user.login, type: 'user' } : { id: null, login: null, type: 'anonymous' });
+export const userActor = (user: User | undefined): AuditActor =>
+  user ? { id: user.id, login: user.login, type: 'user' } : { id: null, login: null, type: 'anonymous' };
 
 /** Buffers an event (written by the next `flushAudit`). */
 export function recordAudit(deps: Deps, input: AuditInput): void {
@@ -42,7 +43,21 @@ export async function flushAudit(deps: Deps, onError: (e: unknown) => void = () 
   }
 }
 
-const CSV_COLUMNS = ['id', 'occurred_at', 'actor_id', 'actor_login', 'actor_type', 'action', 'target_type', 'target_id', 'request_id', 'ip', 'user_agent', 'outcome', 'metadata'];
+const CSV_COLUMNS = [
+  'id',
+  'occurred_at',
+  'actor_id',
+  'actor_login',
+  'actor_type',
+  'action',
+  'target_type',
+  'target_id',
+  'request_id',
+  'ip',
+  'user_agent',
+  'outcome',
+  'metadata',
+];
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -50,7 +65,23 @@ const csvCell = (v: unknown) => {
 
 export function auditCsv(events: AuditEvent[]): string {
   const rows = events.map((e) =>
-    [e.id, e.occurred_at, e.actor.id, e.actor.login, e.actor.type, e.action, e.target.type, e.target.id, e.request.id, e.request.ip, e.request.user_agent, e.outcome, JSON.stringify(e.metadata)].map(csvCell).join(','),
+    [
+      e.id,
+      e.occurred_at,
+      e.actor.id,
+      e.actor.login,
+      e.actor.type,
+      e.action,
+      e.target.type,
+      e.target.id,
+      e.request.id,
+      e.request.ip,
+      e.request.user_agent,
+      e.outcome,
+      JSON.stringify(e.metadata),
+    ]
+      .map(csvCell)
+      .join(','),
   );
   return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';
 }
@@ -61,7 +92,8 @@ export function parseRange(from: string | undefined, to: string | undefined, now
   const start = from ? new Date(from) : new Date(end.getTime() - 24 * 3600_000);
   if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw new ValidationError('from and to must be ISO 8601 times, e.g. 2026-01-31T00:00:00Z.');
   if (start >= end) throw new ValidationError('from must be before to.');
-  if (end.getTime() - start.getTime() > MAX_EXPORT_DAYS * 24 * 3600_000) throw new ValidationError(`An export covers at most ${MAX_EXPORT_DAYS} days; split the range.`);
+  if (end.getTime() - start.getTime() > MAX_EXPORT_DAYS * 24 * 3600_000)
+    throw new ValidationError(`An export covers at most ${MAX_EXPORT_DAYS} days; split the range.`);
   return { from: start, to: end };
 }
 

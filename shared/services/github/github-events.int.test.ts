@@ -28,9 +28,7 @@ async function setup(settings: Partial<ReturnType<typeof aProject>['settings']> 
 }
 
 const actor = { login: 'octocat', avatarUrl: null };
-const pr = (
-  overrides: Partial<Extract<GitHubEventMessage, { type: 'GitHubPullRequest' }>> = {},
-): GitHubEventMessage => ({
+const pr = (overrides: Partial<Extract<GitHubEventMessage, { type: 'GitHubPullRequest' }>> = {}): GitHubEventMessage => ({
   type: 'GitHubPullRequest',
   deliveryId: Math.random().toString(36),
   repository: 'acme/demo',
@@ -106,9 +104,9 @@ describe('handleGitHubEvent', () => {
 
   it('ignores repositories without a project', async () => {
     const { deps } = await setup();
-    expect(await handleGitHubEvent(deps, { ...push('refs/heads/main'), repository: 'acme/unknown' })).toEqual(
-      { skipped: expect.stringMatching(/No project gh\/acme\/unknown/) },
-    );
+    expect(await handleGitHubEvent(deps, { ...push('refs/heads/main'), repository: 'acme/unknown' })).toEqual({
+      skipped: expect.stringMatching(/No project gh\/acme\/unknown/),
+    });
   });
 
   it('asks the conductor to cancel running workflows of older pipelines on the branch with auto-cancel', async () => {
@@ -151,9 +149,10 @@ describe('handleGitHubEvent', () => {
       action: 'remove',
       repositories: ['acme/api'],
     });
-    expect(
-      await handleGitHubEvent(deps, { ...base, deliveryId: 'i3', action: 'add', repositories: ['acme/web'] }),
-    ).toEqual({ installation: 31, repositories: ['acme/demo', 'acme/web'] });
+    expect(await handleGitHubEvent(deps, { ...base, deliveryId: 'i3', action: 'add', repositories: ['acme/web'] })).toEqual({
+      installation: 31,
+      repositories: ['acme/demo', 'acme/web'],
+    });
     await handleGitHubEvent(deps, { ...base, deliveryId: 'i4', action: 'delete', repositories: [] });
     expect(await deps.githubInstallations.findInstallation('acme/demo')).toBeUndefined();
   });

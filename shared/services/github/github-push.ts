@@ -36,11 +36,9 @@ export function splitMessage(message: string | undefined): { subject: string; bo
  * tags, skip markers), or `undefined` when it may build. Pure, so the webhook endpoint can answer at once.
  */
 export function refUpdateSkipReason(update: RefUpdate): string | undefined {
-  if (update.deleted || ZERO_SHA.test(update.after))
-    return `${update.ref} was deleted; deleted refs never build.`;
+  if (update.deleted || ZERO_SHA.test(update.after)) return `${update.ref} was deleted; deleted refs never build.`;
   if (!/^refs\/(heads|tags)\/./.test(update.ref)) return `${update.ref} is neither a branch nor a tag.`;
-  if (hasSkipMarker(update.message))
-    return 'The head commit message asks to skip CI ([skip ci] or [ci skip]).';
+  if (hasSkipMarker(update.message)) return 'The head commit message asks to skip CI ([skip ci] or [ci skip]).';
   return undefined;
 }
 

@@ -53,17 +53,14 @@ export interface WebhookResponse {
 
 const PR_ACTIONS = ['opened', 'synchronize', 'reopened'];
 
-const header = (headers: Record<string, string | undefined>, name: string) =>
-  Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+const header = (headers: Record<string, string | undefined>, name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
 const actorOf = (sender?: { login: string; avatar_url?: string | null }): GitHubActor => ({
   login: sender?.login ?? 'github',
   avatarUrl: sender?.avatar_url ?? null,
 });
 
 function parsePayload(body: string, contentType: string): unknown {
-  const json = /x-www-form-urlencoded/.test(contentType)
-    ? (new URLSearchParams(body).get('payload') ?? '')
-    : body;
+  const json = /x-www-form-urlencoded/.test(contentType) ? (new URLSearchParams(body).get('payload') ?? '') : body;
   return JSON.parse(json);
 }
 
@@ -71,9 +68,7 @@ function parsePayload(body: string, contentType: string): unknown {
 function toMessage(event: string, deliveryId: string, payload: unknown): GitHubEventMessage | string {
   const fail = (issues: z.ZodError) => {
     const i = issues.issues[0];
-    throw new MalformedDeliveryError(
-      `The ${event} payload is malformed at ${i.path.join('.') || '(root)'}: ${i.message}.`,
-    );
+    throw new MalformedDeliveryError(`The ${event} payload is malformed at ${i.path.join('.') || '(root)'}: ${i.message}.`);
   };
   if (event === 'push') {
     const r = PushPayload.safeParse(payload);
@@ -127,18 +122,14 @@ function toMessage(event: string, deliveryId: string, payload: unknown): GitHubE
     };
     if (event === 'installation_repositories') {
       if (p.action === 'added') return { ...base, action: 'add', repositories: names(p.repositories_added) };
-      if (p.action === 'removed')
-        return { ...base, action: 'remove', repositories: names(p.repositories_removed) };
+      if (p.action === 'removed') return { ...base, action: 'remove', repositories: names(p.repositories_removed) };
       return `Installation repositories action ${p.action} changes nothing.`;
     }
-    if (p.action === 'deleted' || p.action === 'suspend')
-      return { ...base, action: 'delete', repositories: [] };
-    if (p.action === 'created' || p.action === 'unsuspend')
-      return { ...base, action: p.repositories ? 'set' : 'add', repositories: names(p.repositories) };
+    if (p.action === 'deleted' || p.action === 'suspend') return { ...base, action: 'delete', repositories: [] };
+    if (p.action === 'created' || p.action === 'unsuspend') return { ...base, action: p.repositories ? 'set' : 'add', repositories: names(p.repositories) };
     return `Installation action ${p.action} changes nothing.`;
   }
-  if (event === 'create' || event === 'delete')
-    return `The ${event} event does not build: pushes build from their push event, deleted refs never build.`;
+  if (event === 'create' || event === 'delete') return `The ${event} event does not build: pushes build from their push event, deleted refs never build.`;
   return `Event ${event} is not used by Slipway.`;
 }
 
@@ -158,22 +149,16 @@ export async function receiveGitHubWebhook(
   if (secrets.length === 0)
     return {
       status: 404,
-      message:
-        'GitHub webhooks are not configured: set a webhook secret (GitHub App secret, or SLIPWAY_GITHUB_WEBHOOK_SECRET locally).',
+      message: 'GitHub webhooks are not configured: set a webhook secret (GitHub App secret, or SLIPWAY_GITHUB_WEBHOOK_SECRET locally).',
     };
   const signature = header(request.headers, 'x-hub-signature-256');
-  if (!signature)
-    return { status: 401, message: 'Missing X-Hub-Signature-256: configure the webhook with a secret.' };
-  const valid =
-    request.body.length > 0 &&
-    (await verifyWithFallback(secrets[0], request.body, signature, secrets.slice(1)));
-  if (!valid)
-    return { status: 401, message: 'Invalid X-Hub-Signature-256: the webhook secret does not match.' };
+  if (!signature) return { status: 401, message: 'Missing X-Hub-Signature-256: configure the webhook with a secret.' };
+  const valid = request.body.length > 0 && (await verifyWithFallback(secrets[0], request.body, signature, secrets.slice(1)));
+  if (!valid) return { status: 401, message: 'Invalid X-Hub-Signature-256: the webhook secret does not match.' };
 
   const event = header(request.headers, 'x-github-event');
   const deliveryId = header(request.headers, 'x-github-delivery');
-  if (!event || !deliveryId)
-    return { status: 400, message: 'Missing X-GitHub-Event or X-GitHub-Delivery header.' };
+  if (!event || !deliveryId) return { status: 400, message: 'Missing X-GitHub-Event or X-GitHub-Delivery header.' };
   let payload: unknown;
   try {
     payload = parsePayload(request.body, header(request.headers, 'content-type') ?? 'application/json');
@@ -190,8 +175,7 @@ export async function receiveGitHubWebhook(
   }
   if (typeof message === 'string') return { status: 200, message: `Ignored: ${message}` };
   const key = `github-delivery:${deliveryId}`;
-  if (!(await deps.dedupe.claim(key, DELIVERY_TTL_SECONDS, deps.clock.now())))
-    return { status: 200, message: `Delivery ${deliveryId} was already received.` };
+  if (!(await deps.dedupe.claim(key, DELIVERY_TTL_SECONDS, deps.clock.now()))) return { status: 200, message: `Delivery ${deliveryId} was already received.` };
   try {
     await deps.queue.send('triggers', message);
   } catch (e) {

@@ -44,7 +44,7 @@ export function authMethods(deps: Pick<Deps, 'githubOAuth'>) {
 function settings(deps: Deps): GitHubOAuthSettings {
   if (!deps.githubOAuth) {
     throw new NotFoundError(
-      'Sign-in with GitHub is not configured on this Slipway. An administrator sets the GitHub App\'s clientId and clientSecret (App secret, or SLIPWAY_GITHUB_CLIENT_ID and SLIPWAY_GITHUB_CLIENT_SECRET locally); meanwhile sign in with an API token.',
+      "Sign-in with GitHub is not configured on this Slipway. An administrator sets the GitHub App's clientId and clientSecret (App secret, or SLIPWAY_GITHUB_CLIENT_ID and SLIPWAY_GITHUB_CLIENT_SECRET locally); meanwhile sign in with an API token.",
     );
   }
   return deps.githubOAuth;
@@ -108,7 +108,11 @@ async function call(fetchImpl: Fetch, what: string, url: string, init: RequestIn
   try {
     return await fetchImpl(url, { ...init, signal: AbortSignal.timeout(10_000) });
   } catch (e) {
-    throw new VcsError(`Could not reach GitHub for ${what} at ${url}: ${(e as Error).message}. Check GITHUB_WEB_URL/GITHUB_API_URL and the network, then sign in again.`, {}, { cause: e });
+    throw new VcsError(
+      `Could not reach GitHub for ${what} at ${url}: ${(e as Error).message}. Check GITHUB_WEB_URL/GITHUB_API_URL and the network, then sign in again.`,
+      {},
+      { cause: e },
+    );
   }
 }
 
@@ -122,7 +126,9 @@ async function exchangeCode(oauth: GitHubOAuthSettings, deps: Deps, code: string
   const body = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
   if (res.ok && typeof body.access_token === 'string' && body.access_token) return body.access_token;
   if (body.error) {
-    throw new UnauthorizedError(`GitHub refused the sign-in code: ${body.error}${body.error_description ? ` (${body.error_description})` : ''}. Sign in again; if it keeps failing, check the App's client id and secret.`);
+    throw new UnauthorizedError(
+      `GitHub refused the sign-in code: ${body.error}${body.error_description ? ` (${body.error_description})` : ''}. Sign in again; if it keeps failing, check the App's client id and secret.`,
+    );
   }
   throw new VcsError(`GitHub's code exchange at ${url} answered HTTP ${res.status} without an access token. Check GITHUB_WEB_URL, then sign in again.`);
 }
@@ -187,7 +193,9 @@ export async function finishGitHubSignIn(
   const oauth = settings(deps);
   const next = await consumeState(deps, input.state, input.browserNonce);
   if (input.error) {
-    throw new UnauthorizedError(`GitHub did not authorise the sign-in: ${input.error}${input.errorDescription ? ` (${input.errorDescription})` : ''}. Sign in again and approve the access.`);
+    throw new UnauthorizedError(
+      `GitHub did not authorise the sign-in: ${input.error}${input.errorDescription ? ` (${input.errorDescription})` : ''}. Sign in again and approve the access.`,
+    );
   }
   if (!input.code) throw new ValidationError('The GitHub sign-in callback has no code parameter. Start again from the sign-in page.');
   const githubToken = await exchangeCode(oauth, deps, input.code, fetchImpl);
@@ -197,7 +205,9 @@ export async function finishGitHubSignIn(
   }
   const login = me.body.login;
   if (login.toLowerCase() === RESERVED_LOGIN) {
-    throw new ForbiddenError(`The GitHub account "${login}" has the name of Slipway's built-in administrator and cannot sign in with GitHub. Sign in with an API token instead.`);
+    throw new ForbiddenError(
+      `The GitHub account "${login}" has the name of Slipway's built-in administrator and cannot sign in with GitHub. Sign in with an API token instead.`,
+    );
   }
   if (!LOGIN.test(login)) throw new ForbiddenError(`The GitHub login "${login}" is not a valid Slipway login; ask an administrator for an API token.`);
   let user = await findOrCreateUser(deps, login, typeof me.body.name === 'string' && me.body.name ? me.body.name : login, me.body.id as number);

@@ -32,14 +32,26 @@ export class TokenService {
    * agent exchanges it once for the token ({@link exchangeTaskCode}).
    */
   signTaskCode(claims: TaskClaims, ttlSeconds: number): Promise<string> {
-    return new SignJWT({ ...claims, kind: 'task-code' }).setProtectedHeader({ alg: 'HS256' }).setJti(randomBytes(16).toString('hex')).setIssuedAt().setExpirationTime(`${ttlSeconds}s`).sign(this.key);
+    return new SignJWT({ ...claims, kind: 'task-code' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setJti(randomBytes(16).toString('hex'))
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(this.key);
   }
 
   /** The claims of a task code, its id (single use is recorded under it) and when it expires (epoch seconds). */
   async verifyTaskCode(code: string): Promise<TaskClaims & { codeId: string; expiresAt: number }> {
     const payload = await this.verify(code, 'task-code');
     if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number') throw new UnauthorizedError('Invalid task code: it has no id or expiry.');
-    return { workflowId: String(payload.workflowId), jobId: String(payload.jobId), taskIndex: Number(payload.taskIndex), attempt: Number(payload.attempt), codeId: payload.jti, expiresAt: payload.exp };
+    return {
+      workflowId: String(payload.workflowId),
+      jobId: String(payload.jobId),
+      taskIndex: Number(payload.taskIndex),
+      attempt: Number(payload.attempt),
+      codeId: payload.jti,
+      expiresAt: payload.exp,
+    };
   }
 
   signResource(resource: string, ttlSeconds: number): Promise<string> {

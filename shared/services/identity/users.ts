@@ -15,8 +15,16 @@ function requireInstanceAdmin(actor: User): void {
 /** Instance admins create users (there is no sign-up: users come from the administrator). */
 export async function createUser(deps: Deps, actor: User, input: { login: string; name?: string; admin?: boolean }): Promise<User> {
   requireInstanceAdmin(actor);
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(input.login)) throw new ValidationError(`Invalid login "${input.login}": use letters, digits, ".", "_" and "-".`);
-  const user: User = { id: randomUUID(), login: input.login, name: input.name ?? input.login, roles: {}, admin: input.admin ?? false, createdAt: deps.clock.now().toISOString() };
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(input.login))
+    throw new ValidationError(`Invalid login "${input.login}": use letters, digits, ".", "_" and "-".`);
+  const user: User = {
+    id: randomUUID(),
+    login: input.login,
+    name: input.name ?? input.login,
+    roles: {},
+    admin: input.admin ?? false,
+    createdAt: deps.clock.now().toISOString(),
+  };
   if (!(await deps.identity.createUser(user))) throw new ConflictError(`A user with login ${input.login} exists already.`);
   return user;
 }
@@ -35,7 +43,11 @@ export async function issueToken(deps: Deps, actor: User, userId: string, label:
 const tokenId = (hash: string) => hash.slice(0, 16);
 
 /** A user's personal API tokens, without their secrets (instance admins for anyone, users for themselves). */
-export async function listTokens(deps: Deps, actor: User, userId: string): Promise<{ items: Array<{ id: string; label: string; created_at: string }>; next_page_token: null }> {
+export async function listTokens(
+  deps: Deps,
+  actor: User,
+  userId: string,
+): Promise<{ items: Array<{ id: string; label: string; created_at: string }>; next_page_token: null }> {
   if (actor.id !== userId) requireInstanceAdmin(actor);
   if (!(await deps.identity.getUser(userId))) throw new NotFoundError('User not found');
   const tokens = await deps.identity.listTokens(userId);
@@ -46,7 +58,8 @@ export async function listTokens(deps: Deps, actor: User, userId: string): Promi
 export async function revokeToken(deps: Deps, actor: User, userId: string, id: string): Promise<void> {
   if (actor.id !== userId) requireInstanceAdmin(actor);
   const token = (await deps.identity.listTokens(userId)).find((t) => tokenId(t.hash) === id);
-  if (!token || !(await deps.identity.deleteToken(token.hash))) throw new NotFoundError(`No token ${id} of this user. List them with GET /api/v2/slipway/users/${userId}/tokens.`);
+  if (!token || !(await deps.identity.deleteToken(token.hash)))
+    throw new NotFoundError(`No token ${id} of this user. List them with GET /api/v2/slipway/users/${userId}/tokens.`);
 }
 
 /** Signs out: revokes the token the request came with. */

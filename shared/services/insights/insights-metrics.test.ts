@@ -16,8 +16,24 @@ describe('insights metrics', () => {
   });
 
   it('counts runs, success rate and throughput, with durations of the successful runs only', () => {
-    const m = runMetrics([run('success', '2026-11-01T00:00:10Z', 10), run('failed', '2026-11-01T00:01:00Z', 100), run('success', '2026-11-01T00:02:00Z', 30), run('canceled', '2026-11-01T00:03:00Z', 5)], 2);
-    expect(m).toMatchObject({ total_runs: 4, successful_runs: 2, failed_runs: 1, success_rate: 0.5, throughput: 2, total_credits_used: 0, total_duration_secs: 145 });
+    const m = runMetrics(
+      [
+        run('success', '2026-11-01T00:00:10Z', 10),
+        run('failed', '2026-11-01T00:01:00Z', 100),
+        run('success', '2026-11-01T00:02:00Z', 30),
+        run('canceled', '2026-11-01T00:03:00Z', 5),
+      ],
+      2,
+    );
+    expect(m).toMatchObject({
+      total_runs: 4,
+      successful_runs: 2,
+      failed_runs: 1,
+      success_rate: 0.5,
+      throughput: 2,
+      total_credits_used: 0,
+      total_duration_secs: 145,
+    });
     expect(m.duration_metrics).toMatchObject({ min: 10, max: 30, mean: 20, median: 20 });
   });
 

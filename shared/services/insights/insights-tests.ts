@@ -40,7 +40,10 @@ export async function workflowTestMetrics(deps: ControlPlaneDeps, project: Proje
   const outcomes = await loadTests(deps, project, now, branch, name);
   const flaky = flakyKeys(outcomes);
   const perTest = [...groupBy(outcomes, testKey)].map(([key, os]) => ({
-    p95_duration: percentile(os.map((o) => o.test.run_time).sort((a, b) => a - b), 95),
+    p95_duration: percentile(
+      os.map((o) => o.test.run_time).sort((a, b) => a - b),
+      95,
+    ),
     total_runs: os.length,
     classname: os[0].test.classname,
     failed_runs: os.filter((o) => o.test.result === 'failure').length,
@@ -55,7 +58,12 @@ export async function workflowTestMetrics(deps: ControlPlaneDeps, project: Proje
   const byWorkflow = [...groupBy(outcomes, (o) => o.run.run.workflow.id)].map(([workflowId, os]) => {
     const count = (result: string) => os.filter((o) => o.test.result === result).length;
     const counts = { error: 0, failure: count('failure'), skipped: count('skipped'), success: count('success'), total: os.length };
-    return { pipeline_number: os[0].run.run.pipeline.number, workflow_id: workflowId, success_rate: counts.total ? counts.success / counts.total : 0, test_counts: counts };
+    return {
+      pipeline_number: os[0].run.run.pipeline.number,
+      workflow_id: workflowId,
+      success_rate: counts.total ? counts.success / counts.total : 0,
+      test_counts: counts,
+    };
   });
   return {
     average_test_count: byWorkflow.length ? Math.round(outcomes.length / byWorkflow.length) : 0,
@@ -72,7 +80,12 @@ export async function workflowTestMetrics(deps: ControlPlaneDeps, project: Proje
 export async function flakyTests(deps: ControlPlaneDeps, project: Project, now: Date) {
   const outcomes = await loadTests(deps, project, now, undefined);
   const flaky = flakyKeys(outcomes);
-  const items = [...groupBy(outcomes.filter((o) => flaky.has(testKey(o))), testKey)].map(([, os]) => {
+  const items = [
+    ...groupBy(
+      outcomes.filter((o) => flaky.has(testKey(o))),
+      testKey,
+    ),
+  ].map(([, os]) => {
     const newest = os.reduce((a, b) => (a.run.run.startedAt > b.run.run.startedAt ? a : b));
     const failures = os.filter((o) => o.test.result === 'failure');
     return {

@@ -29,7 +29,8 @@ export function dateWindow(now: Date, startDate: string | undefined, endDate: st
   if (endDate && !startDate) throw new ValidationError('end-date needs a start-date.');
   const start = startDate ? new Date(startDate) : new Date(now.getTime() - MAX_DAYS * DAY_MS);
   const end = endDate ? new Date(endDate) : now;
-  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw new ValidationError('start-date and end-date must be ISO 8601 dates, e.g. 2026-11-01T00:00:00Z.');
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()))
+    throw new ValidationError('start-date and end-date must be ISO 8601 dates, e.g. 2026-11-01T00:00:00Z.');
   if (end < start) throw new ValidationError('end-date must not be before start-date.');
   if (end.getTime() - start.getTime() > MAX_DAYS * DAY_MS) throw new ValidationError('end-date can be at most 90 days after start-date.');
   return { start, end };
@@ -59,7 +60,7 @@ export async function loadWorkflowRuns(deps: Pick<ControlPlaneDeps, 'pipelines'>
   const runs: WorkflowRun[] = [];
   let pageToken: string | undefined;
   const from = window.start.toISOString();
-  for (let read = 0; read < MAX_PIPELINES; ) {
+  for (let read = 0; read < MAX_PIPELINES;) {
     const page = await deps.pipelines.listPipelines(slug, { limit: PAGE, pageToken, branch });
     read += page.items.length;
     const inWindow = page.items.filter((p) => within(p.createdAt, window));
@@ -109,15 +110,30 @@ const metricsOf = (runs: Run[], w: Window) => {
 /** `GET /insights/{slug}/workflows`: metrics per workflow name over the reporting window. */
 export async function workflowsSummary(deps: ControlPlaneDeps, project: Project, window: Window, branch: string | undefined) {
   const runs = await loadWorkflowRuns(deps, project.slug, window, branch);
-  const items = [...groupBy(runs, (r) => r.workflow.name)].map(([name, rs]) => ({ name, metrics: metricsOf(rs, window), ...windowFields(window), project_id: project.id }));
+  const items = [...groupBy(runs, (r) => r.workflow.name)].map(([name, rs]) => ({
+    name,
+    metrics: metricsOf(rs, window),
+    ...windowFields(window),
+    project_id: project.id,
+  }));
   return { items: items.sort((a, b) => a.name.localeCompare(b.name)), next_page_token: null };
 }
 
 /** `GET /insights/{slug}/workflows/{name}`: recent runs, newest first, in pages of `limit`. */
-export async function workflowRuns(deps: ControlPlaneDeps, project: Project, name: string, window: Window, branch: string | undefined, pageToken?: string, limit = 100) {
+export async function workflowRuns(
+  deps: ControlPlaneDeps,
+  project: Project,
+  name: string,
+  window: Window,
+  branch: string | undefined,
+  pageToken?: string,
+  limit = 100,
+) {
   const offset = pageToken ? Number(Buffer.from(pageToken, 'base64url').toString('utf8')) : 0;
   if (!Number.isInteger(offset) || offset < 0) throw new ValidationError('Invalid page-token: pass the next_page_token of the previous page.');
-  const runs = (await loadWorkflowRuns(deps, project.slug, window, branch)).filter((r) => r.workflow.name === name && ['success', 'failed', 'error', 'canceled', 'unauthorized'].includes(r.status));
+  const runs = (await loadWorkflowRuns(deps, project.slug, window, branch)).filter(
+    (r) => r.workflow.name === name && ['success', 'failed', 'error', 'canceled', 'unauthorized'].includes(r.status),
+  );
   runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   const page = runs.slice(offset, offset + limit).map((r) => ({
     id: r.workflow.id,
@@ -133,7 +149,14 @@ export async function workflowRuns(deps: ControlPlaneDeps, project: Project, nam
 }
 
 /** `GET /insights/{slug}/workflows/{name}/jobs`: metrics per job of a workflow (`job-name` filters). */
-export async function workflowJobsSummary(deps: ControlPlaneDeps, project: Project, name: string, window: Window, branch: string | undefined, jobName?: string) {
+export async function workflowJobsSummary(
+  deps: ControlPlaneDeps,
+  project: Project,
+  name: string,
+  window: Window,
+  branch: string | undefined,
+  jobName?: string,
+) {
   const runs = (await loadWorkflowRuns(deps, project.slug, window, branch)).filter((r) => r.workflow.name === name);
   const jobs = (await loadJobRuns(deps, runs)).filter((j) => !jobName || j.job.name === jobName);
   const items = [...groupBy(jobs, (j) => j.job.name)].map(([jobNameOf, js]) => {
@@ -169,7 +192,14 @@ export async function workflowSummary(deps: ControlPlaneDeps, project: Project, 
 }
 
 /** `GET /insights/time-series/{slug}/workflows/{name}/jobs`: job metrics per day or hour. */
-export async function jobTimeSeries(deps: ControlPlaneDeps, project: Project, name: string, window: Window, branch: string | undefined, granularity: 'daily' | 'hourly') {
+export async function jobTimeSeries(
+  deps: ControlPlaneDeps,
+  project: Project,
+  name: string,
+  window: Window,
+  branch: string | undefined,
+  granularity: 'daily' | 'hourly',
+) {
   const runs = (await loadWorkflowRuns(deps, project.slug, window, branch)).filter((r) => r.workflow.name === name);
   const jobs = await loadJobRuns(deps, runs);
   const items = [...groupBy(jobs, (j) => `${bucketOf(j.startedAt, granularity)} ${j.job.name}`)].map(([, js]) => {
@@ -178,7 +208,10 @@ export async function jobTimeSeries(deps: ControlPlaneDeps, project: Project, na
     return {
       name: js[0].job.name,
       min_started_at: js.map((j) => j.startedAt).sort()[0],
-      max_ended_at: js.map((j) => j.stoppedAt).sort().reverse()[0],
+      max_ended_at: js
+        .map((j) => j.stoppedAt)
+        .sort()
+        .reverse()[0],
       timestamp: bucketOf(js[0].startedAt, granularity),
       metrics: {
         total_runs: m.total_runs,
@@ -200,7 +233,13 @@ function pageMetrics(cur: Run[], prev: Run[], window: Window) {
   const m = runMetrics(cur, days(window));
   const p = runMetrics(prev, days(window));
   return {
-    metrics: { total_runs: m.total_runs, total_duration_secs: m.total_duration_secs, total_credits_used: 0, success_rate: m.success_rate, throughput: m.throughput },
+    metrics: {
+      total_runs: m.total_runs,
+      total_duration_secs: m.total_duration_secs,
+      total_credits_used: 0,
+      success_rate: m.success_rate,
+      throughput: m.throughput,
+    },
     trends: {
       total_runs: trend(m.total_runs, p.total_runs),
       total_duration_secs: trend(m.total_duration_secs, p.total_duration_secs),
@@ -212,15 +251,30 @@ function pageMetrics(cur: Run[], prev: Run[], window: Window) {
 }
 
 function workflowGroupMetrics(cur: Run[], prev: Run[]) {
-  const p95 = (rs: Run[]) => percentile(rs.map((r) => r.durationSecs).sort((a, b) => a - b), 95);
+  const p95 = (rs: Run[]) =>
+    percentile(
+      rs.map((r) => r.durationSecs).sort((a, b) => a - b),
+      95,
+    );
   const rate = (rs: Run[]) => (rs.length ? rs.filter((r) => r.status === 'success').length / rs.length : 0);
   return {
     metrics: { total_credits_used: 0, p95_duration_secs: p95(cur), total_runs: cur.length, success_rate: rate(cur) },
-    trends: { total_credits_used: 0, p95_duration_secs: trend(p95(cur), p95(prev)), total_runs: trend(cur.length, prev.length), success_rate: trend(rate(cur), rate(prev)) },
+    trends: {
+      total_credits_used: 0,
+      p95_duration_secs: trend(p95(cur), p95(prev)),
+      total_runs: trend(cur.length, prev.length),
+      success_rate: trend(rate(cur), rate(prev)),
+    },
   };
 }
 
-const listParam = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+const listParam = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 
 /** `GET /insights/pages/{slug}/summary`: the project's Insights page (filters: `branches`, `workflow-names`). */
 export async function projectPageSummary(deps: ControlPlaneDeps, project: Project, window: Window, query: Record<string, string | undefined>) {
@@ -237,11 +291,20 @@ export async function projectPageSummary(deps: ControlPlaneDeps, project: Projec
     org_id: project.organizationId,
     project_id: project.id,
     project_data: pageMetrics(cur, prev, window),
-    project_workflow_data: [...byWorkflow].map(([workflow_name, rs]) => ({ workflow_name, ...workflowGroupMetrics(rs, prev.filter((r) => r.workflow.name === workflow_name)) })),
+    project_workflow_data: [...byWorkflow].map(([workflow_name, rs]) => ({
+      workflow_name,
+      ...workflowGroupMetrics(
+        rs,
+        prev.filter((r) => r.workflow.name === workflow_name),
+      ),
+    })),
     project_workflow_branch_data: [...byBranch].map(([, rs]) => ({
       workflow_name: rs[0].workflow.name,
       branch: rs[0].branch,
-      ...workflowGroupMetrics(rs, prev.filter((r) => r.workflow.name === rs[0].workflow.name && r.branch === rs[0].branch)),
+      ...workflowGroupMetrics(
+        rs,
+        prev.filter((r) => r.workflow.name === rs[0].workflow.name && r.branch === rs[0].branch),
+      ),
     })),
     all_branches: [...new Set(all.map((r) => r.branch))].sort(),
     all_workflows: [...new Set(all.map((r) => r.workflow.name))].sort(),
@@ -253,7 +316,9 @@ export async function orgSummary(deps: ControlPlaneDeps, projects: Project[], wi
   const previous = previousOf(window);
   const names = listParam(projectNames);
   const kept = projects.filter((p) => !names || names.includes(p.name));
-  const perProject = await Promise.all(kept.map(async (p) => ({ project: p, runs: await loadWorkflowRuns(deps, p.slug, { start: previous.start, end: window.end }) })));
+  const perProject = await Promise.all(
+    kept.map(async (p) => ({ project: p, runs: await loadWorkflowRuns(deps, p.slug, { start: previous.start, end: window.end }) })),
+  );
   const split = (runs: WorkflowRun[]) => ({ cur: runs.filter((r) => within(r.startedAt, window)), prev: runs.filter((r) => within(r.startedAt, previous)) });
   const all = split(perProject.flatMap((p) => p.runs));
   return {
@@ -263,7 +328,12 @@ export async function orgSummary(deps: ControlPlaneDeps, projects: Project[], wi
       const { metrics, trends } = pageMetrics(cur, prev, window);
       return {
         project_name: project.name,
-        metrics: { total_credits_used: 0, total_duration_secs: metrics.total_duration_secs, total_runs: metrics.total_runs, success_rate: metrics.success_rate },
+        metrics: {
+          total_credits_used: 0,
+          total_duration_secs: metrics.total_duration_secs,
+          total_runs: metrics.total_runs,
+          success_rate: metrics.success_rate,
+        },
         trends: { total_credits_used: 0, total_duration_secs: trends.total_duration_secs, total_runs: trends.total_runs, success_rate: trends.success_rate },
       };
     }),
@@ -274,6 +344,13 @@ export async function orgSummary(deps: ControlPlaneDeps, projects: Project[], wi
 /** `GET /insights/{slug}/branches`: the branches with runs in the last 90 days (of one workflow when named). */
 export async function projectBranches(deps: ControlPlaneDeps, project: Project, now: Date, workflowName?: string) {
   const runs = await loadWorkflowRuns(deps, project.slug, reportingWindow(now, 'last-90-days'));
-  const branches = [...new Set(runs.filter((r) => !workflowName || r.workflow.name === workflowName).map((r) => r.branch).filter(Boolean))].sort();
+  const branches = [
+    ...new Set(
+      runs
+        .filter((r) => !workflowName || r.workflow.name === workflowName)
+        .map((r) => r.branch)
+        .filter(Boolean),
+    ),
+  ].sort();
   return { org_id: project.organizationId, project_id: project.id, branches };
 }

@@ -18,8 +18,20 @@ const manifestKey = (orgId: string, id: string) => `usage-exports/${orgId}/${id}
 const csvKey = (orgId: string, id: string) => `usage-exports/${orgId}/${id}.csv`;
 
 export const USAGE_COLUMNS = [
-  'project_slug', 'pipeline_number', 'workflow_id', 'job_name', 'job_number', 'job_status', 'executor', 'resource_class',
-  'parallelism', 'started_at', 'stopped_at', 'duration_seconds', 'compute_seconds', 'cost_usd',
+  'project_slug',
+  'pipeline_number',
+  'workflow_id',
+  'job_name',
+  'job_number',
+  'job_status',
+  'executor',
+  'resource_class',
+  'parallelism',
+  'started_at',
+  'stopped_at',
+  'duration_seconds',
+  'compute_seconds',
+  'cost_usd',
 ] as const;
 
 /** One CSV row per job: duration is wall time, compute seconds sum every parallel task's run time. */
@@ -29,8 +41,20 @@ export function usageRow(project: Project, pipelineNumber: number, job: Job): Ar
   const compute = job.tasks.reduce((sum, t) => sum + seconds(t.startedAt, t.stoppedAt ?? (t.startedAt ? job.stoppedAt : undefined)), 0);
   const { executor } = job.plan;
   return [
-    project.slug, pipelineNumber, job.workflowId, job.name, job.number ?? '', job.status, executor.type, executor.resourceClass,
-    job.tasks.length, job.startedAt ?? '', job.stoppedAt ?? '', duration.toFixed(3), compute.toFixed(3), (compute * pricePerSecond(executor)).toFixed(6),
+    project.slug,
+    pipelineNumber,
+    job.workflowId,
+    job.name,
+    job.number ?? '',
+    job.status,
+    executor.type,
+    executor.resourceClass,
+    job.tasks.length,
+    job.startedAt ?? '',
+    job.stoppedAt ?? '',
+    duration.toFixed(3),
+    compute.toFixed(3),
+    (compute * pricePerSecond(executor)).toFixed(6),
   ];
 }
 
@@ -81,7 +105,14 @@ export async function createUsageExport(deps: Deps, orgId: string, projects: Pro
   const id = randomUUID();
   const rows = await usageRows(deps, projects, start, end);
   await deps.blobs.put(csvKey(orgId, id), stringify([[...USAGE_COLUMNS], ...rows]), { contentType: 'text/csv' });
-  const manifest: Manifest = { id, orgId, start: new Date(start).toISOString(), end: new Date(end).toISOString(), state: 'completed', createdAt: new Date(now).toISOString() };
+  const manifest: Manifest = {
+    id,
+    orgId,
+    start: new Date(start).toISOString(),
+    end: new Date(end).toISOString(),
+    state: 'completed',
+    createdAt: new Date(now).toISOString(),
+  };
   await deps.blobs.put(manifestKey(orgId, id), JSON.stringify(manifest), { contentType: 'application/json' });
   return { usage_export_job_id: id, state: manifest.state, start: manifest.start, end: manifest.end, download_urls: [await downloadUrl(deps, orgId, id)] };
 }

@@ -55,9 +55,18 @@ export function handleEcsTaskStopped(deps: ControlPlaneDeps, event: EcsTaskStopp
  * health check, or Slipway retiring it): its job is requeued at once, its runner credential deleted, then the
  * lifecycle action is completed so termination goes on.
  */
-export async function handleInstanceTerminating(deps: ControlPlaneDeps, event: InstanceTerminating, options: Partial<ReaperOptions> = {}): Promise<ComputeLostReport> {
+export async function handleInstanceTerminating(
+  deps: ControlPlaneDeps,
+  event: InstanceTerminating,
+  options: Partial<ReaperOptions> = {},
+): Promise<ComputeLostReport> {
   const { EC2InstanceId: instanceId, AutoScalingGroupName: groupName, LifecycleHookName: hookName, LifecycleActionToken: token } = event.detail;
-  const report = await handleComputeLost(deps, machineInstanceComputeId(instanceId), `The EC2 instance running this job was terminated by Auto Scaling.`, options);
+  const report = await handleComputeLost(
+    deps,
+    machineInstanceComputeId(instanceId),
+    `The EC2 instance running this job was terminated by Auto Scaling.`,
+    options,
+  );
   if (deps.machinePool?.classOfGroup(groupName)) await forgetMachineInstances(deps, [instanceId]);
   await deps.machinePool?.completeTermination({ instanceId, groupName, hookName, token });
   return report;

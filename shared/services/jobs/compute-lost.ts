@@ -17,7 +17,12 @@ export interface ComputeLostReport {
  * with `reason` as the job's message. Idempotent: a second event finds no task there (the retry cleared its
  * compute id; a finished task is no longer active).
  */
-export async function handleComputeLost(deps: ControlPlaneDeps, computeId: string, reason: string | undefined, options: Partial<ReaperOptions> = {}): Promise<ComputeLostReport> {
+export async function handleComputeLost(
+  deps: ControlPlaneDeps,
+  computeId: string,
+  reason: string | undefined,
+  options: Partial<ReaperOptions> = {},
+): Promise<ComputeLostReport> {
   const key = (job: Job, task: TaskState) => `${job.id}#${task.index}#${task.attempt}`;
   const claimed = (await deps.pipelines.listActiveJobs()).flatMap((job) =>
     job.tasks.filter((t) => t.computeId === computeId && (t.status === 'running' || t.status === 'queued')).map((task) => ({ job, task })),

@@ -33,10 +33,20 @@ describe('dispatchReceived', () => {
     const job = aJob(workflow, { status: 'queued', tasks: [{ index: 0, status: 'queued', attempt: 0, steps: [] }] });
     await pipelines.createWorkflow(workflow, [job]);
     const queue = new SqsMessageQueue(r.clients.sqs, r.queueUrls);
-    const deps = { pipelines, queue, compute, runners: {}, tokens: new TokenService(randomBytes(32)), clock: systemClock, publicUrl: 'https://ci.example.com' } as unknown as ControlPlaneDeps;
+    const deps = {
+      pipelines,
+      queue,
+      compute,
+      runners: {},
+      tokens: new TokenService(randomBytes(32)),
+      clock: systemClock,
+      publicUrl: 'https://ci.example.com',
+    } as unknown as ControlPlaneDeps;
     const msg = { workflowId: workflow.id, jobId: job.id, taskIndex: 0, attempt: 0 };
     await r.clients.sqs.send(new SendMessageCommand({ QueueUrl: r.queueUrls.dispatch, MessageBody: JSON.stringify(msg) }));
-    const received = await r.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: r.queueUrls.dispatch, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const received = await r.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: r.queueUrls.dispatch, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+    );
     const m = received.Messages![0];
     return { deps, msg, receiptHandle: m.ReceiptHandle!, receiveCount: Number(m.Attributes!.ApproximateReceiveCount) };
   }
@@ -48,7 +58,10 @@ describe('dispatchReceived', () => {
   });
 
   it('makes a message that found no capacity visible again within seconds, not after the visibility timeout, and still fails it', async () => {
-    const noCapacity: JobCompute = { launch: async () => Promise.reject(new ComputeCapacityError('Fargate could not start the task now')), stop: async () => undefined };
+    const noCapacity: JobCompute = {
+      launch: async () => Promise.reject(new ComputeCapacityError('Fargate could not start the task now')),
+      stop: async () => undefined,
+    };
     const { deps, msg, receiptHandle, receiveCount } = await setup(noCapacity);
     expect(receiveCount).toBe(1);
     visibility.length = 0;
@@ -59,7 +72,7 @@ describe('dispatchReceived', () => {
     expect((await receiveAgain()).map((m) => JSON.parse(m.Body!))).toEqual([msg]);
   });
 
-  it('leaves other failures to the queue\'s visibility timeout', async () => {
+  it("leaves other failures to the queue's visibility timeout", async () => {
     const refused: JobCompute = { launch: async () => Promise.reject(new ValidationError('Fargate refused the task: bad image')), stop: async () => undefined };
     const { deps, msg, receiptHandle } = await setup(refused);
     visibility.length = 0;

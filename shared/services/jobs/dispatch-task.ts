@@ -6,7 +6,6 @@ import { TASK_CODE_TTL_SECONDS, TASK_TOKEN_TTL_SECONDS } from '../runners/task-c
 
 export type { DispatchMessage } from '../../model/messages';
 
-
 /**
  * The dispatcher's use case: start compute for one queued task. Idempotent: a task that is no longer queued
  * at this attempt, or already has compute, is left alone; the compute adapter itself is idempotent per
@@ -20,7 +19,10 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
   const refusal = await foreignClassRefusal(deps, job);
   if (refusal) return failRefusedTask(deps, job, msg.taskIndex, msg.attempt, refusal);
   const claims = { workflowId: msg.workflowId, jobId: msg.jobId, taskIndex: msg.taskIndex, attempt: msg.attempt };
-  const [taskToken, taskCode] = await Promise.all([deps.tokens.signTask(claims, TASK_TOKEN_TTL_SECONDS), deps.tokens.signTaskCode(claims, TASK_CODE_TTL_SECONDS)]);
+  const [taskToken, taskCode] = await Promise.all([
+    deps.tokens.signTask(claims, TASK_TOKEN_TTL_SECONDS),
+    deps.tokens.signTaskCode(claims, TASK_CODE_TTL_SECONDS),
+  ]);
   // Per executor, so the dashboard shows Fargate tasks from what Slipway launched (bare tasks emit no ECS service metrics).
   const dimensions = { executor: job.plan.executor.type };
   const { computeId } = await deps.compute
@@ -39,7 +41,13 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
       throw e;
     });
   deps.metrics?.record('TasksLaunched', 1, dimensions);
-  const recorded = await deps.pipelines.updateTask(msg.workflowId, msg.jobId, msg.taskIndex, { status: ['queued', 'running'], attempt: msg.attempt }, { computeId });
+  const recorded = await deps.pipelines.updateTask(
+    msg.workflowId,
+    msg.jobId,
+    msg.taskIndex,
+    { status: ['queued', 'running'], attempt: msg.attempt },
+    { computeId },
+  );
   if (!recorded) await deps.compute.stop(computeId, 'task no longer queued').catch(() => undefined);
 }
 

@@ -17,7 +17,8 @@ const newestFirst = (a: BlobInfo, b: BlobInfo) => b.lastModified.getTime() - a.l
 function checkRelative(value: string, what: string): string {
   const v = value.replace(/^\/+/, '');
   if (!v || v.length > 900) throw new ValidationError(`${what} must be 1-900 characters.`);
-  if (v.split('/').some((s) => s === '..') || /[\u0000-\u001f]/.test(v)) throw new ValidationError(`${what} "${value}" must not contain ".." segments or control characters.`);
+  if (v.split('/').some((s) => s === '..') || /[\u0000-\u001f]/.test(v))
+    throw new ValidationError(`${what} "${value}" must not contain ".." segments or control characters.`);
   return v;
 }
 
@@ -83,7 +84,11 @@ const MAX_RERUN_DEPTH = 50;
  * upstream job is taken from the newest workflow of the chain that ran it (CircleCI: a rerun attaches the
  * workspace persisted by the original's jobs that were not rerun). Also the workflow's `attachedWorkspace`.
  */
-async function upstreamProducers(deps: Deps, workflowId: string, jobName: string): Promise<{ producers: Array<{ workflowId: string; job: Job }>; attached?: string }> {
+async function upstreamProducers(
+  deps: Deps,
+  workflowId: string,
+  jobName: string,
+): Promise<{ producers: Array<{ workflowId: string; job: Job }>; attached?: string }> {
   const chain: Job[][] = [await deps.pipelines.listJobs(workflowId)];
   const ids = [workflowId];
   let wf = await deps.pipelines.getWorkflow(workflowId);
@@ -118,7 +123,9 @@ async function attachedLayerBlobs(deps: Pick<Deps, 'blobs'>, prefix: string): Pr
  */
 export async function attachedWorkspace(deps: Deps, workflowId: string, jobName: string): Promise<Array<{ job: string; url: string; size: number }>> {
   const { producers, attached } = await upstreamProducers(deps, workflowId, jobName);
-  const found = (await Promise.all(producers.map(async (u) => (await deps.blobs.list(workspacePrefix(u.workflowId, u.job.id))).map((b) => ({ b, name: u.job.name }))))).flat();
+  const found = (
+    await Promise.all(producers.map(async (u) => (await deps.blobs.list(workspacePrefix(u.workflowId, u.job.id))).map((b) => ({ b, name: u.job.name }))))
+  ).flat();
   found.sort((x, y) => x.b.lastModified.getTime() - y.b.lastModified.getTime() || (x.b.key < y.b.key ? -1 : 1));
   const all = [...(attached ? await attachedLayerBlobs(deps, attached) : []), ...found];
   return Promise.all(all.map(async ({ b, name }) => ({ job: name, url: await deps.blobs.presignGet(b.key, URL_TTL_SECONDS), size: b.size })));
@@ -167,7 +174,15 @@ async function readResults(deps: Pick<ControlPlaneDeps, 'blobs'>, job: Job): Pro
 export async function listJobTests(deps: Pick<ControlPlaneDeps, 'blobs'>, job: Job) {
   const tests = await readResults(deps, job);
   return {
-    items: tests.map((t) => ({ message: t.message ?? '', source: 'unknown', run_time: t.run_time, file: t.file ?? '', result: t.result, name: t.name, classname: t.classname })),
+    items: tests.map((t) => ({
+      message: t.message ?? '',
+      source: 'unknown',
+      run_time: t.run_time,
+      file: t.file ?? '',
+      result: t.result,
+      name: t.name,
+      classname: t.classname,
+    })),
     next_page_token: null,
   };
 }
@@ -181,7 +196,11 @@ export async function listJobArtifacts(deps: Pick<ControlPlaneDeps, 'blobs'>, jo
       const rest = b.key.slice(prefix.length);
       const slash = rest.indexOf('/');
       const path = rest.slice(slash + 1);
-      return { path, node_index: Number(rest.slice(0, slash)), url: await deps.blobs.presignGet(b.key, URL_TTL_SECONDS, { downloadName: path.split('/').pop() }) };
+      return {
+        path,
+        node_index: Number(rest.slice(0, slash)),
+        url: await deps.blobs.presignGet(b.key, URL_TTL_SECONDS, { downloadName: path.split('/').pop() }),
+      };
     }),
   );
   items.sort((a, b) => a.node_index - b.node_index || a.path.localeCompare(b.path));

@@ -20,7 +20,8 @@ export async function buildJobEnvironment(
   const receivesSecrets = pipelineReceivesSecrets(project, pipeline);
   if (receivesSecrets) for (const v of await deps.projects.listEnvVars(project.slug)) projectVars[v.name] = await deps.cipher.decrypt(v.encryptedValue);
   // The conductor checked access before queueing the job; a restriction added since then still applies here.
-  const contexts = receivesSecrets && job.plan.contexts.length ? await resolveContexts(deps, job.plan.contexts, project, pipeline) : { ok: true as const, variables: {} };
+  const contexts =
+    receivesSecrets && job.plan.contexts.length ? await resolveContexts(deps, job.plan.contexts, project, pipeline) : { ok: true as const, variables: {} };
   if (!contexts.ok) throw new ForbiddenError(contexts.reason, { job: job.id });
   const contextVars = contexts.variables;
   const builtIn: Record<string, string> = {
@@ -53,6 +54,8 @@ export async function buildJobEnvironment(
   if (continuationKey) builtIn.CIRCLE_CONTINUATION_KEY = continuationKey;
   if (!pipeline.vcs.tag) delete builtIn.CIRCLE_TAG;
   if (pipeline.vcs.reviewId) builtIn.CIRCLE_PR_NUMBER = pipeline.vcs.reviewId;
-  const secrets = [...new Set([...Object.values(projectVars), ...Object.values(contextVars), ...(continuationKey ? [continuationKey] : [])])].filter((v) => v.length >= 4);
+  const secrets = [...new Set([...Object.values(projectVars), ...Object.values(contextVars), ...(continuationKey ? [continuationKey] : [])])].filter(
+    (v) => v.length >= 4,
+  );
   return { environment: { ...projectVars, ...contextVars, ...builtIn }, secrets };
 }

@@ -19,7 +19,14 @@ export interface JobReplaySpec {
   job_number: number | null;
   job_name: string;
   workflow_name: string;
-  pipeline: { number: number; revision: string; branch: string | null; tag: string | null; repository_url: string; parameters: Record<string, string | number | boolean> };
+  pipeline: {
+    number: number;
+    revision: string;
+    branch: string | null;
+    tag: string | null;
+    repository_url: string;
+    parameters: Record<string, string | number | boolean>;
+  };
   /** The config the job's workflow came from (a continued pipeline: the continuation config). */
   config: string | null;
   job: JobPlan;
@@ -33,7 +40,9 @@ export interface JobReplaySpec {
 }
 
 /** The keys of the caches a job's tasks restored, once each. */
-const restoredKeys = (job: Job) => [...new Set(job.tasks.flatMap((t) => t.steps.flatMap((s) => s.actions.flatMap((a) => (a.restoredCache ? [a.restoredCache] : [])))))];
+const restoredKeys = (job: Job) => [
+  ...new Set(job.tasks.flatMap((t) => t.steps.flatMap((s) => s.actions.flatMap((a) => (a.restoredCache ? [a.restoredCache] : []))))),
+];
 
 async function restoredCaches(deps: Pick<ControlPlaneDeps, 'blobs'>, project: Project, job: Job): Promise<JobReplaySpec['caches']> {
   return Promise.all(
@@ -45,7 +54,13 @@ async function restoredCaches(deps: Pick<ControlPlaneDeps, 'blobs'>, project: Pr
 }
 
 /** The replay spec of a job; secrets only with `withSecrets` and the admin role (else `ForbiddenError`). */
-export async function jobReplaySpec(deps: Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'cipher' | 'blobs' | 'clock'>, user: User, project: Project, job: Job, withSecrets: boolean): Promise<JobReplaySpec> {
+export async function jobReplaySpec(
+  deps: Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'cipher' | 'blobs' | 'clock'>,
+  user: User,
+  project: Project,
+  job: Job,
+  withSecrets: boolean,
+): Promise<JobReplaySpec> {
   if (withSecrets) authorize(user, project.organizationSlug, 'admin');
   const [pipeline, workflow] = await Promise.all([deps.pipelines.getPipeline(job.pipelineId), deps.pipelines.getWorkflow(job.workflowId)]);
   if (!pipeline || !workflow) throw new NotFoundError(`The pipeline of job ${job.number ?? job.id} no longer exists.`);

@@ -42,22 +42,42 @@ describe('per-task decisions', () => {
     ['a task queued 2 minutes without compute', job('queued', {}), ['redispatch']],
     ['a task queued 30 s without compute', job('queued', {}, { queuedAt: ago(30) }), ['leave']],
     // Policy 4: beyond the maximum runtime.
-    ['a task running beyond the maximum runtime', job('running', { status: 'running', startedAt: ago(3601), heartbeatAt: ago(1), computeId: 'i-1' }), ['time_out']],
+    [
+      'a task running beyond the maximum runtime',
+      job('running', { status: 'running', startedAt: ago(3601), heartbeatAt: ago(1), computeId: 'i-1' }),
+      ['time_out'],
+    ],
     // Policies 5 and 6: silent agents and lost compute.
     ['a running task heard from within the lease', job('running', { status: 'running', startedAt: ago(100), heartbeatAt: ago(59) }), ['leave']],
-    ['a running task silent beyond the lease, retries left', job('running', { status: 'running', startedAt: ago(100), heartbeatAt: ago(61), computeId: 'i-1' }), ['retry']],
-    ['a running task silent beyond the lease, retries spent', job('running', { status: 'running', startedAt: ago(100), heartbeatAt: ago(61) }, { infraRetries: 1 }), ['fail_infrastructure']],
+    [
+      'a running task silent beyond the lease, retries left',
+      job('running', { status: 'running', startedAt: ago(100), heartbeatAt: ago(61), computeId: 'i-1' }),
+      ['retry'],
+    ],
+    [
+      'a running task silent beyond the lease, retries spent',
+      job('running', { status: 'running', startedAt: ago(100), heartbeatAt: ago(61) }, { infraRetries: 1 }),
+      ['fail_infrastructure'],
+    ],
     ['a running task that never beat, started beyond the lease', job('running', { status: 'running', startedAt: ago(61) }), ['retry']],
-    ['a running task whose compute is lost, within the lease', job('running', { status: 'running', startedAt: ago(10), heartbeatAt: ago(1), computeId: 'i-1' }), ['retry'], lost],
+    [
+      'a running task whose compute is lost, within the lease',
+      job('running', { status: 'running', startedAt: ago(10), heartbeatAt: ago(1), computeId: 'i-1' }),
+      ['retry'],
+      lost,
+    ],
     ['a queued task whose compute is lost (an image that cannot be pulled)', job('queued', { computeId: 'ecs-1' }, { queuedAt: ago(10) }), ['retry'], lost],
     ['a queued task with compute, not heard from, not lost', job('queued', { computeId: 'ecs-1' }, { queuedAt: ago(300) }), ['leave']],
     ['a queued task a runner claimed, silent beyond the lease', job('queued', { computeId: 'runner#1', heartbeatAt: ago(61) }), ['retry']],
     ['a queued task without compute a runner claimed, silent', job('queued', { heartbeatAt: ago(61) }), ['redispatch', 'retry']],
   ];
 
-  it.each(table.map(([label, item, kinds, lostCompute]) => ({ label, item, kinds, lostCompute: lostCompute ?? kept })))('$label', ({ item, kinds, lostCompute }) => {
-    expect(decideTask(item.job, item.task, NOW, LIMITS, lostCompute).map((d) => d.kind)).toEqual(kinds);
-  });
+  it.each(table.map(([label, item, kinds, lostCompute]) => ({ label, item, kinds, lostCompute: lostCompute ?? kept })))(
+    '$label',
+    ({ item, kinds, lostCompute }) => {
+      expect(decideTask(item.job, item.task, NOW, LIMITS, lostCompute).map((d) => d.kind)).toEqual(kinds);
+    },
+  );
 
   it('expires with a message naming the limit and the resource class, and stops the compute', () => {
     const { job: j, task } = job('queued', { computeId: 'ecs-1' }, { queuedAt: ago(601) });
@@ -80,7 +100,9 @@ describe('per-task decisions', () => {
       { kind: 'fail_infrastructure', reason: 'compute lost', stopCompute: 'i-1', stopReason: 'agent silent beyond its lease', message: 'Spot interruption' },
     ]);
     const silent = job('running', { status: 'running', startedAt: ago(100), heartbeatAt: ago(61) });
-    expect(decideTask(silent.job, silent.task, NOW, LIMITS)).toEqual([{ kind: 'retry', reason: 'agent silent beyond its lease', stopCompute: undefined, stopReason: 'agent silent beyond its lease' }]);
+    expect(decideTask(silent.job, silent.task, NOW, LIMITS)).toEqual([
+      { kind: 'retry', reason: 'agent silent beyond its lease', stopCompute: undefined, stopReason: 'agent silent beyond its lease' },
+    ]);
   });
 
   it('times out before reaping: a task beyond the maximum runtime ends timedout even when silent', () => {

@@ -48,7 +48,11 @@ export type TaskDecision =
   | ({ kind: 'fail_infrastructure'; reason: string; message?: string } & Stop);
 
 /** Policy 1: a pipeline still `pending` long after its creation lost its trigger message. */
-export function decidePipeline(pipeline: Pick<Pipeline, 'state' | 'createdAt'>, now: number, limits: Pick<ReaperLimits, 'retriggerPendingAfterSeconds'>): PipelineDecision {
+export function decidePipeline(
+  pipeline: Pick<Pipeline, 'state' | 'createdAt'>,
+  now: number,
+  limits: Pick<ReaperLimits, 'retriggerPendingAfterSeconds'>,
+): PipelineDecision {
   if (pipeline.state !== 'pending') return { kind: 'leave', reason: `pipeline is ${pipeline.state}` };
   const age = now - Date.parse(pipeline.createdAt);
   if (age <= limits.retriggerPendingAfterSeconds * 1000) return { kind: 'leave', reason: 'pending within the trigger delay' };

@@ -34,13 +34,24 @@ export interface ReaperOptions {
   lostReason?: string;
 }
 
-export const DEFAULT_REAPER_OPTIONS: ReaperOptions = { infraRetries: 1, maxJobRuntimeSeconds: 5 * 3600, maxQueuedSeconds: 3600, retriggerPendingAfterSeconds: 60 };
+export const DEFAULT_REAPER_OPTIONS: ReaperOptions = {
+  infraRetries: 1,
+  maxJobRuntimeSeconds: 5 * 3600,
+  maxQueuedSeconds: 3600,
+  retriggerPendingAfterSeconds: 60,
+};
 
 type Deps = ControlPlaneDeps;
 
 /** Ends a task that will never report (conditional on its status and attempt) and nudges the conductor. */
 async function endTask(deps: Deps, job: Job, task: TaskState, from: 'queued' | 'running', status: 'infrastructure_fail' | 'timedout' | 'failed', now: number) {
-  const ended = await deps.pipelines.updateTask(job.workflowId, job.id, task.index, { status: from, attempt: task.attempt }, { status, stoppedAt: new Date(now).toISOString() });
+  const ended = await deps.pipelines.updateTask(
+    job.workflowId,
+    job.id,
+    task.index,
+    { status: from, attempt: task.attempt },
+    { status, stoppedAt: new Date(now).toISOString() },
+  );
   if (ended) await sendWorkflowEvent(deps, job.workflowId, { type: 'TaskFinished', jobId: job.id });
   return Boolean(ended);
 }
@@ -58,7 +69,15 @@ async function endTask(deps: Deps, job: Job, task: TaskState, from: 'queued' | '
 export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}): Promise<ReconcileReport> {
   const opts = { ...DEFAULT_REAPER_OPTIONS, ...options };
   const limits: ReaperLimits = { ...opts, leaseSeconds: deps.leaseSeconds };
-  const report: ReconcileReport = { pipelinesRetriggered: 0, workflowsNudged: 0, tasksRedispatched: 0, tasksReaped: 0, tasksRetried: 0, tasksTimedOut: 0, jobsExpired: 0 };
+  const report: ReconcileReport = {
+    pipelinesRetriggered: 0,
+    workflowsNudged: 0,
+    tasksRedispatched: 0,
+    tasksReaped: 0,
+    tasksRetried: 0,
+    tasksTimedOut: 0,
+    jobsExpired: 0,
+  };
   const now = deps.clock.now().getTime();
   if (!opts.workflowIds) {
     for (const pipeline of await deps.pipelines.listPendingPipelines()) {

@@ -27,7 +27,11 @@ export interface SpotInterruptionReport {
  * A Spot instance of a machine pool is about to be reclaimed: the task its runner claimed (its compute id is
  * `machine:<instance id>`) will lose its agent, and is retried at once ({@link handleComputeLost}).
  */
-export async function handleSpotInterruption(deps: ControlPlaneDeps, instanceId: string, options: Partial<ReaperOptions> = {}): Promise<SpotInterruptionReport> {
+export async function handleSpotInterruption(
+  deps: ControlPlaneDeps,
+  instanceId: string,
+  options: Partial<ReaperOptions> = {},
+): Promise<SpotInterruptionReport> {
   const report = await handleComputeLost(deps, machineInstanceComputeId(instanceId), 'The EC2 Spot instance running this job was reclaimed.', options);
   return { instanceId, tasks: report.tasks, retried: report.retried };
 }

@@ -40,10 +40,21 @@ describe('emailWorkflowOutcome', () => {
     await deps.notificationPreferences!.putUser({ userId: committer, email: `committer-${tag}@example.com`, emailNotifications: 'failed_and_fixed' });
     let n = 0;
     const finish = async (status: 'failed' | 'success') => {
-      const pipeline = aPipeline({ projectSlug: slug, number: ++n, trigger: { type: 'api', receivedAt: project.createdAt, actor: { login: actor.login, avatarUrl: null } } });
+      const pipeline = aPipeline({
+        projectSlug: slug,
+        number: ++n,
+        trigger: { type: 'api', receivedAt: project.createdAt, actor: { login: actor.login, avatarUrl: null } },
+      });
       pipeline.vcs.commit = { subject: 'change', body: '', committerEmail: `COMMITTER-${tag}@example.com` };
       await deps.pipelines.createPipeline(pipeline);
-      const workflow = aWorkflow({ projectSlug: slug, pipelineId: pipeline.id, pipelineNumber: n, status, stoppedAt: new Date().toISOString(), createdAt: new Date(Date.now() + n).toISOString() });
+      const workflow = aWorkflow({
+        projectSlug: slug,
+        pipelineId: pipeline.id,
+        pipelineNumber: n,
+        status,
+        stoppedAt: new Date().toISOString(),
+        createdAt: new Date(Date.now() + n).toISOString(),
+      });
       await deps.pipelines.createWorkflow(workflow, [aJob(workflow, { status, number: n })]);
       return workflow.id;
     };

@@ -26,11 +26,17 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 function failures(jobs: Job[]): Array<{ job: Job; step?: string }> {
   return jobs
     .filter((j) => FAILED_JOB.includes(j.status))
-    .map((job) => ({ job, step: job.tasks.flatMap((t) => t.steps).find((s) => s.actions.some((a) => a.status === 'failed' || a.status === 'timedout'))?.name }));
+    .map((job) => ({
+      job,
+      step: job.tasks.flatMap((t) => t.steps).find((s) => s.actions.some((a) => a.status === 'failed' || a.status === 'timedout'))?.name,
+    }));
 }
 
 /** Subject, text and HTML of the notification. */
-export function composeEmail(outcome: Outcome, c: { project: Project; pipeline: Pipeline; workflow: Workflow; jobs: Job[]; publicUrl: string }): Omit<Email, 'to'> {
+export function composeEmail(
+  outcome: Outcome,
+  c: { project: Project; pipeline: Pipeline; workflow: Workflow; jobs: Job[]; publicUrl: string },
+): Omit<Email, 'to'> {
   const { project, pipeline, workflow } = c;
   const branch = pipeline.vcs.branch ?? pipeline.vcs.tag ?? pipeline.vcs.revision.slice(0, 7);
   const word = { failed: 'Failed', fixed: 'Fixed', succeeded: 'Success' }[outcome];
@@ -38,12 +44,16 @@ export function composeEmail(outcome: Outcome, c: { project: Project; pipeline: 
   const wfUrl = `${c.publicUrl}/pipelines/${project.slug}/${pipeline.number}/workflows/${workflow.id}`;
   const jobUrl = (j: Job) => `${wfUrl}/jobs/${j.number ?? ''}`;
   const failed = failures(c.jobs);
-  const commit = pipeline.vcs.commit?.subject ? `Commit ${pipeline.vcs.revision.slice(0, 7)}: ${pipeline.vcs.commit.subject}` : `Commit ${pipeline.vcs.revision.slice(0, 7)}`;
+  const commit = pipeline.vcs.commit?.subject
+    ? `Commit ${pipeline.vcs.revision.slice(0, 7)}: ${pipeline.vcs.commit.subject}`
+    : `Commit ${pipeline.vcs.revision.slice(0, 7)}`;
   const text = [
     `Workflow ${workflow.name} of ${project.slug} on ${branch} ${outcome === 'failed' ? 'failed' : outcome === 'fixed' ? 'is fixed: it succeeded after a failure' : 'succeeded'}.`,
     commit,
     '',
-    ...(failed.length ? ['Failed jobs:', ...failed.map((f) => `- ${f.job.name} (${f.job.status})${f.step ? `, first failing step: ${f.step}` : ''}: ${jobUrl(f.job)}`), ''] : []),
+    ...(failed.length
+      ? ['Failed jobs:', ...failed.map((f) => `- ${f.job.name} (${f.job.status})${f.step ? `, first failing step: ${f.step}` : ''}: ${jobUrl(f.job)}`), '']
+      : []),
     `Workflow: ${wfUrl}`,
     `Change your notification settings in the Slipway web UI: ${c.publicUrl}/settings/project/${project.slug}`,
   ].join('\n');
@@ -83,9 +93,16 @@ export async function emailWorkflowOutcome(deps: Deps, workflowId: string): Prom
   if (!pipeline || !project) return;
   const branch = pipeline.vcs.branch;
   const record = branch
-    ? await deps.notificationPreferences.recordOutcome({ projectSlug: project.slug, branch, workflowName: workflow.name }, { workflowId: workflow.id, status: workflow.status, createdAt: workflow.createdAt })
+    ? await deps.notificationPreferences.recordOutcome(
+        { projectSlug: project.slug, branch, workflowName: workflow.name },
+        { workflowId: workflow.id, status: workflow.status, createdAt: workflow.createdAt },
+      )
     : undefined;
-  const outcome: Outcome = FAILING.includes(workflow.status) ? 'failed' : record?.previousStatus && FAILING.includes(record.previousStatus) ? 'fixed' : 'succeeded';
+  const outcome: Outcome = FAILING.includes(workflow.status)
+    ? 'failed'
+    : record?.previousStatus && FAILING.includes(record.previousStatus)
+      ? 'fixed'
+      : 'succeeded';
   const projectLevel = (await deps.notificationPreferences.getProject(project.slug))?.emailNotifications ?? DEFAULT_EMAIL_LEVEL;
   if (!allows(projectLevel, outcome)) return;
   const to = await recipients(deps, pipeline, outcome);

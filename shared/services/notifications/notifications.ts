@@ -40,18 +40,8 @@ type NotifyDeps = Deps & DeliveryDeps & Parameters<typeof emailWorkflowOutcome>[
 async function postJobStatus(deps: Deps, job: Job): Promise<'pending' | 'final' | 'none'> {
   const status = commitStatusFor(job.status);
   if (!status || job.type === 'approval' || !deps.commitStatuses) return 'none';
-  const [pipeline, project] = await Promise.all([
-    deps.pipelines.getPipeline(job.pipelineId),
-    deps.projects.getProject(job.projectSlug),
-  ]);
-  if (
-    !pipeline ||
-    !project ||
-    !project.slug.startsWith('gh/') ||
-    !reportsGitHubStatus(project) ||
-    !/^[0-9a-f]{40}$/.test(pipeline.vcs.revision)
-  )
-    return 'none';
+  const [pipeline, project] = await Promise.all([deps.pipelines.getPipeline(job.pipelineId), deps.projects.getProject(job.projectSlug)]);
+  if (!pipeline || !project || !project.slug.startsWith('gh/') || !reportsGitHubStatus(project) || !/^[0-9a-f]{40}$/.test(pipeline.vcs.revision)) return 'none';
   await deps.commitStatuses.post(project, {
     revision: pipeline.vcs.revision,
     context: `ci/circleci: ${job.name}`,

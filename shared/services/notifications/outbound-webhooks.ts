@@ -12,7 +12,10 @@ type Deps = Pick<ControlPlaneDeps, 'webhooks' | 'webhookTransport' | 'cipher' | 
 /** CircleCI's limit of outbound webhooks per project. */
 export const MAX_WEBHOOKS_PER_PROJECT = 5;
 
-const Events = z.array(z.enum(['workflow-completed', 'job-completed'])).min(1, 'give at least one event').max(2);
+const Events = z
+  .array(z.enum(['workflow-completed', 'job-completed']))
+  .min(1, 'give at least one event')
+  .max(2);
 const Fields = {
   name: z.string().trim().min(1, 'give the webhook a name').max(100),
   events: Events,
@@ -48,7 +51,16 @@ export function apiWebhook(w: Webhook) {
 }
 
 export function apiDeliveryAttempt(a: DeliveryAttempt) {
-  return { event_id: a.eventId, event_type: a.eventType, attempt: a.attempt, at: a.at, status: a.status ?? null, latency_ms: a.latencyMs, error: a.error ?? null, will_retry: a.willRetry };
+  return {
+    event_id: a.eventId,
+    event_type: a.eventType,
+    attempt: a.attempt,
+    at: a.at,
+    status: a.status ?? null,
+    latency_ms: a.latencyMs,
+    error: a.error ?? null,
+    will_retry: a.willRetry,
+  };
 }
 
 /** The project a webhook scope names (`scope.id` is the project's id). */

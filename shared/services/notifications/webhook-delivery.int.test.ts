@@ -25,7 +25,11 @@ async function startReceiver(statuses: number[] = []) {
     req.on('end', () => {
       const expected = Buffer.from(`v1=${createHmac('sha256', SECRET).update(raw).digest('hex')}`);
       const got = Buffer.from(String(req.headers['circleci-signature'] ?? ''));
-      received.push({ type: String(req.headers['circleci-event-type']), body: JSON.parse(raw), verified: got.length === expected.length && timingSafeEqual(got, expected) });
+      received.push({
+        type: String(req.headers['circleci-event-type']),
+        body: JSON.parse(raw),
+        verified: got.length === expected.length && timingSafeEqual(got, expected),
+      });
       res.writeHead(statuses.shift() ?? 200).end();
     });
   });
@@ -64,7 +68,14 @@ async function setup(statuses: number[] = []) {
   const project = aProject({ slug: 'gh/acme/hooks', name: 'hooks', createdAt: now.toISOString() });
   await deps.projects.createProject(project);
   const receiver = await startReceiver(statuses);
-  const hook = await createWebhook(deps, project, { name: 'ci', events: ['workflow-completed', 'job-completed'], url: receiver.url, 'verify-tls': true, 'signing-secret': SECRET, scope: { id: project.id, type: 'project' } });
+  const hook = await createWebhook(deps, project, {
+    name: 'ci',
+    events: ['workflow-completed', 'job-completed'],
+    url: receiver.url,
+    'verify-tls': true,
+    'signing-secret': SECRET,
+    scope: { id: project.id, type: 'project' },
+  });
   const pipeline = aPipeline({ projectSlug: project.slug });
   await deps.pipelines.createPipeline(pipeline);
   const workflow = aWorkflow({ projectSlug: project.slug, pipelineId: pipeline.id, status: 'failed', stoppedAt: now.toISOString() });
@@ -98,7 +109,11 @@ describe('outbound webhook delivery', () => {
     await s.receiver.close();
 
     expect(s.receiver.received.every((r) => r.verified)).toBe(true);
-    expect(s.receiver.received.map((r) => `${r.type} ${r.body.job?.name ?? r.body.workflow.status}`).sort()).toEqual(['job-completed a', 'job-completed x', 'workflow-completed failed']);
+    expect(s.receiver.received.map((r) => `${r.type} ${r.body.job?.name ?? r.body.workflow.status}`).sort()).toEqual([
+      'job-completed a',
+      'job-completed x',
+      'workflow-completed failed',
+    ]);
     const wf = s.receiver.received.find((r) => r.type === 'workflow-completed')!.body;
     expect(wf).toMatchObject({
       type: 'workflow-completed',
@@ -125,7 +140,11 @@ describe('outbound webhook delivery', () => {
     expect(delays[2]).toBeGreaterThanOrEqual(24);
     expect(delays[2]).toBeLessThanOrEqual(36);
     const log = await s.deps.webhooks!.listAttempts(s.hook.id);
-    expect(log.map((a) => [a.attempt, a.status, a.willRetry])).toEqual([[3, 200, false], [2, 500, true], [1, 500, true]]);
+    expect(log.map((a) => [a.attempt, a.status, a.willRetry])).toEqual([
+      [3, 200, false],
+      [2, 500, true],
+      [1, 500, true],
+    ]);
   });
 
   it('does not retry a 4xx answer, and stops retrying after about a day', async () => {
@@ -165,7 +184,9 @@ describe('GuardedWebhookTransport', () => {
 
   it('accepts a public address, and private ones when the operator allows them', async () => {
     await expect(strict.checkTarget('https://93.184.216.34/hook')).resolves.toBeUndefined();
-    await expect(new GuardedWebhookTransport({ allowPrivate: true, allowLoopback: false, allowHttp: false }).checkTarget('https://10.0.0.5/')).resolves.toBeUndefined();
+    await expect(
+      new GuardedWebhookTransport({ allowPrivate: true, allowLoopback: false, allowHttp: false }).checkTarget('https://10.0.0.5/'),
+    ).resolves.toBeUndefined();
   });
 
   it('refuses at delivery a host that resolves to a loopback address', async () => {

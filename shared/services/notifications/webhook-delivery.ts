@@ -95,7 +95,11 @@ export async function deliverWebhook(deps: DeliveryDeps, msg: DeliverWebhookMess
   const ageSeconds = (now.getTime() - Date.parse(event.createdAt)) / 1000;
   const willRetry = !ok && event.type !== 'ping' && retryable(res.status) && ageSeconds + delay <= RETRY_WINDOW_SECONDS;
   if (willRetry) {
-    await enqueue(deps, { type: 'DeliverWebhook', eventId: event.id, attempt: msg.attempt + 1, notBefore: new Date(now.getTime() + delay * 1000).toISOString() }, delay);
+    await enqueue(
+      deps,
+      { type: 'DeliverWebhook', eventId: event.id, attempt: msg.attempt + 1, notBefore: new Date(now.getTime() + delay * 1000).toISOString() },
+      delay,
+    );
   } else {
     await store.finishEvent(event.id, ok ? 'delivered' : 'failed');
   }
@@ -128,6 +132,14 @@ async function deliveryHeaders(deps: DeliveryDeps, hook: Webhook, event: Webhook
 export async function sendTestEvent(deps: DeliveryDeps, hook: Webhook): Promise<DeliveryAttempt | undefined> {
   const id = randomUUID();
   const now = deps.clock.now().toISOString();
-  await deps.webhooks!.createEvent({ id, webhookId: hook.id, type: 'ping', body: JSON.stringify(pingPayload(id, now, hook)), status: 'pending', attempts: 0, createdAt: now });
+  await deps.webhooks!.createEvent({
+    id,
+    webhookId: hook.id,
+    type: 'ping',
+    body: JSON.stringify(pingPayload(id, now, hook)),
+    status: 'pending',
+    attempts: 0,
+    createdAt: now,
+  });
   return deliverWebhook(deps, { type: 'DeliverWebhook', eventId: id, attempt: 1 });
 }

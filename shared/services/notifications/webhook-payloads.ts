@@ -22,7 +22,13 @@ export interface PayloadSubject {
 const workflowUrl = (s: PayloadSubject) => `${s.publicUrl}/pipelines/${s.project.slug}/${s.pipeline.number}/workflows/${s.workflow.id}`;
 
 /** CircleCI's `workflow-completed` / `job-completed` body (outbound webhooks reference). */
-export function webhookPayload(type: WebhookEventType, id: string, happenedAt: string, webhook: Pick<Webhook, 'id' | 'name'>, s: PayloadSubject): Record<string, unknown> {
+export function webhookPayload(
+  type: WebhookEventType,
+  id: string,
+  happenedAt: string,
+  webhook: Pick<Webhook, 'id' | 'name'>,
+  s: PayloadSubject,
+): Record<string, unknown> {
   const { project, pipeline, workflow, job } = s;
   const vcs = pipeline.vcs;
   return {

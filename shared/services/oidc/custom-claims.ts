@@ -18,7 +18,8 @@ const MAX_AUDIENCES = 20;
 
 /** Seconds of a JSON duration (`1h`, `90m`, `1h30m`), bounded to 5 minutes … 24 hours. */
 export function parseTtl(ttl: string): number {
-  if (!/^([0-9]+(ms|s|m|h|d|w)){1,7}$/.test(ttl)) throw new ValidationError(`ttl "${ttl}" is not a duration: use a number and a unit (ms, s, m, h, d, w), e.g. "1h" or "1h30m".`);
+  if (!/^([0-9]+(ms|s|m|h|d|w)){1,7}$/.test(ttl))
+    throw new ValidationError(`ttl "${ttl}" is not a duration: use a number and a unit (ms, s, m, h, d, w), e.g. "1h" or "1h30m".`);
   const seconds = [...ttl.matchAll(/([0-9]+)(ms|s|m|h|d|w)/g)].reduce((n, m) => n + Number(m[1]) * UNIT_SECONDS[m[2]], 0);
   if (seconds < MIN_TTL_SECONDS || seconds > MAX_TTL_SECONDS) throw new ValidationError(`ttl "${ttl}" is out of range: OIDC tokens live between 5m and 24h.`);
   return Math.floor(seconds);
@@ -37,7 +38,8 @@ function checkAudience(audience: string[]): string[] {
 export async function claimsScope(deps: Deps, orgId: string, projectId?: string): Promise<{ orgSlug: string; project?: Project }> {
   const projects = await deps.projects.listProjects();
   const inOrg = projects.filter((p) => p.organizationId === orgId);
-  if (!inOrg.length) throw new ForbiddenError(`No organization ${orgId} is known to you: use the org_id of one of your projects (GET /api/v2/project/{project-slug}).`);
+  if (!inOrg.length)
+    throw new ForbiddenError(`No organization ${orgId} is known to you: use the org_id of one of your projects (GET /api/v2/project/{project-slug}).`);
   if (projectId === undefined) return { orgSlug: inOrg[0].organizationSlug };
   const project = inOrg.find((p) => p.id === projectId);
   if (!project) throw new ForbiddenError(`No project ${projectId} is known in organization ${orgId}: use the id from GET /api/v2/project/{project-slug}.`);
@@ -73,7 +75,10 @@ export async function patchCustomClaims(deps: Deps, orgId: string, projectId: st
 
 /** Removes the named claims (`claims=audience,ttl`). */
 export async function deleteCustomClaims(deps: Deps, orgId: string, projectId: string | undefined, claims: string | undefined) {
-  const names = (claims ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  const names = (claims ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   if (!names.length) throw new ValidationError('The claims query parameter is required: a comma-separated list of "audience" and "ttl".');
   const unknown = names.find((n) => n !== 'audience' && n !== 'ttl');
   if (unknown) throw new ValidationError(`Unknown claim "${unknown}" in claims: only "audience" and "ttl" can be deleted.`);

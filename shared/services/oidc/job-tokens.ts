@@ -26,7 +26,10 @@ const NS = 'oidc.circleci.com';
 export function vcsOrigin(repoUrl: string): string {
   const scp = /^[\w.-]+@([^:/]+):(.+)$/.exec(repoUrl);
   const path = scp ? `${scp[1]}/${scp[2]}` : repoUrl.replace(/^[a-z+]+:\/\/(?:[^@/]*@)?/i, '');
-  return path.replace(/\.git\/?$/, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  return path
+    .replace(/\.git\/?$/, '')
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '');
 }
 
 /** `refs/heads/<branch>` or `refs/tags/<tag>`. */
@@ -101,6 +104,13 @@ export function discoveryDocument(publicUrl: string) {
     response_types_supported: ['id_token'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['ES256'],
-    claims_supported: ['aud', 'exp', 'iat', 'iss', 'sub', ...['org-id', 'project-id', 'context-ids', 'vcs-origin', 'vcs-ref', 'ssh-rerun', 'pipeline-id', 'workflow-id', 'job-id'].map((c) => `${NS}/${c}`)],
+    claims_supported: [
+      'aud',
+      'exp',
+      'iat',
+      'iss',
+      'sub',
+      ...['org-id', 'project-id', 'context-ids', 'vcs-origin', 'vcs-ref', 'ssh-rerun', 'pipeline-id', 'workflow-id', 'job-id'].map((c) => `${NS}/${c}`),
+    ],
   };
 }

@@ -28,7 +28,10 @@ describe('readConfigSource', () => {
   it('reads .circleci/config.yml, or .circleci/config.yaml, by default', async () => {
     expect(await setup({ '.circleci/config.yml': 'version: 2.1\n' })).toEqual({ ok: true, source: 'version: 2.1\n' });
     expect(await setup({ '.circleci/config.yaml': 'version: 2\n' })).toEqual({ ok: true, source: 'version: 2\n' });
-    expect(await setup({ 'README.md': 'x' })).toEqual({ ok: false, error: { type: 'config-fetch', message: expect.stringContaining('No .circleci/config.yml found') } });
+    expect(await setup({ 'README.md': 'x' })).toEqual({
+      ok: false,
+      error: { type: 'config-fetch', message: expect.stringContaining('No .circleci/config.yml found') },
+    });
   });
 
   it('packs the folder the project setting names, at the commit, into a config that compiles', async () => {
@@ -39,9 +42,15 @@ describe('readConfigSource', () => {
   });
 
   it('says which folder is missing and which file cannot be packed', async () => {
-    expect(await setup(folder, 'ci')).toEqual({ ok: false, error: { type: 'config-fetch', message: expect.stringMatching(/^No ci folder found at [0-9a-f]{12}\. /) } });
+    expect(await setup(folder, 'ci')).toEqual({
+      ok: false,
+      error: { type: 'config-fetch', message: expect.stringMatching(/^No ci folder found at [0-9a-f]{12}\. /) },
+    });
     const bad = await setup({ ...folder, '.circleci/config/jobs/lint.yml': '- not a map\n' }, '.circleci/config');
-    expect(bad).toEqual({ ok: false, error: { type: 'config', message: expect.stringContaining('.circleci/config/jobs/lint.yml: expected a map, got a list') } });
+    expect(bad).toEqual({
+      ok: false,
+      error: { type: 'config', message: expect.stringContaining('.circleci/config/jobs/lint.yml: expected a map, got a list') },
+    });
   });
 });
 

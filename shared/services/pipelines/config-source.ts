@@ -11,10 +11,20 @@ export type ConfigSource = { ok: true; source: string } | { ok: false; error: Pi
 async function packFolder(repos: RepositorySource, project: Project, revision: string, folder: string): Promise<ConfigSource> {
   const at = revision.slice(0, 12);
   const files = repos.listFiles ? await repos.listFiles(project, revision, folder) : undefined;
-  if (!files) return { ok: false, error: { type: 'config-fetch', message: `No ${folder} folder found at ${at}. Add it, or clear the project's config_folder setting to use .circleci/config.yml.` } };
+  if (!files)
+    return {
+      ok: false,
+      error: {
+        type: 'config-fetch',
+        message: `No ${folder} folder found at ${at}. Add it, or clear the project's config_folder setting to use .circleci/config.yml.`,
+      },
+    };
   const yaml = files.filter((f) => /\.ya?ml$/.test(f));
   if (yaml.length > MAX_FOLDER_FILES) {
-    return { ok: false, error: { type: 'config-fetch', message: `${folder} holds ${yaml.length} YAML files at ${at}; at most ${MAX_FOLDER_FILES} can be packed.` } };
+    return {
+      ok: false,
+      error: { type: 'config-fetch', message: `${folder} holds ${yaml.length} YAML files at ${at}; at most ${MAX_FOLDER_FILES} can be packed.` },
+    };
   }
   const entries: PackEntry[] = [];
   for (const file of yaml) entries.push({ path: file, text: (await repos.readFile(project, revision, `${folder}/${file}`)) ?? '' });

@@ -21,13 +21,53 @@ const push = aPipeline({
   projectSlug: project.slug,
   number: 42,
   trigger: { type: 'webhook', receivedAt: '2026-12-01T10:00:00.000Z', actor: { login: 'octocat', avatarUrl: 'https://avatars/octocat' } },
-  vcs: { providerName: 'GitHub', originRepositoryUrl: project.repoUrl, targetRepositoryUrl: project.repoUrl, revision: SHA, branch: 'main', commit: { subject: 'Fix the build', body: 'Details.' } },
+  vcs: {
+    providerName: 'GitHub',
+    originRepositoryUrl: project.repoUrl,
+    targetRepositoryUrl: project.repoUrl,
+    revision: SHA,
+    branch: 'main',
+    commit: { subject: 'Fix the build', body: 'Details.' },
+  },
   eventValues: { 'git.base_revision': BEFORE },
 });
 
 describe('pipeline values from the trigger', () => {
   it('supplies every documented value a GitHub push can answer', async () => {
-    const v = await read(push, ['id', 'number', 'project.git_url', 'project.type', 'project.slug', 'git.branch', 'git.tag', 'git.revision', 'git.base_revision', 'git.branch.is_default', 'git.repo_url', 'git.repo_owner', 'git.repo_name', 'git.commit.url', 'git.commit.subject', 'git.commit.body', 'config.repository.name', 'config.file_path', 'config.ref', 'config.sha', 'trigger.received_at', 'trigger.type', 'trigger_source', 'event.name', 'event.action', 'event.github.after', 'event.github.ref', 'event.github.head_commit.url', 'event.github.sender.login', 'event.github.repository.owner.login', 'integration_source', 'schedule.name']);
+    const v = await read(push, [
+      'id',
+      'number',
+      'project.git_url',
+      'project.type',
+      'project.slug',
+      'git.branch',
+      'git.tag',
+      'git.revision',
+      'git.base_revision',
+      'git.branch.is_default',
+      'git.repo_url',
+      'git.repo_owner',
+      'git.repo_name',
+      'git.commit.url',
+      'git.commit.subject',
+      'git.commit.body',
+      'config.repository.name',
+      'config.file_path',
+      'config.ref',
+      'config.sha',
+      'trigger.received_at',
+      'trigger.type',
+      'trigger_source',
+      'event.name',
+      'event.action',
+      'event.github.after',
+      'event.github.ref',
+      'event.github.head_commit.url',
+      'event.github.sender.login',
+      'event.github.repository.owner.login',
+      'integration_source',
+      'schedule.name',
+    ]);
     expect(v).toEqual({
       id: push.id,
       number: '42',
@@ -65,8 +105,23 @@ describe('pipeline values from the trigger', () => {
   });
 
   it('describes a pull request with its action, head and base', async () => {
-    const pr: Pipeline = { ...push, vcs: { ...push.vcs, branch: 'feature', reviewId: '5', reviewUrl: 'https://github.com/acme/demo/pull/5' }, eventValues: { 'event.action': 'synchronize', 'event.github.pull_request.base.ref': 'main' } };
-    const v = await read(pr, ['event.name', 'event.action', 'event.github.pull_request.number', 'event.github.pull_request.url', 'event.github.pull_request.head.ref', 'event.github.pull_request.head.sha', 'event.github.pull_request.base.ref', 'event.github.after', 'git.branch.is_default', 'git.base_revision']);
+    const pr: Pipeline = {
+      ...push,
+      vcs: { ...push.vcs, branch: 'feature', reviewId: '5', reviewUrl: 'https://github.com/acme/demo/pull/5' },
+      eventValues: { 'event.action': 'synchronize', 'event.github.pull_request.base.ref': 'main' },
+    };
+    const v = await read(pr, [
+      'event.name',
+      'event.action',
+      'event.github.pull_request.number',
+      'event.github.pull_request.url',
+      'event.github.pull_request.head.ref',
+      'event.github.pull_request.head.sha',
+      'event.github.pull_request.base.ref',
+      'event.github.after',
+      'git.branch.is_default',
+      'git.base_revision',
+    ]);
     expect(v).toEqual({
       'event.name': 'pull_request',
       'event.action': 'synchronize',
@@ -83,14 +138,52 @@ describe('pipeline values from the trigger', () => {
 
   it('names the schedule of a scheduled pipeline and leaves the GitHub event values empty', async () => {
     const schedule = { id: 'sched-1', name: 'nightly' } as Schedule;
-    const scheduled: Pipeline = { ...push, trigger: { ...push.trigger, type: 'scheduled_pipeline' }, vcs: { ...push.vcs, branch: undefined, tag: 'v1.0' }, eventValues: undefined };
-    const v = await read(scheduled, ['schedule.name', 'schedule.id', 'trigger.type', 'trigger.id', 'trigger_source', 'event.name', 'event.github.sender.login', 'git.tag', 'git.branch', 'config.ref'], schedule);
-    expect(v).toEqual({ 'schedule.name': 'nightly', 'schedule.id': 'sched-1', 'trigger.type': 'schedule', 'trigger.id': 'sched-1', trigger_source: 'scheduled_pipeline', 'event.name': 'schedule', 'event.github.sender.login': '', 'git.tag': 'v1.0', 'git.branch': '', 'config.ref': 'refs/tags/v1.0' });
+    const scheduled: Pipeline = {
+      ...push,
+      trigger: { ...push.trigger, type: 'scheduled_pipeline' },
+      vcs: { ...push.vcs, branch: undefined, tag: 'v1.0' },
+      eventValues: undefined,
+    };
+    const v = await read(
+      scheduled,
+      [
+        'schedule.name',
+        'schedule.id',
+        'trigger.type',
+        'trigger.id',
+        'trigger_source',
+        'event.name',
+        'event.github.sender.login',
+        'git.tag',
+        'git.branch',
+        'config.ref',
+      ],
+      schedule,
+    );
+    expect(v).toEqual({
+      'schedule.name': 'nightly',
+      'schedule.id': 'sched-1',
+      'trigger.type': 'schedule',
+      'trigger.id': 'sched-1',
+      trigger_source: 'scheduled_pipeline',
+      'event.name': 'schedule',
+      'event.github.sender.login': '',
+      'git.tag': 'v1.0',
+      'git.branch': '',
+      'config.ref': 'refs/tags/v1.0',
+    });
   });
 
   it('reads every documented value, and the deploy and trigger parameter values, without an error (empty when not supplied)', async () => {
     const api: Pipeline = { ...push, trigger: { ...push.trigger, type: 'api' }, eventValues: undefined };
-    const v = await read(api, [...DOCUMENTED_PIPELINE_VALUES, 'deploy.component_name', 'trigger_parameters.webhook.body', 'trigger_parameters.circleci.event_type', 'git.repo_id', 'git.commit.author_login']);
+    const v = await read(api, [
+      ...DOCUMENTED_PIPELINE_VALUES,
+      'deploy.component_name',
+      'trigger_parameters.webhook.body',
+      'trigger_parameters.circleci.event_type',
+      'git.repo_id',
+      'git.commit.author_login',
+    ]);
     expect(v['event.name']).toBe('api');
     expect(v['trigger.type']).toBe('api');
     expect(v['event.github.sender.login']).toBeUndefined();
@@ -102,7 +195,9 @@ describe('pipeline values from the trigger', () => {
   });
 
   it('takes documented values given flat, as the circleci CLI sends them to config process', () => {
-    const v = flattenPipelineValues(pipelineValuesFrom({ 'git.branch': 'dev', 'event.name': 'push', 'git.commit.subject': 'x', 'schedule.name': 'nightly', 'not.documented': 'y' }));
+    const v = flattenPipelineValues(
+      pipelineValuesFrom({ 'git.branch': 'dev', 'event.name': 'push', 'git.commit.subject': 'x', 'schedule.name': 'nightly', 'not.documented': 'y' }),
+    );
     expect(v).toMatchObject({ 'git.branch': 'dev', 'event.name': 'push', 'git.commit.subject': 'x', 'schedule.name': 'nightly', 'schedule.id': '' });
     expect(v['not.documented']).toBeUndefined();
   });

@@ -89,7 +89,12 @@ export function pipelineValuesOf(pipeline: Pipeline, project: Project, schedule?
   return {
     id: pipeline.id,
     number: pipeline.number,
-    git: { branch: vcs.branch, tag: vcs.tag, revision: vcs.revision, ...(typeof pipeline.eventValues?.['git.base_revision'] === 'string' ? { base_revision: pipeline.eventValues['git.base_revision'] } : {}) },
+    git: {
+      branch: vcs.branch,
+      tag: vcs.tag,
+      revision: vcs.revision,
+      ...(typeof pipeline.eventValues?.['git.base_revision'] === 'string' ? { base_revision: pipeline.eventValues['git.base_revision'] } : {}),
+    },
     project: { git_url: project.repoUrl, type: 'github' },
     trigger_source: pipeline.trigger.type === 'webhook' ? 'webhook' : pipeline.trigger.type === 'scheduled_pipeline' ? 'scheduled_pipeline' : 'api',
     ...(schedule ? { schedule: { name: schedule.name, id: schedule.id } } : {}),

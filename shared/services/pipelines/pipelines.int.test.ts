@@ -80,8 +80,9 @@ describe('processPipeline', () => {
     expect(new Set(jobs.map((j) => j.name)).size).toBe(WORKFLOWS * JOBS_PER_WORKFLOW);
   }, 60_000);
 
-  it('keeps a small pipeline\'s config and plan on its item, writing nothing to the bucket', async () => {
-    const source = 'version: 2.1\njobs:\n  build:\n    docker: [{ image: cimg/base:stable }]\n    steps: [checkout, { run: make test }]\nworkflows:\n  main:\n    jobs: [build]\n';
+  it("keeps a small pipeline's config and plan on its item, writing nothing to the bucket", async () => {
+    const source =
+      'version: 2.1\njobs:\n  build:\n    docker: [{ image: cimg/base:stable }]\n    steps: [checkout, { run: make test }]\nworkflows:\n  main:\n    jobs: [build]\n';
     const { deps, pipeline } = await runPipeline(source);
     expect(pipeline.state).toBe('created');
     expect(pipeline).toMatchObject({ configSource: source, plan: { workflows: [expect.objectContaining({ name: 'main' })] } });
@@ -94,7 +95,9 @@ describe('processPipeline', () => {
   });
 
   it('stores config just over the inline limit in the bucket, and a later small config on the item in its place', async () => {
-    const { deps, pipeline } = await runPipeline('version: 2.1\njobs:\n  build:\n    docker: [{ image: cimg/base:stable }]\n    steps: [checkout]\nworkflows:\n  main:\n    jobs: [build]\n');
+    const { deps, pipeline } = await runPipeline(
+      'version: 2.1\njobs:\n  build:\n    docker: [{ image: cimg/base:stable }]\n    steps: [checkout]\nworkflows:\n  main:\n    jobs: [build]\n',
+    );
     const large = `# ${'x'.repeat(INLINE_PIPELINE_CONFIG_MAX_BYTES)}\n`;
     const toBucket = await storePipelineConfig(deps, pipeline.id, { source: large });
     expect(toBucket).toEqual({ configKey: `pipelines/${pipeline.id}/config.yml`, configSource: undefined });

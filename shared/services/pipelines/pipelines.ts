@@ -100,7 +100,11 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
   } catch (e) {
     return void (await fail(deps, pipeline, [{ type: 'config-fetch', message: (e as Error).message }]));
   }
-  const vcs = { ...pipeline.vcs, revision: commit.revision, commit: { subject: commit.subject, body: commit.body, ...(commit.committerEmail ? { committerEmail: commit.committerEmail } : {}) } };
+  const vcs = {
+    ...pipeline.vcs,
+    revision: commit.revision,
+    commit: { subject: commit.subject, body: commit.body, ...(commit.committerEmail ? { committerEmail: commit.committerEmail } : {}) },
+  };
   if (!read.ok) return void (await fail(deps, { ...pipeline, vcs }, [read.error]));
   const source = read.source;
   const schedule = pipeline.scheduleId ? await deps.schedules.getSchedule(pipeline.scheduleId) : undefined;
@@ -109,7 +113,10 @@ export async function processPipeline(deps: ControlPlaneDeps, pipelineId: string
     pipeline: pipelineValuesOf({ ...pipeline, vcs }, project, schedule),
   });
   if (!compiled.ok) {
-    const errors = compiled.problems.map((p) => ({ type: 'config' as const, message: `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}` }));
+    const errors = compiled.problems.map((p) => ({
+      type: 'config' as const,
+      message: `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`,
+    }));
     return void (await fail(deps, { ...pipeline, vcs }, errors, source));
   }
 
@@ -197,11 +204,17 @@ export async function createPlanWorkflows(
 
 /** Tells the conductor about new workflows (deduplicated per workflow, so a retry announces nothing twice). */
 export async function announceWorkflows(deps: Pick<ControlPlaneDeps, 'queue'>, workflowIds: string[]): Promise<void> {
-  for (const id of workflowIds) await deps.queue.send('events', { workflowId: id, event: { type: 'WorkflowCreated' } }, { groupId: id, deduplicationId: `${id}:created` });
+  for (const id of workflowIds)
+    await deps.queue.send('events', { workflowId: id, event: { type: 'WorkflowCreated' } }, { groupId: id, deduplicationId: `${id}:created` });
 }
 
 /** Ends a pending pipeline `errored`; the config source, when there was one, is kept for `GET .../config`. */
-async function fail(deps: Pick<ControlPlaneDeps, 'pipelines' | 'clock' | 'blobs'>, pipeline: Pipeline, errors: PipelineError[], source?: string): Promise<void> {
+async function fail(
+  deps: Pick<ControlPlaneDeps, 'pipelines' | 'clock' | 'blobs'>,
+  pipeline: Pipeline,
+  errors: PipelineError[],
+  source?: string,
+): Promise<void> {
   const stored = source === undefined ? {} : await storePipelineConfig(deps, pipeline.id, { source });
   await deps.pipelines.updatePipeline(pipeline.id, 'pending', {
     state: 'errored',

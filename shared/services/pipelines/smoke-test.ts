@@ -64,7 +64,8 @@ async function createSmokeProject(deps: ControlPlaneDeps): Promise<Project> {
 /** Serves the smoke-test project's repository (one commit holding the built-in config); every other project goes to `inner`. */
 export class BuiltinRepositorySource implements RepositorySource {
   constructor(private readonly inner: RepositorySource) {
-    if (inner.listFiles) this.listFiles = (project, revision, dir) => (builtin(project) ? Promise.resolve(undefined) : inner.listFiles!(project, revision, dir));
+    if (inner.listFiles)
+      this.listFiles = (project, revision, dir) => (builtin(project) ? Promise.resolve(undefined) : inner.listFiles!(project, revision, dir));
   }
 
   listFiles?: RepositorySource['listFiles'];

@@ -23,7 +23,8 @@ export function ownerOf(owner: { id?: string; slug?: string }): { slug: string; 
 export async function createContext(deps: Deps, user: User, input: { name: string; owner: { id?: string; slug?: string } }): Promise<Context> {
   const owner = ownerOf(input.owner);
   authorize(user, owner.slug, 'admin');
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(input.name)) throw new ValidationError(`Invalid context name "${input.name}": use letters, digits, ".", "_" and "-" (at most 100).`);
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(input.name))
+    throw new ValidationError(`Invalid context name "${input.name}": use letters, digits, ".", "_" and "-" (at most 100).`);
   const context: Context = { id: randomUUID(), name: input.name, ownerSlug: owner.slug, ownerId: owner.id, createdAt: deps.clock.now().toISOString() };
   if (!(await deps.contexts.createContext(context))) throw new ConflictError(`A context named ${input.name} exists already in ${owner.slug}.`);
   return context;
@@ -39,22 +40,39 @@ export async function contextFor(deps: Deps, user: User, id: string, role: Role)
 
 export async function putContextVariable(deps: Deps, context: Context, name: string, value: string) {
   const now = deps.clock.now().toISOString();
-  const stored = await deps.contexts.putVariable({ contextId: context.id, name, encryptedValue: await deps.cipher.encrypt(value), createdAt: now, updatedAt: now });
+  const stored = await deps.contexts.putVariable({
+    contextId: context.id,
+    name,
+    encryptedValue: await deps.cipher.encrypt(value),
+    createdAt: now,
+    updatedAt: now,
+  });
   return { variable: stored.name, context_id: context.id, created_at: stored.createdAt, updated_at: stored.updatedAt, value: maskValue(value) };
 }
 
 export async function listContextVariables(deps: Deps, context: Context) {
   const vars = await deps.contexts.listVariables(context.id);
   return Promise.all(
-    vars.map(async (v) => ({ variable: v.name, context_id: context.id, created_at: v.createdAt, updated_at: v.updatedAt, value: maskValue(await deps.cipher.decrypt(v.encryptedValue)) })),
+    vars.map(async (v) => ({
+      variable: v.name,
+      context_id: context.id,
+      created_at: v.createdAt,
+      updated_at: v.updatedAt,
+      value: maskValue(await deps.cipher.decrypt(v.encryptedValue)),
+    })),
   );
 }
 
-export async function addRestriction(deps: Deps & Pick<ControlPlaneDeps, 'projects'>, context: Context, input: { type: string; value: string }): Promise<ContextRestriction> {
+export async function addRestriction(
+  deps: Deps & Pick<ControlPlaneDeps, 'projects'>,
+  context: Context,
+  input: { type: string; value: string },
+): Promise<ContextRestriction> {
   let name = input.value;
   if (input.type === 'project') {
     const project = (await deps.projects.listProjects()).find((p) => p.id === input.value);
-    if (!project || project.organizationSlug !== context.ownerSlug) throw new ValidationError(`No project with id ${input.value} in ${context.ownerSlug}; give a project id of this organisation.`);
+    if (!project || project.organizationSlug !== context.ownerSlug)
+      throw new ValidationError(`No project with id ${input.value} in ${context.ownerSlug}; give a project id of this organisation.`);
     name = project.name;
   } else if (input.type === 'expression') {
     try {
@@ -65,7 +83,14 @@ export async function addRestriction(deps: Deps & Pick<ControlPlaneDeps, 'projec
   } else {
     throw new ValidationError(`Unknown restriction type "${input.type}": use project or expression.`);
   }
-  const restriction: ContextRestriction = { id: randomUUID(), contextId: context.id, type: input.type as ContextRestriction['type'], value: input.value, name, createdAt: deps.clock.now().toISOString() };
+  const restriction: ContextRestriction = {
+    id: randomUUID(),
+    contextId: context.id,
+    type: input.type as ContextRestriction['type'],
+    value: input.value,
+    name,
+    createdAt: deps.clock.now().toISOString(),
+  };
   await deps.contexts.putRestriction(restriction);
   return restriction;
 }
@@ -85,7 +110,8 @@ async function denial(deps: Pick<ControlPlaneDeps, 'contexts'>, context: Context
       return false;
     }
   };
-  if (expressions.length && !expressions.some((r) => matches(r.value))) return `context ${context.name} is restricted by an expression this pipeline does not match`;
+  if (expressions.length && !expressions.some((r) => matches(r.value)))
+    return `context ${context.name} is restricted by an expression this pipeline does not match`;
   return undefined;
 }
 

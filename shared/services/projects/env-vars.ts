@@ -13,7 +13,11 @@ export async function putEnvVar(deps: Pick<ControlPlaneDeps, 'projects' | 'ciphe
   return { name, value: maskValue(value), created_at: createdAt };
 }
 
-const masked = async (deps: Pick<ControlPlaneDeps, 'cipher'>, v: StoredEnvVar) => ({ name: v.name, value: maskValue(await deps.cipher.decrypt(v.encryptedValue)), created_at: v.createdAt });
+const masked = async (deps: Pick<ControlPlaneDeps, 'cipher'>, v: StoredEnvVar) => ({
+  name: v.name,
+  value: maskValue(await deps.cipher.decrypt(v.encryptedValue)),
+  created_at: v.createdAt,
+});
 
 export async function listEnvVars(deps: Pick<ControlPlaneDeps, 'projects' | 'cipher'>, slug: string) {
   const vars = await deps.projects.listEnvVars(slug);

@@ -1,30 +1,22 @@
 import { aProject } from '../../ports/project-store.contract';
 import { retryDelay } from '../../adapters/vcs/github-retry';
-import {
-  apiFeatureFlags,
-  apiProjectSettings,
-  parseFeatureFlags,
-  parseSettingsPatch,
-} from './project-settings';
+import { apiFeatureFlags, apiProjectSettings, parseFeatureFlags, parseSettingsPatch } from './project-settings';
 
 describe('project settings', () => {
   it('rejects bad v2 patches with CircleCI’s messages', () => {
     expect(() => parseSettingsPatch({})).toThrow('No JSON fields found.');
     expect(() => parseSettingsPatch({ incorrect: {} })).toThrow("Unexpected JSON field 'incorrect'");
-    expect(() => parseSettingsPatch({ advanced: { incorrect: true } })).toThrow(
-      "Unknown advanced setting 'incorrect'.",
-    );
-    expect(() => parseSettingsPatch({ advanced: { autocancel_builds: 'yes' } })).toThrow(
-      "Setting 'autocancel_builds' must be boolean.",
-    );
+    expect(() => parseSettingsPatch({ advanced: { incorrect: true } })).toThrow("Unknown advanced setting 'incorrect'.");
+    expect(() => parseSettingsPatch({ advanced: { autocancel_builds: 'yes' } })).toThrow("Setting 'autocancel_builds' must be boolean.");
     expect(() =>
       parseSettingsPatch({
         advanced: { pr_only_branch_overrides: Array.from({ length: 101 }, (_, i) => `b${i}`) },
       }),
     ).toThrow(/up to 100 branches/);
-    expect(
-      parseSettingsPatch({ advanced: { build_fork_prs: true, pr_only_branch_overrides: ['main', 'main'] } }),
-    ).toEqual({ buildForkPrs: true, prOnlyBranchOverrides: ['main'] });
+    expect(parseSettingsPatch({ advanced: { build_fork_prs: true, pr_only_branch_overrides: ['main', 'main'] } })).toEqual({
+      buildForkPrs: true,
+      prOnlyBranchOverrides: ['main'],
+    });
   });
 
   it('shows the same settings as v2 advanced and v1.1 feature flags, with CircleCI defaults', () => {
@@ -64,9 +56,7 @@ describe('retryDelay', () => {
   it('backs off on server errors, waits for rate limits and gives up on client errors', () => {
     expect(retryDelay(err(502), 0, 0)).toBe(250);
     expect(retryDelay(err(503), 2, 0)).toBe(1000);
-    expect(
-      retryDelay(err(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '100' }), 0, 90_000),
-    ).toBe(11_000);
+    expect(retryDelay(err(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '100' }), 0, 90_000)).toBe(11_000);
     expect(retryDelay(err(429, { 'retry-after': '3' }), 0, 0)).toBe(3000);
     expect(retryDelay(err(403, {}, 'You have exceeded a secondary rate limit'), 0, 0)).toBe(60_000);
     expect(retryDelay(err(404), 0, 0)).toBeUndefined();

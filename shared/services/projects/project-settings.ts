@@ -86,23 +86,20 @@ export function settingsWriteRole(project: Project): 'admin' | 'member' {
 
 /** Validates a v2 PATCH body with CircleCI's messages; resolves the changes as stored fields. */
 export function parseSettingsPatch(body: unknown): Partial<AdvancedSettings> {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new ValidationError('Invalid JSON body.');
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('Invalid JSON body.');
   const keys = Object.keys(body);
   if (keys.length === 0) throw new ValidationError('No JSON fields found.');
   const unexpected = keys.find((k) => k !== 'advanced');
   if (unexpected) throw new ValidationError(`Unexpected JSON field '${unexpected}'`);
   const advanced = (body as { advanced: unknown }).advanced;
-  if (!advanced || typeof advanced !== 'object' || Array.isArray(advanced))
-    throw new ValidationError("Field 'advanced' must be an object of settings.");
+  if (!advanced || typeof advanced !== 'object' || Array.isArray(advanced)) throw new ValidationError("Field 'advanced' must be an object of settings.");
   if (Object.keys(advanced).length === 0) throw new ValidationError('No JSON fields found.');
   const changes: Partial<AdvancedSettings> = {};
   for (const [name, value] of Object.entries(advanced)) {
     if (name === 'pr_only_branch_overrides') {
       if (!Array.isArray(value) || value.some((b) => typeof b !== 'string' || !b))
         throw new ValidationError("Setting 'pr_only_branch_overrides' must be an array of branch names.");
-      if (value.length > 100)
-        throw new ValidationError("Field 'pr_only_branch_overrides' only supports up to 100 branches.");
+      if (value.length > 100) throw new ValidationError("Field 'pr_only_branch_overrides' only supports up to 100 branches.");
       changes.prOnlyBranchOverrides = [...new Set(value as string[])];
       continue;
     }
@@ -123,28 +120,19 @@ export function parseSettingsPatch(body: unknown): Partial<AdvancedSettings> {
 export function parseFeatureFlags(body: unknown): Partial<AdvancedSettings> {
   const flags = (body as { feature_flags?: unknown } | undefined)?.feature_flags;
   if (!flags || typeof flags !== 'object' || Array.isArray(flags) || Object.keys(flags).length === 0) {
-    throw new ValidationError(
-      'Send {"feature_flags": {"<flag>": true|false}}, e.g. {"feature_flags": {"build-fork-prs": true}}.',
-    );
+    throw new ValidationError('Send {"feature_flags": {"<flag>": true|false}}, e.g. {"feature_flags": {"build-fork-prs": true}}.');
   }
   const changes: Partial<AdvancedSettings> = {};
   for (const [name, value] of Object.entries(flags)) {
     const v2 = V1_FLAGS[name];
-    if (!v2)
-      throw new ValidationError(
-        `Unknown feature flag '${name}'. Known flags: ${Object.keys(V1_FLAGS).join(', ')}.`,
-      );
+    if (!v2) throw new ValidationError(`Unknown feature flag '${name}'. Known flags: ${Object.keys(V1_FLAGS).join(', ')}.`);
     if (typeof value !== 'boolean') throw new ValidationError(`Feature flag '${name}' must be boolean.`);
     (changes as Record<string, boolean>)[FLAGS[v2][0]] = value;
   }
   return changes;
 }
 
-export async function updateProjectSettings(
-  deps: Pick<ControlPlaneDeps, 'projects'>,
-  project: Project,
-  changes: Partial<AdvancedSettings>,
-): Promise<Project> {
+export async function updateProjectSettings(deps: Pick<ControlPlaneDeps, 'projects'>, project: Project, changes: Partial<AdvancedSettings>): Promise<Project> {
   const updated = await deps.projects.updateSettings(project.slug, { ...settingsOf(project), ...changes });
   if (!updated) throw new NotFoundError('Project not found', { slug: project.slug });
   return updated;
@@ -152,9 +140,7 @@ export async function updateProjectSettings(
 
 /** A pull request from a fork: its head repository differs from the project's. */
 export function isForkedPullRequest(pipeline: Pipeline): boolean {
-  return (
-    Boolean(pipeline.vcs.reviewId) && pipeline.vcs.originRepositoryUrl !== pipeline.vcs.targetRepositoryUrl
-  );
+  return Boolean(pipeline.vcs.reviewId) && pipeline.vcs.originRepositoryUrl !== pipeline.vcs.targetRepositoryUrl;
 }
 
 /** Whether jobs of this pipeline may see project env vars and context secrets (fork PR policy). */

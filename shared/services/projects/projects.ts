@@ -47,7 +47,9 @@ export async function addProject(
 export function vcsRepositoryUrl(deps: Pick<ControlPlaneDeps, 'githubWebUrl'>, slug: string): string {
   const s = parseSlug(slug);
   if (s.vcs !== 'gh') {
-    throw new ValidationError(`Slipway finds repositories by itself only on GitHub; for ${s.slug} send {"repo_url": "<clone URL>"} in the request body.`, { slug: s.slug });
+    throw new ValidationError(`Slipway finds repositories by itself only on GitHub; for ${s.slug} send {"repo_url": "<clone URL>"} in the request body.`, {
+      slug: s.slug,
+    });
   }
   if (!deps.githubWebUrl) {
     throw new ValidationError(
@@ -61,7 +63,8 @@ export function vcsRepositoryUrl(deps: Pick<ControlPlaneDeps, 'githubWebUrl'>, s
 export async function getProjectOrThrow(deps: Pick<ControlPlaneDeps, 'projects'>, slug: string): Promise<Project> {
   const normalized = SLUG.test(slug) ? parseSlug(slug).slug : slug;
   // Organisation and repository names are case-insensitive on GitHub and Bitbucket, and so on CircleCI.
-  const project = (await deps.projects.getProject(normalized)) ?? (await deps.projects.listProjects()).find((p) => p.slug.toLowerCase() === normalized.toLowerCase());
+  const project =
+    (await deps.projects.getProject(normalized)) ?? (await deps.projects.listProjects()).find((p) => p.slug.toLowerCase() === normalized.toLowerCase());
   if (!project) throw new NotFoundError('Project not found', { slug });
   return project;
 }

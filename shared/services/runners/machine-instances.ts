@@ -32,7 +32,14 @@ export const isMachineCredential = (token: string): boolean => token.startsWith(
 export interface InstanceLaunching {
   source: 'aws.autoscaling';
   'detail-type': 'EC2 Instance-launch Lifecycle Action';
-  detail: { EC2InstanceId: string; AutoScalingGroupName: string; LifecycleHookName: string; LifecycleActionToken: string; Origin?: string; Destination?: string };
+  detail: {
+    EC2InstanceId: string;
+    AutoScalingGroupName: string;
+    LifecycleHookName: string;
+    LifecycleActionToken: string;
+    Origin?: string;
+    Destination?: string;
+  };
 }
 
 export function isInstanceLaunching(event: unknown): event is InstanceLaunching {
@@ -53,7 +60,10 @@ const actionOf = (e: InstanceLaunching): LifecycleAction => ({
  * when it leaves the pool for service (the hook fires again then). A redelivered event replaces a credential not
  * yet used; one already used (the instance has claimed) is kept. Resolves whether a credential was issued.
  */
-export async function handleInstanceLaunching(deps: Pick<ControlPlaneDeps, 'machinePool' | 'runners' | 'clock'>, event: InstanceLaunching): Promise<{ instanceId: string; issued: boolean }> {
+export async function handleInstanceLaunching(
+  deps: Pick<ControlPlaneDeps, 'machinePool' | 'runners' | 'clock'>,
+  event: InstanceLaunching,
+): Promise<{ instanceId: string; issued: boolean }> {
   const pool = deps.machinePool;
   const action = actionOf(event);
   const resourceClass = pool?.classOfGroup(action.groupName);
@@ -82,12 +92,21 @@ export async function handleInstanceLaunching(deps: Pick<ControlPlaneDeps, 'mach
  * Checks a machine instance credential: issued to that instance, unexpired, not used for a claim yet, and for the
  * class the runner names (when it names one). Compared as hashes in constant time. Throws `UnauthorizedError`.
  */
-export async function authenticateMachineInstance(deps: Pick<ControlPlaneDeps, 'runners' | 'clock'>, credential: string, resourceClass: string | undefined): Promise<MachineInstance> {
+export async function authenticateMachineInstance(
+  deps: Pick<ControlPlaneDeps, 'runners' | 'clock'>,
+  credential: string,
+  resourceClass: string | undefined,
+): Promise<MachineInstance> {
   const instanceId = credential.split('.')[1] ?? '';
   const instance = isInstanceId(instanceId) ? await deps.runners.getMachineInstance(instanceId) : undefined;
-  const matches = !!instance && instance.credentialHash.length === 64 && timingSafeEqual(Buffer.from(hashToken(credential), 'hex'), Buffer.from(instance.credentialHash, 'hex'));
-  if (!instance || !matches) throw new UnauthorizedError('Invalid machine instance credential: the control plane issues one to each machine instance when it launches.');
-  if (Date.parse(instance.credentialExpiresAt) <= deps.clock.now().getTime()) throw new UnauthorizedError(`The credential of instance ${instanceId} expired; the instance is replaced.`);
+  const matches =
+    !!instance &&
+    instance.credentialHash.length === 64 &&
+    timingSafeEqual(Buffer.from(hashToken(credential), 'hex'), Buffer.from(instance.credentialHash, 'hex'));
+  if (!instance || !matches)
+    throw new UnauthorizedError('Invalid machine instance credential: the control plane issues one to each machine instance when it launches.');
+  if (Date.parse(instance.credentialExpiresAt) <= deps.clock.now().getTime())
+    throw new UnauthorizedError(`The credential of instance ${instanceId} expired; the instance is replaced.`);
   if (instance.claimedTask) throw new UnauthorizedError(`Instance ${instanceId} already claimed its one job; its credential claims nothing more.`);
   if (resourceClass && resourceClass !== machineRunnerClass(instance.resourceClass)) {
     throw new UnauthorizedError(`Instance ${instanceId} belongs to ${machineRunnerClass(instance.resourceClass)}; it cannot claim for ${resourceClass}.`);
@@ -126,7 +145,10 @@ export interface MachineSweepReport {
  * that never registered within `graceSeconds` of launch, or whose credential expired, and deletes its credential.
  * An instance with an active task on it is never touched. Safe to run any number of times.
  */
-export async function sweepMachineInstances(deps: Pick<ControlPlaneDeps, 'machinePool' | 'runners' | 'pipelines' | 'clock'>, options: { graceSeconds?: number } = {}): Promise<MachineSweepReport> {
+export async function sweepMachineInstances(
+  deps: Pick<ControlPlaneDeps, 'machinePool' | 'runners' | 'pipelines' | 'clock'>,
+  options: { graceSeconds?: number } = {},
+): Promise<MachineSweepReport> {
   const report: MachineSweepReport = { spent: [], unregistered: [], expired: [] };
   const pool = deps.machinePool;
   if (!pool) return report;
@@ -134,7 +156,9 @@ export async function sweepMachineInstances(deps: Pick<ControlPlaneDeps, 'machin
   if (instances.length === 0) return report;
   const now = deps.clock.now().getTime();
   const graceMs = (options.graceSeconds ?? UNREGISTERED_GRACE_SECONDS) * 1000;
-  const busy = new Set((await deps.pipelines.listActiveJobs()).flatMap((j) => j.tasks.filter((t) => t.status === 'queued' || t.status === 'running').map((t) => t.computeId)));
+  const busy = new Set(
+    (await deps.pipelines.listActiveJobs()).flatMap((j) => j.tasks.filter((t) => t.status === 'queued' || t.status === 'running').map((t) => t.computeId)),
+  );
   const seen = new Set<string>();
   for (const cls of new Set(instances.map((i) => i.resourceClass))) for (const r of await deps.runners.listRunners(machineRunnerClass(cls))) seen.add(r.name);
   for (const i of instances) {
@@ -142,8 +166,7 @@ export async function sweepMachineInstances(deps: Pick<ControlPlaneDeps, 'machin
     // A claim records the instance on its task a moment after marking the instance: not spent within that moment.
     if (i.claimedTask) {
       if (now - Date.parse(i.claimedAt ?? i.issuedAt) > CLAIM_SETTLE_MS) report.spent.push(i.instanceId);
-    }
-    else if (Date.parse(i.credentialExpiresAt) <= now) report.expired.push(i.instanceId);
+    } else if (Date.parse(i.credentialExpiresAt) <= now) report.expired.push(i.instanceId);
     else if (!seen.has(i.instanceId) && now - Date.parse(i.issuedAt) > graceMs) report.unregistered.push(i.instanceId);
   }
   // Cleared first: should the termination fail, Auto Scaling may still replace an instance whose job is over.

@@ -53,8 +53,18 @@ export const machineInstanceComputeId = (instanceId: string): string => `${INSTA
  * Records which instance claimed a machine task (its compute id becomes `machine:<instance id>`), so a Spot
  * interruption of that instance finds the task. Conditional on the task still being queued at that attempt.
  */
-export async function recordMachineInstance(deps: Pick<ControlPlaneDeps, 'pipelines'>, entry: Pick<RunnerQueueEntry, 'workflowId' | 'jobId' | 'taskIndex' | 'attempt'>, instanceId: string): Promise<void> {
-  await deps.pipelines.updateTask(entry.workflowId, entry.jobId, entry.taskIndex, { status: 'queued', attempt: entry.attempt }, { computeId: machineInstanceComputeId(instanceId) });
+export async function recordMachineInstance(
+  deps: Pick<ControlPlaneDeps, 'pipelines'>,
+  entry: Pick<RunnerQueueEntry, 'workflowId' | 'jobId' | 'taskIndex' | 'attempt'>,
+  instanceId: string,
+): Promise<void> {
+  await deps.pipelines.updateTask(
+    entry.workflowId,
+    entry.jobId,
+    entry.taskIndex,
+    { status: 'queued', attempt: entry.attempt },
+    { computeId: machineInstanceComputeId(instanceId) },
+  );
 }
 
 export interface IdleScaleInOptions {
@@ -69,7 +79,10 @@ export interface IdleScaleInOptions {
  * have done so for `idleSeconds`, and run no active task, beyond as many as there are tasks waiting for the class.
  * The pool never goes below a group's minimum and touches only its own groups. Resolves the terminated ids.
  */
-export async function scaleInIdleMachines(deps: Pick<ControlPlaneDeps, 'machinePool' | 'runners' | 'pipelines' | 'clock'>, options: IdleScaleInOptions = {}): Promise<string[]> {
+export async function scaleInIdleMachines(
+  deps: Pick<ControlPlaneDeps, 'machinePool' | 'runners' | 'pipelines' | 'clock'>,
+  options: IdleScaleInOptions = {},
+): Promise<string[]> {
   const pool = deps.machinePool;
   if (!pool || pool.classes.length === 0) return [];
   const now = deps.clock.now().getTime();

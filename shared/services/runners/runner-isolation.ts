@@ -27,7 +27,8 @@ export function classOwner(rc: RunnerResourceClass): { slug: string; id: string 
   return { slug, id: rc.organizationId ?? organizationIdOf(slug) };
 }
 
-const adminOf = (user: User, orgSlug: string): boolean => user.admin || Object.entries(user.roles).some(([org, role]) => role === 'admin' && org.toLowerCase() === orgSlug.toLowerCase());
+const adminOf = (user: User, orgSlug: string): boolean =>
+  user.admin || Object.entries(user.roles).some(([org, role]) => role === 'admin' && org.toLowerCase() === orgSlug.toLowerCase());
 
 /**
  * The organisation a new class of `namespace` will belong to: the one given (`gh/acme`), else the only
@@ -37,11 +38,17 @@ export function owningOrganization(user: User, namespace: string, given?: string
   let slug: string;
   if (given) {
     const m = VCS.exec(given);
-    if (!m || m[2].toLowerCase() !== namespace.toLowerCase()) throw new ValidationError(`organization "${given}" must be the VCS and name of the organisation named like the namespace, e.g. gh/${namespace}.`);
+    if (!m || m[2].toLowerCase() !== namespace.toLowerCase())
+      throw new ValidationError(`organization "${given}" must be the VCS and name of the organisation named like the namespace, e.g. gh/${namespace}.`);
     slug = `${SHORT[m[1].toLowerCase()] ?? m[1].toLowerCase()}/${m[2]}`;
   } else {
-    const named = Object.entries(user.roles).filter(([org, role]) => role === 'admin' && org.split('/').pop()?.toLowerCase() === namespace.toLowerCase()).map(([org]) => org);
-    if (named.length > 1) throw new ValidationError(`Namespace ${namespace} names several of your organisations (${named.join(', ')}); say which owns the class with "organization".`);
+    const named = Object.entries(user.roles)
+      .filter(([org, role]) => role === 'admin' && org.split('/').pop()?.toLowerCase() === namespace.toLowerCase())
+      .map(([org]) => org);
+    if (named.length > 1)
+      throw new ValidationError(
+        `Namespace ${namespace} names several of your organisations (${named.join(', ')}); say which owns the class with "organization".`,
+      );
     slug = named[0] ?? `gh/${namespace}`;
   }
   if (!adminOf(user, slug)) throw new ForbiddenError(`Managing runners of namespace ${namespace} needs the admin role in the organisation ${slug}.`);
@@ -69,6 +76,12 @@ export async function foreignClassRefusal(deps: Pick<ControlPlaneDeps, 'runners'
 /** Fails a queued task that may not run where it was sent, with the reason on its job; nothing is dispatched. */
 export async function failRefusedTask(deps: ControlPlaneDeps, job: Job, taskIndex: number, attempt: number, message: string): Promise<void> {
   await deps.pipelines.updateJob(job.workflowId, job.id, job.status, { message });
-  const ended = await deps.pipelines.updateTask(job.workflowId, job.id, taskIndex, { status: 'queued', attempt }, { status: 'failed', stoppedAt: deps.clock.now().toISOString() });
+  const ended = await deps.pipelines.updateTask(
+    job.workflowId,
+    job.id,
+    taskIndex,
+    { status: 'queued', attempt },
+    { status: 'failed', stoppedAt: deps.clock.now().toISOString() },
+  );
   if (ended) await sendWorkflowEvent(deps, job.workflowId, { type: 'TaskFinished', jobId: job.id });
 }

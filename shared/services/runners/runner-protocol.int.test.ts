@@ -67,7 +67,10 @@ describe('starting a task', () => {
     expect(first).toMatchObject({ status: 'running', startedAt: '2026-12-01T12:00:05.000Z' });
     expect(first.tasks.map((t) => t.status)).toEqual(['queued', 'running']);
     expect(sent).toEqual([]);
-    expect(metrics).toEqual([['JobsStarted', 1], ['QueueWaitMs', 5000]]);
+    expect(metrics).toEqual([
+      ['JobsStarted', 1],
+      ['QueueWaitMs', 5000],
+    ]);
 
     const second = await startTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 });
     expect(second.tasks.map((t) => t.status)).toEqual(['running', 'running']);
@@ -101,7 +104,19 @@ describe('completing a task', () => {
     metrics.length = 0;
     return { deps, sent, metrics, wf, job, read: async () => (await deps.pipelines.getJob(wf.id, job.id))! };
   };
-  const steps = [{ index: 0, name: 'hello', type: 'run', status: 'success' as const, startedAt: '2026-12-01T12:00:06Z', stoppedAt: '2026-12-01T12:00:08Z', exitCode: 0, outputBytes: 3, output: 'hi\n' }];
+  const steps = [
+    {
+      index: 0,
+      name: 'hello',
+      type: 'run',
+      status: 'success' as const,
+      startedAt: '2026-12-01T12:00:06Z',
+      stoppedAt: '2026-12-01T12:00:08Z',
+      exitCode: 0,
+      outputBytes: 3,
+      output: 'hi\n',
+    },
+  ];
 
   it('finishes a one-task job that succeeded in the same write, then notifies and nudges the conductor', async () => {
     const { deps, sent, metrics, wf, job, read } = await setUp(1);
@@ -135,7 +150,16 @@ describe('completing a task', () => {
 
   it("keeps each step's failure reason on its action, and none on a step that succeeded", async () => {
     const { deps, wf, job, read } = await setUp(1);
-    const upload = { index: 1, name: 'Saving cache', type: 'save_cache', status: 'failed' as const, startedAt: '2026-12-01T12:00:08Z', stoppedAt: '2026-12-01T12:00:09Z', exitCode: null, failureReason: 'infrastructure' as const };
+    const upload = {
+      index: 1,
+      name: 'Saving cache',
+      type: 'save_cache',
+      status: 'failed' as const,
+      startedAt: '2026-12-01T12:00:08Z',
+      stoppedAt: '2026-12-01T12:00:09Z',
+      exitCode: null,
+      failureReason: 'infrastructure' as const,
+    };
     await completeTask(deps, { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 }, { status: 'failed', steps: [...steps, upload] });
     const actions = (await read()).tasks[0].steps.map((s) => s.actions[0]);
     expect(actions.map((a) => [a.status, a.failureReason])).toEqual([

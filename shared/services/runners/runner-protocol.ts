@@ -87,7 +87,13 @@ export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?
     // Minted per task attempt and delivered here only (CircleCI's names).
     environment: { ...environment, ...oidc },
     secrets: [...secrets, ...keys.secrets, ...Object.values(oidc)],
-    checkout: { ...access, revision: pipeline.vcs.revision, branch: pipeline.vcs.branch, tag: pipeline.vcs.tag, ...(keys.checkoutKey ? { sshKey: keys.checkoutKey } : {}) },
+    checkout: {
+      ...access,
+      revision: pipeline.vcs.revision,
+      branch: pipeline.vcs.branch,
+      tag: pipeline.vcs.tag,
+      ...(keys.checkoutKey ? { sshKey: keys.checkoutKey } : {}),
+    },
     ...(keys.sshKeys ? { sshKeys: keys.sshKeys } : {}),
     ...(ssh && { ssh }),
     // Several heartbeats per lease, so one lost beat never reaps a live agent; at most every 15 s (DESIGN.md §6).
@@ -101,7 +107,10 @@ export async function startTask(deps: ControlPlaneDeps, c: TaskClaims): Promise<
   const expected = { status: 'queued' as const, attempt: c.attempt };
   const patch = { status: 'running' as const, startedAt: now, heartbeatAt: now };
   // The first task to start starts its queued job in the same write: the conductor has nothing to do then.
-  const started = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch, { expected: 'queued', patch: { status: 'running', startedAt: now } });
+  const started = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch, {
+    expected: 'queued',
+    patch: { status: 'running', startedAt: now },
+  });
   if (started) {
     recordJobStarted(deps, started, now);
     return started;
@@ -121,7 +130,19 @@ function toStepResults(reports: StepReport[], taskIndex: number): StepResult[] {
     index: r.index,
     name: r.name,
     type: r.type,
-    actions: [{ index: taskIndex, status: r.status, startedAt: r.startedAt, stoppedAt: r.stoppedAt, exitCode: r.exitCode, outputBytes: r.outputBytes, ...(r.failureReason && { failureReason: r.failureReason }), ...(r.output !== undefined && { output: r.output }), ...(r.restoredCache !== undefined && { restoredCache: r.restoredCache }) }],
+    actions: [
+      {
+        index: taskIndex,
+        status: r.status,
+        startedAt: r.startedAt,
+        stoppedAt: r.stoppedAt,
+        exitCode: r.exitCode,
+        outputBytes: r.outputBytes,
+        ...(r.failureReason && { failureReason: r.failureReason }),
+        ...(r.output !== undefined && { output: r.output }),
+        ...(r.restoredCache !== undefined && { restoredCache: r.restoredCache }),
+      },
+    ],
   }));
 }
 
@@ -148,7 +169,13 @@ export async function watchJob(deps: Pick<ControlPlaneDeps, 'pipelines' | 'clock
  */
 export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims, steps?: StepReport[]): Promise<{ cancel: boolean; live?: true }> {
   const at = deps.clock.now();
-  const job = await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, { status: 'running', attempt: c.attempt }, { heartbeatAt: at.toISOString(), ...(steps && { steps: toStepResults(steps, c.taskIndex) }) });
+  const job = await deps.pipelines.updateTask(
+    c.workflowId,
+    c.jobId,
+    c.taskIndex,
+    { status: 'running', attempt: c.attempt },
+    { heartbeatAt: at.toISOString(), ...(steps && { steps: toStepResults(steps, c.taskIndex) }) },
+  );
   // Nothing written: the task ended (or its attempt was superseded). 409 tells the agent to stop.
   if (!job) throw new ConflictError('Task is no longer running; its token no longer writes.');
   const live = job.watchedAt !== undefined && at.getTime() - Date.parse(job.watchedAt) < WATCH_LIVE_MS;
@@ -169,7 +196,11 @@ export async function completeTask(deps: ControlPlaneDeps, c: TaskClaims, input:
   // which then has nothing to do); failures go through the conductor, which may rerun them.
   const finished =
     input.status === 'success' &&
-    (await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch, { expected: 'running', patch: { status: 'success', stoppedAt: now }, soleTask: true }));
+    (await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch, {
+      expected: 'running',
+      patch: { status: 'success', stoppedAt: now },
+      soleTask: true,
+    }));
   if (finished) {
     await announceJobFinished(deps, c.workflowId, c.jobId, 'success', { startedAt: finished.startedAt, stoppedAt: now });
   } else if (!(await deps.pipelines.updateTask(c.workflowId, c.jobId, c.taskIndex, expected, patch))) {
@@ -192,5 +223,7 @@ export async function logUploadUrls(deps: ControlPlaneDeps, c: TaskClaims, input
   const count = Math.min(Math.max(1, input.count | 0), 64);
   await loadRunningTask(deps, c);
   const prefix = logPrefix(c.jobId, c.taskIndex, c.attempt, input.step);
-  return Promise.all(Array.from({ length: count }, (_, i) => deps.blobs.presignPut(`${prefix}${String(input.from + i).padStart(8, '0')}`, PRESIGNED_URL_TTL_SECONDS)));
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => deps.blobs.presignPut(`${prefix}${String(input.from + i).padStart(8, '0')}`, PRESIGNED_URL_TTL_SECONDS)),
+  );
 }

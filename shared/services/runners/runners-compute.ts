@@ -27,7 +27,13 @@ export class RunnerQueueCompute implements JobCompute {
 
   async launch(task: TaskLaunch): Promise<LaunchResult> {
     if (task.executor.type !== 'runner') return this.inner.launch(task);
-    const entry = { resourceClass: task.executor.resourceClass, workflowId: task.workflowId, jobId: task.jobId, taskIndex: task.taskIndex, attempt: task.attempt };
+    const entry = {
+      resourceClass: task.executor.resourceClass,
+      workflowId: task.workflowId,
+      jobId: task.jobId,
+      taskIndex: task.taskIndex,
+      attempt: task.attempt,
+    };
     await this.runners.enqueue({ ...entry, queuedAt: this.clock.now().toISOString() });
     return { computeId: runnerComputeId(entry) };
   }
@@ -48,10 +54,20 @@ export class RunnerQueueCompute implements JobCompute {
  * to the dispatcher. Idempotent: the queue entry is created once per attempt, and the compute id is recorded
  * only while the task is still queued at that attempt.
  */
-export async function requeueRetriedTask(deps: Pick<ControlPlaneDeps, 'runners' | 'pipelines' | 'queue' | 'clock'>, job: Job, msg: DispatchMessage): Promise<void> {
+export async function requeueRetriedTask(
+  deps: Pick<ControlPlaneDeps, 'runners' | 'pipelines' | 'queue' | 'clock'>,
+  job: Job,
+  msg: DispatchMessage,
+): Promise<void> {
   const executor = job.plan.executor;
   if (executor.type !== 'runner') return deps.queue.send('dispatch', msg);
-  const entry: EntryKey = { resourceClass: executor.resourceClass, workflowId: msg.workflowId, jobId: msg.jobId, taskIndex: msg.taskIndex, attempt: msg.attempt };
+  const entry: EntryKey = {
+    resourceClass: executor.resourceClass,
+    workflowId: msg.workflowId,
+    jobId: msg.jobId,
+    taskIndex: msg.taskIndex,
+    attempt: msg.attempt,
+  };
   await deps.runners.enqueue({ ...entry, queuedAt: deps.clock.now().toISOString() });
   await deps.pipelines.updateTask(msg.workflowId, msg.jobId, msg.taskIndex, { status: 'queued', attempt: msg.attempt }, { computeId: runnerComputeId(entry) });
 }

@@ -9,7 +9,6 @@ import { hashToken } from '../identity/tokens';
 import { authenticateMachineInstance, isMachineCredential } from './machine-instances';
 import { machineRunnerClass } from '../../model/resource-classes';
 
-
 /** How long a claimed task's token stays valid (as long as a dispatched task's). */
 const TASK_TOKEN_TTL_SECONDS = 6 * 3600;
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}\/[a-z0-9][a-z0-9_.-]{0,99}$/i;
@@ -26,11 +25,21 @@ export function apiResourceClass(rc: RunnerResourceClass) {
 }
 
 export async function createResourceClass(deps: ControlPlaneDeps, user: User, input: { resourceClass: string; description: string; organization?: string }) {
-  if (!NAME.test(input.resourceClass)) throw new ValidationError(`Resource class "${input.resourceClass}" must look like namespace/name (letters, digits, - and _).`);
+  if (!NAME.test(input.resourceClass))
+    throw new ValidationError(`Resource class "${input.resourceClass}" must look like namespace/name (letters, digits, - and _).`);
   const namespace = input.resourceClass.split('/')[0];
-  if (isMachineRunnerClass(input.resourceClass.toLowerCase())) throw new ValidationError('The namespace "machine" is reserved for the EC2 machine executor\'s runners; choose another namespace.');
+  if (isMachineRunnerClass(input.resourceClass.toLowerCase()))
+    throw new ValidationError('The namespace "machine" is reserved for the EC2 machine executor\'s runners; choose another namespace.');
   const owner = owningOrganization(user, namespace, input.organization);
-  const rc: RunnerResourceClass = { id: randomUUID(), name: input.resourceClass, namespace, organizationSlug: owner.slug, organizationId: owner.id, description: input.description, createdAt: deps.clock.now().toISOString() };
+  const rc: RunnerResourceClass = {
+    id: randomUUID(),
+    name: input.resourceClass,
+    namespace,
+    organizationSlug: owner.slug,
+    organizationId: owner.id,
+    description: input.description,
+    createdAt: deps.clock.now().toISOString(),
+  };
   if (!(await deps.runners.createResourceClass(rc))) throw new ConflictError(`Resource class ${rc.name} already exists.`);
   return apiResourceClass(rc);
 }
@@ -38,7 +47,8 @@ export async function createResourceClass(deps: ControlPlaneDeps, user: User, in
 export async function listResourceClasses(deps: ControlPlaneDeps, user: User, namespace: string) {
   if (!namespace) throw new ValidationError('Give the namespace: ?namespace=<your-namespace>.');
   authorizeNamespace(user, namespace);
-  const mine = (rc: RunnerResourceClass) => user.admin || Object.entries(user.roles).some(([org, role]) => role === 'admin' && org.toLowerCase() === classOwner(rc).slug.toLowerCase());
+  const mine = (rc: RunnerResourceClass) =>
+    user.admin || Object.entries(user.roles).some(([org, role]) => role === 'admin' && org.toLowerCase() === classOwner(rc).slug.toLowerCase());
   return { items: (await deps.runners.listResourceClasses(namespace)).filter(mine).map(apiResourceClass) };
 }
 
@@ -85,7 +95,15 @@ export async function listRunners(deps: ControlPlaneDeps, user: User, resourceCl
   await resourceClassOrThrow(deps, user, resourceClass);
   const runners = await deps.runners.listRunners(resourceClass);
   return {
-    items: runners.map((r) => ({ resource_class: r.resourceClass, hostname: r.name, name: r.name, first_connected: r.firstSeen, last_connected: r.lastSeen, last_used: r.lastSeen, version: r.version })),
+    items: runners.map((r) => ({
+      resource_class: r.resourceClass,
+      hostname: r.name,
+      name: r.name,
+      first_connected: r.firstSeen,
+      last_connected: r.lastSeen,
+      last_used: r.lastSeen,
+      version: r.version,
+    })),
   };
 }
 
@@ -111,7 +129,11 @@ export interface RunnerIdentity {
 export async function authenticateRunner(deps: ControlPlaneDeps, runnerToken: string, resourceClass: string | undefined): Promise<RunnerIdentity> {
   if (isMachineCredential(runnerToken)) {
     const instance = await authenticateMachineInstance(deps, runnerToken, resourceClass);
-    return { resourceClass: machineRunnerClass(instance.resourceClass), machine: true, instance: { instanceId: instance.instanceId, groupName: instance.groupName } };
+    return {
+      resourceClass: machineRunnerClass(instance.resourceClass),
+      machine: true,
+      instance: { instanceId: instance.instanceId, groupName: instance.groupName },
+    };
   }
   const token = runnerToken ? await deps.runners.getTokenByHash(hashToken(runnerToken)) : undefined;
   if (!token) throw new UnauthorizedError('Invalid runner token. Create one with POST /api/v2/runner/token for your resource class.');
@@ -165,7 +187,9 @@ export async function claimRunnerTask(
     }
     // The claim is the runner's first sign of life: a runner that dies before starting the task stops
     // heart-beating from here, and the reaper returns the task to the queue as a new attempt.
-    if (!(await deps.pipelines.updateTask(entry.workflowId, entry.jobId, entry.taskIndex, { status: 'queued', attempt: entry.attempt }, { heartbeatAt: now }))) {
+    if (
+      !(await deps.pipelines.updateTask(entry.workflowId, entry.jobId, entry.taskIndex, { status: 'queued', attempt: entry.attempt }, { heartbeatAt: now }))
+    ) {
       await store.remove(entry);
       continue;
     }

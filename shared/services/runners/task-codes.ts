@@ -14,7 +14,10 @@ export const TASK_TOKEN_TTL_SECONDS = 6 * 3600;
  * first gets a token. Bound to its task and attempt: a code of a superseded attempt (409) or of a task that ended
  * (409) gets nothing. An expired or forged code is a 401.
  */
-export async function exchangeTaskCode(deps: Pick<ControlPlaneDeps, 'tokens' | 'dedupe' | 'pipelines' | 'clock'>, code: string): Promise<{ taskToken: string }> {
+export async function exchangeTaskCode(
+  deps: Pick<ControlPlaneDeps, 'tokens' | 'dedupe' | 'pipelines' | 'clock'>,
+  code: string,
+): Promise<{ taskToken: string }> {
   const { codeId, expiresAt, ...claims } = await deps.tokens.verifyTaskCode(code);
   const now = deps.clock.now();
   const ttl = Math.max(1, expiresAt - Math.floor(now.getTime() / 1000)) + 60;

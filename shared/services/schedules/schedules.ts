@@ -21,9 +21,14 @@ export interface ScheduleInput {
   };
 }
 
-
 function toTimetable(t: NonNullable<ScheduleInput['timetable']>): Timetable {
-  const tt: Timetable = { perHour: t['per-hour'], hoursOfDay: t['hours-of-day'], daysOfWeek: t['days-of-week'], daysOfMonth: t['days-of-month'], months: t.months };
+  const tt: Timetable = {
+    perHour: t['per-hour'],
+    hoursOfDay: t['hours-of-day'],
+    daysOfWeek: t['days-of-week'],
+    daysOfMonth: t['days-of-month'],
+    months: t.months,
+  };
   const problem = timetableProblem(tt);
   if (problem) throw new ValidationError(`Invalid timetable: ${problem}.`);
   return tt;
@@ -35,7 +40,12 @@ function checkParameters(parameters: Schedule['parameters']): void {
   }
 }
 
-export async function createSchedule(deps: Pick<ControlPlaneDeps, 'schedules' | 'clock'>, project: Project, user: User, input: ScheduleInput): Promise<Schedule> {
+export async function createSchedule(
+  deps: Pick<ControlPlaneDeps, 'schedules' | 'clock'>,
+  project: Project,
+  user: User,
+  input: ScheduleInput,
+): Promise<Schedule> {
   if (!input.name) throw new ValidationError('A schedule needs a name.');
   if (!input.timetable) throw new ValidationError('A schedule needs a timetable.');
   const timetable = toTimetable(input.timetable);
@@ -59,7 +69,12 @@ export async function createSchedule(deps: Pick<ControlPlaneDeps, 'schedules' | 
   return schedule;
 }
 
-export async function updateSchedule(deps: Pick<ControlPlaneDeps, 'schedules' | 'clock'>, schedule: Schedule, user: User, input: ScheduleInput): Promise<Schedule> {
+export async function updateSchedule(
+  deps: Pick<ControlPlaneDeps, 'schedules' | 'clock'>,
+  schedule: Schedule,
+  user: User,
+  input: ScheduleInput,
+): Promise<Schedule> {
   if (schedule.kind !== 'api') throw new ValidationError('This schedule comes from the config (triggers: schedule); change it there.');
   const now = deps.clock.now();
   const timetable = input.timetable ? toTimetable(input.timetable) : schedule.timetable!;
@@ -71,7 +86,12 @@ export async function updateSchedule(deps: Pick<ControlPlaneDeps, 'schedules' | 
     description: input.description ?? schedule.description,
     timetable,
     parameters,
-    actor: input['attribution-actor'] === 'system' ? SYSTEM_ACTOR : input['attribution-actor'] === 'current' ? { id: user.id, login: user.login, name: user.name } : schedule.actor,
+    actor:
+      input['attribution-actor'] === 'system'
+        ? SYSTEM_ACTOR
+        : input['attribution-actor'] === 'current'
+          ? { id: user.id, login: user.login, name: user.name }
+          : schedule.actor,
     nextRunAt: input.timetable ? nextTimetableRun(timetable, now, false).toISOString() : schedule.nextRunAt,
     updatedAt: now.toISOString(),
   };

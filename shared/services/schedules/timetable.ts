@@ -94,9 +94,10 @@ export function nextCronRun(expression: string, now: Date): Date {
   const domAny = fields[2] === '*';
   const dowAny = fields[4] === '*';
   let t = Math.floor(now.getTime() / 60_000) * 60_000 + 60_000;
-  for (let hours = 0; hours < SEARCH_HOURS; ) {
+  for (let hours = 0; hours < SEARCH_HOURS;) {
     const d = new Date(t);
-    const dayOk = domAny && dowAny ? true : domAny ? dow.has(d.getUTCDay()) : dowAny ? dom.has(d.getUTCDate()) : dom.has(d.getUTCDate()) || dow.has(d.getUTCDay());
+    const dayOk =
+      domAny && dowAny ? true : domAny ? dow.has(d.getUTCDay()) : dowAny ? dom.has(d.getUTCDate()) : dom.has(d.getUTCDate()) || dow.has(d.getUTCDay());
     if (!month.has(d.getUTCMonth() + 1) || !dayOk || !hour.has(d.getUTCHours())) {
       t = (Math.floor(t / HOUR_MS) + 1) * HOUR_MS;
       hours++;

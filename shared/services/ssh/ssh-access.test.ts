@@ -5,9 +5,21 @@ import { assertSshAllowed, auditSshAccess, authorizedSshKeys, machineSshListener
 import { sshSpec } from '../runners/runner-protocol';
 import type { ControlPlaneDeps } from '../deps';
 
-const user = (login: string, role: User['roles'][string] | undefined, githubId?: number): User => ({ id: `id-${login}`, login, name: login, roles: role ? { 'gh/acme': role } : {}, admin: false, createdAt: '', ...(githubId && { githubId }) });
+const user = (login: string, role: User['roles'][string] | undefined, githubId?: number): User => ({
+  id: `id-${login}`,
+  login,
+  name: login,
+  roles: role ? { 'gh/acme': role } : {},
+  admin: false,
+  createdAt: '',
+  ...(githubId && { githubId }),
+});
 const project = { slug: 'gh/acme/app', organizationSlug: 'gh/acme', settings: {} } as unknown as Project;
-const registered: Record<string, string[]> = { 'id-writer': ['ssh-ed25519 AAAAwriter'], 'id-reader': ['ssh-ed25519 AAAAreader'], 'id-octo': ['ssh-ed25519 AAAAsame'] };
+const registered: Record<string, string[]> = {
+  'id-writer': ['ssh-ed25519 AAAAwriter'],
+  'id-reader': ['ssh-ed25519 AAAAreader'],
+  'id-octo': ['ssh-ed25519 AAAAsame'],
+};
 
 function deps(githubOAuth?: { apiUrl: string }) {
   return {
@@ -29,7 +41,13 @@ describe('authorizedSshKeys', () => {
     const asked: string[] = [];
     const github = (async (url: string) => {
       asked.push(url);
-      return new Response(JSON.stringify([{ id: 1, key: 'ssh-ed25519 AAAAsame' }, { id: 2, key: 'ssh-rsa AAAAgithub' }]), { status: 200 });
+      return new Response(
+        JSON.stringify([
+          { id: 1, key: 'ssh-ed25519 AAAAsame' },
+          { id: 2, key: 'ssh-rsa AAAAgithub' },
+        ]),
+        { status: 200 },
+      );
     }) as typeof fetch;
     expect(await authorizedSshKeys(deps({ apiUrl: 'https://ghe.example.com/api/v3' }), project, github)).toEqual([
       { login: 'writer', publicKey: 'ssh-ed25519 AAAAwriter' },
@@ -56,21 +74,63 @@ describe('sshAccess', () => {
   const arn = 'arn:aws:ecs:eu-west-1:123456789012:task/slipway-cluster/0123abcd';
 
   it('gives the ECS Exec command into the primary container of a running Fargate task, and says to use ssh elsewhere', () => {
-    const access = sshAccess(job({ tasks: [{ index: 0, status: 'running', computeId: arn }, { index: 1, status: 'running', computeId: 'local:123' }, { index: 2, status: 'success' }] as Job['tasks'] }));
+    const access = sshAccess(
+      job({
+        tasks: [
+          { index: 0, status: 'running', computeId: arn },
+          { index: 1, status: 'running', computeId: 'local:123' },
+          { index: 2, status: 'success' },
+        ] as Job['tasks'],
+      }),
+    );
     expect(access.tasks).toEqual([
-      { index: 0, method: 'ecs-exec', command: ['aws', 'ecs', 'execute-command', '--region', 'eu-west-1', '--cluster', 'slipway-cluster', '--task', arn, '--container', 'primary', '--interactive', '--command', '/bin/sh'] },
+      {
+        index: 0,
+        method: 'ecs-exec',
+        command: [
+          'aws',
+          'ecs',
+          'execute-command',
+          '--region',
+          'eu-west-1',
+          '--cluster',
+          'slipway-cluster',
+          '--task',
+          arn,
+          '--container',
+          'primary',
+          '--interactive',
+          '--command',
+          '/bin/sh',
+        ],
+      },
       { index: 1, method: 'ssh', message: expect.stringMatching(/Enable SSH/) },
     ]);
   });
 
   it('gives the ssh command through Session Manager into the agent of a running EC2 machine task', () => {
     const ssm = { region: 'eu-west-1', document: 'Slipway-MachineSsh-AbC123' };
-    const access = sshAccess(job({ tasks: [{ index: 0, status: 'running', computeId: 'machine:i-0123456789abcdef0' }, { index: 1, status: 'running', computeId: arn }] as Job['tasks'] }), ssm);
+    const access = sshAccess(
+      job({
+        tasks: [
+          { index: 0, status: 'running', computeId: 'machine:i-0123456789abcdef0' },
+          { index: 1, status: 'running', computeId: arn },
+        ] as Job['tasks'],
+      }),
+      ssm,
+    );
     expect(access.tasks).toEqual([
       {
         index: 0,
         method: 'ssm',
-        command: ['ssh', '-o', 'ProxyCommand=aws ssm start-session --region eu-west-1 --target %h --document-name Slipway-MachineSsh-AbC123 --parameters portNumber=%p', '-p', '54782', 'circleci@i-0123456789abcdef0'],
+        command: [
+          'ssh',
+          '-o',
+          'ProxyCommand=aws ssm start-session --region eu-west-1 --target %h --document-name Slipway-MachineSsh-AbC123 --parameters portNumber=%p',
+          '-p',
+          '54782',
+          'circleci@i-0123456789abcdef0',
+        ],
       },
       { index: 1, method: 'ecs-exec', command: expect.arrayContaining(['execute-command']) },
     ]);
@@ -96,24 +156,50 @@ describe('sshSpec (the job spec of a task rerun with SSH)', () => {
       bind: '127.0.0.1',
       port: MACHINE_SSH_PORT,
       connect: machineSshListener(ssm, 'machine:i-0123456789abcdef0')!.connect,
-      authorizedKeys: [{ login: 'writer', publicKey: 'ssh-ed25519 AAAAwriter' }, { login: 'octo', publicKey: 'ssh-ed25519 AAAAsame' }],
+      authorizedKeys: [
+        { login: 'writer', publicKey: 'ssh-ed25519 AAAAwriter' },
+        { login: 'octo', publicKey: 'ssh-ed25519 AAAAsame' },
+      ],
     });
     expect(spec).not.toHaveProperty('machineSsm');
   });
 
   it('elsewhere (self-hosted runners, Fargate, local): any port, as configured, with the plain ssh command', async () => {
     expect(await sshSpec(withSessions({ ...sessions, machineSsm: ssm }), project, 'runner:abc')).toEqual({ ...sessions, authorizedKeys: expect.any(Array) });
-    expect(await sshSpec(withSessions({ ...sessions, bind: '127.0.0.1', host: 'localhost' }), project, 'machine:i-0123456789abcdef0')).toEqual({ ...sessions, bind: '127.0.0.1', host: 'localhost', authorizedKeys: expect.any(Array) });
-    expect(await sshSpec({ ...deps() } as ControlPlaneDeps, project, undefined)).toEqual({ idleSeconds: 600, maxSeconds: 7200, authorizedKeys: expect.any(Array) });
+    expect(await sshSpec(withSessions({ ...sessions, bind: '127.0.0.1', host: 'localhost' }), project, 'machine:i-0123456789abcdef0')).toEqual({
+      ...sessions,
+      bind: '127.0.0.1',
+      host: 'localhost',
+      authorizedKeys: expect.any(Array),
+    });
+    expect(await sshSpec({ ...deps() } as ControlPlaneDeps, project, undefined)).toEqual({
+      idleSeconds: 600,
+      maxSeconds: 7200,
+      authorizedKeys: expect.any(Array),
+    });
   });
 });
 
 describe('auditSshAccess', () => {
   it('records who asked for the way into which job, and which way (ECS Exec sessions never reach the agent)', () => {
     const events: unknown[] = [];
-    const job = { id: 'job-1', name: 'build', number: 7, projectSlug: 'gh/acme/app', sshRerun: true, status: 'running', tasks: [{ index: 0, status: 'running', computeId: 'arn:aws:ecs:eu-west-1:123456789012:task/c/0123abcd' }] } as unknown as Job;
+    const job = {
+      id: 'job-1',
+      name: 'build',
+      number: 7,
+      projectSlug: 'gh/acme/app',
+      sshRerun: true,
+      status: 'running',
+      tasks: [{ index: 0, status: 'running', computeId: 'arn:aws:ecs:eu-west-1:123456789012:task/c/0123abcd' }],
+    } as unknown as Job;
     const request = { id: 'req-1', ip: '203.0.113.9', user_agent: 'slipway-cli' };
-    auditSshAccess({ auditLog: { record: (e: unknown) => events.push(e) }, clock: { now: () => new Date('2026-12-07T10:00:00Z') } } as unknown as ControlPlaneDeps, job, user('writer', 'member'), request, sshAccess(job));
+    auditSshAccess(
+      { auditLog: { record: (e: unknown) => events.push(e) }, clock: { now: () => new Date('2026-12-07T10:00:00Z') } } as unknown as ControlPlaneDeps,
+      job,
+      user('writer', 'member'),
+      request,
+      sshAccess(job),
+    );
     expect(events).toEqual([
       {
         id: expect.any(String),

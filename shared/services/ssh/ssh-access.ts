@@ -20,7 +20,13 @@ export const SSH_IDLE_SECONDS = 600;
 export const SSH_MAX_SECONDS = 7200;
 const MAX_KEYS_PER_USER = 50;
 
-const apiKey = (k: UserSshKey) => ({ title: k.title, public_key: k.publicKey, fingerprint: k.sha256Fingerprint, md5_fingerprint: k.fingerprint, created_at: k.createdAt });
+const apiKey = (k: UserSshKey) => ({
+  title: k.title,
+  public_key: k.publicKey,
+  fingerprint: k.sha256Fingerprint,
+  md5_fingerprint: k.fingerprint,
+  created_at: k.createdAt,
+});
 
 export async function listUserSshKeys(deps: Deps, user: User) {
   return { items: (await deps.userSshKeys.list(user.id)).map(apiKey), next_page_token: null };
@@ -31,21 +37,33 @@ export async function addUserSshKey(deps: Deps, user: User, input: { title?: str
   const info = describePublicKey(input.key);
   const title = (input.title ?? input.key.trim().split(/\s+/).slice(2).join(' ')).trim() || 'SSH key';
   if (title.length > 100) throw new ValidationError('title must be at most 100 characters.');
-  if ((await deps.userSshKeys.list(user.id)).length >= MAX_KEYS_PER_USER) throw new ValidationError(`You have ${MAX_KEYS_PER_USER} SSH keys already; delete one first.`);
-  const key: UserSshKey = { userId: user.id, title, publicKey: info.publicKey, sha256Fingerprint: info.sha256Fingerprint, fingerprint: info.fingerprint, createdAt: deps.clock.now().toISOString() };
+  if ((await deps.userSshKeys.list(user.id)).length >= MAX_KEYS_PER_USER)
+    throw new ValidationError(`You have ${MAX_KEYS_PER_USER} SSH keys already; delete one first.`);
+  const key: UserSshKey = {
+    userId: user.id,
+    title,
+    publicKey: info.publicKey,
+    sha256Fingerprint: info.sha256Fingerprint,
+    fingerprint: info.fingerprint,
+    createdAt: deps.clock.now().toISOString(),
+  };
   if (!(await deps.userSshKeys.put(key))) throw new ValidationError(`This key (${info.sha256Fingerprint}) is registered already.`);
   return apiKey(key);
 }
 
 export async function deleteUserSshKey(deps: Deps, user: User, fingerprint: string) {
-  if (!(await deps.userSshKeys.delete(user.id, fingerprint))) throw new NotFoundError(`No SSH key ${fingerprint} is registered for you; list them with GET /api/v2/slipway/me/ssh-keys.`);
+  if (!(await deps.userSshKeys.delete(user.id, fingerprint)))
+    throw new NotFoundError(`No SSH key ${fingerprint} is registered for you; list them with GET /api/v2/slipway/me/ssh-keys.`);
   return { message: 'OK' };
 }
 
 /** A GitHub user's public SSH keys (`GET /users/{login}/keys`); none when GitHub cannot be reached. */
 async function githubKeys(apiUrl: string, login: string, fetchFn: typeof fetch): Promise<string[]> {
   try {
-    const res = await fetchFn(`${apiUrl}/users/${encodeURIComponent(login)}/keys`, { headers: { accept: 'application/vnd.github+json' }, signal: AbortSignal.timeout(5000) });
+    const res = await fetchFn(`${apiUrl}/users/${encodeURIComponent(login)}/keys`, {
+      headers: { accept: 'application/vnd.github+json' },
+      signal: AbortSignal.timeout(5000),
+    });
     if (!res.ok) return [];
     const body = (await res.json()) as Array<{ key?: unknown }>;
     return Array.isArray(body) ? body.flatMap((k) => (typeof k.key === 'string' ? [k.key] : [])) : [];
@@ -78,7 +96,9 @@ export async function authorizedSshKeys(
 /** The `disable_ssh` project setting refuses reruns with SSH. */
 export function assertSshAllowed(project: Project): void {
   if ((project.settings as AdvancedSettings).disableSsh) {
-    throw new ValidationError(`Rerun with SSH is disabled for project ${project.slug} (its disable_ssh setting). A project admin can allow it under Project Settings › Advanced, or rerun without SSH.`);
+    throw new ValidationError(
+      `Rerun with SSH is disabled for project ${project.slug} (its disable_ssh setting). A project admin can allow it under Project Settings › Advanced, or rerun without SSH.`,
+    );
   }
 }
 
@@ -122,8 +142,24 @@ export function sshAccess(job: Job, machineSsm?: MachineSsm) {
       const machine = machineSshListener(machineSsm, t.computeId);
       if (machine) return { index: t.index, method: 'ssm' as const, command: machine.connect };
       const ecs = /^arn:aws[\w-]*:ecs:([^:]+):\d+:task\/([^/]+)\/[^/]+$/.exec(t.computeId ?? '');
-      if (!ecs) return { index: t.index, method: 'ssh' as const, message: 'Use the `ssh -p <port> <host>` command in the output of the job\'s "Enable SSH" step.' };
-      const command = ['aws', 'ecs', 'execute-command', '--region', ecs[1], '--cluster', ecs[2], '--task', t.computeId!, '--container', FARGATE_TASK_LAYOUT.primaryContainer, '--interactive', '--command', '/bin/sh'];
+      if (!ecs)
+        return { index: t.index, method: 'ssh' as const, message: 'Use the `ssh -p <port> <host>` command in the output of the job\'s "Enable SSH" step.' };
+      const command = [
+        'aws',
+        'ecs',
+        'execute-command',
+        '--region',
+        ecs[1],
+        '--cluster',
+        ecs[2],
+        '--task',
+        t.computeId!,
+        '--container',
+        FARGATE_TASK_LAYOUT.primaryContainer,
+        '--interactive',
+        '--command',
+        '/bin/sh',
+      ];
       return { index: t.index, method: 'ecs-exec' as const, command };
     }),
   };
@@ -147,7 +183,12 @@ export function auditSshAccess(
     target: { type: 'job', id: job.id },
     request,
     outcome: 'success',
-    metadata: { project: job.projectSlug, job_number: job.number ?? null, job_name: job.name, methods: [...new Set(access.tasks.map((t) => t.method))].join(',') },
+    metadata: {
+      project: job.projectSlug,
+      job_number: job.number ?? null,
+      job_name: job.name,
+      methods: [...new Set(access.tasks.map((t) => t.method))].join(','),
+    },
   });
 }
 

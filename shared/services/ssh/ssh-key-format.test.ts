@@ -23,7 +23,11 @@ describe('ssh key format', () => {
     expect(pair.publicKey).toMatch(/ slipway-deploy-key$/);
     expect(pair.fingerprint).toBe(ssh.md5);
     expect(pair.sha256Fingerprint).toBe(ssh.sha256);
-    expect(describePrivateKey(pair.privateKey)).toEqual({ publicKey: ssh.publicKey.replace(/ slipway-deploy-key$/, ''), fingerprint: ssh.md5, sha256Fingerprint: ssh.sha256 });
+    expect(describePrivateKey(pair.privateKey)).toEqual({
+      publicKey: ssh.publicKey.replace(/ slipway-deploy-key$/, ''),
+      fingerprint: ssh.md5,
+      sha256Fingerprint: ssh.sha256,
+    });
   });
 
   it.each([
@@ -39,7 +43,9 @@ describe('ssh key format', () => {
   it('refuses public keys, passphrase-protected keys and garbage with a message saying what to paste', () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     expect(() => describePrivateKey(publicKey.export({ type: 'spki', format: 'pem' }).toString())).toThrow(/must be a private key/);
-    expect(() => describePrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }).toString())).toThrow(/passphrase/);
+    expect(() => describePrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }).toString())).toThrow(
+      /passphrase/,
+    );
     expect(() => describePrivateKey('-----BEGIN RSA PRIVATE KEY-----\nnope\n-----END RSA PRIVATE KEY-----')).toThrow(/could not be read/);
     expect(() => describePrivateKey('-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----')).toThrow(/malformed/);
   });

@@ -35,7 +35,9 @@ function publicKeyBlob(key: KeyObject): Buffer {
     case 'ed25519':
       return Buffer.concat([sshString('ssh-ed25519'), sshString(b(jwk.x))]);
   }
-  throw new ValidationError(`SSH keys of type ${key.asymmetricKeyType}${jwk.crv ? ` (${jwk.crv})` : ''} are not supported; use an RSA, ECDSA (P-256/384/521) or Ed25519 key.`);
+  throw new ValidationError(
+    `SSH keys of type ${key.asymmetricKeyType}${jwk.crv ? ` (${jwk.crv})` : ''} are not supported; use an RSA, ECDSA (P-256/384/521) or Ed25519 key.`,
+  );
 }
 
 /** Reads the length-prefixed fields of an `openssh-key-v1` body. */
@@ -62,12 +64,16 @@ const MAGIC = Buffer.from('openssh-key-v1\0', 'latin1');
 /** The public key blob in the (unencrypted) header of an OpenSSH-format private key. */
 function openSshPublicBlob(pem: string): Buffer {
   const body = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  if (!body.subarray(0, MAGIC.length).equals(MAGIC)) throw new ValidationError('The OpenSSH private key is malformed (no openssh-key-v1 header); paste the whole file.');
+  if (!body.subarray(0, MAGIC.length).equals(MAGIC))
+    throw new ValidationError('The OpenSSH private key is malformed (no openssh-key-v1 header); paste the whole file.');
   const r = reader(body.subarray(MAGIC.length));
   const cipher = r.string().toString('latin1');
   r.string();
   r.string();
-  if (cipher !== 'none') throw new ValidationError('The SSH key is protected by a passphrase; CircleCI jobs need a key without one. Remove it with `ssh-keygen -p -N "" -f <file>`.');
+  if (cipher !== 'none')
+    throw new ValidationError(
+      'The SSH key is protected by a passphrase; CircleCI jobs need a key without one. Remove it with `ssh-keygen -p -N "" -f <file>`.',
+    );
   if (r.u32() !== 1) throw new ValidationError('The OpenSSH private key file holds several keys; add them one at a time.');
   return r.string();
 }
@@ -85,7 +91,10 @@ function describeBlob(blob: Buffer): SshPublicKeyInfo {
   const type = reader(blob).string().toString('latin1');
   return {
     publicKey: `${type} ${blob.toString('base64')}`,
-    fingerprint: createHash('md5').update(blob).digest('hex').replace(/(..)(?!$)/g, '$1:'),
+    fingerprint: createHash('md5')
+      .update(blob)
+      .digest('hex')
+      .replace(/(..)(?!$)/g, '$1:'),
     sha256Fingerprint: `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`,
   };
 }
@@ -97,10 +106,15 @@ function describeBlob(blob: Buffer): SshPublicKeyInfo {
 export function describePrivateKey(text: string): SshPublicKeyInfo {
   const pem = text.trim();
   if (!/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) {
-    throw new ValidationError('private_key must be a private key in PEM or OpenSSH format (starting with "-----BEGIN ... PRIVATE KEY-----"), not a public key or a file name.');
+    throw new ValidationError(
+      'private_key must be a private key in PEM or OpenSSH format (starting with "-----BEGIN ... PRIVATE KEY-----"), not a public key or a file name.',
+    );
   }
   if (pem.startsWith('-----BEGIN OPENSSH PRIVATE KEY-----')) return describeBlob(openSshPublicBlob(pem));
-  if (/ENCRYPTED/.test(pem)) throw new ValidationError('The SSH key is protected by a passphrase; CircleCI jobs need a key without one. Remove it with `ssh-keygen -p -N "" -f <file>`.');
+  if (/ENCRYPTED/.test(pem))
+    throw new ValidationError(
+      'The SSH key is protected by a passphrase; CircleCI jobs need a key without one. Remove it with `ssh-keygen -p -N "" -f <file>`.',
+    );
   let key: KeyObject;
   try {
     key = createPublicKey(createPrivateKey(pem));
@@ -124,7 +138,11 @@ export function generateEd25519KeyPair(comment: string): SshPublicKeyInfo & { pr
   const body = Buffer.concat([MAGIC, sshString('none'), sshString('none'), sshString(''), u32(1), sshString(blob), sshString(section)]);
   const lines = body.toString('base64').match(/.{1,70}/g) ?? [];
   const info = describeBlob(blob);
-  return { ...info, publicKey: `${info.publicKey} ${comment}`.trim(), privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n` };
+  return {
+    ...info,
+    publicKey: `${info.publicKey} ${comment}`.trim(),
+    privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`,
+  };
 }
 
 /**
@@ -132,17 +150,29 @@ export function generateEd25519KeyPair(comment: string): SshPublicKeyInfo & { pr
  * partial print is masked too).
  */
 export function privateKeySecrets(privateKey: string): string[] {
-  const lines = privateKey.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith('-----'));
+  const lines = privateKey
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length >= 16 && !l.startsWith('-----'));
   return [privateKey.trim(), ...lines];
 }
 
-const PUBLIC_KEY_TYPES = new Set(['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'sk-ssh-ed25519@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com']);
+const PUBLIC_KEY_TYPES = new Set([
+  'ssh-ed25519',
+  'ssh-rsa',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'sk-ssh-ed25519@openssh.com',
+  'sk-ecdsa-sha2-nistp256@openssh.com',
+]);
 
 /** The fingerprints of one OpenSSH public key line (`ssh-ed25519 AAAA... comment`, as in `~/.ssh/id_ed25519.pub`). */
 export function describePublicKey(line: string): SshPublicKeyInfo {
   const [type, data] = line.trim().split(/\s+/);
   if (line.includes('PRIVATE KEY')) throw new ValidationError('key must be a public key (the .pub file), never a private key.');
-  if (!type || !data || !PUBLIC_KEY_TYPES.has(type)) throw new ValidationError(`key must be one OpenSSH public key line such as "ssh-ed25519 AAAA... you@host" (types: ${[...PUBLIC_KEY_TYPES].join(', ')}).`);
+  if (!type || !data || !PUBLIC_KEY_TYPES.has(type))
+    throw new ValidationError(`key must be one OpenSSH public key line such as "ssh-ed25519 AAAA... you@host" (types: ${[...PUBLIC_KEY_TYPES].join(', ')}).`);
   const blob = Buffer.from(data, 'base64');
   let inner: string;
   try {
@@ -150,6 +180,7 @@ export function describePublicKey(line: string): SshPublicKeyInfo {
   } catch {
     inner = '';
   }
-  if (inner !== type) throw new ValidationError(`key is not a valid ${type} public key: its data does not match its type; paste the whole line of the .pub file.`);
+  if (inner !== type)
+    throw new ValidationError(`key is not a valid ${type} public key: its data does not match its type; paste the whole line of the .pub file.`);
   return describeBlob(blob);
 }

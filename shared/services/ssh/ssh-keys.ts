@@ -39,7 +39,9 @@ function apiCheckoutKey(k: StoredSshKey, preferred: StoredSshKey | undefined, di
 /** `POST /project/{slug}/checkout-key`: a new deploy key (Ed25519, generated here); its public key is returned. */
 export async function createCheckoutKey(deps: Deps, project: Project, type: string) {
   if (type === 'user-key') {
-    throw new ValidationError('Slipway cannot create GitHub user keys (it holds no GitHub user authorisation). Create a deploy-key and add its public key to the repository as a deploy key.');
+    throw new ValidationError(
+      'Slipway cannot create GitHub user keys (it holds no GitHub user authorisation). Create a deploy-key and add its public key to the repository as a deploy key.',
+    );
   }
   if (type !== 'deploy-key') throw new ValidationError(`type must be deploy-key or user-key, not "${type}".`);
   const pair = generateEd25519KeyPair(`slipway-deploy-key ${project.slug}`);
@@ -83,7 +85,12 @@ export async function deleteCheckoutKey(deps: Deps, slug: string, fingerprint: s
   return { message: 'OK' };
 }
 
-const apiSshKey = (k: StoredSshKey) => ({ hostname: k.hostname ?? '', fingerprint: k.fingerprint, sha256_fingerprint: k.sha256Fingerprint, created_at: k.createdAt });
+const apiSshKey = (k: StoredSshKey) => ({
+  hostname: k.hostname ?? '',
+  fingerprint: k.fingerprint,
+  sha256_fingerprint: k.sha256Fingerprint,
+  created_at: k.createdAt,
+});
 
 /**
  * An additional SSH key (CircleCI v1.1 `POST /project/:vcs/:org/:repo/ssh-key`): validated, fingerprinted,
@@ -92,7 +99,8 @@ const apiSshKey = (k: StoredSshKey) => ({ hostname: k.hostname ?? '', fingerprin
  */
 export async function addSshKey(deps: Deps, project: Project, input: { hostname?: string; private_key: string }) {
   const hostname = (input.hostname ?? '').trim();
-  if (hostname && !/^[A-Za-z0-9*?.:_[\]-]{1,255}$/.test(hostname)) throw new ValidationError(`hostname "${hostname}" is not a host name or ssh_config pattern.`);
+  if (hostname && !/^[A-Za-z0-9*?.:_[\]-]{1,255}$/.test(hostname))
+    throw new ValidationError(`hostname "${hostname}" is not a host name or ssh_config pattern.`);
   const info = describePrivateKey(input.private_key);
   const key: StoredSshKey = {
     projectSlug: project.slug,
@@ -114,8 +122,11 @@ export async function listSshKeys(deps: Deps, slug: string) {
 }
 
 export async function deleteSshKey(deps: Deps, slug: string, input: { fingerprint: string; hostname?: string }) {
-  const keys = (await deps.sshKeys.list(slug, 'additional')).filter((k) => sameFingerprint(k, input.fingerprint) && (input.hostname === undefined || (k.hostname ?? '') === input.hostname));
-  if (!keys.length) throw new NotFoundError(`No SSH key with fingerprint ${input.fingerprint}${input.hostname ? ` for ${input.hostname}` : ''} in project ${slug}.`);
+  const keys = (await deps.sshKeys.list(slug, 'additional')).filter(
+    (k) => sameFingerprint(k, input.fingerprint) && (input.hostname === undefined || (k.hostname ?? '') === input.hostname),
+  );
+  if (!keys.length)
+    throw new NotFoundError(`No SSH key with fingerprint ${input.fingerprint}${input.hostname ? ` for ${input.hostname}` : ''} in project ${slug}.`);
   for (const k of keys) await deps.sshKeys.delete(k);
   return { message: 'OK' };
 }
@@ -124,7 +135,10 @@ export async function deleteSshKey(deps: Deps, slug: string, input: { fingerprin
  * What a job gets: every additional key (for `add_ssh_keys`) and the preferred checkout key, decrypted, plus
  * the values to mask in its output. Nothing when the project has no keys.
  */
-export async function jobSshKeys(deps: Pick<ControlPlaneDeps, 'sshKeys' | 'cipher'>, slug: string): Promise<{ sshKeys?: JobSpec['sshKeys']; checkoutKey?: JobSpec['checkout']['sshKey']; secrets: string[] }> {
+export async function jobSshKeys(
+  deps: Pick<ControlPlaneDeps, 'sshKeys' | 'cipher'>,
+  slug: string,
+): Promise<{ sshKeys?: JobSpec['sshKeys']; checkoutKey?: JobSpec['checkout']['sshKey']; secrets: string[] }> {
   const [additional, checkout] = await Promise.all([deps.sshKeys.list(slug, 'additional'), deps.sshKeys.list(slug, 'checkout')]);
   const preferred = preferredOf(checkout);
   const secrets: string[] = [];
@@ -133,7 +147,9 @@ export async function jobSshKeys(deps: Pick<ControlPlaneDeps, 'sshKeys' | 'ciphe
     secrets.push(...privateKeySecrets(privateKey));
     return privateKey;
   };
-  const sshKeys = await Promise.all(additional.map(async (k) => ({ fingerprint: k.fingerprint, privateKey: await open(k), ...(k.hostname ? { hostname: k.hostname } : {}) })));
+  const sshKeys = await Promise.all(
+    additional.map(async (k) => ({ fingerprint: k.fingerprint, privateKey: await open(k), ...(k.hostname ? { hostname: k.hostname } : {}) })),
+  );
   const checkoutKey = preferred ? { fingerprint: preferred.fingerprint, privateKey: await open(preferred) } : undefined;
   return { sshKeys: sshKeys.length ? sshKeys : undefined, checkoutKey, secrets };
 }

@@ -104,21 +104,30 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
     case 'HoldJob':
       return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'on_hold' }));
     case 'SkipJob':
-      return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'not_run', stoppedAt: now, ...(cmd.reason ? { message: cmd.reason } : {}) }));
-    case 'ApproveJob':
       return Boolean(
-        await deps.pipelines.updateJob(workflowId, cmd.jobId, 'on_hold', { status: 'success', approvedBy: cmd.by, stoppedAt: now }),
+        await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'not_run', stoppedAt: now, ...(cmd.reason ? { message: cmd.reason } : {}) }),
       );
+    case 'ApproveJob':
+      return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'on_hold', { status: 'success', approvedBy: cmd.by, stoppedAt: now }));
     case 'StartJob': {
       const job = jobs.get(cmd.jobId)!;
-      const startedAt = job.tasks.map((t) => t.startedAt).filter(Boolean).sort()[0] ?? now;
+      const startedAt =
+        job.tasks
+          .map((t) => t.startedAt)
+          .filter(Boolean)
+          .sort()[0] ?? now;
       const started = await deps.pipelines.updateJob(workflowId, cmd.jobId, 'queued', { status: 'running', startedAt });
       if (started) recordJobStarted(deps, job, startedAt);
       return Boolean(started);
     }
     case 'FinishJob': {
       const job = jobs.get(cmd.jobId)!;
-      const startedAt = job.startedAt ?? job.tasks.map((t) => t.startedAt).filter(Boolean).sort()[0];
+      const startedAt =
+        job.startedAt ??
+        job.tasks
+          .map((t) => t.startedAt)
+          .filter(Boolean)
+          .sort()[0];
       const done = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: cmd.status, startedAt, stoppedAt: now });
       if (done) await announceJobFinished(deps, workflowId, cmd.jobId, cmd.status, { startedAt, stoppedAt: now });
       return Boolean(done);

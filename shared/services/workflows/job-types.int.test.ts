@@ -26,7 +26,13 @@ const always = ['success', 'failed', 'canceled', 'not_run'] as const;
 function lockedWorkflow(number: number) {
   const workflow = aWorkflow({ pipelineNumber: number, projectSlug: 'gh/acme/app' });
   const plan = (name: string, type: 'lock' | 'unlock' | 'no-op' | 'build', requires: string[], extra = {}) =>
-    aJobPlan({ name, type, requires: requires.map((job) => ({ job, statuses: type === 'unlock' ? [...always] : ['success'] })), ...(type === 'build' ? {} : { steps: [] }), ...extra });
+    aJobPlan({
+      name,
+      type,
+      requires: requires.map((job) => ({ job, statuses: type === 'unlock' ? [...always] : ['success'] })),
+      ...(type === 'build' ? {} : { steps: [] }),
+      ...extra,
+    });
   const jobs = [
     aJob(workflow, { plan: plan('lock', 'lock', [], { serialGroup: 'deploy-prod' }) }),
     aJob(workflow, { plan: plan('gate', 'no-op', ['lock']) }),

@@ -18,7 +18,7 @@ const RERUN_FROM_FAILED: readonly JobStatus[] = ['failed', 'timedout', 'infrastr
 /** The named jobs plus everything downstream of them (CircleCI reruns dependents of a rerun job too). */
 function withDownstream(jobs: Job[], seeds: Set<string>): Set<string> {
   const picked = new Set(seeds);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const j of jobs) {
       if (!picked.has(j.id) && j.dependencies.some((d) => picked.has(d))) {
@@ -38,17 +38,20 @@ function withDownstream(jobs: Job[], seeds: Set<string>): Set<string> {
 export async function rerunWorkflow(deps: ControlPlaneDeps, original: Workflow, user: User, input: RerunInput): Promise<Workflow> {
   if (input.from_failed && input.jobs) throw new ValidationError('from_failed and jobs are mutually exclusive: give one of them.');
   if (input.enable_ssh) {
-    if (!input.jobs?.length) throw new ValidationError('enable_ssh needs the jobs parameter: the job(s) to rerun with SSH (it cannot be combined with from_failed).');
+    if (!input.jobs?.length)
+      throw new ValidationError('enable_ssh needs the jobs parameter: the job(s) to rerun with SSH (it cannot be combined with from_failed).');
     const project = await deps.projects.getProject(original.projectSlug);
     if (!project) throw new NotFoundError(`Project ${original.projectSlug} of workflow ${original.id} no longer exists.`);
     assertSshAllowed(project);
   }
   if (input.sparse_tree && !input.jobs) throw new ValidationError('sparse_tree needs the jobs parameter.');
-  if (!isTerminalWorkflow(original.status)) throw new ValidationError(`Workflow ${original.name} is ${original.status}; wait for it to finish or cancel it before rerunning.`);
+  if (!isTerminalWorkflow(original.status))
+    throw new ValidationError(`Workflow ${original.name} is ${original.status}; wait for it to finish or cancel it before rerunning.`);
   const jobs = await deps.pipelines.listJobs(original.id);
   let picked: Set<string>;
   if (input.from_failed) {
-    if (original.status !== 'failed' && original.status !== 'canceled') throw new ValidationError(`Workflow ${original.name} did not fail; rerun it from the start instead.`);
+    if (original.status !== 'failed' && original.status !== 'canceled')
+      throw new ValidationError(`Workflow ${original.name} did not fail; rerun it from the start instead.`);
     picked = withDownstream(jobs, new Set(jobs.filter((j) => RERUN_FROM_FAILED.includes(j.status)).map((j) => j.id)));
   } else if (input.jobs) {
     const known = new Set(jobs.map((j) => j.id));

@@ -96,9 +96,17 @@ export async function acquireSerialGroup(deps: Deps, key: string, job: Job, work
 }
 
 /** Puts a job in a serial group's line (once) and says on the job what it waits for. */
-export async function waitForSerialGroup(deps: Deps, key: string, job: Job, workflow: Workflow, heldBy?: { pipelineNumber: number; projectSlug: string }): Promise<void> {
+export async function waitForSerialGroup(
+  deps: Deps,
+  key: string,
+  job: Job,
+  workflow: Workflow,
+  heldBy?: { pipelineNumber: number; projectSlug: string },
+): Promise<void> {
   const now = deps.clock.now().toISOString();
-  await changeLock(deps, key, (l) => (l.holder?.jobId === job.id || l.waiters.some((w) => w.jobId === job.id) ? undefined : { ...l, waiters: [...l.waiters, entryOf(job, workflow, now)] }));
+  await changeLock(deps, key, (l) =>
+    l.holder?.jobId === job.id || l.waiters.some((w) => w.jobId === job.id) ? undefined : { ...l, waiters: [...l.waiters, entryOf(job, workflow, now)] },
+  );
   const who = heldBy ? ` (pipeline ${heldBy.pipelineNumber} of ${heldBy.projectSlug} is ahead)` : '';
   await deps.pipelines.updateJob(workflow.id, job.id, 'blocked', { message: `Waiting for serial group ${job.plan.serialGroup}${who}.` });
 }

@@ -45,7 +45,11 @@ function Step({ jobKey, action, search, defaultOpen }: { jobKey: string; action:
       {open && (
         <div>
           <div className="row" style={{ justifyContent: 'flex-end', padding: '0 10px 6px' }}>
-            <button className="small" onClick={() => downloadText(`${jobKey.replace(/\W+/g, '-')}-step-${action.step}-task-${action.index}.log`, output.data ?? '')} disabled={!output.data}>
+            <button
+              className="small"
+              onClick={() => downloadText(`${jobKey.replace(/\W+/g, '-')}-step-${action.step}-task-${action.index}.log`, output.data ?? '')}
+              disabled={!output.data}
+            >
               Raw output
             </button>
           </div>
@@ -88,7 +92,15 @@ export function JobSteps({ job, jobKey, task }: { job: V1Job; jobKey: string; ta
   return (
     <>
       <div className="row" style={{ marginBottom: 10 }}>
-        <input ref={input} type="search" className="grow" placeholder="Search the output (press / to focus)" aria-label="Search output" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input
+          ref={input}
+          type="search"
+          className="grow"
+          placeholder="Search the output (press / to focus)"
+          aria-label="Search output"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
         <button onClick={() => void downloadAll()} disabled={actions.length === 0}>
           Download log
         </button>

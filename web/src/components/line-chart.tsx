@@ -21,7 +21,13 @@ export function LineChart({ points, label, format, yMax }: { points: ChartPoint[
   return (
     <figure style={{ margin: 0 }}>
       <figcaption className="muted">{label}</figcaption>
-      <svg className="chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label={`${label}: ${sorted.length} points, latest ${format(sorted[sorted.length - 1].y)}`}>
+      <svg
+        className="chart"
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        width="100%"
+        role="img"
+        aria-label={`${label}: ${sorted.length} points, latest ${format(sorted[sorted.length - 1].y)}`}
+      >
         <line className="axis" x1={PAD.l} x2={WIDTH - PAD.r} y1={HEIGHT - PAD.b} y2={HEIGHT - PAD.b} />
         <line className="axis" x1={PAD.l} x2={PAD.l} y1={PAD.t} y2={HEIGHT - PAD.b} />
         <text x={PAD.l - 6} y={PAD.t + 8} textAnchor="end">

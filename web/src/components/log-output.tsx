@@ -38,7 +38,15 @@ export function LogOutput({ text, search, live }: { text: string; search: string
   const needle = search.trim().toLowerCase();
   const { shown, hidden } = useMemo(() => {
     const numbered = lines.map((spans, i) => ({ spans, no: i + 1 }));
-    const matching = needle ? numbered.filter((l) => l.spans.map((s) => s.text).join('').toLowerCase().includes(needle)) : numbered;
+    const matching = needle
+      ? numbered.filter((l) =>
+          l.spans
+            .map((s) => s.text)
+            .join('')
+            .toLowerCase()
+            .includes(needle),
+        )
+      : numbered;
     return { shown: matching.slice(-MAX_RENDERED_LINES), hidden: Math.max(0, matching.length - MAX_RENDERED_LINES) };
   }, [lines, needle]);
   const ref = useRef<HTMLPreElement>(null);

@@ -17,11 +17,30 @@ interface Draft {
 }
 
 /** Create or edit form; on edit an empty secret keeps the current one. */
-function WebhookForm({ initial, label, onSubmit, onCancel }: { initial?: Webhook; label: string; onSubmit: (d: Draft) => Promise<unknown>; onCancel?: () => void }) {
-  const [d, setD] = useState<Draft>({ name: initial?.name ?? '', url: initial?.url ?? '', events: initial?.events ?? [...EVENTS], verifyTls: initial?.['verify-tls'] ?? true, secret: '' });
+function WebhookForm({
+  initial,
+  label,
+  onSubmit,
+  onCancel,
+}: {
+  initial?: Webhook;
+  label: string;
+  onSubmit: (d: Draft) => Promise<unknown>;
+  onCancel?: () => void;
+}) {
+  const [d, setD] = useState<Draft>({
+    name: initial?.name ?? '',
+    url: initial?.url ?? '',
+    events: initial?.events ?? [...EVENTS],
+    verifyTls: initial?.['verify-tls'] ?? true,
+    secret: '',
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    onSubmit(d).then(() => !initial && setD({ name: '', url: '', events: [...EVENTS], verifyTls: true, secret: '' }), () => undefined);
+    onSubmit(d).then(
+      () => !initial && setD({ name: '', url: '', events: [...EVENTS], verifyTls: true, secret: '' }),
+      () => undefined,
+    );
   };
   return (
     <form className="row" onSubmit={submit} aria-label={label} style={{ marginTop: 12, alignItems: 'flex-end', flexWrap: 'wrap' }}>
@@ -35,11 +54,21 @@ function WebhookForm({ initial, label, onSubmit, onCancel }: { initial?: Webhook
       </label>
       <label>
         Secret token
-        <input type="password" value={d.secret} onChange={(e) => setD({ ...d, secret: e.target.value })} autoComplete="off" placeholder={initial ? 'unchanged' : ''} />
+        <input
+          type="password"
+          value={d.secret}
+          onChange={(e) => setD({ ...d, secret: e.target.value })}
+          autoComplete="off"
+          placeholder={initial ? 'unchanged' : ''}
+        />
       </label>
       {EVENTS.map((ev) => (
         <label key={ev} style={{ flexDirection: 'row', alignItems: 'center' }}>
-          <input type="checkbox" checked={d.events.includes(ev)} onChange={(e) => setD({ ...d, events: e.target.checked ? [...d.events, ev] : d.events.filter((x) => x !== ev) })} />
+          <input
+            type="checkbox"
+            checked={d.events.includes(ev)}
+            onChange={(e) => setD({ ...d, events: e.target.checked ? [...d.events, ev] : d.events.filter((x) => x !== ev) })}
+          />
           {ev}
         </label>
       ))}
@@ -74,7 +103,10 @@ function Deliveries({ id }: { id: string }) {
                   <td className="mono">{a.status ?? 'no response'}</td>
                   <td className="muted">{a.latency_ms} ms</td>
                   <td className="muted">{timeAgo(a.at)}</td>
-                  <td className="muted">{a.error ?? ''}{a.will_retry ? ' (will retry)' : ''}</td>
+                  <td className="muted">
+                    {a.error ?? ''}
+                    {a.will_retry ? ' (will retry)' : ''}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -96,7 +128,13 @@ export function WebhooksPanel({ projectId }: { projectId: string | undefined }) 
     mutationFn: (v) => api(v.path, { method: v.method, body: v.body }),
     onSuccess: () => refresh(),
   });
-  const bodyOf = (d: Draft, edit: boolean) => ({ name: d.name, url: d.url, events: d.events, 'verify-tls': d.verifyTls, ...(edit && !d.secret ? {} : { 'signing-secret': d.secret }) });
+  const bodyOf = (d: Draft, edit: boolean) => ({
+    name: d.name,
+    url: d.url,
+    events: d.events,
+    'verify-tls': d.verifyTls,
+    ...(edit && !d.secret ? {} : { 'signing-secret': d.secret }),
+  });
   return (
     <section className="panel" aria-label="Webhooks">
       <h2>Webhooks</h2>
@@ -123,7 +161,11 @@ export function WebhooksPanel({ projectId }: { projectId: string | undefined }) 
                         <button className="small" onClick={() => setEditing(editing === w.id ? undefined : w.id)}>
                           Edit
                         </button>
-                        <button className="small" aria-label={`Delete ${w.name}`} onClick={() => change.mutate({ method: 'DELETE', path: `/api/v2/webhook/${w.id}` })}>
+                        <button
+                          className="small"
+                          aria-label={`Delete ${w.name}`}
+                          onClick={() => change.mutate({ method: 'DELETE', path: `/api/v2/webhook/${w.id}` })}
+                        >
                           Delete
                         </button>
                       </div>
@@ -132,7 +174,9 @@ export function WebhooksPanel({ projectId }: { projectId: string | undefined }) 
                           initial={w}
                           label={`Edit webhook ${w.name}`}
                           onCancel={() => setEditing(undefined)}
-                          onSubmit={(d) => change.mutateAsync({ method: 'PUT', path: `/api/v2/webhook/${w.id}`, body: bodyOf(d, true) }).then(() => setEditing(undefined))}
+                          onSubmit={(d) =>
+                            change.mutateAsync({ method: 'PUT', path: `/api/v2/webhook/${w.id}`, body: bodyOf(d, true) }).then(() => setEditing(undefined))
+                          }
                         />
                       )}
                       <Deliveries id={w.id} />
@@ -142,7 +186,12 @@ export function WebhooksPanel({ projectId }: { projectId: string | undefined }) 
               )
             }
           </QueryView>
-          <WebhookForm label="Add webhook" onSubmit={(d) => change.mutateAsync({ method: 'POST', path: '/api/v2/webhook', body: { ...bodyOf(d, false), scope: { id: projectId, type: 'project' } } })} />
+          <WebhookForm
+            label="Add webhook"
+            onSubmit={(d) =>
+              change.mutateAsync({ method: 'POST', path: '/api/v2/webhook', body: { ...bodyOf(d, false), scope: { id: projectId, type: 'project' } } })
+            }
+          />
           {change.isError && <ErrorState error={change.error} what="The webhook change" />}
         </>
       )}

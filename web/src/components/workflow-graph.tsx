@@ -86,8 +86,19 @@ export function WorkflowGraph({ jobs, jobHref, onApprove, approving }: Props) {
           const href = jobHref(job);
           const duration = elapsed(job.started_at, job.stopped_at);
           return (
-            <div key={job.id} className={`node tone-${tone(job.status)}`} style={{ left: p.x, top: p.y, width: W, height: H }} data-job={job.name} data-status={job.status}>
-              <span className={`badge tone-${tone(job.status)}`} title={statusLabel(job.status)} aria-label={statusLabel(job.status)} style={{ padding: 0, background: 'none' }} />
+            <div
+              key={job.id}
+              className={`node tone-${tone(job.status)}`}
+              style={{ left: p.x, top: p.y, width: W, height: H }}
+              data-job={job.name}
+              data-status={job.status}
+            >
+              <span
+                className={`badge tone-${tone(job.status)}`}
+                title={statusLabel(job.status)}
+                aria-label={statusLabel(job.status)}
+                style={{ padding: 0, background: 'none' }}
+              />
               {href ? (
                 <Link href={href} className="name">
                   {job.name}
@@ -100,7 +111,9 @@ export function WorkflowGraph({ jobs, jobHref, onApprove, approving }: Props) {
                   {approving === job.id ? 'Approving…' : 'Approve'}
                 </button>
               ) : (
-                <span className="time">{job.type === 'approval' && job.status === 'success' ? 'Approved' : job.started_at ? formatDuration(duration) : statusLabel(job.status)}</span>
+                <span className="time">
+                  {job.type === 'approval' && job.status === 'success' ? 'Approved' : job.started_at ? formatDuration(duration) : statusLabel(job.status)}
+                </span>
               )}
             </div>
           );

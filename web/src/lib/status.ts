@@ -29,7 +29,14 @@ export function tone(status: string | undefined): Tone {
   }
 }
 
-const LABELS: Record<string, string> = { loading: '…', on_hold: 'On hold', not_run: 'Not run', infrastructure_fail: 'Infrastructure fail', timedout: 'Timed out', not_running: 'Not running' };
+const LABELS: Record<string, string> = {
+  loading: '…',
+  on_hold: 'On hold',
+  not_run: 'Not run',
+  infrastructure_fail: 'Infrastructure fail',
+  timedout: 'Timed out',
+  not_running: 'Not running',
+};
 
 export const statusLabel = (status: string | undefined) => (status ? (LABELS[status] ?? status.charAt(0).toUpperCase() + status.slice(1)) : 'Unknown');
 

@@ -11,7 +11,17 @@ type Params = { vcs: string; org: string; repo: string };
 const WINDOW = 'last-90-days';
 
 /** Runs, success rate and durations per workflow or job; workflow names select the workflow shown below. */
-function MetricsTable({ kind, items, selected, onSelect }: { kind: 'Workflow' | 'Job'; items: WorkflowMetrics[]; selected?: string; onSelect?: (name: string) => void }) {
+function MetricsTable({
+  kind,
+  items,
+  selected,
+  onSelect,
+}: {
+  kind: 'Workflow' | 'Job';
+  items: WorkflowMetrics[];
+  selected?: string;
+  onSelect?: (name: string) => void;
+}) {
   const seconds = (v: number | undefined) => formatDuration((v ?? NaN) * 1000);
   return (
     <table>
@@ -74,7 +84,11 @@ function WorkflowInsights({ base, name }: { base: string; name: string }) {
           {(page) => (
             <div className="grid2">
               <LineChart label="Success rate per day" points={dailySuccess(page.items)} format={(v) => percent(v)} yMax={1} />
-              <LineChart label="Duration per run" points={page.items.map((r) => ({ t: Date.parse(r.created_at), y: r.duration * 1000, tone: tone(r.status) }))} format={formatDuration} />
+              <LineChart
+                label="Duration per run"
+                points={page.items.map((r) => ({ t: Date.parse(r.created_at), y: r.duration * 1000, tone: tone(r.status) }))}
+                format={formatDuration}
+              />
             </div>
           )}
         </QueryView>
@@ -82,13 +96,7 @@ function WorkflowInsights({ base, name }: { base: string; name: string }) {
       <section className="panel" aria-label={`Jobs of ${name}`}>
         <h2>Jobs</h2>
         <QueryView query={jobs} what="Job metrics">
-          {(page) =>
-            page.items.length === 0 ? (
-              <Empty title="No job runs in this window." />
-            ) : (
-              <MetricsTable kind="Job" items={page.items} />
-            )
-          }
+          {(page) => (page.items.length === 0 ? <Empty title="No job runs in this window." /> : <MetricsTable kind="Job" items={page.items} />)}
         </QueryView>
       </section>
       <section className="panel" aria-label={`Job trends of ${name}`}>
@@ -104,8 +112,20 @@ function WorkflowInsights({ base, name }: { base: string; name: string }) {
                   return (
                     <div key={job}>
                       <h3>{job}</h3>
-                      <LineChart label="Median duration" points={points.map((s) => ({ t: Date.parse(s.timestamp), y: (s.metrics.duration_metrics.median ?? 0) * 1000 }))} format={formatDuration} />
-                      <LineChart label="Success rate" points={points.map((s) => ({ t: Date.parse(s.timestamp), y: s.metrics.total_runs ? s.metrics.successful_runs / s.metrics.total_runs : 0 }))} format={(v) => percent(v)} yMax={1} />
+                      <LineChart
+                        label="Median duration"
+                        points={points.map((s) => ({ t: Date.parse(s.timestamp), y: (s.metrics.duration_metrics.median ?? 0) * 1000 }))}
+                        format={formatDuration}
+                      />
+                      <LineChart
+                        label="Success rate"
+                        points={points.map((s) => ({
+                          t: Date.parse(s.timestamp),
+                          y: s.metrics.total_runs ? s.metrics.successful_runs / s.metrics.total_runs : 0,
+                        }))}
+                        format={(v) => percent(v)}
+                        yMax={1}
+                      />
                     </div>
                   );
                 })}

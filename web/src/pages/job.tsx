@@ -37,7 +37,15 @@ function Tabs({ tab, onChange }: { tab: Tab; onChange: (t: Tab) => void }) {
 type JobDetails = NonNullable<ReturnType<typeof useJobDetails>['data']>;
 
 /** The job's breadcrumbs, name, status, facts and its one action (cancel while running, rerun with SSH after). */
-function JobHead(props: { job: JobDetails; params: Params; slug: string; onCancel: () => void; cancelling: boolean; onRerunSsh: () => void; rerunning: boolean }) {
+function JobHead(props: {
+  job: JobDetails;
+  params: Params;
+  slug: string;
+  onCancel: () => void;
+  cancelling: boolean;
+  onRerunSsh: () => void;
+  rerunning: boolean;
+}) {
   const { job, params, slug, onCancel, cancelling, onRerunSsh, rerunning } = props;
   return (
     <>
@@ -134,7 +142,15 @@ export function JobPage({ params }: { params: Params }) {
     <QueryView query={details} what="Job">
       {(job) => (
         <>
-          <JobHead job={job} params={params} slug={slug} onCancel={() => cancel.mutate()} cancelling={cancel.isPending} onRerunSsh={() => rerunSsh.mutate(job.latest_workflow.id)} rerunning={rerunSsh.isPending} />
+          <JobHead
+            job={job}
+            params={params}
+            slug={slug}
+            onCancel={() => cancel.mutate()}
+            cancelling={cancel.isPending}
+            onRerunSsh={() => rerunSsh.mutate(job.latest_workflow.id)}
+            rerunning={rerunSsh.isPending}
+          />
           {cancel.isError && <ErrorState error={cancel.error} what="Cancel" />}
           {rerunSsh.isError && <ErrorState error={rerunSsh.error} what="Rerun job with SSH" />}
           {job.parallelism > 1 && <ParallelTasks runs={job.parallel_runs} task={task} onSelect={(i) => navigate(`${location}?task=${i}`)} />}
@@ -147,7 +163,11 @@ export function JobPage({ params }: { params: Params }) {
             )}
             {tab === 'Tests' && <JobTests slug={slug} number={params.job} />}
             {tab === 'Artifacts' && <JobArtifacts slug={slug} number={params.job} />}
-            {tab === 'Timing' && <QueryView query={v1} what="Timing">{(j) => <JobTiming job={j} />}</QueryView>}
+            {tab === 'Timing' && (
+              <QueryView query={v1} what="Timing">
+                {(j) => <JobTiming job={j} />}
+              </QueryView>
+            )}
           </div>
         </>
       )}

@@ -22,7 +22,8 @@ function WorkflowPanel({ workflow, slug, number, selected }: { workflow: Workflo
   useEffect(() => {
     void refetch();
   }, [workflow.status, refetch]);
-  const refresh = () => queryClient.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).includes(workflow.pipeline_id) || String(q.queryKey[0]).includes(workflow.id) });
+  const refresh = () =>
+    queryClient.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).includes(workflow.pipeline_id) || String(q.queryKey[0]).includes(workflow.id) });
   const action = useMutation<unknown, ApiError, { label: string; path: string; body?: unknown }>({
     mutationFn: ({ path, body }) => api(path, { method: 'POST', body }),
     onSettled: () => {
@@ -36,7 +37,13 @@ function WorkflowPanel({ workflow, slug, number, selected }: { workflow: Workflo
   };
   const failed = ['failed', 'error', 'canceled'].includes(workflow.status);
   return (
-    <section className="panel" aria-label={`Workflow ${workflow.name}`} data-workflow={workflow.name} data-workflow-id={workflow.id} style={selected ? { borderColor: 'var(--accent)' } : undefined}>
+    <section
+      className="panel"
+      aria-label={`Workflow ${workflow.name}`}
+      data-workflow={workflow.name}
+      data-workflow-id={workflow.id}
+      style={selected ? { borderColor: 'var(--accent)' } : undefined}
+    >
       <div className="head">
         <div className="row">
           <h2 style={{ margin: 0 }}>
@@ -51,11 +58,17 @@ function WorkflowPanel({ workflow, slug, number, selected }: { workflow: Workflo
               Cancel workflow
             </button>
           )}
-          <button onClick={() => action.mutate({ label: 'Rerun from start', path: `/api/v2/workflow/${workflow.id}/rerun`, body: { from_failed: false } })} disabled={action.isPending || live}>
+          <button
+            onClick={() => action.mutate({ label: 'Rerun from start', path: `/api/v2/workflow/${workflow.id}/rerun`, body: { from_failed: false } })}
+            disabled={action.isPending || live}
+          >
             Rerun from start
           </button>
           {failed && (
-            <button onClick={() => action.mutate({ label: 'Rerun from failed', path: `/api/v2/workflow/${workflow.id}/rerun`, body: { from_failed: true } })} disabled={action.isPending}>
+            <button
+              onClick={() => action.mutate({ label: 'Rerun from failed', path: `/api/v2/workflow/${workflow.id}/rerun`, body: { from_failed: true } })}
+              disabled={action.isPending}
+            >
               Rerun from failed
             </button>
           )}
@@ -76,7 +89,9 @@ function WorkflowPanel({ workflow, slug, number, selected }: { workflow: Workflo
               jobs={page.items}
               approving={approving}
               onApprove={approve}
-              jobHref={(j) => (j.job_number !== undefined && j.type !== 'approval' ? `/pipelines/${slug}/${number}/workflows/${workflow.id}/jobs/${j.job_number}` : null)}
+              jobHref={(j) =>
+                j.job_number !== undefined && j.type !== 'approval' ? `/pipelines/${slug}/${number}/workflows/${workflow.id}/jobs/${j.job_number}` : null
+              }
             />
           )
         }
@@ -96,7 +111,11 @@ function ConfigView({ pipeline }: { pipeline: Pipeline }) {
       </button>
       {open && (
         <QueryView query={config} what="Configuration">
-          {(c) => <pre className="log" style={{ padding: 12 }}>{c.source || 'No configuration was fetched for this pipeline.'}</pre>}
+          {(c) => (
+            <pre className="log" style={{ padding: 12 }}>
+              {c.source || 'No configuration was fetched for this pipeline.'}
+            </pre>
+          )}
         </QueryView>
       )}
     </section>
@@ -119,7 +138,12 @@ export function PipelinePage({ params }: { params: Params }) {
             <div>
               <div className="row">
                 <h1>Pipeline #{p.number}</h1>
-                <StatusBadge status={pipelineStatus(p.state, workflows.data?.items.map((w) => w.status))} />
+                <StatusBadge
+                  status={pipelineStatus(
+                    p.state,
+                    workflows.data?.items.map((w) => w.status),
+                  )}
+                />
               </div>
               <dl className="facts">
                 <dt>Branch</dt>

@@ -19,10 +19,19 @@ function PipelineRow({ p, index, style }: { p: Pipeline; index: number; style: {
   const settled = p.state === 'created' || p.state === 'errored';
   const workflows = usePipelineWorkflows(p.id, !settled);
   const items = workflows.data?.items;
-  const status = pipelineStatus(p.state, items?.map((w) => w.status));
+  const status = pipelineStatus(
+    p.state,
+    items?.map((w) => w.status),
+  );
   const start = items?.length ? items.map((w) => w.created_at).sort()[0] : undefined;
   const running = items?.some((w) => !isTerminal(w.status));
-  const end = items?.length && !running ? items.map((w) => w.stopped_at ?? '').sort().at(-1) : undefined;
+  const end =
+    items?.length && !running
+      ? items
+          .map((w) => w.stopped_at ?? '')
+          .sort()
+          .at(-1)
+      : undefined;
   const subject = p.vcs?.commit?.subject;
   return (
     <Link href={`/pipelines/${p.project_slug}/${p.number}`} className="vlist-row" style={style} data-index={index} data-number={p.number} role="listitem">

@@ -15,7 +15,10 @@ function EnvVars({ slug }: { slug: string }) {
   const vars = useApi<Page<EnvVar>>(path);
   const queryClient = useQueryClient();
   const change = useMutation<unknown, ApiError, { method: 'POST' | 'DELETE'; name: string; value?: string }>({
-    mutationFn: (v) => (v.method === 'POST' ? api(path, { method: 'POST', body: { name: v.name, value: v.value } }) : api(`${path}/${encodeURIComponent(v.name)}`, { method: 'DELETE' })),
+    mutationFn: (v) =>
+      v.method === 'POST'
+        ? api(path, { method: 'POST', body: { name: v.name, value: v.value } })
+        : api(`${path}/${encodeURIComponent(v.name)}`, { method: 'DELETE' }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: [path] }),
   });
   return (

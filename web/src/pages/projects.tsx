@@ -37,7 +37,9 @@ function OrgProjects({ org, projects }: { org: Org; projects: Project[] }) {
                 <Link href={`/pipelines/${p.slug}`} className="grow">
                   {p.slug.split('/').slice(1).join('/')}
                 </Link>
-                <span className="muted">{last ? `last pipeline ${timeAgo(last.created_at)}` : feed.isSuccess && !feed.data.next_page_token ? 'no pipelines yet' : ''}</span>
+                <span className="muted">
+                  {last ? `last pipeline ${timeAgo(last.created_at)}` : feed.isSuccess && !feed.data.next_page_token ? 'no pipelines yet' : ''}
+                </span>
               </li>
             );
           })}

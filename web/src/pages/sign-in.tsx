@@ -53,8 +53,8 @@ export function SignInPage() {
           </p>
         )}
         <p className="muted">
-          {github ? 'Or paste' : 'Paste'} an API token: the one <code>slipway dev</code> printed when it started, or a personal API token. It is
-          sent as the <code>Circle-Token</code> header and kept in this browser only.
+          {github ? 'Or paste' : 'Paste'} an API token: the one <code>slipway dev</code> printed when it started, or a personal API token. It is sent as the{' '}
+          <code>Circle-Token</code> header and kept in this browser only.
         </p>
         <form onSubmit={submit}>
           <label>

@@ -54,7 +54,14 @@ export function UserSshKeysPage() {
           </div>
           <label>
             Public key
-            <textarea name="key" rows={3} value={key} onChange={(e) => setKey(e.target.value)} placeholder="ssh-ed25519 AAAA... you@host" style={{ width: '100%' }} />
+            <textarea
+              name="key"
+              rows={3}
+              value={key}
+              onChange={(e) => setKey(e.target.value)}
+              placeholder="ssh-ed25519 AAAA... you@host"
+              style={{ width: '100%' }}
+            />
           </label>
           <button type="submit" disabled={!key.trim() || add.isPending}>
             Add SSH key

@@ -37,8 +37,8 @@ function TokensIntro() {
     <>
       <h1>Personal API tokens</h1>
       <p className="muted">
-        A token acts as you in the API and the <code>circleci</code>/<code>slipway</code> CLIs (<code>Circle-Token</code> header). It is
-        shown once, when it is created; revoking it takes effect at once.
+        A token acts as you in the API and the <code>circleci</code>/<code>slipway</code> CLIs (<code>Circle-Token</code> header). It is shown once, when it is
+        created; revoking it takes effect at once.
       </p>
     </>
   );
