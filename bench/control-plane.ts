@@ -39,41 +39,6 @@ ${fans.map((f) => `      - ${f}: { requires: [start] }`).join('\n')}
 `;
 }
 
-/** DESIGN §8's reference job: checkout + 3 run steps over `seconds`, ~200 KB of output, a 10 MB cache restore, one artifact, one test-results file. */
-function reference(seconds: number): { seed: string; main: string } {
-  const slice = seconds / 3 / 20;
-  const print = `for i in $(seq 1 20); do head -c 3400 /dev/zero | tr '\\\\0' x | fold -w 99; echo; sleep ${slice.toFixed(2)}; done`;
-  return {
-    seed: `version: 2.1
-jobs:
-  seed:
-    machine: true
-    steps:
-      - run: head -c 10485760 /dev/urandom > cache.bin
-      - save_cache: { key: reference-v1, paths: [cache.bin] }
-workflows:
-  main:
-    jobs: [seed]
-`,
-    main: `version: 2.1
-jobs:
-  reference:
-    machine: true
-    steps:
-      - checkout
-      - restore_cache: { keys: [reference-v1] }
-      - run: ${JSON.stringify(`${print}; echo report > artifact.txt`)}
-      - run: ${JSON.stringify(print)}
-      - run: ${JSON.stringify(`${print}; mkdir -p results && printf '<testsuite name="s"><testcase name="t" classname="c" time="0.1"/></testsuite>' > results/junit.xml`)}
-      - store_artifacts: { path: artifact.txt }
-      - store_test_results: { path: results }
-workflows:
-  main:
-    jobs: [reference]
-`,
-  };
-}
-
 const sum = (ops: Record<string, number> | undefined, pick: RegExp) => Object.entries(ops ?? {}).reduce((n, [op, c]) => n + (pick.test(op) ? c : 0), 0);
 const WRITES = /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)$/;
 const READS = /^(GetItem|Query|Scan|BatchGetItem|TransactGetItems)$/;
@@ -220,75 +185,6 @@ export async function fanOutFigures(rt: BenchRuntime, jobs: number): Promise<Fig
       baseline: (tenth.snap.sqsStandardChunks + tenth.snap.sqsFifoChunks) / small,
       baselineLabel: `${small}-job workflow`,
       target: '-',
-    }),
-  ];
-}
-
-/** Requests and list-price dollars per 1,000 reference jobs, run by the real agent through the real handlers. */
-export async function costFigures(rt: BenchRuntime, sizes: ControlPlaneSizes): Promise<Figure[]> {
-  rt.setMode('real');
-  const configs = reference(sizes.referenceSeconds);
-  const slug = await rt.addProject('reference', { main: configs.main, seed: configs.seed });
-  await rt.finished((await rt.trigger(slug, 'seed')).id, 300_000, 250);
-  const before = await rt.objectKeys();
-  rt.counter.reset();
-  const pipelines = await Promise.all(Array.from({ length: sizes.referenceJobs }, () => rt.trigger(slug)));
-  // Watched through the bench's uncounted clients: polling the API would bill the watching to the jobs.
-  for (const p of pipelines) {
-    const [status] = await rt.finishedUncounted(p.id, (sizes.referenceSeconds + 120) * 1000);
-    if (status !== 'success') throw new Error(`reference job ended ${status}`);
-  }
-  // The agents transfer through presigned URLs, and presigning runs through the SDK middleware, so the counter
-  // sees one PutObject/GetObject per URL handed out (16 per log-urls call), used or not. Billed S3 PUTs are the
-  // objects actually written; each presigned GET handed out (cache restore, workspace) is taken as one GET.
-  const after = await rt.objectKeys();
-  const created = [...after.keys()].filter((k) => !before.has(k));
-  const raw = rt.counter.snapshot();
-  const presignedPuts = raw.requests.S3?.PutObject ?? 0;
-  const snap: RequestSnapshot = { ...raw, requests: { ...raw.requests, S3: { ...raw.requests.S3, PutObject: created.length } } };
-  const n = sizes.referenceJobs;
-  const perJob = (Object.values(snap.requests).reduce((a, ops) => a + Object.values(ops).reduce((x, y) => x + y, 0), 0) + snap.httpApiRequests) / n;
-  const breakdown = rt.counter.priceBreakdownUsd(snap);
-  const usd = (rt.counter.priceUsd(snap) / n) * 1000;
-  // Baseline: the same job with an unbatched agent (one S3 PUT per second of step output, DESIGN §8).
-  const logPuts = created.filter((k) => k.startsWith('logs/')).length / n;
-  const byPrefix = new Map<string, number>();
-  for (const k of created) byPrefix.set(k.split('/')[0], (byPrefix.get(k.split('/')[0]) ?? 0) + 1);
-  const objects = [...byPrefix].map(([prefix, c]) => `${prefix}/ ${round(c / n, 1)}`).join(', ');
-  const naive = usd + (((sizes.referenceSeconds - logPuts) * 0.005) / 1000) * 1000;
-  const parts = Object.entries(breakdown)
-    .filter(([, v]) => v > 0)
-    .map(([k, v]) => `${k} $${round((v / n) * 1000, 4)}`)
-    .join(', ');
-  const counts = Object.entries(snap.requests)
-    .map(
-      ([svc, ops]) =>
-        `${svc}: ${Object.entries(ops)
-          .map(([op, c]) => `${op} ${round(c / n, 1)}`)
-          .join(', ')}`,
-    )
-    .join('; ');
-  return [
-    figure({
-      group: 'control-plane cost',
-      figure: 'AWS requests per reference job',
-      unit: '',
-      slipway: perJob,
-      baseline: perJob - logPuts + sizes.referenceSeconds,
-      baselineLabel: 'agent with per-second log PUTs',
-      target: '-',
-      note: `Per job: ${counts} (S3 PutObject = objects written, by prefix: ${objects}; ${round(presignedPuts / n, 1)} PUT URLs presigned); API Gateway ${round(snap.httpApiRequests / n, 1)}; Lambda invocations ${round(snap.lambdaInvocations / n, 1)} (local pollers hand one SQS batch per invocation). ${n} reference jobs of ${sizes.referenceSeconds} s (checkout, 10 MB cache restore, 3 run steps printing ~200 KB, one artifact, one JUnit file) run concurrently by the real host agent; pipeline trigger/compile/workflow overhead included.`,
-    }),
-    figure({
-      group: 'control-plane cost',
-      figure: 'USD per 1,000 reference jobs',
-      unit: '$',
-      slipway: round(usd, 4),
-      baseline: round(naive, 4),
-      baselineLabel: 'agent with per-second log PUTs',
-      target: '≤ $0.10',
-      pass: usd <= 0.1,
-      note: `us-east-1 list prices (RequestCounter): ${parts}. Lambda priced at 50 ms × 512 MB arm64 per invocation (assumed); each DynamoDB request one unit; storage and data transfer excluded.`,
     }),
   ];
 }

@@ -4,26 +4,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createAwsClients, processRequestCounter } from '../shared/adapters/aws/clients';
-import { runAsFunction } from '../shared/adapters/aws/iam-enforcement';
 import { newApiToken } from '../shared/services/identity/tokens';
 import { findContainerEngine } from '../shared/container/container-engine';
 import { agentCommand } from './agent-bundle';
 import { buildLocalAgentImage } from './agent-image';
 import { emulatorEnvironment, startEmulators, type Emulators } from './emulators';
-import { BodyTooLargeError, toApiGatewayEvent, writeResult } from './http-bridge';
 import { deadLetterEnvironment, ensureBucket, ensureQueuesWithDeadLetters, ensureTable } from './provision';
-import { pollerFaultsFromEnv, SqsPoller } from './sqs-poller';
-import { serveStatic } from './static';
 import { createApiHandler } from '../functions/api/handler';
-import { createConductorHandler } from '../functions/conductor/handler';
 import { createCronHandler } from '../functions/cron/handler';
-import { createDispatcherHandler } from '../functions/dispatcher/handler';
 import { readEnv } from '../functions/env';
-import { createNotificationsHandler } from '../functions/notifications/handler';
 import { logger } from '../functions/observability';
-import { createPipelinesHandler } from '../functions/pipelines/handler';
 import { createWebhooksHandler } from '../functions/webhooks/handler';
 import { localComposition } from './composition';
+import type { SqsPoller } from './sqs-poller';
+import { cronRunner, httpRequestHandler, startPollers } from './triggers';
 import type { DepsProvider } from '../functions/assemble-deps';
 
 export interface LocalRuntimeOptions {
@@ -151,41 +145,6 @@ async function functionEnvironment(
   return { env, clients, queueUrls };
 }
 
-type QueueUrls = Awaited<ReturnType<typeof ensureQueuesWithDeadLetters>>['urls'];
-
-/** The queues' event source mappings: each queue polled into its consumer, run with that function's role. */
-async function startPollers(
-  clients: ReturnType<typeof createAwsClients>,
-  queueUrls: QueueUrls,
-  getDeps: DepsProvider,
-  log: (l: string) => void,
-): Promise<SqsPoller[]> {
-  const counter = processRequestCounter();
-  const ctx = {} as never;
-  // Queue, consumer (its function name: AWS calls are made with that function's role), concurrency.
-  const consumers: Array<[keyof QueueUrls, string, (e: never, c: never) => Promise<unknown>, number]> = [
-    ['triggers', 'pipelines', createPipelinesHandler(getDeps), 2],
-    ['dispatch', 'dispatcher', createDispatcherHandler(getDeps), 2],
-    ['events', 'conductor', createConductorHandler(getDeps), 2],
-    ['notify', 'notifications', createNotificationsHandler(getDeps), 1],
-  ];
-  const pollers: SqsPoller[] = [];
-  const faults = pollerFaultsFromEnv(process.env.SLIPWAY_QUEUE_FAULTS);
-  for (const [queue, fnName, handler, concurrency] of consumers) {
-    const poller = new SqsPoller({
-      client: clients.sqs,
-      queueUrl: queueUrls[queue],
-      handler: (event) => (counter?.recordInvocation(), runAsFunction(fnName, () => handler(event as never, ctx)) as never),
-      concurrency,
-      faults,
-      onError: (e) => log(`[${queue}] ${(e as Error).message}`),
-    });
-    await poller.start();
-    pollers.push(poller);
-  }
-  return pollers;
-}
-
 /**
  * The all-in-one runtime (DESIGN.md §4): AWS API emulators in-process, and the very same Lambda handlers
  * driven by an HTTP server (API Gateway v2 events), SQS pollers (event source mappings) and a timer
@@ -212,45 +171,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const webhooks = createWebhooksHandler(getDeps);
   const cron = createCronHandler(getDeps, () => readEnv(env));
   await getDeps();
-  const ctx = {} as never;
   // Bench hook (SLIPWAY_COUNT_REQUESTS=1): API Gateway requests and Lambda invocations, for the cost model.
   const counter = processRequestCounter();
 
-  server.on('request', async (req, res) => {
-    try {
-      const path = (req.url ?? '/').split('?')[0];
-      const isApi = path.startsWith('/api/') || path.startsWith('/runner/') || path.startsWith('/.well-known/') || path === '/healthz';
-      if (!isApi && !path.startsWith('/webhooks/')) return serveStatic(req, res);
-      const event = await toApiGatewayEvent(req);
-      counter?.recordHttpRequest();
-      counter?.recordInvocation();
-      writeResult(res, (await runAsFunction(isApi ? 'api' : 'webhooks', () => (isApi ? api : webhooks)(event, ctx))) as never);
-    } catch (e) {
-      const tooLarge = e instanceof BodyTooLargeError;
-      if (!res.headersSent) res.writeHead(tooLarge ? 413 : 500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: tooLarge ? (e as Error).message : 'Internal error.' }));
-    }
-  });
+  server.on('request', httpRequestHandler(api, webhooks, counter));
 
   const pollers = await startPollers(clients, queueUrls, getDeps, log);
 
-  const runCron = () =>
-    (counter?.recordInvocation(), runAsFunction)('cron', () =>
-      cron(
-        {
-          version: '0',
-          id: 'local',
-          'detail-type': 'Scheduled Event',
-          source: 'aws.events',
-          account: 'local',
-          time: new Date().toISOString(),
-          region: 'us-east-1',
-          resources: [],
-          detail: {},
-        } as never,
-        ctx,
-      ),
-    );
+  const runCron = cronRunner(cron, counter);
   // Start-up reconcile: finishes whatever was in flight when the runtime last stopped.
   await runCron().catch((e: Error) => log(`[cron] ${e.message}`));
   const timer = setInterval(() => void runCron().catch((e: Error) => log(`[cron] ${e.message}`)), (options.cronIntervalSeconds ?? 60) * 1000);
@@ -269,19 +197,34 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      // Handlers get a grace period; one that is stuck is left behind (what it held is redone by the
-      // reconciler at the next start), so stopping always ends.
-      const graceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
-      const ended = await Promise.all(pollers.map((p) => p.stop(graceMs)));
-      const stuck = ended.filter((e) => !e).length;
-      if (stuck) log(`Stopping: ${stuck} queue consumer(s) still busy after ${graceMs / 1000} s; leaving their work to the reconciler.`);
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
-      await composition.shutdown();
-      await emulators.stop();
-      releaseLock();
+      await stopRuntime({ pollers, server, composition, emulators, releaseLock, log, graceMs: options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS });
     },
   };
+}
+
+interface RuntimeParts {
+  pollers: SqsPoller[];
+  server: Server;
+  composition: ReturnType<typeof localComposition>;
+  emulators: Emulators;
+  releaseLock: () => void;
+  log: (l: string) => void;
+  graceMs: number;
+}
+
+/**
+ * Stops the runtime: queue handlers get a grace period; one that is stuck is left behind (what it held is redone
+ * by the reconciler at the next start), so stopping always ends.
+ */
+async function stopRuntime({ pollers, server, composition, emulators, releaseLock, log, graceMs }: RuntimeParts): Promise<void> {
+  const ended = await Promise.all(pollers.map((p) => p.stop(graceMs)));
+  const stuck = ended.filter((e) => !e).length;
+  if (stuck) log(`Stopping: ${stuck} queue consumer(s) still busy after ${graceMs / 1000} s; leaving their work to the reconciler.`);
+  await new Promise<void>((r) => {
+    server.close(() => r());
+    server.closeAllConnections();
+  });
+  await composition.shutdown();
+  await emulators.stop();
+  releaseLock();
 }

@@ -9,6 +9,7 @@ import { bindArguments, readParameterDefinitions } from './parameters';
 import type { ConfigProblem } from './plan';
 import { ConfigCompileError, Problems } from './problems';
 import { addDefinitions, newScope, type Scope } from './scope';
+import type { SourceMap } from './source-map';
 import { validateStructure } from './validate';
 import { expandWorkflow, type ExpandedWorkflow } from './workflows';
 import { parseYaml } from './yaml-parse';
@@ -70,28 +71,7 @@ async function expand(source: string, options: ExpandOptions): Promise<ExpandRes
   }
   if (!validateStructure(raw, problems)) return { ok: false, problems: problems.list };
   const version = Number(raw.version) === 2 ? 2 : 2.1;
-  if (version === 2) {
-    for (const k of ONLY_21)
-      if (raw[k] !== undefined)
-        problems.add(`\`${k}\` needs config version 2.1.`, { node: raw, key: k, onKey: true, hint: 'Change `version: 2` to `version: 2.1`.' });
-  }
-  if (raw['job-groups'] !== undefined) {
-    problems.add('`job-groups` (CircleCI job groups) are not supported by Slipway yet.', {
-      node: raw,
-      key: 'job-groups',
-      onKey: true,
-      hint: "List the group's jobs in the workflow with their `requires`; to serialize them as one unit, put a `type: lock` job before them and a `type: unlock` job (requiring the last one with every status) after them.",
-    });
-  }
-  for (const k of ['jobs', 'commands', 'executors']) {
-    for (const dup of parsed.map.info(raw[k])?.duplicates ?? [])
-      problems.add(`Duplicate ${k.slice(0, -1)} name "${dup}" in \`${k}\`.`, {
-        node: raw[k],
-        key: dup,
-        onKey: true,
-        hint: 'Rename or remove one of the definitions.',
-      });
-  }
+  checkTopLevel(raw, version, parsed.map, problems);
   const paramDefs = readParameterDefinitions(raw.parameters, 'the pipeline', problems);
   const given = options.pipelineParameters ?? {};
   const pipelineParameters = bindArguments(paramDefs, given, 'the pipeline parameters', problems, raw.parameters ?? raw) as Record<
@@ -110,6 +90,45 @@ async function expand(source: string, options: ExpandOptions): Promise<ExpandRes
   if (missing.length) return { ok: false, problems: missing };
   addDefinitions(root, config);
   budget.countJobs(config.workflows, matrixSize);
+  const { workflows, skippedWorkflows } = expandWorkflows(config, raw, root, problems);
+  if (!problems.empty) return { ok: false, problems: problems.list };
+  const setup = config.setup === true || config.setup === 'true';
+  return { ok: true, problems, config: { version, setup, workflows, pipelineParameters, root, skippedWorkflows } };
+}
+
+/** Top-level checks after validation: version-2.1-only keys, unsupported `job-groups`, duplicate definition names. */
+function checkTopLevel(raw: Record<string, unknown>, version: 2 | 2.1, map: SourceMap, problems: Problems): void {
+  if (version === 2) {
+    for (const k of ONLY_21)
+      if (raw[k] !== undefined)
+        problems.add(`\`${k}\` needs config version 2.1.`, { node: raw, key: k, onKey: true, hint: 'Change `version: 2` to `version: 2.1`.' });
+  }
+  if (raw['job-groups'] !== undefined) {
+    problems.add('`job-groups` (CircleCI job groups) are not supported by Slipway yet.', {
+      node: raw,
+      key: 'job-groups',
+      onKey: true,
+      hint: "List the group's jobs in the workflow with their `requires`; to serialize them as one unit, put a `type: lock` job before them and a `type: unlock` job (requiring the last one with every status) after them.",
+    });
+  }
+  for (const k of ['jobs', 'commands', 'executors']) {
+    for (const dup of map.info(raw[k])?.duplicates ?? [])
+      problems.add(`Duplicate ${k.slice(0, -1)} name "${dup}" in \`${k}\`.`, {
+        node: raw[k],
+        key: dup,
+        onKey: true,
+        hint: 'Rename or remove one of the definitions.',
+      });
+  }
+}
+
+/** Expands every workflow, or the implicit `build` workflow of a config without `workflows`. */
+function expandWorkflows(
+  config: Record<string, unknown>,
+  raw: Record<string, unknown>,
+  root: Scope,
+  problems: Problems,
+): Pick<ExpandedConfig, 'workflows' | 'skippedWorkflows'> {
   const workflows: ExpandedWorkflow[] = [];
   const skippedWorkflows: ExpandedConfig['skippedWorkflows'] = [];
   if (config.workflows === undefined) {
@@ -132,7 +151,5 @@ async function expand(source: string, options: ExpandOptions): Promise<ExpandRes
       else if (isMap(wf)) skippedWorkflows.push({ name, reason: conditionReason(wf) });
     }
   }
-  if (!problems.empty) return { ok: false, problems: problems.list };
-  const setup = config.setup === true || config.setup === 'true';
-  return { ok: true, problems, config: { version, setup, workflows, pipelineParameters, root, skippedWorkflows } };
+  return { workflows, skippedWorkflows };
 }

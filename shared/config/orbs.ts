@@ -39,78 +39,97 @@ export async function loadOrbs(scope: Scope, body: Record<string, unknown>, ctx:
     return;
   }
   const entries = Object.entries(orbs as Record<string, unknown>);
-  await Promise.all(
-    entries.map(async ([alias, value]) => {
-      const path = scope.path ? `${scope.path}/${alias}` : alias;
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        const orbScope = newScope(path, true, scope.map);
-        const orbBody = interpolate(
-          value,
-          { owner: `orb "${path}"`, pipelineValues: ctx.pipelineValues, pipelineParameters: null },
-          problems,
-          scope.map,
-        ) as Record<string, unknown>;
-        scope.orbs.set(alias, orbScope);
-        await loadOrbs(orbScope, orbBody, ctx, problems, depth + 1);
-        addDefinitions(orbScope, orbBody);
-        return;
-      }
-      if (typeof value !== 'string') {
-        problems.add(`Orb "${alias}" must be a reference like \`circleci/node@7.1\` or an inline orb map.`, { node: orbs, key: alias });
-        return;
-      }
-      const text = interpolate(
-        value,
-        { owner: 'orbs', pipelineValues: ctx.pipelineValues, pipelineParameters: scope.isOrb ? null : ctx.pipelineParameters },
-        problems,
-        scope.map,
-      ) as string;
-      const ref = parseOrbReference(String(text));
-      if (!ref) {
-        problems.add(`Invalid orb reference ${JSON.stringify(text)} for "${alias}".`, {
-          node: orbs,
-          key: alias,
-          hint: 'Write `namespace/name@version`, e.g. `circleci/node@7.1.0`.',
-        });
-        return;
-      }
-      const key = `${ref.namespace}/${ref.name}@${ref.version}`;
-      const source = await fetchOrb(ref, key, ctx);
-      if (source === undefined) {
-        problems.add(`Orb ${key} (imported as "${alias}") was not found.`, {
-          node: orbs,
-          key: alias,
-          code: 'orb-not-found',
-          hint: `Make ${key} available to the orb registry (e.g. a folder ${ref.namespace}/${ref.name}@${ref.version} holding the output of \`slipway orb pack\`), or paste the orb inline under \`orbs: ${alias}:\`.`,
-        });
-        return;
-      }
-      let parsed;
-      try {
-        parsed = parseYaml(source, key, ctx.limits);
-      } catch (err) {
-        if (err instanceof ConfigCompileError) for (const p of err.problems) problems.list.push(p);
-        else throw err;
-        return;
-      }
-      const orbMap: SourceMap = parsed.map;
-      problems.addMap(orbMap);
-      const orbScope = newScope(path, true, orbMap);
-      if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
-        problems.add(`Orb ${key} is not a YAML map.`, { node: orbs, key: alias });
-        return;
-      }
-      const orbBody = interpolate(
-        parsed.value,
-        { owner: `orb ${key}`, pipelineValues: ctx.pipelineValues, pipelineParameters: null },
-        problems,
-        orbMap,
-      ) as Record<string, unknown>;
-      scope.orbs.set(alias, orbScope);
-      await loadOrbs(orbScope, orbBody, ctx, problems, depth + 1);
-      addDefinitions(orbScope, orbBody);
-    }),
-  );
+  await Promise.all(entries.map(([alias, value]) => loadOrb(scope, orbs as Record<string, unknown>, alias, value, ctx, problems, depth)));
+}
+
+/** One entry of `orbs`: an inline orb map, or a registry reference fetched through the resolver. */
+async function loadOrb(
+  scope: Scope,
+  orbs: Record<string, unknown>,
+  alias: string,
+  value: unknown,
+  ctx: OrbLoadContext,
+  problems: Problems,
+  depth: number,
+): Promise<void> {
+  const path = scope.path ? `${scope.path}/${alias}` : alias;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const orbScope = newScope(path, true, scope.map);
+    const orbBody = interpolate(value, { owner: `orb "${path}"`, pipelineValues: ctx.pipelineValues, pipelineParameters: null }, problems, scope.map) as Record<
+      string,
+      unknown
+    >;
+    scope.orbs.set(alias, orbScope);
+    await loadOrbs(orbScope, orbBody, ctx, problems, depth + 1);
+    addDefinitions(orbScope, orbBody);
+    return;
+  }
+  if (typeof value !== 'string') {
+    problems.add(`Orb "${alias}" must be a reference like \`circleci/node@7.1\` or an inline orb map.`, { node: orbs, key: alias });
+    return;
+  }
+  const text = interpolate(
+    value,
+    { owner: 'orbs', pipelineValues: ctx.pipelineValues, pipelineParameters: scope.isOrb ? null : ctx.pipelineParameters },
+    problems,
+    scope.map,
+  ) as string;
+  const ref = parseOrbReference(String(text));
+  if (!ref) {
+    problems.add(`Invalid orb reference ${JSON.stringify(text)} for "${alias}".`, {
+      node: orbs,
+      key: alias,
+      hint: 'Write `namespace/name@version`, e.g. `circleci/node@7.1.0`.',
+    });
+    return;
+  }
+  await loadRegistryOrb(scope, orbs, alias, path, ref, ctx, problems, depth);
+}
+
+/** A registry orb: fetched (once per compilation), parsed with its own source map, loaded into a scope of its own. */
+async function loadRegistryOrb(
+  scope: Scope,
+  orbs: Record<string, unknown>,
+  alias: string,
+  path: string,
+  ref: OrbReference,
+  ctx: OrbLoadContext,
+  problems: Problems,
+  depth: number,
+): Promise<void> {
+  const key = `${ref.namespace}/${ref.name}@${ref.version}`;
+  const source = await fetchOrb(ref, key, ctx);
+  if (source === undefined) {
+    problems.add(`Orb ${key} (imported as "${alias}") was not found.`, {
+      node: orbs,
+      key: alias,
+      code: 'orb-not-found',
+      hint: `Make ${key} available to the orb registry (e.g. a folder ${ref.namespace}/${ref.name}@${ref.version} holding the output of \`slipway orb pack\`), or paste the orb inline under \`orbs: ${alias}:\`.`,
+    });
+    return;
+  }
+  let parsed;
+  try {
+    parsed = parseYaml(source, key, ctx.limits);
+  } catch (err) {
+    if (err instanceof ConfigCompileError) for (const p of err.problems) problems.list.push(p);
+    else throw err;
+    return;
+  }
+  const orbMap: SourceMap = parsed.map;
+  problems.addMap(orbMap);
+  const orbScope = newScope(path, true, orbMap);
+  if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
+    problems.add(`Orb ${key} is not a YAML map.`, { node: orbs, key: alias });
+    return;
+  }
+  const orbBody = interpolate(parsed.value, { owner: `orb ${key}`, pipelineValues: ctx.pipelineValues, pipelineParameters: null }, problems, orbMap) as Record<
+    string,
+    unknown
+  >;
+  scope.orbs.set(alias, orbScope);
+  await loadOrbs(orbScope, orbBody, ctx, problems, depth + 1);
+  addDefinitions(orbScope, orbBody);
 }
 
 function fetchOrb(ref: OrbReference, key: string, ctx: OrbLoadContext): Promise<string | undefined> {

@@ -53,27 +53,9 @@ function expandStep(step: unknown, list: unknown[], index: number, scope: Scope,
     for (const s of expandSteps(step, scope, ctx, depth)) out.push(s);
     return;
   }
-  let type: string;
-  let args: unknown;
-  if (typeof step === 'string') {
-    type = step;
-    args = {};
-  } else if (isMap(step)) {
-    const keys = Object.keys(step);
-    if (keys.length !== 1) {
-      problems.add(`A step must have exactly one key (the step type), found ${keys.length ? keys.map((k) => `\`${k}\``).join(', ') : 'none'}.`, {
-        node: list,
-        key: index,
-        hint: "Indent the step's arguments under its type, e.g. `- run:\\n    name: x\\n    command: y`.",
-      });
-      return;
-    }
-    type = keys[0];
-    args = step[type];
-  } else {
-    problems.add(`Invalid step ${JSON.stringify(step)} in ${ctx.owner}.`, { node: list, key: index });
-    return;
-  }
+  const parts = splitStep(step, list, index, ctx);
+  if (!parts) return;
+  const { type, args } = parts;
   if (type === 'steps' && !resolveDefinition(scope, 'commands', 'steps')) {
     // `- steps: << parameters.x >>`: a steps parameter spliced in place, as the docs write it (empty lists too).
     for (const s of expandSteps(args, scope, ctx, depth)) out.push(s);
@@ -99,6 +81,32 @@ function expandStep(step: unknown, list: unknown[], index: number, scope: Scope,
     }
     return;
   }
+  invokeCommand(type, args, list, index, scope, ctx, depth, out);
+}
+
+/** The step type and its arguments, from the short (`- checkout`) or long (`- run: {...}`) form; undefined (reported) if malformed. */
+function splitStep(step: unknown, list: unknown[], index: number, ctx: StepContext): { type: string; args: unknown } | undefined {
+  if (typeof step === 'string') return { type: step, args: {} };
+  if (isMap(step)) {
+    const keys = Object.keys(step);
+    if (keys.length !== 1) {
+      ctx.problems.add(`A step must have exactly one key (the step type), found ${keys.length ? keys.map((k) => `\`${k}\``).join(', ') : 'none'}.`, {
+        node: list,
+        key: index,
+        hint: "Indent the step's arguments under its type, e.g. `- run:\\n    name: x\\n    command: y`.",
+      });
+      return undefined;
+    }
+    return { type: keys[0], args: step[keys[0]] };
+  }
+  ctx.problems.add(`Invalid step ${JSON.stringify(step)} in ${ctx.owner}.`, { node: list, key: index });
+  return undefined;
+}
+
+/** A step naming a command: its arguments bound, its body interpolated and expanded (cycles and depth checked). */
+function invokeCommand(type: string, args: unknown, list: unknown[], index: number, scope: Scope, ctx: StepContext, depth: number, out: LongStep[]): void {
+  const { problems } = ctx;
+  const budget = budgetOf(problems);
   const def = resolveDefinition(scope, 'commands', type);
   if (!def) {
     problems.add(`Unknown step or command "${type}" in ${ctx.owner}.`, {

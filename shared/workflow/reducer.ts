@@ -1,5 +1,10 @@
 import type { Job, SerialGroupLock, Workflow } from '../model/entities';
 import { isTerminalJob, isTerminalWorkflow, type JobStatus, type WorkflowStatus } from '../model/statuses';
+import type { WorkflowCommand, WorkflowEvent } from './commands';
+import { serialGroupCommand, serialGroupKeyOf, serialGroupReleases } from './serial-groups';
+
+export type { WorkflowCommand, WorkflowEvent } from './commands';
+export { holdsUntilUnlocked, serialGroupKeyOf } from './serial-groups';
 
 export interface WorkflowState {
   workflow: Workflow;
@@ -7,46 +12,6 @@ export interface WorkflowState {
   /** The locks of the serial groups this workflow's jobs belong to, by key (see `serialGroupKeyOf`). */
   serialGroups?: Record<string, SerialGroupLock>;
 }
-
-/** A job's serial group lock key: serial groups are organisation-wide (`gh/acme` + `/` + group). */
-export function serialGroupKeyOf(job: Pick<Job, 'projectSlug' | 'plan'>): string | undefined {
-  if (!job.plan.serialGroup) return undefined;
-  return `${job.projectSlug.split('/').slice(0, 2).join('/')}/${job.plan.serialGroup}`;
-}
-
-/**
- * What happened. The reducer is level-triggered: every event ends with a re-evaluation of the whole DAG from
- * the stored statuses, so a duplicate or reordered event yields the same commands as the original, and
- * commands already applied are not emitted again.
- */
-export type WorkflowEvent =
-  | { type: 'WorkflowCreated' }
-  | { type: 'TaskFinished'; jobId: string }
-  | { type: 'JobApproved'; jobId: string; by: string }
-  | { type: 'WorkflowCancelRequested'; by: string }
-  | { type: 'JobCancelRequested'; jobId: string; by: string }
-  | { type: 'Reconcile' };
-
-/** What to do. Each names the status it expects to change from; the conductor applies it conditionally. */
-export type WorkflowCommand =
-  | { type: 'QueueJob'; jobId: string }
-  | { type: 'HoldJob'; jobId: string }
-  | { type: 'SkipJob'; jobId: string; reason?: string }
-  /** A job that runs nothing (`no-op`, `release`, `unlock`) is ready: it succeeds at once, without compute. */
-  | { type: 'PassJob'; jobId: string; message?: string }
-  /** The job is ready and its serial group is free for it: take the group's lock, then queue the job. */
-  | { type: 'AcquireSerialGroup'; jobId: string; key: string }
-  /** The job is ready but another job holds its serial group (or is ahead in line): join the group's waiters. */
-  | { type: 'WaitSerialGroup'; jobId: string; key: string; heldBy?: { jobId: string; pipelineNumber: number; projectSlug: string } }
-  /** The job has ended: give up its serial group lock or its place in line. */
-  | { type: 'ReleaseSerialGroup'; jobId: string; key: string }
-  | { type: 'ApproveJob'; jobId: string; by: string }
-  | { type: 'StartJob'; jobId: string }
-  | { type: 'FinishJob'; jobId: string; from: JobStatus; status: JobStatus }
-  /** `max_auto_reruns`: the job's failed tasks run again as a new attempt instead of the job failing. */
-  | { type: 'RetryJob'; jobId: string; from: JobStatus; taskIndexes: number[] }
-  | { type: 'CancelJob'; jobId: string; from: JobStatus; by: string }
-  | { type: 'SetWorkflowStatus'; from: WorkflowStatus; status: WorkflowStatus; by?: string };
 
 /** Job types that run nothing: ready means done (an `unlock` gives its group back as it ends). */
 const PASSING_TYPES: readonly Job['type'][] = ['no-op', 'release', 'unlock'];
@@ -257,66 +222,3 @@ export function reduceWorkflow(state: WorkflowState, event: WorkflowEvent): { st
 
 /** The locks as the commands left them, for a caller that inspects the outcome (only when there are any). */
 const withLocks = (locks: Record<string, SerialGroupLock>) => (Object.keys(locks).length ? { serialGroups: locks } : {});
-
-/**
- * What a ready job of a serial group does (CircleCI semantics): it runs when the group is free and no one is
- * ahead of it in line; it waits (FIFO) while another job holds the group; it is skipped (`not_run`) when a
- * newer pipeline of its project already holds or waits for the group, so an older commit never runs after a
- * newer one. Pipelines of different projects are served in arrival order.
- */
-function serialGroupCommand(job: Job, workflow: Workflow, locks: Record<string, SerialGroupLock>): WorkflowCommand {
-  const key = serialGroupKeyOf(job)!;
-  const lock = locks[key];
-  const me = { jobId: job.id, workflowId: job.workflowId, projectSlug: job.projectSlug, pipelineNumber: workflow.pipelineNumber, since: '' };
-  if (lock.holder?.jobId === job.id) return { type: 'AcquireSerialGroup', jobId: job.id, key };
-  const newer = [lock.holder, ...lock.waiters].find(
-    (e) => e && e.jobId !== job.id && e.projectSlug === job.projectSlug && e.pipelineNumber > workflow.pipelineNumber,
-  );
-  if (newer) {
-    return {
-      type: 'SkipJob',
-      jobId: job.id,
-      reason: `Skipped: pipeline ${newer.pipelineNumber} of this project is newer and already in serial group ${job.plan.serialGroup}.`,
-    };
-  }
-  const first = lock.waiters.find((w) => w.jobId !== job.id);
-  const myTurn = lock.waiters.findIndex((w) => w.jobId === job.id);
-  if (!lock.holder && (!first || (myTurn >= 0 && myTurn < lock.waiters.indexOf(first)))) {
-    lock.holder = me;
-    lock.waiters = lock.waiters.filter((w) => w.jobId !== job.id);
-    return { type: 'AcquireSerialGroup', jobId: job.id, key };
-  }
-  const heldBy = lock.holder ?? first!;
-  if (myTurn < 0) lock.waiters.push(me);
-  return {
-    type: 'WaitSerialGroup',
-    jobId: job.id,
-    key,
-    heldBy: { jobId: heldBy.jobId, pipelineNumber: heldBy.pipelineNumber, projectSlug: heldBy.projectSlug },
-  };
-}
-
-/** Ended jobs that still hold their serial group or stand in its line give their place up. */
-function serialGroupReleases(jobs: Job[], locks: Record<string, SerialGroupLock>): WorkflowCommand[] {
-  const commands: WorkflowCommand[] = [];
-  for (const job of jobs) {
-    const key = serialGroupKeyOf(job);
-    if (!key || !isTerminalJob(job.status) || holdsUntilUnlocked(job, jobs)) continue;
-    const lock = locks[key];
-    if (lock.holder?.jobId !== job.id && !lock.waiters.some((w) => w.jobId === job.id)) continue;
-    commands.push({ type: 'ReleaseSerialGroup', jobId: job.id, key });
-    if (lock.holder?.jobId === job.id) lock.holder = undefined;
-    lock.waiters = lock.waiters.filter((w) => w.jobId !== job.id);
-  }
-  return commands;
-}
-
-/**
- * A `lock` job that took its group keeps it after it ends, until the `unlock` job of the same key in its
- * workflow has ended, or every job of the workflow has (a lock is never left behind by a finished workflow).
- */
-export function holdsUntilUnlocked(job: Job, jobs: Job[]): boolean {
-  if (job.type !== 'lock' || job.status !== 'success') return false;
-  if (jobs.every((j) => isTerminalJob(j.status))) return false;
-  return !jobs.some((j) => j.type === 'unlock' && j.plan.unlocks === job.plan.serialGroup && isTerminalJob(j.status));
-}

@@ -4,15 +4,14 @@ import {
   branchScope,
   dateWindow,
   jobTimeSeries,
-  orgSummary,
   projectBranches,
-  projectPageSummary,
   reportingWindow,
   workflowJobsSummary,
   workflowRuns,
   workflowsSummary,
   workflowSummary,
 } from '../../../shared/services/insights/insights';
+import { orgSummary, projectPageSummary } from '../../../shared/services/insights/insights-pages';
 import { flakyTests, workflowTestMetrics } from '../../../shared/services/insights/insights-tests';
 import { projectFor } from '../access';
 import { json, type Route, type RouteContext } from '../http';

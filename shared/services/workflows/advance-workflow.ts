@@ -64,20 +64,15 @@ class JobNumbers {
   }
 }
 
+type Command<T extends WorkflowCommand['type']> = Extract<WorkflowCommand, { type: T }>;
+
+/** Applies one reducer command; `false` when its conditional write failed (another writer got there first). */
 async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<string, Job>, cmd: WorkflowCommand, numbers: JobNumbers): Promise<boolean> {
   const now = deps.clock.now().toISOString();
   const workflowId = workflow.id;
   switch (cmd.type) {
-    case 'AcquireSerialGroup': {
-      const job = jobs.get(cmd.jobId)!;
-      // Another job took the group first: this one stands in line (acquire put it there) and waits for the nudge.
-      if (!(await acquireSerialGroup(deps, cmd.key, job, workflow))) {
-        await waitForSerialGroup(deps, cmd.key, job, workflow);
-        return true;
-      }
-      // A `lock` job runs nothing: holding the group is its work.
-      return job.type === 'lock' ? passJob(deps, workflowId, job.id, now) : queueJob(deps, workflowId, job, now, numbers);
-    }
+    case 'AcquireSerialGroup':
+      return acquireAndRun(deps, workflow, jobs.get(cmd.jobId)!, cmd, now, numbers);
     case 'PassJob':
       return passJob(deps, workflowId, cmd.jobId, now, cmd.message);
     case 'WaitSerialGroup':
@@ -88,19 +83,8 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
       return true;
     case 'QueueJob':
       return queueJob(deps, workflowId, jobs.get(cmd.jobId)!, now, numbers);
-    case 'RetryJob': {
-      const job = jobs.get(cmd.jobId)!;
-      const tasks = job.tasks.map((t) =>
-        cmd.taskIndexes.includes(t.index) ? { index: t.index, status: 'queued' as const, attempt: t.attempt + 1, steps: [] } : t,
-      );
-      const retried = await deps.pipelines.updateJob(workflowId, job.id, cmd.from, { status: 'queued', autoReruns: (job.autoReruns ?? 0) + 1, tasks });
-      if (!retried) return false;
-      await deps.queue.sendMany(
-        'dispatch',
-        cmd.taskIndexes.map((i) => ({ body: { workflowId, jobId: job.id, taskIndex: i, attempt: tasks[i].attempt } })),
-      );
-      return true;
-    }
+    case 'RetryJob':
+      return retryJob(deps, workflowId, jobs.get(cmd.jobId)!, cmd);
     case 'HoldJob':
       return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'blocked', { status: 'on_hold' }));
     case 'SkipJob':
@@ -109,48 +93,91 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
       );
     case 'ApproveJob':
       return Boolean(await deps.pipelines.updateJob(workflowId, cmd.jobId, 'on_hold', { status: 'success', approvedBy: cmd.by, stoppedAt: now }));
-    case 'StartJob': {
-      const job = jobs.get(cmd.jobId)!;
-      const startedAt =
-        job.tasks
-          .map((t) => t.startedAt)
-          .filter(Boolean)
-          .sort()[0] ?? now;
-      const started = await deps.pipelines.updateJob(workflowId, cmd.jobId, 'queued', { status: 'running', startedAt });
-      if (started) recordJobStarted(deps, job, startedAt);
-      return Boolean(started);
-    }
-    case 'FinishJob': {
-      const job = jobs.get(cmd.jobId)!;
-      const startedAt =
-        job.startedAt ??
-        job.tasks
-          .map((t) => t.startedAt)
-          .filter(Boolean)
-          .sort()[0];
-      const done = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: cmd.status, startedAt, stoppedAt: now });
-      if (done) await announceJobFinished(deps, workflowId, cmd.jobId, cmd.status, { startedAt, stoppedAt: now });
-      return Boolean(done);
-    }
-    case 'CancelJob': {
-      const job = jobs.get(cmd.jobId)!;
-      const canceled = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: 'canceled', canceledBy: cmd.by, stoppedAt: now });
-      if (!canceled) return false;
-      // Running agents learn of the cancel from their next heartbeat reply; compute is stopped as a backstop.
-      for (const t of job.tasks) if (t.computeId && t.status === 'running') await deps.compute.stop(t.computeId, 'canceled').catch(() => undefined);
-      return true;
-    }
-    case 'SetWorkflowStatus': {
-      const terminal = isTerminalWorkflow(cmd.status);
-      const updated = await deps.pipelines.updateWorkflow(workflowId, cmd.from, {
-        status: cmd.status,
-        ...(terminal ? { stoppedAt: now } : {}),
-        ...(cmd.status === 'canceled' && cmd.by ? { canceledBy: cmd.by } : {}),
-      });
-      if (updated && terminal) await deps.queue.send('notify', { type: 'WorkflowFinished', workflowId, status: cmd.status });
-      return Boolean(updated);
-    }
+    case 'StartJob':
+      return startJob(deps, workflowId, jobs.get(cmd.jobId)!, now);
+    case 'FinishJob':
+      return finishJob(deps, workflowId, jobs.get(cmd.jobId)!, cmd, now);
+    case 'CancelJob':
+      return cancelJob(deps, workflowId, jobs.get(cmd.jobId)!, cmd, now);
+    case 'SetWorkflowStatus':
+      return setWorkflowStatus(deps, workflowId, cmd, now);
   }
+}
+
+/** Takes the serial group and runs the job, or (another job took it first) stands it in line to wait for the nudge. */
+async function acquireAndRun(
+  deps: ControlPlaneDeps,
+  workflow: Workflow,
+  job: Job,
+  cmd: Command<'AcquireSerialGroup'>,
+  now: string,
+  numbers: JobNumbers,
+): Promise<boolean> {
+  // Another job took the group first: this one stands in line (acquire put it there) and waits for the nudge.
+  if (!(await acquireSerialGroup(deps, cmd.key, job, workflow))) {
+    await waitForSerialGroup(deps, cmd.key, job, workflow);
+    return true;
+  }
+  // A `lock` job runs nothing: holding the group is its work.
+  return job.type === 'lock' ? passJob(deps, workflow.id, job.id, now) : queueJob(deps, workflow.id, job, now, numbers);
+}
+
+/** Requeues the failed tasks of a job (automatic rerun) with their next attempt and dispatches them. */
+async function retryJob(deps: ControlPlaneDeps, workflowId: string, job: Job, cmd: Command<'RetryJob'>): Promise<boolean> {
+  const tasks = job.tasks.map((t) =>
+    cmd.taskIndexes.includes(t.index) ? { index: t.index, status: 'queued' as const, attempt: t.attempt + 1, steps: [] } : t,
+  );
+  const retried = await deps.pipelines.updateJob(workflowId, job.id, cmd.from, { status: 'queued', autoReruns: (job.autoReruns ?? 0) + 1, tasks });
+  if (!retried) return false;
+  await deps.queue.sendMany(
+    'dispatch',
+    cmd.taskIndexes.map((i) => ({ body: { workflowId, jobId: job.id, taskIndex: i, attempt: tasks[i].attempt } })),
+  );
+  return true;
+}
+
+/** queued → running, started when its first task started. */
+async function startJob(deps: ControlPlaneDeps, workflowId: string, job: Job, now: string): Promise<boolean> {
+  const startedAt =
+    job.tasks
+      .map((t) => t.startedAt)
+      .filter(Boolean)
+      .sort()[0] ?? now;
+  const started = await deps.pipelines.updateJob(workflowId, job.id, 'queued', { status: 'running', startedAt });
+  if (started) recordJobStarted(deps, job, startedAt);
+  return Boolean(started);
+}
+
+/** Ends a job with its final status and announces it. */
+async function finishJob(deps: ControlPlaneDeps, workflowId: string, job: Job, cmd: Command<'FinishJob'>, now: string): Promise<boolean> {
+  const startedAt =
+    job.startedAt ??
+    job.tasks
+      .map((t) => t.startedAt)
+      .filter(Boolean)
+      .sort()[0];
+  const done = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: cmd.status, startedAt, stoppedAt: now });
+  if (done) await announceJobFinished(deps, workflowId, cmd.jobId, cmd.status, { startedAt, stoppedAt: now });
+  return Boolean(done);
+}
+
+async function cancelJob(deps: ControlPlaneDeps, workflowId: string, job: Job, cmd: Command<'CancelJob'>, now: string): Promise<boolean> {
+  const canceled = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: 'canceled', canceledBy: cmd.by, stoppedAt: now });
+  if (!canceled) return false;
+  // Running agents learn of the cancel from their next heartbeat reply; compute is stopped as a backstop.
+  for (const t of job.tasks) if (t.computeId && t.status === 'running') await deps.compute.stop(t.computeId, 'canceled').catch(() => undefined);
+  return true;
+}
+
+async function setWorkflowStatus(deps: ControlPlaneDeps, workflowId: string, cmd: Command<'SetWorkflowStatus'>, now: string): Promise<boolean> {
+  const terminal = isTerminalWorkflow(cmd.status);
+  const updated = await deps.pipelines.updateWorkflow(workflowId, cmd.from, {
+    status: cmd.status,
+    ...(terminal ? { stoppedAt: now } : {}),
+    ...(cmd.status === 'canceled' && cmd.by ? { canceledBy: cmd.by } : {}),
+  });
+  if (updated && terminal) await deps.queue.send('notify', { type: 'WorkflowFinished', workflowId, status: cmd.status });
+  return Boolean(updated);
 }
 
 /** A job that runs nothing ends `success` at once (blocked → success) and is announced like any other. */

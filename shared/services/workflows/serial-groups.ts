@@ -1,7 +1,7 @@
 import type { Job, Workflow } from '../../model/entities';
 import { isTerminalJob } from '../../model/statuses';
 import type { SerialGroupEntry, SerialGroupLock } from '../../ports/pipeline-store';
-import { holdsUntilUnlocked, serialGroupKeyOf } from '../../workflow/reducer';
+import { holdsUntilUnlocked, serialGroupKeyOf } from '../../workflow/serial-groups';
 import { sendWorkflowEvent } from './workflow-events';
 import type { ControlPlaneDeps } from '../deps';
 

@@ -12,6 +12,37 @@ import { isTerminal, pipelineStatus } from '../lib/status';
 
 type Params = { vcs: string; org: string; repo: string; number: string; workflowId?: string };
 
+/** A POST the workflow panel's buttons make; `label` names it in the error shown if it fails. */
+type WorkflowAction = { label: string; path: string; body?: unknown };
+
+/** Cancel (while it runs), rerun from start (once it ended), rerun from failed (when it failed). */
+function WorkflowActions({ workflow, live, pending, run }: { workflow: Workflow; live: boolean; pending: boolean; run: (a: WorkflowAction) => void }) {
+  const failed = ['failed', 'error', 'canceled'].includes(workflow.status);
+  return (
+    <div className="row">
+      {live && (
+        <button onClick={() => run({ label: 'Cancel workflow', path: `/api/v2/workflow/${workflow.id}/cancel` })} disabled={pending}>
+          Cancel workflow
+        </button>
+      )}
+      <button
+        onClick={() => run({ label: 'Rerun from start', path: `/api/v2/workflow/${workflow.id}/rerun`, body: { from_failed: false } })}
+        disabled={pending || live}
+      >
+        Rerun from start
+      </button>
+      {failed && (
+        <button
+          onClick={() => run({ label: 'Rerun from failed', path: `/api/v2/workflow/${workflow.id}/rerun`, body: { from_failed: true } })}
+          disabled={pending}
+        >
+          Rerun from failed
+        </button>
+      )}
+    </div>
+  );
+}
+
 function WorkflowPanel({ workflow, slug, number, selected }: { workflow: Workflow; slug: string; number: string; selected: boolean }) {
   const live = !isTerminal(workflow.status);
   const jobs = useWorkflowJobs(workflow.id, live);
@@ -24,7 +55,7 @@ function WorkflowPanel({ workflow, slug, number, selected }: { workflow: Workflo
   }, [workflow.status, refetch]);
   const refresh = () =>
     queryClient.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).includes(workflow.pipeline_id) || String(q.queryKey[0]).includes(workflow.id) });
-  const action = useMutation<unknown, ApiError, { label: string; path: string; body?: unknown }>({
+  const action = useMutation<unknown, ApiError, WorkflowAction>({
     mutationFn: ({ path, body }) => api(path, { method: 'POST', body }),
     onSettled: () => {
       setApproving(null);
@@ -35,7 +66,6 @@ function WorkflowPanel({ workflow, slug, number, selected }: { workflow: Workflo
     setApproving(job.id);
     action.mutate({ label: `Approve ${job.name}`, path: `/api/v2/workflow/${workflow.id}/approve/${job.approval_request_id ?? job.id}` });
   };
-  const failed = ['failed', 'error', 'canceled'].includes(workflow.status);
   return (
     <section
       className="panel"
@@ -52,27 +82,7 @@ function WorkflowPanel({ workflow, slug, number, selected }: { workflow: Workflo
           <StatusBadge status={workflow.status} />
           <span className="muted">{formatDuration(elapsed(workflow.created_at, workflow.stopped_at))}</span>
         </div>
-        <div className="row">
-          {live && (
-            <button onClick={() => action.mutate({ label: 'Cancel workflow', path: `/api/v2/workflow/${workflow.id}/cancel` })} disabled={action.isPending}>
-              Cancel workflow
-            </button>
-          )}
-          <button
-            onClick={() => action.mutate({ label: 'Rerun from start', path: `/api/v2/workflow/${workflow.id}/rerun`, body: { from_failed: false } })}
-            disabled={action.isPending || live}
-          >
-            Rerun from start
-          </button>
-          {failed && (
-            <button
-              onClick={() => action.mutate({ label: 'Rerun from failed', path: `/api/v2/workflow/${workflow.id}/rerun`, body: { from_failed: true } })}
-              disabled={action.isPending}
-            >
-              Rerun from failed
-            </button>
-          )}
-        </div>
+        <WorkflowActions workflow={workflow} live={live} pending={action.isPending} run={(a) => action.mutate(a)} />
       </div>
       {action.isError && (
         <div className="state error" role="alert" style={{ marginBottom: 12 }}>
