@@ -71,18 +71,46 @@ export interface IdleCost {
 
 type Resource = { Type: string; Properties?: Record<string, any> };
 
-/** Prices an idle month of the template; `freeTier` subtracts the always-free allowances. */
-export function idleCost(template: { Resources?: Record<string, Resource> }, options: { freeTier?: boolean } = {}): IdleCost {
-  const P = IDLE_PRICES;
-  const A = IDLE_ASSUMPTIONS;
-  const resources = Object.values(template.Resources ?? {});
-  const of = (type: string) => resources.filter((r) => r.Type === type);
-  const free = (n: number) => (options.freeTier ? n : 0);
-  const items: IdleCostItem[] = [];
-  const add = (item: string, count: number, monthly: number, note: string) => {
-    if (count > 0) items.push({ item, count, monthly: Math.round(monthly * 100) / 100, note });
-  };
+type Template = { Resources?: Record<string, Resource> };
 
+/** What each group of prices reads the template through, and adds its line items with. */
+interface Pricing {
+  readonly template: Template;
+  /** The template's resources of one type. */
+  of(type: string): Resource[];
+  /** An always-free allowance, or 0 without `freeTier`. */
+  free(n: number): number;
+  readonly freeTier: boolean;
+  add(item: string, count: number, monthly: number, note: string): void;
+}
+
+const P = IDLE_PRICES;
+const A = IDLE_ASSUMPTIONS;
+
+/** Prices an idle month of the template; `freeTier` subtracts the always-free allowances. */
+export function idleCost(template: Template, options: { freeTier?: boolean } = {}): IdleCost {
+  const resources = Object.values(template.Resources ?? {});
+  const items: IdleCostItem[] = [];
+  const pricing: Pricing = {
+    template,
+    of: (type) => resources.filter((r) => r.Type === type),
+    free: (n) => (options.freeTier ? n : 0),
+    freeTier: Boolean(options.freeTier),
+    add: (item, count, monthly, note) => {
+      if (count > 0) items.push({ item, count, monthly: Math.round(monthly * 100) / 100, note });
+    },
+  };
+  priceNetwork(pricing);
+  priceKeysAndSecrets(pricing);
+  const alarmMetrics = priceMonitoring(pricing);
+  priceQueuePolling(pricing);
+  priceCronAndStorage(pricing);
+  const total = Math.round(items.reduce((s, i) => s + i.monthly, 0) * 100) / 100;
+  return { items, total, alarmMetrics };
+}
+
+/** NAT gateways, their public IPv4 addresses and interface VPC endpoints (per AZ). */
+function priceNetwork({ of, add }: Pricing): void {
   const nat = of('AWS::EC2::NatGateway').length;
   add('NAT gateway', nat, nat * P.natGatewayHour * A.hoursPerMonth, `$${P.natGatewayHour}/h`);
   const eips = of('AWS::EC2::EIP').length;
@@ -96,7 +124,9 @@ export function idleCost(template: { Resources?: Record<string, Resource> }, opt
     interfaceAzs * P.interfaceEndpointHourPerAz * A.hoursPerMonth,
     `$${P.interfaceEndpointHourPerAz}/h per AZ; gateway endpoints are free`,
   );
+}
 
+function priceKeysAndSecrets({ of, add }: Pricing): void {
   const keys = of('AWS::KMS::Key');
   const keyVersions = keys.reduce((n, k) => n + (k.Properties?.EnableKeyRotation ? P.kmsMaxVersionsBilled : 1), 0);
   add(
@@ -107,7 +137,10 @@ export function idleCost(template: { Resources?: Record<string, Resource> }, opt
   );
   const secrets = of('AWS::SecretsManager::Secret').length;
   add('Secrets Manager secrets', secrets, secrets * P.secretMonth, `$${P.secretMonth} each`);
+}
 
+/** Alarm metrics and dashboards; returns the number of alarm metrics. */
+function priceMonitoring({ of, free, freeTier, add }: Pricing): number {
   const alarmMetrics = of('AWS::CloudWatch::Alarm').reduce(
     (n, a) => n + (a.Properties?.MetricName ? 1 : (a.Properties?.Metrics ?? []).filter((m: any) => m.MetricStat).length),
     0,
@@ -116,16 +149,20 @@ export function idleCost(template: { Resources?: Record<string, Resource> }, opt
     'CloudWatch alarm metrics',
     alarmMetrics,
     Math.max(0, alarmMetrics - free(P.freeAlarmMetrics)) * P.alarmMetricMonth,
-    `$${P.alarmMetricMonth} per metric${options.freeTier ? `, ${P.freeAlarmMetrics} always free` : ''}`,
+    `$${P.alarmMetricMonth} per metric${freeTier ? `, ${P.freeAlarmMetrics} always free` : ''}`,
   );
   const dashboards = of('AWS::CloudWatch::Dashboard').length;
   add(
     'CloudWatch dashboards',
     dashboards,
     Math.max(0, dashboards - free(P.freeDashboards)) * P.dashboardMonth,
-    `$${P.dashboardMonth} each${options.freeTier ? `, ${P.freeDashboards} always free (if the account has no others)` : ''}`,
+    `$${P.dashboardMonth} each${freeTier ? `, ${P.freeDashboards} always free (if the account has no others)` : ''}`,
   );
+  return alarmMetrics;
+}
 
+/** The empty receives of Lambda's long polling of each consumed queue. */
+function priceQueuePolling({ of, free, freeTier, add }: Pricing): void {
   const mappings = of('AWS::Lambda::EventSourceMapping');
   const fifoQueues = new Set(
     of('AWS::SQS::Queue')
@@ -139,9 +176,12 @@ export function idleCost(template: { Resources?: Record<string, Resource> }, opt
     'SQS long polling by Lambda',
     mappings.length,
     (billable / 1e6) * ((1 - fifoShare) * P.sqsStandardPerMillion + fifoShare * P.sqsFifoPerMillion),
-    `${Math.round(receives / 1e5) / 10} M empty receives (${A.sqsReceivesPerQueuePerMinute}/min per queue)${options.freeTier ? ', 1 M always free' : ''}`,
+    `${Math.round(receives / 1e5) / 10} M empty receives (${A.sqsReceivesPerQueuePerMinute}/min per queue)${freeTier ? ', 1 M always free' : ''}`,
   );
+}
 
+/** The every-minute cron function, the agent image's repository and the SSM parameters. */
+function priceCronAndStorage({ template, of, add }: Pricing): void {
   const perMinute = of('AWS::Events::Rule').filter((r) => /^rate\(1 minute\)$/.test(r.Properties?.ScheduleExpression ?? ''));
   const cronRuns = perMinute.length * 60 * A.hoursPerMonth;
   add(
@@ -155,13 +195,10 @@ export function idleCost(template: { Resources?: Record<string, Resource> }, opt
   add('ECR repository (agent image)', repos, repos * A.agentImageGb * P.ecrGbMonth, `${A.agentImageGb} GB stored`);
   const ssm = of('AWS::SSM::Parameter').length;
   add('SSM standard parameters', ssm, ssm * P.ssmStandardParameterMonth, 'free');
-
-  const total = Math.round(items.reduce((s, i) => s + i.monthly, 0) * 100) / 100;
-  return { items, total, alarmMetrics };
 }
 
 /** Memory of the function the every-minute rule targets (the rule's target is a `Fn::GetAtt` of it). */
-function cronMemoryGb(template: { Resources?: Record<string, Resource> }, fallback: number): number {
+function cronMemoryGb(template: Template, fallback: number): number {
   const resources = template.Resources ?? {};
   for (const r of Object.values(resources)) {
     if (r.Type !== 'AWS::Events::Rule' || r.Properties?.ScheduleExpression !== 'rate(1 minute)') continue;

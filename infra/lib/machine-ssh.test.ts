@@ -1,4 +1,4 @@
-import { FUNCTION_NAMES } from '../../shared/model/function-grants';
+import { FUNCTION_GRANTS, FUNCTION_NAMES } from '../../shared/model/function-grants';
 import { MACHINE_SSH_PORT } from '../../shared/model/resource-classes';
 import { actionsOf, byType, fnByService, roleStatements, statements, synthForTest } from './template-helpers';
 
@@ -19,13 +19,15 @@ describe('rerun with SSH on AWS without inbound ports', () => {
     expect(ingress).toEqual([]);
   });
 
-  it('lets the SSM agent of each machine open Session Manager channels, and nothing else of Systems Manager', () => {
+  it('lets the SSM agent of each machine open Session Manager channels, and nothing else of Systems Manager but its runner credential', () => {
     expect(machineRoles.length).toBe(2);
     for (const [id] of machineRoles) {
       const ssm = roleStatements(t, id)
         .flatMap(actionsOf)
         .filter((a) => /^ssm/.test(a));
       expect(ssm.sort()).toEqual([
+        // Its own instance's runner credential (compute-safety.test.ts checks the instance-ARN condition).
+        'ssm:GetParameter',
         'ssm:UpdateInstanceInformation',
         'ssmmessages:CreateControlChannel',
         'ssmmessages:CreateDataChannel',
@@ -55,13 +57,15 @@ describe('rerun with SSH on AWS without inbound ports', () => {
 
   it("tells the api function the document's name (for the command it shows), with no new AWS permission for any function", () => {
     expect(fnByService(t, 'api')[1].Properties.Environment.Variables.MACHINE_SSH_DOCUMENT).toEqual({ Ref: documentId });
+    // Systems Manager for functions is only the machines' runner credentials, where FUNCTION_GRANTS says so.
+    const credentialActions = ['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:DeleteParameter'];
     for (const fn of FUNCTION_NAMES)
       expect([
         fn,
         statements(t, fn)
           .flatMap(actionsOf)
           .filter((a) => /^ssm(messages)?:/.test(a)),
-      ]).toEqual([fn, []]);
+      ]).toEqual([fn, FUNCTION_GRANTS[fn].compute.includes('machine-credentials') ? credentialActions : []]);
   });
 
   it("gives people a policy to attach: sessions to Slipway's machines with Slipway's document only, their own sessions, ECS Exec into primary containers", () => {

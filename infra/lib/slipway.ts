@@ -37,20 +37,13 @@ export class Slipway extends Construct {
   constructor(scope: Construct, id: string, props: SlipwayProps = {}) {
     super(scope, id);
     const access = props.apiAccess ?? 'public';
-    if (access === 'private' && !(props.domainName && props.certificateArn)) {
-      throw new Error('apiAccess "private" needs domainName and certificateArn (a regional ACM certificate for it).');
-    }
     const logRetention = toRetentionDays(props.logRetention ?? Duration.days(30));
     const minimal = props.profile === 'minimal';
     // The minimal profile: no NAT gateway (compute in public subnets, no inbound rules), unless set otherwise.
     props = { ...(minimal && { natGateways: 0, computeSubnets: 'public' as const }), ...defined(props) };
     const publicCompute = (props.computeSubnets ?? 'private') === 'public';
-    if (!props.vpc && !props.existingVpc && props.natGateways === 0 && !publicCompute) {
-      throw new Error('natGateways 0 leaves private subnets without egress: set computeSubnets "public" too (docs/cost.md).');
-    }
+    validateProps(props, access, publicCompute);
 
-    // The minimal profile has no machine pools unless asked (docker jobs run on Fargate).
-    const machineClasses = props.machineClasses ?? (minimal ? {} : undefined);
     this.data = new Data(this, 'Data', {
       secretStore: minimal ? 'ssm' : 'secrets-manager',
       retentionDays: props.retentionDays,
@@ -69,21 +62,9 @@ export class Slipway extends Construct {
       certificateArn: props.certificateArn,
       accessLogsBucket: this.data.logsBucket,
     });
-    if (access === 'public') {
-      this.web = new Web(this, 'Web', {
-        apiDomain: this.api.originDomain,
-        accessLogsBucket: this.data.logsBucket,
-        domainName: props.domainName,
-        certificateArn: props.certificateArn,
-        assetPath: props.webAssetPath ?? path.join(REPO_ROOT, 'web', 'dist'),
-      });
-    }
+    if (access === 'public') this.web = this.createWeb(props);
     this.publicUrl = props.domainName ? `https://${props.domainName}` : Fn.join('', ['https://', this.web!.distribution.distributionDomainName]);
     this.webhookUrl = Fn.join('', [this.publicUrl, '/webhooks/github']);
-
-    if (access === 'private' && (props.oidcProvider || props.oidcRoleProject)) {
-      throw new Error('oidcProvider needs apiAccess "public": AWS STS fetches the issuer\'s keys over the internet (docs/deploy.md).');
-    }
     this.oidc = new Oidc(this, 'Oidc', { issuerUrl: this.publicUrl, awsProvider: props.oidcProvider ?? false, exampleRole: props.oidcRoleProject });
 
     this.compute = new Compute(this, 'Compute', {
@@ -97,9 +78,37 @@ export class Slipway extends Construct {
       dockerHubCacheSecretArn: props.dockerHubCacheSecretArn,
       jobImageRepositories: props.jobImageRepositories,
       fargateClasses: props.fargateClasses,
-      machineClasses,
+      // The minimal profile has no machine pools unless asked (docker jobs run on Fargate).
+      machineClasses: props.machineClasses ?? (minimal ? {} : undefined),
       logRetention,
     });
+    this.functions = this.createFunctions(props, { computeSubnets, publicCompute, logRetention });
+    this.api.addRoutes(this.functions.functions.api, this.functions.functions.webhooks);
+    this.observability = new Observability(this, 'Observability', {
+      functions: this.functions,
+      queues: this.queues,
+      table: this.data.table,
+      machineGroups: this.compute.machineGroups,
+      profile: minimal ? 'minimal' : 'standard',
+      key: this.data.key,
+      alarmTopic: props.alarmTopic,
+      alarmEmail: props.alarmEmail,
+    });
+    this.addOutputs(access);
+  }
+
+  private createWeb(props: SlipwayProps): Web {
+    return new Web(this, 'Web', {
+      apiDomain: this.api.originDomain,
+      accessLogsBucket: this.data.logsBucket,
+      domainName: props.domainName,
+      certificateArn: props.certificateArn,
+      assetPath: props.webAssetPath ?? path.join(REPO_ROOT, 'web', 'dist'),
+    });
+  }
+
+  /** The functions, with the stack parameters they read (audit retention, email identity and sender). */
+  private createFunctions(props: SlipwayProps, opts: { computeSubnets: SubnetSelection; publicCompute: boolean; logRetention: RetentionDays }): Functions {
     const stack = Stack.of(this);
     const auditRetention = new CfnParameter(stack, 'AuditRetentionDays', {
       type: 'Number',
@@ -117,7 +126,7 @@ export class Slipway extends Construct {
       default: '',
       description: 'Sender address of email notifications, at the SES identity (e.g. ci@example.com); empty: no email.',
     });
-    this.functions = new Functions(this, 'Functions', {
+    return new Functions(this, 'Functions', {
       auditRetentionDays: auditRetention.valueAsString,
       emailIdentity: emailIdentity.valueAsString,
       emailFrom: emailFrom.valueAsString,
@@ -125,28 +134,19 @@ export class Slipway extends Construct {
       queues: this.queues,
       compute: this.compute,
       publicUrl: this.publicUrl,
-      subnetIds: this.vpc.selectSubnets(computeSubnets).subnetIds,
-      assignPublicIp: publicCompute,
+      subnetIds: this.vpc.selectSubnets(opts.computeSubnets).subnetIds,
+      assignPublicIp: opts.publicCompute,
       fargateSpot: props.fargateSpot ?? false,
       githubApiUrl: props.githubApiUrl ?? 'https://api.github.com',
       jobLeaseSeconds: props.jobLeaseSeconds ?? 60,
       reserveConcurrency: props.reserveConcurrency ?? true,
       logLevel: props.logLevel ?? 'INFO',
-      logRetention,
+      logRetention: opts.logRetention,
       oidc: this.oidc,
     });
-    this.api.addRoutes(this.functions.functions.api, this.functions.functions.webhooks);
-    this.observability = new Observability(this, 'Observability', {
-      functions: this.functions,
-      queues: this.queues,
-      table: this.data.table,
-      machineGroups: this.compute.machineGroups,
-      profile: minimal ? 'minimal' : 'standard',
-      key: this.data.key,
-      alarmTopic: props.alarmTopic,
-      alarmEmail: props.alarmEmail,
-    });
+  }
 
+  private addOutputs(access: 'public' | 'private'): void {
     new CfnOutput(this, 'ApiUrl', { value: this.publicUrl, description: 'Base URL of the API (CircleCI CLI --host, Circle-Token header)' });
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookUrl, description: 'GitHub App webhook URL' });
     new CfnOutput(this, 'UiUrl', { value: access === 'public' ? this.publicUrl : 'not deployed (apiAccess private)', description: 'Web UI' });
@@ -194,6 +194,19 @@ export class Slipway extends Construct {
       trafficType: FlowLogTrafficType.REJECT,
     });
     return vpc;
+  }
+}
+
+/** Combinations of properties that cannot deploy, refused before anything is created. */
+function validateProps(props: SlipwayProps, access: 'public' | 'private', publicCompute: boolean): void {
+  if (access === 'private' && !(props.domainName && props.certificateArn)) {
+    throw new Error('apiAccess "private" needs domainName and certificateArn (a regional ACM certificate for it).');
+  }
+  if (!props.vpc && !props.existingVpc && props.natGateways === 0 && !publicCompute) {
+    throw new Error('natGateways 0 leaves private subnets without egress: set computeSubnets "public" too (docs/cost.md).');
+  }
+  if (access === 'private' && (props.oidcProvider || props.oidcRoleProject)) {
+    throw new Error('oidcProvider needs apiAccess "public": AWS STS fetches the issuer\'s keys over the internet (docs/deploy.md).');
   }
 }
 

@@ -11,6 +11,7 @@ import {
   CpuArchitecture,
   FargateTaskDefinition,
   LogDrivers,
+  type LogDriver,
   OperatingSystemFamily,
 } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -57,6 +58,35 @@ function agentImageOf(scope: Construct, props: ComputeProps): { image: Container
   return { image: ContainerImage.fromEcrRepository(repository, tag), imageUri: repository.repositoryUriForTag(tag), repository };
 }
 
+/** The agent sidecar and the job's primary container of a base task definition, sharing the task's volume. */
+function addJobContainers(td: FargateTaskDefinition, agentImage: ContainerImage, logging: LogDriver): void {
+  const agent = td.addContainer(FARGATE_TASK_LAYOUT.agentContainer, {
+    image: agentImage,
+    essential: true,
+    // Layout only, no secrets: SLIPWAY_URL and a one-time SLIPWAY_TASK_CODE arrive as RunTask overrides; job secrets
+    // arrive in the job spec over the authenticated runner API.
+    environment: {
+      [FARGATE_TASK_LAYOUT.shimDirEnv]: FARGATE_TASK_LAYOUT.stepsDir,
+      [FARGATE_TASK_LAYOUT.shimPathEnv]: FARGATE_TASK_LAYOUT.shimPath,
+      [FARGATE_TASK_LAYOUT.workRootEnv]: FARGATE_TASK_LAYOUT.workRoot,
+    },
+    logging,
+  });
+  agent.addMountPoints({ sourceVolume: FARGATE_TASK_LAYOUT.sharedVolume, containerPath: FARGATE_TASK_LAYOUT.sharedMountPath, readOnly: false });
+  // The job's primary container. The dispatcher registers a task definition per image set from this one,
+  // replacing only the image (ECS cannot override it at RunTask); the agent image stands in here.
+  const primary = td.addContainer(FARGATE_TASK_LAYOUT.primaryContainer, {
+    image: agentImage,
+    essential: false,
+    entryPoint: ['/bin/sh', '-c'],
+    command: [FARGATE_TASK_LAYOUT.primaryCommand],
+    logging,
+  });
+  primary.addMountPoints({ sourceVolume: FARGATE_TASK_LAYOUT.sharedVolume, containerPath: FARGATE_TASK_LAYOUT.sharedMountPath, readOnly: false });
+  // Started once the agent runs (it installs the shim, which the primary waits for): no health check delay.
+  primary.addContainerDependencies({ container: agent, condition: ContainerDependencyCondition.START });
+}
+
 /**
  * Job capacity. Docker executor: an ECS cluster (FARGATE and FARGATE_SPOT) with one base task definition per
  * resource class (agent sidecar + shared volume; the dispatcher adds the job's containers). Machine executor:
@@ -101,19 +131,7 @@ export class Compute extends Construct {
 
     const logGroup = new LogGroup(this, 'TaskLogs', { retention: props.logRetention });
     this.executionRole = new Role(this, 'ExecutionRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') });
-    // Rerun with SSH on Fargate is ECS Exec, which needs a task role for the Session Manager channels. Only
-    // those tasks get this role (a RunTask override); every other job task runs without AWS credentials.
-    this.sshTaskRole = new Role(this, 'SshTaskRole', {
-      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Slipway SSH reruns: ECS Exec channels only (no other AWS access)',
-    });
-    this.sshTaskRole.addToPolicy(
-      new PolicyStatement({
-        actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
-        resources: ['*'],
-      }),
-    );
-    acknowledgeWildcards(this.sshTaskRole, 'ECS Exec (rerun with SSH): Session Manager channels have no resource-level permissions.', 'Resource::*');
+    this.sshTaskRole = this.createSshTaskRole();
     Validations.of(this.executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource; image pulls are granted on the agent repository only.',
@@ -134,60 +152,12 @@ export class Compute extends Construct {
     }
     const agent = agentImageOf(this, props);
     this.agentRepository = agent.repository;
-    const agentImage = agent.image;
     const classes: Record<string, FargateClassProps> = Object.fromEntries(
       DOCKER_RESOURCE_CLASSES.map((c) => [c.name, { cpu: c.cpu, memoryMiB: c.memoryMiB, architecture: c.architecture }]),
     );
     Object.assign(classes, props.fargateClasses);
     for (const [name, cls] of Object.entries(classes)) {
-      const slug = resourceClassSlug(name);
-      const td = new FargateTaskDefinition(this, `Task-${slug}`, {
-        family: `${this.familyPrefix}-${slug}`,
-        cpu: cls.cpu,
-        memoryLimitMiB: cls.memoryMiB,
-        runtimePlatform: {
-          cpuArchitecture: cls.architecture === 'arm64' ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64,
-          operatingSystemFamily: OperatingSystemFamily.LINUX,
-        },
-        executionRole: this.executionRole,
-        ephemeralStorageGiB: 50,
-        volumes: [{ name: FARGATE_TASK_LAYOUT.sharedVolume }],
-      });
-      const logging = LogDrivers.awsLogs({ logGroup, streamPrefix: slug });
-      const agent = td.addContainer(FARGATE_TASK_LAYOUT.agentContainer, {
-        image: agentImage,
-        essential: true,
-        // Layout only, no secrets: SLIPWAY_URL and a one-time SLIPWAY_TASK_CODE arrive as RunTask overrides; job secrets
-        // arrive in the job spec over the authenticated runner API.
-        environment: {
-          [FARGATE_TASK_LAYOUT.shimDirEnv]: FARGATE_TASK_LAYOUT.stepsDir,
-          [FARGATE_TASK_LAYOUT.shimPathEnv]: FARGATE_TASK_LAYOUT.shimPath,
-          [FARGATE_TASK_LAYOUT.workRootEnv]: FARGATE_TASK_LAYOUT.workRoot,
-        },
-        logging,
-      });
-      agent.addMountPoints({ sourceVolume: FARGATE_TASK_LAYOUT.sharedVolume, containerPath: FARGATE_TASK_LAYOUT.sharedMountPath, readOnly: false });
-      // The job's primary container. The dispatcher registers a task definition per image set from this one,
-      // replacing only the image (ECS cannot override it at RunTask); the agent image stands in here.
-      const primary = td.addContainer(FARGATE_TASK_LAYOUT.primaryContainer, {
-        image: agentImage,
-        essential: false,
-        entryPoint: ['/bin/sh', '-c'],
-        command: [FARGATE_TASK_LAYOUT.primaryCommand],
-        logging,
-      });
-      primary.addMountPoints({ sourceVolume: FARGATE_TASK_LAYOUT.sharedVolume, containerPath: FARGATE_TASK_LAYOUT.sharedMountPath, readOnly: false });
-      // Started once the agent runs (it installs the shim, which the primary waits for): no health check delay.
-      primary.addContainerDependencies({ container: agent, condition: ContainerDependencyCondition.START });
-      // No task role: job containers get no AWS credentials at all. The agent moves caches, workspaces, artifacts
-      // and logs with presigned URLs scoped to its own job's keys, so one project cannot reach another's objects.
-      td.node.tryRemoveChild('TaskRole');
-      (td.node.defaultChild as CfnTaskDefinition).addPropertyDeletionOverride('TaskRoleArn');
-      Validations.of(td).acknowledge({
-        id: 'AwsSolutions-ECS2',
-        reason: "The agent's environment holds only fixed folder paths of the shared volume; secrets reach the agent in its job spec.",
-      });
-      this.taskDefinitions[name] = td;
+      this.taskDefinitions[name] = this.createTaskDefinition(name, cls, agent.image, logGroup);
     }
 
     this.sshAccess = new SshAccess(this, 'SshAccess', { cluster: this.cluster });
@@ -202,6 +172,52 @@ export class Compute extends Construct {
         credentialPath: this.credentialPath,
       });
     }
+  }
+
+  /**
+   * Rerun with SSH on Fargate is ECS Exec, which needs a task role for the Session Manager channels. Only those
+   * tasks get this role (a RunTask override); every other job task runs without AWS credentials.
+   */
+  private createSshTaskRole(): Role {
+    const role = new Role(this, 'SshTaskRole', {
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Slipway SSH reruns: ECS Exec channels only (no other AWS access)',
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeWildcards(role, 'ECS Exec (rerun with SSH): Session Manager channels have no resource-level permissions.', 'Resource::*');
+    return role;
+  }
+
+  /** The base task definition of one docker resource class: the agent sidecar and the job's primary container. */
+  private createTaskDefinition(name: string, cls: FargateClassProps, agentImage: ContainerImage, logGroup: LogGroup): FargateTaskDefinition {
+    const slug = resourceClassSlug(name);
+    const td = new FargateTaskDefinition(this, `Task-${slug}`, {
+      family: `${this.familyPrefix}-${slug}`,
+      cpu: cls.cpu,
+      memoryLimitMiB: cls.memoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: cls.architecture === 'arm64' ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64,
+        operatingSystemFamily: OperatingSystemFamily.LINUX,
+      },
+      executionRole: this.executionRole,
+      ephemeralStorageGiB: 50,
+      volumes: [{ name: FARGATE_TASK_LAYOUT.sharedVolume }],
+    });
+    addJobContainers(td, agentImage, LogDrivers.awsLogs({ logGroup, streamPrefix: slug }));
+    // No task role: job containers get no AWS credentials at all. The agent moves caches, workspaces, artifacts
+    // and logs with presigned URLs scoped to its own job's keys, so one project cannot reach another's objects.
+    td.node.tryRemoveChild('TaskRole');
+    (td.node.defaultChild as CfnTaskDefinition).addPropertyDeletionOverride('TaskRoleArn');
+    Validations.of(td).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: "The agent's environment holds only fixed folder paths of the shared volume; secrets reach the agent in its job spec.",
+    });
+    return td;
   }
 
   /**

@@ -56,9 +56,24 @@ export class Data extends Construct {
     });
     // CloudWatch alarms publish to the encrypted alarm topic.
     this.key.grantEncryptDecrypt(new ServicePrincipal('cloudwatch.amazonaws.com'));
+    this.table = this.createTable();
+    this.logsBucket = this.createLogsBucket();
+    this.bucket = this.createBucket(props);
 
-    // Table (not TableV2): TableV2 cannot render a customer managed key in an environment-agnostic stack.
-    this.table = new Table(this, 'Table', {
+    this.secretStore = props.secretStore ?? 'secrets-manager';
+    if (this.secretStore === 'ssm') {
+      const name = props.githubAppSecretName.replace(/^\/?/, '/');
+      this.githubAppSecret = parameterRef(this, name === '/slipway/github-app' ? `/slipway/${Stack.of(this).stackName}/github-app` : name, false);
+      this.signingKeySecret = parameterRef(this, `/slipway/${Stack.of(this).stackName}/signing-key`, true);
+    } else {
+      this.githubAppSecret = this.createGitHubAppSecret(props.githubAppSecretName);
+      this.signingKeySecret = this.createSigningKeySecret();
+    }
+  }
+
+  /** Table (not TableV2): TableV2 cannot render a customer managed key in an environment-agnostic stack. */
+  private createTable(): Table {
+    const table = new Table(this, 'Table', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -70,14 +85,17 @@ export class Data extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const n of [1, 2]) {
-      this.table.addGlobalSecondaryIndex({
+      table.addGlobalSecondaryIndex({
         indexName: `gsi${n}`,
         partitionKey: { name: `gsi${n}pk`, type: AttributeType.STRING },
         sortKey: { name: `gsi${n}sk`, type: AttributeType.STRING },
       });
     }
+    return table;
+  }
 
-    this.logsBucket = new Bucket(this, 'AccessLogs', {
+  private createLogsBucket(): Bucket {
+    const bucket = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -86,11 +104,14 @@ export class Data extends Construct {
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.logsBucket).acknowledge({
+    Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'This is the access-log bucket itself; logging it into itself would loop.',
     });
+    return bucket;
+  }
 
+  private createBucket(props: DataProps): Bucket {
     const retention = { ...DEFAULT_RETENTION_DAYS, ...props.retentionDays };
     const lifecycleRules: LifecycleRule[] = BUCKET_PREFIXES.map((prefix) => ({
       id: `expire-${prefix}`,
@@ -100,7 +121,7 @@ export class Data extends Construct {
       // Versioning is on only for Object Lock: replaced and expired versions go a day later.
       noncurrentVersionExpiration: Duration.days(1),
     }));
-    this.bucket = new Bucket(this, 'Bucket', {
+    return new Bucket(this, 'Bucket', {
       // SSE-S3 keeps presigned uploads and downloads free of per-request KMS charges.
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -123,34 +144,32 @@ export class Data extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+  }
 
-    this.secretStore = props.secretStore ?? 'secrets-manager';
-    if (this.secretStore === 'ssm') {
-      const name = props.githubAppSecretName.replace(/^\/?/, '/');
-      this.githubAppSecret = parameterRef(this, name === '/slipway/github-app' ? `/slipway/${Stack.of(this).stackName}/github-app` : name, false);
-      this.signingKeySecret = parameterRef(this, `/slipway/${Stack.of(this).stackName}/signing-key`, true);
-    } else {
-      const githubApp = new Secret(this, 'GitHubApp', {
-        secretName: props.githubAppSecretName,
-        description: 'Slipway GitHub App: {"appId": ..., "privateKey": "-----BEGIN ...", "webhookSecrets": ["..."]}',
-        encryptionKey: this.key,
-      });
-      Validations.of(githubApp).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason: 'GitHub App private keys and webhook secrets are rotated in GitHub by an administrator (docs/deploy.md), not by a rotation Lambda.',
-      });
-      this.githubAppSecret = secretRef(githubApp);
-      const signingKey = new Secret(this, 'SigningKey', {
-        description: 'Slipway: key that signs job and output tokens (JWT, HS256)',
-        encryptionKey: this.key,
-        generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      });
-      Validations.of(signingKey).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason: 'Rotating the signing key invalidates running jobs; rotate by redeploying (docs/deploy.md). Tokens are short-lived.',
-      });
-      this.signingKeySecret = secretRef(signingKey);
-    }
+  private createGitHubAppSecret(secretName: string): SecretRef {
+    const githubApp = new Secret(this, 'GitHubApp', {
+      secretName,
+      description: 'Slipway GitHub App: {"appId": ..., "privateKey": "-----BEGIN ...", "webhookSecrets": ["..."]}',
+      encryptionKey: this.key,
+    });
+    Validations.of(githubApp).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'GitHub App private keys and webhook secrets are rotated in GitHub by an administrator (docs/deploy.md), not by a rotation Lambda.',
+    });
+    return secretRef(githubApp);
+  }
+
+  private createSigningKeySecret(): SecretRef {
+    const signingKey = new Secret(this, 'SigningKey', {
+      description: 'Slipway: key that signs job and output tokens (JWT, HS256)',
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(signingKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating the signing key invalidates running jobs; rotate by redeploying (docs/deploy.md). Tokens are short-lived.',
+    });
+    return secretRef(signingKey);
   }
 }
 

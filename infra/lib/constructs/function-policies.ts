@@ -13,7 +13,7 @@ import {
 import { MACHINE_CREDENTIAL_TAG } from '../../../shared/model/resource-classes';
 import { acknowledgeWildcards, nagArn, nagRef } from '../nag';
 import type { Compute } from './compute';
-import { type Data } from './data';
+import type { Data } from './data';
 import type { Oidc } from './oidc';
 import type { Queues } from './queues';
 
@@ -101,56 +101,36 @@ function grantObjects(fn: IFunction, objects: Readonly<Record<string, readonly O
   }
 }
 
+/** What a compute capability's grants are built from: the function, the compute resources and ARN helpers. */
+interface ComputeGrantContext {
+  readonly fn: IFunction;
+  readonly compute: Compute;
+  readonly add: (s: PolicyStatement) => void;
+  readonly arn: (service: string, resource: string) => string;
+}
+
+/** The machine group actions of each machine capability (scale-machines also describes every group). */
+const MACHINE_GROUP_ACTIONS = {
+  'scale-machines': ['autoscaling:SetDesiredCapacity'],
+  // Terminating idle and spent instances, and letting an instance go on once its credential is in place or its
+  // job is requeued (launch and termination lifecycle hooks).
+  'terminate-machines': ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:CompleteLifecycleAction'],
+  'protect-machines': ['autoscaling:SetInstanceProtection'],
+} as const;
+
 function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Compute): void {
   const stack = Stack.of(fn);
-  const add = (s: PolicyStatement) => fn.addToRolePolicy(s);
-  const arn = (service: string, resource: string) => `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:${resource}`;
-  const inCluster = { ArnEquals: { 'ecs:cluster': compute.cluster.clusterArn } };
-  const groups = Object.values(compute.machineGroups);
-  const groupArns = groups.map((g) => arn('autoscaling', `autoScalingGroup:*:autoScalingGroupName/${g.autoScalingGroupName}`));
-  const ackGroups = () =>
-    acknowledgeWildcards(
-      fn,
-      "Slipway's machine groups by name; the group id part of the ARN is not known before creation.",
-      ...groups.map((g) => `Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${nagRef(g)}`),
-    );
+  const ctx: ComputeGrantContext = {
+    fn,
+    compute,
+    add: (s) => fn.addToRolePolicy(s),
+    arn: (service, resource) => `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:${resource}`,
+  };
   switch (capability) {
-    case 'run-tasks': {
-      add(new PolicyStatement({ actions: ['ecs:RunTask'], resources: [arn('ecs', `task-definition/${compute.familyPrefix}-*:*`)], conditions: inCluster }));
-      acknowledgeWildcards(
-        fn,
-        "RunTask of Slipway's task definition families only (base and derived per image set), any revision, in its cluster.",
-        `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${compute.familyPrefix}-*:*`,
-      );
-      // Registering is allowed only with Slipway's tag on the request, so the dispatcher cannot create other families' revisions unmarked.
-      add(
-        new PolicyStatement({
-          actions: ['ecs:RegisterTaskDefinition'],
-          resources: ['*'],
-          conditions: { StringLike: { 'aws:RequestTag/slipway:base-task-definition': `${compute.familyPrefix}-*` } },
-        }),
-      );
-      add(new PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
-      add(
-        new PolicyStatement({
-          actions: ['ecs:TagResource'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] } },
-        }),
-      );
-      add(new PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }));
-      // The execution role (image pulls, logs); job tasks have no task role, except SSH reruns' ECS Exec role.
-      add(
-        new PolicyStatement({
-          actions: ['iam:PassRole'],
-          resources: [compute.executionRole.roleArn, compute.sshTaskRole.roleArn],
-          conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-        }),
-      );
-      return;
-    }
+    case 'run-tasks':
+      return grantRunTasks(ctx);
     case 'stop-tasks':
-      add(new PolicyStatement({ actions: ['ecs:StopTask'], resources: [arn('ecs', `task/${compute.cluster.clusterName}/*`)] }));
+      ctx.add(new PolicyStatement({ actions: ['ecs:StopTask'], resources: [ctx.arn('ecs', `task/${compute.cluster.clusterName}/*`)] }));
       acknowledgeWildcards(
         fn,
         "StopTask of any task in Slipway's cluster (task ids are not known in advance).",
@@ -158,38 +138,77 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
       );
       return;
     case 'scale-machines':
-      add(new PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }));
-      if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:SetDesiredCapacity'], resources: groupArns }));
-      ackGroups();
-      return;
     case 'terminate-machines':
-      // Terminating idle and spent instances, and letting an instance go on once its credential is in place or its
-      // job is requeued (launch and termination lifecycle hooks).
-      if (groupArns.length > 0)
-        add(new PolicyStatement({ actions: ['autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:CompleteLifecycleAction'], resources: groupArns }));
-      ackGroups();
-      return;
     case 'protect-machines':
-      if (groupArns.length > 0) add(new PolicyStatement({ actions: ['autoscaling:SetInstanceProtection'], resources: groupArns }));
-      ackGroups();
-      return;
-    case 'machine-credentials': {
-      // One SecureString per instance under the stack's path, created only with the instance-ARN tag the machine role's read is conditioned on.
-      const parameters = arn('ssm', `parameter${compute.credentialPath}/*`);
-      add(
-        new PolicyStatement({
-          actions: ['ssm:PutParameter', 'ssm:AddTagsToResource'],
-          resources: [parameters],
-          conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [MACHINE_CREDENTIAL_TAG] } },
-        }),
-      );
-      add(new PolicyStatement({ actions: ['ssm:DeleteParameter'], resources: [parameters] }));
-      acknowledgeWildcards(
-        fn,
-        "Runner credential parameters of this stack's machine instances (one per instance id, not known in advance).",
-        `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${compute.credentialPath}/*`,
-      );
-      return;
-    }
+      return grantMachineGroups(ctx, capability);
+    case 'machine-credentials':
+      return grantMachineCredentials(ctx);
   }
+}
+
+function grantRunTasks({ fn, compute, add, arn }: ComputeGrantContext): void {
+  const inCluster = { ArnEquals: { 'ecs:cluster': compute.cluster.clusterArn } };
+  add(new PolicyStatement({ actions: ['ecs:RunTask'], resources: [arn('ecs', `task-definition/${compute.familyPrefix}-*:*`)], conditions: inCluster }));
+  acknowledgeWildcards(
+    fn,
+    "RunTask of Slipway's task definition families only (base and derived per image set), any revision, in its cluster.",
+    `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${compute.familyPrefix}-*:*`,
+  );
+  // Registering is allowed only with Slipway's tag on the request, so the dispatcher cannot create other families' revisions unmarked.
+  add(
+    new PolicyStatement({
+      actions: ['ecs:RegisterTaskDefinition'],
+      resources: ['*'],
+      conditions: { StringLike: { 'aws:RequestTag/slipway:base-task-definition': `${compute.familyPrefix}-*` } },
+    }),
+  );
+  add(new PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+  add(
+    new PolicyStatement({
+      actions: ['ecs:TagResource'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] } },
+    }),
+  );
+  add(new PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }));
+  // The execution role (image pulls, logs); job tasks have no task role, except SSH reruns' ECS Exec role.
+  add(
+    new PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [compute.executionRole.roleArn, compute.sshTaskRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }),
+  );
+}
+
+function grantMachineGroups({ fn, compute, add, arn }: ComputeGrantContext, capability: keyof typeof MACHINE_GROUP_ACTIONS): void {
+  const groups = Object.values(compute.machineGroups);
+  const groupArns = groups.map((g) => arn('autoscaling', `autoScalingGroup:*:autoScalingGroupName/${g.autoScalingGroupName}`));
+  if (capability === 'scale-machines') {
+    add(new PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }));
+  }
+  if (groupArns.length > 0) add(new PolicyStatement({ actions: [...MACHINE_GROUP_ACTIONS[capability]], resources: groupArns }));
+  acknowledgeWildcards(
+    fn,
+    "Slipway's machine groups by name; the group id part of the ARN is not known before creation.",
+    ...groups.map((g) => `Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${nagRef(g)}`),
+  );
+}
+
+/** One SecureString per instance under the stack's path, created only with the instance-ARN tag the machine role's read is conditioned on. */
+function grantMachineCredentials({ fn, compute, add, arn }: ComputeGrantContext): void {
+  const parameters = arn('ssm', `parameter${compute.credentialPath}/*`);
+  add(
+    new PolicyStatement({
+      actions: ['ssm:PutParameter', 'ssm:AddTagsToResource'],
+      resources: [parameters],
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [MACHINE_CREDENTIAL_TAG] } },
+    }),
+  );
+  add(new PolicyStatement({ actions: ['ssm:DeleteParameter'], resources: [parameters] }));
+  acknowledgeWildcards(
+    fn,
+    "Runner credential parameters of this stack's machine instances (one per instance id, not known in advance).",
+    `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${compute.credentialPath}/*`,
+  );
 }

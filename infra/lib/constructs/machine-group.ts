@@ -16,7 +16,6 @@ import {
   LaunchTemplateHttpTokens,
   MachineImage,
   OperatingSystemType,
-  UserData,
   type ISecurityGroup,
   type IVpc,
   type SubnetSelection,
@@ -25,8 +24,9 @@ import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { MACHINE_CREDENTIAL_TAG, MACHINE_RESOURCE_CLASSES, machineRunnerClass, resourceClassSlug } from '../../../shared/model/resource-classes';
+import { MACHINE_CREDENTIAL_TAG, MACHINE_RESOURCE_CLASSES, resourceClassSlug } from '../../../shared/model/resource-classes';
 import { acknowledgeWildcards, nagRef } from '../nag';
+import { runnerUserData } from './machine-user-data';
 import type { MachineClassProps } from '../props';
 
 export interface MachineGroupProps {
@@ -61,34 +61,8 @@ const UBUNTU_AMI = (arch: 'amd64' | 'arm64') => `/aws/service/canonical/ubuntu/s
  */
 export function createMachineGroup(scope: Construct, name: string, cls: MachineClassProps, props: MachineGroupProps): AutoScalingGroup {
   const slug = resourceClassSlug(name);
-  const known = MACHINE_RESOURCE_CLASSES.find((c) => c.name === name);
-  const instanceTypes = cls.instanceTypes ?? known?.instanceTypes;
-  if (!instanceTypes || instanceTypes.length === 0) {
-    throw new Error(`Machine resource class "${name}" needs instanceTypes (it is not one of CircleCI's classes).`);
-  }
-  const arm = (known?.architecture ?? (name.startsWith('arm.') ? 'arm64' : 'x86_64')) === 'arm64';
-  const spot = cls.spot ?? false;
-  const warmPoolSize = cls.warmPoolSize ?? 0;
-  if (warmPoolSize > 0 && (spot || instanceTypes.length > 1)) {
-    throw new Error(
-      `Machine class "${name}": a warm pool needs on-demand instances of one type (EC2 Auto Scaling limit); set spot: false and one instance type.`,
-    );
-  }
-  const role = new Role(scope, `MachineRole-${slug}`, {
-    assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
-    description: `Slipway machine runner (${name}): reads its own instance's runner credential only`,
-  });
-  // Per-instance identity: a parameter under the credential path whose instance tag is this very instance. A job
-  // on another instance (or a container without IMDS) gets nothing; the credential claims one job, once.
-  const stack = Stack.of(scope);
-  role.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['ssm:GetParameter'],
-      resources: [`arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${props.credentialPath}/*`],
-      conditions: { StringEquals: { [`aws:ResourceTag/${MACHINE_CREDENTIAL_TAG}`]: '${ec2:SourceInstanceARN}' } },
-    }),
-  );
-  props.agentRepository?.grantPull(role);
+  const { instanceTypes, arm, spot, warmPoolSize } = machineClassOf(name, cls);
+  const role = createMachineRole(scope, slug, name, props);
   const launchTemplate = new LaunchTemplate(scope, `Machine-${slug}`, {
     machineImage: MachineImage.fromSsmParameter(cls.amiSsmParameter ?? UBUNTU_AMI(arm ? 'arm64' : 'amd64'), { os: OperatingSystemType.LINUX }),
     instanceType: new InstanceType(instanceTypes[0]),
@@ -106,6 +80,82 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
     ],
     userData: runnerUserData(scope, name, props),
   });
+  const group = createGroup(scope, slug, cls, props, { launchTemplate, instanceTypes, spot });
+  suspendAzRebalance(scope, slug, group);
+  allowSessionManager(scope, role);
+  Tags.of(group).add('slipway:machine-class', name, { applyToLaunchedInstances: true });
+  acknowledgeWildcards(
+    role,
+    "Its own credential parameter only: the condition pins the parameter's instance tag to the calling instance's ARN.",
+    `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${props.credentialPath}/*`,
+  );
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'ECR GetAuthorizationToken and the Session Manager channels (ssmmessages) have no resource.',
+  });
+  acknowledgeWildcards(
+    role,
+    'The SSM agent registers its own instance, whose id is not known before launch.',
+    'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
+  );
+  if (warmPoolSize > 0) group.addWarmPool({ minSize: warmPoolSize, poolState: PoolState.STOPPED, reuseOnScaleIn: false });
+  Validations.of(group).acknowledge({
+    id: 'AwsSolutions-AS3',
+    reason: 'Slipway drives this group itself job by job; scaling activities are on the dashboard, e-mails for each would be noise.',
+  });
+  Validations.of(group).acknowledge({
+    id: 'AwsSolutions-EC26',
+    reason: 'The rule cannot read launch templates; the root volume is encrypted there (gp3, encrypted: true).',
+  });
+  return group;
+}
+
+/** A machine class's instance types, architecture, Spot and warm pool settings, checked against EC2 Auto Scaling's limits. */
+function machineClassOf(name: string, cls: MachineClassProps): { instanceTypes: readonly string[]; arm: boolean; spot: boolean; warmPoolSize: number } {
+  const known = MACHINE_RESOURCE_CLASSES.find((c) => c.name === name);
+  const instanceTypes = cls.instanceTypes ?? known?.instanceTypes;
+  if (!instanceTypes || instanceTypes.length === 0) {
+    throw new Error(`Machine resource class "${name}" needs instanceTypes (it is not one of CircleCI's classes).`);
+  }
+  const arm = (known?.architecture ?? (name.startsWith('arm.') ? 'arm64' : 'x86_64')) === 'arm64';
+  const spot = cls.spot ?? false;
+  const warmPoolSize = cls.warmPoolSize ?? 0;
+  if (warmPoolSize > 0 && (spot || instanceTypes.length > 1)) {
+    throw new Error(
+      `Machine class "${name}": a warm pool needs on-demand instances of one type (EC2 Auto Scaling limit); set spot: false and one instance type.`,
+    );
+  }
+  return { instanceTypes, arm, spot, warmPoolSize };
+}
+
+/** The instance role: reads its own instance's runner credential, and pulls the agent image from the stack's repository. */
+function createMachineRole(scope: Construct, slug: string, name: string, props: MachineGroupProps): Role {
+  const role = new Role(scope, `MachineRole-${slug}`, {
+    assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+    description: `Slipway machine runner (${name}): reads its own instance's runner credential only`,
+  });
+  // Per-instance identity: a parameter under the credential path whose instance tag is this very instance. A job
+  // on another instance (or a container without IMDS) gets nothing; the credential claims one job, once.
+  const stack = Stack.of(scope);
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['ssm:GetParameter'],
+      resources: [`arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${props.credentialPath}/*`],
+      conditions: { StringEquals: { [`aws:ResourceTag/${MACHINE_CREDENTIAL_TAG}`]: '${ec2:SourceInstanceARN}' } },
+    }),
+  );
+  props.agentRepository?.grantPull(role);
+  return role;
+}
+
+/** The auto scaling group (mixed instances when several types or Spot) with its launch and termination lifecycle hooks. */
+function createGroup(
+  scope: Construct,
+  slug: string,
+  cls: MachineClassProps,
+  props: MachineGroupProps,
+  { launchTemplate, instanceTypes, spot }: { launchTemplate: LaunchTemplate; instanceTypes: readonly string[]; spot: boolean },
+): AutoScalingGroup {
   const mixed = instanceTypes.length > 1 || spot;
   const group = new AutoScalingGroup(scope, `MachineGroup-${slug}`, {
     vpc: props.vpc,
@@ -147,9 +197,14 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
     heartbeatTimeout: Duration.minutes(2),
     defaultResult: DefaultResult.CONTINUE,
   });
-  suspendAzRebalance(scope, slug, group);
-  // Rerun with SSH: Session Manager carries users' connections to the agent's SSH server on loopback (no inbound
-  // rule). The SSM agent registers the instance and opens its channels; nothing else of Systems Manager.
+  return group;
+}
+
+/**
+ * Rerun with SSH: Session Manager carries users' connections to the agent's SSH server on loopback (no inbound
+ * rule). The SSM agent registers the instance and opens its channels; nothing else of Systems Manager.
+ */
+function allowSessionManager(scope: Construct, role: Role): void {
   role.addToPrincipalPolicy(
     new PolicyStatement({
       actions: ['ssm:UpdateInstanceInformation'],
@@ -162,31 +217,6 @@ export function createMachineGroup(scope: Construct, name: string, cls: MachineC
       resources: ['*'],
     }),
   );
-  Tags.of(group).add('slipway:machine-class', name, { applyToLaunchedInstances: true });
-  acknowledgeWildcards(
-    role,
-    "Its own credential parameter only: the condition pins the parameter's instance tag to the calling instance's ARN.",
-    `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${props.credentialPath}/*`,
-  );
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'ECR GetAuthorizationToken and the Session Manager channels (ssmmessages) have no resource.',
-  });
-  acknowledgeWildcards(
-    role,
-    'The SSM agent registers its own instance, whose id is not known before launch.',
-    'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
-  );
-  if (warmPoolSize > 0) group.addWarmPool({ minSize: warmPoolSize, poolState: PoolState.STOPPED, reuseOnScaleIn: false });
-  Validations.of(group).acknowledge({
-    id: 'AwsSolutions-AS3',
-    reason: 'Slipway drives this group itself job by job; scaling activities are on the dashboard, e-mails for each would be noise.',
-  });
-  Validations.of(group).acknowledge({
-    id: 'AwsSolutions-EC26',
-    reason: 'The rule cannot read launch templates; the root volume is encrypted there (gp3, encrypted: true).',
-  });
-  return group;
 }
 
 /**
@@ -222,71 +252,4 @@ function suspendAzRebalance(scope: Construct, slug: string, group: AutoScalingGr
       reason: "CDK's custom resource provider writes only its own logs.",
     });
   }
-}
-
-/**
- * Installs the agent from the agent image (its self-contained install, Node.js included, lives under /opt/slipway)
- * and starts it in runner mode for the class's pool: one job, then the runner terminates its instance
- * and exits; the control plane retires the instance. Pulls from the stack's ECR repository through the ECR
- * credential helper (the instance role may pull). A warm pool instance installs everything while warming, but its
- * runner waits until the instance's target lifecycle state is InService, so it never claims a job on its way into
- * the pool. Holds no secret: the runner reads its instance's own credential (`<credential path>/<instance id>`,
- * the id from IMDSv2) from SSM with the instance role.
- */
-function runnerUserData(scope: Construct, resourceClass: string, props: MachineGroupProps): UserData {
-  const userData = UserData.forLinux();
-  const stack = Stack.of(scope);
-  const image = props.agentImageUri;
-  const registry = image.split('/')[0];
-  const imds = 'http://169.254.169.254/latest';
-  userData.addCommands(
-    'set -euo pipefail',
-    'command -v docker >/dev/null || (apt-get update -q && apt-get install -yq docker.io)',
-    ...(props.agentRepository
-      ? [
-          'apt-get install -yq amazon-ecr-credential-helper',
-          'mkdir -p /root/.docker',
-          `printf '{"credHelpers":{"%s":"ecr-login"}}' "${registry}" > /root/.docker/config.json`,
-        ]
-      : []),
-    'systemctl enable --now docker',
-    // Rerun with SSH reaches the agent through Session Manager: the SSM agent (in Canonical's Ubuntu AMIs already).
-    'if ! systemctl is-enabled --quiet snap.amazon-ssm-agent.amazon-ssm-agent.service 2>/dev/null && ! systemctl is-enabled --quiet amazon-ssm-agent 2>/dev/null; then snap install amazon-ssm-agent --classic || echo "No SSM agent: jobs rerun with SSH on this machine cannot be reached." >&2; fi',
-    `AWS_REGION=${stack.region} docker pull ${image}`,
-    `cid=$(docker create ${image}) && rm -rf /opt/slipway && docker cp "$cid":/opt/slipway /opt/slipway && docker rm "$cid"`,
-    'ln -sf /opt/slipway/bin/slipway /usr/local/bin/slipway',
-    'id slipway >/dev/null 2>&1 || useradd --create-home --groups docker slipway',
-    // Waits for InService (a warm pool instance is Warmed:Stopped while warming; others are InService at once).
-    "cat > /usr/local/bin/slipway-wait-in-service <<'WAIT'",
-    '#!/bin/sh',
-    'while :; do',
-    `  t=$(curl -sf -X PUT ${imds}/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60") || t=""`,
-    `  s=$(curl -sf -H "X-aws-ec2-metadata-token: $t" ${imds}/meta-data/autoscaling/target-lifecycle-state) || s=InService`,
-    '  [ "$s" = InService ] && exit 0',
-    '  sleep 5',
-    'done',
-    'WAIT',
-    'chmod 755 /usr/local/bin/slipway-wait-in-service',
-    'cat > /etc/systemd/system/slipway-runner.service <<UNIT',
-    '[Unit]',
-    'Description=Slipway machine runner (one job, then the control plane retires the instance)',
-    'After=network-online.target docker.service',
-    '[Service]',
-    'User=slipway',
-    `Environment=SLIPWAY_URL=${props.publicUrl}`,
-    `Environment=AWS_REGION=${stack.region}`,
-    'ExecStartPre=/usr/local/bin/slipway-wait-in-service',
-    'TimeoutStartSec=infinity',
-    `ExecStart=/usr/local/bin/slipway runner --resource-class ${machineRunnerClass(resourceClass)} --token-parameter ${props.credentialPath} --once`,
-    // A clean exit means the job ran and the control plane retires the instance; a failure (credential not there
-    // yet, control plane unreachable) is retried.
-    'Restart=on-failure',
-    'RestartSec=5',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    'UNIT',
-    'systemctl daemon-reload',
-    'systemctl enable --now --no-block slipway-runner',
-  );
-  return userData;
 }
