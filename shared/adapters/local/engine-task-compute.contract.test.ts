@@ -145,6 +145,9 @@ describeWithEngine('EngineTaskCompute on a real container engine', (engine) => {
       const t = task('job-no-image');
       const launches = await Promise.allSettled([compute.launch(t), compute.launch(t)]);
       expect(launches.map((l) => l.status)).toEqual(['rejected', 'rejected']);
+      // Nothing of it stays: no container, and not the runtime's task network either.
+      expect(containersOf(`engine:slipway-task-${launchToken(t).slice(0, 12)}`)).toEqual([]);
+      expect(docker(engine, ['network', 'ls', '--filter', `label=${OWNER_PID_LABEL}=${process.pid}`, '--format', '{{.Name}}']).trim()).toBe('');
     });
   });
 });

@@ -155,7 +155,11 @@ export class EngineTaskCompute implements JobCompute {
       this.relayServer = relay;
       return { gateway, ports };
     })();
-    this.relay.catch(() => (this.relay = undefined));
+    // Nothing runs on a network whose anchor or relay failed: it goes (a later launch makes it again).
+    this.relay.catch(() => {
+      this.relay = undefined;
+      this.removeNetwork();
+    });
     return this.relay;
   }
   private relayServer?: LoopbackRelay;
@@ -252,7 +256,10 @@ export class EngineTaskCompute implements JobCompute {
   async stopAll(): Promise<void> {
     await Promise.all([...this.tasks.values()].map((t) => t.started.catch(() => undefined).then(() => this.teardown(t))));
     this.relayServer?.close();
-    if (!this.relay) return;
+    if (this.relay) this.removeNetwork();
+  }
+
+  private removeNetwork(): void {
     dockerOut(['rm', '-f', `${this.network}-anchor`], this.options.env);
     dockerOut(['network', 'rm', this.network], this.options.env);
   }
