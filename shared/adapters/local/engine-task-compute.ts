@@ -98,6 +98,8 @@ interface RunningTask {
   containers: string[];
   volumes: string[];
   done: Promise<void>;
+  /** Settles once every container of the task was started (rejects when one could not be). */
+  started: Promise<void>;
   /** Set once the task's removal started. */
   removal?: Promise<void>;
 }
@@ -130,7 +132,8 @@ export interface EngineTaskComputeOptions {
  * container name and `name:` resolves to 127.0.0.1), the volumes, the agent sidecar with the RunTask overrides
  * (URL and task token), the primary running the shim, the services. When the essential agent exits, or on
  * `stop`, every container, volume and network of the task is removed; what a killed runtime left is swept at
- * start (owner labels). Idempotent per (job, task, attempt).
+ * start (owner labels). Idempotent per (job, task, attempt): a repeat resolves once the first launch's task runs
+ * (or fails with it); a stop that comes while the task starts removes it once all its containers exist.
  */
 export class EngineTaskCompute implements JobCompute {
   private readonly tasks = new Map<string, RunningTask>();
@@ -173,7 +176,11 @@ export class EngineTaskCompute implements JobCompute {
       this.relayServer = relay;
       return { gateway, ports };
     })();
-    this.relay.catch(() => (this.relay = undefined));
+    // Nothing runs on a network whose anchor or relay failed: it goes (a later launch makes it again).
+    this.relay.catch(() => {
+      this.relay = undefined;
+      this.removeNetwork();
+    });
     return this.relay;
   }
   private relayServer?: LoopbackRelay;
@@ -182,21 +189,25 @@ export class EngineTaskCompute implements JobCompute {
     if (task.executor.type !== 'docker') return this.options.fallback.launch(task);
     const token = launchToken(task).slice(0, 12);
     const prefix = `slipway-task-${token}`;
-    if (this.tasks.has(prefix)) return { computeId: `engine:${prefix}` };
+    const known = this.tasks.get(prefix);
+    if (known) {
+      // A repeat (maybe while the first is starting): the same task, once it runs, or the first launch's error.
+      await known.started;
+      return { computeId: `engine:${prefix}` };
+    }
     const def = deriveTaskDefinition(
       localBaseTaskDefinition(this.options.agentImage),
       `slipway-local-${token}`,
       task.executor.images,
       separateWorkdir(task.workingDirectory),
     );
-    const running: RunningTask = { prefix, containers: [], volumes: [], done: Promise.resolve() };
+    const running: RunningTask = { prefix, containers: [], volumes: [], done: Promise.resolve(), started: Promise.resolve() };
     this.tasks.set(prefix, running);
-    try {
-      await this.start(def, running, task);
-    } catch (e) {
+    running.started = this.start(def, running, task).catch(async (e: unknown) => {
       await this.teardown(running);
       throw e;
-    }
+    });
+    await running.started;
     return { computeId: `engine:${prefix}` };
   }
 
@@ -290,14 +301,20 @@ export class EngineTaskCompute implements JobCompute {
   async stop(computeId: string, reason: string): Promise<void> {
     if (!computeId.startsWith('engine:')) return this.options.fallback.stop(computeId, reason);
     const running = this.tasks.get(computeId.slice('engine:'.length));
-    if (running) await this.teardown(running);
+    if (!running) return;
+    // A task still starting is removed once all its containers exist (none is started after the removal).
+    await running.started.catch(() => undefined);
+    await this.teardown(running);
   }
 
   /** Removes every task of this runtime, its network and relay (local mode shutdown). */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.tasks.values()].map((t) => this.teardown(t)));
+    await Promise.all([...this.tasks.values()].map((t) => t.started.catch(() => undefined).then(() => this.teardown(t))));
     this.relayServer?.close();
-    if (!this.relay) return;
+    if (this.relay) this.removeNetwork();
+  }
+
+  private removeNetwork(): void {
     dockerOut(['rm', '-f', `${this.network}-anchor`], this.options.env);
     dockerOut(['network', 'rm', this.network], this.options.env);
   }
