@@ -388,20 +388,18 @@ describe('AWS machine executor', () => {
 
   it('refuses an expired credential and retires its idle instance', async () => {
     const { deps, launched, advance, msg } = await setup();
-    autoscaling
-      .on(DescribeAutoScalingInstancesCommand)
-      .resolves({
-        AutoScalingInstances: [
-          {
-            InstanceId: 'i-0old',
-            AutoScalingGroupName: GROUP,
-            LifecycleState: 'InService',
-            AvailabilityZone: 'eu-west-1a',
-            HealthStatus: 'HEALTHY',
-            ProtectedFromScaleIn: false,
-          },
-        ],
-      });
+    autoscaling.on(DescribeAutoScalingInstancesCommand).resolves({
+      AutoScalingInstances: [
+        {
+          InstanceId: 'i-0old',
+          AutoScalingGroupName: GROUP,
+          LifecycleState: 'InService',
+          AvailabilityZone: 'eu-west-1a',
+          HealthStatus: 'HEALTHY',
+          ProtectedFromScaleIn: false,
+        },
+      ],
+    });
     const credential = await launched('i-0old');
     await claimRunnerTask(deps, credential, machine('i-0old')); // registers (nothing queued yet)
     advance(8 * 24 * 3600 + 1);
@@ -413,20 +411,18 @@ describe('AWS machine executor', () => {
   it('keeps a group at its minimum when retiring: the instance is replaced, not removed', async () => {
     const { deps, launched, advance } = await setup();
     autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ ...group(1).AutoScalingGroups[0], MinSize: 1 }] });
-    autoscaling
-      .on(DescribeAutoScalingInstancesCommand)
-      .resolves({
-        AutoScalingInstances: [
-          {
-            InstanceId: 'i-0silent',
-            AutoScalingGroupName: GROUP,
-            LifecycleState: 'InService',
-            AvailabilityZone: 'eu-west-1a',
-            HealthStatus: 'HEALTHY',
-            ProtectedFromScaleIn: false,
-          },
-        ],
-      });
+    autoscaling.on(DescribeAutoScalingInstancesCommand).resolves({
+      AutoScalingInstances: [
+        {
+          InstanceId: 'i-0silent',
+          AutoScalingGroupName: GROUP,
+          LifecycleState: 'InService',
+          AvailabilityZone: 'eu-west-1a',
+          HealthStatus: 'HEALTHY',
+          ProtectedFromScaleIn: false,
+        },
+      ],
+    });
     await launched('i-0silent');
     advance(16 * 60);
     expect((await sweepMachineInstances(deps)).unregistered).toEqual(['i-0silent']);

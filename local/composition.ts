@@ -6,7 +6,7 @@ import { readEnv } from '../functions/env';
 import { createAwsClients } from '../shared/adapters/aws/clients';
 import { DynamoProjectStore } from '../shared/adapters/aws/dynamo-project-store';
 import { EcrRegistryTokens } from '../shared/adapters/aws/ecr-registry-tokens';
-import { localRepositoryPath } from '../shared/adapters/vcs/git-cli-repository-source';
+import { localRepositoryPath } from '../shared/model/repository-url';
 import { WorkerConfigCompiler } from '../shared/adapters/compile/worker-config-compiler';
 import { DirectoryOrbResolver } from '../shared/adapters/local/directory-orb-resolver';
 import { EngineTaskCompute } from '../shared/adapters/local/engine-task-compute';

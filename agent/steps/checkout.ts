@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckoutStep } from '../../shared/config/plan';
-import { localRepositoryPath } from '../../shared/adapters/vcs/git-cli-repository-source';
+import { localRepositoryPath } from '../../shared/model/repository-url';
 import { resolvePath, type StepHandler } from './context';
 
 function git(args: string[], cwd: string, env: Record<string, string>, onOutput: (s: string) => void): Promise<number> {

@@ -11,19 +11,17 @@ async function fakeGitHub(): Promise<{ url: string; server: Server; conversions:
     if (req.method !== 'POST' || !m) return res.writeHead(404).end();
     conversions.push(m[1]);
     if (m[1] !== 'good-code') return res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
-    res
-      .writeHead(201, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({
-          id: 4242,
-          slug: 'slipway-ci',
-          pem: '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n',
-          webhook_secret: 'whsec',
-          client_id: 'Iv1.client',
-          client_secret: 'csecret',
-          html_url: 'https://github.example/apps/slipway-ci',
-        }),
-      );
+    res.writeHead(201, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: 4242,
+        slug: 'slipway-ci',
+        pem: '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n',
+        webhook_secret: 'whsec',
+        client_id: 'Iv1.client',
+        client_secret: 'csecret',
+        html_url: 'https://github.example/apps/slipway-ci',
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, conversions };

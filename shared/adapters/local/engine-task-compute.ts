@@ -159,8 +159,7 @@ export class EngineTaskCompute implements JobCompute {
       ) {
         throw new Error(`docker network create ${this.network} failed`);
       }
-      // The engine creates the network's bridge (and its gateway address) with the first container on it: a
-      // container that only waits keeps it there for the runtime's lifetime.
+      // The engine makes the network's bridge (and gateway) with its first container: one that only waits keeps it.
       const anchor = `${this.network}-anchor`;
       const keep = ['--entrypoint', '/bin/sh', this.options.agentImage, '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
       if (

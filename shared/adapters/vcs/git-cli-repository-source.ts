@@ -1,17 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Project } from '../../model/entities';
 import { RefNotFoundError, VcsError } from '../../model/errors';
 import type { RepositorySource, ResolvedCommit } from '../../ports/repository-source';
 
-/** The folder of a repository on this machine (a `file://` URL or an absolute path), else undefined. */
-export function localRepositoryPath(url: string): string | undefined {
-  if (/^file:/i.test(url)) return fileURLToPath(url);
-  return isAbsolute(url) ? url : undefined;
-}
+export { localRepositoryPath } from '../../model/repository-url';
 
 function git(args: string[], cwd?: string, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
