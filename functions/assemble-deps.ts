@@ -24,6 +24,7 @@ import { GitCliRepositorySource } from '../shared/adapters/vcs/git-cli-repositor
 import { GitHubApp } from '../shared/adapters/vcs/github-app';
 import { loadGitHubSettings } from '../shared/adapters/vcs/github-app-config';
 import { GitHubCommitStatusNotifier } from '../shared/adapters/vcs/github-commit-status-notifier';
+import { GitHubOAuthHttpClient } from '../shared/adapters/vcs/github-oauth-client';
 import { GitHubRepositorySource } from '../shared/adapters/vcs/github-repository-source';
 import { systemClock } from '../shared/ports/clock';
 import type { JobCompute } from '../shared/ports/job-compute';
@@ -37,8 +38,8 @@ import type { SecretCipher } from '../shared/ports/secret-cipher';
 import type { ControlPlaneDeps } from '../shared/services/deps';
 import { seedAdmin } from '../shared/services/identity/auth';
 import { githubBaseUrls } from '../shared/services/identity/oauth';
-import { TokenService } from '../shared/services/identity/tokens';
-import { RunnerQueueCompute } from '../shared/services/runners/runners-compute';
+import { TokenService } from '../shared/adapters/jose/token-service';
+import { RunnerQueueCompute } from '../shared/adapters/runner-queue-compute';
 import { BuiltinRepositorySource } from '../shared/services/pipelines/smoke-test';
 import type { FunctionEnv } from './env';
 import { logger } from './observability';
@@ -121,6 +122,7 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
   const blobs = new S3BlobStore(clients.s3, env.BUCKET_NAME);
   const gitSource = new GitCliRepositorySource(join(parts.gitDir, 'git'));
   const gh = github(env, parts, table);
+  const githubOAuth = gh.settings.oauth ? { ...gh.settings.oauth, ...githubBaseUrls(env.GITHUB_API_URL, env.GITHUB_WEB_URL) } : undefined;
   const orbResolver = new ChainedOrbResolver([...parts.orbResolvers, new BlobOrbResolver(blobs)]);
   const deps: ControlPlaneDeps = {
     runners,
@@ -169,7 +171,8 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
     notificationPreferences: new DynamoNotificationPreferences(table),
     auditLog: new S3AuditLog(clients.s3, env.BUCKET_NAME, { retentionDays: env.AUDIT_RETENTION_DAYS }),
     githubWebUrl: gh.app?.webUrl,
-    githubOAuth: gh.settings.oauth ? { ...gh.settings.oauth, ...githubBaseUrls(env.GITHUB_API_URL, env.GITHUB_WEB_URL) } : undefined,
+    githubOAuth,
+    githubOAuthClient: githubOAuth && new GitHubOAuthHttpClient(githubOAuth),
   };
   if (env.SLIPWAY_ADMIN_TOKEN) await seedAdmin(deps, env.SLIPWAY_ADMIN_TOKEN);
   return deps;

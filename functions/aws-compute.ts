@@ -12,7 +12,8 @@ import type { JobCompute } from '../shared/ports/job-compute';
 import type { PipelineStore } from '../shared/ports/pipeline-store';
 import type { RunnerStore } from '../shared/ports/runner-store';
 import type { MachinePool } from '../shared/services/runners/machine-pool';
-import { RunnerQueueCompute } from '../shared/services/runners/runners-compute';
+import { RunnerQueueCompute } from '../shared/adapters/runner-queue-compute';
+import { machineDemand } from '../shared/services/runners/machine-pool';
 import type { FunctionEnv } from './env';
 import { traced } from './observability';
 
@@ -65,12 +66,7 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
   const machines = new AsgMachineCompute(clients.autoscaling ?? traced(withProcessHooks(new AutoScalingClient({}))), {
     groups,
     // Demand: tasks of the class waiting for or running on an instance (the target capacity, not an increment).
-    demand: async (resourceClass) => {
-      const jobs = await pipelines().listActiveJobs();
-      return jobs
-        .filter((j) => j.plan.executor.type === 'machine' && machineClassOf(j.plan.executor.resourceClass) === resourceClass)
-        .reduce((n, j) => n + j.tasks.filter((t) => t.status === 'queued' || t.status === 'running').length, 0);
-    },
+    demand: async (resourceClass) => machineDemand(await pipelines().listActiveJobs(), resourceClass),
   });
   let queue: RunnerQueueCompute | undefined;
   const machineQueue = () => (queue ??= new RunnerQueueCompute(machines, runners(), clients.clock ?? systemClock));

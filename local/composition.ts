@@ -16,7 +16,7 @@ import { LocalOidcSigningKey } from '../shared/adapters/local/local-oidc-signing
 import { SmtpMailer } from '../shared/adapters/local/smtp-mailer';
 import type { JobCompute } from '../shared/ports/job-compute';
 import type { ControlPlaneDeps } from '../shared/services/deps';
-import { RunnerQueueCompute } from '../shared/services/runners/runners-compute';
+import { RunnerQueueCompute } from '../shared/adapters/runner-queue-compute';
 
 /** A key file in the data folder, created on first use (local mode's stand-in for KMS/Secrets Manager). */
 function localKey(dataDir: string, name: string): Buffer {

@@ -1,3 +1,4 @@
+import type { RunnerQueueKey } from '../model/runner-queue';
 /** A self-hosted runner resource class (`namespace/name`), as CircleCI's runner API shows it. */
 export interface RunnerResourceClass {
   id: string;
@@ -21,12 +22,7 @@ export interface RunnerToken {
 }
 
 /** A task waiting for a runner of its resource class. */
-export interface RunnerQueueEntry {
-  resourceClass: string;
-  workflowId: string;
-  jobId: string;
-  taskIndex: number;
-  attempt: number;
+export interface RunnerQueueEntry extends RunnerQueueKey {
   queuedAt: string;
   claimedBy?: string;
   claimedAt?: string;

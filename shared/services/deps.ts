@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock';
 import type { ContextStore } from '../ports/context-store';
 import type { DedupeStore } from '../ports/dedupe-store';
 import type { GitHubInstallationStore } from '../ports/github-installation-store';
+import type { GitHubOAuthClient } from '../ports/github-oauth-client';
 import type { IdentityStore } from '../ports/identity-store';
 import type { JobCompute } from '../ports/job-compute';
 import type { JobMetrics } from '../ports/job-metrics';
@@ -27,8 +28,8 @@ import type { AuditLog } from '../ports/audit-log';
 import type { NotificationPreferenceStore } from '../ports/notification-preferences';
 import type { WebhookTransport } from '../ports/webhook-transport';
 import type { GitHubOAuthSettings } from './identity/oauth';
-import type { MachinePool } from './runners/machine-pool';
-import type { TokenService } from './identity/tokens';
+import type { MachinePool } from '../ports/machine-pool';
+import type { TokenSigner } from '../ports/token-signer';
 
 /** Everything the use cases need, built by a composition root (functions/, local/, cli/). */
 export interface ControlPlaneDeps {
@@ -52,7 +53,7 @@ export interface ControlPlaneDeps {
   runners: RunnerStore;
   /** Projects' checkout keys and additional SSH keys (private keys encrypted by `cipher`). */
   sshKeys: SshKeyStore;
-  tokens: TokenService;
+  tokens: TokenSigner;
   /** Users' SSH public keys (rerun with SSH). */
   userSshKeys: UserSshKeyStore;
   /**
@@ -85,6 +86,8 @@ export interface ControlPlaneDeps {
   machinePool?: MachinePool;
   /** Sign-in with GitHub (the App's OAuth client is configured). None: API tokens only. */
   githubOAuth?: GitHubOAuthSettings;
+  /** GitHub's side of the sign-in (code exchange, the user, their App installations); set with `githubOAuth`. */
+  githubOAuthClient?: GitHubOAuthClient;
   /** Outbound webhooks (CircleCI API v2 `/webhook`) and their delivery log. None: the feature is off. */
   webhooks?: WebhookStore;
   /** Sends outbound webhooks, refusing targets the operator does not allow (SSRF). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { User } from '../../model/entities';
-import { ForbiddenError, NotFoundError, SlipwayError, UnauthorizedError, ValidationError, VcsError } from '../../model/errors';
+import { ForbiddenError, NotFoundError, SlipwayError, UnauthorizedError, ValidationError } from '../../model/errors';
 import type { ControlPlaneDeps } from '../deps';
 import { hashToken, newApiToken } from './tokens';
 
@@ -15,8 +15,7 @@ export interface GitHubOAuthSettings {
   apiUrl: string;
 }
 
-type Deps = Pick<ControlPlaneDeps, 'identity' | 'tokens' | 'dedupe' | 'clock' | 'publicUrl' | 'githubOAuth'>;
-type Fetch = typeof fetch;
+type Deps = Pick<ControlPlaneDeps, 'identity' | 'tokens' | 'dedupe' | 'clock' | 'publicUrl' | 'githubOAuth' | 'githubOAuthClient'>;
 
 export const GITHUB_START_PATH = '/api/v2/slipway/oauth/github/start';
 export const GITHUB_CALLBACK_PATH = '/api/v2/slipway/oauth/github/callback';
@@ -104,58 +103,6 @@ async function consumeState(deps: Deps, state: string | undefined, browserNonce:
   return NEXT.test(next) ? next : '/';
 }
 
-async function call(fetchImpl: Fetch, what: string, url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await fetchImpl(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  } catch (e) {
-    throw new VcsError(
-      `Could not reach GitHub for ${what} at ${url}: ${(e as Error).message}. Check GITHUB_WEB_URL/GITHUB_API_URL and the network, then sign in again.`,
-      {},
-      { cause: e },
-    );
-  }
-}
-
-async function exchangeCode(oauth: GitHubOAuthSettings, deps: Deps, code: string, fetchImpl: Fetch): Promise<string> {
-  const url = `${oauth.webUrl}/login/oauth/access_token`;
-  const res = await call(fetchImpl, 'the code exchange', url, {
-    method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'slipway' },
-    body: new URLSearchParams({ client_id: oauth.clientId, client_secret: oauth.clientSecret, code, redirect_uri: callbackUrl(deps) }).toString(),
-  });
-  const body = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
-  if (res.ok && typeof body.access_token === 'string' && body.access_token) return body.access_token;
-  if (body.error) {
-    throw new UnauthorizedError(
-      `GitHub refused the sign-in code: ${body.error}${body.error_description ? ` (${body.error_description})` : ''}. Sign in again; if it keeps failing, check the App's client id and secret.`,
-    );
-  }
-  throw new VcsError(`GitHub's code exchange at ${url} answered HTTP ${res.status} without an access token. Check GITHUB_WEB_URL, then sign in again.`);
-}
-
-async function githubGet<T>(oauth: GitHubOAuthSettings, token: string, path: string, fetchImpl: Fetch): Promise<{ ok: boolean; status: number; body: T }> {
-  const res = await call(fetchImpl, `GET ${path}`, `${oauth.apiUrl}${path}`, {
-    headers: { accept: 'application/vnd.github+json', authorization: `Bearer ${token}`, 'x-github-api-version': '2022-11-28', 'user-agent': 'slipway' },
-  });
-  return { ok: res.ok, status: res.status, body: (await res.json().catch(() => ({}))) as T };
-}
-
-/**
- * Organisations where the GitHub App is installed and the user can reach it (`GET /user/installations`
- * with the user's token; GitHub answers it for GitHub App user tokens). Any other answer grants nothing.
- */
-async function installationOrgs(oauth: GitHubOAuthSettings, token: string, fetchImpl: Fetch): Promise<string[]> {
-  const orgs: string[] = [];
-  for (let page = 1; page <= 10; page++) {
-    type Installations = { installations?: Array<{ account?: { login?: string; type?: string } }> };
-    const res = await githubGet<Installations>(oauth, token, `/user/installations?per_page=100&page=${page}`, fetchImpl);
-    const items = res.ok && Array.isArray(res.body.installations) ? res.body.installations : [];
-    for (const i of items) if (i.account?.type === 'Organization' && i.account.login && LOGIN.test(i.account.login)) orgs.push(i.account.login);
-    if (items.length < 100) break;
-  }
-  return orgs;
-}
-
 /**
  * The Slipway user of a GitHub account. By the account's numeric id first (a renamed account stays the same
  * user); an account seen for the first time takes the user of its login (one an administrator created ahead,
@@ -188,9 +135,10 @@ async function findOrCreateUser(deps: Deps, login: string, name: string, githubI
 export async function finishGitHubSignIn(
   deps: Deps,
   input: { code?: string; state?: string; error?: string; errorDescription?: string; browserNonce?: string },
-  fetchImpl: Fetch = fetch,
 ): Promise<{ location: string; user: User; grantedOrgs: string[] }> {
-  const oauth = settings(deps);
+  settings(deps);
+  const github = deps.githubOAuthClient;
+  if (!github) throw new NotFoundError('Sign-in with GitHub has no GitHub client in this deployment; sign in with an API token.');
   const next = await consumeState(deps, input.state, input.browserNonce);
   if (input.error) {
     throw new UnauthorizedError(
@@ -198,21 +146,18 @@ export async function finishGitHubSignIn(
     );
   }
   if (!input.code) throw new ValidationError('The GitHub sign-in callback has no code parameter. Start again from the sign-in page.');
-  const githubToken = await exchangeCode(oauth, deps, input.code, fetchImpl);
-  const me = await githubGet<{ login?: unknown; name?: unknown; id?: unknown }>(oauth, githubToken, '/user', fetchImpl);
-  if (!me.ok || typeof me.body.login !== 'string' || !Number.isSafeInteger(me.body.id)) {
-    throw new VcsError(`GitHub's GET /user answered HTTP ${me.status} without a login and an account id; sign in again.`);
-  }
-  const login = me.body.login;
+  const githubToken = await github.exchangeCode(input.code, callbackUrl(deps));
+  const me = await github.user(githubToken);
+  const login = me.login;
   if (login.toLowerCase() === RESERVED_LOGIN) {
     throw new ForbiddenError(
       `The GitHub account "${login}" has the name of Slipway's built-in administrator and cannot sign in with GitHub. Sign in with an API token instead.`,
     );
   }
   if (!LOGIN.test(login)) throw new ForbiddenError(`The GitHub login "${login}" is not a valid Slipway login; ask an administrator for an API token.`);
-  let user = await findOrCreateUser(deps, login, typeof me.body.name === 'string' && me.body.name ? me.body.name : login, me.body.id as number);
+  let user = await findOrCreateUser(deps, login, me.name || login, me.id);
   const grantedOrgs: string[] = [];
-  for (const org of await installationOrgs(oauth, githubToken, fetchImpl)) {
+  for (const org of (await github.installationOrganizations(githubToken)).filter((o) => LOGIN.test(o))) {
     const slug = `gh/${org}`;
     if (user.roles[slug]) continue;
     user = (await deps.identity.setRole(user.id, slug, 'member')) ?? user;

@@ -9,7 +9,7 @@ import { systemClock } from '../../ports/clock';
 import type { JobCompute } from '../../ports/job-compute';
 import type { ControlPlaneDeps } from '../deps';
 import { capacityRetryDelaySeconds, dispatchReceived } from './dispatch-task';
-import { TokenService } from '../identity/tokens';
+import { TokenService } from '../../adapters/jose/token-service';
 
 describe('dispatchReceived', () => {
   let r: TestResources;

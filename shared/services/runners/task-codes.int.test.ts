@@ -6,7 +6,7 @@ import { ConflictError, UnauthorizedError } from '../../model/errors';
 import { aJob, aWorkflow } from '../../model/fixtures';
 import type { ControlPlaneDeps } from '../deps';
 import { exchangeTaskCode, TASK_CODE_TTL_SECONDS } from './task-codes';
-import { TokenService } from '../identity/tokens';
+import { TokenService } from '../../adapters/jose/token-service';
 
 describe('exchangeTaskCode', () => {
   async function setup() {

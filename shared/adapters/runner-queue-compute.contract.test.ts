@@ -1,9 +1,9 @@
-import { createTestResources } from '../../../test/support/aws';
-import { DynamoRunnerStore } from '../../adapters/aws/dynamo-runner-store';
-import { systemClock } from '../../ports/clock';
-import type { JobCompute } from '../../ports/job-compute';
-import { defineJobComputeContract } from '../../ports/job-compute.contract';
-import { RunnerQueueCompute } from './runners-compute';
+import { createTestResources } from '../../test/support/aws';
+import { DynamoRunnerStore } from './aws/dynamo-runner-store';
+import { systemClock } from '../ports/clock';
+import type { JobCompute } from '../ports/job-compute';
+import { defineJobComputeContract } from '../ports/job-compute.contract';
+import { RunnerQueueCompute } from './runner-queue-compute';
 
 const refuse: JobCompute = {
   launch: async () => {
