@@ -14,7 +14,8 @@ const base = {
 module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
-  testTimeout: 30000,
+  // A test's own bound; a few heavy ones (emulators under load) set longer ones next to their reason.
+  testTimeout: 60000,
   projects: [
     {
       ...base,
