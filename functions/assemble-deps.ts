@@ -44,11 +44,15 @@ import { BuiltinRepositorySource } from '../shared/services/pipelines/smoke-test
 import type { FunctionEnv } from './env';
 import { logger } from './observability';
 
-/** The stores a platform's compute may need before the rest is built (the AWS compute reads jobs and runners). */
+/**
+ * The stores a platform's compute may need before the rest is built (the AWS compute reads jobs and runners; the
+ * local task compute reads projects). Built once and shared with the rest of the dependencies.
+ */
 export interface CoreStores {
   table: DynamoTable;
   pipelines: PipelineStore;
   runners: RunnerStore;
+  projects: DynamoProjectStore;
 }
 
 /** What differs between a deployment in AWS and the all-in-one: keys, compute, email, metrics, and where git works. */
@@ -74,7 +78,7 @@ export interface PlatformParts {
 
 export function coreStores(clients: AwsClients, env: FunctionEnv): CoreStores {
   const table = new DynamoTable(clients.dynamo, env.TABLE_NAME);
-  return { table, pipelines: new DynamoPipelineStore(table), runners: new DynamoRunnerStore(table) };
+  return { table, pipelines: new DynamoPipelineStore(table), runners: new DynamoRunnerStore(table), projects: new DynamoProjectStore(table) };
 }
 
 function github(env: FunctionEnv, parts: PlatformParts, table: DynamoTable) {
@@ -118,7 +122,7 @@ export function sshSessionsOf(
  * and `local/composition.ts` (the all-in-one).
  */
 export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: CoreStores, parts: PlatformParts): Promise<ControlPlaneDeps> {
-  const { table, pipelines, runners } = core;
+  const { table, pipelines, runners, projects } = core;
   const blobs = new S3BlobStore(clients.s3, env.BUCKET_NAME);
   const gitSource = new GitCliRepositorySource(join(parts.gitDir, 'git'));
   const gh = github(env, parts, table);
@@ -132,7 +136,7 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
     userSshKeys: new DynamoUserSshKeyStore(table),
     sshSessions: sshSessionsOf(env, parts.local),
     pipelines,
-    projects: new DynamoProjectStore(table),
+    projects,
     identity: new DynamoIdentityStore(table),
     contexts: new DynamoContextStore(table),
     schedules: new DynamoScheduleStore(table),

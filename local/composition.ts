@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { assembleDeps, cachedDeps, coreStores, type DepsProvider } from '../functions/assemble-deps';
 import { readEnv } from '../functions/env';
 import { createAwsClients } from '../shared/adapters/aws/clients';
-import { DynamoProjectStore } from '../shared/adapters/aws/dynamo-project-store';
 import { EcrRegistryTokens } from '../shared/adapters/aws/ecr-registry-tokens';
 import { localRepositoryPath } from '../shared/model/repository-url';
 import { WorkerConfigCompiler } from '../shared/adapters/compile/worker-config-compiler';
@@ -15,6 +14,7 @@ import { LocalKeyCipher } from '../shared/adapters/local/local-key-cipher';
 import { LocalOidcSigningKey } from '../shared/adapters/local/local-oidc-signing-key';
 import { SmtpMailer } from '../shared/adapters/local/smtp-mailer';
 import type { JobCompute } from '../shared/ports/job-compute';
+import type { ProjectStore } from '../shared/ports/project-store';
 import type { ControlPlaneDeps } from '../shared/services/deps';
 import { RunnerQueueCompute } from '../shared/adapters/runner-queue-compute';
 
@@ -30,7 +30,7 @@ function localKey(dataDir: string, name: string): Buffer {
 }
 
 /** Host agents for every job; docker jobs as Fargate-style tasks on the engine when the agent image is there. */
-function localCompute(env: NodeJS.ProcessEnv, dataDir: string, projects: DynamoProjectStore): JobCompute {
+function localCompute(env: NodeJS.ProcessEnv, dataDir: string, projects: ProjectStore): JobCompute {
   const engine = env.DOCKER_HOST ? { DOCKER_HOST: env.DOCKER_HOST } : undefined;
   const host = new HostProcessCompute({
     agentCommand: JSON.parse(env.SLIPWAY_AGENT_COMMAND ?? '[]'),
@@ -78,7 +78,7 @@ export function localComposition(env: NodeJS.ProcessEnv): LocalDeps {
       signingKey: localKey(dataDir, 'signing.key'),
       cipher: new LocalKeyCipher(localKey(dataDir, 'secrets.key')),
       oidcKey: new LocalOidcSigningKey(join(dataDir, 'keys', 'oidc.json')),
-      compute: localCompute(env, dataDir, new DynamoProjectStore(core.table)),
+      compute: localCompute(env, dataDir, core.projects),
       // Agents that pull private images log in to ECR with the job's aws_auth (Fargate pulls with its role instead).
       registryTokens: new EcrRegistryTokens(),
       mailer: fnEnv.SLIPWAY_SMTP_URL ? new SmtpMailer(fnEnv.SLIPWAY_SMTP_URL, fnEnv.SLIPWAY_EMAIL_FROM ?? 'Slipway <slipway@localhost>') : undefined,
