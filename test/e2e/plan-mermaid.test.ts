@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createTestRepo, type TestRepo } from '../support/git-repo';
+import { CONTINUE, FILTERS_AND_WHEN, PATH_FILTERING_ORB as ORB, SETUP } from '../support/plan-configs';
 import { runSlipway } from '../support/slipway-cli';
 import { CHROMIUM, ROOT, launchChromium } from './web-browser';
 
@@ -13,29 +14,6 @@ import { CHROMIUM, ROOT, launchChromium } from './web-browser';
 jest.setTimeout(120_000);
 
 const MERMAID_JS = join(ROOT, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js');
-
-const FILTERS_AND_WHEN = `version: 2.1
-parameters:
-  nightly: { type: boolean, default: false }
-jobs:
-  j:
-    docker: [{ image: cimg/base:stable }]
-    steps: [{ run: echo hi }]
-workflows:
-  build-test:
-    jobs:
-      - j: { name: build, filters: { tags: { only: /^v.*/ } } }
-      - j: { name: test, requires: [build], filters: { tags: { only: /.*/ } } }
-      - hold: { type: approval, requires: [test] }
-      - j: { name: deploy, requires: [hold], filters: { branches: { only: main } } }
-      - j: { name: docs, requires: [deploy] }
-  release:
-    when: { equal: [ main, << pipeline.git.branch >> ] }
-    jobs: [{ j: { name: publish } }]
-  nightly:
-    when: << pipeline.parameters.nightly >>
-    jobs: [{ j: { name: soak } }]
-`;
 
 const MATRIX = `version: 2.1
 jobs:
@@ -73,49 +51,6 @@ workflows:
       - j: { name: '%%{init: {}}%% [x] (y) {z} |p| ;', requires: ['a<br/>b & c'], filters: { branches: { only: main } } }
       - j: { name: 'end', requires: ['a<br/>b & c'] }
       - j: { name: '\`tick\` --> click', requires: [end] }
-`;
-
-const SETUP = `version: 2.1
-setup: true
-orbs:
-  path-filtering: circleci/path-filtering@1.0.0
-workflows:
-  generate:
-    jobs:
-      - path-filtering/filter:
-          base-revision: main
-          config-path: .circleci/continue.yml
-          mapping: |
-            api/.* run-api true
-            web/.* run-web true
-`;
-
-const CONTINUE = `version: 2.1
-parameters:
-  run-api: { type: boolean, default: false }
-  run-web: { type: boolean, default: false }
-jobs:
-  j:
-    docker: [{ image: cimg/base:stable }]
-    steps: [{ run: echo hi }]
-workflows:
-  api:
-    when: << pipeline.parameters.run-api >>
-    jobs: [{ j: { name: api-test } }]
-  web:
-    when: << pipeline.parameters.run-web >>
-    jobs: [{ j: { name: web-test } }]
-`;
-
-const ORB = `version: 2.1
-jobs:
-  filter:
-    parameters:
-      base-revision: { type: string, default: main }
-      config-path: { type: string, default: .circleci/continue_config.yml }
-      mapping: { type: string, default: "" }
-    docker: [{ image: cimg/python:3.12 }]
-    steps: [{ run: echo filter }]
 `;
 
 interface MermaidGlobal {
