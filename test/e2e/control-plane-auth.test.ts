@@ -2,18 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { apiRoutes } from '../../functions/api/routes';
 import { createTestRepo } from '../support/git-repo';
 import { startDevServer, type DevServer } from '../support/dev-server';
-import { poll, workflowOf } from './control-plane-support';
+import { ONE_JOB_CONFIG as CONFIG, poll, workflowOf } from './control-plane-support';
 
 jest.setTimeout(90_000);
 
-const CONFIG = `version: 2.1
-jobs:
-  build:
-    docker: [{ image: cimg/base:stable }]
-    steps: [{ run: echo ok }]
-workflows:
-  main: { jobs: [build] }
-`;
 const SLUG = 'gh/acme/walk';
 /** Query parameters a route needs to name the organisation (or project) it reads. */
 const QUERY = (ids: Record<string, string>): Record<string, string> => ({

@@ -21,6 +21,16 @@ export async function poll<T>(check: () => Promise<T | undefined>, what: string,
   return result;
 }
 
+/** One docker job that prints `ok`: the smallest project the route and spec walks trigger pipelines of. */
+export const ONE_JOB_CONFIG = `version: 2.1
+jobs:
+  build:
+    docker: [{ image: cimg/base:stable }]
+    steps: [{ run: echo ok }]
+workflows:
+  main: { jobs: [build] }
+`;
+
 export const TERMINAL_WORKFLOW = ['success', 'failed', 'canceled', 'error', 'not_run'];
 
 /** The first workflow of a pipeline once it satisfies `done` (default: terminal), with its jobs by name. */

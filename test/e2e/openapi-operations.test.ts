@@ -3,18 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { loadSpecValidator, SPEC_PATH } from '../openapi/spec-validator';
 import { createTestRepo } from '../support/git-repo';
 import { startDevServer, type DevServer } from '../support/dev-server';
-import { workflowOf } from './control-plane-support';
+import { ONE_JOB_CONFIG as CONFIG, workflowOf } from './control-plane-support';
 
 jest.setTimeout(120_000);
 
-const CONFIG = `version: 2.1
-jobs:
-  build:
-    docker: [{ image: cimg/base:stable }]
-    steps: [{ run: echo ok }]
-workflows:
-  main: { jobs: [build] }
-`;
 const SLUG = 'gh/acme/ops';
 
 /** Operations of the spec that belong to features of their own, not served yet (routed or not, both pass). */
