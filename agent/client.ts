@@ -1,5 +1,6 @@
 import type { JobSpec, StepReport, TestCaseResult } from '../shared/model/job-spec';
 import type { JobStatus } from '../shared/model/statuses';
+import type { ReportReply } from './step-reporter';
 
 export class ControlPlaneError extends Error {
   constructor(
@@ -73,10 +74,10 @@ export class ControlPlaneClient {
     return this.call('POST', '/task/start');
   }
   /** Step progress (and liveness); with `logUrls`, the reply also carries presigned URLs for those log chunks. */
-  steps(steps: StepReport[], logUrls?: { step: number; from: number; count: number }): Promise<{ cancel: boolean; logUrls?: string[] }> {
+  steps(steps: StepReport[], logUrls?: { step: number; from: number; count: number }): Promise<ReportReply & { logUrls?: string[] }> {
     return this.call('POST', '/task/steps', logUrls ? { steps, logUrls } : { steps });
   }
-  heartbeat(): Promise<{ cancel: boolean }> {
+  heartbeat(): Promise<ReportReply> {
     return this.call('POST', '/task/heartbeat');
   }
   complete(status: JobStatus, steps: StepReport[]): Promise<unknown> {

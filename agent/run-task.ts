@@ -135,6 +135,8 @@ function prepareTask(spec: JobSpec, root: string, options: RunTaskOptions): Task
     delayMs: options.reportDelayMs ?? 2000,
     onCancel: () => abort.abort(),
     onLive,
+    // Fargate: an ECS Exec session the control plane saw open counts as an SSH session in the idle wait.
+    onSshActive: () => ssh?.sessionSeenElsewhere(),
   });
   const sink = new PresignedLogSink((step, from, count) => reporter.logUrls(step, from, count));
   const task = {

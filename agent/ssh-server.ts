@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Server, utils, type Connection, type ParsedKey, type ServerChannel, type Session } from 'ssh2';
+import type { Timers } from './timers';
 
 export interface JobSshServerOptions {
   /** Who may connect: registered public keys of users with write access. */
@@ -19,7 +20,15 @@ export interface JobSshServerOptions {
   onSession?: (e: { event: 'opened' | 'closed' | 'refused'; login?: string; ip: string }) => void;
   /** Session events, for the job's output (who connected, from where). */
   onEvent?: (message: string) => void;
+  /** The idle and time-limit timers (tests pass a fake clock); by default real ones that keep the agent running. */
+  timers?: Timers;
 }
+
+const keepAliveTimers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 const SHELL = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 // A terminal for interactive sessions without a native module: util-linux's `script` allocates the pty.
@@ -35,11 +44,13 @@ export class JobSshServer {
   private readonly server: Server;
   private readonly allowed: Array<{ login: string; key: ParsedKey }>;
   private open = 0;
-  private idleTimer?: NodeJS.Timeout;
+  private idleTimer?: unknown;
+  private readonly timers: Timers;
   private waiting?: () => void;
   private readonly connections = new Set<Connection>();
 
   constructor(private readonly options: JobSshServerOptions) {
+    this.timers = options.timers ?? keepAliveTimers;
     this.allowed = options.authorizedKeys.flatMap((k) => {
       const key = utils.parseKey(k.publicKey);
       return key instanceof Error ? [] : [{ login: k.login, key: Array.isArray(key) ? key[0] : key }];
@@ -74,7 +85,7 @@ export class JobSshServer {
     });
     client.on('ready', () => {
       this.open++;
-      clearTimeout(this.idleTimer);
+      this.timers.clearTimeout(this.idleTimer);
       this.options.onEvent?.(`SSH: ${login} connected from ${ip}.`);
       this.options.onSession?.({ event: 'opened', login, ip });
       client.on('session', (acceptSession) => this.session(acceptSession()));
@@ -129,9 +140,17 @@ export class JobSshServer {
     channel.on('close', () => child.exitCode === null && child.kill('SIGHUP'));
   }
 
+  /**
+   * A session this server cannot see was open just now (an ECS Exec shell, reported by the control plane): the
+   * idle wait counts it as activity, so it ends `idleMs` after the last such report (still at most `maxMs`).
+   */
+  noteActivity(): void {
+    if (this.waiting && this.open === 0) this.armIdle();
+  }
+
   private armIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.waiting?.(), this.options.idleMs);
+    this.timers.clearTimeout(this.idleTimer);
+    this.idleTimer = this.timers.setTimeout(() => this.waiting?.(), this.options.idleMs);
   }
 
   /**
@@ -140,16 +159,16 @@ export class JobSshServer {
    */
   waitUntilIdle(signal?: AbortSignal): Promise<'idle' | 'max' | 'canceled'> {
     return new Promise((resolve) => {
-      let max: NodeJS.Timeout | undefined = undefined;
+      let max: unknown = undefined;
       const done = (why: 'idle' | 'max' | 'canceled') => {
-        clearTimeout(max);
-        clearTimeout(this.idleTimer);
+        this.timers.clearTimeout(max);
+        this.timers.clearTimeout(this.idleTimer);
         this.waiting = undefined;
         signal?.removeEventListener('abort', onAbort);
         resolve(why);
       };
       const onAbort = () => done('canceled');
-      max = setTimeout(() => done('max'), this.options.maxMs);
+      max = this.timers.setTimeout(() => done('max'), this.options.maxMs);
       if (signal?.aborted) return done('canceled');
       signal?.addEventListener('abort', onAbort);
       this.waiting = () => done('idle');

@@ -6,6 +6,7 @@ import type { StepExecutor } from './executors/executor';
 import type { StepLogStream } from './log-stream';
 import { JobSshServer } from './ssh-server';
 import type { StepOutcome } from './steps/context';
+import type { Timers } from './timers';
 
 const duration = (s: number) => (s % 3600 === 0 ? `${s / 3600} h` : s % 60 === 0 ? `${s / 60} min` : `${s} s`);
 
@@ -22,7 +23,10 @@ export class SshSteps {
   private readonly server: JobSshServer;
   private log?: StepLogStream;
   private readonly pending: string[] = [];
-  /** Fargate: no inbound path; users get in with ECS Exec (`slipway ssh`), which this agent cannot see. */
+  /**
+   * Fargate: no inbound path; users get in with ECS Exec (`slipway ssh`), which this agent cannot see: heartbeat
+   * replies say when a session is open ({@link sessionSeenElsewhere}).
+   */
   private readonly ecsExec: boolean;
   private listening = false;
 
@@ -34,6 +38,8 @@ export class SshSteps {
     private readonly job: JobSpec['job'],
     /** Reports a session to the control plane (audit log); failures are the caller's to swallow. */
     report?: (e: { event: 'opened' | 'closed' | 'refused'; login?: string; ip: string }) => void,
+    /** The idle wait's timers (tests pass a fake clock). */
+    timers?: Timers,
   ) {
     this.ecsExec = executor.name === 'container';
     this.server = new JobSshServer({
@@ -45,6 +51,7 @@ export class SshSteps {
       idleMs: ssh.idleSeconds * 1000,
       maxMs: ssh.maxSeconds * 1000,
       onEvent: (m) => (this.log ? this.log.note(m) : this.pending.push(m)),
+      timers,
     });
   }
 
@@ -65,7 +72,9 @@ export class SshSteps {
     if (this.ecsExec) {
       log.note("You can now get a shell in this job's primary container with ECS Exec (users with write access and ecs:ExecuteCommand):");
       log.note(`    $ slipway ssh ${this.job.projectSlug} ${this.job.number}`);
-      log.note(`After its steps, the job stays up for ${duration(this.ssh.idleSeconds)}.`);
+      log.note(
+        `After its steps, the job stays up until ${duration(this.ssh.idleSeconds)} after the last ECS Exec session closes, ${duration(this.ssh.maxSeconds)} at most.`,
+      );
       return { status: 'success', exitCode: 0 };
     }
     const bind = this.ssh.bind ?? process.env.SLIPWAY_SSH_BIND ?? '0.0.0.0';
@@ -115,6 +124,11 @@ export class SshSteps {
           : 'The job was canceled.',
     );
     return { status: why === 'canceled' ? 'canceled' : 'success', exitCode: 0 };
+  }
+
+  /** The control plane saw an ECS Exec session into this task open: the idle wait starts over from now. */
+  sessionSeenElsewhere(): void {
+    this.server.noteActivity();
   }
 
   close(): Promise<void> {

@@ -9,10 +9,14 @@ export interface LogUrlRequest {
   count: number;
 }
 
-/** What every report's reply says: stop (`cancel`), and whether someone is watching the job (`live`). */
+/**
+ * What every report's reply says: stop (`cancel`), whether someone is watching the job (`live`), and whether an
+ * ECS Exec session into this task is open (`sshActive`: a job rerun with SSH on Fargate, which the agent cannot see).
+ */
 export interface ReportReply {
   cancel: boolean;
   live?: boolean;
+  sshActive?: boolean;
 }
 
 export interface ReportApi {
@@ -38,6 +42,8 @@ export interface StepReporterOptions {
   onCancel: () => void;
   /** Called when replies start or stop saying that someone watches the job. */
   onLive?: (live: boolean) => void;
+  /** Called for each reply saying an ECS Exec session into the task is open. */
+  onSshActive?: () => void;
   timers?: Timers;
 }
 
@@ -133,6 +139,7 @@ export class StepReporter {
       })
       .then((r) => {
         if (r.cancel) this.options.onCancel();
+        if (r.sshActive) this.options.onSshActive?.();
         this.setLive(r.live === true);
       })
       .catch((e) => {

@@ -74,6 +74,8 @@ export interface PlatformParts {
   gitDir: string;
   /** Local mode: job SSH servers listen on the API's host, webhooks may reach loopback over http. */
   local: boolean;
+  /** AWS: ECS Exec sessions into Fargate tasks (rerun with SSH), which their agents cannot see. */
+  execSessions?: ControlPlaneDeps['execSessions'];
 }
 
 export function coreStores(clients: AwsClients, env: FunctionEnv): CoreStores {
@@ -135,6 +137,7 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
     oidcClaims: new DynamoOidcClaimsStore(table),
     userSshKeys: new DynamoUserSshKeyStore(table),
     sshSessions: sshSessionsOf(env, parts.local),
+    execSessions: parts.execSessions,
     pipelines,
     projects,
     identity: new DynamoIdentityStore(table),

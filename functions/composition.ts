@@ -1,13 +1,16 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createAwsClients, withProcessHooks } from '../shared/adapters/aws/clients';
+import { EcsExecSessions } from '../shared/adapters/aws/ecs-exec-sessions';
 import { KmsEnvelopeCipher } from '../shared/adapters/aws/kms-envelope-cipher';
 import { KmsOidcSigningKey } from '../shared/adapters/aws/kms-oidc-signing-key';
 import { PowertoolsJobMetrics } from '../shared/adapters/aws/powertools-job-metrics';
 import { SecretValues } from '../shared/adapters/aws/secret-values';
 import { SesMailer } from '../shared/adapters/aws/ses-mailer';
+import { systemClock } from '../shared/ports/clock';
 import { assembleDeps, cachedDeps, coreStores, type DepsProvider } from './assemble-deps';
 import { createAwsCompute } from './aws-compute';
 import { readEnv, type FunctionEnv } from './env';
@@ -41,6 +44,8 @@ async function build(env: FunctionEnv) {
     orbResolvers: [],
     gitDir: '/tmp',
     local: false,
+    // Heartbeats of Fargate jobs rerun with SSH: ECS Exec sessions keep the job up as SSH sessions do.
+    execSessions: new EcsExecSessions(traced(withProcessHooks(new ECSClient({}))), traced(withProcessHooks(new SSMClient({}))), { clock: systemClock }),
   });
 }
 

@@ -126,6 +126,17 @@ describe('function policies (built from FUNCTION_GRANTS)', () => {
     expect(actionsOf(put).sort()).toEqual(['ssm:AddTagsToResource', 'ssm:PutParameter']);
   });
 
+  it("lets only the API see ECS Exec sessions: DescribeTasks on the cluster's tasks, DescribeSessions on * (no resource scoping)", () => {
+    const watchers = FUNCTION_NAMES.filter((fn) => statements(t, fn).some((s) => actionsOf(s).includes('ssm:DescribeSessions')));
+    expect(watchers).toEqual(FUNCTION_NAMES.filter((fn) => FUNCTION_GRANTS[fn].compute.includes('watch-exec-sessions')));
+    expect(watchers).toEqual(['api']);
+    const sessions = statements(t, 'api').find((s) => actionsOf(s).includes('ssm:DescribeSessions'));
+    expect([actionsOf(sessions), sessions.Resource]).toEqual([['ssm:DescribeSessions'], '*']);
+    const tasks = statements(t, 'api').find((s) => actionsOf(s).includes('ecs:DescribeTasks'));
+    expect(actionsOf(tasks)).toEqual(['ecs:DescribeTasks']);
+    expect(JSON.stringify(tasks.Resource)).toMatch(/:task\/".*\/\*"\]/);
+  });
+
   it("lets the dispatcher shorten a message's visibility (capacity retries) on its own queue", () => {
     const change = statements(t, 'dispatcher').find((s) => actionsOf(s).includes('sqs:ChangeMessageVisibility'));
     expect([change.Resource].flat().map((r: any) => r['Fn::GetAtt'][0])).toEqual([queueId('dispatch')]);

@@ -26,9 +26,12 @@ export type ObjectAccess = 'read' | 'write' | 'delete' | 'list' | 'retain';
  * `stop-tasks` stop tasks in its cluster; `scale-machines` set the desired capacity of Slipway's groups;
  * `terminate-machines` terminate instances of its groups and complete their lifecycle actions (launch, termination);
  * `protect-machines` set and clear the scale-in protection of instances of its groups (while a job runs);
- * `machine-credentials` create (tagged) and delete the per-instance runner credential parameters under its SSM path.
+ * `machine-credentials` create (tagged) and delete the per-instance runner credential parameters under its SSM path;
+ * `watch-exec-sessions` describe tasks in its cluster (their containers' runtime ids) and list Session Manager
+ * sessions (`ssm:DescribeSessions` has no resource-level scoping: `*`), to see ECS Exec sessions into its tasks.
  */
-export type ComputeCapability = 'run-tasks' | 'stop-tasks' | 'scale-machines' | 'terminate-machines' | 'protect-machines' | 'machine-credentials';
+export type ComputeCapability =
+  'run-tasks' | 'stop-tasks' | 'scale-machines' | 'terminate-machines' | 'protect-machines' | 'machine-credentials' | 'watch-exec-sessions';
 
 /** A statement the table cannot express otherwise (e.g. SES): actions on literal resources. */
 export interface ExtraGrant {
@@ -79,7 +82,8 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     secrets: ['githubApp', 'signingKey'],
     envelope: ['encrypt', 'decrypt'],
     // protect-machines: a machine instance that claims a job is protected from scale-in while it runs it.
-    compute: ['stop-tasks', 'protect-machines'],
+    // watch-exec-sessions: heartbeats of Fargate jobs rerun with SSH say whether an ECS Exec session is open.
+    compute: ['stop-tasks', 'protect-machines', 'watch-exec-sessions'],
     // Job specs carry CIRCLE_OIDC_TOKEN; `circleci run oidc get` mints more; the JWKS is served here.
     oidcSigning: true,
   },

@@ -25,6 +25,7 @@ import type { UserSshKeyStore } from '../ports/user-ssh-key-store';
 import type { WebhookStore } from '../ports/webhook-store';
 import type { Mailer } from '../ports/mailer';
 import type { AuditLog } from '../ports/audit-log';
+import type { ExecSessions } from '../ports/exec-sessions';
 import type { NotificationPreferenceStore } from '../ports/notification-preferences';
 import type { WebhookTransport } from '../ports/webhook-transport';
 import type { GitHubOAuthSettings } from './identity/oauth';
@@ -62,6 +63,11 @@ export interface ControlPlaneDeps {
    * and its port-restricted Session document).
    */
   sshSessions?: { idleSeconds: number; maxSeconds: number; bind?: string; host?: string; machineSsm?: { region: string; document: string } };
+  /**
+   * AWS: ECS Exec sessions into Fargate tasks, which their agents cannot see; heartbeats of jobs rerun with SSH
+   * ask it so the agent's idle wait follows them. None: agents see every session themselves.
+   */
+  execSessions?: ExecSessions;
   /** Signs jobs' OIDC tokens (a KMS key on AWS, a key file locally). */
   oidcKey: OidcSigningKey;
   /** Organisations' and projects' OIDC custom claims (audience, lifetime). */

@@ -143,7 +143,22 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
       return grantMachineGroups(ctx, capability);
     case 'machine-credentials':
       return grantMachineCredentials(ctx);
+    case 'watch-exec-sessions':
+      return grantWatchExecSessions(ctx);
   }
+}
+
+/** ECS Exec sessions into Slipway's tasks: the tasks' container runtime ids, then Session Manager's session list. */
+function grantWatchExecSessions({ fn, compute, add, arn }: ComputeGrantContext): void {
+  add(new PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [arn('ecs', `task/${compute.cluster.clusterName}/*`)] }));
+  // ssm:DescribeSessions supports no resource-level permissions: AWS only accepts `*` for it.
+  add(new PolicyStatement({ actions: ['ssm:DescribeSessions'], resources: ['*'] }));
+  acknowledgeWildcards(
+    fn,
+    "DescribeTasks of any task in Slipway's cluster (task ids are not known in advance); ssm:DescribeSessions has no resource-level permissions.",
+    `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${nagRef(compute.cluster)}/*`,
+    'Resource::*',
+  );
 }
 
 function grantRunTasks({ fn, compute, add, arn }: ComputeGrantContext): void {

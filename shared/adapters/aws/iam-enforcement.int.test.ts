@@ -185,6 +185,19 @@ function stub<T extends { middlewareStack: { add: (m: any, o: any) => void } }>(
       expect(() => enforcer.check(fn, 'SSMClient', 'PutParameterCommand', put(tag))).toThrow(AccessDeniedError);
   });
 
+  it("lets only the API see ECS Exec sessions: DescribeTasks in Slipway's cluster, DescribeSessions (no resource scoping)", () => {
+    const task = (cluster: string) => `arn:aws:ecs:us-east-1:${LOCAL_ACCOUNT}:task/${cluster}/0f1e2d3c4b5a69788796a5b4c3d2e1f0`;
+    const describeTasks = (cluster: string) => ({ cluster, tasks: [task(cluster)] });
+    const describeSessions = { State: 'Active', Filters: [{ key: 'Target', value: 'ecs:slipway_0f1e_0f1e-1' }] };
+    expect(() => enforcer.check('api', 'ECSClient', 'DescribeTasksCommand', describeTasks('slipway'))).not.toThrow();
+    expect(() => enforcer.check('api', 'SSMClient', 'DescribeSessionsCommand', describeSessions)).not.toThrow();
+    expect(() => enforcer.check('api', 'ECSClient', 'DescribeTasksCommand', describeTasks('other'))).toThrow(/ecs:DescribeTasks on resource: .*task\/other\//);
+    for (const fn of FUNCTION_NAMES.filter((f) => f !== 'api')) {
+      expect(() => enforcer.check(fn, 'SSMClient', 'DescribeSessionsCommand', describeSessions)).toThrow(AccessDeniedError);
+      expect(() => enforcer.check(fn, 'ECSClient', 'DescribeTasksCommand', describeTasks('slipway'))).toThrow(AccessDeniedError);
+    }
+  });
+
   it('does not check calls made outside any function (provisioning, test set-up)', async () => {
     await expect(r.clients.s3.send(new PutObjectCommand({ Bucket: r.bucket, Key: 'anything/x', Body: 'x' }))).resolves.toBeDefined();
     expect(denied.every((e) => e instanceof AccessDeniedError)).toBe(true);

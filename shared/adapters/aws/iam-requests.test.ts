@@ -12,4 +12,19 @@ describe('iamRequestsOf', () => {
       { action: 'ssm:PutParameter', resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/plain-name' },
     ]);
   });
+
+  it('maps ECS Exec session lookups: DescribeTasks per task ARN (with its cluster), DescribeSessions on * (no resource scoping)', () => {
+    const task = 'arn:aws:ecs:eu-west-1:123456789012:task/slipway/0f1e';
+    expect(iamRequestsOf('ecs', 'DescribeTasks', { cluster: 'slipway', tasks: [task, '9a8b'] }, at)).toEqual([
+      { action: 'ecs:DescribeTasks', resource: task, context: { 'ecs:cluster': 'arn:aws:ecs:eu-west-1:123456789012:cluster/slipway' } },
+      {
+        action: 'ecs:DescribeTasks',
+        resource: 'arn:aws:ecs:eu-west-1:123456789012:task/slipway/9a8b',
+        context: { 'ecs:cluster': 'arn:aws:ecs:eu-west-1:123456789012:cluster/slipway' },
+      },
+    ]);
+    expect(iamRequestsOf('ssm', 'DescribeSessions', { State: 'Active', Filters: [{ key: 'Target', value: 'ecs:slipway_0f1e_0f1e-1' }] }, at)).toEqual([
+      { action: 'ssm:DescribeSessions', resource: '*' },
+    ]);
+  });
 });

@@ -115,6 +115,8 @@ export function iamRequestsOf(service: string, operation: string, input: Record<
     case 'ecs':
       return ecsRequests(operation, input, arn);
     case 'ssm': {
+      // Session Manager's listing has no resource-level permissions: AWS authorizes it on `*`.
+      if (operation === 'DescribeSessions') return [{ action: 'ssm:DescribeSessions', resource: '*' }];
       // Parameter ARNs are `parameter` + the name (which starts with a slash; one is added when it does not);
       // creating with tags also needs ssm:AddTagsToResource.
       const resource = arn('ssm', `parameter/${String(input.Name ?? '').replace(/^\//, '')}`);
@@ -181,6 +183,12 @@ function ecsRequests(operation: string, input: Record<string, any>, arn: (svc: s
     }
     case 'ListTasks':
       return [{ action: 'ecs:ListTasks', resource: '*', context: { 'ecs:cluster': clusterArn } }];
+    case 'DescribeTasks':
+      return (input.tasks ?? []).map((t: string) => ({
+        action: 'ecs:DescribeTasks',
+        resource: t.startsWith('arn:') ? t : arn('ecs', `task/${clusterName}/${t}`),
+        context: { 'ecs:cluster': clusterArn },
+      }));
     default:
       return [{ action: `ecs:${operation}`, resource: '*', context: { 'ecs:cluster': clusterArn } }];
   }

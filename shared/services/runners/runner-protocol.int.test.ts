@@ -1,4 +1,9 @@
+import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeSessionsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoPipelineStore } from '../../adapters/aws/dynamo-pipeline-store';
+import { EcsExecSessions } from '../../adapters/aws/ecs-exec-sessions';
+import type { Job } from '../../model/entities';
 import { aJob, aWorkflow } from '../../model/fixtures';
 import { createTestResources } from '../../../test/support/aws';
 import type { ControlPlaneDeps } from '../deps';
@@ -43,6 +48,59 @@ describe('watching a job (live log tailing)', () => {
     now += 60_000;
     await watchJob(deps, await read());
     expect((await read()).watchedAt).toBe(watchedAt);
+  });
+});
+
+describe('heartbeats of a Fargate job rerun with SSH (ECS Exec sessions)', () => {
+  const TASK = 'arn:aws:ecs:eu-west-1:111122223333:task/slipway-jobs/0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+  const ecs = mockClient(ECSClient);
+  const ssm = mockClient(SSMClient);
+  afterAll(() => (ecs.restore(), ssm.restore()));
+
+  it('say sshActive while Session Manager lists a session into the task, asking at most once a minute; other jobs never ask', async () => {
+    const r = await createTestResources();
+    let now = new Date('2026-12-01T12:00:00Z').getTime();
+    const clock = { now: () => new Date(now) };
+    const execSessions = new EcsExecSessions(new ECSClient({ region: 'eu-west-1' }), new SSMClient({ region: 'eu-west-1' }), { clock });
+    const deps = { pipelines: new DynamoPipelineStore(r.table), clock, execSessions } as unknown as ControlPlaneDeps;
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK, containers: [{ name: 'primary', runtimeId: '0f1e2d3c-2531612879' }] }] });
+    let open = true;
+    ssm.on(DescribeSessionsCommand).callsFake(async () => ({ Sessions: open ? [{ SessionId: 'ada-0abc', Status: 'Connected' }] : [] }));
+    const running = async (overrides: Partial<Job>, computeId: string) => {
+      const wf = aWorkflow();
+      const job = aJob(wf, overrides);
+      await deps.pipelines.createWorkflow(wf, [job]);
+      await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'running' });
+      await deps.pipelines.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'running', attempt: 0, computeId });
+      return { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 };
+    };
+    const sshJob = await running({ sshRerun: true }, TASK);
+
+    expect(await heartbeat(deps, sshJob)).toEqual({ cancel: false, sshActive: true });
+    expect(ssm.commandCalls(DescribeSessionsCommand)[0].args[0].input).toMatchObject({
+      State: 'Active',
+      Filters: [{ key: 'Target', value: 'ecs:slipway-jobs_0f1e2d3c4b5a69788796a5b4c3d2e1f0_0f1e2d3c-2531612879' }],
+    });
+    // The session closes; heartbeats within the minute reuse the last answer, the next one asks again.
+    open = false;
+    now += 45_000;
+    expect(await heartbeat(deps, sshJob)).toEqual({ cancel: false, sshActive: true });
+    now += 15_000;
+    expect(await heartbeat(deps, sshJob)).toEqual({ cancel: false });
+    expect(ssm.commandCalls(DescribeSessionsCommand)).toHaveLength(2);
+
+    // A job not rerun with SSH, and a job rerun with SSH on a machine, never ask.
+    const plain = await running({}, `${TASK.slice(0, -1)}1`);
+    const machine = await running({ sshRerun: true }, 'machine:i-0abc');
+    open = true;
+    now += 60_000;
+    expect(await heartbeat(deps, plain)).toEqual({ cancel: false });
+    expect(await heartbeat(deps, machine)).toEqual({ cancel: false });
+    expect(ssm.commandCalls(DescribeSessionsCommand)).toHaveLength(2);
+
+    // Session Manager failing never fails the heartbeat.
+    ssm.on(DescribeSessionsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    expect(await heartbeat(deps, sshJob)).toEqual({ cancel: false });
   });
 });
 

@@ -7,6 +7,7 @@ import type { ControlPlaneDeps } from '../deps';
 import { buildJobEnvironment } from '../jobs/job-environment';
 import { mintJobOidcTokens } from '../oidc/job-tokens';
 import { jobSshKeys } from '../ssh/ssh-keys';
+import { execSessionActive } from '../ssh/exec-session-activity';
 import { authorizedSshKeys, machineSshListener, SSH_IDLE_SECONDS, SSH_MAX_SECONDS } from '../ssh/ssh-access';
 import type { TaskClaims } from '../identity/tokens';
 import { resolveRegistryAuth } from './registry-auth';
@@ -169,12 +170,22 @@ export async function watchJob(deps: Pick<ControlPlaneDeps, 'pipelines' | 'clock
   await deps.pipelines.markJobWatched(job.workflowId, job.id, new Date(now).toISOString(), new Date(now - WATCH_WRITE_MS).toISOString());
 }
 
+/** The heartbeat reply (DESIGN.md §6); optional fields appear only when true, so older agents ignore them. */
+export interface HeartbeatReply {
+  cancel: boolean;
+  /** Someone watches the job: report (and stream output) more often. */
+  live?: true;
+  /** A job rerun with SSH on Fargate: an ECS Exec session into the task is open (checked at most once a minute). */
+  sshActive?: true;
+}
+
 /**
  * Records liveness, with the agent's step progress when it sends it (the full list each time, batched) in the
  * same write; nothing is stored once the task has ended. The reply tells the agent to stop when the job was
- * canceled or the task ended, and says `live` while someone watches the job.
+ * canceled or the task ended, says `live` while someone watches the job, and `sshActive` while someone has an
+ * ECS Exec shell in the task of a job rerun with SSH (which the agent cannot see; its idle wait counts it).
  */
-export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims, steps?: StepReport[]): Promise<{ cancel: boolean; live?: true }> {
+export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims, steps?: StepReport[]): Promise<HeartbeatReply> {
   const at = deps.clock.now();
   const job = await deps.pipelines.updateTask(
     c.workflowId,
@@ -186,7 +197,8 @@ export async function heartbeat(deps: ControlPlaneDeps, c: TaskClaims, steps?: S
   // Nothing written: the task ended (or its attempt was superseded). 409 tells the agent to stop.
   if (!job) throw new ConflictError('Task is no longer running; its token no longer writes.');
   const live = job.watchedAt !== undefined && at.getTime() - Date.parse(job.watchedAt) < WATCH_LIVE_MS;
-  return live ? { cancel: job.status === 'canceled', live } : { cancel: job.status === 'canceled' };
+  const sshActive = await execSessionActive(deps, job, c.taskIndex);
+  return { cancel: job.status === 'canceled', ...(live && { live }), ...(sshActive && { sshActive }) };
 }
 
 /**
