@@ -70,7 +70,7 @@ describe('RequestCounter', () => {
     expect(snap.sqsFifoChunks).toBe(1);
     // An empty poll is counted apart, not as work of any job.
     await sqs.send(new ReceiveMessageCommand({ QueueUrl: `${endpoint}/1/q`, WaitTimeSeconds: 0 }));
-    expect(counter.snapshot()).toMatchObject({ sqsStandardChunks: 3, sqsEmptyReceives: 1, sqsReceivesByQueue: { q: { receives: 1, empty: 1 } } });
+    expect(counter.snapshot()).toMatchObject({ sqsStandardChunks: 3, sqsEmptyReceives: 1, sqsReceivesByQueue: { q: { receives: 1, empty: 1, messages: 0 } } });
   });
 
   it('counts S3 PUT and GET requests and their bytes', async () => {
@@ -100,7 +100,10 @@ describe('RequestCounter', () => {
       },
       sqsStandardChunks: 1_000_000,
       sqsEmptyReceives: 3_000_000,
-      sqsReceivesByQueue: { 'slipway-dispatch': { receives: 2_500_000, empty: 2_000_000 }, 'slipway-events.fifo': { receives: 1_000_000, empty: 1_000_000 } },
+      sqsReceivesByQueue: {
+        'slipway-dispatch': { receives: 2_500_000, empty: 2_000_000, messages: 500_000 },
+        'slipway-events.fifo': { receives: 1_000_000, empty: 1_000_000, messages: 0 },
+      },
       sqsFifoChunks: 1_000_000,
       s3PutBytes: 0,
       s3GetBytes: 0,

@@ -10,8 +10,8 @@ export interface RequestSnapshot {
   readonly sqsStandardChunks: number;
   /** Polls that returned no message (counted apart; see the middleware). */
   readonly sqsEmptyReceives: number;
-  /** ReceiveMessage requests per queue name, and how many of them came back empty. */
-  readonly sqsReceivesByQueue: Readonly<Record<string, { readonly receives: number; readonly empty: number }>>;
+  /** ReceiveMessage requests per queue name, how many of them came back empty and the messages they delivered. */
+  readonly sqsReceivesByQueue: Readonly<Record<string, Readonly<QueueReceives>>>;
   /** The same for FIFO queues (priced higher). */
   readonly sqsFifoChunks: number;
   /** Bytes uploaded to S3 (PutObject, UploadPart and recorded presigned PUTs). */
@@ -31,6 +31,12 @@ export interface RequestSnapshot {
   readonly lambdaInvocations: number;
   /** Per function: invocations, their summed wall time and billed time (each rounded up to the millisecond). */
   readonly invocations: Readonly<Record<string, Readonly<InvocationTimes>>>;
+}
+
+export interface QueueReceives {
+  receives: number;
+  empty: number;
+  messages: number;
 }
 
 export interface InvocationTimes {
@@ -83,7 +89,7 @@ export class RequestCounter {
   private s3GetBytes = 0;
   private httpApiRequests = 0;
   private lambdaInvocations = 0;
-  private receives = new Map<string, { receives: number; empty: number }>();
+  private receives = new Map<string, QueueReceives>();
   private dynamo: DynamoUnits = { readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
   private keyWrites = new Map<string, KeyWrites>();
   private invocations = new Map<string, InvocationTimes>();
@@ -196,8 +202,9 @@ export class RequestCounter {
 
   private countReceive(queueUrl: string, messages: { Body?: string }[]): void {
     const name = queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
-    const r = this.receives.get(name) ?? { receives: 0, empty: 0 };
+    const r = this.receives.get(name) ?? { receives: 0, empty: 0, messages: 0 };
     r.receives += 1;
+    r.messages += messages.length;
     const bytes = messages.reduce((n, m) => n + byteLength(m.Body), 0);
     // The request itself was counted as one chunk before it was sent; add the chunks beyond the first. An
     // empty poll is no job's work: Lambda's event source mapping polls each queue whatever the load, so empty
