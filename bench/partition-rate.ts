@@ -66,6 +66,11 @@ export function serialGroupRate(snap: RequestSnapshot): number | null {
   return events.messages / conductor.count / (conductor.ms / conductor.count / 1000);
 }
 
+/** Messages the FIFO (events) queue delivered during the run. */
+function fifoMessages(snap: RequestSnapshot): number {
+  return Object.entries(snap.sqsReceivesByQueue).find(([q]) => q.endsWith('.fifo'))?.[1].messages ?? 0;
+}
+
 /** The fan-out's scale figures: hottest partition at AWS speed, and the Lambda concurrency and queue rate that burst needs. */
 export function partitionFigures(snap: RequestSnapshot, jobs: number): Figure[] {
   const group = `${jobs}-job fan-out/fan-in`;
@@ -103,7 +108,7 @@ export function partitionFigures(snap: RequestSnapshot, jobs: number): Figure[] 
         .map(([fn, c]) => `${fn} ${round(c, 1)}`)
         .join(
           ', ',
-        )}. SQS sends ${round(sends / BURST_SECONDS, 0)}/s in that burst (standard queues: no practical limit; FIFO: 300 API calls/s per action, 3,000 messages/s batched, more in high-throughput mode). ${groupRate === null ? '' : `One workflow's events are one FIFO message group, consumed one batch at a time: ${round(groupRate, 0)} messages/s at the measured conductor batch time, against the ${round((jobs * 2) / BURST_SECONDS, 0)}/s a ${BURST_SECONDS} s finish would bring.`}`,
+        )}. SQS sends ${round(sends / BURST_SECONDS, 0)}/s in that burst (standard queues: no practical limit; FIFO: 300 API calls/s per action, 3,000 messages/s batched, more in high-throughput mode). ${groupRate === null ? '' : `One workflow's events are one FIFO message group, consumed one batch at a time: ${round(groupRate, 1)} messages/s at the measured conductor batch time, against the ${round(fifoMessages(snap) / BURST_SECONDS, 1)}/s (${fifoMessages(snap)} messages this run) a ${BURST_SECONDS} s finish would bring.`}`,
     }),
   ];
 }
