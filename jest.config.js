@@ -20,7 +20,7 @@ module.exports = {
     {
       ...base,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{shared,agent,cli,functions,local}/**/*.test.ts'],
+      testMatch: ['<rootDir>/{shared,agent,cli,functions,local,bench}/**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '\\.contract\\.test\\.ts$'],
     },
     {

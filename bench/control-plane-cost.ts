@@ -1,3 +1,6 @@
+import { functionSizesFromTemplate } from '../infra/lib/function-sizes';
+import { IDLE_ASSUMPTIONS } from '../infra/lib/idle-cost';
+import { synthesizeTemplate } from '../infra/lib/synth-template';
 import type { RequestSnapshot } from '../shared/adapters/aws/request-counter';
 import type { BenchRuntime } from './bench-runtime';
 import type { ControlPlaneSizes } from './control-plane';
@@ -63,8 +66,11 @@ export async function costFigures(rt: BenchRuntime, sizes: ControlPlaneSizes): P
   const snap: RequestSnapshot = { ...raw, requests: { ...raw.requests, S3: { ...raw.requests.S3, PutObject: created.length } } };
   const n = sizes.referenceJobs;
   const perJob = (Object.values(snap.requests).reduce((a, ops) => a + Object.values(ops).reduce((x, y) => x + y, 0), 0) + snap.httpApiRequests) / n;
-  const breakdown = rt.counter.priceBreakdownUsd(snap);
-  const usd = (rt.counter.priceUsd(snap) / n) * 1000;
+  // Each function's measured time is priced at the memory the CDK app gives it, read from the synthesized template.
+  const template = synthesizeTemplate();
+  const fnSizes = functionSizesFromTemplate(template);
+  const breakdown = rt.counter.priceBreakdownUsd(snap, fnSizes);
+  const usd = (rt.counter.priceUsd(snap, fnSizes) / n) * 1000;
   // Baseline: the same job with an unbatched agent (one S3 PUT per second of step output, DESIGN §8).
   const logPuts = created.filter((k) => k.startsWith('logs/')).length / n;
   const byPrefix = new Map<string, number>();
@@ -92,6 +98,7 @@ export async function costFigures(rt: BenchRuntime, sizes: ControlPlaneSizes): P
       baseline: perJob - logPuts + sizes.referenceSeconds,
       baselineLabel: 'agent with per-second log PUTs',
       target: '-',
+      pass: null,
       note: `Per job: ${counts} (S3 PutObject = objects written, by prefix: ${objects}; ${round(presignedPuts / n, 1)} PUT URLs presigned); API Gateway ${round(snap.httpApiRequests / n, 1)}; Lambda invocations ${round(snap.lambdaInvocations / n, 1)} (local pollers hand one SQS batch per invocation). ${n} reference jobs of ${sizes.referenceSeconds} s (checkout, 10 MB cache restore, 3 run steps printing ~200 KB, one artifact, one JUnit file) run concurrently by the real host agent; pipeline trigger/compile/workflow overhead included.`,
     }),
     figure({
@@ -103,7 +110,29 @@ export async function costFigures(rt: BenchRuntime, sizes: ControlPlaneSizes): P
       baselineLabel: 'agent with per-second log PUTs',
       target: '≤ $0.10',
       pass: usd <= 0.1,
-      note: `us-east-1 list prices (RequestCounter): ${parts}. Lambda priced at 50 ms × 512 MB arm64 per invocation (assumed); each DynamoDB request one unit; storage and data transfer excluded.`,
+      note: `us-east-1 list prices (shared/adapters/aws/request-pricing.ts): ${parts}. ${measuredNote(snap, n, fnSizes, template)} Storage and data transfer excluded.`,
     }),
   ];
+}
+
+/** What the cost figure measured rather than assumed: handler time per function, DynamoDB units, empty receives. */
+function measuredNote(snap: RequestSnapshot, n: number, fnSizes: ReturnType<typeof functionSizesFromTemplate>, template: Record<string, unknown>): string {
+  const lambda = Object.entries(snap.invocations)
+    .map(([fn, t]) => `${fn} ${round(t.count / n, 1)} × ${round(t.ms / t.count, 1)} ms at ${fnSizes[fn]?.memoryMb} MB`)
+    .join(', ');
+  const writes = Object.entries(snap.requests.DynamoDB ?? {})
+    .filter(([op]) => /^(Put|Update|Delete|BatchWrite)/.test(op))
+    .reduce((a, [, c]) => a + c, 0);
+  const receives = Object.entries(snap.sqsReceivesByQueue)
+    .map(([q, r]) => `${q.replace(/^slipway-/, '')} ${round(r.empty / n, 1)} of ${round(r.receives / n, 1)}`)
+    .join(', ');
+  const resources = Object.values((template.Resources ?? {}) as Record<string, { Type: string }>);
+  const mappings = resources.filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping').length;
+  const idlePerHour = mappings * IDLE_ASSUMPTIONS.sqsReceivesPerQueuePerMinute * 60;
+  return (
+    `Lambda (arm64, measured wall time inside each handler per invocation, billed per started ms, memory from the synthesized template), per job: ${lambda}. ` +
+    `DynamoDB by item size as the table reports it: ${round(snap.dynamoWriteUnits / n, 1)} write units per job for ${round(writes / n, 1)} writes (${round(snap.dynamoIndexWriteUnits / n, 1)} of them index updates), ${round(snap.dynamoReadUnits / n, 1)} read units. ` +
+    `SQS empty receives per job, measured from the local pollers (empty of all receives, by queue): ${receives}; priced as measured, an upper bound for AWS (the local pollers wait 5 s per receive, Lambda's 20 s). ` +
+    `Idle, the ${mappings} event source mappings poll ${idlePerHour.toLocaleString('en-US')} empty receives an hour (5 pollers per queue, 20 s long polls), priced in the idle cost figures.`
+  );
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import type { RequestSnapshot } from '../shared/adapters/aws/request-counter';
 import type { BenchRuntime } from './bench-runtime';
+import { partitionFigures } from './partition-rate';
 import { figure, type Figure } from './report';
 import { median, percentile, repeat, round } from './stats';
 
@@ -186,6 +187,7 @@ export async function fanOutFigures(rt: BenchRuntime, jobs: number): Promise<Fig
       baselineLabel: `${small}-job workflow`,
       target: '-',
     }),
+    ...partitionFigures(s, jobs),
   ];
 }
 

@@ -57,7 +57,7 @@ export async function localRunFigures(runs: number): Promise<Figure[]> {
         slipway,
         baseline,
         baselineLabel: '`slipway plan` of the same repo',
-        target: 'reported',
+        target: '-',
       }),
     ];
   } finally {

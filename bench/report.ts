@@ -1,6 +1,10 @@
 import { round } from './stats';
 
-/** One line of the bench table. `pass` is undefined when a figure has no target. */
+/**
+ * One line of the bench table. Every figure carries `target`, `ratio` and `pass`: `ratio` is Slipway ÷ baseline
+ * (null without a baseline); a figure with a target (anything but `'-'`) has a boolean `pass`, one without a
+ * target has `pass: null`.
+ */
 export interface Figure {
   group: string;
   figure: string;
@@ -10,23 +14,35 @@ export interface Figure {
   /** What the baseline is, e.g. `tar czf + tar xzf`. */
   baselineLabel: string;
   ratio: number | null;
+  /** What passes, e.g. `≤ 1.15x`; `'-'` when the figure is reported only. */
   target: string;
-  pass?: boolean;
+  pass: boolean | null;
   note?: string;
 }
 
-export function figure(f: Omit<Figure, 'ratio'> & { ratio?: number | null }): Figure {
+/** No target: the figure is reported, not judged. */
+export const NO_TARGET = '-';
+
+/**
+ * A figure, its numbers rounded and its ratio computed. Throws when `pass` and `target` disagree: a figure with
+ * a target must say whether it passed, and one without a target cannot pass or fail.
+ */
+export function figure(f: Omit<Figure, 'ratio' | 'pass'> & { ratio?: number | null; pass?: boolean | null }): Figure {
+  const judged = f.target !== NO_TARGET;
+  if (judged && typeof f.pass !== 'boolean') throw new Error(`bench figure "${f.group}: ${f.figure}" has target "${f.target}" but no pass/fail; compute pass.`);
+  if (!judged && typeof f.pass === 'boolean') throw new Error(`bench figure "${f.group}: ${f.figure}" has a pass/fail but no target; give its target.`);
   const ratio = f.ratio !== undefined ? f.ratio : f.slipway !== null && f.baseline ? f.slipway / f.baseline : null;
   return {
     ...f,
     slipway: f.slipway === null ? null : round(f.slipway),
     baseline: f.baseline === null ? null : round(f.baseline),
     ratio: ratio === null ? null : round(ratio),
+    pass: judged ? (f.pass as boolean) : null,
   };
 }
 
 const show = (n: number | null, unit: string) => (n === null ? 'n/a' : `${n.toLocaleString('en-US')} ${unit}`.trim());
-const verdict = (f: Figure) => (f.pass === undefined ? '-' : f.pass ? 'pass' : 'FAIL');
+const verdict = (f: Figure) => (f.pass === null ? '-' : f.pass ? 'pass' : 'FAIL');
 
 /** The fixed-width table printed at the end of `slipway bench`. */
 export function formatTable(figures: Figure[]): string {

@@ -21,6 +21,11 @@ import { serveStatic } from './static';
 
 type RequestCounter = ReturnType<typeof processRequestCounter>;
 
+/** One handler invocation as function `fn`, its wall time recorded when requests are counted (the bench). */
+function timed<T>(counter: RequestCounter, fn: string, run: () => Promise<T>): Promise<T> {
+  return counter ? counter.timeInvocation(fn, run) : run();
+}
+
 /** The HTTP server's requests (API Gateway): API and runner routes and webhooks to their handlers, anything else to the web UI. */
 export function httpRequestHandler(api: ReturnType<typeof createApiHandler>, webhooks: ReturnType<typeof createWebhooksHandler>, counter: RequestCounter) {
   const ctx = {} as never;
@@ -31,8 +36,8 @@ export function httpRequestHandler(api: ReturnType<typeof createApiHandler>, web
       if (!isApi && !path.startsWith('/webhooks/')) return serveStatic(req, res);
       const event = await toApiGatewayEvent(req);
       counter?.recordHttpRequest();
-      counter?.recordInvocation();
-      writeResult(res, (await runAsFunction(isApi ? 'api' : 'webhooks', () => (isApi ? api : webhooks)(event, ctx))) as never);
+      const fn = isApi ? 'api' : 'webhooks';
+      writeResult(res, (await timed(counter, fn, () => runAsFunction(fn, () => (isApi ? api : webhooks)(event, ctx)))) as never);
     } catch (e) {
       const tooLarge = e instanceof BodyTooLargeError;
       if (!res.headersSent) res.writeHead(tooLarge ? 413 : 500, { 'content-type': 'application/json' });
@@ -45,20 +50,22 @@ export function httpRequestHandler(api: ReturnType<typeof createApiHandler>, web
 export function cronRunner(cron: ReturnType<typeof createCronHandler>, counter: RequestCounter): () => Promise<unknown> {
   const ctx = {} as never;
   return () =>
-    (counter?.recordInvocation(), runAsFunction)('cron', () =>
-      cron(
-        {
-          version: '0',
-          id: 'local',
-          'detail-type': 'Scheduled Event',
-          source: 'aws.events',
-          account: 'local',
-          time: new Date().toISOString(),
-          region: 'us-east-1',
-          resources: [],
-          detail: {},
-        } as never,
-        ctx,
+    timed(counter, 'cron', () =>
+      runAsFunction('cron', () =>
+        cron(
+          {
+            version: '0',
+            id: 'local',
+            'detail-type': 'Scheduled Event',
+            source: 'aws.events',
+            account: 'local',
+            time: new Date().toISOString(),
+            region: 'us-east-1',
+            resources: [],
+            detail: {},
+          } as never,
+          ctx,
+        ),
       ),
     );
 }
@@ -87,7 +94,7 @@ export async function startPollers(
     const poller = new SqsPoller({
       client: clients.sqs,
       queueUrl: queueUrls[queue],
-      handler: (event) => (counter?.recordInvocation(), runAsFunction(fnName, () => handler(event as never, ctx)) as never),
+      handler: (event) => timed(counter, fnName, () => runAsFunction(fnName, () => handler(event as never, ctx))) as never,
       concurrency,
       faults,
       onError: (e) => log(`[${queue}] ${(e as Error).message}`),

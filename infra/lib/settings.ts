@@ -2,8 +2,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Node } from 'constructs';
 
-/** The repository root, where `cdk.json` and `slipway.config.json` live. */
-const ROOT = path.resolve(__dirname, '../..');
+/**
+ * The repository root, where `cdk.json` and `slipway.config.json` live: the nearest folder upwards with a
+ * `cdk.json`, so that it is found from the sources and from the CLI's bundle in node_modules/.cache alike.
+ */
+const ROOT = ((from: string) => {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) if (existsSync(path.join(dir, 'cdk.json'))) return dir;
+  return path.resolve(__dirname, '../..');
+})(__dirname);
 
 /** The file the CDK app keeps the deployment's settings in (`SLIPWAY_CONFIG` names another). */
 export const settingsFile = (env: NodeJS.ProcessEnv = process.env): string => env.SLIPWAY_CONFIG ?? path.join(ROOT, 'slipway.config.json');

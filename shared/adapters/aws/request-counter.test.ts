@@ -4,7 +4,8 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { RequestCounter, US_EAST_1_PRICES } from './request-counter';
+import { RequestCounter, type RequestSnapshot } from './request-counter';
+import { US_EAST_1_PRICES } from './request-pricing';
 
 /** A fake AWS endpoint: `{}` for JSON protocols, 1,000 bytes for an S3 GET, an empty 200 for other S3 calls. */
 let server: Server;
@@ -69,7 +70,7 @@ describe('RequestCounter', () => {
     expect(snap.sqsFifoChunks).toBe(1);
     // An empty poll is counted apart, not as work of any job.
     await sqs.send(new ReceiveMessageCommand({ QueueUrl: `${endpoint}/1/q`, WaitTimeSeconds: 0 }));
-    expect(counter.snapshot()).toMatchObject({ sqsStandardChunks: 3, sqsEmptyReceives: 1 });
+    expect(counter.snapshot()).toMatchObject({ sqsStandardChunks: 3, sqsEmptyReceives: 1, sqsReceivesByQueue: { q: { receives: 1, empty: 1, messages: 0 } } });
   });
 
   it('counts S3 PUT and GET requests and their bytes', async () => {
@@ -88,9 +89,9 @@ describe('RequestCounter', () => {
     expect(snap.s3GetBytes).toBe(1000);
   });
 
-  it('prices a snapshot with us-east-1 list prices', () => {
+  it("prices a snapshot with us-east-1 list prices: DynamoDB by units, Lambda by each function's time and memory", () => {
     const counter = new RequestCounter();
-    const snapshot = {
+    const snapshot: RequestSnapshot = {
       requests: {
         DynamoDB: { PutItem: 1_000_000, GetItem: 1_000_000, DescribeTable: 5 },
         S3: { PutObject: 1000, ListObjectsV2: 1000, GetObject: 1000, DeleteObject: 1000 },
@@ -98,31 +99,64 @@ describe('RequestCounter', () => {
         SecretsManager: { GetSecretValue: 10_000 },
       },
       sqsStandardChunks: 1_000_000,
-      sqsEmptyReceives: 0,
+      sqsEmptyReceives: 3_000_000,
+      sqsReceivesByQueue: {
+        'slipway-dispatch': { receives: 2_500_000, empty: 2_000_000, messages: 500_000 },
+        'slipway-events.fifo': { receives: 1_000_000, empty: 1_000_000, messages: 0 },
+      },
       sqsFifoChunks: 1_000_000,
       s3PutBytes: 0,
       s3GetBytes: 0,
+      dynamoReadUnits: 1_000_000,
+      dynamoWriteUnits: 3_000_000,
+      dynamoIndexWriteUnits: 1_000_000,
+      writesByPartitionKey: {},
       httpApiRequests: 1_000_000,
-      lambdaInvocations: 1_000_000,
+      lambdaInvocations: 1_500_000,
+      invocations: { api: { count: 1_000_000, ms: 99_500_000, billedMs: 100_000_000 }, notifications: { count: 500_000, ms: 1, billedMs: 500_000 } },
     };
-    const b = counter.priceBreakdownUsd(snapshot, { lambdaDurationMs: 100, lambdaMemoryMb: 1024 });
-    expect(b.DynamoDB).toBeCloseTo(0.625 + 0.125, 6);
+    const sizes = { api: { memoryMb: 1024, architecture: 'arm64' }, notifications: { memoryMb: 256, architecture: 'arm64' } };
+    const b = counter.priceBreakdownUsd(snapshot, sizes);
+    expect(b.DynamoDB).toBeCloseTo(3 * 0.625 + 0.125, 6);
     expect(b.SQS).toBeCloseTo(0.4 + 0.5, 6);
+    expect(b['SQS empty receives']).toBeCloseTo(2 * 0.4 + 0.5, 6);
     expect(b.S3).toBeCloseTo(2 * 0.005 + 0.0004, 6);
     expect(b.KMS).toBeCloseTo(0.03, 6);
     expect(b.SecretsManager).toBeCloseTo(0.05, 6);
     expect(b.ApiGateway).toBeCloseTo(1, 6);
-    expect(b.Lambda).toBeCloseTo(0.2 + 100_000 * US_EAST_1_PRICES.lambdaArmGbSecond, 6);
-    expect(counter.priceUsd(snapshot, { lambdaDurationMs: 100, lambdaMemoryMb: 1024 })).toBeCloseTo(
+    // 100,000 s at 1 GB and 500 s at 0.25 GB; 1.5 million requests.
+    expect(b.Lambda).toBeCloseTo(0.3 + (100_000 + 125) * US_EAST_1_PRICES.lambdaArmGbSecond, 6);
+    expect(counter.priceUsd(snapshot, sizes)).toBeCloseTo(
       Object.values(b).reduce((x, y) => x + y, 0),
       9,
     );
   });
 
+  it('refuses to price a function without its size or on a price table it lacks, instead of assuming one', () => {
+    const counter = new RequestCounter();
+    counter.recordInvocation('dispatcher', 12);
+    const snap = counter.snapshot();
+    expect(() => counter.priceUsd(snap, { api: { memoryMb: 1024, architecture: 'arm64' } })).toThrow(/No memory size for function "dispatcher".*api/);
+    expect(() => counter.priceUsd(snap, { dispatcher: { memoryMb: 512, architecture: 'x86_64' } })).toThrow(/x86_64.*arm64/);
+  });
+
+  it('times invocations per function, billed per started millisecond, and counts one that throws', async () => {
+    const counter = new RequestCounter();
+    counter.recordInvocation('api', 10.2);
+    counter.recordInvocation('api', 0.3);
+    await expect(counter.timeInvocation('cron', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(counter.timeInvocation('cron', () => Promise.resolve(7))).resolves.toBe(7);
+    const snap = counter.snapshot();
+    expect(snap.lambdaInvocations).toBe(4);
+    expect(snap.invocations.api).toEqual({ count: 2, ms: 10.5, billedMs: 12 });
+    expect(snap.invocations.cron.count).toBe(2);
+    expect(snap.invocations.cron.billedMs).toBeGreaterThanOrEqual(2);
+  });
+
   it('records HTTP requests and invocations, and resets everything', async () => {
     const counter = new RequestCounter();
     counter.recordHttpRequest();
-    counter.recordInvocation();
+    counter.recordInvocation('api', 5);
     counter.record('KMS', 'Decrypt');
     expect(counter.snapshot()).toMatchObject({ httpApiRequests: 1, lambdaInvocations: 1, requests: { KMS: { Decrypt: 1 } } });
     counter.reset();
@@ -130,11 +164,17 @@ describe('RequestCounter', () => {
       requests: {},
       sqsStandardChunks: 0,
       sqsEmptyReceives: 0,
+      sqsReceivesByQueue: {},
       sqsFifoChunks: 0,
       s3PutBytes: 0,
       s3GetBytes: 0,
+      dynamoReadUnits: 0,
+      dynamoWriteUnits: 0,
+      dynamoIndexWriteUnits: 0,
+      writesByPartitionKey: {},
       httpApiRequests: 0,
       lambdaInvocations: 0,
+      invocations: {},
     });
   });
 });

@@ -1,63 +1,51 @@
+import { askForCapacity, countCapacity, type DynamoUnits, type KeyWrites } from './dynamo-capacity';
+import { priceBreakdownUsd, type FunctionSize } from './request-pricing';
 import type { InitializeHandlerArguments, InitializeHandlerOutput, InitializeMiddleware, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
 
-/** Requests counted per service and operation, plus the byte and chunk counts that pricing needs. */
+/** Requests counted per service and operation, plus the byte, chunk, unit and time counts that pricing needs. */
 export interface RequestSnapshot {
   /** `{ DynamoDB: { PutItem: 3 }, SQS: { SendMessage: 2 }, ... }` */
   readonly requests: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Billed SQS requests: one per started 64 KB of payload per request (standard queues). */
   readonly sqsStandardChunks: number;
-  /** Polls that returned no message (not billed per job; see the middleware). */
+  /** Polls that returned no message (counted apart; see the middleware). */
   readonly sqsEmptyReceives: number;
+  /** ReceiveMessage requests per queue name, how many of them came back empty and the messages they delivered. */
+  readonly sqsReceivesByQueue: Readonly<Record<string, Readonly<QueueReceives>>>;
   /** The same for FIFO queues (priced higher). */
   readonly sqsFifoChunks: number;
   /** Bytes uploaded to S3 (PutObject, UploadPart and recorded presigned PUTs). */
   readonly s3PutBytes: number;
   /** Bytes downloaded from S3 (GetObject and recorded presigned GETs). */
   readonly s3GetBytes: number;
+  /** DynamoDB read and write units consumed, by item size, as the table reports them (see dynamo-capacity.ts). */
+  readonly dynamoReadUnits: number;
+  readonly dynamoWriteUnits: number;
+  /** Of the write units, those of global secondary index updates. */
+  readonly dynamoIndexWriteUnits: number;
+  /** DynamoDB write requests and write units per partition key (index keys as `gsi1:<value>`). */
+  readonly writesByPartitionKey: Readonly<Record<string, Readonly<KeyWrites>>>;
   /** HTTP API requests recorded with {@link RequestCounter.recordHttpRequest}. */
   readonly httpApiRequests: number;
-  /** Lambda invocations recorded with {@link RequestCounter.recordInvocation}. */
+  /** Lambda invocations recorded with {@link RequestCounter.recordInvocation}, all functions. */
   readonly lambdaInvocations: number;
+  /** Per function: invocations, their summed wall time and billed time (each rounded up to the millisecond). */
+  readonly invocations: Readonly<Record<string, Readonly<InvocationTimes>>>;
 }
 
-/** What the counter cannot see and `priceUsd` must assume. */
-export interface PriceAssumptions {
-  /** Average billed duration of an invocation. @default 50 */
-  readonly lambdaDurationMs?: number;
-  /** Function memory. @default 512 */
-  readonly lambdaMemoryMb?: number;
-  /** Invocations, when not recorded. @default the recorded count */
-  readonly lambdaInvocations?: number;
+export interface QueueReceives {
+  receives: number;
+  empty: number;
+  messages: number;
 }
 
-/**
- * AWS list prices, us-east-1, USD (November 2026 price pages). Free tiers, storage, key-months, secret-months
- * and data transfer are excluded: the figure is the marginal request cost of the control plane.
- */
-export const US_EAST_1_PRICES = {
-  /** DynamoDB on-demand, per write / read request unit. */
-  dynamoWru: 0.625 / 1e6,
-  dynamoRru: 0.125 / 1e6,
-  /** SQS, per 64 KB chunk of a request. */
-  sqsStandard: 0.4 / 1e6,
-  sqsFifo: 0.5 / 1e6,
-  /** S3 Standard: PUT, COPY, POST, LIST requests / GET and all other requests (DELETE and abort are free). */
-  s3Put: 0.005 / 1e3,
-  s3Get: 0.0004 / 1e3,
-  /** Lambda: per request and per GB-second on arm64. */
-  lambdaRequest: 0.2 / 1e6,
-  lambdaArmGbSecond: 0.0000133334,
-  /** API Gateway HTTP API, per request (first 300 million a month). */
-  httpApiRequest: 1.0 / 1e6,
-  /** KMS, per API request. */
-  kmsRequest: 0.03 / 1e4,
-  /** Secrets Manager, per API call. */
-  secretsManagerRequest: 0.05 / 1e4,
-} as const;
+export interface InvocationTimes {
+  count: number;
+  ms: number;
+  billedMs: number;
+}
 
 const SQS_CHUNK = 64 * 1024;
-const DYNAMO_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
-const DYNAMO_READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 /** lib-dynamodb's document commands, by the low-level operation they send. */
 const DOCUMENT_OPERATIONS: Record<string, string> = {
   Put: 'PutItem',
@@ -69,8 +57,6 @@ const DOCUMENT_OPERATIONS: Record<string, string> = {
   TransactWrite: 'TransactWriteItems',
   TransactGet: 'TransactGetItems',
 };
-const S3_PUT_CLASS = /^(Put|Copy|List|Post|Create|Complete|Upload|Restore|Select)/;
-const S3_FREE = /^(Delete|Abort)/;
 
 function byteLength(body: unknown, declared?: number): number {
   if (typeof body === 'string') return Buffer.byteLength(body);
@@ -103,6 +89,10 @@ export class RequestCounter {
   private s3GetBytes = 0;
   private httpApiRequests = 0;
   private lambdaInvocations = 0;
+  private receives = new Map<string, QueueReceives>();
+  private dynamo: DynamoUnits = { readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
+  private keyWrites = new Map<string, KeyWrites>();
+  private invocations = new Map<string, InvocationTimes>();
 
   middleware(): InitializeMiddleware<any, MetadataBearer> {
     return (next, context: HandlerExecutionContext) =>
@@ -110,6 +100,7 @@ export class RequestCounter {
         const { service, operation } = this.identify(context);
         this.add(service, operation);
         const input = (args.input ?? {}) as Record<string, any>;
+        if (service === 'DynamoDB') return this.countDynamo(operation, input, () => next({ ...args, input: askForCapacity(operation, input) }));
         if (service === 'SQS') this.countSqs(operation, input);
         if (service === 'S3' && (operation === 'PutObject' || operation === 'UploadPart')) {
           this.s3PutBytes += byteLength(input.Body, input.ContentLength);
@@ -117,17 +108,7 @@ export class RequestCounter {
         const result = await next(args);
         const output = result.output as Record<string, any> | undefined;
         if (service === 'S3' && operation === 'GetObject') this.s3GetBytes += Number(output?.ContentLength ?? 0);
-        if (service === 'SQS' && operation === 'ReceiveMessage') {
-          const messages = output?.Messages ?? [];
-          const bytes = messages.reduce((n: number, m: { Body?: string }) => n + byteLength(m.Body), 0);
-          // The request itself was counted as one chunk above; add the chunks beyond the first. An empty poll
-          // is not work of any job: in AWS, Lambda's event source mapping polls each queue at a fixed rate
-          // whatever the load, so it is counted apart (`sqsEmptyReceives`) and priced as a fixed monthly cost.
-          if (messages.length === 0) {
-            this.addSqsChunks(String(input.QueueUrl ?? ''), -1);
-            this.sqsEmptyReceives += 1;
-          } else this.addSqsChunks(String(input.QueueUrl ?? ''), chunks(bytes) - 1);
-        }
+        if (service === 'SQS' && operation === 'ReceiveMessage') this.countReceive(String(input.QueueUrl ?? ''), output?.Messages ?? []);
         return result;
       };
   }
@@ -144,56 +125,96 @@ export class RequestCounter {
     this.httpApiRequests += 1;
   }
 
-  /** Records one Lambda invocation (the local runtime calls this per handler invocation). */
-  recordInvocation(): void {
+  /** Records one invocation of function `fn` (`api`, `dispatcher`, ...) that ran for `ms` of wall time. */
+  recordInvocation(fn: string, ms: number): void {
     this.lambdaInvocations += 1;
+    const t = this.invocations.get(fn) ?? { count: 0, ms: 0, billedMs: 0 };
+    t.count += 1;
+    t.ms += ms;
+    t.billedMs += Math.max(1, Math.ceil(ms));
+    this.invocations.set(fn, t);
+  }
+
+  /** Runs one invocation of function `fn` and records its wall time, whether it resolves or throws. */
+  async timeInvocation<T>(fn: string, run: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await run();
+    } finally {
+      this.recordInvocation(fn, performance.now() - start);
+    }
   }
 
   snapshot(): RequestSnapshot {
     const requests: Record<string, Record<string, number>> = {};
     for (const [service, ops] of this.requests) requests[service] = Object.fromEntries(ops);
+    const copy = <V extends object>(m: Map<string, V>) => Object.fromEntries([...m].map(([k, v]) => [k, { ...v }]));
     return {
       requests,
       sqsStandardChunks: this.sqsStandardChunks,
       sqsEmptyReceives: this.sqsEmptyReceives,
+      sqsReceivesByQueue: copy(this.receives),
       sqsFifoChunks: this.sqsFifoChunks,
       s3PutBytes: this.s3PutBytes,
       s3GetBytes: this.s3GetBytes,
+      dynamoReadUnits: this.dynamo.readUnits,
+      dynamoWriteUnits: this.dynamo.writeUnits,
+      dynamoIndexWriteUnits: this.dynamo.indexWriteUnits,
+      writesByPartitionKey: copy(this.keyWrites),
       httpApiRequests: this.httpApiRequests,
       lambdaInvocations: this.lambdaInvocations,
+      invocations: copy(this.invocations),
     };
   }
 
   reset(): void {
     this.requests = new Map();
     this.sqsStandardChunks = this.sqsEmptyReceives = this.sqsFifoChunks = this.s3PutBytes = this.s3GetBytes = this.httpApiRequests = this.lambdaInvocations = 0;
+    this.receives = new Map();
+    this.dynamo = { readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
+    this.keyWrites = new Map();
+    this.invocations = new Map();
   }
 
-  /** The request cost of a snapshot in USD, per service; see {@link US_EAST_1_PRICES} for what is included. */
-  priceBreakdownUsd(snapshot: RequestSnapshot, assumptions: PriceAssumptions = {}): Record<string, number> {
-    const p = US_EAST_1_PRICES;
-    const ops = (service: string) => Object.entries(snapshot.requests[service] ?? {});
-    const sum = (entries: [string, number][], pick: (op: string) => boolean) => entries.filter(([op]) => pick(op)).reduce((n, [, c]) => n + c, 0);
-    // Assumption: every DynamoDB request consumes one unit (items ≤ 1 KB written, ≤ 4 KB read strongly consistent).
-    const dynamo = ops('DynamoDB');
-    const s3 = ops('S3');
-    const invocations = assumptions.lambdaInvocations ?? snapshot.lambdaInvocations;
-    const gbSeconds = invocations * ((assumptions.lambdaDurationMs ?? 50) / 1000) * ((assumptions.lambdaMemoryMb ?? 512) / 1024);
-    const total = (service: string) => ops(service).reduce((n, [, c]) => n + c, 0);
-    return {
-      DynamoDB: sum(dynamo, (op) => DYNAMO_WRITES.has(op)) * p.dynamoWru + sum(dynamo, (op) => DYNAMO_READS.has(op)) * p.dynamoRru,
-      SQS: snapshot.sqsStandardChunks * p.sqsStandard + snapshot.sqsFifoChunks * p.sqsFifo,
-      S3: sum(s3, (op) => S3_PUT_CLASS.test(op)) * p.s3Put + sum(s3, (op) => !S3_PUT_CLASS.test(op) && !S3_FREE.test(op)) * p.s3Get,
-      Lambda: invocations * p.lambdaRequest + gbSeconds * p.lambdaArmGbSecond,
-      ApiGateway: snapshot.httpApiRequests * p.httpApiRequest,
-      KMS: total('KMS') * p.kmsRequest,
-      SecretsManager: total('SecretsManager') * p.secretsManagerRequest,
-    };
+  /**
+   * The request cost of a snapshot in USD, per service (see request-pricing.ts), with each function's measured
+   * time priced at its size in `sizes` (read from the synthesized template).
+   */
+  priceBreakdownUsd(snapshot: RequestSnapshot, sizes: Readonly<Record<string, FunctionSize>>): Record<string, number> {
+    return priceBreakdownUsd(snapshot, sizes);
   }
 
   /** The total request cost of a snapshot in USD. */
-  priceUsd(snapshot: RequestSnapshot, assumptions: PriceAssumptions = {}): number {
-    return Object.values(this.priceBreakdownUsd(snapshot, assumptions)).reduce((a, b) => a + b, 0);
+  priceUsd(snapshot: RequestSnapshot, sizes: Readonly<Record<string, FunctionSize>>): number {
+    return Object.values(priceBreakdownUsd(snapshot, sizes)).reduce((a, b) => a + b, 0);
+  }
+
+  private async countDynamo(operation: string, input: Record<string, any>, send: () => Promise<InitializeHandlerOutput<MetadataBearer>>) {
+    try {
+      const result = await send();
+      countCapacity(operation, input, result.output as Record<string, any>, this.dynamo, this.keyWrites);
+      return result;
+    } catch (e) {
+      countCapacity(operation, input, undefined, this.dynamo, this.keyWrites);
+      throw e;
+    }
+  }
+
+  private countReceive(queueUrl: string, messages: { Body?: string }[]): void {
+    const name = queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
+    const r = this.receives.get(name) ?? { receives: 0, empty: 0, messages: 0 };
+    r.receives += 1;
+    r.messages += messages.length;
+    const bytes = messages.reduce((n, m) => n + byteLength(m.Body), 0);
+    // The request itself was counted as one chunk before it was sent; add the chunks beyond the first. An
+    // empty poll is no job's work: Lambda's event source mapping polls each queue whatever the load, so empty
+    // receives are counted apart (per queue) and priced on their own line.
+    if (messages.length === 0) {
+      this.addSqsChunks(queueUrl, -1);
+      this.sqsEmptyReceives += 1;
+      r.empty += 1;
+    } else this.addSqsChunks(queueUrl, chunks(bytes) - 1);
+    this.receives.set(name, r);
   }
 
   private identify(context: HandlerExecutionContext): { service: string; operation: string } {
