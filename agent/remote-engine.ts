@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +53,7 @@ export function engineConfig(dir: string, slot: number): { containersConf: strin
   ].join('\n');
   const network = {
     name,
-    id: (name + '0'.repeat(64)).replace(/[^0-9a-f]/g, '0').slice(0, 64),
+    id: createHash('sha256').update(name).digest('hex'),
     driver: 'bridge',
     network_interface: name,
     created: '2026-01-01T00:00:00Z',
