@@ -26,9 +26,12 @@ export type ObjectAccess = 'read' | 'write' | 'delete' | 'list' | 'retain';
  * `stop-tasks` stop tasks in its cluster; `scale-machines` set the desired capacity of Slipway's groups;
  * `terminate-machines` terminate instances of its groups and complete their lifecycle actions (launch, termination);
  * `protect-machines` set and clear the scale-in protection of instances of its groups (while a job runs);
- * `machine-credentials` create (tagged) and delete the per-instance runner credential parameters under its SSM path.
+ * `machine-credentials` create (tagged) and delete the per-instance runner credential parameters under its SSM path;
+ * `registry-credentials` create (tagged) and update the projects' registry login secrets under the stack's prefix
+ * (docker images' `auth`, which Fargate pulls with).
  */
-export type ComputeCapability = 'run-tasks' | 'stop-tasks' | 'scale-machines' | 'terminate-machines' | 'protect-machines' | 'machine-credentials';
+export type ComputeCapability =
+  'run-tasks' | 'stop-tasks' | 'scale-machines' | 'terminate-machines' | 'protect-machines' | 'machine-credentials' | 'registry-credentials';
 
 /** A statement the table cannot express otherwise (e.g. SES): actions on literal resources. */
 export interface ExtraGrant {
@@ -103,8 +106,9 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     send: ['events'],
     rejects: 'dispatch',
     secrets: ['signingKey'],
-    envelope: [],
-    compute: ['run-tasks', 'stop-tasks', 'scale-machines'],
+    // decrypt + registry-credentials: an image's `auth` values ($VARS of the project and contexts) stored for Fargate's pull.
+    envelope: ['decrypt'],
+    compute: ['run-tasks', 'stop-tasks', 'scale-machines', 'registry-credentials'],
   },
   cron: {
     table: 'read-write',
