@@ -125,7 +125,12 @@ export class RemoteEngine {
 
   private async run(onOutput: (line: string) => void, timeoutMs: number): Promise<void> {
     const log = openSync(join(this.dir, 'service.log'), 'a');
-    this.service = spawn('podman', [...this.podmanArgs, 'system', 'service', '--time=0', this.dockerHost], { env: this.env, stdio: ['ignore', log, log] });
+    // Its own process group: a signal to the agent's group (a stop) leaves it to the agent's teardown.
+    this.service = spawn('podman', [...this.podmanArgs, 'system', 'service', '--time=0', this.dockerHost], {
+      env: this.env,
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
     writeFileSync(join(this.dir, 'service.pid'), String(this.service.pid ?? ''));
     let exited = false;
     this.service.on('exit', () => (exited = true));

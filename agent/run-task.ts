@@ -28,6 +28,8 @@ export interface RunTaskOptions {
   circleciCommand?: string[];
   /** How long step events may wait to be batched into one report (default 2 s). */
   reportDelayMs?: number;
+  /** Aborted when the agent is asked to stop (SIGTERM): the task ends as canceled, after removing what it started. */
+  stop?: AbortSignal;
 }
 
 /** A step the agent runs: one of the job's config steps, or one the agent adds (spin up, SSH). */
@@ -127,6 +129,8 @@ function prepareTask(spec: JobSpec, root: string, options: RunTaskOptions): Task
     ? new SshSteps(spec.ssh, env, folders.workingDirectory, executor, spec.job, (e) => void client.sshSession(e).catch(() => undefined))
     : undefined;
   const abort = new AbortController();
+  if (options.stop?.aborted) abort.abort();
+  else options.stop?.addEventListener('abort', () => abort.abort(), { once: true });
   const watching: Task['watching'] = { live: false };
   const onLive = (live: boolean) => {
     watching.live = live;

@@ -64,11 +64,12 @@ function engineSocket(dockerHost: string | undefined): string | undefined {
 }
 
 /**
- * A job with `setup_remote_docker` on this host gets an engine of its own when podman is installed (claimed now,
- * started by that step, removed with the executor); without podman its `docker` commands reach the host's engine.
+ * A job with `setup_remote_docker` on this host gets an engine of its own when podman is installed and the agent
+ * runs as root, as a bridge network of its own needs (claimed now, started by that step, removed with the
+ * executor); otherwise its `docker` commands reach the host's engine.
  */
 function remoteEngineFor(spec: JobSpec): RemoteEngine | undefined {
-  if (!spec.plan.steps.some((s) => s.type === 'setup_remote_docker') || !podmanAvailable()) return undefined;
+  if (!spec.plan.steps.some((s) => s.type === 'setup_remote_docker') || process.getuid?.() !== 0 || !podmanAvailable()) return undefined;
   sweepRemoteEngines(); // engines of agents killed mid-job
   return RemoteEngine.claim();
 }

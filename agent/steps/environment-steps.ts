@@ -73,6 +73,8 @@ export const setupRemoteDockerStep: StepHandler<SetupRemoteDockerStep> = async (
   }
   ctx.env.DOCKER_HOST = engine;
   ctx.log.note(`Remote Docker engine: ${engine}`);
-  ctx.log.note('Warning: podman is not installed, so this job has no engine of its own: its images and containers are shared with the host engine.');
+  ctx.log.note(
+    'Warning: this job has no engine of its own (that needs podman and an agent running as root): its images and containers are shared with the host engine.',
+  );
   return { status: 'success', exitCode: 0 };
 };
