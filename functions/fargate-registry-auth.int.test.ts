@@ -9,6 +9,7 @@ import { LocalKeyCipher } from '../shared/adapters/local/local-key-cipher';
 import { LocalOidcSigningKey } from '../shared/adapters/local/local-oidc-signing-key';
 import { aJob, aJobPlan, aPipeline, aProject, aWorkflow } from '../shared/model/fixtures';
 import { dispatchTask } from '../shared/services/jobs/dispatch-task';
+import { imagesWithStoredCredentials } from '../shared/services/jobs/fargate-registry-credentials';
 import { createTestResources, resourceEnvironment } from '../test/support/aws';
 import { FakeEcs } from '../test/support/fake-aws-compute';
 import { FakeSecretsManager } from '../test/support/fake-secrets-manager';
@@ -47,14 +48,14 @@ async function setup() {
   const setVar = async (name: string, value: string) =>
     deps.projects.putEnvVar(project.slug, { name, encryptedValue: await cipher.encrypt(value), createdAt: new Date().toISOString() });
   /** Queues a docker job with these images; resolves its dispatch message. */
-  const queue = async (images: DockerImage[]) => {
+  const queue = async (images: DockerImage[], resourceClass = 'medium') => {
     const pipeline = aPipeline({ projectSlug: project.slug });
     await deps.pipelines.createPipeline(pipeline);
     const workflow = aWorkflow({ pipelineId: pipeline.id, projectSlug: project.slug });
-    const plan = aJobPlan({ executor: { type: 'docker', resourceClass: 'medium', images } });
+    const plan = aJobPlan({ executor: { type: 'docker', resourceClass, images } });
     const job = aJob(workflow, { plan, status: 'queued', tasks: [{ index: 0, status: 'queued', attempt: 1, steps: [] }] });
     await deps.pipelines.createWorkflow(workflow, [job]);
-    return { deps, msg: { workflowId: workflow.id, jobId: job.id, taskIndex: 0, attempt: 1 } };
+    return { deps, job, msg: { workflowId: workflow.id, jobId: job.id, taskIndex: 0, attempt: 1 } };
   };
   return { deps, ecs, secrets, setVar, queue };
 }
@@ -130,5 +131,13 @@ describe('the dispatcher with docker images that have auth (Fargate, Secrets Man
     expect(job!.message).toMatch(/auth\.password of image registry\.example\.com\/team\/builder:1 uses \$MISSING_PASSWORD, which is not set/);
     expect(secrets.requests).toEqual([]);
     expect(ecs.tasks).toEqual([]);
+  });
+
+  it("stores nothing for a self-hosted runner's class, whose agent pulls with the login in its job spec", async () => {
+    const { secrets, setVar, queue } = await setup();
+    await setVar('REGISTRY_PASSWORD', 'runner-password');
+    const { deps, job } = await queue([privateImage()], 'acme/builders');
+    await expect(imagesWithStoredCredentials(deps, job, 0)).resolves.toEqual({ images: job.plan.executor.images });
+    expect(secrets.requests).toEqual([]);
   });
 });

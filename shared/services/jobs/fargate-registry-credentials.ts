@@ -1,5 +1,6 @@
 import type { DockerImage } from '../../config/plan';
 import type { Job } from '../../model/entities';
+import { findDockerResourceClass } from '../../model/resource-classes';
 import type { ControlPlaneDeps } from '../deps';
 import { expandAuthValue } from '../runners/registry-auth';
 import { loadJobContext } from '../runners/runner-protocol';
@@ -20,7 +21,9 @@ export function registryHostOf(image: string): string {
 export async function imagesWithStoredCredentials(deps: ControlPlaneDeps, job: Job, taskIndex: number): Promise<{ images: DockerImage[] } | { error: string }> {
   const images = job.plan.executor.images;
   const store = deps.registryCredentials;
-  if (!store || job.plan.executor.type !== 'docker' || !images.some((i) => i.auth)) return { images };
+  // Only Fargate's classes: a self-hosted runner's class (`namespace/name`) pulls with the agent's own login.
+  const fargate = job.plan.executor.type === 'docker' && findDockerResourceClass(job.plan.executor.resourceClass) !== undefined;
+  if (!store || !fargate || !images.some((i) => i.auth)) return { images };
   const { pipeline, workflow, project } = await loadJobContext(deps, job);
   const { environment } = await buildJobEnvironment(deps, { job, pipeline, workflow, project, taskIndex });
   const out: DockerImage[] = [];
