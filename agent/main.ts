@@ -46,7 +46,12 @@ async function runTaskMode(url: string | undefined, given: string | undefined, w
     const token = given || (await new ControlPlaneClient(base, code!).exchangeCode());
     // As a Fargate sidecar, steps run in the primary container through the shim watching SLIPWAY_SHIM_DIR.
     const shimDir = process.env.SLIPWAY_SHIM_DIR;
+    // Asked to stop (a cancel's backstop, ECS stopping the task): the task ends as on a cancel, removing its
+    // containers and engine, instead of the process dying with them left behind.
+    const stop = new AbortController();
+    process.once('SIGTERM', () => stop.abort());
     await runTask({
+      stop: stop.signal,
       client: new ControlPlaneClient(base, token),
       workRoot: workRoot ?? join(tmpdir(), 'slipway-agent'),
       executorFactory: shimDir ? () => new ContainerExecutor(shimDir) : undefined,

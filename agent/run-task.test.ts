@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -68,7 +68,7 @@ async function controlPlane(job: JobSpec, completeStatus = 200) {
   return { client, completions, close: () => server.close() };
 }
 
-async function runWith(job: JobSpec, completeStatus = 200) {
+async function runWith(job: JobSpec, completeStatus = 200, stop?: AbortSignal) {
   const plane = await controlPlane(job, completeStatus);
   const workRoot = mkdtempSync(join(tmpdir(), 'slipway-run-task-'));
   try {
@@ -78,6 +78,7 @@ async function runWith(job: JobSpec, completeStatus = 200) {
       executorFactory: (scripts) => new HostExecutor(scripts),
       reportDelayMs: 5,
       log: { firstFlushMs: 5 },
+      stop,
     }).then(
       (status) => ({ status }),
       (error: Error) => ({ error }),
@@ -93,6 +94,17 @@ describe('runTask', () => {
     const r = await runWith(spec([run('Write into HOME', 'echo kept > "$HOME/file" && pwd')]), 409);
     expect(r).toMatchObject({ error: { message: expect.stringContaining('409 Task already ended canceled') } });
     expect(r.completion.status).toBe('success');
+    expect(r.left).toEqual([]);
+  });
+
+  it('ends the task as canceled when the agent is asked to stop (SIGTERM), stopping the running step and removing the task folder', async () => {
+    const stop = new AbortController();
+    // The step itself asks: it has started, so the stop lands mid-step.
+    const marker = join(mkdtempSync(join(tmpdir(), 'slipway-stop-')), 'started');
+    const watch = setInterval(() => existsSync(marker) && stop.abort(), 20);
+    const r = await runWith(spec([run('Long', `touch ${marker}; sleep 30`), run('Never', 'true')]), 200, stop.signal).finally(() => clearInterval(watch));
+    expect(r).toMatchObject({ status: 'canceled' });
+    expect(r.completion.steps.map((s) => [s.name, s.status])).toEqual([['Long', 'canceled']]);
     expect(r.left).toEqual([]);
   });
 

@@ -28,6 +28,8 @@ export interface RunTaskOptions {
   circleciCommand?: string[];
   /** How long step events may wait to be batched into one report (default 2 s). */
   reportDelayMs?: number;
+  /** Aborted when the agent is asked to stop (SIGTERM): the task ends as canceled, after removing what it started. */
+  stop?: AbortSignal;
 }
 
 /** A step the agent runs: one of the job's config steps, or one the agent adds (spin up, SSH). */
@@ -44,15 +46,17 @@ function shouldRun(step: AgentStep, failed: boolean): boolean {
 
 /**
  * What `docker_layer_caching: true` (executor or `setup_remote_docker`) becomes, said in the job's first step:
- * with the docker executor on a local engine, the engine's own build cache, which persists between jobs; on
- * other executors (Fargate, ephemeral EC2 machines) it is not available and ignored.
+ * with the docker executor on a local engine, the engine's own build cache, which persists between jobs, except
+ * in the job's own remote engine (`ownEngine`), which starts empty and is removed with the job; on other
+ * executors (Fargate, ephemeral EC2 machines) it is not available and ignored.
  */
-export function layerCachingNote(plan: JobSpec['plan'], executorName: string): string | undefined {
-  const asked = plan.executor.dockerLayerCaching || plan.steps.some((s) => s.type === 'setup_remote_docker' && s.dockerLayerCaching);
-  if (!asked) return undefined;
-  return executorName === 'docker'
-    ? 'docker_layer_caching: layers are cached by the local container engine, which keeps them between jobs.'
-    : 'Warning: docker_layer_caching is not available on this executor and is ignored; every job builds its layers anew.';
+export function layerCachingNote(plan: JobSpec['plan'], executorName: string, ownEngine = false): string | undefined {
+  const remote = plan.steps.some((s) => s.type === 'setup_remote_docker' && s.dockerLayerCaching);
+  if (!plan.executor.dockerLayerCaching && !remote) return undefined;
+  if (executorName !== 'docker') return 'Warning: docker_layer_caching is not available on this executor and is ignored; every job builds its layers anew.';
+  if (remote && ownEngine)
+    return "Warning: docker_layer_caching is not kept for setup_remote_docker here: the job's own engine starts empty and is removed when the job ends.";
+  return 'docker_layer_caching: layers are cached by the local container engine, which keeps them between jobs.';
 }
 
 const defaultCircleciCommand = () => [process.execPath, ...process.execArgv.filter((a) => !a.startsWith('--inspect')), process.argv[1]];
@@ -125,6 +129,8 @@ function prepareTask(spec: JobSpec, root: string, options: RunTaskOptions): Task
     ? new SshSteps(spec.ssh, env, folders.workingDirectory, executor, spec.job, (e) => void client.sshSession(e).catch(() => undefined))
     : undefined;
   const abort = new AbortController();
+  if (options.stop?.aborted) abort.abort();
+  else options.stop?.addEventListener('abort', () => abort.abort(), { once: true });
   const watching: Task['watching'] = { live: false };
   const onLive = (live: boolean) => {
     watching.live = live;
@@ -158,7 +164,7 @@ function prepareTask(spec: JobSpec, root: string, options: RunTaskOptions): Task
     inlineBudget: inlineOutputBudget(spec.task.total),
     steps: stepsOf(spec, executor, ssh),
     ssh,
-    layerCaching: layerCachingNote(spec.plan, executor.name),
+    layerCaching: layerCachingNote(spec.plan, executor.name, (executor as { remoteEngine?: unknown }).remoteEngine !== undefined),
   };
 }
 

@@ -6,6 +6,7 @@ import type { ControlPlaneClient } from './client';
 import { DockerExecutor, dockerEngineReachable } from './executors/docker';
 import type { StepExecutor } from './executors/executor';
 import { HostExecutor } from './executors/host';
+import { RemoteEngine, podmanAvailable, sweepRemoteEngines } from './remote-engine';
 
 /** The folders of one task under the agent's work root: its own HOME, scripts, `circleci` command, task data. */
 export interface TaskFolders {
@@ -62,18 +63,33 @@ function engineSocket(dockerHost: string | undefined): string | undefined {
   return dockerHost.startsWith('unix://') ? dockerHost.slice('unix://'.length) : undefined;
 }
 
+/**
+ * A job with `setup_remote_docker` on this host gets an engine of its own when podman is installed and the agent
+ * runs as root, as a bridge network of its own needs (claimed now, started by that step, removed with the
+ * executor); otherwise its `docker` commands reach the host's engine.
+ */
+function remoteEngineFor(spec: JobSpec): RemoteEngine | undefined {
+  if (!spec.plan.steps.some((s) => s.type === 'setup_remote_docker') || process.getuid?.() !== 0 || !podmanAvailable()) return undefined;
+  sweepRemoteEngines(); // engines of agents killed mid-job
+  return RemoteEngine.claim();
+}
+
 /** A docker job uses the local Docker engine when one answers; otherwise it runs on the host (said in its first step). */
 export function chooseExecutor(spec: JobSpec, f: TaskFolders, factory?: (scriptDir: string) => StepExecutor): StepExecutor {
   const custom = factory?.(f.scripts);
   if (custom) return custom;
   // DOCKER_HOST names the engine chosen for this agent (`slipway dev` sets it): a slow answer of a busy engine
   // must not send a docker job to the host; only without it is an engine looked for.
-  if (spec.plan.executor.type !== 'docker' || !(process.env.DOCKER_HOST || dockerEngineReachable({ ...process.env }))) return new HostExecutor(f.scripts);
-  return new DockerExecutor(f.scripts, {
-    taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`,
-    images: spec.plan.executor.images,
-    mount: f.root,
-    workingDirectory: f.workingDirectory,
-    remoteDockerSocket: spec.plan.steps.some((s) => s.type === 'setup_remote_docker') ? engineSocket(process.env.DOCKER_HOST) : undefined,
-  });
+  const executor =
+    spec.plan.executor.type !== 'docker' || !(process.env.DOCKER_HOST || dockerEngineReachable({ ...process.env }))
+      ? new HostExecutor(f.scripts)
+      : new DockerExecutor(f.scripts, {
+          taskId: `${spec.job.id.slice(0, 8)}-${spec.task.index}-${spec.task.attempt}-${process.pid}`,
+          images: spec.plan.executor.images,
+          mount: f.root,
+          workingDirectory: f.workingDirectory,
+          remoteDockerSocket: spec.plan.steps.some((s) => s.type === 'setup_remote_docker') ? engineSocket(process.env.DOCKER_HOST) : undefined,
+        });
+  executor.remoteEngine = remoteEngineFor(spec);
+  return executor;
 }

@@ -70,6 +70,8 @@ export interface PlatformParts {
   orbResolvers: OrbResolver[];
   /** Registry logins for agents that pull jobs' private images themselves (local mode; Fargate pulls with its role). */
   registryTokens?: ControlPlaneDeps['registryTokens'];
+  /** Where the dispatcher stores docker images' `auth` for Fargate's pulls (AWS). */
+  registryCredentials?: ControlPlaneDeps['registryCredentials'];
   /** Where git clones and caches repositories. */
   gitDir: string;
   /** Local mode: job SSH servers listen on the API's host, webhooks may reach loopback over http. */
@@ -159,6 +161,7 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
     compute: new RunnerQueueCompute(parts.compute, runners, systemClock),
     machinePool: parts.machinePool,
     registryTokens: parts.registryTokens,
+    registryCredentials: parts.registryCredentials,
     tokens: new TokenService(parts.signingKey),
     clock: systemClock,
     metrics: parts.metrics,

@@ -1,5 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerRegistryCredentials } from '../shared/adapters/aws/secrets-manager-registry-credentials';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -38,6 +39,9 @@ async function build(env: FunctionEnv) {
     oidcKey: new KmsOidcSigningKey(traced(withProcessHooks(new KMSClient({}))), { alias: env.OIDC_KEY_ALIAS, previousAlias: env.OIDC_PREVIOUS_KEY_ALIAS }),
     compute,
     machinePool: compute.machinePool,
+    registryCredentials: env.REGISTRY_CREDENTIALS_PREFIX
+      ? new SecretsManagerRegistryCredentials(traced(withProcessHooks(new SecretsManagerClient({}))), env.REGISTRY_CREDENTIALS_PREFIX)
+      : undefined,
     githubSecretJson: env.GITHUB_APP_SECRET_ARN ? await secretValues.read(env.GITHUB_APP_SECRET_ARN) : undefined,
     mailer: env.SLIPWAY_EMAIL_FROM ? new SesMailer(traced(new SESv2Client({})), env.SLIPWAY_EMAIL_FROM) : undefined,
     metrics: new PowertoolsJobMetrics(),

@@ -53,6 +53,8 @@ const schema = z.object({
   ECS_DOCKER_HUB_MIRROR: z.string().optional(),
   /** AWS mode (machine executor): SSM parameter path of the per-instance runner credentials (`/slipway/<stack>/runners`). */
   MACHINE_CREDENTIAL_PATH: z.string().optional(),
+  /** Name prefix of the projects' registry login secrets (docker images' `auth` on Fargate). */
+  REGISTRY_CREDENTIALS_PREFIX: z.string().optional(),
   /** AWS mode (machine executor): `arn:<partition>:ec2:<region>:<account>:instance/`, what credential parameters are tagged with. */
   MACHINE_INSTANCE_ARN_PREFIX: z.string().optional(),
   /** AWS mode (machine executor): auto scaling group name per machine resource class (JSON map). */

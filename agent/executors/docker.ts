@@ -5,6 +5,7 @@ import type { DockerImage } from '../../shared/config/plan';
 import type { RunOptions } from './executor';
 import { dockerOut, ownerLabels, sweepOrphans } from '../../shared/container/container-engine';
 import { HostExecutor, type StepCommand } from './host';
+import { remoteDockerInContainer } from '../remote-engine';
 
 /** Variables that describe the agent's machine, not the job's containers: the containers keep their own. */
 const HOST_ONLY = new Set(['PATH', 'USER', 'SHELL', 'LANG', 'PWD', 'OLDPWD', 'SHLVL', '_']);
@@ -29,9 +30,6 @@ const envFlags = (env: Record<string, string>) =>
 
 /** Keeps a primary container without its own entrypoint alive until it is removed. */
 const KEEP_ALIVE = ['-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
-
-/** Where the primary container finds the engine's socket for `setup_remote_docker`. */
-export const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
 
 /** CircleCI's image label that keeps a primary image's own ENTRYPOINT. */
 export const PRESERVE_ENTRYPOINT_LABEL = 'com.circleci.preserve-entrypoint';
@@ -159,7 +157,7 @@ export class DockerExecutor extends HostExecutor {
       images: DockerImage[];
       mount: string;
       workingDirectory?: string;
-      /** The engine's socket on this host, given to the primary for `setup_remote_docker` (at {@link REMOTE_DOCKER_SOCKET}). */
+      /** The engine's socket on this host, given to the primary for `setup_remote_docker` (see {@link remoteDockerInContainer}). */
       remoteDockerSocket?: string;
     },
   ) {
@@ -182,11 +180,11 @@ export class DockerExecutor extends HostExecutor {
   }
 
   /**
-   * Where the job's own `docker` commands reach the engine after `setup_remote_docker` (the engine's socket,
-   * mounted into the primary when the job has that step), or undefined.
+   * Where the job's own `docker` commands reach an engine after `setup_remote_docker`: the job's own engine
+   * (its socket folder mounted into the primary), else the host engine's socket (mounted), or undefined.
    */
-  get remoteDockerHost(): string | undefined {
-    return this.options.remoteDockerSocket ? `unix://${REMOTE_DOCKER_SOCKET}` : undefined;
+  override get remoteDockerHost(): string | undefined {
+    return remoteDockerInContainer(this.remoteEngine, this.options.remoteDockerSocket)?.dockerHost;
   }
 
   private get primary(): string {
@@ -257,7 +255,7 @@ export class DockerExecutor extends HostExecutor {
       const primary = i === 0;
       onOutput(Buffer.from(`Starting container ${image.image}${primary ? ' (primary)' : ` as ${containerHostname(image)}`}\n`));
       this.containers.push(container);
-      const remote = this.options.remoteDockerSocket ? [`${this.options.remoteDockerSocket}:${REMOTE_DOCKER_SOCKET}`] : [];
+      const remote = remoteDockerInContainer(this.remoteEngine, this.options.remoteDockerSocket)?.mounts ?? [];
       const mounts = primary ? [...this.mounts.map((m) => `${m}:${m}`), ...remote] : undefined;
       const args = runContainerArgs({
         container,

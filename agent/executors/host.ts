@@ -3,6 +3,7 @@ import { closeSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunOptions, RunResult, StepExecutor } from './executor';
 import { openSpool, spoolDir, SpoolReader, type SpoolOptions } from './spool';
+import type { RemoteEngine } from '../remote-engine';
 
 /** CircleCI's default shell: bash with `-eo pipefail`, falling back to sh (without pipefail where sh lacks it, as dash does). */
 export function defaultShell(): string {
@@ -37,6 +38,8 @@ export interface StepCommand {
  */
 export class HostExecutor implements StepExecutor {
   readonly name: string = 'host';
+  /** The job's own engine for `setup_remote_docker` (started by that step, stopped with the executor). */
+  remoteEngine?: RemoteEngine;
   private readonly background = new Map<ChildProcess, string>();
   private counter = 0;
   private readonly spools: string;
@@ -143,5 +146,11 @@ export class HostExecutor implements StepExecutor {
       this.stopStep(file);
     }
     this.background.clear();
+    await this.remoteEngine?.stop();
+  }
+
+  /** Where the steps' `docker` commands reach the job's own engine after `setup_remote_docker`. */
+  get remoteDockerHost(): string | undefined {
+    return this.remoteEngine?.dockerHost;
   }
 }

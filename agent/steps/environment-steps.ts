@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddSshKeysStep, SetupRemoteDockerStep } from '../../shared/config/plan';
+import type { RemoteEngine } from '../remote-engine';
 import { StepError, type StepHandler } from './context';
 
 /**
@@ -47,11 +48,21 @@ export async function findDockerEngine(env: Record<string, string | undefined>):
   return undefined;
 }
 
-/** `setup_remote_docker`: points later steps at a reachable Docker engine, or fails clearly. */
+/**
+ * `setup_remote_docker`: starts the job's own engine (podman with its own storage, network and socket; see
+ * `RemoteEngine`) and points later steps at it; without one, at a reachable engine shared with the host (said in
+ * the step's output), or fails clearly.
+ */
 export const setupRemoteDockerStep: StepHandler<SetupRemoteDockerStep> = async (_step, ctx) => {
-  // The docker executor gives the primary container the engine's socket (a separate engine context from the
-  // job's own containers' point of view, as CircleCI's remote Docker VM is).
-  const inContainer = (ctx.executor as { remoteDockerHost?: string }).remoteDockerHost;
+  const executor = ctx.executor as { remoteEngine?: RemoteEngine; remoteDockerHost?: string };
+  if (executor.remoteEngine) {
+    await executor.remoteEngine.start((line) => ctx.log.note(line));
+    ctx.env.DOCKER_HOST = executor.remoteDockerHost!;
+    ctx.log.note(`Remote Docker engine: ${ctx.env.DOCKER_HOST}`);
+    return { status: 'success', exitCode: 0 };
+  }
+  // The docker executor gives the primary container the host engine's socket.
+  const inContainer = executor.remoteDockerHost;
   const engine = inContainer ?? (ctx.executor.name === 'container' ? undefined : await findDockerEngine({ ...process.env, ...ctx.env }));
   if (!engine) {
     throw new StepError(
@@ -62,5 +73,8 @@ export const setupRemoteDockerStep: StepHandler<SetupRemoteDockerStep> = async (
   }
   ctx.env.DOCKER_HOST = engine;
   ctx.log.note(`Remote Docker engine: ${engine}`);
+  ctx.log.note(
+    'Warning: this job has no engine of its own (that needs podman and an agent running as root): its images and containers are shared with the host engine.',
+  );
   return { status: 'success', exitCode: 0 };
 };

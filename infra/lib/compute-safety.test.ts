@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { FUNCTION_NAMES } from '../../shared/model/function-grants';
 import { REGISTER_HOOK_NAME, REQUEUE_HOOK_NAME } from './constructs/machine-group';
 import { actionsOf, byType, roleStatements, statements, synthForTest } from './template-helpers';
 
@@ -155,6 +156,19 @@ describe("jobs' private ECR images on Fargate", () => {
     const listed = pulls.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(repos));
     expect(listed).toHaveLength(1);
     expect(actionsOf(listed[0]).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
+  });
+
+  it("lets the task execution role read only the stack's registry login secrets (images' auth), which only the dispatcher writes", () => {
+    const role = byType(t, 'AWS::IAM::Role').find(([id]) => id.includes('ExecutionRole'))!;
+    const reads = roleStatements(t, role[0]).filter((s) => JSON.stringify(s.Action).includes('secretsmanager:'));
+    expect(reads).toHaveLength(1);
+    expect(actionsOf(reads[0])).toEqual(['secretsmanager:GetSecretValue']);
+    expect(JSON.stringify(reads[0].Resource)).toMatch(/:secretsmanager:.*:secret:slipway\/\w+\/registry\/\*"/);
+    const writers = FUNCTION_NAMES.filter((fn) => statements(t, fn).some((st) => actionsOf(st).includes('secretsmanager:CreateSecret')));
+    expect(writers).toEqual(['dispatcher']);
+    const create = statements(t, 'dispatcher').find((st) => actionsOf(st).includes('secretsmanager:CreateSecret'));
+    expect(JSON.stringify(create.Resource)).toBe(JSON.stringify(reads[0].Resource));
+    expect(create.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': ['slipway:registry-credentials'] } });
   });
 
   it('grants no job repository without the list', () => {

@@ -100,6 +100,8 @@ export interface DockerImage {
   awsAuth?: Record<string, string>;
   /** Set by the control plane when the image's `auth`/`aws_auth` could not be turned into a registry login (why). */
   authError?: string;
+  /** Set by the dispatcher for Fargate: the reference (secret ARN) of the stored `auth`, which ECS pulls with. */
+  credentialsParameter?: string;
 }
 
 export interface ExecutorPlan {

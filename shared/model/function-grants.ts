@@ -29,9 +29,18 @@ export type ObjectAccess = 'read' | 'write' | 'delete' | 'list' | 'retain';
  * `machine-credentials` create (tagged) and delete the per-instance runner credential parameters under its SSM path;
  * `watch-exec-sessions` describe tasks in its cluster (their containers' runtime ids) and list Session Manager
  * sessions (`ssm:DescribeSessions` has no resource-level scoping: `*`), to see ECS Exec sessions into its tasks.
+ * `registry-credentials` create (tagged) and update the projects' registry login secrets under the stack's prefix
+ * (docker images' `auth`, which Fargate pulls with).
  */
 export type ComputeCapability =
-  'run-tasks' | 'stop-tasks' | 'scale-machines' | 'terminate-machines' | 'protect-machines' | 'machine-credentials' | 'watch-exec-sessions';
+  | 'run-tasks'
+  | 'stop-tasks'
+  | 'scale-machines'
+  | 'terminate-machines'
+  | 'protect-machines'
+  | 'machine-credentials'
+  | 'watch-exec-sessions'
+  | 'registry-credentials';
 
 /** A statement the table cannot express otherwise (e.g. SES): actions on literal resources. */
 export interface ExtraGrant {
@@ -107,8 +116,9 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     send: ['events'],
     rejects: 'dispatch',
     secrets: ['signingKey'],
-    envelope: [],
-    compute: ['run-tasks', 'stop-tasks', 'scale-machines'],
+    // decrypt + registry-credentials: an image's `auth` values ($VARS of the project and contexts) stored for Fargate's pull.
+    envelope: ['decrypt'],
+    compute: ['run-tasks', 'stop-tasks', 'scale-machines', 'registry-credentials'],
   },
   cron: {
     table: 'read-write',

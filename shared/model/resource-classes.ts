@@ -148,3 +148,6 @@ export const FARGATE_TASK_LAYOUT = {
  * may read a parameter only when this tag equals `${ec2:SourceInstanceARN}`, so an instance reads its own only.
  */
 export const MACHINE_CREDENTIAL_TAG = 'slipway:instance-arn';
+
+/** The tag every registry login secret carries (the dispatcher may create secrets under its prefix only with it). */
+export const REGISTRY_CREDENTIAL_TAG = 'slipway:registry-credentials';

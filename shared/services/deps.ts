@@ -15,6 +15,7 @@ import type { OidcSigningKey } from '../ports/oidc-signing-key';
 import type { OrbResolver } from '../ports/orb-resolver';
 import type { PipelineStore } from '../ports/pipeline-store';
 import type { ProjectStore } from '../ports/project-store';
+import type { RegistryCredentialStore } from '../ports/registry-credentials';
 import type { RegistryTokens } from '../ports/registry-tokens';
 import type { RepositorySource } from '../ports/repository-source';
 import type { RunnerStore } from '../ports/runner-store';
@@ -50,6 +51,11 @@ export interface ControlPlaneDeps {
    * executor). None on AWS: Fargate pulls the images with the task execution role.
    */
   registryTokens?: RegistryTokens;
+  /**
+   * On AWS: where the dispatcher stores a docker image's `auth` so that Fargate pulls with it (the task
+   * definition references the stored login, never the password). None where agents pull the images themselves.
+   */
+  registryCredentials?: RegistryCredentialStore;
   /** Self-hosted runner resource classes, tokens and the runner queue. */
   runners: RunnerStore;
   /** Projects' checkout keys and additional SSH keys (private keys encrypted by `cipher`). */

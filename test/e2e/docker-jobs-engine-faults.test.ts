@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createTestRepo } from '../support/git-repo';
 import { describeWithEngine, docker, leftovers, slipwayResources, type TestEngine } from '../support/container-engine';
 import { startDevServer, waitFor, type DevServer } from '../support/dev-server';
@@ -47,14 +49,12 @@ describeWithEngine('docker jobs on a real engine: cancel and killed agents leave
   const servers: DevServer[] = [];
   afterAll(async () => Promise.all(servers.map((s) => s.stop())));
 
-  async function start(mode: 'task' | 'executor') {
+  async function start(mode: 'task' | 'executor', files = { '.circleci/config.yml': config(engine) }) {
     // A short lease: the agent's heartbeat (which carries the cancel) comes every 2 s.
     const server = await startDevServer({ env: { ...(engine.env as Record<string, string>), SLIPWAY_DOCKER_JOBS: mode, SLIPWAY_LEASE_SECONDS: '6' } });
     servers.push(server);
     const slug = `gh/acme/faults-${mode}`;
-    expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo({ '.circleci/config.yml': config(engine) }).url })).status).toBe(
-      201,
-    );
+    expect((await server.api('POST', `/api/v2/project/${slug}`, { repo_url: createTestRepo(files).url })).status).toBe(201);
     return { server, slug };
   }
 
@@ -99,6 +99,46 @@ describeWithEngine('docker jobs on a real engine: cancel and killed agents leave
       async () => (leftovers(engine, `io.slipway.task=${task}`).length === 0 ? true : undefined),
       "the killed agent's containers and network to be swept",
     );
+    await server.stop();
+  });
+
+  it("stops and removes a job's own remote Docker engine (setup_remote_docker) when the job is canceled mid-step, with its containers", async () => {
+    if (!engine.images.dockerCli) return void process.stderr.write('setup_remote_docker cancel test skipped: the docker CLI here is not a static binary\n');
+    const remote = `version: 2.1
+jobs:
+  remote:
+    docker: [{ image: ${engine.images.dockerCli} }]
+    steps:
+      - setup_remote_docker
+      - run: |
+          tar -C / -c bin etc | docker import - localhost/slipway-remote-cancel:1
+          docker run -d --name inner-running localhost/slipway-remote-cancel:1 sh -c 'while :; do sleep 1; done'
+          sleep 300
+workflows:
+  remote: { jobs: [remote] }
+`;
+    const { server, slug } = await start('executor', { '.circleci/config.yml': remote });
+    const trigger = await server.api('POST', `/api/v2/project/${slug}/pipeline`, { branch: 'main' });
+    const { workflow, jobs } = await workflowNamed(server, trigger.body.id, 'remote', (j) => j.remote?.job_number);
+    // The engine's folder, from the setup step's output; then the job's container running in that engine.
+    const folder = await waitFor(
+      async () => /started for this job in (\S+) /.exec(await jobOutput(server, slug, jobs.remote.job_number))?.[1],
+      'the remote engine',
+    );
+    const inner = { ...engine, env: { ...engine.env, DOCKER_HOST: `unix://${folder}/sock/docker.sock` } };
+    await waitFor(
+      async () => (docker(inner, ['ps', '--format', '{{.Names}}']).includes('inner-running') ? true : undefined),
+      'the container in the remote engine',
+    );
+    expect(docker(engine, ['ps', '-a', '--format', '{{.Names}}'])).not.toContain('inner-running');
+    expect((await server.api('POST', `/api/v2/workflow/${workflow.id}/cancel`)).status).toBe(202);
+    const engineProcesses = () =>
+      spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((p) => p.includes(`${folder}/`));
+    await waitFor(async () => (!existsSync(folder) && engineProcesses().length === 0 ? true : undefined), "the canceled job's engine to be removed");
+    // Its container went with it (a container left running would keep a conmon process naming the folder).
+    expect(engineProcesses()).toEqual([]);
     await server.stop();
   });
 });

@@ -1,8 +1,9 @@
-import { chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestRepo } from '../support/git-repo';
-import { describeWithEngine, leftovers, type TestEngine } from '../support/container-engine';
+import { describeWithEngine, docker, leftovers, type TestEngine } from '../support/container-engine';
 import { startDevServer, type DevServer } from '../support/dev-server';
 import { jobOutput, workflowOf } from './control-plane-support';
 
@@ -193,24 +194,46 @@ workflows:
     await server.stop();
   });
 
-  it('gives setup_remote_docker the engine in the primary container and keeps docker_layer_caching to the local engine (docker executor)', async () => {
+  it("gives setup_remote_docker an engine of the job's own, separate from the host engine and removed with the job (docker executor)", async () => {
     if (!engine.images.dockerCli) return void process.stderr.write('setup_remote_docker test skipped: the docker CLI here is not a static binary\n');
+    const inner = `localhost/slipway-remote-${process.pid}:1`;
     const config = `version: 2.1
 jobs:
   build:
     docker: [{ image: ${engine.images.dockerCli} }]
     steps:
       - setup_remote_docker: { docker_layer_caching: true }
-      - run: docker run --rm ${engine.images.busybox} cat /etc/slipway-test-image
+      - run: |
+          echo "images before: $(docker images -q | wc -l)"
+          # No registry here: the job builds an image in its engine from its own busybox.
+          tar -C / -c bin etc | docker import - ${inner}
+          docker run --name inner-once ${inner} cat /etc/slipway-test-image
+          docker run -d --name inner-running ${inner} sh -c 'while :; do sleep 1; done'
+          docker images --format 'listed {{.Repository}}:{{.Tag}}'
+          docker ps --format 'running {{.Names}}'
+      - run: docker ps -a --format 'still {{.Names}}'
 workflows:
   main: { jobs: [build] }
 `;
     const { server, slug, jobs } = await runJob('executor', { '.circleci/config.yml': config });
     const out = await jobOutput(server, slug, jobs.build.job_number);
-    expect(out).toContain('docker_layer_caching: layers are cached by the local container engine');
-    expect(out).toContain('Remote Docker engine: unix:///var/run/docker.sock');
+    expect(out).toContain("docker_layer_caching is not kept for setup_remote_docker here: the job's own engine starts empty");
+    expect(out).toContain('Remote Docker engine: unix:///var/run/slipway-remote-docker/docker.sock');
+    // A fresh engine: none of the host engine's images, then the job's own.
+    expect(out).toContain('images before: 0');
     expect(out).toContain('built for the Slipway tests');
+    expect(out).toContain(`listed ${inner}`);
+    expect(out).toContain('running inner-running');
+    expect(out).toContain('still inner-once');
     expect(jobs.build.status).toBe('success');
+    // The host engine never saw the job's image or containers.
+    expect(docker(engine, ['images', '--format', '{{.Repository}}:{{.Tag}}'])).not.toContain(inner);
+    expect(docker(engine, ['ps', '-a', '--format', '{{.Names}}'])).not.toMatch(/inner-(once|running)/);
+    // After the job, the engine's service is stopped and its folder (storage, socket) removed.
+    const folder = /started for this job in (\S+) /.exec(out)![1];
+    expect(existsSync(folder)).toBe(false);
+    const services = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n');
+    expect(services.filter((p) => p.includes(`${folder}/`))).toEqual([]);
     await server.stop();
   });
 });

@@ -110,12 +110,15 @@ export class Compute extends Construct {
   readonly dockerHubMirror?: string;
   /** SSM path of the machine instances' runner credentials (`/slipway/<stack>/runners`), one parameter per instance. */
   readonly credentialPath: string;
+  /** Name prefix of the projects' registry login secrets (`slipway/<stack>/registry/`), which Fargate pulls private images with. */
+  readonly registryCredentialPrefix: string;
 
   constructor(scope: Construct, id: string, props: ComputeProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.familyPrefix = `${stack.stackName}-job`;
     this.credentialPath = `/slipway/${stack.stackName}/runners`;
+    this.registryCredentialPrefix = `slipway/${stack.stackName}/registry/`;
 
     this.securityGroup = new SecurityGroup(this, 'JobSecurityGroup', {
       vpc: props.vpc,
@@ -132,6 +135,14 @@ export class Compute extends Construct {
     const logGroup = new LogGroup(this, 'TaskLogs', { retention: props.logRetention });
     this.executionRole = new Role(this, 'ExecutionRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') });
     this.sshTaskRole = this.createSshTaskRole();
+    // Private registries' logins (images' `auth`) that the dispatcher stores: read by ECS when it pulls, nothing else.
+    const registrySecrets = `arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:${this.registryCredentialPrefix}*`;
+    this.executionRole.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [registrySecrets] }));
+    acknowledgeWildcards(
+      this.executionRole,
+      "Registry login secrets of this stack's projects (docker images' auth), read when ECS pulls their images.",
+      `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.registryCredentialPrefix}*`,
+    );
     Validations.of(this.executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource; image pulls are granted on the agent repository only.',

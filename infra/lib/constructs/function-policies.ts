@@ -10,7 +10,7 @@ import {
   type FunctionName,
   type ObjectAccess,
 } from '../../../shared/model/function-grants';
-import { MACHINE_CREDENTIAL_TAG } from '../../../shared/model/resource-classes';
+import { MACHINE_CREDENTIAL_TAG, REGISTRY_CREDENTIAL_TAG } from '../../../shared/model/resource-classes';
 import { acknowledgeWildcards, nagArn, nagRef } from '../nag';
 import type { Compute } from './compute';
 import type { Data } from './data';
@@ -145,6 +145,8 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
       return grantMachineCredentials(ctx);
     case 'watch-exec-sessions':
       return grantWatchExecSessions(ctx);
+    case 'registry-credentials':
+      return grantRegistryCredentials(ctx);
   }
 }
 
@@ -225,5 +227,23 @@ function grantMachineCredentials({ fn, compute, add, arn }: ComputeGrantContext)
     fn,
     "Runner credential parameters of this stack's machine instances (one per instance id, not known in advance).",
     `Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${compute.credentialPath}/*`,
+  );
+}
+
+/** The projects' registry login secrets under the stack's prefix: created only with their tag, updated in place. */
+function grantRegistryCredentials({ fn, compute, add, arn }: ComputeGrantContext): void {
+  const secrets = arn('secretsmanager', `secret:${compute.registryCredentialPrefix}*`);
+  add(
+    new PolicyStatement({
+      actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+      resources: [secrets],
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [REGISTRY_CREDENTIAL_TAG] } },
+    }),
+  );
+  add(new PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secrets] }));
+  acknowledgeWildcards(
+    fn,
+    "Registry login secrets of this stack's projects (one per project, registry and user, not known in advance).",
+    `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${compute.registryCredentialPrefix}*`,
   );
 }

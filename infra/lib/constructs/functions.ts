@@ -74,6 +74,7 @@ function sharedEnvironment(scope: Construct, props: FunctionsProps): Record<stri
     KMS_KEY_ID: data.key.keyArn,
     SIGNING_KEY_SECRET_ARN: data.signingKeySecret.arn,
     MACHINE_CREDENTIAL_PATH: compute.credentialPath,
+    REGISTRY_CREDENTIALS_PREFIX: compute.registryCredentialPrefix,
     MACHINE_INSTANCE_ARN_PREFIX: `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/`,
     ECS_CLUSTER_ARN: compute.cluster.clusterArn,
     ECS_SUBNETS: props.subnetIds.join(','),

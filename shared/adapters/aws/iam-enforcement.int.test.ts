@@ -1,5 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { AccessDeniedError, IamEnforcer, LOCAL_ACCOUNT, runAsFunction } from './
 import { rolesFromTemplate } from './iam-template';
 import { KmsEnvelopeCipher } from './kms-envelope-cipher';
 import { S3BlobStore } from './s3-blob-store';
+import { SecretsManagerRegistryCredentials } from './secrets-manager-registry-credentials';
 
 const templateFile = process.env.SLIPWAY_IAM_TEMPLATE;
 // This suite binds its own enforcer to its own resources; the process-wide one (bound to `slipway dev`'s) stays off.
@@ -196,6 +198,29 @@ function stub<T extends { middlewareStack: { add: (m: any, o: any) => void } }>(
       expect(() => enforcer.check(fn, 'SSMClient', 'DescribeSessionsCommand', describeSessions)).toThrow(AccessDeniedError);
       expect(() => enforcer.check(fn, 'ECSClient', 'DescribeTasksCommand', describeTasks('slipway'))).toThrow(AccessDeniedError);
     }
+  });
+
+  it("lets only the dispatcher store registry logins (images' auth for Fargate), under the stack's prefix and tagged", async () => {
+    const sm = hook(
+      stub(new SecretsManagerClient({ region: 'us-east-1' }), (_command, input) => ({
+        ARN: `arn:aws:secretsmanager:us-east-1:${LOCAL_ACCOUNT}:secret:${input.Name ?? input.SecretId}-AbCdEf`,
+      })),
+    );
+    const login = { projectSlug: 'gh/acme/app', registry: 'registry.example.com', username: 'robot', password: 'p' };
+    const store = (prefix: string) => new SecretsManagerRegistryCredentials(sm, prefix);
+    await expect(runAsFunction('dispatcher', () => store('slipway/Slipway/registry/').store(login))).resolves.toMatch(/:secret:slipway\/Slipway\/registry\//);
+    await expect(runAsFunction('dispatcher', () => store('elsewhere/').store(login))).rejects.toThrow(/secretsmanager:CreateSecret/);
+    const create = (tags: Array<{ Key: string; Value: string }>) => ({ Name: 'slipway/Slipway/registry/abc', SecretString: '{}', Tags: tags });
+    const tag = [{ Key: 'slipway:registry-credentials', Value: 'registry.example.com' }];
+    expect(() => enforcer.check('dispatcher', 'SecretsManagerClient', 'PutSecretValueCommand', { SecretId: 'slipway/Slipway/registry/abc' })).not.toThrow();
+    expect(() => enforcer.check('dispatcher', 'SecretsManagerClient', 'CreateSecretCommand', create([...tag, { Key: 'other', Value: 'x' }]))).toThrow(
+      /secretsmanager:CreateSecret/,
+    );
+    expect(() => enforcer.check('dispatcher', 'SecretsManagerClient', 'GetSecretValueCommand', { SecretId: 'slipway/Slipway/registry/abc' })).toThrow(
+      /secretsmanager:GetSecretValue/,
+    );
+    for (const fn of FUNCTION_NAMES.filter((f) => f !== 'dispatcher'))
+      expect(() => enforcer.check(fn, 'SecretsManagerClient', 'CreateSecretCommand', create(tag))).toThrow(AccessDeniedError);
   });
 
   it('does not check calls made outside any function (provisioning, test set-up)', async () => {

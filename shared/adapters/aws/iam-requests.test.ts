@@ -27,4 +27,20 @@ describe('iamRequestsOf', () => {
       { action: 'ssm:DescribeSessions', resource: '*' },
     ]);
   });
+
+  it('maps CreateSecret to the named secret with its request tags (and TagResource), PutSecretValue to its id', () => {
+    const resource = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:slipway/Slipway/registry/abc';
+    const context = { 'aws:RequestTag/slipway:registry-credentials': 'ghcr.io', 'aws:TagKeys': ['slipway:registry-credentials'] };
+    const create = { Name: 'slipway/Slipway/registry/abc', SecretString: '{}', Tags: [{ Key: 'slipway:registry-credentials', Value: 'ghcr.io' }] };
+    expect(iamRequestsOf('secretsmanager', 'CreateSecret', create, at)).toEqual([
+      { action: 'secretsmanager:CreateSecret', resource, context },
+      { action: 'secretsmanager:TagResource', resource, context },
+    ]);
+    expect(iamRequestsOf('secretsmanager', 'CreateSecret', { Name: 'slipway/Slipway/registry/abc' }, at)).toEqual([
+      { action: 'secretsmanager:CreateSecret', resource },
+    ]);
+    expect(iamRequestsOf('secretsmanager', 'PutSecretValue', { SecretId: `${resource}-AbCdEf` }, at)).toEqual([
+      { action: 'secretsmanager:PutSecretValue', resource: `${resource}-AbCdEf` },
+    ]);
+  });
 });

@@ -109,8 +109,15 @@ export function iamRequestsOf(service: string, operation: string, input: Record<
       return [{ action: `kms:${operation}`, resource }];
     }
     case 'secretsmanager': {
-      const id = String(input.SecretId ?? '');
-      return [{ action: `secretsmanager:${operation}`, resource: id.startsWith('arn:') ? id : arn('secretsmanager', `secret:${id}`) }];
+      // CreateSecret names the secret (`Name`); creating with tags also needs secretsmanager:TagResource.
+      const id = String(input.SecretId ?? input.Name ?? '');
+      const resource = id.startsWith('arn:') ? id : arn('secretsmanager', `secret:${id}`);
+      const tags: Array<{ Key?: string; Value?: string }> = operation === 'CreateSecret' ? (input.Tags ?? []) : [];
+      const context = tags.length
+        ? { ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, String(t.Value ?? '')])), 'aws:TagKeys': tags.map((t) => String(t.Key)) }
+        : undefined;
+      const main: IamRequest = { action: `secretsmanager:${operation}`, resource, ...(context && { context }) };
+      return context ? [main, { action: 'secretsmanager:TagResource', resource, context }] : [main];
     }
     case 'ecs':
       return ecsRequests(operation, input, arn);

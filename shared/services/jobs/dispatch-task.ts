@@ -2,6 +2,7 @@ import type { ControlPlaneDeps } from '../deps';
 import { failRefusedTask, foreignClassRefusal } from '../runners/runner-isolation';
 import type { DispatchMessage } from '../../model/messages';
 import { ComputeCapacityError } from '../../model/errors';
+import { imagesWithStoredCredentials } from './fargate-registry-credentials';
 import { TASK_CODE_TTL_SECONDS, TASK_TOKEN_TTL_SECONDS } from '../runners/task-codes';
 
 export type { DispatchMessage } from '../../model/messages';
@@ -18,6 +19,9 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
   // A self-hosted class of another organisation: the job fails with the reason, nothing is dispatched.
   const refusal = await foreignClassRefusal(deps, job);
   if (refusal) return failRefusedTask(deps, job, msg.taskIndex, msg.attempt, refusal);
+  // Fargate pulls private images with a stored login (never the password in ECS requests); a login that cannot be made fails the task.
+  const pulls = await imagesWithStoredCredentials(deps, job, msg.taskIndex);
+  if ('error' in pulls) return failRefusedTask(deps, job, msg.taskIndex, msg.attempt, pulls.error);
   const claims = { workflowId: msg.workflowId, jobId: msg.jobId, taskIndex: msg.taskIndex, attempt: msg.attempt };
   const [taskToken, taskCode] = await Promise.all([
     deps.tokens.signTask(claims, TASK_TOKEN_TTL_SECONDS),
@@ -29,7 +33,7 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
     .launch({
       ...msg,
       projectSlug: job.projectSlug,
-      executor: job.plan.executor,
+      executor: pulls.images === job.plan.executor.images ? job.plan.executor : { ...job.plan.executor, images: pulls.images },
       workingDirectory: job.plan.workingDirectory,
       taskToken,
       taskCode,
