@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, fstatSync, openSync, readSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { outputBuffers, type OutputBuffers } from '../output-buffers';
 
 /**
  * A step's output spool. The step's stdout and stderr are one file (opened for appending and shared, so their
@@ -20,6 +21,8 @@ export interface SpoolOptions {
   maxReadBytes?: number;
   /** Free what was read every this many bytes (default 64 MiB). */
   punchBytes?: number;
+  /** Where large reads take their buffers (default: the agent's shared pool, which the log stream refills). */
+  buffers?: OutputBuffers;
 }
 
 const PAGE = 4096;
@@ -130,19 +133,25 @@ export class SpoolReader {
       // While output pours in, read whole pieces only: the rest waits for the next poll, so pieces reach the
       // log stream at its chunk size and are uploaded as they are instead of being joined first.
       if (want <= 0 || (!drain && total > 0 && want < max)) break;
-      // A fresh buffer per read: the log stream keeps it until it is uploaded.
-      const buf = Buffer.allocUnsafe(want);
+      // A buffer of its own per read (the log stream keeps it until it is uploaded): a recycled one for large
+      // reads, which the log stream gives back once uploaded; small reads are cheap to allocate.
+      const buf = this.buffer(want);
       const n = readSync(this.fd, buf, 0, want, this.offset);
       if (n <= 0) break;
       this.offset += n;
       total += n;
-      this.onOutput(n === want ? buf : buf.subarray(0, n));
+      this.onOutput(n === buf.length ? buf : buf.subarray(0, n));
     }
     if (total) {
       this.lastOutputAt = Date.now();
       this.punch();
     }
     return total;
+  }
+
+  private buffer(want: number): Buffer {
+    const pool = this.options.buffers ?? outputBuffers;
+    return want >= pool.size / 4 && want <= pool.size ? pool.take() : Buffer.allocUnsafe(want);
   }
 
   /** Gives the blocks of output already read back to the file system (once `punchBytes` have piled up). */
