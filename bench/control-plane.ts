@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import type { RequestSnapshot } from '../shared/adapters/aws/request-counter';
 import type { BenchRuntime } from './bench-runtime';
+import { profileCosts } from './profile';
 import { figure, type Figure } from './report';
 import { median, percentile, repeat, round } from './stats';
 
@@ -53,7 +54,7 @@ const READS = /^(GetItem|Query|Scan|BatchGetItem|TransactGetItems)$/;
 export async function overheadFigures(rt: BenchRuntime, runs: number): Promise<Figure[]> {
   rt.setMode('real');
   const slug = await rt.addProject('noop', { main: NOOP });
-  const samples = await repeat(runs, 2, async () => {
+  const one = async () => {
     const p = await rt.trigger(slug);
     // Watched through the bench's own store reads, a few times a second: the runtime's event loop serves the
     // measured job, not the watching. The times come from what the runtime recorded, not from when they are seen.
@@ -65,7 +66,11 @@ export async function overheadFigures(rt: BenchRuntime, runs: number): Promise<F
     const firstStep = Math.min(...detail.steps.flatMap((s: any) => s.actions.map((a: any) => Date.parse(a.start_time))));
     const created = Date.parse(p.created_at);
     return { firstStep: firstStep - created, finished: Date.parse(workflows[0].stopped_at) - created };
-  });
+  };
+  const samples = await repeat(runs, 2, one);
+  // Where the runtime's time goes, over more runs of the same job (not measured above: sampling costs time).
+  const profiled = Math.min(runs, 5);
+  const costs = await profileCosts(() => repeat(profiled, 0, one));
   // The floor any host job pays: starting the agent process (Node + its bundle, as the runtime starts it) until
   // it exits, in task mode without a task (it says so and exits 2).
   const floor = await repeat(runs, 1, async () => {
@@ -79,7 +84,7 @@ export async function overheadFigures(rt: BenchRuntime, runs: number): Promise<F
   const base = median(floor);
   const total = median(first);
   const baselineLabel = 'agent process start';
-  const note = `${runs} sequential runs after 2 warm-ups; timestamps from the API (pipeline created_at, first step action start_time, workflow stopped_at), the pipeline watched through the bench's own store reads every 200 ms. Baseline: starting the host agent process alone (Node + agent bundle, as the runtime starts it, in task mode without a task), median of ${runs} starts in the same run. Each task goes to a standby agent started before it was dispatched, so no process start lies between trigger and first step: the control plane's share is the whole of it (p50 ${round(total)} ms); the agent process start, had it been on that path, would have added ${round(base)} ms.`;
+  const note = `${runs} sequential runs after 2 warm-ups; timestamps from the API (pipeline created_at, first step action start_time, workflow stopped_at), the pipeline watched through the bench's own store reads every 200 ms. Baseline: starting the host agent process alone (Node + agent bundle, as the runtime starts it, in task mode without a task), median of ${runs} starts in the same run. Each task goes to a standby agent started before it was dispatched, so no process start lies between trigger and first step: the control plane's share is the whole of it (p50 ${round(total)} ms); the agent process start, had it been on that path, would have added ${round(base)} ms. Profile of the runtime process (handlers, pollers, emulators; the agents are other processes) over ${profiled} more runs, top three by self time: ${costs.map((c, i) => `${i + 1}. ${c.what} (${c.ms} ms, ${Math.round(c.share * 100)}% of its busy time)`).join('; ')}.`;
   const informational = (name: string, values: number[], p: number) =>
     figure({ group: 'control-plane overhead', figure: name, unit: 'ms', slipway: percentile(values, p), baseline: base, baselineLabel, target: '-' });
   return [
