@@ -88,6 +88,8 @@ export class StepLogStream {
   private pendingBytes = 0;
   private seq = 0;
   private uploading: Promise<void> = Promise.resolve();
+  /** Chunks handed to the sink and not yet uploaded. */
+  private queued = 0;
   private timer: unknown;
   private lastFlushAt: number | undefined;
   private failed: unknown;
@@ -127,6 +129,14 @@ export class StepLogStream {
   /** How long until the next upload is due. */
   private due(): number {
     return this.lastFlushAt === undefined ? this.policy.firstFlushMs : Math.max(0, this.lastFlushAt + this.policy.flushIntervalMs - this.timers.now());
+  }
+
+  /**
+   * Whether more output is welcome now: at most three chunks wait behind the one uploading. A reader that can
+   * leave output where it is (a spool file) holds back while this is false, rather than piling it up in memory.
+   */
+  get ready(): boolean {
+    return this.queued < 4;
   }
 
   write(data: Buffer | string): void {
@@ -182,6 +192,7 @@ export class StepLogStream {
       return;
     }
     const seq = this.seq++;
+    this.queued++;
     this.uploading = this.uploading
       .then(() => this.sink.upload(this.step, seq, body))
       .then(
@@ -189,7 +200,8 @@ export class StepLogStream {
         (e) => {
           this.failed ??= e;
         },
-      );
+      )
+      .finally(() => this.queued--);
   }
 
   /** Flushes everything and waits for the uploads; throws if any upload failed for good. */

@@ -81,3 +81,48 @@ describe('StepLogStream with recycled read buffers', () => {
     }
   });
 });
+
+describe('holding output back while the log stream is behind', () => {
+  it('says it is not ready once four chunks wait for their upload, and ready again as they go up', async () => {
+    const pending: Array<() => void> = [];
+    const sink = { upload: () => new Promise<void>((resolve) => pending.push(resolve)) };
+    const log = new StepLogStream(0, sink, new SecretMasker([]), { maxChunkBytes: 4 });
+    for (let i = 0; i < 3; i++) log.write('abcd');
+    expect(log.ready).toBe(true);
+    log.write('efgh');
+    expect(log.ready).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    pending.shift()!();
+    await new Promise((r) => setImmediate(r));
+    expect(log.ready).toBe(true);
+    const closed = log.close();
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setImmediate(r));
+      pending.shift()?.();
+    }
+    await closed;
+  });
+
+  it('leaves output in the spool while its receiver is not ready, counts it as output, and reads it all at the end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-output-held-'));
+    try {
+      const { write, read } = openSpool(join(dir, 'spool.out'));
+      let ready = false;
+      const got: Buffer[] = [];
+      const reader = new SpoolReader(read, (d) => got.push(Buffer.from(d)), { ready: () => ready });
+      writeSync(write, 'held back\n');
+      reader.lastOutputAt = 0;
+      expect(reader.pump()).toBe(0);
+      expect(reader.lastOutputAt).toBeGreaterThan(0);
+      ready = true;
+      expect(reader.pump()).toBe(10);
+      ready = false;
+      writeSync(write, 'at the end\n');
+      closeSync(write);
+      reader.finish();
+      expect(Buffer.concat(got).toString()).toBe('held back\nat the end\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -23,6 +23,8 @@ export interface SpoolOptions {
   punchBytes?: number;
   /** Where large reads take their buffers (default: the agent's shared pool, which the log stream refills). */
   buffers?: OutputBuffers;
+  /** Whether `onOutput` takes more now (default: always). */
+  ready?: () => boolean;
 }
 
 const PAGE = 4096;
@@ -78,7 +80,11 @@ export function openSpool(file: string): { write: number; read: number } {
   return fds;
 }
 
-/** Reads a spool file as it grows and hands each new piece of output to `onOutput`. */
+/**
+ * Reads a spool file as it grows and hands each new piece of output to `onOutput`. While `ready` says no (the
+ * receiver is behind, uploading), output stays in the spool until a later poll: reading further ahead would
+ * only move the backlog from the file into fresh memory. `finish` reads everything regardless.
+ */
 export class SpoolReader {
   private fd: number | undefined;
   private offset = 0;
@@ -128,11 +134,17 @@ export class SpoolReader {
     }
     const max = this.options.maxReadBytes ?? 4 * 1024 * 1024;
     let total = 0;
+    let unread = false;
     for (;;) {
-      const want = Math.min(fstatSync(this.fd).size - this.offset, max);
+      const size = fstatSync(this.fd).size;
+      const want = Math.min(size - this.offset, max);
       // While output pours in, read whole pieces only: the rest waits for the next poll, so pieces reach the
       // log stream at its chunk size and are uploaded as they are instead of being joined first.
       if (want <= 0 || (!drain && total > 0 && want < max)) break;
+      if (!drain && this.options.ready?.() === false) {
+        unread = true;
+        break;
+      }
       // A buffer of its own per read (the log stream keeps it until it is uploaded): a recycled one for large
       // reads, which the log stream gives back once uploaded; small reads are cheap to allocate.
       const buf = this.buffer(want);
@@ -142,10 +154,9 @@ export class SpoolReader {
       total += n;
       this.onOutput(n === buf.length ? buf : buf.subarray(0, n));
     }
-    if (total) {
-      this.lastOutputAt = Date.now();
-      this.punch();
-    }
+    // Output held back in the spool is output all the same (for the no-output timeout).
+    if (total || unread) this.lastOutputAt = Date.now();
+    if (total) this.punch();
     return total;
   }
 
