@@ -19,7 +19,7 @@ export interface ProfileCost {
   share: number;
 }
 
-const post = <T>(session: Session, method: string, params?: object) =>
+const inspectorPost = <T>(session: Session, method: string, params?: object) =>
   new Promise<T>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
 
 /**
@@ -30,12 +30,12 @@ export async function profileCosts(fn: () => Promise<unknown>, count = 3): Promi
   const session = new Session();
   session.connect();
   try {
-    await post(session, 'Profiler.enable');
-    await post(session, 'Profiler.setSamplingInterval', { interval: 500 });
-    await post(session, 'Profiler.start');
+    await inspectorPost(session, 'Profiler.enable');
+    await inspectorPost(session, 'Profiler.setSamplingInterval', { interval: 500 });
+    await inspectorPost(session, 'Profiler.start');
     let failure: unknown;
     await fn().catch((e: unknown) => (failure = e));
-    const { profile } = await post<{ profile: CpuProfile }>(session, 'Profiler.stop');
+    const { profile } = await inspectorPost<{ profile: CpuProfile }>(session, 'Profiler.stop');
     if (failure) throw failure;
     return topCosts(profile, count);
   } finally {
@@ -70,8 +70,12 @@ export function topCosts(profile: CpuProfile, count: number): ProfileCost[] {
       const f = nodes.get(up)!.callFrame;
       if (ours(f.url) && f.functionName) caller = f.functionName;
     }
-    const named = leaf.functionName && ours(leaf.url);
-    const name = `${nameOf(leaf)}${named || !caller ? '' : ` in ${caller}`}`;
+    // The profiler's own stop (it serialises the profile on this thread) is not the process's either.
+    if (caller === 'inspectorPost' || caller === 'profileCosts') {
+      busy -= dt;
+      return;
+    }
+    const name = `${nameOf(leaf)}${ours(leaf.url) && leaf.functionName ? '' : caller ? ` in ${caller}` : ''}`;
     self.set(name, (self.get(name) ?? 0) + dt);
   });
   return [...self.entries()]
