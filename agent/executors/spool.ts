@@ -28,6 +28,8 @@ export interface SpoolOptions {
 }
 
 const PAGE = 4096;
+/** Poll period while output waits in the spool for its receiver. */
+const HELD_POLL_MS = 10;
 const GiB = 1024 ** 3;
 
 let punchWorks: boolean | undefined;
@@ -95,6 +97,8 @@ export class SpoolReader {
   private puncher: ChildProcess | undefined;
   private timer: NodeJS.Timeout | undefined;
   private idle = 0;
+  /** The last poll left output in the spool because the receiver was not ready. */
+  private held = false;
   private stopped = false;
   /** When output was last read (ms since the epoch). */
   lastOutputAt = Date.now();
@@ -135,6 +139,7 @@ export class SpoolReader {
     const max = this.options.maxReadBytes ?? 4 * 1024 * 1024;
     let total = 0;
     let unread = false;
+    this.held = false;
     for (;;) {
       const size = fstatSync(this.fd).size;
       const want = Math.min(size - this.offset, max);
@@ -142,7 +147,7 @@ export class SpoolReader {
       // log stream at its chunk size and are uploaded as they are instead of being joined first.
       if (want <= 0 || (!drain && total > 0 && want < max)) break;
       if (!drain && this.options.ready?.() === false) {
-        unread = true;
+        unread = this.held = true;
         break;
       }
       // A buffer of its own per read (the log stream keeps it until it is uploaded): a recycled one for large
@@ -190,8 +195,9 @@ export class SpoolReader {
     const slow = Math.max(fast, this.options.idlePollMs ?? 250);
     const tick = () => {
       if (this.stopped) return;
-      this.idle = this.pump() ? 0 : this.idle + 1;
-      this.timer = setTimeout(tick, Math.min(slow, fast * 2 ** Math.min(this.idle, 8)));
+      this.idle = this.pump() || this.held ? 0 : this.idle + 1;
+      // Output waiting for its receiver is looked at again soon: the receiver is usually ready within a few ms.
+      this.timer = setTimeout(tick, this.held ? Math.min(fast, HELD_POLL_MS) : Math.min(slow, fast * 2 ** Math.min(this.idle, 8)));
     };
     this.timer = setTimeout(tick, fast);
     return this;
