@@ -263,6 +263,7 @@ export async function benchLogStreaming(options: { megabytes?: number; secrets?:
         cwd: root,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
         onOutput: (d) => ((printedBytes += d.length), log.write(d)),
+        outputReady: () => log.ready,
         signal: new AbortController().signal,
         noOutputTimeoutMs: 600_000,
       });

@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { JobSpec, StepReport, TestCaseResult } from '../shared/model/job-spec';
 import type { JobStatus } from '../shared/model/statuses';
 import type { ReportReply } from './step-reporter';
@@ -15,6 +17,32 @@ export class ControlPlaneError extends Error {
 /** How long a URL handed out with the spec is used (the control plane signs them for an hour). */
 const PREFETCHED_URL_MS = 30 * 60 * 1000;
 
+/** Connections to the control plane are kept open between requests (idle ones never keep the agent running). */
+const keepAlive = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+/**
+ * One request with `node:http(s)`, which the agent loads at start anyway: `fetch` would load and compile its
+ * own HTTP stack at the agent's first request, on the way from a task's dispatch to its first step.
+ */
+function send(url: string, method: string, token: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const https = u.protocol === 'https:';
+    const headers: Record<string, string | number> = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
+    const req = (https ? httpsRequest : httpRequest)(u, { method, headers, agent: https ? keepAlive.https : keepAlive.http }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    // As long as fetch would wait for an answer's headers.
+    req.setTimeout(300_000, () => req.destroy(new Error(`${method} ${u.pathname}: no answer within 300 s`)));
+    req.end(body);
+  });
+}
+
 /**
  * The agent's side of the runner protocol (`/runner/v1`), authenticated by the task token. Transient
  * failures (network, 5xx, 429) are retried with backoff; 4xx are final.
@@ -29,13 +57,9 @@ export class ControlPlaneClient {
     let lastError: unknown;
     for (let attempt = 0; attempt < 6; attempt++) {
       try {
-        const res = await fetch(`${this.baseUrl}/runner/v1${path}`, {
-          method,
-          headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await res.text();
-        if (res.ok) return (text ? JSON.parse(text) : {}) as T;
+        const res = await send(`${this.baseUrl}/runner/v1${path}`, method, this.token, body === undefined ? undefined : JSON.stringify(body));
+        const text = res.text;
+        if (res.status >= 200 && res.status < 300) return (text ? JSON.parse(text) : {}) as T;
         const message = (() => {
           try {
             return JSON.parse(text).message as string;

@@ -3,10 +3,14 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { INLINE_OUTPUT_MAX_BYTES } from '../shared/model/job-spec';
 import type { SecretMasker } from './mask';
+import { outputBuffers } from './output-buffers';
 import { realTimers, type Timers } from './timers';
 
 export interface LogSink {
-  /** Uploads chunk `seq` of a step. Must be retried by the implementation on transient errors. */
+  /**
+   * Uploads chunk `seq` of a step. Must be retried by the implementation on transient errors. The body's
+   * memory may be reused for later output once the upload has succeeded: copy it to keep it.
+   */
   upload(step: number, seq: number, body: Buffer): Promise<void>;
 }
 
@@ -84,6 +88,8 @@ export class StepLogStream {
   private pendingBytes = 0;
   private seq = 0;
   private uploading: Promise<void> = Promise.resolve();
+  /** Chunks handed to the sink and not yet uploaded. */
+  private queued = 0;
   private timer: unknown;
   private lastFlushAt: number | undefined;
   private failed: unknown;
@@ -125,6 +131,14 @@ export class StepLogStream {
     return this.lastFlushAt === undefined ? this.policy.firstFlushMs : Math.max(0, this.lastFlushAt + this.policy.flushIntervalMs - this.timers.now());
   }
 
+  /**
+   * Whether more output is welcome now: at most three chunks wait behind the one uploading. A reader that can
+   * leave output where it is (a spool file) holds back while this is false, rather than piling it up in memory.
+   */
+  get ready(): boolean {
+    return this.queued < 4;
+  }
+
   write(data: Buffer | string): void {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     this.pending.push(buf);
@@ -151,28 +165,43 @@ export class StepLogStream {
   private flush(final: boolean): void {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
-    let all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-    if (this.masker.active) all = this.masker.maskBuffer(all);
-    // Hold back a tail that could be the start of a secret, or of a character, still arriving.
+    const pieces = this.pending;
+    let all = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, this.pendingBytes);
+    // Recycled read buffers (see OutputBuffers) go back as soon as nothing here refers to them any more.
+    if (pieces.length > 1) pieces.forEach((p) => outputBuffers.give(p));
+    if (this.masker.active) {
+      const masked = this.masker.maskBuffer(all);
+      if (masked !== all) outputBuffers.give(all);
+      all = masked;
+    }
+    // Hold back a tail that could be the start of a secret, or of a character, still arriving: in memory of its
+    // own (it is a few bytes), so that `all` is referred to only by what is uploaded.
     const cut = final ? all.length : charBoundary(all, all.length - (this.masker.active ? this.masker.partialSecretBytes(all) : 0));
     const head = all.subarray(0, cut);
-    const tail = all.subarray(cut);
-    this.pending = tail.length ? [tail] : [];
-    this.pendingBytes = tail.length;
-    if (!head.length) return;
+    const tail = cut < all.length ? Buffer.from(all.subarray(cut)) : undefined;
+    this.pending = tail ? [tail] : [];
+    this.pendingBytes = tail?.length ?? 0;
+    if (!head.length) return outputBuffers.give(all);
     this.lastFlushAt = this.timers.now();
     const body = isUtf8(head) ? head : Buffer.from(head.toString('utf8'), 'utf8');
+    if (body !== head) outputBuffers.give(all);
     this.bytes += body.length;
     if (final && this.seq === 0 && body.length <= this.policy.inlineMaxBytes) {
       this.inline = body.toString('utf8');
+      outputBuffers.give(body);
       return;
     }
     const seq = this.seq++;
+    this.queued++;
     this.uploading = this.uploading
       .then(() => this.sink.upload(this.step, seq, body))
-      .catch((e) => {
-        this.failed ??= e;
-      });
+      .then(
+        () => outputBuffers.give(body),
+        (e) => {
+          this.failed ??= e;
+        },
+      )
+      .finally(() => this.queued--);
   }
 
   /** Flushes everything and waits for the uploads; throws if any upload failed for good. */

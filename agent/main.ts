@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { circleciMain } from './circleci-command';
 import { ControlPlaneClient } from './client';
 import { ContainerExecutor } from './executors/container';
+import { spoolDir } from './executors/spool';
 import { runTask } from './run-task';
 
 /**
@@ -16,7 +17,10 @@ export async function main(argv: string[]): Promise<number> {
   if (mode === 'circleci') return circleciMain(argv.slice(1));
   if (mode === 'standby') {
     // A warm agent (local mode): started ahead of time, it receives its task on stdin when one is assigned,
-    // so a job does not wait for Node to start. The token never appears in the process environment.
+    // so a job does not wait for Node to start. The token never appears in the process environment. While it
+    // waits, it does what every task would do first: finding where step output is spooled probes the spool
+    // folder's file system (a `fallocate` child process).
+    spoolDir(join(tmpdir(), 'slipway-agent'));
     const line = await firstLine(process.stdin);
     if (!line) return 0;
     let task: { url?: string; token?: string; workRoot?: string };

@@ -41,6 +41,8 @@ export class BenchRuntime {
     readonly s3: S3Client,
     readonly store: DynamoPipelineStore,
     private readonly inlineConcurrency: number,
+    /** The argv that starts the host agent (what `real` mode runs for each task). */
+    readonly agentCommand: string[],
   ) {}
 
   static async start(inlineConcurrency = 24): Promise<BenchRuntime> {
@@ -80,7 +82,7 @@ export class BenchRuntime {
     // The bench's own reads are not counted: these clients come from an environment without the hook.
     const clients = createAwsClients({ ...process.env, ...runtime.emulatorEnv, SLIPWAY_COUNT_REQUESTS: undefined });
     const store = new DynamoPipelineStore(new DynamoTable(clients.dynamo, 'slipway'));
-    const rt = new BenchRuntime(runtime, counter, driver, modeFile, dataDir, clients.s3, store, inlineConcurrency);
+    const rt = new BenchRuntime(runtime, counter, driver, modeFile, dataDir, clients.s3, store, inlineConcurrency, real);
     holder.rt = rt;
     rt.setMode('real');
     return rt;

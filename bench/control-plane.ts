@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import type { RequestSnapshot } from '../shared/adapters/aws/request-counter';
 import type { BenchRuntime } from './bench-runtime';
 import { partitionFigures } from './partition-rate';
+import { profileCosts } from './profile';
 import { figure, type Figure } from './report';
 import { median, percentile, repeat, round } from './stats';
 
@@ -44,69 +45,64 @@ const sum = (ops: Record<string, number> | undefined, pick: RegExp) => Object.en
 const WRITES = /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)$/;
 const READS = /^(GetItem|Query|Scan|BatchGetItem|TransactGetItems)$/;
 
-/** Trigger → first step running and → workflow finished for a no-op job, real host agent, one at a time. */
+/**
+ * Trigger → first step running and → workflow finished for a no-op job, real host agent, one at a time, beside
+ * the floor every host job would pay: starting the agent process alone, measured in the same run. The runtime
+ * hands each task to a standby agent started beforehand, so no process start lies on the way to the first
+ * step: all of that time is the control plane's share (with the agent's own handling of the task), and nothing
+ * is subtracted from it.
+ */
 export async function overheadFigures(rt: BenchRuntime, runs: number): Promise<Figure[]> {
   rt.setMode('real');
   const slug = await rt.addProject('noop', { main: NOOP });
-  const samples = await repeat(runs, 2, async () => {
+  const one = async () => {
     const p = await rt.trigger(slug);
-    const { workflows, jobs } = await rt.finished(p.id, 60_000, 10);
+    // Watched through the bench's own store reads, a few times a second: the runtime's event loop serves the
+    // measured job, not the watching. The times come from what the runtime recorded, not from when they are seen.
+    const statuses = await rt.finishedUncounted(p.id, 60_000, 200);
+    if (statuses.some((s) => s !== 'success')) throw new Error(`the no-op job ended ${statuses.join(', ')}`);
+    const { workflows, jobs } = await rt.finished(p.id, 10_000);
     const [vcs, org, repo] = slug.split('/');
     const detail = await rt.api('GET', `/api/v1.1/project/${vcs}/${org}/${repo}/${jobs[0].job_number}`);
     const firstStep = Math.min(...detail.steps.flatMap((s: any) => s.actions.map((a: any) => Date.parse(a.start_time))));
     const created = Date.parse(p.created_at);
     return { firstStep: firstStep - created, finished: Date.parse(workflows[0].stopped_at) - created };
-  });
-  // The floor any host job pays: starting the agent process (Node + its bundle) until it exits.
-  const agent = JSON.parse(process.env.SLIPWAY_AGENT_COMMAND ?? '[]') as string[];
+  };
+  const samples = await repeat(runs, 2, one);
+  // Where the runtime's time goes, over more runs of the same job (not measured above: sampling costs time).
+  const profiled = Math.min(runs, 5);
+  const costs = await profileCosts(() => repeat(profiled, 0, one));
+  // The floor any host job pays: starting the agent process (Node + its bundle, as the runtime starts it) until
+  // it exits, in task mode without a task (it says so and exits 2).
   const floor = await repeat(runs, 1, async () => {
     const t = performance.now();
-    spawnSync('/bin/sh', ['-c', 'exec "$@" task 2>/dev/null', 'sh', ...agent], { env: { PATH: process.env.PATH } });
+    const r = spawnSync('/bin/sh', ['-c', 'exec "$@" task 2>/dev/null', 'sh', ...rt.agentCommand], { env: { PATH: process.env.PATH } });
+    if (r.status !== 2) throw new Error(`the agent alone (${rt.agentCommand.join(' ')}) exited ${r.status}, not 2 (no task)`);
     return performance.now() - t;
   });
   const first = samples.map((s) => s.firstStep);
   const done = samples.map((s) => s.finished);
   const base = median(floor);
-  const note = `${runs} sequential runs after 2 warm-ups; timestamps from the API (pipeline created_at, first step action start_time, workflow stopped_at). Baseline: starting the host agent process alone (Node + agent bundle, no task) — the floor every host job pays.`;
+  const total = median(first);
+  const baselineLabel = 'agent process start';
+  const note = `${runs} sequential runs after 2 warm-ups; timestamps from the API (pipeline created_at, first step action start_time, workflow stopped_at), the pipeline watched through the bench's own store reads every 200 ms. Baseline: starting the host agent process alone (Node + agent bundle, as the runtime starts it, in task mode without a task), median of ${runs} starts in the same run. Each task goes to a standby agent started before it was dispatched, so no process start lies between trigger and first step: the control plane's share is the whole of it (p50 ${round(total)} ms); the agent process start, had it been on that path, would have added ${round(base)} ms. Profile of the runtime process (handlers, pollers, emulators; the agents are other processes) over ${profiled} more runs, top three by self time: ${costs.map((c, i) => `${i + 1}. ${c.what} (${c.ms} ms, ${Math.round(c.share * 100)}% of its busy time)`).join('; ')}.`;
+  const informational = (name: string, values: number[], p: number) =>
+    figure({ group: 'control-plane overhead', figure: name, unit: 'ms', slipway: percentile(values, p), baseline: base, baselineLabel, target: '-' });
   return [
     figure({
       group: 'control-plane overhead',
-      figure: 'trigger → first step running, p50',
+      figure: "control plane's share of trigger → first step running, p50",
       unit: 'ms',
-      slipway: median(first),
+      slipway: total,
       baseline: base,
-      baselineLabel: 'agent process start',
-      target: '≤ 150 ms',
-      pass: median(first) <= 150,
+      baselineLabel,
+      target: '≤ 1.0x the agent process start',
+      pass: total <= base,
       note,
     }),
-    figure({
-      group: 'control-plane overhead',
-      figure: 'trigger → first step running, p95',
-      unit: 'ms',
-      slipway: percentile(first, 95),
-      baseline: base,
-      baselineLabel: 'agent process start',
-      target: '-',
-    }),
-    figure({
-      group: 'control-plane overhead',
-      figure: 'trigger → workflow finished, p50',
-      unit: 'ms',
-      slipway: median(done),
-      baseline: base,
-      baselineLabel: 'agent process start',
-      target: '-',
-    }),
-    figure({
-      group: 'control-plane overhead',
-      figure: 'trigger → workflow finished, p95',
-      unit: 'ms',
-      slipway: percentile(done, 95),
-      baseline: base,
-      baselineLabel: 'agent process start',
-      target: '-',
-    }),
+    informational('trigger → first step running, p95', first, 95),
+    informational('trigger → workflow finished, p50', done, 50),
+    informational('trigger → workflow finished, p95', done, 95),
   ];
 }
 

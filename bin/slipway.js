@@ -47,6 +47,10 @@ if (needsLegacy && !hasLegacy) {
     fs.writeFileSync(tmp, result.outputFiles[0].contents);
     fs.renameSync(tmp, out);
   }
+  // Nothing run by this command sends traces (Powertools traces only inside Lambda, whose functions load their
+  // own bundles): the X-Ray SDK's automatic mode, an async hook run for every promise and socket of the process
+  // (the local runtime's handlers, emulators and requests), stays off.
+  process.env.AWS_XRAY_MANUAL_MODE ??= '1';
   require(outfile)
     .run(process.argv)
     .catch((e) => {

@@ -6,6 +6,8 @@ export interface RunOptions {
   cwd: string;
   env: Record<string, string>;
   onOutput(data: Buffer): void;
+  /** Whether `onOutput` takes more now; while not, output stays spooled (default: always). */
+  outputReady?: () => boolean;
   signal: AbortSignal;
   /** Ends the step as timed out after this long without output. */
   noOutputTimeoutMs: number;

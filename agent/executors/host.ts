@@ -75,7 +75,7 @@ export class HostExecutor implements StepExecutor {
     } finally {
       closeSync(fds.write);
     }
-    return { child, file, spool: new SpoolReader(fds.read, options.onOutput, this.spoolOptions).follow() };
+    return { child, file, spool: new SpoolReader(fds.read, options.onOutput, { ...this.spoolOptions, ready: options.outputReady }).follow() };
   }
 
   run(options: RunOptions): Promise<RunResult> {

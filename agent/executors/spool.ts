@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, fstatSync, openSync, readSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { outputBuffers, type OutputBuffers } from '../output-buffers';
 
 /**
  * A step's output spool. The step's stdout and stderr are one file (opened for appending and shared, so their
@@ -20,9 +21,15 @@ export interface SpoolOptions {
   maxReadBytes?: number;
   /** Free what was read every this many bytes (default 64 MiB). */
   punchBytes?: number;
+  /** Where large reads take their buffers (default: the agent's shared pool, which the log stream refills). */
+  buffers?: OutputBuffers;
+  /** Whether `onOutput` takes more now (default: always). */
+  ready?: () => boolean;
 }
 
 const PAGE = 4096;
+/** Poll period while output waits in the spool for its receiver. */
+const HELD_POLL_MS = 10;
 const GiB = 1024 ** 3;
 
 let punchWorks: boolean | undefined;
@@ -75,7 +82,11 @@ export function openSpool(file: string): { write: number; read: number } {
   return fds;
 }
 
-/** Reads a spool file as it grows and hands each new piece of output to `onOutput`. */
+/**
+ * Reads a spool file as it grows and hands each new piece of output to `onOutput`. While `ready` says no (the
+ * receiver is behind, uploading), output stays in the spool until a later poll: reading further ahead would
+ * only move the backlog from the file into fresh memory. `finish` reads everything regardless.
+ */
 export class SpoolReader {
   private fd: number | undefined;
   private offset = 0;
@@ -86,6 +97,8 @@ export class SpoolReader {
   private puncher: ChildProcess | undefined;
   private timer: NodeJS.Timeout | undefined;
   private idle = 0;
+  /** The last poll left output in the spool because the receiver was not ready. */
+  private held = false;
   private stopped = false;
   /** When output was last read (ms since the epoch). */
   lastOutputAt = Date.now();
@@ -125,24 +138,36 @@ export class SpoolReader {
     }
     const max = this.options.maxReadBytes ?? 4 * 1024 * 1024;
     let total = 0;
+    let unread = false;
+    this.held = false;
     for (;;) {
-      const want = Math.min(fstatSync(this.fd).size - this.offset, max);
+      const size = fstatSync(this.fd).size;
+      const want = Math.min(size - this.offset, max);
       // While output pours in, read whole pieces only: the rest waits for the next poll, so pieces reach the
       // log stream at its chunk size and are uploaded as they are instead of being joined first.
       if (want <= 0 || (!drain && total > 0 && want < max)) break;
-      // A fresh buffer per read: the log stream keeps it until it is uploaded.
-      const buf = Buffer.allocUnsafe(want);
+      if (!drain && this.options.ready?.() === false) {
+        unread = this.held = true;
+        break;
+      }
+      // A buffer of its own per read (the log stream keeps it until it is uploaded): a recycled one for large
+      // reads, which the log stream gives back once uploaded; small reads are cheap to allocate.
+      const buf = this.buffer(want);
       const n = readSync(this.fd, buf, 0, want, this.offset);
       if (n <= 0) break;
       this.offset += n;
       total += n;
-      this.onOutput(n === want ? buf : buf.subarray(0, n));
+      this.onOutput(n === buf.length ? buf : buf.subarray(0, n));
     }
-    if (total) {
-      this.lastOutputAt = Date.now();
-      this.punch();
-    }
+    // Output held back in the spool is output all the same (for the no-output timeout).
+    if (total || unread) this.lastOutputAt = Date.now();
+    if (total) this.punch();
     return total;
+  }
+
+  private buffer(want: number): Buffer {
+    const pool = this.options.buffers ?? outputBuffers;
+    return want >= pool.size / 4 && want <= pool.size ? pool.take() : Buffer.allocUnsafe(want);
   }
 
   /** Gives the blocks of output already read back to the file system (once `punchBytes` have piled up). */
@@ -170,8 +195,9 @@ export class SpoolReader {
     const slow = Math.max(fast, this.options.idlePollMs ?? 250);
     const tick = () => {
       if (this.stopped) return;
-      this.idle = this.pump() ? 0 : this.idle + 1;
-      this.timer = setTimeout(tick, Math.min(slow, fast * 2 ** Math.min(this.idle, 8)));
+      this.idle = this.pump() || this.held ? 0 : this.idle + 1;
+      // Output waiting for its receiver is looked at again soon: the receiver is usually ready within a few ms.
+      this.timer = setTimeout(tick, this.held ? Math.min(fast, HELD_POLL_MS) : Math.min(slow, fast * 2 ** Math.min(this.idle, 8)));
     };
     this.timer = setTimeout(tick, fast);
     return this;

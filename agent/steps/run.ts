@@ -30,6 +30,7 @@ export const runStep: StepHandler<RunStep> = async (step, ctx) => {
     cwd,
     env,
     onOutput: (d) => ctx.log.write(d),
+    outputReady: () => ctx.log.ready,
     signal: ctx.signal,
     noOutputTimeoutMs: step.noOutputTimeoutSeconds * 1000,
   });

@@ -22,12 +22,19 @@ function git(args: string[], cwd?: string, timeoutMs = 120_000): Promise<string>
   });
 }
 
+/** Commits resolved by this process, by mirror and commit id (a commit never changes), at most this many. */
+const KNOWN_COMMITS = 512;
+const FULL_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+
 /**
  * Reads repositories with the git CLI through a bare mirror per URL under `cacheDir` (local mode, and any
- * git URL the machine can reach: file://, local paths, https). Fetches are serialised per mirror.
+ * git URL the machine can reach: file://, local paths, https). Fetches are serialised per mirror. A commit
+ * named by its id is read from the mirror without fetching when the mirror has it (a pipeline resolves the
+ * commit its trigger pinned a moment before); branches and tags are fetched first, as they move.
  */
 export class GitCliRepositorySource implements RepositorySource {
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly known = new Map<string, ResolvedCommit>();
   constructor(private readonly cacheDir: string) {}
 
   private mirrorOf(url: string): string {
@@ -56,24 +63,41 @@ export class GitCliRepositorySource implements RepositorySource {
     return dir;
   }
 
-  async resolve(project: Project, ref: { branch?: string; tag?: string; revision?: string }): Promise<ResolvedCommit> {
-    const dir = await this.sync(project.repoUrl);
-    const spec = ref.revision ?? (ref.tag ? `refs/tags/${ref.tag}` : `refs/heads/${ref.branch ?? project.defaultBranch}`);
-    let revision: string;
+  /** The commit `spec` names in the mirror `dir` (one `git log`), or undefined when the mirror has none by that name. */
+  private async commitAt(dir: string, spec: string): Promise<ResolvedCommit | undefined> {
+    let out: string;
     try {
-      revision = (await git(['rev-parse', '--verify', '--quiet', `${spec}^{commit}`], dir)).trim();
+      out = await git(['log', '-1', '--format=%H%x00%s%x00%b%x00%an%x00%ce', '--end-of-options', `${spec}^{commit}`, '--'], dir);
     } catch {
-      const kind = ref.revision ? 'Revision' : ref.tag ? 'Tag' : 'Branch';
-      throw new RefNotFoundError(kind, `${kind} ${ref.revision ?? ref.tag ?? ref.branch ?? project.defaultBranch} not found in ${project.repoUrl}.`, { ref });
+      return undefined;
     }
-    const [subject, body, authorName, committerEmail] = (await git(['log', '-1', '--format=%s%x00%b%x00%an%x00%ce', revision], dir)).split('\0');
-    return {
-      revision,
+    const [revision, subject, body, authorName, committerEmail] = out.split('\0');
+    const commit: ResolvedCommit = {
+      revision: revision.trim(),
       subject: subject ?? '',
       body: (body ?? '').trim(),
       authorName: (authorName ?? '').trim(),
       committerEmail: (committerEmail ?? '').trim() || undefined,
     };
+    if (this.known.size >= KNOWN_COMMITS) this.known.delete(this.known.keys().next().value!);
+    this.known.set(`${dir}\0${commit.revision}`, commit);
+    return commit;
+  }
+
+  async resolve(project: Project, ref: { branch?: string; tag?: string; revision?: string }): Promise<ResolvedCommit> {
+    const dir = this.mirrorOf(project.repoUrl);
+    // Only a full commit id names the same commit everywhere; anything else may have moved since the last fetch.
+    const pinned =
+      ref.revision && FULL_ID.test(ref.revision) && existsSync(join(dir, 'HEAD'))
+        ? (this.known.get(`${dir}\0${ref.revision}`) ?? (await this.commitAt(dir, ref.revision)))
+        : undefined;
+    if (pinned) return pinned;
+    await this.sync(project.repoUrl);
+    const spec = ref.revision ?? (ref.tag ? `refs/tags/${ref.tag}` : `refs/heads/${ref.branch ?? project.defaultBranch}`);
+    const commit = await this.commitAt(dir, spec);
+    if (commit) return commit;
+    const kind = ref.revision ? 'Revision' : ref.tag ? 'Tag' : 'Branch';
+    throw new RefNotFoundError(kind, `${kind} ${ref.revision ?? ref.tag ?? ref.branch ?? project.defaultBranch} not found in ${project.repoUrl}.`, { ref });
   }
 
   async readFile(project: Project, revision: string, path: string): Promise<string | undefined> {

@@ -58,12 +58,26 @@ export async function sshSpec(deps: ControlPlaneDeps, project: Project, computeI
   return { ...sessions, ...machineSshListener(machineSsm, computeId), authorizedKeys: await authorizedSshKeys(deps, project) };
 }
 
-/** The job spec for a task that is queued or running at this attempt (`loaded`: its job, already read and checked). */
-export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?: Job): Promise<JobSpec> {
+/** A task's pipeline, workflow and project, read from its workflow (which the task's claims name). */
+export async function loadTaskContext(deps: Pick<ControlPlaneDeps, 'pipelines' | 'projects'>, c: TaskClaims): Promise<JobContext> {
+  const workflow = await deps.pipelines.getWorkflow(c.workflowId);
+  if (!workflow) throw new NotFoundError('Pipeline, workflow or project of this task no longer exists.');
+  const [pipeline, project] = await Promise.all([deps.pipelines.getPipeline(workflow.pipelineId), deps.projects.getProject(workflow.projectSlug)]);
+  if (!pipeline || !project) throw new NotFoundError('Pipeline, workflow or project of this task no longer exists.');
+  return { pipeline, workflow, project };
+}
+
+export type JobContext = Awaited<ReturnType<typeof loadJobContext>>;
+
+/**
+ * The job spec for a task that is queued or running at this attempt (`loaded`: its job, already read and
+ * checked; `context`: its pipeline, workflow and project, already read).
+ */
+export async function getTaskSpec(deps: ControlPlaneDeps, c: TaskClaims, loaded?: Job, context?: JobContext): Promise<JobSpec> {
   const job = loaded ?? (await loadTask(deps, c));
   const task = job.tasks[c.taskIndex];
   if (task.status !== 'queued' && task.status !== 'running') throw new ConflictError(`Task is ${task.status}; nothing to run.`);
-  const { pipeline, workflow, project } = await loadJobContext(deps, job);
+  const { pipeline, workflow, project } = context ?? (await loadJobContext(deps, job));
   const access = await deps.repos.checkoutAccess(project);
   const [{ environment, secrets }, keys, oidc] = await Promise.all([
     buildJobEnvironment(deps, { job, pipeline, workflow, project, taskIndex: c.taskIndex }),
