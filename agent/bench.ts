@@ -12,35 +12,32 @@ import { SecretMasker } from './mask';
 import { createArchive, extractArchive, getFromUrl, putToUrl } from './transfer';
 
 /**
- * The blob server's code, run in a child process so that storing 200 MB does not compete with the agent's
- * event loop being measured (S3 is another machine too). `GET /__stored` reports the bytes stored.
+ * The log bench's stand-in for S3, run in a child process: it receives each PUT and counts its bytes, as the
+ * minimal agent's receiver counts what arrives on its socket. Storing the bytes is S3's work on S3's machines, not
+ * the agent's; on this 2-core machine it would be billed to the agent's wall time while the floor's receiver pays
+ * nothing for it. `GET /__stored` reports the bytes received in PUT bodies.
  */
-const BLOB_SERVER_JS = `
+const LOG_SINK_JS = `
 const { createServer } = require('node:http');
-const { createReadStream, createWriteStream, existsSync, statSync } = require('node:fs');
-const { join } = require('node:path');
-const { pipeline } = require('node:stream/promises');
 let stored = 0;
 const server = createServer((req, res) => {
   if (req.url === '/__stored') return res.end(String(stored));
-  const file = join(process.argv[1], encodeURIComponent(req.url.slice(1)));
-  if (req.method === 'PUT') {
-    pipeline(req, createWriteStream(file)).then(() => { stored += statSync(file).size; res.writeHead(200).end(); }, () => res.writeHead(500).end());
-  } else if (existsSync(file)) {
-    res.writeHead(200, { 'content-length': statSync(file).size });
-    createReadStream(file).pipe(res);
-  } else res.writeHead(404).end();
+  if (req.method !== 'PUT') return res.writeHead(405).end();
+  let n = 0;
+  req.on('data', (d) => (n += d.length));
+  req.on('end', () => { stored += n; res.writeHead(200).end(); });
+  req.on('error', () => res.writeHead(500).end());
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
 process.stdin.on('end', () => process.exit(0)).resume();
 `;
 
-/** The blob server in a child process; `stop` ends it (as does this process ending: its stdin closes). */
-async function startBlobServerProcess(dir: string): Promise<{ url: string; stored: () => Promise<number>; stop: () => void }> {
-  const child = spawn(process.execPath, ['-e', BLOB_SERVER_JS, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** The log sink in a child process; `stop` ends it (as does this process ending: its stdin closes). */
+async function startLogSinkProcess(): Promise<{ url: string; stored: () => Promise<number>; stop: () => void }> {
+  const child = spawn(process.execPath, ['-e', LOG_SINK_JS], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(String(d).trim()));
-    child.once('exit', (code) => reject(new Error(`bench blob server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`bench log sink exited with ${code}`)));
   });
   const url = `http://127.0.0.1:${port}`;
   return { url, stored: async () => Number(await (await fetch(`${url}/__stored`)).text()), stop: () => child.stdin.end() };
@@ -247,9 +244,7 @@ async function minimalAgent(command: string, spool: string, secrets: string[], c
 export async function benchLogStreaming(options: { megabytes?: number; secrets?: string[] } = {}): Promise<LogBench> {
   const mb = options.megabytes ?? 200;
   const root = mkdtempSync(join(tmpdir(), 'slipway-bench-log-'));
-  // The stand-in for S3 stores on tmpfs where it can: S3 is another machine, its disk writes are not the agent's.
-  const blobDir = mkdtempSync(join(benchScratch(4 * mb * 1024 * 1024).dir, 'slipway-bench-blobs-'));
-  const blobs = await startBlobServerProcess(blobDir);
+  const blobs = await startLogSinkProcess();
   const command = `head -c ${mb * 1024 * 1024} /dev/zero | tr '\\0' 'x' | fold -w 99`;
   try {
     const executor = new HostExecutor(root);
@@ -286,6 +281,5 @@ export async function benchLogStreaming(options: { megabytes?: number; secrets?:
   } finally {
     blobs.stop();
     rmSync(root, { recursive: true, force: true });
-    rmSync(blobDir, { recursive: true, force: true });
   }
 }

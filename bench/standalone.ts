@@ -135,7 +135,7 @@ export async function logFigures(sizes: Sizes): Promise<Figure[]> {
       ratio,
       target: '≤ 1.15x the minimal agent, nothing truncated',
       pass: ratio <= 1.15 && intact,
-      note: `stored ${runs.map((r) => r.storedBytes).join('/')} of ${runs.map((r) => r.printedBytes).join('/')} printed bytes (masked with one secret); median of the per-run ratios of ${sizes.runs} runs after a warm-up, each run measuring both side by side. The minimal agent is the least any agent could do on this machine: the step writes into a spool file; a bare loop reads it into one reused buffer, scans it for the secret and its base64 form, and sends it over a socket to a process that only counts the bytes (no HTTP, no storage, no log stream).`,
+      note: `the S3 stand-in received ${runs.map((r) => r.storedBytes).join('/')} of ${runs.map((r) => r.printedBytes).join('/')} printed bytes (masked with one secret; it counts what arrives and keeps nothing, as the floor's receiver does: storing is S3's work, on other machines); median of the per-run ratios of ${sizes.runs} runs after a warm-up, each run measuring both side by side. The minimal agent is the least any agent could do on this machine: the step writes into a spool file; a bare loop reads it into one reused buffer, scans it for the secret and its base64 form, and sends it over a socket to a process that only counts the bytes (no HTTP, no storage, no log stream).`,
     }),
     devNull(
       `${step}, against /dev/null`,
