@@ -4,6 +4,7 @@ import { reduceWorkflow, type WorkflowCommand } from '../../workflow/reducer';
 import { resolveContexts } from '../projects/contexts';
 import type { ControlPlaneDeps } from '../deps';
 import { announceJobFinished, recordJobStarted, type WorkflowMessage } from './workflow-events';
+import { stopTaskCompute } from '../jobs/task-compute';
 import { acquireSerialGroup, loadSerialGroups, releaseSerialGroup, waitForSerialGroup } from './serial-groups';
 
 /**
@@ -165,7 +166,7 @@ async function cancelJob(deps: ControlPlaneDeps, workflowId: string, job: Job, c
   const canceled = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: 'canceled', canceledBy: cmd.by, stoppedAt: now });
   if (!canceled) return false;
   // Running agents learn of the cancel from their next heartbeat reply; compute is stopped as a backstop.
-  for (const t of job.tasks) if (t.computeId && t.status === 'running') await deps.compute.stop(t.computeId, 'canceled').catch(() => undefined);
+  for (const t of job.tasks) if (t.status === 'running') await stopTaskCompute(deps, job, t, 'canceled');
   return true;
 }
 
