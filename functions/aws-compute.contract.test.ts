@@ -1,8 +1,7 @@
 import { DynamoPipelineStore } from '../shared/adapters/aws/dynamo-pipeline-store';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
 import { machineRunnerClass } from '../shared/model/resource-classes';
-import type { TaskLaunch } from '../shared/ports/job-compute';
-import { defineJobComputeContract } from '../shared/ports/job-compute.contract';
+import { contractTask, defineJobComputeContract } from '../shared/ports/job-compute.contract';
 import { createTestResources, resourceEnvironment } from '../test/support/aws';
 import { FakeAutoScaling, FakeEcs } from '../test/support/fake-aws-compute';
 import { createAwsCompute } from './aws-compute';
@@ -40,25 +39,11 @@ async function awsCompute() {
   return { compute, ecs, runners };
 }
 
-const task =
-  (executor: TaskLaunch['executor']) =>
-  ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }: { jobId: string; taskIndex?: number; attempt?: number; taskToken?: string }): TaskLaunch => ({
-    jobId,
-    workflowId: 'wf-1',
-    projectSlug: 'gh/acme/app',
-    taskIndex,
-    attempt,
-    taskToken,
-    taskCode: `code-${jobId}`,
-    controlPlaneUrl: 'https://ci.example.com',
-    executor,
-  });
-
 defineJobComputeContract('createAwsCompute, docker executor (Fargate)', async () => {
   const { compute, ecs } = await awsCompute();
   return {
     compute,
-    task: task({ type: 'docker', resourceClass: 'medium', images: [{ image: 'cimg/base:stable', environment: {} }] }),
+    task: contractTask({ type: 'docker', resourceClass: 'medium', images: [{ image: 'cimg/base:stable', environment: {} }] }),
     running: async () => ecs.running(),
     ended: async (id) => expect(ecs.tasks.find((t) => t.taskArn === id)?.lastStatus).toBe('STOPPED'),
     unknownId: 'arn:aws:ecs:us-east-1:111122223333:task/slipway/0123456789abcdef0123456789abcdef',
@@ -69,7 +54,7 @@ defineJobComputeContract('createAwsCompute, machine executor (EC2 pool capacity 
   const { compute, runners } = await awsCompute();
   return {
     compute,
-    task: task({ type: 'machine', resourceClass: 'medium', images: [], machineImage: 'ubuntu-2204:current' }),
+    task: contractTask({ type: 'machine', resourceClass: 'medium', images: [], machineImage: 'ubuntu-2204:current' }),
     running: async () => (await runners.listQueued(machineRunnerClass('medium'))).length,
     ended: async () => undefined,
     unknownId: `runner:${JSON.stringify({ resourceClass: machineRunnerClass('medium'), workflowId: 'wf-9', jobId: 'job-9', taskIndex: 0, attempt: 1 })}`,

@@ -28,6 +28,8 @@ import { handleSpotInterruption, isSpotInterruptionWarning } from '../shared/ser
 import { handleEcsTaskStopped, handleInstanceTerminating, isEcsTaskStopped, isInstanceTerminating } from '../shared/services/jobs/compute-events';
 import { TokenService } from '../shared/adapters/jose/token-service';
 import { handleInstanceLaunching, sweepMachineInstances } from '../shared/services/runners/machine-instances';
+import { launchStartedBy } from '../shared/model/compute-launch';
+import { findTaskCompute } from '../shared/services/jobs/task-compute';
 import { createAwsCompute } from './aws-compute';
 import { readEnv } from './env';
 
@@ -150,7 +152,10 @@ describe('AWS machine executor', () => {
     ]);
     const queued = await runners.listQueued('machine/medium');
     expect(queued).toEqual([expect.objectContaining({ jobId: msg.jobId, taskIndex: 0, attempt: 0 })]);
-    expect((await task()).tasks[0].computeId).toMatch(/^runner:/);
+    // Nothing is written for the dispatch: the compute finds the queue entry from the task.
+    const job = await task();
+    expect(job.tasks[0].computeId).toBeUndefined();
+    await expect(findTaskCompute(deps, job, job.tasks[0])).resolves.toMatch(/^runner:/);
   });
 
   it('issues each launching instance its own credential, readable by that instance only, and lets it claim one job of its class', async () => {
@@ -206,10 +211,9 @@ describe('AWS machine executor', () => {
     await deps.pipelines.createWorkflow({ ...workflow, id: `${workflow.id}-2` }, [{ ...second, workflowId: `${workflow.id}-2` }]);
     await dispatchTask(deps, { workflowId: `${workflow.id}-2`, jobId: second.id, taskIndex: 0, attempt: 0 });
     await expect(claimRunnerTask(deps, credential, machine('i-0abc'))).rejects.toThrow(/already claimed its one job/);
-    expect((await deps.pipelines.getJob(`${workflow.id}-2`, second.id))!.tasks[0]).toMatchObject({
-      status: 'queued',
-      computeId: expect.stringMatching(/^runner:/),
-    });
+    const waiting = (await deps.pipelines.getJob(`${workflow.id}-2`, second.id))!;
+    expect(waiting.tasks[0]).toMatchObject({ status: 'queued' });
+    await expect(findTaskCompute(deps, waiting, waiting.tasks[0])).resolves.toMatch(/^runner:/);
     // Another instance's own credential takes it.
     expect(await claimRunnerTask(deps, await launched('i-0def'), machine('i-0def'))).toMatchObject({ jobId: second.id });
     expect((await task()).tasks[0]).toMatchObject({ status: 'running', computeId: 'machine:i-0abc' });
@@ -297,12 +301,13 @@ describe('AWS machine executor', () => {
   it("retries at once a task whose Fargate task stopped before its agent ran (image pull), keeping ECS's reason", async () => {
     const { deps, task, dispatched, msg } = await setup();
     const taskArn = 'arn:aws:ecs:eu-west-1:111122223333:task/slipway/0123abcd';
-    await deps.pipelines.updateTask(msg.workflowId, msg.jobId, 0, { status: 'queued', attempt: 0 }, { computeId: taskArn });
+    // The store records no compute for the task: ECS's event names it by the `startedBy` its launch gave.
     const event = {
       source: 'aws.ecs',
       'detail-type': 'ECS Task State Change',
       detail: {
         taskArn,
+        startedBy: launchStartedBy({ jobId: msg.jobId, taskIndex: 0, attempt: 0 }),
         lastStatus: 'STOPPED',
         stopCode: 'TaskFailedToStart',
         stoppedReason: 'CannotPullContainerError: pull access denied',
@@ -311,6 +316,15 @@ describe('AWS machine executor', () => {
     };
     expect(isEcsTaskStopped(event)).toBe(true);
     expect(isEcsTaskStopped({ ...event, detail: { ...event.detail, lastStatus: 'RUNNING' } })).toBe(false);
+    // Another attempt's task, or a task Slipway did not start, is not this task's.
+    const otherAttempt = launchStartedBy({ jobId: msg.jobId, taskIndex: 0, attempt: 1 });
+    for (const startedBy of [otherAttempt, undefined]) {
+      expect(await handleEcsTaskStopped(deps, { ...event, detail: { ...event.detail, startedBy } } as never)).toEqual({
+        computeId: taskArn,
+        tasks: 0,
+        retried: 0,
+      });
+    }
     expect(await handleEcsTaskStopped(deps, event as never)).toEqual({ computeId: taskArn, tasks: 1, retried: 1 });
     const retried = await task();
     expect(retried.tasks[0]).toMatchObject({ status: 'queued', attempt: 1 });

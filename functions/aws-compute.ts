@@ -8,7 +8,7 @@ import { SsmMachineCredentials } from '../shared/adapters/aws/ssm-machine-creden
 import { ValidationError } from '../shared/model/errors';
 import { findMachineResourceClass, machineRunnerClass } from '../shared/model/resource-classes';
 import { systemClock, type Clock } from '../shared/ports/clock';
-import type { JobCompute } from '../shared/ports/job-compute';
+import type { JobCompute, TaskRef } from '../shared/ports/job-compute';
 import type { PipelineStore } from '../shared/ports/pipeline-store';
 import type { RunnerStore } from '../shared/ports/runner-store';
 import type { MachinePool } from '../shared/services/runners/machine-pool';
@@ -32,6 +32,11 @@ const map = (v: string | undefined, name: string): Record<string, string> => {
 
 /** The machine class a job's `resource_class` names (CircleCI's default when it names none). */
 const machineClassOf = (resourceClass: string | undefined) => findMachineResourceClass(resourceClass)?.name ?? resourceClass ?? '';
+
+/** A machine task as the runner queue holds it: under its pool's class (`machine/<class>`). */
+function inMachineQueue<T extends TaskRef>(task: T): T {
+  return { ...task, executor: { ...task.executor, type: 'runner', resourceClass: machineRunnerClass(machineClassOf(task.executor.resourceClass)) } };
+}
 
 /** Job compute in AWS, plus the machine pools (scale-in, instance credentials, lifecycle actions) for the control plane's deps. */
 export interface AwsCompute extends JobCompute {
@@ -79,17 +84,21 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
       switch (task.executor.type) {
         case 'docker':
           return fargate.launch(task);
-        case 'machine': {
+        case 'machine':
           // Scale first (it validates the class and throws while Auto Scaling is busy), then wait in the queue.
           await machines.launch(task);
-          const pool = machineRunnerClass(machineClassOf(task.executor.resourceClass));
-          return machineQueue().launch({ ...task, executor: { ...task.executor, type: 'runner', resourceClass: pool } });
-        }
+          return machineQueue().launch(inMachineQueue(task));
         default:
           throw new ValidationError(
             `The ${task.executor.type} executor is not available in this installation; use docker, machine or a self-hosted runner resource class.`,
           );
       }
+    },
+    async find(task) {
+      if (task.executor.type === 'docker') return fargate.find(task);
+      // A machine task waits in its pool's runner queue until an instance claims it (the claim records the instance).
+      if (task.executor.type === 'machine') return machineQueue().find(inMachineQueue(task));
+      return undefined;
     },
     stop(computeId, reason) {
       if (/^arn:[^:]+:ecs:/.test(computeId)) return fargate.stop(computeId, reason);

@@ -39,6 +39,9 @@ export interface QueueUrls {
   deadLetterUrls: Record<QueueName, string>;
 }
 
+/** The local queues' visibility timeout: a failed message is retried after this long (the pollers keep messages in work invisible). */
+export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 30;
+
 /** Creates the four queues, each with a DLQ (maxReceiveCount 5); `events` is FIFO. Resolves their URLs. */
 export async function ensureQueues(client: SQSClient, prefix: string, visibilityTimeoutSeconds = 30): Promise<Record<QueueName, string>> {
   return (await ensureQueuesWithDeadLetters(client, prefix, visibilityTimeoutSeconds)).urls;

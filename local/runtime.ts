@@ -9,7 +9,7 @@ import { findContainerEngine } from '../shared/container/container-engine';
 import { agentCommand } from './agent-bundle';
 import { buildLocalAgentImage } from './agent-image';
 import { emulatorEnvironment, startEmulators, type Emulators } from './emulators';
-import { deadLetterEnvironment, ensureBucket, ensureQueuesWithDeadLetters, ensureTable } from './provision';
+import { LOCAL_VISIBILITY_TIMEOUT_SECONDS, deadLetterEnvironment, ensureBucket, ensureQueuesWithDeadLetters, ensureTable } from './provision';
 import { createApiHandler } from '../functions/api/handler';
 import { createCronHandler } from '../functions/cron/handler';
 import { readEnv } from '../functions/env';
@@ -124,7 +124,7 @@ async function functionEnvironment(
   const clients = createAwsClients(env);
   await ensureTable(clients.dynamo as unknown as DynamoDBClient, 'slipway');
   await ensureBucket(clients.s3, 'slipway');
-  const { urls: queueUrls, deadLetterUrls } = await ensureQueuesWithDeadLetters(clients.sqs, 'slipway', 30);
+  const { urls: queueUrls, deadLetterUrls } = await ensureQueuesWithDeadLetters(clients.sqs, 'slipway', LOCAL_VISIBILITY_TIMEOUT_SECONDS);
   Object.assign(env, {
     TABLE_NAME: 'slipway',
     BUCKET_NAME: 'slipway',

@@ -76,6 +76,10 @@ export interface PollerOptions {
   concurrency?: number;
   onError?: (e: unknown) => void;
   faults?: PollerFaults;
+  /** The queue's visibility timeout: a batch is kept invisible while its handler runs (see `holdInvisible`). */
+  visibilityTimeoutSeconds?: number;
+  /** How long at most a batch is kept invisible: 6 x the consumers' 60 s timeout, the CDK app's visibility timeout. @default 360 */
+  maxInFlightSeconds?: number;
 }
 
 /**
@@ -140,7 +144,8 @@ export class SqsPoller {
           eventSourceARN: this.arn,
           awsRegion: process.env.AWS_REGION ?? 'us-east-1',
         }));
-        const failed = this.options.faults ? await this.deliverWithFaults(records) : await this.invoke(records);
+        const release = this.holdInvisible(records);
+        const failed = await (this.options.faults ? this.deliverWithFaults(records) : this.invoke(records)).finally(release);
         const done = records.filter((r) => !failed.has(r.messageId));
         if (done.length) {
           await client.send(
@@ -162,6 +167,30 @@ export class SqsPoller {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+  }
+
+  /**
+   * Keeps a batch invisible while its handler runs, renewing its visibility every half period, for at most
+   * `maxInFlightSeconds`. In AWS a function ends before its message's visibility timeout (six times the function's
+   * timeout) runs out, so a message is not handed to a second consumer while the first still works on it; local
+   * handlers have no timeout, and one busy beyond the queue's short local timeout (a 1,000-job fan-out's conductor
+   * pass on a loaded machine) would see its message redelivered to the other poller meanwhile. Stops when the
+   * handler returns: failed records reappear after the visibility timeout, as in AWS.
+   */
+  private holdInvisible(records: SQSRecord[]): () => void {
+    const seconds = this.options.visibilityTimeoutSeconds;
+    if (!seconds) return () => undefined;
+    const until = Date.now() + (this.options.maxInFlightSeconds ?? 360) * 1000;
+    const entries = records.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle, VisibilityTimeout: seconds }));
+    const timer = setInterval(
+      () => {
+        if (Date.now() > until) return clearInterval(timer);
+        this.options.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries })).catch(() => undefined);
+      },
+      (seconds * 1000) / 2,
+    );
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Hands records to the handler; resolves the ids of the records that failed. */

@@ -10,7 +10,7 @@ import { createPipelinesHandler } from '../functions/pipelines/handler';
 import type { createWebhooksHandler } from '../functions/webhooks/handler';
 import type { DepsProvider } from '../functions/assemble-deps';
 import { BodyTooLargeError, toApiGatewayEvent, writeResult } from './http-bridge';
-import type { ensureQueuesWithDeadLetters } from './provision';
+import { LOCAL_VISIBILITY_TIMEOUT_SECONDS, type ensureQueuesWithDeadLetters } from './provision';
 import { pollerFaultsFromEnv, SqsPoller } from './sqs-poller';
 import { serveStatic } from './static';
 
@@ -97,6 +97,7 @@ export async function startPollers(
       handler: (event) => timed(counter, fnName, () => runAsFunction(fnName, () => handler(event as never, ctx))) as never,
       concurrency,
       faults,
+      visibilityTimeoutSeconds: LOCAL_VISIBILITY_TIMEOUT_SECONDS,
       onError: (e) => log(`[${queue}] ${(e as Error).message}`),
     });
     await poller.start();

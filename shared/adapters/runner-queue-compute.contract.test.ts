@@ -2,7 +2,7 @@ import { createTestResources } from '../../test/support/aws';
 import { DynamoRunnerStore } from './aws/dynamo-runner-store';
 import { systemClock } from '../ports/clock';
 import type { JobCompute } from '../ports/job-compute';
-import { defineJobComputeContract } from '../ports/job-compute.contract';
+import { contractTask, defineJobComputeContract } from '../ports/job-compute.contract';
 import { RunnerQueueCompute } from './runner-queue-compute';
 
 const refuse: JobCompute = {
@@ -10,23 +10,14 @@ const refuse: JobCompute = {
     throw new Error('only self-hosted runner tasks in this contract');
   },
   stop: async () => undefined,
+  find: async () => undefined,
 };
 
 defineJobComputeContract('RunnerQueueCompute (the self-hosted runner queue, on dynalite)', async () => {
   const runners = new DynamoRunnerStore((await createTestResources({ queues: false })).table);
   return {
     compute: new RunnerQueueCompute(refuse, runners, systemClock),
-    task: ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }) => ({
-      jobId,
-      workflowId: 'wf-1',
-      projectSlug: 'gh/acme/app',
-      taskIndex,
-      attempt,
-      taskToken,
-      taskCode: `code-${jobId}`,
-      controlPlaneUrl: 'https://ci.example.com',
-      executor: { type: 'runner', resourceClass: 'acme/linux', images: [] },
-    }),
+    task: contractTask({ type: 'runner', resourceClass: 'acme/linux', images: [] }),
     running: async () => (await runners.listQueued('acme/linux')).length,
     ended: async () => undefined,
     unknownId: `runner:${JSON.stringify({ resourceClass: 'acme/linux', workflowId: 'wf-9', jobId: 'job-9', taskIndex: 0, attempt: 1 })}`,

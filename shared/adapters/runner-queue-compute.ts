@@ -1,6 +1,6 @@
 import { RUNNER_COMPUTE_PREFIX, runnerComputeId } from '../model/runner-queue';
 import type { Clock } from '../ports/clock';
-import type { JobCompute, LaunchResult, TaskLaunch } from '../ports/job-compute';
+import type { JobCompute, LaunchResult, TaskLaunch, TaskRef } from '../ports/job-compute';
 import type { RunnerStore } from '../ports/runner-store';
 
 /**
@@ -27,6 +27,24 @@ export class RunnerQueueCompute implements JobCompute {
     };
     await this.runners.enqueue({ ...entry, queuedAt: this.clock.now().toISOString() });
     return { computeId: runnerComputeId(entry) };
+  }
+
+  /** A runner task's entry while it waits in the queue (a claimed entry is the runner's: nothing to find). */
+  async find(task: TaskRef): Promise<string | undefined> {
+    if (task.executor.type !== 'runner') return this.inner.find(task);
+    const entry = (await this.runners.listQueued(task.executor.resourceClass)).find(
+      (e) => e.jobId === task.jobId && e.taskIndex === task.taskIndex && e.attempt === task.attempt,
+    );
+    return (
+      entry &&
+      runnerComputeId({
+        resourceClass: entry.resourceClass,
+        workflowId: entry.workflowId,
+        jobId: entry.jobId,
+        taskIndex: entry.taskIndex,
+        attempt: entry.attempt,
+      })
+    );
   }
 
   async stop(computeId: string, reason: string): Promise<void> {

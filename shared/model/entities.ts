@@ -165,6 +165,10 @@ export interface TaskState {
   startedAt?: string;
   stoppedAt?: string;
   heartbeatAt?: string;
+  /**
+   * The machine instance whose runner claimed the task (`machine:<instance id>`), recorded by the claim. The
+   * dispatcher records no compute: the compute port finds a task's unit from (job, task, attempt).
+   */
   computeId?: string;
   steps: StepResult[];
 }

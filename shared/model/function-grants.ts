@@ -23,7 +23,7 @@ export type ObjectAccess = 'read' | 'write' | 'delete' | 'list' | 'retain';
 /**
  * Control-plane capabilities over job compute, each a fixed set of scoped statements:
  * `run-tasks` register Slipway's task definitions (tagged) and run them in its cluster;
- * `stop-tasks` stop tasks in its cluster; `scale-machines` set the desired capacity of Slipway's groups;
+ * `stop-tasks` find (ListTasks by `startedBy`) and stop tasks in its cluster; `scale-machines` set the desired capacity of Slipway's groups;
  * `terminate-machines` terminate instances of its groups and complete their lifecycle actions (launch, termination);
  * `protect-machines` set and clear the scale-in protection of instances of its groups (while a job runs);
  * `machine-credentials` create (tagged) and delete the per-instance runner credential parameters under its SSM path;
@@ -109,7 +109,16 @@ export const FUNCTION_GRANTS: Readonly<Record<FunctionName, FunctionGrants>> = {
     compute: [],
   },
   // events: a serial group's next job waits in another workflow, which is nudged through its own event group.
-  conductor: { table: 'read-write', objects: {}, send: ['dispatch', 'events', 'notify'], rejects: 'events', secrets: [], envelope: [], compute: [] },
+  // stop-tasks: a canceled job's running Fargate tasks are stopped (a backstop to the agent's heartbeat reply).
+  conductor: {
+    table: 'read-write',
+    objects: {},
+    send: ['dispatch', 'events', 'notify'],
+    rejects: 'events',
+    secrets: [],
+    envelope: [],
+    compute: ['stop-tasks'],
+  },
   dispatcher: {
     table: 'read-write',
     objects: {},

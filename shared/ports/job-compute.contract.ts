@@ -1,4 +1,31 @@
+import type { ExecutorPlan } from '../config/plan';
 import type { JobCompute, TaskLaunch } from './job-compute';
+
+/** Which task a contract test means: the (job, task, attempt) launches are idempotent on, and the token it carries. */
+export interface ContractTaskKey {
+  jobId: string;
+  taskIndex?: number;
+  attempt?: number;
+  taskToken?: string;
+}
+
+/**
+ * The fixtures' task builder: a task of workflow `wf-1` in `gh/acme/app` for `executor`, at task index 0 and
+ * attempt 1 unless the key says otherwise, its code derived from the job id.
+ */
+export function contractTask(executor: ExecutorPlan, options: { controlPlaneUrl?: string } = {}): (key: ContractTaskKey) => TaskLaunch {
+  return ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }) => ({
+    jobId,
+    workflowId: 'wf-1',
+    projectSlug: 'gh/acme/app',
+    taskIndex,
+    attempt,
+    taskToken,
+    taskCode: `code-${jobId}`,
+    controlPlaneUrl: options.controlPlaneUrl ?? 'https://ci.example.com',
+    executor,
+  });
+}
 
 /** One adapter under the contract, with a view of its backend (processes, ECS tasks, group capacity, queue entries). */
 export interface JobComputeFixture {
@@ -7,7 +34,7 @@ export interface JobComputeFixture {
    * A task this adapter runs (an executor it serves), already queued in the fixture's store as the dispatcher
    * finds it: `jobId`, `taskIndex`, `attempt` and `taskToken` as given.
    */
-  task(key: { jobId: string; taskIndex?: number; attempt?: number; taskToken?: string }): TaskLaunch;
+  task(key: ContractTaskKey): TaskLaunch;
   /** Units the backend has running (or wanted, for pooled capacity) right now. */
   running(): Promise<number>;
   /** Resolves once the unit `computeId` names has ended (after a stop); not called for pooled capacity. */
@@ -27,7 +54,8 @@ export interface JobComputeFixture {
 /**
  * The semantics `shared/ports/job-compute.ts` states, for every adapter: `launch` is idempotent per
  * (jobId, taskIndex, attempt), even when the task token was re-minted in between; different tasks get their
- * own unit; `stop` is safe to call twice and for an id that names nothing, which it leaves alone.
+ * own unit; `find` names a task's unit from (jobId, taskIndex, attempt) alone, and that id stops it; `stop` is
+ * safe to call twice and for an id that names nothing, which it leaves alone.
  */
 export function defineJobComputeContract(name: string, factory: () => Promise<JobComputeFixture>): void {
   describe(`JobCompute contract: ${name}`, () => {
@@ -70,6 +98,28 @@ export function defineJobComputeContract(name: string, factory: () => Promise<Jo
       if (f.pooled) return expect(await f.running()).toBe(1);
       await f.ended(computeId);
       expect(await f.running()).toBe(0);
+    });
+
+    it('finds the unit launched for a (job, task, attempt), and none for a task or attempt it never launched', async () => {
+      const { computeId } = await f.compute.launch(f.task({ jobId: 'job-1' }));
+      await expect(f.compute.find(f.task({ jobId: 'job-1', taskToken: 'token-b' }))).resolves.toBe(computeId);
+      if (f.pooled) return;
+      await expect(f.compute.find(f.task({ jobId: 'job-2' }))).resolves.toBeUndefined();
+      await expect(f.compute.find(f.task({ jobId: 'job-1', taskIndex: 1 }))).resolves.toBeUndefined();
+      await expect(f.compute.find(f.task({ jobId: 'job-1', attempt: 2 }))).resolves.toBeUndefined();
+      expect(await f.running()).toBe(1);
+    });
+
+    it('stops the unit it finds for a task (what a cancel and the reaper do), leaving the other tasks running', async () => {
+      const { computeId } = await f.compute.launch(f.task({ jobId: 'job-1' }));
+      await f.compute.launch(f.task({ jobId: 'job-2' }));
+      const found = await f.compute.find(f.task({ jobId: 'job-1' }));
+      expect(found).toBe(computeId);
+      await f.compute.stop(found!, 'canceled');
+      if (f.pooled) return expect(await f.running()).toBe(2);
+      await f.ended(computeId);
+      expect(await f.running()).toBe(1);
+      expect(await f.compute.find(f.task({ jobId: 'job-2' }))).toEqual(expect.any(String));
     });
 
     it('resolves, touching nothing, when stopping an id that names no unit of its own', async () => {

@@ -28,6 +28,12 @@ export interface TaskLaunch {
   ssh?: boolean;
 }
 
+/**
+ * A task whose compute is looked up: the (job, task, attempt) that `launch` is idempotent on, and the executor
+ * (which tells a composite compute which backend owns the unit).
+ */
+export type TaskRef = Pick<TaskLaunch, 'workflowId' | 'jobId' | 'taskIndex' | 'attempt' | 'executor'>;
+
 export interface LaunchResult {
   /** Identifies the started unit (ECS task ARN, local process id, `pool:<class>` for pooled capacity). */
   computeId: string;
@@ -41,8 +47,18 @@ export interface LaunchResult {
  * not start a second unit (ECS client token, local registry). Launches of different tasks may run
  * concurrently. Throws `ComputeCapacityError` when capacity is temporarily unavailable (the caller retries
  * through the queue). `stop` is best effort and safe to call twice or for a unit that already ended.
+ *
+ * The store does not record the compute id (it would cost a write per task): `find` looks the unit up from
+ * (job, task, attempt) alone (ECS `startedBy`, the local process or container table, the runner queue), so a
+ * cancel, the reaper and the reconciler reach the unit a dispatch started.
  */
 export interface JobCompute {
   launch(task: TaskLaunch): Promise<LaunchResult>;
   stop(computeId: string, reason: string): Promise<void>;
+  /**
+   * The id `launch` returned for this (job, task, attempt), while the backend still knows the unit; `undefined`
+   * when nothing was launched for it (a lost dispatch) or the unit is gone. Read-only; safe to call concurrently.
+   * Pooled capacity answers its pool's id for any task of a class it serves.
+   */
+  find(task: TaskRef): Promise<string | undefined>;
 }

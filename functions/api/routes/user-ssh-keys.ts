@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { flushAudit } from '../../../shared/services/audit/audit';
 import { addUserSshKey, auditSshAccess, deleteUserSshKey, listUserSshKeys, sshAccess } from '../../../shared/services/ssh/ssh-access';
+import { withRunningCompute } from '../../../shared/services/jobs/task-compute';
 import { rerunWorkflow } from '../../../shared/services/workflows/reruns';
 import { jobByNumber, parseBody } from '../access';
 import { auditRequest } from '../audit';
@@ -23,7 +24,7 @@ export const userSshKeyRoutes: Route[] = [
     path: '/api/v2/slipway/project/:slug/job/:number/ssh',
     async handle(ctx) {
       const { job } = await jobByNumber(ctx, ctx.req.params.slug, ctx.req.params.number, 'member');
-      const access = sshAccess(job, ctx.deps.sshSessions?.machineSsm);
+      const access = sshAccess(await withRunningCompute(ctx.deps, job), ctx.deps.sshSessions?.machineSsm);
       auditSshAccess(ctx.deps, job, await ctx.user(), auditRequest(ctx), access);
       await flushAudit(ctx.deps, (e) => logError('audit write failed', e));
       return json(200, access);

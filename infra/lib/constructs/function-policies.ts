@@ -131,6 +131,8 @@ function grantCompute(fn: IFunction, capability: ComputeCapability, compute: Com
       return grantRunTasks(ctx);
     case 'stop-tasks':
       ctx.add(new PolicyStatement({ actions: ['ecs:StopTask'], resources: [ctx.arn('ecs', `task/${compute.cluster.clusterName}/*`)] }));
+      // The task to stop is found by the `startedBy` of its (job, task, attempt): the store records no task ARN.
+      ctx.add(new PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: { ArnEquals: { 'ecs:cluster': compute.cluster.clusterArn } } }));
       acknowledgeWildcards(
         fn,
         "StopTask of any task in Slipway's cluster (task ids are not known in advance).",

@@ -1,5 +1,5 @@
 import { FakeAutoScaling } from '../../../test/support/fake-aws-compute';
-import { defineJobComputeContract } from '../../ports/job-compute.contract';
+import { contractTask, defineJobComputeContract } from '../../ports/job-compute.contract';
 import { AsgMachineCompute } from './asg-machine-compute';
 
 defineJobComputeContract('AsgMachineCompute (EC2 Auto Scaling at the request level)', async () => {
@@ -8,21 +8,13 @@ defineJobComputeContract('AsgMachineCompute (EC2 Auto Scaling at the request lev
   // The store's view: the tasks of the class that are queued (every task the contract builds is).
   const queued = new Set<string>();
   const compute = new AsgMachineCompute(autoscaling.client(), { groups: { medium: 'slipway-machine-medium' }, demand: async () => queued.size });
+  const build = contractTask({ type: 'machine', resourceClass: 'medium', images: [], machineImage: 'ubuntu-2204:current' });
   return {
     compute,
-    task: ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }) => {
-      queued.add(`${jobId}:${taskIndex}:${attempt}`);
-      return {
-        jobId,
-        workflowId: 'wf-1',
-        projectSlug: 'gh/acme/app',
-        taskIndex,
-        attempt,
-        taskToken,
-        taskCode: `code-${jobId}`,
-        controlPlaneUrl: 'https://ci.example.com',
-        executor: { type: 'machine', resourceClass: 'medium', images: [], machineImage: 'ubuntu-2204:current' },
-      };
+    task: (key) => {
+      const task = build(key);
+      queued.add(`${task.jobId}:${task.taskIndex}:${task.attempt}`);
+      return task;
     },
     running: async () => autoscaling.groups.get('slipway-machine-medium')!.desired,
     ended: async () => undefined,

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { ComputeCapacityError, ValidationError } from '../../model/errors';
 import { findMachineResourceClass } from '../../model/resource-classes';
-import type { JobCompute, LaunchResult, TaskLaunch } from '../../ports/job-compute';
+import type { JobCompute, LaunchResult, TaskLaunch, TaskRef } from '../../ports/job-compute';
 
 export interface AsgMachineComputeOptions {
   /** Auto scaling group name per machine resource class (`MACHINE_ASGS`, a JSON map). */
@@ -25,6 +25,9 @@ export interface AsgMachineComputeOptions {
 
 /** Auto Scaling errors that mean "busy, try again shortly". */
 const TRANSIENT_ERRORS = new Set(['ResourceContentionFault', 'ScalingActivityInProgressFault', 'Throttling', 'ThrottlingException']);
+
+/** The machine class a task asks for (its name as the groups are keyed, for an alias). */
+const classOf = (task: Pick<TaskRef, 'executor'>) => findMachineResourceClass(task.executor.resourceClass)?.name ?? task.executor.resourceClass;
 
 /** The compute id of pooled capacity for a machine class. */
 export function poolId(resourceClass: string): string {
@@ -50,7 +53,7 @@ export class AsgMachineCompute implements JobCompute {
   ) {}
 
   async launch(task: TaskLaunch): Promise<LaunchResult> {
-    const resourceClass = findMachineResourceClass(task.executor.resourceClass)?.name ?? task.executor.resourceClass;
+    const resourceClass = classOf(task);
     const groupName = this.options.groups[resourceClass];
     if (!groupName) {
       throw new ValidationError(
@@ -70,6 +73,12 @@ export class AsgMachineCompute implements JobCompute {
     // At the maximum the task simply waits for an instance of the pool to become free; the reaper's lease does
     // not run while a task is unclaimed, so this is not an error.
     return { computeId: poolId(resourceClass) };
+  }
+
+  /** Pooled capacity is not bound to a task: the pool of its class, where the class has a group. */
+  async find(task: TaskRef): Promise<string | undefined> {
+    const resourceClass = classOf(task);
+    return this.options.groups[resourceClass] ? poolId(resourceClass) : undefined;
   }
 
   /** Pooled capacity is not bound to a task: a canceled task learns it from its heartbeat reply. */

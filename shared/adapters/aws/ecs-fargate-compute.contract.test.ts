@@ -1,5 +1,5 @@
 import { FakeEcs } from '../../../test/support/fake-aws-compute';
-import { defineJobComputeContract } from '../../ports/job-compute.contract';
+import { contractTask, defineJobComputeContract } from '../../ports/job-compute.contract';
 import { EcsFargateCompute } from './ecs-fargate-compute';
 
 defineJobComputeContract('EcsFargateCompute (ECS at the request level)', async () => {
@@ -21,17 +21,7 @@ defineJobComputeContract('EcsFargateCompute (ECS at the request level)', async (
   });
   return {
     compute,
-    task: ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }) => ({
-      jobId,
-      workflowId: 'wf-1',
-      projectSlug: 'gh/acme/app',
-      taskIndex,
-      attempt,
-      taskToken,
-      taskCode: `code-${jobId}`,
-      controlPlaneUrl: 'https://ci.example.com',
-      executor: { type: 'docker', resourceClass: 'medium', images: [{ image: 'cimg/base:stable', environment: {} }] },
-    }),
+    task: contractTask({ type: 'docker', resourceClass: 'medium', images: [{ image: 'cimg/base:stable', environment: {} }] }),
     running: async () => ecs.running(),
     ended: async (id) => expect(ecs.tasks.find((t) => t.taskArn === id)?.lastStatus).toBe('STOPPED'),
     unknownId: 'arn:aws:ecs:us-east-1:111122223333:task/slipway/0123456789abcdef0123456789abcdef',

@@ -13,7 +13,8 @@ import { ComputeCapacityError, ValidationError } from '../../model/errors';
 import { DOCKER_RESOURCE_CLASSES } from '../../model/resource-classes';
 import type { TaskLaunch } from '../../ports/job-compute';
 import { throughDockerHubMirror } from './docker-hub-mirror';
-import { EcsFargateCompute, launchToken, separateWorkdir } from './ecs-fargate-compute';
+import { launchToken } from '../../model/compute-launch';
+import { EcsFargateCompute, separateWorkdir } from './ecs-fargate-compute';
 
 const ecsMock = mockClient(ECSClient);
 const CLUSTER = 'arn:aws:ecs:us-east-1:111122223333:cluster/slipway';

@@ -12,7 +12,8 @@ import {
 import type { DockerImage } from '../../config/plan';
 import { ComputeCapacityError, ValidationError } from '../../model/errors';
 import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, findDockerResourceClass } from '../../model/resource-classes';
-import type { JobCompute, LaunchResult, TaskLaunch } from '../../ports/job-compute';
+import { launchStartedBy, launchToken } from '../../model/compute-launch';
+import type { JobCompute, LaunchResult, TaskLaunch, TaskRef } from '../../ports/job-compute';
 import { throughDockerHubMirror } from './docker-hub-mirror';
 import { deriveTaskDefinition, separateWorkdir } from './ecs-task-definition';
 
@@ -47,14 +48,6 @@ function sha256(text: string): string {
 }
 
 /**
- * The idempotency token of a task launch: the same (job, task index, attempt) always yields the same token, so
- * ECS starts at most one task for it. 64 hex characters, the most `RunTask` accepts.
- */
-export function launchToken(task: Pick<TaskLaunch, 'jobId' | 'taskIndex' | 'attempt'>): string {
-  return sha256(`${task.jobId}\u0000${task.taskIndex}\u0000${task.attempt}`);
-}
-
-/**
  * Docker executor on Fargate. Each docker resource class has a base task definition (agent sidecar + shared
  * volume, created by the CDK app). ECS cannot replace a container image at `RunTask`, so for each distinct
  * image set the adapter registers a derived task definition (family `<base>-<hash>`, found again by family
@@ -66,7 +59,8 @@ export function launchToken(task: Pick<TaskLaunch, 'jobId' | 'taskIndex' | 'atte
  * job's secrets reach the agent in its job spec, never in ECS.
  *
  * Idempotency: `RunTask` carries `clientToken` = {@link launchToken}; if ECS reports the token in use with
- * other parameters (a re-minted task token), the task started by the first call is looked up by `startedBy`.
+ * other parameters (a re-minted task token), the task started by the first call is looked up by `startedBy`
+ * ({@link launchStartedBy}), which is also how `find` reaches the task of a (job, task, attempt).
  */
 export class EcsFargateCompute implements JobCompute {
   private readonly derived = new Map<string, Promise<string>>();
@@ -93,7 +87,7 @@ export class EcsFargateCompute implements JobCompute {
     const images = mirror ? task.executor.images.map((i) => ({ ...i, image: throughDockerHubMirror(i.image, mirror) })) : task.executor.images;
     const taskDefinition = await this.taskDefinitionFor(baseArn, images, separateWorkdir(task.workingDirectory));
     const token = launchToken(task);
-    const startedBy = `slipway-${token.slice(0, 32)}`;
+    const startedBy = launchStartedBy(task);
     let response;
     try {
       response = await this.ecs.send(
@@ -139,7 +133,11 @@ export class EcsFargateCompute implements JobCompute {
       );
     } catch (error) {
       const name = (error as Error).name;
-      if (name === 'ConflictException') return { computeId: await this.findStarted(startedBy, task, error) };
+      if (name === 'ConflictException') {
+        const started = await this.find(task);
+        if (started) return { computeId: started };
+        throw new ComputeCapacityError('ECS reports this task as launched but it cannot be found yet; retrying.', { jobId: task.jobId }, { cause: error });
+      }
       throw this.mapError(error, task);
     }
     const arn = response.tasks?.[0]?.taskArn;
@@ -202,13 +200,15 @@ export class EcsFargateCompute implements JobCompute {
     }
   }
 
-  private async findStarted(startedBy: string, task: TaskLaunch, cause: unknown): Promise<string> {
+  /** The task started for (job, task, attempt): by its `startedBy`, running (or starting) first, then stopped. */
+  async find(task: TaskRef): Promise<string | undefined> {
+    const startedBy = launchStartedBy(task);
     for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
       const listed = await this.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, startedBy, desiredStatus }));
       const arn = listed.taskArns?.[0];
       if (arn) return arn;
     }
-    throw new ComputeCapacityError('ECS reports this task as launched but it cannot be found yet; retrying.', { jobId: task.jobId }, { cause });
+    return undefined;
   }
 
   private mapError(error: unknown, task?: TaskLaunch): unknown {

@@ -6,8 +6,8 @@ import { describeWithEngine, docker, type TestEngine } from '../../../test/suppo
 import { BASE_USERS, buildRootfsImage, busyboxRootfs } from '../../../local/rootfs-image';
 import { OWNER_PID_LABEL, TASK_LABEL, ownerLabels } from '../../container/container-engine';
 import { FARGATE_TASK_LAYOUT } from '../../model/resource-classes';
-import { defineJobComputeContract } from '../../ports/job-compute.contract';
-import { launchToken } from '../aws/ecs-fargate-compute';
+import { contractTask, defineJobComputeContract } from '../../ports/job-compute.contract';
+import { launchToken } from '../../model/compute-launch';
 import { EngineTaskCompute } from './engine-task-compute';
 import { HostProcessCompute } from './host-process-compute';
 
@@ -60,6 +60,7 @@ async function until(what: string, check: () => boolean, ms = 30_000): Promise<v
 
 describeWithEngine('EngineTaskCompute on a real container engine', (engine) => {
   const agentImage = idleAgentImage(engine);
+  const busyboxTask = { type: 'docker' as const, resourceClass: 'medium', images: [{ image: engine.images.busybox, environment: {} }] };
 
   defineJobComputeContract('EngineTaskCompute (Fargate-style tasks on a container engine)', async () => {
     // Job ids unique to this fixture: task names derive from (job, task, attempt), and other runs share the engine.
@@ -74,19 +75,10 @@ describeWithEngine('EngineTaskCompute on a real container engine', (engine) => {
     const labels = Object.entries({ ...ownerLabels(other), [BYSTANDER_LABEL]: 'yes' }).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
     docker(engine, ['run', '-d', '--name', `${other}-pause`, ...labels, agentImage]);
     const taskRunning = (task: string) => ownContainers(engine).some((c) => c.task === task && !c.bystander);
+    const build = contractTask(busyboxTask, { controlPlaneUrl: 'http://127.0.0.1:1' });
     return {
       compute,
-      task: ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }) => ({
-        jobId: `${jobId}-${run}`,
-        workflowId: 'wf-1',
-        projectSlug: 'gh/acme/app',
-        taskIndex,
-        attempt,
-        taskToken,
-        taskCode: `code-${jobId}`,
-        controlPlaneUrl: 'http://127.0.0.1:1',
-        executor: { type: 'docker', resourceClass: 'medium', images: [{ image: engine.images.busybox, environment: {} }] },
-      }),
+      task: (key) => build({ ...key, jobId: `${key.jobId}-${run}` }),
       // A task runs while its essential container (the agent sidecar) does, as on ECS.
       running: async () =>
         new Set(
@@ -106,17 +98,8 @@ describeWithEngine('EngineTaskCompute on a real container engine', (engine) => {
   });
 
   describe('EngineTaskCompute launches and stops that overlap', () => {
-    const task = (jobId: string) => ({
-      jobId: `${jobId}-${randomBytes(4).toString('hex')}`,
-      workflowId: 'wf-1',
-      projectSlug: 'gh/acme/app',
-      taskIndex: 0,
-      attempt: 1,
-      taskToken: 'token',
-      taskCode: 'code',
-      controlPlaneUrl: 'http://127.0.0.1:1',
-      executor: { type: 'docker' as const, resourceClass: 'medium', images: [{ image: engine.images.busybox, environment: {} }] },
-    });
+    const build = contractTask(busyboxTask, { controlPlaneUrl: 'http://127.0.0.1:1' });
+    const task = (jobId: string) => build({ jobId: `${jobId}-${randomBytes(4).toString('hex')}` });
     const fallback = new HostProcessCompute({
       agentCommand: [process.execPath, '-e', 'process.exit(0)'],
       workRoot: mkdtempSync(join(tmpdir(), 'engine-overlap-')),

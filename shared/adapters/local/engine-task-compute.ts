@@ -1,47 +1,17 @@
 import { spawn } from 'node:child_process';
-import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs';
-import { deriveTaskDefinition, launchToken, separateWorkdir } from '../aws/ecs-fargate-compute';
+import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+import { deriveTaskDefinition, separateWorkdir } from '../aws/ecs-fargate-compute';
+import { launchToken } from '../../model/compute-launch';
 import { FARGATE_TASK_LAYOUT } from '../../model/resource-classes';
-import type { JobCompute, LaunchResult, TaskLaunch } from '../../ports/job-compute';
+import type { JobCompute, LaunchResult, TaskLaunch, TaskRef } from '../../ports/job-compute';
 import { dockerOut, ownerLabels, sweepOrphans } from '../../container/container-engine';
 import { LoopbackRelay } from './loopback-relay';
+import { localBaseTaskDefinition } from './local-task-definition';
 
-/**
- * The base task definition of a docker resource class as the CDK app deploys it (infra/lib/constructs/compute.ts,
- * FARGATE_TASK_LAYOUT): the agent sidecar (essential, told where the shim and the work folders go), the
- * primary placeholder running the shim command once the agent started, and the shared volume.
- */
-export function localBaseTaskDefinition(agentImage: string): TaskDefinition {
-  const shared = [{ sourceVolume: FARGATE_TASK_LAYOUT.sharedVolume, containerPath: FARGATE_TASK_LAYOUT.sharedMountPath, readOnly: false }];
-  return {
-    family: 'slipway-local',
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    volumes: [{ name: FARGATE_TASK_LAYOUT.sharedVolume }],
-    containerDefinitions: [
-      {
-        name: FARGATE_TASK_LAYOUT.agentContainer,
-        image: agentImage,
-        essential: true,
-        environment: [
-          { name: FARGATE_TASK_LAYOUT.shimDirEnv, value: FARGATE_TASK_LAYOUT.stepsDir },
-          { name: FARGATE_TASK_LAYOUT.shimPathEnv, value: FARGATE_TASK_LAYOUT.shimPath },
-          { name: FARGATE_TASK_LAYOUT.workRootEnv, value: FARGATE_TASK_LAYOUT.workRoot },
-        ],
-        mountPoints: shared,
-      },
-      {
-        name: FARGATE_TASK_LAYOUT.primaryContainer,
-        image: agentImage,
-        essential: false,
-        entryPoint: ['/bin/sh', '-c'],
-        command: [FARGATE_TASK_LAYOUT.primaryCommand],
-        mountPoints: shared,
-        dependsOn: [{ containerName: FARGATE_TASK_LAYOUT.agentContainer, condition: 'START' }],
-      },
-    ],
-  };
-}
+export { localBaseTaskDefinition } from './local-task-definition';
+
+/** The name prefix of a task's containers and volumes: the same for every launch of one (job, task, attempt). */
+const taskPrefix = (task: Pick<TaskRef, 'jobId' | 'taskIndex' | 'attempt'>) => `slipway-task-${launchToken(task).slice(0, 12)}`;
 
 /**
  * The agent's RunTask container overrides (the only per-launch values), as the Fargate adapter sends them: the
@@ -187,7 +157,7 @@ export class EngineTaskCompute implements JobCompute {
   async launch(task: TaskLaunch): Promise<LaunchResult> {
     if (task.executor.type !== 'docker') return this.options.fallback.launch(task);
     const token = launchToken(task).slice(0, 12);
-    const prefix = `slipway-task-${token}`;
+    const prefix = taskPrefix(task);
     const known = this.tasks.get(prefix);
     if (known) {
       // A repeat (maybe while the first is starting): the same task, once it runs, or the first launch's error.
@@ -295,6 +265,13 @@ export class EngineTaskCompute implements JobCompute {
       this.tasks.delete(running.prefix);
     })();
     return running.removal;
+  }
+
+  /** The task's containers, while this runtime runs them (a task that ended is torn down and forgotten). */
+  async find(task: TaskRef): Promise<string | undefined> {
+    if (task.executor.type !== 'docker') return this.options.fallback.find(task);
+    const prefix = taskPrefix(task);
+    return this.tasks.has(prefix) ? `engine:${prefix}` : undefined;
   }
 
   async stop(computeId: string, reason: string): Promise<void> {

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineJobComputeContract } from '../../ports/job-compute.contract';
+import { contractTask, defineJobComputeContract } from '../../ports/job-compute.contract';
 import type { TaskLaunch } from '../../ports/job-compute';
 import { HostProcessCompute } from './host-process-compute';
 
@@ -52,18 +52,9 @@ defineJobComputeContract('HostProcessCompute (agent processes on this host)', as
         return launched;
       },
       stop: (id) => inner.stop(id),
+      find: (task) => inner.find(task),
     },
-    task: ({ jobId, taskIndex = 0, attempt = 1, taskToken = 'token' }) => ({
-      jobId,
-      workflowId: 'wf-1',
-      projectSlug: 'gh/acme/app',
-      taskIndex,
-      attempt,
-      taskToken,
-      taskCode: `code-${jobId}`,
-      controlPlaneUrl: 'http://127.0.0.1:1',
-      executor: { type: 'machine', resourceClass: 'medium', images: [] },
-    }),
+    task: contractTask({ type: 'machine', resourceClass: 'medium', images: [] }, { controlPlaneUrl: 'http://127.0.0.1:1' }),
     running: async () => agentChildren(script).length,
     ended: (id) => exited.get(ids.get(id) ?? '') ?? Promise.resolve(),
     unknownId: 'local:2147483646',

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { JobCompute, LaunchResult, TaskLaunch } from '../../ports/job-compute';
+import type { JobCompute, LaunchResult, TaskLaunch, TaskRef } from '../../ports/job-compute';
 
+const launchKey = (task: Pick<TaskRef, 'jobId' | 'taskIndex' | 'attempt'>) => `${task.jobId}:${task.taskIndex}:${task.attempt}`;
 /**
  * Runs each task as an agent process on this host (local mode). The agent runs `docker` jobs on the host too
  * (no Docker engine needed) and says so in its first output line. Idempotent per (job, task, attempt).
@@ -56,7 +57,7 @@ export class HostProcessCompute implements JobCompute {
   }
 
   async launch(task: TaskLaunch): Promise<LaunchResult> {
-    const key = `${task.jobId}:${task.taskIndex}:${task.attempt}`;
+    const key = launchKey(task);
     const existing = this.launched.get(key);
     if (existing) return { computeId: `local:${existing}` };
     let child: ChildProcess;
@@ -75,6 +76,12 @@ export class HostProcessCompute implements JobCompute {
       this.options.onExit?.(task, code);
     });
     return { computeId: `local:${child.pid}` };
+  }
+
+  /** The agent process of (job, task, attempt), while it runs (this instance's process table). */
+  async find(task: TaskRef): Promise<string | undefined> {
+    const pid = this.launched.get(launchKey(task));
+    return pid ? `local:${pid}` : undefined;
   }
 
   /**

@@ -10,6 +10,8 @@ export interface EcsTaskStopped {
   'detail-type': 'ECS Task State Change';
   detail: {
     taskArn: string;
+    /** What launched the task: Slipway's tasks carry one per (job, task, attempt) (`launchStartedBy`). */
+    startedBy?: string;
     lastStatus: 'STOPPED';
     stopCode?: string;
     stoppedReason?: string;
@@ -47,7 +49,7 @@ export function isInstanceTerminating(event: unknown): event is InstanceTerminat
  * instead of after the lease or the queued limit. A task that stopped after its job finished changes nothing.
  */
 export function handleEcsTaskStopped(deps: ControlPlaneDeps, event: EcsTaskStopped, options: Partial<ReaperOptions> = {}): Promise<ComputeLostReport> {
-  return handleComputeLost(deps, event.detail.taskArn, ecsStopReason(event.detail), options);
+  return handleComputeLost(deps, event.detail.taskArn, ecsStopReason(event.detail), options, event.detail.startedBy);
 }
 
 /**

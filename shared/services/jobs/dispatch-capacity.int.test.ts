@@ -61,6 +61,7 @@ describe('dispatchReceived', () => {
     const noCapacity: JobCompute = {
       launch: async () => Promise.reject(new ComputeCapacityError('Fargate could not start the task now')),
       stop: async () => undefined,
+      find: async () => undefined,
     };
     const { deps, msg, receiptHandle, receiveCount } = await setup(noCapacity);
     expect(receiveCount).toBe(1);
@@ -73,7 +74,11 @@ describe('dispatchReceived', () => {
   });
 
   it("leaves other failures to the queue's visibility timeout", async () => {
-    const refused: JobCompute = { launch: async () => Promise.reject(new ValidationError('Fargate refused the task: bad image')), stop: async () => undefined };
+    const refused: JobCompute = {
+      launch: async () => Promise.reject(new ValidationError('Fargate refused the task: bad image')),
+      stop: async () => undefined,
+      find: async () => undefined,
+    };
     const { deps, msg, receiptHandle } = await setup(refused);
     visibility.length = 0;
     await expect(dispatchReceived(deps, msg, { receiptHandle, receiveCount: 1 })).rejects.toBeInstanceOf(ValidationError);

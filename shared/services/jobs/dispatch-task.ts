@@ -9,8 +9,13 @@ export type { DispatchMessage } from '../../model/messages';
 
 /**
  * The dispatcher's use case: start compute for one queued task. Idempotent: a task that is no longer queued
- * at this attempt, or already has compute, is left alone; the compute adapter itself is idempotent per
- * (job, task, attempt). A capacity error propagates so the message is retried.
+ * at this attempt, or that an instance already claimed, is left alone; a redelivered message launches the same
+ * (job, task, attempt) again, which the compute adapter answers with the unit it already started (ECS client
+ * token and `startedBy`, the local process and container tables, the runner queue entry). Nothing is written:
+ * whoever needs the unit later (cancel, the reaper, SSH) finds it by the task (`JobCompute.find`). A capacity
+ * error propagates so the message is retried.
+ *
+ * A task canceled while its compute starts is not stopped here: its agent is refused the job spec and exits.
  */
 export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage): Promise<void> {
   const job = await deps.pipelines.getJob(msg.workflowId, msg.jobId);
@@ -29,7 +34,7 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
   ]);
   // Per executor, so the dashboard shows Fargate tasks from what Slipway launched (bare tasks emit no ECS service metrics).
   const dimensions = { executor: job.plan.executor.type };
-  const { computeId } = await deps.compute
+  await deps.compute
     .launch({
       ...msg,
       projectSlug: job.projectSlug,
@@ -45,14 +50,6 @@ export async function dispatchTask(deps: ControlPlaneDeps, msg: DispatchMessage)
       throw e;
     });
   deps.metrics?.record('TasksLaunched', 1, dimensions);
-  const recorded = await deps.pipelines.updateTask(
-    msg.workflowId,
-    msg.jobId,
-    msg.taskIndex,
-    { status: ['queued', 'running'], attempt: msg.attempt },
-    { computeId },
-  );
-  if (!recorded) await deps.compute.stop(computeId, 'task no longer queued').catch(() => undefined);
 }
 
 /** Seconds before a dispatch that found no capacity is tried again: 15 s, doubling per receive, at most 90 s. */

@@ -35,12 +35,13 @@ describe('per-task decisions', () => {
     ['a finished job', job('success', { status: 'running', heartbeatAt: ago(9999), startedAt: ago(9999) }), ['leave']],
     ['a blocked job', job('blocked', { status: 'blocked' }), ['leave']],
     // Policy 2: queued beyond the limit.
-    ['a task queued beyond the limit', job('queued', { computeId: 'ecs-1' }, { queuedAt: ago(601) }), ['expire']],
+    ['a task queued beyond the limit', job('queued', {}, { queuedAt: ago(601) }), ['expire']],
     ['a task queued beyond the limit, falling back to the creation time', job('queued', {}, { queuedAt: undefined, createdAt: ago(700) }), ['expire']],
-    ['a task queued within the limit, with compute', job('queued', { computeId: 'ecs-1' }, { queuedAt: ago(599) }), ['leave']],
-    // Policy 3: queued without compute.
-    ['a task queued 2 minutes without compute', job('queued', {}), ['redispatch']],
-    ['a task queued 30 s without compute', job('queued', {}, { queuedAt: ago(30) }), ['leave']],
+    ['a task queued within the limit, claimed by a machine instance', job('queued', { computeId: 'machine:i-1' }, { queuedAt: ago(599) }), ['leave']],
+    // Policy 3: queued beyond the dispatch delay (reconcile sends the dispatch again only if the compute finds no unit).
+    ['a task queued 2 minutes', job('queued', {}), ['redispatch']],
+    ['a task queued within the limit, not claimed', job('queued', {}, { queuedAt: ago(599) }), ['redispatch']],
+    ['a task queued 30 s', job('queued', {}, { queuedAt: ago(30) }), ['leave']],
     // Policy 4: beyond the maximum runtime.
     [
       'a task running beyond the maximum runtime',
@@ -66,9 +67,9 @@ describe('per-task decisions', () => {
       ['retry'],
       lost,
     ],
-    ['a queued task whose compute is lost (an image that cannot be pulled)', job('queued', { computeId: 'ecs-1' }, { queuedAt: ago(10) }), ['retry'], lost],
-    ['a queued task with compute, not heard from, not lost', job('queued', { computeId: 'ecs-1' }, { queuedAt: ago(300) }), ['leave']],
-    ['a queued task a runner claimed, silent beyond the lease', job('queued', { computeId: 'runner#1', heartbeatAt: ago(61) }), ['retry']],
+    ['a queued task whose compute is lost (an image that cannot be pulled)', job('queued', {}, { queuedAt: ago(10) }), ['retry'], lost],
+    ['a queued task an instance claimed, not heard from, not lost', job('queued', { computeId: 'machine:i-1' }, { queuedAt: ago(300) }), ['leave']],
+    ['a queued task an instance claimed, silent beyond the lease', job('queued', { computeId: 'machine:i-1', heartbeatAt: ago(61) }), ['retry']],
     ['a queued task without compute a runner claimed, silent', job('queued', { heartbeatAt: ago(61) }), ['redispatch', 'retry']],
   ];
 
@@ -80,28 +81,28 @@ describe('per-task decisions', () => {
   );
 
   it('expires with a message naming the limit and the resource class, and stops the compute', () => {
-    const { job: j, task } = job('queued', { computeId: 'ecs-1' }, { queuedAt: ago(601) });
+    const { job: j, task } = job('queued', {}, { queuedAt: ago(601) });
     expect(decideTask(j, task, NOW, LIMITS)).toEqual([
       {
         kind: 'expire',
         reason: 'queued beyond the limit',
         message: 'No agent started this job within 600 seconds of queueing; check the capacity for resource class medium.',
-        stopCompute: 'ecs-1',
+        stopCompute: true,
         stopReason: 'queued beyond the limit',
       },
     ]);
   });
 
   it('stops the compute of a timed-out task and of a reaped one, and keeps the loss reason for the job', () => {
-    const timedOut = job('running', { status: 'running', startedAt: ago(3601), computeId: 'i-1' });
-    expect(decideTask(timedOut.job, timedOut.task, NOW, LIMITS)[0]).toMatchObject({ stopCompute: 'i-1', stopReason: 'maximum job runtime reached' });
-    const gone = job('running', { status: 'running', startedAt: ago(10), heartbeatAt: ago(1), computeId: 'i-1' }, { infraRetries: 1 });
+    const timedOut = job('running', { status: 'running', startedAt: ago(3601) });
+    expect(decideTask(timedOut.job, timedOut.task, NOW, LIMITS)[0]).toMatchObject({ stopCompute: true, stopReason: 'maximum job runtime reached' });
+    const gone = job('running', { status: 'running', startedAt: ago(10), heartbeatAt: ago(1) }, { infraRetries: 1 });
     expect(decideTask(gone.job, gone.task, NOW, LIMITS, lost)).toEqual([
-      { kind: 'fail_infrastructure', reason: 'compute lost', stopCompute: 'i-1', stopReason: 'agent silent beyond its lease', message: 'Spot interruption' },
+      { kind: 'fail_infrastructure', reason: 'compute lost', stopCompute: true, stopReason: 'agent silent beyond its lease', message: 'Spot interruption' },
     ]);
     const silent = job('running', { status: 'running', startedAt: ago(100), heartbeatAt: ago(61) });
     expect(decideTask(silent.job, silent.task, NOW, LIMITS)).toEqual([
-      { kind: 'retry', reason: 'agent silent beyond its lease', stopCompute: undefined, stopReason: 'agent silent beyond its lease' },
+      { kind: 'retry', reason: 'agent silent beyond its lease', stopCompute: true, stopReason: 'agent silent beyond its lease' },
     ]);
   });
 

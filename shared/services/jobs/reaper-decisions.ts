@@ -7,7 +7,8 @@ import type { Job, Pipeline, TaskState } from '../../model/entities';
  * The six policies:
  * 1. a pipeline left `pending` beyond `retriggerPendingAfterSeconds` gets its trigger sent again;
  * 2. a task still queued beyond `maxQueuedSeconds` fails (its compute stopped), the job saying why;
- * 3. a queued task without compute after a minute is dispatched again (a lost dispatch message);
+ * 3. a queued task still queued after a minute is dispatched again unless its compute is found (a lost dispatch
+ *    message; the dispatcher records no compute, so `reconcile` asks the compute port before sending);
  * 4. a task running beyond `maxJobRuntimeSeconds` ends `timedout` (its compute stopped);
  * 5. a task whose agent is silent beyond the lease, or whose compute is known lost, is retried as a new attempt
  *    while infrastructure retries remain;
@@ -31,12 +32,12 @@ export const REDISPATCH_AFTER_MS = 60_000;
 
 export type PipelineDecision = { kind: 'retrigger' | 'leave'; reason: string };
 
-/** What a task's compute is stopped for, where the decision ends the task. */
-type Stop = { stopCompute?: string; stopReason: string };
+/** Whether (and why) a task's compute is stopped, where the decision ends the task: the compute port finds the unit. */
+type Stop = { stopCompute: boolean; stopReason: string };
 
 export type TaskDecision =
   | { kind: 'leave'; reason: string }
-  /** Policy 3: send the dispatch message again. */
+  /** Policy 3: send the dispatch message again, unless the task's compute is found. */
   | { kind: 'redispatch'; reason: string }
   /** Policy 2: end the queued task `failed`, with `message` on the job. */
   | ({ kind: 'expire'; reason: string; message: string } & Stop)
@@ -74,10 +75,11 @@ export function decideTask(job: Job, task: TaskState, now: number, limits: Reape
   const queuedFor = now - Date.parse(job.queuedAt ?? job.createdAt);
   if (task.status === 'queued' && queuedFor > limits.maxQueuedSeconds * 1000) {
     const message = `No agent started this job within ${limits.maxQueuedSeconds} seconds of queueing; check the capacity for resource class ${job.plan.executor.resourceClass}.`;
-    return [{ kind: 'expire', reason: 'queued beyond the limit', message, stopCompute: task.computeId, stopReason: 'queued beyond the limit' }];
+    return [{ kind: 'expire', reason: 'queued beyond the limit', message, stopCompute: true, stopReason: 'queued beyond the limit' }];
   }
   const decisions: TaskDecision[] = [];
-  if (task.status === 'queued' && !task.computeId && queuedFor > REDISPATCH_AFTER_MS) decisions.push({ kind: 'redispatch', reason: 'queued without compute' });
+  if (task.status === 'queued' && !task.computeId && queuedFor > REDISPATCH_AFTER_MS)
+    decisions.push({ kind: 'redispatch', reason: 'queued beyond the dispatch delay' });
   const reaped = reapDecision(job, task, now, limits, lost);
   if (reaped) decisions.push(reaped);
   return decisions.length ? decisions : [{ kind: 'leave', reason: `task is ${task.status} and within its limits` }];
@@ -87,12 +89,12 @@ export function decideTask(job: Job, task: TaskState, now: number, limits: Reape
 function reapDecision(job: Job, task: TaskState, now: number, limits: ReaperLimits, lost: LostCompute): TaskDecision | undefined {
   if (task.status !== 'running' && !(task.status === 'queued' && (task.heartbeatAt || lost.lost))) return undefined;
   if (task.startedAt && now - Date.parse(task.startedAt) > limits.maxJobRuntimeSeconds * 1000) {
-    return { kind: 'time_out', reason: 'maximum job runtime reached', stopCompute: task.computeId, stopReason: 'maximum job runtime reached' };
+    return { kind: 'time_out', reason: 'maximum job runtime reached', stopCompute: true, stopReason: 'maximum job runtime reached' };
   }
   const silentMs = now - Date.parse(task.heartbeatAt ?? task.startedAt ?? job.queuedAt ?? job.createdAt);
   if (silentMs <= limits.leaseSeconds * 1000 && !lost.lost) return undefined;
   const reason = lost.lost ? 'compute lost' : 'agent silent beyond its lease';
-  const stop = { stopCompute: task.computeId, stopReason: 'agent silent beyond its lease' };
+  const stop = { stopCompute: true, stopReason: 'agent silent beyond its lease' };
   const message = lost.lost && lost.reason ? { message: lost.reason } : {};
   if (job.infraRetries < limits.infraRetries) return { kind: 'retry', reason, ...stop, ...message };
   return { kind: 'fail_infrastructure', reason, ...stop, ...message };

@@ -2,6 +2,7 @@ import type { Job, TaskState } from '../../model/entities';
 import { sendWorkflowEvent } from '../workflows/workflow-events';
 import { requeueRetriedTask } from '../runners/runners-compute';
 import type { ControlPlaneDeps } from '../deps';
+import { findTaskCompute, stopTaskCompute } from './task-compute';
 import { decidePipeline, decideTask, type ReaperLimits, type TaskDecision } from './reaper-decisions';
 
 export interface ReconcileReport {
@@ -59,7 +60,7 @@ async function endTask(deps: Deps, job: Job, task: TaskState, from: 'queued' | '
 /**
  * Re-derives from the store what should have happened (DESIGN.md §2): pipelines left `pending` (a lost or
  * dead-lettered trigger message) get their trigger sent again (processing is idempotent), every active workflow is re-evaluated
- * (lost conductor events), queued tasks without compute are dispatched again (lost dispatch messages), running
+ * (lost conductor events), queued tasks whose compute is not found are dispatched again (lost dispatch messages), running
  * tasks whose agent stopped heart-beating beyond the lease are failed as `infrastructure_fail` (retried as a
  * new attempt while retries remain), tasks running beyond the maximum job runtime end `timedout`, and jobs
  * queued beyond the limit fail with a reason. Nothing stays `running` forever. Safe to run concurrently with
@@ -104,12 +105,14 @@ export async function reconcile(deps: Deps, options: Partial<ReaperOptions> = {}
 async function applyTaskDecision(deps: Deps, job: Job, task: TaskState, decision: TaskDecision, now: number, report: ReconcileReport): Promise<void> {
   if (decision.kind === 'leave') return;
   if (decision.kind === 'redispatch') {
+    // A unit that is found is starting slowly (an image pull, a pool at its maximum): not a lost dispatch.
+    if (await findTaskCompute(deps, job, task)) return;
     await deps.queue.send('dispatch', { workflowId: job.workflowId, jobId: job.id, taskIndex: task.index, attempt: task.attempt });
     report.tasksRedispatched++;
     return;
   }
   if (decision.kind === 'retry' || decision.kind === 'fail_infrastructure') report.tasksReaped++;
-  if (decision.stopCompute) await deps.compute.stop(decision.stopCompute, decision.stopReason).catch(() => undefined);
+  if (decision.stopCompute) await stopTaskCompute(deps, job, task, decision.stopReason);
   switch (decision.kind) {
     case 'expire':
       if (await endTask(deps, job, task, 'queued', 'failed', now)) {

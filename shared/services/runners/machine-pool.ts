@@ -1,6 +1,5 @@
 import type { Job } from '../../model/entities';
 import { findMachineResourceClass, machineRunnerClass } from '../../model/resource-classes';
-import type { RunnerQueueEntry } from '../../ports/runner-store';
 import type { ControlPlaneDeps } from '../deps';
 
 export type { LifecycleAction, MachinePool } from '../../ports/machine-pool';
@@ -13,24 +12,6 @@ export const isMachineRunnerClass = (resourceClass: string | undefined): boolean
 
 /** The compute id of a task claimed by the runner of an EC2 instance: `machine:<instance id>`. */
 export const machineInstanceComputeId = (instanceId: string): string => `${INSTANCE_PREFIX}${instanceId}`;
-
-/**
- * Records which instance claimed a machine task (its compute id becomes `machine:<instance id>`), so a Spot
- * interruption of that instance finds the task. Conditional on the task still being queued at that attempt.
- */
-export async function recordMachineInstance(
-  deps: Pick<ControlPlaneDeps, 'pipelines'>,
-  entry: Pick<RunnerQueueEntry, 'workflowId' | 'jobId' | 'taskIndex' | 'attempt'>,
-  instanceId: string,
-): Promise<void> {
-  await deps.pipelines.updateTask(
-    entry.workflowId,
-    entry.jobId,
-    entry.taskIndex,
-    { status: 'queued', attempt: entry.attempt },
-    { computeId: machineInstanceComputeId(instanceId) },
-  );
-}
 
 export interface IdleScaleInOptions {
   /** An instance's runner must have been polling this long without work before it is idle. @default 300 */

@@ -62,7 +62,10 @@ describe('heartbeats of a Fargate job rerun with SSH (ECS Exec sessions)', () =>
     let now = new Date('2026-12-01T12:00:00Z').getTime();
     const clock = { now: () => new Date(now) };
     const execSessions = new EcsExecSessions(new ECSClient({ region: 'eu-west-1' }), new SSMClient({ region: 'eu-west-1' }), { clock });
-    const deps = { pipelines: new DynamoPipelineStore(r.table), clock, execSessions } as unknown as ControlPlaneDeps;
+    // The dispatcher records no compute: the compute port finds each task's unit (ECS: ListTasks by startedBy).
+    const units = new Map<string, string>();
+    const compute = { find: async (t: { jobId: string; attempt: number }) => units.get(`${t.jobId}/${t.attempt}`) };
+    const deps = { pipelines: new DynamoPipelineStore(r.table), clock, execSessions, compute } as unknown as ControlPlaneDeps;
     ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK, containers: [{ name: 'primary', runtimeId: '0f1e2d3c-2531612879' }] }] });
     let open = true;
     ssm.on(DescribeSessionsCommand).callsFake(async () => ({ Sessions: open ? [{ SessionId: 'ada-0abc', Status: 'Connected' }] : [] }));
@@ -71,7 +74,9 @@ describe('heartbeats of a Fargate job rerun with SSH (ECS Exec sessions)', () =>
       const job = aJob(wf, overrides);
       await deps.pipelines.createWorkflow(wf, [job]);
       await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'running' });
-      await deps.pipelines.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'running', attempt: 0, computeId });
+      // A machine's claim records its instance; any other unit is only found.
+      const recorded = computeId.startsWith('machine:') ? { computeId } : (units.set(`${job.id}/0`, computeId), {});
+      await deps.pipelines.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'running', attempt: 0, ...recorded });
       return { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 };
     };
     const sshJob = await running({ sshRerun: true }, TASK);

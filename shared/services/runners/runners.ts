@@ -3,7 +3,7 @@ import type { User } from '../../model/entities';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../model/errors';
 import type { RunnerResourceClass } from '../../ports/runner-store';
 import type { ControlPlaneDeps } from '../deps';
-import { isMachineRunnerClass, recordMachineInstance } from './machine-pool';
+import { isMachineRunnerClass, machineInstanceComputeId } from './machine-pool';
 import { authorizeClass, classOwner, failRefusedTask, foreignClassRefusal, owningOrganization } from './runner-isolation';
 import { hashToken } from '../identity/tokens';
 import { authenticateMachineInstance, isMachineCredential } from './machine-instances';
@@ -174,8 +174,6 @@ export async function claimRunnerTask(
       await failRefusedTask(deps, job, entry.taskIndex, entry.attempt, refusal);
       continue;
     }
-    // A machine task is claimed once the dispatcher has recorded its compute, which the claim then replaces.
-    if (machineClass && !task.computeId) continue;
     // An instance claims one task, ever: its credential is spent by this claim (a job on it cannot claim another).
     const taskKey = `${entry.jobId}#${entry.taskIndex}#${entry.attempt}`;
     if (instance && !(await store.claimMachineInstance(instance.instanceId, taskKey, now))) {
@@ -186,15 +184,14 @@ export async function claimRunnerTask(
       continue;
     }
     // The claim is the runner's first sign of life: a runner that dies before starting the task stops
-    // heart-beating from here, and the reaper returns the task to the queue as a new attempt.
-    if (
-      !(await deps.pipelines.updateTask(entry.workflowId, entry.jobId, entry.taskIndex, { status: 'queued', attempt: entry.attempt }, { heartbeatAt: now }))
-    ) {
+    // heart-beating from here, and the reaper returns the task to the queue as a new attempt. An instance's claim
+    // also records the instance (`machine:<id>`) in the same write, so a Spot interruption finds its task.
+    const claimed = { heartbeatAt: now, ...(instance && { computeId: machineInstanceComputeId(instance.instanceId) }) };
+    if (!(await deps.pipelines.updateTask(entry.workflowId, entry.jobId, entry.taskIndex, { status: 'queued', attempt: entry.attempt }, claimed))) {
       await store.remove(entry);
       continue;
     }
     if (instance) {
-      await recordMachineInstance(deps, entry, instance.instanceId);
       // Scale-in protection while the job runs (cleared when it is over: sweepMachineInstances). Best effort: the
       // termination lifecycle hook requeues the job of an instance terminated anyway.
       await deps.machinePool?.protect(instance.instanceId, instance.groupName, true).catch(() => undefined);

@@ -1,5 +1,6 @@
 import type { Job } from '../../model/entities';
 import type { ControlPlaneDeps } from '../deps';
+import { findTaskCompute } from '../jobs/task-compute';
 
 /**
  * Whether someone has an ECS Exec shell open in a task of a job rerun with SSH (Fargate: `slipway ssh` execs into
@@ -7,11 +8,13 @@ import type { ControlPlaneDeps } from '../deps';
  * says so (`sshActive`) and the agent counts it as a session in its idle wait. Only asked for a running task of
  * an SSH rerun with an ECS task as its compute; a failed check is no activity (the heartbeat never fails for it).
  */
-export async function execSessionActive(deps: Pick<ControlPlaneDeps, 'execSessions'>, job: Job, taskIndex: number): Promise<boolean> {
-  const computeId = job.tasks[taskIndex]?.computeId;
-  if (!job.sshRerun || !deps.execSessions || !computeId?.includes(':ecs:')) return false;
+export async function execSessionActive(deps: Pick<ControlPlaneDeps, 'execSessions' | 'compute'>, job: Job, taskIndex: number): Promise<boolean> {
+  const task = job.tasks[taskIndex];
+  if (!job.sshRerun || !deps.execSessions || task?.status !== 'running') return false;
   try {
-    return await deps.execSessions.active(computeId);
+    // The dispatcher records no compute: the task's unit is found from (job, task, attempt) (ECS: by startedBy).
+    const computeId = await findTaskCompute(deps, job, task);
+    return !!computeId?.includes(':ecs:') && (await deps.execSessions.active(computeId));
   } catch {
     return false;
   }

@@ -132,6 +132,8 @@ export function machineSshListener(ssm: MachineSsm | undefined, computeId: strin
  * argv into the primary container of each task (ECS Exec: no inbound port, IAM decides who may exec); on an EC2
  * machine, `ssh` through Session Manager to the agent's SSH server (no inbound port either; IAM decides who may
  * open the tunnel, the registered keys who may log in); elsewhere the job's output carries the `ssh -p` command.
+ * Each running task's `computeId` names its unit: the caller fills it in from the compute port
+ * (`withRunningCompute`), as the store records only a machine instance's claim.
  */
 export function sshAccess(job: Job, machineSsm?: MachineSsm) {
   if (!job.sshRerun) throw new ValidationError(`Job ${job.name} (#${job.number}) was not rerun with SSH: rerun it with enable_ssh first.`);

@@ -66,7 +66,7 @@ describe('advanceWorkflow', () => {
     expect(recorded.find((m) => m[0] === 'JobDurationMs')![1]).toBeGreaterThanOrEqual(1000);
   });
 
-  it('numbers the jobs a fan-out queues at once from one block of the project counter', async () => {
+  it('queues the jobs of a fan-out at once, numbered from one block of the project counter, each dispatched once', async () => {
     const r = await createTestResources();
     const store = new DynamoPipelineStore(r.table);
     const projects = new DynamoProjectStore(r.table);
@@ -78,12 +78,19 @@ describe('advanceWorkflow', () => {
       }),
     });
     const workflow = aWorkflow();
-    const jobs = Array.from({ length: 6 }, (_, i) => aJob(workflow, { name: `fan-${i}` }));
+    // More jobs than the conductor queues at a time.
+    const jobs = Array.from({ length: 40 }, (_, i) => aJob(workflow, { name: `fan-${i}` }));
     await store.createWorkflow(workflow, jobs);
     await projects.nextNumber(workflow.projectSlug, 'job', 10); // earlier jobs of the project
     await advanceWorkflow(deps, { workflowId: workflow.id, event: { type: 'WorkflowCreated' } });
-    expect(counted).toEqual([6]);
-    const numbers = (await store.listJobs(workflow.id)).map((j) => j.number).sort((a, b) => a! - b!);
-    expect(numbers).toEqual([11, 12, 13, 14, 15, 16]);
+    expect(counted).toEqual([40]);
+    const queued = await store.listJobs(workflow.id);
+    expect(queued.map((j) => j.status)).toEqual(jobs.map(() => 'queued'));
+    expect(queued.map((j) => j.number).sort((a, b) => a! - b!)).toEqual(jobs.map((_, i) => 11 + i));
+    const dispatched: string[] = [];
+    for (let got; (got = await r.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: r.queueUrls.dispatch, MaxNumberOfMessages: 10 }))).Messages?.length;) {
+      dispatched.push(...got.Messages!.map((m) => (JSON.parse(m.Body!) as { jobId: string }).jobId));
+    }
+    expect(dispatched.sort()).toEqual(jobs.map((j) => j.id).sort());
   });
 });

@@ -4,6 +4,7 @@ import { reduceWorkflow, type WorkflowCommand } from '../../workflow/reducer';
 import { resolveContexts } from '../projects/contexts';
 import type { ControlPlaneDeps } from '../deps';
 import { announceJobFinished, recordJobStarted, type WorkflowMessage } from './workflow-events';
+import { stopTaskCompute } from '../jobs/task-compute';
 import { acquireSerialGroup, loadSerialGroups, releaseSerialGroup, waitForSerialGroup } from './serial-groups';
 
 /**
@@ -23,12 +24,53 @@ export async function advanceWorkflow(deps: ControlPlaneDeps, message: WorkflowM
     const byId = new Map(jobs.map((j) => [j.id, j]));
     const numbers = new JobNumbers(deps, workflow.projectSlug);
     await numbers.reserve(commands.filter((c) => c.type === 'QueueJob').length);
-    for (const cmd of commands) {
-      if (!(await apply(deps, workflow, byId, cmd, numbers))) conflicted = true;
+    for (const run of commandRuns(commands)) {
+      const applied =
+        run.length > 1 ? await queueJobs(deps, workflow.id, byId, run as Command<'QueueJob'>[], numbers) : [await apply(deps, workflow, byId, run[0], numbers)];
+      if (applied.includes(false)) conflicted = true;
     }
     if (!conflicted) return;
     event = { type: 'Reconcile' };
   }
+}
+
+/** How many jobs one conductor pass queues at once (a fan-out queues many; one at a time they outlast the pass). */
+const QUEUE_CONCURRENCY = 16;
+
+/**
+ * The commands in order, each consecutive run of `QueueJob`s together (they touch different jobs, so they may
+ * run at once); every other command alone.
+ */
+function commandRuns(commands: readonly WorkflowCommand[]): WorkflowCommand[][] {
+  const runs: WorkflowCommand[][] = [];
+  for (const cmd of commands) {
+    const last = runs[runs.length - 1];
+    if (cmd.type === 'QueueJob' && last?.[0].type === 'QueueJob') last.push(cmd);
+    else runs.push([cmd]);
+  }
+  return runs;
+}
+
+/**
+ * Queues a run of ready jobs, {@link QUEUE_CONCURRENCY} at a time. Their numbers are taken first, in the
+ * commands' order, so a fan-out is numbered as the config lists it. Resolves each job's outcome, in order.
+ */
+async function queueJobs(
+  deps: ControlPlaneDeps,
+  workflowId: string,
+  jobs: Map<string, Job>,
+  run: Command<'QueueJob'>[],
+  numbers: JobNumbers,
+): Promise<boolean[]> {
+  const now = deps.clock.now().toISOString();
+  const taken = run.map(() => numbers.take());
+  const applied: boolean[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < run.length; i = next++) applied[i] = await queueJob(deps, workflowId, jobs.get(run[i].jobId)!, now, () => taken[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(QUEUE_CONCURRENCY, run.length) }, worker));
+  return applied;
 }
 
 /** Why the job may not use its contexts (it then ends `unauthorized`), or `undefined`. */
@@ -82,7 +124,7 @@ async function apply(deps: ControlPlaneDeps, workflow: Workflow, jobs: Map<strin
       await releaseSerialGroup(deps, cmd.key, cmd.jobId);
       return true;
     case 'QueueJob':
-      return queueJob(deps, workflowId, jobs.get(cmd.jobId)!, now, numbers);
+      return queueJob(deps, workflowId, jobs.get(cmd.jobId)!, now, () => numbers.take());
     case 'RetryJob':
       return retryJob(deps, workflowId, jobs.get(cmd.jobId)!, cmd);
     case 'HoldJob':
@@ -119,7 +161,7 @@ async function acquireAndRun(
     return true;
   }
   // A `lock` job runs nothing: holding the group is its work.
-  return job.type === 'lock' ? passJob(deps, workflow.id, job.id, now) : queueJob(deps, workflow.id, job, now, numbers);
+  return job.type === 'lock' ? passJob(deps, workflow.id, job.id, now) : queueJob(deps, workflow.id, job, now, () => numbers.take());
 }
 
 /** Requeues the failed tasks of a job (automatic rerun) with their next attempt and dispatches them. */
@@ -165,7 +207,7 @@ async function cancelJob(deps: ControlPlaneDeps, workflowId: string, job: Job, c
   const canceled = await deps.pipelines.updateJob(workflowId, cmd.jobId, cmd.from, { status: 'canceled', canceledBy: cmd.by, stoppedAt: now });
   if (!canceled) return false;
   // Running agents learn of the cancel from their next heartbeat reply; compute is stopped as a backstop.
-  for (const t of job.tasks) if (t.computeId && t.status === 'running') await deps.compute.stop(t.computeId, 'canceled').catch(() => undefined);
+  for (const t of job.tasks) if (t.status === 'running') await stopTaskCompute(deps, job, t, 'canceled');
   return true;
 }
 
@@ -188,14 +230,14 @@ async function passJob(deps: ControlPlaneDeps, workflowId: string, jobId: string
 }
 
 /** Queues a ready job (blocked → queued) with its number and dispatches its tasks; `false` when another writer moved it first. */
-async function queueJob(deps: ControlPlaneDeps, workflowId: string, job: Job, now: string, numbers: JobNumbers): Promise<boolean> {
+async function queueJob(deps: ControlPlaneDeps, workflowId: string, job: Job, now: string, takeNumber: () => Promise<number>): Promise<boolean> {
   const denied = await contextDenial(deps, job);
   if (denied) {
     // Not queued: the job ends `unauthorized`; returning false makes the reducer run again on fresh state.
     await deps.pipelines.updateJob(workflowId, job.id, 'blocked', { status: 'unauthorized', message: denied, stoppedAt: now });
     return false;
   }
-  const number = await numbers.take();
+  const number = await takeNumber();
   let queued = await deps.pipelines.updateJob(workflowId, job.id, 'blocked', {
     status: 'queued',
     number,
