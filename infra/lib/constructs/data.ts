@@ -1,10 +1,11 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { INDEX_PROJECTION, TABLE_INDEXES, indexKeys } from '../../../shared/model/table-schema';
 import { BUCKET_PREFIXES, DEFAULT_RETENTION_DAYS, type BucketPrefix } from '../props';
 
 /**
@@ -84,11 +85,13 @@ export class Data extends Construct {
       encryptionKey: this.key,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const n of [1, 2]) {
+    // Keys only: an update that leaves an item's index keys alone then costs no index write.
+    for (const n of TABLE_INDEXES) {
       table.addGlobalSecondaryIndex({
-        indexName: `gsi${n}`,
-        partitionKey: { name: `gsi${n}pk`, type: AttributeType.STRING },
-        sortKey: { name: `gsi${n}sk`, type: AttributeType.STRING },
+        indexName: n,
+        partitionKey: { name: indexKeys(n).partition, type: AttributeType.STRING },
+        sortKey: { name: indexKeys(n).sort, type: AttributeType.STRING },
+        projectionType: ProjectionType[INDEX_PROJECTION],
       });
     }
     return table;
