@@ -6,7 +6,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnersh
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { INDEX_PROJECTION, TABLE_INDEXES, indexKeys } from '../../../shared/model/table-schema';
-import { BUCKET_PREFIXES, DEFAULT_RETENTION_DAYS, type BucketPrefix } from '../props';
+import { BUCKET_PREFIXES, DEFAULT_RETENTION_DAYS, type BucketPrefix, type TableIndexProjection } from '../props';
 
 /**
  * A secret the functions read by ARN: a Secrets Manager secret, or an SSM SecureString parameter (encrypted with
@@ -29,6 +29,8 @@ export interface DataProps {
   readonly retentionDays?: Partial<Record<BucketPrefix, number>>;
   /** @default 'secrets-manager' */
   readonly secretStore?: SecretStore;
+  /** What the table's indexes project. @default 'keys-only' */
+  readonly indexProjection?: TableIndexProjection;
   readonly githubAppSecretName: string;
   /** Origins allowed to download with presigned URLs from a browser (the UI). */
   readonly corsOrigins: string[];
@@ -57,7 +59,7 @@ export class Data extends Construct {
     });
     // CloudWatch alarms publish to the encrypted alarm topic.
     this.key.grantEncryptDecrypt(new ServicePrincipal('cloudwatch.amazonaws.com'));
-    this.table = this.createTable();
+    this.table = this.createTable(props.indexProjection ?? 'keys-only');
     this.logsBucket = this.createLogsBucket();
     this.bucket = this.createBucket(props);
 
@@ -73,7 +75,7 @@ export class Data extends Construct {
   }
 
   /** Table (not TableV2): TableV2 cannot render a customer managed key in an environment-agnostic stack. */
-  private createTable(): Table {
+  private createTable(projection: TableIndexProjection): Table {
     const table = new Table(this, 'Table', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
@@ -85,13 +87,14 @@ export class Data extends Construct {
       encryptionKey: this.key,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // Keys only: an update that leaves an item's index keys alone then costs no index write.
+    // Keys only: an update that leaves an item's index keys alone then costs no index write. The store reads
+    // the full items by key whatever the projection, so `all` (older deployments) works the same.
     for (const n of TABLE_INDEXES) {
       table.addGlobalSecondaryIndex({
         indexName: n,
         partitionKey: { name: indexKeys(n).partition, type: AttributeType.STRING },
         sortKey: { name: indexKeys(n).sort, type: AttributeType.STRING },
-        projectionType: ProjectionType[INDEX_PROJECTION],
+        projectionType: projection === 'all' ? ProjectionType.ALL : ProjectionType[INDEX_PROJECTION],
       });
     }
     return table;
