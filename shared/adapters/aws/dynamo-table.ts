@@ -232,7 +232,10 @@ export class DynamoTable {
         if (pending.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
       }
     }
-    return keys.flatMap((k) => found.get(id(k as unknown as Item)) ?? []);
+    return keys.flatMap((k): Item[] => {
+      const item = found.get(id(k as unknown as Item));
+      return item ? [item] : [];
+    });
   }
 
   /** Every item of a query, following pagination. */
