@@ -2,6 +2,7 @@ import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, ty
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueName } from '../shared/ports/message-queue';
+import { INDEX_PROJECTION, TABLE_INDEXES, indexKeys, type TableIndex } from '../shared/model/table-schema';
 
 /** Creates the table exactly as the CDK stack defines it (pk/sk, gsi1, gsi2). Idempotent. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
@@ -11,24 +12,24 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   } catch (e) {
     if (!(e instanceof ResourceNotFoundException)) throw e;
   }
-  const gsi = (n: string) => ({
+  const gsi = (n: TableIndex) => ({
     IndexName: n,
     KeySchema: [
-      { AttributeName: `${n}pk`, KeyType: 'HASH' as const },
-      { AttributeName: `${n}sk`, KeyType: 'RANGE' as const },
+      { AttributeName: indexKeys(n).partition, KeyType: 'HASH' as const },
+      { AttributeName: indexKeys(n).sort, KeyType: 'RANGE' as const },
     ],
-    Projection: { ProjectionType: 'ALL' as const },
+    Projection: { ProjectionType: INDEX_PROJECTION },
   });
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
+      AttributeDefinitions: ['pk', 'sk', ...TABLE_INDEXES.flatMap((n) => Object.values(indexKeys(n)))].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [gsi('gsi1'), gsi('gsi2')],
+      GlobalSecondaryIndexes: TABLE_INDEXES.map(gsi),
     }),
   );
 }

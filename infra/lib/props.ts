@@ -165,4 +165,13 @@ export interface SlipwayProps {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** CloudWatch Logs retention of function, task and access logs. @default Duration.days(30) */
   readonly logRetention?: Duration;
+  /**
+   * What the table's two indexes project: `keys-only` (each write that leaves an item's index keys alone costs
+   * no index write), or `all`, what deployments created before keys-only have and CloudFormation cannot change
+   * in place (docs/deploy.md, Upgrade). @default 'keys-only'
+   */
+  readonly tableIndexProjection?: TableIndexProjection;
 }
+
+/** The projection of the table's indexes (see `SlipwayProps.tableIndexProjection`). */
+export type TableIndexProjection = 'keys-only' | 'all';

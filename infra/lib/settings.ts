@@ -49,6 +49,7 @@ export const SETTING_KEYS = [
   'oidcRoleProject',
   'logLevel',
   'logRetentionDays',
+  'tableIndexProjection',
 ] as const;
 
 export type Settings = Partial<Record<(typeof SETTING_KEYS)[number], unknown>>;

@@ -33,6 +33,9 @@ export function propsFromContext(node: Node): SlipwayProps {
   if (roleProject && !(organizationId && projectId)) throw new Error(`oidcRoleProject must be <organization id>/<project id>, not "${roleProject}".`);
   const profile = str('profile');
   if (profile !== undefined && profile !== 'standard' && profile !== 'minimal') throw new Error(`profile must be "standard" or "minimal", not "${profile}".`);
+  const projection = str('tableIndexProjection');
+  if (projection !== undefined && projection !== 'keys-only' && projection !== 'all')
+    throw new Error(`tableIndexProjection must be "keys-only" or "all" (a deployment created before keys-only indexes keeps "all"), not "${projection}".`);
   return {
     profile,
     existingVpc: vpcId
@@ -67,6 +70,7 @@ export function propsFromContext(node: Node): SlipwayProps {
     oidcProvider: bool('oidcProvider'),
     oidcRoleProject: roleProject ? { organizationId, projectId } : undefined,
     logLevel: str('logLevel') as SlipwayProps['logLevel'],
+    tableIndexProjection: projection,
     logRetention: num('logRetentionDays') === undefined ? undefined : Duration.days(num('logRetentionDays')!),
   };
 }

@@ -53,6 +53,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
             { AttributeName: 'gsi1pk', KeyType: 'HASH' },
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         }),
         Match.objectLike({
           IndexName: 'gsi2',
@@ -60,6 +61,7 @@ describe('Slipway (default: public API, new VPC, default classes)', () => {
             { AttributeName: 'gsi2pk', KeyType: 'HASH' },
             { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
           ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         }),
       ],
     });

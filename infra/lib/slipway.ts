@@ -47,6 +47,7 @@ export class Slipway extends Construct {
     this.data = new Data(this, 'Data', {
       secretStore: minimal ? 'ssm' : 'secrets-manager',
       retentionDays: props.retentionDays,
+      indexProjection: props.tableIndexProjection,
       githubAppSecretName: props.githubAppSecretName ?? 'slipway/github-app',
       corsOrigins: props.domainName ? [`https://${props.domainName}`] : ['https://*.cloudfront.net'],
     });

@@ -1,11 +1,12 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { BUCKET_PREFIXES, DEFAULT_RETENTION_DAYS, type BucketPrefix } from '../props';
+import { INDEX_PROJECTION, TABLE_INDEXES, indexKeys } from '../../../shared/model/table-schema';
+import { BUCKET_PREFIXES, DEFAULT_RETENTION_DAYS, type BucketPrefix, type TableIndexProjection } from '../props';
 
 /**
  * A secret the functions read by ARN: a Secrets Manager secret, or an SSM SecureString parameter (encrypted with
@@ -28,6 +29,8 @@ export interface DataProps {
   readonly retentionDays?: Partial<Record<BucketPrefix, number>>;
   /** @default 'secrets-manager' */
   readonly secretStore?: SecretStore;
+  /** What the table's indexes project. @default 'keys-only' */
+  readonly indexProjection?: TableIndexProjection;
   readonly githubAppSecretName: string;
   /** Origins allowed to download with presigned URLs from a browser (the UI). */
   readonly corsOrigins: string[];
@@ -56,7 +59,7 @@ export class Data extends Construct {
     });
     // CloudWatch alarms publish to the encrypted alarm topic.
     this.key.grantEncryptDecrypt(new ServicePrincipal('cloudwatch.amazonaws.com'));
-    this.table = this.createTable();
+    this.table = this.createTable(props.indexProjection ?? 'keys-only');
     this.logsBucket = this.createLogsBucket();
     this.bucket = this.createBucket(props);
 
@@ -72,7 +75,7 @@ export class Data extends Construct {
   }
 
   /** Table (not TableV2): TableV2 cannot render a customer managed key in an environment-agnostic stack. */
-  private createTable(): Table {
+  private createTable(projection: TableIndexProjection): Table {
     const table = new Table(this, 'Table', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
@@ -84,11 +87,14 @@ export class Data extends Construct {
       encryptionKey: this.key,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const n of [1, 2]) {
+    // Keys only: an update that leaves an item's index keys alone then costs no index write. The store reads
+    // the full items by key whatever the projection, so `all` (older deployments) works the same.
+    for (const n of TABLE_INDEXES) {
       table.addGlobalSecondaryIndex({
-        indexName: `gsi${n}`,
-        partitionKey: { name: `gsi${n}pk`, type: AttributeType.STRING },
-        sortKey: { name: `gsi${n}sk`, type: AttributeType.STRING },
+        indexName: n,
+        partitionKey: { name: indexKeys(n).partition, type: AttributeType.STRING },
+        sortKey: { name: indexKeys(n).sort, type: AttributeType.STRING },
+        projectionType: projection === 'all' ? ProjectionType.ALL : ProjectionType[INDEX_PROJECTION],
       });
     }
     return table;

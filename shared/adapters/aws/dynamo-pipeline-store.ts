@@ -1,11 +1,11 @@
 import type { Job, Pipeline, TaskState, Workflow } from '../../model/entities';
 import { isTerminalWorkflow, type JobStatus, type PipelineState, type WorkflowStatus } from '../../model/statuses';
 import type { Page, PipelineStore, SerialGroupEntry, SerialGroupLock } from '../../ports/pipeline-store';
-import { decodePageToken, DynamoTable, encodePageToken, pad, toEntity, type Item } from './dynamo-table';
+import { jobKey, jobPartitions, legacyJobKey } from './dynamo-job-keys';
+import { decodePageToken, DynamoTable, encodePageToken, pad, toEntity, type Item, type Key } from './dynamo-table';
 
 const pipelineKey = (id: string) => ({ pk: `PIPELINE#${id}`, sk: 'META' });
 const workflowKey = (id: string) => ({ pk: `WORKFLOW#${id}`, sk: 'META' });
-const jobKey = (workflowId: string, jobId: string) => ({ pk: `WORKFLOW#${workflowId}`, sk: `JOB#${jobId}` });
 const serialGroupKey = (key: string) => ({ pk: `SERIALGROUP#${key}`, sk: 'LOCK' });
 /** The gsi2 partition of pipelines still `pending` (their trigger message not processed yet). */
 const PENDING_PIPELINES = 'ACTIVE#PIPELINE';
@@ -17,8 +17,8 @@ const JOB_WRITE_CONCURRENCY = 16;
  * - pipeline: `PIPELINE#id`; gsi1 `PROJECT#slug#PIPELINES` / number (list newest first, by number);
  *   gsi2 `ACTIVE#PIPELINE` / created while `pending` (a sparse index: the reconciler finds lost triggers)
  * - workflow: `WORKFLOW#id`; gsi1 `PIPELINE#id#WORKFLOWS`; gsi2 `ACTIVE#WORKFLOW` while not terminal
- * - job: `WORKFLOW#wf` / `JOB#id` (all jobs of a workflow in one query); gsi1 `JOB#id` (by id);
- *   gsi2 `PROJECT#slug#JOBS` / number once numbered
+ * - job: `WORKFLOW#wf[#shard]` / `JOB#id` (a workflow's jobs spread over `JOB_SHARDS` partitions by job id,
+ *   read by one query each); gsi1 `JOB#id` (by id); gsi2 `PROJECT#slug#JOBS` / number once numbered
  */
 export class DynamoPipelineStore implements PipelineStore {
   constructor(private readonly table: DynamoTable) {}
@@ -152,22 +152,38 @@ export class DynamoPipelineStore implements PipelineStore {
   }
 
   async getJob(workflowId: string, jobId: string): Promise<Job | undefined> {
-    return toEntity<Job>(await this.table.get(jobKey(workflowId, jobId)));
+    const legacy = legacyJobKey(workflowId, jobId);
+    const item = (await this.table.get(jobKey(workflowId, jobId))) ?? (legacy && (await this.table.get(legacy)));
+    return toEntity<Job>(item);
   }
 
+  /** The workflow's jobs from all its shards, ordered by id as one partition would list them. */
   async listJobs(workflowId: string): Promise<Job[]> {
-    const items = await this.table.queryAll({ partition: `WORKFLOW#${workflowId}`, prefix: 'JOB#', consistent: true });
+    const shards = await Promise.all(jobPartitions(workflowId).map((partition) => this.table.queryAll({ partition, prefix: 'JOB#', consistent: true })));
+    const items = shards.flat().sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0));
     return items.map((i) => toEntity<Job>(i)!);
   }
 
   async getJobByNumber(projectSlug: string, number: number): Promise<Job | undefined> {
-    const { items } = await this.table.query({ index: 'gsi2', partition: `PROJECT#${projectSlug}#JOBS`, equals: pad(number) });
-    return items[0] ? this.getJob(String(items[0].workflowId), String(items[0].id)) : undefined;
+    const { items } = await this.table.query({ index: 'gsi2', partition: `PROJECT#${projectSlug}#JOBS`, equals: pad(number), consistent: true });
+    return toEntity<Job>(items[0]);
   }
 
   async getJobById(jobId: string): Promise<Job | undefined> {
-    const { items } = await this.table.query({ index: 'gsi1', partition: `JOB#${jobId}` });
-    return items[0] ? this.getJob(String(items[0].workflowId), jobId) : undefined;
+    const { items } = await this.table.query({ index: 'gsi1', partition: `JOB#${jobId}`, consistent: true });
+    return toEntity<Job>(items[0]);
+  }
+
+  /**
+   * A conditional update of a job at its key; when the condition fails because no job is there, at the key jobs
+   * of a workflow created by an earlier version live under (see `legacyJobKey`).
+   */
+  private async updateJobItem(workflowId: string, jobId: string, update: (key: Key) => Promise<Item | undefined>): Promise<Item | undefined> {
+    const key = jobKey(workflowId, jobId);
+    const item = await update(key);
+    const legacy = legacyJobKey(workflowId, jobId);
+    if (item || !legacy || (await this.table.get(key))) return item;
+    return update(legacy);
   }
 
   async updateJob(workflowId: string, jobId: string, expected: JobStatus, patch: Partial<Job>): Promise<Job | undefined> {
@@ -177,10 +193,12 @@ export class DynamoPipelineStore implements PipelineStore {
       const slug = set.projectSlug ?? (await this.getJob(workflowId, jobId))?.projectSlug;
       Object.assign(extra, { gsi2pk: `PROJECT#${slug}#JOBS`, gsi2sk: pad(set.number) });
     }
-    const item = await this.table.update(
-      jobKey(workflowId, jobId),
-      { set: { ...set, ...extra }, add: { version: 1 } },
-      { expression: '#st = :expected', names: { '#st': 'status' }, values: { ':expected': expected } },
+    const item = await this.updateJobItem(workflowId, jobId, (key) =>
+      this.table.update(
+        key,
+        { set: { ...set, ...extra }, add: { version: 1 } },
+        { expression: '#st = :expected', names: { '#st': 'status' }, values: { ':expected': expected } },
+      ),
     );
     return toEntity<Job>(item);
   }
@@ -213,27 +231,30 @@ export class DynamoPipelineStore implements PipelineStore {
     }
     const paths: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(patch)) paths[`tasks[${taskIndex}].${k}`] = v;
-    const item = await this.table.update(jobKey(workflowId, jobId), { set: job?.patch, paths, add: { version: 1 } }, { expression, names, values });
+    const item = await this.updateJobItem(workflowId, jobId, (key) =>
+      this.table.update(key, { set: job?.patch, paths, add: { version: 1 } }, { expression, names, values }),
+    );
     return toEntity<Job>(item);
   }
 
   async markJobWatched(workflowId: string, jobId: string, at: string, staleBefore: string): Promise<boolean> {
-    const item = await this.table.update(
-      jobKey(workflowId, jobId),
-      { set: { watchedAt: at } },
-      {
-        expression: '#st IN (:queued, :running) AND (attribute_not_exists(#w) OR #w < :stale)',
-        names: { '#st': 'status', '#w': 'watchedAt' },
-        values: { ':queued': 'queued', ':running': 'running', ':stale': staleBefore },
-      },
+    const item = await this.updateJobItem(workflowId, jobId, (key) =>
+      this.table.update(
+        key,
+        { set: { watchedAt: at } },
+        {
+          expression: '#st IN (:queued, :running) AND (attribute_not_exists(#w) OR #w < :stale)',
+          names: { '#st': 'status', '#w': 'watchedAt' },
+          values: { ':queued': 'queued', ':running': 'running', ':stale': staleBefore },
+        },
+      ),
     );
     return Boolean(item);
   }
 
   async listActiveWorkflows(): Promise<Workflow[]> {
-    const items = await this.table.queryAll({ index: 'gsi2', partition: 'ACTIVE#WORKFLOW' });
-    const all = await Promise.all(items.map((i) => this.getWorkflow(String(i.id))));
-    return all.filter((w): w is Workflow => Boolean(w) && !isTerminalWorkflow(w!.status));
+    const items = await this.table.queryAll({ index: 'gsi2', partition: 'ACTIVE#WORKFLOW', consistent: true });
+    return items.map((i) => toEntity<Workflow>(i)!).filter((w) => !isTerminalWorkflow(w.status));
   }
 
   async getSerialGroup(key: string): Promise<SerialGroupLock> {

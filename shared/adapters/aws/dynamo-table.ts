@@ -1,5 +1,15 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TableIndex } from '../../model/table-schema';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 
 export type Item = Record<string, unknown>;
 export interface Key {
@@ -8,7 +18,8 @@ export interface Key {
 }
 
 export interface QueryOptions {
-  index?: 'gsi1' | 'gsi2';
+  /** A global secondary index (keys only: the items are then read from the table by key). */
+  index?: TableIndex;
   /** Partition key value (of the table or the index). */
   partition: string;
   /** Sort key prefix. */
@@ -200,7 +211,31 @@ export class DynamoTable {
         ConsistentRead: options.index ? undefined : options.consistent,
       }),
     );
-    return { items: res.Items ?? [], lastKey: res.LastEvaluatedKey };
+    const items = res.Items ?? [];
+    return { items: options.index ? await this.getMany(items as unknown as Key[], options.consistent) : items, lastKey: res.LastEvaluatedKey };
+  }
+
+  /**
+   * The items with these keys, in the keys' order; keys whose item no longer exists are left out (an index can
+   * list an item for a moment after its deletion). Chunks of 100, retrying unprocessed keys.
+   */
+  async getMany(keys: readonly Key[], consistent = false): Promise<Item[]> {
+    const found = new Map<string, Item>();
+    const id = (k: Item) => JSON.stringify([k.pk, k.sk]);
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Key[] = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const res = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: consistent } } }));
+        for (const item of res.Responses?.[this.tableName] ?? []) found.set(id(item), item);
+        pending = (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+        if (pending.length && attempt > 8) throw new Error(`DynamoDB left ${pending.length} keys unprocessed after retries`);
+        if (pending.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+    }
+    return keys.flatMap((k): Item[] => {
+      const item = found.get(id(k as unknown as Item));
+      return item ? [item] : [];
+    });
   }
 
   /** Every item of a query, following pagination. */
