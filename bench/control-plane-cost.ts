@@ -132,7 +132,7 @@ function measuredNote(snap: RequestSnapshot, n: number, fnSizes: ReturnType<type
   return (
     `Lambda (arm64, measured wall time inside each handler per invocation, billed per started ms, memory from the synthesized template), per job: ${lambda}. ` +
     `DynamoDB by item size as the table reports it: ${round(snap.dynamoWriteUnits / n, 1)} write units per job for ${round(writes / n, 1)} writes (${round(snap.dynamoIndexWriteUnits / n, 1)} of them index updates), ${round(snap.dynamoReadUnits / n, 1)} read units. ` +
-    `SQS empty receives per job, measured from the local pollers (empty of all receives, by queue): ${receives}; priced as measured, an upper bound for AWS (the local pollers wait 5 s per receive, Lambda's 20 s). ` +
+    `SQS empty receives per job, measured from the local pollers (empty of all receives, by queue): ${receives}; priced as measured (the local pollers long-poll 20 s as Lambda's do, with 1–2 loops per queue where Lambda starts 5: idle pollers' empty receives are in the idle cost). ` +
     `Idle, the ${mappings} event source mappings poll ${idlePerHour.toLocaleString('en-US')} empty receives an hour (5 pollers per queue, 20 s long polls), priced in the idle cost figures.`
   );
 }

@@ -124,7 +124,8 @@ export class SqsPoller {
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
             MaxNumberOfMessages: this.options.batchSize ?? 10,
-            WaitTimeSeconds: 5,
+            // Lambda's event source mappings long-poll for 20 s; so do these (stop() aborts a poll in progress).
+            WaitTimeSeconds: 20,
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
