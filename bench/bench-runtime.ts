@@ -95,10 +95,17 @@ export class BenchRuntime {
   }
 
   async api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.runtime.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'Circle-Token': this.runtime.adminToken },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    const send = () =>
+      fetch(`${this.runtime.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'Circle-Token': this.runtime.adminToken },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // A kept-alive connection the server closed while idle (after a long figure) fails before the request is
+    // read: sent again on a new connection, once.
+    const res = await send().catch((e: Error & { cause?: { code?: string } }) => {
+      if (['UND_ERR_SOCKET', 'ECONNRESET'].includes(e.cause?.code ?? '')) return send();
+      throw e;
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
