@@ -11,12 +11,7 @@ import { readEnv } from './env';
 async function awsCompute() {
   const r = await createTestResources();
   const ecs = new FakeEcs();
-  const base = ecs.register({
-    family: 'slipway-medium',
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    containerDefinitions: [{ name: 'agent', image: 'agent:latest', essential: true }],
-  });
+  const base = ecs.registerAgentBase();
   const autoscaling = new FakeAutoScaling();
   autoscaling.groups.set('slipway-machine-medium', { min: 0, max: 10, desired: 0 });
   const env = readEnv({

@@ -23,13 +23,7 @@ async function setup() {
   const r = await createTestResources();
   const ecs = new FakeEcs();
   const secrets = new FakeSecretsManager();
-  const base = ecs.register({
-    family: 'Slipway-job-medium',
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    executionRoleArn: 'arn:aws:iam::111122223333:role/exec',
-    containerDefinitions: [{ name: 'agent', image: 'agent:latest', essential: true }],
-  });
+  const base = ecs.registerAgentBase('Slipway-job-medium', { executionRoleArn: 'arn:aws:iam::111122223333:role/exec' });
   const env = readEnv({ ...resourceEnvironment(r), PUBLIC_URL: 'https://ci.example.com', REGISTRY_CREDENTIALS_PREFIX: PREFIX });
   const dir = mkdtempSync(join(tmpdir(), 'slipway-registry-auth-'));
   const cipher = new LocalKeyCipher(randomBytes(32));

@@ -26,12 +26,7 @@ import { readEnv } from './env';
 async function setup() {
   const r = await createTestResources();
   const ecs = new FakeEcs();
-  const base = ecs.register({
-    family: 'slipway-medium',
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    containerDefinitions: [{ name: 'agent', image: 'agent:latest', essential: true }],
-  });
+  const base = ecs.registerAgentBase();
   const env = readEnv({
     ...resourceEnvironment(r),
     PUBLIC_URL: 'https://ci.example.com',

@@ -33,6 +33,20 @@ export class FakeEcs {
     return arn;
   }
 
+  /**
+   * Registers the base task definition of a resource class as the CDK app does (Fargate, awsvpc, the agent
+   * container alone; the dispatcher derives each job's definition from it), with `extra` on top; resolves its ARN.
+   */
+  registerAgentBase(family = 'slipway-medium', extra: TaskDefinition = {}): string {
+    return this.register({
+      family,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      containerDefinitions: [{ name: 'agent', image: 'agent:latest', essential: true }],
+      ...extra,
+    });
+  }
+
   running(): number {
     return this.tasks.filter((t) => t.lastStatus === 'RUNNING').length;
   }

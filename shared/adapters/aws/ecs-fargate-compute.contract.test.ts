@@ -4,10 +4,7 @@ import { EcsFargateCompute } from './ecs-fargate-compute';
 
 defineJobComputeContract('EcsFargateCompute (ECS at the request level)', async () => {
   const ecs = new FakeEcs();
-  const base = ecs.register({
-    family: 'slipway-medium',
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
+  const base = ecs.registerAgentBase('slipway-medium', {
     cpu: '2048',
     memory: '4096',
     volumes: [{ name: 'slipway' }],
