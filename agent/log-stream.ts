@@ -30,14 +30,13 @@ function charBoundary(buf: Buffer, at: number): number {
 }
 
 /**
- * When a step's output is uploaded. Chunks cost an S3 PUT each, so output is batched: while nobody watches the
- * job, a step's output goes up every 15–30 s (a short step's at its end, in one PUT); while someone watches
- * (the control plane's replies say `live`), the first output within about a second and then every 2 s.
+ * When a step's output is uploaded. Chunks cost an S3 PUT each, so output is batched, while a viewer tailing
+ * a step still sees its first output within about a second.
  */
 export interface LogPolicy {
   /** Upload as soon as this many bytes are pending (default 4 MiB). */
   maxChunkBytes: number;
-  /** The step's first upload: this long after its first output (default 15 s; 1 s while watched). */
+  /** The step's first upload: this long after its first output (default 1 s). */
   firstFlushMs: number;
   /** Later uploads: this long after the previous one (default 15 s)... */
   flushIntervalMs: number;
@@ -54,7 +53,7 @@ export interface LogPolicy {
 
 export const DEFAULT_LOG_POLICY: LogPolicy = {
   maxChunkBytes: 4 * 1024 * 1024,
-  firstFlushMs: 15_000,
+  firstFlushMs: 1000,
   flushIntervalMs: 15_000,
   minChunkBytes: 64 * 1024,
   maxIntervalMs: 30_000,
@@ -64,14 +63,10 @@ export const DEFAULT_LOG_POLICY: LogPolicy = {
 /** While someone watches the job (the control plane's replies say `live`): output goes up within about 2 s. */
 export const LIVE_FLUSH_MS = 2000;
 
-/** While watched, a step's first output goes up this long after it is printed. */
-export const LIVE_FIRST_FLUSH_MS = 1000;
-
-/** `policy` while watched: the first output within `LIVE_FIRST_FLUSH_MS`, then every `LIVE_FLUSH_MS` at most, however little is pending. */
+/** `policy` while watched: every `LIVE_FLUSH_MS` at most, however little is pending. */
 function livePolicy(policy: LogPolicy): LogPolicy {
   return {
     ...policy,
-    firstFlushMs: Math.min(policy.firstFlushMs, LIVE_FIRST_FLUSH_MS),
     flushIntervalMs: Math.min(policy.flushIntervalMs, LIVE_FLUSH_MS),
     maxIntervalMs: Math.min(policy.maxIntervalMs, LIVE_FLUSH_MS),
     minChunkBytes: 0,
@@ -97,8 +92,6 @@ export class StepLogStream {
   private queued = 0;
   private timer: unknown;
   private lastFlushAt: number | undefined;
-  /** When the step's first output arrived (what the first upload's waits count from). */
-  private firstWriteAt: number | undefined;
   private failed: unknown;
   private readonly base: LogPolicy;
   private readonly live: LogPolicy;
@@ -148,7 +141,6 @@ export class StepLogStream {
 
   write(data: Buffer | string): void {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    this.firstWriteAt ??= this.timers.now();
     this.pending.push(buf);
     this.pendingBytes += buf.length;
     if (this.pendingBytes >= this.policy.maxChunkBytes) this.flush(false);
@@ -163,7 +155,7 @@ export class StepLogStream {
   private arm(ms: number): void {
     this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
-      const since = this.timers.now() - (this.lastFlushAt ?? this.firstWriteAt ?? this.timers.now());
+      const since = this.lastFlushAt === undefined ? Infinity : this.timers.now() - this.lastFlushAt;
       // Little output since the last chunk: wait longer rather than pay a PUT for a few lines.
       if (this.pendingBytes < this.policy.minChunkBytes && since < this.policy.maxIntervalMs) this.arm(this.policy.maxIntervalMs - since);
       else this.flush(false);

@@ -119,8 +119,7 @@ async function runJob(
       executorFactory: make ?? ((scripts) => new HostExecutor(scripts)),
       circleciCommand: HOST_COMMAND,
       reportDelayMs: 20,
-      // Output goes up 10 ms after it is printed, however little (the test reads it from the uploads).
-      log: { firstFlushMs: 10, minChunkBytes: 0 },
+      log: { firstFlushMs: 10 },
     });
     return { status, reported: await plane.done, logs: plane.logs };
   } finally {
