@@ -81,7 +81,11 @@ describe('-c profile=minimal', () => {
       ssm('api')
         .map(([a]) => a)
         .sort(),
-    ).toEqual(['ssm:GetParameter', 'ssm:GetParameter', 'ssm:PutParameter']);
+    ).toEqual(['ssm:DescribeSessions', 'ssm:GetParameter', 'ssm:GetParameter', 'ssm:PutParameter']);
+    // ECS Exec sessions of SSH reruns (no resource-level permissions); every parameter grant names its parameter.
+    expect(ssm('api').find(([a]) => a === 'ssm:DescribeSessions')?.[1]).toBe('"*"');
+    for (const [a, resource] of ssm('api').filter(([a]) => a !== 'ssm:DescribeSessions'))
+      expect([a, resource]).toEqual([a, expect.stringContaining('parameter/slipway/')]);
     expect(ssm('webhooks')).toEqual([['ssm:GetParameter', expect.stringContaining('github-app')]]);
   });
 
