@@ -57,7 +57,8 @@ describe('rerun with SSH on AWS without inbound ports', () => {
 
   it("tells the api function the document's name (for the command it shows), with no new AWS permission for any function", () => {
     expect(fnByService(t, 'api')[1].Properties.Environment.Variables.MACHINE_SSH_DOCUMENT).toEqual({ Ref: documentId });
-    // Systems Manager for functions is only the machines' runner credentials, where FUNCTION_GRANTS says so.
+    // Systems Manager for functions is only the machines' runner credentials and the listing of ECS Exec sessions
+    // (SSH reruns on Fargate), where FUNCTION_GRANTS says so: SSH into machines adds nothing.
     const credentialActions = ['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:DeleteParameter'];
     for (const fn of FUNCTION_NAMES)
       expect([
@@ -65,7 +66,13 @@ describe('rerun with SSH on AWS without inbound ports', () => {
         statements(t, fn)
           .flatMap(actionsOf)
           .filter((a) => /^ssm(messages)?:/.test(a)),
-      ]).toEqual([fn, FUNCTION_GRANTS[fn].compute.includes('machine-credentials') ? credentialActions : []]);
+      ]).toEqual([
+        fn,
+        [
+          ...(FUNCTION_GRANTS[fn].compute.includes('machine-credentials') ? credentialActions : []),
+          ...(FUNCTION_GRANTS[fn].compute.includes('watch-exec-sessions') ? ['ssm:DescribeSessions'] : []),
+        ],
+      ]);
   });
 
   it("gives people a policy to attach: sessions to Slipway's machines with Slipway's document only, their own sessions, ECS Exec into primary containers", () => {
