@@ -2,7 +2,11 @@ import type { Job, Pipeline, TaskState, Workflow } from '../../model/entities';
 import { isTerminalWorkflow, type JobStatus, type PipelineState, type WorkflowStatus } from '../../model/statuses';
 import type { Page, PipelineStore, SerialGroupEntry, SerialGroupLock } from '../../ports/pipeline-store';
 import { jobKey, jobPartitions, legacyJobKey } from './dynamo-job-keys';
+import { packFields, packJob, PIPELINE_PACKED, TASK_PACKED, unpackFields, unpackJob } from './dynamo-packed';
 import { decodePageToken, DynamoTable, encodePageToken, pad, toEntity, type Item, type Key } from './dynamo-table';
+
+const toPipeline = (item: Item | undefined) => toEntity<Pipeline>(item && unpackFields(item, PIPELINE_PACKED));
+const toJob = (item: Item | undefined) => toEntity<Job>(unpackJob(item));
 
 const pipelineKey = (id: string) => ({ pk: `PIPELINE#${id}`, sk: 'META' });
 const workflowKey = (id: string) => ({ pk: `WORKFLOW#${id}`, sk: 'META' });
@@ -24,14 +28,17 @@ export class DynamoPipelineStore implements PipelineStore {
   constructor(private readonly table: DynamoTable) {}
 
   private pipelineItem(p: Pipeline): Item {
-    return {
-      ...pipelineKey(p.id),
-      gsi1pk: `PROJECT#${p.projectSlug}#PIPELINES`,
-      gsi1sk: pad(p.number),
-      ...(p.state === 'pending' ? { gsi2pk: PENDING_PIPELINES, gsi2sk: `${p.createdAt}#${p.id}` } : {}),
-      entity: 'pipeline',
-      ...p,
-    };
+    return packFields(
+      {
+        ...pipelineKey(p.id),
+        gsi1pk: `PROJECT#${p.projectSlug}#PIPELINES`,
+        gsi1sk: pad(p.number),
+        ...(p.state === 'pending' ? { gsi2pk: PENDING_PIPELINES, gsi2sk: `${p.createdAt}#${p.id}` } : {}),
+        entity: 'pipeline',
+        ...p,
+      },
+      PIPELINE_PACKED,
+    );
   }
 
   createPipeline(pipeline: Pipeline): Promise<boolean> {
@@ -39,7 +46,7 @@ export class DynamoPipelineStore implements PipelineStore {
   }
 
   async getPipeline(id: string): Promise<Pipeline | undefined> {
-    return toEntity<Pipeline>(await this.table.get(pipelineKey(id)));
+    return toPipeline(await this.table.get(pipelineKey(id)));
   }
 
   async getPipelineByNumber(projectSlug: string, number: number): Promise<Pipeline | undefined> {
@@ -61,7 +68,7 @@ export class DynamoPipelineStore implements PipelineStore {
         startKey,
       });
       for (const it of page.items) {
-        const p = toEntity<Pipeline>(it)!;
+        const p = toPipeline(it)!;
         if (!options.branch || p.vcs.branch === options.branch) items.push(p);
       }
       startKey = page.lastKey;
@@ -76,14 +83,14 @@ export class DynamoPipelineStore implements PipelineStore {
     const extra = set.state && set.state !== 'pending' ? { gsi2pk: undefined, gsi2sk: undefined } : {};
     const item = await this.table.update(
       pipelineKey(id),
-      { set: { ...set, ...extra } },
+      { set: packFields({ ...set, ...extra }, PIPELINE_PACKED) },
       {
         expression: '#st = :expected',
         names: { '#st': 'state' },
         values: { ':expected': expected },
       },
     );
-    return toEntity<Pipeline>(item);
+    return toPipeline(item);
   }
 
   async listPendingPipelines(): Promise<Pipeline[]> {
@@ -105,14 +112,14 @@ export class DynamoPipelineStore implements PipelineStore {
   }
 
   private jobItem(j: Job): Item {
-    return {
+    return packJob({
       ...jobKey(j.workflowId, j.id),
       gsi1pk: `JOB#${j.id}`,
       gsi1sk: 'JOB',
       ...(j.number !== undefined ? { gsi2pk: `PROJECT#${j.projectSlug}#JOBS`, gsi2sk: pad(j.number) } : {}),
       entity: 'job',
       ...j,
-    };
+    });
   }
 
   async createWorkflow(workflow: Workflow, jobs: Job[]): Promise<boolean> {
@@ -154,24 +161,24 @@ export class DynamoPipelineStore implements PipelineStore {
   async getJob(workflowId: string, jobId: string): Promise<Job | undefined> {
     const legacy = legacyJobKey(workflowId, jobId);
     const item = (await this.table.get(jobKey(workflowId, jobId))) ?? (legacy && (await this.table.get(legacy)));
-    return toEntity<Job>(item);
+    return toJob(item);
   }
 
   /** The workflow's jobs from all its shards, ordered by id as one partition would list them. */
   async listJobs(workflowId: string): Promise<Job[]> {
     const shards = await Promise.all(jobPartitions(workflowId).map((partition) => this.table.queryAll({ partition, prefix: 'JOB#', consistent: true })));
     const items = shards.flat().sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0));
-    return items.map((i) => toEntity<Job>(i)!);
+    return items.map((i) => toJob(i)!);
   }
 
   async getJobByNumber(projectSlug: string, number: number): Promise<Job | undefined> {
     const { items } = await this.table.query({ index: 'gsi2', partition: `PROJECT#${projectSlug}#JOBS`, equals: pad(number), consistent: true });
-    return toEntity<Job>(items[0]);
+    return toJob(items[0]);
   }
 
   async getJobById(jobId: string): Promise<Job | undefined> {
     const { items } = await this.table.query({ index: 'gsi1', partition: `JOB#${jobId}`, consistent: true });
-    return toEntity<Job>(items[0]);
+    return toJob(items[0]);
   }
 
   /**
@@ -196,11 +203,11 @@ export class DynamoPipelineStore implements PipelineStore {
     const item = await this.updateJobItem(workflowId, jobId, (key) =>
       this.table.update(
         key,
-        { set: { ...set, ...extra }, add: { version: 1 } },
+        { set: packJob({ ...set, ...extra }), add: { version: 1 } },
         { expression: '#st = :expected', names: { '#st': 'status' }, values: { ':expected': expected } },
       ),
     );
-    return toEntity<Job>(item);
+    return toJob(item);
   }
 
   async updateTask(
@@ -230,11 +237,11 @@ export class DynamoPipelineStore implements PipelineStore {
       values[':one'] = 1;
     }
     const paths: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(patch)) paths[`tasks[${taskIndex}].${k}`] = v;
+    for (const [k, v] of Object.entries(packFields(patch, TASK_PACKED))) paths[`tasks[${taskIndex}].${k}`] = v;
     const item = await this.updateJobItem(workflowId, jobId, (key) =>
       this.table.update(key, { set: job?.patch, paths, add: { version: 1 } }, { expression, names, values }),
     );
-    return toEntity<Job>(item);
+    return toJob(item);
   }
 
   async markJobWatched(workflowId: string, jobId: string, at: string, staleBefore: string): Promise<boolean> {

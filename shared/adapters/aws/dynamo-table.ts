@@ -43,9 +43,22 @@ export function toEntity<T>(item: Item | undefined): T | undefined {
   return out as T;
 }
 
-/** Removes `undefined` values deeply (DynamoDB rejects them). */
+/**
+ * A value as JSON would carry it (`undefined` and functions dropped, or `null` in arrays; dates as strings),
+ * binary values (`Uint8Array`, stored as DynamoDB binary) kept as they are. DynamoDB rejects `undefined`.
+ */
 export function clean<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  return cleanValue(value) as T;
+}
+
+function cleanValue(v: unknown): unknown {
+  if (v instanceof Uint8Array) return v;
+  if (v === null || typeof v !== 'object') return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.parse(JSON.stringify(v));
+  if (Array.isArray(v)) return v.map((x) => (x === undefined || typeof x === 'function' ? null : cleanValue(x)));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined && typeof x !== 'function' && typeof x !== 'symbol') out[k] = cleanValue(x);
+  return out;
 }
 
 /**
