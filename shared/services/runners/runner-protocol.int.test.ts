@@ -51,6 +51,47 @@ describe('watching a job (live log tailing)', () => {
   });
 });
 
+describe('bare heartbeats', () => {
+  it('write only when the stored beat is a third of the lease old, still say cancel, and refuse a superseded attempt', async () => {
+    const r = await createTestResources();
+    let now = new Date('2026-12-01T12:00:00Z').getTime();
+    const deps = { pipelines: new DynamoPipelineStore(r.table), clock: { now: () => new Date(now) }, leaseSeconds: 60 } as unknown as ControlPlaneDeps;
+    const wf = aWorkflow();
+    const job = aJob(wf);
+    await deps.pipelines.createWorkflow(wf, [job]);
+    await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'running' });
+    await deps.pipelines.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'running', attempt: 0 });
+    const claims = { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 };
+    const read = async () => (await deps.pipelines.getJob(wf.id, job.id))!;
+
+    // No beat stored yet: the first one writes.
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
+    const written = await read();
+    expect(written.tasks[0].heartbeatAt).toBe(new Date(now).toISOString());
+    // 13.5 s later (the agent's cadence at a 60 s lease) nothing is written; at 20 s it is.
+    now += 13_500;
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
+    expect((await read()).version).toBe(written.version);
+    now += 6_500;
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
+    expect((await read()).tasks[0].heartbeatAt).toBe(new Date(now).toISOString());
+    expect((await read()).version).toBe(written.version + 1);
+    // Step progress is always written, fresh beat or not.
+    now += 1_000;
+    const steps = [{ index: 0, name: 'Checkout code', type: 'checkout', status: 'running' as const, startedAt: new Date(now).toISOString() }];
+    await heartbeat(deps, claims, steps as never);
+    expect((await read()).tasks[0].steps[0]).toMatchObject({ name: 'Checkout code' });
+    // A cancel reaches a beat that writes nothing.
+    await deps.pipelines.updateJob(wf.id, job.id, 'running', { status: 'canceled' });
+    const canceled = await read();
+    now += 1_000;
+    expect(await heartbeat(deps, claims)).toEqual({ cancel: true });
+    expect((await read()).version).toBe(canceled.version);
+    // A superseded attempt's beat is refused (409), fresh or not.
+    await expect(heartbeat(deps, { ...claims, attempt: 1 })).rejects.toMatchObject({ name: 'ConflictError' });
+  });
+});
+
 describe('heartbeats of a Fargate job rerun with SSH (ECS Exec sessions)', () => {
   const TASK = 'arn:aws:ecs:eu-west-1:111122223333:task/slipway-jobs/0f1e2d3c4b5a69788796a5b4c3d2e1f0';
   const ecs = mockClient(ECSClient);
