@@ -10,13 +10,19 @@ import { FakeClock } from '../test/support/fake-clock';
  */
 function fakeControlPlane(clock: FakeClock, watchedUntil: number) {
   const counts = { steps: 0, heartbeat: 0, logUrls: 0, urlsWithReports: 0, puts: 0 };
+  /** When each step's output was first visible: its first preview in a report, or its first chunk. */
+  const previews: Array<{ at: number; step: number; bytes: number }> = [];
   const puts: Array<{ at: number; step: number; bytes: number }> = [];
   const reportsAt: number[] = [];
   const reply = () => (reportsAt.push(clock.now()), clock.now() < watchedUntil ? { cancel: false, live: true } : { cancel: false });
   const urls = (r: LogUrlRequest) => Array.from({ length: r.count }, (_, i) => `s3://logs/${r.step}/${r.from + i}`);
   const api: ReportApi = {
-    steps: async (_steps: StepReport[], logUrls?: LogUrlRequest) => {
+    steps: async (steps: StepReport[], logUrls?: LogUrlRequest) => {
       counts.steps++;
+      for (const r of steps) {
+        if (r.status === 'running' && r.output !== undefined && !previews.some((p) => p.step === r.index))
+          previews.push({ at: clock.now(), step: r.index, bytes: Buffer.byteLength(r.output) });
+      }
       if (logUrls) counts.urlsWithReports++;
       return { ...reply(), ...(logUrls ? { logUrls: urls(logUrls) } : {}) };
     },
@@ -28,7 +34,7 @@ function fakeControlPlane(clock: FakeClock, watchedUntil: number) {
     puts.push({ at: clock.now(), step: Number(url.split('/')[3]), bytes: body.length });
     return 200;
   };
-  return { api, put, counts, puts, reportsAt };
+  return { api, put, counts, puts, reportsAt, previews };
 }
 
 /**
@@ -58,6 +64,12 @@ async function runReferenceJob(watchedUntil = 0) {
     const report: StepReport = { index, name: s.name, type: 'run', status: 'running', startedAt: new Date(clock.now()).toISOString() };
     reporter.update(report);
     const log = new StepLogStream(index, sink, new SecretMasker(['hunter22']), {}, clock);
+    // As runTask wires it: the first output, while nobody watches, goes as a preview with the URL request.
+    log.onPreview = (text) => {
+      reporter.update({ ...report, output: text });
+      sink.prefetch(index, 0).catch(() => undefined);
+      return true;
+    };
     log.setLive(watching.live);
     watching.log = log;
     const ticks = s.seconds * 10;
@@ -69,7 +81,14 @@ async function runReferenceJob(watchedUntil = 0) {
       await clock.advance(100);
     }
     await log.close();
-    reporter.update({ ...report, status: 'success', stoppedAt: new Date(clock.now()).toISOString(), outputBytes: log.bytes });
+    reporter.update({
+      ...report,
+      status: 'success',
+      stoppedAt: new Date(clock.now()).toISOString(),
+      outputBytes: log.bytes,
+      ...(log.inline !== undefined && { output: log.inline }),
+    });
+    if (log.inline !== undefined) written -= Buffer.byteLength(log.inline);
   }
   await clock.advance(2000);
   reporter.stop();
@@ -77,17 +96,20 @@ async function runReferenceJob(watchedUntil = 0) {
 }
 
 describe('log upload batching', () => {
-  it('uploads the reference 60 s job in a handful of chunks, shows each step within a second, and fetches URLs with step reports', async () => {
+  it('uploads the reference 60 s job in a chunk per step, shows each step within a second, and fetches URLs with step reports', async () => {
     const job = await runReferenceJob();
     expect(job.seconds).toBeGreaterThanOrEqual(60);
-    // One chunk after a step's first second (live tail), one at its end: 8 S3 PUTs for the job.
-    expect(job.counts.puts).toBe(8);
+    // Each step's first second of output goes as a preview in a report (a viewer sees it at once); the
+    // checkout's whole output (2 KB) in its final report; each run step's in one chunk at its end: 3 S3 PUTs.
+    expect(job.counts.puts).toBe(3);
+    expect(job.puts.map((p) => p.step)).toEqual([1, 2, 3]);
     expect(job.puts.reduce((n, p) => n + p.bytes, 0)).toBe(job.written);
     for (const [step, at] of job.firstOutputAt.entries()) {
-      const first = job.puts.find((p) => p.step === step)!;
-      expect(first.at - at).toBeLessThanOrEqual(1000);
+      const preview = job.previews.find((p) => p.step === step)!;
+      expect(preview.at - at).toBeLessThanOrEqual(1000);
+      expect(preview.bytes).toBeGreaterThan(0);
     }
-    // Log URLs came with step reports: no request of their own.
+    // Log URLs came with step reports (the preview's): no request of their own.
     expect(job.counts.logUrls).toBe(0);
     expect(job.counts.urlsWithReports).toBe(4);
     // Step reports (which double as heartbeats) and bare heartbeats together: a few per step.
@@ -104,9 +126,11 @@ describe('log upload batching', () => {
     expect(watched.length).toBeGreaterThanOrEqual(14);
     const reports = job.reportsAt.filter((at) => at <= watchedUntil);
     for (let i = 1; i < reports.length; i++) expect(reports[i] - reports[i - 1]).toBeLessThanOrEqual(2500);
-    // The viewer left: the next reply says so, and the last step (40-60 s) costs its two chunks again.
+    // The viewer left: the next reply says so, and the last step (40-60 s) costs one chunk again (its first
+    // second went as a preview).
     const after = job.puts.filter((p) => p.at > watchedUntil + 2500);
-    expect(after.filter((p) => p.step === 3).map((p) => p.at)).toEqual([41_000, 60_000]);
+    expect(after.filter((p) => p.step === 3).map((p) => p.at)).toEqual([60_000]);
+    expect(job.previews.find((p) => p.step === 3)?.at).toBe(41_000);
     expect(job.reportsAt.filter((at) => at > watchedUntil + 2500).length).toBeLessThanOrEqual(5);
   });
 

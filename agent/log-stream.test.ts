@@ -1,4 +1,5 @@
-import { StepLogStream } from './log-stream';
+import { PresignedLogSink, StepLogStream, URL_MAX_AGE_MS } from './log-stream';
+import { FakeClock } from '../test/support/fake-clock';
 import { SecretMasker } from './mask';
 
 function stream(secrets: string[], maxChunkBytes = 8) {
@@ -124,5 +125,94 @@ describe('StepLogStream', () => {
       await off.log.close();
       expect([off.log.inline, off.uploads]).toEqual([undefined, [{ seq: 0, body: 'hello\n' }]]);
     });
+  });
+});
+
+describe('StepLogStream: the first output as a preview while nobody watches', () => {
+  function previewStream(secrets: string[], accept = true) {
+    const clock = new FakeClock();
+    const chunks: Array<{ at: number; text: string }> = [];
+    const previews: Array<{ at: number; text: string }> = [];
+    const log = new StepLogStream(
+      0,
+      { upload: async (_s, _q, body) => void chunks.push({ at: clock.now(), text: body.toString('utf8') }) },
+      new SecretMasker(secrets),
+      {},
+      clock,
+    );
+    log.onPreview = (text) => (previews.push({ at: clock.now(), text }), accept);
+    return { log, clock, chunks, previews };
+  }
+
+  it('offers the masked output of the first second once, uploads nothing then, and uploads it later with the rest', async () => {
+    const s = previewStream(['hunter22']);
+    s.log.write('token=hunter22\nbuilding');
+    await s.clock.advance(1000);
+    expect(s.previews).toEqual([{ at: 1000, text: 'token=********\nbuilding' }]);
+    expect(s.chunks).toEqual([]);
+    // More than 4 KB by the end: one chunk with everything, the preview's part masked once.
+    s.log.write(' done\n' + 'x'.repeat(5000));
+    await s.clock.advance(20_000);
+    await s.log.close();
+    expect(s.previews).toHaveLength(1);
+    expect(s.chunks.map((c) => c.text)).toEqual(['token=********\nbuilding done\n' + 'x'.repeat(5000)]);
+    expect(s.log.inline).toBeUndefined();
+    expect(s.log.bytes).toBe(Buffer.byteLength(s.chunks[0].text));
+  });
+
+  it('keeps a small step whole for its final report after a preview', async () => {
+    const s = previewStream([]);
+    s.log.write('hello ');
+    await s.clock.advance(1500);
+    s.log.write('world\n');
+    await s.log.close();
+    expect(s.previews.map((p) => p.text)).toEqual(['hello ']);
+    expect(s.chunks).toEqual([]);
+    expect(s.log.inline).toBe('hello world\n');
+  });
+
+  it('uploads the first chunk when the preview is refused, too large, or someone watches', async () => {
+    const refused = previewStream([], false);
+    refused.log.write('a');
+    await refused.clock.advance(1000);
+    expect(refused.chunks.map((c) => c.text)).toEqual(['a']);
+
+    const large = previewStream([]);
+    large.log.write('y'.repeat(5000));
+    await large.clock.advance(1000);
+    expect(large.previews).toEqual([]);
+    expect(large.chunks.map((c) => c.text.length)).toEqual([5000]);
+
+    const watched = previewStream([]);
+    watched.log.setLive(true);
+    watched.log.write('b');
+    await watched.clock.advance(1000);
+    expect(watched.previews).toEqual([]);
+    expect(watched.chunks.map((c) => c.text)).toEqual(['b']);
+  });
+});
+
+describe('PresignedLogSink', () => {
+  it('fetches URLs in batches and fetches again rather than use one fetched 8 minutes ago or more', async () => {
+    let now = 0;
+    const fetched: Array<{ from: number; at: number }> = [];
+    const used: string[] = [];
+    const sink = new PresignedLogSink(
+      async (step, from, count) => (fetched.push({ from, at: now }), Array.from({ length: count }, (_, i) => `https://s3/${step}/${from + i}@${now}`)),
+      async (url) => (used.push(url), 200),
+      16,
+      () => now,
+    );
+    await sink.prefetch(2, 0);
+    await sink.upload(2, 0, Buffer.from('a'));
+    now += 7 * 60_000;
+    await sink.upload(2, 1, Buffer.from('b'));
+    now += URL_MAX_AGE_MS;
+    await sink.upload(2, 2, Buffer.from('c'));
+    expect(fetched).toEqual([
+      { from: 0, at: 0 },
+      { from: 2, at: 15 * 60_000 },
+    ]);
+    expect(used).toEqual(['https://s3/2/0@0', 'https://s3/2/1@0', `https://s3/2/2@${15 * 60_000}`]);
   });
 });

@@ -36,7 +36,10 @@ function charBoundary(buf: Buffer, at: number): number {
 export interface LogPolicy {
   /** Upload as soon as this many bytes are pending (default 4 MiB). */
   maxChunkBytes: number;
-  /** The step's first upload: this long after its first output (default 1 s). */
+  /**
+   * The step's first upload: this long after its first output (default 1 s). While nobody watches, output that
+   * small enough to travel in a report goes as the step's preview instead (see `StepLogStream.onPreview`).
+   */
   firstFlushMs: number;
   /** Later uploads: this long after the previous one (default 15 s)... */
   flushIntervalMs: number;
@@ -100,6 +103,14 @@ export class StepLogStream {
   bytes = 0;
   /** After `close`: the whole (masked) output when it was kept for the step report rather than uploaded. */
   inline: string | undefined;
+  /**
+   * Called at most once, when the first upload is due while nobody watches and the (masked) output so far is
+   * at most `inlineMaxBytes`: the step's output so far, for its running report, instead of an upload. Returns
+   * `false` to have it uploaded after all. The output stays pending and goes up later as usual (in the next
+   * chunk, or `inline`), so a viewer who opens the job meanwhile sees it without an S3 PUT per step.
+   */
+  onPreview?: (text: string) => boolean;
+  private previewed = false;
 
   constructor(
     private readonly step: number,
@@ -185,6 +196,18 @@ export class StepLogStream {
     this.lastFlushAt = this.timers.now();
     const body = isUtf8(head) ? head : Buffer.from(head.toString('utf8'), 'utf8');
     if (body !== head) outputBuffers.give(all);
+    if (!final && this.seq === 0 && !this.previewed && this.policy === this.base && body.length <= this.policy.inlineMaxBytes && this.onPreview) {
+      this.previewed = true;
+      const text = body.toString('utf8');
+      if (this.onPreview(text)) {
+        // Kept for the next chunk (masked already: masking it again changes nothing), ahead of the held-back tail.
+        const copy = Buffer.from(text, 'utf8');
+        outputBuffers.give(body);
+        this.pending.unshift(copy);
+        this.pendingBytes += copy.length;
+        return;
+      }
+    }
     this.bytes += body.length;
     if (final && this.seq === 0 && body.length <= this.policy.inlineMaxBytes) {
       this.inline = body.toString('utf8');
@@ -212,6 +235,12 @@ export class StepLogStream {
   }
 }
 
+/**
+ * A presigned log URL is used only this soon after it was fetched: the control plane's expire after 10 minutes
+ * (`PRESIGNED_URL_TTL_SECONDS`), and a step may print nothing for longer than that between two chunks.
+ */
+export const URL_MAX_AGE_MS = 8 * 60_000;
+
 /** PUTs one chunk to a presigned URL (S3); resolves the HTTP status. */
 export type ChunkPut = (url: string, body: Buffer) => Promise<number>;
 
@@ -233,20 +262,31 @@ const httpPut: ChunkPut = (url, body) =>
  * fetches them together with its step reports), retrying transient S3 errors.
  */
 export class PresignedLogSink implements LogSink {
-  private readonly urls = new Map<string, string>();
+  private readonly urls = new Map<string, { url: string; at: number }>();
   constructor(
     private readonly fetchUrls: (step: number, from: number, count: number) => Promise<string[]>,
     private readonly put: ChunkPut = httpPut,
     private readonly batch = 16,
+    private readonly now: () => number = Date.now,
   ) {}
 
+  /** A URL fetched for chunk `seq` of `step` that has not expired yet (fetched within `URL_MAX_AGE_MS`). */
+  private fresh(step: number, seq: number): string | undefined {
+    const got = this.urls.get(`${step}:${seq}`);
+    return got && this.now() - got.at < URL_MAX_AGE_MS ? got.url : undefined;
+  }
+
+  /** Fetches the URLs of chunks `seq`.. of `step` (one batch) unless a fresh one for `seq` is at hand. */
+  async prefetch(step: number, seq: number): Promise<void> {
+    if (this.fresh(step, seq)) return;
+    const at = this.now();
+    const urls = await this.fetchUrls(step, seq, this.batch);
+    urls.forEach((url, i) => this.urls.set(`${step}:${seq + i}`, { url, at }));
+  }
+
   async upload(step: number, seq: number, body: Buffer): Promise<void> {
-    let url = this.urls.get(`${step}:${seq}`);
-    if (!url) {
-      const urls = await this.fetchUrls(step, seq, this.batch);
-      urls.forEach((u, i) => this.urls.set(`${step}:${seq + i}`, u));
-      url = urls[0];
-    }
+    await this.prefetch(step, seq);
+    const url = this.fresh(step, seq) ?? this.urls.get(`${step}:${seq}`)!.url;
     this.urls.delete(`${step}:${seq}`);
     for (let attempt = 0; ; attempt++) {
       let status: number;

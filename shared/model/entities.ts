@@ -145,7 +145,10 @@ export interface StepAction {
   outputBytes?: number;
   /** Why the step did not succeed, as its agent named it. */
   failureReason?: StepFailureReason;
-  /** The whole output, when the agent sent it with the step's final report instead of uploading it (small steps). */
+  /**
+   * The whole output, when the agent sent it with the step's final report instead of uploading it (small steps);
+   * while the step runs, its output so far when none of it is uploaded yet (a preview for viewers).
+   */
   output?: string;
   /** `restore_cache`: the key of the cache this action restored (replays fetch the same cache). */
   restoredCache?: string;
