@@ -99,7 +99,14 @@ export async function costFigures(rt: BenchRuntime, sizes: ControlPlaneSizes): P
       baselineLabel: 'agent with per-second log PUTs',
       target: '-',
       pass: null,
-      note: `Per job: ${counts} (S3 PutObject = objects written, by prefix: ${objects}; ${round(presignedPuts / n, 1)} PUT URLs presigned); API Gateway ${round(snap.httpApiRequests / n, 1)}; Lambda invocations ${round(snap.lambdaInvocations / n, 1)} (local pollers hand one SQS batch per invocation). ${n} reference jobs of ${sizes.referenceSeconds} s (checkout, 10 MB cache restore, 3 run steps printing ~200 KB, one artifact, one JUnit file) run concurrently by the real host agent; pipeline trigger/compile/workflow overhead included.`,
+      note: `Per job: ${counts} (S3 PutObject = objects written, by prefix: ${objects}; ${round(presignedPuts / n, 1)} PUT URLs presigned); API Gateway ${round(snap.httpApiRequests / n, 1)} (${Object.entries(
+        snap.httpApiRoutes,
+      )
+        .sort((a, b) => b[1] - a[1])
+        .map(([r, c]) => `${r} ${round(c / n, 1)}`)
+        .join(
+          ', ',
+        )}); Lambda invocations ${round(snap.lambdaInvocations / n, 1)} (local pollers hand one SQS batch per invocation). ${n} reference jobs of ${sizes.referenceSeconds} s (checkout, 10 MB cache restore, 3 run steps printing ~200 KB, one artifact, one JUnit file) run concurrently by the real host agent; pipeline trigger/compile/workflow overhead included.`,
     }),
     figure({
       group: 'control-plane cost',

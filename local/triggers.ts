@@ -35,7 +35,7 @@ export function httpRequestHandler(api: ReturnType<typeof createApiHandler>, web
       const isApi = path.startsWith('/api/') || path.startsWith('/runner/') || path.startsWith('/.well-known/') || path === '/healthz';
       if (!isApi && !path.startsWith('/webhooks/')) return serveStatic(req, res);
       const event = await toApiGatewayEvent(req);
-      counter?.recordHttpRequest();
+      counter?.recordHttpRequest(req.method, path);
       const fn = isApi ? 'api' : 'webhooks';
       writeResult(res, (await timed(counter, fn, () => runAsFunction(fn, () => (isApi ? api : webhooks)(event, ctx)))) as never);
     } catch (e) {

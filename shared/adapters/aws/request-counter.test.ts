@@ -112,6 +112,7 @@ describe('RequestCounter', () => {
       dynamoIndexWriteUnits: 1_000_000,
       writesByPartitionKey: {},
       httpApiRequests: 1_000_000,
+      httpApiRoutes: {},
       lambdaInvocations: 1_500_000,
       invocations: { api: { count: 1_000_000, ms: 99_500_000, billedMs: 100_000_000 }, notifications: { count: 500_000, ms: 1, billedMs: 500_000 } },
     };

@@ -27,6 +27,8 @@ export interface RequestSnapshot {
   readonly writesByPartitionKey: Readonly<Record<string, Readonly<KeyWrites>>>;
   /** HTTP API requests recorded with {@link RequestCounter.recordHttpRequest}. */
   readonly httpApiRequests: number;
+  /** The same by route (`POST /runner/v1/task/steps`; ids and project slugs as `:id`), where one was given. */
+  readonly httpApiRoutes: Readonly<Record<string, number>>;
   /** Lambda invocations recorded with {@link RequestCounter.recordInvocation}, all functions. */
   readonly lambdaInvocations: number;
   /** Per function: invocations, their summed wall time and billed time (each rounded up to the millisecond). */
@@ -65,6 +67,15 @@ function byteLength(body: unknown, declared?: number): number {
   return typeof declared === 'number' ? declared : 0;
 }
 
+/** A request path as a route: project slugs (`gh/org/repo`), ids and numbers as `:id`. */
+export function routeOf(path: string): string {
+  return path
+    .replace(/\/project\/[^/]+\/[^/]+\/[^/]+/, '/project/:slug')
+    .split('/')
+    .map((seg) => (/^[0-9]+$|^[0-9a-f-]{20,}$/i.test(seg) ? ':id' : seg))
+    .join('/');
+}
+
 function chunks(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / SQS_CHUNK));
 }
@@ -88,6 +99,7 @@ export class RequestCounter {
   private s3PutBytes = 0;
   private s3GetBytes = 0;
   private httpApiRequests = 0;
+  private httpApiRoutes = new Map<string, number>();
   private lambdaInvocations = 0;
   private receives = new Map<string, QueueReceives>();
   private dynamo: DynamoUnits = { readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
@@ -121,8 +133,12 @@ export class RequestCounter {
   }
 
   /** Records one request through API Gateway (the local runtime calls this per HTTP request). */
-  recordHttpRequest(): void {
+  recordHttpRequest(method?: string, path?: string): void {
     this.httpApiRequests += 1;
+    if (method && path) {
+      const route = `${method} ${routeOf(path)}`;
+      this.httpApiRoutes.set(route, (this.httpApiRoutes.get(route) ?? 0) + 1);
+    }
   }
 
   /** Records one invocation of function `fn` (`api`, `dispatcher`, ...) that ran for `ms` of wall time. */
@@ -162,6 +178,7 @@ export class RequestCounter {
       dynamoIndexWriteUnits: this.dynamo.indexWriteUnits,
       writesByPartitionKey: copy(this.keyWrites),
       httpApiRequests: this.httpApiRequests,
+      httpApiRoutes: Object.fromEntries(this.httpApiRoutes),
       lambdaInvocations: this.lambdaInvocations,
       invocations: copy(this.invocations),
     };
@@ -171,6 +188,7 @@ export class RequestCounter {
     this.requests = new Map();
     this.sqsStandardChunks = this.sqsEmptyReceives = this.sqsFifoChunks = this.s3PutBytes = this.s3GetBytes = this.httpApiRequests = this.lambdaInvocations = 0;
     this.receives = new Map();
+    this.httpApiRoutes = new Map();
     this.dynamo = { readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
     this.keyWrites = new Map();
     this.invocations = new Map();
