@@ -41,6 +41,20 @@ const boundaries = [
   ),
 ];
 
+// SDK packages the Lambda functions seldom call: loaded on first use (shared/adapters/aws/lazy-sdk.ts), never
+// imported for their values where a Lambda bundle would load them with the handler.
+const LAZY_SDK = [
+  '@aws-sdk/client-auto-scaling',
+  '@aws-sdk/client-ecr',
+  '@aws-sdk/client-ecs',
+  '@aws-sdk/client-kms',
+  '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-sesv2',
+  '@aws-sdk/client-ssm',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/lib-storage',
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', '.slipway/**', 'web/dist/**', 'coverage/**', 'test-output/**'] },
   ...tseslint.configs.recommended,
@@ -73,6 +87,22 @@ export default tseslint.config(
     files: ['shared/**/*.ts'],
     ignores: ['**/*.test.ts', '**/*.contract.ts'],
     rules: { 'import-x/no-cycle': 'error' },
+  },
+  {
+    files: ['functions/**/*.ts', 'shared/adapters/aws/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.contract.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: LAZY_SDK.map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: 'Lambda bundles load this package on first use: take its classes from `sdk` in shared/adapters/aws/lazy-sdk.ts (`import type` for types).',
+          })),
+        },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

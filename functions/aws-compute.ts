@@ -1,7 +1,8 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { withProcessHooks } from '../shared/adapters/aws/clients';
+import { sdk, type ClientSource } from '../shared/adapters/aws/lazy-sdk';
 import { AsgMachineCompute } from '../shared/adapters/aws/asg-machine-compute';
 import { EcsFargateCompute } from '../shared/adapters/aws/ecs-fargate-compute';
 import { SsmMachineCredentials } from '../shared/adapters/aws/ssm-machine-credentials';
@@ -43,10 +44,11 @@ export interface AwsCompute extends JobCompute {
   readonly machinePool: MachinePool;
 }
 
+/** The clients to use instead of the Lambda's own (tests); by default each is built on its adapter's first call. */
 export interface AwsComputeClients {
-  ecs?: ECSClient;
-  autoscaling?: AutoScalingClient;
-  ssm?: SSMClient;
+  ecs?: ClientSource<ECSClient>;
+  autoscaling?: ClientSource<AutoScalingClient>;
+  ssm?: ClientSource<SSMClient>;
   clock?: Clock;
 }
 
@@ -57,7 +59,7 @@ export interface AwsComputeClients {
  * queue, Fargate tasks are stopped.
  */
 export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStore, runners: () => RunnerStore, clients: AwsComputeClients = {}): AwsCompute {
-  const fargate = new EcsFargateCompute(clients.ecs ?? traced(withProcessHooks(new ECSClient({}))), {
+  const fargate = new EcsFargateCompute(clients.ecs ?? (() => traced(withProcessHooks(new (sdk.ecs().ECSClient)({})))), {
     cluster: env.ECS_CLUSTER_ARN ?? '',
     subnets: list(env.ECS_SUBNETS),
     securityGroups: list(env.ECS_SECURITY_GROUPS),
@@ -68,14 +70,14 @@ export function createAwsCompute(env: FunctionEnv, pipelines: () => PipelineStor
     dockerHubMirror: env.ECS_DOCKER_HUB_MIRROR,
   });
   const groups = map(env.MACHINE_ASGS, 'MACHINE_ASGS');
-  const machines = new AsgMachineCompute(clients.autoscaling ?? traced(withProcessHooks(new AutoScalingClient({}))), {
+  const machines = new AsgMachineCompute(clients.autoscaling ?? (() => traced(withProcessHooks(new (sdk.autoScaling().AutoScalingClient)({})))), {
     groups,
     // Demand: tasks of the class waiting for or running on an instance (the target capacity, not an increment).
     demand: async (resourceClass) => machineDemand(await pipelines().listActiveJobs(), resourceClass),
   });
   let queue: RunnerQueueCompute | undefined;
   const machineQueue = () => (queue ??= new RunnerQueueCompute(machines, runners(), clients.clock ?? systemClock));
-  const credentials = new SsmMachineCredentials(clients.ssm ?? withProcessHooks(new SSMClient({})), {
+  const credentials = new SsmMachineCredentials(clients.ssm ?? (() => withProcessHooks(new (sdk.ssm().SSMClient)({}))), {
     path: env.MACHINE_CREDENTIAL_PATH ?? '/slipway/runners',
     instanceArnPrefix: env.MACHINE_INSTANCE_ARN_PREFIX ?? '',
   });

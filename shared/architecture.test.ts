@@ -66,6 +66,21 @@ describe('architecture rules (eslint)', () => {
       code: "import { hashToken } from '../shared/services/identity/tokens';\nexport const x = hashToken;\n",
     },
     {
+      name: 'lambda→seldom-used SDK package',
+      filePath: at('shared/adapters/aws/boundary-fixture.ts'),
+      code: "import { ECSClient } from '@aws-sdk/client-ecs';\nexport const x = ECSClient;\n",
+    },
+    {
+      name: 'lambda→seldom-used SDK types',
+      filePath: at('functions/boundary-fixture.ts'),
+      code: "import type { ECSClient } from '@aws-sdk/client-ecs';\nexport type X = ECSClient;\n",
+    },
+    {
+      name: 'lambda→hot-path SDK package',
+      filePath: at('shared/adapters/aws/boundary-fixture.ts'),
+      code: "import { S3Client } from '@aws-sdk/client-s3';\nexport const x = S3Client;\n",
+    },
+    {
       // serial-groups.ts importing the conductor again: advance-workflow.ts already imports serial-groups.ts.
       name: 'cycle',
       filePath: at('shared/services/workflows/serial-groups.ts'),
@@ -83,8 +98,12 @@ describe('architecture rules (eslint)', () => {
     expect(rules(name)).toContain('import-x/no-restricted-paths');
   });
 
-  it.each(['domain→domain', 'services→port', 'no cycle'])('allows %s', (name) => {
+  it.each(['domain→domain', 'services→port', 'no cycle', 'lambda→seldom-used SDK types', 'lambda→hot-path SDK package'])('allows %s', (name) => {
     expect(results[name]).toEqual([]);
+  });
+
+  it('refuses a value import of an SDK package the Lambda bundles load on first use', () => {
+    expect(rules('lambda→seldom-used SDK package')).toContain('@typescript-eslint/no-restricted-imports');
   });
 
   it('refuses an import cycle in shared/', () => {

@@ -1,16 +1,8 @@
-import {
-  CompleteLifecycleActionCommand,
-  DescribeAutoScalingGroupsCommand,
-  DescribeAutoScalingInstancesCommand,
-  SetDesiredCapacityCommand,
-  SetInstanceProtectionCommand,
-  TerminateInstanceInAutoScalingGroupCommand,
-  type AutoScalingClient,
-  type AutoScalingGroup,
-} from '@aws-sdk/client-auto-scaling';
+import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { ComputeCapacityError, ValidationError } from '../../model/errors';
 import { findMachineResourceClass } from '../../model/resource-classes';
 import type { JobCompute, LaunchResult, TaskLaunch, TaskRef } from '../../ports/job-compute';
+import { clientOf, sdk, type ClientSource } from './lazy-sdk';
 
 export interface AsgMachineComputeOptions {
   /** Auto scaling group name per machine resource class (`MACHINE_ASGS`, a JSON map). */
@@ -47,10 +39,14 @@ export function poolId(resourceClass: string): string {
  * Idempotent and safe to call concurrently: the target is computed from the demand, not by incrementing.
  */
 export class AsgMachineCompute implements JobCompute {
+  private readonly autoscaling: () => AutoScalingClient;
+
   constructor(
-    private readonly autoscaling: AutoScalingClient,
+    autoscaling: ClientSource<AutoScalingClient>,
     private readonly options: AsgMachineComputeOptions,
-  ) {}
+  ) {
+    this.autoscaling = clientOf(autoscaling);
+  }
 
   async launch(task: TaskLaunch): Promise<LaunchResult> {
     const resourceClass = classOf(task);
@@ -67,8 +63,9 @@ export class AsgMachineCompute implements JobCompute {
     const desired = group.DesiredCapacity ?? 0;
     const target = Math.min(max, Math.max(desired, demand));
     if (target > desired) {
+      const { SetDesiredCapacityCommand } = sdk.autoScaling();
       const scaleOut = new SetDesiredCapacityCommand({ AutoScalingGroupName: groupName, DesiredCapacity: target, HonorCooldown: false });
-      await guard(() => this.autoscaling.send(scaleOut), task);
+      await guard(() => this.autoscaling().send(scaleOut), task);
     }
     // At the maximum the task simply waits for an instance of the pool to become free; the reaper's lease does
     // not run while a task is unclaimed, so this is not an error.
@@ -91,8 +88,9 @@ export class AsgMachineCompute implements JobCompute {
    */
   async scaleIn(idleInstanceIds: readonly string[]): Promise<string[]> {
     if (idleInstanceIds.length === 0) return [];
+    const { DescribeAutoScalingInstancesCommand, TerminateInstanceInAutoScalingGroupCommand } = sdk.autoScaling();
     const ours = new Set(Object.values(this.options.groups));
-    const described = await this.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [...idleInstanceIds] }));
+    const described = await this.autoscaling().send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [...idleInstanceIds] }));
     const candidates = (described.AutoScalingInstances ?? []).filter(
       (i) => i.InstanceId && i.AutoScalingGroupName && ours.has(i.AutoScalingGroupName) && i.LifecycleState === 'InService' && !i.ProtectedFromScaleIn,
     );
@@ -105,7 +103,7 @@ export class AsgMachineCompute implements JobCompute {
       for (const id of ids) {
         if (removable === 0) break;
         const terminate = new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: id, ShouldDecrementDesiredCapacity: true });
-        await guard(() => this.autoscaling.send(terminate));
+        await guard(() => this.autoscaling().send(terminate));
         removable -= 1;
         terminated.push(id);
       }
@@ -125,8 +123,9 @@ export class AsgMachineCompute implements JobCompute {
    */
   async retire(instanceIds: readonly string[]): Promise<string[]> {
     if (instanceIds.length === 0) return [];
+    const { DescribeAutoScalingInstancesCommand, TerminateInstanceInAutoScalingGroupCommand } = sdk.autoScaling();
     const ours = new Set(Object.values(this.options.groups));
-    const described = await this.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [...instanceIds] }));
+    const described = await this.autoscaling().send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [...instanceIds] }));
     const live = (described.AutoScalingInstances ?? []).filter(
       (i) => i.InstanceId && ours.has(i.AutoScalingGroupName ?? '') && !/^Terminat/.test(i.LifecycleState ?? ''),
     );
@@ -137,7 +136,7 @@ export class AsgMachineCompute implements JobCompute {
       for (const i of live.filter((x) => x.AutoScalingGroupName === groupName)) {
         const terminate = new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: i.InstanceId, ShouldDecrementDesiredCapacity: removable > 0 });
         try {
-          await guard(() => this.autoscaling.send(terminate));
+          await guard(() => this.autoscaling().send(terminate));
         } catch (error) {
           // Gone in the meantime (or already terminating): nothing left to do.
           if ((error as Error).name === 'ValidationError') continue;
@@ -153,8 +152,9 @@ export class AsgMachineCompute implements JobCompute {
   /** Sets or clears the scale-in protection of one instance of one of Slipway's groups. */
   async protect(instanceId: string, groupName: string, on: boolean): Promise<void> {
     if (!this.classOfGroup(groupName)) return;
+    const { SetInstanceProtectionCommand } = sdk.autoScaling();
     const set = new SetInstanceProtectionCommand({ AutoScalingGroupName: groupName, InstanceIds: [instanceId], ProtectedFromScaleIn: on });
-    await guard(() => this.autoscaling.send(set));
+    await guard(() => this.autoscaling().send(set));
   }
 
   /** Completes the launch lifecycle action (CONTINUE): the instance's credential is in place. */
@@ -168,6 +168,7 @@ export class AsgMachineCompute implements JobCompute {
    */
   async completeTermination(action: { instanceId: string; groupName: string; hookName: string; token: string }): Promise<void> {
     if (!Object.values(this.options.groups).includes(action.groupName)) return;
+    const { CompleteLifecycleActionCommand } = sdk.autoScaling();
     const complete = new CompleteLifecycleActionCommand({
       AutoScalingGroupName: action.groupName,
       LifecycleHookName: action.hookName,
@@ -176,7 +177,7 @@ export class AsgMachineCompute implements JobCompute {
       LifecycleActionResult: 'CONTINUE',
     });
     try {
-      await guard(() => this.autoscaling.send(complete));
+      await guard(() => this.autoscaling().send(complete));
     } catch (error) {
       if ((error as Error).name === 'ValidationError') return;
       throw error;
@@ -184,8 +185,9 @@ export class AsgMachineCompute implements JobCompute {
   }
 
   private async describe(groupName: string, task?: TaskLaunch): Promise<AutoScalingGroup> {
+    const { DescribeAutoScalingGroupsCommand } = sdk.autoScaling();
     const command = new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] });
-    const out = await guard(() => this.autoscaling.send(command), task);
+    const out = await guard(() => this.autoscaling().send(command), task);
     const group = out.AutoScalingGroups?.[0];
     if (!group) {
       throw new ValidationError(`Auto scaling group ${groupName} was not found; redeploy the Slipway stack or fix MACHINE_ASGS.`, { groupName });

@@ -1,6 +1,5 @@
-import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { fromWebToken } from '@aws-sdk/credential-provider-web-identity';
 import type { EcrCredentials, RegistryTokens } from '../../ports/registry-tokens';
+import { sdk } from './lazy-sdk';
 
 /**
  * {@link RegistryTokens} with the AWS SDK: ECR's GetAuthorizationToken signed with the image's access key, or
@@ -12,12 +11,13 @@ export class EcrRegistryTokens implements RegistryTokens {
   constructor(private readonly endpoints: { ecr?: string; sts?: string } = {}) {}
 
   async ecrLogin({ region, credentials }: { region: string; credentials: EcrCredentials }): Promise<{ username: string; password: string }> {
+    const { ECRClient, GetAuthorizationTokenCommand } = sdk.ecr();
     const ecr = new ECRClient({
       region,
       ...(this.endpoints.ecr && { endpoint: this.endpoints.ecr }),
       credentials:
         'roleArn' in credentials
-          ? fromWebToken({ ...credentials, clientConfig: { region, ...(this.endpoints.sts && { endpoint: this.endpoints.sts }) } })
+          ? sdk.webIdentity().fromWebToken({ ...credentials, clientConfig: { region, ...(this.endpoints.sts && { endpoint: this.endpoints.sts }) } })
           : credentials,
       maxAttempts: 2,
     });

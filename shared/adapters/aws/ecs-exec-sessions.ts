@@ -1,8 +1,9 @@
-import { DescribeTasksCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { DescribeSessionsCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { FARGATE_TASK_LAYOUT } from '../../model/resource-classes';
 import type { Clock } from '../../ports/clock';
 import type { ExecSessions } from '../../ports/exec-sessions';
+import { clientOf, sdk, type ClientSource } from './lazy-sdk';
 
 export interface EcsExecSessionsOptions {
   clock: Clock;
@@ -33,12 +34,16 @@ export class EcsExecSessions implements ExecSessions {
   private readonly tasks = new Map<string, Remembered>();
   private readonly checkEveryMs: number;
   private readonly container: string;
+  private readonly ecs: () => ECSClient;
+  private readonly ssm: () => SSMClient;
 
   constructor(
-    private readonly ecs: ECSClient,
-    private readonly ssm: SSMClient,
+    ecs: ClientSource<ECSClient>,
+    ssm: ClientSource<SSMClient>,
     private readonly options: EcsExecSessionsOptions,
   ) {
+    this.ecs = clientOf(ecs);
+    this.ssm = clientOf(ssm);
     this.checkEveryMs = options.checkEveryMs ?? 60_000;
     this.container = options.container ?? FARGATE_TASK_LAYOUT.primaryContainer;
   }
@@ -66,12 +71,14 @@ export class EcsExecSessions implements ExecSessions {
 
   /** The runtime id of the task's exec container; undefined until that container has started. */
   private async runtimeId(cluster: string, taskArn: string): Promise<string | undefined> {
-    const out = await this.ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }));
+    const { DescribeTasksCommand } = sdk.ecs();
+    const out = await this.ecs().send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }));
     return out.tasks?.[0]?.containers?.find((c) => c.name === this.container)?.runtimeId || undefined;
   }
 
   private async sessionOpen(target: string): Promise<boolean> {
-    const out = await this.ssm.send(new DescribeSessionsCommand({ State: 'Active', Filters: [{ key: 'Target', value: target }], MaxResults: 20 }));
+    const { DescribeSessionsCommand } = sdk.ssm();
+    const out = await this.ssm().send(new DescribeSessionsCommand({ State: 'Active', Filters: [{ key: 'Target', value: target }], MaxResults: 20 }));
     return (out.Sessions ?? []).some((s) => !ENDING.has(String(s.Status)));
   }
 }

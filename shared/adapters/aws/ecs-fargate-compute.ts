@@ -1,14 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  DescribeTaskDefinitionCommand,
-  ListTasksCommand,
-  RegisterTaskDefinitionCommand,
-  RunTaskCommand,
-  StopTaskCommand,
-  type ECSClient,
-  type Failure,
-  type TaskDefinition,
-} from '@aws-sdk/client-ecs';
+import type { ECSClient, Failure, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { DockerImage } from '../../config/plan';
 import { ComputeCapacityError, ValidationError } from '../../model/errors';
 import { DOCKER_RESOURCE_CLASSES, FARGATE_TASK_LAYOUT, findDockerResourceClass } from '../../model/resource-classes';
@@ -16,6 +7,7 @@ import { launchStartedBy, launchToken } from '../../model/compute-launch';
 import type { JobCompute, LaunchResult, TaskLaunch, TaskRef } from '../../ports/job-compute';
 import { throughDockerHubMirror } from './docker-hub-mirror';
 import { deriveTaskDefinition, separateWorkdir } from './ecs-task-definition';
+import { clientOf, sdk, type ClientSource } from './lazy-sdk';
 
 export { deriveTaskDefinition, separateWorkdir };
 
@@ -64,11 +56,14 @@ function sha256(text: string): string {
  */
 export class EcsFargateCompute implements JobCompute {
   private readonly derived = new Map<string, Promise<string>>();
+  private readonly ecs: () => ECSClient;
 
   constructor(
-    private readonly ecs: ECSClient,
+    ecs: ClientSource<ECSClient>,
     private readonly options: EcsFargateComputeOptions,
-  ) {}
+  ) {
+    this.ecs = clientOf(ecs);
+  }
 
   async launch(task: TaskLaunch): Promise<LaunchResult> {
     const resourceClass = findDockerResourceClass(task.executor.resourceClass);
@@ -88,9 +83,10 @@ export class EcsFargateCompute implements JobCompute {
     const taskDefinition = await this.taskDefinitionFor(baseArn, images, separateWorkdir(task.workingDirectory));
     const token = launchToken(task);
     const startedBy = launchStartedBy(task);
+    const { RunTaskCommand } = sdk.ecs();
     let response;
     try {
-      response = await this.ecs.send(
+      response = await this.ecs().send(
         new RunTaskCommand({
           cluster: this.options.cluster,
           taskDefinition,
@@ -146,8 +142,9 @@ export class EcsFargateCompute implements JobCompute {
   }
 
   async stop(computeId: string, reason: string): Promise<void> {
+    const { StopTaskCommand } = sdk.ecs();
     try {
-      await this.ecs.send(new StopTaskCommand({ cluster: this.options.cluster, task: computeId, reason: reason.slice(0, 255) }));
+      await this.ecs().send(new StopTaskCommand({ cluster: this.options.cluster, task: computeId, reason: reason.slice(0, 255) }));
     } catch (error) {
       // A task that ended long ago is unknown to ECS: nothing left to stop.
       if ((error as Error).name === 'InvalidParameterException') return;
@@ -185,15 +182,17 @@ export class EcsFargateCompute implements JobCompute {
     const family = `${base.family}-${hash}`.slice(0, 255);
     const existing = await this.describe(family);
     if (existing?.taskDefinitionArn && existing.status === 'ACTIVE') return existing.taskDefinitionArn;
-    const registered = await this.ecs.send(new RegisterTaskDefinitionCommand(deriveTaskDefinition(base, family, images, workdir)));
+    const { RegisterTaskDefinitionCommand } = sdk.ecs();
+    const registered = await this.ecs().send(new RegisterTaskDefinitionCommand(deriveTaskDefinition(base, family, images, workdir)));
     const arn = registered.taskDefinition?.taskDefinitionArn;
     if (!arn) throw new ComputeCapacityError(`ECS registered no task definition for ${family}; retrying.`, { family });
     return arn;
   }
 
   private async describe(taskDefinition: string): Promise<TaskDefinition | undefined> {
+    const { DescribeTaskDefinitionCommand } = sdk.ecs();
     try {
-      return (await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition;
+      return (await this.ecs().send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition;
     } catch (error) {
       if ((error as Error).name === 'ClientException') return undefined;
       throw this.mapError(error);
@@ -203,8 +202,9 @@ export class EcsFargateCompute implements JobCompute {
   /** The task started for (job, task, attempt): by its `startedBy`, running (or starting) first, then stopped. */
   async find(task: TaskRef): Promise<string | undefined> {
     const startedBy = launchStartedBy(task);
+    const { ListTasksCommand } = sdk.ecs();
     for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-      const listed = await this.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, startedBy, desiredStatus }));
+      const listed = await this.ecs().send(new ListTasksCommand({ cluster: this.options.cluster, startedBy, desiredStatus }));
       const arn = listed.taskArns?.[0];
       if (arn) return arn;
     }

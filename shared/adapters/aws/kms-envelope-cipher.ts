@@ -1,6 +1,7 @@
-import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { SecretCipher } from '../../ports/secret-cipher';
+import { clientOf, sdk, type ClientSource } from './lazy-sdk';
 
 /**
  * Envelope encryption: a KMS data key per value (AES-256-GCM locally), the encrypted data key stored beside
@@ -8,13 +9,18 @@ import type { SecretCipher } from '../../ports/secret-cipher';
  */
 export class KmsEnvelopeCipher implements SecretCipher {
   private readonly cache = new Map<string, Buffer>();
+  private readonly kms: () => KMSClient;
+
   constructor(
-    private readonly kms: KMSClient,
+    kms: ClientSource<KMSClient>,
     private readonly keyId: string,
-  ) {}
+  ) {
+    this.kms = clientOf(kms);
+  }
 
   async encrypt(plaintext: string): Promise<string> {
-    const dk = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256' }));
+    const { GenerateDataKeyCommand } = sdk.kms();
+    const dk = await this.kms().send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256' }));
     const key = Buffer.from(dk.Plaintext!);
     const iv = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', key, iv);
@@ -28,7 +34,8 @@ export class KmsEnvelopeCipher implements SecretCipher {
     if (tag !== 'kms1' || !wrapped || !payload) throw new Error('Unknown ciphertext format; expected a value written by KmsEnvelopeCipher.');
     let key = this.cache.get(wrapped);
     if (!key) {
-      const res = await this.kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(wrapped, 'base64'), KeyId: this.keyId }));
+      const { DecryptCommand } = sdk.kms();
+      const res = await this.kms().send(new DecryptCommand({ CiphertextBlob: Buffer.from(wrapped, 'base64'), KeyId: this.keyId }));
       key = Buffer.from(res.Plaintext!);
       this.cache.set(wrapped, key);
     }

@@ -1,16 +1,8 @@
-import {
-  CreateAliasCommand,
-  CreateKeyCommand,
-  DescribeKeyCommand,
-  GetPublicKeyCommand,
-  NotFoundException,
-  SignCommand,
-  UpdateAliasCommand,
-  type KMSClient,
-} from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import { OIDC_ALG, type OidcSignature, type OidcSigningKey } from '../../ports/oidc-signing-key';
+import { clientOf, sdk, type ClientSource } from './lazy-sdk';
 
 export interface KmsOidcSigningKeyOptions {
   /** Alias of the current signing key (an `ECC_NIST_P256` `SIGN_VERIFY` key), e.g. `alias/slipway-oidc`. */
@@ -51,14 +43,18 @@ export function derToJose(der: Uint8Array): Uint8Array {
  */
 export class KmsOidcSigningKey implements OidcSigningKey {
   private cache?: { at: number; keys: JWK[] };
+  private readonly kms: () => KMSClient;
 
   constructor(
-    private readonly kms: KMSClient,
+    kms: ClientSource<KMSClient>,
     private readonly options: KmsOidcSigningKeyOptions,
-  ) {}
+  ) {
+    this.kms = clientOf(kms);
+  }
 
   async sign(data: Uint8Array): Promise<OidcSignature> {
-    const res = await this.kms.send(new SignCommand({ KeyId: this.options.alias, Message: data, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const { SignCommand } = sdk.kms();
+    const res = await this.kms().send(new SignCommand({ KeyId: this.options.alias, Message: data, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }));
     if (!res.Signature || !res.KeyId) throw new Error(`KMS Sign with ${this.options.alias} returned no signature.`);
     return { kid: kidOf(res.KeyId), signature: derToJose(res.Signature) };
   }
@@ -76,8 +72,9 @@ export class KmsOidcSigningKey implements OidcSigningKey {
   }
 
   private async publicKey(alias: string): Promise<JWK | undefined> {
+    const { GetPublicKeyCommand, NotFoundException } = sdk.kms();
     try {
-      const res = await this.kms.send(new GetPublicKeyCommand({ KeyId: alias }));
+      const res = await this.kms().send(new GetPublicKeyCommand({ KeyId: alias }));
       if (res.KeySpec !== 'ECC_NIST_P256') throw new Error(`The OIDC signing key ${alias} is ${res.KeySpec}; Slipway signs with ECC_NIST_P256 keys (ES256).`);
       const jwk = createPublicKey({ key: Buffer.from(res.PublicKey!), format: 'der', type: 'spki' }).export({ format: 'jwk' }) as JWK;
       return { ...jwk, kid: kidOf(res.KeyId!), alg: OIDC_ALG, use: 'sig' };
@@ -89,8 +86,9 @@ export class KmsOidcSigningKey implements OidcSigningKey {
 
   /** Needs `kms:CreateKey`, `kms:DescribeKey`, `kms:CreateAlias`/`kms:UpdateAlias`: an operator's action, not the minting function's. */
   async rotate(): Promise<void> {
-    const current = await this.kms.send(new DescribeKeyCommand({ KeyId: this.options.alias }));
-    const created = await this.kms.send(
+    const { CreateKeyCommand, DescribeKeyCommand } = sdk.kms();
+    const current = await this.kms().send(new DescribeKeyCommand({ KeyId: this.options.alias }));
+    const created = await this.kms().send(
       new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'Slipway OIDC token signing key' }),
     );
     await this.pointAlias(this.options.previousAlias, current.KeyMetadata!.KeyId!);
@@ -99,11 +97,12 @@ export class KmsOidcSigningKey implements OidcSigningKey {
   }
 
   private async pointAlias(alias: string, keyId: string) {
+    const { CreateAliasCommand, NotFoundException, UpdateAliasCommand } = sdk.kms();
     try {
-      await this.kms.send(new UpdateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
+      await this.kms().send(new UpdateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
     } catch (e) {
       if (!(e instanceof NotFoundException)) throw e;
-      await this.kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
+      await this.kms().send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
     }
   }
 }

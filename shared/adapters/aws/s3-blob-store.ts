@@ -8,10 +8,10 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import type { BlobInfo, BlobStore } from '../../ports/blob-store';
+import { sdk } from './lazy-sdk';
 
 const isMissing = (e: unknown) =>
   e instanceof NoSuchKey ||
@@ -28,6 +28,8 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, body: Buffer | string | Readable, options: { contentType?: string } = {}): Promise<void> {
     if (body instanceof Readable) {
+      // Streams of unknown length (multipart upload): seldom needed, so its package loads on the first one.
+      const { Upload } = sdk.storage();
       await new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType } }).done();
       return;
     }

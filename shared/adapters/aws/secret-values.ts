@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { sdk } from './lazy-sdk';
 
 /**
  * Reads a secret the stack declares, by ARN: a Secrets Manager secret (`standard` profile) or an SSM SecureString
@@ -16,11 +16,13 @@ export class SecretValues {
   async read(arn: string, options: { generate?: number } = {}): Promise<string | undefined> {
     const name = parameterName(arn);
     if (!name) {
+      const { GetSecretValueCommand } = sdk.secretsManager();
       const out = await this.clients.secrets().send(new GetSecretValueCommand({ SecretId: arn }));
       return out.SecretString;
     }
     const existing = await this.get(name);
     if (existing !== undefined || !options.generate) return existing;
+    const { PutParameterCommand } = sdk.ssm();
     try {
       await this.clients.ssm().send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: randomValue(options.generate), Overwrite: false }));
     } catch (e) {
@@ -35,11 +37,17 @@ export class SecretValues {
    */
   async write(target: string, value: string): Promise<void> {
     const name = parameterName(target) ?? (target.startsWith('/') ? target : undefined);
-    if (name) await this.clients.ssm().send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: value, Overwrite: true }));
-    else await this.clients.secrets().send(new PutSecretValueCommand({ SecretId: target, SecretString: value }));
+    if (name) {
+      const { PutParameterCommand } = sdk.ssm();
+      await this.clients.ssm().send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: value, Overwrite: true }));
+    } else {
+      const { PutSecretValueCommand } = sdk.secretsManager();
+      await this.clients.secrets().send(new PutSecretValueCommand({ SecretId: target, SecretString: value }));
+    }
   }
 
   private async get(name: string): Promise<string | undefined> {
+    const { GetParameterCommand } = sdk.ssm();
     try {
       const out = await this.clients.ssm().send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       return out.Parameter?.Value;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { CreateSecretCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { REGISTRY_CREDENTIAL_TAG } from '../../model/resource-classes';
 import type { RegistryCredentialStore, RegistryLogin } from '../../ports/registry-credentials';
+import { clientOf, sdk, type ClientSource } from './lazy-sdk';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -17,18 +18,23 @@ export function registryCredentialSecretName(prefix: string, login: Pick<Registr
  * task execution role decrypts through Secrets Manager without a key grant.
  */
 export class SecretsManagerRegistryCredentials implements RegistryCredentialStore {
+  private readonly client: () => SecretsManagerClient;
+
   constructor(
-    private readonly client: SecretsManagerClient,
+    client: ClientSource<SecretsManagerClient>,
     /** Name prefix of this stack's registry secrets (`REGISTRY_CREDENTIALS_PREFIX`), e.g. `slipway/<stack>/registry/`. */
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.client = clientOf(client);
+  }
 
   async store(login: RegistryLogin): Promise<string> {
+    const { CreateSecretCommand, PutSecretValueCommand } = sdk.secretsManager();
     const name = registryCredentialSecretName(this.prefix, login);
     const value = JSON.stringify({ username: login.username, password: login.password });
     const token = sha256(`${name}\u0000${value}`).slice(0, 64);
     try {
-      const created = await this.client.send(
+      const created = await this.client().send(
         new CreateSecretCommand({
           Name: name,
           SecretString: value,
@@ -41,7 +47,7 @@ export class SecretsManagerRegistryCredentials implements RegistryCredentialStor
     } catch (error) {
       if ((error as Error).name !== 'ResourceExistsException') throw error;
     }
-    const put = await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken: token }));
+    const put = await this.client().send(new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken: token }));
     return put.ARN!;
   }
 }

@@ -1,15 +1,21 @@
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Email, Mailer } from '../../ports/mailer';
+import { clientOf, sdk, type ClientSource } from './lazy-sdk';
 
 /** Email through Amazon SES (v2 `SendEmail`) from a verified identity. */
 export class SesMailer implements Mailer {
+  private readonly client: () => SESv2Client;
+
   constructor(
-    private readonly client: SESv2Client,
+    client: ClientSource<SESv2Client>,
     private readonly from: string,
-  ) {}
+  ) {
+    this.client = clientOf(client);
+  }
 
   async send(email: Email): Promise<void> {
-    await this.client.send(
+    const { SendEmailCommand } = sdk.sesv2();
+    await this.client().send(
       new SendEmailCommand({
         FromEmailAddress: this.from,
         Destination: { ToAddresses: email.to },

@@ -1,5 +1,6 @@
-import { DeleteParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { MACHINE_CREDENTIAL_TAG } from '../../model/resource-classes';
+import { clientOf, sdk, type ClientSource } from './lazy-sdk';
 
 export interface SsmMachineCredentialsOptions {
   /** The parameter path of the credentials (`/slipway/<stack>/runners`); each instance's is `<path>/<instance id>`. */
@@ -15,10 +16,14 @@ export interface SsmMachineCredentialsOptions {
  * own role credentials, can read its credential.
  */
 export class SsmMachineCredentials {
+  private readonly ssm: () => SSMClient;
+
   constructor(
-    private readonly ssm: SSMClient,
+    ssm: ClientSource<SSMClient>,
     private readonly options: SsmMachineCredentialsOptions,
-  ) {}
+  ) {
+    this.ssm = clientOf(ssm);
+  }
 
   parameterName(instanceId: string): string {
     return `${this.options.path.replace(/\/$/, '')}/${instanceId}`;
@@ -27,7 +32,8 @@ export class SsmMachineCredentials {
   /** Creates the instance's parameter (replacing one from an earlier attempt: SSM cannot overwrite and tag at once). */
   async store(instanceId: string, credential: string): Promise<void> {
     await this.delete(instanceId);
-    await this.ssm.send(
+    const { PutParameterCommand } = sdk.ssm();
+    await this.ssm().send(
       new PutParameterCommand({
         Name: this.parameterName(instanceId),
         Value: credential,
@@ -39,8 +45,9 @@ export class SsmMachineCredentials {
   }
 
   async delete(instanceId: string): Promise<void> {
+    const { DeleteParameterCommand } = sdk.ssm();
     try {
-      await this.ssm.send(new DeleteParameterCommand({ Name: this.parameterName(instanceId) }));
+      await this.ssm().send(new DeleteParameterCommand({ Name: this.parameterName(instanceId) }));
     } catch (error) {
       if ((error as Error).name !== 'ParameterNotFound') throw error;
     }
