@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AwsClients } from '../shared/adapters/aws/clients';
 import { BlobOrbResolver, ChainedOrbResolver } from '../shared/adapters/aws/blob-orb-resolver';
 import { DynamoContextStore } from '../shared/adapters/aws/dynamo-context-store';
+import { DynamoCacheIndex } from '../shared/adapters/aws/dynamo-cache-index';
 import { DynamoDedupeStore } from '../shared/adapters/aws/dynamo-dedupe-store';
 import { DynamoIdentityStore } from '../shared/adapters/aws/dynamo-identity-store';
 import { DynamoNotificationPreferences } from '../shared/adapters/aws/dynamo-notification-preferences';
@@ -146,6 +147,8 @@ export async function assembleDeps(env: FunctionEnv, clients: AwsClients, core: 
     contexts: new DynamoContextStore(table),
     schedules: new DynamoScheduleStore(table),
     dedupe: new DynamoDedupeStore(table),
+    caches: new DynamoCacheIndex(table),
+    cacheRetentionDays: env.CACHE_RETENTION_DAYS,
     queue: new SqsMessageQueue(
       clients.sqs,
       { triggers: env.TRIGGERS_QUEUE_URL, dispatch: env.DISPATCH_QUEUE_URL, events: env.EVENTS_QUEUE_URL, notify: env.NOTIFY_QUEUE_URL },

@@ -91,6 +91,8 @@ const schema = z.object({
   SLIPWAY_EMAIL_FROM: z.string().optional(),
   /** Days each audit object stays locked (S3 Object Lock, compliance mode); unset: not locked (local mode). */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
+  /** Days the bucket keeps caches (its lifecycle rule): how long the cache index keeps their entries. */
+  CACHE_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   /** Admin API token to seed (local mode). */
   SLIPWAY_ADMIN_TOKEN: z.string().optional(),
   /** Seconds an agent may stay silent before its job is failed (lease). */

@@ -11,7 +11,7 @@ import { Observability } from './constructs/observability';
 import { Oidc } from './constructs/oidc';
 import { Queues } from './constructs/queues';
 import { Web } from './constructs/web';
-import type { SlipwayProps } from './props';
+import { DEFAULT_RETENTION_DAYS, type SlipwayProps } from './props';
 
 export * from './props';
 
@@ -129,6 +129,7 @@ export class Slipway extends Construct {
     });
     return new Functions(this, 'Functions', {
       auditRetentionDays: auditRetention.valueAsString,
+      cacheRetentionDays: { ...DEFAULT_RETENTION_DAYS, ...props.retentionDays }.caches,
       emailIdentity: emailIdentity.valueAsString,
       emailFrom: emailFrom.valueAsString,
       data: this.data,

@@ -3,6 +3,7 @@ import type { CommitStatusNotifier } from '../ports/commit-status-notifier';
 import type { ConfigCompiler } from '../ports/config-compiler';
 import type { Clock } from '../ports/clock';
 import type { ContextStore } from '../ports/context-store';
+import type { CacheIndex } from '../ports/cache-index';
 import type { DedupeStore } from '../ports/dedupe-store';
 import type { GitHubInstallationStore } from '../ports/github-installation-store';
 import type { GitHubOAuthClient } from '../ports/github-oauth-client';
@@ -43,6 +44,10 @@ export interface ControlPlaneDeps {
   dedupe: DedupeStore;
   queue: MessageQueue;
   blobs: BlobStore;
+  /** Which caches each project has (restore_cache looks keys up here rather than listing the bucket). */
+  caches?: CacheIndex;
+  /** Days caches are kept (the bucket's lifecycle rule for `caches/`); default 15. */
+  cacheRetentionDays?: number;
   cipher: SecretCipher;
   repos: RepositorySource;
   compute: JobCompute;

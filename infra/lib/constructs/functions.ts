@@ -35,6 +35,8 @@ export interface FunctionsProps {
   readonly logRetention: RetentionDays;
   /** Days audit objects stay locked (a parameter's value). */
   readonly auditRetentionDays: string;
+  /** Days the bucket keeps caches (its lifecycle rule): the cache index keeps entries as long. */
+  readonly cacheRetentionDays: number;
   /** SES identity (verified domain or address) and sender of email notifications; empty: no email. */
   readonly emailIdentity: string;
   readonly emailFrom: string;
@@ -87,6 +89,7 @@ function sharedEnvironment(scope: Construct, props: FunctionsProps): Record<stri
     GITHUB_API_URL: props.githubApiUrl,
     JOB_LEASE_SECONDS: String(props.jobLeaseSeconds),
     AUDIT_RETENTION_DAYS: props.auditRetentionDays,
+    CACHE_RETENTION_DAYS: String(props.cacheRetentionDays),
     SLIPWAY_EMAIL_FROM: props.emailFrom,
     POWERTOOLS_METRICS_NAMESPACE: 'Slipway',
     POWERTOOLS_LOG_LEVEL: props.logLevel,

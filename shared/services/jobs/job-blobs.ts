@@ -6,7 +6,12 @@ import type { ControlPlaneDeps } from '../deps';
 import { loadRunningTask, PRESIGNED_URL_TTL_SECONDS } from '../runners/runner-protocol';
 import type { TaskClaims } from '../identity/tokens';
 
-type Deps = Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'blobs' | 'clock'>;
+type Deps = Pick<ControlPlaneDeps, 'pipelines' | 'projects' | 'blobs' | 'clock' | 'caches' | 'cacheRetentionDays'>;
+
+/** Days a cache is kept when the deployment does not say (the bucket's default lifecycle rule for `caches/`). */
+export const DEFAULT_CACHE_RETENTION_DAYS = 15;
+/** Of the index's matches for one key, at most this many newest are checked for their object. */
+const CACHE_CANDIDATES = 5;
 
 /** Presigned URLs for caches, workspaces, artifacts and test results: minutes (an upload started in time completes). */
 const URL_TTL_SECONDS = PRESIGNED_URL_TTL_SECONDS;
@@ -33,21 +38,54 @@ export const testResultsPrefix = (jobId: string) => `test-results/${jobId}/`;
  */
 export async function saveCacheUrl(deps: Deps, c: TaskClaims, key: string): Promise<{ exists: true } | { exists: false; url: string }> {
   const job = await loadRunningTask(deps, c);
-  const blobKey = cacheKeyOf(job.projectSlug, checkRelative(key, 'A cache key'));
+  const cacheKey = checkRelative(key, 'A cache key');
+  const blobKey = cacheKeyOf(job.projectSlug, cacheKey);
   if (await deps.blobs.head(blobKey)) return { exists: true };
-  return { exists: false, url: await deps.blobs.presignPut(blobKey, URL_TTL_SECONDS) };
+  const url = await deps.blobs.presignPut(blobKey, URL_TTL_SECONDS);
+  // Indexed as its upload starts: a restore checks that the object is there before it hands it out.
+  await deps.caches?.record(job.projectSlug, [cacheEntry(deps, cacheKey, deps.clock.now())]);
+  return { exists: false, url };
+}
+
+function cacheEntry(deps: Deps, key: string, savedAt: Date) {
+  const days = deps.cacheRetentionDays ?? DEFAULT_CACHE_RETENTION_DAYS;
+  return { key, savedAt: savedAt.toISOString(), expiresAt: new Date(savedAt.getTime() + days * 86_400_000).toISOString() };
 }
 
 /**
  * `restore_cache`: for each key in order, the newest cache whose key starts with it; the first key with a
- * match wins. Resolves `{}` on a miss.
+ * match wins. Resolves `{}` on a miss. Caches are looked up in the cache index (a query per key, and a HEAD of the
+ * match: an S3 LIST per key would cost as much as a PUT); a project whose caches predate the index has them
+ * listed once, added to the index, and is answered from that listing.
  */
 export async function restoreCacheUrl(deps: Deps, c: TaskClaims, keys: string[]): Promise<{ key?: string; url?: string; size?: number }> {
   const job = await loadRunningTask(deps, c);
-  const base = cacheKeyOf(job.projectSlug, '');
-  for (const key of keys) {
-    const found = (await deps.blobs.list(cacheKeyOf(job.projectSlug, checkRelative(key, 'A cache key')))).sort(newestFirst)[0];
-    if (found) return { key: found.key.slice(base.length), url: await deps.blobs.presignGet(found.key, URL_TTL_SECONDS), size: found.size };
+  const slug = job.projectSlug;
+  const cacheKeys = keys.map((k) => checkRelative(k, 'A cache key'));
+  const found = (key: string, size: number) => deps.blobs.presignGet(cacheKeyOf(slug, key), URL_TTL_SECONDS).then((url) => ({ key, url, size }));
+  if (deps.caches && (await deps.caches.isComplete(slug))) {
+    const now = deps.clock.now();
+    for (const key of cacheKeys) {
+      for (const entry of (await deps.caches.find(slug, key, now)).slice(0, CACHE_CANDIDATES)) {
+        // An upload not finished (or failed), or an object the lifecycle rule removed before the index entry.
+        const object = await deps.blobs.head(cacheKeyOf(slug, entry.key));
+        if (object) return found(entry.key, object.size);
+      }
+    }
+    return {};
+  }
+  const base = cacheKeyOf(slug, '');
+  const all = await deps.blobs.list(base);
+  if (deps.caches) {
+    await deps.caches.record(
+      slug,
+      all.map((b) => cacheEntry(deps, b.key.slice(base.length), b.lastModified)),
+    );
+    await deps.caches.markComplete(slug);
+  }
+  for (const key of cacheKeys) {
+    const match = all.filter((b) => b.key.startsWith(cacheKeyOf(slug, key))).sort(newestFirst)[0];
+    if (match) return found(match.key.slice(base.length), match.size);
   }
   return {};
 }
