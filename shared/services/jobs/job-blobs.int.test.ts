@@ -1,9 +1,11 @@
 import { DynamoCacheIndex } from '../../adapters/aws/dynamo-cache-index';
 import { DynamoPipelineStore } from '../../adapters/aws/dynamo-pipeline-store';
+import { DynamoProjectStore } from '../../adapters/aws/dynamo-project-store';
 import { S3BlobStore } from '../../adapters/aws/s3-blob-store';
 import { aJob, aWorkflow } from '../../model/fixtures';
 import { createTestResources } from '../../../test/support/aws';
 import type { ControlPlaneDeps } from '../deps';
+import { addProject } from '../projects/projects';
 import { cacheKeyOf, restoreCacheUrl, saveCacheUrl } from './job-blobs';
 
 /** A running job's deps with the cache index, counting the bucket listings. */
@@ -72,5 +74,16 @@ describe('caches through the cache index', () => {
     expect(await restoreCacheUrl(t.deps, t.claims, ['k'])).toMatchObject({ key: 'k-1' });
     t.advance(16 * 86_400_000);
     expect(await restoreCacheUrl(t.deps, t.claims, ['k'])).toEqual({});
+  });
+});
+
+describe('a project added with the cache index', () => {
+  it('is complete from the start: its first restore lists nothing', async () => {
+    const r = await createTestResources({ queues: false });
+    const caches = new DynamoCacheIndex(r.table);
+    const deps = { projects: new DynamoProjectStore(r.table), clock: { now: () => new Date() }, caches } as unknown as ControlPlaneDeps;
+    const project = await addProject(deps, { slug: 'gh/acme/fresh', repoUrl: 'file:///tmp/fresh' });
+    expect(await caches.isComplete(project.slug)).toBe(true);
+    expect(await caches.isComplete('gh/acme/older')).toBe(false);
   });
 });

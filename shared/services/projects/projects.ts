@@ -17,7 +17,7 @@ export function parseSlug(slug: string): { vcs: string; org: string; repo: strin
 }
 
 export async function addProject(
-  deps: Pick<ControlPlaneDeps, 'projects' | 'clock'>,
+  deps: Pick<ControlPlaneDeps, 'projects' | 'clock' | 'caches'>,
   input: { slug: string; repoUrl: string; defaultBranch?: string },
 ): Promise<Project> {
   const s = parseSlug(input.slug);
@@ -37,6 +37,8 @@ export async function addProject(
   if (!(await deps.projects.createProject(project))) {
     throw new ConflictError(`Project ${s.slug} exists already.`, { slug: s.slug });
   }
+  // A new project's caches are all saved through the cache index: no listing of older ones is ever needed.
+  await deps.caches?.markComplete(project.slug);
   return project;
 }
 
