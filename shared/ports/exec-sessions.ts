@@ -4,8 +4,9 @@
  */
 export interface ExecSessions {
   /**
-   * Whether a session into the task is active now (`computeId`: the task's compute id, an ECS task ARN on
-   * Fargate). False for compute it does not know, and for a task whose container has not started yet.
+   * Whether a session into the task is active now. `task.ref` names the task attempt (its answer is remembered
+   * by it); `task.computeId` finds its compute (an ECS task ARN on Fargate), called only when an answer is due
+   * and until it finds one. False for compute it does not know, and for a task whose container has not started.
    */
-  active(computeId: string): Promise<boolean>;
+  active(task: { ref: string; computeId: () => Promise<string | undefined> }): Promise<boolean>;
 }

@@ -19,6 +19,7 @@ const MAX_TASKS = 500;
 const ENDING = new Set(['Terminating', 'Terminated', 'Failed']);
 
 interface Remembered {
+  computeId?: string;
   runtimeId?: string;
   checkedAt?: number;
   active?: boolean;
@@ -28,7 +29,8 @@ interface Remembered {
  * ECS Exec sessions of Fargate tasks, from SSM Session Manager: an ECS Exec session's target is
  * `ecs:<cluster name>_<task id>_<container runtime id>`, so the task's container runtime id is looked up once
  * (`ecs:DescribeTasks`) and `ssm:DescribeSessions` (state Active, filtered by that target) says whether one is
- * open. Each task's answer is kept for `checkEveryMs` (a minute by default) in this process.
+ * open. Each task attempt's answer is kept for `checkEveryMs` (a minute by default) in this process, and its compute
+ * is looked up only when an answer is due.
  */
 export class EcsExecSessions implements ExecSessions {
   private readonly tasks = new Map<string, Remembered>();
@@ -48,23 +50,25 @@ export class EcsExecSessions implements ExecSessions {
     this.container = options.container ?? FARGATE_TASK_LAYOUT.primaryContainer;
   }
 
-  async active(computeId: string): Promise<boolean> {
-    const task = /^arn:aws[\w-]*:ecs:[^:]+:\d+:task\/([^/]+)\/([^/]+)$/.exec(computeId);
-    if (!task) return false;
+  async active(ref: { ref: string; computeId: () => Promise<string | undefined> }): Promise<boolean> {
     const now = this.options.clock.now().getTime();
-    const known = this.remember(computeId);
+    const known = this.remember(ref.ref);
     if (known.checkedAt !== undefined && now - known.checkedAt < this.checkEveryMs) return known.active === true;
     known.checkedAt = now;
-    known.runtimeId ??= await this.runtimeId(task[1], computeId);
+    known.active = false;
+    known.computeId ??= await ref.computeId();
+    const task = known.computeId && /^arn:aws[\w-]*:ecs:[^:]+:\d+:task\/([^/]+)\/([^/]+)$/.exec(known.computeId);
+    if (!task) return false;
+    known.runtimeId ??= await this.runtimeId(task[1], known.computeId!);
     known.active = known.runtimeId !== undefined && (await this.sessionOpen(`ecs:${task[1]}_${task[2]}_${known.runtimeId}`));
     return known.active;
   }
 
-  private remember(computeId: string): Remembered {
-    let known = this.tasks.get(computeId);
+  private remember(ref: string): Remembered {
+    let known = this.tasks.get(ref);
     if (!known) {
       if (this.tasks.size >= MAX_TASKS) this.tasks.delete(this.tasks.keys().next().value!);
-      this.tasks.set(computeId, (known = {}));
+      this.tasks.set(ref, (known = {}));
     }
     return known;
   }

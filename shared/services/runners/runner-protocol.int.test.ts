@@ -105,7 +105,8 @@ describe('heartbeats of a Fargate job rerun with SSH (ECS Exec sessions)', () =>
     const execSessions = new EcsExecSessions(new ECSClient({ region: 'eu-west-1' }), new SSMClient({ region: 'eu-west-1' }), { clock });
     // The dispatcher records no compute: the compute port finds each task's unit (ECS: ListTasks by startedBy).
     const units = new Map<string, string>();
-    const compute = { find: async (t: { jobId: string; attempt: number }) => units.get(`${t.jobId}/${t.attempt}`) };
+    let finds = 0;
+    const compute = { find: async (t: { jobId: string; attempt: number }) => (finds++, units.get(`${t.jobId}/${t.attempt}`)) };
     const deps = { pipelines: new DynamoPipelineStore(r.table), clock, execSessions, compute } as unknown as ControlPlaneDeps;
     ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK, containers: [{ name: 'primary', runtimeId: '0f1e2d3c-2531612879' }] }] });
     let open = true;
@@ -134,6 +135,8 @@ describe('heartbeats of a Fargate job rerun with SSH (ECS Exec sessions)', () =>
     now += 15_000;
     expect(await heartbeat(deps, sshJob)).toEqual({ cancel: false });
     expect(ssm.commandCalls(DescribeSessionsCommand)).toHaveLength(2);
+    // The task's compute (an ECS ListTasks in AWS) was looked up once, not on every heartbeat.
+    expect(finds).toBe(1);
 
     // A job not rerun with SSH, and a job rerun with SSH on a machine, never ask.
     const plain = await running({}, `${TASK.slice(0, -1)}1`);

@@ -12,9 +12,9 @@ export async function execSessionActive(deps: Pick<ControlPlaneDeps, 'execSessio
   const task = job.tasks[taskIndex];
   if (!job.sshRerun || !deps.execSessions || task?.status !== 'running') return false;
   try {
-    // The dispatcher records no compute: the task's unit is found from (job, task, attempt) (ECS: by startedBy).
-    const computeId = await findTaskCompute(deps, job, task);
-    return !!computeId?.includes(':ecs:') && (await deps.execSessions.active(computeId));
+    // The dispatcher records no compute: the task's unit is found from (job, task, attempt) (ECS: by startedBy),
+    // only when the adapter's remembered answer for this attempt is due (at most once a minute).
+    return await deps.execSessions.active({ ref: `${job.id}:${taskIndex}:${task.attempt}`, computeId: () => findTaskCompute(deps, job, task) });
   } catch {
     return false;
   }
