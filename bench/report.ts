@@ -20,6 +20,9 @@ export interface Figure {
   note?: string;
 }
 
+/** Two decimals, or three significant digits below 1 (a cost of $0.0948 per 1,000 jobs is not "0.09"). */
+const roundValue = (n: number): number => (Number.isFinite(n) && n !== 0 && Math.abs(n) < 1 ? Number(n.toPrecision(3)) : round(n));
+
 /** No target: the figure is reported, not judged. */
 export const NO_TARGET = '-';
 
@@ -34,8 +37,8 @@ export function figure(f: Omit<Figure, 'ratio' | 'pass'> & { ratio?: number | nu
   const ratio = f.ratio !== undefined ? f.ratio : f.slipway !== null && f.baseline ? f.slipway / f.baseline : null;
   return {
     ...f,
-    slipway: f.slipway === null ? null : round(f.slipway),
-    baseline: f.baseline === null ? null : round(f.baseline),
+    slipway: f.slipway === null ? null : roundValue(f.slipway),
+    baseline: f.baseline === null ? null : roundValue(f.baseline),
     ratio: ratio === null ? null : round(ratio),
     pass: judged ? (f.pass as boolean) : null,
   };
