@@ -41,7 +41,7 @@ describe('bench figures', () => {
 
 describe('figure values', () => {
   it('keep two decimals, or three significant digits below 1', () => {
-    const f = figure({ group: 'g', figure: 'f', unit: '$', slipway: 0.09481, baseline: 1234.5678, target: '-' });
+    const f = figure({ group: 'g', figure: 'f', unit: '$', slipway: 0.09481, baseline: 1234.5678, baselineLabel: 'b', target: '-' });
     expect([f.slipway, f.baseline]).toEqual([0.0948, 1234.57]);
   });
 });

@@ -81,11 +81,11 @@ describe('EcsExecSessions (ECS Exec sessions into Fargate tasks, from SSM Sessio
   it("finds a task attempt's compute once, and only when an answer is due; until found, it asks again a minute later", async () => {
     ssm.on(DescribeSessionsCommand).resolves({ Sessions: [{ SessionId: 'ada-0abc', Target: TARGET, Status: 'Connected' }] });
     const s = sessions();
-    let found: string | undefined;
-    const task = { ref: 'job-2:0:1', computeId: async () => (lookups++, found) };
+    const listed: { task?: string } = {};
+    const task = { ref: 'job-2:0:1', computeId: async () => (lookups++, listed.task) };
     expect(await s.active(task)).toBe(false);
     now += 30_000;
-    found = TASK;
+    listed.task = TASK;
     expect(await s.active(task)).toBe(false);
     expect(lookups).toBe(1);
     now += 30_000;

@@ -9,43 +9,49 @@ import { createTestResources } from '../../../test/support/aws';
 import type { ControlPlaneDeps } from '../deps';
 import { completeTask, heartbeat, startTask, watchJob } from './runner-protocol';
 
+/** A running one-task job in a fresh table, its task's claims, and a clock the test moves. */
+async function runningTask(extra: Partial<ControlPlaneDeps> = {}) {
+  const r = await createTestResources();
+  const clock = { at: new Date('2026-12-01T12:00:00Z').getTime() };
+  const deps = { pipelines: new DynamoPipelineStore(r.table), clock: { now: () => new Date(clock.at) }, ...extra } as unknown as ControlPlaneDeps;
+  const wf = aWorkflow();
+  const job = aJob(wf);
+  await deps.pipelines.createWorkflow(wf, [job]);
+  await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'running' });
+  await deps.pipelines.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'running', attempt: 0 });
+  const claims = { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 };
+  const read = async () => (await deps.pipelines.getJob(wf.id, job.id))!;
+  return { deps, claims, read, job, wf, clock };
+}
+
 describe('watching a job (live log tailing)', () => {
   it('marks a running job watched when viewed, at most once per 10 s, and heartbeat replies say live for 30 s', async () => {
-    const r = await createTestResources();
-    let now = new Date('2026-12-01T12:00:00Z').getTime();
-    const deps = { pipelines: new DynamoPipelineStore(r.table), clock: { now: () => new Date(now) } } as unknown as ControlPlaneDeps;
-    const wf = aWorkflow();
-    const job = aJob(wf);
-    await deps.pipelines.createWorkflow(wf, [job]);
-    await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'running' });
-    await deps.pipelines.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'running', attempt: 0 });
-    const claims = { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 };
-    const read = async () => (await deps.pipelines.getJob(wf.id, job.id))!;
+    const { deps, claims, read, job, wf, clock } = await runningTask();
 
     expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
     await watchJob(deps, await read());
     const first = (await read()).watchedAt;
-    expect(first).toBe(new Date(now).toISOString());
+    expect(first).toBe(new Date(clock.at).toISOString());
     expect(await heartbeat(deps, claims)).toEqual({ cancel: false, live: true });
 
     // Viewers polling every 2 s: the mark is fresh for 10 s, so nothing is written meanwhile.
-    now += 8000;
+    clock.at += 8000;
     await watchJob(deps, await read());
     expect((await read()).watchedAt).toBe(first);
-    now += 3000;
+    clock.at += 3000;
     await watchJob(deps, await read());
-    expect((await read()).watchedAt).toBe(new Date(now).toISOString());
+    expect((await read()).watchedAt).toBe(new Date(clock.at).toISOString());
 
     // Nobody has looked for 30 s: replies stop saying live.
-    now += 29_000;
+    clock.at += 29_000;
     expect(await heartbeat(deps, claims)).toEqual({ cancel: false, live: true });
-    now += 2000;
+    clock.at += 2000;
     expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
 
     // A finished job is never marked.
     await deps.pipelines.updateJob(wf.id, job.id, 'running', { status: 'success' });
     const watchedAt = (await read()).watchedAt;
-    now += 60_000;
+    clock.at += 60_000;
     await watchJob(deps, await read());
     expect((await read()).watchedAt).toBe(watchedAt);
   });
@@ -53,38 +59,29 @@ describe('watching a job (live log tailing)', () => {
 
 describe('bare heartbeats', () => {
   it('write only when the stored beat is a third of the lease old, still say cancel, and refuse a superseded attempt', async () => {
-    const r = await createTestResources();
-    let now = new Date('2026-12-01T12:00:00Z').getTime();
-    const deps = { pipelines: new DynamoPipelineStore(r.table), clock: { now: () => new Date(now) }, leaseSeconds: 60 } as unknown as ControlPlaneDeps;
-    const wf = aWorkflow();
-    const job = aJob(wf);
-    await deps.pipelines.createWorkflow(wf, [job]);
-    await deps.pipelines.updateJob(wf.id, job.id, 'blocked', { status: 'running' });
-    await deps.pipelines.updateTask(wf.id, job.id, 0, { status: 'blocked' }, { status: 'running', attempt: 0 });
-    const claims = { workflowId: wf.id, jobId: job.id, taskIndex: 0, attempt: 0 };
-    const read = async () => (await deps.pipelines.getJob(wf.id, job.id))!;
+    const { deps, claims, read, job, wf, clock } = await runningTask({ leaseSeconds: 60 });
 
     // No beat stored yet: the first one writes.
     expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
     const written = await read();
-    expect(written.tasks[0].heartbeatAt).toBe(new Date(now).toISOString());
+    expect(written.tasks[0].heartbeatAt).toBe(new Date(clock.at).toISOString());
     // 13.5 s later (the agent's cadence at a 60 s lease) nothing is written; at 20 s it is.
-    now += 13_500;
+    clock.at += 13_500;
     expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
     expect((await read()).version).toBe(written.version);
-    now += 6_500;
+    clock.at += 6_500;
     expect(await heartbeat(deps, claims)).toEqual({ cancel: false });
-    expect((await read()).tasks[0].heartbeatAt).toBe(new Date(now).toISOString());
+    expect((await read()).tasks[0].heartbeatAt).toBe(new Date(clock.at).toISOString());
     expect((await read()).version).toBe(written.version + 1);
     // Step progress is always written, fresh beat or not.
-    now += 1_000;
-    const steps = [{ index: 0, name: 'Checkout code', type: 'checkout', status: 'running' as const, startedAt: new Date(now).toISOString() }];
+    clock.at += 1_000;
+    const steps = [{ index: 0, name: 'Checkout code', type: 'checkout', status: 'running' as const, startedAt: new Date(clock.at).toISOString() }];
     await heartbeat(deps, claims, steps as never);
     expect((await read()).tasks[0].steps[0]).toMatchObject({ name: 'Checkout code' });
     // A cancel reaches a beat that writes nothing.
     await deps.pipelines.updateJob(wf.id, job.id, 'running', { status: 'canceled' });
     const canceled = await read();
-    now += 1_000;
+    clock.at += 1_000;
     expect(await heartbeat(deps, claims)).toEqual({ cancel: true });
     expect((await read()).version).toBe(canceled.version);
     // A superseded attempt's beat is refused (409), fresh or not.
