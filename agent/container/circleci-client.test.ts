@@ -121,7 +121,10 @@ async function runJob(
       reportDelayMs: 20,
       log: { firstFlushMs: 10 },
     });
-    return { status, reported: await plane.done, logs: plane.logs };
+    const reported = await plane.done;
+    // Each step's output: its uploaded chunks, or (small steps) the output its final report carried.
+    const logs = reported.steps.map((st) => plane.logs[st.index] ?? st.output);
+    return { status, reported, logs };
   } finally {
     plane.close();
   }
