@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Project } from '../../shared/model/entities';
 import type { ControlPlaneDeps } from '../../shared/services/deps';
-import { attachedLayerKey, cacheKeyOf } from '../../shared/services/jobs/job-blobs';
+import { attachedLayerKey, cacheKeyOf, indexCache } from '../../shared/services/jobs/job-blobs';
 import type { RunView } from './view';
 
 /** What a replayed job had on its server: the workspace layers it attached and the caches it restored (presigned URLs). */
@@ -27,9 +27,15 @@ async function download(url: string, what: string): Promise<Buffer> {
 /**
  * Copies a replayed job's workspace layers and restored caches into the local runtime's bucket: the layers
  * under a new prefix the replayed workflow attaches (`PipelineSelection.replayWorkspace`), the caches under
- * their exact keys in the local project (an existing key is kept: caches are immutable). Resolves the prefix.
+ * their exact keys in the local project (an existing key is kept: caches are immutable), each added to the cache
+ * index so that restore_cache finds it. Resolves the prefix.
  */
-export async function seedReplay(deps: Pick<ControlPlaneDeps, 'blobs'>, project: Project, seed: ReplaySeed, view: RunView): Promise<string> {
+export async function seedReplay(
+  deps: Pick<ControlPlaneDeps, 'blobs' | 'caches' | 'clock' | 'cacheRetentionDays'>,
+  project: Project,
+  seed: ReplaySeed,
+  view: RunView,
+): Promise<string> {
   const prefix = `workspaces/replay/${randomUUID()}/`;
   for (const [i, layer] of seed.workspace.entries()) {
     await deps.blobs.put(attachedLayerKey(prefix, i, layer.job), await download(layer.url, `the workspace layer of ${layer.job}`));
@@ -42,6 +48,7 @@ export async function seedReplay(deps: Pick<ControlPlaneDeps, 'blobs'>, project:
     }
     const key = cacheKeyOf(project.slug, cache.key);
     if (!(await deps.blobs.head(key))) await deps.blobs.put(key, await download(cache.url, `the cache ${cache.key}`));
+    await indexCache(deps, project.slug, cache.key);
     view.note(`Fetched the cache it restored: ${cache.key} (${kib(cache.size)})`);
   }
   return prefix;

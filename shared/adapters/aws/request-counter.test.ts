@@ -157,9 +157,18 @@ describe('RequestCounter', () => {
   it('records HTTP requests and invocations, and resets everything', async () => {
     const counter = new RequestCounter();
     counter.recordHttpRequest();
+    counter.recordHttpRequest('POST', '/api/v2/project/gh/acme/demo/pipeline');
+    counter.recordHttpRequest('GET', '/api/v2/workflow/5e9b3c3a-1f0e-4d8b-9a51-2f0c7e8d9a10/job');
+    counter.recordHttpRequest('POST', '/runner/v1/task/steps');
+    counter.recordHttpRequest('POST', '/runner/v1/task/steps');
     counter.recordInvocation('api', 5);
     counter.record('KMS', 'Decrypt');
-    expect(counter.snapshot()).toMatchObject({ httpApiRequests: 1, lambdaInvocations: 1, requests: { KMS: { Decrypt: 1 } } });
+    expect(counter.snapshot()).toMatchObject({
+      httpApiRequests: 5,
+      httpApiRoutes: { 'POST /api/v2/project/:slug/pipeline': 1, 'GET /api/v2/workflow/:id/job': 1, 'POST /runner/v1/task/steps': 2 },
+      lambdaInvocations: 1,
+      requests: { KMS: { Decrypt: 1 } },
+    });
     counter.reset();
     expect(counter.snapshot()).toEqual({
       requests: {},
@@ -174,6 +183,7 @@ describe('RequestCounter', () => {
       dynamoIndexWriteUnits: 0,
       writesByPartitionKey: {},
       httpApiRequests: 0,
+      httpApiRoutes: {},
       lambdaInvocations: 0,
       invocations: {},
     });

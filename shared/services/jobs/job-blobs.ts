@@ -47,7 +47,15 @@ export async function saveCacheUrl(deps: Deps, c: TaskClaims, key: string): Prom
   return { exists: false, url };
 }
 
-function cacheEntry(deps: Deps, key: string, savedAt: Date) {
+/**
+ * Records a cache whose object the control plane wrote itself (a replayed job's cache, copied into the local
+ * runtime's bucket), so that `restore_cache` finds it as it finds a saved one.
+ */
+export async function indexCache(deps: Pick<Deps, 'caches' | 'clock' | 'cacheRetentionDays'>, projectSlug: string, key: string): Promise<void> {
+  await deps.caches?.record(projectSlug, [cacheEntry(deps, checkRelative(key, 'A cache key'), deps.clock.now())]);
+}
+
+function cacheEntry(deps: Pick<Deps, 'cacheRetentionDays'>, key: string, savedAt: Date) {
   const days = deps.cacheRetentionDays ?? DEFAULT_CACHE_RETENTION_DAYS;
   return { key, savedAt: savedAt.toISOString(), expiresAt: new Date(savedAt.getTime() + days * 86_400_000).toISOString() };
 }
