@@ -1,5 +1,6 @@
-import type { StepReport } from '../shared/model/job-spec';
+import { INLINE_OUTPUT_JOB_MAX_BYTES, type StepReport } from '../shared/model/job-spec';
 import { PresignedLogSink, StepLogStream } from './log-stream';
+import { previewFirstOutput } from './run-task';
 import { SecretMasker } from './mask';
 import { StepReporter, type LogUrlRequest, type ReportApi } from './step-reporter';
 import { FakeClock } from '../test/support/fake-clock';
@@ -58,6 +59,7 @@ async function runReferenceJob(watchedUntil = 0) {
     { name: 'build', seconds: 18, bytes: 66_000 },
     { name: 'test', seconds: 20, bytes: 66_000 },
   ];
+  const budget = { reporter, sink, inlineBudget: INLINE_OUTPUT_JOB_MAX_BYTES };
   let written = 0;
   const firstOutputAt: number[] = [];
   for (const [index, s] of steps.entries()) {
@@ -65,11 +67,7 @@ async function runReferenceJob(watchedUntil = 0) {
     reporter.update(report);
     const log = new StepLogStream(index, sink, new SecretMasker(['hunter22']), {}, clock);
     // As runTask wires it: the first output, while nobody watches, goes as a preview with the URL request.
-    log.onPreview = (text) => {
-      reporter.update({ ...report, output: text });
-      sink.prefetch(index, 0).catch(() => undefined);
-      return true;
-    };
+    const release = previewFirstOutput(log, report, budget);
     log.setLive(watching.live);
     watching.log = log;
     const ticks = s.seconds * 10;
@@ -81,6 +79,7 @@ async function runReferenceJob(watchedUntil = 0) {
       await clock.advance(100);
     }
     await log.close();
+    release();
     reporter.update({
       ...report,
       status: 'success',

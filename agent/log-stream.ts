@@ -286,7 +286,7 @@ export class PresignedLogSink implements LogSink {
 
   async upload(step: number, seq: number, body: Buffer): Promise<void> {
     await this.prefetch(step, seq);
-    const url = this.fresh(step, seq) ?? this.urls.get(`${step}:${seq}`)!.url;
+    const url = this.urls.get(`${step}:${seq}`)!.url;
     this.urls.delete(`${step}:${seq}`);
     for (let attempt = 0; ; attempt++) {
       let status: number;

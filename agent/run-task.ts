@@ -168,6 +168,32 @@ function prepareTask(spec: JobSpec, root: string, options: RunTaskOptions): Task
   };
 }
 
+/**
+ * While nobody watches, a step's first output travels as a preview in the report that fetches its log URLs (one
+ * request), not as an S3 object of its own; its room for inline output is held meanwhile. Resolves the function
+ * that gives that room back when the step ends.
+ */
+export function previewFirstOutput(
+  log: StepLogStream,
+  report: StepReport,
+  task: { reporter: StepReporter; sink: PresignedLogSink; inlineBudget: number },
+): () => void {
+  let held = 0;
+  log.onPreview = (text) => {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > task.inlineBudget) return false;
+    held = bytes;
+    task.inlineBudget -= bytes;
+    task.reporter.update({ ...report, output: text });
+    task.sink.prefetch(report.index, 0).catch(() => undefined);
+    return true;
+  };
+  return () => {
+    task.inlineBudget += held;
+    held = 0;
+  };
+}
+
 /** Runs one step with its own log stream and reports it; a failed output upload fails it as the infrastructure's. */
 async function runReportedStep(task: Task, step: AgentStep, index: number): Promise<StepOutcome> {
   const { options, folders } = task;
@@ -177,18 +203,7 @@ async function runReportedStep(task: Task, step: AgentStep, index: number): Prom
     ...options.log,
     inlineMaxBytes: Math.min(options.log?.inlineMaxBytes ?? DEFAULT_LOG_POLICY.inlineMaxBytes, task.inlineBudget),
   });
-  // Nobody watching: the step's first output travels as a preview in the report that fetches its log URLs (one
-  // request), not as an S3 object of its own; its room for inline output is held meanwhile.
-  let previewBytes = 0;
-  log.onPreview = (text) => {
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > task.inlineBudget) return false;
-    previewBytes = bytes;
-    task.inlineBudget -= bytes;
-    task.reporter.update({ ...report, output: text });
-    task.sink.prefetch(index, 0).catch(() => undefined);
-    return true;
-  };
+  const releasePreview = previewFirstOutput(log, report, task);
   log.setLive(task.watching.live);
   task.watching.log = log;
   if (index === 0 && task.layerCaching) log.note(task.layerCaching);
@@ -218,7 +233,7 @@ async function runReportedStep(task: Task, step: AgentStep, index: number): Prom
     outcome = { status: 'failed', exitCode: null, reason: 'infrastructure' };
     report.name = `${step.name} (output upload failed: ${(e as Error).message})`;
   }
-  task.inlineBudget += previewBytes;
+  releasePreview();
   if (log.inline !== undefined) task.inlineBudget -= Buffer.byteLength(log.inline, 'utf8');
   const failureReason = failureReasonOf(outcome);
   const ended = {

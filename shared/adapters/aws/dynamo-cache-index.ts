@@ -21,8 +21,7 @@ export class DynamoCacheIndex implements CacheIndex {
       savedAt: e.savedAt,
       expiresAt: Math.ceil(Date.parse(e.expiresAt) / 1000),
     });
-    if (entries.length === 1) await this.table.put(item(entries[0]));
-    else if (entries.length) await this.table.putMany(entries.map(item));
+    await this.table.putMany(entries.map(item));
   }
 
   async find(projectSlug: string, prefix: string, now: Date): Promise<CacheEntry[]> {
