@@ -17,10 +17,7 @@ async function awsCompute() {
   const env = readEnv({
     ...resourceEnvironment(r),
     PUBLIC_URL: 'https://ci.example.com',
-    ECS_CLUSTER_ARN: 'slipway',
-    ECS_SUBNETS: 'subnet-a',
-    ECS_SECURITY_GROUPS: 'sg-1',
-    ECS_TASK_DEFINITIONS: JSON.stringify({ medium: base }),
+    ...ecs.functionEnvironment(base),
     MACHINE_ASGS: JSON.stringify({ medium: 'slipway-machine-medium' }),
   });
   const pipelines = new DynamoPipelineStore(r.table);

@@ -10,12 +10,11 @@ import {
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { randomBytes } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createTestResources, resourceEnvironment } from '../test/support/aws';
+import { computeControlPlaneDeps } from '../test/support/fake-aws-compute';
 import { DynamoPipelineStore } from '../shared/adapters/aws/dynamo-pipeline-store';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
-import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
 import { UnauthorizedError } from '../shared/model/errors';
 import { aJob, aJobPlan, aWorkflow } from '../shared/model/fixtures';
 import type { ControlPlaneDeps } from '../shared/services/deps';
@@ -23,10 +22,8 @@ import { dispatchTask } from '../shared/services/jobs/dispatch-task';
 import { scaleInIdleMachines } from '../shared/services/runners/machine-pool';
 import { startTask, completeTask } from '../shared/services/runners/runner-protocol';
 import { claimRunnerTask } from '../shared/services/runners/runners';
-import { RunnerQueueCompute } from '../shared/adapters/runner-queue-compute';
 import { handleSpotInterruption, isSpotInterruptionWarning } from '../shared/services/jobs/spot-interruption';
 import { handleEcsTaskStopped, handleInstanceTerminating, isEcsTaskStopped, isInstanceTerminating } from '../shared/services/jobs/compute-events';
-import { TokenService } from '../shared/adapters/jose/token-service';
 import { handleInstanceLaunching, sweepMachineInstances } from '../shared/services/runners/machine-instances';
 import { launchStartedBy } from '../shared/model/compute-launch';
 import { findTaskCompute } from '../shared/services/jobs/task-compute';
@@ -65,17 +62,7 @@ async function setup() {
       clock,
     },
   );
-  const deps = {
-    pipelines,
-    runners,
-    queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
-    compute: new RunnerQueueCompute(aws, runners, clock),
-    machinePool: aws.machinePool,
-    tokens: new TokenService(randomBytes(32)),
-    clock,
-    publicUrl: 'https://ci.example.com',
-    leaseSeconds: 60,
-  } as unknown as ControlPlaneDeps;
+  const deps = { ...computeControlPlaneDeps(r, { pipelines, runners, aws, clock }), machinePool: aws.machinePool } as ControlPlaneDeps;
   const workflow = aWorkflow();
   const job = aJob(workflow, {
     status: 'queued',

@@ -1,14 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { createTestResources, resourceEnvironment } from '../test/support/aws';
-import { FakeEcs } from '../test/support/fake-aws-compute';
+import { computeControlPlaneDeps, FakeEcs } from '../test/support/fake-aws-compute';
 import { DynamoPipelineStore } from '../shared/adapters/aws/dynamo-pipeline-store';
 import { DynamoRunnerStore } from '../shared/adapters/aws/dynamo-runner-store';
-import { SqsMessageQueue } from '../shared/adapters/aws/sqs-message-queue';
-import { TokenService } from '../shared/adapters/jose/token-service';
-import { RunnerQueueCompute } from '../shared/adapters/runner-queue-compute';
 import type { Job } from '../shared/model/entities';
 import { aJob, aJobPlan, aWorkflow } from '../shared/model/fixtures';
-import type { ControlPlaneDeps } from '../shared/services/deps';
 import { dispatchTask } from '../shared/services/jobs/dispatch-task';
 import { reconcile } from '../shared/services/jobs/reconcile';
 import { withRunningCompute } from '../shared/services/jobs/task-compute';
@@ -30,10 +25,7 @@ async function setup() {
   const env = readEnv({
     ...resourceEnvironment(r),
     PUBLIC_URL: 'https://ci.example.com',
-    ECS_CLUSTER_ARN: 'slipway',
-    ECS_SUBNETS: 'subnet-a',
-    ECS_SECURITY_GROUPS: 'sg-1',
-    ECS_TASK_DEFINITIONS: JSON.stringify({ medium: base }),
+    ...ecs.functionEnvironment(base),
   });
   let now = Date.now();
   const clock = { now: () => new Date(now) };
@@ -45,16 +37,7 @@ async function setup() {
     () => runners,
     { ecs: ecs.client(), clock },
   );
-  const deps = {
-    pipelines,
-    runners,
-    queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
-    compute: new RunnerQueueCompute(aws, runners, clock),
-    tokens: new TokenService(randomBytes(32)),
-    clock,
-    publicUrl: 'https://ci.example.com',
-    leaseSeconds: 60,
-  } as unknown as ControlPlaneDeps;
+  const deps = computeControlPlaneDeps(r, { pipelines, runners, aws, clock });
   const workflow = aWorkflow();
   const dockerJob = (extra: Partial<Job> = {}) =>
     aJob(workflow, {

@@ -1,6 +1,15 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { ECSClient, TaskDefinition } from '@aws-sdk/client-ecs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { SqsMessageQueue } from '../../shared/adapters/aws/sqs-message-queue';
+import { TokenService } from '../../shared/adapters/jose/token-service';
+import { RunnerQueueCompute } from '../../shared/adapters/runner-queue-compute';
+import type { Clock } from '../../shared/ports/clock';
+import type { JobCompute } from '../../shared/ports/job-compute';
+import type { PipelineStore } from '../../shared/ports/pipeline-store';
+import type { RunnerStore } from '../../shared/ports/runner-store';
+import type { ControlPlaneDeps } from '../../shared/services/deps';
+import type { TestResources } from './aws';
 
 const awsError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -45,6 +54,11 @@ export class FakeEcs {
       containerDefinitions: [{ name: 'agent', image: 'agent:latest', essential: true }],
       ...extra,
     });
+  }
+
+  /** The functions' environment for this cluster, as the CDK app sets it, with the `medium` class on `base`. */
+  functionEnvironment(base: string): Record<string, string> {
+    return { ECS_CLUSTER_ARN: 'slipway', ECS_SUBNETS: 'subnet-a', ECS_SECURITY_GROUPS: 'sg-1', ECS_TASK_DEFINITIONS: JSON.stringify({ medium: base }) };
   }
 
   running(): number {
@@ -145,4 +159,24 @@ export class FakeAutoScaling {
         throw new Error(`FakeAutoScaling does not implement ${command}`);
     }
   }
+}
+
+/**
+ * The control plane's deps around AWS compute as the composition root wires them (the runner queue over `aws`),
+ * the store and queues on the emulators; a test adds what else it needs.
+ */
+export function computeControlPlaneDeps(
+  r: TestResources,
+  parts: { pipelines: PipelineStore; runners: RunnerStore; aws: JobCompute; clock: Clock },
+): ControlPlaneDeps {
+  return {
+    pipelines: parts.pipelines,
+    runners: parts.runners,
+    queue: new SqsMessageQueue(r.clients.sqs, r.queueUrls),
+    compute: new RunnerQueueCompute(parts.aws, parts.runners, parts.clock),
+    tokens: new TokenService(randomBytes(32)),
+    clock: parts.clock,
+    publicUrl: 'https://ci.example.com',
+    leaseSeconds: 60,
+  } as unknown as ControlPlaneDeps;
 }
